@@ -1,0 +1,93 @@
+/*  honyaku/config.h: the INI configuration shared by honyakud and
+    honyaku-worker (parsed with libinih).
+
+        [daemon]            state, front, back, workers, heartbeat_ms, lease_ms,
+                            max_article_bytes, max_jobs_in_flight, log_level
+        [worker]            credit, backends (comma list; default: all profiles)
+        [backend.NAME]      type, url, key_file, key_env, model, concurrency,
+                            rate, chars_per_minute, max_texts, max_bytes,
+                            timeout_ms, retries, glossary, fallback
+
+    Every option, its default and its description is in one table in
+    hny_config.c (hny_config_describe prints it); packaging/honyaku.conf is
+    the commented sample. Unknown sections or keys are an error, so that a
+    typo never silently falls back to a default. Without a file the
+    configuration holds the built-in "pseudo" profile alone. */
+#ifndef HNY_CONFIG_H
+#define HNY_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One backend profile. Strings are owned by the config; NULL when unset. */
+typedef struct {
+    char *name;                 /* NAME of [backend.NAME] */
+    char *type;                 /* apertium, pseudo, deepl, google, libretranslate, openai */
+    char *url;                  /* base URL of the API */
+    char *key_file;             /* file holding the API key (first line) */
+    char *key_env;              /* environment variable holding the API key */
+    char *model;                /* openai: model name */
+    char *glossary;             /* TSV file: source term, target term */
+    char *fallback;             /* profile to use when this one is paused */
+    int concurrency;            /* requests in flight, shared by all workers (default per type) */
+    double rate;                /* requests per second across workers; 0 = unlimited */
+    int64_t chars_per_minute;   /* characters per minute across workers; 0 = unlimited */
+    int max_texts;              /* texts per request (default per type) */
+    int64_t max_bytes;          /* request body bytes (default per type) */
+    int timeout_ms;             /* per HTTP request */
+    int retries;                /* tries per segment before a transient failure is final */
+} hny_profile_t;
+
+typedef struct {
+    char *state;                /* state directory */
+    char *front;                /* client endpoint */
+    char *back;                 /* worker endpoint */
+    int workers;                /* local workers to supervise; -1 = number of cores */
+    int heartbeat_ms;
+    int lease_ms;
+    int64_t max_article_bytes;
+    int max_jobs_in_flight;     /* jobs being prepared/translated at once */
+    char *log_level;
+    int worker_credit;          /* [worker] credit: tasks a worker takes at once */
+    char *worker_backends;      /* [worker] backends: comma list, NULL = all */
+} hny_daemon_conf_t;
+
+typedef struct _hny_config_t hny_config_t;
+
+/* The built-in configuration: defaults and the "pseudo" profile alone.
+   Caller owns the result. */
+hny_config_t *hny_config_new_default (void);
+
+/* Load an INI file over the defaults. Returns NULL and sets *error (caller
+   owns) to one line naming file, line and problem. */
+hny_config_t *hny_config_load (const char *path, char **error);
+
+void hny_config_destroy (hny_config_t **self_p);
+
+/* Borrowed; valid while the config lives. Callers may change daemon fields
+   (flags override the file). */
+hny_daemon_conf_t *hny_config_daemon (hny_config_t *self);
+size_t hny_config_profile_count (const hny_config_t *self);
+const hny_profile_t *hny_config_profile (const hny_config_t *self, size_t index);
+const hny_profile_t *hny_config_profile_find (const hny_config_t *self, const char *name);
+/* The path it was loaded from, or NULL for the built-in configuration. */
+const char *hny_config_path (const hny_config_t *self);
+
+/* Read the profile's API key from key_file or key_env. Returns a new string
+   (caller owns; wipe it with hny_secret_free) or NULL with *error set. A
+   profile with neither returns an empty string. */
+char *hny_profile_key (const hny_profile_t *profile, char **error);
+void hny_secret_free (char **secret_p);
+
+/* Print the option table (name, default, description) to f. */
+void hny_config_describe (FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,44 @@
+/*  honyaku/prepare.h: turn an article's raw bytes into a prepared article:
+    charset detection and conversion -> extraction (plain text, HTML, the
+    Japan Press Weekly layouts) -> normalization -> sentence segmentation.
+    Used by honyaku-worker for `prepare` tasks and in-process by
+    `honyaku prepare` (the dry run). The output shape is "honyaku.prepared/1"
+    (proto/PROTOCOL.md). */
+#ifndef HNY_PREPARE_H
+#define HNY_PREPARE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    const char *format;     /* "auto" (NULL too), "text", "plain", "html", "jpw" */
+    const char *lang;       /* source language ("en", "ja", ...); NULL: "en" */
+    const char *source;     /* path or URL for metadata.source; may be NULL */
+    int lenient;            /* 1: undecodable bytes become U+FFFD (counted) */
+    size_t max_bytes;       /* cap on input size; 0: 8 MiB */
+} hny_prepare_opts_t;
+
+typedef struct _hny_preparer_t hny_preparer_t;
+
+/* A preparer caches ICU objects (break iterators, normalizers, converters)
+   across articles; one per thread. Caller owns the result. */
+hny_preparer_t *hny_preparer_new (void);
+void hny_preparer_destroy (hny_preparer_t **self_p);
+
+/* Prepare one article. Returns the prepared-article JSON object (caller owns,
+   json_decref) or NULL with *status set to a protocol status code (413 too
+   large, 415 not text / undecodable, 422 no article found, 500 internal)
+   and *reason to a one-line message (caller owns). An article that decodes
+   but holds no text is an error 422, not an empty result. */
+json_t *hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
+                     const hny_prepare_opts_t *opts, int *status, char **reason);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
