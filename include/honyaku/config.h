@@ -2,7 +2,8 @@
     honyaku-worker (parsed with libinih).
 
         [daemon]            state, front, back, workers, heartbeat_ms, lease_ms,
-                            max_article_bytes, max_jobs_in_flight, log_level
+                            max_article_bytes, max_jobs_in_flight, log_level,
+                            default_backend
         [worker]            credit, backends (comma list; default: all profiles)
         [backend.NAME]      type, url, key_file, key_env, model, concurrency,
                             rate, chars_per_minute, max_texts, max_bytes,
@@ -53,6 +54,8 @@ typedef struct {
     int64_t max_article_bytes;
     int max_jobs_in_flight;     /* jobs being prepared/translated at once */
     char *log_level;
+    char *default_backend;      /* profile used when SUBMIT names none; NULL: the
+                                   first profile in the file, else "pseudo" */
     int worker_credit;          /* [worker] credit: tasks a worker takes at once */
     char *worker_backends;      /* [worker] backends: comma list, NULL = all */
 } hny_daemon_conf_t;
