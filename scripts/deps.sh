@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install the Debian packages honyaku needs to build, test and run the demo,
+# skipping the ones already present. Needs root on Debian 12.
+set -euo pipefail
+
+pkgs=(
+  build-essential cmake pkg-config          # toolchain
+  libzmq3-dev                               # ZeroMQ: broker, worker and client sockets
+  libicu-dev                                # ICU4C: charsets, normalization, sentence breaks
+  libcurl4-openssl-dev                      # libcurl: HTTP to translation backends
+  libsqlite3-dev                            # SQLite: the broker's job store
+  libjansson-dev                            # jansson: JSON headers, records, API bodies
+  libinih-dev                               # inih: the INI config parser
+  libxml2-dev                               # libxml2: HTML parsing of article pages
+  libxxhash-dev                             # xxHash: content keys and hashes
+  libmicrohttpd-dev                         # libmicrohttpd: the project's test backend server
+  libsystemd-dev                            # sd_notify for Type=notify under systemd
+  python3-zmq                               # the spec-only Python test client and fake peers
+  apertium-apy apertium-eng-spa             # a real translation server for tests and the demo
+  curl                                      # demo: probing APy
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "honyaku: missing packages: ${missing[*]} (run as root to install them)" >&2
+  exit 1
+fi
+echo "honyaku: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
