@@ -48,16 +48,16 @@ concurrency = 8
 CONF
 
 export HONYAKU_ENDPOINT="ipc://$run/state/front"
-"$build/daemon/honyakud" --config "$run/honyaku.conf" --state "$run/state" >"$run/honyakud.log" 2>&1 &
+"$build/bin/honyakud" --config "$run/honyaku.conf" --state "$run/state" >"$run/honyakud.log" 2>&1 &
 pids+=($!)
 deadline=$((SECONDS + 30))
-until "$build/client/honyaku" --timeout 1000 status >/dev/null 2>&1; do
+until "$build/bin/honyaku" --timeout 1000 status >/dev/null 2>&1; do
   if [ $SECONDS -ge $deadline ]; then echo "demo: honyakud did not answer (log: $run/honyakud.log)" >&2; cat "$run/honyakud.log" >&2; exit 1; fi
 done
 echo "demo: honyakud is up (state in $run/state)"
 
 rm -rf "$out"
-"$build/client/honyaku" batch "$archive" --from en --to es --backend apertium --out "$out"
+"$build/bin/honyaku" batch "$archive" --from en --to es --backend apertium --out "$out"
 
 echo
 echo "demo: $(wc -l <"$out/records.jsonl") records in $out/records.jsonl"
