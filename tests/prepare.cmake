@@ -1,0 +1,24 @@
+# Tests of the prepare pipeline (owner: extract): charset detection and
+# conversion, article extraction, the whole pipeline, and a deterministic
+# run of the prepare fuzz target. All need only hnyprep.
+if(TARGET hnyprep)
+  set(HNY_ARTICLES_DIR ${HNY_TESTS_DIR}/data/articles)
+  set(HNY_SAMPLES_DIR ${HNY_SHARED_DIR}/data/samples)
+
+  foreach(t test_charset test_extract test_prepare)
+    add_executable(${t} ${HNY_TESTS_DIR}/${t}.c)
+    target_link_libraries(${t} PRIVATE hnyprep PkgConfig::ICU)
+  endforeach()
+  add_test(NAME test_charset COMMAND test_charset)
+  add_test(NAME test_extract COMMAND test_extract ${HNY_SAMPLES_DIR} ${HNY_ARTICLES_DIR})
+  add_test(NAME test_prepare COMMAND test_prepare ${HNY_SAMPLES_DIR} ${HNY_ARTICLES_DIR})
+  set_tests_properties(test_charset test_extract test_prepare PROPERTIES TIMEOUT 30)
+
+  # fuzz_prepare: the libFuzzer entry point plus a standalone driver that
+  # mutates the test articles deterministically (-DHNY_LIBFUZZER with clang
+  # -fsanitize=fuzzer builds the real fuzzer instead).
+  add_executable(fuzz_prepare ${HNY_TESTS_DIR}/fuzz_prepare.c)
+  target_link_libraries(fuzz_prepare PRIVATE hnyprep)
+  add_test(NAME fuzz_prepare COMMAND fuzz_prepare ${HNY_SAMPLES_DIR} ${HNY_ARTICLES_DIR})
+  set_tests_properties(fuzz_prepare PROPERTIES TIMEOUT 30)
+endif()

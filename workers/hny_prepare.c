@@ -1,0 +1,266 @@
+/*  hny_prepare.c: the prepare pipeline (include/honyaku/prepare.h): size
+    cap -> charset (hny_charset) -> extraction (hny_extract, hny_html) ->
+    normalization and segmentation of the title and every paragraph -> the
+    "honyaku.prepared/1" JSON of proto/PROTOCOL.md. The preparer keeps one
+    normalizer and one segmenter per language, opened on first use. */
+#include "honyaku/prepare.h"
+
+#include "hny_charset.h"
+#include "hny_extract.h"
+#include "hny_normalize.h"
+#include "hny_segment.h"
+#include "honyaku/util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_DEFAULT_MAX_BYTES (8u * 1024 * 1024)
+#define S_MAX_LANGS 16          /* segmenters cached per preparer */
+#define S_LANG_MAX 15           /* bytes in a language tag we accept */
+
+struct _hny_preparer_t {
+    hny_normalizer_t *normalizer;       /* NULL until first used */
+    struct {
+        char lang[S_LANG_MAX + 1];
+        hny_segmenter_t *segmenter;
+    } cache[S_MAX_LANGS];               /* segmenters by language */
+    size_t cached;                      /* entries used in cache */
+};
+
+hny_preparer_t *
+hny_preparer_new (void)
+{
+    return hny_calloc (1, sizeof (hny_preparer_t));
+}
+
+void
+hny_preparer_destroy (hny_preparer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    hny_preparer_t *self = *self_p;
+    hny_normalizer_destroy (&self->normalizer);
+    for (size_t i = 0; i < self->cached; i++)
+        hny_segmenter_destroy (&self->cache[i].segmenter);
+    free (self);
+    *self_p = NULL;
+}
+
+static int
+s_lang_valid (const char *lang)
+{
+    size_t n = strlen (lang);
+    if (n == 0 || n > S_LANG_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum ((unsigned char) lang[i]) && lang[i] != '-' && lang[i] != '_')
+            return 0;
+    return 1;
+}
+
+/* The segmenter for lang, opened on first use; NULL when ICU fails. When the
+   cache is full the oldest entry makes room. */
+static hny_segmenter_t *
+s_segmenter (hny_preparer_t *self, const char *lang)
+{
+    for (size_t i = 0; i < self->cached; i++)
+        if (strcmp (self->cache[i].lang, lang) == 0)
+            return self->cache[i].segmenter;
+    hny_segmenter_t *segmenter = hny_segmenter_new (lang);
+    if (!segmenter)
+        return NULL;
+    if (self->cached == S_MAX_LANGS) {
+        hny_segmenter_destroy (&self->cache[0].segmenter);
+        memmove (self->cache, self->cache + 1, (S_MAX_LANGS - 1) * sizeof self->cache[0]);
+        self->cached--;
+    }
+    snprintf (self->cache[self->cached].lang, sizeof self->cache[0].lang, "%s", lang);
+    self->cache[self->cached].segmenter = segmenter;
+    self->cached++;
+    return segmenter;
+}
+
+/* Code points in a valid UTF-8 string. */
+static size_t
+s_code_points (const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char) s[i] & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static json_t *
+s_fail (int *status, char **reason, int code, char *message)
+{
+    *status = code;
+    *reason = message;
+    return NULL;
+}
+
+static json_t *
+s_metadata (const hny_article_t *article, const char *title, const char *source)
+{
+    json_t *meta = json_object ();
+    if (title)
+        json_object_set_new (meta, "title", json_string (title));
+    if (article->date)
+        json_object_set_new (meta, "date", json_string (article->date));
+    if (article->issue)
+        json_object_set_new (meta, "issue", json_string (article->issue));
+    if (article->section)
+        json_object_set_new (meta, "section", json_string (article->section));
+    if (article->kicker)
+        json_object_set_new (meta, "kicker", json_string (article->kicker));
+    if (source)
+        json_object_set_new (meta, "source", json_string (source));
+    if (article->related_count) {
+        json_t *related = json_array ();
+        for (size_t i = 0; i < article->related_count; i++) {
+            json_t *item = json_object ();
+            json_object_set_new (item, "title", json_string (article->related[i].title));
+            if (article->related[i].date)
+                json_object_set_new (item, "date", json_string (article->related[i].date));
+            json_array_append_new (related, item);
+        }
+        json_object_set_new (meta, "related", related);
+    }
+    return meta;
+}
+
+json_t *
+hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
+             const hny_prepare_opts_t *opts, int *status, char **reason)
+{
+    hny_prepare_opts_t defaults = { 0 };
+    if (!opts)
+        opts = &defaults;
+    const char *lang = opts->lang ? opts->lang : "en";
+    size_t max = opts->max_bytes ? opts->max_bytes : S_DEFAULT_MAX_BYTES;
+    *status = 200;
+    *reason = NULL;
+
+    if (size > max)
+        return s_fail (status, reason, 413,
+                       hny_sprintf ("article is %zu bytes, the limit is %zu", size, max));
+    if (!s_lang_valid (lang))
+        return s_fail (status, reason, 422, hny_strdup ("invalid source language tag"));
+    if (opts->source && !hny_utf8_valid (opts->source, strlen (opts->source)))
+        return s_fail (status, reason, 422, hny_strdup ("source is not valid UTF-8"));
+
+    hny_charset_info_t info;
+    size_t text_len = 0;
+    char *text = hny_charset_decode (data ? data : (const uint8_t *) "", size, opts->lenient,
+                                     &text_len, &info, status, reason);
+    if (!text)
+        return NULL;
+    hny_article_t *article = hny_extract (text, text_len, opts->format, opts->source, status, reason);
+    free (text);
+    if (!article)
+        return NULL;
+
+    if (!self->normalizer)
+        self->normalizer = hny_normalizer_new ();
+    hny_segmenter_t *segmenter = s_segmenter (self, lang);
+    if (!self->normalizer || !segmenter) {
+        hny_article_destroy (&article);
+        return s_fail (status, reason, 500, hny_strdup ("cannot open ICU normalizer or segmenter"));
+    }
+
+    size_t chars = 0, bytes = 0, segments = 0;
+    /* the title: normalized, one segment */
+    char *title = NULL;
+    if (article->title) {
+        size_t len = 0;
+        title = hny_normalize (self->normalizer, article->title, strlen (article->title), &len);
+        if (!title) {
+            hny_article_destroy (&article);
+            return s_fail (status, reason, 500, hny_strdup ("normalization failed"));
+        }
+        if (len == 0)
+            hny_free (&title);
+        else {
+            chars += s_code_points (title, len);
+            bytes += len;
+        }
+    }
+    json_t *paragraphs = json_array ();
+    int failed = 0;
+    for (size_t p = 0; p < article->paragraph_count && !failed; p++) {
+        const char *raw = article->paragraphs[p];
+        size_t len = 0;
+        char *norm = hny_normalize (self->normalizer, raw, strlen (raw), &len);
+        if (!norm) {
+            failed = 1;
+            break;
+        }
+        hny_span_t *spans = NULL;
+        size_t n = hny_segment (segmenter, norm, len, &spans);
+        if (n == (size_t) -1) {
+            free (norm);
+            failed = 1;
+            break;
+        }
+        json_t *segs = json_array ();
+        for (size_t s = 0; s < n; s++) {
+            if (spans[s].offset > len || spans[s].length > len - spans[s].offset || spans[s].length == 0)
+                continue;   /* a segmenter bug must not read out of bounds */
+            json_t *src = json_stringn (norm + spans[s].offset, spans[s].length);
+            if (!src)
+                continue;
+            json_t *seg = json_object ();
+            json_object_set_new (seg, "src", src);
+            json_array_append_new (segs, seg);
+            chars += s_code_points (norm + spans[s].offset, spans[s].length);
+            bytes += spans[s].length;
+            segments++;
+        }
+        free (spans);
+        free (norm);
+        if (json_array_size (segs) == 0) {
+            json_decref (segs);
+            continue;
+        }
+        json_t *para = json_object ();
+        json_object_set_new (para, "segments", segs);
+        json_array_append_new (paragraphs, para);
+    }
+    if (failed || json_array_size (paragraphs) == 0) {
+        json_decref (paragraphs);
+        free (title);
+        hny_article_destroy (&article);
+        if (failed)
+            return s_fail (status, reason, 500, hny_strdup ("normalization or segmentation failed"));
+        return s_fail (status, reason, 422, hny_strdup ("no article text found"));
+    }
+
+    json_t *out = json_object ();
+    json_object_set_new (out, "schema", json_string ("honyaku.prepared/1"));
+    json_object_set_new (out, "format", json_string (article->format));
+    json_object_set_new (out, "charset", json_string (info.charset));
+    json_object_set_new (out, "replaced", json_integer ((json_int_t) info.replaced));
+    json_object_set_new (out, "metadata", s_metadata (article, title, opts->source));
+    if (title) {
+        json_t *t = json_object ();
+        json_object_set_new (t, "src", json_string (title));
+        json_object_set_new (out, "title", t);
+    }
+    else
+        json_object_set_new (out, "title", json_null ());
+    json_t *stats = json_object ();
+    json_object_set_new (stats, "paragraphs", json_integer ((json_int_t) json_array_size (paragraphs)));
+    json_object_set_new (stats, "segments", json_integer ((json_int_t) segments));
+    json_object_set_new (stats, "chars", json_integer ((json_int_t) chars));
+    json_object_set_new (stats, "bytes", json_integer ((json_int_t) bytes));
+    json_object_set_new (out, "paragraphs", paragraphs);
+    json_object_set_new (out, "stats", stats);
+    hny_debug ("prepared %s article (%s): %zu paragraphs, %zu segments",
+               article->format, info.charset, json_array_size (paragraphs), segments);
+    free (title);
+    hny_article_destroy (&article);
+    *status = 200;
+    return out;
+}
