@@ -75,6 +75,9 @@ void hny_config_destroy (hny_config_t **self_p);
 /* Borrowed; valid while the config lives. Callers may change daemon fields
    (flags override the file). */
 hny_daemon_conf_t *hny_config_daemon (hny_config_t *self);
+/* Profiles come in file order; the built-in "pseudo" comes last unless the
+   file has a [backend.pseudo] section. A profile without "type" takes its
+   NAME as type when NAME is a type ([backend.apertium]). */
 size_t hny_config_profile_count (const hny_config_t *self);
 const hny_profile_t *hny_config_profile (const hny_config_t *self, size_t index);
 const hny_profile_t *hny_config_profile_find (const hny_config_t *self, const char *name);

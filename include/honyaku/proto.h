@@ -111,7 +111,9 @@ const char *hny_msg_command_name (hny_msg_id_t id);
 
 /* The header object: borrowed, valid while the message lives; mutate freely. */
 json_t *hny_msg_header (hny_msg_t *self);
-/* Convenience accessors over the header; NULL / default when absent or of another type. */
+/* Convenience accessors over the header; NULL / default when absent or of another type.
+   set_str with NULL removes the field; bytes of value that are not UTF-8
+   become U+FFFD. */
 const char *hny_msg_get_str (const hny_msg_t *self, const char *field);
 int64_t hny_msg_get_int (const hny_msg_t *self, const char *field, int64_t dflt);
 void hny_msg_set_str (hny_msg_t *self, const char *field, const char *value);
@@ -140,14 +142,18 @@ int hny_msg_send (hny_msg_t **self_p, void *socket);
    be read (errno EAGAIN/EINTR/ETERM...). A message that arrives but fails to
    decode (bad signature, unknown command, bad JSON, missing required
    field, oversized frame) comes back as HNY_MSG_INVALID with its routing id,
-   a status code and a reason, so that the caller can answer REJECTED. */
+   a status code and a reason, so that the caller can answer REJECTED.
+   When the header parsed (a missing/ill-typed field, a body where none
+   belongs), the INVALID message keeps it: hny_msg_get_str (msg, "task") and
+   friends still work on it. Frames past the 4th are drained, not kept. */
 hny_msg_t *hny_msg_recv (void *socket);
 
 /* Decode from frames (without routing id) held in memory; used by
    hny_msg_recv and by tests/fuzzers. Never returns NULL. */
 hny_msg_t *hny_msg_decode (const uint8_t *const *frames, const size_t *sizes, size_t count);
 
-/* Build a REJECTED reply to a request (copies its routing id and "job" field if any). */
+/* Build a REJECTED reply to a request (copies its routing id, and its "job"
+   and "req" fields when present and well-typed). Caller owns the result. */
 hny_msg_t *hny_msg_new_rejected (const hny_msg_t *request, int status, const char *reason);
 
 #ifdef __cplusplus

@@ -1,0 +1,726 @@
+/*  hny_config.c: the INI configuration of honyakud and honyaku-worker
+    (include/honyaku/config.h).
+
+    One table (s_options) names every option with its section, type,
+    default, limits and description; it drives parsing, the defaults and
+    hny_config_describe, so that the three cannot drift apart. Backend
+    profiles take some defaults from their type (s_type_defaults) once the
+    whole file is read, because "type" may come after the keys it governs.
+
+    libinih does the lexing; we feed it through our own line reader so that
+    every error, including one found in a section header or after the file
+    was read, names FILE:LINE. */
+
+#include "honyaku/config.h"
+#include "honyaku/proto.h"
+#include "honyaku/util.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define S_NAME_MAX      64          /* bytes of a profile name */
+#define S_KEY_FILE_MAX  4096        /* bytes of an API key file */
+#define S_PSEUDO        "pseudo"
+
+typedef enum { S_DAEMON, S_WORKER, S_BACKEND } s_section_t;
+typedef enum { S_T_STR, S_T_INT, S_T_INT64, S_T_DOUBLE } s_type_t;
+typedef enum { S_CHECK_NONE, S_CHECK_LOG_LEVEL, S_CHECK_TYPE, S_CHECK_NAMES } s_check_t;
+
+typedef struct {
+    s_section_t section;
+    const char *key;
+    s_type_t type;
+    size_t offset;              /* into hny_daemon_conf_t or hny_profile_t */
+    const char *dflt;           /* as written in the file; NULL: unset or per type */
+    double min, max;            /* numbers only */
+    s_check_t check;
+    const char *description;
+} s_option_t;
+
+#define D(field) offsetof (hny_daemon_conf_t, field)
+#define P(field) offsetof (hny_profile_t, field)
+#define S_BIG 9.0e15            /* below 2^53: exact as a double */
+
+static const s_option_t s_options [] = {
+    { S_DAEMON, "state", S_T_STR, D (state), NULL, 0, 0, S_CHECK_NONE,
+      "state directory (default: $STATE_DIRECTORY, else ./honyaku-state)" },
+    { S_DAEMON, "front", S_T_STR, D (front), NULL, 0, 0, S_CHECK_NONE,
+      "client endpoint (default: ipc://STATE/front)" },
+    { S_DAEMON, "back", S_T_STR, D (back), NULL, 0, 0, S_CHECK_NONE,
+      "worker endpoint (default: ipc://STATE/back)" },
+    { S_DAEMON, "workers", S_T_INT, D (workers), "-1", -1, 1024, S_CHECK_NONE,
+      "local workers to supervise; -1 = number of cores, 0 = none" },
+    { S_DAEMON, "heartbeat_ms", S_T_INT, D (heartbeat_ms), "1000", 10, 600000, S_CHECK_NONE,
+      "heartbeat interval; a peer silent for 3 intervals is dead" },
+    { S_DAEMON, "lease_ms", S_T_INT, D (lease_ms), "60000", 100, 86400000, S_CHECK_NONE,
+      "how long a worker may hold a task before it is re-queued" },
+    { S_DAEMON, "max_article_bytes", S_T_INT64, D (max_article_bytes), "8388608",
+      1, HNY_PROTO_BODY_MAX, S_CHECK_NONE, "largest SUBMIT body accepted" },
+    { S_DAEMON, "max_jobs_in_flight", S_T_INT, D (max_jobs_in_flight), "64", 1, 100000,
+      S_CHECK_NONE, "jobs being prepared or translated at once" },
+    { S_DAEMON, "log_level", S_T_STR, D (log_level), "info", 0, 0, S_CHECK_LOG_LEVEL,
+      "error, warn, info or debug" },
+    { S_DAEMON, "default_backend", S_T_STR, D (default_backend), NULL, 0, 0, S_CHECK_NONE,
+      "profile for a SUBMIT that names none (default: the first profile in the file, else pseudo)" },
+    { S_WORKER, "credit", S_T_INT, D (worker_credit), "8", 1, 10000, S_CHECK_NONE,
+      "tasks a worker takes at once" },
+    { S_WORKER, "backends", S_T_STR, D (worker_backends), NULL, 0, 0, S_CHECK_NAMES,
+      "comma list of the profiles a worker serves (default: all)" },
+    { S_BACKEND, "type", S_T_STR, P (type), NULL, 0, 0, S_CHECK_TYPE,
+      "apertium, pseudo, deepl, google, libretranslate or openai (default: NAME, if a type)" },
+    { S_BACKEND, "url", S_T_STR, P (url), NULL, 0, 0, S_CHECK_NONE,
+      "base URL of the API (default per type)" },
+    { S_BACKEND, "key_file", S_T_STR, P (key_file), NULL, 0, 0, S_CHECK_NONE,
+      "file whose first line is the API key (read before key_env)" },
+    { S_BACKEND, "key_env", S_T_STR, P (key_env), NULL, 0, 0, S_CHECK_NONE,
+      "environment variable holding the API key" },
+    { S_BACKEND, "model", S_T_STR, P (model), NULL, 0, 0, S_CHECK_NONE,
+      "openai: model name" },
+    { S_BACKEND, "concurrency", S_T_INT, P (concurrency), NULL, 1, 1024, S_CHECK_NONE,
+      "requests in flight across all workers (default per type)" },
+    { S_BACKEND, "rate", S_T_DOUBLE, P (rate), "0", 0, 1e6, S_CHECK_NONE,
+      "requests per second across workers; 0 = unlimited" },
+    { S_BACKEND, "chars_per_minute", S_T_INT64, P (chars_per_minute), "0", 0, S_BIG, S_CHECK_NONE,
+      "characters per minute across workers; 0 = unlimited" },
+    { S_BACKEND, "max_texts", S_T_INT, P (max_texts), NULL, 1, 10000, S_CHECK_NONE,
+      "texts per request (default per type)" },
+    { S_BACKEND, "max_bytes", S_T_INT64, P (max_bytes), NULL, 1, HNY_PROTO_BODY_MAX, S_CHECK_NONE,
+      "request body bytes (default per type)" },
+    { S_BACKEND, "timeout_ms", S_T_INT, P (timeout_ms), NULL, 1, 3600000, S_CHECK_NONE,
+      "per HTTP request (default per type)" },
+    { S_BACKEND, "retries", S_T_INT, P (retries), "5", 1, 100, S_CHECK_NONE,
+      "tries per segment before a transient failure is final" },
+    { S_BACKEND, "glossary", S_T_STR, P (glossary), NULL, 0, 0, S_CHECK_NONE,
+      "TSV file: source term, target term" },
+    { S_BACKEND, "fallback", S_T_STR, P (fallback), NULL, 0, 0, S_CHECK_NONE,
+      "profile to use while this one is paused" },
+};
+#define S_OPTION_COUNT (sizeof s_options / sizeof s_options [0])
+
+/* Per-type defaults, applied to the options a profile leaves unset. */
+typedef struct {
+    const char *type;
+    const char *url;
+    int max_texts;
+    int64_t max_bytes;
+    int concurrency;
+    int timeout_ms;
+} s_type_default_t;
+
+static const s_type_default_t s_type_defaults [] = {
+    { "apertium",       NULL,                                  1,   65536,   4, 30000 },
+    { "pseudo",         NULL,                                  100, 1048576, 8, 5000 },
+    { "deepl",          "https://api.deepl.com",               50,  131072,  4, 30000 },
+    { "google",         "https://translation.googleapis.com",  128, 102400,  4, 30000 },
+    { "libretranslate", NULL,                                  50,  65536,   4, 30000 },
+    { "openai",         NULL,                                  1,   65536,   4, 120000 },
+};
+#define S_TYPE_COUNT (sizeof s_type_defaults / sizeof s_type_defaults [0])
+
+struct _hny_config_t {
+    char *path;                 /* NULL for the built-in configuration */
+    hny_daemon_conf_t daemon;
+    hny_profile_t *profiles;    /* in file order; built-in pseudo last */
+    size_t count, capacity;
+    uint64_t *set;              /* per profile: bit i = s_options[i] given */
+    int *line;                  /* per profile: line of its first section header */
+};
+
+/* State of one load. */
+typedef struct {
+    hny_config_t *config;
+    FILE *file;
+    const char *path;
+    int lineno;                 /* line being read */
+    bool at_line_start;
+    char *error;                /* the first error, "FILE:LINE: ..." */
+    s_section_t section;
+    bool section_ok;            /* false after an unknown section: its keys are skipped */
+    size_t profile;             /* current [backend.NAME] */
+    uint64_t daemon_set;        /* bit i = s_options[i] given in [daemon]/[worker] */
+    int default_backend_line;
+    int worker_backends_line;
+} s_load_t;
+
+static void
+s_fail (s_load_t *self, int line, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_fail (s_load_t *self, int line, const char *fmt, ...)
+{
+    if (self->error)
+        return;                 /* keep the first: later ones often follow from it */
+    char buffer [512];
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (buffer, sizeof buffer, fmt, args);
+    va_end (args);
+    if (line > 0)
+        self->error = hny_sprintf ("%s:%d: %s", self->path, line, buffer);
+    else
+        self->error = hny_sprintf ("%s: %s", self->path, buffer);
+}
+
+static const s_type_default_t *
+s_type_find (const char *type)
+{
+    for (size_t i = 0; type && i < S_TYPE_COUNT; i++)
+        if (strcmp (s_type_defaults [i].type, type) == 0)
+            return &s_type_defaults [i];
+    return NULL;
+}
+
+static const char *
+s_section_name (s_section_t section)
+{
+    return section == S_DAEMON ? "daemon" : section == S_WORKER ? "worker" : "backend.NAME";
+}
+
+/* Store a value (already validated text) into a struct field. */
+static int
+s_store (const s_option_t *option, void *base, const char *value, char *why, size_t why_size)
+{
+    void *field = (char *) base + option->offset;
+    char *end = NULL;
+    switch (option->type) {
+        case S_T_STR: {
+            char **string = field;
+            free (*string);
+            *string = value && *value ? hny_strdup (value) : NULL;
+            return 0;
+        }
+        case S_T_INT:
+        case S_T_INT64: {
+            errno = 0;
+            long long n = strtoll (value, &end, 10);
+            if (!*value || *end || errno) {
+                snprintf (why, why_size, "'%s' is not an integer", value);
+                return -1;
+            }
+            if ((double) n < option->min || (double) n > option->max) {
+                snprintf (why, why_size, "%lld is out of range [%.0f, %.0f]",
+                          n, option->min, option->max);
+                return -1;
+            }
+            if (option->type == S_T_INT)
+                *(int *) field = (int) n;
+            else
+                *(int64_t *) field = (int64_t) n;
+            return 0;
+        }
+        case S_T_DOUBLE: {
+            errno = 0;
+            double d = strtod (value, &end);
+            if (!*value || *end || errno || !isfinite (d)) {
+                snprintf (why, why_size, "'%s' is not a number", value);
+                return -1;
+            }
+            if (d < option->min || d > option->max) {
+                snprintf (why, why_size, "%g is out of range [%g, %g]", d, option->min, option->max);
+                return -1;
+            }
+            *(double *) field = d;
+            return 0;
+        }
+    }
+    assert (false);
+    return -1;
+}
+
+/* Set the table defaults of one section into base. */
+static void
+s_apply_defaults (s_section_t section, void *base)
+{
+    for (size_t i = 0; i < S_OPTION_COUNT; i++) {
+        const s_option_t *option = &s_options [i];
+        bool same = option->section == section
+                 || (section == S_DAEMON && option->section == S_WORKER);
+        if (!same || !option->dflt)
+            continue;
+        char why [128];
+        int rc = s_store (option, base, option->dflt, why, sizeof why);
+        assert (rc == 0);       /* the table's own defaults are valid */
+        (void) rc;
+    }
+}
+
+static size_t
+s_profile_index (const hny_config_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->count; i++)
+        if (strcmp (self->profiles [i].name, name) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+static size_t
+s_profile_add (hny_config_t *self, const char *name, int line)
+{
+    if (self->count == self->capacity) {
+        self->capacity = self->capacity ? self->capacity * 2 : 8;
+        self->profiles = hny_realloc (self->profiles, self->capacity * sizeof *self->profiles);
+        self->set = hny_realloc (self->set, self->capacity * sizeof *self->set);
+        self->line = hny_realloc (self->line, self->capacity * sizeof *self->line);
+    }
+    size_t index = self->count++;
+    hny_profile_t *profile = &self->profiles [index];
+    memset (profile, 0, sizeof *profile);
+    profile->name = hny_strdup (name);
+    s_apply_defaults (S_BACKEND, profile);
+    self->set [index] = 0;
+    self->line [index] = line;
+    return index;
+}
+
+/* Fill in what the type decides; 0, or -1 when the type is unknown. */
+static int
+s_profile_finish (hny_config_t *self, size_t index)
+{
+    hny_profile_t *profile = &self->profiles [index];
+    if (!profile->type && s_type_find (profile->name))
+        profile->type = hny_strdup (profile->name);
+    const s_type_default_t *type = s_type_find (profile->type);
+    if (!type)
+        return -1;
+    uint64_t set = self->set [index];
+    for (size_t i = 0; i < S_OPTION_COUNT; i++) {
+        const char *key = s_options [i].key;
+        if (s_options [i].section != S_BACKEND || (set & (UINT64_C (1) << i)))
+            continue;
+        if (strcmp (key, "url") == 0 && type->url)
+            profile->url = hny_strdup (type->url);
+        else if (strcmp (key, "max_texts") == 0)
+            profile->max_texts = type->max_texts;
+        else if (strcmp (key, "max_bytes") == 0)
+            profile->max_bytes = type->max_bytes;
+        else if (strcmp (key, "concurrency") == 0)
+            profile->concurrency = type->concurrency;
+        else if (strcmp (key, "timeout_ms") == 0)
+            profile->timeout_ms = type->timeout_ms;
+    }
+    return 0;
+}
+
+static bool
+s_valid_name (const char *name)
+{
+    size_t len = strlen (name);
+    if (len == 0 || len > S_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name [i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+              || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* A section header line "[...]" seen by the reader. */
+static void
+s_on_section (s_load_t *self, const char *name)
+{
+    self->section_ok = true;
+    if (strcmp (name, "daemon") == 0)
+        self->section = S_DAEMON;
+    else if (strcmp (name, "worker") == 0)
+        self->section = S_WORKER;
+    else if (strncmp (name, "backend.", 8) == 0) {
+        const char *profile = name + 8;
+        if (!s_valid_name (profile)) {
+            s_fail (self, self->lineno, "[%s]: a profile name is 1 to %d letters, digits, "
+                    "'_' or '-'", name, S_NAME_MAX);
+            self->section_ok = false;
+            return;
+        }
+        self->section = S_BACKEND;
+        self->profile = s_profile_index (self->config, profile);
+        if (self->profile == SIZE_MAX)
+            self->profile = s_profile_add (self->config, profile, self->lineno);
+    }
+    else {
+        s_fail (self, self->lineno, "unknown section [%s] (known: daemon, worker, backend.NAME)", name);
+        self->section_ok = false;
+    }
+}
+
+/* fgets for inih that counts lines and sees section headers first. */
+static char *
+s_reader (char *str, int num, void *stream)
+{
+    s_load_t *self = stream;
+    if (!fgets (str, num, self->file))
+        return NULL;
+    bool start = self->at_line_start;
+    size_t len = strlen (str);
+    self->at_line_start = len > 0 && str [len - 1] == '\n';
+    if (!start)
+        return str;             /* the rest of a long line: already reported */
+    self->lineno++;
+    if (!self->at_line_start && !feof (self->file)) {
+        s_fail (self, self->lineno, "line longer than %d bytes", num - 3);
+        return str;
+    }
+    /* Section headers: trimmed "[name]" possibly followed by a comment. */
+    const char *p = str;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '[') {
+        const char *close = strchr (p, ']');
+        if (close) {
+            char name [S_NAME_MAX + 16];
+            size_t n = (size_t) (close - p - 1);
+            if (n >= sizeof name) {
+                s_fail (self, self->lineno, "section name too long");
+                self->section_ok = false;
+            }
+            else {
+                memcpy (name, p + 1, n);
+                name [n] = 0;
+                s_on_section (self, name);
+            }
+        }
+    }
+    return str;
+}
+
+/* Check a comma list of profile names; names are checked again at the end. */
+static int
+s_check_names (const char *value, char *why, size_t why_size)
+{
+    char *copy = hny_strdup (value);
+    int rc = 0;
+    char *save = NULL;
+    for (char *item = strtok_r (copy, ",", &save); item; item = strtok_r (NULL, ",", &save)) {
+        while (*item == ' ' || *item == '\t')
+            item++;
+        char *end = item + strlen (item);
+        while (end > item && (end [-1] == ' ' || end [-1] == '\t'))
+            *--end = 0;
+        if (!s_valid_name (item)) {
+            snprintf (why, why_size, "'%s' is not a profile name", item);
+            rc = -1;
+            break;
+        }
+    }
+    free (copy);
+    return rc;
+}
+
+static int
+s_handler (void *user, const char *section, const char *key, const char *value)
+{
+    s_load_t *self = user;
+    if (!*section) {
+        s_fail (self, self->lineno, "'%s' outside any section", key);
+        return 0;
+    }
+    if (!self->section_ok)
+        return 1;               /* the section header was reported already */
+    size_t index = SIZE_MAX;
+    for (size_t i = 0; i < S_OPTION_COUNT; i++) {
+        if (s_options [i].section == self->section && strcmp (s_options [i].key, key) == 0) {
+            index = i;
+            break;
+        }
+    }
+    if (index == SIZE_MAX) {
+        s_fail (self, self->lineno, "unknown key '%s' in [%s]", key, section);
+        return 0;
+    }
+    const s_option_t *option = &s_options [index];
+    uint64_t bit = UINT64_C (1) << index;
+    uint64_t *set = self->section == S_BACKEND ? &self->config->set [self->profile]
+                                               : &self->daemon_set;
+    if (*set & bit) {
+        s_fail (self, self->lineno, "'%s' set twice in [%s] (or continued on an indented line)",
+                key, section);
+        return 0;
+    }
+    *set |= bit;
+    char why [256] = "";
+    int rc = 0;
+    if (option->check == S_CHECK_LOG_LEVEL && hny_log_level_parse (value) < 0) {
+        snprintf (why, sizeof why, "'%s' is not error, warn, info or debug", value);
+        rc = -1;
+    }
+    else if (option->check == S_CHECK_TYPE && !s_type_find (value)) {
+        snprintf (why, sizeof why, "unknown backend type '%s' (known: apertium, pseudo, deepl, "
+                  "google, libretranslate, openai)", value);
+        rc = -1;
+    }
+    else if (option->check == S_CHECK_NAMES && *value)
+        rc = s_check_names (value, why, sizeof why);
+    if (rc == 0) {
+        void *base = self->section == S_BACKEND ? (void *) &self->config->profiles [self->profile]
+                                                : (void *) &self->config->daemon;
+        rc = s_store (option, base, value, why, sizeof why);
+    }
+    if (rc) {
+        s_fail (self, self->lineno, "[%s] %s: %s", section, key, why);
+        return 0;
+    }
+    if (strcmp (key, "default_backend") == 0)
+        self->default_backend_line = self->lineno;
+    else if (self->section == S_WORKER && strcmp (key, "backends") == 0)
+        self->worker_backends_line = self->lineno;
+    return 1;
+}
+
+/* Checks that need the whole file: types, references between profiles. */
+static void
+s_validate (s_load_t *self)
+{
+    hny_config_t *config = self->config;
+    for (size_t i = 0; i < config->count && !self->error; i++) {
+        hny_profile_t *profile = &config->profiles [i];
+        if (s_profile_finish (config, i))
+            s_fail (self, config->line [i], "[backend.%s] needs a type", profile->name);
+        else if (strcmp (profile->name, S_PSEUDO) == 0 && strcmp (profile->type, S_PSEUDO) != 0)
+            s_fail (self, config->line [i], "[backend.pseudo] must be of type pseudo");
+    }
+    for (size_t i = 0; i < config->count && !self->error; i++) {
+        const char *fallback = config->profiles [i].fallback;
+        if (!fallback)
+            continue;
+        if (strcmp (fallback, config->profiles [i].name) == 0)
+            s_fail (self, config->line [i], "[backend.%s] falls back on itself", fallback);
+        else if (s_profile_index (config, fallback) == SIZE_MAX && strcmp (fallback, S_PSEUDO) != 0)
+            s_fail (self, config->line [i], "[backend.%s] fallback: no profile '%s'",
+                    config->profiles [i].name, fallback);
+    }
+    const char *dflt = config->daemon.default_backend;
+    if (!self->error && dflt && s_profile_index (config, dflt) == SIZE_MAX
+    &&  strcmp (dflt, S_PSEUDO) != 0)
+        s_fail (self, self->default_backend_line, "[daemon] default_backend: no profile '%s'", dflt);
+    const char *names = config->daemon.worker_backends;
+    if (!self->error && names) {
+        char *copy = hny_strdup (names);
+        char *save = NULL;
+        for (char *item = strtok_r (copy, ", \t", &save); item && !self->error;
+             item = strtok_r (NULL, ", \t", &save))
+            if (s_profile_index (config, item) == SIZE_MAX && strcmp (item, S_PSEUDO) != 0)
+                s_fail (self, self->worker_backends_line, "[worker] backends: no profile '%s'", item);
+        free (copy);
+    }
+}
+
+static hny_config_t *
+s_config_new (void)
+{
+    hny_config_t *self = hny_calloc (1, sizeof *self);
+    s_apply_defaults (S_DAEMON, &self->daemon);
+    return self;
+}
+
+static void
+s_add_builtin_pseudo (hny_config_t *self)
+{
+    if (s_profile_index (self, S_PSEUDO) != SIZE_MAX)
+        return;
+    size_t index = s_profile_add (self, S_PSEUDO, 0);
+    int rc = s_profile_finish (self, index);
+    assert (rc == 0);
+    (void) rc;
+}
+
+hny_config_t *
+hny_config_new_default (void)
+{
+    hny_config_t *self = s_config_new ();
+    s_add_builtin_pseudo (self);
+    return self;
+}
+
+hny_config_t *
+hny_config_load (const char *path, char **error)
+{
+    assert (path && error);
+    *error = NULL;
+    hny_config_t *self = s_config_new ();
+    self->path = hny_strdup (path);
+    s_load_t load = { .config = self, .path = path, .at_line_start = true,
+                      .section_ok = true, .profile = SIZE_MAX };
+    load.file = fopen (path, "r");
+    if (!load.file) {
+        *error = hny_sprintf ("%s: cannot open: %s", path, strerror (errno));
+        hny_config_destroy (&self);
+        return NULL;
+    }
+    struct stat st;
+    if (fstat (fileno (load.file), &st) == 0 && S_ISDIR (st.st_mode))
+        s_fail (&load, 0, "is a directory");
+    int rc = load.error ? 0 : ini_parse_stream (s_reader, &load, s_handler, &load);
+    bool read_error = ferror (load.file);
+    fclose (load.file);
+    if (read_error)
+        s_fail (&load, 0, "read error");
+    if (rc > 0)
+        s_fail (&load, rc, "syntax error: expected [section], key = value or a comment");
+    else if (rc < 0)
+        s_fail (&load, 0, "cannot parse (inih error %d)", rc);
+    if (!load.error)
+        s_validate (&load);
+    if (load.error) {
+        *error = load.error;
+        hny_config_destroy (&self);
+        return NULL;
+    }
+    s_add_builtin_pseudo (self);
+    return self;
+}
+
+static void
+s_free_strings (const s_option_t *table, size_t count, s_section_t section, void *base)
+{
+    for (size_t i = 0; i < count; i++) {
+        bool same = table [i].section == section
+                 || (section == S_DAEMON && table [i].section == S_WORKER);
+        if (same && table [i].type == S_T_STR)
+            hny_free ((char **) ((char *) base + table [i].offset));
+    }
+}
+
+void
+hny_config_destroy (hny_config_t **self_p)
+{
+    assert (self_p);
+    hny_config_t *self = *self_p;
+    if (!self)
+        return;
+    s_free_strings (s_options, S_OPTION_COUNT, S_DAEMON, &self->daemon);
+    for (size_t i = 0; i < self->count; i++) {
+        s_free_strings (s_options, S_OPTION_COUNT, S_BACKEND, &self->profiles [i]);
+        free (self->profiles [i].name);
+    }
+    free (self->profiles);
+    free (self->set);
+    free (self->line);
+    free (self->path);
+    free (self);
+    *self_p = NULL;
+}
+
+hny_daemon_conf_t *
+hny_config_daemon (hny_config_t *self)
+{
+    assert (self);
+    return &self->daemon;
+}
+
+size_t
+hny_config_profile_count (const hny_config_t *self)
+{
+    assert (self);
+    return self->count;
+}
+
+const hny_profile_t *
+hny_config_profile (const hny_config_t *self, size_t index)
+{
+    assert (self);
+    return index < self->count ? &self->profiles [index] : NULL;
+}
+
+const hny_profile_t *
+hny_config_profile_find (const hny_config_t *self, const char *name)
+{
+    assert (self);
+    if (!name)
+        return NULL;
+    size_t index = s_profile_index (self, name);
+    return index == SIZE_MAX ? NULL : &self->profiles [index];
+}
+
+const char *
+hny_config_path (const hny_config_t *self)
+{
+    assert (self);
+    return self->path;
+}
+
+char *
+hny_profile_key (const hny_profile_t *profile, char **error)
+{
+    assert (profile && error);
+    *error = NULL;
+    if (profile->key_file) {
+        char *data = NULL;
+        size_t size = 0;
+        if (hny_file_read (profile->key_file, S_KEY_FILE_MAX, &data, &size)) {
+            if (errno == EFBIG)
+                *error = hny_sprintf ("key file %s is larger than %d bytes",
+                                      profile->key_file, S_KEY_FILE_MAX);
+            else
+                *error = hny_sprintf ("cannot read key file %s: %s",
+                                      profile->key_file, strerror (errno));
+            return NULL;
+        }
+        struct stat st;
+        if (stat (profile->key_file, &st) == 0 && (st.st_mode & 077))
+            hny_warn ("key file %s is readable by group or others (chmod 600 it)",
+                      profile->key_file);
+        /* First line, trimmed. */
+        size_t start = 0, end = strcspn (data, "\r\n");
+        while (start < end && (data [start] == ' ' || data [start] == '\t'))
+            start++;
+        while (end > start && (data [end - 1] == ' ' || data [end - 1] == '\t'))
+            end--;
+        char *key = end > start ? hny_strndup (data + start, end - start) : NULL;
+        explicit_bzero (data, size);
+        free (data);
+        if (!key)
+            *error = hny_sprintf ("key file %s: the first line is empty", profile->key_file);
+        return key;
+    }
+    if (profile->key_env) {
+        const char *value = getenv (profile->key_env);
+        if (!value || !*value) {
+            *error = hny_sprintf ("environment variable %s is not set", profile->key_env);
+            return NULL;
+        }
+        return hny_strdup (value);
+    }
+    return hny_strdup ("");
+}
+
+void
+hny_secret_free (char **secret_p)
+{
+    assert (secret_p);
+    if (*secret_p) {
+        explicit_bzero (*secret_p, strlen (*secret_p));
+        free (*secret_p);
+        *secret_p = NULL;
+    }
+}
+
+void
+hny_config_describe (FILE *f)
+{
+    const char *last = NULL;
+    for (size_t i = 0; i < S_OPTION_COUNT; i++) {
+        const s_option_t *option = &s_options [i];
+        const char *section = s_section_name (option->section);
+        if (section != last)
+            fprintf (f, "%s[%s]\n", last ? "\n" : "", section);
+        last = section;
+        fprintf (f, "  %-18s = %-8s  %s\n", option->key,
+                 option->dflt ? option->dflt : "", option->description);
+    }
+    fprintf (f, "\nPer-type defaults of [backend.NAME] (every type: retries 5):\n");
+    fprintf (f, "  %-15s %-9s %-9s %-11s %-10s %s\n", "type", "max_texts", "max_bytes",
+             "concurrency", "timeout_ms", "url");
+    for (size_t i = 0; i < S_TYPE_COUNT; i++) {
+        const s_type_default_t *t = &s_type_defaults [i];
+        fprintf (f, "  %-15s %-9d %-9lld %-11d %-10d %s\n", t->type, t->max_texts,
+                 (long long) t->max_bytes, t->concurrency, t->timeout_ms, t->url ? t->url : "-");
+    }
+}

@@ -1,0 +1,26 @@
+# Tests of the protocol codec and the configuration (proto/).
+if(TARGET hnycommon)
+  add_executable(test_proto ${HNY_TESTS_DIR}/test_proto.c)
+  target_link_libraries(test_proto PRIVATE hnycommon)
+  add_test(NAME proto.codec COMMAND test_proto)
+  set_tests_properties(proto.codec PROPERTIES TIMEOUT 30)
+
+  add_executable(test_config ${HNY_TESTS_DIR}/test_config.c)
+  target_link_libraries(test_config PRIVATE hnycommon)
+  add_test(NAME proto.config
+           COMMAND test_config ${PROJECT_SOURCE_DIR}/packaging/honyaku.conf)
+  set_tests_properties(proto.config PROPERTIES TIMEOUT 30)
+
+  # Built as a libFuzzer target with -DHNY_FUZZ=ON and clang; otherwise its
+  # own main runs a deterministic batch of random and mutated messages.
+  add_executable(fuzz_proto ${HNY_TESTS_DIR}/fuzz_proto.c)
+  target_link_libraries(fuzz_proto PRIVATE hnycommon)
+  if(HNY_FUZZ)
+    target_compile_definitions(fuzz_proto PRIVATE HNY_FUZZING)
+    target_compile_options(fuzz_proto PRIVATE -fsanitize=fuzzer)
+    target_link_options(fuzz_proto PRIVATE -fsanitize=fuzzer)
+  else()
+    add_test(NAME proto.fuzz COMMAND fuzz_proto 200000)
+    set_tests_properties(proto.fuzz PROPERTIES TIMEOUT 60)
+  endif()
+endif()
