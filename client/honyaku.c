@@ -1,0 +1,795 @@
+/*  honyaku.c: the honyaku command, a thin shell over libhonyaku.
+
+        honyaku [--endpoint EP] [--timeout MS] COMMAND [ARGS]
+
+    This file holds main (global options, dispatch, help), the shared CLI
+    helpers of hny_cli.h and the small commands: submit, status, wait, fetch,
+    stats and prepare (the in-process dry run). batch and export live in
+    hny_cli_batch.c and hny_cli_export.c. Errors are one line on stderr,
+    "honyaku: CMD: what: why"; usage errors exit 2. */
+#include "hny_cli.h"
+#include "honyaku/util.h"
+#ifdef HNY_HAVE_PREPARE
+#include "honyaku/prepare.h"
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef HNY_VERSION
+#define HNY_VERSION "0.0.0"
+#endif
+
+/* ---- help ------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    const char *usage;          /* synopsis after "honyaku NAME" */
+    const char *text;           /* what it does and its options */
+} s_help_t;
+
+static const s_help_t s_helps [] = {
+    { "submit", "FILE... --from L --to L [--backend NAME] [--key K] [--format F] [--lenient] [--wait]",
+      "Submit articles (\"-\" reads standard input). Prints JOB<TAB>FILE per file;\n"
+      "with --wait, waits for each job and prints JOB<TAB>FILE<TAB>STATE.\n"
+      "  --from L, --to L   source and target language (required)\n"
+      "  --backend NAME     backend profile (default: the daemon's)\n"
+      "  --key K            idempotency key (one file only; default: derived by the daemon)\n"
+      "  --format F         auto (default), text, plain, html, jpw\n"
+      "  --lenient          replace undecodable bytes instead of failing\n"
+      "  --wait             wait until every job is finished; exit 1 if one failed\n" },
+    { "status", "[JOB] [--json]",
+      "Show one job's state, or the daemon's (jobs, workers, queues, profiles).\n"
+      "  --json             print the daemon's answer as JSON\n" },
+    { "wait", "JOB [--timeout MS]",
+      "Wait until JOB is finished and print its state. Exit 0 when done, 1 when\n"
+      "failed, 3 when it is still running after --timeout MS (default: no limit).\n" },
+    { "fetch", "JOB",
+      "Print the record of a finished job (JSON, honyaku.record/1) on stdout.\n" },
+    { "batch", "DIR --from L --to L --out DIR [--backend NAME] [--window N] [--format F] [--lenient]",
+      "Translate every regular file under DIR (recursively, sorted, hidden files\n"
+      "skipped) with at most N jobs in flight (default 32), then write\n"
+      "OUT/records.jsonl (one record per line, in path order) and OUT/errors.txt\n"
+      "(files that were rejected or failed, with the reason). Each file's key is\n"
+      "derived from its relative path and content, so running it again creates\n"
+      "no new jobs. Exit 0 when all are done, 1 when some failed.\n" },
+    { "export", "[--format jsonl] [--out FILE]",
+      "Write every finished record as JSON Lines to FILE (default: stdout).\n" },
+    { "stats", "[--json]",
+      "Per backend profile: translation-memory hits and misses, characters billed,\n"
+      "requests and segments.\n" },
+    { "prepare", "[--from L] [--format auto|text|plain|html|jpw] [--lenient] FILE|-",
+      "Dry run, in this process (no daemon needed): decode, extract, normalize and\n"
+      "segment one article and print the prepared article as JSON.\n" },
+    { "help", "[COMMAND]", "Show the help of a command.\n" },
+};
+#define S_HELP_COUNT (sizeof s_helps / sizeof s_helps [0])
+
+static void
+s_main_help (FILE *out)
+{
+    fprintf (out,
+             "usage: honyaku [--endpoint EP] [--timeout MS] COMMAND [ARGS]\n"
+             "\n"
+             "Client of honyakud, the article translation daemon.\n"
+             "\n"
+             "Commands:\n");
+    for (size_t i = 0; i < S_HELP_COUNT; i++)
+        fprintf (out, "  %-8s %s\n", s_helps [i].name, s_helps [i].usage);
+    fprintf (out,
+             "\n"
+             "Global options (also accepted after the command):\n"
+             "  --endpoint EP   honyakud's front endpoint (default: $HONYAKU_ENDPOINT, else\n"
+             "                  ipc://$HONYAKU_STATE/front, $HONYAKU_STATE defaulting to\n"
+             "                  ./honyaku-state)\n"
+             "  --timeout MS    how long to wait for any answer of the daemon (default %d)\n"
+             "  --max-bytes N   largest input file (default 8M; K, M, G suffixes)\n"
+             "  --help, --version\n"
+             "\n"
+             "Run 'honyaku help COMMAND' for the options of a command.\n",
+             HNY_CLIENT_TIMEOUT_MS);
+}
+
+int
+hny_cli_help (const char *cmd)
+{
+    for (size_t i = 0; i < S_HELP_COUNT; i++)
+        if (strcmp (s_helps [i].name, cmd) == 0) {
+            printf ("usage: honyaku %s %s\n\n%s", s_helps [i].name, s_helps [i].usage,
+                    s_helps [i].text);
+            return 0;
+        }
+    return -1;
+}
+
+/* ---- shared helpers --------------------------------------------------- */
+
+static void
+s_vreport (const char *cmd, const char *fmt, va_list args)
+{
+    fprintf (stderr, "honyaku: ");
+    if (cmd)
+        fprintf (stderr, "%s: ", cmd);
+    vfprintf (stderr, fmt, args);
+    fputc ('\n', stderr);
+}
+
+int
+hny_cli_fail (const char *cmd, const char *fmt, ...)
+{
+    va_list args;
+    va_start (args, fmt);
+    s_vreport (cmd, fmt, args);
+    va_end (args);
+    return HNY_EXIT_FAIL;
+}
+
+int
+hny_cli_usage (const char *cmd, const char *fmt, ...)
+{
+    va_list args;
+    va_start (args, fmt);
+    s_vreport (cmd, fmt, args);
+    va_end (args);
+    if (cmd)
+        fprintf (stderr, "Run 'honyaku help %s' for usage.\n", cmd);
+    else
+        fprintf (stderr, "Run 'honyaku --help' for usage.\n");
+    return HNY_EXIT_USAGE;
+}
+
+hny_client_t *
+hny_cli_client (const hny_cli_t *cli)
+{
+    hny_client_t *client = hny_client_new (cli->endpoint);
+    hny_client_set_timeout (client, cli->timeout_ms);
+    return client;
+}
+
+int
+hny_cli_read_input (const hny_cli_t *cli, const char *path, char **data, size_t *size,
+                    const char **why)
+{
+    const char *real = strcmp (path, "-") == 0 ? "/dev/stdin" : path;
+    if (hny_file_read (real, cli->max_bytes, data, size)) {
+        static char big [64];
+        if (errno == EFBIG) {
+            if (cli->max_bytes % (1024 * 1024) == 0)
+                snprintf (big, sizeof big, "file is larger than %zu MiB", cli->max_bytes >> 20);
+            else
+                snprintf (big, sizeof big, "file is larger than %zu bytes", cli->max_bytes);
+            *why = big;
+        }
+        else
+            *why = strerror (errno);
+        return -1;
+    }
+    if (*size == 0) {
+        free (*data);
+        *data = NULL;
+        *why = "file is empty";
+        return -1;
+    }
+    return 0;
+}
+
+int
+hny_cli_parse_size (const char *text, size_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = strtoull (text, &end, 10);
+    if (errno || end == text || text [0] == '-')
+        return -1;
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift)
+        end++;
+    if (*end || n == 0 || n > (1ULL << 40) >> shift)
+        return -1;
+    *out = (size_t) (n << shift);
+    return 0;
+}
+
+int
+hny_cli_parse_int (const char *text, int max, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long n = strtol (text, &end, 10);
+    if (errno || end == text || *end || n < 0 || n > max)
+        return -1;
+    *out = (int) n;
+    return 0;
+}
+
+int
+hny_cli_format_valid (const char *format)
+{
+    static const char *const formats [] = { "auto", "text", "plain", "html", "jpw" };
+    for (size_t i = 0; i < sizeof formats / sizeof formats [0]; i++)
+        if (strcmp (format, formats [i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* A shared global option; returns 0 when handled, or an exit code. */
+static int
+s_common_option (hny_cli_t *cli, const char *cmd, int opt, const char *arg)
+{
+    switch (opt) {
+        case HNY_OPT_ENDPOINT:
+            if (!*arg)
+                return hny_cli_usage (cmd, "--endpoint needs a value");
+            cli->endpoint = arg;
+            return 0;
+        case HNY_OPT_TIMEOUT:
+            if (hny_cli_parse_int (arg, 24 * 3600 * 1000, &cli->timeout_ms) || cli->timeout_ms == 0)
+                return hny_cli_usage (cmd, "--timeout: '%s' is not a number of milliseconds > 0", arg);
+            return 0;
+        case HNY_OPT_MAX_BYTES:
+            if (hny_cli_parse_size (arg, &cli->max_bytes))
+                return hny_cli_usage (cmd, "--max-bytes: '%s' is not a size (e.g. 8M)", arg);
+            return 0;
+        default:
+            return -1;
+    }
+}
+
+int
+hny_cli_getopt (hny_cli_t *cli, const char *cmd, int argc, char **argv,
+                const char *shortopts, const struct option *longopts)
+{
+    /* A leading ':' makes getopt tell a missing value (':') from an unknown option ('?'). */
+    char spec [64];
+    snprintf (spec, sizeof spec, ":%s", shortopts);
+    for (;;) {
+        int opt = getopt_long (argc, argv, spec, longopts, NULL);
+        if (opt == -1)
+            return -1;
+        if (opt == '?' || opt == ':') {
+            const char *bad = argv [optind - 1];
+            if (opt == ':')
+                return -(100 + hny_cli_usage (cmd, "option '%s' needs a value", bad));
+            return -(100 + hny_cli_usage (cmd, "unknown option '%s'", bad));
+        }
+        if (opt == HNY_OPT_HELP) {
+            hny_cli_help (cmd);
+            return -(100 + HNY_EXIT_OK);
+        }
+        if (opt == HNY_OPT_TIMEOUT && strcmp (cmd, "wait") == 0)
+            return opt;                 /* wait's own --timeout */
+        int rc = s_common_option (cli, cmd, opt, optarg);
+        if (rc > 0)
+            return -(100 + rc);
+        if (rc < 0)
+            return opt;
+    }
+}
+
+/* getopt_long state must be reset before parsing a command's arguments. */
+static void
+s_getopt_reset (void)
+{
+    optind = 0;
+    opterr = 0;
+}
+
+/* ---- submit ----------------------------------------------------------- */
+
+/* The reason a job failed, from its STATUS; caller owns the result. */
+static char *
+s_job_error (hny_client_t *client, const char *job)
+{
+    json_t *status = NULL;
+    if (hny_client_status (client, job, &status))
+        return hny_strdup ("(no reason: STATUS failed)");
+    const char *error = json_string_value (json_object_get (status, "error"));
+    char *result = hny_strdup (error ? error : "no reason given");
+    json_decref (status);
+    return result;
+}
+
+static int
+s_cmd_submit (hny_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts [] = {
+        { "from", required_argument, NULL, 'f' },
+        { "to", required_argument, NULL, 't' },
+        { "backend", required_argument, NULL, 'b' },
+        { "key", required_argument, NULL, 'k' },
+        { "format", required_argument, NULL, 'F' },
+        { "lenient", no_argument, NULL, 'l' },
+        { "wait", no_argument, NULL, 'w' },
+        HNY_CLI_COMMON_OPTIONS,
+        { NULL, 0, NULL, 0 }
+    };
+    hny_submit_t opts = { 0 };
+    int wait = 0, opt;
+    while ((opt = hny_cli_getopt (cli, "submit", argc, argv, "", longopts)) != -1) {
+        if (HNY_CLI_STOP (opt))
+            return HNY_CLI_STOP_CODE (opt);
+        switch (opt) {
+            case 'f': opts.from = optarg; break;
+            case 't': opts.to = optarg; break;
+            case 'b': opts.backend = optarg; break;
+            case 'k': opts.key = optarg; break;
+            case 'F': opts.format = optarg; break;
+            case 'l': opts.lenient = 1; break;
+            case 'w': wait = 1; break;
+            default: return hny_cli_usage ("submit", "unexpected option");
+        }
+    }
+    int files = argc - optind;
+    if (files < 1)
+        return hny_cli_usage ("submit", "no FILE given");
+    if (!opts.from || !opts.to)
+        return hny_cli_usage ("submit", "--from and --to are required");
+    if (opts.format && !hny_cli_format_valid (opts.format))
+        return hny_cli_usage ("submit", "unknown --format '%s' (auto, text, plain, html, jpw)",
+                              opts.format);
+    if (opts.key && files != 1)
+        return hny_cli_usage ("submit", "--key needs exactly one FILE");
+
+    hny_client_t *client = hny_cli_client (cli);
+    int rc = HNY_EXIT_OK;
+    char **jobs = hny_calloc ((size_t) files, sizeof *jobs);
+    for (int i = 0; i < files; i++) {
+        const char *path = argv [optind + i];
+        char *data = NULL;
+        size_t size = 0;
+        const char *why = NULL;
+        if (hny_cli_read_input (cli, path, &data, &size, &why)) {
+            rc = hny_cli_fail ("submit", "%s: %s", path, why);
+            continue;
+        }
+        opts.source = strcmp (path, "-") ? path : NULL;
+        if (hny_client_submit (client, &opts, data, size, &jobs [i], NULL))
+            rc = hny_cli_fail ("submit", "%s: %s", path, hny_client_error (client));
+        else if (!wait) {
+            printf ("%s\t%s\n", jobs [i], path);
+            fflush (stdout);
+        }
+        free (data);
+    }
+    for (int i = 0; wait && i < files; i++) {
+        if (!jobs [i])
+            continue;
+        const char *path = argv [optind + i];
+        char *state = NULL;
+        if (hny_client_wait (client, jobs [i], -1, &state)) {
+            rc = hny_cli_fail ("submit", "%s: job %s: %s", path, jobs [i], hny_client_error (client));
+            continue;
+        }
+        printf ("%s\t%s\t%s\n", jobs [i], path, state);
+        fflush (stdout);
+        if (strcmp (state, "done")) {
+            char *reason = s_job_error (client, jobs [i]);
+            rc = hny_cli_fail ("submit", "%s: job %s %s: %s", path, jobs [i], state, reason);
+            free (reason);
+        }
+        free (state);
+    }
+    for (int i = 0; i < files; i++)
+        free (jobs [i]);
+    free (jobs);
+    hny_client_destroy (&client);
+    return rc;
+}
+
+/* ---- status ----------------------------------------------------------- */
+
+static void
+s_print_time (const char *label, json_t *ms)
+{
+    if (!json_is_integer (ms))
+        return;
+    time_t t = (time_t) (json_integer_value (ms) / 1000);
+    struct tm tm;
+    char text [64];
+    if (localtime_r (&t, &tm) && strftime (text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm))
+        printf ("%-10s %s\n", label, text);
+}
+
+static void
+s_print_job_status (json_t *st)
+{
+    const char *fields [] = { "job", "key", "state" };
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = json_string_value (json_object_get (st, fields [i]));
+        if (v)
+            printf ("%-10s %s\n", fields [i], v);
+    }
+    json_t *segs = json_object_get (st, "segments");
+    if (json_is_integer (segs))
+        printf ("%-10s %" JSON_INTEGER_FORMAT " (done %" JSON_INTEGER_FORMAT ", failed %"
+                JSON_INTEGER_FORMAT ")\n", "segments", json_integer_value (segs),
+                json_integer_value (json_object_get (st, "done")),
+                json_integer_value (json_object_get (st, "failed")));
+    s_print_time ("created", json_object_get (st, "created"));
+    const char *error = json_string_value (json_object_get (st, "error"));
+    if (error)
+        printf ("%-10s %s\n", "error", error);
+    const char *paused = json_string_value (json_object_get (st, "paused"));
+    if (paused)
+        printf ("%-10s %s\n", "paused", paused);
+}
+
+/* "a 1, b 2" from an object of integers. */
+static void
+s_print_counts (const char *label, json_t *obj)
+{
+    if (!json_is_object (obj))
+        return;
+    printf ("%-10s", label);
+    const char *key;
+    json_t *value;
+    int first = 1;
+    json_object_foreach (obj, key, value) {
+        printf ("%s %s %" JSON_INTEGER_FORMAT, first ? "" : ",", key, json_integer_value (value));
+        first = 0;
+    }
+    printf ("%s\n", first ? " none" : "");
+}
+
+static void
+s_print_daemon_status (const char *endpoint, json_t *st)
+{
+    const char *version = json_string_value (json_object_get (st, "version"));
+    printf ("honyakud %s at %s\n", version ? version : "(unknown version)", endpoint);
+    json_t *workers = json_object_get (st, "workers");
+    if (json_is_integer (workers))
+        printf ("%-10s %" JSON_INTEGER_FORMAT "\n", "workers", json_integer_value (workers));
+    s_print_counts ("jobs", json_object_get (st, "jobs"));
+    s_print_counts ("queue", json_object_get (st, "queue"));
+    json_t *profiles = json_object_get (st, "profiles");
+    size_t i;
+    json_t *p;
+    json_array_foreach (profiles, i, p) {
+        const char *name = json_string_value (json_object_get (p, "name"));
+        const char *type = json_string_value (json_object_get (p, "type"));
+        json_t *paused = json_object_get (p, "paused");
+        printf ("%-10s %s (%s)", i ? "" : "profiles", name ? name : "?", type ? type : "?");
+        if (json_is_string (paused))
+            printf (" paused: %s", json_string_value (paused));
+        else if (json_is_true (paused))
+            printf (" paused");
+        printf ("\n");
+    }
+}
+
+static int
+s_cmd_status (hny_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts [] = {
+        { "json", no_argument, NULL, 'j' },
+        HNY_CLI_COMMON_OPTIONS,
+        { NULL, 0, NULL, 0 }
+    };
+    int as_json = 0, opt;
+    while ((opt = hny_cli_getopt (cli, "status", argc, argv, "", longopts)) != -1) {
+        if (HNY_CLI_STOP (opt))
+            return HNY_CLI_STOP_CODE (opt);
+        if (opt == 'j')
+            as_json = 1;
+    }
+    if (argc - optind > 1)
+        return hny_cli_usage ("status", "at most one JOB");
+    const char *job = argc - optind == 1 ? argv [optind] : NULL;
+    hny_client_t *client = hny_cli_client (cli);
+    json_t *st = NULL;
+    int rc = HNY_EXIT_OK;
+    if (hny_client_status (client, job, &st))
+        rc = job ? hny_cli_fail ("status", "%s: %s", job, hny_client_error (client))
+                 : hny_cli_fail ("status", "%s", hny_client_error (client));
+    else {
+        json_object_del (st, "status");
+        if (as_json) {
+            char *text = json_dumps (st, JSON_INDENT (2) | JSON_SORT_KEYS);
+            printf ("%s\n", text);
+            free (text);
+        }
+        else if (job)
+            s_print_job_status (st);
+        else
+            s_print_daemon_status (cli->endpoint, st);
+        json_decref (st);
+    }
+    hny_client_destroy (&client);
+    return rc;
+}
+
+/* ---- wait, fetch, stats ----------------------------------------------- */
+
+static int
+s_cmd_wait (hny_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts [] = { HNY_CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
+    int timeout = -1, opt;
+    while ((opt = hny_cli_getopt (cli, "wait", argc, argv, "", longopts)) != -1) {
+        if (HNY_CLI_STOP (opt))
+            return HNY_CLI_STOP_CODE (opt);
+        if (opt == HNY_OPT_TIMEOUT && hny_cli_parse_int (optarg, 2000000000, &timeout))
+            return hny_cli_usage ("wait", "--timeout: '%s' is not a number of milliseconds", optarg);
+    }
+    if (argc - optind != 1)
+        return hny_cli_usage ("wait", "exactly one JOB");
+    const char *job = argv [optind];
+    hny_client_t *client = hny_cli_client (cli);
+    char *state = NULL;
+    int rc = hny_client_wait (client, job, timeout, &state);
+    if (rc < 0)
+        rc = hny_cli_fail ("wait", "%s: %s", job, hny_client_error (client));
+    else if (rc == 1) {
+        printf ("%s\t%s\n", job, state);
+        rc = HNY_EXIT_TIMEOUT;
+        fprintf (stderr, "honyaku: wait: %s: still %s after %d ms\n", job, state, timeout);
+    }
+    else {
+        printf ("%s\t%s\n", job, state);
+        if (strcmp (state, "done")) {
+            char *reason = s_job_error (client, job);
+            rc = hny_cli_fail ("wait", "%s: job %s: %s", job, state, reason);
+            free (reason);
+        }
+    }
+    free (state);
+    hny_client_destroy (&client);
+    return rc;
+}
+
+static int
+s_cmd_fetch (hny_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts [] = { HNY_CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
+    int opt;
+    while ((opt = hny_cli_getopt (cli, "fetch", argc, argv, "", longopts)) != -1)
+        if (HNY_CLI_STOP (opt))
+            return HNY_CLI_STOP_CODE (opt);
+    if (argc - optind != 1)
+        return hny_cli_usage ("fetch", "exactly one JOB");
+    const char *job = argv [optind];
+    hny_client_t *client = hny_cli_client (cli);
+    char *record = NULL;
+    size_t len = 0;
+    int rc = HNY_EXIT_OK;
+    if (hny_client_fetch (client, job, &record, &len))
+        rc = hny_cli_fail ("fetch", "%s: %s", job, hny_client_error (client));
+    else {
+        fwrite (record, 1, len, stdout);
+        if (len == 0 || record [len - 1] != '\n')
+            fputc ('\n', stdout);
+        free (record);
+    }
+    hny_client_destroy (&client);
+    return rc;
+}
+
+static int
+s_cmd_stats (hny_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts [] = {
+        { "json", no_argument, NULL, 'j' },
+        HNY_CLI_COMMON_OPTIONS,
+        { NULL, 0, NULL, 0 }
+    };
+    int as_json = 0, opt;
+    while ((opt = hny_cli_getopt (cli, "stats", argc, argv, "", longopts)) != -1) {
+        if (HNY_CLI_STOP (opt))
+            return HNY_CLI_STOP_CODE (opt);
+        if (opt == 'j')
+            as_json = 1;
+    }
+    if (argc - optind != 0)
+        return hny_cli_usage ("stats", "no arguments expected");
+    hny_client_t *client = hny_cli_client (cli);
+    json_t *st = NULL;
+    int rc = HNY_EXIT_OK;
+    if (hny_client_stats (client, &st))
+        rc = hny_cli_fail ("stats", "%s", hny_client_error (client));
+    else {
+        json_t *profiles = json_object_get (st, "profiles");
+        if (as_json) {
+            char *text = json_dumps (profiles, JSON_INDENT (2) | JSON_SORT_KEYS);
+            printf ("%s\n", text ? text : "{}");
+            free (text);
+        }
+        else {
+            static const char *const cols [] = { "tm_hits", "tm_misses", "chars_billed",
+                                                 "requests", "segments" };
+            printf ("%-16s", "profile");
+            for (size_t c = 0; c < 5; c++)
+                printf (" %12s", cols [c]);
+            printf ("\n");
+            const char *name;
+            json_t *p;
+            json_object_foreach (profiles, name, p) {
+                printf ("%-16s", name);
+                for (size_t c = 0; c < 5; c++)
+                    printf (" %12" JSON_INTEGER_FORMAT, json_integer_value (json_object_get (p, cols [c])));
+                printf ("\n");
+            }
+        }
+        json_decref (st);
+    }
+    hny_client_destroy (&client);
+    return rc;
+}
+
+/* ---- prepare (in-process dry run) ------------------------------------- */
+
+static int
+s_cmd_prepare (hny_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts [] = {
+        { "from", required_argument, NULL, 'f' },
+        { "format", required_argument, NULL, 'F' },
+        { "lenient", no_argument, NULL, 'l' },
+        HNY_CLI_COMMON_OPTIONS,
+        { NULL, 0, NULL, 0 }
+    };
+    const char *from = NULL, *format = NULL;
+    int lenient = 0, opt;
+    while ((opt = hny_cli_getopt (cli, "prepare", argc, argv, "", longopts)) != -1) {
+        if (HNY_CLI_STOP (opt))
+            return HNY_CLI_STOP_CODE (opt);
+        switch (opt) {
+            case 'f': from = optarg; break;
+            case 'F': format = optarg; break;
+            case 'l': lenient = 1; break;
+            default: break;
+        }
+    }
+    if (argc - optind != 1)
+        return hny_cli_usage ("prepare", "exactly one FILE (or - for standard input)");
+    if (format && !hny_cli_format_valid (format))
+        return hny_cli_usage ("prepare", "unknown --format '%s' (auto, text, plain, html, jpw)", format);
+    const char *path = argv [optind];
+#ifdef HNY_HAVE_PREPARE
+    char *data = NULL;
+    size_t size = 0;
+    const char *why = NULL;
+    if (hny_cli_read_input (cli, path, &data, &size, &why))
+        return hny_cli_fail ("prepare", "%s: %s", path, why);
+    hny_prepare_opts_t opts = {
+        .format = format, .lang = from, .lenient = lenient, .max_bytes = cli->max_bytes,
+        .source = strcmp (path, "-") ? path : NULL
+    };
+    hny_preparer_t *preparer = hny_preparer_new ();
+    int status = 0;
+    char *reason = NULL;
+    json_t *article = hny_prepare (preparer, (const uint8_t *) data, size, &opts, &status, &reason);
+    int rc = HNY_EXIT_OK;
+    if (!article)
+        rc = hny_cli_fail ("prepare", "%s: %s (status %d)", path, reason ? reason : "failed", status);
+    else {
+        char *text = json_dumps (article, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+        printf ("%s\n", text);
+        free (text);
+        json_decref (article);
+    }
+    free (reason);
+    free (data);
+    hny_preparer_destroy (&preparer);
+    return rc;
+#else
+    (void) from;
+    (void) lenient;
+    return hny_cli_fail ("prepare", "%s: this honyaku was built without the text preparation "
+                         "library (hnyprep)", path);
+#endif
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+typedef int (s_command_fn) (hny_cli_t *cli, int argc, char **argv);
+
+static const struct {
+    const char *name;
+    s_command_fn *fn;
+} s_commands [] = {
+    { "submit", s_cmd_submit },
+    { "status", s_cmd_status },
+    { "wait", s_cmd_wait },
+    { "fetch", s_cmd_fetch },
+    { "batch", hny_cli_batch },
+    { "export", hny_cli_export },
+    { "stats", s_cmd_stats },
+    { "prepare", s_cmd_prepare },
+};
+
+/* The default endpoint: $HONYAKU_ENDPOINT, else ipc://STATE/front. Caller owns. */
+static char *
+s_default_endpoint (void)
+{
+    const char *env = getenv ("HONYAKU_ENDPOINT");
+    if (env && *env)
+        return hny_strdup (env);
+    const char *state = getenv ("HONYAKU_STATE");
+    return hny_sprintf ("ipc://%s/front", state && *state ? state : "./honyaku-state");
+}
+
+int
+main (int argc, char **argv)
+{
+    hny_log_init ("honyaku", HNY_LOG_WARN);
+    char *endpoint = s_default_endpoint ();
+    hny_cli_t cli = { endpoint, HNY_CLIENT_TIMEOUT_MS, HNY_CLI_MAX_BYTES_DEFAULT };
+
+    /* Global options up to the command name ("+": stop at the first non-option). */
+    static const struct option longopts [] = {
+        { "version", no_argument, NULL, 'V' },
+        HNY_CLI_COMMON_OPTIONS,
+        { NULL, 0, NULL, 0 }
+    };
+    int rc = -1;
+    opterr = 0;
+    for (;;) {
+        int opt = getopt_long (argc, argv, "+:hV", longopts, NULL);
+        if (opt == -1)
+            break;
+        if (opt == 'h' || opt == HNY_OPT_HELP) {
+            s_main_help (stdout);
+            rc = HNY_EXIT_OK;
+            break;
+        }
+        if (opt == 'V') {
+            printf ("honyaku %s (protocol HNY/1)\n", HNY_VERSION);
+            rc = HNY_EXIT_OK;
+            break;
+        }
+        if (opt == '?' || opt == ':') {
+            rc = hny_cli_usage (NULL, "unknown option or missing value: '%s'", argv [optind - 1]);
+            break;
+        }
+        int r = s_common_option (&cli, NULL, opt, optarg);
+        if (r > 0) {
+            rc = r;
+            break;
+        }
+    }
+    if (rc < 0) {
+        if (optind >= argc)
+            rc = hny_cli_usage (NULL, "no command given");
+        else {
+            const char *name = argv [optind];
+            int sub_argc = argc - optind;
+            char **sub_argv = argv + optind;
+            if (strcmp (name, "help") == 0) {
+                if (sub_argc < 2) {
+                    s_main_help (stdout);
+                    rc = HNY_EXIT_OK;
+                }
+                else if (hny_cli_help (sub_argv [1]))
+                    rc = hny_cli_usage ("help", "unknown command '%s'", sub_argv [1]);
+                else
+                    rc = HNY_EXIT_OK;
+            }
+            else {
+                for (size_t i = 0; i < sizeof s_commands / sizeof s_commands [0]; i++)
+                    if (strcmp (name, s_commands [i].name) == 0) {
+                        s_getopt_reset ();
+                        rc = s_commands [i].fn (&cli, sub_argc, sub_argv);
+                        break;
+                    }
+                if (rc < 0)
+                    rc = hny_cli_usage (NULL, "unknown command '%s'", name);
+            }
+        }
+    }
+    if (fflush (stdout) != 0 && rc == HNY_EXIT_OK)
+        rc = hny_cli_fail (NULL, "cannot write the output: %s", strerror (errno));
+    free (endpoint);
+    return rc;
+}

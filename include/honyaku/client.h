@@ -1,0 +1,129 @@
+/*  honyaku/client.h: libhonyaku, the C client of honyakud.
+
+    One hny_client_t is one DEALER connection to the broker's front endpoint
+    (proto/PROTOCOL.md). Every call has a deadline: a daemon that does not
+    answer within the client's timeout (default 10 s) makes the call fail
+    with "no answer from ENDPOINT within 10 s: is honyakud running?" instead
+    of hanging. On failure a call returns -1 and hny_client_error() tells
+    why; hny_client_status_code() gives the protocol status of a REJECTED
+    answer (0 when the failure was local or a timeout).
+
+    Two styles of use, on the same connection:
+    - synchronous calls (submit, status, wait, fetch, list, stats): one
+      request, one answer;
+    - pipelined calls for batches: hny_client_send_submit() and
+      hny_client_send_wait() tag each request with a caller-chosen "req" id;
+      hny_client_recv_reply() returns the answers as they arrive. Answers to
+      pipelined requests that arrive during a synchronous call are kept and
+      handed out by the next hny_client_recv_reply().
+
+    A client is not thread-safe: use one per thread. */
+#ifndef HNY_CLIENT_H
+#define HNY_CLIENT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HNY_CLIENT_TIMEOUT_MS 10000     /* default answer deadline */
+
+typedef struct _hny_client_t hny_client_t;
+typedef struct _hny_reply_t hny_reply_t;
+
+/* Options of one SUBMIT. Everything is borrowed for the duration of the call. */
+typedef struct {
+    const char *from;           /* source language, required ("en") */
+    const char *to;             /* target language, required ("es") */
+    const char *backend;        /* profile name; NULL: the daemon's default */
+    const char *key;            /* idempotency key; NULL: the daemon derives one */
+    const char *format;         /* "auto" (NULL too), "text", "plain", "html", "jpw" */
+    const char *source;         /* path or URL for metadata.source; may be NULL */
+    int lenient;                /* 1: undecodable bytes are replaced, not an error */
+    json_t *metadata;           /* object merged into the record's metadata; may be NULL */
+} hny_submit_t;
+
+/* Connect to a broker's front endpoint ("ipc://...", "tcp://..."). Always
+   returns a client (caller owns, hny_client_destroy); when the endpoint is
+   malformed every call on it fails with that reason. Connecting is lazy:
+   a daemon that is not there shows as a timeout on the first call. */
+hny_client_t *hny_client_new (const char *endpoint);
+/* Close the connection (pending messages are dropped: ZMQ_LINGER 0).
+   Accepts NULL and a NULL *self_p; sets *self_p to NULL. */
+void hny_client_destroy (hny_client_t **self_p);
+
+/* The answer deadline in milliseconds for every request (> 0). */
+void hny_client_set_timeout (hny_client_t *self, int timeout_ms);
+int hny_client_timeout (const hny_client_t *self);
+const char *hny_client_endpoint (const hny_client_t *self);
+
+/* The last error, one line of English (borrowed; "" when none). */
+const char *hny_client_error (const hny_client_t *self);
+/* The protocol status of the last REJECTED answer, 0 for local errors and
+   timeouts (so that callers can tell "retry later" 3xx from 4xx/5xx). */
+int hny_client_status_code (const hny_client_t *self);
+
+/* Submit one article. On success returns 0, sets *job_out (caller owns;
+   may be NULL to ignore) and *existing (1 when the key had a job already;
+   may be NULL). Returns -1 when rejected or on no answer. */
+int hny_client_submit (hny_client_t *self, const hny_submit_t *opts,
+                       const void *data, size_t size, char **job_out, int *existing);
+
+/* STATUS of one job (job != NULL) or of the daemon (job == NULL). On
+   success *out is the answer's header object (caller owns, json_decref). */
+int hny_client_status (hny_client_t *self, const char *job, json_t **out);
+
+/* Wait until a job is finished or timeout_ms passes (< 0: no limit; the
+   daemon is asked in slices). Returns 0 when finished, 1 when the time ran
+   out first, -1 on error. *state_out (caller owns; may be NULL to ignore)
+   is the final state ("done" or "failed") or, on timeout, the current one. */
+int hny_client_wait (hny_client_t *self, const char *job, int timeout_ms, char **state_out);
+
+/* Fetch a finished job's record. On success *record_json is the record as
+   NUL-terminated JSON text (caller owns) of *len bytes (len may be NULL).
+   Fails with status 300 when the job is not finished, 404 when unknown. */
+int hny_client_fetch (hny_client_t *self, const char *job, char **record_json, size_t *len);
+
+/* One page of the job list: jobs after the job id `after` (NULL: from the
+   start), at most `limit` (1..1000; 0: the daemon's default), in state
+   `state` (NULL: all). On success *jobs is the array of {job, key, state}
+   (caller owns) and *next the id to pass as `after` for the next page, or
+   NULL at the end (caller owns; next may be NULL to ignore). */
+int hny_client_list (hny_client_t *self, const char *after, int limit, const char *state,
+                     json_t **jobs, char **next);
+
+/* STATS: on success *out is the answer's header object, whose "profiles"
+   maps each profile name to its counters (caller owns). */
+int hny_client_stats (hny_client_t *self, json_t **out);
+
+/* Pipelined requests. `req` is the caller's id for the request (<= 64
+   bytes; the answer echoes it). Returns 0 when queued for sending, -1 on
+   error. Ids starting with "~" are reserved for the library. */
+int hny_client_send_submit (hny_client_t *self, const char *req, const hny_submit_t *opts,
+                            const void *data, size_t size);
+/* WAIT for one job for at most timeout_ms (0..3600000) on the daemon's side:
+   the answer is DONE with status 200 (finished) or 300 (still running). */
+int hny_client_send_wait (hny_client_t *self, const char *req, const char *job, int timeout_ms);
+
+/* The next answer to a pipelined request, waiting at most timeout_ms.
+   Returns 0 and sets *reply (caller owns, hny_reply_destroy), 1 when nothing
+   came in time, -1 on error. */
+int hny_client_recv_reply (hny_client_t *self, int timeout_ms, hny_reply_t **reply);
+
+/* An answer: its command ("ACCEPTED", "REJECTED", "DONE", ...), the echoed
+   req id (NULL when absent), the status (200 for ACCEPTED, else the header's
+   "status", 0 when absent), and its header (borrowed, lives with the reply). */
+void hny_reply_destroy (hny_reply_t **self_p);
+const char *hny_reply_command (const hny_reply_t *self);
+const char *hny_reply_req (const hny_reply_t *self);
+int hny_reply_status (const hny_reply_t *self);
+json_t *hny_reply_header (const hny_reply_t *self);
+/* A string field of the header, borrowed; NULL when absent or not a string. */
+const char *hny_reply_get_str (const hny_reply_t *self, const char *field);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,479 @@
+"""The honyaku command against a fake broker written in pyzmq.
+
+usage: test_client_cli.py HONYAKU [TEST_CLIENT_LIB]
+
+The fake broker (a ROUTER on a private ipc:// endpoint, in a thread) speaks
+enough of proto/PROTOCOL.md's client side to drive every CLI command:
+SUBMIT with idempotency keys, WAIT with timeouts, FETCH, LIST with paging,
+STATUS and STATS. Article bodies steer it: "REJECT-ME" is rejected (415),
+"FAIL-ME" makes the job fail, "HOLD-ME" never finishes. In "deferred" mode
+it finishes one job only when no request has come for 100 ms, so that a
+client which does not bound its window would pile up unfinished jobs: the
+broker counts the most it ever had at once.
+
+Checks: usage errors (exit 2), an unreachable endpoint and a silent broker
+(clear error within the timeout), submit/wait/fetch, REJECTED and failed
+jobs surfacing as clear errors, batch (window bound, path order, keys,
+errors.txt, a re-run creating no new jobs), export with paging, status and
+stats. With TEST_CLIENT_LIB, also runs that C test of libhonyaku's
+pipelining against a fake broker."""
+import ctypes
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import zmq
+
+HONYAKU = sys.argv[1]
+CLIENT_LIB = sys.argv[2] if len(sys.argv) > 2 else None
+SIG = b"HNY/1"
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL: " + what)
+    return cond
+
+
+class FakeBroker(threading.Thread):
+    def __init__(self, endpoint, mode="immediate", silent=False, page=1000):
+        super().__init__(daemon=True)
+        self.ctx = zmq.Context()
+        self.sock = self.ctx.socket(zmq.ROUTER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.bind(endpoint)
+        self.mode, self.silent, self.page = mode, silent, page
+        self.stop_flag = threading.Event()
+        self.jobs = {}          # id -> dict
+        self.keys = {}          # key -> id
+        self.order = []         # ids in creation order
+        self.waiters = []       # (rid, req, job, deadline)
+        self.submits = []       # SUBMIT headers as received
+        self.requests = 0
+        self.unfinished = 0
+        self.max_unfinished = 0
+        self.lock = threading.Lock()
+
+    def send(self, rid, cmd, header, body=None):
+        frames = [rid, SIG, cmd.encode(), json.dumps(header).encode()]
+        if body is not None:
+            frames.append(body)
+        self.sock.send_multipart(frames)
+
+    def reply(self, rid, req, cmd, header, body=None):
+        if req is not None:
+            header["req"] = req
+        self.send(rid, cmd, header, body)
+
+    def finish(self, job, state):
+        j = self.jobs[job]
+        if j["state"] in ("done", "failed"):
+            return
+        j["state"] = state
+        self.unfinished -= 1
+        keep = []
+        for w in self.waiters:
+            if w[2] == job:
+                self.reply(w[0], w[1], "DONE", {"status": 200, "job": job, "state": state})
+            else:
+                keep.append(w)
+        self.waiters = keep
+
+    def record(self, j):
+        text = j["body"].decode("utf-8", "replace").strip()
+        return {"schema": "honyaku.record/1", "job": j["id"], "key": j["key"],
+                "source_lang": j["from"], "target_lang": j["to"], "backend": j["backend"],
+                "metadata": {"source": j.get("source")}, "title": None,
+                "paragraphs": [{"segments": [{"src": text, "tgt": text.upper(), "tm": False}]}],
+                "errors": [], "stats": {"segments": 1}}
+
+    def handle(self, frames):
+        rid = frames[0]
+        if len(frames) < 4 or frames[1] != SIG:
+            return
+        cmd = frames[2].decode()
+        hdr = json.loads(frames[3])
+        req = hdr.get("req")
+        body = frames[4] if len(frames) > 4 else None
+        self.requests += 1
+        if self.silent:
+            return
+        if cmd == "SUBMIT":
+            self.submits.append(hdr)
+            if b"REJECT-ME" in body:
+                return self.reply(rid, req, "REJECTED", {"status": 415, "reason": "not text: binary data"})
+            key = hdr.get("key") or "derived:%d" % len(body)
+            if key in self.keys:
+                j = self.jobs[self.keys[key]]
+                return self.reply(rid, req, "ACCEPTED", {"job": j["id"], "key": key, "existing": True,
+                                                         "state": j["state"]})
+            jid = str(len(self.order) + 1)
+            j = {"id": jid, "key": key, "state": "queued", "body": body, "from": hdr["from"],
+                 "to": hdr["to"], "backend": hdr.get("backend", "pseudo"), "source": hdr.get("source")}
+            self.jobs[jid] = j
+            self.keys[key] = jid
+            self.order.append(jid)
+            self.unfinished += 1
+            self.max_unfinished = max(self.max_unfinished, self.unfinished)
+            self.reply(rid, req, "ACCEPTED", {"job": jid, "key": key, "existing": False, "state": "queued"})
+            if self.mode == "immediate" and b"HOLD-ME" not in body:
+                self.finish(jid, "failed" if b"FAIL-ME" in body else "done")
+        elif cmd == "WAIT":
+            j = self.jobs.get(hdr["job"])
+            if not j:
+                return self.reply(rid, req, "REJECTED", {"status": 404, "reason": "no such job"})
+            if j["state"] in ("done", "failed"):
+                return self.reply(rid, req, "DONE", {"status": 200, "job": j["id"], "state": j["state"]})
+            deadline = time.monotonic() + hdr.get("timeout_ms", 30000) / 1000.0
+            self.waiters.append((rid, req, j["id"], deadline))
+        elif cmd == "FETCH":
+            j = self.jobs.get(hdr["job"])
+            if not j:
+                return self.reply(rid, req, "REJECTED", {"status": 404, "reason": "no such job", "job": hdr["job"]})
+            if j["state"] != "done":
+                return self.reply(rid, req, "REJECTED", {"status": 300, "reason": "not finished", "job": j["id"]})
+            self.reply(rid, req, "RECORD", {"status": 200, "job": j["id"]},
+                       json.dumps(self.record(j), indent=2).encode())
+        elif cmd == "STATUS":
+            if "job" in hdr:
+                j = self.jobs.get(hdr["job"])
+                if not j:
+                    return self.reply(rid, req, "REJECTED", {"status": 404, "reason": "no such job"})
+                h = {"status": 200, "job": j["id"], "key": j["key"], "state": j["state"],
+                     "segments": 1, "done": 1 if j["state"] == "done" else 0,
+                     "failed": 1 if j["state"] == "failed" else 0, "created": 1700000000000}
+                if j["state"] == "failed":
+                    h["error"] = "backend exploded"
+                return self.reply(rid, req, "STATUS", h)
+            counts = {}
+            for j in self.jobs.values():
+                counts[j["state"]] = counts.get(j["state"], 0) + 1
+            self.reply(rid, req, "STATUS", {"status": 200, "jobs": counts, "workers": 2,
+                                            "queue": {"prepare": 0, "translate": 0},
+                                            "profiles": [{"name": "pseudo", "type": "pseudo"}],
+                                            "version": "fake-1"})
+        elif cmd == "LIST":
+            ids = [i for i in self.order if "state" not in hdr or self.jobs[i]["state"] == hdr["state"]]
+            if "after" in hdr:
+                ids = [i for i in ids if int(i) > int(hdr["after"])]
+            limit = min(hdr.get("limit", 100), self.page)
+            page = ids[:limit]
+            h = {"status": 200, "jobs": [{"job": i, "key": self.jobs[i]["key"],
+                                          "state": self.jobs[i]["state"]} for i in page]}
+            if len(ids) > limit:
+                h["next"] = page[-1]
+            self.reply(rid, req, "LISTING", h)
+        elif cmd == "STATS":
+            self.reply(rid, req, "STATS", {"status": 200, "profiles": {
+                "pseudo": {"tm_hits": 3, "tm_misses": 7, "chars_billed": 1234, "requests": 5, "segments": 10}}})
+        else:
+            self.reply(rid, req, "REJECTED", {"status": 501, "reason": "unknown command"})
+
+    def run(self):
+        poller = zmq.Poller()
+        poller.register(self.sock, zmq.POLLIN)
+        while not self.stop_flag.is_set():
+            events = dict(poller.poll(100))
+            with self.lock:
+                if events:
+                    while True:
+                        try:
+                            frames = self.sock.recv_multipart(zmq.NOBLOCK)
+                        except zmq.Again:
+                            break
+                        self.handle(frames)
+                elif self.mode == "deferred":
+                    # Idle for 100 ms: the client has filled its window. Finish one.
+                    for jid in self.order:
+                        j = self.jobs[jid]
+                        if j["state"] == "queued" and b"HOLD-ME" not in j["body"]:
+                            self.finish(jid, "failed" if b"FAIL-ME" in j["body"] else "done")
+                            break
+                now = time.monotonic()
+                keep = []
+                for w in self.waiters:
+                    if w[3] <= now:
+                        self.reply(w[0], w[1], "DONE", {"status": 300, "job": w[2],
+                                                        "state": self.jobs[w[2]]["state"]})
+                    else:
+                        keep.append(w)
+                self.waiters = keep
+        self.sock.close()
+        self.ctx.term()
+
+    def stop(self):
+        self.stop_flag.set()
+        self.join(10)
+
+
+def run(args, endpoint=None, input=None, timeout=30):
+    argv = [HONYAKU] + (["--endpoint", endpoint] if endpoint else []) + args
+    t0 = time.monotonic()
+    r = subprocess.run(argv, capture_output=True, timeout=timeout, input=input)
+    return (r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace"),
+            time.monotonic() - t0)
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def xxh3_128_hex(data):
+    """XXH3-128 via Debian's libxxhash, in canonical (big-endian) hex."""
+    class H(ctypes.Structure):
+        _fields_ = [("low64", ctypes.c_uint64), ("high64", ctypes.c_uint64)]
+    lib = ctypes.CDLL("libxxhash.so.0")
+    lib.XXH3_128bits.restype = H
+    lib.XXH3_128bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+    h = lib.XXH3_128bits(data, len(data))
+    return "%016x%016x" % (h.high64, h.low64)
+
+
+def read_lines(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read().splitlines()
+
+
+def test_usage(tmp):
+    cases = [
+        ([], "no command given"),
+        (["frobnicate"], "unknown command 'frobnicate'"),
+        (["submit", "x.txt"], "--from and --to are required"),
+        (["submit", "--from", "en", "--to", "es"], "no FILE given"),
+        (["submit", "--bogus", "x"], "unknown option '--bogus'"),
+        (["submit", "x", "--from"], "needs a value"),
+        (["submit", "a", "b", "--from", "en", "--to", "es", "--key", "k"], "--key needs exactly one FILE"),
+        (["submit", "a", "--from", "en", "--to", "es", "--format", "pdf"], "unknown --format 'pdf'"),
+        (["batch", tmp, "--from", "en", "--to", "es"], "--out DIR is required"),
+        (["batch", tmp, "--from", "en", "--to", "es", "--out", "o", "--window", "0"], "--window"),
+        (["wait", "1", "--timeout", "soon"], "--timeout"),
+        (["export", "--format", "tmx"], "not supported yet"),
+        (["--timeout", "-5", "status"], "--timeout"),
+        (["help", "nosuch"], "unknown command 'nosuch'"),
+        (["prepare"], "exactly one FILE"),
+    ]
+    for args, msg in cases:
+        code, out, err, _ = run(args)
+        check(code == 2, "usage %r: exit %d, want 2 (%s)" % (args, code, err.strip()))
+        check(err.startswith("honyaku:") and msg in err, "usage %r: stderr %r lacks %r" % (args, err, msg))
+    code, out, _, _ = run(["--help"])
+    check(code == 0 and "batch" in out and "--endpoint" in out, "--help")
+    code, out, _, _ = run(["help", "batch"])
+    check(code == 0 and "--window" in out, "help batch")
+    code, out, _, _ = run(["submit", "--help"])
+    check(code == 0 and "--lenient" in out, "submit --help")
+    code, out, _, _ = run(["--version"])
+    check(code == 0 and out.startswith("honyaku "), "--version")
+
+
+def test_unreachable(tmp):
+    ep = "ipc://" + os.path.join(tmp, "nobody")
+    for args in (["status"], ["wait", "7"], ["fetch", "7"], ["stats"]):
+        code, _, err, took = run(["--timeout", "400"] + args, endpoint=ep)
+        check(code == 1, "unreachable %r: exit %d" % (args, code))
+        check(("no answer from %s within %s s: is honyakud running?"
+               % (ep, "0.8" if args[0] == "wait" else "0.4")) in err,
+              "unreachable %r: stderr %r" % (args, err))
+        check(took < 5, "unreachable %r took %.1f s" % (args, took))
+    code, _, err, _ = run(["--endpoint", "bogus", "status"])
+    check(code == 1 and "bad endpoint 'bogus'" in err, "bad endpoint: %r" % err)
+    # A broker that reads but never answers.
+    ep = "ipc://" + os.path.join(tmp, "silent")
+    b = FakeBroker(ep, silent=True)
+    b.start()
+    try:
+        art = os.path.join(tmp, "one.txt")
+        write(art, "One sentence.\n")
+        code, _, err, took = run(["--timeout", "400", "submit", art, "--from", "en", "--to", "es"], endpoint=ep)
+        check(code == 1 and "no answer from" in err and took < 5, "silent broker: %d %r" % (code, err))
+        d = os.path.join(tmp, "silentdir")
+        write(os.path.join(d, "a.txt"), "A.\n")
+        code, _, err, took = run(["--timeout", "300", "batch", d, "--from", "en", "--to", "es",
+                                  "--out", os.path.join(tmp, "silentout")], endpoint=ep, timeout=30)
+        check(code == 1 and "no answer from" in err and took < 15, "silent broker batch: %d %r" % (code, err))
+        check(b.requests >= 1, "silent broker got nothing")
+    finally:
+        b.stop()
+
+
+def test_flow(tmp):
+    ep = "ipc://" + os.path.join(tmp, "flow")
+    b = FakeBroker(ep)
+    b.start()
+    try:
+        art = os.path.join(tmp, "art.txt")
+        write(art, "Hello world.\n")
+        code, out, err, _ = run(["submit", art, "--from", "en", "--to", "es", "--backend", "pseudo",
+                                 "--format", "text", "--key", "k1", "--lenient"], endpoint=ep)
+        check(code == 0 and out == "1\t%s\n" % art, "submit: %d %r %r" % (code, out, err))
+        h = b.submits[-1]
+        check(h.get("from") == "en" and h.get("to") == "es" and h.get("backend") == "pseudo"
+              and h.get("format") == "text" and h.get("key") == "k1" and h.get("lenient") is True
+              and h.get("source") == art and isinstance(h.get("req"), str), "submit header %r" % h)
+        code, out, _, _ = run(["submit", art, "--from", "en", "--to", "es", "--key", "k1"], endpoint=ep)
+        check(code == 0 and out.startswith("1\t") and len(b.order) == 1, "same key, same job")
+        code, out, err, _ = run(["wait", "1"], endpoint=ep)
+        check(code == 0 and out == "1\tdone\n", "wait: %d %r %r" % (code, out, err))
+        code, out, err, _ = run(["fetch", "1"], endpoint=ep)
+        rec = json.loads(out) if code == 0 else {}
+        check(rec.get("job") == "1" and rec["paragraphs"][0]["segments"][0]["tgt"] == "HELLO WORLD.",
+              "fetch: %d %r %r" % (code, out[:200], err))
+        code, _, err, _ = run(["fetch", "99"], endpoint=ep)
+        check(code == 1 and err.strip() == "honyaku: fetch: 99: no such job (status 404)", "fetch 404: %r" % err)
+        # stdin and --wait
+        code, out, err, _ = run(["submit", "-", "--from", "en", "--to", "es", "--wait"], endpoint=ep,
+                                input=b"From standard input.\n")
+        check(code == 0 and out == "2\t-\tdone\n", "submit - --wait: %d %r %r" % (code, out, err))
+        # Client-side checks: nothing is sent.
+        n = len(b.submits)
+        empty = os.path.join(tmp, "empty.txt")
+        write(empty, b"")
+        code, _, err, _ = run(["submit", empty, "--from", "en", "--to", "es"], endpoint=ep)
+        check(code == 1 and err.strip() == "honyaku: submit: %s: file is empty" % empty, "empty: %r" % err)
+        big = os.path.join(tmp, "big.txt")
+        write(big, b"x" * 5000)
+        code, _, err, _ = run(["--max-bytes", "1K", "submit", big, "--from", "en", "--to", "es"], endpoint=ep)
+        check(code == 1 and "big.txt: file is larger than 1024 bytes" in err, "too big: %r" % err)
+        code, _, err, _ = run(["submit", os.path.join(tmp, "missing.txt"), "--from", "en", "--to", "es"], endpoint=ep)
+        check(code == 1 and "missing.txt: No such file" in err, "missing: %r" % err)
+        check(len(b.submits) == n, "client-side checks sent SUBMITs")
+        # REJECTED and failed jobs.
+        rej = os.path.join(tmp, "rej.bin")
+        write(rej, b"REJECT-ME \x00\x01")
+        code, _, err, _ = run(["submit", rej, "--from", "en", "--to", "es"], endpoint=ep)
+        check(code == 1 and err.strip() == "honyaku: submit: %s: not text: binary data (status 415)" % rej,
+              "rejected: %r" % err)
+        bad = os.path.join(tmp, "bad.txt")
+        write(bad, "FAIL-ME please.\n")
+        code, out, err, _ = run(["submit", bad, "--from", "en", "--to", "es", "--wait"], endpoint=ep)
+        check(code == 1 and "\tfailed" in out and "failed: backend exploded" in err.splitlines()[-1]
+              and err.startswith("honyaku: submit:"), "failed job: %d %r %r" % (code, out, err))
+        # A job that does not finish in time: DONE 300, exit 3.
+        hold = os.path.join(tmp, "hold.txt")
+        write(hold, "HOLD-ME a while.\n")
+        code, out, _, _ = run(["submit", hold, "--from", "en", "--to", "es"], endpoint=ep)
+        job = out.split("\t")[0]
+        code, out, err, took = run(["wait", job, "--timeout", "300"], endpoint=ep)
+        check(code == 3 and out == "%s\tqueued\n" % job and "still queued" in err and took < 5,
+              "wait timeout: %d %r %r" % (code, out, err))
+        # status, stats
+        code, out, _, _ = run(["status"], endpoint=ep)
+        check(code == 0 and "honyakud fake-1" in out and "workers" in out and "pseudo (pseudo)" in out,
+              "status: %r" % out)
+        code, out, _, _ = run(["status", "--json"], endpoint=ep)
+        st = json.loads(out) if code == 0 else {}
+        check(st.get("jobs", {}).get("done") == 2 and "req" not in st, "status --json: %r" % out)
+        code, out, _, _ = run(["status", "1"], endpoint=ep)
+        check(code == 0 and "state      done" in out and "key        k1" in out, "status 1: %r" % out)
+        code, out, _, _ = run(["stats"], endpoint=ep)
+        check(code == 0 and "pseudo" in out and "1234" in out and "tm_hits" in out, "stats: %r" % out)
+        code, out, _, _ = run(["stats", "--json"], endpoint=ep)
+        check(code == 0 and json.loads(out)["pseudo"]["tm_misses"] == 7, "stats --json: %r" % out)
+    finally:
+        b.stop()
+
+
+def test_batch(tmp):
+    ep = "ipc://" + os.path.join(tmp, "batch")
+    b = FakeBroker(ep, mode="deferred", page=4)
+    b.start()
+    try:
+        src = os.path.join(tmp, "articles")
+        names = ["a.txt", "b/c.txt", "b/d/e.html", "f.md", "g.txt", "h.txt", "i/j.txt", "k.txt",
+                 "l.txt", "m.txt"]
+        for i, n in enumerate(names):
+            write(os.path.join(src, n), "Article number %d.\n" % i)
+        write(os.path.join(src, ".hidden.txt"), "never")
+        write(os.path.join(src, ".git", "config"), "never")
+        out = os.path.join(tmp, "out1")
+        code, _, err, _ = run(["batch", src, "--from", "en", "--to", "es", "--backend", "pseudo",
+                               "--out", out, "--window", "3"], endpoint=ep, timeout=60)
+        check(code == 0, "batch: exit %d %r" % (code, err))
+        check(b.max_unfinished == 3, "batch window: at most %d unfinished, want 3" % b.max_unfinished)
+        check(len(b.order) == 10, "batch made %d jobs" % len(b.order))
+        check(err.count("] done") == 10 and "[10/10] done" in err, "batch progress: %r" % err)
+        recs = [json.loads(l) for l in read_lines(os.path.join(out, "records.jsonl"))]
+        want = sorted(names)
+        check([r["metadata"]["source"] for r in recs] == want, "records order %r" % [r["metadata"]["source"] for r in recs])
+        check(read_lines(os.path.join(out, "errors.txt")) == [], "errors.txt not empty")
+        keys = {h["source"]: h["key"] for h in b.submits}
+        rel = "b/d/e.html"
+        content = open(os.path.join(src, rel), "rb").read()
+        check(keys.get(rel) == "batch:" + xxh3_128_hex(rel.encode() + b"\0" + content),
+              "batch key %r" % keys.get(rel))
+        # Again: no new jobs, same records.
+        out2 = os.path.join(tmp, "out2")
+        code, _, err, _ = run(["batch", src, "--from", "en", "--to", "es", "--backend", "pseudo",
+                               "--out", out2, "--window", "3"], endpoint=ep, timeout=60)
+        recs2 = [json.loads(l) for l in read_lines(os.path.join(out2, "records.jsonl"))]
+        check(code == 0 and len(b.order) == 10 and "0 new jobs" in err, "re-run: %d jobs, %r" % (len(b.order), err))
+        check([r["job"] for r in recs2] == [r["job"] for r in recs], "re-run records differ")
+        # export pages through LIST (4 per page here).
+        exp = os.path.join(tmp, "export.jsonl")
+        code, _, err, _ = run(["export", "--out", exp], endpoint=ep)
+        lines = read_lines(exp) if code == 0 else []
+        check(code == 0 and sorted(json.loads(l)["job"] for l in lines) == sorted(b.order, key=str),
+              "export: %d %r" % (code, err))
+        # Failures: rejected, failed, empty and too big; the good one still lands.
+        src2 = os.path.join(tmp, "mixed")
+        write(os.path.join(src2, "1-good.txt"), "Fine.\n")
+        write(os.path.join(src2, "2-rejected.bin"), b"REJECT-ME\x00")
+        write(os.path.join(src2, "3-failed.txt"), "FAIL-ME now.\n")
+        write(os.path.join(src2, "4-empty.txt"), b"")
+        write(os.path.join(src2, "5-big.txt"), b"y" * 3000)
+        out3 = os.path.join(tmp, "out3")
+        code, _, err, _ = run(["--max-bytes", "2K", "batch", src2, "--from", "en", "--to", "es",
+                               "--out", out3], endpoint=ep, timeout=60)
+        check(code == 1, "mixed batch exit %d" % code)
+        recs3 = read_lines(os.path.join(out3, "records.jsonl"))
+        errs = read_lines(os.path.join(out3, "errors.txt"))
+        check(len(recs3) == 1 and json.loads(recs3[0])["metadata"]["source"] == "1-good.txt", "mixed records %r" % recs3)
+        check(len(errs) == 4, "errors.txt: %r" % errs)
+        joined = "\n".join(errs)
+        for what in ("2-rejected.bin\tnot text: binary data (status 415)", "3-failed.txt\tjob ",
+                     "backend exploded", "4-empty.txt\tfile is empty", "5-big.txt\tfile is larger than 2048 bytes"):
+            check(what in joined, "errors.txt lacks %r: %r" % (what, errs))
+    finally:
+        b.stop()
+
+
+def test_lib(tmp):
+    if not CLIENT_LIB:
+        return
+    ep = "ipc://" + os.path.join(tmp, "lib")
+    b = FakeBroker(ep)
+    b.start()
+    try:
+        r = subprocess.run([CLIENT_LIB, ep], capture_output=True, timeout=30)
+        sys.stdout.write(r.stdout.decode() + r.stderr.decode())
+        check(r.returncode == 0, "test_client_lib exited %d" % r.returncode)
+    finally:
+        b.stop()
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="hnycli.", dir="/tmp")
+    try:
+        for t in (test_usage, test_unreachable, test_flow, test_batch, test_lib):
+            t0 = time.monotonic()
+            t(tmp)
+            print("%s: %.1f s" % (t.__name__, time.monotonic() - t0))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if failures:
+        print("%d failure(s)" % len(failures))
+        sys.exit(1)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+/*  test_client_lib.c: libhonyaku calls that the CLI tests do not reach,
+    run by test_client_cli.py against its fake broker (endpoint in argv[1]):
+    pipelined SUBMITs whose answers arrive while a synchronous call waits
+    (they must be kept for hny_client_recv_reply, none lost, none twice),
+    request id checks, WAIT timing out (1), and NULL-safe destroy. */
+#include "honyaku/client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int s_failures = 0;
+
+#define CHECK(cond) do { if (!(cond)) { \
+    fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+    s_failures++; } } while (0)
+
+int
+main (int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf (stderr, "usage: test_client_lib ENDPOINT\n");
+        return 2;
+    }
+    hny_client_t *c = hny_client_new (argv [1]);
+    hny_client_set_timeout (c, 3000);
+    hny_submit_t opts = { .from = "en", .to = "es", .key = NULL };
+
+    /* Three pipelined SUBMITs, then a synchronous STATUS before reading them. */
+    const char *texts [] = { "one.", "two..", "three..." };
+    for (int i = 0; i < 3; i++) {
+        char req [8];
+        snprintf (req, sizeof req, "p%d", i);
+        CHECK (hny_client_send_submit (c, req, &opts, texts [i], strlen (texts [i])) == 0);
+    }
+    json_t *st = NULL;
+    CHECK (hny_client_status (c, NULL, &st) == 0);
+    CHECK (json_is_object (json_object_get (st, "jobs")));
+    json_decref (st);
+    int seen [3] = { 0, 0, 0 };
+    for (int i = 0; i < 3; i++) {
+        hny_reply_t *r = NULL;
+        CHECK (hny_client_recv_reply (c, 3000, &r) == 0);
+        if (!r)
+            continue;
+        CHECK (strcmp (hny_reply_command (r), "ACCEPTED") == 0);
+        CHECK (hny_reply_status (r) == 200);
+        const char *req = hny_reply_req (r);
+        CHECK (req && req [0] == 'p' && req [1] >= '0' && req [1] <= '2');
+        if (req)
+            seen [req [1] - '0']++;
+        hny_reply_destroy (&r);
+        CHECK (r == NULL);
+    }
+    CHECK (seen [0] == 1 && seen [1] == 1 && seen [2] == 1);
+    hny_reply_t *none = NULL;
+    CHECK (hny_client_recv_reply (c, 200, &none) == 1 && none == NULL);
+
+    /* Reserved and oversized request ids. */
+    CHECK (hny_client_send_wait (c, "~1", "1", 0) == -1);
+    char longreq [80];
+    memset (longreq, 'x', sizeof longreq - 1);
+    longreq [sizeof longreq - 1] = '\0';
+    CHECK (hny_client_send_wait (c, longreq, "1", 0) == -1);
+    CHECK (strstr (hny_client_error (c), "bad request id") != NULL);
+
+    /* A job that never finishes: wait returns 1 with its current state. */
+    char *job = NULL, *state = NULL;
+    int existing = -1;
+    CHECK (hny_client_submit (c, &opts, "HOLD-ME", 7, &job, &existing) == 0);
+    CHECK (existing == 0);
+    if (job) {
+        CHECK (hny_client_wait (c, job, 200, &state) == 1);
+        CHECK (state && strcmp (state, "queued") == 0);
+        char *record = NULL;
+        CHECK (hny_client_fetch (c, job, &record, NULL) == -1);
+        CHECK (hny_client_status_code (c) == 300);
+        free (record);
+    }
+    free (job);
+    free (state);
+
+    /* Listing pages. */
+    json_t *jobs = NULL;
+    char *next = NULL;
+    CHECK (hny_client_list (c, NULL, 2, NULL, &jobs, &next) == 0);
+    CHECK (json_array_size (jobs) == 2 && next != NULL);
+    json_decref (jobs);
+    free (next);
+
+    hny_client_destroy (&c);
+    CHECK (c == NULL);
+    hny_client_destroy (&c);
+    hny_client_destroy (NULL);
+    if (s_failures)
+        fprintf (stderr, "%d check(s) failed\n", s_failures);
+    else
+        printf ("test_client_lib: ok\n");
+    return s_failures ? 1 : 0;
+}
