@@ -56,6 +56,7 @@ hny_strdup_at (const char *s, const char *file, int line)
 char *
 hny_strndup_at (const char *s, size_t n, const char *file, int line)
 {
+    n = strnlen (s, n);             /* like strndup: stop at the string's end */
     char *p = hny_malloc_at (n + 1, file, line);
     memcpy (p, s, n);
     p [n] = '\0';

@@ -26,6 +26,7 @@ void *hny_malloc_at (size_t size, const char *file, int line);
 void *hny_calloc_at (size_t count, size_t size, const char *file, int line);
 void *hny_realloc_at (void *ptr, size_t size, const char *file, int line);
 char *hny_strdup_at (const char *s, const char *file, int line);
+/* At most n bytes of s, stopping at its NUL, like strndup. */
 char *hny_strndup_at (const char *s, size_t n, const char *file, int line);
 /* printf into a new string; caller owns the result. */
 char *hny_sprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));

@@ -1,0 +1,25 @@
+# honyaku-worker: the HTTP engine and backends (test_backend, against a real
+# Apertium APy started by apy.py) and the worker process against a fake
+# broker in pyzmq (worker_broker). Both exit 77 (skipped) only when
+# apertium-apy is not installed; test_backend still runs its other parts.
+if(TARGET hnybackend)
+  add_executable(test_backend ${HNY_TESTS_DIR}/test_backend.c)
+  target_link_libraries(test_backend PRIVATE hnybackend)
+  add_test(NAME test_backend
+           COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/apy.py $<TARGET_FILE:test_backend>)
+  set_tests_properties(test_backend PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77)
+endif()
+
+if(TARGET honyaku-worker)
+  if(TARGET hnyprep)
+    set(HNY_WORKER_HAVE_PREPARE 1)
+  else()
+    set(HNY_WORKER_HAVE_PREPARE 0)
+  endif()
+  add_test(NAME worker_broker
+           COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_worker_broker.py
+                   $<TARGET_FILE:honyaku-worker>
+                   ${HNY_SHARED_DIR}/data/samples/jpw-2019-04-21-threat-2plus2.txt
+                   ${HNY_WORKER_HAVE_PREPARE})
+  set_tests_properties(worker_broker PROPERTIES TIMEOUT 90)
+endif()

@@ -1,0 +1,170 @@
+/*  hny_backend.h: translation backends of honyaku-worker and the dispatch
+    that runs a `translate` task's batch through one.
+
+    A backend *type* (apertium, pseudo; deepl, google, libretranslate and
+    openai to come) is a vtable, hny_backend_type_t: how many segments go in
+    one request, how to build that request, how to read its response into
+    per-segment translations or errors, and how to classify an HTTP status.
+    A backend *profile* ([backend.NAME] in the config) is an instance of a
+    type, hny_backend_t, bound to the worker's HTTP engine. The dispatch
+    here does everything common: splitting the batch into requests,
+    transport errors, counting requests and billed characters, and building
+    the RESULT body of proto/PROTOCOL.md:
+
+        {"segments": [{"id": N, "tgt": "..."} |
+                      {"id": N, "error": {"class": "transient"|"permanent"|"paused",
+                                          "code": int, "reason": "..."}}],
+         "requests": n, "chars_billed": n}
+
+    Error codes: the HTTP status when the service answered; 504 when the
+    request timed out and 502 for other transport failures (refused, reset,
+    unresolved), as a gateway would say; 400 for input the backend refuses
+    before sending anything. The worker never retries: the broker re-queues
+    transient failures. */
+#ifndef HNY_BACKEND_H
+#define HNY_BACKEND_H
+
+#include "hny_http.h"
+
+#include <honyaku/config.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* How a segment failed. Never renumber. */
+typedef enum {
+    HNY_SEG_PENDING = 0,        /* no outcome yet */
+    HNY_SEG_OK = 1,             /* translated */
+    HNY_SEG_TRANSIENT = 2,      /* try again later (5xx, 429, timeouts, resets) */
+    HNY_SEG_PERMANENT = 3,      /* will fail again the same way */
+    HNY_SEG_PAUSED = 4          /* the profile must stop (quota gone, bad key) */
+} hny_seg_class_t;
+
+/* The protocol name of a class: "transient", "permanent", "paused"; "ok"; "pending". */
+const char *hny_seg_class_name (hny_seg_class_t cls);
+
+/* ---------------------------------------------------------------- batch */
+
+/* One `translate` task's segments and their outcomes. */
+typedef struct _hny_batch_t hny_batch_t;
+
+#define HNY_BATCH_MAX_SEGMENTS  10000          /* segments per task */
+#define HNY_BATCH_MAX_SRC       (256 * 1024)   /* bytes of one segment's src */
+
+/* Parse a translate task body {"segments":[{"id","src","context"?}]}.
+   from/to are the task's languages (copied); job (copied, may be NULL) is
+   used on log lines. Returns the batch (caller owns) or NULL with *reason
+   set (caller owns) to a one-line explanation of what is malformed. */
+hny_batch_t *hny_batch_new (const void *body, size_t size, const char *from, const char *to,
+                            const char *job, char **reason);
+void hny_batch_destroy (hny_batch_t **self_p);
+
+size_t hny_batch_size (const hny_batch_t *self);
+const char *hny_batch_from (const hny_batch_t *self);
+const char *hny_batch_to (const hny_batch_t *self);
+const char *hny_batch_job (const hny_batch_t *self);         /* "" when none */
+int64_t hny_batch_id (const hny_batch_t *self, size_t index);
+const char *hny_batch_src (const hny_batch_t *self, size_t index);
+size_t hny_batch_src_len (const hny_batch_t *self, size_t index);
+const char *hny_batch_context (const hny_batch_t *self, size_t index);  /* NULL when none */
+
+/* Record outcomes; the first outcome of a segment wins. tgt is copied and
+   must be valid UTF-8 (else the segment fails permanently instead). */
+void hny_batch_set_tgt (hny_batch_t *self, size_t index, const char *tgt, size_t len);
+void hny_batch_set_error (hny_batch_t *self, size_t index, hny_seg_class_t cls, int code,
+                          const char *reason);
+hny_seg_class_t hny_batch_class (const hny_batch_t *self, size_t index);
+/* The translation of a translated segment (borrowed), else NULL. */
+const char *hny_batch_tgt (const hny_batch_t *self, size_t index);
+/* Segments that have an outcome. */
+size_t hny_batch_done_count (const hny_batch_t *self);
+void hny_batch_add_billed (hny_batch_t *self, int64_t chars);
+
+/* The RESULT body. Caller owns the result. */
+json_t *hny_batch_result (const hny_batch_t *self);
+
+/* -------------------------------------------------------------- backend */
+
+typedef struct _hny_backend_t hny_backend_t;
+
+/* What a type's build fills in: one HTTP request. Strings are owned by the
+   request (set with hny_strdup/hny_malloc; the dispatch frees them). */
+typedef struct {
+    char *url;
+    char *body;
+    size_t body_size;
+    char *headers[8];           /* "Name: value" lines, NULL-terminated; may hold keys */
+} hny_backend_req_t;
+
+/* A backend type. Every function pointer but translate_local is required
+   for network backends; a local backend sets translate_local only. */
+typedef struct {
+    const char *name;               /* config "type" */
+    int default_concurrency;        /* requests in flight per worker */
+    int default_max_texts;          /* segments per request: the API's maximum */
+    int default_timeout_ms;         /* per request */
+    size_t max_response;            /* response body cap */
+    int bills;                      /* 1: characters sent count as billed */
+
+    /* Local backends: fill every outcome of the batch without network.
+       Returns 0 or -1. */
+    int (*translate_local) (hny_backend_t *backend, hny_batch_t *batch);
+
+    /* Check that the type serves from -> to before anything is sent; on
+       refusal return -1 with *reason (caller owns). May be NULL. */
+    int (*check_pair) (hny_backend_t *backend, const char *from, const char *to, char **reason);
+
+    /* Build the request for segments [first, first + count) of the batch.
+       Returns 0, or -1 with *reason (caller owns): those segments then fail
+       permanently with code 400. */
+    int (*build) (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t count,
+                  hny_backend_req_t *req, char **reason);
+
+    /* Read a response (any HTTP status) into outcomes for segments
+       [first, first + count) with hny_batch_set_tgt / hny_batch_set_error.
+       Segments left without an outcome fail permanently ("no translation
+       in the response"). */
+    void (*parse) (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
+                   const hny_http_response_t *response);
+
+    /* Class of a non-2xx HTTP status. */
+    hny_seg_class_t (*classify) (long status);
+} hny_backend_type_t;
+
+/* The built-in types, and a lookup by config "type"; NULL when unknown. */
+extern const hny_backend_type_t hny_backend_apertium;
+extern const hny_backend_type_t hny_backend_pseudo;
+const hny_backend_type_t *hny_backend_type_find (const char *name);
+
+/* An instance of the profile's type over the engine http (borrowed: it
+   must outlive the backend). Reads the profile's key when it names one.
+   Returns the backend (caller owns) or NULL with *error (caller owns) when
+   the type is unknown or the key cannot be read. */
+hny_backend_t *hny_backend_new (const hny_profile_t *profile, hny_http_t *http, char **error);
+void hny_backend_destroy (hny_backend_t **self_p);
+
+const char *hny_backend_name (const hny_backend_t *self);       /* the profile name */
+const hny_backend_type_t *hny_backend_type (const hny_backend_t *self);
+const hny_profile_t *hny_backend_profile (const hny_backend_t *self);  /* a private copy */
+/* The API key ("" when none); for the type's build only, never to be logged. */
+const char *hny_backend_key (const hny_backend_t *self);
+
+typedef void (hny_batch_done_fn) (hny_batch_t *batch, void *arg);
+
+/* Translate the batch: queue its requests on the engine; done(batch, arg)
+   is called once every segment has an outcome: from a later hny_http_run,
+   or before this returns (local backends, pairs refused up front). The
+   batch is borrowed and must live until done is called, or until the
+   caller cancels the engine's requests (hny_http_cancel_all) and then
+   destroys it. Returns 0 or -1 (then done is not called). */
+int hny_backend_translate (hny_backend_t *self, hny_batch_t *batch, hny_batch_done_fn *done,
+                           void *arg);
+
+/* Shared helpers for types. */
+/* Append a percent-encoded copy of s (form encoding) to a growing string. */
+char *hny_backend_form_append (char *form, const char *name, const char *value);
+/* The default classification: 429, 5xx and 408 transient; 401, 403 and 456
+   paused; other statuses permanent. */
+hny_seg_class_t hny_backend_classify_default (long status);
+
+#endif

@@ -1,0 +1,19 @@
+# hnybackend: the HTTP engine (curl multi) and the translation backends.
+add_library(hnybackend STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/hny_http.c
+  ${CMAKE_CURRENT_LIST_DIR}/hny_backend.c
+  ${CMAKE_CURRENT_LIST_DIR}/hny_be_apertium.c
+  ${CMAKE_CURRENT_LIST_DIR}/hny_be_pseudo.c)
+target_include_directories(hnybackend PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/include)
+target_link_libraries(hnybackend PUBLIC hnycommon PkgConfig::CURL PkgConfig::JANSSON)
+
+# honyaku-worker: the broker's worker process. Without hnyprep it still
+# builds and answers prepare tasks with 503.
+add_executable(honyaku-worker ${CMAKE_CURRENT_LIST_DIR}/hny_worker.c)
+target_compile_definitions(honyaku-worker PRIVATE HNY_VERSION="${PROJECT_VERSION}")
+target_link_libraries(honyaku-worker PRIVATE hnybackend hnycommon PkgConfig::ZMQ)
+if(TARGET hnyprep)
+  target_link_libraries(honyaku-worker PRIVATE hnyprep)
+  target_compile_definitions(honyaku-worker PRIVATE HNY_HAVE_PREPARE=1)
+endif()
+install(TARGETS honyaku-worker RUNTIME DESTINATION bin)
