@@ -8,6 +8,7 @@
 #include "honyaku/util.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
