@@ -16,7 +16,8 @@ hny_normalizer_t *hny_normalizer_new (void);
 void hny_normalizer_destroy (hny_normalizer_t **self_p);
 
 /* Normalize one paragraph of valid UTF-8. Returns a new NUL-terminated
-   UTF-8 string (caller owns) and sets *out_len; NULL on an ICU failure. */
+   UTF-8 string (caller owns) and sets *out_len; NULL on an ICU failure or
+   a paragraph over 16 MiB. Invalid UTF-8 becomes U+FFFD. */
 char *hny_normalize (hny_normalizer_t *self, const char *text, size_t len, size_t *out_len);
 
 #endif

@@ -23,7 +23,12 @@ void hny_segmenter_destroy (hny_segmenter_t **self_p);
 /* Split one paragraph of valid UTF-8 into sentences. Returns the number of
    spans and sets *spans_p to a new array (caller frees); empty and
    whitespace-only sentences are dropped. Returns 0 with *spans_p NULL for
-   empty text, and (size_t) -1 on an ICU failure. */
+   empty text, and (size_t) -1 on an ICU failure or a paragraph over 16 MiB.
+   A line break in the text always ends a sentence (except inside a matched
+   bracket pair in Japanese); text from hny_normalize has none left, so a
+   caller that wants headlines or list items kept apart passes them as
+   separate paragraphs or joined with "\n". Invalid UTF-8 is read as U+FFFD;
+   spans stay within [0, len). */
 size_t hny_segment (hny_segmenter_t *self, const char *text, size_t len, hny_span_t **spans_p);
 
 #endif
