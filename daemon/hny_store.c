@@ -1,0 +1,742 @@
+/*  hny_store.c: honyakud's SQLite store (see hny_store.h).
+
+    Statements are prepared once and cached by their SQL text; s_run binds
+    arguments from a tiny format string ('i' int64, 's' text or NULL, 'b'
+    blob) so that each operation is one line of SQL and one call. */
+#include "hny_store.h"
+
+#include <honyaku/util.h>
+
+#include <assert.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#define S_STMT_MAX 64           /* distinct SQL statements cached */
+
+struct _hny_store_t {
+    sqlite3 *db;
+    int in_tx;                  /* a transaction is open */
+    struct {
+        const char *sql;        /* the literal it was prepared from */
+        sqlite3_stmt *stmt;
+    } cache [S_STMT_MAX];
+    size_t cached;
+};
+
+static const char *s_schema =
+    "CREATE TABLE IF NOT EXISTS jobs ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  key TEXT NOT NULL UNIQUE,"
+    "  hash TEXT NOT NULL,"
+    "  from_lang TEXT NOT NULL, to_lang TEXT NOT NULL,"
+    "  backend TEXT NOT NULL, format TEXT NOT NULL, lenient INTEGER NOT NULL,"
+    "  source TEXT, metadata TEXT, prepared TEXT,"
+    "  state TEXT NOT NULL, error TEXT, error_code INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    "  chars_billed INTEGER NOT NULL DEFAULT 0, requests INTEGER NOT NULL DEFAULT 0,"
+    "  content BLOB);"
+    "CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);"
+    "CREATE TABLE IF NOT EXISTS segments ("
+    "  job INTEGER NOT NULL, para INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    "  src TEXT NOT NULL, tgt TEXT, tm INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL DEFAULT 'pending',"
+    "  code INTEGER NOT NULL DEFAULT 0, class TEXT, reason TEXT,"
+    "  PRIMARY KEY (job, para, idx)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS tasks ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  kind TEXT NOT NULL, job INTEGER NOT NULL, payload TEXT,"
+    "  state TEXT NOT NULL DEFAULT 'queued', worker TEXT,"
+    "  lease_deadline INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS tm ("
+    "  hash TEXT NOT NULL, from_lang TEXT NOT NULL, to_lang TEXT NOT NULL,"
+    "  profile TEXT NOT NULL, src TEXT NOT NULL, tgt TEXT NOT NULL, created INTEGER NOT NULL,"
+    "  UNIQUE (hash, from_lang, to_lang, profile));"
+    "CREATE TABLE IF NOT EXISTS records ("
+    "  job INTEGER PRIMARY KEY, json TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS stats ("
+    "  profile TEXT PRIMARY KEY, tm_hits INTEGER NOT NULL DEFAULT 0,"
+    "  tm_misses INTEGER NOT NULL DEFAULT 0, chars_billed INTEGER NOT NULL DEFAULT 0,"
+    "  requests INTEGER NOT NULL DEFAULT 0, segments INTEGER NOT NULL DEFAULT 0);";
+
+/* ------------------------------------------------------------- plumbing */
+
+static sqlite3_stmt *
+s_stmt (hny_store_t *self, const char *sql)
+{
+    for (size_t i = 0; i < self->cached; i++)
+        if (self->cache [i].sql == sql || strcmp (self->cache [i].sql, sql) == 0)
+            return self->cache [i].stmt;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
+        hny_error ("store: cannot prepare \"%.60s\": %s", sql, sqlite3_errmsg (self->db));
+        return NULL;
+    }
+    assert (self->cached < S_STMT_MAX);
+    self->cache [self->cached].sql = sql;
+    self->cache [self->cached].stmt = stmt;
+    self->cached++;
+    return stmt;
+}
+
+/* Prepare (from the cache) and bind; the caller steps and then resets. */
+static sqlite3_stmt *
+s_bindv (hny_store_t *self, const char *sql, const char *fmt, va_list args)
+{
+    sqlite3_stmt *stmt = s_stmt (self, sql);
+    if (!stmt)
+        return NULL;
+    sqlite3_reset (stmt);
+    sqlite3_clear_bindings (stmt);
+    int n = 1;
+    for (const char *f = fmt; *f; f++, n++) {
+        int rc = SQLITE_OK;
+        if (*f == 'i')
+            rc = sqlite3_bind_int64 (stmt, n, va_arg (args, int64_t));
+        else if (*f == 's') {
+            const char *s = va_arg (args, const char *);
+            rc = s ? sqlite3_bind_text (stmt, n, s, -1, SQLITE_STATIC) : sqlite3_bind_null (stmt, n);
+        }
+        else if (*f == 'b') {
+            const void *data = va_arg (args, const void *);
+            size_t size = va_arg (args, size_t);
+            rc = sqlite3_bind_blob64 (stmt, n, data ? data : "", size, SQLITE_STATIC);
+        }
+        else
+            assert (!"bad bind format");
+        if (rc != SQLITE_OK) {
+            hny_error ("store: bind %d of \"%.60s\": %s", n, sql, sqlite3_errmsg (self->db));
+            return NULL;
+        }
+    }
+    return stmt;
+}
+
+static sqlite3_stmt *
+s_query (hny_store_t *self, const char *sql, const char *fmt, ...)
+{
+    va_list args;
+    va_start (args, fmt);
+    sqlite3_stmt *stmt = s_bindv (self, sql, fmt, args);
+    va_end (args);
+    return stmt;
+}
+
+/* Run a statement that returns no rows. */
+static int
+s_run (hny_store_t *self, const char *sql, const char *fmt, ...)
+{
+    va_list args;
+    va_start (args, fmt);
+    sqlite3_stmt *stmt = s_bindv (self, sql, fmt, args);
+    va_end (args);
+    if (!stmt)
+        return -1;
+    int rc = sqlite3_step (stmt);
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        hny_error ("store: \"%.60s\": %s", sql, sqlite3_errmsg (self->db));
+        return -1;
+    }
+    return 0;
+}
+
+/* Step a query: 1 row, 0 done (and reset), -1 error (and reset). */
+static int
+s_step (hny_store_t *self, sqlite3_stmt *stmt)
+{
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        return 1;
+    sqlite3_reset (stmt);
+    if (rc == SQLITE_DONE)
+        return 0;
+    hny_error ("store: %s", sqlite3_errmsg (self->db));
+    return -1;
+}
+
+static char *
+s_col_str (sqlite3_stmt *stmt, int col)
+{
+    const unsigned char *text = sqlite3_column_text (stmt, col);
+    return text ? hny_strdup ((const char *) text) : NULL;
+}
+
+static int
+s_exec (hny_store_t *self, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec (self->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        hny_error ("store: \"%.60s\": %s", sql, msg ? msg : "?");
+        sqlite3_free (msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* The TM key of a source text: XXH3-128 in hex (the source itself is kept
+   beside it and compared, so a collision can never return a wrong target). */
+static void
+s_text_hash (const char *text, char out [33])
+{
+    XXH128_hash_t h = XXH3_128bits (text, strlen (text));
+    XXH128_canonical_t canon;
+    XXH128_canonicalFromHash (&canon, h);
+    for (int i = 0; i < 16; i++)
+        snprintf (out + 2 * i, 3, "%02x", canon.digest [i]);
+}
+
+/* ------------------------------------------------------------- life cycle */
+
+hny_store_t *
+hny_store_new (const char *path, char **error)
+{
+    assert (path && error);
+    *error = NULL;
+    hny_store_t *self = hny_calloc (1, sizeof *self);
+    if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                            | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        *error = hny_sprintf ("%s: %s", path, self->db ? sqlite3_errmsg (self->db) : "cannot open");
+        hny_store_destroy (&self);
+        return NULL;
+    }
+    sqlite3_busy_timeout (self->db, 5000);
+    int version = -1;
+    sqlite3_stmt *stmt = NULL;
+    if (s_exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;")
+    ||  sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK
+    ||  sqlite3_step (stmt) != SQLITE_ROW)
+        *error = hny_sprintf ("%s: %s", path, sqlite3_errmsg (self->db));
+    else
+        version = sqlite3_column_int (stmt, 0);
+    sqlite3_finalize (stmt);
+    if (!*error && version > HNY_STORE_SCHEMA_VERSION)
+        *error = hny_sprintf ("%s: schema version %d is newer than this honyakud (%d)",
+                              path, version, HNY_STORE_SCHEMA_VERSION);
+    if (!*error && version < HNY_STORE_SCHEMA_VERSION) {
+        char *sql = hny_sprintf ("BEGIN; %s PRAGMA user_version=%d; COMMIT;", s_schema,
+                                 HNY_STORE_SCHEMA_VERSION);
+        if (s_exec (self, sql))
+            *error = hny_sprintf ("%s: cannot create the schema: %s", path, sqlite3_errmsg (self->db));
+        free (sql);
+    }
+    if (*error) {
+        hny_store_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+hny_store_destroy (hny_store_t **self_p)
+{
+    assert (self_p);
+    hny_store_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->in_tx)
+        hny_store_commit (self);
+    for (size_t i = 0; i < self->cached; i++)
+        sqlite3_finalize (self->cache [i].stmt);
+    sqlite3_close (self->db);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+hny_store_begin (hny_store_t *self)
+{
+    if (self->in_tx)
+        return 0;
+    if (s_exec (self, "BEGIN IMMEDIATE"))
+        return -1;
+    self->in_tx = 1;
+    return 0;
+}
+
+int
+hny_store_commit (hny_store_t *self)
+{
+    if (!self->in_tx)
+        return 0;
+    self->in_tx = 0;
+    if (s_exec (self, "COMMIT") == 0)
+        return 0;
+    s_exec (self, "ROLLBACK");
+    return -1;
+}
+
+int
+hny_store_in_transaction (hny_store_t *self)
+{
+    return self->in_tx;
+}
+
+int
+hny_store_resume (hny_store_t *self)
+{
+    if (s_run (self, "UPDATE tasks SET state='queued', worker=NULL, lease_deadline=0 "
+                     "WHERE state='leased'", ""))
+        return -1;
+    int put_back = sqlite3_changes (self->db);
+    if (s_run (self, "UPDATE jobs SET state='queued' WHERE state='preparing'", ""))
+        return -1;
+    return put_back;
+}
+
+/* ------------------------------------------------------------- jobs */
+
+void
+hny_job_row_clear (hny_job_row_t *row)
+{
+    if (!row)
+        return;
+    free (row->key);
+    free (row->hash);
+    free (row->from);
+    free (row->to);
+    free (row->backend);
+    free (row->format);
+    free (row->source);
+    free (row->metadata);
+    free (row->prepared);
+    free (row->state);
+    free (row->error);
+    memset (row, 0, sizeof *row);
+}
+
+#define S_JOB_COLS "id, key, hash, from_lang, to_lang, backend, format, lenient, source, " \
+                   "metadata, prepared, state, error, error_code, created, updated, "     \
+                   "chars_billed, requests"
+
+static void
+s_job_from (sqlite3_stmt *stmt, hny_job_row_t *row)
+{
+    row->id = sqlite3_column_int64 (stmt, 0);
+    row->key = s_col_str (stmt, 1);
+    row->hash = s_col_str (stmt, 2);
+    row->from = s_col_str (stmt, 3);
+    row->to = s_col_str (stmt, 4);
+    row->backend = s_col_str (stmt, 5);
+    row->format = s_col_str (stmt, 6);
+    row->lenient = sqlite3_column_int (stmt, 7);
+    row->source = s_col_str (stmt, 8);
+    row->metadata = s_col_str (stmt, 9);
+    row->prepared = s_col_str (stmt, 10);
+    row->state = s_col_str (stmt, 11);
+    row->error = s_col_str (stmt, 12);
+    row->error_code = sqlite3_column_int (stmt, 13);
+    row->created = sqlite3_column_int64 (stmt, 14);
+    row->updated = sqlite3_column_int64 (stmt, 15);
+    row->chars_billed = sqlite3_column_int64 (stmt, 16);
+    row->requests = sqlite3_column_int64 (stmt, 17);
+}
+
+int
+hny_store_job_insert (hny_store_t *self, const hny_job_row_t *row, const void *content,
+                      size_t size, int64_t *id)
+{
+    int64_t now = hny_clock_wall_ms ();
+    if (s_run (self, "INSERT INTO jobs (key, hash, from_lang, to_lang, backend, format, lenient,"
+                     " source, metadata, state, created, updated, content)"
+                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+               "ssssssisssiib", row->key, row->hash, row->from, row->to, row->backend,
+               row->format ? row->format : "auto", (int64_t) row->lenient, row->source,
+               row->metadata, row->state ? row->state : "queued", now, now, content, size))
+        return -1;
+    *id = sqlite3_last_insert_rowid (self->db);
+    return 0;
+}
+
+static int
+s_job_one (hny_store_t *self, sqlite3_stmt *stmt, hny_job_row_t *row)
+{
+    if (!stmt)
+        return -1;
+    int rc = s_step (self, stmt);
+    if (rc == 1) {
+        s_job_from (stmt, row);
+        sqlite3_reset (stmt);
+    }
+    return rc;
+}
+
+int
+hny_store_job_by_key (hny_store_t *self, const char *key, hny_job_row_t *row)
+{
+    return s_job_one (self, s_query (self, "SELECT " S_JOB_COLS " FROM jobs WHERE key=?", "s", key),
+                      row);
+}
+
+int
+hny_store_job_get (hny_store_t *self, int64_t id, hny_job_row_t *row)
+{
+    return s_job_one (self, s_query (self, "SELECT " S_JOB_COLS " FROM jobs WHERE id=?", "i", id),
+                      row);
+}
+
+int
+hny_store_job_set_state (hny_store_t *self, int64_t id, const char *state, const char *error,
+                         int error_code)
+{
+    int64_t now = hny_clock_wall_ms ();
+    if (error)
+        return s_run (self, "UPDATE jobs SET state=?, error=?, error_code=?, updated=? WHERE id=?",
+                      "ssiii", state, error, (int64_t) error_code, now, id);
+    return s_run (self, "UPDATE jobs SET state=?, updated=? WHERE id=?", "sii", state, now, id);
+}
+
+int
+hny_store_job_content (hny_store_t *self, int64_t id, uint8_t **data, size_t *size)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT content FROM jobs WHERE id=? AND content IS NOT NULL",
+                                  "i", id);
+    if (!stmt)
+        return -1;
+    int rc = s_step (self, stmt);
+    if (rc != 1)
+        return rc;
+    *size = (size_t) sqlite3_column_bytes (stmt, 0);
+    *data = hny_malloc (*size + 1);
+    if (*size)
+        memcpy (*data, sqlite3_column_blob (stmt, 0), *size);
+    (*data) [*size] = 0;
+    sqlite3_reset (stmt);
+    return 1;
+}
+
+int
+hny_store_job_set_prepared (hny_store_t *self, int64_t id, const char *prepared)
+{
+    return s_run (self, "UPDATE jobs SET prepared=?, content=NULL, updated=? WHERE id=?", "sii",
+                  prepared, hny_clock_wall_ms (), id);
+}
+
+int
+hny_store_job_add_billing (hny_store_t *self, int64_t id, int64_t chars, int64_t requests)
+{
+    return s_run (self, "UPDATE jobs SET chars_billed=chars_billed+?, requests=requests+? WHERE id=?",
+                  "iii", chars, requests, id);
+}
+
+int
+hny_store_jobs_active (hny_store_t *self, int (*fn) (const hny_job_row_t *row, void *arg), void *arg)
+{
+    /* Collect first: fn may run other statements on this connection. */
+    sqlite3_stmt *stmt = s_query (self, "SELECT " S_JOB_COLS " FROM jobs"
+                                        " WHERE state NOT IN ('done','failed') ORDER BY id", "");
+    if (!stmt)
+        return -1;
+    hny_job_row_t *rows = NULL;
+    size_t count = 0, alloc = 0;
+    int rc;
+    while ((rc = s_step (self, stmt)) == 1) {
+        if (count == alloc) {
+            alloc = alloc ? alloc * 2 : 16;
+            rows = hny_realloc (rows, alloc * sizeof *rows);
+        }
+        memset (&rows [count], 0, sizeof rows [count]);
+        s_job_from (stmt, &rows [count++]);
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (rc == 0 && fn (&rows [i], arg) != 0)
+            rc = -1;
+        hny_job_row_clear (&rows [i]);
+    }
+    free (rows);
+    return rc;
+}
+
+json_t *
+hny_store_job_counts (hny_store_t *self)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT state, count(*) FROM jobs GROUP BY state", "");
+    if (!stmt)
+        return NULL;
+    json_t *counts = json_object ();
+    int rc;
+    while ((rc = s_step (self, stmt)) == 1)
+        json_object_set_new (counts, (const char *) sqlite3_column_text (stmt, 0),
+                             json_integer (sqlite3_column_int64 (stmt, 1)));
+    if (rc < 0)
+        json_decref (counts);
+    return rc < 0 ? NULL : counts;
+}
+
+json_t *
+hny_store_job_list (hny_store_t *self, int64_t after, int limit, const char *state, int *more)
+{
+    sqlite3_stmt *stmt = state
+        ? s_query (self, "SELECT id, key, state FROM jobs WHERE id>? AND state=? ORDER BY id LIMIT ?",
+                   "isi", after, state, (int64_t) limit + 1)
+        : s_query (self, "SELECT id, key, state FROM jobs WHERE id>? ORDER BY id LIMIT ?",
+                   "ii", after, (int64_t) limit + 1);
+    if (!stmt)
+        return NULL;
+    json_t *jobs = json_array ();
+    *more = 0;
+    int rc;
+    while ((rc = s_step (self, stmt)) == 1) {
+        if ((int) json_array_size (jobs) == limit) {
+            *more = 1;
+            sqlite3_reset (stmt);
+            rc = 0;
+            break;
+        }
+        char id [24];
+        snprintf (id, sizeof id, "%lld", (long long) sqlite3_column_int64 (stmt, 0));
+        json_array_append_new (jobs, json_pack ("{s:s, s:s, s:s}", "job", id,
+                                                "key", (const char *) sqlite3_column_text (stmt, 1),
+                                                "state", (const char *) sqlite3_column_text (stmt, 2)));
+    }
+    if (rc < 0)
+        json_decref (jobs);
+    return rc < 0 ? NULL : jobs;
+}
+
+/* ------------------------------------------------------------- segments */
+
+void
+hny_segment_row_clear (hny_segment_row_t *row)
+{
+    if (!row)
+        return;
+    free (row->src);
+    free (row->tgt);
+    free (row->state);
+    free (row->err_class);
+    free (row->reason);
+    memset (row, 0, sizeof *row);
+}
+
+int
+hny_store_segment_add (hny_store_t *self, int64_t job, int para, int idx, const char *src)
+{
+    return s_run (self, "INSERT OR REPLACE INTO segments (job, para, idx, src) VALUES (?,?,?,?)",
+                  "iiis", job, (int64_t) para, (int64_t) idx, src);
+}
+
+int
+hny_store_segment_fill (hny_store_t *self, int64_t job, int para, int idx, const char *tgt, int tm)
+{
+    return s_run (self, "UPDATE segments SET tgt=?, tm=?, state='done' WHERE job=? AND para=? AND idx=?",
+                  "siiii", tgt, (int64_t) tm, job, (int64_t) para, (int64_t) idx);
+}
+
+int
+hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, int code,
+                        const char *err_class, const char *reason)
+{
+    return s_run (self, "UPDATE segments SET state='failed', code=?, class=?, reason=?"
+                        " WHERE job=? AND para=? AND idx=?",
+                  "issiii", (int64_t) code, err_class, reason, job, (int64_t) para, (int64_t) idx);
+}
+
+int
+hny_store_segments (hny_store_t *self, int64_t job,
+                    int (*fn) (const hny_segment_row_t *row, void *arg), void *arg)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT para, idx, src, tgt, tm, state, code, class, reason"
+                                        " FROM segments WHERE job=? ORDER BY para, idx", "i", job);
+    if (!stmt)
+        return -1;
+    int rc;
+    while ((rc = s_step (self, stmt)) == 1) {
+        hny_segment_row_t row = {
+            .job = job,
+            .para = sqlite3_column_int (stmt, 0),
+            .idx = sqlite3_column_int (stmt, 1),
+            .src = s_col_str (stmt, 2),
+            .tgt = s_col_str (stmt, 3),
+            .tm = sqlite3_column_int (stmt, 4),
+            .state = s_col_str (stmt, 5),
+            .code = sqlite3_column_int (stmt, 6),
+            .err_class = s_col_str (stmt, 7),
+            .reason = s_col_str (stmt, 8),
+        };
+        int stop = fn (&row, arg);
+        hny_segment_row_clear (&row);
+        if (stop) {
+            sqlite3_reset (stmt);
+            return -1;
+        }
+    }
+    return rc;
+}
+
+int
+hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *done, int *failed)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT count(*), coalesce(sum(state='done'),0),"
+                                        " coalesce(sum(state='failed'),0) FROM segments WHERE job=?",
+                                  "i", job);
+    if (!stmt || s_step (self, stmt) != 1)
+        return -1;
+    *total = sqlite3_column_int (stmt, 0);
+    *done = sqlite3_column_int (stmt, 1);
+    *failed = sqlite3_column_int (stmt, 2);
+    sqlite3_reset (stmt);
+    return 0;
+}
+
+/* ------------------------------------------------------------- tasks */
+
+void
+hny_task_row_clear (hny_task_row_t *row)
+{
+    if (!row)
+        return;
+    free (row->kind);
+    free (row->payload);
+    free (row->state);
+    memset (row, 0, sizeof *row);
+}
+
+int
+hny_store_task_add (hny_store_t *self, const char *kind, int64_t job, const char *payload, int64_t *id)
+{
+    if (s_run (self, "INSERT INTO tasks (kind, job, payload) VALUES (?,?,?)", "sis", kind, job, payload))
+        return -1;
+    *id = sqlite3_last_insert_rowid (self->db);
+    return 0;
+}
+
+int
+hny_store_task_lease (hny_store_t *self, int64_t id, const char *worker, int64_t deadline, int attempts)
+{
+    return s_run (self, "UPDATE tasks SET state='leased', worker=?, lease_deadline=?, attempts=?"
+                        " WHERE id=?", "siii", worker, deadline, (int64_t) attempts, id);
+}
+
+int
+hny_store_task_requeue (hny_store_t *self, int64_t id)
+{
+    return s_run (self, "UPDATE tasks SET state='queued', worker=NULL, lease_deadline=0 WHERE id=?",
+                  "i", id);
+}
+
+int
+hny_store_task_delete (hny_store_t *self, int64_t id)
+{
+    return s_run (self, "DELETE FROM tasks WHERE id=?", "i", id);
+}
+
+int
+hny_store_tasks (hny_store_t *self, int (*fn) (const hny_task_row_t *row, void *arg), void *arg)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT id, kind, job, payload, state, attempts FROM tasks"
+                                        " ORDER BY id", "");
+    if (!stmt)
+        return -1;
+    int rc;
+    while ((rc = s_step (self, stmt)) == 1) {
+        hny_task_row_t row = {
+            .id = sqlite3_column_int64 (stmt, 0),
+            .kind = s_col_str (stmt, 1),
+            .job = sqlite3_column_int64 (stmt, 2),
+            .payload = s_col_str (stmt, 3),
+            .state = s_col_str (stmt, 4),
+            .attempts = sqlite3_column_int (stmt, 5),
+        };
+        int stop = fn (&row, arg);
+        hny_task_row_clear (&row);
+        if (stop) {
+            sqlite3_reset (stmt);
+            return -1;
+        }
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------- TM */
+
+int
+hny_store_tm_get (hny_store_t *self, const char *from, const char *to, const char *profile,
+                  const char *src, char **tgt)
+{
+    char hash [33];
+    s_text_hash (src, hash);
+    sqlite3_stmt *stmt = s_query (self, "SELECT src, tgt FROM tm WHERE hash=? AND from_lang=?"
+                                        " AND to_lang=? AND profile=?",
+                                  "ssss", hash, from, to, profile);
+    if (!stmt)
+        return -1;
+    int rc = s_step (self, stmt);
+    if (rc != 1)
+        return rc;
+    const char *stored = (const char *) sqlite3_column_text (stmt, 0);
+    rc = stored && strcmp (stored, src) == 0;
+    if (rc)
+        *tgt = s_col_str (stmt, 1);
+    sqlite3_reset (stmt);
+    return rc;
+}
+
+int
+hny_store_tm_put (hny_store_t *self, const char *from, const char *to, const char *profile,
+                  const char *src, const char *tgt)
+{
+    char hash [33];
+    s_text_hash (src, hash);
+    return s_run (self, "INSERT OR REPLACE INTO tm (hash, from_lang, to_lang, profile, src, tgt, created)"
+                        " VALUES (?,?,?,?,?,?,?)",
+                  "ssssssi", hash, from, to, profile, src, tgt, hny_clock_wall_ms ());
+}
+
+/* ------------------------------------------------------------- records, stats */
+
+int
+hny_store_record_put (hny_store_t *self, int64_t job, const char *json)
+{
+    return s_run (self, "INSERT OR REPLACE INTO records (job, json) VALUES (?,?)", "is", job, json);
+}
+
+int
+hny_store_record_get (hny_store_t *self, int64_t job, char **json)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT json FROM records WHERE job=?", "i", job);
+    if (!stmt)
+        return -1;
+    int rc = s_step (self, stmt);
+    if (rc == 1) {
+        *json = s_col_str (stmt, 0);
+        sqlite3_reset (stmt);
+    }
+    return rc;
+}
+
+int
+hny_store_stats_add (hny_store_t *self, const char *profile, int64_t tm_hits, int64_t tm_misses,
+                     int64_t chars_billed, int64_t requests, int64_t segments)
+{
+    return s_run (self, "INSERT INTO stats (profile, tm_hits, tm_misses, chars_billed, requests, segments)"
+                        " VALUES (?,?,?,?,?,?) ON CONFLICT (profile) DO UPDATE SET"
+                        " tm_hits=tm_hits+excluded.tm_hits, tm_misses=tm_misses+excluded.tm_misses,"
+                        " chars_billed=chars_billed+excluded.chars_billed,"
+                        " requests=requests+excluded.requests, segments=segments+excluded.segments",
+                  "siiiii", profile, tm_hits, tm_misses, chars_billed, requests, segments);
+}
+
+json_t *
+hny_store_stats (hny_store_t *self)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT profile, tm_hits, tm_misses, chars_billed, requests,"
+                                        " segments FROM stats ORDER BY profile", "");
+    if (!stmt)
+        return NULL;
+    json_t *out = json_object ();
+    int rc;
+    while ((rc = s_step (self, stmt)) == 1)
+        json_object_set_new (out, (const char *) sqlite3_column_text (stmt, 0),
+                             json_pack ("{s:I, s:I, s:I, s:I, s:I}",
+                                        "tm_hits", (json_int_t) sqlite3_column_int64 (stmt, 1),
+                                        "tm_misses", (json_int_t) sqlite3_column_int64 (stmt, 2),
+                                        "chars_billed", (json_int_t) sqlite3_column_int64 (stmt, 3),
+                                        "requests", (json_int_t) sqlite3_column_int64 (stmt, 4),
+                                        "segments", (json_int_t) sqlite3_column_int64 (stmt, 5)));
+    if (rc < 0)
+        json_decref (out);
+    return rc < 0 ? NULL : out;
+}

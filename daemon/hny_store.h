@@ -1,0 +1,164 @@
+/*  hny_store.h: honyakud's durable state in one SQLite file (WAL mode,
+    synchronous=NORMAL): jobs, their segments, tasks with their leases, the
+    translation memory, assembled records and per-profile statistics.
+
+    The broker groups the changes of one pass of its event loop in one
+    transaction (hny_store_begin / hny_store_commit) and answers ACCEPTED only
+    after the commit, so that an accepted article survives a crash. The
+    schema version lives in PRAGMA user_version.
+
+    Strings returned inside row structs are owned by the row; release them
+    with the matching _clear function. Functions return 0 on success and -1
+    on a database error (logged), unless their comment says otherwise. */
+#ifndef HNY_STORE_H
+#define HNY_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HNY_STORE_SCHEMA_VERSION 1
+
+typedef struct _hny_store_t hny_store_t;
+
+/* One row of the jobs table. */
+typedef struct {
+    int64_t id;
+    char *key;                  /* idempotency key */
+    char *hash;                 /* content + options hash, hex */
+    char *from, *to;            /* languages */
+    char *backend;              /* profile name */
+    char *format;
+    int lenient;
+    char *source;               /* NULL when SUBMIT gave none */
+    char *metadata;             /* SUBMIT's metadata object as JSON text, or NULL */
+    char *prepared;             /* prepare's metadata/charset/format/title as JSON text, or NULL */
+    char *state;                /* queued, preparing, translating, done, failed */
+    char *error;                /* why it failed, or NULL */
+    int error_code;             /* status code of that failure, 0 when none */
+    int64_t created, updated;   /* ms since the epoch */
+    int64_t chars_billed;       /* attributed to this job */
+    int64_t requests;
+} hny_job_row_t;
+
+/* One row of the segments table. */
+typedef struct {
+    int64_t job;
+    int para;                   /* -1: the title */
+    int idx;
+    char *src;
+    char *tgt;                  /* NULL until translated */
+    int tm;                     /* 1: the translation came from the TM */
+    char *state;                /* pending, done, failed */
+    int code;                   /* failure: status code */
+    char *err_class;            /* failure: transient, permanent, paused */
+    char *reason;               /* failure: one line */
+} hny_segment_row_t;
+
+/* One row of the tasks table. */
+typedef struct {
+    int64_t id;
+    char *kind;                 /* prepare, translate */
+    int64_t job;
+    char *payload;              /* translate: JSON text; prepare: NULL */
+    char *state;                /* queued, leased */
+    int attempts;               /* times it was leased */
+} hny_task_row_t;
+
+void hny_job_row_clear (hny_job_row_t *row);
+void hny_segment_row_clear (hny_segment_row_t *row);
+void hny_task_row_clear (hny_task_row_t *row);
+
+/* Open (create) the database at path and bring its schema up to date.
+   Returns NULL and sets *error (caller owns) on failure. */
+hny_store_t *hny_store_new (const char *path, char **error);
+void hny_store_destroy (hny_store_t **self_p);
+
+/* Group commit. begin is idempotent while a transaction is open;
+   commit without begin does nothing. */
+int hny_store_begin (hny_store_t *self);
+int hny_store_commit (hny_store_t *self);
+int hny_store_in_transaction (hny_store_t *self);
+
+/* Resume after a restart: leased tasks go back to queued, jobs in state
+   preparing go back to queued. Returns the number of tasks put back, or -1. */
+int hny_store_resume (hny_store_t *self);
+
+/* --- jobs */
+/* Insert a job (id is assigned; row->id is ignored) with its raw content.
+   Sets *id. */
+int hny_store_job_insert (hny_store_t *self, const hny_job_row_t *row,
+                          const void *content, size_t size, int64_t *id);
+/* Look a job up by key or id: 1 found (row filled), 0 not found, -1 error. */
+int hny_store_job_by_key (hny_store_t *self, const char *key, hny_job_row_t *row);
+int hny_store_job_get (hny_store_t *self, int64_t id, hny_job_row_t *row);
+/* Set state, and error (NULL: leave as is) with its code. */
+int hny_store_job_set_state (hny_store_t *self, int64_t id, const char *state,
+                             const char *error, int error_code);
+/* The stored content, until prepared: 1 found (*data caller owns), 0 gone, -1 error. */
+int hny_store_job_content (hny_store_t *self, int64_t id, uint8_t **data, size_t *size);
+/* Keep prepare's output (JSON text) and drop the raw content. */
+int hny_store_job_set_prepared (hny_store_t *self, int64_t id, const char *prepared);
+int hny_store_job_add_billing (hny_store_t *self, int64_t id, int64_t chars, int64_t requests);
+/* Call fn for every job that is not final, in id order; stop when it returns -1. */
+int hny_store_jobs_active (hny_store_t *self, int (*fn) (const hny_job_row_t *row, void *arg),
+                           void *arg);
+/* Counts per state, as a new JSON object {"queued": n, ...} (caller owns). */
+json_t *hny_store_job_counts (hny_store_t *self);
+/* A page of jobs after id `after`, at most limit, optionally only in one
+   state: a new array of {"job","key","state"} (caller owns); *more is set to
+   1 when more rows follow. NULL on error. */
+json_t *hny_store_job_list (hny_store_t *self, int64_t after, int limit, const char *state,
+                            int *more);
+
+/* --- segments */
+int hny_store_segment_add (hny_store_t *self, int64_t job, int para, int idx, const char *src);
+int hny_store_segment_fill (hny_store_t *self, int64_t job, int para, int idx,
+                            const char *tgt, int tm);
+int hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, int code,
+                            const char *err_class, const char *reason);
+/* Call fn for each segment of a job in (para, idx) order. */
+int hny_store_segments (hny_store_t *self, int64_t job,
+                        int (*fn) (const hny_segment_row_t *row, void *arg), void *arg);
+/* Counts of a job's segments: total, done, failed. */
+int hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *done, int *failed);
+
+/* --- tasks */
+int hny_store_task_add (hny_store_t *self, const char *kind, int64_t job, const char *payload,
+                        int64_t *id);
+int hny_store_task_lease (hny_store_t *self, int64_t id, const char *worker,
+                          int64_t deadline, int attempts);
+int hny_store_task_requeue (hny_store_t *self, int64_t id);
+/* The task is finished (its outcome is stored elsewhere): delete it. */
+int hny_store_task_delete (hny_store_t *self, int64_t id);
+/* Call fn for every task in id order. */
+int hny_store_tasks (hny_store_t *self, int (*fn) (const hny_task_row_t *row, void *arg),
+                     void *arg);
+
+/* --- translation memory: exact match on the normalized source, languages
+   and profile. get: 1 hit (*tgt caller owns), 0 miss, -1 error. put
+   replaces an older entry. */
+int hny_store_tm_get (hny_store_t *self, const char *from, const char *to, const char *profile,
+                      const char *src, char **tgt);
+int hny_store_tm_put (hny_store_t *self, const char *from, const char *to, const char *profile,
+                      const char *src, const char *tgt);
+
+/* --- records: get is 1 found (*json caller owns), 0 missing, -1 error. */
+int hny_store_record_put (hny_store_t *self, int64_t job, const char *json);
+int hny_store_record_get (hny_store_t *self, int64_t job, char **json);
+
+/* --- statistics per profile: add deltas; read all as a new object
+   name -> {"tm_hits","tm_misses","chars_billed","requests","segments"}. */
+int hny_store_stats_add (hny_store_t *self, const char *profile, int64_t tm_hits,
+                         int64_t tm_misses, int64_t chars_billed, int64_t requests,
+                         int64_t segments);
+json_t *hny_store_stats (hny_store_t *self);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,248 @@
+/*  honyakud.c: the honyaku broker's main: command line and configuration,
+    state directory and endpoints, signals (handlers only set a flag), the
+    store, the local workers, and the event loop (hny_broker.c).
+
+    Precedence: flags > config file > built-in defaults; the state directory
+    falls back on $STATE_DIRECTORY (systemd's StateDirectory=), then
+    ./honyaku-state. Exit status: 0 clean, 1 runtime failure, 2 usage. */
+#include "hny_broker.h"
+#include "hny_store.h"
+#include "hny_supervisor.h"
+
+#include <honyaku/config.h>
+#include <honyaku/util.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef HNY_VERSION
+#define HNY_VERSION "0.0.0"
+#endif
+
+#define S_SUN_PATH_MAX 107      /* bytes of an ipc:// path (sockaddr_un.sun_path - 1) */
+
+/* 0 serve, 1 drain, 2+ leave now (the broker reads it every pass). */
+static volatile sig_atomic_t s_signals = 0;
+
+static void
+s_on_signal (int signum)
+{
+    if (signum == SIGINT)
+        s_signals = s_signals + 1;
+    else if (s_signals == 0)
+        s_signals = 1;
+}
+
+static void
+s_usage (FILE *f)
+{
+    fprintf (f,
+        "usage: honyakud [options]\n"
+        "  --config FILE     INI configuration (default: built-in, the pseudo profile alone)\n"
+        "  --state DIR       state directory (store, ipc sockets)\n"
+        "  --front EP        client endpoint (default ipc://STATE/front)\n"
+        "  --back EP         worker endpoint (default ipc://STATE/back)\n"
+        "  --workers N       local workers to start; -1 = number of cores, 0 = none\n"
+        "  --log-level L     error, warn, info or debug\n"
+        "  --version         print the version and exit\n"
+        "  --help            this text\n");
+}
+
+static void
+s_set (char **field, const char *value)
+{
+    free (*field);
+    *field = value ? hny_strdup (value) : NULL;
+}
+
+/* mkdir -p with mode 0700 for the directories it creates. */
+static int
+s_mkdirs (const char *path)
+{
+    char *copy = hny_strdup (path);
+    int rc = 0;
+    for (char *p = copy + 1; ; p++) {
+        if (*p == '/' || *p == 0) {
+            char saved = *p;
+            *p = 0;
+            if (mkdir (copy, 0700) != 0 && errno != EEXIST)
+                rc = -1;
+            *p = saved;
+            if (!saved || rc)
+                break;
+        }
+    }
+    free (copy);
+    struct stat st;
+    if (rc == 0 && (stat (path, &st) != 0 || !S_ISDIR (st.st_mode)))
+        rc = -1;
+    return rc;
+}
+
+/* An ipc:// endpoint whose path does not fit a unix socket address is an
+   error to report now, not a bind failure later. */
+static int
+s_check_endpoint (const char *endpoint)
+{
+    if (strncmp (endpoint, "ipc://", 6) == 0 && strlen (endpoint + 6) > S_SUN_PATH_MAX) {
+        hny_error ("endpoint %s: the path is %zu bytes, more than the %d a unix socket allows;"
+                   " use a shorter --state or --front/--back", endpoint, strlen (endpoint + 6),
+                   S_SUN_PATH_MAX);
+        return -1;
+    }
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    hny_log_init ("honyakud", HNY_LOG_INFO);
+    const char *config_path = NULL, *state = NULL, *front = NULL, *back = NULL, *level = NULL;
+    int workers = -2;           /* -2: not given */
+    static const struct option options [] = {
+        { "config", required_argument, NULL, 'c' },
+        { "state", required_argument, NULL, 's' },
+        { "front", required_argument, NULL, 'f' },
+        { "back", required_argument, NULL, 'b' },
+        { "workers", required_argument, NULL, 'w' },
+        { "log-level", required_argument, NULL, 'l' },
+        { "version", no_argument, NULL, 'V' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int opt;
+    while ((opt = getopt_long (argc, argv, "c:s:f:b:w:l:Vh", options, NULL)) != -1) {
+        switch (opt) {
+        case 'c': config_path = optarg; break;
+        case 's': state = optarg; break;
+        case 'f': front = optarg; break;
+        case 'b': back = optarg; break;
+        case 'w': {
+            char *end = NULL;
+            long n = strtol (optarg, &end, 10);
+            if (!*optarg || *end || n < -1 || n > 1024) {
+                fprintf (stderr, "honyakud: --workers: expected -1 to 1024, got \"%s\"\n", optarg);
+                return 2;
+            }
+            workers = (int) n;
+            break;
+        }
+        case 'l':
+            if (hny_log_level_parse (optarg) < 0) {
+                fprintf (stderr, "honyakud: --log-level: expected error, warn, info or debug\n");
+                return 2;
+            }
+            level = optarg;
+            break;
+        case 'V': printf ("honyakud %s\n", HNY_VERSION); return 0;
+        case 'h': s_usage (stdout); return 0;
+        default: s_usage (stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf (stderr, "honyakud: unexpected argument \"%s\"\n", argv [optind]);
+        s_usage (stderr);
+        return 2;
+    }
+
+    char *error = NULL;
+    hny_config_t *config = config_path ? hny_config_load (config_path, &error) : hny_config_new_default ();
+    if (!config) {
+        fprintf (stderr, "honyakud: %s\n", error);
+        free (error);
+        return 2;
+    }
+    hny_daemon_conf_t *conf = hny_config_daemon (config);
+    if (level)
+        s_set (&conf->log_level, level);
+    if (conf->log_level)
+        hny_log_set_level ((hny_log_level_t) hny_log_level_parse (conf->log_level));
+    if (!config_path)
+        hny_info ("no --config: running with the built-in pseudo profile alone");
+    if (state)
+        s_set (&conf->state, state);
+    else if (!conf->state || !*conf->state)
+        s_set (&conf->state, getenv ("STATE_DIRECTORY") && *getenv ("STATE_DIRECTORY")
+                             ? getenv ("STATE_DIRECTORY") : "./honyaku-state");
+    /* $STATE_DIRECTORY may list several directories: the first is ours. */
+    char *colon = strchr (conf->state, ':');
+    if (colon)
+        *colon = 0;
+    if (front)
+        s_set (&conf->front, front);
+    if (back)
+        s_set (&conf->back, back);
+    if (workers != -2)
+        conf->workers = workers;
+    if (conf->workers < 0) {
+        long cores = sysconf (_SC_NPROCESSORS_ONLN);
+        conf->workers = cores > 0 ? (int) cores : 1;
+    }
+
+    int rc = 1;
+    hny_store_t *store = NULL;
+    hny_supervisor_t *supervisor = NULL;
+    hny_broker_t *broker = NULL;
+    char *db = NULL, *front_ep = NULL, *back_ep = NULL, *worker_bin = NULL;
+    if (s_mkdirs (conf->state) != 0) {
+        hny_error ("cannot create the state directory %s: %s", conf->state, strerror (errno));
+        goto done;
+    }
+    front_ep = conf->front && *conf->front ? hny_strdup (conf->front) : hny_sprintf ("ipc://%s/front", conf->state);
+    back_ep = conf->back && *conf->back ? hny_strdup (conf->back) : hny_sprintf ("ipc://%s/back", conf->state);
+    if (s_check_endpoint (front_ep) || s_check_endpoint (back_ep))
+        goto done;
+
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset (&sa.sa_mask);
+    sigaction (SIGTERM, &sa, NULL);
+    sigaction (SIGINT, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
+
+    db = hny_sprintf ("%s/honyaku.db", conf->state);
+    store = hny_store_new (db, &error);
+    if (!store) {
+        hny_error ("store: %s", error);
+        goto done;
+    }
+    if (conf->workers > 0) {
+        worker_bin = hny_supervisor_find_worker ();
+        if (!worker_bin) {
+            hny_error ("cannot find honyaku-worker beside honyakud (set $HONYAKU_WORKER or use --workers 0)");
+            goto done;
+        }
+        supervisor = hny_supervisor_new (worker_bin, back_ep, config_path, conf->log_level);
+    }
+    broker = hny_broker_new (config, store, front_ep, back_ep, supervisor, &error);
+    if (!broker) {
+        hny_error ("%s", error);
+        goto done;
+    }
+    if (supervisor && hny_supervisor_start (supervisor, conf->workers) != 0) {
+        hny_error ("cannot start the local workers");
+        goto done;
+    }
+    hny_info ("honyakud %s: state %s, %d local workers", HNY_VERSION, conf->state, conf->workers);
+    rc = hny_broker_run (broker, &s_signals) == 0 ? 0 : 1;
+    hny_info ("stopped");
+
+done:
+    hny_broker_destroy (&broker);
+    hny_supervisor_destroy (&supervisor);
+    hny_store_destroy (&store);
+    hny_config_destroy (&config);
+    free (error);
+    free (db);
+    free (front_ep);
+    free (back_ep);
+    free (worker_bin);
+    return rc;
+}

@@ -1,0 +1,24 @@
+# honyakud: the store's unit test, and integration tests that run the real
+# honyakud (--workers 0) with fake workers (fake_worker.py, pyzmq) on private
+# ipc:// endpoints in a temporary directory.
+if(TARGET hnystore)
+  add_executable(test_store ${HNY_TESTS_DIR}/test_store.c)
+  target_link_libraries(test_store PRIVATE hnystore PkgConfig::SQLITE)
+  add_test(NAME test_store COMMAND test_store)
+  set_tests_properties(test_store PROPERTIES TIMEOUT 30)
+endif()
+
+if(TARGET honyakud)
+  foreach(scenario e2e idempotent hostile tm dedup)
+    add_test(NAME daemon_${scenario}
+             COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_pipeline.py
+                     $<TARGET_FILE:honyakud> ${scenario})
+    set_tests_properties(daemon_${scenario} PROPERTIES TIMEOUT 60)
+  endforeach()
+  foreach(scenario worker_killed lease broker_killed transient failures)
+    add_test(NAME daemon_${scenario}
+             COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_faults.py
+                     $<TARGET_FILE:honyakud> ${scenario})
+    set_tests_properties(daemon_${scenario} PROPERTIES TIMEOUT 60)
+  endforeach()
+endif()

@@ -1,0 +1,172 @@
+"""A fake honyaku-worker for the broker's integration tests: speaks the worker
+side of HNY/1 (proto/PROTOCOL.md, sections 5.3-5.5 and 9) with pyzmq.
+
+usage: fake_worker.py --back EP [--name N] [--credit C] [--backends a,b]
+                      [--heartbeat-ms MS] [--log FILE]
+                      [--on-prepare split|hold|fail422|err503]
+                      [--on-translate upper|hold|die|transient:N|paused:N|err500]
+
+prepare "split": the body is UTF-8 text; an optional first line "Title: X"
+becomes the title; blank lines separate paragraphs; ". " separates
+sentences. translate "upper": the target is the source in upper case;
+"transient:N" / "paused:N" answer that error class for the first N tries of
+each source, then translate; "hold" never answers; "die" exits at once when
+the task arrives; "err500" answers RESULT 500.
+
+Every TASK received is appended to --log as one JSON line
+{"task", "kind", "job", "srcs"} before it is handled, so that tests can see
+what reached the worker."""
+import argparse
+import json
+import os
+import sys
+import time
+
+import zmq
+
+SIG = b"HNY/1"
+
+
+def split_article(text):
+    title = None
+    lines = text.split("\n")
+    if lines and lines[0].startswith("Title: "):
+        title = lines[0][len("Title: "):].strip()
+        text = "\n".join(lines[1:])
+    paragraphs = []
+    for block in text.split("\n\n"):
+        block = " ".join(block.split())
+        if not block:
+            continue
+        parts = block.split(". ")
+        sents = [p + "." if i < len(parts) - 1 else p for i, p in enumerate(parts)]
+        paragraphs.append({"segments": [{"src": s} for s in sents if s]})
+    return {
+        "schema": "honyaku.prepared/1", "format": "text", "charset": "UTF-8", "replaced": 0,
+        "metadata": {"title": title} if title else {},
+        "title": {"src": title} if title else None,
+        "paragraphs": paragraphs,
+        "stats": {"paragraphs": len(paragraphs)},
+    }
+
+
+class Worker:
+    def __init__(self, args):
+        self.args = args
+        self.ctx = zmq.Context()
+        self.sock = None
+        self.tries = {}             # source -> answers given so far
+        self.last_sent = 0.0
+        self.last_heard = time.monotonic()
+        self.hb = args.heartbeat_ms / 1000.0
+        self.log = open(args.log, "a", encoding="utf-8") if args.log else None
+
+    def connect(self):
+        if self.sock is not None:
+            self.sock.close(0)
+        self.sock = self.ctx.socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect(self.args.back)
+        self.last_heard = time.monotonic()
+        self.ready()
+
+    def send(self, cmd, header=None, body=None):
+        frames = [SIG, cmd.encode(), json.dumps(header or {}).encode()]
+        if body is not None:
+            frames.append(body)
+        self.sock.send_multipart(frames)
+        self.last_sent = time.monotonic()
+
+    def ready(self):
+        self.send("READY", {"credit": self.args.credit, "backends": self.args.backends.split(","),
+                            "name": self.args.name, "pid": os.getpid()})
+
+    def result(self, task, status, body=None, reason=None):
+        h = {"task": task, "status": status}
+        if reason:
+            h["reason"] = reason
+        self.send("RESULT", h, body)
+
+    def on_task(self, h, body):
+        kind = h.get("kind")
+        srcs = []
+        if kind == "translate":
+            srcs = [s["src"] for s in json.loads(body)["segments"]]
+        if self.log:
+            self.log.write(json.dumps({"task": h.get("task"), "kind": kind, "job": h.get("job"),
+                                       "srcs": srcs}) + "\n")
+            self.log.flush()
+        mode = self.args.on_prepare if kind == "prepare" else self.args.on_translate
+        if mode == "hold":
+            return
+        if mode == "die":
+            os._exit(3)
+        if kind == "prepare":
+            if mode == "fail422":
+                self.result(h["task"], 422, reason="no article found")
+            elif mode == "err503":
+                self.result(h["task"], 503, reason="prepare unavailable")
+            else:
+                art = split_article(body.decode("utf-8"))
+                self.result(h["task"], 200, json.dumps(art).encode())
+            return
+        if mode == "err500":
+            self.result(h["task"], 500, reason="backend exploded")
+            return
+        cls, limit = None, 0
+        if ":" in mode:
+            cls, n = mode.split(":")
+            limit = int(n)
+        out = []
+        for seg in json.loads(body)["segments"]:
+            n = self.tries.get(seg["src"], 0)
+            self.tries[seg["src"]] = n + 1
+            if cls and n < limit:
+                out.append({"id": seg["id"], "error": {"class": cls, "code": 503 if cls == "transient" else 456,
+                                                       "reason": "%s failure %d" % (cls, n + 1)}})
+            else:
+                out.append({"id": seg["id"], "tgt": seg["src"].upper()})
+        self.result(h["task"], 200, json.dumps({"segments": out, "requests": 1,
+                                                "chars_billed": sum(len(s) for s in
+                                                                    (o.get("tgt", "") for o in out))}).encode())
+
+    def run(self):
+        self.connect()
+        while True:
+            now = time.monotonic()
+            if now - self.last_heard > 3 * self.hb:
+                self.connect()              # broker gone: register again
+            elif now - self.last_sent >= self.hb:
+                self.send("HEARTBEAT")
+            if not self.sock.poll(int(self.hb * 1000 / 2) + 1):
+                continue
+            frames = self.sock.recv_multipart()
+            self.last_heard = time.monotonic()
+            if len(frames) < 3 or frames[0] != SIG:
+                continue
+            cmd, h = frames[1].decode(), json.loads(frames[2])
+            body = frames[3] if len(frames) > 3 else None
+            if cmd == "TASK":
+                self.on_task(h, body)
+            elif cmd == "DISCONNECT":
+                self.ready()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--back", required=True)
+    ap.add_argument("--name", default="fake")
+    ap.add_argument("--credit", type=int, default=4)
+    ap.add_argument("--backends", default="pseudo")
+    ap.add_argument("--heartbeat-ms", type=int, default=100)
+    ap.add_argument("--log")
+    ap.add_argument("--on-prepare", default="split")
+    ap.add_argument("--on-translate", default="upper")
+    try:
+        Worker(ap.parse_args()).run()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

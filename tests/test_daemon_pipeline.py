@@ -1,0 +1,201 @@
+"""honyakud with fake workers: the client conversation and the job pipeline.
+
+usage: test_daemon_pipeline.py HONYAKUD SCENARIO
+  e2e        submit / wait / fetch / status / list / stats of a plain text
+  idempotent resubmits return the same job; a key with other content is 409
+  hostile    malformed messages, unknown commands, bad versions, oversized
+             bodies are REJECTED and the daemon keeps serving
+  tm         the same article twice: the second time no translate task
+  dedup      identical segments in two concurrent jobs are sent once"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_daemon_util import SIG, Client, Harness, poll, segments, tasks_of  # noqa: E402
+
+CONFIG = """
+[daemon]
+heartbeat_ms = 100
+lease_ms = 5000
+max_article_bytes = 200000
+"""
+
+ARTICLE = ("Title: The budget passed\n"
+           "The Diet passed the budget on Friday. Critics said it favours the military.\n"
+           "\n"
+           "Turnout was low. The weather was bad.\n")
+
+
+def e2e(h):
+    c = h.start_daemon()
+    h.start_worker()
+    acc = c.accepted(ARTICLE, source="a/b.txt", metadata={"issue": "7"})
+    assert acc["existing"] is False and acc["state"] == "queued", acc
+    job = acc["job"]
+    assert c.wait_done(job) == "done"
+    rec = c.fetch(job)
+    assert rec["schema"] == "honyaku.record/1", rec
+    assert rec["job"] == job and rec["key"] == acc["key"], rec
+    assert rec["source_lang"] == "en" and rec["target_lang"] == "es" and rec["backend"] == "pseudo", rec
+    assert rec["title"] == {"src": "The budget passed", "tgt": "THE BUDGET PASSED"}, rec["title"]
+    assert [[s["src"] for s in p["segments"]] for p in rec["paragraphs"]] == [
+        ["The Diet passed the budget on Friday.", "Critics said it favours the military."],
+        ["Turnout was low.", "The weather was bad."]], rec["paragraphs"]
+    for s in segments(rec):
+        assert s["tgt"] == s["src"].upper() and s["tm"] is False, s
+    assert rec["errors"] == [], rec["errors"]
+    md = rec["metadata"]
+    assert md["title"] == "The budget passed" and md["issue"] == "7" and md["source"] == "a/b.txt", md
+    assert md["charset"] == "UTF-8" and md["format"] == "text", md
+    assert rec["stats"]["segments"] == 5 and rec["stats"]["tm_hits"] == 0, rec["stats"]
+    assert rec["stats"]["chars"] == sum(len(s["src"]) for s in segments(rec)) + len("The budget passed")
+
+    st = c.status(job)
+    assert st["state"] == "done" and st["segments"] == 5 and st["done"] == 5 and st["failed"] == 0, st
+    assert st["status"] == 200 and st["key"] == acc["key"] and st["created"] > 0, st
+    d = c.status()
+    assert d["jobs"] == {"done": 1} and d["workers"] == 1, d
+    assert {"name": "pseudo", "type": "pseudo"} in d["profiles"], d
+    cmd, lst, _ = c.request("LIST", {"limit": 10})
+    assert cmd == "LISTING" and lst["jobs"] == [{"job": job, "key": acc["key"], "state": "done"}], lst
+    assert "next" not in lst, lst
+    cmd, stats, _ = c.request("STATS")
+    assert cmd == "STATS" and stats["profiles"]["pseudo"]["segments"] == 5, stats
+    assert stats["profiles"]["pseudo"]["tm_misses"] == 5, stats
+
+    # WAIT with a timeout on a job that cannot finish (no worker serves it): DONE 300.
+    h2 = c.accepted("Another text. With two sentences.", to="fr", key="held")
+    cmd, st, _ = c.request("STATUS", {"job": "999999"})
+    assert cmd == "REJECTED" and st["status"] == 404, st
+    cmd, f, _ = c.request("FETCH", {"job": "999999"})
+    assert cmd == "REJECTED" and f["status"] == 404, f
+    w = c.wait(h2["job"], 0)
+    assert w["status"] in (200, 300), w
+
+
+def idempotent(h):
+    c = h.start_daemon()
+    h.start_worker()
+    a = c.accepted(ARTICLE, key="k1")
+    b = c.accepted(ARTICLE, key="k1")
+    assert a["job"] == b["job"] and a["existing"] is False and b["existing"] is True, (a, b)
+    # Without a key: derived from content and options.
+    x = c.accepted("Some other text.")
+    y = c.accepted("Some other text.")
+    assert x["job"] == y["job"] and y["existing"] is True and x["key"] == y["key"], (x, y)
+    z = c.accepted("Some other text.", to="fr")
+    assert z["job"] != x["job"], (x, z)
+    cmd, r, _ = c.submit(ARTICLE + "changed", key="k1")
+    assert cmd == "REJECTED" and r["status"] == 409 and r["req"], (cmd, r)
+    cmd, r, _ = c.submit(ARTICLE, key="k1", to="fr")
+    assert cmd == "REJECTED" and r["status"] == 409, (cmd, r)
+    assert c.wait_done(a["job"]) == "done"
+    again = c.accepted(ARTICLE, key="k1")
+    assert again["job"] == a["job"] and again["state"] == "done", again
+    cmd, lst, _ = c.request("LIST", {"limit": 1})
+    assert len(lst["jobs"]) == 1 and lst["next"] == lst["jobs"][0]["job"], lst
+    cmd, lst2, _ = c.request("LIST", {"limit": 1000, "after": lst["next"]})
+    assert len(lst2["jobs"]) == 2 and "next" not in lst2, lst2
+    assert c.status()["jobs"].get("done", 0) + c.status()["jobs"].get("queued", 0) \
+        + c.status()["jobs"].get("translating", 0) + c.status()["jobs"].get("preparing", 0) == 3
+
+
+def hostile(h):
+    c = h.start_daemon()
+    raw = Client(h.front)
+    cases = [
+        ([b"HNY/2", b"STATUS", b"{}"], 505),
+        ([SIG, b"FROB", b"{}"], 501),
+        ([SIG, b"STATUS", b"{not json"], 400),
+        ([SIG, b"STATUS", b"[]"], 400),
+        ([SIG, b"SUBMIT", b'{"to":"es"}', b"text"], 400),
+        ([SIG, b"SUBMIT", b'{"from":"en","to":"es"}'], 400),
+        ([SIG, b"STATUS", b"{}", b"x", b"y"], 400),
+        ([SIG, b"READY", b'{"credit":1,"backends":["pseudo"]}'], 400),
+        ([SIG, b"ACCEPTED", b'{"job":"1","key":"k","existing":false,"state":"done"}'], 400),
+        ([SIG, b"SUBMIT", b'{"from":"en","to":"es","backend":"nosuch"}', b"text"], 422),
+        ([SIG, b"SUBMIT", b'{"from":"en","to":"es","format":"pdf"}', b"text"], 400),
+        ([SIG, b"SUBMIT", b'{"from":"","to":"es"}', b"text"], 400),
+        ([SIG, b"SUBMIT", b'{"from":"en-very-long-language-tag","to":"es"}', b"text"], 400),
+        ([SIG, b"SUBMIT", b'{"from":"en","to":"es"}', b""], 400),
+        ([SIG, b"SUBMIT", b'{"from":"en","to":"es"}', b"x" * 300000], 413),
+        ([SIG, b"LIST", b'{"after":"abc"}'], 400),
+        ([SIG, b"WAIT", b'{"job":"12x"}'], 404),
+    ]
+    for frames, status in cases:
+        raw.send_raw(frames)
+        cmd, hdr, _ = raw.recv_raw()
+        assert cmd == "REJECTED" and hdr["status"] == status, (frames[:3], cmd, hdr)
+        assert hdr["reason"], hdr
+    # "req" comes back on a rejection when the header parsed.
+    cmd, hdr, _ = c.request("SUBMIT", {"from": "en", "to": "es", "backend": "nosuch"}, b"t")
+    assert cmd == "REJECTED" and hdr["status"] == 422 and hdr["req"], hdr
+    # Still serving, and nothing was accepted.
+    assert c.status()["jobs"] == {}, c.status()
+    a = c.accepted("Fine text.")
+    assert a["existing"] is False
+    # A worker-only command from an unregistered worker on the back: DISCONNECT.
+    import zmq
+    back = zmq.Context.instance().socket(zmq.DEALER)
+    back.setsockopt(zmq.LINGER, 0)
+    back.connect(h.back)
+    back.send_multipart([SIG, b"HEARTBEAT", b"{}"])
+    assert back.poll(5000), "no DISCONNECT for an unknown worker"
+    frames = back.recv_multipart()
+    assert frames[1] == b"DISCONNECT", frames
+    back.send_multipart([SIG, b"RESULT", b"garbage"])
+    back.close(0)
+    raw.close()
+    assert c.status()["status"] == 200
+
+
+def tm(h):
+    c = h.start_daemon()
+    w = h.start_worker()
+    a = c.accepted(ARTICLE, key="first")
+    assert c.wait_done(a["job"]) == "done"
+    before = [t for t in tasks_of(w) if t["kind"] == "translate"]
+    assert before, tasks_of(w)
+    b = c.accepted(ARTICLE, key="second")
+    assert b["job"] != a["job"]
+    assert c.wait_done(b["job"]) == "done"
+    after = [t for t in tasks_of(w) if t["kind"] == "translate"]
+    assert after == before, "a translate task reached the worker: %s" % after[len(before):]
+    rec = c.fetch(b["job"])
+    assert all(s["tm"] and s["tgt"] == s["src"].upper() for s in segments(rec)), rec
+    assert rec["title"]["tgt"] == "THE BUDGET PASSED", rec["title"]
+    assert rec["stats"]["tm_hits"] == 5, rec["stats"]
+    # Another language pair is another TM entry.
+    x = c.accepted(ARTICLE, key="third", to="fr")
+    assert c.wait_done(x["job"]) == "done"
+    assert len([t for t in tasks_of(w) if t["kind"] == "translate"]) > len(before)
+
+
+def dedup(h):
+    c = h.start_daemon()
+    shared = "A shared sentence appears in both articles."
+    one = c.accepted("First article opens here. " + shared + "\n")
+    two = c.accepted("Second article starts differently. " + shared + "\n")
+    w = h.start_worker("--credit", "8")
+    assert c.wait_done(one["job"]) == "done" and c.wait_done(two["job"]) == "done"
+    srcs = [s for t in tasks_of(w) if t["kind"] == "translate" for s in t["srcs"]]
+    assert srcs.count(shared) == 1, tasks_of(w)
+    for j in (one, two):
+        rec = c.fetch(j["job"])
+        got = [s for s in segments(rec) if s["src"] == shared]
+        assert got and got[0]["tgt"] == shared.upper(), rec
+
+
+SCENARIOS = {"e2e": e2e, "idempotent": idempotent, "hostile": hostile, "tm": tm, "dedup": dedup}
+
+
+def main():
+    honyakud, scenario = sys.argv[1], sys.argv[2]
+    with Harness(honyakud, "hnyd-" + scenario, CONFIG) as h:
+        SCENARIOS[scenario](h)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
