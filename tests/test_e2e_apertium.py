@@ -99,7 +99,7 @@ concurrency = 8
         bad = {
             "empty.txt": b"",
             "binary.bin": bytes(range(256)) * 64,
-            "invalid-utf8.txt": b"Valid start \xc3\x28 then \xff\xfe broken bytes everywhere \x80\x81.\n",
+            "invalid-utf8.txt": "Café, naïve, résumé. ".encode() + b"Broken \xc3\x28 here and \xe2\x82 there.\n",
         }
         for name, data in bad.items():
             p = fx.path(name)

@@ -93,9 +93,12 @@ s_has_iso2022jp_escapes (const uint8_t *data, size_t size)
     return 0;
 }
 
-/* Mostly UTF-8: has multi-byte sequences and few broken ones, so that a
-   truncated or damaged UTF-8 file is reported as such rather than decoded
-   as windows-1252 mojibake. Pure ASCII is handled before this. */
+/* Mostly UTF-8: has valid multi-byte sequences and at most twice as many
+   broken ones, so that a truncated or damaged UTF-8 file is reported as
+   such rather than decoded as windows-1252 mojibake. Legacy single-byte
+   text almost never forms a valid multi-byte sequence by accident (its
+   curly quotes 0x91-0x94 are continuation bytes), so good > 0 is a strong
+   signal. Pure ASCII is handled before this. */
 static int
 s_mostly_utf8 (const uint8_t *p, size_t size)
 {
@@ -116,7 +119,7 @@ s_mostly_utf8 (const uint8_t *p, size_t size)
             i++;
         }
     }
-    return good > 0 && bad * 8 <= good + 8;
+    return good > 0 && bad <= 2 * good;
 }
 
 /* Convert with the named converter. On S_OK sets *out (caller owns, UTF-8,
