@@ -9,8 +9,15 @@
 #include <honyaku/util.h>
 
 #include <assert.h>
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define S_SETUP_MAX         64          /* language pairs set up per backend */
+#define S_RETRY_AFTER_MAX   3600        /* seconds of Retry-After we believe */
+#define S_BODY_RESERVE      1024        /* body bytes kept for the fixed fields */
+#define S_TEXT_OVERHEAD     16          /* body bytes per text besides its own */
 
 typedef struct {
     int64_t id;
@@ -20,6 +27,7 @@ typedef struct {
     hny_seg_class_t cls;
     int code;                   /* error code when failed */
     char *text;                 /* tgt when OK, reason when failed */
+    int64_t retry_after_ms;     /* transient failures: the service's Retry-After */
 } s_seg_t;
 
 struct _hny_batch_t {
@@ -37,14 +45,34 @@ struct _hny_batch_t {
     void *done_arg;
 };
 
+/* A language pair's setup (see the type's setup): batches wait for it. */
+typedef enum { S_SETUP_NEW = 0, S_SETUP_RUNNING, S_SETUP_DONE } s_setup_state_t;
+
+typedef struct {
+    char *from, *to;
+    s_setup_state_t state;
+    hny_batch_t **waiting;      /* borrowed batches waiting for the setup */
+    size_t waiting_count;
+} s_setup_t;
+
 struct _hny_backend_t {
     const hny_backend_type_t *type;
     hny_profile_t profile;      /* private copy, strings owned */
     hny_http_t *http;           /* borrowed */
     char *key;                  /* "" when none; wiped on destroy */
     int max_texts;
+    size_t max_bytes;           /* request body cap; 0: none */
     int timeout_ms;
+    void *state;                /* the type's, freed by its fini */
+    s_setup_t setups[S_SETUP_MAX];
+    size_t setup_count;
 };
+
+/* The setup request of pair setups[index]. */
+typedef struct {
+    hny_backend_t *backend;
+    size_t index;
+} s_setup_call_t;
 
 /* One HTTP request in flight: segments [first, first + count) of a batch. */
 typedef struct {
@@ -271,6 +299,16 @@ hny_batch_add_billed (hny_batch_t *self, int64_t chars)
     self->billed += chars;
 }
 
+int64_t
+hny_batch_retry_after_ms (const hny_batch_t *self, size_t index)
+{
+    assert (index < self->count);
+    return self->segs[index].retry_after_ms;
+}
+
+int64_t hny_batch_billed (const hny_batch_t *self) { return self->billed; }
+int64_t hny_batch_requests (const hny_batch_t *self) { return self->requests; }
+
 json_t *
 hny_batch_result (const hny_batch_t *self)
 {
@@ -286,6 +324,9 @@ hny_batch_result (const hny_batch_t *self)
                 "{sssiss}", "class", pending ? "transient" : hny_seg_class_name (s->cls),
                 "code", pending ? 500 : s->code,
                 "reason", pending ? "no outcome (internal error)" : s->text));
+            if (s->cls == HNY_SEG_TRANSIENT && s->retry_after_ms > 0)
+                json_object_set_new (json_object_get (seg, "error"), "retry_after_ms",
+                                     json_integer (s->retry_after_ms));
         }
         json_array_append_new (segments, seg);
     }
@@ -299,7 +340,8 @@ const hny_backend_type_t *
 hny_backend_type_find (const char *name)
 {
     static const hny_backend_type_t *const types[] = {
-        &hny_backend_apertium, &hny_backend_pseudo
+        &hny_backend_apertium, &hny_backend_pseudo, &hny_backend_deepl,
+        &hny_backend_google, &hny_backend_libre, &hny_backend_openai
     };
     if (!name)
         return NULL;
@@ -332,10 +374,6 @@ hny_backend_new (const hny_profile_t *profile, hny_http_t *http, char **error)
         *error = hny_sprintf ("profile %s: no HTTP engine", profile->name);
         return NULL;
     }
-    if (!type->translate_local && (!profile->url || !*profile->url)) {
-        *error = hny_sprintf ("profile %s: type %s needs a url", profile->name, type->name);
-        return NULL;
-    }
     char *key = NULL;
     if (profile->key_file || profile->key_env) {
         char *key_error = NULL;
@@ -347,6 +385,14 @@ hny_backend_new (const hny_profile_t *profile, hny_http_t *http, char **error)
             return NULL;
         }
     }
+    const char *url = profile->url && *profile->url ? profile->url : NULL;
+    if (!type->translate_local && type->resolve_url)
+        url = type->resolve_url (url, key ? key : "");
+    if (!type->translate_local && !url) {
+        *error = hny_sprintf ("profile %s: type %s needs a url", profile->name, type->name);
+        hny_secret_free (&key);
+        return NULL;
+    }
     hny_backend_t *self = hny_calloc (1, sizeof *self);
     self->type = type;
     self->http = http;
@@ -354,7 +400,7 @@ hny_backend_new (const hny_profile_t *profile, hny_http_t *http, char **error)
     self->profile = *profile;
     self->profile.name = s_dup (profile->name);
     self->profile.type = hny_strdup (type->name);
-    self->profile.url = s_dup (profile->url);
+    self->profile.url = s_dup (url);
     /* Trailing slashes would double in "{url}/translate". */
     if (self->profile.url) {
         size_t len = strlen (self->profile.url);
@@ -368,11 +414,24 @@ hny_backend_new (const hny_profile_t *profile, hny_http_t *http, char **error)
     self->profile.fallback = s_dup (profile->fallback);
     /* The type's default is also the most its API takes in one request. */
     self->max_texts = type->default_max_texts;
-    if (profile->max_texts > 0 && profile->max_texts < self->max_texts)
-        self->max_texts = profile->max_texts;
+    int limit = type->max_texts_limit > type->default_max_texts ? type->max_texts_limit
+                                                                : type->default_max_texts;
+    if (profile->max_texts > 0)
+        self->max_texts = profile->max_texts < limit ? profile->max_texts : limit;
     if (self->max_texts < 1)
         self->max_texts = 1;
+    /* Likewise the byte cap: a profile may only lower the API's limit. */
+    self->max_bytes = type->default_max_bytes;
+    if (profile->max_bytes > 0
+        && (self->max_bytes == 0 || (uint64_t) profile->max_bytes < self->max_bytes))
+        self->max_bytes = (size_t) profile->max_bytes;
     self->timeout_ms = profile->timeout_ms > 0 ? profile->timeout_ms : type->default_timeout_ms;
+    if (type->init && type->init (self, error) != 0) {
+        if (!*error)
+            *error = hny_sprintf ("profile %s: cannot set up the backend", profile->name);
+        hny_backend_destroy (&self);
+        return NULL;
+    }
     if (http)
         hny_http_set_limit (http, self->profile.name,
                             profile->concurrency > 0 ? profile->concurrency
@@ -386,6 +445,13 @@ hny_backend_destroy (hny_backend_t **self_p)
     if (!self_p || !*self_p)
         return;
     hny_backend_t *self = *self_p;
+    if (self->type->fini)
+        self->type->fini (self);
+    for (size_t i = 0; i < self->setup_count; i++) {
+        free (self->setups[i].from);
+        free (self->setups[i].to);
+        free (self->setups[i].waiting);
+    }
     hny_secret_free (&self->key);
     free (self->profile.name);
     free (self->profile.type);
@@ -403,6 +469,11 @@ const char *hny_backend_name (const hny_backend_t *self) { return self->profile.
 const hny_backend_type_t *hny_backend_type (const hny_backend_t *self) { return self->type; }
 const hny_profile_t *hny_backend_profile (const hny_backend_t *self) { return &self->profile; }
 const char *hny_backend_key (const hny_backend_t *self) { return self->key; }
+const char *hny_backend_url (const hny_backend_t *self) { return self->profile.url; }
+int hny_backend_max_texts (const hny_backend_t *self) { return self->max_texts; }
+size_t hny_backend_max_bytes (const hny_backend_t *self) { return self->max_bytes; }
+void *hny_backend_state (const hny_backend_t *self) { return self->state; }
+void hny_backend_set_state (hny_backend_t *self, void *state) { self->state = state; }
 
 static int64_t
 s_code_points (const char *s, size_t len)
@@ -428,6 +499,39 @@ s_maybe_finish (hny_batch_t *batch)
         batch->done_fn (batch, batch->done_arg);
 }
 
+/* Retry-After as delta-seconds, in ms; 0 when absent or not a number (an
+   HTTP-date is rare from APIs: the broker's own backoff applies then). */
+static int64_t
+s_retry_after_ms (const char *value)
+{
+    if (!value)
+        return 0;
+    while (*value == ' ')
+        value++;
+    int64_t seconds = 0;
+    const char *p = value;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        seconds = seconds * 10 + (*p - '0');
+        if (seconds > S_RETRY_AFTER_MAX)
+            seconds = S_RETRY_AFTER_MAX;
+    }
+    if (p == value || (*p && *p != ' ' && *p != '\r'))
+        return 0;
+    return seconds * 1000;
+}
+
+static void s_send (hny_backend_t *self, hny_batch_t *batch, size_t first, size_t count);
+
+/* Send [first, first + count) again as two requests. */
+static void
+s_send_halves (hny_backend_t *self, hny_batch_t *batch, size_t first, size_t count)
+{
+    assert (count > 1);
+    size_t half = count / 2;
+    s_send (self, batch, first, half);
+    s_send (self, batch, first + half, count - half);
+}
+
 static void
 s_on_response (const hny_http_response_t *response, void *arg)
 {
@@ -435,6 +539,7 @@ s_on_response (const hny_http_response_t *response, void *arg)
     hny_backend_t *self = call->backend;
     hny_batch_t *batch = call->batch;
     size_t end = call->first + call->count;
+    const char *job = batch->job[0] ? batch->job : "-";
 
     if (response->error != HNY_HTTP_OK) {
         hny_seg_class_t cls = HNY_SEG_TRANSIENT;
@@ -445,9 +550,18 @@ s_on_response (const hny_http_response_t *response, void *arg)
                                     hny_http_strerror (response->error), response->error_text);
         for (size_t i = call->first; i < end; i++)
             hny_batch_set_error (batch, i, cls, code, reason);
-        hny_warn ("job %s: %s (%zu segments)", batch->job[0] ? batch->job : "-", reason,
-                  call->count);
+        hny_warn ("job %s: %s (%zu segments)", job, reason, call->count);
         free (reason);
+    }
+    else if (call->count > 1
+             && (response->status == 413
+                 || (self->type->too_large && self->type->too_large (response)))) {
+        /* The service found the request too large although it was packed
+           under the limits we know: its limits are lower. Halve until a
+           single segment is refused on its own. */
+        hny_info ("job %s: %s: request of %zu segments too large (HTTP %ld), sending halves",
+                  job, self->profile.name, call->count, response->status);
+        s_send_halves (self, batch, call->first, call->count);
     }
     else {
         self->type->parse (self, batch, call->first, call->count, response);
@@ -459,9 +573,14 @@ s_on_response (const hny_http_response_t *response, void *arg)
                 batch->billed += s_code_points (batch->segs[i].src, batch->segs[i].src_len);
         }
         if (response->status >= 300)
-            hny_debug ("job %s: %s: HTTP %ld", batch->job[0] ? batch->job : "-",
-                       self->profile.name, response->status);
+            hny_debug ("job %s: %s: HTTP %ld", job, self->profile.name, response->status);
     }
+    int64_t retry_ms = response->error == HNY_HTTP_OK ? s_retry_after_ms (response->retry_after)
+                                                      : 0;
+    if (retry_ms > 0)
+        for (size_t i = call->first; i < end; i++)
+            if (batch->segs[i].cls == HNY_SEG_TRANSIENT && batch->segs[i].retry_after_ms == 0)
+                batch->segs[i].retry_after_ms = retry_ms;
     free (call);
     assert (batch->pending > 0);
     batch->pending--;
@@ -501,6 +620,20 @@ s_send (hny_backend_t *self, hny_batch_t *batch, size_t first, size_t count)
         s_req_clear (&req);
         return;
     }
+    if (self->max_bytes > 0 && req.body_size > self->max_bytes) {
+        /* Packing estimates; the built body is the truth. */
+        size_t size = req.body_size;
+        s_req_clear (&req);
+        if (count > 1)
+            s_send_halves (self, batch, first, count);
+        else {
+            char *why = hny_sprintf ("%s: segment makes a request body of %zu bytes; the API takes"
+                                     " at most %zu", self->profile.name, size, self->max_bytes);
+            hny_batch_set_error (batch, first, HNY_SEG_PERMANENT, 413, why);
+            free (why);
+        }
+        return;
+    }
     s_call_t *call = hny_calloc (1, sizeof *call);
     call->backend = self;
     call->batch = batch;
@@ -526,6 +659,156 @@ s_send (hny_backend_t *self, hny_batch_t *batch, size_t first, size_t count)
         batch->requests++;
     }
     s_req_clear (&req);
+}
+
+static int
+s_same_context (const hny_batch_t *batch, size_t a, size_t b)
+{
+    const char *x = batch->segs[a].context, *y = batch->segs[b].context;
+    return (!x && !y) || (x && y && strcmp (x, y) == 0);
+}
+
+/* Split the batch into requests: at most max_texts segments, bodies under
+   max_bytes by a estimate of the JSON (the built body is checked again in
+   s_send), and one context per request when the type shares it. */
+static void
+s_dispatch (hny_backend_t *self, hny_batch_t *batch)
+{
+    size_t budget = 0;
+    if (self->max_bytes > 0)
+        budget = self->max_bytes > 2 * S_BODY_RESERVE ? self->max_bytes - S_BODY_RESERVE
+                                                       : self->max_bytes / 2;
+    size_t i = 0;
+    while (i < batch->count) {
+        if (batch->segs[i].src_len == 0) {
+            hny_batch_set_tgt (batch, i, "", 0);        /* nothing to pay for */
+            i++;
+            continue;
+        }
+        size_t first = i;
+        size_t bytes = batch->segs[i].src_len + S_TEXT_OVERHEAD;
+        if (self->type->shared_context && batch->segs[i].context)
+            bytes += strlen (batch->segs[i].context);
+        i++;
+        while (i < batch->count && i - first < (size_t) self->max_texts
+               && batch->segs[i].src_len > 0
+               && (!self->type->shared_context || s_same_context (batch, first, i))
+               && (budget == 0 || bytes + batch->segs[i].src_len + S_TEXT_OVERHEAD <= budget)) {
+            bytes += batch->segs[i].src_len + S_TEXT_OVERHEAD;
+            i++;
+        }
+        s_send (self, batch, first, i - first);
+    }
+}
+
+/* ------------------------------------------------------------ pair setup */
+
+static void
+s_setup_release (hny_backend_t *self, size_t index)
+{
+    s_setup_t *setup = &self->setups[index];
+    hny_batch_t **waiting = setup->waiting;
+    size_t count = setup->waiting_count;
+    setup->waiting = NULL;
+    setup->waiting_count = 0;
+    for (size_t i = 0; i < count; i++) {
+        hny_batch_t *batch = waiting[i];
+        batch->pending--;       /* the hold taken in s_setup_wait */
+        s_dispatch (self, batch);
+        s_maybe_finish (batch);
+    }
+    free (waiting);
+}
+
+static void
+s_on_setup (const hny_http_response_t *response, void *arg)
+{
+    s_setup_call_t *call = arg;
+    hny_backend_t *self = call->backend;
+    size_t index = call->index;
+    free (call);
+    s_setup_t *setup = &self->setups[index];
+    self->type->setup_done (self, setup->from, setup->to, response);
+    setup->state = S_SETUP_DONE;
+    s_setup_release (self, index);
+}
+
+/* Cancelled with every other request: the waiting batches are being
+   dropped by their owner; the pair is set up again next time. */
+static void
+s_setup_cancelled (void *arg)
+{
+    s_setup_call_t *call = arg;
+    hny_backend_t *self = call->backend;
+    s_setup_t *setup = &self->setups[call->index];
+    free (call);
+    self->type->setup_done (self, setup->from, setup->to, NULL);
+    setup->state = S_SETUP_NEW;
+    free (setup->waiting);
+    setup->waiting = NULL;
+    setup->waiting_count = 0;
+}
+
+/* Returns 1 when the batch waits for its pair's setup (it is then held
+   with a pending count and dispatched later), 0 when it can go now. */
+static int
+s_setup_wait (hny_backend_t *self, hny_batch_t *batch)
+{
+    size_t index = 0;
+    while (index < self->setup_count
+           && (strcmp (self->setups[index].from, batch->from) != 0
+               || strcmp (self->setups[index].to, batch->to) != 0))
+        index++;
+    if (index == self->setup_count) {
+        if (self->setup_count == S_SETUP_MAX) {
+            hny_warn ("%s: more than %d language pairs; %s -> %s goes without setup",
+                      self->profile.name, S_SETUP_MAX, batch->from, batch->to);
+            return 0;
+        }
+        self->setups[index].from = hny_strdup (batch->from);
+        self->setups[index].to = hny_strdup (batch->to);
+        self->setups[index].state = S_SETUP_NEW;
+        self->setup_count++;
+    }
+    s_setup_t *setup = &self->setups[index];
+    if (setup->state == S_SETUP_DONE)
+        return 0;
+    if (setup->state == S_SETUP_NEW) {
+        hny_backend_req_t req;
+        memset (&req, 0, sizeof req);
+        if (self->type->setup (self, setup->from, setup->to, &req) != 1) {
+            s_req_clear (&req);
+            setup->state = S_SETUP_DONE;
+            return 0;
+        }
+        s_setup_call_t *call = hny_calloc (1, sizeof *call);
+        call->backend = self;
+        call->index = index;
+        hny_http_request_t request = {
+            .method = "POST",
+            .url = req.url,
+            .headers = (const char *const *) req.headers,
+            .body = req.body,
+            .body_size = req.body_size,
+            .timeout_ms = self->timeout_ms,
+            .max_response = self->type->max_response,
+            .cancelled = s_setup_cancelled
+        };
+        int rc = hny_http_add (self->http, self->profile.name, &request, s_on_setup, call);
+        s_req_clear (&req);
+        if (rc != 0) {
+            free (call);
+            self->type->setup_done (self, setup->from, setup->to, NULL);
+            setup->state = S_SETUP_DONE;
+            return 0;
+        }
+        setup->state = S_SETUP_RUNNING;
+    }
+    setup->waiting = hny_realloc (setup->waiting,
+                                  (setup->waiting_count + 1) * sizeof *setup->waiting);
+    setup->waiting[setup->waiting_count++] = batch;
+    batch->pending++;           /* held: done cannot be called meanwhile */
+    return 1;
 }
 
 int
@@ -557,25 +840,9 @@ hny_backend_translate (hny_backend_t *self, hny_batch_t *batch, hny_batch_done_f
         s_maybe_finish (batch);
         return 0;
     }
-    int64_t max_bytes = self->profile.max_bytes;
-    size_t i = 0;
-    while (i < batch->count) {
-        if (batch->segs[i].src_len == 0) {
-            hny_batch_set_tgt (batch, i, "", 0);        /* nothing to pay for */
-            i++;
-            continue;
-        }
-        size_t first = i;
-        int64_t bytes = (int64_t) batch->segs[i].src_len;
-        i++;
-        while (i < batch->count && i - first < (size_t) self->max_texts
-               && batch->segs[i].src_len > 0
-               && (max_bytes <= 0 || bytes + (int64_t) batch->segs[i].src_len <= max_bytes)) {
-            bytes += (int64_t) batch->segs[i].src_len;
-            i++;
-        }
-        s_send (self, batch, first, i - first);
-    }
+    if (self->type->setup && batch->count > 0 && s_setup_wait (self, batch))
+        return 0;
+    s_dispatch (self, batch);
     s_maybe_finish (batch);
     return 0;
 }
@@ -619,4 +886,87 @@ hny_backend_classify_default (long status)
     if (status == 401 || status == 403 || status == 456)
         return HNY_SEG_PAUSED;
     return HNY_SEG_PERMANENT;
+}
+
+json_t *
+hny_backend_json (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
+                  const hny_http_response_t *response)
+{
+    long status = response->status;
+    int ok = status >= 200 && status < 300;
+    hny_seg_class_t cls = ok ? HNY_SEG_PERMANENT : backend->type->classify (status);
+    int code = ok ? 502 : (int) status;
+    const char *body = response->body ? response->body : "";
+    size_t size = response->body ? response->body_size : 0;
+    size_t lead = 0;
+    while (lead < size && isspace ((unsigned char) body[lead]))
+        lead++;
+    if (lead == size) {
+        hny_backend_fail (backend, batch, first, count, cls, code, "HTTP %ld with an empty body",
+                          status);
+        return NULL;
+    }
+    if (body[lead] == '<') {
+        hny_backend_fail (backend, batch, first, count, cls, code,
+                          "HTTP %ld with an HTML page instead of JSON (a proxy or gateway?)",
+                          status);
+        return NULL;
+    }
+    if (!hny_utf8_valid (body, size)) {
+        hny_backend_fail (backend, batch, first, count, cls, code,
+                          "HTTP %ld with a body that is not valid UTF-8", status);
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *root = json_loadb (body, size, 0, &jerr);
+    if (!json_is_object (root)) {
+        hny_backend_fail (backend, batch, first, count, cls, code,
+                          "HTTP %ld with a body that is not a JSON object: %s", status,
+                          root ? "another JSON value" : jerr.text);
+        json_decref (root);
+        return NULL;
+    }
+    return root;
+}
+
+void
+hny_backend_fail (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
+                  hny_seg_class_t cls, int code, const char *fmt, ...)
+{
+    va_list args;
+    va_start (args, fmt);
+    char what[400];
+    vsnprintf (what, sizeof what, fmt, args);
+    va_end (args);
+    char *reason = hny_sprintf ("%s: %s", backend->profile.name, what);
+    for (size_t i = first; i < first + count; i++)
+        hny_batch_set_error (batch, i, cls, code, reason);
+    free (reason);
+}
+
+void
+hny_backend_req_header (hny_backend_req_t *req, const char *fmt, ...)
+{
+    size_t slots = sizeof req->headers / sizeof req->headers[0];
+    size_t i = 0;
+    while (i < slots - 1 && req->headers[i])
+        i++;
+    assert (i < slots - 1);     /* the last slot stays NULL */
+    va_list args;
+    va_start (args, fmt);
+    char line[1024];
+    int n = vsnprintf (line, sizeof line, fmt, args);
+    va_end (args);
+    assert (n >= 0 && (size_t) n < sizeof line);
+    req->headers[i] = hny_strdup (line);
+    memset (line, 0, sizeof line);      /* header lines may hold keys */
+}
+
+void
+hny_backend_req_json (hny_backend_req_t *req, const json_t *body)
+{
+    req->body = json_dumps (body, JSON_COMPACT);
+    assert (req->body);
+    req->body_size = strlen (req->body);
+    hny_backend_req_header (req, "Content-Type: application/json");
 }

@@ -1,19 +1,21 @@
 /*  hny_backend.h: translation backends of honyaku-worker and the dispatch
     that runs a `translate` task's batch through one.
 
-    A backend *type* (apertium, pseudo; deepl, google, libretranslate and
-    openai to come) is a vtable, hny_backend_type_t: how many segments go in
+    A backend *type* (apertium, pseudo, deepl, google, libretranslate,
+    openai) is a vtable, hny_backend_type_t: how many segments go in
     one request, how to build that request, how to read its response into
     per-segment translations or errors, and how to classify an HTTP status.
     A backend *profile* ([backend.NAME] in the config) is an instance of a
     type, hny_backend_t, bound to the worker's HTTP engine. The dispatch
-    here does everything common: splitting the batch into requests,
-    transport errors, counting requests and billed characters, and building
+    here does everything common: splitting the batch into requests (by
+    count, by bytes, by context; halving a request the service finds too
+    large), per-pair setup requests, transport errors, Retry-After, counting requests and billed characters, and building
     the RESULT body of proto/PROTOCOL.md:
 
         {"segments": [{"id": N, "tgt": "..."} |
                       {"id": N, "error": {"class": "transient"|"permanent"|"paused",
-                                          "code": int, "reason": "..."}}],
+                                          "code": int, "reason": "...",
+                                          "retry_after_ms": int (optional)}}],
          "requests": n, "chars_billed": n}
 
     Error codes: the HTTP status when the service answered; 504 when the
@@ -79,6 +81,12 @@ const char *hny_batch_tgt (const hny_batch_t *self, size_t index);
 /* Segments that have an outcome. */
 size_t hny_batch_done_count (const hny_batch_t *self);
 void hny_batch_add_billed (hny_batch_t *self, int64_t chars);
+/* The delay a transient failure asks for (the service's Retry-After), in
+   ms; 0 when none. The dispatch sets it; the RESULT carries it as the
+   error's optional "retry_after_ms". */
+int64_t hny_batch_retry_after_ms (const hny_batch_t *self, size_t index);
+int64_t hny_batch_billed (const hny_batch_t *self);
+int64_t hny_batch_requests (const hny_batch_t *self);
 
 /* The RESULT body. Caller owns the result. */
 json_t *hny_batch_result (const hny_batch_t *self);
@@ -129,11 +137,60 @@ typedef struct {
 
     /* Class of a non-2xx HTTP status. */
     hny_seg_class_t (*classify) (long status);
+
+    /* --- Optional parts (NULL / 0 when unused). --- */
+
+    /* The most texts per request a profile may ask for, when that is more
+       than the default (an LLM takes numbered groups on request); 0: the
+       default is the most. */
+    int max_texts_limit;
+
+    /* Request body cap in bytes, the API's limit; a profile's max_bytes may
+       only lower it. The dispatch packs segments by UTF-8 bytes under it,
+       halves a request whose built body is still over it, and fails a
+       single segment that is too large alone with permanent 413. */
+    size_t default_max_bytes;
+
+    /* 1: a request carries one context for all its texts (DeepL's
+       `context`, an LLM's system prompt), so the dispatch groups only
+       consecutive segments whose context is the same string (or absent). */
+    int shared_context;
+
+    /* The base URL to use, given the profile's url (NULL when unset) and
+       the key; NULL when there is none. DeepL: keys ending in ":fx" use
+       the free API. Without this hook the profile's url is used as is. */
+    const char *(*resolve_url) (const char *url, const char *key);
+
+    /* Per-instance state: init runs at the end of hny_backend_new (e.g. to
+       load the glossary) and returns 0, or -1 with *error (caller owns);
+       fini frees it at hny_backend_destroy. See hny_backend_state. */
+    int (*init) (hny_backend_t *backend, char **error);
+    void (*fini) (hny_backend_t *backend);
+
+    /* A request to send once per language pair before the first batch of
+       that pair (DeepL: create the glossary). Returns 1 with req filled,
+       0 when nothing is needed. Batches of the pair wait until setup_done
+       has been called with the response (any status or transport error;
+       NULL when the request was cancelled, and the pair is set up again
+       on its next batch). */
+    int (*setup) (hny_backend_t *backend, const char *from, const char *to,
+                  hny_backend_req_t *req);
+    void (*setup_done) (hny_backend_t *backend, const char *from, const char *to,
+                        const hny_http_response_t *response);
+
+    /* 1 when a response says the request was too large (besides HTTP 413,
+       which always is): the dispatch then splits it in halves and sends
+       them again; a single segment fails with the type's parse. */
+    int (*too_large) (const hny_http_response_t *response);
 } hny_backend_type_t;
 
 /* The built-in types, and a lookup by config "type"; NULL when unknown. */
 extern const hny_backend_type_t hny_backend_apertium;
 extern const hny_backend_type_t hny_backend_pseudo;
+extern const hny_backend_type_t hny_backend_deepl;
+extern const hny_backend_type_t hny_backend_google;
+extern const hny_backend_type_t hny_backend_libre;     /* "libretranslate" */
+extern const hny_backend_type_t hny_backend_openai;
 const hny_backend_type_t *hny_backend_type_find (const char *name);
 
 /* An instance of the profile's type over the engine http (borrowed: it
@@ -148,6 +205,15 @@ const hny_backend_type_t *hny_backend_type (const hny_backend_t *self);
 const hny_profile_t *hny_backend_profile (const hny_backend_t *self);  /* a private copy */
 /* The API key ("" when none); for the type's build only, never to be logged. */
 const char *hny_backend_key (const hny_backend_t *self);
+/* The base URL (the type's resolve_url applied), without trailing
+   slashes. Never NULL for a network backend. */
+const char *hny_backend_url (const hny_backend_t *self);
+/* Texts per request and request body cap (0: none) in effect. */
+int hny_backend_max_texts (const hny_backend_t *self);
+size_t hny_backend_max_bytes (const hny_backend_t *self);
+/* The type's per-instance state (borrowed; the type's fini frees it). */
+void *hny_backend_state (const hny_backend_t *self);
+void hny_backend_set_state (hny_backend_t *self, void *state);
 
 typedef void (hny_batch_done_fn) (hny_batch_t *batch, void *arg);
 
@@ -161,6 +227,26 @@ int hny_backend_translate (hny_backend_t *self, hny_batch_t *batch, hny_batch_do
                            void *arg);
 
 /* Shared helpers for types. */
+/* The JSON object of a response body. When the body is not a JSON object
+   (an HTML page from a proxy, cut or invalid JSON, invalid UTF-8), fails
+   segments [first, first + count) with a reason naming the profile and
+   what was wrong: the class of the status when it is not 2xx (a 5xx page
+   is transient), else permanent 502; and returns NULL. Caller owns the
+   result. */
+json_t *hny_backend_json (hny_backend_t *backend, hny_batch_t *batch, size_t first,
+                          size_t count, const hny_http_response_t *response);
+/* Serialize body (compact, UTF-8 as is) into req->body and add a
+   "Content-Type: application/json" header in req's first free slot. The
+   body is borrowed. */
+void hny_backend_req_json (hny_backend_req_t *req, const json_t *body);
+/* Add a header line (copied) in req's first free slot; printf-like. */
+void hny_backend_req_header (hny_backend_req_t *req, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+/* Fail segments [first, first + count) alike; the reason is printf-like
+   and prefixed with the profile name. */
+void hny_backend_fail (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
+                       hny_seg_class_t cls, int code, const char *fmt, ...)
+    __attribute__ ((format (printf, 7, 8)));
 /* Append a percent-encoded copy of s (form encoding) to a growing string. */
 char *hny_backend_form_append (char *form, const char *name, const char *value);
 /* The default classification: 429, 5xx and 408 transient; 401, 403 and 456
