@@ -4,7 +4,10 @@
     waiter, backoff), open a transaction, handle every message that is
     waiting and every deadline that passed, pack and dispatch tasks, commit,
     and only then send the replies (so ACCEPTED follows the commit). The job
-    pipeline itself lives in hny_pipeline.c. */
+    pipeline itself lives in hny_pipeline.c. Dispatch enforces each
+    profile's budgets across all workers (PROTOCOL.md section 13): translate
+    tasks leased at most `concurrency`, token buckets for `rate` and
+    `chars_per_minute`, one probe at a time while a profile is paused. */
 #include "hny_broker_int.h"
 #include "hny_notify.h"
 
@@ -166,6 +169,19 @@ hny_broker_task_enqueue (hny_broker_t *self, hny_btask_t *task)
 }
 
 void
+hny_broker_task_leased (hny_broker_t *self, hny_btask_t *task)
+{
+    task->state = HNY_TASK_LEASED;
+    task->prev = NULL;
+    task->next = self->leased;
+    if (self->leased)
+        self->leased->prev = task;
+    self->leased = task;
+    if (task->kind == HNY_TASK_TRANSLATE)
+        task->profile->inflight++;
+}
+
+void
 hny_broker_task_unlink (hny_broker_t *self, hny_btask_t *task)
 {
     if (task->state == HNY_TASK_QUEUED) {
@@ -189,6 +205,8 @@ hny_broker_task_unlink (hny_broker_t *self, hny_btask_t *task)
             self->leased = task->next;
         if (task->next)
             task->next->prev = task->prev;
+        if (task->kind == HNY_TASK_TRANSLATE && task->profile->inflight > 0)
+            task->profile->inflight--;
     }
     task->prev = task->next = NULL;
     task->state = 0;
@@ -461,8 +479,17 @@ s_status (hny_broker_t *self, hny_msg_t *msg)
         done = job->done;
         failed = job->failed;
         hny_msg_set_str (reply, "state", job->state);
-        if (job->profile->paused)
-            hny_msg_set_str (reply, "paused", job->profile->paused);
+        if (job->profile->paused && strcmp (job->state, "translating") == 0 && job->pending > 0) {
+            hny_bprofile_t *fb = job->profile->fallback;
+            if (fb && !fb->paused) {
+                char *text = hny_sprintf ("%s (pending segments go to %s)", job->profile->paused,
+                                          fb->conf->name);
+                hny_msg_set_str (reply, "paused", text);
+                free (text);
+            }
+            else
+                hny_msg_set_str (reply, "paused", job->profile->paused);
+        }
     }
     else {
         if (hny_store_segment_counts (self->store, row.id, &total, &done, &failed))
@@ -580,6 +607,13 @@ s_stats (hny_broker_t *self, hny_msg_t *msg)
             json_object_set_new (stats, self->profiles [i].conf->name,
                                  json_pack ("{s:i, s:i, s:i, s:i, s:i}", "tm_hits", 0, "tm_misses", 0,
                                             "chars_billed", 0, "requests", 0, "segments", 0));
+    const char *name;
+    json_t *p;
+    json_object_foreach (stats, name, p) {
+        json_int_t reqs = json_integer_value (json_object_get (p, "requests"));
+        json_int_t segs = json_integer_value (json_object_get (p, "segments"));
+        json_object_set_new (p, "requests_per_segment", json_real (segs > 0 ? (double) reqs / (double) segs : 0.0));
+    }
     hny_msg_t *reply = s_reply (msg, HNY_MSG_STATS, HNY_STATUS_OK);
     json_object_set_new (hny_msg_header (reply), "profiles", stats);
     hny_broker_post (self, &reply, 0);
@@ -730,12 +764,7 @@ s_result (hny_broker_t *self, hny_msg_t *msg, hny_bworker_t *w)
            : hny_pipeline_translate_result (self, task, status, reason, body, size, &why);
     if (rc != 0) {
         /* Unusable result: back to the queue through the leased list. */
-        task->state = HNY_TASK_LEASED;
-        task->prev = NULL;
-        task->next = self->leased;
-        if (self->leased)
-            self->leased->prev = task;
-        self->leased = task;
+        hny_broker_task_leased (self, task);
         s_task_requeue (self, task, why ? why : "unusable result");
     }
 }
@@ -795,6 +824,90 @@ s_serves (const hny_bworker_t *w, const hny_btask_t *task)
     return 0;
 }
 
+/* ------------------------------------------------------------- budgets */
+
+/* Requests a translate task is expected to make: its entries share one
+   context, so ceil(entries / max_texts), at least 1. */
+static double
+s_task_requests (const hny_btask_t *task)
+{
+    int per = task->profile->conf->max_texts > 0 ? task->profile->conf->max_texts : 1;
+    size_t n = (task->entry_count + (size_t) per - 1) / (size_t) per;
+    return n ? (double) n : 1.0;
+}
+
+static void
+s_budget_refill (hny_bprofile_t *p, int64_t now)
+{
+    double dt = (double) (now - p->refilled);
+    if (dt <= 0)
+        return;
+    p->refilled = now;
+    if (p->conf->rate > 0) {
+        double cap = p->conf->rate > 1 ? p->conf->rate : 1;
+        p->req_tokens += dt * p->conf->rate / 1000.0;
+        if (p->req_tokens > cap)
+            p->req_tokens = cap;
+    }
+    if (p->conf->chars_per_minute > 0) {
+        double cap = (double) p->conf->chars_per_minute;
+        p->char_tokens += dt * cap / 60000.0;
+        if (p->char_tokens > cap)
+            p->char_tokens = cap;
+    }
+}
+
+/* What a task costs against its profile's buckets (never more than a full
+   bucket, so that every task can go eventually). */
+static void
+s_budget_cost (const hny_btask_t *task, double *reqs, double *chars)
+{
+    const hny_profile_t *conf = task->profile->conf;
+    *reqs = s_task_requests (task);
+    double cap = conf->rate > 1 ? conf->rate : 1;
+    if (*reqs > cap)
+        *reqs = cap;
+    *chars = (double) task->chars;
+    if (conf->chars_per_minute > 0 && *chars > (double) conf->chars_per_minute)
+        *chars = (double) conf->chars_per_minute;
+}
+
+/* Milliseconds until the buckets allow the task (0: now); refills first. */
+static int64_t
+s_budget_wait (hny_btask_t *task, int64_t now)
+{
+    hny_bprofile_t *p = task->profile;
+    s_budget_refill (p, now);
+    double reqs, chars, wait = 0;
+    s_budget_cost (task, &reqs, &chars);
+    if (p->conf->rate > 0 && p->req_tokens < reqs)
+        wait = (reqs - p->req_tokens) * 1000.0 / p->conf->rate;
+    if (p->conf->chars_per_minute > 0 && p->char_tokens < chars) {
+        double w = (chars - p->char_tokens) * 60000.0 / (double) p->conf->chars_per_minute;
+        if (w > wait)
+            wait = w;
+    }
+    return wait > 0 ? (int64_t) wait + 1 : 0;
+}
+
+static void
+s_budget_spend (hny_btask_t *task)
+{
+    double reqs, chars;
+    s_budget_cost (task, &reqs, &chars);
+    if (task->profile->conf->rate > 0)
+        task->profile->req_tokens -= reqs;
+    if (task->profile->conf->chars_per_minute > 0)
+        task->profile->char_tokens -= chars;
+}
+
+/* 1 when the profile has its concurrency's worth of tasks leased. */
+static int
+s_budget_full (const hny_bprofile_t *p)
+{
+    return p->conf->concurrency > 0 && p->inflight >= p->conf->concurrency;
+}
+
 /* Send one task to a worker; returns 0, or -1 when the task was settled otherwise. */
 static int
 s_lease (hny_broker_t *self, hny_btask_t *task, hny_bworker_t *w)
@@ -836,14 +949,9 @@ s_lease (hny_broker_t *self, hny_btask_t *task, hny_bworker_t *w)
     }
     hny_broker_task_unlink (self, task);
     task->attempts++;
-    task->state = HNY_TASK_LEASED;
     task->worker = w;
     task->lease_deadline = hny_clock_mono_ms () + self->conf->lease_ms;
-    task->prev = NULL;
-    task->next = self->leased;
-    if (self->leased)
-        self->leased->prev = task;
-    self->leased = task;
+    hny_broker_task_leased (self, task);
     w->outstanding++;
     if (hny_store_task_lease (self->store, task->id, w->ident, hny_clock_wall_ms () + self->conf->lease_ms,
                               task->attempts))
@@ -868,6 +976,9 @@ static void
 s_dispatch (hny_broker_t *self)
 {
     int64_t now = hny_clock_mono_ms ();
+    /* A profile whose first waiting task is held by its budget holds its
+       later tasks too (FIFO: a large task is not overtaken for ever). */
+    char *held = hny_calloc (self->profile_count ? self->profile_count : 1, 1);
     hny_btask_t *task = self->queue_head;
     while (task) {
         hny_btask_t *next = task->next;
@@ -885,6 +996,14 @@ s_dispatch (hny_broker_t *self)
             task = next;
             continue;
         }
+        if (task->kind == HNY_TASK_TRANSLATE) {
+            size_t pi = (size_t) (task->profile - self->profiles);
+            if (held [pi] || s_budget_full (task->profile) || s_budget_wait (task, now) > 0) {
+                held [pi] = 1;
+                task = next;
+                continue;
+            }
+        }
         if (task->kind == HNY_TASK_PREPARE) {
             hny_bjob_t *job = hny_pipeline_job (self, task->job);
             if (job && strcmp (job->state, "queued") == 0 && self->active_jobs >= self->conf->max_jobs_in_flight) {
@@ -901,6 +1020,8 @@ s_dispatch (hny_broker_t *self)
         if (best) {
             hny_bprofile_t *probe = task->kind == HNY_TASK_TRANSLATE && task->profile->paused
                                   ? task->profile : NULL;
+            if (task->kind == HNY_TASK_TRANSLATE)
+                s_budget_spend (task);
             if (s_lease (self, task, best) == 0 && probe) {
                 /* One probe at a time while paused. */
                 probe->probe_at = now + (probe->backoff_ms > 0 ? probe->backoff_ms : 1000);
@@ -909,6 +1030,7 @@ s_dispatch (hny_broker_t *self)
         }
         task = next;
     }
+    free (held);
 }
 
 /* ------------------------------------------------------------- timers */
@@ -976,6 +1098,8 @@ s_next_timeout (hny_broker_t *self, int64_t sup_next)
             next = s_min (next, t->not_before);
         if (t->kind == HNY_TASK_TRANSLATE && t->profile->paused && t->profile->probe_at > now)
             next = s_min (next, t->profile->probe_at);
+        else if (t->kind == HNY_TASK_TRANSLATE && !s_budget_full (t->profile) && t->not_before <= now)
+            next = s_min (next, now + s_budget_wait (t, now));
     }
     if (sup_next >= 0)
         next = s_min (next, now + sup_next);
@@ -1019,8 +1143,25 @@ hny_broker_new (hny_config_t *config, hny_store_t *store, const char *front, con
     self->supervisor = supervisor;
     self->profile_count = hny_config_profile_count (config);
     self->profiles = hny_calloc (self->profile_count ? self->profile_count : 1, sizeof *self->profiles);
-    for (size_t i = 0; i < self->profile_count; i++)
-        self->profiles [i].conf = hny_config_profile (config, i);
+    int64_t now = hny_clock_mono_ms ();
+    for (size_t i = 0; i < self->profile_count; i++) {
+        hny_bprofile_t *p = &self->profiles [i];
+        p->conf = hny_config_profile (config, i);
+        p->req_tokens = p->conf->rate > 1 ? p->conf->rate : 1;
+        p->char_tokens = (double) p->conf->chars_per_minute;
+        p->refilled = now;
+    }
+    for (size_t i = 0; i < self->profile_count; i++) {
+        hny_bprofile_t *p = &self->profiles [i];
+        if (!p->conf->fallback)
+            continue;
+        p->fallback = hny_broker_profile (self, p->conf->fallback);
+        if (!p->fallback || p->fallback == p)
+            hny_warn ("profile %s: fallback %s is %s: ignored", p->conf->name, p->conf->fallback,
+                      p->fallback ? "itself" : "not configured");
+        if (p->fallback == p)
+            p->fallback = NULL;
+    }
     self->default_profile = self->conf->default_backend
                           ? hny_broker_profile (self, self->conf->default_backend)
                           : self->profile_count ? &self->profiles [0] : NULL;
@@ -1223,6 +1364,7 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
         s_timers (self);
         if (self->supervisor)
             sup_next = hny_supervisor_tick (self->supervisor);
+        hny_pipeline_divert (self);
         hny_pipeline_pack (self);
         if (!self->draining)
             s_dispatch (self);

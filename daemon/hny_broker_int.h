@@ -27,13 +27,27 @@ typedef struct _hny_btask_t hny_btask_t;
 typedef struct _hny_pend_t hny_pend_t;
 typedef struct _hny_bjob_t hny_bjob_t;
 
-/* A backend profile and its pause state. */
-typedef struct {
+/* A backend profile: its pause state and the budgets the broker enforces
+   across all workers (hny_broker.c, "budgets"):
+   - concurrency: at most conf->concurrency translate tasks leased at once;
+     a task holds one request's worth of segments (max_texts, max_bytes,
+     one context), so this bounds the requests in flight;
+   - rate: a token bucket of conf->rate requests per second, holding one
+     second's worth (at least 1);
+   - chars_per_minute: a token bucket of code points, holding one minute's
+     worth; a task never holds more than that. */
+typedef struct _hny_bprofile_t hny_bprofile_t;
+struct _hny_bprofile_t {
     const hny_profile_t *conf;  /* borrowed from the config */
+    hny_bprofile_t *fallback;   /* conf->fallback resolved, or NULL */
     char *paused;               /* why it is paused, or NULL */
     int64_t probe_at;           /* monotonic ms: when one task may probe it again */
     int64_t backoff_ms;         /* next pause length */
-} hny_bprofile_t;
+    int inflight;               /* translate tasks leased now */
+    double req_tokens;          /* rate bucket */
+    double char_tokens;         /* chars_per_minute bucket */
+    int64_t refilled;           /* monotonic ms of the last refill */
+};
 
 /* A worker on the back socket. */
 struct _hny_bworker_t {
@@ -68,6 +82,7 @@ struct _hny_btask_t {
     hny_pend_t **entries;       /* translate: the distinct sources, id = index */
     size_t entry_count;
     char *last_reason;          /* why it was last re-queued */
+    int64_t chars;              /* translate: code points of its sources */
 };
 
 /* A segment waiting for a translation. */
@@ -81,12 +96,13 @@ typedef struct {
 struct _hny_pend_t {
     char *key;                  /* map key: profile \x1f from \x1f to \x1f src */
     char *src;
-    char *context;              /* previous sentence of the paragraph, or NULL */
+    char *context;              /* the paragraph before, or NULL (PROTOCOL.md 5.4) */
     hny_bprofile_t *profile;
     char *from, *to;
     hny_btask_t *task;          /* the task carrying it; NULL while unassigned */
     hny_pend_t *next_free;      /* in the unassigned list */
     int tries;                  /* transient failures so far */
+    int64_t retry_after;        /* ms the last transient error asked for */
     int64_t not_before;         /* monotonic ms */
     hny_waiter_seg_t *segs;
     size_t seg_count, seg_alloc;
@@ -168,7 +184,15 @@ void hny_broker_wake_waiters (hny_broker_t *self, int64_t job, const char *state
 /* Note a store failure: the loop leaves after this pass. */
 void hny_broker_store_failed (hny_broker_t *self);
 
+/* Task in / out of the leased list; keeps the profile's count in flight. */
+void hny_broker_task_leased (hny_broker_t *self, hny_btask_t *task);
+
 /* --- hny_pipeline.c */
+/* Context-taking profile types (DeepL, OpenAI): segments carry context. */
+int hny_pipeline_takes_context (const hny_bprofile_t *profile);
+/* Queued tasks of a paused profile that has a usable fallback go back to
+   the unassigned list, to be packed for the fallback. */
+void hny_pipeline_divert (hny_broker_t *self);
 hny_bjob_t *hny_pipeline_job (hny_broker_t *self, int64_t id);
 /* A new job was inserted in the store: track it and queue its prepare task. */
 int hny_pipeline_job_new (hny_broker_t *self, int64_t id, const char *from, const char *to,

@@ -5,10 +5,14 @@
     filled at once; misses wait on a "pending" entry per distinct source
     (profile, languages, text), so identical misses across jobs are sent
     once -> entries are packed into translate tasks within the profile's
-    max_texts and max_bytes -> translate RESULT fills every waiting segment
-    and the TM, or retries (transient), fails (permanent) or pauses the
-    profile -> when a job has nothing pending its record is assembled
-    (include/honyaku/record.h) and its waiters are answered.
+    max_texts, max_bytes, chars_per_minute and one context per task (the
+    paragraph before, for context-taking types) -> translate RESULT fills
+    every waiting segment and the TM, or retries (transient, with backoff
+    and Retry-After), fails (permanent) or pauses the profile; while a
+    profile is paused its pending entries move to its fallback, if any ->
+    when a job has nothing pending its record is assembled
+    (include/honyaku/record.h) and its waiters are answered. The rules are
+    in proto/PROTOCOL.md sections 5.4 and 13.
 
     Every change goes to the store inside the loop pass's transaction. */
 #include "hny_broker_int.h"
@@ -17,15 +21,17 @@
 #include <honyaku/util.h>
 
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define S_SEGMENTS_MAX      200000      /* segments per article */
-#define S_RETRY_BASE_MS     250
-#define S_RETRY_MAX_MS      30000
-#define S_PAUSE_MIN_MS      1000
-#define S_PAUSE_MAX_MS      60000
+#define S_RETRY_MAX_MS      120000      /* longest backoff before a retry */
+#define S_RETRY_GROWTH      1.6         /* backoff factor per try */
+#define S_RETRY_JITTER      0.23        /* +- this share of the backoff */
+#define S_PAUSE_MAX_MS      60000       /* longest pause between probes */
+#define HNY_STATUS_BAD_GATEWAY_RETRY 502 /* an unusable answer from the service */
 
 /* ------------------------------------------------------------- jobs */
 
@@ -150,6 +156,8 @@ s_build_segment (const hny_segment_row_t *row, void *arg)
     json_t *pair = json_pack ("{s:s, s:o, s:b}", "src", row->src,
                               "tgt", row->tgt ? json_string (row->tgt) : json_null (),
                               "tm", row->tm);
+    if (row->backend)
+        json_object_set_new (pair, "backend", json_string (row->backend));
     if (row->para < 0) {
         json_object_del (pair, "tm");
         json_decref (b->title);
@@ -269,6 +277,55 @@ s_job_check (hny_broker_t *self, hny_bjob_t *job)
         s_job_finish (self, job, 0, NULL);
 }
 
+/* ------------------------------------------------------------- context */
+
+int
+hny_pipeline_takes_context (const hny_bprofile_t *profile)
+{
+    const char *type = profile->conf->type;
+    return type && (strcmp (type, "deepl") == 0 || strcmp (type, "openai") == 0);
+}
+
+/* The context of a paragraph's segments: the end of the paragraph before
+   (its segments joined by spaces), at most HNY_CONTEXT_MAX bytes, cut at a
+   character boundary. Caller owns; NULL when there is none. */
+static char *
+s_context_make (const char *prev_para)
+{
+    if (!prev_para || !*prev_para)
+        return NULL;
+    size_t len = strlen (prev_para);
+    const char *start = prev_para;
+    if (len > HNY_CONTEXT_MAX) {
+        start = prev_para + len - HNY_CONTEXT_MAX;
+        while (*start && ((unsigned char) *start & 0xC0) == 0x80)
+            start++;
+    }
+    return *start ? hny_strdup (start) : NULL;
+}
+
+/* Append a segment to a paragraph's text (for the next paragraph's context). */
+static void
+s_para_append (char **text, const char *src)
+{
+    char *joined = *text ? hny_sprintf ("%s %s", *text, src) : hny_strdup (src);
+    free (*text);
+    /* Only the tail is ever used: keep it bounded. */
+    size_t len = strlen (joined);
+    if (len > 4 * HNY_CONTEXT_MAX) {
+        char *tail = hny_strdup (joined + len - 2 * HNY_CONTEXT_MAX);
+        free (joined);
+        joined = tail;
+    }
+    *text = joined;
+}
+
+static int
+s_same_context (const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp (a, b) == 0);
+}
+
 /* ------------------------------------------------------------- pending sources */
 
 static char *
@@ -308,7 +365,8 @@ s_pend_get (hny_broker_t *self, hny_bprofile_t *profile, const char *from, const
     pend = hny_calloc (1, sizeof *pend);
     pend->key = key;
     pend->src = hny_strdup (src);
-    pend->context = context && *context ? hny_strndup (context, HNY_CONTEXT_MAX) : NULL;
+    pend->context = context && *context && hny_pipeline_takes_context (profile)
+                  ? s_context_make (context) : NULL;
     pend->profile = profile;
     pend->from = hny_strdup (from);
     pend->to = hny_strdup (to);
@@ -347,6 +405,10 @@ s_pend_fill (hny_broker_t *self, hny_pend_t *pend, const char *tgt)
         if (hny_store_segment_fill (self->store, seg->job, seg->para, seg->idx, tgt, 0))
             hny_broker_store_failed (self);
         hny_bjob_t *job = hny_pipeline_job (self, seg->job);
+        if (job && job->profile != pend->profile
+        &&  hny_store_segment_set_backend (self->store, seg->job, seg->para, seg->idx,
+                                           pend->profile->conf->name))
+            hny_broker_store_failed (self);
         if (job) {
             job->done++;
             job->pending--;
@@ -502,10 +564,13 @@ hny_pipeline_prepare_result (hny_broker_t *self, hny_btask_t *task, int status, 
             hny_broker_store_failed (self);
         s_segment_enqueue (&e, -1, 0, title, NULL);
     }
+    /* Context (PROTOCOL.md 5.4): every segment of a paragraph carries the
+       paragraph before it, so that one request can hold them all. */
     int p = 0;
+    char *prev_para = NULL;
     json_array_foreach (paras, pi, para) {
         json_t *segs = json_object_get (para, "segments");
-        const char *prev = NULL;
+        char *text = NULL;
         size_t si;
         json_t *seg;
         int idx = 0;
@@ -515,13 +580,19 @@ hny_pipeline_prepare_result (hny_broker_t *self, hny_btask_t *task, int status, 
                 continue;
             if (hny_store_segment_add (self->store, job->id, p, idx, src))
                 hny_broker_store_failed (self);
-            s_segment_enqueue (&e, p, idx, src, prev);
-            prev = src;
+            s_segment_enqueue (&e, p, idx, src, prev_para);
+            s_para_append (&text, src);
             idx++;
         }
-        if (idx > 0)
+        if (idx > 0) {
             p++;
+            free (prev_para);
+            prev_para = text;
+        }
+        else
+            free (text);
     }
+    free (prev_para);
     if (hny_store_stats_add (self->store, job->profile->conf->name, e.hits, e.misses, 0, 0, 0))
         hny_broker_store_failed (self);
     hny_info ("job %lld: prepared: %d segments, %lld from the TM", (long long) job->id, job->total,
@@ -573,9 +644,74 @@ s_task_add_entry (hny_btask_t *task, hny_pend_t *pend)
 {
     task->entries = hny_realloc (task->entries, (task->entry_count + 1) * sizeof *task->entries);
     task->entries [task->entry_count++] = pend;
+    task->chars += s_utf8_chars (pend->src);
     pend->task = task;
     if (pend->not_before > task->not_before)
         task->not_before = pend->not_before;
+}
+
+/* A profile that may stand in for a paused one now, or NULL. */
+static hny_bprofile_t *
+s_fallback_of (hny_bprofile_t *profile, int64_t now)
+{
+    hny_bprofile_t *fb = profile->fallback;
+    if (!profile->paused || profile->probe_at <= now || !fb || fb->paused)
+        return NULL;
+    return fb;
+}
+
+/* An unassigned entry of a paused profile moves to its fallback: under the
+   fallback's key (merged into the entry already there, if any). Returns
+   the entry to pack, or NULL when it was merged. */
+static hny_pend_t *
+s_pend_route (hny_broker_t *self, hny_pend_t *pend, int64_t now)
+{
+    hny_bprofile_t *fb = s_fallback_of (pend->profile, now);
+    if (!fb)
+        return pend;
+    char *key = s_pend_key (fb->conf->name, pend->from, pend->to, pend->src);
+    hny_pend_t *other = hny_map_get (self->pending, key);
+    hny_debug ("job %lld: profile %s paused: a segment goes to %s",
+               (long long) (pend->seg_count ? pend->segs [0].job : 0), pend->profile->conf->name,
+               fb->conf->name);
+    if (other) {
+        /* The fallback has it in flight already: wait on that one. */
+        for (size_t i = 0; i < pend->seg_count; i++)
+            s_pend_add_seg (other, pend->segs [i].job, pend->segs [i].para, pend->segs [i].idx);
+        free (key);
+        hny_map_delete (self->pending, pend->key);
+        s_pend_free (&pend);
+        return NULL;
+    }
+    hny_map_delete (self->pending, pend->key);
+    free (pend->key);
+    pend->key = key;
+    pend->profile = fb;
+    pend->tries = 0;
+    pend->not_before = 0;
+    if (!hny_pipeline_takes_context (fb))
+        hny_free (&pend->context);
+    hny_map_set (self->pending, key, pend);
+    return pend;
+}
+
+void
+hny_pipeline_divert (hny_broker_t *self)
+{
+    int64_t now = hny_clock_mono_ms ();
+    hny_btask_t *task = self->queue_head;
+    while (task) {
+        hny_btask_t *next = task->next;
+        if (task->kind == HNY_TASK_TRANSLATE && s_fallback_of (task->profile, now)) {
+            hny_broker_task_unlink (self, task);
+            hny_store_task_delete (self->store, task->id);
+            for (size_t i = 0; i < task->entry_count; i++)
+                s_pend_unassign (self, task->entries [i], task->entries [i]->not_before);
+            task->entry_count = 0;
+            hny_broker_task_free (&task);
+        }
+        task = next;
+    }
 }
 
 void
@@ -598,17 +734,22 @@ hny_pipeline_pack (hny_broker_t *self)
     int64_t *bytes = NULL;
     size_t open_count = 0;
     for (size_t i = 0; i < count; i++) {
-        hny_pend_t *pend = order [i];
+        hny_pend_t *pend = s_pend_route (self, order [i], now);
+        if (!pend)
+            continue;           /* merged into another entry */
         const hny_profile_t *conf = pend->profile->conf;
         int later = pend->not_before > now;
         int64_t size = (int64_t) strlen (pend->src);
+        int64_t chars = s_utf8_chars (pend->src);
         hny_btask_t *task = NULL;
         for (size_t t = 0; t < open_count && !task; t++) {
             hny_btask_t *o = open [t];
             if (o->profile == pend->profile && strcmp (o->from, pend->from) == 0
             &&  strcmp (o->to, pend->to) == 0 && (o->not_before > now) == later
+            &&  s_same_context (o->entries [0]->context, pend->context)
             &&  (int) o->entry_count < (conf->max_texts > 0 ? conf->max_texts : 1)
-            &&  (conf->max_bytes <= 0 || bytes [t] + size <= conf->max_bytes)) {
+            &&  (conf->max_bytes <= 0 || bytes [t] + size <= conf->max_bytes)
+            &&  (conf->chars_per_minute <= 0 || o->chars + chars <= conf->chars_per_minute)) {
                 task = o;
                 bytes [t] += size;
             }
@@ -646,15 +787,21 @@ static void
 s_profile_pause (hny_broker_t *self, hny_bprofile_t *profile, const char *reason)
 {
     int64_t now = hny_clock_mono_ms ();
+    int64_t base = profile->conf->retry_base_ms > 0 ? profile->conf->retry_base_ms : 1000;
+    int64_t most = 60 * base < S_PAUSE_MAX_MS ? 60 * base : S_PAUSE_MAX_MS;
     if (!profile->paused) {
         hny_warn ("profile %s paused: %s", profile->conf->name, reason);
-        profile->backoff_ms = S_PAUSE_MIN_MS;
+        profile->backoff_ms = base;
     }
     else
-        profile->backoff_ms = profile->backoff_ms * 2 > S_PAUSE_MAX_MS ? S_PAUSE_MAX_MS
-                                                                      : profile->backoff_ms * 2;
+        profile->backoff_ms = profile->backoff_ms * 2 > most ? most : profile->backoff_ms * 2;
     free (profile->paused);
-    profile->paused = hny_strdup (reason);
+    /* STATUS shows "<profile>: why"; worker reasons name the profile already. */
+    size_t nl = strlen (profile->conf->name);
+    if (strncmp (reason, profile->conf->name, nl) == 0 && reason [nl] == ':')
+        profile->paused = hny_strdup (reason);
+    else
+        profile->paused = hny_sprintf ("%s: %s", profile->conf->name, reason);
     profile->probe_at = now + profile->backoff_ms;
 }
 
@@ -667,6 +814,23 @@ s_profile_resume (hny_bprofile_t *profile)
     hny_free (&profile->paused);
     profile->backoff_ms = 0;
     profile->probe_at = 0;
+}
+
+/* Delay before retry number `tries` (1 = the first retry):
+   min(120 s, base x 1.6^(tries-1)) +- 23 % jitter, and at least what the
+   service asked for (Retry-After). */
+static int64_t
+s_retry_backoff (const hny_profile_t *conf, int tries, int64_t retry_after_ms)
+{
+    double base = conf->retry_base_ms > 0 ? conf->retry_base_ms : 1000;
+    double delay = base * pow (S_RETRY_GROWTH, tries > 1 ? tries - 1 : 0);
+    if (delay > S_RETRY_MAX_MS)
+        delay = S_RETRY_MAX_MS;
+    double jitter = ((double) rand () / RAND_MAX * 2.0 - 1.0) * S_RETRY_JITTER;
+    int64_t ms = (int64_t) (delay * (1.0 + jitter));
+    if (retry_after_ms > S_RETRY_MAX_MS)
+        retry_after_ms = S_RETRY_MAX_MS;
+    return retry_after_ms > ms ? retry_after_ms : ms;
 }
 
 int
@@ -743,15 +907,18 @@ hny_pipeline_translate_result (hny_broker_t *self, hny_btask_t *task, int status
         }
         if (!why_seg)
             why_seg = "failed";
+        /* 502: the service's answer could not be used (cut, garbled, not
+           JSON). That is nearly always a one-off on the way back, so it is
+           retried like a transient error, within the same `retries`. */
+        if (strcmp (cls, "permanent") == 0 && code == HNY_STATUS_BAD_GATEWAY_RETRY)
+            cls = "transient";
         if (strcmp (cls, "paused") == 0) {
             s_profile_pause (self, profile, why_seg);
             s_pend_unassign (self, pend, profile->probe_at);
         }
         else if (strcmp (cls, "transient") == 0 && ++pend->tries < retries) {
-            int64_t backoff = S_RETRY_BASE_MS << (pend->tries < 8 ? pend->tries : 8);
-            if (backoff > S_RETRY_MAX_MS)
-                backoff = S_RETRY_MAX_MS;
-            backoff = backoff / 2 + rand () % (backoff / 2 + 1);
+            int64_t after = json_integer_value (json_object_get (err, "retry_after_ms"));
+            int64_t backoff = s_retry_backoff (profile->conf, pend->tries, after);
             hny_debug ("job %lld: transient failure (%d %s): retry %d in %lld ms",
                        (long long) (pend->seg_count ? pend->segs [0].job : 0), code, why_seg,
                        pend->tries, (long long) backoff);
@@ -891,7 +1058,8 @@ typedef struct {
     hny_broker_t *self;
     hny_bjob_t *job;
     int para;
-    char *prev;                 /* previous source in the paragraph */
+    char *prev;                 /* text of the paragraph before (the context) */
+    char *cur;                  /* text of this paragraph so far */
 } s_resume_seg_t;
 
 static int
@@ -899,8 +1067,16 @@ s_resume_segment (const hny_segment_row_t *row, void *arg)
 {
     s_resume_seg_t *r = arg;
     hny_bjob_t *job = r->job;
-    if (row->para != r->para)
-        hny_free (&r->prev);
+    if (row->para != r->para) {
+        /* The title (-1) is no paragraph: it is nobody's context. */
+        if (r->para >= 0) {
+            free (r->prev);
+            r->prev = r->cur;
+        }
+        else
+            free (r->cur);
+        r->cur = NULL;
+    }
     r->para = row->para;
     job->total++;
     if (strcmp (row->state, "done") == 0)
@@ -914,15 +1090,14 @@ s_resume_segment (const hny_segment_row_t *row, void *arg)
     }
     else {
         int created;
-        hny_pend_t *pend = s_pend_get (r->self, job->profile, job->from, job->to, row->src, r->prev,
-                                       &created);
+        hny_pend_t *pend = s_pend_get (r->self, job->profile, job->from, job->to, row->src,
+                                       row->para >= 0 ? r->prev : NULL, &created);
         if (created)
             s_pend_unassign (r->self, pend, 0);
         s_pend_add_seg (pend, job->id, row->para, row->idx);
         job->pending++;
     }
-    free (r->prev);
-    r->prev = hny_strdup (row->src);
+    s_para_append (&r->cur, row->src);
     return 0;
 }
 
@@ -956,10 +1131,11 @@ hny_pipeline_resume (hny_broker_t *self)
     for (size_t i = 0; i < count; i++) {
         hny_bjob_t *job = jobs [i];
         if (strcmp (job->state, "translating") == 0) {
-            s_resume_seg_t rs = { self, job, -2, NULL };
+            s_resume_seg_t rs = { self, job, -2, NULL, NULL };
             if (hny_store_segments (self->store, job->id, s_resume_segment, &rs))
                 hny_broker_store_failed (self);
             free (rs.prev);
+            free (rs.cur);
         }
         else if (!job->has_task) {
             /* Queued without its prepare task: give it one. */

@@ -43,7 +43,7 @@ static const char *s_schema =
     "  job INTEGER NOT NULL, para INTEGER NOT NULL, idx INTEGER NOT NULL,"
     "  src TEXT NOT NULL, tgt TEXT, tm INTEGER NOT NULL DEFAULT 0,"
     "  state TEXT NOT NULL DEFAULT 'pending',"
-    "  code INTEGER NOT NULL DEFAULT 0, class TEXT, reason TEXT,"
+    "  code INTEGER NOT NULL DEFAULT 0, class TEXT, reason TEXT, backend TEXT,"
     "  PRIMARY KEY (job, para, idx)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS tasks ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -215,7 +215,13 @@ hny_store_new (const char *path, char **error)
     if (!*error && version > HNY_STORE_SCHEMA_VERSION)
         *error = hny_sprintf ("%s: schema version %d is newer than this honyakud (%d)",
                               path, version, HNY_STORE_SCHEMA_VERSION);
-    if (!*error && version < HNY_STORE_SCHEMA_VERSION) {
+    if (!*error && version == 1) {
+        /* Version 2 added segments.backend (the profile used, when not the job's). */
+        if (s_exec (self, "BEGIN; ALTER TABLE segments ADD COLUMN backend TEXT;"
+                          " PRAGMA user_version=2; COMMIT;"))
+            *error = hny_sprintf ("%s: cannot upgrade the schema: %s", path, sqlite3_errmsg (self->db));
+    }
+    else if (!*error && version < HNY_STORE_SCHEMA_VERSION) {
         char *sql = hny_sprintf ("BEGIN; %s PRAGMA user_version=%d; COMMIT;", s_schema,
                                  HNY_STORE_SCHEMA_VERSION);
         if (s_exec (self, sql))
@@ -508,6 +514,7 @@ hny_segment_row_clear (hny_segment_row_t *row)
     free (row->state);
     free (row->err_class);
     free (row->reason);
+    free (row->backend);
     memset (row, 0, sizeof *row);
 }
 
@@ -526,6 +533,13 @@ hny_store_segment_fill (hny_store_t *self, int64_t job, int para, int idx, const
 }
 
 int
+hny_store_segment_set_backend (hny_store_t *self, int64_t job, int para, int idx, const char *backend)
+{
+    return s_run (self, "UPDATE segments SET backend=? WHERE job=? AND para=? AND idx=?",
+                  "siii", backend, job, (int64_t) para, (int64_t) idx);
+}
+
+int
 hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, int code,
                         const char *err_class, const char *reason)
 {
@@ -538,8 +552,8 @@ int
 hny_store_segments (hny_store_t *self, int64_t job,
                     int (*fn) (const hny_segment_row_t *row, void *arg), void *arg)
 {
-    sqlite3_stmt *stmt = s_query (self, "SELECT para, idx, src, tgt, tm, state, code, class, reason"
-                                        " FROM segments WHERE job=? ORDER BY para, idx", "i", job);
+    sqlite3_stmt *stmt = s_query (self, "SELECT para, idx, src, tgt, tm, state, code, class, reason,"
+                                        " backend FROM segments WHERE job=? ORDER BY para, idx", "i", job);
     if (!stmt)
         return -1;
     int rc;
@@ -555,6 +569,7 @@ hny_store_segments (hny_store_t *self, int64_t job,
             .code = sqlite3_column_int (stmt, 6),
             .err_class = s_col_str (stmt, 7),
             .reason = s_col_str (stmt, 8),
+            .backend = s_col_str (stmt, 9),
         };
         int stop = fn (&row, arg);
         hny_segment_row_clear (&row);

@@ -21,7 +21,7 @@
 extern "C" {
 #endif
 
-#define HNY_STORE_SCHEMA_VERSION 1
+#define HNY_STORE_SCHEMA_VERSION 2
 
 typedef struct _hny_store_t hny_store_t;
 
@@ -57,6 +57,8 @@ typedef struct {
     int code;                   /* failure: status code */
     char *err_class;            /* failure: transient, permanent, paused */
     char *reason;               /* failure: one line */
+    char *backend;              /* profile that translated it when not the job's
+                                   (a fallback), else NULL */
 } hny_segment_row_t;
 
 /* One row of the tasks table. */
@@ -119,6 +121,9 @@ json_t *hny_store_job_list (hny_store_t *self, int64_t after, int limit, const c
 int hny_store_segment_add (hny_store_t *self, int64_t job, int para, int idx, const char *src);
 int hny_store_segment_fill (hny_store_t *self, int64_t job, int para, int idx,
                             const char *tgt, int tm);
+/* Note the profile that translated a segment when it is not the job's. */
+int hny_store_segment_set_backend (hny_store_t *self, int64_t job, int para, int idx,
+                                   const char *backend);
 int hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, int code,
                             const char *err_class, const char *reason);
 /* Call fn for each segment of a job in (para, idx) order. */

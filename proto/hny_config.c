@@ -97,6 +97,8 @@ static const s_option_t s_options [] = {
       "per HTTP request (default per type)" },
     { S_BACKEND, "retries", S_T_INT, P (retries), "5", 1, 100, S_CHECK_NONE,
       "tries per segment before a transient failure is final" },
+    { S_BACKEND, "retry_base_ms", S_T_INT, P (retry_base_ms), "1000", 1, 600000, S_CHECK_NONE,
+      "delay before the first retry; x1.6 per try, +-23 % jitter, at most 120 s (lower it in tests)" },
     { S_BACKEND, "glossary", S_T_STR, P (glossary), NULL, 0, 0, S_CHECK_NONE,
       "TSV file: source term, target term" },
     { S_BACKEND, "fallback", S_T_STR, P (fallback), NULL, 0, 0, S_CHECK_NONE,

@@ -22,3 +22,21 @@ if(TARGET honyakud)
     set_tests_properties(daemon_${scenario} PROPERTIES TIMEOUT 60)
   endforeach()
 endif()
+
+# The broker's side of backends against the DeepL stand-in: faults, TM,
+# shared concurrency, rate budget, pause and fallback (real workers).
+# Deferred: tests/testserver.cmake, which defines hny-testserver, is read
+# after this fragment.
+function(hny_daemon_backends_test)
+  if(TARGET honyakud AND TARGET hny-testserver AND TARGET honyaku-worker)
+    add_test(NAME daemon_backends
+             COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_backends.py
+                     $<TARGET_FILE:honyakud> $<TARGET_FILE:hny-testserver>)
+    set_tests_properties(daemon_backends PROPERTIES TIMEOUT 120)
+  endif()
+endfunction()
+if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
+  cmake_language(DEFER CALL hny_daemon_backends_test)
+else()
+  hny_daemon_backends_test()
+endif()

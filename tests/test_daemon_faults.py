@@ -25,6 +25,7 @@ lease_ms = %d
 
 [backend.pseudo]
 retries = %d
+retry_base_ms = 20
 """
 
 TEXT = "Title: Night shift\nThe plant runs all night. Workers rest in turns.\n\nNobody complained.\n"

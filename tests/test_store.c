@@ -56,8 +56,8 @@ s_collect_segment (const hny_segment_row_t *row, void *arg)
 {
     char *out = arg;
     char line [128];
-    snprintf (line, sizeof line, "%d.%d:%s:%s:%s|", row->para, row->idx, row->state, row->src,
-              row->tgt ? row->tgt : "-");
+    snprintf (line, sizeof line, "%d.%d:%s:%s:%s%s%s|", row->para, row->idx, row->state, row->src,
+              row->tgt ? row->tgt : "-", row->backend ? "@" : "", row->backend ? row->backend : "");
     strcat (out, line);
     return 0;
 }
@@ -109,6 +109,7 @@ main (void)
     CHECK (hny_store_segment_add (store, j2, 0, 0, "One.") == 0);
     CHECK (hny_store_segment_add (store, j2, 0, 1, "Two.") == 0);
     CHECK (hny_store_segment_fill (store, j2, 0, 0, "UNO.", 1) == 0);
+    CHECK (hny_store_segment_set_backend (store, j2, 0, 0, "pseudo") == 0);
     CHECK (hny_store_segment_fail (store, j2, 0, 1, 503, "transient", "busy") == 0);
     /* Another connection sees nothing of the open transaction. */
     sqlite3 *other = NULL;
@@ -124,7 +125,7 @@ main (void)
 
     char segs [512] = "";
     CHECK (hny_store_segments (store, j2, s_collect_segment, segs) == 0);
-    CHECK (strcmp (segs, "-1.0:pending:Title:-|0.0:done:One.:UNO.|0.1:failed:Two.:-|") == 0);
+    CHECK (strcmp (segs, "-1.0:pending:Title:-|0.0:done:One.:UNO.@pseudo|0.1:failed:Two.:-|") == 0);
     int total, done, failed;
     CHECK (hny_store_segment_counts (store, j2, &total, &done, &failed) == 0);
     CHECK (total == 3 && done == 1 && failed == 1);
@@ -217,6 +218,31 @@ main (void)
     store = hny_store_new (path, &error);
     CHECK (!store && error && strstr (error, "newer"));
     free (error);
+
+    /* A version 1 store (no segments.backend) is upgraded in place. */
+    char *old = hny_sprintf ("%s/v1.db", dir);
+    CHECK (sqlite3_open (old, &other) == SQLITE_OK);
+    CHECK (sqlite3_exec (other, "CREATE TABLE segments (job INTEGER NOT NULL, para INTEGER NOT NULL,"
+                                " idx INTEGER NOT NULL, src TEXT NOT NULL, tgt TEXT, tm INTEGER NOT NULL"
+                                " DEFAULT 0, state TEXT NOT NULL DEFAULT 'pending', code INTEGER NOT NULL"
+                                " DEFAULT 0, class TEXT, reason TEXT, PRIMARY KEY (job, para, idx));"
+                                " INSERT INTO segments (job, para, idx, src) VALUES (5, 0, 0, 'Old.');"
+                                " PRAGMA user_version=1;", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (other);
+    error = NULL;
+    store = hny_store_new (old, &error);
+    CHECK (store && !error);
+    if (store) {
+        CHECK (hny_store_begin (store) == 0);
+        CHECK (hny_store_segment_set_backend (store, 5, 0, 0, "fb") == 0);
+        CHECK (hny_store_commit (store) == 0);
+        segs [0] = '\0';
+        CHECK (hny_store_segments (store, 5, s_collect_segment, segs) == 0);
+        CHECK (strcmp (segs, "0.0:pending:Old.:-@fb|") == 0);
+        hny_store_destroy (&store);
+    }
+    free (error);
+    free (old);
 
     char *cmd = hny_sprintf ("rm -rf '%s'", dir);
     CHECK (system (cmd) == 0);

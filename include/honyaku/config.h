@@ -7,7 +7,8 @@
         [worker]            credit, backends (comma list; default: all profiles)
         [backend.NAME]      type, url, key_file, key_env, model, concurrency,
                             rate, chars_per_minute, max_texts, max_bytes,
-                            timeout_ms, retries, glossary, fallback
+                            timeout_ms, retries, retry_base_ms, glossary,
+                            fallback
 
     Every option, its default and its description is in one table in
     hny_config.c (hny_config_describe prints it); packaging/honyaku.conf is
@@ -42,6 +43,7 @@ typedef struct {
     int64_t max_bytes;          /* request body bytes (default per type) */
     int timeout_ms;             /* per HTTP request */
     int retries;                /* tries per segment before a transient failure is final */
+    int retry_base_ms;          /* first retry delay (x1.6 per try, capped at 120 s); tests lower it */
 } hny_profile_t;
 
 typedef struct {

@@ -15,11 +15,15 @@
       "title": {"src": "...", "tgt": "..."} or null,
       "paragraphs": [ {"segments": [ {"src": "...", "tgt": "...", "tm": false} ]} ],
                                          in order; tgt is null for a failed segment;
-                                         tm is true when it came from translation memory
+                                         tm is true when it came from translation memory;
+                                         "backend": "NAME" only when another profile
+                                         than the job's translated it (a fallback)
       "errors": [ {"paragraph": 0, "segment": 2, "code": 503, "class": "transient",
                    "reason": "..."} ],   paragraph -1 means the title; empty when none
       "stats": {"segments": 16, "chars": 2345, "chars_billed": 2345,
                 "tm_hits": 0, "requests": 16, "time_ms": 812}
+                                         requests: HTTP requests made for it (a request
+                                         shared by several jobs counts for one of them)
     }
 
     A job that failed before it had segments (bad input) has a record with

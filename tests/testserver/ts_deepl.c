@@ -210,7 +210,7 @@ s_translate (const ts_request_t *req, ts_reply_t *reply)
     uint64_t chars = 0;
     json_array_foreach (texts, i, value)
         chars += ts_codepoints (json_string_value (value));
-    if (ts_state_bill (req->state, TS_API_DEEPL, json_array_size (texts), chars) < 0) {
+    if (ts_state_bill (req->state, TS_API_DEEPL, json_array_size (texts), chars, fault) < 0) {
         ts_reply_error (reply, TS_API_DEEPL, 456, "Quota exceeded. The character limit has been reached.");
         goto done;
     }

@@ -135,7 +135,7 @@ ts_google_handle (const ts_request_t *req, ts_reply_t *reply)
     uint64_t chars = 0;
     json_array_foreach (list, i, value)
         chars += ts_codepoints (json_string_value (value));
-    ts_state_bill (req->state, TS_API_GOOGLE, json_array_size (list), chars);
+    ts_state_bill (req->state, TS_API_GOOGLE, json_array_size (list), chars, fault);
 
     ts_markup_t markup = (format && strcmp (json_string_value (format), "text") == 0)
                        ? TS_MARKUP_NONE : TS_MARKUP_HTML_ESCAPE;

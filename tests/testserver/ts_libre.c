@@ -131,7 +131,7 @@ s_translate (const ts_request_t *req, ts_reply_t *reply)
     ts_fault_t fault = ts_state_draw_fault (req->state, TS_API_LIBRE, &faults);
     if (ts_fault_reply (reply, TS_API_LIBRE, fault, &faults))
         goto done;
-    ts_state_bill (req->state, TS_API_LIBRE, json_array_size (list), chars);
+    ts_state_bill (req->state, TS_API_LIBRE, json_array_size (list), chars, fault);
 
     int autodetect = strcmp (json_string_value (source), "auto") == 0;
     ts_markup_t markup = (format && strcmp (json_string_value (format), "html") == 0)

@@ -274,7 +274,7 @@ s_chat (const ts_request_t *req, ts_reply_t *reply)
     size_t segments;
     int numbered;
     content = s_translate_content (user, target, &segments, &numbered);
-    ts_state_bill (req->state, TS_API_OPENAI, segments, ts_codepoints (user));
+    ts_state_bill (req->state, TS_API_OPENAI, segments, ts_codepoints (user), fault);
     const char *finish = "stop";
     if (fault == TS_FAULT_CHATTER) {
         char *chatty = hny_sprintf ("Sure! Here is the translation:\n%s", content);

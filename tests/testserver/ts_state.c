@@ -21,6 +21,7 @@ typedef struct {
     uint64_t texts;
     uint64_t billed;
     uint64_t errors;                  /* answers with status >= 400 */
+    uint64_t spoiled;                 /* texts billed in answers a fault spoiled */
 } s_api_stats_t;
 
 struct ts_state_t {
@@ -313,8 +314,10 @@ ts_state_draw_fault (ts_state_t *self, ts_api_t api, ts_faults_t *faults)
 }
 
 int
-ts_state_bill (ts_state_t *self, ts_api_t api, size_t ntexts, uint64_t chars)
+ts_state_bill (ts_state_t *self, ts_api_t api, size_t ntexts, uint64_t chars, ts_fault_t fault)
 {
+    int spoiled = fault == TS_FAULT_TRUNCATED || fault == TS_FAULT_MALFORMED
+               || fault == TS_FAULT_EMPTY || fault == TS_FAULT_HUGE;
     int rc = 0;
     pthread_mutex_lock (&self->lock);
     if (api == TS_API_DEEPL) {
@@ -326,6 +329,8 @@ ts_state_bill (ts_state_t *self, ts_api_t api, size_t ntexts, uint64_t chars)
     if (rc == 0) {
         self->api[api].texts += ntexts;
         self->api[api].billed += chars;
+        if (spoiled)
+            self->api[api].spoiled += ntexts;
     }
     pthread_mutex_unlock (&self->lock);
     return rc;
@@ -377,7 +382,7 @@ ts_state_stats_json (ts_state_t *self)
     json_t *violations = json_array ();
     json_t *per_api = json_object ();
     json_t *faults = json_object ();
-    uint64_t requests = 0, texts = 0, billed = 0;
+    uint64_t requests = 0, texts = 0, billed = 0, spoiled = 0;
     pthread_mutex_lock (&self->lock);
     for (size_t i = 0; i < self->nviolations; i++)
         json_array_append_new (violations, json_string (self->violations[i]));
@@ -386,6 +391,7 @@ ts_state_stats_json (ts_state_t *self)
         requests += s->requests;
         texts += s->texts;
         billed += s->billed;
+        spoiled += s->spoiled;
         json_object_set_new (per_api, s_api_names[a],
                              json_pack ("{sIsIsIsI}", "requests", (json_int_t) s->requests,
                                         "texts", (json_int_t) s->texts,
@@ -400,6 +406,7 @@ ts_state_stats_json (ts_state_t *self)
     json_object_set_new (root, "violations_dropped", json_integer ((json_int_t) self->violations_dropped));
     json_object_set_new (root, "billed_characters", json_integer ((json_int_t) billed));
     json_object_set_new (root, "texts", json_integer ((json_int_t) texts));
+    json_object_set_new (root, "texts_spoiled", json_integer ((json_int_t) spoiled));
     json_object_set_new (root, "per_api", per_api);
     json_object_set_new (root, "faults", faults);
     json_object_set_new (root, "in_flight", json_integer (self->in_flight));

@@ -91,8 +91,11 @@ void ts_state_count_status (ts_state_t *self, ts_api_t api, int status);
 ts_fault_t ts_state_draw_fault (ts_state_t *self, ts_api_t api, ts_faults_t *faults);
 
 /* Bill ntexts texts of chars code points to api. For DeepL the quota is
-   checked first: returns -1 (nothing billed) when it would be exceeded. */
-int ts_state_bill (ts_state_t *self, ts_api_t api, size_t ntexts, uint64_t chars);
+   checked first: returns -1 (nothing billed) when it would be exceeded.
+   fault is the request's fault: when it spoils the whole answer body
+   (truncated, malformed, empty, huge) the texts also count as "spoiled"
+   (billed, but the client cannot read them). */
+int ts_state_bill (ts_state_t *self, ts_api_t api, size_t ntexts, uint64_t chars, ts_fault_t fault);
 
 /* DeepL usage: characters billed and the quota. */
 void ts_state_deepl_usage (ts_state_t *self, uint64_t *count, uint64_t *limit);
