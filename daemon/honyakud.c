@@ -51,6 +51,7 @@ s_usage (FILE *f)
         "  --workers N       local workers to start; -1 = number of cores, 0 = none\n"
         "  --log-level L     error, warn, info or debug\n"
         "  --version         print the version and exit\n"
+        "  --help-config     every configuration option with its default\n"
         "  --help            this text\n");
 }
 
@@ -114,6 +115,7 @@ main (int argc, char **argv)
         { "log-level", required_argument, NULL, 'l' },
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
+        { "help-config", no_argument, NULL, 'H' },
         { NULL, 0, NULL, 0 },
     };
     int opt;
@@ -142,6 +144,7 @@ main (int argc, char **argv)
             break;
         case 'V': printf ("honyakud %s\n", HNY_VERSION); return 0;
         case 'h': s_usage (stdout); return 0;
+        case 'H': hny_config_describe (stdout); return 0;
         default: s_usage (stderr); return 2;
         }
     }
