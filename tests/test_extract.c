@@ -306,7 +306,10 @@ s_test_html (void)
         CHECK (a->paragraph_count == 3);
         CHECK (a->related_count == 2);
         if (a->paragraph_count == 3) {
-            CHECK (strstr (a->paragraphs[1], "said that 70 percent of the U.S.") != NULL);
+            /* inline markup survives in the inline form of hny_markup.h */
+            CHECK (a->markup == 1);
+            CHECK (strstr (a->paragraphs[1], "said that <b>70 percent</b> of the U.S.") != NULL);
+            CHECK (strstr (a->paragraphs[1], "still <a href=\"/x\">concentrated</a> in") != NULL);
             CHECK (strstr (a->paragraphs[2], "\xE2\x80\x9CWe hoped") != NULL);
         }
         s_no_chrome (a);
@@ -329,7 +332,7 @@ s_test_html (void)
         CHECK_STR (a->title, "The story title");
         CHECK (a->paragraph_count == 7);
         if (a->paragraph_count == 7) {
-            CHECK_STR (a->paragraphs[0], "First bold and linked words.");
+            CHECK_STR (a->paragraphs[0], "First <b>bold</b> and <a href=\"x\">linked</a> words.");
             CHECK_STR (a->paragraphs[1], "A div of text.\nIts second line.");
             CHECK_STR (a->paragraphs[2], "A new paragraph.");
             CHECK_STR (a->paragraphs[3], "Item one");

@@ -16,6 +16,14 @@ static int s_failures = 0;
     if (!(cond)) { fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); s_failures++; } \
 } while (0)
 
+#define CHECK_STR(got, want) do { \
+    const char *g_ = (got), *w_ = (want); \
+    if (!g_ || strcmp (g_, w_) != 0) { \
+        fprintf (stderr, "%s:%d: got \"%s\", want \"%s\"\n", __FILE__, __LINE__, \
+                 g_ ? g_ : "(null)", w_); \
+        s_failures++; \
+    } } while (0)
+
 static hny_preparer_t *s_preparer;
 
 static char *
@@ -246,6 +254,53 @@ main (int argc, char **argv)
     s_expect_status (gif, sizeof gif, NULL, 415, "not text");
     hny_prepare_opts_t badlang = { .lang = "en; rm -rf" };
     s_expect_status ("Text.", 5, &badlang, 422, "language");
+
+    /* inline markup: kept per segment, closed and reopened where a sentence
+       boundary cuts an element; plain text escaped the same way */
+    const char *marked =
+        "<html><body><h1>A &lt;title&gt;</h1><p>He said <i>this is it. And more</i> words, "
+        "<b>R&amp;D</b> &amp; <a href=\"/a?x=1&amp;y=2\">a <em>link</em></a>.</p>"
+        "<p>Plain 1 &lt; 2 text.</p><b>Bold <p>across a block.</p></b></body></html>";
+    hny_prepare_opts_t html = { .format = "html" };
+    out = s_prepare (marked, strlen (marked), &html);
+    if (out) {
+        s_check_shape (out);
+        json_t *paras = json_object_get (out, "paragraphs");
+        json_t *segs = json_object_get (json_array_get (paras, 0), "segments");
+        CHECK (json_array_size (segs) == 2);
+        CHECK_STR (s_get_str (json_array_get (segs, 0), "src"), "He said <i>this is it.</i>");
+        CHECK_STR (s_get_str (json_array_get (segs, 1), "src"),
+                   "<i>And more</i> words, <b>R&D</b> & <a href=\"/a?x=1&amp;y=2\">a <i>link</i></a>.");
+        segs = json_object_get (json_array_get (paras, 1), "segments");
+        CHECK_STR (s_get_str (json_array_get (segs, 0), "src"), "Plain 1 < 2 text.");
+        CHECK_STR (s_get_str (json_object_get (out, "title"), "src"), "A <title>");
+        /* an element cut by a block: closed there, no stray tag left as text */
+        segs = json_object_get (json_array_get (paras, 2), "segments");
+        CHECK_STR (s_get_str (json_array_get (segs, 0), "src"), "<b>Bold</b>");
+        segs = json_object_get (json_array_get (paras, 3), "segments");
+        CHECK_STR (s_get_str (json_array_get (segs, 0), "src"), "across a block.");
+        CHECK_STR (s_get_str (json_object_get (out, "metadata"), "title"), "A <title>");
+        json_decref (out);
+    }
+    /* a plain text article: escaped, no markup */
+    const char *text_tags = "Title\n\nA <b>not bold</b> & fine &lt; text.\n";
+    out = s_prepare (text_tags, strlen (text_tags), NULL);
+    if (out) {
+        json_t *segs = json_object_get (json_array_get (json_object_get (out, "paragraphs"), 0),
+                                        "segments");
+        CHECK_STR (s_get_str (json_array_get (segs, 0), "src"),
+                   "A &lt;b>not bold&lt;/b> & fine &amp;lt; text.");
+        json_decref (out);
+    }
+    /* a million tiny blocks: refused early, not a 400 MB tree */
+    size_t blocks = 1000000;
+    char *many = hny_malloc (blocks * 4 + 32);
+    strcpy (many, "<html><body>");
+    for (size_t i = 0; i < blocks; i++)
+        memcpy (many + 12 + 4 * i, "<p>x", 4);
+    strcpy (many + 12 + 4 * blocks, "</body></html>");
+    s_expect_status (many, strlen (many), NULL, 413, "lines of text");
+    free (many);
 
     hny_preparer_destroy (&s_preparer);
     CHECK (s_preparer == NULL);

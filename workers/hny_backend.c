@@ -5,11 +5,13 @@
     failures and missing answers become classified per-segment errors here,
     so that types only deal with their API's shapes. */
 #include "hny_backend.h"
+#include "hny_markup.h"
 
 #include <honyaku/util.h>
 
 #include <assert.h>
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,10 @@ typedef struct {
     int code;                   /* error code when failed */
     char *text;                 /* tgt when OK, reason when failed */
     int64_t retry_after_ms;     /* transient failures: the service's Retry-After */
+    /* --- inline markup (owner: markup; see hny_markup.h) --- */
+    hny_markup_t *markup;       /* the src as received: plain text and elements */
+    int with_markup;            /* 1: src holds ⟦n⟧ placeholders for the elements */
+    char *warning;              /* set when the tgt lost its markup, else NULL */
 } s_seg_t;
 
 struct _hny_batch_t {
@@ -168,8 +174,16 @@ hny_batch_new (const void *body, size_t size, const char *from, const char *to,
         }
         s_seg_t *s = &self->segs[i];
         s->id = json_integer_value (id);
-        s->src_len = json_string_length (src);
-        s->src = hny_strndup (json_string_value (src), s->src_len);
+        /* --- markup: backends see plain text with placeholders, never
+           the inline form; hny_batch_set_tgt turns them back --- */
+        s->markup = hny_markup_parse (json_string_value (src), json_string_length (src));
+        s->src = hny_markup_protect (s->markup, &s->src_len);
+        s->with_markup = s->src != NULL && hny_markup_count (s->markup) > 0;
+        if (!s->src) {
+            const char *plain = hny_markup_text (s->markup, &s->src_len);
+            s->src = hny_strndup (plain, s->src_len);
+        }
+        /* --- end markup --- */
         if (json_is_string (context))
             s->context = hny_strdup (json_string_value (context));
         self->count = i + 1;
@@ -191,6 +205,8 @@ hny_batch_destroy (hny_batch_t **self_p)
         free (self->segs[i].src);
         free (self->segs[i].context);
         free (self->segs[i].text);
+        free (self->segs[i].warning);
+        hny_markup_destroy (&self->segs[i].markup);
     }
     free (self->segs);
     free (self->from);
@@ -269,7 +285,13 @@ hny_batch_set_tgt (hny_batch_t *self, size_t index, const char *tgt, size_t len)
     }
     s_seg_t *s = &self->segs[index];
     s->cls = HNY_SEG_OK;
-    s->text = hny_strndup (tgt, len);
+    /* --- markup: placeholders back to tags, quotes like the source's;
+       a broken arrangement yields the text without markup and a warning */
+    s->text = hny_markup_restore (s->markup, s->with_markup, tgt, len, &s->warning);
+    if (s->warning)
+        hny_warn ("job %s: segment %" PRId64 ": %s", self->job[0] ? self->job : "-", s->id,
+                  s->warning);
+    /* --- end markup --- */
     self->done++;
 }
 
@@ -316,8 +338,11 @@ hny_batch_result (const hny_batch_t *self)
     for (size_t i = 0; i < self->count; i++) {
         const s_seg_t *s = &self->segs[i];
         json_t *seg = json_pack ("{sI}", "id", (json_int_t) s->id);
-        if (s->cls == HNY_SEG_OK)
+        if (s->cls == HNY_SEG_OK) {
             json_object_set_new (seg, "tgt", json_string (s->text));
+            if (s->warning)
+                json_object_set_new (seg, "warning", json_string (s->warning));
+        }
         else {
             int pending = s->cls == HNY_SEG_PENDING;
             json_object_set_new (seg, "error", json_pack (

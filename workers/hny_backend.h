@@ -71,7 +71,13 @@ size_t hny_batch_src_len (const hny_batch_t *self, size_t index);
 const char *hny_batch_context (const hny_batch_t *self, size_t index);  /* NULL when none */
 
 /* Record outcomes; the first outcome of a segment wins. tgt is copied and
-   must be valid UTF-8 (else the segment fails permanently instead). */
+   must be valid UTF-8 (else the segment fails permanently instead).
+   Markup (hny_markup.h): hny_batch_new keeps each src's inline markup
+   aside and hny_batch_src returns plain text with ⟦n⟧ ... ⟦/n⟧
+   placeholders; hny_batch_set_tgt turns them back into tags, makes the
+   quotes consistent with the source's, and when the placeholders came back
+   lost, duplicated or crossed stores the text without markup and adds a
+   "warning" member to the segment's RESULT entry. */
 void hny_batch_set_tgt (hny_batch_t *self, size_t index, const char *tgt, size_t len);
 void hny_batch_set_error (hny_batch_t *self, size_t index, hny_seg_class_t cls, int code,
                           const char *reason);

@@ -51,6 +51,8 @@ typedef struct {
     char **paragraphs;          /* raw paragraph texts (lines joined by '\n') */
     size_t paragraph_count;
     size_t paragraph_cap;       /* allocated slots in paragraphs */
+    int markup;                 /* 1: paragraphs are in hny_markup.h's inline form
+                                   (HTML pages), 0: plain text */
 } hny_article_t;
 
 /* Hard caps on what one article may hold. */

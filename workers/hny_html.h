@@ -5,9 +5,11 @@
     script, style, nav, header, footer, form and noscript are skipped. Pages
     of Japan Press Weekly go through the same JPW rules as its text dumps
     (hny_extract_lines); other pages take their title from the first <h1>,
-    else <title>, and their paragraphs from the blocks. Inline markup (b,
-    strong, i, em, a) keeps only its text for now; the walker has one hook
-    for entering and leaving inline elements where placeholders will go. */
+    else <title>, and their paragraphs from the blocks. Inline markup (b and
+    strong, i and em, a with href) is kept: the article's paragraphs are in
+    the inline form of hny_markup.h (article->markup is 1); titles and
+    metadata are plain text. The page is parsed with libxml2's SAX
+    interface, so no tree is built and memory follows the text kept. */
 #ifndef HNY_HTML_H
 #define HNY_HTML_H
 
@@ -16,10 +18,15 @@
 #include <stddef.h>
 
 /* Elements nested deeper than this are not descended into (their text is
-   dropped); the walk itself is iterative, so depth costs no stack. (libxml2
+   dropped); the SAX walk keeps no stack of its own, so depth costs nothing. (libxml2
    itself stops parsing at depth 256 unless HTML_PARSE_HUGE is given, which
    we never give; this cap holds should that ever change.) */
 #define HNY_HTML_MAX_DEPTH 512
+
+/* Logical lines a page may yield (blocks and <br>s with text, plus one
+   separator per block); past this the page is refused with 413. Generous:
+   HNY_EXTRACT_MAX_PARAGRAPHS paragraphs of several lines each. */
+#define HNY_HTML_MAX_LINES 100000
 
 /* Extract an article from an HTML document in valid UTF-8 (a declared
    charset inside it is ignored: the bytes are already UTF-8). format:

@@ -1,12 +1,15 @@
 /*  hny_prepare.c: the prepare pipeline (include/honyaku/prepare.h): size
     cap -> charset (hny_charset) -> extraction (hny_extract, hny_html) ->
     normalization and segmentation of the title and every paragraph -> the
-    "honyaku.prepared/1" JSON of proto/PROTOCOL.md. The preparer keeps one
+    "honyaku.prepared/1" JSON of proto/PROTOCOL.md. Every `src` is in the
+    inline form of hny_markup.h: HTML articles keep bold, italics and links,
+    all texts are escaped the same minimal way. The preparer keeps one
     normalizer and one segmenter per language, opened on first use. */
 #include "honyaku/prepare.h"
 
 #include "hny_charset.h"
 #include "hny_extract.h"
+#include "hny_markup.h"
 #include "hny_normalize.h"
 #include "hny_segment.h"
 #include "honyaku/util.h"
@@ -183,8 +186,12 @@ hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
         if (len == 0)
             hny_free (&title);
         else {
-            chars += s_code_points (title, len);
-            bytes += len;
+            /* metadata.title stays plain; title.src is in the inline form */
+            size_t src_len = 0;
+            char *src = hny_markup_escape (title, len, &src_len);
+            chars += s_code_points (src, src_len);
+            bytes += src_len;
+            free (src);
         }
     }
     json_t *paragraphs = json_array ();
@@ -197,27 +204,45 @@ hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
             failed = 1;
             break;
         }
+        /* Segment the plain text; each segment's src is the inline form of
+           its range, elements cut by a sentence boundary closed and
+           reopened (hny_markup_render). Plain articles are escaped only. */
+        if (!article->markup) {
+            char *escaped = hny_markup_escape (norm, len, &len);
+            free (norm);
+            norm = escaped;
+        }
+        hny_markup_t *markup = hny_markup_parse (norm, len);
+        size_t plain_len = 0;
+        const char *plain = hny_markup_text (markup, &plain_len);
         hny_span_t *spans = NULL;
-        size_t n = hny_segment (segmenter, norm, len, &spans);
+        size_t n = hny_segment (segmenter, plain, plain_len, &spans);
         if (n == (size_t) -1) {
+            hny_markup_destroy (&markup);
             free (norm);
             failed = 1;
             break;
         }
         json_t *segs = json_array ();
         for (size_t s = 0; s < n; s++) {
-            if (spans[s].offset > len || spans[s].length > len - spans[s].offset || spans[s].length == 0)
+            if (spans[s].offset > plain_len || spans[s].length > plain_len - spans[s].offset
+                || spans[s].length == 0)
                 continue;   /* a segmenter bug must not read out of bounds */
-            json_t *src = json_stringn (norm + spans[s].offset, spans[s].length);
+            size_t src_len = 0;
+            char *inline_src = hny_markup_render (markup, spans[s].offset,
+                                                  spans[s].offset + spans[s].length, &src_len);
+            json_t *src = json_stringn (inline_src, src_len);
+            free (inline_src);
             if (!src)
                 continue;
             json_t *seg = json_object ();
             json_object_set_new (seg, "src", src);
             json_array_append_new (segs, seg);
-            chars += s_code_points (norm + spans[s].offset, spans[s].length);
-            bytes += spans[s].length;
+            chars += s_code_points (json_string_value (src), src_len);
+            bytes += src_len;
             segments++;
         }
+        hny_markup_destroy (&markup);
         free (spans);
         free (norm);
         if (json_array_size (segs) == 0) {
@@ -245,7 +270,9 @@ hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
     json_object_set_new (out, "metadata", s_metadata (article, title, opts->source));
     if (title) {
         json_t *t = json_object ();
-        json_object_set_new (t, "src", json_string (title));
+        char *escaped = hny_markup_escape (title, strlen (title), NULL);
+        json_object_set_new (t, "src", json_string (escaped));
+        free (escaped);
         json_object_set_new (out, "title", t);
     }
     else

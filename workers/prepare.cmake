@@ -7,4 +7,4 @@ add_library(hnyprep STATIC
   ${CMAKE_CURRENT_LIST_DIR}/hny_segment.c
   ${CMAKE_CURRENT_LIST_DIR}/hny_prepare.c)
 target_include_directories(hnyprep PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/include)
-target_link_libraries(hnyprep PUBLIC hnycommon PkgConfig::ICU PkgConfig::JANSSON PRIVATE PkgConfig::LIBXML2)
+target_link_libraries(hnyprep PUBLIC hnymarkup hnycommon PkgConfig::ICU PkgConfig::JANSSON PRIVATE PkgConfig::LIBXML2)

@@ -1,0 +1,619 @@
+/*  hny_markup.c: the inline form of hny_markup.h: parse it into plain text
+    plus elements, render any byte range of the plain text back (closing
+    and reopening elements at the range's edges), and the placeholder round
+    trip through a backend with the quote clean-up on the way back. */
+#include "hny_markup.h"
+
+#include "honyaku/util.h"
+
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_TOK_OPEN   "\xE2\x9F\xA6"     /* ⟦ U+27E6 */
+#define S_TOK_CLOSE  "\xE2\x9F\xA7"     /* ⟧ U+27E7 */
+#define S_TOK_MAXNUM 4                  /* digits of a token number */
+
+typedef struct {
+    hny_markup_tag_t tag;
+    char *href;                 /* owned, links only; unescaped */
+    size_t start, end;          /* byte range in the plain text */
+} s_elem_t;
+
+struct _hny_markup_t {
+    char *text;                 /* plain text, NUL-terminated */
+    size_t len;
+    s_elem_t *elems;            /* in order of opening: outer before inner */
+    size_t count;
+};
+
+/* A growing output string. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+} s_str_t;
+
+static void
+s_put (s_str_t *s, const char *text, size_t len)
+{
+    if (s->len + len + 1 > s->cap) {
+        s->cap = (s->len + len + 1) * 2 + 64;
+        s->data = hny_realloc (s->data, s->cap);
+    }
+    memcpy (s->data + s->len, text, len);
+    s->len += len;
+    s->data[s->len] = '\0';
+}
+
+static void
+s_puts (s_str_t *s, const char *text)
+{
+    s_put (s, text, strlen (text));
+}
+
+static char *
+s_finish (s_str_t *s, size_t *out_len)
+{
+    if (!s->data)
+        s_put (s, "", 0);
+    if (out_len)
+        *out_len = s->len;
+    return s->data;
+}
+
+static int
+s_starts (const char *p, const char *end, const char *word)
+{
+    size_t n = strlen (word);
+    return (size_t) (end - p) >= n && memcmp (p, word, n) == 0;
+}
+
+/* The escape at p, if any: sets *c and returns its length, else 0. */
+static size_t
+s_entity (const char *p, const char *end, char *c)
+{
+    static const struct { const char *name; char c; } entities[] = {
+        { "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' }, { "&quot;", '"' }
+    };
+    for (size_t i = 0; i < sizeof entities / sizeof entities[0]; i++)
+        if (s_starts (p, end, entities[i].name)) {
+            *c = entities[i].c;
+            return strlen (entities[i].name);
+        }
+    return 0;
+}
+
+static size_t s_tag (const char *p, const char *end, hny_markup_tag_t *tag, int *closing,
+                     char **href);
+
+/* 1 when a tag of the inline form starts at p. */
+static int
+s_is_tag (const char *p, const char *end)
+{
+    hny_markup_tag_t tag;
+    int closing;
+    char *href = NULL;
+    size_t n = s_tag (p, end, &tag, &closing, &href);
+    free (href);
+    return n > 0;
+}
+
+/* Escape text (href 0) or an href value (href 1) onto out. */
+static void
+s_escape (s_str_t *out, const char *text, size_t len, int href)
+{
+    const char *end = text + len, *run = text;
+    for (const char *p = text; p < end; p++) {
+        const char *rep = NULL;
+        char c;
+        if (*p == '<' && (href || s_is_tag (p, end)))
+            rep = "&lt;";
+        else if (*p == '&' && (href || s_entity (p, end, &c)))
+            rep = "&amp;";
+        else if (*p == '"' && href)
+            rep = "&quot;";
+        if (!rep)
+            continue;
+        s_put (out, run, (size_t) (p - run));
+        s_puts (out, rep);
+        run = p + 1;
+    }
+    s_put (out, run, (size_t) (end - run));
+}
+
+char *
+hny_markup_escape (const char *text, size_t len, size_t *out_len)
+{
+    s_str_t out = { 0 };
+    s_escape (&out, text, len, 0);
+    return s_finish (&out, out_len);
+}
+
+/* ------------------------------------------------------------------ parse */
+
+/* A tag at p (p[0] == '<'): returns its length and sets *tag, *closing and
+   *href (a new string for <a href>), or 0 when p starts no tag. */
+static size_t
+s_tag (const char *p, const char *end, hny_markup_tag_t *tag, int *closing, char **href)
+{
+    static const struct { const char *text; hny_markup_tag_t tag; int closing; } simple[] = {
+        { "<b>", HNY_MARKUP_B, 0 }, { "</b>", HNY_MARKUP_B, 1 },
+        { "<i>", HNY_MARKUP_I, 0 }, { "</i>", HNY_MARKUP_I, 1 },
+        { "</a>", HNY_MARKUP_A, 1 }
+    };
+    *href = NULL;
+    for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
+        if (s_starts (p, end, simple[i].text)) {
+            *tag = simple[i].tag;
+            *closing = simple[i].closing;
+            return strlen (simple[i].text);
+        }
+    if (!s_starts (p, end, "<a href=\""))
+        return 0;
+    const char *v = p + strlen ("<a href=\"");
+    const char *q = v;
+    while (q < end && *q != '"' && *q != '<' && *q != '\n' && q - v <= HNY_MARKUP_MAX_HREF)
+        q++;
+    if (q - v > HNY_MARKUP_MAX_HREF || !s_starts (q, end, "\">"))
+        return 0;
+    s_str_t value = { 0 };
+    for (const char *r = v; r < q; r++) {
+        char c = *r;
+        size_t n = *r == '&' ? s_entity (r, q, &c) : 0;
+        s_put (&value, &c, 1);
+        if (n)
+            r += n - 1;
+    }
+    *href = s_finish (&value, NULL);
+    *tag = HNY_MARKUP_A;
+    *closing = 0;
+    return (size_t) (q + 2 - p);
+}
+
+/* A tag found in the source: where it is and whether it pairs up. */
+typedef struct {
+    size_t at, len;             /* byte range in the source */
+    hny_markup_tag_t tag;
+    int closing;
+    char *href;                 /* owned until moved into an element */
+    size_t mate;                /* index of the matching tag, or SIZE_MAX */
+} s_found_t;
+
+hny_markup_t *
+hny_markup_parse (const char *src, size_t len)
+{
+    hny_markup_t *self = hny_calloc (1, sizeof *self);
+    const char *end = src + len;
+    /* Pass 1: find the tags and pair them like a stack; a closing tag that
+       does not close the innermost open one, and an opening tag never
+       closed or past the cap, stay text. */
+    s_found_t *found = NULL;
+    size_t nfound = 0, capfound = 0, opened = 0;
+    size_t stack[HNY_MARKUP_MAX_ELEMENTS], depth = 0;
+    for (const char *p = src; p < end; p++) {
+        if (*p != '<')
+            continue;
+        hny_markup_tag_t tag;
+        int closing;
+        char *href = NULL;
+        size_t n = s_tag (p, end, &tag, &closing, &href);
+        if (!n)
+            continue;
+        if (nfound == capfound) {
+            capfound = capfound ? capfound * 2 : 16;
+            found = hny_realloc (found, capfound * sizeof *found);
+        }
+        found[nfound] = (s_found_t) { (size_t) (p - src), n, tag, closing, href, SIZE_MAX };
+        if (!closing && opened < HNY_MARKUP_MAX_ELEMENTS && depth < HNY_MARKUP_MAX_ELEMENTS) {
+            stack[depth++] = nfound;
+            opened++;
+        }
+        else if (closing && depth > 0 && found[stack[depth - 1]].tag == tag) {
+            size_t o = stack[--depth];
+            found[o].mate = nfound;
+            found[nfound].mate = o;
+        }
+        nfound++;
+        p += n - 1;
+    }
+    /* Pass 2: the plain text, with paired tags turned into elements. */
+    s_str_t text = { 0 };
+    s_elem_t *elems = hny_calloc (opened ? opened : 1, sizeof *elems);
+    size_t *elem_of = hny_calloc (nfound ? nfound : 1, sizeof *elem_of);
+    size_t count = 0, f = 0;
+    const char *run = src;
+    for (const char *p = src; p < end;) {
+        char c;
+        size_t n;
+        if (f < nfound && (size_t) (p - src) == found[f].at) {
+            if (found[f].mate != SIZE_MAX) {
+                s_put (&text, run, (size_t) (p - run));
+                if (!found[f].closing) {
+                    elems[count] = (s_elem_t) { found[f].tag, found[f].href, text.len, text.len };
+                    found[f].href = NULL;
+                    elem_of[f] = count++;
+                }
+                else
+                    elems[elem_of[found[f].mate]].end = text.len;
+                p += found[f].len;
+                run = p;
+            }
+            else
+                p += found[f].len;      /* an unpaired tag: text as written */
+            f++;
+            continue;
+        }
+        if (*p == '&' && (n = s_entity (p, end, &c)) > 0) {
+            s_put (&text, run, (size_t) (p - run));
+            s_put (&text, &c, 1);
+            p += n;
+            run = p;
+            continue;
+        }
+        p++;
+    }
+    s_put (&text, run, (size_t) (end - run));
+    /* elements around no text are dropped */
+    size_t kept = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (elems[i].end == elems[i].start) {
+            free (elems[i].href);
+            continue;
+        }
+        elems[kept++] = elems[i];
+    }
+    for (size_t i = 0; i < nfound; i++)
+        free (found[i].href);
+    free (found);
+    free (elem_of);
+    self->text = s_finish (&text, &self->len);
+    self->elems = elems;
+    self->count = kept;
+    return self;
+}
+
+void
+hny_markup_destroy (hny_markup_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    hny_markup_t *self = *self_p;
+    for (size_t i = 0; i < self->count; i++)
+        free (self->elems[i].href);
+    free (self->elems);
+    free (self->text);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *
+hny_markup_text (const hny_markup_t *self, size_t *len)
+{
+    if (len)
+        *len = self->len;
+    return self->text;
+}
+
+size_t
+hny_markup_count (const hny_markup_t *self)
+{
+    return self->count;
+}
+
+/* ----------------------------------------------------------------- render */
+
+static void
+s_open_tag (s_str_t *out, const s_elem_t *e)
+{
+    if (e->tag == HNY_MARKUP_B)
+        s_puts (out, "<b>");
+    else if (e->tag == HNY_MARKUP_I)
+        s_puts (out, "<i>");
+    else {
+        s_puts (out, "<a href=\"");
+        s_escape (out, e->href, strlen (e->href), 1);
+        s_puts (out, "\">");
+    }
+}
+
+static void
+s_close_tag (s_str_t *out, const s_elem_t *e)
+{
+    s_puts (out, e->tag == HNY_MARKUP_B ? "</b>" : e->tag == HNY_MARKUP_I ? "</i>" : "</a>");
+}
+
+static void
+s_token (s_str_t *out, size_t number, int closing)
+{
+    char buf[32];
+    snprintf (buf, sizeof buf, S_TOK_OPEN "%s%zu" S_TOK_CLOSE, closing ? "/" : "", number);
+    s_puts (out, buf);
+}
+
+/* Emit [start, end) of the plain text with its elements clipped to the
+   range: as tags (tokens 0) or as ⟦n⟧ tokens around raw text (tokens 1). */
+static void
+s_emit (const hny_markup_t *self, size_t start, size_t end, int tokens, s_str_t *out)
+{
+    size_t inc[HNY_MARKUP_MAX_ELEMENTS], n = 0;
+    for (size_t i = 0; i < self->count; i++) {
+        const s_elem_t *e = &self->elems[i];
+        size_t cs = e->start > start ? e->start : start;
+        size_t ce = e->end < end ? e->end : end;
+        if (cs < ce)
+            inc[n++] = i;
+    }
+    size_t stack[HNY_MARKUP_MAX_ELEMENTS], depth = 0, k = 0, pos = start;
+#define S_CS(i) (self->elems[i].start > start ? self->elems[i].start : start)
+#define S_CE(i) (self->elems[i].end < end ? self->elems[i].end : end)
+    for (;;) {
+        while (depth > 0 && S_CE (stack[depth - 1]) == pos) {
+            size_t i = stack[--depth];
+            if (tokens)
+                s_token (out, i + 1, 1);
+            else
+                s_close_tag (out, &self->elems[i]);
+        }
+        if (pos >= end)
+            break;
+        while (k < n && S_CS (inc[k]) == pos) {
+            assert (depth < HNY_MARKUP_MAX_ELEMENTS);
+            if (tokens)
+                s_token (out, inc[k] + 1, 0);
+            else
+                s_open_tag (out, &self->elems[inc[k]]);
+            stack[depth++] = inc[k++];
+        }
+        size_t next = end;
+        if (k < n && S_CS (inc[k]) < next)
+            next = S_CS (inc[k]);
+        if (depth > 0 && S_CE (stack[depth - 1]) < next)
+            next = S_CE (stack[depth - 1]);
+        assert (next > pos);
+        if (tokens)
+            s_put (out, self->text + pos, next - pos);
+        else
+            s_escape (out, self->text + pos, next - pos, 0);
+        pos = next;
+    }
+#undef S_CS
+#undef S_CE
+}
+
+char *
+hny_markup_render (const hny_markup_t *self, size_t start, size_t end, size_t *out_len)
+{
+    if (end > self->len)
+        end = self->len;
+    s_str_t out = { 0 };
+    if (start < end)
+        s_emit (self, start, end, 0, &out);
+    return s_finish (&out, out_len);
+}
+
+char *
+hny_markup_protect (const hny_markup_t *self, size_t *out_len)
+{
+    if (self->count > 0 && strstr (self->text, S_TOK_OPEN))
+        return NULL;
+    s_str_t out = { 0 };
+    if (self->len > 0)
+        s_emit (self, 0, self->len, 1, &out);
+    return s_finish (&out, out_len);
+}
+
+/* ----------------------------------------------------------------- quotes */
+
+#define S_LDQ "\xE2\x80\x9C"    /* “ */
+#define S_RDQ "\xE2\x80\x9D"    /* ” */
+#define S_LOWQ "\xE2\x80\x9E"   /* „ */
+#define S_LSQ "\xE2\x80\x98"    /* ‘ */
+#define S_RSQ "\xE2\x80\x99"    /* ’ */
+
+static size_t
+s_count (const char *s, size_t len, const char *what)
+{
+    size_t n = 0, w = strlen (what);
+    for (size_t i = 0; i + w <= len; i++)
+        if (memcmp (s + i, what, w) == 0)
+            n++;
+    return n;
+}
+
+/* 1: only curly, -1: only straight, 0: both or none. */
+static int
+s_style (size_t curly, size_t straight)
+{
+    if (curly && !straight)
+        return 1;
+    if (straight && !curly)
+        return -1;
+    return 0;
+}
+
+char *
+hny_markup_quotes (const char *src, size_t src_len, const char *tgt, size_t len)
+{
+    int dq = s_style (s_count (src, src_len, S_LDQ) + s_count (src, src_len, S_RDQ)
+                      + s_count (src, src_len, S_LOWQ), s_count (src, src_len, "\""));
+    int sq = s_style (s_count (src, src_len, S_LSQ) + s_count (src, src_len, S_RSQ),
+                      s_count (src, src_len, "'"));
+    s_str_t out = { 0 };
+    size_t dq_seen = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *p = tgt + i;
+        size_t left = len - i;
+        if (dq == 1 && *p == '"') {
+            s_puts (&out, dq_seen++ % 2 == 0 ? S_LDQ : S_RDQ);
+            continue;
+        }
+        if (dq == -1 && left >= 3 && (memcmp (p, S_LDQ, 3) == 0 || memcmp (p, S_RDQ, 3) == 0
+                                     || memcmp (p, S_LOWQ, 3) == 0)) {
+            s_puts (&out, "\"");
+            i += 2;
+            continue;
+        }
+        if (sq == 1 && *p == '\'') {
+            char prev = i > 0 ? tgt[i - 1] : ' ';
+            int opening = prev == ' ' || prev == '(' || prev == '[' || prev == '"'
+                          || (i >= 3 && memcmp (tgt + i - 3, S_LDQ, 3) == 0);
+            s_puts (&out, opening ? S_LSQ : S_RSQ);
+            continue;
+        }
+        if (sq == -1 && left >= 3 && (memcmp (p, S_LSQ, 3) == 0 || memcmp (p, S_RSQ, 3) == 0)) {
+            s_puts (&out, "'");
+            i += 2;
+            continue;
+        }
+        s_put (&out, p, 1);
+    }
+    return s_finish (&out, NULL);
+}
+
+/* ---------------------------------------------------------------- restore */
+
+/* A token at p: returns its length and sets *number and *closing, else 0. */
+static size_t
+s_token_at (const char *p, const char *end, size_t *number, int *closing)
+{
+    if (!s_starts (p, end, S_TOK_OPEN))
+        return 0;
+    const char *q = p + 3;
+    *closing = q < end && *q == '/';
+    if (*closing)
+        q++;
+    size_t n = 0, digits = 0;
+    while (q < end && *q >= '0' && *q <= '9' && digits < S_TOK_MAXNUM) {
+        n = n * 10 + (size_t) (*q - '0');
+        q++, digits++;
+    }
+    if (digits == 0 || !s_starts (q, end, S_TOK_CLOSE))
+        return 0;
+    *number = n;
+    return (size_t) (q + 3 - p);
+}
+
+/* Check the tokens of text against src's elements; returns NULL when they
+   are a legal arrangement, else why not (static string). */
+static const char *
+s_check_tokens (const hny_markup_t *src, const char *text, size_t len)
+{
+    unsigned char *state = hny_calloc (src->count + 1, 1);     /* 0 new, 1 open, 2 closed */
+    size_t stack[HNY_MARKUP_MAX_ELEMENTS], depth = 0;
+    const char *why = NULL;
+    const char *end = text + len;
+    for (const char *p = text; p < end && !why;) {
+        size_t number;
+        int closing;
+        size_t n = s_token_at (p, end, &number, &closing);
+        if (!n) {
+            p++;
+            continue;
+        }
+        p += n;
+        if (number < 1 || number > src->count)
+            why = "unknown placeholder";
+        else if (!closing && state[number] != 0)
+            why = "duplicated placeholder";
+        else if (!closing) {
+            state[number] = 1;
+            stack[depth++] = number;
+        }
+        else if (state[number] == 2)
+            why = "duplicated placeholder";
+        else if (state[number] == 0)
+            why = "placeholder closed before it was opened";
+        else if (depth == 0 || stack[depth - 1] != number)
+            why = "placeholders crossed";
+        else {
+            state[number] = 2;
+            depth--;
+        }
+    }
+    for (size_t i = 1; i <= src->count && !why; i++)
+        if (state[i] != 2)
+            why = "placeholder lost";
+    free (state);
+    return why;
+}
+
+/* text with every token removed and the double spaces this leaves folded. */
+static char *
+s_strip_tokens (const char *text, size_t len, size_t *out_len)
+{
+    s_str_t out = { 0 };
+    const char *end = text + len;
+    for (const char *p = text; p < end;) {
+        size_t number;
+        int closing;
+        size_t n = s_token_at (p, end, &number, &closing);
+        if (n) {
+            p += n;
+            if (out.len > 0 && out.data[out.len - 1] == ' ')
+                while (p < end && *p == ' ')
+                    p++;
+            continue;
+        }
+        s_put (&out, p, 1);
+        p++;
+    }
+    return s_finish (&out, out_len);
+}
+
+char *
+hny_markup_restore (const hny_markup_t *src, int with_markup, const char *tgt, size_t len,
+                    char **warning)
+{
+    *warning = NULL;
+    char *quoted = hny_markup_quotes (src->text, src->len, tgt, len);
+    size_t qlen = strlen (quoted);
+    s_str_t out = { 0 };
+    if (src->count == 0 || !with_markup) {
+        if (src->count > 0)
+            *warning = hny_strdup ("inline markup dropped: the source text holds \xE2\x9F\xA6");
+        s_escape (&out, quoted, qlen, 0);
+        free (quoted);
+        return s_finish (&out, NULL);
+    }
+    const char *why = s_check_tokens (src, quoted, qlen);
+    if (why) {
+        *warning = hny_sprintf ("inline markup dropped: %s in the translation", why);
+        size_t plen = 0;
+        char *plain = s_strip_tokens (quoted, qlen, &plen);
+        s_escape (&out, plain, plen, 0);
+        free (plain);
+        free (quoted);
+        return s_finish (&out, NULL);
+    }
+    const char *end = quoted + qlen, *run = quoted;
+    for (const char *p = quoted; p < end;) {
+        size_t number;
+        int closing;
+        size_t n = s_token_at (p, end, &number, &closing);
+        if (!n) {
+            p++;
+            continue;
+        }
+        s_escape (&out, run, (size_t) (p - run), 0);
+        const s_elem_t *e = &src->elems[number - 1];
+        size_t m, number2;
+        int closing2;
+        if (!closing && (m = s_token_at (p + n, end, &number2, &closing2)) > 0 && closing2
+            && number2 == number) {
+            p += n + m;                 /* an element left empty: no tags */
+            run = p;
+            continue;
+        }
+        if (closing)
+            s_close_tag (&out, e);
+        else
+            s_open_tag (&out, e);
+        p += n;
+        run = p;
+    }
+    s_escape (&out, run, (size_t) (end - run), 0);
+    free (quoted);
+    return s_finish (&out, NULL);
+}
