@@ -31,7 +31,6 @@
 #define S_RETRY_GROWTH      1.6         /* backoff factor per try */
 #define S_RETRY_JITTER      0.23        /* +- this share of the backoff */
 #define S_PAUSE_MAX_MS      60000       /* longest pause between probes */
-#define HNY_STATUS_BAD_GATEWAY_RETRY 502 /* an unusable answer from the service */
 
 /* ------------------------------------------------------------- jobs */
 
@@ -907,11 +906,8 @@ hny_pipeline_translate_result (hny_broker_t *self, hny_btask_t *task, int status
         }
         if (!why_seg)
             why_seg = "failed";
-        /* 502: the service's answer could not be used (cut, garbled, not
-           JSON). That is nearly always a one-off on the way back, so it is
-           retried like a transient error, within the same `retries`. */
-        if (strcmp (cls, "permanent") == 0 && code == HNY_STATUS_BAD_GATEWAY_RETRY)
-            cls = "transient";
+        /* The worker's class decides (PROTOCOL.md §13): an unusable
+           answer from the service comes as transient 502 and is retried. */
         if (strcmp (cls, "paused") == 0) {
             s_profile_pause (self, profile, why_seg);
             s_pend_unassign (self, pend, profile->probe_at);

@@ -378,11 +378,11 @@ test_deepl (void)
     } faults[] = {
         { "456", HNY_SEG_PAUSED, 456, "DeepL quota exceeded" },
         { "503", HNY_SEG_TRANSIENT, 503, "503" },
-        { "html", HNY_SEG_PERMANENT, 502, "HTML" },
-        { "malformed", HNY_SEG_PERMANENT, 502, "not a JSON object" },
-        { "empty", HNY_SEG_PERMANENT, 502, "empty body" },
+        { "html", HNY_SEG_TRANSIENT, 502, "HTML" },
+        { "malformed", HNY_SEG_TRANSIENT, 502, "not a JSON object" },
+        { "empty", HNY_SEG_TRANSIENT, 502, "empty body" },
         { "truncated", HNY_SEG_TRANSIENT, 502, "deepl" },
-        { "wrong_count", HNY_SEG_PERMANENT, 502, "translations for 2 texts" },
+        { "wrong_count", HNY_SEG_TRANSIENT, 502, "translations for 2 texts" },
         { "huge", HNY_SEG_PERMANENT, 502, "response too large" },
         { "reset", HNY_SEG_TRANSIENT, 502, "deepl" },
     };
@@ -531,12 +531,12 @@ test_google_libre (void)
     hny_batch_destroy (&batch);
     s_faults ("{\"rate\":1,\"kinds\":[\"html\"]}");
     batch = s_translate (libre, "{\"segments\":[{\"id\":1,\"src\":\"a\"}]}", "en", "ja");
-    CHECK (s_failed (batch, 0, HNY_SEG_PERMANENT, 502, "HTML"));
+    CHECK (s_failed (batch, 0, HNY_SEG_TRANSIENT, 502, "HTML"));
     hny_batch_destroy (&batch);
     s_faults ("{\"rate\":1,\"kinds\":[\"wrong_count\"]}");
     batch = s_translate (google, "{\"segments\":[{\"id\":1,\"src\":\"a\"},{\"id\":2,\"src\":\"b\"}]}",
                          "en", "ja");
-    CHECK (s_failed (batch, 0, HNY_SEG_PERMANENT, 502, "1 translations for 2"));
+    CHECK (s_failed (batch, 0, HNY_SEG_TRANSIENT, 502, "1 translations for 2"));
     hny_batch_destroy (&batch);
     s_faults ("{}");
     /* LibreTranslate's 400 carries the server's message; permanent */
@@ -576,9 +576,10 @@ test_openai (void)
         const char *what;
     } faults[] = {
         { "length", HNY_SEG_PERMANENT, "finish_reason \"length\"" },
-        { "wrong_count", HNY_SEG_PERMANENT, "2 lines for a source of 1" },
+        { "wrong_count", HNY_SEG_TRANSIENT, "2 lines for a source of 1" },
         { "empty", HNY_SEG_TRANSIENT, "answered nothing" },
-        { "html", HNY_SEG_PERMANENT, "HTML" },
+        { "html", HNY_SEG_TRANSIENT, "HTML" },
+        { "malformed", HNY_SEG_TRANSIENT, "not a JSON object" },
         { "456", HNY_SEG_PAUSED, "quota" },
         { "500", HNY_SEG_TRANSIENT, "500" },
     };
@@ -612,7 +613,7 @@ test_openai (void)
     s_faults ("{\"rate\":1,\"kinds\":[\"wrong_count\"]}");
     batch = s_translate (be, four, "en", "fr");
     for (size_t i = 0; i < 3; i++)
-        CHECK (s_failed (batch, i, HNY_SEG_PERMANENT, 502, "2 numbered items for 3"));
+        CHECK (s_failed (batch, i, HNY_SEG_TRANSIENT, 502, "2 numbered items for 3"));
     hny_batch_destroy (&batch);
     s_faults ("{\"rate\":1,\"kinds\":[\"chatter\"]}");
     batch = s_translate (be, four, "en", "fr");

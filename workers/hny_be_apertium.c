@@ -3,7 +3,7 @@
     shared/backends.md). APy names languages with ISO 639-3 codes, so the
     task's ISO 639-1 codes are mapped here; throughput comes from many
     requests in flight, not from batching. */
-#include "hny_backend.h"
+#include "hny_be_common.h"
 
 #include <honyaku/util.h>
 
@@ -123,27 +123,9 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
          const hny_http_response_t *response)
 {
     long status = response->status;
-    hny_seg_class_t fail_cls = status >= 200 && status < 300 ? HNY_SEG_PERMANENT
-                                                               : s_classify (status);
-    int fail_code = status >= 200 && status < 300 ? 502 : (int) status;
-
-    if (!hny_utf8_valid (response->body, response->body_size)) {
-        char *reason = hny_sprintf ("apertium: HTTP %ld, response is not valid UTF-8", status);
-        hny_batch_set_error (batch, first, fail_cls, fail_code, reason);
-        free (reason);
+    json_t *root = hny_be_parse_json (backend, batch, first, count, response);
+    if (!root)
         return;
-    }
-    json_error_t jerr;
-    json_t *root = json_loadb (response->body, response->body_size, 0, &jerr);
-    if (!json_is_object (root)) {
-        char *reason = status >= 200 && status < 300
-            ? hny_sprintf ("apertium: response is not a JSON object: %s", root ? "" : jerr.text)
-            : hny_sprintf ("apertium: HTTP %ld", status);
-        hny_batch_set_error (batch, first, fail_cls, fail_code, reason);
-        free (reason);
-        json_decref (root);
-        return;
-    }
     json_t *data = json_object_get (root, "responseData");
     json_t *text = json_object_get (data, "translatedText");
     json_t *rstatus = json_object_get (root, "responseStatus");
@@ -159,11 +141,11 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
         long error_code = json_is_integer (code) ? (long) json_integer_value (code) : status;
         if (json_is_integer (rstatus) && json_integer_value (rstatus) != 200 && !json_is_integer (code))
             error_code = (long) json_integer_value (rstatus);
-        /* A 2xx answer without a translation is a broken contract: the
-           same request would fail the same way. */
-        hny_seg_class_t cls = error_code < 300 ? HNY_SEG_PERMANENT : s_classify (error_code);
+        /* A 2xx answer without a translation is unusable: a glitch of
+           the server, retried (hny_be_common.h). */
+        hny_seg_class_t cls = error_code < 300 ? HNY_SEG_TRANSIENT : s_classify (error_code);
         if (error_code < 300)
-            error_code = 502;
+            error_code = HNY_BE_UNUSABLE;
         const char *why = json_is_string (explanation) ? json_string_value (explanation)
                         : json_is_string (message) ? json_string_value (message)
                         : status >= 200 && status < 300 ? "no responseData.translatedText"

@@ -11,8 +11,7 @@
     (`POST /v2/glossaries`, TSV) and sent as `glossary_id`; when that fails
     (pair without glossary support, server error) the terms are protected
     with placeholders instead (hny_glossary.h). */
-#include "hny_backend.h"
-#include "hny_glossary.h"
+#include "hny_be_common.h"
 
 #include <honyaku/util.h>
 
@@ -80,17 +79,7 @@ s_init (hny_backend_t *backend, char **error)
 {
     s_state_t *state = hny_calloc (1, sizeof *state);
     hny_backend_set_state (backend, state);
-    const char *path = hny_backend_profile (backend)->glossary;
-    if (path && *path) {
-        char *why = NULL;
-        state->glossary = hny_glossary_load (path, &why);
-        if (!state->glossary) {
-            *error = hny_sprintf ("profile %s: %s", hny_backend_name (backend), why);
-            free (why);
-            return -1;
-        }
-    }
-    return 0;
+    return hny_be_glossary_load (backend, &state->glossary, error);
 }
 
 static void
@@ -127,6 +116,15 @@ s_check_pair (hny_backend_t *backend, const char *from, const char *to, char **r
     return 0;
 }
 
+/* Fill req: POST body as JSON to {url}{path} with the key's header. */
+static void
+s_request (hny_backend_t *backend, hny_backend_req_t *req, const char *path, const json_t *body)
+{
+    req->url = hny_sprintf ("%s%s", hny_backend_url (backend), path);
+    hny_backend_req_json (req, body);
+    hny_backend_req_header (req, "Authorization: DeepL-Auth-Key %s", hny_backend_key (backend));
+}
+
 static int
 s_setup (hny_backend_t *backend, const char *from, const char *to, hny_backend_req_t *req)
 {
@@ -144,10 +142,8 @@ s_setup (hny_backend_t *backend, const char *from, const char *to, hny_backend_r
                               "target_lang", b, "entries", tsv, "entries_format", "tsv");
     free (tsv);
     free (name);
-    req->url = hny_sprintf ("%s/v2/glossaries", hny_backend_url (backend));
-    hny_backend_req_json (req, body);
+    s_request (backend, req, "/v2/glossaries", body);
     json_decref (body);
-    hny_backend_req_header (req, "Authorization: DeepL-Auth-Key %s", hny_backend_key (backend));
     return 1;
 }
 
@@ -186,38 +182,25 @@ s_glossary_id (hny_backend_t *backend, const hny_batch_t *batch)
     return pair ? pair->id : NULL;
 }
 
-/* Placeholders stand in for terms when there is a glossary but no glossary_id. */
-static int
-s_use_placeholders (hny_backend_t *backend, const hny_batch_t *batch)
+/* The glossary whose terms placeholders stand in for: when there is a
+   glossary but no glossary_id for the batch's pair; else NULL. */
+static const hny_glossary_t *
+s_placeholders (hny_backend_t *backend, const hny_batch_t *batch)
 {
     s_state_t *state = hny_backend_state (backend);
-    return state->glossary && !s_glossary_id (backend, batch);
+    return s_glossary_id (backend, batch) ? NULL : state->glossary;
 }
 
 static int
 s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t count,
          hny_backend_req_t *req, char **reason)
 {
-    s_state_t *state = hny_backend_state (backend);
     char a[S_LANG_MAX + 1], b[S_LANG_MAX + 1];
     if (s_lang (hny_batch_from (batch), 0, a) != 0 || s_lang (hny_batch_to (batch), 1, b) != 0) {
         *reason = hny_strdup ("deepl: unusable language pair");
         return -1;
     }
-    int protect = s_use_placeholders (backend, batch);
-    json_t *texts = json_array ();
-    for (size_t i = first; i < first + count; i++) {
-        size_t *terms = NULL, nterms = 0;
-        char *protected = protect ? hny_glossary_protect (state->glossary, hny_batch_src (batch, i),
-                                                          hny_batch_src_len (batch, i), &terms,
-                                                          &nterms)
-                                  : NULL;
-        json_array_append_new (texts, json_stringn (protected ? protected : hny_batch_src (batch, i),
-                                                    protected ? strlen (protected)
-                                                              : hny_batch_src_len (batch, i)));
-        free (protected);
-        free (terms);
-    }
+    json_t *texts = hny_be_texts (s_placeholders (backend, batch), batch, first, count);
     json_t *body = json_pack ("{so ss ss sb}", "text", texts, "source_lang", a, "target_lang", b,
                               "show_billed_characters", 1);
     /* Every segment of the request has this context (shared_context). */
@@ -227,21 +210,17 @@ s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t 
     const char *glossary_id = s_glossary_id (backend, batch);
     if (glossary_id)
         json_object_set_new (body, "glossary_id", json_string (glossary_id));
-    req->url = hny_sprintf ("%s/v2/translate", hny_backend_url (backend));
-    hny_backend_req_json (req, body);
+    s_request (backend, req, "/v2/translate", body);
     json_decref (body);
-    hny_backend_req_header (req, "Authorization: DeepL-Auth-Key %s", hny_backend_key (backend));
     return 0;
 }
 
+/* DeepL's statuses: 456 (quota), 401/403 (key) pause; 408, 429 and 5xx
+   (529: too many requests) are transient; the default classification. */
 static hny_seg_class_t
 s_classify (long status)
 {
-    if (status == 456 || status == 403 || status == 401)
-        return HNY_SEG_PAUSED;
-    if (status == 408 || status == 429 || status == 529 || (status >= 500 && status <= 599))
-        return HNY_SEG_TRANSIENT;
-    return HNY_SEG_PERMANENT;
+    return hny_backend_classify_default (status);
 }
 
 static int64_t
@@ -258,9 +237,8 @@ static void
 s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
          const hny_http_response_t *response)
 {
-    s_state_t *state = hny_backend_state (backend);
     long status = response->status;
-    json_t *root = hny_backend_json (backend, batch, first, count, response);
+    json_t *root = hny_be_parse_json (backend, batch, first, count, response);
     if (!root)
         return;
     if (status < 200 || status >= 300) {
@@ -279,51 +257,22 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
         return;
     }
     json_t *items = json_object_get (root, "translations");
-    if (!json_is_array (items) || json_array_size (items) != count) {
-        hny_backend_fail (backend, batch, first, count, HNY_SEG_PERMANENT, 502,
-                          "DeepL answered %zu translations for %zu texts",
-                          json_is_array (items) ? json_array_size (items) : 0, count);
+    if (hny_be_check_items (backend, batch, first, count, items, "DeepL") != 0) {
         json_decref (root);
         return;
     }
-    int protect = s_use_placeholders (backend, batch);
+    const hny_glossary_t *glossary = s_placeholders (backend, batch);
     for (size_t k = 0; k < count; k++) {
         size_t i = first + k;
         json_t *item = json_array_get (items, k);
-        json_t *text = json_object_get (item, "text");
-        if (!json_is_string (text)) {
-            hny_backend_fail (backend, batch, i, 1, HNY_SEG_PERMANENT, 502,
-                              "DeepL translation %zu has no \"text\"", k);
+        if (hny_be_take_text (backend, glossary, batch, i, k, json_object_get (item, "text"),
+                              "DeepL") != 0)
             continue;
-        }
-        size_t *terms = NULL, nterms = 0;
-        char *protected = protect ? hny_glossary_protect (state->glossary, hny_batch_src (batch, i),
-                                                          hny_batch_src_len (batch, i), &terms,
-                                                          &nterms)
-                                  : NULL;
-        if (protected) {
-            char *why = NULL;
-            char *restored = hny_glossary_restore (state->glossary, terms, nterms,
-                                                   json_string_value (text),
-                                                   json_string_length (text), &why);
-            if (restored)
-                hny_batch_set_tgt (batch, i, restored, strlen (restored));
-            else
-                hny_backend_fail (backend, batch, i, 1, HNY_SEG_PERMANENT, 502, "%s", why);
-            free (restored);
-            free (why);
-        }
-        else
-            hny_batch_set_tgt (batch, i, json_string_value (text), json_string_length (text));
-        free (protected);
-        free (terms);
-        if (hny_batch_class (batch, i) == HNY_SEG_OK) {
-            json_t *billed = json_object_get (item, "billed_characters");
-            hny_batch_add_billed (batch, json_is_integer (billed) && json_integer_value (billed) >= 0
-                                             ? json_integer_value (billed)
-                                             : s_code_points (hny_batch_src (batch, i),
-                                                              hny_batch_src_len (batch, i)));
-        }
+        json_t *billed = json_object_get (item, "billed_characters");
+        hny_batch_add_billed (batch, json_is_integer (billed) && json_integer_value (billed) >= 0
+                                         ? json_integer_value (billed)
+                                         : s_code_points (hny_batch_src (batch, i),
+                                                          hny_batch_src_len (batch, i)));
     }
     json_decref (root);
 }

@@ -14,11 +14,13 @@
     A model's answer is never trusted as is: `finish_reason: "length"` (cut
     by max_tokens: the same request is cut the same way), an empty answer,
     a wrong number of lines or items, and commentary are failures, not
-    translations. A leading "Sure! Here is the translation:" line, a
+    translations: permanent when the same request would fail the same way
+    (cut at max_tokens, commentary), transient 502 when the answer is
+    unusable (no content, empty, wrong number of lines or items;
+    hny_be_common.h). A leading "Sure! Here is the translation:" line, a
     "Translation:" label, code fences and quotes the source did not have
     are stripped; commentary that remains fails the segment. */
-#include "hny_backend.h"
-#include "hny_glossary.h"
+#include "hny_be_common.h"
 
 #include <honyaku/util.h>
 
@@ -28,14 +30,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define S_LANG_MAX       16
 #define S_TOKENS_FLOOR   256            /* max_tokens never below this */
 #define S_TOKENS_CEIL    16384          /* nor above this */
 #define S_PROMPT_TERMS   200            /* glossary terms in one prompt */
-
-typedef struct {
-    hny_glossary_t *glossary;           /* NULL when the profile has none */
-} s_state_t;
 
 static const char *const s_names[][2] = {
     { "ja", "Japanese" }, { "en", "English" }, { "es", "Spanish" }, { "fr", "French" },
@@ -73,51 +70,7 @@ s_init (hny_backend_t *backend, char **error)
         *error = hny_sprintf ("profile %s: type openai needs a model", hny_backend_name (backend));
         return -1;
     }
-    s_state_t *state = hny_calloc (1, sizeof *state);
-    hny_backend_set_state (backend, state);
-    if (profile->glossary && *profile->glossary) {
-        char *why = NULL;
-        state->glossary = hny_glossary_load (profile->glossary, &why);
-        if (!state->glossary) {
-            *error = hny_sprintf ("profile %s: %s", hny_backend_name (backend), why);
-            free (why);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static void
-s_fini (hny_backend_t *backend)
-{
-    s_state_t *state = hny_backend_state (backend);
-    if (state)
-        hny_glossary_destroy (&state->glossary);
-    free (state);
-    hny_backend_set_state (backend, NULL);
-}
-
-static int
-s_lang_ok (const char *code)
-{
-    size_t len = code ? strlen (code) : 0;
-    if (len < 2 || len > S_LANG_MAX)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if (!isalpha ((unsigned char) code[i]) && code[i] != '-' && code[i] != '_')
-            return 0;
-    return 1;
-}
-
-static int
-s_check_pair (hny_backend_t *backend, const char *from, const char *to, char **reason)
-{
-    if (!s_lang_ok (from) || !s_lang_ok (to)) {
-        *reason = hny_sprintf ("%s: unusable language pair \"%.16s\" -> \"%.16s\"",
-                               hny_backend_name (backend), from ? from : "", to ? to : "");
-        return -1;
-    }
-    return 0;
+    return hny_be_glossary_init (backend, error);
 }
 
 /* A growing string. */
@@ -164,7 +117,7 @@ s_tokens (const char *s, size_t len)
 static char *
 s_prompt (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t count)
 {
-    s_state_t *state = hny_backend_state (backend);
+    const hny_glossary_t *glossary = hny_be_glossary (backend);
     const char *from = hny_batch_from (batch), *to = hny_batch_to (batch);
     s_buf_t buf = { NULL, 0, 0 };
     char *line = hny_sprintf ("Translate the user's text into %s (%s) from %s (%s).",
@@ -181,12 +134,12 @@ s_prompt (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t
         s_adds (&buf, line);
         free (line);
     }
-    if (state->glossary) {
-        size_t n = hny_glossary_size (state->glossary);
+    if (glossary) {
+        size_t n = hny_glossary_size (glossary);
         unsigned char *used = hny_calloc (n, 1);
         size_t marked = 0;
         for (size_t i = first; i < first + count; i++)
-            marked += hny_glossary_mark_used (state->glossary, hny_batch_src (batch, i),
+            marked += hny_glossary_mark_used (glossary, hny_batch_src (batch, i),
                                               hny_batch_src_len (batch, i), used);
         if (marked > 0) {
             s_adds (&buf, "\nUse these translations for these terms (source => target):");
@@ -195,9 +148,9 @@ s_prompt (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t
                 if (!used[i])
                     continue;
                 s_adds (&buf, "\n- ");
-                s_adds (&buf, hny_glossary_source (state->glossary, i));
+                s_adds (&buf, hny_glossary_source (glossary, i));
                 s_adds (&buf, " => ");
-                s_adds (&buf, hny_glossary_target (state->glossary, i));
+                s_adds (&buf, hny_glossary_target (glossary, i));
                 listed++;
             }
         }
@@ -423,7 +376,7 @@ s_parse_single (hny_backend_t *backend, hny_batch_t *batch, size_t i, const char
         return;
     }
     if (out_len == 0) {
-        hny_backend_fail (backend, batch, i, 1, HNY_SEG_TRANSIENT, 502,
+        hny_backend_fail (backend, batch, i, 1, HNY_SEG_TRANSIENT, HNY_BE_UNUSABLE,
                           "the model answered nothing but commentary");
         return;
     }
@@ -432,7 +385,7 @@ s_parse_single (hny_backend_t *backend, hny_batch_t *batch, size_t i, const char
     if (want == 0)
         want = 1;
     if (got != want) {
-        hny_backend_fail (backend, batch, i, 1, HNY_SEG_PERMANENT, 502,
+        hny_backend_fail (backend, batch, i, 1, HNY_SEG_TRANSIENT, HNY_BE_UNUSABLE,
                           "the model answered %zu lines for a source of %zu", got, want);
         return;
     }
@@ -478,7 +431,7 @@ s_parse_group (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t 
         items++;
     }
     if (items != count || stray > 0)
-        hny_backend_fail (backend, batch, first, count, HNY_SEG_PERMANENT, 502,
+        hny_backend_fail (backend, batch, first, count, HNY_SEG_TRANSIENT, HNY_BE_UNUSABLE,
                           "the model answered %s%zu numbered items for %zu segments",
                           stray ? "stray lines and " : "", items > count ? items - 1 : items,
                           count);
@@ -495,7 +448,7 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
          const hny_http_response_t *response)
 {
     long status = response->status;
-    json_t *root = hny_backend_json (backend, batch, first, count, response);
+    json_t *root = hny_be_parse_json (backend, batch, first, count, response);
     if (!root)
         return;
     if (status < 200 || status >= 300) {
@@ -519,7 +472,7 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
     json_t *content = json_object_get (json_object_get (choice, "message"), "content");
     json_t *finish = json_object_get (choice, "finish_reason");
     if (!json_is_string (content)) {
-        hny_backend_fail (backend, batch, first, count, HNY_SEG_PERMANENT, 502,
+        hny_backend_fail (backend, batch, first, count, HNY_SEG_TRANSIENT, HNY_BE_UNUSABLE,
                           "no choices[0].message.content in the answer");
     }
     else if (json_is_string (finish) && strcmp (json_string_value (finish), "length") == 0)
@@ -532,7 +485,7 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
                           json_string_value (finish));
     else if (s_is_space_line (json_string_value (content), json_string_length (content)))
         /* an empty answer is a glitch of the server more often than of the input */
-        hny_backend_fail (backend, batch, first, count, HNY_SEG_TRANSIENT, 502,
+        hny_backend_fail (backend, batch, first, count, HNY_SEG_TRANSIENT, HNY_BE_UNUSABLE,
                           "the model answered nothing");
     else if (count == 1)
         s_parse_single (backend, batch, first, json_string_value (content),
@@ -550,12 +503,12 @@ const hny_backend_type_t hny_backend_openai = {
     .default_timeout_ms = 120000,       /* self-hosted models can be slow */
     .max_response = 8 * 1024 * 1024,
     .bills = 0,                         /* tokens, not characters */
-    .check_pair = s_check_pair,
+    .check_pair = hny_be_check_pair_loose,
     .build = s_build,
     .parse = s_parse,
     .classify = s_classify,
     .shared_context = 1,
     .max_texts_limit = 50,
     .init = s_init,
-    .fini = s_fini,
+    .fini = hny_be_glossary_fini,
 };

@@ -8,6 +8,7 @@ add_library(hnybackend STATIC
   ${CMAKE_CURRENT_LIST_DIR}/hny_be_google.c
   ${CMAKE_CURRENT_LIST_DIR}/hny_be_libre.c
   ${CMAKE_CURRENT_LIST_DIR}/hny_be_openai.c
+  ${CMAKE_CURRENT_LIST_DIR}/hny_be_common.c
   ${CMAKE_CURRENT_LIST_DIR}/hny_glossary.c)
 target_include_directories(hnybackend PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/include)
 target_link_libraries(hnybackend PUBLIC hnymarkup hnycommon PkgConfig::CURL PkgConfig::JANSSON)
