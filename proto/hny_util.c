@@ -237,6 +237,16 @@ hny_file_read (const char *path, size_t max, char **data, size_t *size)
     return 0;
 }
 
+size_t
+hny_utf8_length (const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char) s [i] & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
 int
 hny_utf8_valid (const char *str, size_t len)
 {

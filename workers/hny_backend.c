@@ -500,15 +500,6 @@ size_t hny_backend_max_bytes (const hny_backend_t *self) { return self->max_byte
 void *hny_backend_state (const hny_backend_t *self) { return self->state; }
 void hny_backend_set_state (hny_backend_t *self, void *state) { self->state = state; }
 
-static int64_t
-s_code_points (const char *s, size_t len)
-{
-    int64_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char) s[i] & 0xC0) != 0x80)
-            n++;
-    return n;
-}
 
 /* Calls the batch's done callback once every request has completed. */
 static void
@@ -595,7 +586,7 @@ s_on_response (const hny_http_response_t *response, void *arg)
                 hny_batch_set_error (batch, i, HNY_SEG_PERMANENT, 502,
                                      "no translation in the response");
             else if (batch->segs[i].cls == HNY_SEG_OK && self->type->bills)
-                batch->billed += s_code_points (batch->segs[i].src, batch->segs[i].src_len);
+                batch->billed += hny_utf8_length (batch->segs[i].src, batch->segs[i].src_len);
         }
         if (response->status >= 300)
             hny_debug ("job %s: %s: HTTP %ld", job, self->profile.name, response->status);
@@ -911,47 +902,6 @@ hny_backend_classify_default (long status)
     if (status == 401 || status == 403 || status == 456)
         return HNY_SEG_PAUSED;
     return HNY_SEG_PERMANENT;
-}
-
-json_t *
-hny_backend_json (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
-                  const hny_http_response_t *response)
-{
-    long status = response->status;
-    int ok = status >= 200 && status < 300;
-    hny_seg_class_t cls = ok ? HNY_SEG_PERMANENT : backend->type->classify (status);
-    int code = ok ? 502 : (int) status;
-    const char *body = response->body ? response->body : "";
-    size_t size = response->body ? response->body_size : 0;
-    size_t lead = 0;
-    while (lead < size && isspace ((unsigned char) body[lead]))
-        lead++;
-    if (lead == size) {
-        hny_backend_fail (backend, batch, first, count, cls, code, "HTTP %ld with an empty body",
-                          status);
-        return NULL;
-    }
-    if (body[lead] == '<') {
-        hny_backend_fail (backend, batch, first, count, cls, code,
-                          "HTTP %ld with an HTML page instead of JSON (a proxy or gateway?)",
-                          status);
-        return NULL;
-    }
-    if (!hny_utf8_valid (body, size)) {
-        hny_backend_fail (backend, batch, first, count, cls, code,
-                          "HTTP %ld with a body that is not valid UTF-8", status);
-        return NULL;
-    }
-    json_error_t jerr;
-    json_t *root = json_loadb (body, size, 0, &jerr);
-    if (!json_is_object (root)) {
-        hny_backend_fail (backend, batch, first, count, cls, code,
-                          "HTTP %ld with a body that is not a JSON object: %s", status,
-                          root ? "another JSON value" : jerr.text);
-        json_decref (root);
-        return NULL;
-    }
-    return root;
 }
 
 void

@@ -233,14 +233,6 @@ int hny_backend_translate (hny_backend_t *self, hny_batch_t *batch, hny_batch_do
                            void *arg);
 
 /* Shared helpers for types. */
-/* The JSON object of a response body. When the body is not a JSON object
-   (an HTML page from a proxy, cut or invalid JSON, invalid UTF-8), fails
-   segments [first, first + count) with a reason naming the profile and
-   what was wrong: the class of the status when it is not 2xx (a 5xx page
-   is transient), else permanent 502; and returns NULL. Caller owns the
-   result. */
-json_t *hny_backend_json (hny_backend_t *backend, hny_batch_t *batch, size_t first,
-                          size_t count, const hny_http_response_t *response);
 /* Serialize body (compact, UTF-8 as is) into req->body and add a
    "Content-Type: application/json" header in req's first free slot. The
    body is borrowed. */

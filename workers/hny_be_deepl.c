@@ -223,15 +223,6 @@ s_classify (long status)
     return hny_backend_classify_default (status);
 }
 
-static int64_t
-s_code_points (const char *s, size_t len)
-{
-    int64_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char) s[i] & 0xC0) != 0x80)
-            n++;
-    return n;
-}
 
 static void
 s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
@@ -271,8 +262,8 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
         json_t *billed = json_object_get (item, "billed_characters");
         hny_batch_add_billed (batch, json_is_integer (billed) && json_integer_value (billed) >= 0
                                          ? json_integer_value (billed)
-                                         : s_code_points (hny_batch_src (batch, i),
-                                                          hny_batch_src_len (batch, i)));
+                                         : (json_int_t) hny_utf8_length (hny_batch_src (batch, i),
+                                                                         hny_batch_src_len (batch, i)));
     }
     json_decref (root);
 }

@@ -85,16 +85,6 @@ s_segmenter (hny_preparer_t *self, const char *lang)
     return segmenter;
 }
 
-/* Code points in a valid UTF-8 string. */
-static size_t
-s_code_points (const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char) s[i] & 0xC0) != 0x80)
-            n++;
-    return n;
-}
 
 static json_t *
 s_fail (int *status, char **reason, int code, char *message)
@@ -189,7 +179,7 @@ hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
             /* metadata.title stays plain; title.src is in the inline form */
             size_t src_len = 0;
             char *src = hny_markup_escape (title, len, &src_len);
-            chars += s_code_points (src, src_len);
+            chars += hny_utf8_length (src, src_len);
             bytes += src_len;
             free (src);
         }
@@ -238,7 +228,7 @@ hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
             json_t *seg = json_object ();
             json_object_set_new (seg, "src", src);
             json_array_append_new (segs, seg);
-            chars += s_code_points (json_string_value (src), src_len);
+            chars += hny_utf8_length (json_string_value (src), src_len);
             bytes += src_len;
             segments++;
         }

@@ -80,6 +80,10 @@ void hny_logv (hny_log_level_t level, const char *fmt, va_list args);
    (EFBIG when the file is larger than max). */
 int hny_file_read (const char *path, size_t max, char **data, size_t *size);
 
+/* Code points in [s, s+len) of valid UTF-8 (counts the bytes that do not
+   continue a sequence). */
+size_t hny_utf8_length (const char *s, size_t len);
+
 /* True when [s, s+len) is valid UTF-8 (no overlongs, no surrogates). */
 int hny_utf8_valid (const char *s, size_t len);
 
