@@ -157,6 +157,8 @@ s_build_segment (const hny_segment_row_t *row, void *arg)
                               "tm", row->tm);
     if (row->backend)
         json_object_set_new (pair, "backend", json_string (row->backend));
+    if (strcmp (row->state, "done") == 0 && row->err_class && strcmp (row->err_class, "warning") == 0)
+        json_object_set_new (pair, "warning", json_string (row->reason ? row->reason : "warning"));
     if (row->para < 0) {
         json_object_del (pair, "tm");
         json_decref (b->title);
@@ -395,13 +397,15 @@ s_pend_unassign (hny_broker_t *self, hny_pend_t *pend, int64_t not_before)
 
 /* Fill every segment waiting on pend, store the TM entry, free pend. */
 static void
-s_pend_fill (hny_broker_t *self, hny_pend_t *pend, const char *tgt)
+s_pend_fill (hny_broker_t *self, hny_pend_t *pend, const char *tgt, const char *warning)
 {
     if (hny_store_tm_put (self->store, pend->from, pend->to, pend->profile->conf->name, pend->src, tgt))
         hny_broker_store_failed (self);
     for (size_t i = 0; i < pend->seg_count; i++) {
         hny_waiter_seg_t *seg = &pend->segs [i];
         if (hny_store_segment_fill (self->store, seg->job, seg->para, seg->idx, tgt, 0))
+            hny_broker_store_failed (self);
+        if (warning && hny_store_segment_warn (self->store, seg->job, seg->para, seg->idx, warning))
             hny_broker_store_failed (self);
         hny_bjob_t *job = hny_pipeline_job (self, seg->job);
         if (job && job->profile != pend->profile
@@ -895,7 +899,7 @@ hny_pipeline_translate_result (hny_broker_t *self, hny_btask_t *task, int status
                 &&  hny_store_job_add_billing (self->store, pend->segs [0].job, share, reqs))
                     hny_broker_store_failed (self);
             }
-            s_pend_fill (self, pend, tgt);
+            s_pend_fill (self, pend, tgt, json_string_value (json_object_get (res, "warning")));
             filled++;
             continue;
         }

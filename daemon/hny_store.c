@@ -549,6 +549,13 @@ hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, int c
 }
 
 int
+hny_store_segment_warn (hny_store_t *self, int64_t job, int para, int idx, const char *reason)
+{
+    return s_run (self, "UPDATE segments SET class='warning', reason=? WHERE job=? AND para=? AND idx=?",
+                  "siii", reason, job, (int64_t) para, (int64_t) idx);
+}
+
+int
 hny_store_segments (hny_store_t *self, int64_t job,
                     int (*fn) (const hny_segment_row_t *row, void *arg), void *arg)
 {

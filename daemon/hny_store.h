@@ -126,6 +126,9 @@ int hny_store_segment_set_backend (hny_store_t *self, int64_t job, int para, int
                                    const char *backend);
 int hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, int code,
                             const char *err_class, const char *reason);
+/* Note a warning on a translated segment (e.g. markup that could not be
+   restored): kept as class "warning" with the reason; the state stays done. */
+int hny_store_segment_warn (hny_store_t *self, int64_t job, int para, int idx, const char *reason);
 /* Call fn for each segment of a job in (para, idx) order. */
 int hny_store_segments (hny_store_t *self, int64_t job,
                         int (*fn) (const hny_segment_row_t *row, void *arg), void *arg);

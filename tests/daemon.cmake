@@ -9,7 +9,7 @@ if(TARGET hnystore)
 endif()
 
 if(TARGET honyakud)
-  foreach(scenario e2e idempotent hostile tm dedup)
+  foreach(scenario e2e idempotent hostile tm dedup warning)
     add_test(NAME daemon_${scenario}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_pipeline.py
                      $<TARGET_FILE:honyakud> ${scenario})

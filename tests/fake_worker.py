@@ -4,7 +4,7 @@ side of HNY/1 (proto/PROTOCOL.md, sections 5.3-5.5 and 9) with pyzmq.
 usage: fake_worker.py --back EP [--name N] [--credit C] [--backends a,b]
                       [--heartbeat-ms MS] [--log FILE]
                       [--on-prepare split|hold|fail422|err503]
-                      [--on-translate upper|hold|die|transient:N|paused:N|err500]
+                      [--on-translate upper|warn|hold|die|transient:N|paused:N|err500]
 
 prepare "split": the body is UTF-8 text; an optional first line "Title: X"
 becomes the title; blank lines separate paragraphs; ". " separates
@@ -124,6 +124,9 @@ class Worker:
             if cls and n < limit:
                 out.append({"id": seg["id"], "error": {"class": cls, "code": 503 if cls == "transient" else 456,
                                                        "reason": "%s failure %d" % (cls, n + 1)}})
+            elif mode == "warn":
+                out.append({"id": seg["id"], "tgt": seg["src"].upper(),
+                            "warning": "markup could not be restored: stored without it"})
             else:
                 out.append({"id": seg["id"], "tgt": seg["src"].upper()})
         self.result(h["task"], 200, json.dumps({"segments": out, "requests": 1,

@@ -187,7 +187,21 @@ def dedup(h):
         assert got and got[0]["tgt"] == shared.upper(), rec
 
 
-SCENARIOS = {"e2e": e2e, "idempotent": idempotent, "hostile": hostile, "tm": tm, "dedup": dedup}
+def warning(h):
+    # A translation that came with a warning (markup the backend broke) is
+    # stored, and the record carries the warning on that segment.
+    c = h.start_daemon()
+    h.start_worker("--on-translate", "warn")
+    a = c.accepted(ARTICLE, key="warned")
+    assert c.wait_done(a["job"]) == "done"
+    rec = c.fetch(a["job"])
+    segs = segments(rec)
+    assert segs and all(s["tgt"] == s["src"].upper() for s in segs), rec
+    assert all(s.get("warning", "").startswith("markup could not be restored") for s in segs), segs
+    assert not rec["errors"], rec["errors"]
+
+
+SCENARIOS = {"warning": warning, "e2e": e2e, "idempotent": idempotent, "hostile": hostile, "tm": tm, "dedup": dedup}
 
 
 def main():

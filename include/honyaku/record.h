@@ -17,7 +17,9 @@
                                          in order; tgt is null for a failed segment;
                                          tm is true when it came from translation memory;
                                          "backend": "NAME" only when another profile
-                                         than the job's translated it (a fallback)
+                                         than the job's translated it (a fallback);
+                                         "warning" says what was lost (e.g. markup the
+                                         backend broke) when the translation was kept
       "errors": [ {"paragraph": 0, "segment": 2, "code": 503, "class": "transient",
                    "reason": "..."} ],   paragraph -1 means the title; empty when none
       "stats": {"segments": 16, "chars": 2345, "chars_billed": 2345,
