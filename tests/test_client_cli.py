@@ -256,7 +256,7 @@ def test_usage(tmp):
         (["batch", tmp, "--from", "en", "--to", "es"], "--out DIR is required"),
         (["batch", tmp, "--from", "en", "--to", "es", "--out", "o", "--window", "0"], "--window"),
         (["wait", "1", "--timeout", "soon"], "--timeout"),
-        (["export", "--format", "tmx"], "not supported yet"),
+        (["export", "--format", "docx"], "unknown format 'docx'"),
         (["--timeout", "-5", "status"], "--timeout"),
         (["help", "nosuch"], "unknown command 'nosuch'"),
         (["prepare"], "exactly one FILE"),
