@@ -66,6 +66,45 @@ s_no_answer (hny_client_t *self, int64_t waited_ms)
                  self->endpoint, waited_ms / 1000.0);
 }
 
+/* Create the DEALER and connect it, with CURVE when keys are given (Z85,
+   40 characters each). 0, or -1 with self->error and self->broken set. */
+static int
+s_open (hny_client_t *self, const char *server_key, const char *public_key, const char *secret_key)
+{
+    self->sock = zmq_socket (self->ctx, ZMQ_DEALER);
+    if (!self->sock) {
+        s_set_error (self, 0, "cannot create a socket: %s", zmq_strerror (errno));
+        snprintf (self->broken, sizeof self->broken, "%s", self->error);
+        return -1;
+    }
+    int linger = 0;
+    int64_t maxmsg = (int64_t) HNY_PROTO_BODY_MAX + 1024;
+    zmq_setsockopt (self->sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt (self->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt (self->sock, ZMQ_SNDTIMEO, &self->timeout_ms, sizeof self->timeout_ms);
+    if (server_key
+    &&  (zmq_setsockopt (self->sock, ZMQ_CURVE_SERVERKEY, server_key, strlen (server_key))
+      || zmq_setsockopt (self->sock, ZMQ_CURVE_PUBLICKEY, public_key, strlen (public_key))
+      || zmq_setsockopt (self->sock, ZMQ_CURVE_SECRETKEY, secret_key, strlen (secret_key)))) {
+        s_set_error (self, 0, "cannot use the CURVE keys: %s (expected 40-character Z85 keys)",
+                     zmq_strerror (errno));
+        zmq_close (self->sock);
+        self->sock = NULL;
+    }
+    else if (zmq_connect (self->sock, self->endpoint)) {
+        s_set_error (self, 0, "bad endpoint '%s' (%s): expected ipc://PATH or tcp://HOST:PORT",
+                     self->endpoint, zmq_strerror (errno));
+        zmq_close (self->sock);
+        self->sock = NULL;
+    }
+    if (!self->sock) {
+        snprintf (self->broken, sizeof self->broken, "%s", self->error);
+        return -1;
+    }
+    self->broken [0] = 0;
+    return 0;
+}
+
 hny_client_t *
 hny_client_new (const char *endpoint)
 {
@@ -80,26 +119,26 @@ hny_client_new (const char *endpoint)
         snprintf (self->broken, sizeof self->broken, "%s", self->error);
         return self;
     }
-    self->sock = zmq_socket (self->ctx, ZMQ_DEALER);
-    if (!self->sock) {
-        s_set_error (self, 0, "cannot create a socket: %s", zmq_strerror (errno));
-        snprintf (self->broken, sizeof self->broken, "%s", self->error);
-        return self;
-    }
-    int linger = 0;
-    int64_t maxmsg = (int64_t) HNY_PROTO_BODY_MAX + 1024;
-    zmq_setsockopt (self->sock, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt (self->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    zmq_setsockopt (self->sock, ZMQ_SNDTIMEO, &self->timeout_ms, sizeof self->timeout_ms);
-    if (zmq_connect (self->sock, endpoint)) {
-        s_set_error (self, 0, "bad endpoint '%s' (%s): expected ipc://PATH or tcp://HOST:PORT",
-                     endpoint, zmq_strerror (errno));
-        zmq_close (self->sock);
-        self->sock = NULL;
-    }
-    if (!self->sock)
-        snprintf (self->broken, sizeof self->broken, "%s", self->error);
+    s_open (self, NULL, NULL, NULL);
     return self;
+}
+
+int
+hny_client_set_curve (hny_client_t *self, const char *server_key, const char *public_key,
+                      const char *secret_key)
+{
+    assert (self && server_key && public_key && secret_key);
+    if (!self->ctx)
+        return -1;
+    if (!zmq_has ("curve")) {
+        s_set_error (self, 0, "this libzmq has no CURVE support");
+        snprintf (self->broken, sizeof self->broken, "%s", self->error);
+        return -1;
+    }
+    if (self->sock)
+        zmq_close (self->sock);
+    self->sock = NULL;
+    return s_open (self, server_key, public_key, secret_key);
 }
 
 void

@@ -1,26 +1,31 @@
 /*  honyaku.c: the honyaku command, a thin shell over libhonyaku.
 
-        honyaku [--endpoint EP] [--timeout MS] COMMAND [ARGS]
+        honyaku [--endpoint EP] [--timeout MS] [--server-key K --key-file F] COMMAND [ARGS]
 
     This file holds main (global options, dispatch, help), the shared CLI
     helpers of hny_cli.h and the small commands: submit, status, wait, fetch,
-    stats and prepare (the in-process dry run). batch and export live in
+    stats, prepare (the in-process dry run) and keygen (CURVE key pairs). batch and export live in
     hny_cli_batch.c and hny_cli_export.c. Errors are one line on stderr,
     "honyaku: CMD: what: why"; usage errors exit 2. */
 #include "hny_cli.h"
+#include "honyaku/config.h"
 #include "honyaku/util.h"
 #ifdef HNY_HAVE_PREPARE
 #include "honyaku/prepare.h"
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#include <zmq.h>
 
 #ifndef HNY_VERSION
 #define HNY_VERSION "0.0.0"
@@ -59,14 +64,27 @@ static const s_help_t s_helps [] = {
       "(files that were rejected or failed, with the reason). Each file's key is\n"
       "derived from its relative path and content, so running it again creates\n"
       "no new jobs. Exit 0 when all are done, 1 when some failed.\n" },
-    { "export", "[--format jsonl] [--out FILE]",
-      "Write every finished record as JSON Lines to FILE (default: stdout).\n" },
+    { "export", "[--format jsonl|tmx|xliff|moses|html] [--out FILE|DIR] [--state done|failed] [--in FILE]",
+      "Write every finished record (of jobs in --state, default done) to FILE\n"
+      "(default: stdout) in the format: jsonl (JSON Lines, the default), tmx\n"
+      "(TMX 1.4b), xliff (XLIFF 2.0), html (side-by-side page) or moses (DIR/corpus.SRC\n"
+      "and DIR/corpus.TGT, one segment per line; DIR/corpus.SRC-TGT.L per pair when\n"
+      "records have several language pairs). --in FILE converts a records file\n"
+      "(JSON Lines, e.g. from batch) without the daemon.\n" },
     { "stats", "[--json]",
       "Per backend profile: translation-memory hits and misses, characters billed,\n"
       "requests and segments.\n" },
     { "prepare", "[--from L] [--format auto|text|plain|html|jpw] [--lenient] FILE|-",
       "Dry run, in this process (no daemon needed): decode, extract, normalize and\n"
       "segment one article and print the prepared article as JSON.\n" },
+    { "keygen", "[--out PREFIX] [--force] [--stdout]",
+      "Make a CURVE key pair (for a tcp:// endpoint): PREFIX.key holds the public\n"
+      "and the secret key (mode 0600), PREFIX.pub the public key, to put in\n"
+      "honyakud's allowed_clients / allowed_workers file (or, for honyakud's own\n"
+      "pair, to give clients as --server-key). Prints the public key.\n"
+      "  --out PREFIX       file name prefix (default: honyaku)\n"
+      "  --force            replace existing files\n"
+      "  --stdout           print both keys on stdout instead of writing files\n" },
     { "help", "[COMMAND]", "Show the help of a command.\n" },
 };
 #define S_HELP_COUNT (sizeof s_helps / sizeof s_helps [0])
@@ -91,6 +109,12 @@ s_main_help (FILE *out)
              "  --timeout MS    how long to wait for any answer of the daemon (default %d)\n"
              "  --max-bytes N   largest input file (default 8M; K, M, G suffixes)\n"
              "  --help, --version\n"
+             "\n"
+             "CURVE, for a tcp:// endpoint (before the command only):\n"
+             "  --server-key K  honyakud's public key: Z85 text or a file holding it\n"
+             "                  (default: $HONYAKU_SERVER_KEY)\n"
+             "  --key-file F    this client's key pair from 'honyaku keygen' (default:\n"
+             "                  $HONYAKU_CLIENT_KEY_FILE); needed with --server-key\n"
              "\n"
              "Run 'honyaku help COMMAND' for the options of a command.\n",
              HNY_CLIENT_TIMEOUT_MS);
@@ -144,12 +168,133 @@ hny_cli_usage (const char *cmd, const char *fmt, ...)
     return HNY_EXIT_USAGE;
 }
 
+/* CURVE keys from --server-key/--key-file (or the environment), loaded by
+   main before a command runs; s_curve is 0 when none were given. */
+static int s_curve = 0;
+static char s_server_key [HNY_CURVE_KEY_LEN];
+static char s_public_key [HNY_CURVE_KEY_LEN];
+static char s_secret_key [HNY_CURVE_KEY_LEN];
+
 hny_client_t *
 hny_cli_client (const hny_cli_t *cli)
 {
     hny_client_t *client = hny_client_new (cli->endpoint);
     hny_client_set_timeout (client, cli->timeout_ms);
+    if (s_curve)
+        hny_client_set_curve (client, s_server_key, s_public_key, s_secret_key);
     return client;
+}
+
+/* Load the CURVE keys; returns 0 or an exit code. */
+static int
+s_curve_load (const char *server_key, const char *key_file)
+{
+    if (!server_key || !*server_key)
+        server_key = getenv ("HONYAKU_SERVER_KEY");
+    if (!key_file || !*key_file)
+        key_file = getenv ("HONYAKU_CLIENT_KEY_FILE");
+    if (!server_key || !*server_key)
+        return 0;
+    if (!key_file || !*key_file)
+        return hny_cli_usage (NULL, "--server-key needs this client's key pair: give --key-file"
+                                    " or set $HONYAKU_CLIENT_KEY_FILE ('honyaku keygen' makes one)");
+    char *error = NULL;
+    if (hny_curve_public_load (server_key, s_server_key, &error) == 0
+    &&  hny_curve_pair_load (key_file, s_public_key, s_secret_key, &error) == 0) {
+        s_curve = 1;
+        return 0;
+    }
+    int rc = hny_cli_fail (NULL, "%s", error);
+    free (error);
+    return rc;
+}
+
+/* ---- keygen ----------------------------------------------------------- */
+
+/* Write text to path, created with mode (O_EXCL unless force). 0 or -1. */
+static int
+s_write_new (const char *path, const char *text, mode_t mode, int force)
+{
+    int fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), mode);
+    if (fd < 0)
+        return -1;
+    /* An existing file keeps its mode when replaced: set ours. */
+    size_t len = strlen (text), done = 0;
+    int rc = fchmod (fd, mode);
+    while (rc == 0 && done < len) {
+        ssize_t n = write (fd, text + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            rc = -1;
+        else
+            done += (size_t) n;
+    }
+    int saved = errno;
+    if (close (fd) != 0 && rc == 0)
+        rc = -1;
+    else
+        errno = saved;
+    return rc;
+}
+
+static int
+s_cmd_keygen (hny_cli_t *cli, int argc, char **argv)
+{
+    enum { OPT_OUT = 1, OPT_FORCE, OPT_STDOUT };
+    static const struct option longopts [] = {
+        { "out", required_argument, NULL, OPT_OUT },
+        { "force", no_argument, NULL, OPT_FORCE },
+        { "stdout", no_argument, NULL, OPT_STDOUT },
+        HNY_CLI_COMMON_OPTIONS,
+        { NULL, 0, NULL, 0 }
+    };
+    const char *prefix = "honyaku";
+    int force = 0, to_stdout = 0, opt;
+    while ((opt = hny_cli_getopt (cli, "keygen", argc, argv, "", longopts)) != -1) {
+        if (HNY_CLI_STOP (opt))
+            return HNY_CLI_STOP_CODE (opt);
+        switch (opt) {
+            case OPT_OUT: prefix = optarg; break;
+            case OPT_FORCE: force = 1; break;
+            case OPT_STDOUT: to_stdout = 1; break;
+            default: return hny_cli_usage ("keygen", "unexpected option");
+        }
+    }
+    if (optind < argc)
+        return hny_cli_usage ("keygen", "unexpected argument '%s'", argv [optind]);
+    if (!*prefix)
+        return hny_cli_usage ("keygen", "--out needs a file name prefix");
+    if (!zmq_has ("curve"))
+        return hny_cli_fail ("keygen", "this libzmq has no CURVE support");
+    char public_key [HNY_CURVE_KEY_LEN], secret_key [HNY_CURVE_KEY_LEN];
+    if (zmq_curve_keypair (public_key, secret_key) != 0)
+        return hny_cli_fail ("keygen", "cannot make a key pair: %s", zmq_strerror (errno));
+    char *pair = hny_sprintf ("# honyaku CURVE key pair: keep this file secret (mode 0600)\n"
+                              "public-key = %s\nsecret-key = %s\n", public_key, secret_key);
+    explicit_bzero (secret_key, sizeof secret_key);
+    int rc = HNY_EXIT_OK;
+    if (to_stdout)
+        fputs (pair, stdout);
+    else {
+        char *key_path = hny_sprintf ("%s.key", prefix);
+        char *pub_path = hny_sprintf ("%s.pub", prefix);
+        char *pub = hny_sprintf ("# honyaku CURVE public key\n%s\n", public_key);
+        if (s_write_new (key_path, pair, 0600, force) != 0)
+            rc = hny_cli_fail ("keygen", "%s: %s%s", key_path, strerror (errno),
+                               errno == EEXIST ? " (--force replaces it)" : "");
+        else if (s_write_new (pub_path, pub, 0644, force) != 0)
+            rc = hny_cli_fail ("keygen", "%s: %s%s", pub_path, strerror (errno),
+                               errno == EEXIST ? " (--force replaces it)" : "");
+        else
+            printf ("%s\n", public_key);
+        free (key_path);
+        free (pub_path);
+        free (pub);
+    }
+    explicit_bzero (pair, strlen (pair));
+    free (pair);
+    return rc;
 }
 
 int
@@ -707,6 +852,7 @@ static const struct {
     { "export", hny_cli_export },
     { "stats", s_cmd_stats },
     { "prepare", s_cmd_prepare },
+    { "keygen", s_cmd_keygen },
 };
 
 /* The default endpoint: $HONYAKU_ENDPOINT, else ipc://STATE/front. Caller owns. */
@@ -728,8 +874,12 @@ main (int argc, char **argv)
     hny_cli_t cli = { endpoint, HNY_CLIENT_TIMEOUT_MS, HNY_CLI_MAX_BYTES_DEFAULT };
 
     /* Global options up to the command name ("+": stop at the first non-option). */
+    enum { OPT_SERVER_KEY = 2000, OPT_KEY_FILE };
+    const char *server_key = NULL, *key_file = NULL;
     static const struct option longopts [] = {
         { "version", no_argument, NULL, 'V' },
+        { "server-key", required_argument, NULL, OPT_SERVER_KEY },
+        { "key-file", required_argument, NULL, OPT_KEY_FILE },
         HNY_CLI_COMMON_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
@@ -753,11 +903,20 @@ main (int argc, char **argv)
             rc = hny_cli_usage (NULL, "unknown option or missing value: '%s'", argv [optind - 1]);
             break;
         }
+        if (opt == OPT_SERVER_KEY || opt == OPT_KEY_FILE) {
+            *(opt == OPT_SERVER_KEY ? &server_key : &key_file) = optarg;
+            continue;
+        }
         int r = s_common_option (&cli, NULL, opt, optarg);
         if (r > 0) {
             rc = r;
             break;
         }
+    }
+    if (rc < 0) {
+        int r = s_curve_load (server_key, key_file);
+        if (r > 0)
+            rc = r;
     }
     if (rc < 0) {
         if (optind >= argc)
@@ -790,6 +949,7 @@ main (int argc, char **argv)
     }
     if (fflush (stdout) != 0 && rc == HNY_EXIT_OK)
         rc = hny_cli_fail (NULL, "cannot write the output: %s", strerror (errno));
+    explicit_bzero (s_secret_key, sizeof s_secret_key);
     free (endpoint);
     return rc;
 }

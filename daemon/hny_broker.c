@@ -8,6 +8,7 @@
     profile's budgets across all workers (PROTOCOL.md section 13): translate
     tasks leased at most `concurrency`, token buckets for `rate` and
     `chars_per_minute`, one probe at a time while a profile is paused. */
+#include "hny_auth.h"
 #include "hny_broker_int.h"
 #include "hny_notify.h"
 
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 #include <zmq.h>
 
@@ -1112,22 +1114,111 @@ s_next_timeout (hny_broker_t *self, int64_t sup_next)
 
 /* ------------------------------------------------------------- life cycle */
 
+/* True for tcp://127.x.x.x:P, tcp://[::1]:P and tcp://localhost:P. */
+static int
+s_loopback (const char *endpoint)
+{
+    const char *host = endpoint + 6;
+    if (strncmp (host, "[::1]:", 6) == 0 || strncmp (host, "localhost:", 10) == 0)
+        return 1;
+    if (strncmp (host, "127.", 4) != 0)
+        return 0;
+    for (const char *p = host; *p && *p != ':'; p++)
+        if (!((*p >= '0' && *p <= '9') || *p == '.'))
+            return 0;
+    return 1;
+}
+
+/* How an endpoint is secured: -1 refused (*error set), 0 plain, 1 CURVE. */
+static int
+s_security (hny_broker_t *self, const char *endpoint, int back, char **error)
+{
+    if (strncmp (endpoint, "tcp://", 6) != 0)
+        return 0;
+    const char *list = back ? self->conf->allowed_workers : self->conf->allowed_clients;
+    if (self->conf->curve_key_file && list)
+        return 1;
+    if (s_loopback (endpoint) && self->conf->insecure_tcp_loopback) {
+        hny_warn ("%s: plain TCP without CURVE (insecure_tcp_loopback = true): any local user"
+                  " can connect", endpoint);
+        return 0;
+    }
+    *error = hny_sprintf ("refusing to serve %s without CURVE: set [daemon] curve_key_file"
+                          " (honyaku keygen) and %s, or use ipc://, or a loopback address with"
+                          " insecure_tcp_loopback = true",
+                          endpoint, back ? "allowed_workers" : "allowed_clients");
+    return -1;
+}
+
 static void *
-s_router (hny_broker_t *self, const char *endpoint, int64_t maxmsg, int mandatory, char **error)
+s_router (hny_broker_t *self, const char *endpoint, int64_t maxmsg, int back, const char *secret,
+          char **error)
 {
     void *sock = zmq_socket (self->ctx, ZMQ_ROUTER);
     int zero = 0, one = 1;
     zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_SNDTIMEO, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    if (mandatory)
+    if (back)
         zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    if (secret) {
+        const char *domain = back ? HNY_AUTH_DOMAIN_BACK : HNY_AUTH_DOMAIN_FRONT;
+        if (zmq_setsockopt (sock, ZMQ_CURVE_SERVER, &one, sizeof one) != 0
+        ||  zmq_setsockopt (sock, ZMQ_CURVE_SECRETKEY, secret, HNY_CURVE_KEY_LEN - 1) != 0
+        ||  zmq_setsockopt (sock, ZMQ_ZAP_DOMAIN, domain, strlen (domain)) != 0) {
+            *error = hny_sprintf ("%s: cannot set up CURVE: %s", endpoint, zmq_strerror (errno));
+            zmq_close (sock);
+            return NULL;
+        }
+    }
     if (zmq_bind (sock, endpoint) != 0) {
         *error = hny_sprintf ("cannot bind %s: %s", endpoint, zmq_strerror (errno));
         zmq_close (sock);
         return NULL;
     }
+    /* Only our own user may connect to a unix socket (honyakud's umask
+       already makes it so; this covers a caller that changed it). */
+    if (strncmp (endpoint, "ipc://", 6) == 0 && endpoint [6] != '@'
+    &&  chmod (endpoint + 6, 0600) != 0)
+        hny_warn ("%s: cannot make the socket file 0600: %s", endpoint, strerror (errno));
     return sock;
+}
+
+/* Bind both endpoints, with CURVE where they need it. */
+static int
+s_bind (hny_broker_t *self, const char *front, const char *back, char **error)
+{
+    int front_sec = s_security (self, front, 0, error);
+    int back_sec = front_sec < 0 ? -1 : s_security (self, back, 1, error);
+    if (front_sec < 0 || back_sec < 0)
+        return -1;
+    char public_key [HNY_CURVE_KEY_LEN], secret [HNY_CURVE_KEY_LEN] = "";
+    if (front_sec || back_sec) {
+        if (!zmq_has ("curve")) {
+            *error = hny_strdup ("this libzmq has no CURVE support: a tcp:// endpoint cannot be secured");
+            return -1;
+        }
+        if (hny_curve_pair_load (self->conf->curve_key_file, public_key, secret, error))
+            return -1;
+        self->auth = hny_auth_new (self->ctx, error);
+        if (!self->auth
+        ||  hny_auth_load (self->auth, front_sec ? self->conf->allowed_clients : NULL,
+                           back_sec ? self->conf->allowed_workers : NULL, error)) {
+            explicit_bzero (secret, sizeof secret);
+            return -1;
+        }
+        self->curve_front = front_sec;
+        self->curve_back = back_sec;
+        hny_info ("CURVE on %s%s%s; server public key %s", front_sec ? front : "",
+                  front_sec && back_sec ? " and " : "", back_sec ? back : "", public_key);
+    }
+    self->front = s_router (self, front, self->conf->max_article_bytes + 1024 * 1024, 0,
+                            front_sec ? secret : NULL, error);
+    if (self->front)
+        self->back = s_router (self, back, (int64_t) HNY_PROTO_BODY_MAX + HNY_PROTO_HEADER_MAX + 4096,
+                               1, back_sec ? secret : NULL, error);
+    explicit_bzero (secret, sizeof secret);
+    return self->front && self->back ? 0 : -1;
 }
 
 hny_broker_t *
@@ -1177,10 +1268,7 @@ hny_broker_new (hny_config_t *config, hny_store_t *store, const char *front, con
         return NULL;
     }
     self->ctx = zmq_ctx_new ();
-    self->front = s_router (self, front, self->conf->max_article_bytes + 1024 * 1024, 0, error);
-    if (self->front)
-        self->back = s_router (self, back, (int64_t) HNY_PROTO_BODY_MAX + HNY_PROTO_HEADER_MAX + 4096, 1, error);
-    if (!self->front || !self->back) {
+    if (s_bind (self, front, back, error)) {
         hny_broker_destroy (&self);
         return NULL;
     }
@@ -1230,6 +1318,10 @@ hny_broker_destroy (hny_broker_t **self_p)
         zmq_close (self->front);
     if (self->back)
         zmq_close (self->back);
+    hny_auth_destroy (&self->auth);
+    for (size_t i = 0; i < self->reloaded_count; i++)
+        hny_config_destroy (&self->reloaded [i]);
+    free (self->reloaded);
     if (self->ctx)
         zmq_ctx_term (self->ctx);
     free (self);
@@ -1323,6 +1415,147 @@ s_leave (hny_broker_t *self)
     s_flush (self);
 }
 
+/* ------------------------------------------------------------- SIGHUP */
+
+void
+hny_broker_set_reload (hny_broker_t *self, volatile sig_atomic_t *flag, int keep_log_level)
+{
+    assert (self);
+    self->reload = flag;
+    self->keep_log_level = keep_log_level;
+}
+
+/* Replace a string option with a copy of value (NULL allowed). */
+static void
+s_set_str (char **field, const char *value)
+{
+    free (*field);
+    *field = value ? hny_strdup (value) : NULL;
+}
+
+static int
+s_differs (const char *a, const char *b)
+{
+    return (a == NULL) != (b == NULL) || (a && strcmp (a, b) != 0);
+}
+
+/* Log each daemon option that changed but only takes effect on a restart. */
+static void
+s_reload_restart_notes (hny_broker_t *self, const hny_daemon_conf_t *fresh)
+{
+    const hny_daemon_conf_t *now = self->conf;
+    const struct { const char *name; const char *was, *is; } texts [] = {
+        { "curve_key_file", now->curve_key_file, fresh->curve_key_file },
+        { "default_backend", now->default_backend, fresh->default_backend },
+        { "worker backends", now->worker_backends, fresh->worker_backends },
+        { "worker server_key", now->worker_server_key, fresh->worker_server_key },
+        { "worker key_file", now->worker_key_file, fresh->worker_key_file },
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts [0]; i++)
+        if (s_differs (texts [i].was, texts [i].is))
+            hny_warn ("reload: %s changed: it takes effect when honyakud restarts", texts [i].name);
+    /* state, front, back and workers may come from flags: compare only what
+       the file says. */
+    if ((fresh->front && s_differs (now->front, fresh->front))
+    ||  (fresh->back && s_differs (now->back, fresh->back))
+    ||  (fresh->state && s_differs (now->state, fresh->state)))
+        hny_warn ("reload: endpoints or state changed: they take effect when honyakud restarts");
+    if (fresh->heartbeat_ms != now->heartbeat_ms || fresh->max_article_bytes != now->max_article_bytes
+    ||  fresh->worker_credit != now->worker_credit || fresh->insecure_tcp_loopback != now->insecure_tcp_loopback)
+        hny_warn ("reload: heartbeat_ms, max_article_bytes, worker credit or insecure_tcp_loopback"
+                  " changed: they take effect when honyakud restarts");
+    if ((!self->curve_front && fresh->allowed_clients && !now->allowed_clients)
+    ||  (!self->curve_back && fresh->allowed_workers && !now->allowed_workers))
+        hny_warn ("reload: an allow-list for an endpoint without CURVE takes effect when honyakud restarts");
+}
+
+/* Profiles: limits apply now when the profile's identity is unchanged. */
+static void
+s_reload_profiles (hny_broker_t *self, hny_config_t *fresh)
+{
+    for (size_t i = 0; i < self->profile_count; i++) {
+        hny_bprofile_t *p = &self->profiles [i];
+        const hny_profile_t *np = hny_config_profile_find (fresh, p->conf->name);
+        if (!np) {
+            hny_warn ("reload: profile %s was removed: it stays until honyakud restarts", p->conf->name);
+            continue;
+        }
+        if (s_differs (p->conf->type, np->type) || s_differs (p->conf->url, np->url)
+        ||  s_differs (p->conf->key_file, np->key_file) || s_differs (p->conf->key_env, np->key_env)
+        ||  s_differs (p->conf->model, np->model) || s_differs (p->conf->glossary, np->glossary)
+        ||  s_differs (p->conf->fallback, np->fallback) || p->conf->timeout_ms != np->timeout_ms) {
+            hny_warn ("reload: profile %s: type, url, keys, model, glossary, fallback or timeout_ms"
+                      " changed: the profile keeps its old settings until honyakud restarts",
+                      p->conf->name);
+            continue;
+        }
+        if (p->conf->concurrency != np->concurrency || p->conf->rate != np->rate
+        ||  p->conf->chars_per_minute != np->chars_per_minute || p->conf->retries != np->retries
+        ||  p->conf->max_texts != np->max_texts || p->conf->max_bytes != np->max_bytes
+        ||  p->conf->retry_base_ms != np->retry_base_ms)
+            hny_info ("reload: profile %s: concurrency %d, rate %g/s, chars_per_minute %lld, retries %d",
+                      np->name, np->concurrency, np->rate, (long long) np->chars_per_minute, np->retries);
+        /* The buckets keep their tokens, capped to the new sizes. */
+        double req_cap = np->rate > 1 ? np->rate : 1;
+        if (p->req_tokens > req_cap)
+            p->req_tokens = req_cap;
+        if (p->char_tokens > (double) np->chars_per_minute)
+            p->char_tokens = (double) np->chars_per_minute;
+        p->conf = np;
+    }
+    for (size_t i = 0; i < hny_config_profile_count (fresh); i++) {
+        const hny_profile_t *np = hny_config_profile (fresh, i);
+        if (!hny_broker_profile (self, np->name))
+            hny_warn ("reload: new profile %s: it is served after honyakud restarts", np->name);
+    }
+}
+
+static void
+s_reload (hny_broker_t *self)
+{
+    const char *path = hny_config_path (self->config);
+    if (!path) {
+        hny_warn ("SIGHUP: honyakud runs without --config: nothing to reload");
+        return;
+    }
+    char *error = NULL;
+    hny_config_t *fresh = hny_config_load (path, &error);
+    if (!fresh) {
+        hny_error ("SIGHUP: cannot reload: %s; the running configuration stays", error);
+        free (error);
+        return;
+    }
+    hny_daemon_conf_t *conf = hny_config_daemon (fresh);
+    if (self->auth
+    &&  hny_auth_load (self->auth, self->curve_front ? conf->allowed_clients : NULL,
+                       self->curve_back ? conf->allowed_workers : NULL, &error)) {
+        hny_error ("SIGHUP: cannot reload: %s; the running configuration stays", error);
+        free (error);
+        hny_config_destroy (&fresh);
+        return;
+    }
+    if ((self->curve_front && !conf->allowed_clients) || (self->curve_back && !conf->allowed_workers))
+        hny_warn ("reload: an allow-list was removed: that endpoint now admits nobody");
+    s_reload_restart_notes (self, conf);
+    if (!self->keep_log_level && conf->log_level) {
+        hny_log_set_level ((hny_log_level_t) hny_log_level_parse (conf->log_level));
+        free (self->conf->log_level);
+        self->conf->log_level = hny_strdup (conf->log_level);
+    }
+    if (self->conf->max_jobs_in_flight != conf->max_jobs_in_flight || self->conf->lease_ms != conf->lease_ms)
+        hny_info ("reload: max_jobs_in_flight %d, lease_ms %d (new leases)", conf->max_jobs_in_flight,
+                  conf->lease_ms);
+    self->conf->max_jobs_in_flight = conf->max_jobs_in_flight;
+    self->conf->lease_ms = conf->lease_ms;
+    s_set_str (&self->conf->allowed_clients, conf->allowed_clients);
+    s_set_str (&self->conf->allowed_workers, conf->allowed_workers);
+    s_reload_profiles (self, fresh);
+    /* Profiles may point into it now: it lives as long as the broker. */
+    self->reloaded = hny_realloc (self->reloaded, (self->reloaded_count + 1) * sizeof *self->reloaded);
+    self->reloaded [self->reloaded_count++] = fresh;
+    hny_info ("SIGHUP: reloaded %s", path);
+}
+
 int
 hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
 {
@@ -1348,13 +1581,20 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
         zmq_pollitem_t items [] = {
             { self->front, 0, ZMQ_POLLIN, 0 },
             { self->back, 0, ZMQ_POLLIN, 0 },
+            { self->auth ? hny_auth_socket (self->auth) : NULL, 0, ZMQ_POLLIN, 0 },
         };
-        if (zmq_poll (items, 2, s_next_timeout (self, sup_next)) < 0 && errno != EINTR) {
+        if (zmq_poll (items, self->auth ? 3 : 2, s_next_timeout (self, sup_next)) < 0 && errno != EINTR) {
             hny_error ("poll: %s", zmq_strerror (errno));
             break;
         }
         if (*signals >= 2)
             continue;
+        if (self->auth)
+            hny_auth_handle (self->auth);
+        if (self->reload && *self->reload) {
+            *self->reload = 0;
+            s_reload (self);
+        }
         if (hny_store_begin (self->store)) {
             self->fatal = 1;
             break;

@@ -22,11 +22,26 @@ typedef struct _hny_broker_t hny_broker_t;
 
 /* Bind front and back (endpoints as given, already resolved), and load the
    store's unfinished work (resume: leased tasks go back to the queue).
+   A tcp:// endpoint uses CURVE when the config has curve_key_file and the
+   allow-list of its side (allowed_clients for the front, allowed_workers
+   for the back); without them it is refused, unless it is a loopback
+   address and insecure_tcp_loopback is set (a warning is logged). ipc://
+   socket files are made 0600.
    config, store and supervisor (may be NULL) are borrowed and must outlive
    the broker. Returns NULL and sets *error (caller owns) on failure. */
 hny_broker_t *hny_broker_new (hny_config_t *config, hny_store_t *store, const char *front,
                               const char *back, hny_supervisor_t *supervisor, char **error);
 void hny_broker_destroy (hny_broker_t **self_p);
+
+/* SIGHUP: when *flag becomes non-zero the loop clears it and reloads the
+   configuration file (hny_config_path of the config given to new), applying
+   what can change at runtime: log_level (unless keep_log_level), profile
+   limits (concurrency, rate, chars_per_minute, max_texts, max_bytes,
+   retries, retry_base_ms), max_jobs_in_flight, lease_ms and the CURVE
+   allow-lists. The rest is logged as needing a restart. A file that does
+   not load is logged and the running configuration stays. flag is
+   borrowed (a signal handler sets it). */
+void hny_broker_set_reload (hny_broker_t *self, volatile sig_atomic_t *flag, int keep_log_level);
 
 /* Serve until *signals says to stop: 0 serve, 1 drain (stop accepting,
    hand back leased work, leave within a deadline), 2 or more: leave now.

@@ -170,6 +170,14 @@ struct _hny_broker_t {
     int64_t next_status;        /* monotonic ms of the next STATUS= line */
     int64_t next_watchdog;
     int fatal;                  /* a store error: leave */
+
+    /* Security and SIGHUP (hny_broker.c) */
+    struct _hny_auth_t *auth;   /* ZAP handler; NULL when no endpoint uses CURVE */
+    int curve_front, curve_back;    /* the endpoint uses CURVE */
+    volatile sig_atomic_t *reload;  /* set by SIGHUP; NULL: no reload */
+    int keep_log_level;         /* --log-level was given: a reload keeps it */
+    hny_config_t **reloaded;    /* configurations loaded by SIGHUP (owned) */
+    size_t reloaded_count;
 };
 
 /* --- hny_broker.c, for the pipeline */

@@ -1,6 +1,7 @@
 /*  honyakud.c: the honyaku broker's main: command line and configuration,
-    state directory and endpoints, signals (handlers only set a flag), the
-    store, the local workers, and the event loop (hny_broker.c).
+    state directory and endpoints, signals (handlers only set a flag:
+    SIGTERM/SIGINT stop, SIGHUP reloads the configuration), the store, the
+    local workers, and the event loop (hny_broker.c).
 
     Precedence: flags > config file > built-in defaults; the state directory
     falls back on $STATE_DIRECTORY (systemd's StateDirectory=), then
@@ -29,11 +30,15 @@
 
 /* 0 serve, 1 drain, 2+ leave now (the broker reads it every pass). */
 static volatile sig_atomic_t s_signals = 0;
+/* SIGHUP: reload the configuration (the broker clears it). */
+static volatile sig_atomic_t s_reload = 0;
 
 static void
 s_on_signal (int signum)
 {
-    if (signum == SIGINT)
+    if (signum == SIGHUP)
+        s_reload = 1;
+    else if (signum == SIGINT)
         s_signals = s_signals + 1;
     else if (s_signals == 0)
         s_signals = 1;
@@ -52,7 +57,9 @@ s_usage (FILE *f)
         "  --log-level L     error, warn, info or debug\n"
         "  --version         print the version and exit\n"
         "  --help-config     every configuration option with its default\n"
-        "  --help            this text\n");
+        "  --help            this text\n"
+        "SIGTERM drains and stops; SIGHUP reloads the --config file (log level,\n"
+        "profile limits, allow-lists; the log tells what needs a restart).\n");
 }
 
 static void
@@ -188,6 +195,8 @@ main (int argc, char **argv)
         conf->workers = cores > 0 ? (int) cores : 1;
     }
 
+    /* Everything honyakud creates (store, ipc sockets) is for its user alone. */
+    umask (0077);
     int rc = 1;
     hny_store_t *store = NULL;
     hny_supervisor_t *supervisor = NULL;
@@ -197,6 +206,10 @@ main (int argc, char **argv)
         hny_error ("cannot create the state directory %s: %s", conf->state, strerror (errno));
         goto done;
     }
+    struct stat st;
+    if (stat (conf->state, &st) == 0 && (st.st_mode & 0077))
+        hny_warn ("the state directory %s is open to other users (mode %03o); its ipc sockets"
+                  " and store are 0600", conf->state, (unsigned) (st.st_mode & 0777));
     front_ep = conf->front && *conf->front ? hny_strdup (conf->front) : hny_sprintf ("ipc://%s/front", conf->state);
     back_ep = conf->back && *conf->back ? hny_strdup (conf->back) : hny_sprintf ("ipc://%s/back", conf->state);
     if (s_check_endpoint (front_ep) || s_check_endpoint (back_ep))
@@ -208,6 +221,7 @@ main (int argc, char **argv)
     sigemptyset (&sa.sa_mask);
     sigaction (SIGTERM, &sa, NULL);
     sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGHUP, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
 
     db = hny_sprintf ("%s/honyaku.db", conf->state);
@@ -229,6 +243,7 @@ main (int argc, char **argv)
         hny_error ("%s", error);
         goto done;
     }
+    hny_broker_set_reload (broker, &s_reload, level != NULL);
     if (supervisor && hny_supervisor_start (supervisor, conf->workers) != 0) {
         hny_error ("cannot start the local workers");
         goto done;

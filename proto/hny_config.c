@@ -30,7 +30,7 @@
 #define S_PSEUDO        "pseudo"
 
 typedef enum { S_DAEMON, S_WORKER, S_BACKEND } s_section_t;
-typedef enum { S_T_STR, S_T_INT, S_T_INT64, S_T_DOUBLE } s_type_t;
+typedef enum { S_T_STR, S_T_INT, S_T_INT64, S_T_DOUBLE, S_T_BOOL } s_type_t;
 typedef enum { S_CHECK_NONE, S_CHECK_LOG_LEVEL, S_CHECK_TYPE, S_CHECK_NAMES } s_check_t;
 
 typedef struct {
@@ -69,10 +69,22 @@ static const s_option_t s_options [] = {
       "error, warn, info or debug" },
     { S_DAEMON, "default_backend", S_T_STR, D (default_backend), NULL, 0, 0, S_CHECK_NONE,
       "profile for a SUBMIT that names none (default: the first profile in the file, else pseudo)" },
+    { S_DAEMON, "curve_key_file", S_T_STR, D (curve_key_file), NULL, 0, 0, S_CHECK_NONE,
+      "CURVE key pair of honyakud (honyaku keygen's PREFIX.key): required for a tcp:// endpoint" },
+    { S_DAEMON, "allowed_clients", S_T_STR, D (allowed_clients), NULL, 0, 0, S_CHECK_NONE,
+      "file of client public keys (Z85, one per line, # comments) admitted on a tcp:// front" },
+    { S_DAEMON, "allowed_workers", S_T_STR, D (allowed_workers), NULL, 0, 0, S_CHECK_NONE,
+      "file of worker public keys admitted on a tcp:// back (same format)" },
+    { S_DAEMON, "insecure_tcp_loopback", S_T_BOOL, D (insecure_tcp_loopback), "false", 0, 1,
+      S_CHECK_NONE, "true: allow a tcp:// endpoint on 127.0.0.1, [::1] or localhost without CURVE" },
     { S_WORKER, "credit", S_T_INT, D (worker_credit), "8", 1, 10000, S_CHECK_NONE,
       "tasks a worker takes at once" },
     { S_WORKER, "backends", S_T_STR, D (worker_backends), NULL, 0, 0, S_CHECK_NAMES,
       "comma list of the profiles a worker serves (default: all)" },
+    { S_WORKER, "server_key", S_T_STR, D (worker_server_key), NULL, 0, 0, S_CHECK_NONE,
+      "honyakud's CURVE public key (Z85, or a file holding it) for a tcp:// back" },
+    { S_WORKER, "key_file", S_T_STR, D (worker_key_file), NULL, 0, 0, S_CHECK_NONE,
+      "the worker's own CURVE key pair (honyaku keygen's PREFIX.key)" },
     { S_BACKEND, "type", S_T_STR, P (type), NULL, 0, 0, S_CHECK_TYPE,
       "apertium, pseudo, deepl, google, libretranslate or openai (default: NAME, if a type)" },
     { S_BACKEND, "url", S_T_STR, P (url), NULL, 0, 0, S_CHECK_NONE,
@@ -230,6 +242,18 @@ s_store (const s_option_t *option, void *base, const char *value, char *why, siz
             }
             *(double *) field = d;
             return 0;
+        }
+        case S_T_BOOL: {
+            static const char *const yes [] = { "true", "yes", "on", "1" };
+            static const char *const no [] = { "false", "no", "off", "0" };
+            for (size_t i = 0; i < 4; i++) {
+                if (strcmp (value, yes [i]) == 0 || strcmp (value, no [i]) == 0) {
+                    *(int *) field = strcmp (value, yes [i]) == 0;
+                    return 0;
+                }
+            }
+            snprintf (why, why_size, "'%s' is not true or false", value);
+            return -1;
         }
     }
     assert (false);
@@ -725,4 +749,104 @@ hny_config_describe (FILE *f)
         fprintf (f, "  %-15s %-9d %-9lld %-11d %-10d %s\n", t->type, t->max_texts,
                  (long long) t->max_bytes, t->concurrency, t->timeout_ms, t->url ? t->url : "-");
     }
+}
+
+/* ------------------------------------------------------------- CURVE keys */
+
+#define S_KEYFILE_MAX   4096        /* bytes of a key file */
+#define S_Z85_LEN       40
+
+int
+hny_curve_key_valid (const char *text)
+{
+    static const char alphabet [] = "0123456789abcdefghijklmnopqrstuvwxyz"
+                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+    if (!text || strlen (text) != S_Z85_LEN)
+        return 0;
+    for (const char *p = text; *p; p++)
+        if (!strchr (alphabet, *p))
+            return 0;
+    return 1;
+}
+
+/* Read a key file (capped) and find the public and/or secret key in it.
+   A bare 40-character line counts as a public key. */
+static int
+s_keyfile_read (const char *path, char public_key [HNY_CURVE_KEY_LEN],
+                char secret_key [HNY_CURVE_KEY_LEN], char **error)
+{
+    char *data = NULL;
+    size_t size = 0;
+    if (hny_file_read (path, S_KEYFILE_MAX, &data, &size) != 0) {
+        *error = hny_sprintf ("%s: %s", path, errno == EFBIG ? "too large for a key file"
+                                                             : strerror (errno));
+        return -1;
+    }
+    int rc = 0;
+    char *save = NULL;
+    for (char *line = strtok_r (data, "\n", &save); line && rc == 0;
+         line = strtok_r (NULL, "\n", &save)) {
+        char *end = line + strlen (line);
+        while (end > line && (end [-1] == '\r' || end [-1] == ' ' || end [-1] == '\t'))
+            *--end = 0;
+        while (*line == ' ' || *line == '\t')
+            line++;
+        if (!*line || *line == '#')
+            continue;
+        char *target = public_key;
+        char *eq = strchr (line, '=');
+        if (strncmp (line, "public-key", 10) == 0 && eq)
+            line = eq + 1;
+        else if (strncmp (line, "secret-key", 10) == 0 && eq) {
+            line = eq + 1;
+            target = secret_key;
+        }
+        while (*line == ' ' || *line == '\t')
+            line++;
+        if (!hny_curve_key_valid (line))
+            rc = -1;
+        else if (target)
+            memcpy (target, line, HNY_CURVE_KEY_LEN);
+    }
+    explicit_bzero (data, size);
+    free (data);
+    if (rc)
+        *error = hny_sprintf ("%s: not a CURVE key file (expected 40-character Z85 keys)", path);
+    return rc;
+}
+
+int
+hny_curve_public_load (const char *text_or_file, char out [HNY_CURVE_KEY_LEN], char **error)
+{
+    assert (text_or_file && out && error);
+    if (hny_curve_key_valid (text_or_file)) {
+        memcpy (out, text_or_file, HNY_CURVE_KEY_LEN);
+        return 0;
+    }
+    out [0] = 0;
+    char secret [HNY_CURVE_KEY_LEN] = "";
+    int rc = s_keyfile_read (text_or_file, out, secret, error);
+    explicit_bzero (secret, sizeof secret);
+    if (rc == 0 && !out [0]) {
+        *error = hny_sprintf ("%s: holds no public key", text_or_file);
+        rc = -1;
+    }
+    return rc;
+}
+
+int
+hny_curve_pair_load (const char *path, char public_key [HNY_CURVE_KEY_LEN],
+                     char secret_key [HNY_CURVE_KEY_LEN], char **error)
+{
+    assert (path && public_key && secret_key && error);
+    public_key [0] = secret_key [0] = 0;
+    if (s_keyfile_read (path, public_key, secret_key, error))
+        return -1;
+    if (!public_key [0] || !secret_key [0]) {
+        explicit_bzero (secret_key, HNY_CURVE_KEY_LEN);
+        *error = hny_sprintf ("%s: a key pair file needs public-key and secret-key lines"
+                              " (honyaku keygen writes one)", path);
+        return -1;
+    }
+    return 0;
 }

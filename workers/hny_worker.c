@@ -58,6 +58,10 @@ struct _s_task_t {
 typedef struct _s_worker_t {
     hny_config_t *config;
     char *back;                 /* broker endpoint */
+    int curve;                  /* 1: CURVE with the keys below */
+    char server_key [HNY_CURVE_KEY_LEN];    /* broker's public key (Z85) */
+    char public_key [HNY_CURVE_KEY_LEN];    /* our key pair (Z85); wiped at exit */
+    char secret_key [HNY_CURVE_KEY_LEN];
     char *name;
     int credit;
     int heartbeat_ms;
@@ -165,6 +169,15 @@ s_connect (s_worker_t *self)
     zmq_setsockopt (self->sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt (self->sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo);
     zmq_setsockopt (self->sock, ZMQ_MAXMSGSIZE, &self->max_msg, sizeof self->max_msg);
+    if (self->curve
+    &&  (zmq_setsockopt (self->sock, ZMQ_CURVE_SERVERKEY, self->server_key, HNY_CURVE_KEY_LEN - 1)
+      || zmq_setsockopt (self->sock, ZMQ_CURVE_PUBLICKEY, self->public_key, HNY_CURVE_KEY_LEN - 1)
+      || zmq_setsockopt (self->sock, ZMQ_CURVE_SECRETKEY, self->secret_key, HNY_CURVE_KEY_LEN - 1))) {
+        hny_error ("cannot set the CURVE keys: %s", zmq_strerror (errno));
+        zmq_close (self->sock);
+        self->sock = NULL;
+        return -1;
+    }
     if (zmq_connect (self->sock, self->back) != 0) {
         hny_error ("cannot connect to %s: %s", self->back, zmq_strerror (errno));
         zmq_close (self->sock);
@@ -544,6 +557,35 @@ s_setup_backends (s_worker_t *self)
     return self->backend_count > 0 ? 0 : -1;
 }
 
+/* CURVE towards the broker when a server key is given: the worker's own
+   key pair is then required. Returns 0, or -1 after printing why. */
+static int
+s_curve_setup (s_worker_t *self, const char *server_key, const char *key_file, const char *back)
+{
+    char *error = NULL;
+    if (!server_key || !*server_key) {
+        if (key_file && *key_file)
+            hny_warn ("a key file without a server key: CURVE is off");
+        if (strncmp (back, "tcp://", 6) == 0)
+            hny_info ("%s: plain TCP (no server key): the broker must allow it", back);
+        return 0;
+    }
+    if (!zmq_has ("curve"))
+        error = hny_strdup ("this libzmq has no CURVE support");
+    else if (!key_file || !*key_file)
+        error = hny_strdup ("a server key needs the worker's own key pair: give --key-file"
+                            " or [worker] key_file (honyaku keygen makes one)");
+    else if (hny_curve_public_load (server_key, self->server_key, &error) == 0)
+        hny_curve_pair_load (key_file, self->public_key, self->secret_key, &error);
+    if (error) {
+        fprintf (stderr, "honyaku-worker: %s\n", error);
+        free (error);
+        return -1;
+    }
+    self->curve = 1;
+    return 0;
+}
+
 static void
 s_usage (FILE *f)
 {
@@ -555,6 +597,10 @@ s_usage (FILE *f)
         "  --config FILE      configuration file (default: built-in: pseudo only)\n"
         "  --name NAME        name shown by the broker (default: host:pid)\n"
         "  --credit N         tasks taken at once (default: [worker] credit)\n"
+        "  --server-key K     the broker's CURVE public key, Z85 or a file (default:\n"
+        "                     [worker] server_key); CURVE needs --key-file too\n"
+        "  --key-file FILE    the worker's key pair, from honyaku keygen (default:\n"
+        "                     [worker] key_file)\n"
         "  --log-level L      error, warn, info or debug (default: info)\n"
         "  --version          print the version and exit\n"
         "  --help             print this help and exit\n");
@@ -569,11 +615,14 @@ main (int argc, char **argv)
         { "name", required_argument, NULL, 'n' },
         { "credit", required_argument, NULL, 'C' },
         { "log-level", required_argument, NULL, 'l' },
+        { "server-key", required_argument, NULL, 'S' },
+        { "key-file", required_argument, NULL, 'K' },
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     const char *back = NULL, *config_path = NULL, *name = NULL, *level_name = NULL;
+    const char *server_key = NULL, *key_file = NULL;
     long credit = 0;
     int opt;
     while ((opt = getopt_long (argc, argv, "b:c:n:C:l:Vh", options, NULL)) != -1) {
@@ -591,6 +640,8 @@ main (int argc, char **argv)
             break;
         }
         case 'l': level_name = optarg; break;
+        case 'S': server_key = optarg; break;
+        case 'K': key_file = optarg; break;
         case 'V': printf ("honyaku-worker %s\n", HNY_VERSION); return 0;
         case 'h': s_usage (stdout); return 0;
         default: s_usage (stderr); return 2;
@@ -633,6 +684,11 @@ main (int argc, char **argv)
     s_worker_t worker;
     memset (&worker, 0, sizeof worker);
     s_worker_t *self = &worker;
+    if (s_curve_setup (self, server_key ? server_key : daemon->worker_server_key,
+                       key_file ? key_file : daemon->worker_key_file, back) != 0) {
+        hny_config_destroy (&config);
+        return 2;
+    }
     self->config = config;
     self->back = hny_strdup (back);
     if (name)
@@ -698,6 +754,7 @@ done:
 #endif
     free (self->back);
     free (self->name);
+    explicit_bzero (self->secret_key, sizeof self->secret_key);
     hny_config_destroy (&config);
     return rc;
 }

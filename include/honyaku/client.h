@@ -54,6 +54,17 @@ hny_client_t *hny_client_new (const char *endpoint);
    Accepts NULL and a NULL *self_p; sets *self_p to NULL. */
 void hny_client_destroy (hny_client_t **self_p);
 
+/* Use CURVE (encryption and authentication) towards a tcp:// endpoint:
+   the daemon's public key and the client's own key pair, each 40 Z85
+   characters (honyaku keygen; hny_curve_pair_load in honyaku/config.h
+   reads the files). Reconnects at once; call it before any request.
+   Strings are copied by ZeroMQ; wipe the secret afterwards. A daemon that
+   does not admit the key never answers: calls then fail with the usual
+   "no answer" timeout. Returns 0, or -1 (the client is then broken and
+   every call fails with the reason). */
+int hny_client_set_curve (hny_client_t *self, const char *server_key, const char *public_key,
+                          const char *secret_key);
+
 /* The answer deadline in milliseconds for every request (> 0). */
 void hny_client_set_timeout (hny_client_t *self, int timeout_ms);
 int hny_client_timeout (const hny_client_t *self);

@@ -3,8 +3,10 @@
 
         [daemon]            state, front, back, workers, heartbeat_ms, lease_ms,
                             max_article_bytes, max_jobs_in_flight, log_level,
-                            default_backend
-        [worker]            credit, backends (comma list; default: all profiles)
+                            default_backend, curve_key_file, allowed_clients,
+                            allowed_workers, insecure_tcp_loopback
+        [worker]            credit, backends (comma list; default: all profiles),
+                            server_key, key_file
         [backend.NAME]      type, url, key_file, key_env, model, concurrency,
                             rate, chars_per_minute, max_texts, max_bytes,
                             timeout_ms, retries, retry_base_ms, glossary,
@@ -60,6 +62,12 @@ typedef struct {
                                    first profile in the file, else "pseudo" */
     int worker_credit;          /* [worker] credit: tasks a worker takes at once */
     char *worker_backends;      /* [worker] backends: comma list, NULL = all */
+    char *curve_key_file;       /* CURVE key pair of honyakud (PREFIX.key), or NULL */
+    char *allowed_clients;      /* file of admitted client public keys, or NULL */
+    char *allowed_workers;      /* file of admitted worker public keys, or NULL */
+    int insecure_tcp_loopback;  /* 1: plain tcp:// allowed on a loopback address */
+    char *worker_server_key;    /* [worker] server_key: Z85 or a file, or NULL */
+    char *worker_key_file;      /* [worker] key_file: the worker's key pair, or NULL */
 } hny_daemon_conf_t;
 
 typedef struct _hny_config_t hny_config_t;
@@ -91,6 +99,23 @@ const char *hny_config_path (const hny_config_t *self);
    profile with neither returns an empty string. */
 char *hny_profile_key (const hny_profile_t *profile, char **error);
 void hny_secret_free (char **secret_p);
+
+/* CURVE keys (ZeroMQ's Z85 text, 40 characters). A key file written by
+   `honyaku keygen` holds "public-key = Z85" and "secret-key = Z85" lines
+   ('#' comments); a public-key file holds the key alone on a line.
+   HNY_CURVE_KEY_LEN includes the terminating NUL. */
+#define HNY_CURVE_KEY_LEN 41
+
+/* True when text is 40 valid Z85 characters. */
+int hny_curve_key_valid (const char *text);
+/* A public key given as Z85 text or as a file holding one (a PREFIX.pub, or
+   a PREFIX.key whose public-key line is taken). Returns 0 with out filled,
+   or -1 with *error (caller owns). */
+int hny_curve_public_load (const char *text_or_file, char out [HNY_CURVE_KEY_LEN], char **error);
+/* Read a key pair file. Returns 0 with both filled, or -1 with *error
+   (caller owns). Wipe secret after use (explicit_bzero). */
+int hny_curve_pair_load (const char *path, char public_key [HNY_CURVE_KEY_LEN],
+                         char secret_key [HNY_CURVE_KEY_LEN], char **error);
 
 /* Print the option table (name, default, description) to f. */
 void hny_config_describe (FILE *f);
