@@ -1381,6 +1381,7 @@ s_notify (hny_broker_t *self)
         if (workers >= want || now - self->started >= S_READY_WAIT_MS) {
             hny_notify_ready ();
             self->ready_sent = 1;
+            self->next_status = now;    /* say at once how many workers came up */
             hny_info ("ready: %d workers", workers);
         }
     }

@@ -40,3 +40,10 @@ if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
 else()
   hny_daemon_backends_test()
 endif()
+
+# sd_notify: only when honyakud was built with libsystemd.
+if(TARGET honyakud AND SYSTEMD_FOUND)
+  add_test(NAME daemon_notify
+           COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_notify.py $<TARGET_FILE:honyakud>)
+  set_tests_properties(daemon_notify PROPERTIES TIMEOUT 60)
+endif()
