@@ -193,6 +193,21 @@ main (void)
     CHECK (out != NULL && info.replaced == 1);
     free (out);
     free (tail);
+    /* windows-1252 text with a byte Windows leaves undefined (0x81): an
+       error naming it, or U+FFFD in lenient mode; never a dropped C1 control */
+    const char *cp = "\x93Quoted\x94 text with a stray \x81 byte, and more words here.\n";
+    reason = s_expect_error ("undefined windows-1252", (const uint8_t *) cp, strlen (cp), 0);
+    CHECK (strstr (reason, "offset 27") != NULL);
+    CHECK (strstr (reason, "windows-1252") != NULL);
+    free (reason);
+    out = hny_charset_decode ((const uint8_t *) cp, strlen (cp), 1, &len, &info, &status, &reason);
+    CHECK (out != NULL);
+    if (out) {
+        CHECK (info.replaced == 1);
+        CHECK (strstr (out, "stray \xEF\xBF\xBD byte") != NULL);
+        CHECK (strncmp (out, "\xE2\x80\x9CQuoted\xE2\x80\x9D", 12) == 0);
+        free (out);
+    }
     /* truncated Shift_JIS: a lead byte with no trail byte at the end */
     data = s_encode ("Shift_JIS", s_japanese, &size);
     data[size - 1] = 0x93;  /* the final "\n" becomes a lone lead byte */

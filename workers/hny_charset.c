@@ -180,6 +180,25 @@ s_convert (const char *name, const uint8_t *data, size_t size, int lenient,
         break;
     }
     ucnv_close (conv);
+    /* ICU's windows-1252 maps the five bytes Windows leaves undefined
+       (0x81, 0x8D, 0x8F, 0x90, 0x9D) to the C1 controls of the same value,
+       which normalization would then drop without a trace. They are not
+       text: treat them as undecodable. The code page is single-byte, so
+       the index in buf is the byte offset. */
+    if (result == S_OK && ucnv_compareNames (name, "windows-1252") == 0) {
+        for (size_t i = 0; i < n; i++) {
+            UChar c = buf[i];
+            if (c != 0x81 && c != 0x8D && c != 0x8F && c != 0x90 && c != 0x9D)
+                continue;
+            if (!lenient) {
+                *bad_offset = i;
+                result = S_BAD_BYTES;
+                break;
+            }
+            buf[i] = 0xFFFD;
+            subs++;
+        }
+    }
     if (result != S_OK) {
         free (buf);
         return result;
