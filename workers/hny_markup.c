@@ -100,6 +100,35 @@ s_is_tag (const char *p, const char *end)
     return n > 0;
 }
 
+/* 1 when text "<a href=\"..." at p, not a tag as it stands (a '<' ends
+   the href), would read as one once the text after it is escaped: that
+   '<' becomes "&lt;" and no longer ends the href. A "<a href=\"" inside
+   counts as escaped (the safe side: one `<` more escaped than needed). */
+static int
+s_tag_once_escaped (const char *p, const char *end)
+{
+    if (!s_starts (p, end, "<a href=\""))
+        return 0;
+    size_t written = 0;
+    for (const char *r = p + strlen ("<a href=\""); r < end; r++) {
+        char c;
+        if (*r == '"')
+            return r + 1 < end && r[1] == '>' && written <= HNY_MARKUP_MAX_HREF;
+        if (*r == '\n')
+            return 0;
+        if (*r == '<') {
+            if (!s_is_tag (r, end) && !s_starts (r, end, "<a href=\""))
+                return 0;       /* stays '<': the href ends here */
+            written += 4;
+        }
+        else
+            written += *r == '&' && s_entity (r, end, &c) ? 5 : 1;
+        if (written > HNY_MARKUP_MAX_HREF)
+            return 0;
+    }
+    return 0;
+}
+
 /* Escape text (href 0) or an href value (href 1) onto out. */
 static void
 s_escape (s_str_t *out, const char *text, size_t len, int href)
@@ -108,7 +137,7 @@ s_escape (s_str_t *out, const char *text, size_t len, int href)
     for (const char *p = text; p < end; p++) {
         const char *rep = NULL;
         char c;
-        if (*p == '<' && (href || s_is_tag (p, end)))
+        if (*p == '<' && (href || s_is_tag (p, end) || s_tag_once_escaped (p, end)))
             rep = "&lt;";
         else if (*p == '&' && (href || s_entity (p, end, &c)))
             rep = "&amp;";
@@ -170,6 +199,16 @@ s_tag (const char *p, const char *end, hny_markup_tag_t *tag, int *closing, char
     *tag = HNY_MARKUP_A;
     *closing = 0;
     return (size_t) (q + 2 - p);
+}
+
+/* Bytes of href as s_escape writes it into a tag. */
+static size_t
+s_href_escaped_len (const char *href)
+{
+    size_t len = 0;
+    for (const char *p = href; *p; p++)
+        len += *p == '&' ? 5 : *p == '<' ? 4 : *p == '"' ? 6 : 1;
+    return len;
 }
 
 /* A tag found in the source: where it is and whether it pairs up. */
@@ -255,10 +294,13 @@ hny_markup_parse (const char *src, size_t len)
         p++;
     }
     s_put (&text, run, (size_t) (end - run));
-    /* elements around no text are dropped */
+    /* elements around no text are dropped, and so are links whose href
+       would pass the cap once written escaped (a bare '&' becomes "&amp;"):
+       rendered, they would read as text with a stray </a>; their text stays */
     size_t kept = 0;
     for (size_t i = 0; i < count; i++) {
-        if (elems[i].end == elems[i].start) {
+        if (elems[i].end == elems[i].start
+            || (elems[i].href && s_href_escaped_len (elems[i].href) > HNY_MARKUP_MAX_HREF)) {
             free (elems[i].href);
             continue;
         }
@@ -587,6 +629,10 @@ hny_markup_restore (const hny_markup_t *src, int with_markup, const char *tgt, s
         free (quoted);
         return s_finish (&out, NULL);
     }
+    /* The text between two tags is escaped as one piece: an element left
+       empty vanishes, and the text on its two sides must not join into a
+       tag ("<b" ⟦1⟧⟦/1⟧ ">") or an escape after escaping. */
+    s_str_t raw = { 0 };
     const char *end = quoted + qlen, *run = quoted;
     for (const char *p = quoted; p < end;) {
         size_t number;
@@ -596,7 +642,7 @@ hny_markup_restore (const hny_markup_t *src, int with_markup, const char *tgt, s
             p++;
             continue;
         }
-        s_escape (&out, run, (size_t) (p - run), 0);
+        s_put (&raw, run, (size_t) (p - run));
         const s_elem_t *e = &src->elems[number - 1];
         size_t m, number2;
         int closing2;
@@ -606,6 +652,8 @@ hny_markup_restore (const hny_markup_t *src, int with_markup, const char *tgt, s
             run = p;
             continue;
         }
+        s_escape (&out, raw.data, raw.len, 0);
+        raw.len = 0;
         if (closing)
             s_close_tag (&out, e);
         else
@@ -613,7 +661,9 @@ hny_markup_restore (const hny_markup_t *src, int with_markup, const char *tgt, s
         p += n;
         run = p;
     }
-    s_escape (&out, run, (size_t) (end - run), 0);
+    s_put (&raw, run, (size_t) (end - run));
+    s_escape (&out, raw.data, raw.len, 0);
+    free (raw.data);
     free (quoted);
     return s_finish (&out, NULL);
 }
