@@ -1,8 +1,12 @@
-"""Fixtures shared by the integration tests: a private temporary directory,
-Apertium APy on a free loopback port, and honyakud with its workers. Every
-process started here is stopped and every file removed by Fixture.close(),
-which the tests call from a finally block (or use the object as a context
-manager). Waiting is always a poll against a deadline."""
+"""Fixtures shared by the Python integration tests, the one place for:
+free loopback ports, polling with a deadline, a private temporary directory,
+Apertium APy on a free port (waiting for /listPairs), honyakud on private
+ipc:// endpoints, hny-testserver with its PORT= handshake, and cleanup.
+
+Every process started through a Fixture is stopped and its directory
+removed by Fixture.close(), which the tests call from a finally block (or
+use the object as a context manager). Waiting is always a poll against a
+deadline, never a sleep to let things settle."""
 import json
 import os
 import shutil
@@ -13,8 +17,12 @@ import tempfile
 import time
 import urllib.request
 
+APY_MODES = "/usr/share/apertium/modes"
+
 
 def free_port():
+    """A loopback TCP port that was free a moment ago (another process may
+    take it before the caller binds it: retry where that matters)."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
@@ -23,7 +31,8 @@ def free_port():
 
 
 def poll(what, fn, timeout=30.0, interval=0.05):
-    """Call fn until it returns a true value or the deadline passes."""
+    """Call fn until it returns a true value (returned) or the deadline
+    passes (TimeoutError naming `what`)."""
     deadline = time.monotonic() + timeout
     while True:
         value = fn()
@@ -34,12 +43,41 @@ def poll(what, fn, timeout=30.0, interval=0.05):
         time.sleep(interval)
 
 
+def stop(proc, timeout=10.0):
+    """SIGTERM proc if it still runs, wait up to timeout, then SIGKILL.
+    Returns its exit status."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def apy_installed():
+    """True when Apertium APy and its language modes are installed."""
+    return shutil.which("apertium-apy") is not None and os.path.isdir(APY_MODES)
+
+
+def apy_answers(url):
+    """True when the APy at url lists its pairs."""
+    try:
+        with urllib.request.urlopen(url + "/listPairs", timeout=2) as r:
+            return r.status == 200 and b"responseData" in r.read()
+    except OSError:
+        return False
+
+
 class Fixture:
     def __init__(self, prefix="hny"):
         # Short paths: ipc:// endpoints must fit in sun_path (107 bytes).
         self.dir = tempfile.mkdtemp(prefix=prefix + ".", dir="/tmp")
         self.procs = []
         self.apy_port = None
+        self.daemon = None
+        self.front = None
 
     def __enter__(self):
         return self
@@ -50,27 +88,39 @@ class Fixture:
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
 
-    def spawn(self, argv, log_name, env=None):
-        log = open(self.path(log_name), "wb")
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=env)
+    def spawn(self, argv, log_name, env=None, cwd=None, stderr=subprocess.STDOUT):
+        """Start argv with stdout (and by default stderr) appended to
+        log_name in the fixture; close() stops it."""
+        with open(self.path(log_name), "ab") as log:
+            proc = subprocess.Popen(argv, stdout=log, stderr=stderr,
+                                    stdin=subprocess.DEVNULL, env=env, cwd=cwd)
         self.procs.append(proc)
         return proc
 
-    def start_apy(self, timeout=60.0):
-        """Start Apertium APy on a free port; return its base URL."""
-        self.apy_port = free_port()
-        self.spawn(["apertium-apy", "-p", str(self.apy_port), "/usr/share/apertium/modes"], "apy.log")
-        url = "http://127.0.0.1:%d" % self.apy_port
+    def start_apy(self, timeout=60.0, tries=3):
+        """Start Apertium APy on a free port, in the fixture's directory (it
+        may write databases into its working directory), and wait until
+        /listPairs answers; return its base URL. A port found free may be
+        taken before APy binds it, so a few ports are tried. Raises
+        RuntimeError with the end of apy.log when APy never answers."""
+        for _ in range(tries):
+            port = free_port()
+            url = "http://127.0.0.1:%d" % port
+            proc = self.spawn(["apertium-apy", "-p", str(port), APY_MODES], "apy.log", cwd=self.dir)
 
-        def up():
+            def up():
+                if apy_answers(url):
+                    return "up"
+                return "exited" if proc.poll() is not None else None
             try:
-                with urllib.request.urlopen(url + "/listPairs", timeout=2) as r:
-                    return r.status == 200
-            except OSError:
-                return False
-        poll("Apertium APy", up, timeout, 0.1)
-        return url
+                state = poll("Apertium APy", up, timeout)
+            except TimeoutError:
+                state = "timeout"
+            if state == "up":
+                self.apy_port = port
+                return url
+            stop(proc, 5)
+        raise RuntimeError("Apertium APy did not answer /listPairs:\n" + self.log("apy.log")[-4000:])
 
     def write(self, name, text):
         p = self.path(name)
@@ -79,15 +129,36 @@ class Fixture:
             f.write(text)
         return p
 
-    def start_daemon(self, honyakud, config_text=None, workers=2, extra=()):
-        """Start honyakud on private ipc:// endpoints; return the front endpoint."""
+    def start_daemon(self, honyakud, config_text=None, workers=2, extra=(), env=None):
+        """Start honyakud with its state (and so its ipc:// endpoints) in the
+        fixture, logging to honyakud.log (appended: a restart keeps the
+        earlier lines). config_text, when given, is written to honyaku.conf
+        and passed with --config. Sets self.daemon; returns the front
+        endpoint (self.front)."""
         argv = [honyakud, "--state", self.path("state"), "--workers", str(workers)]
         if config_text is not None:
             argv += ["--config", self.write("honyaku.conf", config_text)]
         argv += list(extra)
-        self.daemon = self.spawn(argv, "honyakud.log")
+        self.daemon = self.spawn(argv, "honyakud.log", env=env)
         self.front = "ipc://" + self.path("state", "front")
         return self.front
+
+    def start_testserver(self, binary, *args, env=None, stderr=subprocess.STDOUT, timeout=15.0):
+        """Start hny-testserver on a port of its choosing (--port 0, then
+        args) and read its handshake, the line PORT=<n> on its stdout, from
+        testserver.log. With stderr=None its log goes to the caller's
+        stderr instead. Returns (process, port)."""
+        proc = self.spawn([binary, "--port", "0"] + list(args), "testserver.log",
+                          env=env, stderr=stderr)
+
+        def port():
+            for line in self.log("testserver.log").splitlines():
+                if line.startswith("PORT="):
+                    return int(line[5:])
+            if proc.poll() is not None:
+                raise AssertionError("hny-testserver exited before PORT=: " + self.log("testserver.log"))
+            return None
+        return proc, poll("PORT= from hny-testserver (%s)" % self.path("testserver.log"), port, timeout)
 
     def log(self, name):
         try:
@@ -97,6 +168,8 @@ class Fixture:
             return ""
 
     def close(self):
+        """Stop every process started here (SIGTERM, SIGKILL after 10 s)
+        and remove the directory."""
         for p in self.procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)

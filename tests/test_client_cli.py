@@ -20,14 +20,15 @@ pipelining against a fake broker."""
 import ctypes
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 import zmq
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hnyfix import Fixture  # noqa: E402
 
 HONYAKU = sys.argv[1]
 CLIENT_LIB = sys.argv[2] if len(sys.argv) > 2 else None
@@ -461,14 +462,15 @@ def test_lib(tmp):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="hnycli.", dir="/tmp")
+    fx = Fixture("hnycli")
+    tmp = fx.dir
     try:
         for t in (test_usage, test_unreachable, test_flow, test_batch, test_lib):
             t0 = time.monotonic()
             t(tmp)
             print("%s: %.1f s" % (t.__name__, time.monotonic() - t0))
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        fx.close()
     if failures:
         print("%d failure(s)" % len(failures))
         sys.exit(1)

@@ -60,17 +60,7 @@ def pairs(rec):
 
 class Server:
     def __init__(self, fx, binary):
-        self.proc = fx.spawn([binary, "--port", "0", "--key", KEY], "testserver.log")
-        out = fx.path("testserver.log")
-
-        def port():
-            if self.proc.poll() is not None:
-                raise AssertionError("hny-testserver exited: " + fx.log("testserver.log"))
-            for line in fx.log("testserver.log").splitlines():
-                if line.startswith("PORT="):
-                    return int(line[5:])
-            return None
-        self.port = poll("PORT= from hny-testserver (%s)" % out, port, 15)
+        self.proc, self.port = fx.start_testserver(binary, "--key", KEY)
         self.url = "http://127.0.0.1:%d" % self.port
 
     def call(self, method, path, body=None):
@@ -91,51 +81,26 @@ class Server:
         self.call("POST", "/_reset", {})
 
 
-CONFIG = """
+DAEMON = """
 [daemon]
 heartbeat_ms = 200
 lease_ms = 20000
 max_jobs_in_flight = 64
 default_backend = deepl
-
-[backend.deepl]
-type = deepl
-url = %(url)s
-key_env = HNY_TS_KEY
-concurrency = 3
-retries = 12
-retry_base_ms = 20
-
-[backend.deeplc]
-type = deepl
-url = %(url)s
-key_env = HNY_TS_KEY
-concurrency = 2
-max_texts = 1
-retry_base_ms = 20
-
-[backend.deeplr]
-type = deepl
-url = %(url)s
-key_env = HNY_TS_KEY
-rate = 5
-max_texts = 1
-retry_base_ms = 20
-
-[backend.deeplcpm]
-type = deepl
-url = %(url)s
-key_env = HNY_TS_KEY
-chars_per_minute = 6000
-retry_base_ms = 20
-
-[backend.deeplfb]
-type = deepl
-url = %(url)s
-key_env = HNY_TS_KEY
-fallback = pseudo
-retry_base_ms = 20
 """
+# The DeepL profiles against the stand-in: each sets what its part of main() tests.
+PROFILES = [
+    ("deepl", "concurrency = 3\nretries = 12\n"),
+    ("deeplc", "concurrency = 2\nmax_texts = 1\n"),
+    ("deeplr", "rate = 5\nmax_texts = 1\n"),
+    ("deeplcpm", "chars_per_minute = 6000\n"),
+    ("deeplfb", "fallback = pseudo\n"),
+]
+
+
+def config(url):
+    return DAEMON + "".join("\n[backend.%s]\ntype = deepl\nurl = %s\nkey_env = HNY_TS_KEY\n%s"
+                            "retry_base_ms = 20\n" % (name, url, opts) for name, opts in PROFILES)
 
 
 def submit_all(c, texts, key_prefix, backend="deepl"):
@@ -169,11 +134,12 @@ def main(honyakud, testserver):
     rng = random.Random(4)
     with Fixture("hnybe") as fx:
         srv = Server(fx, testserver)
-        conf = fx.write("honyaku.conf", CONFIG % {"url": srv.url})
+        conf = fx.write("honyaku.conf", config(srv.url))
         env = dict(os.environ, HNY_TS_KEY=KEY)
-        daemon = fx.spawn([honyakud, "--state", fx.path("state"), "--workers", "2", "--config", conf,
-                           "--log-level", "debug"], "honyakud.log", env=env)
-        c = Client("ipc://" + fx.path("state", "front"))
+        front = fx.start_daemon(honyakud, workers=2, extra=("--config", conf, "--log-level", "debug"),
+                                env=env)
+        daemon = fx.daemon
+        c = Client(front)
         try:
             poll("2 workers", lambda: daemon.poll() is None and c.status()["workers"] == 2, 20)
 

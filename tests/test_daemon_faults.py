@@ -107,10 +107,7 @@ def transient(h):
     assert len(translate_tasks(w)) >= 3, translate_tasks(w)
     rec = c.fetch(job)
     assert not rec["errors"] and all(s["tgt"] for s in segments(rec)), rec
-    w.kill()
-    w.wait()
-    h.wait_workers(0)
-    w = h.start_worker("--on-translate", "transient:100")
+    w = h.replace_worker(w, "--on-translate", "transient:100")
     bad = c.accepted("This sentence never makes it.\n", key="doomed")["job"]
     assert c.wait_done(bad) == "failed"
     rec = c.fetch(bad)
@@ -121,10 +118,7 @@ def transient(h):
     st = c.status(bad)
     assert st["state"] == "failed" and st["failed"] == 1 and "segments failed" in st["error"], st
     # "paused": the profile stops, STATUS says why, a probe after the backoff resumes it.
-    w.kill()
-    w.wait()
-    h.wait_workers(0)
-    h.start_worker("--on-translate", "paused:1")
+    h.replace_worker(w, "--on-translate", "paused:1")
     h.wait_workers(1)
     job = c.accepted("Quota is exhausted for now.\n", key="paused")["job"]
     poll("the profile to pause",
@@ -144,10 +138,7 @@ def failures(h):
     assert rec["paragraphs"] == [] and rec["title"] is None, rec
     assert rec["errors"][0]["paragraph"] is None and rec["errors"][0]["code"] == 422, rec["errors"]
     assert "no article found" in c.status(job)["error"], c.status(job)
-    w.kill()
-    w.wait()
-    h.wait_workers(0)
-    w = h.start_worker("--on-translate", "err500")
+    w = h.replace_worker(w, "--on-translate", "err500")
     job = c.accepted("The backend keeps failing.\n", key="err500")["job"]
     assert c.wait_done(job) == "failed"
     assert len(translate_tasks(w)) == 6, translate_tasks(w)

@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 
@@ -40,11 +39,8 @@ with Fixture("notify") as fx:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(path)
     env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="200000")
-    log = open(fx.path("honyakud.log"), "wb")
-    proc = subprocess.Popen([honyakud, "--state", fx.path("state"), "--workers", "2"],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
-    fx.procs.append(proc)
-    front = "ipc://" + fx.path("state", "front")
+    front = fx.start_daemon(honyakud, workers=2, env=env)
+    proc = fx.daemon
     seen = []
 
     def expect(prefix, timeout=15.0):

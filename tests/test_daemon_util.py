@@ -7,7 +7,6 @@ import itertools
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -117,12 +116,10 @@ class Harness:
         self.close()
 
     def start_daemon(self):
-        log = open(self.fx.path("honyakud.log"), "ab")
-        self.daemon = subprocess.Popen([self.honyakud, "--state", self.fx.path("state"), "--workers", "0",
-                                        "--config", self.conf, "--log-level", "debug"],
-                                       stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
-        self.fx.procs.append(self.daemon)
+        # honyakud.log is appended to: a restart keeps the earlier lines.
+        self.fx.start_daemon(self.honyakud, workers=0,
+                             extra=("--config", self.conf, "--log-level", "debug"))
+        self.daemon = self.fx.daemon
         if self.client:
             self.client.close()
         self.client = Client(self.front)
@@ -149,6 +146,14 @@ class Harness:
                               "--log", log] + list(args), name + ".log")
         proc.task_log = log
         return proc
+
+    def replace_worker(self, old, *args, name=None):
+        """SIGKILL the fake worker OLD, wait until the broker has no worker
+        left, then start a new one with args (see start_worker)."""
+        old.kill()
+        old.wait()
+        self.wait_workers(0)
+        return self.start_worker(*args, name=name)
 
     def workers(self):
         return self.client.status()["workers"]

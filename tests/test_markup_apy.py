@@ -9,7 +9,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-import apy  # noqa: E402
+from hnyfix import Fixture, apy_installed  # noqa: E402
 
 CASES = [
     "The ⟦1⟧red⟦/1⟧ car is ⟦2⟧very⟦/2⟧ fast.",
@@ -42,13 +42,14 @@ def nested_once(text, count):
 
 
 def main():
-    if not apy.installed():
+    if not apy_installed():
         print("apertium-apy not installed: skipped")
         return 77
     failures = 0
-    with apy.Apy() as server:
+    with Fixture("hny-apy") as fx:
+        url = fx.start_apy(timeout=30.0)
         for src in CASES:
-            tgt = translate(server.url, src)
+            tgt = translate(url, src)
             count = len(TOKEN.findall(src)) // 2
             ok = nested_once(tgt, count)
             print(("ok  " if ok else "FAIL"), src, "=>", tgt)

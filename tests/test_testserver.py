@@ -9,13 +9,15 @@ usage: test_testserver.py PATH/TO/hny-testserver"""
 import http.client
 import json
 import os
-import select
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hnyfix import Fixture  # noqa: E402
 
 KEY = "sekrit-key"
 QUOTA = 200
@@ -57,24 +59,13 @@ def predicted_fault(seed, n, rate, kinds):
 
 # --- the server -----------------------------------------------------------
 class Server:
-    def __init__(self, binary, *args):
-        self.proc = subprocess.Popen(
-            [binary, "--port", "0", "--key", KEY, *args],
-            stdout=subprocess.PIPE)   # its log goes to our stderr
-        # The handshake: PORT=<n> on stdout, with a deadline.
-        deadline = time.monotonic() + 10
-        line = b""
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([self.proc.stdout], [], [], max(left, 0))
-            if not ready:
-                raise RuntimeError("no PORT= line from the server")
-            chunk = os.read(self.proc.stdout.fileno(), 1)
-            if not chunk:
-                raise RuntimeError("server exited before PORT=")
-            line += chunk
-        assert line.startswith(b"PORT="), line
-        self.port = int(line[5:])
+    def __init__(self, fx, binary, *args):
+        # The handshake: PORT=<n> on stdout, with a deadline; its log goes
+        # to our stderr.
+        self.proc, self.port = fx.start_testserver(binary, "--key", KEY, *args, stderr=None,
+                                                   timeout=10)
+        out = fx.log("testserver.log")
+        assert out.startswith("PORT="), out     # the first line on stdout
 
     def request(self, method, path, body=None, headers=None, timeout=10, raw=False):
         """Returns (status, headers, body); body is parsed JSON unless raw."""
@@ -518,17 +509,14 @@ def deepl_quiet(srv):
 
 def main():
     binary = sys.argv[1]
-    srv = Server(binary, "--quota", str(QUOTA), "--libre-batch-limit", "10", "--libre-char-limit", "500")
-    try:
+    with Fixture("hnyts") as fx:
+        srv = Server(fx, binary, "--quota", str(QUOTA), "--libre-batch-limit", "10",
+                     "--libre-char-limit", "500")
         for test in [test_deepl, test_deepl_rules, test_glossary_and_quota, test_google, test_libre,
                      test_openai, test_faults, test_dice, test_inflight, test_sigterm_while_hanging]:
             t0 = time.monotonic()
             test(srv)
             print("ok %s (%.2f s)" % (test.__name__, time.monotonic() - t0), flush=True)
-    finally:
-        if srv.proc.poll() is None:
-            srv.proc.kill()
-            srv.proc.wait()
     print("all passed")
 
 

@@ -8,18 +8,15 @@ DISCONNECT, and DISCONNECT + exit on SIGTERM.
 usage: test_worker_broker.py HONYAKU_WORKER ARTICLE HAVE_PREPARE(0|1)"""
 import json
 import os
-import shutil
 import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 
 import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import apy  # noqa: E402
+from hnyfix import Fixture, apy_installed, free_port  # noqa: E402
 
 SIG = b"HNY/1"
 HB_MS = 200
@@ -104,8 +101,9 @@ def segments(texts, first_id=1):
 
 def main():
     worker_bin, article, have_prepare = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
-    tmp = tempfile.mkdtemp(prefix="hny-tw.", dir="/tmp")
-    server = None
+    fx = Fixture("hny-tw")
+    tmp = fx.dir
+    server = False              # a real APy answers
     proc = None
     broker = None
     # A server that accepts connections (kernel backlog) and never answers:
@@ -114,11 +112,11 @@ def main():
     silent.bind(("127.0.0.1", 0))
     silent.listen(16)
     try:
-        if apy.installed():
-            server = apy.Apy()
-            url = server.start()
+        if apy_installed():
+            url = fx.start_apy(timeout=30.0)
+            server = True
         else:
-            url = "http://127.0.0.1:%d" % apy.free_port()     # refused: transient errors
+            url = "http://127.0.0.1:%d" % free_port()     # refused: transient errors
         conf = os.path.join(tmp, "worker.conf")
         with open(conf, "w") as f:
             f.write("[daemon]\nheartbeat_ms = %d\n\n[worker]\ncredit = 3\n\n"
@@ -127,11 +125,8 @@ def main():
                     % (HB_MS, url, silent.getsockname()[1]))
         endpoint = "ipc://" + os.path.join(tmp, "back")
         broker = Broker(endpoint)
-        log = open(os.path.join(tmp, "worker.log"), "wb")
-        proc = subprocess.Popen([worker_bin, "--back", endpoint, "--config", conf,
-                                 "--name", "tw", "--log-level", "debug"],
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
+        proc = fx.spawn([worker_bin, "--back", endpoint, "--config", conf,
+                         "--name", "tw", "--log-level", "debug"], "worker.log")
 
         # READY: credit from the config, the profiles, name and pid.
         ready, _ = broker.recv("READY")
@@ -209,7 +204,6 @@ def main():
 
         # heartbeats arrive when nothing else is sent
         before = broker.heartbeats
-        deadline = time.monotonic() + 1.0
         try:
             broker.recv("NOTHING", timeout=1.0)
         except AssertionError as e:
@@ -237,8 +231,7 @@ def main():
         t = broker.task("translate", {"profile": "pseudo", "from": "en", "to": "ja"}, segments(["again"]))
         header, _ = broker.results([t])[t]     # a RESULT for `stuck` would fail here
         assert header["status"] == 200, header
-        with open(os.path.join(tmp, "worker.log"), "rb") as f:
-            assert b"dropping 1 tasks in flight" in f.read()
+        assert "dropping 1 tasks in flight" in fx.log("worker.log")
 
         # SIGTERM: DISCONNECT, then a prompt exit with status 0
         proc.send_signal(signal.SIGTERM)
@@ -249,11 +242,7 @@ def main():
               % ("real" if server else "absent", "on" if have_prepare else "absent"))
         return 0
     except BaseException:
-        try:
-            with open(os.path.join(tmp, "worker.log"), "rb") as f:
-                sys.stderr.write("--- worker log ---\n" + f.read().decode("utf-8", "replace")[-6000:])
-        except OSError:
-            pass
+        sys.stderr.write("--- worker log ---\n" + fx.log("worker.log")[-6000:])
         raise
     finally:
         if proc and proc.poll() is None:
@@ -261,10 +250,8 @@ def main():
             proc.wait()
         if broker:
             broker.close()
-        if server:
-            server.stop()
         silent.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+        fx.close()
 
 
 if __name__ == "__main__":
