@@ -85,23 +85,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
 #ifndef HNY_FUZZING
 
-static uint64_t s_state = 0x9E3779B97F4A7C15ULL;
-
-static uint64_t
-s_rand (void)
-{
-    /* xorshift64*: deterministic, so a failure reproduces by case number. */
-    s_state ^= s_state >> 12;
-    s_state ^= s_state << 25;
-    s_state ^= s_state >> 27;
-    return s_state * 0x2545F4914F6CDD1DULL;
-}
-
-static size_t
-s_below (size_t n)
-{
-    return n ? (size_t) (s_rand () % n) : 0;
-}
+#include "fuzz_rand.h"
 
 /* Valid messages as frame lists (signature implied). */
 static const char *const s_seeds [][3] = {
