@@ -3,10 +3,13 @@
     Walks DIR (regular files, recursively, sorted by relative path, hidden
     names skipped), submits every file with a key derived from its relative
     path and content (so that a re-run finds the same jobs and translates
-    nothing twice), keeps at most --window jobs in flight, waits for all of
-    them on one pipelined connection, then fetches every record in path
-    order into OUT/records.jsonl and lists the files that were rejected or
-    failed, with the reason, in OUT/errors.txt. */
+    nothing twice), keeps at most --window jobs in flight and waits for
+    them on one pipelined connection. As each job finishes its record is
+    FETCHed on the same connection (at most --window fetches in flight)
+    and spooled to an unlinked temporary file in OUT; at the end the
+    records are copied from the spool in path order into OUT/records.jsonl
+    (one record in memory at a time), and the files that were rejected or
+    failed are listed, with the reason, in OUT/errors.txt. */
 #include "hny_cli.h"
 #include "honyaku/util.h"
 
@@ -26,7 +29,9 @@
 #define S_WINDOW_MAX     10000
 #define S_WAIT_SLICE_MS  5000       /* longest WAIT held on the daemon's side */
 
-typedef enum { S_TODO, S_INFLIGHT, S_DONE, S_FAILED } s_fstate_t;
+/* S_FETCH: the job is done, its FETCH is queued or in flight;
+   S_DONE: its record is in the spool. */
+typedef enum { S_TODO, S_INFLIGHT, S_FETCH, S_DONE, S_FAILED } s_fstate_t;
 
 typedef struct {
     char *rel;                  /* path relative to DIR */
@@ -34,6 +39,8 @@ typedef struct {
     char *error;                /* why it failed, when known */
     s_fstate_t state;
     int existing;               /* the daemon had this key already */
+    off_t spool_at;             /* S_DONE: where its line starts in the spool */
+    size_t spool_len;           /* S_DONE: its line's length, newline included */
 } s_file_t;
 
 typedef struct {
@@ -151,6 +158,12 @@ typedef struct {
     size_t count;
     size_t finished, inflight, fresh;
     int slice_ms;               /* how long the daemon holds one WAIT */
+    size_t window;              /* most jobs (and most FETCHes) in flight */
+    size_t *fetchq;             /* indexes of done jobs to FETCH, FIFO */
+    size_t fetchq_head, fetchq_tail;
+    size_t fetching;            /* FETCHes sent and not answered yet */
+    FILE *spool;                /* records as they come, unlinked; owned */
+    off_t spool_size;
 } s_batch_t;
 
 static void
@@ -204,18 +217,93 @@ s_submit_one (s_batch_t *b, const char *root, size_t index)
     return rc;
 }
 
+/* Send queued FETCHes while fewer than the window are in flight. */
+static int
+s_send_fetches (s_batch_t *b)
+{
+    while (b->fetching < b->window && b->fetchq_head < b->fetchq_tail) {
+        size_t index = b->fetchq [b->fetchq_head++];
+        char req [32];
+        snprintf (req, sizeof req, "f%zu", index);
+        if (hny_client_send_fetch (b->client, req, b->files [index].job)) {
+            hny_cli_fail ("batch", "%s", hny_client_error (b->client));
+            return -1;
+        }
+        b->fetching++;
+    }
+    return 0;
+}
+
+/* The answer to a FETCH: append the record as one line to the spool, or
+   fail the file with the reason. Returns -1 when the spool cannot be written. */
+static int
+s_on_record (s_batch_t *b, size_t index, hny_reply_t *reply)
+{
+    s_file_t *f = &b->files [index];
+    const char *cmd = hny_reply_command (reply);
+    b->fetching--;
+    f->state = S_FAILED;
+    free (f->error);
+    f->error = NULL;
+    if (strcmp (cmd, "REJECTED") == 0) {
+        const char *reason = hny_reply_get_str (reply, "reason");
+        f->error = hny_sprintf ("fetch: %s (status %d)", reason ? reason : "rejected",
+                                hny_reply_status (reply));
+        return 0;
+    }
+    if (strcmp (cmd, "RECORD")) {
+        f->error = hny_sprintf ("fetch: unexpected answer %s from %s (expected RECORD)", cmd,
+                                hny_client_endpoint (b->client));
+        return 0;
+    }
+    size_t len = 0;
+    char *record = hny_reply_take_body (reply, &len);
+    if (!record) {
+        f->error = hny_sprintf ("fetch: job %s: the daemon sent a record without a body", f->job);
+        return 0;
+    }
+    /* One record per line whatever the daemon's layout. */
+    json_error_t jerr;
+    json_t *obj = json_loadb (record, len, 0, &jerr);
+    char *line = obj ? json_dumps (obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    int rc = 0;
+    if (line) {
+        size_t n = strlen (line);
+        if (fwrite (line, 1, n, b->spool) != n || putc ('\n', b->spool) == EOF) {
+            hny_cli_fail ("batch", "cannot write the record spool: %s", strerror (errno));
+            rc = -1;
+        }
+        else {
+            f->state = S_DONE;
+            f->spool_at = b->spool_size;
+            f->spool_len = n + 1;
+            b->spool_size += (off_t) (n + 1);
+        }
+    }
+    else
+        f->error = hny_sprintf ("the record is not JSON: %s", jerr.text);
+    free (line);
+    json_decref (obj);
+    free (record);
+    return rc;
+}
+
 /* Handle one answer; returns -1 on a fatal error. */
 static int
 s_on_reply (s_batch_t *b, hny_reply_t *reply)
 {
     const char *req = hny_reply_req (reply);
     char *end = NULL;
-    size_t index = req && (req [0] == 's' || req [0] == 'w') ? strtoul (req + 1, &end, 10) : 0;
-    if (!end || *end || index >= b->count || b->files [index].state != S_INFLIGHT) {
+    size_t index = req && (req [0] == 's' || req [0] == 'w' || req [0] == 'f')
+                 ? strtoul (req + 1, &end, 10) : 0;
+    s_fstate_t want = req && req [0] == 'f' ? S_FETCH : S_INFLIGHT;
+    if (!end || *end || index >= b->count || b->files [index].state != want) {
         hny_warn ("batch: ignoring an answer %s with req %s", hny_reply_command (reply),
                   req ? req : "(none)");
         return 0;
     }
+    if (req [0] == 'f')
+        return s_on_record (b, index, reply);
     s_file_t *f = &b->files [index];
     const char *cmd = hny_reply_command (reply);
     int status = hny_reply_status (reply);
@@ -237,8 +325,9 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
         const char *state = hny_reply_get_str (reply, "state");
         if (status == 200) {
             if (state && strcmp (state, "done") == 0) {
-                f->state = S_DONE;
+                f->state = S_FETCH;
                 b->inflight--;
+                b->fetchq [b->fetchq_tail++] = index;
                 s_progress (b, f, "done");
             }
             else
@@ -260,7 +349,7 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
     return 0;
 }
 
-/* Fetch the records in path order; write records.jsonl and errors.txt. */
+/* Copy the spooled records in path order into records.jsonl; write errors.txt. */
 static int
 s_write_results (s_batch_t *b, const char *out_dir, size_t *failed)
 {
@@ -275,30 +364,26 @@ s_write_results (s_batch_t *b, const char *out_dir, size_t *failed)
         rc = -1;
         goto done;
     }
+    if (fflush (b->spool) || ferror (b->spool)) {
+        hny_cli_fail ("batch", "cannot write the record spool: %s", strerror (errno));
+        rc = -1;
+        goto done;
+    }
     *failed = 0;
+    int spool_fd = fileno (b->spool);
     for (size_t i = 0; i < b->count; i++) {
         s_file_t *f = &b->files [i];
         if (f->state == S_DONE) {
-            char *record = NULL;
-            size_t len = 0;
-            if (hny_client_fetch (b->client, f->job, &record, &len)) {
-                f->state = S_FAILED;
-                f->error = hny_sprintf ("fetch: %s", hny_client_error (b->client));
-            }
-            else {
-                /* One record per line whatever the daemon's layout. */
-                json_error_t jerr;
-                json_t *obj = json_loadb (record, len, 0, &jerr);
-                char *line = obj ? json_dumps (obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-                if (line)
-                    fprintf (rec, "%s\n", line);
-                else {
-                    f->state = S_FAILED;
-                    f->error = hny_sprintf ("the record is not JSON: %s", jerr.text);
-                }
-                free (line);
-                json_decref (obj);
-                free (record);
+            char *line = hny_malloc (f->spool_len);
+            ssize_t got = pread (spool_fd, line, f->spool_len, f->spool_at);
+            int ok = got == (ssize_t) f->spool_len
+                     && fwrite (line, 1, f->spool_len, rec) == f->spool_len;
+            free (line);
+            if (!ok) {
+                hny_cli_fail ("batch", "cannot copy a record from the spool: %s",
+                              got < 0 ? strerror (errno) : "short read or write");
+                rc = -1;
+                goto done;
             }
         }
         else if (f->state == S_FAILED && f->job && !f->error) {
@@ -404,20 +489,36 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
         rc = hny_cli_fail ("batch", "%s: %s", out_dir, strerror (errno));
         goto cleanup;
     }
+    char *spool_path = hny_sprintf ("%s/.records.jsonl.spool", out_dir);
+    b.spool = fopen (spool_path, "w+");
+    if (!b.spool) {
+        rc = hny_cli_fail ("batch", "%s: %s", spool_path, strerror (errno));
+        free (spool_path);
+        goto cleanup;
+    }
+    unlink (spool_path);            /* gone when we exit, whatever happens */
+    free (spool_path);
+    b.window = (size_t) window;
+    b.fetchq = hny_malloc ((b.count ? b.count : 1) * sizeof *b.fetchq);
     b.client = hny_cli_client (cli);
     /* A WAIT is held at most one answer timeout, so that a daemon that
        died is noticed within two timeouts. */
     b.slice_ms = cli->timeout_ms < S_WAIT_SLICE_MS ? cli->timeout_ms : S_WAIT_SLICE_MS;
 
-    /* The window: submit while fewer than `window` jobs are unfinished. */
+    /* The window: submit while fewer than `window` jobs are unfinished;
+       FETCH finished jobs while fewer than `window` FETCHes are unanswered. */
     size_t next = 0;
-    while (b.finished < b.count) {
-        while (b.inflight < (size_t) window && next < b.count)
+    while (b.finished < b.count || b.fetching || b.fetchq_head < b.fetchq_tail) {
+        while (b.inflight < b.window && next < b.count)
             if (s_submit_one (&b, root, next++)) {
                 rc = hny_cli_fail ("batch", "%s", hny_client_error (b.client));
                 goto cleanup;
             }
-        if (b.finished == b.count)
+        if (s_send_fetches (&b)) {
+            rc = HNY_EXIT_FAIL;
+            goto cleanup;
+        }
+        if (b.finished == b.count && !b.fetching)
             break;
         hny_reply_t *reply = NULL;
         int r = hny_client_recv_reply (b.client, b.slice_ms + cli->timeout_ms, &reply);
@@ -454,6 +555,9 @@ cleanup:
         free (walk.files [i].error);
     }
     free (walk.files);
+    free (b.fetchq);
+    if (b.spool)
+        fclose (b.spool);
     hny_client_destroy (&b.client);
     return rc;
 }

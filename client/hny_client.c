@@ -242,6 +242,17 @@ hny_reply_get_str (const hny_reply_t *self, const char *field)
     return json_string_value (json_object_get (self->header, field));
 }
 
+char *
+hny_reply_take_body (hny_reply_t *self, size_t *size)
+{
+    char *body = (char *) self->body;          /* NUL-terminated by s_reply_from_msg */
+    if (size)
+        *size = body ? self->body_size : 0;
+    self->body = NULL;
+    self->body_size = 0;
+    return body;
+}
+
 /* Turn a decoded message into a reply; takes the message over. */
 static hny_reply_t *
 s_reply_from_msg (hny_msg_t **msg_p)
@@ -623,6 +634,17 @@ hny_client_send_wait (hny_client_t *self, const char *req, const char *job, int 
     hny_msg_t *msg = hny_msg_new (HNY_MSG_WAIT);
     hny_msg_set_str (msg, "job", job);
     hny_msg_set_int (msg, "timeout_ms", timeout_ms);
+    return s_send (self, &msg, req);
+}
+
+int
+hny_client_send_fetch (hny_client_t *self, const char *req, const char *job)
+{
+    assert (self && job);
+    if (s_check_req (self, req))
+        return -1;
+    hny_msg_t *msg = hny_msg_new (HNY_MSG_FETCH);
+    hny_msg_set_str (msg, "job", job);
     return s_send (self, &msg, req);
 }
 

@@ -58,6 +58,7 @@ class FakeBroker(threading.Thread):
         self.waiters = []       # (rid, req, job, deadline)
         self.submits = []       # SUBMIT headers as received
         self.requests = 0
+        self.log = []           # (command, job) of every request and every finish, in order
         self.unfinished = 0
         self.max_unfinished = 0
         self.lock = threading.Lock()
@@ -79,6 +80,7 @@ class FakeBroker(threading.Thread):
             return
         j["state"] = state
         self.unfinished -= 1
+        self.log.append(("FINISH", job))
         keep = []
         for w in self.waiters:
             if w[2] == job:
@@ -104,6 +106,7 @@ class FakeBroker(threading.Thread):
         req = hdr.get("req")
         body = frames[4] if len(frames) > 4 else None
         self.requests += 1
+        self.log.append((cmd, hdr.get("job")))
         if self.silent:
             return
         if cmd == "SUBMIT":
@@ -402,6 +405,11 @@ def test_batch(tmp):
         check(b.max_unfinished == 3, "batch window: at most %d unfinished, want 3" % b.max_unfinished)
         check(len(b.order) == 10, "batch made %d jobs" % len(b.order))
         check(err.count("] done") == 10 and "[10/10] done" in err, "batch progress: %r" % err)
+        # Records are fetched while the batch runs, not after the last job.
+        events = [e[0] for e in b.log]
+        last_finish = max(i for i, e in enumerate(events) if e == "FINISH")
+        check("FETCH" in events[:last_finish], "batch: no FETCH before the last job finished: %r" % events)
+        check(events.count("FETCH") == 10, "batch: %d FETCHes, want 10" % events.count("FETCH"))
         recs = [json.loads(l) for l in read_lines(os.path.join(out, "records.jsonl"))]
         want = sorted(names)
         check([r["metadata"]["source"] for r in recs] == want, "records order %r" % [r["metadata"]["source"] for r in recs])

@@ -11,11 +11,12 @@
     Two styles of use, on the same connection:
     - synchronous calls (submit, status, wait, fetch, list, stats): one
       request, one answer;
-    - pipelined calls for batches: hny_client_send_submit() and
-      hny_client_send_wait() tag each request with a caller-chosen "req" id;
-      hny_client_recv_reply() returns the answers as they arrive. Answers to
-      pipelined requests that arrive during a synchronous call are kept and
-      handed out by the next hny_client_recv_reply().
+    - pipelined calls for batches: hny_client_send_submit(),
+      hny_client_send_wait() and hny_client_send_fetch() tag each request
+      with a caller-chosen "req" id; hny_client_recv_reply() returns the
+      answers as they arrive. Answers to pipelined requests that arrive
+      during a synchronous call are kept and handed out by the next
+      hny_client_recv_reply().
 
     A client is not thread-safe: use one per thread. */
 #ifndef HNY_CLIENT_H
@@ -118,6 +119,10 @@ int hny_client_send_submit (hny_client_t *self, const char *req, const hny_submi
    the answer is DONE with status 200 (finished) or 300 (still running). */
 int hny_client_send_wait (hny_client_t *self, const char *req, const char *job, int timeout_ms);
 
+/* FETCH one finished job's record: the answer is RECORD (its body is the
+   record: hny_reply_take_body) or REJECTED (300 not finished, 404 unknown). */
+int hny_client_send_fetch (hny_client_t *self, const char *req, const char *job);
+
 /* The next answer to a pipelined request, waiting at most timeout_ms.
    Returns 0 and sets *reply (caller owns, hny_reply_destroy), 1 when nothing
    came in time, -1 on error. */
@@ -133,6 +138,10 @@ int hny_reply_status (const hny_reply_t *self);
 json_t *hny_reply_header (const hny_reply_t *self);
 /* A string field of the header, borrowed; NULL when absent or not a string. */
 const char *hny_reply_get_str (const hny_reply_t *self, const char *field);
+/* Take the answer's body over: NUL-terminated (caller owns, free), its
+   length in *size (may be NULL); NULL when the answer has none (or it was
+   taken already). */
+char *hny_reply_take_body (hny_reply_t *self, size_t *size);
 
 #ifdef __cplusplus
 }
