@@ -187,6 +187,24 @@ hny_log (hny_log_level_t level, const char *fmt, ...)
     va_end (args);
 }
 
+void
+hny_buf_add (hny_buf_t *buf, const char *s, size_t len)
+{
+    if (buf->len + len + 1 > buf->cap) {
+        buf->cap = (buf->len + len + 1) * 2;
+        buf->data = hny_realloc (buf->data, buf->cap);
+    }
+    memcpy (buf->data + buf->len, s, len);
+    buf->len += len;
+    buf->data [buf->len] = '\0';
+}
+
+void
+hny_buf_adds (hny_buf_t *buf, const char *s)
+{
+    hny_buf_add (buf, s, strlen (s));
+}
+
 int
 hny_file_read (const char *path, size_t max, char **data, size_t *size)
 {

@@ -73,30 +73,6 @@ s_init (hny_backend_t *backend, char **error)
     return hny_be_glossary_init (backend, error);
 }
 
-/* A growing string. */
-typedef struct {
-    char *data;
-    size_t len, cap;
-} s_buf_t;
-
-static void
-s_add (s_buf_t *buf, const char *s, size_t len)
-{
-    if (buf->len + len + 1 > buf->cap) {
-        buf->cap = (buf->len + len + 1) * 2;
-        buf->data = hny_realloc (buf->data, buf->cap);
-    }
-    memcpy (buf->data + buf->len, s, len);
-    buf->len += len;
-    buf->data[buf->len] = '\0';
-}
-
-static void
-s_adds (s_buf_t *buf, const char *s)
-{
-    s_add (buf, s, strlen (s));
-}
-
 /* Tokens a text may take: ~4 ASCII bytes a token, ~1 token per other character. */
 static size_t
 s_tokens (const char *s, size_t len)
@@ -119,19 +95,19 @@ s_prompt (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t
 {
     const hny_glossary_t *glossary = hny_be_glossary (backend);
     const char *from = hny_batch_from (batch), *to = hny_batch_to (batch);
-    s_buf_t buf = { NULL, 0, 0 };
+    hny_buf_t buf = { NULL, 0, 0 };
     char *line = hny_sprintf ("Translate the user's text into %s (%s) from %s (%s).",
                               s_lang_name (to), to, s_lang_name (from), from);
-    s_adds (&buf, line);
+    hny_buf_adds (&buf, line);
     free (line);
-    s_adds (&buf, " Output only the translation: no notes, no explanations, no preamble,"
+    hny_buf_adds (&buf, " Output only the translation: no notes, no explanations, no preamble,"
                   " no quotes around it. Keep placeholders, markup, numbers and URLs exactly"
                   " as they are.");
     if (count > 1) {
         line = hny_sprintf (" The text is a numbered list of %zu segments. Answer with the same"
                             " numbered list: %zu lines, each \"N. \" and the translation of"
                             " segment N, in order, nothing else.", count, count);
-        s_adds (&buf, line);
+        hny_buf_adds (&buf, line);
         free (line);
     }
     if (glossary) {
@@ -142,15 +118,15 @@ s_prompt (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t
             marked += hny_glossary_mark_used (glossary, hny_batch_src (batch, i),
                                               hny_batch_src_len (batch, i), used);
         if (marked > 0) {
-            s_adds (&buf, "\nUse these translations for these terms (source => target):");
+            hny_buf_adds (&buf, "\nUse these translations for these terms (source => target):");
             size_t listed = 0;
             for (size_t i = 0; i < n && listed < S_PROMPT_TERMS; i++) {
                 if (!used[i])
                     continue;
-                s_adds (&buf, "\n- ");
-                s_adds (&buf, hny_glossary_source (glossary, i));
-                s_adds (&buf, " => ");
-                s_adds (&buf, hny_glossary_target (glossary, i));
+                hny_buf_adds (&buf, "\n- ");
+                hny_buf_adds (&buf, hny_glossary_source (glossary, i));
+                hny_buf_adds (&buf, " => ");
+                hny_buf_adds (&buf, hny_glossary_target (glossary, i));
                 listed++;
             }
         }
@@ -158,10 +134,10 @@ s_prompt (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t
     }
     const char *context = hny_batch_context (batch, first);
     if (context && *context) {
-        s_adds (&buf, "\nThe text before it, for context only (do not translate it, do not"
+        hny_buf_adds (&buf, "\nThe text before it, for context only (do not translate it, do not"
                       " repeat it):\n<<<\n");
-        s_adds (&buf, context);
-        s_adds (&buf, "\n>>>");
+        hny_buf_adds (&buf, context);
+        hny_buf_adds (&buf, "\n>>>");
     }
     return buf.data;
 }
@@ -171,22 +147,22 @@ s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t 
          hny_backend_req_t *req, char **reason)
 {
     const hny_profile_t *profile = hny_backend_profile (backend);
-    s_buf_t user = { NULL, 0, 0 };
-    s_add (&user, "", 0);
+    hny_buf_t user = { NULL, 0, 0 };
+    hny_buf_add (&user, "", 0);
     size_t tokens = 0;
     for (size_t i = first; i < first + count; i++) {
         const char *src = hny_batch_src (batch, i);
         size_t len = hny_batch_src_len (batch, i);
         tokens += s_tokens (src, len) + (count > 1 ? 4 : 0);
         if (count == 1) {
-            s_add (&user, src, len);
+            hny_buf_add (&user, src, len);
             break;
         }
         char number[32];
         snprintf (number, sizeof number, "%s%zu. ", i > first ? "\n" : "", i - first + 1);
-        s_adds (&user, number);
+        hny_buf_adds (&user, number);
         size_t at = user.len;
-        s_add (&user, src, len);
+        hny_buf_add (&user, src, len);
         for (size_t k = at; k < user.len; k++)
             if (user.data[k] == '\n' || user.data[k] == '\r')
                 user.data[k] = ' ';

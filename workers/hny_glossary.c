@@ -26,24 +26,6 @@ struct _hny_glossary_t {
     size_t count;
 };
 
-/* A growing string. */
-typedef struct {
-    char *data;
-    size_t len, cap;
-} s_buf_t;
-
-static void
-s_buf_add (s_buf_t *buf, const char *s, size_t len)
-{
-    if (buf->len + len + 1 > buf->cap) {
-        buf->cap = (buf->len + len + 1) * 2;
-        buf->data = hny_realloc (buf->data, buf->cap);
-    }
-    memcpy (buf->data + buf->len, s, len);
-    buf->len += len;
-    buf->data[buf->len] = '\0';
-}
-
 static int
 s_term_ok (const char *term, size_t len)
 {
@@ -157,13 +139,13 @@ hny_glossary_target (const hny_glossary_t *self, size_t index)
 char *
 hny_glossary_tsv (const hny_glossary_t *self)
 {
-    s_buf_t buf = { NULL, 0, 0 };
-    s_buf_add (&buf, "", 0);
+    hny_buf_t buf = { NULL, 0, 0 };
+    hny_buf_add (&buf, "", 0);
     for (size_t i = 0; i < self->count; i++) {
-        s_buf_add (&buf, self->entries[i].source, self->entries[i].source_len);
-        s_buf_add (&buf, "\t", 1);
-        s_buf_add (&buf, self->entries[i].target, strlen (self->entries[i].target));
-        s_buf_add (&buf, "\n", 1);
+        hny_buf_add (&buf, self->entries[i].source, self->entries[i].source_len);
+        hny_buf_add (&buf, "\t", 1);
+        hny_buf_add (&buf, self->entries[i].target, strlen (self->entries[i].target));
+        hny_buf_add (&buf, "\n", 1);
     }
     return buf.data;
 }
@@ -223,7 +205,7 @@ hny_glossary_protect (const hny_glossary_t *self, const char *text, size_t len, 
     *count = 0;
     if (len >= S_MARK_LEN && memmem (text, len, S_OPEN, S_MARK_LEN))
         return NULL;
-    s_buf_t buf = { NULL, 0, 0 };
+    hny_buf_t buf = { NULL, 0, 0 };
     size_t pos = 0, run = 0;        /* run: start of text copied as is */
     while (pos < len) {
         long m = s_match (self, text, len, pos);
@@ -231,12 +213,12 @@ hny_glossary_protect (const hny_glossary_t *self, const char *text, size_t len, 
             pos += s_char_len (text, len, pos);
             continue;
         }
-        s_buf_add (&buf, text + run, pos - run);
+        hny_buf_add (&buf, text + run, pos - run);
         *terms = hny_realloc (*terms, (*count + 1) * sizeof **terms);
         (*terms)[(*count)++] = (size_t) m;
         char mark[32];
         int n = snprintf (mark, sizeof mark, S_OPEN "%zu" S_CLOSE, *count);
-        s_buf_add (&buf, mark, (size_t) n);
+        hny_buf_add (&buf, mark, (size_t) n);
         pos += self->entries[m].source_len;
         run = pos;
     }
@@ -244,7 +226,7 @@ hny_glossary_protect (const hny_glossary_t *self, const char *text, size_t len, 
         free (buf.data);
         return NULL;
     }
-    s_buf_add (&buf, text + run, len - run);
+    hny_buf_add (&buf, text + run, len - run);
     return buf.data;
 }
 
@@ -254,8 +236,8 @@ hny_glossary_restore (const hny_glossary_t *self, const size_t *terms, size_t co
 {
     *reason = NULL;
     unsigned char *seen = hny_calloc (count ? count : 1, 1);
-    s_buf_t buf = { NULL, 0, 0 };
-    s_buf_add (&buf, "", 0);
+    hny_buf_t buf = { NULL, 0, 0 };
+    hny_buf_add (&buf, "", 0);
     size_t pos = 0, run = 0;
     while (pos < len) {
         const char *open = memmem (text + pos, len - pos, S_OPEN, S_MARK_LEN);
@@ -274,9 +256,9 @@ hny_glossary_restore (const hny_glossary_t *self, const size_t *terms, size_t co
             break;
         }
         seen[n - 1] = 1;
-        s_buf_add (&buf, text + run, at - run);
+        hny_buf_add (&buf, text + run, at - run);
         const char *target = self->entries[terms[n - 1]].target;
-        s_buf_add (&buf, target, strlen (target));
+        hny_buf_add (&buf, target, strlen (target));
         pos = run = q + S_MARK_LEN;
     }
     for (size_t i = 0; !*reason && i < count; i++)
@@ -288,6 +270,6 @@ hny_glossary_restore (const hny_glossary_t *self, const size_t *terms, size_t co
         free (buf.data);
         return NULL;
     }
-    s_buf_add (&buf, text + run, len - run);
+    hny_buf_add (&buf, text + run, len - run);
     return buf.data;
 }

@@ -75,6 +75,15 @@ void hny_logv (hny_log_level_t level, const char *fmt, va_list args);
 #define hny_info(...)  do { if (hny_log_enabled (HNY_LOG_INFO)) hny_log (HNY_LOG_INFO, __VA_ARGS__); } while (0)
 #define hny_debug(...) do { if (hny_log_enabled (HNY_LOG_DEBUG)) hny_log (HNY_LOG_DEBUG, __VA_ARGS__); } while (0)
 
+/* A growing NUL-terminated string. Start from hny_buf_t b = { 0 }; the
+   caller owns b.data (free it, or keep it). */
+typedef struct {
+    char *data;
+    size_t len, cap;
+} hny_buf_t;
+void hny_buf_add (hny_buf_t *buf, const char *s, size_t len);
+void hny_buf_adds (hny_buf_t *buf, const char *s);
+
 /* Read a whole file into a new NUL-terminated buffer of at most max bytes.
    Returns 0 and sets *data (caller owns) and *size, or -1 with errno set
    (EFBIG when the file is larger than max). */
