@@ -1212,7 +1212,9 @@ s_bind (hny_broker_t *self, const char *front, const char *back, char **error)
         hny_info ("CURVE on %s%s%s; server public key %s", front_sec ? front : "",
                   front_sec && back_sec ? " and " : "", back_sec ? back : "", public_key);
     }
-    self->front = s_router (self, front, self->conf->max_article_bytes + 1024 * 1024, 0,
+    /* The frame caps of PROTOCOL.md section 3, not max_article_bytes: a
+       SUBMIT over max_article_bytes must arrive to be answered 413. */
+    self->front = s_router (self, front, (int64_t) HNY_PROTO_BODY_MAX + HNY_PROTO_HEADER_MAX + 4096, 0,
                             front_sec ? secret : NULL, error);
     if (self->front)
         self->back = s_router (self, back, (int64_t) HNY_PROTO_BODY_MAX + HNY_PROTO_HEADER_MAX + 4096,

@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_SEGMENTS_MAX      200000      /* segments per article */
 #define S_RETRY_MAX_MS      120000      /* longest backoff before a retry */
 #define S_RETRY_GROWTH      1.6         /* backoff factor per try */
 #define S_RETRY_JITTER      0.23        /* +- this share of the backoff */
@@ -537,11 +536,11 @@ hny_pipeline_prepare_result (hny_broker_t *self, hny_btask_t *task, int status, 
     json_t *para;
     json_array_foreach (paras, pi, para)
         count += json_array_size (json_object_get (para, "segments"));
-    if (count > S_SEGMENTS_MAX) {
+    if (count > HNY_SEGMENTS_MAX) {
         json_decref (art);
         hny_store_task_delete (self->store, task->id);
         hny_broker_task_free (&task);
-        char *text = hny_sprintf ("article has %zu segments, more than %d", count, S_SEGMENTS_MAX);
+        char *text = hny_sprintf ("article has %zu segments, more than %d", count, HNY_SEGMENTS_MAX);
         s_job_finish (self, job, HNY_STATUS_TOO_LARGE, text);
         free (text);
         return 0;

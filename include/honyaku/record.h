@@ -36,4 +36,10 @@
 #define HNY_RECORD_SCHEMA   "honyaku.record/1"
 #define HNY_PREPARED_SCHEMA "honyaku.prepared/1"
 
+/* Segments of one article, title included (PROTOCOL.md section 8). The
+   worker stops segmenting past it and answers 413; the broker checks it
+   again while it reads a prepare result. 200000 covers the longest real
+   documents (a 190k-sentence report) while bounding the broker's memory. */
+#define HNY_SEGMENTS_MAX    200000
+
 #endif
