@@ -8,6 +8,14 @@ if(TARGET hnystore)
   set_tests_properties(test_store PROPERTIES TIMEOUT 30)
 endif()
 
+# The scheduler alone: no sockets, no store, a clock of the test's own.
+if(TARGET hnysched)
+  add_executable(test_sched ${HNY_TESTS_DIR}/test_sched.c)
+  target_link_libraries(test_sched PRIVATE hnysched)
+  add_test(NAME test_sched COMMAND test_sched)
+  set_tests_properties(test_sched PROPERTIES TIMEOUT 30)
+endif()
+
 if(TARGET honyakud)
   foreach(scenario e2e idempotent hostile tm dedup warning)
     add_test(NAME daemon_${scenario}

@@ -56,7 +56,8 @@ def e2e(h):
     assert st["status"] == 200 and st["key"] == acc["key"] and st["created"] > 0, st
     d = c.status()
     assert d["jobs"] == {"done": 1} and d["workers"] == 1, d
-    assert {"name": "pseudo", "type": "pseudo"} in d["profiles"], d
+    assert {"name": "pseudo", "type": "pseudo", "workers": 1} in d["profiles"], d
+    assert d["store"] == "ok", d
     cmd, lst, _ = c.request("LIST", {"limit": 10})
     assert cmd == "LISTING" and lst["jobs"] == [{"job": job, "key": acc["key"], "state": "done"}], lst
     assert "next" not in lst, lst

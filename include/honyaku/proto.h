@@ -96,7 +96,8 @@ typedef enum {
     HNY_STATUS_UNKNOWN_COMMAND = 501,
     HNY_STATUS_INTERNAL = 500,
     HNY_STATUS_UNAVAILABLE = 503,
-    HNY_STATUS_VERSION = 505            /* protocol signature/version not supported */
+    HNY_STATUS_VERSION = 505,           /* protocol signature/version not supported */
+    HNY_STATUS_INSUFFICIENT_STORAGE = 507   /* the broker's state disk is full */
 } hny_status_t;
 
 typedef struct _hny_msg_t hny_msg_t;
