@@ -23,6 +23,12 @@ if(TARGET honyakud)
                      $<TARGET_FILE:honyakud> ${scenario})
     set_tests_properties(daemon_${scenario} PROPERTIES TIMEOUT 60)
   endforeach()
+  foreach(scenario oversize credit fivexx pause admission unserved slow lock)
+    add_test(NAME daemon_promise_${scenario}
+             COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_promises.py
+                     $<TARGET_FILE:honyakud> ${scenario})
+    set_tests_properties(daemon_promise_${scenario} PROPERTIES TIMEOUT 60)
+  endforeach()
   foreach(scenario worker_killed lease broker_killed transient failures)
     add_test(NAME daemon_${scenario}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_faults.py

@@ -1,0 +1,229 @@
+"""honyakud keeps the promises of PROTOCOL.md that outsiders found broken
+(issue 7), each with real processes: the real honyakud (--workers 0) and
+fake or hand-driven workers speaking HNY/1 over pyzmq.
+
+usage: test_daemon_promises.py HONYAKUD SCENARIO
+  oversize      a SUBMIT over max_article_bytes (12 MiB, within the 64 MiB
+                frame cap) is answered 413 at once; the daemon keeps serving
+  credit        a RESULT for a TASK the worker did not hold returns no
+                credit; the first HEARTBEAT after READY carries heartbeat_ms
+  fivexx        a task answered 5xx goes to another worker that serves it,
+                never back to the one that failed it
+  pause         a refused batch doubles the pause once per failed probe,
+                not once per segment
+  admission     max_jobs_queued answers 303 (a known key still gets its
+                job); max_jobs_in_flight keeps the rest queued
+  unserved      a profile no worker serves: the job waits visibly
+                (STATUS says why), the broker sleeps (no spin), and the
+                job finishes once a worker for it registers
+  slow          a backend slower than the lease: a worker that renews its
+                leases is never re-leased; one that does not gets its late
+                RESULT used, and nothing is sent twice
+  lock          a second honyakud on the same state directory exits at
+                once, naming the first one's PID"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_daemon_util import Harness, ManualWorker, poll, segments, tasks_of  # noqa: E402
+
+TEXT = "Title: Night shift\nThe plant runs all night. Workers rest in turns.\n\nNobody complained.\n"
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process, from /proc."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def oversize(h):
+    h.fx.write("honyaku.conf", "[daemon]\nmax_article_bytes = 1048576\n")
+    c = h.start_daemon()
+    start = time.monotonic()
+    cmd, rh, _ = c.request("SUBMIT", {"from": "en", "to": "es"}, b"x" * (12 << 20), timeout=10)
+    took = time.monotonic() - start
+    assert cmd == "REJECTED" and rh["status"] == 413, (cmd, rh)
+    assert "max_article_bytes" in rh["reason"] and rh["req"], rh
+    print("12 MiB SUBMIT answered 413 in %.2f s" % took)
+    cmd, rh, _ = c.request("SUBMIT", {"from": "en", "to": "es"}, b"x" * (1048576 + 1))
+    assert cmd == "REJECTED" and rh["status"] == 413, (cmd, rh)
+    cmd, rh, _ = c.request("SUBMIT", {"from": "en", "to": "es"}, b"x" * 1048576)
+    assert cmd == "ACCEPTED", (cmd, rh)
+    assert c.status()["jobs"] == {"queued": 1}
+
+
+def credit(h):
+    h.fx.write("honyaku.conf", "[daemon]\nheartbeat_ms = 150\n")
+    c = h.start_daemon()
+    w = ManualWorker(h.back, credit=1)
+    cmd, hb, _ = w.recv(5)
+    assert cmd == "HEARTBEAT" and hb.get("heartbeat_ms") == 150, (cmd, hb)
+    jobs = [c.accepted(TEXT, key="k%d" % i)["job"] for i in range(2)]
+    _, task, _ = w.expect("TASK")
+    assert task["kind"] == "prepare", task
+    # RESULTs for TASKs it does not hold: nothing may come back for them.
+    tid = task["task"]
+    w.result("T999999.1", 200, b"{}")
+    w.result(tid.split(".")[0] + ".7", 503, reason="wrong attempt")
+    others = w.heartbeats(2)
+    assert not [m for m in others if m[0] == "TASK"], others
+    assert "no credit back" in h.fx.log("honyakud.log")
+    # Its own RESULT returns the credit: the next task comes.
+    prepared = {"schema": "honyaku.prepared/1", "title": None,
+                "paragraphs": [{"segments": [{"src": "One sentence."}]}]}
+    w.result(tid, 200, prepared)
+    _, nxt, _ = w.expect("TASK")
+    assert nxt["task"] != tid, nxt
+    w.close()
+    assert c.status(jobs[0])["state"] in ("translating", "done"), c.status(jobs[0])
+
+
+def fivexx(h):
+    c = h.start_daemon()
+    bad = h.start_worker("--on-translate", "err500", "--credit", "8", name="bad")
+    poll("the first worker", lambda: h.workers() == 1, 10)
+    good = h.start_worker("--credit", "1", name="good")
+    h.wait_workers(2)
+    jobs = [c.accepted(TEXT + "Copy %d.\n" % i, key="j%d" % i)["job"] for i in range(4)]
+    for job in jobs:
+        assert c.wait_done(job) == "done"
+    failed = [t["task"] for t in tasks_of(bad) if t["kind"] == "translate"]
+    again = [t["task"] for t in tasks_of(good) if t["kind"] == "translate"]
+    assert failed, "the failing worker got no translate task"
+    for t in failed:
+        tid, attempt = t.split(".")
+        assert attempt == "1", ("the failing worker got a task back", t, failed)
+        assert "%s.%d" % (tid, int(attempt) + 1) in again, (t, again)
+    for job in jobs:
+        rec = c.fetch(job)
+        assert all(s["tgt"] == s["src"].upper() for s in segments(rec)), rec
+
+
+def pause(h):
+    h.fx.write("honyaku.conf", "[backend.pseudo]\nretry_base_ms = 100\nmax_texts = 10\n")
+    c = h.start_daemon()
+    # Five segments in one task, each refused twice ("quota exceeded").
+    text = "Title: Quota\nOne is here. Two is here. Three is here. Four is here. Five is here.\n"
+    w = h.start_worker("--on-translate", "paused:2")
+    job = c.accepted(text)["job"]
+    assert c.wait_done(job, 30000) == "done"
+    log = h.fx.log("honyakud.log")
+    probes = [line for line in log.splitlines() if "next probe in" in line]
+    waits = [int(line.split("next probe in ")[1].split()[0]) for line in probes]
+    # First pause 100 ms; the one failed probe doubles it once: 200 ms.
+    assert waits == [200], (waits, probes)
+    assert "profile pseudo paused" in log and "profile pseudo resumed" in log
+    translate = [t for t in tasks_of(w) if t["kind"] == "translate"]
+    # One task of six (title and five sentences), refused; a probe, refused;
+    # a probe that goes through.
+    assert len(translate) == 3 and all(len(t["srcs"]) == 6 for t in translate), translate
+    # ... and the wait before the last probe is that 200 ms, not the
+    # 60 x retry_base_ms cap that doubling per segment reaches.
+    gap = translate[2]["t"] - translate[1]["t"]
+    print("waits between probes: %s ms; measured %.0f ms" % (waits, gap * 1000))
+    assert 0.15 <= gap < 2.0, gap
+    rec = c.fetch(job)
+    assert not rec["errors"], rec
+
+
+def admission(h):
+    h.fx.write("honyaku.conf", "[daemon]\nmax_jobs_queued = 3\nmax_jobs_in_flight = 1\n")
+    c = h.start_daemon()
+    jobs = [c.accepted(TEXT, key="a%d" % i)["job"] for i in range(3)]
+    cmd, rh, _ = c.submit(TEXT, key="a3")
+    assert cmd == "REJECTED" and rh["status"] == 303 and "max_jobs_queued" in rh["reason"], (cmd, rh)
+    again = c.accepted(TEXT, key="a1")
+    assert again["existing"] is True and again["job"] == jobs[1], again
+    holder = h.start_worker("--on-prepare", "hold", "--credit", "4")
+    poll("one prepare task", lambda: len(tasks_of(holder)) == 1, 10)
+    assert c.status()["jobs"] == {"queued": 2, "preparing": 1}, c.status()
+    holder.kill()
+    holder.wait()
+    h.start_worker()
+    for job in jobs:
+        assert c.wait_done(job) == "done"
+    assert c.accepted(TEXT, key="a3")["existing"] is False
+
+
+def unserved(h):
+    h.fx.write("honyaku.conf", "[backend.pseudo]\n\n[backend.other]\ntype = pseudo\n")
+    c = h.start_daemon()
+    h.start_worker("--backends", "pseudo")
+    h.wait_workers(1)
+    job = c.accepted(TEXT, backend="other")["job"]
+    st = poll("the job to wait for a worker",
+              lambda: (lambda s: s if s.get("waiting") else None)(c.status(job)), 10)
+    assert st["state"] == "translating" and st["waiting"] == "no worker serves profile other", st
+    prof = {p["name"]: p for p in c.status()["profiles"]}
+    assert prof["other"]["workers"] == 0 and prof["other"]["waiting"] == "no worker serves profile other", prof
+    # The broker sleeps: over 50 STATUS round trips it uses a fraction of the time.
+    pid = h.daemon.pid
+    cpu0, wall0 = cpu_seconds(pid), time.monotonic()
+    for _ in range(50):
+        c.status()
+        time.sleep(0.01)        # pacing the requests, not waiting for a state
+    cpu, wall = cpu_seconds(pid) - cpu0, time.monotonic() - wall0
+    print("honyakud CPU while the job waits: %.3f s over %.3f s" % (cpu, wall))
+    assert cpu < 0.5 * wall, (cpu, wall)
+    h.start_worker("--backends", "other")
+    assert c.wait_done(job) == "done"
+    assert "waiting" not in c.status(job)
+
+
+def slow(h):
+    h.fx.write("honyaku.conf", "[daemon]\nheartbeat_ms = 100\nlease_ms = 300\n")
+    c = h.start_daemon()
+    # A renewing worker on a backend three times slower than the lease.
+    renewing = h.start_worker("--on-translate", "slow:900", "--renew", name="renewing")
+    h.wait_workers(1)
+    job = c.accepted(TEXT, key="renew")["job"]
+    assert c.wait_done(job) == "done"
+    tasks = [t["task"] for t in tasks_of(renewing) if t["kind"] == "translate"]
+    assert tasks and all(t.endswith(".1") for t in tasks), tasks
+    renewing.kill()
+    renewing.wait()
+    h.wait_workers(0)
+    # A worker that does not renew: its lease runs out, but it still holds
+    # its credit (1), so nothing else can take the task; its late RESULT is
+    # used.
+    late = h.start_worker("--on-translate", "slow:900", "--credit", "1", name="late")
+    job = c.accepted(TEXT + "Again.\n", key="late")["job"]
+    assert c.wait_done(job) == "done"
+    tasks = [t["task"] for t in tasks_of(late) if t["kind"] == "translate"]
+    assert tasks and all(t.endswith(".1") for t in tasks), tasks
+    log = h.fx.log("honyakud.log")
+    assert "lease expired" in log and "used (late" in log, log[-3000:]
+    rec = c.fetch(job)
+    assert all(s["tgt"] == s["src"].upper() for s in segments(rec)) and not rec["errors"], rec
+
+
+def lock(h):
+    h.start_daemon()
+    start = time.monotonic()
+    r = subprocess.run([h.honyakud, "--state", h.fx.path("state"), "--workers", "0"],
+                       capture_output=True, timeout=10)
+    took = time.monotonic() - start
+    err = r.stderr.decode()
+    assert r.returncode == 1, (r.returncode, err)
+    assert "another honyakud (pid %d) uses" % h.daemon.pid in err, err
+    print("the second honyakud left in %.2f s" % took)
+    # The first one still serves.
+    assert h.client.status()["store"] == "ok"
+
+
+SCENARIOS = {f.__name__: f for f in (oversize, credit, fivexx, pause, admission, unserved, slow, lock)}
+
+
+def main():
+    honyakud, scenario = sys.argv[1], sys.argv[2]
+    with Harness(honyakud, "hnyp-" + scenario) as h:
+        SCENARIOS[scenario](h)
+    print("ok: " + scenario)
+
+
+if __name__ == "__main__":
+    main()
