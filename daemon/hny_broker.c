@@ -546,6 +546,18 @@ s_pass_failed (hny_broker_t *self)
         self->next_store_log = now + S_FULL_LOG_MS;
     }
     s_store_mode (self, full ? HNY_STORE_FULL : HNY_STORE_FAILED);
+    /* The TASKs of the pass never leave: their workers do not hold them
+       (before the reload, which leases again what workers hold). */
+    for (size_t i = 0; i < self->out_count; i++) {
+        hny_msg_t *msg = self->outbox [i].msg;
+        size_t size;
+        const uint8_t *rid = hny_msg_routing_id (msg, &size);
+        s_worker_t *w = hny_msg_id (msg) == HNY_MSG_TASK ? s_worker_find (self, rid, size) : NULL;
+        int64_t task;
+        int attempt;
+        if (w && hny_task_wire_parse (hny_msg_get_str (msg, "task"), &task, &attempt) == 0)
+            hny_sched_answered (self->sched, w->sw, task, attempt);
+    }
     if (s_reload_work (self, 0) != 0)
         hny_error ("cannot read the store either: STATUS may be out of date");
     /* The pass's messages, as the rolled-back store says. */

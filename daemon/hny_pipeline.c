@@ -481,16 +481,27 @@ s_batch_add (hny_task_t *task, s_pend_t *pend)
     pend->task = task;
 }
 
-/* Give a filled translate task a store row and to the scheduler. */
-static void
+/* Give a filled translate task a store row and to the scheduler. When
+   the store cannot take the row (the pass will be undone), its entries go
+   back to be packed and -1 is returned. */
+static int
 s_batch_submit (hny_pipeline_t *self, hny_task_t *task, int front)
 {
     char *payload = s_batch_payload (self, task);
-    hny_store_task_add (self->store, HNY_TASK_TRANSLATE, task->job, payload, &task->id);
+    int rc = hny_store_task_add (self->store, HNY_TASK_TRANSLATE, task->job, payload, &task->id);
     free (payload);
+    if (rc != 0) {
+        s_batch_t *batch = task->data;
+        for (size_t i = batch->count; i-- > 0;)
+            s_pend_queue (self, batch->entries [i], 1);
+        batch->count = 0;
+        s_task_free (&task);
+        return -1;
+    }
     hny_debug ("job %lld: task %lld: %zu segments for %s", (long long) task->job, (long long) task->id,
                ((s_batch_t *) task->data)->count, s_profile_name (self, task->profile));
     hny_sched_add (self->sched, task, front, hny_clock_mono_ms ());
+    return 0;
 }
 
 /* A task's entries go back to be packed again (a diverted or dissolved
@@ -539,7 +550,8 @@ s_pack_profile (hny_pipeline_t *self, int profile)
     while (q->head && (open || hny_sched_profile_ready (self->sched, profile) < ahead)) {
         s_pend_t *pend = q->head;
         if (open && !s_fits (conf, open, bytes, pend)) {
-            s_batch_submit (self, open, 0);
+            if (s_batch_submit (self, open, 0) != 0)
+                return;         /* the store fails: this pass is undone */
             open = NULL;
             continue;
         }
@@ -992,6 +1004,30 @@ s_load_slice (hny_pipeline_t *self)
     return n ? n : 1;
 }
 
+/* How many "src" members the JSON text has, counted without parsing it:
+   the key "src" (a quote that no backslash escapes, src, a quote, then a
+   colon after optional blanks). Inside a string a quote is always
+   escaped, so text in segments is never counted. */
+static size_t
+s_count_src_keys (const uint8_t *body, size_t size)
+{
+    size_t count = 0;
+    const uint8_t *p = body, *end = body + size;
+    while (p && p + 5 <= end) {
+        p = memmem (p, (size_t) (end - p), "\"src\"", 5);
+        if (!p)
+            break;
+        if (p == body || p [-1] != '\\') {
+            const uint8_t *q = p + 5;
+            while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+                q++;
+            count += q < end && *q == ':';
+        }
+        p += 5;
+    }
+    return count;
+}
+
 /* Check a prepare result and start loading it. Returns 0 (consumed: the
    task now belongs to the load, or is freed), -1 with *why (unusable). */
 static int
@@ -999,7 +1035,7 @@ s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char
                   const uint8_t *body, size_t size, const char **why)
 {
     s_job_t *job = s_job (self, task->job);
-    if (!job || job->state != HNY_JOB_PREPARING || job->load || job->finish) {
+    if (!job || job->state > HNY_JOB_PREPARING || job->load || job->finish) {
         /* A duplicate for a job that moved on. */
         hny_store_task_delete (self->store, task->id);
         s_task_free (&task);
@@ -1019,6 +1055,18 @@ s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char
     if (size > cap) {
         *why = "prepare result over its size cap";
         return -1;
+    }
+    /* Parsing costs ~10 bytes of memory per byte of many tiny segments:
+       count the segments first, from the raw text, and refuse a result
+       over the cap before building anything (a 1M-sentence article). */
+    size_t srcs = s_count_src_keys (body, size);
+    if (srcs > HNY_SEGMENTS_MAX) {
+        hny_store_task_delete (self->store, task->id);
+        s_task_free (&task);
+        char *text = hny_sprintf ("article has about %zu segments, more than %d", srcs, HNY_SEGMENTS_MAX);
+        s_job_fail_early (self, job, HNY_STATUS_TOO_LARGE, text);
+        free (text);
+        return 0;
     }
     json_error_t jerr;
     json_t *art = body ? json_loadb ((const char *) body, size, JSON_REJECT_DUPLICATES, &jerr) : NULL;
@@ -1042,6 +1090,10 @@ s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char
         free (text);
         return 0;
     }
+    /* A job queued again by a reload (its result arrived before or while
+       the store failed) is preparing now. */
+    if (job->state == HNY_JOB_QUEUED)
+        s_job_set_state (self, job, HNY_JOB_PREPARING);
     s_load_t *l = hny_calloc (1, sizeof *l);
     l->job = job;
     l->task = task;

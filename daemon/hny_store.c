@@ -141,10 +141,17 @@ s_query (hny_store_t *self, const char *sql, const char *fmt, ...)
     return stmt;
 }
 
-/* Run a statement that returns no rows. */
+/* Run a statement that returns no rows. In a poisoned transaction it is
+   not run at all: SQLite may have rolled the transaction back already (a
+   full disk can), and a write now would commit on its own, out of its
+   pass (a job "done" without its record). */
 static int
 s_run (hny_store_t *self, const char *sql, const char *fmt, ...)
 {
+    if (self->in_tx && (self->poisoned || sqlite3_get_autocommit (self->db))) {
+        self->poisoned = 1;
+        return -1;
+    }
     va_list args;
     va_start (args, fmt);
     sqlite3_stmt *stmt = s_bindv (self, sql, fmt, args);
@@ -346,6 +353,9 @@ hny_store_probe (hny_store_t *self)
 {
     if (self->in_tx)
         return -1;
+    /* Copying the WAL into the database and truncating it frees the most
+       room a full disk can get back from us. */
+    sqlite3_exec (self->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
     if (hny_store_begin (self))
         return -1;
     /* Room for 64 KiB of new pages is room for the next pass. */

@@ -172,6 +172,8 @@ class Worker:
                 continue
             cmd, h = frames[1].decode(), json.loads(frames[2])
             body = frames[3] if len(frames) > 3 else None
+            if cmd == "HEARTBEAT" and isinstance(h.get("heartbeat_ms"), int) and h["heartbeat_ms"] > 0:
+                self.hb = h["heartbeat_ms"] / 1000.0    # the broker's interval wins (section 9)
             if cmd == "TASK":
                 self.on_task(h, body)
             elif cmd == "DISCONNECT":

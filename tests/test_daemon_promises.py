@@ -20,9 +20,14 @@ usage: test_daemon_promises.py HONYAKUD SCENARIO
                 leases is never re-leased; one that does not gets its late
                 RESULT used, and nothing is sent twice
   lock          a second honyakud on the same state directory exits at
-                once, naming the first one's PID"""
+                once, naming the first one's PID
+  fulldisk      the state directory is a 2 MiB tmpfs that fills: new SUBMITs
+                get 507, STATUS/WAIT/FETCH keep working, nothing accepted is
+                lost, and once room is made the daemon carries on by itself
+                (without a tmpfs, max_store_bytes and SIGHUP stand in)"""
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -215,7 +220,82 @@ def lock(h):
     assert h.client.status()["store"] == "ok"
 
 
-SCENARIOS = {f.__name__: f for f in (oversize, credit, fivexx, pause, admission, unserved, slow, lock)}
+def fulldisk(h):
+    state = h.fx.path("state")
+    os.makedirs(state, mode=0o700)
+    # HNY_TEST_NO_TMPFS=1 runs the stand-in even where mount works.
+    tmpfs = os.environ.get("HNY_TEST_NO_TMPFS") != "1" and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", state], capture_output=True).returncode == 0
+    try:
+        _fulldisk(h, state, tmpfs)
+    except BaseException:
+        sys.stderr.write("---- honyakud.log ----\n" + h.fx.log("honyakud.log")[-6000:] + "\n")
+        raise
+    finally:
+        if tmpfs:
+            h.close()           # stop honyakud before its disk goes
+            subprocess.run(["umount", "-l", state])
+
+
+def _fulldisk(h, state, tmpfs):
+    ballast = os.path.join(state, "ballast")
+    if tmpfs:
+        with open(ballast, "wb") as f:
+            f.write(b"\0" * (640 << 10))
+        print("state directory: a 2 MiB tmpfs with 640 KiB of ballast")
+    else:
+        h.fx.write("honyaku.conf", "[daemon]\nmax_store_bytes = 1048576\n")
+        print("no tmpfs (mount refused): max_store_bytes = 1 MiB stands in for the disk")
+    c = h.start_daemon()
+    w = h.start_worker("--credit", "8")
+    h.wait_workers(1)
+    accepted, refused = {}, None
+    for i in range(3000):
+        text = "Title: Page %d\n" % i + " ".join("Sentence %d of page %d is here." % (k, i)
+                                                 for k in range(150)) + "\n"
+        cmd, rh, _ = c.submit(text, key="p%d" % i)
+        if cmd == "ACCEPTED":
+            accepted[rh["job"]] = text
+            continue
+        refused = (cmd, rh)
+        break
+    assert refused and refused[1]["status"] == 507, refused
+    print("%d articles accepted before the disk filled; then: %s" % (len(accepted), refused[1]["reason"]))
+    st = c.status()
+    assert st["store"] == "full", st
+    # Reads go on: STATUS of every accepted job, a known key, FETCH of a done one.
+    for job in accepted:
+        assert c.status(job)["state"] in ("queued", "preparing", "translating", "done"), c.status(job)
+    again = c.accepted(accepted[next(iter(accepted))], key="p0")
+    assert again["existing"] is True, again
+    done = [j for j in accepted if c.status(j)["state"] == "done"]
+    if done:
+        assert c.fetch(done[0])["job"] == done[0]
+    assert h.daemon.poll() is None, "honyakud exited on a full disk"
+    # Room again: the daemon finds out by itself.
+    if tmpfs:
+        os.unlink(ballast)
+    else:
+        h.fx.write("honyaku.conf", "[daemon]\nmax_store_bytes = 0\n")
+        h.daemon.send_signal(signal.SIGHUP)
+    poll("the store to take writes again", lambda: c.status()["store"] == "ok", 30)
+    for job, text in accepted.items():
+        assert c.wait_done(job, 60000) == "done", job
+    for job in list(accepted)[:20]:
+        rec = c.fetch(job)
+        assert all(s["tgt"] == s["src"].upper() for s in segments(rec)) and not rec["errors"], rec
+    # Each accepted article was done once: one job per key, no job lost.
+    st = c.status()
+    assert st["jobs"] == {"done": len(accepted)}, (st["jobs"], len(accepted))
+    assert c.accepted("Title: After\nRoom again.\n", key="after")["existing"] is False
+    log = h.fx.log("honyakud.log")
+    assert log.count("the store cannot take writes") == 1, log.count("the store cannot take writes")
+    assert "takes writes again" in log
+    assert w.poll() is None
+
+
+SCENARIOS = {f.__name__: f for f in (oversize, credit, fivexx, pause, admission, unserved, slow, lock,
+                                     fulldisk)}
 
 
 def main():
