@@ -152,7 +152,8 @@ class FakeBroker(threading.Thread):
                     return self.reply(rid, req, "REJECTED", {"status": 404, "reason": "no such job"})
                 h = {"status": 200, "job": j["id"], "key": j["key"], "state": j["state"],
                      "segments": 1, "done": 1 if j["state"] == "done" else 0,
-                     "failed": 1 if j["state"] == "failed" else 0, "created": 1700000000000}
+                     "failed": 1 if j["state"] == "failed" else 0, "created": 1700000000000,
+                     "backend": j["backend"]}
                 if j["state"] == "failed":
                     h["error"] = "backend exploded"
                 return self.reply(rid, req, "STATUS", h)
