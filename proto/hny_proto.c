@@ -72,7 +72,9 @@ typedef enum {
     S_OBJECT,       /* JSON object; no U+0000 in any string inside */
     S_ARRAY,        /* JSON array; no U+0000 in any string inside */
     S_STR_ARRAY,    /* array of at most items strings (0: no cap), each at most max bytes */
-    S_STR_OR_INT    /* "req": string of at most max bytes, or any integer */
+    S_STR_OR_INT,   /* "req": string of at most max bytes, or any integer */
+    S_METADATA      /* S_OBJECT whose members named in PROTOCOL.md section 12
+                       have the record's types (s_check_metadata) */
 } s_type_t;
 
 /* When a field is required. STATUS and STATS are both requests and
@@ -117,7 +119,7 @@ static const s_field_t s_fields [] = {
     { HNY_MSG_SUBMIT,    "format",     S_STR,   S_OPTIONAL, 0, S_STATE_MAX, 0 },
     { HNY_MSG_SUBMIT,    "lenient",    S_BOOL,  S_OPTIONAL, 0, 0, 0 },
     { HNY_MSG_SUBMIT,    "source",     S_STR,   S_OPTIONAL, 0, S_SOURCE_MAX, 0 },
-    { HNY_MSG_SUBMIT,    "metadata",   S_OBJECT, S_OPTIONAL, 0, 0, 0 },
+    { HNY_MSG_SUBMIT,    "metadata",   S_METADATA, S_OPTIONAL, 0, 0, 0 },
     { HNY_MSG_STATUS,    "job",        S_STR,   S_OPTIONAL, 0, S_ID_MAX, 0 },
     { HNY_MSG_WAIT,      "job",        S_STR,   S_REQUIRED, 0, S_ID_MAX, 0 },
     { HNY_MSG_WAIT,      "timeout_ms", S_INT,   S_OPTIONAL, 0, 3600000, 0 },
@@ -470,6 +472,58 @@ s_string_fits (json_t *value, int64_t max)
         && !s_has_nul (value);
 }
 
+/* An ISO 8601 calendar date as records carry it: YYYY, YYYY-MM or
+   YYYY-MM-DD (digits only; the ranges are the producer's business). */
+static bool
+s_iso_date (json_t *value)
+{
+    if (!json_is_string (value))
+        return false;
+    const char *text = json_string_value (value);
+    size_t len = json_string_length (value);
+    if (len != 4 && len != 7 && len != 10)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        bool dash = i == 4 || i == 7;
+        if (dash ? text [i] != '-' : (text [i] < '0' || text [i] > '9'))
+            return false;
+    }
+    return true;
+}
+
+/* SUBMIT's metadata is merged into the record's (PROTOCOL.md section
+   12), whose members it names have fixed types: a client may give them,
+   with those types. Other members are free (no U+0000, checked before).
+   Returns the offending member, or NULL when the object is fine. */
+static const char *
+s_check_metadata (json_t *metadata)
+{
+    static const char *const strings [] = { "title", "issue", "section", "kicker", "source" };
+    for (size_t i = 0; i < sizeof strings / sizeof strings [0]; i++) {
+        json_t *value = json_object_get (metadata, strings [i]);
+        if (value && !json_is_string (value))
+            return strings [i];
+    }
+    json_t *date = json_object_get (metadata, "date");
+    if (date && !s_iso_date (date))
+        return "date";
+    json_t *related = json_object_get (metadata, "related");
+    if (related) {
+        if (!json_is_array (related))
+            return "related";
+        size_t index;
+        json_t *item;
+        json_array_foreach (related, index, item) {
+            json_t *item_date = json_object_get (item, "date");
+            size_t known = 1 + (item_date != NULL);
+            if (!json_is_object (item) || !json_is_string (json_object_get (item, "title"))
+            ||  (item_date && !s_iso_date (item_date)) || json_object_size (item) != known)
+                return "related";
+        }
+    }
+    return NULL;
+}
+
 /* Check one header field against its rule; 0 or -1 with reason filled.
    Reasons name the field, so that a peer can tell what to fix. */
 static int
@@ -520,10 +574,11 @@ s_check_field (const s_field_t *rule, json_t *value, char *reason, size_t reason
             }
             return 0;
         case S_OBJECT:
+        case S_METADATA:
         case S_ARRAY:
-            if (rule->type == S_OBJECT ? !json_is_object (value) : !json_is_array (value)) {
+            if (rule->type == S_ARRAY ? !json_is_array (value) : !json_is_object (value)) {
                 snprintf (reason, reason_size, "field '%s' must be an %s", rule->field,
-                          rule->type == S_OBJECT ? "object" : "array");
+                          rule->type == S_ARRAY ? "array" : "object");
                 return -1;
             }
             /* Its strings go on into records and replies that peers
@@ -531,6 +586,18 @@ s_check_field (const s_field_t *rule, json_t *value, char *reason, size_t reason
             if (s_nul_inside (value)) {
                 snprintf (reason, reason_size, "field '%s' holds a NUL character", rule->field);
                 return -1;
+            }
+            if (rule->type == S_METADATA) {
+                const char *member = s_check_metadata (value);
+                if (member) {
+                    snprintf (reason, reason_size, "field '%s': member '%s' must be %s", rule->field,
+                              member, strcmp (member, "date") == 0
+                              ? "an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD)"
+                              : strcmp (member, "related") == 0
+                              ? "an array of {\"title\": string, \"date\": ISO 8601 date (optional)}"
+                              : "a string");
+                    return -1;
+                }
             }
             return 0;
         case S_STR_ARRAY: {

@@ -546,6 +546,27 @@ s_test_fields (void)
         { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"req\":2,\"metadata\":{\"a\\u0000\":1}}", "Hi.",
           400, "'metadata'", "2", NULL },
         { "LISTING", "{\"status\":200,\"jobs\":[{\"job\":\"\\u0000\"}]}", NULL, 400, "'jobs'", NULL, NULL },
+        /* SUBMIT's metadata: the members section 12 names keep their types */
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"title\":\"T\",\"date\":\"2019-04-21\","
+                    "\"issue\":\"7\",\"section\":\"S\",\"kicker\":\"K\",\"source\":\"s\",\"author\":[1,{}],"
+                    "\"related\":[{\"title\":\"r\"},{\"title\":\"q\",\"date\":\"2018\"}],"
+                    "\"charset\":7}}", "Hi.", 0, NULL, NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"date\":\"2019-04\"}}", "Hi.",
+          0, NULL, NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"req\":8,\"metadata\":{\"title\":5}}", "Hi.",
+          400, "'title'", "8", NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"date\":\"April 21, 2019\"}}", "Hi.",
+          400, "'date'", NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"date\":\"2019-4-21\"}}", "Hi.",
+          400, "'date'", NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"related\":{}}}", "Hi.",
+          400, "'related'", NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"related\":[{\"date\":\"2018\"}]}}",
+          "Hi.", 400, "'related'", NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"related\":[{\"title\":\"t\",\"url\":\"u\"}]}}",
+          "Hi.", 400, "'related'", NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"related\":[\"t\"]}}",
+          "Hi.", 400, "'related'", NULL, NULL },
         /* numbers past jansson's range in a defined field */
         { "WAIT", "{\"job\":\"1\",\"timeout_ms\":1e400,\"req\":3}", NULL, 400, "'timeout_ms'", "3", "1" },
         { "WAIT", "{\"job\":\"1\",\"req\":99999999999999999999}", NULL, 400, "'req'", NULL, "1" },
