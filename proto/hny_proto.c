@@ -8,7 +8,13 @@
     header field named in one table (s_fields) against its JSON type and
     limits, and last the presence of a body. Whatever fails becomes an
     HNY_MSG_INVALID message that keeps the routing id (and the header when
-    it parsed) so that the caller can answer REJECTED on the same route. */
+    it parsed) so that the caller can answer REJECTED on the same route.
+
+    Members a message does not define are never judged (PROTOCOL.md
+    section 4): the header is parsed with U+0000 allowed, and when jansson
+    still refuses valid JSON (U+0000 in an object key, a number past its
+    range) it is loaded member by member so that only a member the
+    message defines can fail it (s_load_members). */
 
 #include "honyaku/proto.h"
 #include "honyaku/util.h"
@@ -73,7 +79,7 @@ typedef enum {
     S_ARRAY,        /* JSON array; no U+0000 in any string inside */
     S_STR_ARRAY,    /* array of at most items strings (0: no cap), each at most max bytes */
     S_STR_OR_INT,   /* "req": string of at most max bytes, or any integer */
-    S_METADATA      /* S_OBJECT whose members named in PROTOCOL.md section 12
+    S_METADATA      /* S_OBJECT whose members named in PROTOCOL.md section 11.2
                        have the record's types (s_check_metadata) */
 } s_type_t;
 
@@ -630,6 +636,14 @@ s_check_field (const s_field_t *rule, json_t *value, char *reason, size_t reason
     return -1;
 }
 
+/* True when rule is a field of replies only (STATUS, STATS). */
+static bool
+s_reply_only (const s_field_t *rule)
+{
+    return rule->need == S_REQUIRED_IN_REPLY || rule->need == S_OPTIONAL_IN_REPLY
+        || rule->need == S_REQUIRED_IN_JOB_REPLY;
+}
+
 /* The rule for field of message id, or NULL when the message does not
    define it (req is defined for every message). */
 static const s_field_t *
@@ -637,11 +651,8 @@ s_rule_of (hny_msg_id_t id, const char *field, bool is_reply)
 {
     for (size_t i = 0; i < S_FIELD_COUNT; i++) {
         const s_field_t *rule = &s_fields [i];
-        if ((rule->id == S_ANY || rule->id == id) && strcmp (rule->field, field) == 0) {
-            bool reply_only = rule->need == S_REQUIRED_IN_REPLY || rule->need == S_OPTIONAL_IN_REPLY
-                           || rule->need == S_REQUIRED_IN_JOB_REPLY;
-            return reply_only && !is_reply ? NULL : rule;
-        }
+        if ((rule->id == S_ANY || rule->id == id) && strcmp (rule->field, field) == 0)
+            return s_reply_only (rule) && !is_reply ? NULL : rule;
     }
     return NULL;
 }
@@ -656,8 +667,7 @@ s_check_header (hny_msg_t *self, char *reason, size_t reason_size)
         const s_field_t *rule = &s_fields [i];
         if (rule->id != S_ANY && rule->id != self->id)
             continue;
-        if (!is_reply && (rule->need == S_REQUIRED_IN_REPLY || rule->need == S_OPTIONAL_IN_REPLY
-                          || rule->need == S_REQUIRED_IN_JOB_REPLY))
+        if (!is_reply && s_reply_only (rule))
             continue;           /* not a field of the request */
         json_t *value = json_object_get (self->header, rule->field);
         if (!value) {

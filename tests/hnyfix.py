@@ -225,8 +225,15 @@ def _validator(name):
                 store[doc["$id"]] = doc
                 store[f] = doc
         schema = store[name + ".schema.json"]
-        resolver = jsonschema.RefResolver.from_schema(schema, store=store)
-        _validators[name] = jsonschema.Draft202012Validator(schema, resolver=resolver)
+        try:        # jsonschema >= 4.18 resolves through a registry
+            import referencing
+            registry = referencing.Registry().with_resources(
+                (uri, referencing.Resource.from_contents(doc)) for uri, doc in store.items()
+                if uri == doc["$id"])
+            _validators[name] = jsonschema.Draft202012Validator(schema, registry=registry)
+        except ImportError:     # Debian 12: 4.10
+            resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+            _validators[name] = jsonschema.Draft202012Validator(schema, resolver=resolver)
     return _validators[name]
 
 
