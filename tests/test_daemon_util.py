@@ -13,7 +13,7 @@ import time
 import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hnyfix import Fixture, poll  # noqa: E402,F401
+from hnyfix import Fixture, poll, validate_record  # noqa: E402,F401
 
 SIG = b"HNY/1"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -84,9 +84,10 @@ class Client:
         return h["state"]
 
     def fetch(self, job):
+        """The job's record, checked against PROTOCOL.md section 12."""
         cmd, h, body = self.request("FETCH", {"job": job})
         assert cmd == "RECORD", (cmd, h)
-        return json.loads(body)
+        return validate_record(json.loads(body))
 
     def status(self, job=None):
         cmd, h, _ = self.request("STATUS", {"job": job} if job else {})
