@@ -100,6 +100,7 @@ struct _s_finish_t {
     s_finish_t *next;
     s_job_t *job;
     int fail_code;              /* the job failed before it had segments */
+    hny_err_class_t fail_class;
     char *fail_reason;
     int para, idx;              /* last segment read (-2: none yet) */
     int open_para;              /* paragraph being written, -2: none */
@@ -133,6 +134,8 @@ struct _hny_pipeline_t {
 
 static void s_job_check (hny_pipeline_t *self, s_job_t *job);
 static void s_job_fail_early (hny_pipeline_t *self, s_job_t *job, int code, const char *reason);
+static void s_finish_start (hny_pipeline_t *self, s_job_t *job, int fail_code, hny_err_class_t fail_class,
+                            const char *fail_reason);
 
 /* ------------------------------------------------------------- small things */
 
@@ -402,6 +405,10 @@ s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *
 static void
 s_pend_fail (hny_pipeline_t *self, s_pend_t *pend, int code, hny_err_class_t cls, const char *reason)
 {
+    /* A record's codes are status codes (12.3): a worker's odd one is a
+       bad answer from the way back. */
+    if (code < 100 || code > 599)
+        code = 502;
     for (size_t i = 0; i < pend->ref_count; i++) {
         s_ref_t *ref = &pend->refs [i];
         hny_store_segment_fail (self->store, ref->job, ref->para, ref->idx, code, cls, reason);
@@ -641,10 +648,9 @@ static int
 s_finish_row (const hny_segment_row_t *row, void *arg)
 {
     s_finish_t *f = arg;
-    json_t *pair = json_pack ("{s:s, s:o}", "src", row->src,
-                              "tgt", row->tgt ? json_string (row->tgt) : json_null ());
-    if (row->para >= 0)
-        json_object_set_new (pair, "tm", json_boolean (row->tm));
+    json_t *pair = json_pack ("{s:s, s:o, s:b}", "src", row->src,
+                              "tgt", row->tgt ? json_string (row->tgt) : json_null (),
+                              "tm", row->tm && row->tgt);
     if (row->backend)
         json_object_set_new (pair, "backend", json_string (row->backend));
     if (row->state == HNY_SEG_DONE && row->err_class == HNY_CLASS_WARNING)
@@ -683,35 +689,47 @@ s_finish_row (const hny_segment_row_t *row, void *arg)
     return 0;
 }
 
-/* The record's text from what the slices gathered (include/honyaku/record.h). */
-static char *
-s_finish_text (hny_pipeline_t *self, s_finish_t *f, const hny_job_row_t *row)
+/* The record's metadata, in the order of PROTOCOL.md 12.1: prepare's,
+   then the client's (but for what only prepare can say), then the
+   client's source, then charset, format and replaced from prepare.
+   Caller owns. */
+static json_t *
+s_record_metadata (const hny_job_row_t *row)
 {
+    static const char *const s_prepare_only [] = { "charset", "format", "replaced" };
     json_t *metadata = json_object ();
     json_t *prepared = row->prepared ? json_loads (row->prepared, 0, NULL) : NULL;
-    if (prepared) {
-        json_t *pm = json_object_get (prepared, "metadata");
-        if (json_is_object (pm))
-            json_object_update (metadata, pm);
-        const char *names [] = { "charset", "format" };
-        for (size_t i = 0; i < 2; i++) {
-            json_t *v = json_object_get (prepared, names [i]);
-            if (json_is_string (v))
-                json_object_set (metadata, names [i], v);
-        }
-    }
-    json_decref (prepared);
+    json_t *pm = json_object_get (prepared, "metadata");
+    if (json_is_object (pm))
+        json_object_update (metadata, pm);
     json_t *given = row->metadata ? json_loads (row->metadata, 0, NULL) : NULL;
-    if (json_is_object (given))
+    if (json_is_object (given)) {
+        for (size_t i = 0; i < 3; i++)
+            json_object_del (given, s_prepare_only [i]);
         json_object_update (metadata, given);
+    }
     json_decref (given);
     if (row->source)
         json_object_set_new (metadata, "source", json_string (row->source));
+    for (size_t i = 0; prepared && i < 3; i++) {
+        json_t *v = json_object_get (prepared, s_prepare_only [i]);
+        if (v)
+            json_object_set (metadata, s_prepare_only [i], v);
+    }
+    json_decref (prepared);
+    return metadata;
+}
+
+/* The record's text from what the slices gathered (PROTOCOL.md 12). */
+static char *
+s_finish_text (hny_pipeline_t *self, s_finish_t *f, const hny_job_row_t *row)
+{
+    json_t *metadata = s_record_metadata (row);
     if (f->fail_code) {
         if (f->errors.len)
             hny_buf_adds (&f->errors, ",");
         s_buf_json (&f->errors, json_pack ("{s:n, s:n, s:i, s:s, s:s}", "paragraph", "segment",
-                                           "code", f->fail_code, "class", "permanent",
+                                           "code", f->fail_code, "class", hny_err_class_name (f->fail_class),
                                            "reason", f->fail_reason ? f->fail_reason : "failed"));
     }
     char job [24];
@@ -723,7 +741,8 @@ s_finish_text (hny_pipeline_t *self, s_finish_t *f, const hny_job_row_t *row)
                                "chars", (json_int_t) f->chars,
                                "chars_billed", (json_int_t) row->chars_billed,
                                "tm_hits", (json_int_t) f->tm_hits, "requests", (json_int_t) row->requests,
-                               "time_ms", (json_int_t) (hny_clock_wall_ms () - row->created));
+                               "time_ms", (json_int_t) (hny_clock_wall_ms () > row->created
+                                                        ? hny_clock_wall_ms () - row->created : 0));
     /* The head's text without its closing brace, then the long parts. */
     hny_buf_t out = { 0 };
     s_buf_json (&out, head);
@@ -759,11 +778,13 @@ s_finish_free (s_finish_t **f_p)
 
 /* Start assembling a job's record (it has nothing pending). */
 static void
-s_finish_start (hny_pipeline_t *self, s_job_t *job, int fail_code, const char *fail_reason)
+s_finish_start (hny_pipeline_t *self, s_job_t *job, int fail_code, hny_err_class_t fail_class,
+                const char *fail_reason)
 {
     s_finish_t *f = hny_calloc (1, sizeof *f);
     f->job = job;
     f->fail_code = fail_code;
+    f->fail_class = fail_class;
     f->fail_reason = fail_reason ? hny_strdup (fail_reason) : NULL;
     f->para = -2;
     f->open_para = -2;
@@ -835,16 +856,17 @@ static void
 s_job_check (hny_pipeline_t *self, s_job_t *job)
 {
     if (job->pending == 0 && job->state == HNY_JOB_TRANSLATING && !job->load && !job->finish)
-        s_finish_start (self, job, 0, NULL);
+        s_finish_start (self, job, 0, HNY_CLASS_PERMANENT, NULL);
 }
 
-/* The job failed before it had segments: its record says why. */
+/* The job failed before it had segments: its record says why. Only a
+   prepare that failed again and again (500) might pass later. */
 static void
 s_job_fail_early (hny_pipeline_t *self, s_job_t *job, int code, const char *reason)
 {
     if (job->finish)
         return;
-    s_finish_start (self, job, code, reason);
+    s_finish_start (self, job, code, code >= 500 ? HNY_CLASS_TRANSIENT : HNY_CLASS_PERMANENT, reason);
 }
 
 /* ------------------------------------------------------------- loading a prepare result */
@@ -1081,6 +1103,15 @@ s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char
     json_t *para;
     json_array_foreach (paras, pi, para)
         count += json_array_size (json_object_get (para, "segments"));
+    if (count == 0) {
+        /* A worker finds no article with 422; nothing to translate is
+           the same answer, not an empty "done". */
+        json_decref (art);
+        hny_store_task_delete (self->store, task->id);
+        s_task_free (&task);
+        s_job_fail_early (self, job, HNY_STATUS_UNPROCESSABLE, "prepare: no text found in the article");
+        return 0;
+    }
     if (count > HNY_SEGMENTS_MAX) {
         json_decref (art);
         hny_store_task_delete (self->store, task->id);
