@@ -706,6 +706,81 @@ hny_store_segments_page (hny_store_t *self, int64_t job, int para, int idx, int 
 }
 
 int
+hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max, char **out)
+{
+    *out = NULL;
+    if (para < 0 || max == 0)
+        return 0;               /* the title has nothing before it */
+    char *title = NULL;
+    sqlite3_stmt *stmt = s_query (self, "SELECT src FROM segments WHERE job=? AND para=-1", "i", job);
+    if (!stmt)
+        return -1;
+    int rc = s_step (self, stmt);
+    if (rc == 1) {
+        title = s_col_str (stmt, 0);
+        sqlite3_reset (stmt);
+    }
+    else if (rc < 0)
+        return -1;
+    size_t budget = max;
+    if (title && strlen (title) + 1 >= budget) {
+        free (title);           /* a title that fills the cap says little */
+        title = NULL;
+    }
+    if (title)
+        budget -= strlen (title) + 1;
+    /* The nearest segments first, until the budget is spent. */
+    stmt = s_query (self, "SELECT para, src FROM segments WHERE job=? AND para>=0 AND"
+                          " (para<? OR (para=? AND idx<?)) ORDER BY para DESC, idx DESC LIMIT 256",
+                    "iiii", job, (int64_t) para, (int64_t) para, (int64_t) idx);
+    if (!stmt) {
+        free (title);
+        return -1;
+    }
+    char **parts = NULL;
+    int *paras = NULL;
+    size_t count = 0, used = 0;
+    while ((rc = s_step (self, stmt)) == 1 && used < budget) {
+        const char *src = (const char *) sqlite3_column_text (stmt, 1);
+        size_t len = strlen (src), room = budget - used;
+        const char *from = src;
+        if (len + 1 > room) {
+            /* The tail of the farthest one that fits, from a character. */
+            from = src + len - (room > 1 ? room - 1 : 0);
+            while (*from && ((unsigned char) *from & 0xC0) == 0x80)
+                from++;
+        }
+        parts = hny_realloc (parts, (count + 1) * sizeof *parts);
+        paras = hny_realloc (paras, (count + 1) * sizeof *paras);
+        parts [count] = hny_strdup (from);
+        paras [count++] = sqlite3_column_int (stmt, 0);
+        used += strlen (from) + 1;
+    }
+    if (rc == 1)
+        sqlite3_reset (stmt);
+    hny_buf_t text = { 0 };
+    if (title)
+        hny_buf_adds (&text, title);
+    for (size_t i = count; i-- > 0;) {
+        if (text.len)
+            hny_buf_adds (&text, i + 1 < count && paras [i] == paras [i + 1] ? " " : "\n");
+        hny_buf_adds (&text, parts [i]);
+        free (parts [i]);
+    }
+    free (parts);
+    free (paras);
+    free (title);
+    if (rc < 0) {
+        free (text.data);
+        return -1;
+    }
+    *out = text.len ? text.data : NULL;
+    if (!text.len)
+        free (text.data);
+    return 0;
+}
+
+int
 hny_store_segments_delete (hny_store_t *self, int64_t job)
 {
     return s_run (self, "DELETE FROM segments WHERE job=?", "i", job);

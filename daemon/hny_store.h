@@ -160,6 +160,12 @@ int hny_store_segments (hny_store_t *self, int64_t job,
    rows given to fn, or -1. */
 int hny_store_segments_page (hny_store_t *self, int64_t job, int para, int idx, int limit,
                              int (*fn) (const hny_segment_row_t *row, void *arg), void *arg);
+/* The context of a request whose first segment is (para, idx) of a job
+   (PROTOCOL.md 5.4): the article's title, then the text just before that
+   segment, as much as fits in max bytes (the nearest kept; segments joined
+   by spaces, paragraphs by newlines, cut at a character boundary). *out
+   (caller owns) is NULL when there is nothing before it. */
+int hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max, char **out);
 /* Forget a job's segments (a prepare result is loaded again from the start). */
 int hny_store_segments_delete (hny_store_t *self, int64_t job);
 /* Counts of a job's segments: total, done, failed. */
