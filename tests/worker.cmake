@@ -22,4 +22,20 @@ if(TARGET honyaku-worker)
                    ${HNY_SHARED_DIR}/data/samples/jpw-2019-04-21-threat-2plus2.txt
                    ${HNY_WORKER_HAVE_PREPARE})
   set_tests_properties(worker_broker PROPERTIES TIMEOUT 90)
+
+  # Section 9 of PROTOCOL.md against the fake broker (fake_broker.py) and an
+  # APy stand-in that holds its answers (held_apy.py): the broker's
+  # heartbeat_ms, lease renewal, work kept across a lost broker.
+  add_test(NAME worker_lease
+           COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_worker_lease.py
+                   $<TARGET_FILE:honyaku-worker>)
+  set_tests_properties(worker_lease PROPERTIES TIMEOUT 120)
+  # Big articles: the segment cap (413, peak RSS bound) and heartbeats
+  # during a long prepare. Needs prepare.
+  if(HNY_WORKER_HAVE_PREPARE)
+    add_test(NAME worker_prepare
+             COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_worker_prepare.py
+                     $<TARGET_FILE:honyaku-worker>)
+    set_tests_properties(worker_prepare PROPERTIES TIMEOUT 180)
+  endif()
 endif()
