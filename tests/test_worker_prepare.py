@@ -12,6 +12,9 @@ announcing heartbeat_ms 100:
              the worst gap stays under 3 intervals
   190k       an article of 190,000 sentences, under the cap, prepares into
              190,000 segments
+  many       1010 prepares held at once (one long, 1009 waiting behind it):
+             each HEARTBEAT lists at most 1000 tasks (the codec's cap), the
+             rest go in a second one
   sigterm    SIGTERM during a big prepare: DISCONNECT and exit 0 at once
 
 Prints the figures (VmHWM after each, worst heartbeat gap).
@@ -80,7 +83,7 @@ def main():
     body, sentences = one_long_paragraph(8000000)
     under = short_sentences(190000, 10)
     try:
-        conf = fx.write("worker.conf", "[daemon]\nheartbeat_ms = 1000\n\n[worker]\ncredit = 4\n")
+        conf = fx.write("worker.conf", "[daemon]\nheartbeat_ms = 1000\n\n[worker]\ncredit = 1024\n")
         endpoint = "ipc://" + fx.path("back")
         broker = FakeBroker(endpoint, HB_MS)
         proc = fx.spawn([worker_bin, "--back", endpoint, "--config", conf, "--name", "wp"],
@@ -110,6 +113,20 @@ def main():
         _, header, under_result, _, _ = prepare(broker, under)
         assert header["status"] == 200, header
         hwm_190k = vm_hwm_kib(proc.pid)
+
+        # many: more tasks held than one HEARTBEAT may list
+        first = broker.task("prepare", {"format": "plain", "from": "en"}, body)
+        rest = [broker.task("prepare", {"format": "plain", "from": "en"}, b"Tiny. Article.\n")
+                for _ in range(1009)]
+        start = time.monotonic()
+        got = broker.results([first] + rest, 120.0)
+        assert all(h["status"] == 200 for h, _ in got.values())
+        listed = [tasks for ts, tasks in broker.beats if ts >= start and tasks]
+        assert listed and max(len(x) for x in listed) == 1000, [len(x) for x in listed]
+        # one heartbeat while all 1010 were held: 1000 ids, then the other 10
+        held = set([first] + rest)
+        assert any(len(a) == 1000 and len(b) == 10 and set(a) | set(b) == held
+                   for a, b in zip(listed, listed[1:])), [len(x) for x in listed]
 
         # SIGTERM while a big prepare runs: the thread stops, the worker leaves
         broker.task("prepare", {"format": "plain", "from": "en"}, body)
