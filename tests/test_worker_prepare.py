@@ -148,7 +148,8 @@ def main():
                  hwm_big // 1024, hwm_190k // 1024, exit_s))
         return 0
     except BaseException:
-        sys.stderr.write("--- worker log ---\n" + fx.log("worker.log")[-6000:])
+        lines = [x for x in fx.log("worker.log").splitlines(True) if "prepared 15 bytes" not in x]
+        sys.stderr.write("--- worker log (tiny prepares left out) ---\n" + "".join(lines)[-6000:])
         raise
     finally:
         if broker:

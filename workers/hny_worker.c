@@ -237,6 +237,23 @@ s_flush (s_worker_t *self)
     }
 }
 
+/* Without a broker at most S_RESULTS_MAX RESULTs are kept: past it the
+   oldest go (the broker leases their tasks again). While registered the
+   socket is only full (a broker slow to read) and credit bounds them, so
+   nothing is dropped; the cap applies as soon as the broker is lost. */
+static void
+s_trim (s_worker_t *self)
+{
+    while (!self->registered && self->result_count > S_RESULTS_MAX) {
+        s_result_t *oldest = self->results;
+        self->results = oldest->next;
+        self->result_count--;
+        hny_warn ("task %s: dropping its RESULT: more than %d kept without a broker",
+                  oldest->task, S_RESULTS_MAX);
+        s_result_destroy (&oldest);
+    }
+}
+
 /* The outcome of a task: queued behind any kept RESULT (so that RESULTs
    leave in the order they were made) and sent when the socket takes it.
    reason (may be NULL) is copied; body (may be NULL) is taken over. */
@@ -263,16 +280,7 @@ s_result (s_worker_t *self, const char *task, int status, const char *reason,
         hny_info ("task %s: RESULT kept until a broker takes it (%zu kept)", task,
                   self->result_count);
     }
-    /* The cap holds the RESULTs of a worker cut off for long: past it the
-       oldest go (their tasks are leased again by the broker). */
-    while (self->result_count > S_RESULTS_MAX) {
-        s_result_t *oldest = self->results;
-        self->results = oldest->next;
-        self->result_count--;
-        hny_warn ("task %s: dropping its RESULT: more than %d kept without a broker",
-                  oldest->task, S_RESULTS_MAX);
-        s_result_destroy (&oldest);
-    }
+    s_trim (self);
 }
 
 static int
@@ -357,6 +365,11 @@ s_connect (s_worker_t *self)
     zmq_setsockopt (self->sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo);
     zmq_setsockopt (self->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
     zmq_setsockopt (self->sock, ZMQ_MAXMSGSIZE, &self->max_msg, sizeof self->max_msg);
+    /* The broker's ROUTER drops TASKs past its high-water mark when ours
+       is full (a busy loop, a credit over 1000): no cap on receiving, the
+       credit bounds what the broker sends. */
+    int rcvhwm = 0;
+    zmq_setsockopt (self->sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     if (self->curve
     &&  (zmq_setsockopt (self->sock, ZMQ_CURVE_SERVERKEY, self->server_key, HNY_CURVE_KEY_LEN - 1)
       || zmq_setsockopt (self->sock, ZMQ_CURVE_PUBLICKEY, self->public_key, HNY_CURVE_KEY_LEN - 1)
@@ -387,6 +400,7 @@ s_reconnect (s_worker_t *self, int64_t silent_ms)
     zmq_close (self->sock);
     self->sock = NULL;
     self->registered = 0;
+    s_trim (self);
     if (s_connect (self) != 0)
         return -1;
     s_register (self);
@@ -661,6 +675,7 @@ s_on_message (s_worker_t *self, hny_msg_t *msg)
         hny_info ("broker says DISCONNECT (%s): registering again (%zu tasks in hand)",
                   reason ? reason : "-", self->task_count);
         self->registered = 0;
+        s_trim (self);
         s_register (self);
         break;
     }
