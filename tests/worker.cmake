@@ -10,6 +10,14 @@ if(TARGET hnybackend)
   set_tests_properties(test_backend PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77)
 endif()
 
+# The segment cap and the progress hook of hny_prepare (small articles).
+if(TARGET hnyprep)
+  add_executable(test_prepare_limits ${HNY_TESTS_DIR}/test_prepare_limits.c)
+  target_link_libraries(test_prepare_limits PRIVATE hnyprep)
+  add_test(NAME test_prepare_limits COMMAND test_prepare_limits)
+  set_tests_properties(test_prepare_limits PROPERTIES TIMEOUT 30)
+endif()
+
 if(TARGET honyaku-worker)
   if(TARGET hnyprep)
     set(HNY_WORKER_HAVE_PREPARE 1)
