@@ -17,6 +17,8 @@ whose answers the test releases (held_apy.py):
              flight: the worker does not ask the service twice, one RESULT
   bounded    70 RESULTs made while no broker is there: 64 kept, the 6
              oldest dropped with a warning, the 64 delivered after READY
+  overload   a broker that ignores the credit (2): past 2 x credit tasks in
+             hand a TASK gets RESULT 503 at once, the others go on
 
 usage: test_worker_lease.py HONYAKU_WORKER"""
 import os
@@ -32,10 +34,10 @@ SLOW = {"profile": "slow", "from": "en", "to": "es"}
 PSEUDO = {"profile": "pseudo", "from": "en", "to": "ja"}
 
 
-def write_conf(fx, name, heartbeat_ms, apy_url):
-    return fx.write(name, "[daemon]\nheartbeat_ms = %d\n\n[worker]\ncredit = 100\n\n"
+def write_conf(fx, name, heartbeat_ms, apy_url, credit=100):
+    return fx.write(name, "[daemon]\nheartbeat_ms = %d\n\n[worker]\ncredit = %d\n\n"
                     "[backend.slow]\ntype = apertium\nurl = %s\nconcurrency = 100\n"
-                    "timeout_ms = 60000\n" % (heartbeat_ms, apy_url))
+                    "timeout_ms = 60000\n" % (heartbeat_ms, credit, apy_url))
 
 
 def wait_log(fx, log, fragment, count=1, timeout=10.0):
@@ -56,12 +58,12 @@ def wait_seen(broker, apy, texts, timeout=10.0):
 class Run:
     """One worker process with its fake broker."""
 
-    def __init__(self, fx, worker_bin, apy, tag, config_hb, broker_hb):
+    def __init__(self, fx, worker_bin, apy, tag, config_hb, broker_hb, credit=100):
         self.fx, self.tag = fx, tag
         self.endpoint = "ipc://" + fx.path(tag)
         self.log = tag + ".log"
         self.broker = FakeBroker(self.endpoint, broker_hb)
-        conf = write_conf(fx, tag + ".conf", config_hb, apy.url)
+        conf = write_conf(fx, tag + ".conf", config_hb, apy.url, credit)
         self.proc = fx.spawn([worker_bin, "--back", self.endpoint, "--config", conf,
                               "--name", tag, "--log-level", "debug"], self.log)
         self.ready, _ = self.broker.recv("READY")
@@ -207,6 +209,22 @@ def test_bounded(fx, run, apy):
     assert all(apy.seen[t] == 1 for t in texts), apy.seen
 
 
+def test_overload(fx, worker_bin, apy):
+    run = Run(fx, worker_bin, apy, "over", 1000, 100, credit=2)
+    texts = ["hold-over-%d" % i for i in range(4)]
+    held = [run.broker.task("translate", SLOW, segments([t])) for t in texts]
+    wait_seen(run.broker, apy, texts)
+    extra = run.broker.task("translate", SLOW, segments(["hold-over-x"]))
+    header, _ = run.broker.results([extra])[extra]
+    assert header["status"] == 503 and header["reason"] == "too many tasks at this worker", header
+    for t in texts:
+        apy.release(t)
+    got = run.broker.results(held)
+    assert all(h["status"] == 200 for h, _ in got.values()), got
+    assert apy.seen["hold-over-x"] == 0
+    run.stop()
+
+
 def main():
     worker_bin = sys.argv[1]
     fx = Fixture("hny-wl")
@@ -223,11 +241,12 @@ def main():
         test_bounded(fx, run, apy)
         assert run.proc.poll() is None, "worker died"
         run.stop()
+        test_overload(fx, worker_bin, apy)
         print("test_worker_lease: passed (worst gap at 100 ms: idle %.0f ms, renewals %.0f ms)"
               % (fast * 1000, renew * 1000))
         return 0
     except BaseException:
-        for name in ("fast.log", "slowhb.log", "main.log"):
+        for name in ("fast.log", "slowhb.log", "main.log", "over.log"):
             sys.stderr.write("--- %s ---\n%s" % (name, fx.log(name)[-5000:]))
         raise
     finally:

@@ -308,12 +308,3 @@ hny_prepq_next (hny_prepq_t *self)
     free (item);
     return done;
 }
-
-size_t
-hny_prepq_size (hny_prepq_t *self)
-{
-    pthread_mutex_lock (&self->lock);
-    size_t held = self->held;
-    pthread_mutex_unlock (&self->lock);
-    return held;
-}

@@ -57,7 +57,4 @@ int hny_prepq_add (hny_prepq_t *self, const char *task, const uint8_t *data, siz
 hny_prepq_done_t *hny_prepq_next (hny_prepq_t *self);
 void hny_prepq_done_destroy (hny_prepq_done_t **self_p);
 
-/* Prepares held: waiting, running, or finished and not fetched. */
-size_t hny_prepq_size (hny_prepq_t *self);
-
 #endif

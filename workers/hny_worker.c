@@ -63,6 +63,7 @@
 #define S_BEAT_BYTES_MAX  60000         /* their JSON in one header (cap 65536) */
 #define S_HEARTBEAT_MAX   600000        /* the broker's heartbeat_ms: 1 to this */
 #define S_RETRY_MS        100           /* READY and kept RESULTs are tried this often */
+#define S_RCVHWM          (4 * S_CREDIT_MAX)    /* messages queued from the broker */
 
 typedef enum { S_PREPARE, S_TRANSLATE } s_kind_t;
 
@@ -156,6 +157,15 @@ s_signals_init (void)
     return 0;
 }
 
+/* Tasks the worker holds at most: its credit at this registration plus
+   those of an earlier one still in hand (a broker lost, a DISCONNECT).
+   Past it a TASK is refused with 503, whatever the broker thinks. */
+static size_t
+s_held_max (const s_worker_t *self)
+{
+    return 2 * (size_t) self->credit;
+}
+
 /* ------------------------------------------------------------- messaging */
 
 /* Send and destroy a message. Returns 0 when ZeroMQ took it, -1 when it
@@ -239,12 +249,14 @@ s_flush (s_worker_t *self)
 
 /* Without a broker at most S_RESULTS_MAX RESULTs are kept: past it the
    oldest go (the broker leases their tasks again). While registered the
-   socket is only full (a broker slow to read) and credit bounds them, so
-   nothing is dropped; the cap applies as soon as the broker is lost. */
+   socket is only full (a broker slow to read) and the credit bounds them:
+   nothing is dropped below the tasks a worker may hold; the tight cap
+   applies as soon as the broker is lost. */
 static void
 s_trim (s_worker_t *self)
 {
-    while (!self->registered && self->result_count > S_RESULTS_MAX) {
+    size_t max = self->registered ? s_held_max (self) + S_RESULTS_MAX : S_RESULTS_MAX;
+    while (self->result_count > max) {
         s_result_t *oldest = self->results;
         self->results = oldest->next;
         self->result_count--;
@@ -366,9 +378,9 @@ s_connect (s_worker_t *self)
     zmq_setsockopt (self->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
     zmq_setsockopt (self->sock, ZMQ_MAXMSGSIZE, &self->max_msg, sizeof self->max_msg);
     /* The broker's ROUTER drops TASKs past its high-water mark when ours
-       is full (a busy loop, a credit over 1000): no cap on receiving, the
-       credit bounds what the broker sends. */
-    int rcvhwm = 0;
+       is full (ZeroMQ's default is 1000 messages, less than a credit of
+       1024): room for every TASK an honest broker may send, with a cap. */
+    int rcvhwm = S_RCVHWM;
     zmq_setsockopt (self->sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     if (self->curve
     &&  (zmq_setsockopt (self->sock, ZMQ_CURVE_SERVERKEY, self->server_key, HNY_CURVE_KEY_LEN - 1)
@@ -481,11 +493,11 @@ s_task_prepare (s_worker_t *self, hny_msg_t *msg, const char *task_id, const cha
         .lenient = json_is_true (json_object_get (header, "lenient")),
         .max_bytes = (size_t) self->max_article,
     };
-    /* The thread holds at most `credit` prepares: past it the broker broke
-       its side of the credit, and the article copies must stay bounded. */
+    /* s_on_task keeps the tasks held under s_held_max; the thread has the
+       same cap of its own, so that article copies stay bounded anyway. */
     if (hny_prepq_add (self->prepq, task_id, data, size, &opts) != 0) {
-        hny_warn ("job %s: task %s: %d prepares in hand already: refused", job, task_id,
-                  self->credit);
+        hny_warn ("job %s: task %s: %zu prepares in hand already: refused", job, task_id,
+                  s_held_max (self));
         s_result (self, task_id, 503, "too many prepare tasks at this worker", NULL, 0);
         return;
     }
@@ -621,6 +633,12 @@ s_on_task (s_worker_t *self, hny_msg_t *msg)
     if (s_task_find (self, task_id) || s_result_kept (self, task_id)) {
         hny_info ("job %s: task %s is in hand already: its RESULT answers this TASK too",
                   job, task_id);
+        return;
+    }
+    if (self->task_count >= s_held_max (self)) {
+        hny_warn ("job %s: task %s: %zu tasks in hand already: refused", job, task_id,
+                  self->task_count);
+        s_result (self, task_id, 503, "too many tasks at this worker", NULL, 0);
         return;
     }
     if (self->task_count >= (size_t) self->credit)
@@ -1007,7 +1025,7 @@ main (int argc, char **argv)
         goto done;
     }
 #ifdef HNY_HAVE_PREPARE
-    self->prepq = hny_prepq_new ((size_t) self->credit);
+    self->prepq = hny_prepq_new (s_held_max (self));
     if (!self->prepq) {
         hny_error ("cannot start the prepare thread");
         goto done;
