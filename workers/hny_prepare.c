@@ -7,8 +7,9 @@
     normalizer and one segmenter per language, opened on first use.
 
     Long articles: the caller's progress hook runs between stages and every
-    HNY_PREPARE_PROGRESS_SEGMENTS segments (the worker heartbeats from it),
-    and the segment cap (HNY_SEGMENTS_MAX, title included) is checked on
+    HNY_PREPARE_PROGRESS_SEGMENTS segments (honyaku-worker, which prepares
+    on a thread of its own, cancels through it when it stops), and the
+    segment cap (HNY_SEGMENTS_MAX, title included) is checked on
     each paragraph's spans before any JSON is built for them, so that an
     article of a million one-word sentences is refused at the price of the
     first 200000, not built whole (about 480 MiB before this check). */

@@ -17,13 +17,13 @@ extern "C" {
 
 /* Progress hook: hny_prepare calls it between its stages (decoding,
    extraction, ...), before each paragraph and every
-   HNY_PREPARE_PROGRESS_SEGMENTS segments, so that a caller with an event
-   loop (honyaku-worker: heartbeats) stays alive during a long article. It
-   is called often: keep it cheap (check a clock, act when something is
-   due). Return 0 to go on, non-zero to stop: hny_prepare then fails with
-   503 "prepare cancelled". One stage can still take a while on its own
-   (one ICU or libxml2 call on a huge paragraph): the hook cannot run
-   inside it. */
+   HNY_PREPARE_PROGRESS_SEGMENTS segments, so that a caller can stop a long
+   article (honyaku-worker, which prepares on a thread, when it shuts down)
+   or keep an event loop going. It is called often: keep it cheap (check a
+   flag or a clock). Return 0 to go on, non-zero to stop: hny_prepare then
+   fails with 503 "prepare cancelled". One stage can still take a while on
+   its own, and the hook cannot run inside it: one ICU call on an 8 MiB
+   paragraph takes about 0.35 s, libxml2 on 8 MiB of HTML about 0.2 s. */
 typedef int (hny_prepare_progress_fn) (void *arg);
 #define HNY_PREPARE_PROGRESS_SEGMENTS 1024
 
