@@ -539,7 +539,9 @@ s_reconnect (s_batch_t *b)
             free (b->lost_why);
             b->lost_why = hny_strdup (why);
         }
-        int64_t pause = s_backoff_ms (tries);
+        /* A probe is one connect(): try again within a second, so that a
+           honyakud that is back is found soon. */
+        int64_t pause = s_backoff_ms (tries < 2 ? tries : 2);
         int64_t left = b->trouble_since + b->patience_ms - now;
         struct timespec ts = { 0, 0 };
         pause = pause < left ? pause : left;
@@ -607,11 +609,12 @@ s_run (s_batch_t *b)
             return 0;
         /* Every request out is answered within silence_ms of being sent
            (WAITs are held one slice): when nothing came for that long since
-           the last answer, all of them are overdue. Held requests wake us
-           when the hold ends. */
+           the last answer, all of them are overdue. Requests held back by
+           a busy pause wake us when it ends. */
         int64_t until = b->out ? b->heard + silence_ms : INT64_MAX;
-        int held = b->again.count || b->fetchq.count
-                || (b->next < b->count && b->active < b->window);
+        int held = now < b->hold_until
+                && (b->again.count || (b->fetchq.count && b->fetching < b->window)
+                    || (b->next < b->count && b->active < b->window));
         if (held && b->hold_until < until)
             until = b->hold_until;
         assert (until != INT64_MAX);

@@ -140,8 +140,10 @@ s_probe (hny_client_t *self)
     }
     const char *path = self->endpoint + 6;
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    if (strlen (path) >= sizeof addr.sun_path)
-        return 0;                       /* zmq_connect has refused it already */
+    if (strlen (path) >= sizeof addr.sun_path) {
+        self->probed = 1;               /* zmq_connect has refused it already */
+        return 0;
+    }
     memcpy (addr.sun_path, path, strlen (path) + 1);
     char dir [sizeof addr.sun_path];
     const char *slash = strrchr (path, '/');
@@ -665,7 +667,7 @@ s_msg_copy (hny_msg_t *msg)
 static int
 s_recover (hny_client_t *self, int64_t deadline, int *tries)
 {
-    size_t orphans = self->unanswered;
+    int orphans = self->orphaned || self->unanswered > 0;
     for (;;) {
         if (*tries) {
             int64_t pause = s_backoff_ms (*tries - 1);
@@ -675,7 +677,7 @@ s_recover (hny_client_t *self, int64_t deadline, int *tries)
         }
         (*tries)++;
         int rc = hny_client_reconnect (self);
-        self->orphaned = orphans > 0;
+        self->orphaned = orphans;
         if (rc == 0)
             return 0;
         if (!self->sock)

@@ -691,6 +691,39 @@ def test_wait_restart(tmp):
             b2.stop()
 
 
+def test_batch_silence(tmp):
+    """A broker that stops answering (hung, not dead: the connection stays
+    up) is noticed by the answer deadline; batch reconnects, asks again,
+    and finishes once it answers."""
+    ep = "ipc://" + os.path.join(tmp, "hung")
+    b = FakeBroker(ep, silent=True)
+    b.start()
+    try:
+        src = os.path.join(tmp, "hungdir")
+        for i in range(4):
+            write(os.path.join(src, "h%d.txt" % i), "Hung %d.\n" % i)
+        errlog = os.path.join(tmp, "hung.err")
+        with open(errlog, "wb") as ef:
+            p = subprocess.Popen([HONYAKU, "--endpoint", ep, "--timeout", "300", "batch", src, "--from", "en",
+                                  "--to", "es", "--out", os.path.join(tmp, "hungout"), "--patience", "30"],
+                                 stdout=subprocess.DEVNULL, stderr=ef)
+        try:
+            poll("batch to notice the silence",
+                 lambda: "reconnecting" in open(errlog).read() or p.poll() is not None, 10)
+            b.silent = False
+            code = p.wait(30)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        err = open(errlog).read()
+        check(code == 0 and "no answer from %s within 0.6 s: is honyakud running?; reconnecting" % ep in err
+              and "reconnected to" in err and len(b.order) == 4,
+              "batch after a silence: %d %d jobs %r" % (code, len(b.order), err))
+    finally:
+        b.stop()
+
+
 def test_lib(tmp):
     if not CLIENT_LIB:
         return
@@ -711,7 +744,7 @@ def main():
     tmp = fx.dir
     try:
         for t in (test_usage, test_unreachable, test_flow, test_batch, test_too_large,
-                  test_retry_later, test_wait_restart, test_lib):
+                  test_retry_later, test_wait_restart, test_batch_silence, test_lib):
             t0 = time.monotonic()
             t(tmp)
             print("%s: %.1f s" % (t.__name__, time.monotonic() - t0))
