@@ -39,6 +39,8 @@
 #define S_KEY_LEN       41          /* a Z85 CURVE key and its NUL */
 #define S_RETRY_MS      100         /* first pause before asking a busy daemon again */
 #define S_RETRY_MAX_MS  2000        /* longest such pause */
+#define S_PROBE_GRACE_MS 500        /* how long a missing or stale ipc socket may take to appear */
+#define S_PROBE_EVERY_MS 20
 
 struct _hny_reply_t {
     char *command;          /* "ACCEPTED", ... */
@@ -130,10 +132,13 @@ s_owner (uid_t uid, char *out, size_t size)
    is there a socket file, may we connect, does anyone listen? A plain
    AF_UNIX connect(), closed at once (the broker's ZeroMQ drops a peer that
    says nothing). Other transports and the abstract namespace (ipc://@name)
-   pass unchecked. 0 when usable, else -1 with the reason in self->error. */
+   pass unchecked. 0 when usable, else -1 with the reason in self->error
+   and *transient set when starting honyakud would change the answer (no
+   socket or folder yet; a stale socket it is about to replace). */
 static int
-s_probe (hny_client_t *self)
+s_probe_once (hny_client_t *self, int *transient)
 {
+    *transient = 0;
     if (strncmp (self->endpoint, "ipc://", 6) != 0 || self->endpoint [6] == '@') {
         self->probed = 1;
         return 0;
@@ -153,6 +158,7 @@ s_probe (hny_client_t *self)
     struct stat st, dst;
     if (stat (path, &st) != 0) {
         int err = errno;
+        *transient = err == ENOENT;
         if (err == ENOENT && stat (dir, &dst) != 0 && errno == ENOENT)
             s_set_error (self, 0, "no socket at %s: is honyakud running? (%s does not exist)",
                          path, dir);
@@ -189,6 +195,7 @@ s_probe (hny_client_t *self)
         self->probed = 1;
         return 0;
     }
+    *transient = err == ECONNREFUSED;
     if (err == ECONNREFUSED)
         s_set_error (self, 0, "nobody listens on %s (honyakud is not running; the socket file "
                      "is stale)", path);
@@ -200,6 +207,24 @@ s_probe (hny_client_t *self)
     else
         s_set_error (self, 0, "cannot connect to %s: %s", path, strerror (err));
     return -1;
+}
+
+/* s_probe_once, asked again for up to grace_ms while the answer may be
+   about to change: a honyakud started a moment ago binds its socket within
+   some tens of milliseconds, and a script that starts it and then calls
+   honyaku should not fail for that. */
+static int
+s_probe (hny_client_t *self, int grace_ms)
+{
+    int64_t until = hny_clock_mono_ms () + grace_ms;
+    for (;;) {
+        int transient = 0;
+        if (s_probe_once (self, &transient) == 0)
+            return 0;
+        if (!transient || hny_clock_mono_ms () >= until)
+            return -1;
+        s_pause_ms (S_PROBE_EVERY_MS);
+    }
 }
 
 /* Close the DEALER and its monitor; unsent and unanswered requests are dropped. */
@@ -372,7 +397,7 @@ hny_client_reconnect (hny_client_t *self)
     self->orphaned = 0;
     if (s_open (self))
         return -1;
-    return s_probe (self);
+    return s_probe (self, 0);
 }
 
 int
@@ -628,7 +653,8 @@ s_check_ready (hny_client_t *self)
 static int
 s_send (hny_client_t *self, hny_msg_t **msg_p, const char *req)
 {
-    if (s_check_ready (self) || (!self->probed && s_probe (self))) {
+    int grace = self->timeout_ms < S_PROBE_GRACE_MS ? self->timeout_ms : S_PROBE_GRACE_MS;
+    if (s_check_ready (self) || (!self->probed && s_probe (self, grace))) {
         hny_msg_destroy (msg_p);
         return -1;
     }
@@ -739,7 +765,7 @@ s_call (hny_client_t *self, hny_msg_t **msg_p, int64_t extra_ms, hny_reply_t **r
         if (r == 1) {
             /* Say why when the socket says more than the silence does. */
             self->probed = 0;
-            if (s_probe (self) == 0)
+            if (s_probe (self, 0) == 0)
                 s_no_answer (self, extra_ms + self->timeout_ms);
         }
         if (r)

@@ -12,7 +12,9 @@
     An ipc:// endpoint that cannot work is said at once, not after the
     timeout: before the first request on a connection the library checks
     the socket file (no socket there, not a socket, permission denied,
-    nobody listening: a stale file left by a honyakud that died). The
+    nobody listening: a stale file left by a honyakud that died). No socket
+    and a stale one are checked again for up to half a second first, the
+    time a honyakud started a moment ago gets to bind its socket. The
     abstract namespace (ipc://@name) and tcp:// are not checked.
 
     Synchronous calls ride out a busy or restarting daemon within their
