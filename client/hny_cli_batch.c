@@ -13,7 +13,9 @@
 
     It outlives a busy or restarting honyakud: 3xx answers (and 503 while
     honyakud shuts down) send the request back to a queue that is served
-    after a growing, jittered pause; a connection that drops (the library's
+    after a growing, jittered pause, and while SUBMITs are refused only one
+    is out at a time (no window of article bodies sent over and over to a
+    full queue); a connection that drops (the library's
     monitor says so) or stays silent past every request's deadline is
     opened again and every request that was out is sent again: SUBMITs
     with the same keys (the daemon answers with the job it has), WAITs,
@@ -208,14 +210,17 @@ typedef struct {
     size_t active;              /* files submitted and not finished: at most `window` */
     size_t finished, fresh;     /* files done or failed; jobs the daemon made for us */
     size_t out;                 /* requests out, not answered yet */
+    size_t submits_out;         /* SUBMITs among them */
     size_t fetching;            /* FETCHes among them: at most `window` */
-    s_ring_t again;             /* S_TODO files to submit again, S_RUN files to WAIT for */
+    s_ring_t resubmit;          /* S_TODO files to submit again */
+    s_ring_t rewait;            /* S_RUN files to WAIT for again */
     s_ring_t fetchq;            /* S_FETCH files to FETCH */
     size_t window;              /* most jobs (and most FETCHes) in flight */
     int slice_ms;               /* how long the daemon holds one WAIT */
     int64_t patience_ms;        /* how long to keep trying without honyakud */
     int64_t hold_until;         /* busy: send nothing from the rings or new files before this */
-    int busy;                   /* busy pauses in a row, for the backoff */
+    int busy;                   /* refusals since the last ACCEPTED, for the backoff; while
+                                   > 0, one SUBMIT at a time probes for room */
     int64_t heard;              /* last answer, or when requests went out after a silence */
     int64_t trouble_since;      /* when honyakud became unreachable or unavailable; 0: fine */
     int lost;                   /* the connection must be opened again */
@@ -321,12 +326,13 @@ s_send_submit (s_batch_t *b, size_t index)
         if (hny_client_send_submit (b->client, req, &b->opts, data, size) == 0) {
             f->state = S_RUN;
             s_out (b, f);
+            b->submits_out++;
         }
         else if (hny_client_status_code (b->client) == HNY_STATUS_TOO_LARGE)
             s_fail_file (b, f, "refused", hny_strdup (hny_client_error (b->client)));
         else {
             f->state = S_TODO;
-            rc = s_send_failed (b, index, &b->again);
+            rc = s_send_failed (b, index, &b->resubmit);
         }
         b->opts.key = NULL;
         b->opts.source = NULL;
@@ -342,7 +348,7 @@ s_send_wait (s_batch_t *b, size_t index)
     char req [32];
     snprintf (req, sizeof req, "w%zu", index);
     if (hny_client_send_wait (b->client, req, b->files [index].job, b->slice_ms))
-        return s_send_failed (b, index, &b->again);
+        return s_send_failed (b, index, &b->rewait);
     s_out (b, &b->files [index]);
     return 0;
 }
@@ -426,7 +432,7 @@ s_retry_later (s_batch_t *b, size_t index, char kind, hny_reply_t *reply)
     int64_t now = hny_clock_mono_ms ();
     if (kind == 's')
         f->state = S_TODO;
-    s_ring_push (kind == 'f' ? &b->fetchq : &b->again, index);
+    s_ring_push (kind == 'f' ? &b->fetchq : kind == 's' ? &b->resubmit : &b->rewait, index);
     if (status == HNY_STATUS_UNAVAILABLE) {
         if (!b->trouble_since)
             b->trouble_since = now;
@@ -470,12 +476,13 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
     b->out--;
     if (kind == 'f')
         b->fetching--;
+    if (kind == 's')
+        b->submits_out--;
     const char *cmd = hny_reply_command (reply);
     int status = hny_reply_status (reply);
     int rejected = strcmp (cmd, "REJECTED") == 0;
     if (rejected && (status / 100 == 3 || status == HNY_STATUS_UNAVAILABLE))
         return s_retry_later (b, index, kind, reply);
-    b->busy = 0;
     b->trouble_since = 0;
     if (kind == 'f')
         return s_on_record (b, index, reply);
@@ -488,6 +495,8 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
     if (kind == 's' && strcmp (cmd, "ACCEPTED") == 0) {
         const char *job = hny_reply_get_str (reply, "job");
         f->job = hny_strdup (job ? job : "?");
+        b->busy = 0;                    /* room again: the window may fill */
+        b->hold_until = 0;
         f->existing = json_is_true (json_object_get (hny_reply_header (reply), "existing"));
         if (!f->existing)
             b->fresh++;
@@ -495,6 +504,9 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
     else if (kind == 'w' && strcmp (cmd, "DONE") == 0) {
         const char *state = hny_reply_get_str (reply, "state");
         if (status == 200) {
+            /* A job ended: a full queue has room for one more now. */
+            if (b->busy)
+                b->hold_until = 0;
             if (state && strcmp (state, "done") == 0) {
                 f->state = S_FETCH;
                 b->active--;
@@ -559,13 +571,15 @@ s_reconnect (s_batch_t *b)
         again++;
         if (f->state == S_FETCH)
             s_ring_push (&b->fetchq, i);
+        else if (f->job)
+            s_ring_push (&b->rewait, i);
         else {
-            if (!f->job)
-                f->state = S_TODO;
-            s_ring_push (&b->again, i);
+            f->state = S_TODO;
+            s_ring_push (&b->resubmit, i);
         }
     }
     b->out = 0;
+    b->submits_out = 0;
     b->fetching = 0;
     b->lost = 0;
     b->hold_until = 0;
@@ -573,6 +587,13 @@ s_reconnect (s_batch_t *b)
     fprintf (stderr, "honyaku: batch: reconnected to %s after %.1f s; asking again about %zu "
              "files\n", ep, (hny_clock_mono_ms () - b->trouble_since) / 1000.0, again);
     return 0;
+}
+
+/* While SUBMITs are refused (busy), one at a time probes for room. */
+static int
+s_may_submit (const s_batch_t *b)
+{
+    return !b->busy || !b->submits_out;
 }
 
 /* The window: submit while fewer than `window` jobs are unfinished; FETCH
@@ -589,12 +610,13 @@ s_run (s_batch_t *b)
         int64_t now = hny_clock_mono_ms ();
         if (now >= b->hold_until) {
             size_t i;
-            while (!b->lost && s_ring_pop (&b->again, &i)) {
-                int rc = b->files [i].state == S_TODO ? s_send_submit (b, i) : s_send_wait (b, i);
-                if (rc)
+            while (!b->lost && s_ring_pop (&b->rewait, &i))
+                if (s_send_wait (b, i))
                     return -1;
-            }
-            while (!b->lost && b->active < b->window && b->next < b->count) {
+            while (!b->lost && s_may_submit (b) && s_ring_pop (&b->resubmit, &i))
+                if (s_send_submit (b, i))
+                    return -1;
+            while (!b->lost && s_may_submit (b) && b->active < b->window && b->next < b->count) {
                 b->active++;
                 if (s_send_submit (b, b->next++))
                     return -1;
@@ -613,8 +635,9 @@ s_run (s_batch_t *b)
            a busy pause wake us when it ends. */
         int64_t until = b->out ? b->heard + silence_ms : INT64_MAX;
         int held = now < b->hold_until
-                && (b->again.count || (b->fetchq.count && b->fetching < b->window)
-                    || (b->next < b->count && b->active < b->window));
+                && (b->rewait.count || (b->fetchq.count && b->fetching < b->window)
+                    || (s_may_submit (b) && (b->resubmit.count
+                                             || (b->next < b->count && b->active < b->window))));
         if (held && b->hold_until < until)
             until = b->hold_until;
         assert (until != INT64_MAX);
@@ -806,8 +829,9 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
     b.window = (size_t) window;
     b.patience_ms = (int64_t) patience * 1000;
     b.root = root;
-    b.again.cap = b.fetchq.cap = b.count ? b.count : 1;
-    b.again.items = hny_malloc (b.again.cap * sizeof *b.again.items);
+    b.resubmit.cap = b.rewait.cap = b.fetchq.cap = b.count ? b.count : 1;
+    b.resubmit.items = hny_malloc (b.resubmit.cap * sizeof *b.resubmit.items);
+    b.rewait.items = hny_malloc (b.rewait.cap * sizeof *b.rewait.items);
     b.fetchq.items = hny_malloc (b.fetchq.cap * sizeof *b.fetchq.items);
     b.client = hny_cli_client (cli);
     /* A WAIT is held at most one answer timeout, so that a daemon that
@@ -840,7 +864,8 @@ cleanup:
         free (walk.files [i].error);
     }
     free (walk.files);
-    free (b.again.items);
+    free (b.resubmit.items);
+    free (b.rewait.items);
     free (b.fetchq.items);
     free (b.lost_why);
     if (b.spool)

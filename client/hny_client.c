@@ -54,7 +54,7 @@ struct _hny_reply_t {
 struct _hny_client_t {
     void *ctx;                      /* ZeroMQ context, owned */
     void *sock;                     /* DEALER, NULL when the endpoint was bad */
-    void *monitor;                  /* PAIR with the DEALER's disconnect events; may be NULL */
+    void *monitor;                  /* PAIR with the DEALER's connection events; may be NULL */
     unsigned generation;            /* DEALERs opened so far (names the monitor) */
     char *endpoint;
     int timeout_ms;                 /* answer deadline */

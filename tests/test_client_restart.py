@@ -1,12 +1,17 @@
 """The honyaku command against the real honyakud when things go wrong.
 
-usage: test_client_restart.py HONYAKUD HONYAKU [too_large|restart]...
+usage: test_client_restart.py HONYAKUD HONYAKU [too_large|busy|restart]...
 
 too_large: honyakud with max_article_bytes = 1048576. `honyaku submit` of a
   12 MiB article gets the broker's 413 at once (the front accepts frames up
   to the protocol's caps, so nothing hangs); a 64 MiB + 1 body is refused by
   the library before anything is sent. In `honyaku batch` each of them is
   one line of errors.txt and the other files complete.
+
+busy: honyakud with max_jobs_queued = 4 (PROTOCOL.md section 8): `honyaku
+  batch --window 16` gets 303 for the SUBMITs past the fourth unfinished
+  job, tries again after a backoff, and finishes with every record and no
+  job twice. Skipped (said so) with a honyakud that has no max_jobs_queued.
 
 restart: `honyaku batch` over 200 generated articles, with honyakud
   SIGKILLed when some but not all are done (the pseudo profile is held to
@@ -91,6 +96,35 @@ def test_too_large(honyakud, honyaku):
             # The broker is still fine.
             _, st, _ = run([honyaku, "status", "--json"], env=env)
             assert sum(json.loads(st)["jobs"].values()) == 2, st
+        except BaseException:
+            sys.stderr.write("---- honyakud.log ----\n" + fx.log("honyakud.log")[-6000:] + "\n")
+            raise
+
+
+def test_busy(honyakud, honyaku):
+    with Fixture("hnyrst") as fx:
+        front = fx.start_daemon(honyakud, SLOW.replace("[daemon]\n", "[daemon]\nmax_jobs_queued = 4\n"),
+                                workers=2)
+        env = dict(os.environ, HONYAKU_ENDPOINT=front)
+        try:
+            wait_up(fx, honyaku, env)
+        except AssertionError:
+            if "max_jobs_queued" in fx.log("honyakud.log"):
+                print("busy: SKIPPED: this honyakud has no max_jobs_queued")
+                return
+            raise
+        try:
+            for i in range(40):
+                fx.write("arts/b%02d.txt" % i, "Busy article %d says %d.\n" % (i, i * 17))
+            t0 = time.monotonic()
+            code, _, err = run([honyaku, "batch", fx.path("arts"), "--from", "en", "--to", "es",
+                                "--out", fx.path("out"), "--window", "16"], env=env, check=False, timeout=120)
+            took = time.monotonic() - t0
+            recs = read_jsonl(fx.path("out", "records.jsonl")) if code == 0 else []
+            assert code == 0 and len(recs) == 40, (code, err[-2000:])
+            assert "(status 303): trying again in" in err, "no 303 seen:\n" + err[-2000:]
+            assert all_jobs(honyaku, env) == 40
+            print("busy: 40 files through a queue of 4 in %.2f s, %d pauses" % (took, err.count("trying again in")))
         except BaseException:
             sys.stderr.write("---- honyakud.log ----\n" + fx.log("honyakud.log")[-6000:] + "\n")
             raise
@@ -209,7 +243,7 @@ def test_restart(honyakud, honyaku):
 
 def main():
     honyakud, honyaku = sys.argv[1:3]
-    tests = {"too_large": test_too_large, "restart": test_restart}
+    tests = {"too_large": test_too_large, "busy": test_busy, "restart": test_restart}
     for name in sys.argv[3:] or list(tests):
         t0 = time.monotonic()
         tests[name](honyakud, honyaku)
