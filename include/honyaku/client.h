@@ -98,9 +98,11 @@ int hny_client_set_curve (hny_client_t *self, const char *server_key, const char
 
 /* Drop the connection and open a new one to the same endpoint (with the
    same CURVE keys): every request not answered yet is forgotten, its
-   answer will not come. Checks an ipc:// socket as the first request does:
-   returns 0 when usable, -1 with the reason (e.g. "nobody listens on ...")
-   when not; the client stays usable either way (call again later). */
+   answer will not come. Checks an ipc:// socket as the first request does,
+   once, without the half second of grace (callers that wait for honyakud
+   to come back call again with their own backoff): returns 0 when usable,
+   -1 with the reason (e.g. "nobody listens on ...") when not; the client
+   stays usable either way. */
 int hny_client_reconnect (hny_client_t *self);
 
 /* True (1) when the connection dropped since it was opened (honyakud died
