@@ -3,6 +3,7 @@
     refusal of index pages. Everything works on cleaned logical lines, so
     that hny_html can feed the texts of HTML blocks through the same rules. */
 #include "hny_extract.h"
+#include "hny_date.h"
 #include "hny_html.h"
 
 #include "honyaku/util.h"
@@ -58,6 +59,7 @@ hny_article_destroy (hny_article_t **self_p)
     free (self->issue);
     free (self->section);
     free (self->kicker);
+    free (self->author);
     for (size_t i = 0; i < self->related_count; i++) {
         free (self->related[i].title);
         free (self->related[i].date);
@@ -220,101 +222,10 @@ s_valid_date (int year, int month, int day)
     return year >= 1900 && year <= 2100 && month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
-/* "Month D, YYYY" at *p; advances *p past it. */
-static int
-s_parse_mdy (const char **p, int *year, int *month, int *day)
-{
-    size_t used = 0;
-    const char *q = *p;
-    *month = s_month (q, &used);
-    if (!*month)
-        return 0;
-    q += used;
-    if (*q++ != ' ' || !s_number (&q, 2, day))
-        return 0;
-    if (*q == ',')
-        q++;
-    if (*q++ != ' ' || !s_number (&q, 4, year))
-        return 0;
-    if (!s_valid_date (*year, *month, *day))
-        return 0;
-    *p = q;
-    return 1;
-}
-
-/* Digits, ASCII or full-width (U+FF10..U+FF19), up to max of them, at *p. */
-static int
-s_wide_number (const char **p, int max, int *value)
-{
-    const unsigned char *q = (const unsigned char *) *p;
-    int n = 0, v = 0;
-    while (n < max) {
-        if (isdigit (*q))
-            v = v * 10 + (*q - '0'), q++;
-        else if (q[0] == 0xEF && q[1] == 0xBC && q[2] >= 0x90 && q[2] <= 0x99)
-            v = v * 10 + (q[2] - 0x90), q += 3;
-        else
-            break;
-        n++;
-    }
-    if (n == 0)
-        return 0;
-    *p = (const char *) q;
-    *value = v;
-    return 1;
-}
-
-/* A Japanese date line: "2021年6月9日", full-width digits too, with an
-   optional weekday in brackets after it. */
-static int
-s_parse_date_ja (const char *line, char iso[11])
-{
-    const char *p = line;
-    int year, month, day;
-    if (!s_wide_number (&p, 4, &year) || strncmp (p, "年", 3) != 0)
-        return 0;
-    p += 3;
-    if (!s_wide_number (&p, 2, &month) || strncmp (p, "月", 3) != 0)
-        return 0;
-    p += 3;
-    if (!s_wide_number (&p, 2, &day) || strncmp (p, "日", 3) != 0)
-        return 0;
-    p += 3;
-    if (*p == ' ')
-        p++;
-    if (strncmp (p, "（", 3) == 0 || *p == '(') {
-        const char *close = strstr (p, strncmp (p, "（", 3) == 0 ? "）" : ")");
-        if (!close || close - p > 12)
-            return 0;
-        p = close + (*close == ')' ? 1 : 3);
-    }
-    if (*p != '\0' || !s_valid_date (year, month, day))
-        return 0;
-    snprintf (iso, 11, "%04d-%02d-%02d", year, month, day);
-    return 1;
-}
-
 int
 hny_parse_date (const char *line, char iso[11])
 {
-    if (s_parse_date_ja (line, iso))
-        return 1;
-    static const char *weekdays[] = {
-        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", NULL
-    };
-    const char *p = line;
-    for (int i = 0; weekdays[i]; i++) {
-        size_t n = strlen (weekdays[i]);
-        if (strncmp (p, weekdays[i], n) == 0 && p[n] == ',' && p[n + 1] == ' ') {
-            p += n + 2;
-            break;
-        }
-    }
-    int year, month, day;
-    if (!s_parse_mdy (&p, &year, &month, &day) || *p != '\0')
-        return 0;
-    snprintf (iso, 11, "%04d-%02d-%02d", year, month, day);
-    return 1;
+    return hny_date_parse (line, iso);
 }
 
 /* "YYYY Month D - [YYYY] [Month] D" at line; returns bytes used or 0. */

@@ -46,6 +46,7 @@ typedef struct {
     char *issue;                /* "2019 April 17 - 23", "No. 428", or NULL */
     char *section;              /* "POLITICS", or NULL */
     char *kicker;               /* "Akahata editorial", or NULL */
+    char *author;               /* as the page states it ("Jane Doe, John Roe"), or NULL */
     hny_related_t *related;     /* related[0 .. related_count) */
     size_t related_count;
     char **paragraphs;          /* raw paragraph texts (lines joined by '\n') */
@@ -103,9 +104,10 @@ int hny_jpw_parse_issue (const char *line, char **issue, char **section);
 /* A week line alone, "2020 May 13 - 19" (index pages list these): 1 or 0. */
 int hny_jpw_is_week (const char *line);
 
-/* A whole-line date "April 21, 2019" (also "Apr. 21, 2019", with an optional
-   leading weekday; or Japanese "2021年6月9日（水）", full-width digits
-   too): returns 1 and writes "2019-04-21" into iso[11], else 0. */
+/* A whole-line date "April 21, 2019" (also "Apr. 21, 2019", "21 April
+   2019", with an optional leading weekday; Japanese "2021年6月9日（水）",
+   full-width digits, eras "令和3年3月6日"; "2021/03/06"): returns 1 and
+   writes "2019-04-21" into iso[11], else 0. hny_date_parse of hny_date.h. */
 int hny_parse_date (const char *line, char iso[11]);
 
 /* "> title [December 19, 2018]": returns 1 and sets *title (caller owns)
