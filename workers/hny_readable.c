@@ -31,11 +31,22 @@
 #define S_TOP_N         5       /* candidates compared with the best */
 #define S_PROSE_MIN     80      /* bytes of a block that reads as prose */
 #define S_HOLDS_PAGE    0.6     /* share of the prose that makes chrome content */
+#define S_ENOUGH        500     /* bytes of text that end the attempts */
 #define S_MIN_ARTICLE   60      /* bytes of text an article needs when chrome was cut */
 #define S_TEASERS_MIN   4       /* headline links that make a list of teasers */
+#define S_CAPTION_MAX   1000    /* bytes of a caption element, at most */
+#define S_BYLINE_MAX    300     /* bytes of a byline or date element, at most */
+
+/* What an attempt leaves out, when the full rules found too little. */
+enum {
+    S_NO_NAMES = 1u << 0,       /* class and id names do not make chrome */
+    S_NO_WEIGHTS = 1u << 1,     /* nor add to or take from scores */
+    S_NO_CLEAN = 1u << 2        /* boxes inside the content are not judged */
+};
 
 typedef struct {
     const hny_page_t *page;
+    unsigned relax;             /* S_NO_* of this attempt */
     size_t n;                   /* nodes */
     uint32_t *end;              /* end of each node's subtree */
     unsigned char *dropped;     /* chrome, or under chrome */
@@ -101,6 +112,8 @@ s_weight (const s_ctx_t *c, uint32_t node)
 {
     uint32_t h = c->page->nodes[node].hints;
     int w = 0;
+    if (c->relax & S_NO_WEIGHTS)
+        h &= ~(uint32_t) (HNY_HINT_POS | HNY_HINT_NEG);
     if (h & HNY_HINT_POS)
         w += 25;
     if (h & HNY_HINT_NEG)
@@ -191,6 +204,8 @@ s_own_chrome (const s_ctx_t *c, uint32_t node)
     uint32_t h = c->page->nodes[node].hints;
     if (h & HNY_HINT_BODY)
         return 0;
+    if (c->relax & S_NO_NAMES)
+        h &= HNY_HINT_CHROME | HNY_HINT_FORM;   /* tags and roles only */
     int chrome = (h & (HNY_HINT_CHROME | HNY_HINT_STRONG | HNY_HINT_CRUMB | HNY_HINT_FORM
                        | HNY_HINT_HIDDEN))
               || ((h & HNY_HINT_NEG) && !(h & (HNY_HINT_POS | HNY_HINT_ARTICLE)));
@@ -215,8 +230,6 @@ s_mark_chrome (s_ctx_t *c)
         uint32_t p = page->nodes[i].parent;
         if (p != HNY_PAGE_NONE) {
             c->prose[p] += c->prose[i];
-            c->images[p] += c->images[i];
-            c->inputs[p] += c->inputs[i];
             if (c->end[i] > c->end[p])
                 c->end[p] = c->end[i];
         }
@@ -248,8 +261,10 @@ s_aggregate (s_ctx_t *c)
     }
     for (size_t i = c->n; i-- > 0;) {
         uint32_t p = page->nodes[i].parent;
-        if (p == HNY_PAGE_NONE)
+        if (p == HNY_PAGE_NONE || c->dropped[i])
             continue;
+        c->images[p] += c->images[i];
+        c->inputs[p] += c->inputs[i];
         c->text[p] += c->text[i];
         c->link[p] += c->link[i];
         c->commas[p] += c->commas[i];
@@ -270,9 +285,15 @@ s_score (s_ctx_t *c)
         uint32_t n = blk->node;
         if (n == HNY_PAGE_NONE || c->dropped[n] || blk->text < S_MIN_PARAGRAPH)
             continue;
+        /* paragraphs score, list items and captions do not (menus are
+           lists); loose text in a div is a paragraph of the div itself */
+        hny_tag_t tag = s_tag (c, n);
+        int para = tag == HNY_TAG_P || tag == HNY_TAG_PRE || tag == HNY_TAG_TD
+                || (s_is_heading (tag) && tag != HNY_TAG_H1);
+        if (!para && s_is_paragraph (tag))
+            continue;
         float s = 1.0f + blk->commas + (float) (blk->text / 100 < 3 ? blk->text / 100 : 3);
-        /* loose text in a div is a paragraph of the div itself */
-        uint32_t a = s_is_paragraph (s_tag (c, n)) ? s_parent (c, n) : n;
+        uint32_t a = para ? s_parent (c, n) : n;
         for (int level = 0; a != HNY_PAGE_NONE && level < S_ANCESTORS; level++, a = s_parent (c, a)) {
             if (!c->scored[a]) {
                 c->score[a] = s_initial (c, a);
@@ -320,17 +341,18 @@ s_top (s_ctx_t *c)
         return HNY_PAGE_NONE;
     uint32_t best = top[0];
     float best_score = c->score[best];
-    /* several close candidates under one ancestor: the ancestor */
+    /* three close candidates under one ancestor: the ancestor */
     size_t close = 0;
     for (size_t k = 1; k < found; k++)
         close += c->score[top[k]] >= 0.75f * best_score;
-    if (close >= 2) {
+    if (close >= 3) {
         for (uint32_t a = s_parent (c, best); a != HNY_PAGE_NONE && s_tag (c, a) != HNY_TAG_BODY;
              a = s_parent (c, a)) {
             size_t under = 0;
             for (size_t k = 1; k < found; k++)
-                under += c->score[top[k]] >= 0.75f * best_score && s_contains (c, a, top[k]);
-            if (under >= 2) {
+                under += c->score[top[k]] >= 0.75f * best_score && top[k] != a
+                      && s_contains (c, a, top[k]);
+            if (under >= 3) {
                 best = a;
                 break;
             }
@@ -433,6 +455,8 @@ s_box_is_junk (const s_ctx_t *c, uint32_t node)
         && tag != HNY_TAG_TABLE && tag != HNY_TAG_FORM && tag != HNY_TAG_FIELDSET
         && tag != HNY_TAG_DL && tag != HNY_TAG_ASIDE)
         return 0;
+    if (c->relax & S_NO_CLEAN)
+        return 0;
     int weight = s_weight (c, node);
     if (weight + (c->scored[node] ? c->score[node] : 0) < 0)
         return 1;
@@ -466,11 +490,15 @@ s_block_is_junk (const s_ctx_t *c, uint32_t b, const char *title)
     hny_tag_t tag = s_tag (c, node);
     if (tag == HNY_TAG_H1 || b == page->h1_block)
         return 1;   /* the headline */
-    if (hny_page_ancestor_with (page, node, HNY_HINT_CAPTION) != HNY_PAGE_NONE)
-        return 1;
-    if (blk->text < 300
-        && hny_page_ancestor_with (page, node, HNY_HINT_BYLINE | HNY_HINT_DATE) != HNY_PAGE_NONE)
-        return 1;
+    /* in a caption, byline or date element: small ones only, as a page
+       may put such a name on a wrapper of its whole article */
+    for (uint32_t a = node; a != HNY_PAGE_NONE; a = s_parent (c, a)) {
+        uint32_t h = page->nodes[a].hints;
+        if ((h & HNY_HINT_CAPTION) && c->text[a] < S_CAPTION_MAX)
+            return 1;
+        if ((h & (HNY_HINT_BYLINE | HNY_HINT_DATE)) && c->text[a] < S_BYLINE_MAX)
+            return 1;
+    }
     if (blk->text >= 20 && blk->link * 10 >= blk->text * 8 && blk->text < 300)
         return 1;   /* a link alone: "Read more: ..." */
     char buf[512];
@@ -511,14 +539,85 @@ s_debug (const s_ctx_t *c, const unsigned char *keep, uint32_t best)
     hny_debug ("readable: %zu nodes, %zu blocks, best node %u", c->n, page->block_count, best);
     for (size_t b = 0; b < page->block_count; b++) {
         const hny_page_block_t *blk = &page->blocks[b];
-        char buf[100];
-        uint32_t n = blk->node;
-        hny_debug ("%c %c n%-5u t%-2d h%04x s%-7.1f %5u/%-5u %s", keep[b] ? '+' : '-',
-                   n != HNY_PAGE_NONE && c->dropped[n] ? 'x' : n != HNY_PAGE_NONE && c->inside[n] ? 'i' : ' ',
-                   n, (int) s_tag (c, n), n == HNY_PAGE_NONE ? 0 : page->nodes[n].hints,
-                   n != HNY_PAGE_NONE && c->scored[n] ? c->score[n] : 0.0f, blk->link, blk->text,
-                   s_block_text (c, (uint32_t) b, buf, sizeof buf));
+        char buf[100], path[200];
+        size_t w = 0;
+        /* the chain of ancestors: node:tag:hints, * inside, x chrome */
+        for (uint32_t a = blk->node; a != HNY_PAGE_NONE && w < 150; a = s_parent (c, a))
+            w += (size_t) snprintf (path + w, sizeof path - w, "%u%s%s:%d:%x/", a,
+                                    c->inside[a] ? "*" : "", c->dropped[a] ? "x" : "",
+                                    (int) s_tag (c, a), page->nodes[a].hints);
+        path[w] = '\0';
+        hny_debug ("%c %5u/%-5u %-60.60s %s", keep[b] ? '+' : '-', blk->link, blk->text,
+                   s_block_text (c, (uint32_t) b, buf, sizeof buf), path);
     }
+    for (size_t i = 0; i < c->n; i++)
+        if (c->scored[i] && c->score[i] > 10)
+            hny_debug ("score n%zu t%d h%x %.1f text %u link %u", i, (int) s_tag (c, (uint32_t) i),
+                       page->nodes[i].hints, c->score[i], c->text[i], c->link[i]);
+}
+
+/* One attempt under c->relax: keep[] set, the text kept returned in
+   *text and *link, and whether anything was cut as chrome. */
+static size_t
+s_attempt (s_ctx_t *c, const char *title, unsigned char *keep, unsigned char *loose,
+           uint32_t *text, uint32_t *link, int *chrome)
+{
+    const hny_page_t *page = c->page;
+    uint32_t **sums[] = { &c->text, &c->link, &c->commas, &c->paras, &c->items, &c->heads,
+                          &c->prose };
+    for (size_t i = 0; i < sizeof sums / sizeof sums[0]; i++)
+        memset (*sums[i], 0, (c->n ? c->n : 1) * sizeof (uint32_t));
+    memset (c->dropped, 0, c->n);
+    memset (c->inside, 0, c->n);
+    memset (c->scored, 0, c->n);
+    memset (keep, 0, page->block_count);
+    memset (loose, 0, page->block_count);
+    c->total_prose = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        c->end[i] = (uint32_t) i + 1;
+        c->images[i] = page->nodes[i].images;
+        c->inputs[i] = page->nodes[i].inputs;
+    }
+    s_mark_chrome (c);
+    s_aggregate (c);
+    s_score (c);
+    uint32_t best = s_top (c);
+    *chrome = 0;
+    for (size_t i = 0; i < c->n && !*chrome; i++)
+        *chrome = c->dropped[i];
+    if (best != HNY_PAGE_NONE) {
+        s_choose (c, best, loose);
+        /* under a chosen node, outside chrome and junk boxes */
+        for (size_t i = 0; i < c->n; i++) {
+            uint32_t p = page->nodes[i].parent;
+            if (c->inside[i])
+                continue;   /* a chosen node: content by its score */
+            c->inside[i] = p != HNY_PAGE_NONE && c->inside[p] && !c->dropped[i]
+                        && !s_box_is_junk (c, (uint32_t) i);
+        }
+    }
+    else if (!*chrome) {
+        /* a page of a few short lines and nothing else: all of it */
+        for (size_t i = 0; i < c->n; i++)
+            c->inside[i] = !c->dropped[i];
+    }
+    size_t kept = 0;
+    *text = *link = 0;
+    for (size_t b = 0; b < page->block_count; b++) {
+        uint32_t node = page->blocks[b].node;
+        int in = loose[b] || (node != HNY_PAGE_NONE && c->inside[node]);
+        if (in && !s_block_is_junk (c, (uint32_t) b, title)) {
+            keep[b] = 1;
+            kept++;
+            *text += page->blocks[b].text;
+            *link += page->blocks[b].link;
+        }
+    }
+    if (hny_log_enabled (HNY_LOG_DEBUG)) {
+        hny_debug ("attempt %u", c->relax);
+        s_debug (c, keep, best);
+    }
+    return kept;
 }
 
 size_t
@@ -526,7 +625,7 @@ hny_readable_select (const hny_page_t *page, const char *title, unsigned char *k
                      const char **why)
 {
     s_ctx_t c = { .page = page, .n = page->node_count };
-    size_t n = c.n ? c.n : 1;
+    size_t n = c.n ? c.n : 1, nb = page->block_count ? page->block_count : 1;
     uint32_t **sums[] = { &c.end, &c.text, &c.link, &c.commas, &c.paras, &c.items, &c.heads,
                           &c.images, &c.inputs, &c.prose, &c.last_block };
     for (size_t i = 0; i < sizeof sums / sizeof sums[0]; i++)
@@ -535,54 +634,33 @@ hny_readable_select (const hny_page_t *page, const char *title, unsigned char *k
     c.inside = hny_calloc (n, 1);
     c.scored = hny_calloc (n, 1);
     c.score = hny_calloc (n, sizeof (float));
-    unsigned char *loose = hny_calloc (page->block_count + 1, 1);
-    for (size_t i = 0; i < c.n; i++) {
-        c.end[i] = (uint32_t) i + 1;
-        c.images[i] = page->nodes[i].images;
-        c.inputs[i] = page->nodes[i].inputs;
+    unsigned char *loose = hny_calloc (nb, 1), *attempt = hny_calloc (nb, 1);
+    for (size_t i = 0; i < c.n; i++)
         c.last_block[i] = HNY_PAGE_NONE;
-    }
     for (size_t b = 0; b < page->block_count; b++)
         if (page->blocks[b].node != HNY_PAGE_NONE)
             c.last_block[page->blocks[b].node] = (uint32_t) b;
 
-    s_mark_chrome (&c);
-    s_aggregate (&c);
-    s_score (&c);
-    uint32_t best = s_top (&c);
+    /* As Readability does: the full rules first; when they leave too
+       little text, again without the names, the weights, the clean-up,
+       and the attempt with the most text wins. */
+    static const unsigned relax[] = { 0, S_NO_NAMES, S_NO_NAMES | S_NO_WEIGHTS,
+                                      S_NO_NAMES | S_NO_WEIGHTS | S_NO_CLEAN };
     size_t kept = 0;
     uint32_t text = 0, link = 0;
-    int chrome = 0;     /* something was cut as chrome */
-    for (size_t i = 0; i < c.n && !chrome; i++)
-        chrome = c.dropped[i];
-    if (best != HNY_PAGE_NONE) {
-        s_choose (&c, best, loose);
-        /* under a chosen node, outside chrome and junk boxes */
-        for (size_t i = 0; i < c.n; i++) {
-            uint32_t p = page->nodes[i].parent;
-            if (c.inside[i])
-                continue;   /* a chosen node: content by its score */
-            c.inside[i] = p != HNY_PAGE_NONE && c.inside[p] && !c.dropped[i]
-                       && !s_box_is_junk (&c, (uint32_t) i);
+    int chrome = 0;
+    for (size_t r = 0; r < sizeof relax / sizeof relax[0]; r++) {
+        uint32_t t = 0, l = 0;
+        int ch = 0;
+        c.relax = relax[r];
+        size_t k = s_attempt (&c, title, attempt, loose, &t, &l, &ch);
+        if (r == 0 || t - l > text - link) {
+            memcpy (keep, attempt, page->block_count);
+            kept = k, text = t, link = l, chrome = ch;
         }
+        if (text - link >= S_ENOUGH)
+            break;
     }
-    else if (!chrome) {
-        /* a page of a few short lines and nothing else: all of it */
-        for (size_t i = 0; i < c.n; i++)
-            c.inside[i] = !c.dropped[i];
-    }
-    for (size_t b = 0; b < page->block_count; b++) {
-        uint32_t node = page->blocks[b].node;
-        int in = loose[b] || (node != HNY_PAGE_NONE && c.inside[node]);
-        if (in && !s_block_is_junk (&c, (uint32_t) b, title)) {
-            keep[b] = 1;
-            kept++;
-            text += page->blocks[b].text;
-            link += page->blocks[b].link;
-        }
-    }
-    if (hny_log_enabled (HNY_LOG_DEBUG))
-        s_debug (&c, keep, best);
 
     *why = NULL;
     if (kept > 0 && s_density (link, text) > 0.5)
@@ -604,5 +682,6 @@ hny_readable_select (const hny_page_t *page, const char *title, unsigned char *k
     free (c.scored);
     free (c.score);
     free (loose);
+    free (attempt);
     return kept;
 }
