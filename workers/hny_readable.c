@@ -36,6 +36,8 @@
 #define S_TEASERS_MIN   4       /* headline links that make a list of teasers */
 #define S_CAPTION_MAX   1000    /* bytes of a caption element, at most */
 #define S_BYLINE_MAX    300     /* bytes of a byline or date element, at most */
+#define S_DATELINE_MAX  100     /* bytes of a line that is only a date and time */
+#define S_COPYRIGHT_MAX 200     /* bytes of a copyright line */
 
 /* What an attempt leaves out, when the full rules found too little. */
 enum {
@@ -480,6 +482,40 @@ s_box_is_junk (const s_ctx_t *c, uint32_t node)
     return weight >= 25 && density > 0.5;
 }
 
+/* A copyright line: "© 2019 ...", "Copyright ...", "All rights reserved". */
+static int
+s_copyright (const char *text)
+{
+    return strstr (text, "\xC2\xA9") || strcasestr (text, "copyright")
+        || strcasestr (text, "all rights reserved") || strstr (text, "無断転載")
+        || strstr (text, "無断複製");
+}
+
+/* A dateline in any language: a short line with a year and a time or a
+   numeric date ("segunda-feira, 22 de janeiro de 2018 às 0:13",
+   "05/10/2018 - Publicado por: ..."), or a date hny_date reads. */
+static int
+s_dateline (const char *text)
+{
+    char iso[HNY_DATE_ISO];
+    if (hny_date_find (text, strlen (text), iso))
+        return 1;
+    int year = 0, clock = 0;
+    for (const char *p = text; *p; p++) {
+        if (!isdigit ((unsigned char) *p) || (p > text && isalnum ((unsigned char) p[-1])))
+            continue;
+        size_t n = strspn (p, "0123456789");
+        if (n == 4 && (p[0] == '1' || p[0] == '2') && !isalnum ((unsigned char) p[4]))
+            year = 1;
+        if (n <= 2 && p[n] == ':' && isdigit ((unsigned char) p[n + 1]) && isdigit ((unsigned char) p[n + 2]))
+            clock = 1;
+        if (n <= 2 && (p[n] == '/' || p[n] == '.') && isdigit ((unsigned char) p[n + 1]))
+            clock = 1;  /* 05/10/2018, 05.10.2018 */
+        p += n - 1;
+    }
+    return year && clock;
+}
+
 /* Blocks of the content that are not body text. */
 static int
 s_block_is_junk (const s_ctx_t *c, uint32_t b, const char *title)
@@ -503,8 +539,9 @@ s_block_is_junk (const s_ctx_t *c, uint32_t b, const char *title)
         return 1;   /* a link alone: "Read more: ..." */
     char buf[512];
     const char *text = s_block_text (c, b, buf, sizeof buf);
-    char iso[HNY_DATE_ISO];
-    if (blk->text < 120 && hny_date_parse (text, iso))
+    if (blk->text < S_DATELINE_MAX && !s_ends_sentence (c, b) && s_dateline (text))
+        return 1;
+    if (blk->text < S_COPYRIGHT_MAX && s_copyright (text))
         return 1;
     if (title && blk->text < 600 && s_same_text (text, title))
         return 1;
