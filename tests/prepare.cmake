@@ -5,14 +5,16 @@ if(TARGET hnyprep)
   set(HNY_ARTICLES_DIR ${HNY_TESTS_DIR}/data/articles)
   set(HNY_SAMPLES_DIR ${HNY_SHARED_DIR}/data/samples)
 
-  foreach(t test_charset test_extract test_prepare)
+  foreach(t test_charset test_extract test_prepare test_date test_html)
     add_executable(${t} ${HNY_TESTS_DIR}/${t}.c)
     target_link_libraries(${t} PRIVATE hnyprep PkgConfig::ICU)
   endforeach()
   add_test(NAME test_charset COMMAND test_charset)
+  add_test(NAME test_date COMMAND test_date)
+  add_test(NAME test_html COMMAND test_html)
   add_test(NAME test_extract COMMAND test_extract ${HNY_SAMPLES_DIR} ${HNY_ARTICLES_DIR})
   add_test(NAME test_prepare COMMAND test_prepare ${HNY_SAMPLES_DIR} ${HNY_ARTICLES_DIR})
-  set_tests_properties(test_charset test_extract test_prepare PROPERTIES TIMEOUT 30)
+  set_tests_properties(test_charset test_extract test_prepare test_date test_html PROPERTIES TIMEOUT 60)
 
   # The article-extraction benchmark (shared/data/article-extraction): the
   # prepare pipeline over 92 real pages, scored by the benchmark's score.py;

@@ -75,10 +75,19 @@ hny_article_destroy (hny_article_t **self_p)
 int
 hny_article_add_paragraph (hny_article_t *self, const char *text, size_t len)
 {
-    while (len > 0 && isspace ((unsigned char) *text))
-        text++, len--;
-    while (len > 0 && isspace ((unsigned char) text[len - 1]))
-        len--;
+    /* white space, and the ideographic space that indents Japanese paragraphs */
+    for (;;) {
+        if (len > 0 && isspace ((unsigned char) *text))
+            text++, len--;
+        else if (len >= 3 && memcmp (text, "\xE3\x80\x80", 3) == 0)
+            text += 3, len -= 3;
+        else if (len > 0 && isspace ((unsigned char) text[len - 1]))
+            len--;
+        else if (len >= 3 && memcmp (text + len - 3, "\xE3\x80\x80", 3) == 0)
+            len -= 3;
+        else
+            break;
+    }
     if (len == 0)
         return 0;
     if (self->paragraph_count >= HNY_EXTRACT_MAX_PARAGRAPHS)
@@ -419,6 +428,29 @@ s_is_title_like (const char *line)
     return n > 0 && n <= S_TITLE_MAX && !s_ends_with_period (line);
 }
 
+char *
+hny_section_label (const char *line)
+{
+    static const char *pairs[][2] = {
+        { "【", "】" }, { "［", "］" }, { "〔", "〕" }, { "[", "]" }, { "《", "》" }
+    };
+    size_t n = strlen (line);
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        size_t open = strlen (pairs[k][0]), close = strlen (pairs[k][1]);
+        if (n <= open + close || n - open - close > HNY_SECTION_LABEL_MAX
+            || strncmp (line, pairs[k][0], open) != 0 || strcmp (line + n - close, pairs[k][1]) != 0)
+            continue;
+        /* one label: no bracket inside it */
+        char *inner = hny_strndup (line + open, n - open - close);
+        if (strstr (inner, pairs[k][0]) || strstr (inner, pairs[k][1]) || hny_line_clean (inner) == 0) {
+            free (inner);
+            return NULL;
+        }
+        return inner;
+    }
+    return NULL;
+}
+
 /* "Akahata editorial" and its kin: a short line naming where the article
    comes from, under the title of 2000s pages. */
 static int
@@ -565,12 +597,28 @@ s_extract_text (char **lines, size_t count, int jpw, const char *source, int *rc
     while (jpw && i < count && (lines[i][0] == '\0' || hny_jpw_classify (lines[i]) != HNY_JPW_TEXT))
         i++;
     char iso[11];
+    /* a date line or a section label ("【政治】") may stand above the title */
+    for (int k = 0; k < 2 && !jpw && i < count; k++) {
+        if (!article->date && hny_parse_date (lines[i], iso))
+            article->date = hny_strdup (iso);
+        else if (!article->section && (article->section = hny_section_label (lines[i])) != NULL)
+            ;
+        else
+            break;
+        i = s_next_nonblank (lines, count, i + 1);
+    }
     if (i < count && s_is_title_like (lines[i]) && !hny_parse_date (lines[i], iso)) {
         size_t next = i + 1;
         int title = next >= count || lines[next][0] == '\0' || s_is_kicker (lines[next]);
         if (!title && jpw) {
             /* a 2000s title needs no blank line when body text follows */
             title = strlen (lines[i]) <= 200;
+        }
+        if (!title && !jpw) {
+            /* a title line with its date or section line right under it */
+            char *label = hny_section_label (lines[next]);
+            title = hny_parse_date (lines[next], iso) || label;
+            free (label);
         }
         if (title) {
             article->title = hny_strdup (lines[i]);
@@ -579,11 +627,13 @@ s_extract_text (char **lines, size_t count, int jpw, const char *source, int *rc
                 article->kicker = hny_strdup (lines[i]), i++;
         }
     }
+    if (!jpw && i < count && !article->section && (article->section = hny_section_label (lines[i])))
+        i = s_next_nonblank (lines, count, i + 1);
     s_source_issue (article, source);
     s_unfold_title (article);
     /* a date line near the top */
     size_t j = i, seen = 0, date_at = count;
-    for (; j < count && seen < S_TOP_LINES; j++) {
+    for (; j < count && seen < S_TOP_LINES && !(article->date && !jpw && article->title); j++) {
         if (lines[j][0] == '\0')
             continue;
         seen++;

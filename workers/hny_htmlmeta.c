@@ -27,6 +27,8 @@ typedef struct {
     size_t visited;             /* values looked at, capped */
 } s_ld_t;
 
+static char *s_text_of (const hny_page_t *page, size_t b);
+
 /* ------------------------------------------------------------ titles */
 
 /* Separators between a title and the site's name, widest first. */
@@ -241,6 +243,27 @@ s_ld_free (s_ld_t *ld)
 
 /* ------------------------------------------------------------ title */
 
+/* A page without <h1> (tables and <font>): the first block that <title>
+   or og:title holds and that makes up most of it is the headline. */
+static char *
+s_headline_block (const hny_page_t *page)
+{
+    const char *stated = page->og_title && *page->og_title ? page->og_title : page->title;
+    if (!stated || !*stated)
+        return NULL;
+    size_t len = strlen (stated);
+    for (size_t b = 0; b < page->block_count; b++) {
+        const hny_page_block_t *blk = &page->blocks[b];
+        if (blk->text * 5 < len * 2 || blk->text > len || blk->link * 2 > blk->text)
+            continue;   /* under 40 % of the title, longer than it, or a link */
+        char *text = s_text_of (page, b);
+        if (s_agree (text, stated) && strlen (text) * 5 >= len * 2)
+            return text;
+        free (text);
+    }
+    return NULL;
+}
+
 /* An <h1> that is the site's name (a logo), not the headline. */
 static int
 s_h1_is_site (const hny_page_t *page)
@@ -264,9 +287,12 @@ hny_htmlmeta_title (const hny_page_t *page)
     const char *site = page->og_site;
     char *title = NULL;
     const char *h1 = page->h1 && *page->h1 ? page->h1 : NULL;
+    char *headline = NULL;
     if (h1 && (s_agree (h1, page->og_title) || s_agree (h1, ld.headline)
                || (s_agree (h1, page->title) && !s_h1_is_site (page))))
         title = hny_strdup (h1);
+    else if (!h1 && !ld.headline && (headline = s_headline_block (page)) != NULL)
+        title = headline;
     else if (ld.headline)
         title = hny_htmlmeta_clean_title (ld.headline, site);
     else if (page->og_title && *page->og_title)
@@ -427,6 +453,24 @@ s_crumb_section (const hny_page_t *page, const char *title)
     return section;
 }
 
+/* A section label near the article: a block that is only "［主張］". */
+static char *
+s_label_section (const hny_page_t *page, const unsigned char *keep)
+{
+    size_t from, to;
+    s_near (page, keep, &from, &to);
+    for (size_t b = from; b < to; b++) {
+        if (page->blocks[b].text > HNY_SECTION_LABEL_MAX + 6)
+            continue;
+        char *text = s_text_of (page, b);
+        char *label = hny_section_label (text);
+        free (text);
+        if (label)
+            return label;
+    }
+    return NULL;
+}
+
 void
 hny_htmlmeta_fill (const hny_page_t *page, const unsigned char *keep, hny_article_t *article)
 {
@@ -459,6 +503,8 @@ hny_htmlmeta_fill (const hny_page_t *page, const unsigned char *keep, hny_articl
             article->section = hny_strdup (stated);
         else
             article->section = s_crumb_section (page, article->title);
+        if (!article->section)
+            article->section = s_label_section (page, keep);
     }
     s_ld_free (&ld);
 }

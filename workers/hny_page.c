@@ -248,6 +248,10 @@ static const s_name_t s_names[] = {
     { "tag", S_WORD, S_NEG_STRONG }, { "keywords", S_WORD, S_NEG_STRONG },
     { "breadcrumb", S_SUB, S_NEG_STRONG | HNY_HINT_CRUMB },
     { "crumbs", S_SUB, S_NEG_STRONG | HNY_HINT_CRUMB },
+    /* the same in the romanized Japanese of many sites: パンくず, トピックパス, 関連 */
+    { "pankuzu", S_SUB, S_NEG_STRONG | HNY_HINT_CRUMB },
+    { "topicpath", S_SUB, S_NEG_STRONG | HNY_HINT_CRUMB },
+    { "kanren", S_SUB, S_NEG_STRONG },
     /* chrome, unless the names also say content ("content-header") */
     { "nav", S_EDGE, HNY_HINT_NEG }, { "menu", S_SUB, HNY_HINT_NEG },
     { "footer", S_SUB, HNY_HINT_NEG }, { "header", S_SUB, HNY_HINT_NEG },

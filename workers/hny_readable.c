@@ -17,6 +17,7 @@
 #include "hny_readable.h"
 
 #include "hny_date.h"
+#include "hny_extract.h"
 #include "honyaku/util.h"
 
 #include <ctype.h>
@@ -482,11 +483,13 @@ s_box_is_junk (const s_ctx_t *c, uint32_t node)
     return weight >= 25 && density > 0.5;
 }
 
-/* A copyright line: "© 2019 ...", "Copyright ...", "All rights reserved". */
+/* A copyright line: "© 2019 ...", "Copyright ...", "(c) ...", "All rights
+   reserved", "無断転載・複製を禁じます". */
 static int
 s_copyright (const char *text)
 {
     return strstr (text, "\xC2\xA9") || strcasestr (text, "copyright")
+        || strncasecmp (text, "(c)", 3) == 0
         || strcasestr (text, "all rights reserved") || strstr (text, "無断転載")
         || strstr (text, "無断複製");
 }
@@ -543,6 +546,10 @@ s_block_is_junk (const s_ctx_t *c, uint32_t b, const char *title)
         return 1;
     if (blk->text < S_COPYRIGHT_MAX && s_copyright (text))
         return 1;
+    char *label = blk->text <= HNY_SECTION_LABEL_MAX + 6 ? hny_section_label (text) : NULL;
+    free (label);
+    if (label)
+        return 1;   /* "［主張］": the section, said above the title */
     if (title && blk->text < 600 && s_same_text (text, title))
         return 1;
     return 0;
