@@ -12,9 +12,13 @@ if(TARGET hnyprep)
   add_test(NAME test_charset COMMAND test_charset)
   add_test(NAME test_date COMMAND test_date)
   add_test(NAME test_html COMMAND test_html)
+  # an 8 MiB page of small paragraphs through hny_prepare, alone in its
+  # process so that the peak memory it prints is its own
+  add_test(NAME test_html_memory COMMAND test_html memory)
   add_test(NAME test_extract COMMAND test_extract ${HNY_SAMPLES_DIR} ${HNY_ARTICLES_DIR})
   add_test(NAME test_prepare COMMAND test_prepare ${HNY_SAMPLES_DIR} ${HNY_ARTICLES_DIR})
-  set_tests_properties(test_charset test_extract test_prepare test_date test_html PROPERTIES TIMEOUT 60)
+  set_tests_properties(test_charset test_extract test_prepare test_date test_html test_html_memory
+                       PROPERTIES TIMEOUT 60)
 
   # The article-extraction benchmark (shared/data/article-extraction): the
   # prepare pipeline over 92 real pages, scored by the benchmark's score.py;

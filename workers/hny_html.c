@@ -53,6 +53,8 @@ typedef struct {
     int h1_depth;           /* depth of the first <h1> while open, else 0 */
     uint32_t node_at[HNY_HTML_MAX_DEPTH + 2];   /* innermost recorded node at each depth */
     unsigned char inl[HNY_HTML_MAX_DEPTH + 2];  /* inline tag opened at each depth */
+    size_t inl_start[HNY_HTML_MAX_DEPTH + 2];   /* where its open tag starts in text */
+    size_t inl_end[HNY_HTML_MAX_DEPTH + 2];     /* and ends */
     unsigned char open[HNY_HTML_MAX_DEPTH + 2]; /* S_OPEN_* at each depth */
     size_t in_link;         /* open <a> elements */
     size_t legacy;          /* open elements the JPW rules skip */
@@ -302,6 +304,7 @@ static void
 s_inline_enter (s_walk_t *w, const char *name, const xmlChar **atts)
 {
     hny_markup_tag_t tag = 0;
+    w->inl_start[w->depth] = w->text.len;
     if (strcasecmp (name, "b") == 0 || strcasecmp (name, "strong") == 0) {
         tag = HNY_MARKUP_B;
         hny_buf_add (&w->text, "<b>", 3);
@@ -331,11 +334,19 @@ s_inline_enter (s_walk_t *w, const char *name, const xmlChar **atts)
         }
     }
     w->inl[w->depth] = (unsigned char) tag;
+    w->inl_end[w->depth] = w->text.len;
 }
 
 static void
 s_inline_leave (s_walk_t *w, size_t depth)
 {
+    if (w->inl[depth] && w->text.len == w->inl_end[depth]) {
+        /* an empty element: its open tag goes, no "<b></b>" */
+        w->text.len = w->inl_start[depth];
+        w->text.data[w->text.len] = '\0';
+        w->inl[depth] = 0;
+        return;
+    }
     switch (w->inl[depth]) {
     case HNY_MARKUP_B: hny_buf_add (&w->text, "</b>", 4); break;
     case HNY_MARKUP_I: hny_buf_add (&w->text, "</i>", 4); break;

@@ -557,23 +557,28 @@ s_block_is_junk (const s_ctx_t *c, uint32_t b, const char *title)
 
 /* ------------------------------------------------------------ 5. verdict */
 
-/* A list of teasers (a home page, search results): headline links, each
-   followed by a lead, make up much of what was chosen. */
+/* A list of teasers (a home page, search results): a headline link and,
+   right after it, its lead, again and again, and little prose besides
+   (content[b]: block b is in the content, before the clean-up of blocks
+   drops the links). */
 static int
-s_teasers (const s_ctx_t *c, const unsigned char *keep)
+s_teasers (const s_ctx_t *c, const unsigned char *content)
 {
     const hny_page_t *page = c->page;
-    size_t heads = 0, prose = 0;
+    size_t pairs = 0, prose = 0;
+    int headline = 0;   /* the previous block of the content was a headline link */
     for (size_t b = 0; b < page->block_count; b++) {
-        if (!keep[b])
+        if (!content[b])
             continue;
         const hny_page_block_t *blk = &page->blocks[b];
-        if (blk->text >= 15 && blk->link * 10 >= blk->text * 8 && blk->text < 300)
-            heads++;
-        else if (s_prose (blk))
+        int link = blk->text >= 15 && blk->link * 10 >= blk->text * 8 && blk->text < 300;
+        if (s_prose (blk)) {
             prose++;
+            pairs += headline;
+        }
+        headline = link;
     }
-    return heads >= S_TEASERS_MIN && heads * 2 >= prose;
+    return pairs >= S_TEASERS_MIN && pairs * 2 >= prose;
 }
 
 static void
@@ -604,7 +609,7 @@ s_debug (const s_ctx_t *c, const unsigned char *keep, uint32_t best)
    *text and *link, and whether anything was cut as chrome. */
 static size_t
 s_attempt (s_ctx_t *c, const char *title, unsigned char *keep, unsigned char *loose,
-           uint32_t *text, uint32_t *link, int *chrome)
+           uint32_t *text, uint32_t *link, int *chrome, int *teasers)
 {
     const hny_page_t *page = c->page;
     uint32_t **sums[] = { &c->text, &c->link, &c->commas, &c->paras, &c->items, &c->heads,
@@ -649,8 +654,11 @@ s_attempt (s_ctx_t *c, const char *title, unsigned char *keep, unsigned char *lo
     *text = *link = 0;
     for (size_t b = 0; b < page->block_count; b++) {
         uint32_t node = page->blocks[b].node;
-        int in = loose[b] || (node != HNY_PAGE_NONE && c->inside[node]);
-        if (in && !s_block_is_junk (c, (uint32_t) b, title)) {
+        loose[b] = loose[b] || (node != HNY_PAGE_NONE && c->inside[node]);   /* now: in the content */
+    }
+    *teasers = s_teasers (c, loose);
+    for (size_t b = 0; b < page->block_count; b++) {
+        if (loose[b] && !s_block_is_junk (c, (uint32_t) b, title)) {
             keep[b] = 1;
             kept++;
             *text += page->blocks[b].text;
@@ -692,15 +700,15 @@ hny_readable_select (const hny_page_t *page, const char *title, unsigned char *k
                                       S_NO_NAMES | S_NO_WEIGHTS | S_NO_CLEAN };
     size_t kept = 0;
     uint32_t text = 0, link = 0;
-    int chrome = 0;
+    int chrome = 0, teasers = 0;
     for (size_t r = 0; r < sizeof relax / sizeof relax[0]; r++) {
         uint32_t t = 0, l = 0;
-        int ch = 0;
+        int ch = 0, te = 0;
         c.relax = relax[r];
-        size_t k = s_attempt (&c, title, attempt, loose, &t, &l, &ch);
+        size_t k = s_attempt (&c, title, attempt, loose, &t, &l, &ch, &te);
         if (r == 0 || t - l > text - link) {
             memcpy (keep, attempt, page->block_count);
-            kept = k, text = t, link = l, chrome = ch;
+            kept = k, text = t, link = l, chrome = ch, teasers = te;
         }
         if (text - link >= S_ENOUGH)
             break;
@@ -709,7 +717,7 @@ hny_readable_select (const hny_page_t *page, const char *title, unsigned char *k
     *why = NULL;
     if (kept > 0 && s_density (link, text) > 0.5)
         *why = "the page is mostly links";
-    else if (kept > 0 && s_teasers (&c, keep))
+    else if (kept > 0 && teasers)
         *why = "the page lists articles (headlines and leads)";
     else if (kept > 0 && chrome && text - link < S_MIN_ARTICLE)
         *why = "too little text outside the page's navigation and forms";
