@@ -56,6 +56,7 @@ typedef struct {
     size_t inl_start[HNY_HTML_MAX_DEPTH + 2];   /* where its open tag starts in text */
     size_t inl_end[HNY_HTML_MAX_DEPTH + 2];     /* and ends */
     unsigned char open[HNY_HTML_MAX_DEPTH + 2]; /* S_OPEN_* at each depth */
+    unsigned char tag_at[HNY_HTML_MAX_DEPTH + 2]; /* hny_tag_t of each open element */
     size_t in_link;         /* open <a> elements */
     size_t legacy;          /* open elements the JPW rules skip */
     /* the current block's stats (hny_page_block_t) */
@@ -77,10 +78,93 @@ typedef struct {
     int too_many;           /* the line cap was hit */
 } s_walk_t;
 
-/* Elements whose content is never text of the page. */
-static const char *s_skip[] = {
-    "script", "style", "noscript", "iframe", "svg", "select", "button", "textarea", "template",
-    "object", "head", "math", "title", "frameset", "canvas", "video", "audio", "map", NULL
+/* What the walker does with an element. */
+typedef enum {
+    S_EL_INLINE = 0,    /* its text belongs to the block around it */
+    S_EL_BLOCK,         /* ends the text before it; a node of the page */
+    S_EL_SKIP,          /* its content is never text of the page */
+    S_EL_CONTROL,       /* a form control whose content is skipped */
+    S_EL_A, S_EL_B, S_EL_I, S_EL_BR, S_EL_IMG, S_EL_INPUT, S_EL_META, S_EL_HTML,
+    S_EL_TITLE, S_EL_SCRIPT, S_EL_TIME
+} s_kind_t;
+
+/* The elements the walker knows, sorted by name for bsearch (libxml2's
+   HTML parser gives names in lower case). */
+static const struct {
+    const char *name;
+    unsigned char kind;         /* s_kind_t */
+    unsigned char tag;          /* hny_tag_t of blocks */
+} s_elements[] = {
+    { "a", S_EL_A, HNY_TAG_OTHER },
+    { "address", S_EL_BLOCK, HNY_TAG_ADDRESS },
+    { "article", S_EL_BLOCK, HNY_TAG_ARTICLE },
+    { "aside", S_EL_BLOCK, HNY_TAG_ASIDE },
+    { "audio", S_EL_SKIP, HNY_TAG_OTHER },
+    { "b", S_EL_B, HNY_TAG_OTHER },
+    { "blockquote", S_EL_BLOCK, HNY_TAG_BLOCKQUOTE },
+    { "body", S_EL_BLOCK, HNY_TAG_BODY },
+    { "br", S_EL_BR, HNY_TAG_OTHER },
+    { "button", S_EL_CONTROL, HNY_TAG_OTHER },
+    { "canvas", S_EL_SKIP, HNY_TAG_OTHER },
+    { "caption", S_EL_BLOCK, HNY_TAG_CAPTION },
+    { "center", S_EL_BLOCK, HNY_TAG_CENTER },
+    { "dd", S_EL_BLOCK, HNY_TAG_DD },
+    { "details", S_EL_BLOCK, HNY_TAG_DETAILS },
+    { "div", S_EL_BLOCK, HNY_TAG_DIV },
+    { "dl", S_EL_BLOCK, HNY_TAG_DL },
+    { "dt", S_EL_BLOCK, HNY_TAG_DT },
+    { "em", S_EL_I, HNY_TAG_OTHER },
+    { "fieldset", S_EL_BLOCK, HNY_TAG_FIELDSET },
+    { "figcaption", S_EL_BLOCK, HNY_TAG_FIGCAPTION },
+    { "figure", S_EL_BLOCK, HNY_TAG_FIGURE },
+    { "footer", S_EL_BLOCK, HNY_TAG_FOOTER },
+    { "form", S_EL_BLOCK, HNY_TAG_FORM },
+    { "frameset", S_EL_SKIP, HNY_TAG_OTHER },
+    { "h1", S_EL_BLOCK, HNY_TAG_H1 },
+    { "h2", S_EL_BLOCK, HNY_TAG_H2 },
+    { "h3", S_EL_BLOCK, HNY_TAG_H3 },
+    { "h4", S_EL_BLOCK, HNY_TAG_H4 },
+    { "h5", S_EL_BLOCK, HNY_TAG_H5 },
+    { "h6", S_EL_BLOCK, HNY_TAG_H6 },
+    { "head", S_EL_SKIP, HNY_TAG_OTHER },
+    { "header", S_EL_BLOCK, HNY_TAG_HEADER },
+    { "hr", S_EL_BLOCK, HNY_TAG_HR },
+    { "html", S_EL_HTML, HNY_TAG_OTHER },
+    { "i", S_EL_I, HNY_TAG_OTHER },
+    { "iframe", S_EL_SKIP, HNY_TAG_OTHER },
+    { "img", S_EL_IMG, HNY_TAG_OTHER },
+    { "input", S_EL_INPUT, HNY_TAG_OTHER },
+    { "li", S_EL_BLOCK, HNY_TAG_LI },
+    { "main", S_EL_BLOCK, HNY_TAG_MAIN },
+    { "map", S_EL_SKIP, HNY_TAG_OTHER },
+    { "math", S_EL_SKIP, HNY_TAG_OTHER },
+    { "menu", S_EL_BLOCK, HNY_TAG_MENU },
+    { "meta", S_EL_META, HNY_TAG_OTHER },
+    { "nav", S_EL_BLOCK, HNY_TAG_NAV },
+    { "noscript", S_EL_SKIP, HNY_TAG_OTHER },
+    { "object", S_EL_SKIP, HNY_TAG_OTHER },
+    { "ol", S_EL_BLOCK, HNY_TAG_OL },
+    { "p", S_EL_BLOCK, HNY_TAG_P },
+    { "pre", S_EL_BLOCK, HNY_TAG_PRE },
+    { "script", S_EL_SCRIPT, HNY_TAG_OTHER },
+    { "section", S_EL_BLOCK, HNY_TAG_SECTION },
+    { "select", S_EL_CONTROL, HNY_TAG_OTHER },
+    { "strong", S_EL_B, HNY_TAG_OTHER },
+    { "style", S_EL_SKIP, HNY_TAG_OTHER },
+    { "svg", S_EL_SKIP, HNY_TAG_OTHER },
+    { "table", S_EL_BLOCK, HNY_TAG_TABLE },
+    { "tbody", S_EL_BLOCK, HNY_TAG_TBODY },
+    { "td", S_EL_BLOCK, HNY_TAG_TD },
+    { "template", S_EL_SKIP, HNY_TAG_OTHER },
+    { "textarea", S_EL_CONTROL, HNY_TAG_OTHER },
+    { "tfoot", S_EL_BLOCK, HNY_TAG_TFOOT },
+    { "th", S_EL_BLOCK, HNY_TAG_TH },
+    { "thead", S_EL_BLOCK, HNY_TAG_THEAD },
+    { "time", S_EL_TIME, HNY_TAG_OTHER },
+    { "title", S_EL_TITLE, HNY_TAG_OTHER },
+    { "tr", S_EL_BLOCK, HNY_TAG_TR },
+    { "ul", S_EL_BLOCK, HNY_TAG_UL },
+    { "video", S_EL_SKIP, HNY_TAG_OTHER },
 };
 
 static int
@@ -90,6 +174,33 @@ s_in (const char *name, const char **set)
         if (strcasecmp (name, set[i]) == 0)
             return 1;
     return 0;
+}
+
+static int
+s_element_cmp (const void *key, const void *entry)
+{
+    return strcmp ((const char *) key, *(const char *const *) entry);
+}
+
+/* The kind of an element, and its tag when it is a block. */
+static s_kind_t
+s_kind (const char *name, hny_tag_t *tag)
+{
+    char lower[16];
+    size_t n = 0;
+    for (; name[n] && n + 1 < sizeof lower; n++)
+        lower[n] = (char) tolower ((unsigned char) name[n]);
+    lower[n] = '\0';
+    *tag = HNY_TAG_OTHER;
+    if (name[n])
+        return S_EL_INLINE;     /* longer than any name we know */
+    const void *hit = bsearch (lower, s_elements, sizeof s_elements / sizeof s_elements[0],
+                               sizeof s_elements[0], s_element_cmp);
+    if (!hit)
+        return S_EL_INLINE;
+    size_t i = (size_t) ((const char *) hit - (const char *) s_elements) / sizeof s_elements[0];
+    *tag = (hny_tag_t) s_elements[i].tag;
+    return (s_kind_t) s_elements[i].kind;
 }
 
 static const char *
@@ -301,19 +412,19 @@ s_flush (s_walk_t *w)
 
 /* An inline element: bold, italics and links open their tag. */
 static void
-s_inline_enter (s_walk_t *w, const char *name, const xmlChar **atts)
+s_inline_enter (s_walk_t *w, s_kind_t kind, const xmlChar **atts)
 {
     hny_markup_tag_t tag = 0;
     w->inl_start[w->depth] = w->text.len;
-    if (strcasecmp (name, "b") == 0 || strcasecmp (name, "strong") == 0) {
+    if (kind == S_EL_B) {
         tag = HNY_MARKUP_B;
         hny_buf_add (&w->text, "<b>", 3);
     }
-    else if (strcasecmp (name, "i") == 0 || strcasecmp (name, "em") == 0) {
+    else if (kind == S_EL_I) {
         tag = HNY_MARKUP_I;
         hny_buf_add (&w->text, "<i>", 3);
     }
-    else if (strcasecmp (name, "a") == 0) {
+    else if (kind == S_EL_A) {
         const char *href = s_attr (atts, "href");
         if (href && strlen (href) <= HNY_MARKUP_MAX_HREF) {
             tag = HNY_MARKUP_A;
@@ -408,11 +519,11 @@ s_meta (s_walk_t *w, const xmlChar **atts)
 
 /* Attributes that carry metadata on any element. */
 static void
-s_item (s_walk_t *w, const char *name, const xmlChar **atts)
+s_item (s_walk_t *w, s_kind_t kind, const xmlChar **atts)
 {
     const char *itemprop = s_attr (atts, "itemprop");
     const char *datetime = s_attr (atts, "datetime");
-    if (strcasecmp (name, "time") == 0 && datetime)
+    if (kind == S_EL_TIME && datetime)
         hny_page_set_meta (&w->page->time_datetime, datetime, strlen (datetime));
     if (!itemprop)
         return;
@@ -460,27 +571,29 @@ static void
 s_sax_start (void *ctx, const xmlChar *xname, const xmlChar **atts)
 {
     s_walk_t *w = ctx;
-    const char *name = (const char *) xname;
+    hny_tag_t tag = HNY_TAG_OTHER;
+    s_kind_t kind = s_kind ((const char *) xname, &tag);
     w->depth++;
     if (w->depth <= HNY_HTML_MAX_DEPTH) {
         w->open[w->depth] = 0;
         w->inl[w->depth] = 0;
+        w->tag_at[w->depth] = (unsigned char) tag;
         w->node_at[w->depth] = w->node_at[w->depth - 1];
     }
-    if (strcasecmp (name, "meta") == 0) {
+    if (kind == S_EL_META) {
         s_meta (w, atts);   /* inside <head>, which is skipped */
         return;
     }
-    if (strcasecmp (name, "html") == 0) {
+    if (kind == S_EL_HTML) {
         const char *lang = s_attr (atts, "lang");
         if (lang)
             hny_page_set_meta (&w->page->lang, lang, strlen (lang));
     }
-    if (!w->page->title && !w->capture && strcasecmp (name, "title") == 0) {
+    if (kind == S_EL_TITLE && !w->page->title && !w->capture) {
         w->capture = S_CAP_TITLE;
         w->capture_depth = w->depth;
     }
-    if (!w->capture && strcasecmp (name, "script") == 0) {
+    if (kind == S_EL_SCRIPT && !w->capture) {
         const char *type = s_attr (atts, "type");
         if (type && strcasestr (type, "ld+json")) {
             w->capture = S_CAP_JSONLD;
@@ -494,33 +607,39 @@ s_sax_start (void *ctx, const xmlChar *xname, const xmlChar **atts)
         w->skip = w->depth;
         return;
     }
-    if (s_in (name, s_skip) || s_hidden (atts)) {
+    hny_page_node_t *here = w->node_at[w->depth] == HNY_PAGE_NONE ? NULL
+                          : &w->page->nodes[w->node_at[w->depth]];
+    if (kind == S_EL_CONTROL || kind == S_EL_INPUT) {
+        if (here)
+            here->inputs++;
+    }
+    if (kind == S_EL_SKIP || kind == S_EL_CONTROL || kind == S_EL_TITLE || kind == S_EL_SCRIPT
+        || s_hidden (atts)) {
         w->skip = w->depth;
         return;
     }
-    s_item (w, name, atts);
-    hny_page_node_t *here = w->node_at[w->depth] == HNY_PAGE_NONE ? NULL
-                          : &w->page->nodes[w->node_at[w->depth]];
-    if (strcasecmp (name, "br") == 0) {
+    s_item (w, kind, atts);
+    switch (kind) {
+    case S_EL_BR:
         hny_buf_add (&w->text, "\n", 1);
         return;
-    }
-    if (strcasecmp (name, "img") == 0 || strcasecmp (name, "input") == 0) {
-        if (here && name[0] == 'i' && name[1] == 'm')
+    case S_EL_IMG:
+        if (here)
             here->images++;
-        else if (here)
-            here->inputs++;
         return;
-    }
-    hny_tag_t tag = hny_page_tag (name);
-    if (tag == HNY_TAG_OTHER) {
-        if (strcasecmp (name, "a") == 0) {
-            w->open[w->depth] |= S_OPEN_LINK;
-            w->in_link++;
-            if (here)
-                here->links++;
-        }
-        s_inline_enter (w, name, atts);
+    case S_EL_INPUT:
+        return;
+    case S_EL_A:
+        w->open[w->depth] |= S_OPEN_LINK;
+        w->in_link++;
+        if (here)
+            here->links++;
+        s_inline_enter (w, kind, atts);
+        return;
+    case S_EL_BLOCK:
+        break;
+    default:
+        s_inline_enter (w, kind, atts);
         return;
     }
     /* a block element: it ends the text before it and becomes a node */
@@ -548,6 +667,7 @@ static void
 s_sax_end (void *ctx, const xmlChar *xname)
 {
     s_walk_t *w = ctx;
+    (void) xname;   /* libxml2 balances the elements: the depth says which */
     if (w->depth == 0)
         return;
     if (w->capture && w->capture_depth == w->depth) {
@@ -578,7 +698,7 @@ s_sax_end (void *ctx, const xmlChar *xname)
     unsigned char open = w->open[d];
     if (open & S_OPEN_LINK)
         w->in_link--;
-    if (hny_page_tag ((const char *) xname) == HNY_TAG_OTHER)
+    if (w->tag_at[d] == HNY_TAG_OTHER)
         s_inline_leave (w, d);
     else {
         if (w->h1_depth == (int) d) {

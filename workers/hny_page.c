@@ -130,30 +130,6 @@ hny_page_set_meta (char **field, const char *text, size_t len)
             *c = ' ';
 }
 
-hny_tag_t
-hny_page_tag (const char *name)
-{
-    static const char *names[HNY_TAG_COUNT] = {
-        [HNY_TAG_P] = "p", [HNY_TAG_DIV] = "div", [HNY_TAG_LI] = "li", [HNY_TAG_H1] = "h1",
-        [HNY_TAG_H2] = "h2", [HNY_TAG_H3] = "h3", [HNY_TAG_H4] = "h4", [HNY_TAG_H5] = "h5",
-        [HNY_TAG_H6] = "h6", [HNY_TAG_BLOCKQUOTE] = "blockquote", [HNY_TAG_TD] = "td",
-        [HNY_TAG_TH] = "th", [HNY_TAG_TR] = "tr", [HNY_TAG_DD] = "dd", [HNY_TAG_DT] = "dt",
-        [HNY_TAG_PRE] = "pre", [HNY_TAG_SECTION] = "section", [HNY_TAG_ARTICLE] = "article",
-        [HNY_TAG_MAIN] = "main", [HNY_TAG_ASIDE] = "aside", [HNY_TAG_TABLE] = "table",
-        [HNY_TAG_UL] = "ul", [HNY_TAG_OL] = "ol", [HNY_TAG_DL] = "dl", [HNY_TAG_ADDRESS] = "address",
-        [HNY_TAG_FIGCAPTION] = "figcaption", [HNY_TAG_FIGURE] = "figure",
-        [HNY_TAG_CENTER] = "center", [HNY_TAG_BODY] = "body", [HNY_TAG_HR] = "hr",
-        [HNY_TAG_CAPTION] = "caption", [HNY_TAG_TBODY] = "tbody", [HNY_TAG_NAV] = "nav",
-        [HNY_TAG_HEADER] = "header", [HNY_TAG_FOOTER] = "footer", [HNY_TAG_FORM] = "form",
-        [HNY_TAG_MENU] = "menu", [HNY_TAG_DETAILS] = "details", [HNY_TAG_FIELDSET] = "fieldset",
-        [HNY_TAG_THEAD] = "thead", [HNY_TAG_TFOOT] = "tfoot"
-    };
-    for (int t = 1; t < HNY_TAG_COUNT; t++)
-        if (strcasecmp (name, names[t]) == 0)
-            return (hny_tag_t) t;
-    return HNY_TAG_OTHER;
-}
-
 uint32_t
 hny_page_ancestor_with (const hny_page_t *self, uint32_t node, uint32_t hints)
 {

@@ -145,9 +145,6 @@ int hny_page_add_line (hny_page_t *self, char *line, char *marked, size_t max_li
    it is set already or the copy is empty. */
 void hny_page_set_meta (char **field, const char *text, size_t len);
 
-/* The tag of an element name, case-insensitive; HNY_TAG_OTHER if none. */
-hny_tag_t hny_page_tag (const char *name);
-
 /* The first node that has any of hints, walking up from node (itself
    included); HNY_PAGE_NONE when none. */
 uint32_t hny_page_ancestor_with (const hny_page_t *self, uint32_t node, uint32_t hints);
