@@ -39,6 +39,7 @@
 #define S_BYLINE_MAX    300     /* bytes of a byline or date element, at most */
 #define S_DATELINE_MAX  100     /* bytes of a line that is only a date and time */
 #define S_COPYRIGHT_MAX 200     /* bytes of a copyright line */
+#define S_LINK_ITEM_MAX 120     /* bytes of an item of a list of links, on average */
 
 /* What an attempt leaves out, when the full rules found too little. */
 enum {
@@ -479,6 +480,9 @@ s_box_is_junk (const s_ctx_t *c, uint32_t node)
         && (img == 0 || img > 2) && !figure)
         return 1;
     if (!list && weight < 25 && density > 0.2)
+        return 1;
+    /* a list of short items, mostly links: more stories, not this one */
+    if (list && li >= 3 && density > 0.35 && c->text[node] < li * S_LINK_ITEM_MAX)
         return 1;
     return weight >= 25 && density > 0.5;
 }
