@@ -67,7 +67,7 @@ s_no_article (const char *what, const char *page, size_t len, const char *want)
         CHECK (status == 422);
         CHECK (reason && strstr (reason, want) != NULL);
     }
-    CHECK (took < 5000);
+    CHECK (took < 10000);  /* linear: well under a second unsanitized */
     free (reason);
 }
 
@@ -322,7 +322,7 @@ s_story_only (const char *what, const char *page, size_t len)
     hny_article_t *a = hny_extract (page, len, "auto", NULL, &status, &reason);
     int64_t took = hny_clock_mono_ms () - start;
     printf ("%s: %s in %lld ms\n", what, a ? "article" : reason, (long long) took);
-    CHECK (took < 5000);
+    CHECK (took < 10000);  /* linear: well under a second unsanitized */
     if (!a) {
         s_failures++;
         free (reason);

@@ -61,8 +61,7 @@ typedef struct {
     size_t legacy;          /* open elements the JPW rules skip */
     /* the current block's stats (hny_page_block_t) */
     uint32_t b_text, b_link;
-    uint32_t b_commas, b_stops, b_words;
-    int b_in_word;
+    uint32_t b_commas, b_stops;
     /* side captures */
     s_capture_t capture;    /* <title> or an ld+json script */
     size_t capture_depth;   /* its depth */
@@ -246,9 +245,9 @@ s_hidden (const xmlChar **atts)
 /* ------------------------------------------------------------ text */
 
 /* Count the stats of text going into the current block: bytes outside
-   white space (UTF-8 bytes weigh CJK text about as its information: one
-   character, three bytes), link bytes, commas, sentence ends and words
-   (each CJK character counts as one). */
+   white space (UTF-8 weighs CJK text about as its information: one
+   character, three bytes), bytes inside links, commas and sentence ends,
+   Latin and CJK. */
 static void
 s_count (s_walk_t *w, const char *text, size_t len)
 {
@@ -256,53 +255,31 @@ s_count (s_walk_t *w, const char *text, size_t len)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = p[i];
         unsigned char c1 = i + 1 < len ? p[i + 1] : 0, c2 = i + 2 < len ? p[i + 2] : 0;
-        int space = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f'
-                 || (c == 0xC2 && c1 == 0xA0) || (c == 0xE3 && c1 == 0x80 && c2 == 0x80);
-        if (space) {
-            w->b_in_word = 0;
-            i += c == 0xC2 ? 1 : c == 0xE3 ? 2 : 0;
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f')
+            continue;
+        if (c == 0xC2 && c1 == 0xA0) {
+            i += 1;     /* no-break space */
+            continue;
+        }
+        if (c == 0xE3 && c1 == 0x80 && c2 == 0x80) {
+            i += 2;     /* ideographic space */
             continue;
         }
         w->b_text++;
         if (w->in_link)
             w->b_link++;
-        if ((c & 0xC0) == 0x80)
-            continue;   /* the rest of a character counted at its start */
-        if (c < 0x80) {
-            if (isalnum (c)) {
-                w->b_words += !w->b_in_word;
-                w->b_in_word = 1;
-            }
-            else {
-                /* inside words: don't, well-known */
-                w->b_in_word = w->b_in_word && (c == '\'' || c == '-');
-                w->b_commas += c == ',';
-                w->b_stops += c == '.' || c == '!' || c == '?';
-            }
-        }
-        else if (c < 0xE0) {
-            w->b_words += !w->b_in_word;    /* Latin, Greek, Cyrillic, Arabic letters */
-            w->b_in_word = 1;
-        }
+        if (c == ',')
+            w->b_commas++;
+        else if (c == '.' || c == '!' || c == '?')
+            w->b_stops++;
         else if (c == 0xE3 && c1 == 0x80 && (c2 == 0x81 || c2 == 0x82)) {
             w->b_commas += c2 == 0x81;      /* 、 */
             w->b_stops += c2 == 0x82;       /* 。 */
-            w->b_in_word = 0;
         }
         else if (c == 0xEF && c1 == 0xBC && (c2 == 0x8C || c2 == 0x81 || c2 == 0x9F)) {
             w->b_commas += c2 == 0x8C;      /* ， */
             w->b_stops += c2 != 0x8C;       /* ！ ？ */
-            w->b_in_word = 0;
         }
-        else if (c >= 0xE3 && c <= 0xE9) {
-            w->b_words++;                   /* kana and kanji: a word each */
-            w->b_in_word = 0;
-        }
-        else if (c >= 0xEA && c <= 0xED) {
-            w->b_words += !w->b_in_word;    /* Hangul: words between spaces */
-            w->b_in_word = 1;
-        }
-        /* general punctuation (quotes, dashes), symbols, emoji: no word */
     }
 }
 
@@ -340,7 +317,6 @@ s_push_line (s_walk_t *w, int *opened, char *line, char *marked)
             .text = w->b_text, .link = w->b_link,
             .commas = (uint16_t) (w->b_commas < UINT16_MAX ? w->b_commas : UINT16_MAX),
             .stops = (uint16_t) (w->b_stops < UINT16_MAX ? w->b_stops : UINT16_MAX),
-            .words = (uint16_t) (w->b_words < UINT16_MAX ? w->b_words : UINT16_MAX),
             .flags = w->legacy ? HNY_BLOCK_LEGACY : 0
         };
         hny_page_add_block (w->page, &b);
@@ -406,8 +382,7 @@ s_flush (s_walk_t *w)
     w->text.len = 0;
     if (w->text.data)
         w->text.data[0] = '\0';
-    w->b_text = w->b_link = w->b_commas = w->b_stops = w->b_words = 0;
-    w->b_in_word = 0;
+    w->b_text = w->b_link = w->b_commas = w->b_stops = 0;
 }
 
 /* An inline element: bold, italics and links open their tag. */
@@ -632,8 +607,6 @@ s_sax_start (void *ctx, const xmlChar *xname, const xmlChar **atts)
     case S_EL_A:
         w->open[w->depth] |= S_OPEN_LINK;
         w->in_link++;
-        if (here)
-            here->links++;
         s_inline_enter (w, kind, atts);
         return;
     case S_EL_BLOCK:

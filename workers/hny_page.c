@@ -245,7 +245,6 @@ static const s_name_t s_names[] = {
     { "date", S_WORD, HNY_HINT_DATE }, { "time", S_WORD, HNY_HINT_DATE },
     { "timestamp", S_SUB, HNY_HINT_DATE }, { "pubdate", S_SUB, HNY_HINT_DATE },
     { "published", S_WORD, HNY_HINT_DATE },
-    { "headline", S_SUB, HNY_HINT_HEADING }, { "title", S_WORD, HNY_HINT_HEADING },
     /* content */
     { "article", S_SUB, HNY_HINT_POS }, { "content", S_SUB, HNY_HINT_POS },
     { "entry", S_SUB, HNY_HINT_POS }, { "story", S_SUB, HNY_HINT_POS },
@@ -333,8 +332,6 @@ hny_page_hints (hny_tag_t tag, const char *class_name, const char *id,
             hints |= HNY_HINT_BYLINE;
         else if (strcasestr (itemprop, "datePublished") || strcasestr (itemprop, "dateModified"))
             hints |= HNY_HINT_DATE;
-        else if (strcasestr (itemprop, "headline"))
-            hints |= HNY_HINT_HEADING;
     }
     if (aria_hidden && strcasecmp (aria_hidden, "true") == 0)
         hints |= HNY_HINT_HIDDEN;

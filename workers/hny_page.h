@@ -65,8 +65,7 @@ enum {
     HNY_HINT_FORM    = 1u << 9,  /* form, fieldset: chrome unless it holds the page */
     HNY_HINT_STRONG  = 1u << 10, /* NEG from a name that is never content (comments, share, ...) */
     HNY_HINT_DATE    = 1u << 11, /* a date or time element, itemprop=datePublished */
-    HNY_HINT_HIDDEN  = 1u << 12, /* aria-hidden: decorative, not read aloud */
-    HNY_HINT_HEADING = 1u << 13  /* a heading by class (title, headline) */
+    HNY_HINT_HIDDEN  = 1u << 12  /* aria-hidden: decorative, not read aloud */
 };
 
 typedef struct {
@@ -74,7 +73,6 @@ typedef struct {
     uint16_t tag;           /* hny_tag_t */
     uint16_t depth;         /* nesting of nodes (not of elements) */
     uint32_t hints;         /* HNY_HINT_* */
-    uint32_t links;         /* <a> elements directly in it (outside child nodes) */
     uint32_t images;        /* <img> directly in it */
     uint32_t inputs;        /* <input>, <button>, <select>, <textarea> directly in it */
     uint32_t class_hash;    /* hash of the class attribute, 0 without one */
@@ -88,7 +86,6 @@ typedef struct {
     uint32_t link;          /* of which inside <a> elements */
     uint16_t commas;        /* , 、 ， and their kin */
     uint16_t stops;         /* sentence ends: . ! ? 。 ！ ？ */
-    uint16_t words;         /* runs of letters or digits; each CJK character counts */
     uint16_t flags;         /* HNY_BLOCK_* */
 } hny_page_block_t;
 
