@@ -33,6 +33,8 @@ static const struct {
     { "明治", 1868 }, { "大正", 1912 }, { "昭和", 1926 }, { "平成", 1989 }, { "令和", 2019 }
 };
 
+/* A real day: 1868 is the first year of Meiji, the oldest era a date of
+   the modern calendar names; 2100 keeps typos and ids out. */
 static int
 s_valid (const s_ymd_t *d)
 {
@@ -71,7 +73,8 @@ s_digit (const char *p, size_t *width)
 }
 
 /* 1 to max digits at p into *v; returns the end, or NULL when there are
-   none or more than max (a longer number is not this part of a date). */
+   none or more than max (a longer number is not this part of a date: the
+   "12021" of an id must not read as the year 2021). */
 static const char *
 s_number (const char *p, int max, int *v)
 {
@@ -158,7 +161,8 @@ hny_date_era_year (const char *text, int n, size_t *used)
     return 0;
 }
 
-/* [era] Y 年 M 月 D 日 */
+/* [era] Y 年 M 月 D 日. All three markers are required: "3月6日" alone
+   names no year, and guessing one would put articles in the wrong year. */
 static const char *
 s_japanese (const char *p, s_ymd_t *d)
 {
@@ -209,7 +213,8 @@ s_separator (const char *p, size_t *width)
     return 0;
 }
 
-/* YYYY/MM/DD and kin: the same separator twice. */
+/* YYYY/MM/DD and kin: the same separator twice. Year first only: 03/06/2021
+   is March 6 in the US and 3 June in Europe, so it is not read at all. */
 static const char *
 s_numeric (const char *p, s_ymd_t *d)
 {
@@ -294,7 +299,8 @@ s_english (const char *p, s_ymd_t *d)
     return s_valid (d) ? q : NULL;
 }
 
-/* Any form at p: returns the end of the date, or NULL. */
+/* Any form at p: returns the end of the date, or NULL. Japanese first:
+   its year is also the start of a numeric date ("2021年" vs "2021/"). */
 static const char *
 s_any (const char *p, s_ymd_t *d)
 {
@@ -304,7 +310,8 @@ s_any (const char *p, s_ymd_t *d)
     return NULL;
 }
 
-/* An optional weekday in brackets after a date: returns the end. */
+/* An optional weekday in brackets after a date: returns the end. The
+   bracket is short ("(土)", "(Sat)", "（土曜日）"): a longer one is text. */
 static const char *
 s_weekday_bracket (const char *p)
 {
@@ -358,7 +365,8 @@ hny_date_parse (const char *text, char iso[HNY_DATE_ISO])
 }
 
 /* Whether a date may start at text[i]: not glued to a letter or digit
-   before it (CJK text has no spaces, so only ASCII counts as glue). */
+   before it. Japanese text has no spaces, so a kanji before a date
+   ("本日2021年…") does not glue; only ASCII does ("id2021-03-06"). */
 static int
 s_starts_word (const char *text, size_t i)
 {
@@ -402,6 +410,8 @@ hny_date_machine (const char *text, char iso[HNY_DATE_ISO])
             return 1;
         }
     }
-    /* RFC 822 opens with a weekday; ISO 8601 extended form is numeric */
+    /* RFC 822 opens with a weekday; ISO 8601 extended form is numeric. The
+       time and zone after the date are ignored: the calendar day the page
+       shows its readers is the article's date, not the day in UTC. */
     return hny_date_find (s_weekday_prefix (p), strlen (p), iso);
 }

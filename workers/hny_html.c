@@ -202,6 +202,8 @@ s_kind (const char *name, hny_tag_t *tag)
     return (s_kind_t) s_elements[i].kind;
 }
 
+/* An attribute's value: "" for one without a value (<div hidden>), NULL
+   when absent. */
 static const char *
 s_attr (const xmlChar **atts, const char *name)
 {
@@ -211,6 +213,7 @@ s_attr (const xmlChar **atts, const char *name)
     return NULL;
 }
 
+/* FNV-1a of "a#b", never 0 (0 marks an empty slot of the cache). */
 static uint32_t
 s_hash (const char *a, const char *b)
 {
@@ -224,7 +227,9 @@ s_hash (const char *a, const char *b)
 }
 
 /* Whether an element is hidden from readers: the hidden attribute, or an
-   inline style that hides it. */
+   inline style that hides it. Style sheets are not read (no CSS engine
+   here); pages that hide by class are caught by the names ("hidden",
+   "sr-only") in hny_page. */
 static int
 s_hidden (const xmlChar **atts)
 {
@@ -460,6 +465,9 @@ s_meta (s_walk_t *w, const xmlChar **atts)
         return;
     hny_page_t *p = w->page;
     size_t n = strlen (content);
+    /* the names sites use, Open Graph and Dublin Core first; the others
+       come from publishing systems (Parse.ly, Sailthru, cXense, Google
+       Scholar) that many news sites run */
     static const char *published[] = {
         "article:published_time", "og:article:published_time", "datePublished",
         "article.published", "published_time", "og:published_time", NULL
@@ -575,6 +583,8 @@ s_sax_start (void *ctx, const xmlChar *xname, const xmlChar **atts)
             w->capture_depth = w->depth;
         }
     }
+    /* the metadata above is read even in skipped parts (<head>); below,
+       nothing inside a skipped element is */
     if (w->skip)
         return;
     if (w->depth > HNY_HTML_MAX_DEPTH) {

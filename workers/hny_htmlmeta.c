@@ -169,6 +169,9 @@ s_ld_author (s_ld_t *ld, json_t *author)
     free (names.data);
 }
 
+/* Find the article object anywhere in the JSON-LD: pages nest it in
+   @graph, in mainEntity, in arrays of several objects. Depth and the
+   number of values looked at are capped, as the JSON comes from the page. */
 static void
 s_ld_walk (s_ld_t *ld, json_t *value, int depth)
 {
@@ -279,6 +282,11 @@ s_h1_is_site (const hny_page_t *page)
     return site;
 }
 
+/* Which statement of the title wins: the <h1> is what readers see as the
+   headline, but pages also use <h1> for their logo or a section name, so
+   it wins only when another statement agrees with it. JSON-LD and
+   og:title are written for machines and rarely hold the logo; <title>
+   nearly always carries the site's name and is the last resort. */
 char *
 hny_htmlmeta_title (const hny_page_t *page)
 {
@@ -309,7 +317,10 @@ hny_htmlmeta_title (const hny_page_t *page)
 
 /* ------------------------------------------------------------ near the article */
 
-/* The range of blocks around the start of the article. */
+/* The range of blocks around the start of the article: where pages put
+   the date line, the byline and the section label, between the headline
+   and the first paragraph, or just above them. Bounded, so that a date in
+   a sidebar or in the body's tenth paragraph is not the article's. */
 static void
 s_near (const hny_page_t *page, const unsigned char *keep, size_t *from, size_t *to)
 {
@@ -439,6 +450,8 @@ s_crumb_section (const hny_page_t *page, const char *title)
         }
         free (text);
     }
+    /* from the end: the trail runs from the site to the article, so the
+       nearest item above the article is the most specific section */
     char *section = NULL;
     for (size_t i = count; i-- > 0 && !section;) {
         const char *item = items[i];
@@ -477,6 +490,8 @@ hny_htmlmeta_fill (const hny_page_t *page, const unsigned char *keep, hny_articl
     s_ld_t ld;
     s_ld_read (page, &ld);
     char iso[HNY_DATE_ISO];
+    /* the page's own statements first, most specific first; a date read
+       from the text only when the page states none */
     if (!article->date) {
         const char *stated[] = { page->published, ld.date, page->itemprop_date, page->date_meta,
                                  page->time_datetime };

@@ -254,6 +254,9 @@ static const s_name_t s_names[] = {
     { "column", S_SUB, HNY_HINT_POS }, { "hentry", S_WORD, HNY_HINT_POS },
 };
 
+/* Matching by words rather than by substrings of the whole name keeps
+   short words honest: "ad" must not match "header" or "shadow", "nav"
+   must not match "canvas". */
 static int
 s_word_matches (const char *word, const s_name_t *name)
 {
