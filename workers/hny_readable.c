@@ -523,6 +523,21 @@ s_dateline (const char *text)
     return year && clock;
 }
 
+/* The label of an ad slot or a loading placeholder, alone in its block. */
+static int
+s_ad_label (const char *text)
+{
+    static const char *labels[] = {
+        "advertisement", "advertising", "ad", "ads", "sponsored", "sponsored content",
+        "publicité", "werbung", "anuncio", "publicidad", "pubblicità", "реклама", "広告",
+        "スポンサーリンク", "loading", "loading...", "loading…", NULL
+    };
+    for (int i = 0; labels[i]; i++)
+        if (s_same_text (text, labels[i]))
+            return 1;
+    return 0;
+}
+
 /* Blocks of the content that are not body text. */
 static int
 s_block_is_junk (const s_ctx_t *c, uint32_t b, const char *title)
@@ -549,6 +564,8 @@ s_block_is_junk (const s_ctx_t *c, uint32_t b, const char *title)
     if (blk->text < S_DATELINE_MAX && !s_ends_sentence (c, b) && s_dateline (text))
         return 1;
     if (blk->text < S_COPYRIGHT_MAX && s_copyright (text))
+        return 1;
+    if (blk->text < 40 && s_ad_label (text))
         return 1;
     char *label = blk->text <= HNY_SECTION_LABEL_MAX + 6 ? hny_section_label (text) : NULL;
     free (label);
