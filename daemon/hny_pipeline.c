@@ -1,22 +1,23 @@
-/*  hny_pipeline.c: what happens to a job between ACCEPTED and DONE.
+/*  hny_pipeline.c: what happens to a job between ACCEPTED and DONE (see
+    hny_pipeline.h; the rules are PROTOCOL.md sections 5.4, 11-13).
 
-    prepare RESULT -> segments stored (title = paragraph -1), raw content
-    dropped -> each segment looked up in the translation memory: hits are
-    filled at once; misses wait on a "pending" entry per distinct source
-    (profile, languages, text), so identical misses across jobs are sent
-    once -> entries are packed into translate tasks within the profile's
-    max_texts, max_bytes, chars_per_minute and one context per task (the
-    paragraph before, for context-taking types) -> translate RESULT fills
-    every waiting segment and the TM, or retries (transient, with backoff
-    and Retry-After), fails (permanent) or pauses the profile; while a
-    profile is paused its pending entries move to its fallback, if any ->
-    when a job has nothing pending its record is assembled
-    (include/honyaku/record.h) and its waiters are answered. The rules are
-    in proto/PROTOCOL.md sections 5.4 and 13.
+    Memory: a job that is not final (s_job_t), one pending entry per
+    distinct source in flight (s_pend_t, keyed by profile, languages and
+    text, shared by every segment that waits for it), per profile a FIFO of
+    entries not yet in a task, and the data of the tasks (s_batch_t: the
+    entries a translate task carries). Language tags are interned, so that
+    entries and tasks compare them by pointer.
 
-    Every change goes to the store inside the loop pass's transaction. */
-#include "hny_broker_int.h"
+    Large work runs in slices: an s_load_t walks a prepare result, an
+    s_finish_t walks a job's segments into its record text; each pass gives
+    them a time budget. Packing is lazy: only a few tasks per profile wait
+    in the scheduler's queue, so that a 190k-segment article does not
+    become 190k tasks at once; entries are packed in the order they came,
+    consecutive ones together, which is linear in the entries packed. */
+#include "hny_pipeline.h"
+#include "hny_map.h"
 
+#include <honyaku/proto.h>
 #include <honyaku/record.h>
 #include <honyaku/util.h>
 
@@ -26,337 +27,304 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define S_CONTEXT_MAX       1024        /* bytes of context sent with a segment (5.4) */
 #define S_RETRY_MAX_MS      120000      /* longest backoff before a retry */
 #define S_RETRY_GROWTH      1.6         /* backoff factor per try */
 #define S_RETRY_JITTER      0.23        /* +- this share of the backoff */
-#define S_PAUSE_MAX_MS      60000       /* longest pause between probes */
+#define S_SLICE             256         /* segments between two looks at the clock */
+#define S_AHEAD_MIN         2           /* tasks packed ahead per profile, at least */
+#define S_RESULT_SLACK      64          /* JSON bytes per segment in a prepare result */
+
+typedef struct _s_pend_t s_pend_t;
+typedef struct _s_job_t s_job_t;
+typedef struct _s_load_t s_load_t;
+typedef struct _s_finish_t s_finish_t;
+
+/* A segment of a job waiting for a translation. */
+typedef struct {
+    int64_t job;
+    int para, idx;
+} s_ref_t;
+
+/* One distinct source in flight for (profile, from, to). */
+struct _s_pend_t {
+    char *key;                  /* map key: profile \x1f from \x1f to \x1f src */
+    const char *src;            /* inside key */
+    char *context;              /* the paragraph before, or NULL (5.4) */
+    int profile;
+    const char *from, *to;      /* interned */
+    hny_task_t *task;           /* the task carrying it, or NULL */
+    s_pend_t *next;             /* in its profile's FIFO while unassigned */
+    int tries;                  /* transient failures so far */
+    s_ref_t *refs;              /* the segments waiting for it */
+    size_t ref_count, ref_alloc;
+};
+
+/* A translate task's data. */
+typedef struct {
+    s_pend_t **entries;         /* entry i is segment id i of the TASK body */
+    size_t count;
+    const char *from, *to;      /* interned */
+} s_batch_t;
+
+/* A job that is not final. */
+struct _s_job_t {
+    int64_t id;
+    hny_job_state_t state;
+    int profile;
+    const char *from, *to;      /* interned */
+    int total, done, failed;    /* segments */
+    int pending;                /* neither done nor failed */
+    int64_t created;            /* ms since the epoch */
+    char *error;                /* the first segment failure, or NULL */
+    int error_code;
+    int has_task;               /* load: its prepare task was found */
+    s_load_t *load;             /* its prepare result is being loaded */
+    s_finish_t *finish;         /* its record is being assembled */
+};
+
+/* Loading a prepare result, a slice per pass. */
+struct _s_load_t {
+    s_load_t *next;
+    s_job_t *job;
+    hny_task_t *task;           /* the prepare task: its store row goes when done */
+    json_t *art;                /* the prepared article */
+    size_t para, seg;           /* next input paragraph and segment */
+    int out_para, out_idx;      /* next output position (empty paragraphs are skipped) */
+    char *prev, *cur;           /* text of the paragraph before and of this one (context) */
+    int64_t hits, misses;       /* TM lookups */
+};
+
+/* Assembling a record, a page of segments per slice. */
+struct _s_finish_t {
+    s_finish_t *next;
+    s_job_t *job;
+    int fail_code;              /* the job failed before it had segments */
+    hny_err_class_t fail_class;
+    char *fail_reason;
+    int para, idx;              /* last segment read (-2: none yet) */
+    int open_para;              /* paragraph being written, -2: none */
+    hny_buf_t title;            /* the title pair, or empty */
+    hny_buf_t paras;            /* "[{...},..." */
+    hny_buf_t errors;           /* "[{...},..." */
+    int64_t segments, chars, tm_hits;
+};
+
+typedef struct {
+    s_pend_t *head, *tail;
+} s_fifo_t;
+
+struct _hny_pipeline_t {
+    hny_store_t *store;
+    hny_sched_t *sched;
+    const hny_daemon_conf_t *conf;
+    hny_pipeline_final_fn *final;
+    void *final_arg;
+    hny_map_t *jobs;            /* decimal id -> s_job_t */
+    int active;                 /* jobs preparing or translating */
+    hny_map_t *pending;         /* key -> s_pend_t */
+    s_fifo_t *unassigned;       /* per profile */
+    size_t profile_count;
+    s_load_t *loads, *loads_tail;
+    s_finish_t *finishes, *finishes_tail;
+    char **langs;               /* interned language tags */
+    size_t lang_count;
+    int writable;               /* load: writes allowed */
+};
+
+static void s_job_check (hny_pipeline_t *self, s_job_t *job);
+static void s_job_fail_early (hny_pipeline_t *self, s_job_t *job, int code, const char *reason);
+static void s_finish_start (hny_pipeline_t *self, s_job_t *job, int fail_code, hny_err_class_t fail_class,
+                            const char *fail_reason);
+
+/* ------------------------------------------------------------- small things */
+
+static const char *
+s_intern (hny_pipeline_t *self, const char *lang)
+{
+    for (size_t i = 0; i < self->lang_count; i++)
+        if (strcmp (self->langs [i], lang) == 0)
+            return self->langs [i];
+    self->langs = hny_realloc (self->langs, (self->lang_count + 1) * sizeof *self->langs);
+    self->langs [self->lang_count] = hny_strdup (lang);
+    return self->langs [self->lang_count++];
+}
+
+static int64_t
+s_chars (const char *s)
+{
+    return (int64_t) hny_utf8_length (s, strlen (s));
+}
+
+static const char *
+s_profile_name (hny_pipeline_t *self, int profile)
+{
+    return hny_sched_profile_conf (self->sched, profile)->name;
+}
+
+/* Context-taking profile types (DeepL, OpenAI): segments carry context. */
+static int
+s_takes_context (hny_pipeline_t *self, int profile)
+{
+    const char *type = hny_sched_profile_conf (self->sched, profile)->type;
+    return type && (strcmp (type, "deepl") == 0 || strcmp (type, "openai") == 0);
+}
 
 /* ------------------------------------------------------------- jobs */
 
-static void
-s_job_key (int64_t id, char buf [24])
-{
-    snprintf (buf, 24, "%lld", (long long) id);
-}
-
-hny_bjob_t *
-hny_pipeline_job (hny_broker_t *self, int64_t id)
+static s_job_t *
+s_job (hny_pipeline_t *self, int64_t id)
 {
     char key [24];
-    s_job_key (id, key);
+    snprintf (key, sizeof key, "%lld", (long long) id);
     return hny_map_get (self->jobs, key);
 }
 
-static hny_bjob_t *
-s_job_track (hny_broker_t *self, int64_t id, const char *state, const char *from, const char *to,
-             hny_bprofile_t *profile, int64_t created)
+static s_job_t *
+s_job_track (hny_pipeline_t *self, int64_t id, hny_job_state_t state, const char *from,
+             const char *to, int profile, int64_t created)
 {
-    hny_bjob_t *job = hny_calloc (1, sizeof *job);
+    s_job_t *job = hny_calloc (1, sizeof *job);
     job->id = id;
-    job->state = hny_strdup (state);
-    job->from = hny_strdup (from);
-    job->to = hny_strdup (to);
+    job->state = state;
+    job->from = s_intern (self, from);
+    job->to = s_intern (self, to);
     job->profile = profile;
     job->created = created;
     char key [24];
-    s_job_key (id, key);
+    snprintf (key, sizeof key, "%lld", (long long) id);
     hny_map_set (self->jobs, key, job);
-    if (strcmp (state, "preparing") == 0 || strcmp (state, "translating") == 0)
-        self->active_jobs++;
+    self->active += hny_job_state_active (state);
     return job;
 }
 
 static void
-s_job_free (hny_bjob_t **job_p)
+s_job_free (s_job_t **job_p)
 {
-    hny_bjob_t *job = *job_p;
+    s_job_t *job = *job_p;
     if (!job)
         return;
-    free (job->state);
-    free (job->from);
-    free (job->to);
     free (job->error);
     free (job);
     *job_p = NULL;
 }
 
 static void
-s_job_untrack (hny_broker_t *self, hny_bjob_t **job_p)
+s_job_untrack (hny_pipeline_t *self, s_job_t **job_p)
 {
-    hny_bjob_t *job = *job_p;
     char key [24];
-    s_job_key (job->id, key);
+    snprintf (key, sizeof key, "%lld", (long long) (*job_p)->id);
     hny_map_delete (self->jobs, key);
-    if (strcmp (job->state, "preparing") == 0 || strcmp (job->state, "translating") == 0)
-        self->active_jobs--;
+    self->active -= hny_job_state_active ((*job_p)->state);
     s_job_free (job_p);
 }
 
 static void
-s_job_set_state (hny_broker_t *self, hny_bjob_t *job, const char *state)
+s_job_set_state (hny_pipeline_t *self, s_job_t *job, hny_job_state_t state)
 {
-    int was = strcmp (job->state, "preparing") == 0 || strcmp (job->state, "translating") == 0;
-    int is = strcmp (state, "preparing") == 0 || strcmp (state, "translating") == 0;
-    self->active_jobs += is - was;
-    free (job->state);
-    job->state = hny_strdup (state);
-    if (hny_store_job_set_state (self->store, job->id, state, NULL, 0))
-        hny_broker_store_failed (self);
+    self->active += hny_job_state_active (state) - hny_job_state_active (job->state);
+    job->state = state;
+    hny_store_job_set_state (self->store, job->id, state, NULL, 0);
+}
+
+static void
+s_job_note_failure (s_job_t *job, int code, const char *reason)
+{
+    job->failed++;
+    if (!job->error) {
+        job->error = hny_strdup (reason);
+        job->error_code = code;
+    }
 }
 
 int
-hny_pipeline_job_new (hny_broker_t *self, int64_t id, const char *from, const char *to,
-                      hny_bprofile_t *profile, int64_t created)
+hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *from, const char *to,
+                      int profile, int64_t created)
 {
-    hny_bjob_t *job = s_job_track (self, id, "queued", from, to, profile, created);
-    hny_btask_t *task = hny_calloc (1, sizeof *task);
+    hny_task_t *task = hny_calloc (1, sizeof *task);
     task->kind = HNY_TASK_PREPARE;
     task->job = id;
-    if (hny_store_task_add (self->store, "prepare", id, NULL, &task->id)) {
-        hny_broker_task_free (&task);
-        s_job_untrack (self, &job);
+    task->profile = -1;
+    if (hny_store_task_add (self->store, HNY_TASK_PREPARE, id, NULL, &task->id)) {
+        free (task);
         return -1;
     }
+    s_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
     job->has_task = 1;
-    hny_broker_task_enqueue (self, task);
+    hny_sched_add (self->sched, task, 0, hny_clock_mono_ms ());
     return 0;
 }
-
-void
-hny_pipeline_job_preparing (hny_broker_t *self, hny_bjob_t *job)
-{
-    if (strcmp (job->state, "queued") == 0)
-        s_job_set_state (self, job, "preparing");
-}
-
-/* ------------------------------------------------------------- records */
-
-typedef struct {
-    json_t *title;              /* {"src","tgt"} or NULL */
-    json_t *paragraphs;
-    json_t *errors;
-    int64_t segments, chars, tm_hits;
-} s_build_t;
-
-static int64_t
-s_utf8_chars (const char *s)
-{
-    int64_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char) *s & 0xC0) != 0x80;
-    return n;
-}
-
-static int
-s_build_segment (const hny_segment_row_t *row, void *arg)
-{
-    s_build_t *b = arg;
-    json_t *pair = json_pack ("{s:s, s:o, s:b}", "src", row->src,
-                              "tgt", row->tgt ? json_string (row->tgt) : json_null (),
-                              "tm", row->tm);
-    if (row->backend)
-        json_object_set_new (pair, "backend", json_string (row->backend));
-    if (strcmp (row->state, "done") == 0 && row->err_class && strcmp (row->err_class, "warning") == 0)
-        json_object_set_new (pair, "warning", json_string (row->reason ? row->reason : "warning"));
-    if (row->para < 0) {
-        json_object_del (pair, "tm");
-        json_decref (b->title);
-        b->title = pair;
-    }
-    else {
-        while ((int) json_array_size (b->paragraphs) <= row->para)
-            json_array_append_new (b->paragraphs, json_pack ("{s:[]}", "segments"));
-        json_t *para = json_array_get (b->paragraphs, (size_t) row->para);
-        json_array_append_new (json_object_get (para, "segments"), pair);
-    }
-    if (strcmp (row->state, "failed") == 0)
-        json_array_append_new (b->errors, json_pack ("{s:i, s:i, s:i, s:s, s:s}",
-                                                     "paragraph", row->para, "segment", row->idx,
-                                                     "code", row->code,
-                                                     "class", row->err_class ? row->err_class : "permanent",
-                                                     "reason", row->reason ? row->reason : "failed"));
-    b->segments++;
-    b->chars += s_utf8_chars (row->src);
-    b->tm_hits += row->tm != 0;
-    return 0;
-}
-
-/* Assemble a job's record (record.h) as JSON text; caller owns. With
-   fail_code set, the job failed before it had segments. */
-static char *
-s_record_build (hny_broker_t *self, int64_t id, int fail_code, const char *fail_reason)
-{
-    hny_job_row_t row = { 0 };
-    if (hny_store_job_get (self->store, id, &row) != 1) {
-        hny_broker_store_failed (self);
-        return NULL;
-    }
-    json_t *metadata = json_object ();
-    json_t *prepared = row.prepared ? json_loads (row.prepared, 0, NULL) : NULL;
-    if (prepared) {
-        json_t *pm = json_object_get (prepared, "metadata");
-        if (json_is_object (pm))
-            json_object_update (metadata, pm);
-        const char *names [] = { "charset", "format" };
-        for (size_t i = 0; i < 2; i++) {
-            json_t *v = json_object_get (prepared, names [i]);
-            if (json_is_string (v))
-                json_object_set (metadata, names [i], v);
-        }
-    }
-    json_t *given = row.metadata ? json_loads (row.metadata, 0, NULL) : NULL;
-    if (json_is_object (given))
-        json_object_update (metadata, given);
-    if (row.source)
-        json_object_set_new (metadata, "source", json_string (row.source));
-
-    s_build_t b = { .title = NULL, .paragraphs = json_array (), .errors = json_array () };
-    if (hny_store_segments (self->store, id, s_build_segment, &b))
-        hny_broker_store_failed (self);
-    if (fail_code)
-        json_array_append_new (b.errors, json_pack ("{s:n, s:n, s:i, s:s, s:s}", "paragraph", "segment",
-                                                    "code", fail_code, "class", "permanent",
-                                                    "reason", fail_reason ? fail_reason : "failed"));
-    char job [24];
-    s_job_key (id, job);
-    json_t *record = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
-                                "schema", HNY_RECORD_SCHEMA, "job", job, "key", row.key,
-                                "source_lang", row.from, "target_lang", row.to,
-                                "backend", row.backend, "metadata", metadata,
-                                "title", b.title ? b.title : json_null (),
-                                "paragraphs", b.paragraphs, "errors", b.errors);
-    json_object_set_new (record, "stats",
-                         json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I}",
-                                    "segments", (json_int_t) b.segments, "chars", (json_int_t) b.chars,
-                                    "chars_billed", (json_int_t) row.chars_billed,
-                                    "tm_hits", (json_int_t) b.tm_hits,
-                                    "requests", (json_int_t) row.requests,
-                                    "time_ms", (json_int_t) (hny_clock_wall_ms () - row.created)));
-    char *text = json_dumps (record, JSON_COMPACT);
-    json_decref (record);
-    json_decref (prepared);
-    json_decref (given);
-    hny_job_row_clear (&row);
-    return text;
-}
-
-/* The job is final: store its record and state, answer waiters, forget it. */
-static void
-s_job_finish (hny_broker_t *self, hny_bjob_t *job, int fail_code, const char *fail_reason)
-{
-    const char *state = fail_code || job->failed ? "failed" : "done";
-    char *error = NULL;
-    int code = fail_code;
-    if (fail_code)
-        error = hny_strdup (fail_reason ? fail_reason : "failed");
-    else if (job->failed) {
-        error = hny_sprintf ("%d of %d segments failed: %s", job->failed, job->total,
-                             job->error ? job->error : "failed");
-        code = job->error_code;
-    }
-    char *record = s_record_build (self, job->id, fail_code, fail_reason);
-    if (record && hny_store_record_put (self->store, job->id, record))
-        hny_broker_store_failed (self);
-    if (hny_store_job_set_state (self->store, job->id, state, error, code))
-        hny_broker_store_failed (self);
-    if (error)
-        hny_warn ("job %lld: %s: %s", (long long) job->id, state, error);
-    else
-        hny_info ("job %lld: done (%d segments)", (long long) job->id, job->total);
-    int64_t id = job->id;
-    s_job_untrack (self, &job);
-    hny_broker_wake_waiters (self, id, state);
-    free (record);
-    free (error);
-}
-
-static void
-s_job_check (hny_broker_t *self, hny_bjob_t *job)
-{
-    if (job && job->pending == 0 && strcmp (job->state, "translating") == 0)
-        s_job_finish (self, job, 0, NULL);
-}
-
-/* ------------------------------------------------------------- context */
 
 int
-hny_pipeline_takes_context (const hny_bprofile_t *profile)
+hny_pipeline_job_info (hny_pipeline_t *self, int64_t id, hny_job_info_t *info)
 {
-    const char *type = profile->conf->type;
-    return type && (strcmp (type, "deepl") == 0 || strcmp (type, "openai") == 0);
+    s_job_t *job = s_job (self, id);
+    if (!job)
+        return 0;
+    *info = (hny_job_info_t) { job->state, job->profile, job->total, job->done, job->failed,
+                               job->pending };
+    return 1;
 }
 
-/* The context of a paragraph's segments: the end of the paragraph before
-   (its segments joined by spaces), at most HNY_CONTEXT_MAX bytes, cut at a
-   character boundary. Caller owns; NULL when there is none. */
-static char *
-s_context_make (const char *prev_para)
+size_t
+hny_pipeline_unfinished (hny_pipeline_t *self)
 {
-    if (!prev_para || !*prev_para)
+    return hny_map_size (self->jobs);
+}
+
+int
+hny_pipeline_active (hny_pipeline_t *self)
+{
+    return self->active;
+}
+
+const char *
+hny_pipeline_waiting (hny_pipeline_t *self, const hny_job_info_t *info, char *buf, size_t size)
+{
+    if (hny_job_state_final (info->state))
         return NULL;
-    size_t len = strlen (prev_para);
-    const char *start = prev_para;
-    if (len > HNY_CONTEXT_MAX) {
-        start = prev_para + len - HNY_CONTEXT_MAX;
-        while (*start && ((unsigned char) *start & 0xC0) == 0x80)
-            start++;
+    if (hny_sched_worker_count (self->sched) == 0)
+        return "no worker";
+    if (info->state == HNY_JOB_TRANSLATING && info->pending > 0
+    &&  hny_sched_profile_workers (self->sched, info->profile) == 0) {
+        snprintf (buf, size, "no worker serves profile %s", s_profile_name (self, info->profile));
+        return buf;
     }
-    return *start ? hny_strdup (start) : NULL;
+    return NULL;
 }
 
-/* Append a segment to a paragraph's text (for the next paragraph's context). */
-static void
-s_para_append (char **text, const char *src)
-{
-    char *joined = *text ? hny_sprintf ("%s %s", *text, src) : hny_strdup (src);
-    free (*text);
-    /* Only the tail is ever used: keep it bounded. */
-    size_t len = strlen (joined);
-    if (len > 4 * HNY_CONTEXT_MAX) {
-        char *tail = hny_strdup (joined + len - 2 * HNY_CONTEXT_MAX);
-        free (joined);
-        joined = tail;
-    }
-    *text = joined;
-}
-
-static int
-s_same_context (const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp (a, b) == 0);
-}
-
-/* ------------------------------------------------------------- pending sources */
+/* ------------------------------------------------------------- pending entries */
 
 static char *
-s_pend_key (const char *profile, const char *from, const char *to, const char *src)
+s_pend_key (const char *profile, const char *from, const char *to, const char *src, size_t *src_at)
 {
-    return hny_sprintf ("%s\x1f%s\x1f%s\x1f%s", profile, from, to, src);
+    char *key = hny_sprintf ("%s\x1f%s\x1f%s\x1f%s", profile, from, to, src);
+    *src_at = strlen (key) - strlen (src);
+    return key;
 }
 
 static void
-s_pend_free (hny_pend_t **pend_p)
+s_pend_free (s_pend_t **pend_p)
 {
-    hny_pend_t *pend = *pend_p;
+    s_pend_t *pend = *pend_p;
     if (!pend)
         return;
     free (pend->key);
-    free (pend->src);
     free (pend->context);
-    free (pend->from);
-    free (pend->to);
-    free (pend->segs);
+    free (pend->refs);
     free (pend);
     *pend_p = NULL;
 }
 
-/* The entry for a source, created (unassigned, not yet listed) when new. */
-static hny_pend_t *
-s_pend_get (hny_broker_t *self, hny_bprofile_t *profile, const char *from, const char *to,
-            const char *src, const char *context, int *created)
+/* The entry for a source: found, or created (neither queued nor in a
+   task) with *created set. */
+static s_pend_t *
+s_pend_get (hny_pipeline_t *self, int profile, const char *from, const char *to, const char *src,
+            const char *context, int *created)
 {
-    char *key = s_pend_key (profile->conf->name, from, to, src);
-    hny_pend_t *pend = hny_map_get (self->pending, key);
+    size_t at;
+    char *key = s_pend_key (s_profile_name (self, profile), from, to, src, &at);
+    s_pend_t *pend = hny_map_get (self->pending, key);
     *created = 0;
     if (pend) {
         free (key);
@@ -364,136 +332,615 @@ s_pend_get (hny_broker_t *self, hny_bprofile_t *profile, const char *from, const
     }
     pend = hny_calloc (1, sizeof *pend);
     pend->key = key;
-    pend->src = hny_strdup (src);
-    pend->context = context && *context && hny_pipeline_takes_context (profile)
-                  ? s_context_make (context) : NULL;
+    pend->src = key + at;
+    pend->context = context && *context && s_takes_context (self, profile) ? hny_strdup (context) : NULL;
     pend->profile = profile;
-    pend->from = hny_strdup (from);
-    pend->to = hny_strdup (to);
+    pend->from = s_intern (self, from);
+    pend->to = s_intern (self, to);
     hny_map_set (self->pending, key, pend);
     *created = 1;
     return pend;
 }
 
 static void
-s_pend_add_seg (hny_pend_t *pend, int64_t job, int para, int idx)
+s_pend_ref (s_pend_t *pend, int64_t job, int para, int idx)
 {
-    if (pend->seg_count == pend->seg_alloc) {
-        pend->seg_alloc = pend->seg_alloc ? pend->seg_alloc * 2 : 2;
-        pend->segs = hny_realloc (pend->segs, pend->seg_alloc * sizeof *pend->segs);
+    if (pend->ref_count == pend->ref_alloc) {
+        pend->ref_alloc = pend->ref_alloc ? pend->ref_alloc * 2 : 1;
+        pend->refs = hny_realloc (pend->refs, pend->ref_alloc * sizeof *pend->refs);
     }
-    pend->segs [pend->seg_count++] = (hny_waiter_seg_t) { job, para, idx };
+    pend->refs [pend->ref_count++] = (s_ref_t) { job, para, idx };
 }
 
+/* Queue an entry to be packed: at the back, or in front (it waited already). */
 static void
-s_pend_unassign (hny_broker_t *self, hny_pend_t *pend, int64_t not_before)
+s_pend_queue (hny_pipeline_t *self, s_pend_t *pend, int front)
 {
+    s_fifo_t *q = &self->unassigned [pend->profile];
     pend->task = NULL;
-    pend->not_before = not_before;
-    pend->next_free = self->unassigned;
-    self->unassigned = pend;
+    pend->next = NULL;
+    if (!q->head)
+        q->head = q->tail = pend;
+    else if (front) {
+        pend->next = q->head;
+        q->head = pend;
+    }
+    else {
+        q->tail->next = pend;
+        q->tail = pend;
+    }
 }
 
-/* Fill every segment waiting on pend, store the TM entry, free pend. */
 static void
-s_pend_fill (hny_broker_t *self, hny_pend_t *pend, const char *tgt, const char *warning)
+s_pend_drop (hny_pipeline_t *self, s_pend_t **pend_p)
 {
-    if (hny_store_tm_put (self->store, pend->from, pend->to, pend->profile->conf->name, pend->src, tgt))
-        hny_broker_store_failed (self);
-    for (size_t i = 0; i < pend->seg_count; i++) {
-        hny_waiter_seg_t *seg = &pend->segs [i];
-        if (hny_store_segment_fill (self->store, seg->job, seg->para, seg->idx, tgt, 0))
-            hny_broker_store_failed (self);
-        if (warning && hny_store_segment_warn (self->store, seg->job, seg->para, seg->idx, warning))
-            hny_broker_store_failed (self);
-        hny_bjob_t *job = hny_pipeline_job (self, seg->job);
-        if (job && job->profile != pend->profile
-        &&  hny_store_segment_set_backend (self->store, seg->job, seg->para, seg->idx,
-                                           pend->profile->conf->name))
-            hny_broker_store_failed (self);
+    hny_map_delete (self->pending, (*pend_p)->key);
+    s_pend_free (pend_p);
+}
+
+/* Fill every segment waiting on pend, store the TM entry, drop pend. */
+static void
+s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *warning)
+{
+    hny_store_tm_put (self->store, pend->from, pend->to, s_profile_name (self, pend->profile),
+                      pend->src, tgt);
+    for (size_t i = 0; i < pend->ref_count; i++) {
+        s_ref_t *ref = &pend->refs [i];
+        hny_store_segment_fill (self->store, ref->job, ref->para, ref->idx, tgt, 0);
+        if (warning)
+            hny_store_segment_warn (self->store, ref->job, ref->para, ref->idx, warning);
+        s_job_t *job = s_job (self, ref->job);
+        if (job && job->profile != pend->profile)
+            hny_store_segment_set_backend (self->store, ref->job, ref->para, ref->idx,
+                                           s_profile_name (self, pend->profile));
         if (job) {
             job->done++;
             job->pending--;
             s_job_check (self, job);
         }
     }
-    hny_map_delete (self->pending, pend->key);
-    s_pend_free (&pend);
+    s_pend_drop (self, &pend);
 }
 
 static void
-s_pend_fail (hny_broker_t *self, hny_pend_t *pend, int code, const char *err_class, const char *reason)
+s_pend_fail (hny_pipeline_t *self, s_pend_t *pend, int code, hny_err_class_t cls, const char *reason)
 {
-    for (size_t i = 0; i < pend->seg_count; i++) {
-        hny_waiter_seg_t *seg = &pend->segs [i];
-        if (hny_store_segment_fail (self->store, seg->job, seg->para, seg->idx, code, err_class, reason))
-            hny_broker_store_failed (self);
-        hny_bjob_t *job = hny_pipeline_job (self, seg->job);
+    /* A record's codes are status codes (12.3): a worker's odd one is a
+       bad answer from the way back. */
+    if (code < 100 || code > 599)
+        code = 502;
+    for (size_t i = 0; i < pend->ref_count; i++) {
+        s_ref_t *ref = &pend->refs [i];
+        hny_store_segment_fail (self->store, ref->job, ref->para, ref->idx, code, cls, reason);
+        s_job_t *job = s_job (self, ref->job);
         if (job) {
-            hny_warn ("job %lld: segment %d.%d failed: %d %s", (long long) job->id, seg->para,
-                      seg->idx, code, reason);
-            job->failed++;
+            hny_warn ("job %lld: segment %d.%d failed: %d %s", (long long) job->id, ref->para,
+                      ref->idx, code, reason);
+            s_job_note_failure (job, code, reason);
             job->pending--;
-            if (!job->error) {
-                job->error = hny_strdup (reason);
-                job->error_code = code;
-            }
             s_job_check (self, job);
         }
     }
-    hny_map_delete (self->pending, pend->key);
-    s_pend_free (&pend);
+    s_pend_drop (self, &pend);
 }
 
-/* ------------------------------------------------------------- prepare */
+/* ------------------------------------------------------------- tasks */
 
-typedef struct {
-    hny_broker_t *self;
-    hny_bjob_t *job;
-    int64_t hits, misses;
-} s_enqueue_t;
-
-/* A new segment of a job: TM hit, or wait for a translation. */
 static void
-s_segment_enqueue (s_enqueue_t *e, int para, int idx, const char *src, const char *context)
+s_task_free (hny_task_t **task_p)
 {
-    hny_broker_t *self = e->self;
-    hny_bjob_t *job = e->job;
-    job->total++;
-    char *tgt = NULL;
-    int rc = hny_store_tm_get (self->store, job->from, job->to, job->profile->conf->name, src, &tgt);
-    if (rc < 0)
-        hny_broker_store_failed (self);
-    if (rc == 1) {
-        if (hny_store_segment_fill (self->store, job->id, para, idx, tgt, 1))
-            hny_broker_store_failed (self);
-        free (tgt);
-        job->done++;
-        e->hits++;
+    hny_task_t *task = *task_p;
+    if (!task)
+        return;
+    s_batch_t *batch = task->data;
+    if (batch) {
+        free (batch->entries);
+        free (batch);
+    }
+    free (task->last_reason);
+    free (task);
+    *task_p = NULL;
+}
+
+/* The store row of a translate task: enough to rebuild it after a restart. */
+static char *
+s_batch_payload (hny_pipeline_t *self, const hny_task_t *task)
+{
+    const s_batch_t *batch = task->data;
+    json_t *segs = json_array ();
+    for (size_t i = 0; i < batch->count; i++) {
+        json_t *item = json_pack ("{s:s}", "src", batch->entries [i]->src);
+        if (batch->entries [i]->context)
+            json_object_set_new (item, "context", json_string (batch->entries [i]->context));
+        json_array_append_new (segs, item);
+    }
+    json_t *payload = json_pack ("{s:s, s:s, s:s, s:o}", "profile", s_profile_name (self, task->profile),
+                                 "from", batch->from, "to", batch->to, "segments", segs);
+    char *text = json_dumps (payload, JSON_COMPACT);
+    json_decref (payload);
+    return text;
+}
+
+/* A new, empty translate task for a profile and language pair. */
+static hny_task_t *
+s_batch_new (int profile, const char *from, const char *to)
+{
+    hny_task_t *task = hny_calloc (1, sizeof *task);
+    s_batch_t *batch = hny_calloc (1, sizeof *batch);
+    batch->from = from;
+    batch->to = to;
+    task->kind = HNY_TASK_TRANSLATE;
+    task->profile = profile;
+    task->requests = 1;
+    task->data = batch;
+    return task;
+}
+
+static void
+s_batch_add (hny_task_t *task, s_pend_t *pend)
+{
+    s_batch_t *batch = task->data;
+    batch->entries = hny_realloc (batch->entries, (batch->count + 1) * sizeof *batch->entries);
+    batch->entries [batch->count++] = pend;
+    task->chars += s_chars (pend->src);
+    if (!task->job && pend->ref_count)
+        task->job = pend->refs [0].job;
+    pend->task = task;
+}
+
+/* Give a filled translate task a store row and to the scheduler. When
+   the store cannot take the row (the pass will be undone), its entries go
+   back to be packed and -1 is returned. */
+static int
+s_batch_submit (hny_pipeline_t *self, hny_task_t *task, int front)
+{
+    char *payload = s_batch_payload (self, task);
+    int rc = hny_store_task_add (self->store, HNY_TASK_TRANSLATE, task->job, payload, &task->id);
+    free (payload);
+    if (rc != 0) {
+        s_batch_t *batch = task->data;
+        for (size_t i = batch->count; i-- > 0;)
+            s_pend_queue (self, batch->entries [i], 1);
+        batch->count = 0;
+        s_task_free (&task);
+        return -1;
+    }
+    hny_debug ("job %lld: task %lld: %zu segments for %s", (long long) task->job, (long long) task->id,
+               ((s_batch_t *) task->data)->count, s_profile_name (self, task->profile));
+    hny_sched_add (self->sched, task, front, hny_clock_mono_ms ());
+    return 0;
+}
+
+/* A task's entries go back to be packed again (a diverted or dissolved
+   task); the task's row is deleted and the task freed. */
+static void
+s_batch_dissolve (hny_pipeline_t *self, hny_task_t **task_p)
+{
+    hny_task_t *task = *task_p;
+    s_batch_t *batch = task->data;
+    for (size_t i = batch->count; i-- > 0;)
+        s_pend_queue (self, batch->entries [i], 1);
+    batch->count = 0;
+    hny_store_task_delete (self->store, task->id);
+    s_task_free (task_p);
+}
+
+/* Would pend fit into the open task? Same languages and context, within
+   max_texts, max_bytes and one minute's chars_per_minute. */
+static int
+s_fits (const hny_profile_t *conf, const hny_task_t *task, int64_t bytes, const s_pend_t *pend)
+{
+    const s_batch_t *batch = task->data;
+    const s_pend_t *first = batch->entries [0];
+    if (first->from != pend->from || first->to != pend->to)
+        return 0;
+    if ((first->context == NULL) != (pend->context == NULL)
+    ||  (first->context && strcmp (first->context, pend->context) != 0))
+        return 0;
+    if ((int) batch->count >= (conf->max_texts > 0 ? conf->max_texts : 1))
+        return 0;
+    if (conf->max_bytes > 0 && bytes + (int64_t) strlen (pend->src) > conf->max_bytes)
+        return 0;
+    return conf->chars_per_minute <= 0 || task->chars + s_chars (pend->src) <= conf->chars_per_minute;
+}
+
+/* Pack a profile's queued entries into tasks, in order, until the
+   scheduler holds enough of its tasks to keep its concurrency busy. */
+static void
+s_pack_profile (hny_pipeline_t *self, int profile)
+{
+    s_fifo_t *q = &self->unassigned [profile];
+    const hny_profile_t *conf = hny_sched_profile_conf (self->sched, profile);
+    size_t ahead = 2 * (size_t) (conf->concurrency > 0 ? conf->concurrency : 1) + S_AHEAD_MIN;
+    hny_task_t *open = NULL;
+    int64_t bytes = 0;
+    while (q->head && (open || hny_sched_profile_ready (self->sched, profile) < ahead)) {
+        s_pend_t *pend = q->head;
+        if (open && !s_fits (conf, open, bytes, pend)) {
+            if (s_batch_submit (self, open, 0) != 0)
+                return;         /* the store fails: this pass is undone */
+            open = NULL;
+            continue;
+        }
+        q->head = pend->next;
+        if (!q->head)
+            q->tail = NULL;
+        pend->next = NULL;
+        if (!open) {
+            open = s_batch_new (profile, pend->from, pend->to);
+            bytes = 0;
+        }
+        s_batch_add (open, pend);
+        bytes += (int64_t) strlen (pend->src);
+    }
+    if (open)
+        s_batch_submit (self, open, 0);
+}
+
+/* Move an entry to another profile (a paused one's fallback): under the
+   fallback's key, merged into the fallback's own entry for that source if
+   it has one. */
+static void
+s_pend_divert (hny_pipeline_t *self, s_pend_t *pend, int fallback)
+{
+    size_t at;
+    char *key = s_pend_key (s_profile_name (self, fallback), pend->from, pend->to, pend->src, &at);
+    s_pend_t *other = hny_map_get (self->pending, key);
+    hny_debug ("job %lld: profile %s paused: a segment goes to %s",
+               (long long) (pend->ref_count ? pend->refs [0].job : 0),
+               s_profile_name (self, pend->profile), s_profile_name (self, fallback));
+    if (other) {
+        for (size_t i = 0; i < pend->ref_count; i++)
+            s_pend_ref (other, pend->refs [i].job, pend->refs [i].para, pend->refs [i].idx);
+        free (key);
+        s_pend_drop (self, &pend);
         return;
     }
-    e->misses++;
-    size_t bytes = strlen (src);
-    if (job->profile->conf->max_bytes > 0 && (int64_t) bytes > job->profile->conf->max_bytes) {
-        char *reason = hny_sprintf ("segment of %zu bytes is over the max_bytes of profile %s (%lld)",
-                                    bytes, job->profile->conf->name,
-                                    (long long) job->profile->conf->max_bytes);
-        if (hny_store_segment_fail (self->store, job->id, para, idx, HNY_STATUS_TOO_LARGE,
-                                    "permanent", reason))
-            hny_broker_store_failed (self);
-        job->failed++;
-        if (!job->error) {
-            job->error = hny_strdup (reason);
-            job->error_code = HNY_STATUS_TOO_LARGE;
+    hny_map_delete (self->pending, pend->key);
+    free (pend->key);
+    pend->key = key;
+    pend->src = key + at;
+    pend->profile = fallback;
+    pend->tries = 0;
+    if (!s_takes_context (self, fallback))
+        hny_free (&pend->context);
+    hny_map_set (self->pending, key, pend);
+    s_pend_queue (self, pend, 0);
+}
+
+/* Paused profiles with a usable fallback hand it their waiting work:
+   their queued tasks are dissolved and their entries move. */
+static void
+s_divert (hny_pipeline_t *self)
+{
+    int64_t now = hny_clock_mono_ms ();
+    for (size_t p = 0; p < self->profile_count; p++) {
+        int fb = hny_sched_profile_diverts (self->sched, (int) p, now);
+        if (fb < 0)
+            continue;
+        hny_task_t *task;
+        while ((task = hny_sched_profile_take (self->sched, (int) p)))
+            s_batch_dissolve (self, &task);
+        s_fifo_t *q = &self->unassigned [p];
+        s_pend_t *pend = q->head;
+        q->head = q->tail = NULL;
+        while (pend) {
+            s_pend_t *next = pend->next;
+            s_pend_divert (self, pend, fb);
+            pend = next;
         }
+    }
+}
+
+/* ------------------------------------------------------------- records */
+
+static void
+s_buf_json (hny_buf_t *buf, json_t *value)
+{
+    char *text = json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
+    hny_buf_adds (buf, text);
+    free (text);
+    json_decref (value);
+}
+
+/* One segment into the record being assembled. */
+static int
+s_finish_row (const hny_segment_row_t *row, void *arg)
+{
+    s_finish_t *f = arg;
+    json_t *pair = json_pack ("{s:s, s:o, s:b}", "src", row->src,
+                              "tgt", row->tgt ? json_string (row->tgt) : json_null (),
+                              "tm", row->tm && row->tgt);
+    if (row->backend)
+        json_object_set_new (pair, "backend", json_string (row->backend));
+    if (row->state == HNY_SEG_DONE && row->err_class == HNY_CLASS_WARNING)
+        json_object_set_new (pair, "warning", json_string (row->reason ? row->reason : "warning"));
+    if (row->para < 0) {
+        f->title.len = 0;
+        s_buf_json (&f->title, pair);
+    }
+    else {
+        if (row->para != f->open_para) {
+            /* Paragraph numbers are dense: open every one up to this. */
+            for (int p = f->open_para < 0 ? 0 : f->open_para + 1; p <= row->para; p++) {
+                hny_buf_adds (&f->paras, f->open_para >= 0 || p > 0 ? "]},{\"segments\":["
+                                                                     : "{\"segments\":[");
+                f->open_para = p;
+            }
+        }
+        else
+            hny_buf_adds (&f->paras, ",");
+        s_buf_json (&f->paras, pair);
+    }
+    if (row->state == HNY_SEG_FAILED) {
+        if (f->errors.len)
+            hny_buf_adds (&f->errors, ",");
+        s_buf_json (&f->errors, json_pack ("{s:i, s:i, s:i, s:s, s:s}", "paragraph", row->para,
+                                           "segment", row->idx, "code", row->code,
+                                           "class", row->err_class >= 0 ? hny_err_class_name (row->err_class)
+                                                                        : "permanent",
+                                           "reason", row->reason ? row->reason : "failed"));
+    }
+    f->segments++;
+    f->chars += s_chars (row->src);
+    f->tm_hits += row->tm != 0;
+    f->para = row->para;
+    f->idx = row->idx;
+    return 0;
+}
+
+/* The record's metadata, in the order of PROTOCOL.md 12.1: prepare's,
+   then the client's (but for what only prepare can say), then the
+   client's source, then charset, format and replaced from prepare.
+   Caller owns. */
+static json_t *
+s_record_metadata (const hny_job_row_t *row)
+{
+    static const char *const s_prepare_only [] = { "charset", "format", "replaced" };
+    json_t *metadata = json_object ();
+    json_t *prepared = row->prepared ? json_loads (row->prepared, 0, NULL) : NULL;
+    json_t *pm = json_object_get (prepared, "metadata");
+    if (json_is_object (pm))
+        json_object_update (metadata, pm);
+    json_t *given = row->metadata ? json_loads (row->metadata, 0, NULL) : NULL;
+    if (json_is_object (given)) {
+        for (size_t i = 0; i < 3; i++)
+            json_object_del (given, s_prepare_only [i]);
+        json_object_update (metadata, given);
+    }
+    json_decref (given);
+    if (row->source)
+        json_object_set_new (metadata, "source", json_string (row->source));
+    for (size_t i = 0; prepared && i < 3; i++) {
+        json_t *v = json_object_get (prepared, s_prepare_only [i]);
+        if (v)
+            json_object_set (metadata, s_prepare_only [i], v);
+    }
+    json_decref (prepared);
+    return metadata;
+}
+
+/* The record's text from what the slices gathered (PROTOCOL.md 12). */
+static char *
+s_finish_text (hny_pipeline_t *self, s_finish_t *f, const hny_job_row_t *row)
+{
+    json_t *metadata = s_record_metadata (row);
+    if (f->fail_code) {
+        if (f->errors.len)
+            hny_buf_adds (&f->errors, ",");
+        s_buf_json (&f->errors, json_pack ("{s:n, s:n, s:i, s:s, s:s}", "paragraph", "segment",
+                                           "code", f->fail_code, "class", hny_err_class_name (f->fail_class),
+                                           "reason", f->fail_reason ? f->fail_reason : "failed"));
+    }
+    char job [24];
+    snprintf (job, sizeof job, "%lld", (long long) row->id);
+    json_t *head = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "schema", HNY_RECORD_SCHEMA,
+                              "job", job, "key", row->key, "source_lang", row->from,
+                              "target_lang", row->to, "backend", row->backend, "metadata", metadata);
+    json_t *stats = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I}", "segments", (json_int_t) f->segments,
+                               "chars", (json_int_t) f->chars,
+                               "chars_billed", (json_int_t) row->chars_billed,
+                               "tm_hits", (json_int_t) f->tm_hits, "requests", (json_int_t) row->requests,
+                               "time_ms", (json_int_t) (hny_clock_wall_ms () > row->created
+                                                        ? hny_clock_wall_ms () - row->created : 0));
+    /* The head's text without its closing brace, then the long parts. */
+    hny_buf_t out = { 0 };
+    s_buf_json (&out, head);
+    out.data [--out.len] = 0;
+    hny_buf_adds (&out, ",\"title\":");
+    hny_buf_adds (&out, f->title.len ? f->title.data : "null");
+    hny_buf_adds (&out, ",\"paragraphs\":[");
+    if (f->paras.len) {
+        hny_buf_add (&out, f->paras.data, f->paras.len);
+        hny_buf_adds (&out, "]}");
+    }
+    hny_buf_adds (&out, "],\"errors\":[");
+    if (f->errors.len)
+        hny_buf_add (&out, f->errors.data, f->errors.len);
+    hny_buf_adds (&out, "],\"stats\":");
+    s_buf_json (&out, stats);
+    hny_buf_adds (&out, "}");
+    (void) self;
+    return out.data;
+}
+
+static void
+s_finish_free (s_finish_t **f_p)
+{
+    s_finish_t *f = *f_p;
+    free (f->fail_reason);
+    free (f->title.data);
+    free (f->paras.data);
+    free (f->errors.data);
+    free (f);
+    *f_p = NULL;
+}
+
+/* Start assembling a job's record (it has nothing pending). */
+static void
+s_finish_start (hny_pipeline_t *self, s_job_t *job, int fail_code, hny_err_class_t fail_class,
+                const char *fail_reason)
+{
+    s_finish_t *f = hny_calloc (1, sizeof *f);
+    f->job = job;
+    f->fail_code = fail_code;
+    f->fail_class = fail_class;
+    f->fail_reason = fail_reason ? hny_strdup (fail_reason) : NULL;
+    f->para = -2;
+    f->open_para = -2;
+    job->finish = f;
+    if (self->finishes_tail)
+        self->finishes_tail->next = f;
+    else
+        self->finishes = f;
+    self->finishes_tail = f;
+}
+
+/* The record is whole: store it and the final state, forget the job. */
+static void
+s_finish_end (hny_pipeline_t *self, s_finish_t *f)
+{
+    s_job_t *job = f->job;
+    hny_job_row_t row = { 0 };
+    hny_job_state_t state = f->fail_code || job->failed ? HNY_JOB_FAILED : HNY_JOB_DONE;
+    char *error = NULL;
+    int code = f->fail_code;
+    if (f->fail_code)
+        error = hny_strdup (f->fail_reason ? f->fail_reason : "failed");
+    else if (job->failed) {
+        error = hny_sprintf ("%d of %d segments failed: %s", job->failed, job->total,
+                             job->error ? job->error : "failed");
+        code = job->error_code;
+    }
+    if (hny_store_job_get (self->store, job->id, &row) == 1) {
+        char *record = s_finish_text (self, f, &row);
+        hny_store_record_put (self->store, job->id, record);
+        free (record);
+    }
+    hny_store_job_set_state (self->store, job->id, state, error, code);
+    if (error)
+        hny_warn ("job %lld: failed: %s", (long long) job->id, error);
+    else
+        hny_info ("job %lld: done (%d segments)", (long long) job->id, job->total);
+    int64_t id = job->id;
+    job->finish = NULL;
+    s_job_untrack (self, &job);
+    if (self->final)
+        self->final (id, state, self->final_arg);
+    hny_job_row_clear (&row);
+    free (error);
+}
+
+/* One slice of the first record being assembled. Returns segments read. */
+static int
+s_finish_slice (hny_pipeline_t *self)
+{
+    s_finish_t *f = self->finishes;
+    int n = f->fail_code ? 0
+          : hny_store_segments_page (self->store, f->job->id, f->para, f->idx, S_SLICE, s_finish_row, f);
+    if (n < 0 || n < S_SLICE) {
+        /* Done (or the store failed: the pass will not commit anyway). */
+        self->finishes = f->next;
+        if (!self->finishes)
+            self->finishes_tail = NULL;
+        if (n >= 0)
+            s_finish_end (self, f);
+        else
+            f->job->finish = NULL;
+        s_finish_free (&f);
+    }
+    return n > 0 ? n : 1;
+}
+
+static void
+s_job_check (hny_pipeline_t *self, s_job_t *job)
+{
+    if (job->pending == 0 && job->state == HNY_JOB_TRANSLATING && !job->load && !job->finish)
+        s_finish_start (self, job, 0, HNY_CLASS_PERMANENT, NULL);
+}
+
+/* The job failed before it had segments: its record says why. Only a
+   prepare that failed again and again (500) might pass later. */
+static void
+s_job_fail_early (hny_pipeline_t *self, s_job_t *job, int code, const char *reason)
+{
+    if (job->finish)
+        return;
+    s_finish_start (self, job, code, code >= 500 ? HNY_CLASS_TRANSIENT : HNY_CLASS_PERMANENT, reason);
+}
+
+/* ------------------------------------------------------------- loading a prepare result */
+
+/* A paragraph's text for the next paragraph's context: only its end is
+   ever used, so it is kept bounded. */
+static void
+s_para_append (char **text, const char *src)
+{
+    char *joined = *text ? hny_sprintf ("%s %s", *text, src) : hny_strdup (src);
+    free (*text);
+    size_t len = strlen (joined);
+    if (len > 4 * S_CONTEXT_MAX) {
+        char *tail = hny_strdup (joined + len - 2 * S_CONTEXT_MAX);
+        free (joined);
+        joined = tail;
+    }
+    *text = joined;
+}
+
+/* The context of a paragraph's segments: the end of the paragraph before,
+   at most S_CONTEXT_MAX bytes, cut at a character boundary. Caller owns;
+   NULL when there is none. */
+static char *
+s_context_make (const char *prev)
+{
+    if (!prev || !*prev)
+        return NULL;
+    size_t len = strlen (prev);
+    const char *start = prev;
+    if (len > S_CONTEXT_MAX) {
+        start = prev + len - S_CONTEXT_MAX;
+        while (*start && ((unsigned char) *start & 0xC0) == 0x80)
+            start++;
+    }
+    return *start ? hny_strdup (start) : NULL;
+}
+
+/* A new segment of a job: stored, then a TM hit or a wait on its entry. */
+static void
+s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const char *src,
+                   const char *context)
+{
+    s_job_t *job = l->job;
+    hny_store_segment_add (self->store, job->id, para, idx, src);
+    job->total++;
+    char *tgt = NULL;
+    const char *profile = s_profile_name (self, job->profile);
+    if (hny_store_tm_get (self->store, job->from, job->to, profile, src, &tgt) == 1) {
+        hny_store_segment_fill (self->store, job->id, para, idx, tgt, 1);
+        free (tgt);
+        job->done++;
+        l->hits++;
+        return;
+    }
+    l->misses++;
+    const hny_profile_t *conf = hny_sched_profile_conf (self->sched, job->profile);
+    size_t bytes = strlen (src);
+    if (conf->max_bytes > 0 && (int64_t) bytes > conf->max_bytes) {
+        char *reason = hny_sprintf ("segment of %zu bytes is over the max_bytes of profile %s (%lld)",
+                                    bytes, profile, (long long) conf->max_bytes);
+        hny_store_segment_fail (self->store, job->id, para, idx, HNY_STATUS_TOO_LARGE,
+                                HNY_CLASS_PERMANENT, reason);
+        s_job_note_failure (job, HNY_STATUS_TOO_LARGE, reason);
         free (reason);
         return;
     }
     int created;
-    hny_pend_t *pend = s_pend_get (self, job->profile, job->from, job->to, src, context, &created);
+    char *ctx = para >= 0 ? s_context_make (context) : NULL;
+    s_pend_t *pend = s_pend_get (self, job->profile, job->from, job->to, src, ctx, &created);
+    free (ctx);
     if (created)
-        s_pend_unassign (self, pend, 0);
-    s_pend_add_seg (pend, job->id, para, idx);
+        s_pend_queue (self, pend, 0);
+    s_pend_ref (pend, job->id, para, idx);
     job->pending++;
 }
 
@@ -504,22 +951,142 @@ s_src_of (json_t *seg)
     return src && *src ? src : NULL;
 }
 
-int
-hny_pipeline_prepare_result (hny_broker_t *self, hny_btask_t *task, int status, const char *reason,
-                             const uint8_t *body, size_t size, const char **why)
+static void
+s_load_free (s_load_t **l_p)
 {
-    hny_bjob_t *job = hny_pipeline_job (self, task->job);
-    if (!job || strcmp (job->state, "translating") == 0) {
-        /* Already prepared or final: a late duplicate. */
+    s_load_t *l = *l_p;
+    json_decref (l->art);
+    free (l->prev);
+    free (l->cur);
+    s_task_free (&l->task);
+    free (l);
+    *l_p = NULL;
+}
+
+/* The whole result is loaded: keep what the record needs besides the
+   segments, drop the raw content and the prepare task. */
+static void
+s_load_end (hny_pipeline_t *self, s_load_t *l)
+{
+    s_job_t *job = l->job;
+    json_t *keep = json_object ();
+    const char *names [] = { "metadata", "charset", "format", "replaced" };
+    for (size_t i = 0; i < 4; i++)
+        if (json_object_get (l->art, names [i]))
+            json_object_set (keep, names [i], json_object_get (l->art, names [i]));
+    char *kept = json_dumps (keep, JSON_COMPACT);
+    json_decref (keep);
+    hny_store_job_set_prepared (self->store, job->id, kept);
+    free (kept);
+    hny_store_task_delete (self->store, l->task->id);
+    hny_store_stats_add (self->store, s_profile_name (self, job->profile), l->hits, l->misses, 0, 0, 0);
+    hny_info ("job %lld: prepared: %d segments, %lld from the TM", (long long) job->id, job->total,
+              (long long) l->hits);
+    job->load = NULL;
+    s_job_set_state (self, job, HNY_JOB_TRANSLATING);
+    s_job_check (self, job);
+}
+
+/* One slice of the first result being loaded. Returns segments handled. */
+static int
+s_load_slice (hny_pipeline_t *self)
+{
+    s_load_t *l = self->loads;
+    json_t *paras = json_object_get (l->art, "paragraphs");
+    int n = 0;
+    while (n < S_SLICE && l->para < json_array_size (paras)) {
+        json_t *segs = json_object_get (json_array_get (paras, l->para), "segments");
+        if (l->seg >= json_array_size (segs)) {
+            /* End of an input paragraph: it is the next one's context. */
+            if (l->out_idx > 0) {
+                l->out_para++;
+                l->out_idx = 0;
+                free (l->prev);
+                l->prev = l->cur;
+                l->cur = NULL;
+            }
+            l->para++;
+            l->seg = 0;
+            continue;
+        }
+        const char *src = s_src_of (json_array_get (segs, l->seg++));
+        if (!src)
+            continue;
+        s_segment_enqueue (self, l, l->out_para, l->out_idx++, src, l->prev);
+        s_para_append (&l->cur, src);
+        n++;
+    }
+    if (l->para >= json_array_size (paras)) {
+        self->loads = l->next;
+        if (!self->loads)
+            self->loads_tail = NULL;
+        s_load_end (self, l);
+        s_load_free (&l);
+    }
+    return n ? n : 1;
+}
+
+/* How many "src" members the JSON text has, counted without parsing it:
+   the key "src" (a quote that no backslash escapes, src, a quote, then a
+   colon after optional blanks). Inside a string a quote is always
+   escaped, so text in segments is never counted. */
+static size_t
+s_count_src_keys (const uint8_t *body, size_t size)
+{
+    size_t count = 0;
+    const uint8_t *p = body, *end = body + size;
+    while (p && p + 5 <= end) {
+        p = memmem (p, (size_t) (end - p), "\"src\"", 5);
+        if (!p)
+            break;
+        if (p == body || p [-1] != '\\') {
+            const uint8_t *q = p + 5;
+            while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+                q++;
+            count += q < end && *q == ':';
+        }
+        p += 5;
+    }
+    return count;
+}
+
+/* Check a prepare result and start loading it. Returns 0 (consumed: the
+   task now belongs to the load, or is freed), -1 with *why (unusable). */
+static int
+s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char *reason,
+                  const uint8_t *body, size_t size, const char **why)
+{
+    s_job_t *job = s_job (self, task->job);
+    if (!job || job->state > HNY_JOB_PREPARING || job->load || job->finish) {
+        /* A duplicate for a job that moved on. */
         hny_store_task_delete (self->store, task->id);
-        hny_broker_task_free (&task);
+        s_task_free (&task);
         return 0;
     }
     if (status != HNY_STATUS_OK) {
         char *text = hny_sprintf ("prepare: %s", reason && *reason ? reason : "failed");
         hny_store_task_delete (self->store, task->id);
-        hny_broker_task_free (&task);
-        s_job_finish (self, job, status, text);
+        s_task_free (&task);
+        s_job_fail_early (self, job, status, text);
+        free (text);
+        return 0;
+    }
+    /* The cap applies before parsing: a prepared article is its text plus
+       a bounded overhead per segment (PROTOCOL.md section 8). */
+    size_t cap = 2 * (size_t) self->conf->max_article_bytes + (size_t) S_RESULT_SLACK * HNY_SEGMENTS_MAX;
+    if (size > cap) {
+        *why = "prepare result over its size cap";
+        return -1;
+    }
+    /* Parsing costs ~10 bytes of memory per byte of many tiny segments:
+       count the segments first, from the raw text, and refuse a result
+       over the cap before building anything (a 1M-sentence article). */
+    size_t srcs = s_count_src_keys (body, size);
+    if (srcs > HNY_SEGMENTS_MAX) {
+        hny_store_task_delete (self->store, task->id);
+        s_task_free (&task);
+        char *text = hny_sprintf ("article has about %zu segments, more than %d", srcs, HNY_SEGMENTS_MAX);
+        s_job_fail_early (self, job, HNY_STATUS_TOO_LARGE, text);
         free (text);
         return 0;
     }
@@ -531,292 +1098,52 @@ hny_pipeline_prepare_result (hny_broker_t *self, hny_btask_t *task, int status, 
         *why = "prepare result is not a prepared article";
         return -1;
     }
-    size_t count = 0;
+    size_t count = s_src_of (json_object_get (art, "title")) ? 1 : 0;
     size_t pi;
     json_t *para;
     json_array_foreach (paras, pi, para)
         count += json_array_size (json_object_get (para, "segments"));
+    if (count == 0) {
+        /* A worker finds no article with 422; nothing to translate is
+           the same answer, not an empty "done". */
+        json_decref (art);
+        hny_store_task_delete (self->store, task->id);
+        s_task_free (&task);
+        s_job_fail_early (self, job, HNY_STATUS_UNPROCESSABLE, "prepare: no text found in the article");
+        return 0;
+    }
     if (count > HNY_SEGMENTS_MAX) {
         json_decref (art);
         hny_store_task_delete (self->store, task->id);
-        hny_broker_task_free (&task);
+        s_task_free (&task);
         char *text = hny_sprintf ("article has %zu segments, more than %d", count, HNY_SEGMENTS_MAX);
-        s_job_finish (self, job, HNY_STATUS_TOO_LARGE, text);
+        s_job_fail_early (self, job, HNY_STATUS_TOO_LARGE, text);
         free (text);
         return 0;
     }
-
-    /* What the record needs besides the segments. */
-    json_t *keep = json_object ();
-    const char *names [] = { "metadata", "charset", "format", "replaced" };
-    for (size_t i = 0; i < 4; i++)
-        if (json_object_get (art, names [i]))
-            json_object_set (keep, names [i], json_object_get (art, names [i]));
-    char *kept = json_dumps (keep, JSON_COMPACT);
-    json_decref (keep);
-    if (hny_store_job_set_prepared (self->store, job->id, kept))
-        hny_broker_store_failed (self);
-    free (kept);
-
-    s_job_set_state (self, job, "translating");
-    s_enqueue_t e = { self, job, 0, 0 };
+    /* A job queued again by a reload (its result arrived before or while
+       the store failed) is preparing now. */
+    if (job->state == HNY_JOB_QUEUED)
+        s_job_set_state (self, job, HNY_JOB_PREPARING);
+    s_load_t *l = hny_calloc (1, sizeof *l);
+    l->job = job;
+    l->task = task;
+    l->art = art;
+    job->load = l;
+    /* A result loaded again (after a restart) starts from a clean slate. */
+    hny_store_segments_delete (self->store, job->id);
     const char *title = s_src_of (json_object_get (art, "title"));
-    if (title) {
-        if (hny_store_segment_add (self->store, job->id, -1, 0, title))
-            hny_broker_store_failed (self);
-        s_segment_enqueue (&e, -1, 0, title, NULL);
-    }
-    /* Context (PROTOCOL.md 5.4): every segment of a paragraph carries the
-       paragraph before it, so that one request can hold them all. */
-    int p = 0;
-    char *prev_para = NULL;
-    json_array_foreach (paras, pi, para) {
-        json_t *segs = json_object_get (para, "segments");
-        char *text = NULL;
-        size_t si;
-        json_t *seg;
-        int idx = 0;
-        json_array_foreach (segs, si, seg) {
-            const char *src = s_src_of (seg);
-            if (!src)
-                continue;
-            if (hny_store_segment_add (self->store, job->id, p, idx, src))
-                hny_broker_store_failed (self);
-            s_segment_enqueue (&e, p, idx, src, prev_para);
-            s_para_append (&text, src);
-            idx++;
-        }
-        if (idx > 0) {
-            p++;
-            free (prev_para);
-            prev_para = text;
-        }
-        else
-            free (text);
-    }
-    free (prev_para);
-    if (hny_store_stats_add (self->store, job->profile->conf->name, e.hits, e.misses, 0, 0, 0))
-        hny_broker_store_failed (self);
-    hny_info ("job %lld: prepared: %d segments, %lld from the TM", (long long) job->id, job->total,
-              (long long) e.hits);
-    json_decref (art);
-    hny_store_task_delete (self->store, task->id);
-    hny_broker_task_free (&task);
-    s_job_check (self, job);
+    if (title)
+        s_segment_enqueue (self, l, -1, 0, title, NULL);
+    if (self->loads_tail)
+        self->loads_tail->next = l;
+    else
+        self->loads = l;
+    self->loads_tail = l;
     return 0;
 }
 
-/* ------------------------------------------------------------- translate */
-
-char *
-hny_pipeline_translate_body (hny_btask_t *task)
-{
-    json_t *segs = json_array ();
-    for (size_t i = 0; i < task->entry_count; i++) {
-        json_t *item = json_pack ("{s:I, s:s}", "id", (json_int_t) i, "src", task->entries [i]->src);
-        if (task->entries [i]->context)
-            json_object_set_new (item, "context", json_string (task->entries [i]->context));
-        json_array_append_new (segs, item);
-    }
-    json_t *body = json_pack ("{s:o}", "segments", segs);
-    char *text = json_dumps (body, JSON_COMPACT);
-    json_decref (body);
-    return text;
-}
-
-static char *
-s_task_payload (hny_btask_t *task)
-{
-    json_t *segs = json_array ();
-    for (size_t i = 0; i < task->entry_count; i++) {
-        json_t *item = json_pack ("{s:s}", "src", task->entries [i]->src);
-        if (task->entries [i]->context)
-            json_object_set_new (item, "context", json_string (task->entries [i]->context));
-        json_array_append_new (segs, item);
-    }
-    json_t *payload = json_pack ("{s:s, s:s, s:s, s:o}", "profile", task->profile->conf->name,
-                                 "from", task->from, "to", task->to, "segments", segs);
-    char *text = json_dumps (payload, JSON_COMPACT);
-    json_decref (payload);
-    return text;
-}
-
-static void
-s_task_add_entry (hny_btask_t *task, hny_pend_t *pend)
-{
-    task->entries = hny_realloc (task->entries, (task->entry_count + 1) * sizeof *task->entries);
-    task->entries [task->entry_count++] = pend;
-    task->chars += s_utf8_chars (pend->src);
-    pend->task = task;
-    if (pend->not_before > task->not_before)
-        task->not_before = pend->not_before;
-}
-
-/* A profile that may stand in for a paused one now, or NULL. */
-static hny_bprofile_t *
-s_fallback_of (hny_bprofile_t *profile, int64_t now)
-{
-    hny_bprofile_t *fb = profile->fallback;
-    if (!profile->paused || profile->probe_at <= now || !fb || fb->paused)
-        return NULL;
-    return fb;
-}
-
-/* An unassigned entry of a paused profile moves to its fallback: under the
-   fallback's key (merged into the entry already there, if any). Returns
-   the entry to pack, or NULL when it was merged. */
-static hny_pend_t *
-s_pend_route (hny_broker_t *self, hny_pend_t *pend, int64_t now)
-{
-    hny_bprofile_t *fb = s_fallback_of (pend->profile, now);
-    if (!fb)
-        return pend;
-    char *key = s_pend_key (fb->conf->name, pend->from, pend->to, pend->src);
-    hny_pend_t *other = hny_map_get (self->pending, key);
-    hny_debug ("job %lld: profile %s paused: a segment goes to %s",
-               (long long) (pend->seg_count ? pend->segs [0].job : 0), pend->profile->conf->name,
-               fb->conf->name);
-    if (other) {
-        /* The fallback has it in flight already: wait on that one. */
-        for (size_t i = 0; i < pend->seg_count; i++)
-            s_pend_add_seg (other, pend->segs [i].job, pend->segs [i].para, pend->segs [i].idx);
-        free (key);
-        hny_map_delete (self->pending, pend->key);
-        s_pend_free (&pend);
-        return NULL;
-    }
-    hny_map_delete (self->pending, pend->key);
-    free (pend->key);
-    pend->key = key;
-    pend->profile = fb;
-    pend->tries = 0;
-    pend->not_before = 0;
-    if (!hny_pipeline_takes_context (fb))
-        hny_free (&pend->context);
-    hny_map_set (self->pending, key, pend);
-    return pend;
-}
-
-void
-hny_pipeline_divert (hny_broker_t *self)
-{
-    int64_t now = hny_clock_mono_ms ();
-    hny_btask_t *task = self->queue_head;
-    while (task) {
-        hny_btask_t *next = task->next;
-        if (task->kind == HNY_TASK_TRANSLATE && s_fallback_of (task->profile, now)) {
-            hny_broker_task_unlink (self, task);
-            hny_store_task_delete (self->store, task->id);
-            for (size_t i = 0; i < task->entry_count; i++)
-                s_pend_unassign (self, task->entries [i], task->entries [i]->not_before);
-            task->entry_count = 0;
-            hny_broker_task_free (&task);
-        }
-        task = next;
-    }
-}
-
-void
-hny_pipeline_pack (hny_broker_t *self)
-{
-    if (!self->unassigned)
-        return;
-    /* Oldest first: the list is pushed at its head. */
-    size_t count = 0;
-    for (hny_pend_t *p = self->unassigned; p; p = p->next_free)
-        count++;
-    hny_pend_t **order = hny_malloc (count * sizeof *order);
-    size_t n = count;
-    for (hny_pend_t *p = self->unassigned; p; p = p->next_free)
-        order [--n] = p;
-    self->unassigned = NULL;
-
-    int64_t now = hny_clock_mono_ms ();
-    hny_btask_t **open = NULL;      /* tasks being filled in this pass */
-    int64_t *bytes = NULL;
-    size_t open_count = 0;
-    for (size_t i = 0; i < count; i++) {
-        hny_pend_t *pend = s_pend_route (self, order [i], now);
-        if (!pend)
-            continue;           /* merged into another entry */
-        const hny_profile_t *conf = pend->profile->conf;
-        int later = pend->not_before > now;
-        int64_t size = (int64_t) strlen (pend->src);
-        int64_t chars = s_utf8_chars (pend->src);
-        hny_btask_t *task = NULL;
-        for (size_t t = 0; t < open_count && !task; t++) {
-            hny_btask_t *o = open [t];
-            if (o->profile == pend->profile && strcmp (o->from, pend->from) == 0
-            &&  strcmp (o->to, pend->to) == 0 && (o->not_before > now) == later
-            &&  s_same_context (o->entries [0]->context, pend->context)
-            &&  (int) o->entry_count < (conf->max_texts > 0 ? conf->max_texts : 1)
-            &&  (conf->max_bytes <= 0 || bytes [t] + size <= conf->max_bytes)
-            &&  (conf->chars_per_minute <= 0 || o->chars + chars <= conf->chars_per_minute)) {
-                task = o;
-                bytes [t] += size;
-            }
-        }
-        if (!task) {
-            task = hny_calloc (1, sizeof *task);
-            task->kind = HNY_TASK_TRANSLATE;
-            task->job = pend->seg_count ? pend->segs [0].job : 0;
-            task->profile = pend->profile;
-            task->from = hny_strdup (pend->from);
-            task->to = hny_strdup (pend->to);
-            open = hny_realloc (open, (open_count + 1) * sizeof *open);
-            bytes = hny_realloc (bytes, (open_count + 1) * sizeof *bytes);
-            open [open_count] = task;
-            bytes [open_count++] = size;
-        }
-        s_task_add_entry (task, pend);
-    }
-    for (size_t t = 0; t < open_count; t++) {
-        hny_btask_t *task = open [t];
-        char *payload = s_task_payload (task);
-        if (hny_store_task_add (self->store, "translate", task->job, payload, &task->id))
-            hny_broker_store_failed (self);
-        free (payload);
-        hny_debug ("job %lld: task %lld: %zu segments for %s", (long long) task->job,
-                   (long long) task->id, task->entry_count, task->profile->conf->name);
-        hny_broker_task_enqueue (self, task);
-    }
-    free (open);
-    free (bytes);
-    free (order);
-}
-
-static void
-s_profile_pause (hny_broker_t *self, hny_bprofile_t *profile, const char *reason)
-{
-    int64_t now = hny_clock_mono_ms ();
-    int64_t base = profile->conf->retry_base_ms > 0 ? profile->conf->retry_base_ms : 1000;
-    int64_t most = 60 * base < S_PAUSE_MAX_MS ? 60 * base : S_PAUSE_MAX_MS;
-    if (!profile->paused) {
-        hny_warn ("profile %s paused: %s", profile->conf->name, reason);
-        profile->backoff_ms = base;
-    }
-    else
-        profile->backoff_ms = profile->backoff_ms * 2 > most ? most : profile->backoff_ms * 2;
-    free (profile->paused);
-    /* STATUS shows "<profile>: why"; worker reasons name the profile already. */
-    size_t nl = strlen (profile->conf->name);
-    if (strncmp (reason, profile->conf->name, nl) == 0 && reason [nl] == ':')
-        profile->paused = hny_strdup (reason);
-    else
-        profile->paused = hny_sprintf ("%s: %s", profile->conf->name, reason);
-    profile->probe_at = now + profile->backoff_ms;
-}
-
-static void
-s_profile_resume (hny_bprofile_t *profile)
-{
-    if (!profile->paused)
-        return;
-    hny_info ("profile %s resumed", profile->conf->name);
-    hny_free (&profile->paused);
-    profile->backoff_ms = 0;
-    profile->probe_at = 0;
-}
+/* ------------------------------------------------------------- translate results */
 
 /* Delay before retry number `tries` (1 = the first retry):
    min(120 s, base x 1.6^(tries-1)) +- 23 % jitter, and at least what the
@@ -835,11 +1162,12 @@ s_retry_backoff (const hny_profile_t *conf, int tries, int64_t retry_after_ms)
     return retry_after_ms > ms ? retry_after_ms : ms;
 }
 
-int
-hny_pipeline_translate_result (hny_broker_t *self, hny_btask_t *task, int status, const char *reason,
-                               const uint8_t *body, size_t size, const char **why)
+static int
+s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const char *reason,
+                    const uint8_t *body, size_t size, const char **why)
 {
-    size_t n = task->entry_count;
+    s_batch_t *batch = task->data;
+    size_t n = batch->count;
     json_t **results = hny_calloc (n ? n : 1, sizeof *results);
     json_t *doc = NULL;
     int64_t requests = 0, billed = 0;
@@ -863,209 +1191,322 @@ hny_pipeline_translate_result (hny_broker_t *self, hny_btask_t *task, int status
         }
         requests = json_integer_value (json_object_get (doc, "requests"));
         billed = json_integer_value (json_object_get (doc, "chars_billed"));
-        if (requests < 0)
-            requests = 0;
-        if (billed < 0)
-            billed = 0;
+        requests = requests > 0 ? requests : 0;
+        billed = billed > 0 ? billed : 0;
     }
     int64_t now = hny_clock_mono_ms ();
     int64_t total_bytes = 0;
     for (size_t i = 0; i < n; i++)
-        total_bytes += (int64_t) strlen (task->entries [i]->src);
+        total_bytes += (int64_t) strlen (batch->entries [i]->src);
+    const hny_profile_t *conf = hny_sched_profile_conf (self->sched, task->profile);
+    int retries = conf->retries > 0 ? conf->retries : 1;
     int filled = 0;
-    hny_bprofile_t *profile = task->profile;
-    int retries = profile->conf->retries > 0 ? profile->conf->retries : 1;
+    const char *paused = NULL;
+    hny_task_t *retry = NULL;       /* the transient failures, retried together */
     for (size_t i = 0; i < n; i++) {
-        hny_pend_t *pend = task->entries [i];
+        s_pend_t *pend = batch->entries [i];
+        pend->task = NULL;
         json_t *res = results [i];
         const char *tgt = json_string_value (json_object_get (res, "tgt"));
         json_t *err = json_object_get (res, "error");
-        const char *cls = json_string_value (json_object_get (err, "class"));
+        int cls = hny_err_class_parse (json_string_value (json_object_get (err, "class")));
         const char *why_seg = json_string_value (json_object_get (err, "reason"));
         int code = (int) json_integer_value (json_object_get (err, "code"));
         if (status != HNY_STATUS_OK) {
             /* The whole batch was refused as bad input. */
-            s_pend_fail (self, pend, status, "permanent", reason && *reason ? reason : "rejected by the worker");
+            s_pend_fail (self, pend, status, HNY_CLASS_PERMANENT,
+                         reason && *reason ? reason : "rejected by the worker");
             continue;
         }
         if (tgt) {
-            /* Attribute the billing to the first job waiting for it, in
-               proportion to the source's share of the batch. */
-            if (pend->seg_count && total_bytes > 0) {
+            /* Billing goes to the first job waiting for it, in proportion
+               to the source's share of the batch. */
+            if (pend->ref_count && total_bytes > 0) {
                 int64_t share = billed * (int64_t) strlen (pend->src) / total_bytes;
                 int64_t reqs = i == 0 ? requests : 0;
-                if ((share || reqs)
-                &&  hny_store_job_add_billing (self->store, pend->segs [0].job, share, reqs))
-                    hny_broker_store_failed (self);
+                if (share || reqs)
+                    hny_store_job_add_billing (self->store, pend->refs [0].job, share, reqs);
             }
             s_pend_fill (self, pend, tgt, json_string_value (json_object_get (res, "warning")));
             filled++;
             continue;
         }
-        if (!res || !cls) {
-            cls = "transient";
+        if (!res || cls < 0 || cls == HNY_CLASS_WARNING) {
+            cls = HNY_CLASS_TRANSIENT;
             why_seg = res ? "malformed segment result" : "the worker returned no result for it";
             code = HNY_STATUS_INTERNAL;
         }
         if (!why_seg)
             why_seg = "failed";
-        /* The worker's class decides (PROTOCOL.md §13): an unusable
-           answer from the service comes as transient 502 and is retried. */
-        if (strcmp (cls, "paused") == 0) {
-            s_profile_pause (self, profile, why_seg);
-            s_pend_unassign (self, pend, profile->probe_at);
+        /* The worker's class decides (section 13). */
+        if (cls == HNY_CLASS_PAUSED) {
+            paused = why_seg;
+            s_pend_queue (self, pend, 1);
         }
-        else if (strcmp (cls, "transient") == 0 && ++pend->tries < retries) {
+        else if (cls == HNY_CLASS_TRANSIENT && ++pend->tries < retries) {
             int64_t after = json_integer_value (json_object_get (err, "retry_after_ms"));
-            int64_t backoff = s_retry_backoff (profile->conf, pend->tries, after);
+            int64_t backoff = s_retry_backoff (conf, pend->tries, after);
             hny_debug ("job %lld: transient failure (%d %s): retry %d in %lld ms",
-                       (long long) (pend->seg_count ? pend->segs [0].job : 0), code, why_seg,
+                       (long long) (pend->ref_count ? pend->refs [0].job : 0), code, why_seg,
                        pend->tries, (long long) backoff);
-            s_pend_unassign (self, pend, now + backoff);
+            if (!retry)
+                retry = s_batch_new (task->profile, batch->from, batch->to);
+            s_batch_add (retry, pend);
+            if (now + backoff > retry->not_before)
+                retry->not_before = now + backoff;
         }
-        else if (strcmp (cls, "transient") == 0) {
+        else if (cls == HNY_CLASS_TRANSIENT) {
             char *text = hny_sprintf ("%s (after %d tries)", why_seg, pend->tries);
-            s_pend_fail (self, pend, code ? code : HNY_STATUS_UNAVAILABLE, "transient", text);
+            s_pend_fail (self, pend, code ? code : HNY_STATUS_UNAVAILABLE, HNY_CLASS_TRANSIENT, text);
             free (text);
         }
         else
-            s_pend_fail (self, pend, code ? code : HNY_STATUS_UNPROCESSABLE, "permanent", why_seg);
+            s_pend_fail (self, pend, code ? code : HNY_STATUS_UNPROCESSABLE, HNY_CLASS_PERMANENT,
+                         why_seg);
     }
+    /* Once per result, never once per segment (section 13). */
     if (filled)
-        s_profile_resume (profile);
-    if ((filled || requests || billed)
-    &&  hny_store_stats_add (self->store, profile->conf->name, 0, 0, billed, requests, filled))
-        hny_broker_store_failed (self);
+        hny_sched_profile_resume (self->sched, task->profile);
+    else if (paused)
+        hny_sched_profile_pause (self->sched, task->profile, paused, task, now);
+    if (retry)
+        s_batch_submit (self, retry, 0);
+    if (filled || requests || billed)
+        hny_store_stats_add (self->store, s_profile_name (self, task->profile), 0, 0, billed, requests,
+                             filled);
     json_decref (doc);
     free (results);
-    task->entry_count = 0;      /* the entries are settled or re-listed */
+    batch->count = 0;
     hny_store_task_delete (self->store, task->id);
-    hny_broker_task_free (&task);
+    s_task_free (&task);
+    return 0;
+}
+
+int
+hny_pipeline_result (hny_pipeline_t *self, hny_task_t *task, int status, const char *reason,
+                     const uint8_t *body, size_t size, const char **why)
+{
+    *why = NULL;
+    return task->kind == HNY_TASK_PREPARE
+         ? s_prepare_result (self, task, status, reason, body, size, why)
+         : s_translate_result (self, task, status, reason, body, size, why);
+}
+
+/* ------------------------------------------------------------- the scheduler's hooks */
+
+/* A task went round HNY_TASK_ATTEMPTS_MAX times: fail what it carries. */
+static void
+s_on_exhausted (hny_task_t *task, const char *reason, void *arg)
+{
+    hny_pipeline_t *self = arg;
+    char *text = hny_sprintf ("task failed %d times: %s", task->attempts, reason ? reason : "no result");
+    hny_store_task_delete (self->store, task->id);
+    if (task->kind == HNY_TASK_PREPARE) {
+        s_job_t *job = s_job (self, task->job);
+        if (job)
+            s_job_fail_early (self, job, HNY_STATUS_INTERNAL, text);
+    }
+    else {
+        s_batch_t *batch = task->data;
+        for (size_t i = 0; i < batch->count; i++)
+            s_pend_fail (self, batch->entries [i], HNY_STATUS_INTERNAL, HNY_CLASS_TRANSIENT, text);
+        batch->count = 0;
+    }
+    s_task_free (&task);
+    free (text);
+}
+
+static void
+s_on_release (hny_task_t *task, void *arg)
+{
+    (void) arg;
+    s_task_free (&task);
+}
+
+/* ------------------------------------------------------------- TASK contents */
+
+int
+hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, char **body,
+                        size_t *size)
+{
+    json_object_set_new (header, "kind", json_string (hny_task_kind_name (task->kind)));
+    if (task->kind == HNY_TASK_TRANSLATE) {
+        s_batch_t *batch = task->data;
+        json_object_set_new (header, "profile", json_string (s_profile_name (self, task->profile)));
+        json_object_set_new (header, "from", json_string (batch->from));
+        json_object_set_new (header, "to", json_string (batch->to));
+        json_t *segs = json_array ();
+        for (size_t i = 0; i < batch->count; i++) {
+            json_t *item = json_pack ("{s:I, s:s}", "id", (json_int_t) i, "src", batch->entries [i]->src);
+            if (batch->entries [i]->context)
+                json_object_set_new (item, "context", json_string (batch->entries [i]->context));
+            json_array_append_new (segs, item);
+        }
+        json_t *doc = json_pack ("{s:o}", "segments", segs);
+        *body = json_dumps (doc, JSON_COMPACT);
+        *size = strlen (*body);
+        json_decref (doc);
+        return 0;
+    }
+    hny_job_row_t row = { 0 };
+    uint8_t *content = NULL;
+    size_t len = 0;
+    if (!s_job (self, task->job) || hny_store_job_get (self->store, task->job, &row) != 1
+    ||  hny_store_job_content (self->store, task->job, &content, &len) != 1) {
+        hny_job_row_clear (&row);
+        hny_warn ("job %lld: no content to prepare: task dropped", (long long) task->job);
+        hny_sched_remove (self->sched, task);
+        hny_store_task_delete (self->store, task->id);
+        s_task_free (&task);
+        return -1;
+    }
+    json_object_set_new (header, "format", json_string (row.format));
+    json_object_set_new (header, "from", json_string (row.from));
+    json_object_set_new (header, "lenient", json_boolean (row.lenient));
+    if (row.source)
+        json_object_set_new (header, "source", json_string (row.source));
+    *body = (char *) content;
+    *size = len;
+    hny_job_row_clear (&row);
     return 0;
 }
 
 void
-hny_pipeline_task_failed (hny_broker_t *self, hny_btask_t *task, const char *reason)
+hny_pipeline_task_leased (hny_pipeline_t *self, hny_task_t *task)
 {
-    char *text = hny_sprintf ("task failed %d times: %s", task->attempts,
-                              reason ? reason : "no result");
-    hny_store_task_delete (self->store, task->id);
-    if (task->kind == HNY_TASK_PREPARE) {
-        hny_bjob_t *job = hny_pipeline_job (self, task->job);
-        hny_broker_task_free (&task);
-        if (job)
-            s_job_finish (self, job, HNY_STATUS_INTERNAL, text);
-    }
-    else {
-        for (size_t i = 0; i < task->entry_count; i++)
-            s_pend_fail (self, task->entries [i], HNY_STATUS_INTERNAL, "transient", text);
-        task->entry_count = 0;
-        hny_broker_task_free (&task);
-    }
-    free (text);
+    if (task->kind != HNY_TASK_PREPARE)
+        return;
+    s_job_t *job = s_job (self, task->job);
+    if (job && job->state == HNY_JOB_QUEUED)
+        s_job_set_state (self, job, HNY_JOB_PREPARING);
 }
 
-/* ------------------------------------------------------------- resume */
+/* ------------------------------------------------------------- the pass */
+
+int
+hny_pipeline_step (hny_pipeline_t *self, int64_t budget_ms)
+{
+    s_divert (self);
+    int64_t deadline = hny_clock_mono_ms () + (budget_ms > 0 ? budget_ms : 1);
+    int done = 0;
+    while ((self->loads || self->finishes) && hny_clock_mono_ms () < deadline) {
+        /* Finishing first: it frees memory and answers waiters. */
+        done += self->finishes ? s_finish_slice (self) : s_load_slice (self);
+    }
+    for (size_t p = 0; p < self->profile_count; p++)
+        if (self->unassigned [p].head)
+            s_pack_profile (self, (int) p);
+    (void) done;
+    return self->loads || self->finishes;
+}
+
+/* ------------------------------------------------------------- loading the store */
 
 static int
-s_resume_job (const hny_job_row_t *row, void *arg)
+s_load_job (const hny_job_row_t *row, void *arg)
 {
-    hny_broker_t *self = arg;
-    hny_bprofile_t *profile = hny_broker_profile (self, row->backend);
-    if (!profile) {
+    hny_pipeline_t *self = arg;
+    int profile = hny_sched_profile_find (self->sched, row->backend);
+    /* Leased tasks count as queued; a result half loaded is loaded again. */
+    hny_job_state_t state = row->state == HNY_JOB_PREPARING ? HNY_JOB_QUEUED : row->state;
+    if (profile < 0) {
         hny_warn ("job %lld: profile %s is not configured any more: job failed", (long long) row->id,
                   row->backend);
+        s_job_t *job = s_job_track (self, row->id, state, row->from, row->to, 0, row->created);
         char *reason = hny_sprintf ("profile %s is not configured any more", row->backend);
-        hny_bjob_t *job = s_job_track (self, row->id, row->state, row->from, row->to,
-                                       self->default_profile, row->created);
-        s_job_finish (self, job, HNY_STATUS_UNPROCESSABLE, reason);
+        s_job_fail_early (self, job, HNY_STATUS_UNPROCESSABLE, reason);
         free (reason);
         return 0;
     }
-    s_job_track (self, row->id, row->state, row->from, row->to, profile, row->created);
+    s_job_track (self, row->id, state, row->from, row->to, profile, row->created);
     return 0;
 }
 
 typedef struct {
-    hny_broker_t *self;
+    hny_pipeline_t *self;
     int64_t *drop;              /* task ids to delete */
     size_t drop_count;
-} s_resume_t;
+    hny_task_t **tasks;         /* translate tasks loaded, to prune */
+    size_t task_count;
+} s_loading_t;
 
 static void
-s_resume_drop (s_resume_t *r, int64_t id)
+s_loading_drop (s_loading_t *r, int64_t id)
 {
     r->drop = hny_realloc (r->drop, (r->drop_count + 1) * sizeof *r->drop);
     r->drop [r->drop_count++] = id;
 }
 
 static int
-s_resume_task (const hny_task_row_t *row, void *arg)
+s_load_task (const hny_task_row_t *row, void *arg)
 {
-    s_resume_t *r = arg;
-    hny_broker_t *self = r->self;
-    hny_btask_t *task = hny_calloc (1, sizeof *task);
-    task->id = row->id;
-    task->job = row->job;
-    task->attempts = row->attempts;
-    if (strcmp (row->kind, "prepare") == 0) {
-        hny_bjob_t *job = hny_pipeline_job (self, row->job);
-        if (!job || strcmp (job->state, "queued") != 0 || job->has_task) {
-            s_resume_drop (r, row->id);
-            hny_broker_task_free (&task);
+    s_loading_t *r = arg;
+    hny_pipeline_t *self = r->self;
+    int64_t now = hny_clock_mono_ms ();
+    if (row->kind == HNY_TASK_PREPARE) {
+        s_job_t *job = s_job (self, row->job);
+        if (!job || job->state != HNY_JOB_QUEUED || job->has_task) {
+            s_loading_drop (r, row->id);
             return 0;
         }
+        hny_task_t *task = hny_calloc (1, sizeof *task);
+        task->id = row->id;
         task->kind = HNY_TASK_PREPARE;
+        task->job = row->job;
+        task->profile = -1;
+        task->attempts = row->attempts;
         job->has_task = 1;
-        hny_broker_task_enqueue (self, task);
+        hny_sched_add (self->sched, task, 0, now);
         return 0;
     }
-    task->kind = HNY_TASK_TRANSLATE;
     json_t *payload = row->payload ? json_loads (row->payload, 0, NULL) : NULL;
-    const char *pname = json_string_value (json_object_get (payload, "profile"));
+    int profile = hny_sched_profile_find (self->sched,
+                                          json_string_value (json_object_get (payload, "profile")));
     const char *from = json_string_value (json_object_get (payload, "from"));
     const char *to = json_string_value (json_object_get (payload, "to"));
-    hny_bprofile_t *profile = pname ? hny_broker_profile (self, pname) : NULL;
-    if (profile && from && to) {
-        task->profile = profile;
-        task->from = hny_strdup (from);
-        task->to = hny_strdup (to);
+    hny_task_t *task = NULL;
+    if (profile >= 0 && from && to) {
+        task = s_batch_new (profile, s_intern (self, from), s_intern (self, to));
+        task->id = row->id;
+        task->job = row->job;
+        task->attempts = row->attempts;
         size_t i;
         json_t *item;
         json_array_foreach (json_object_get (payload, "segments"), i, item) {
             const char *src = json_string_value (json_object_get (item, "src"));
-            const char *context = json_string_value (json_object_get (item, "context"));
             int created;
             if (!src)
                 continue;
-            hny_pend_t *pend = s_pend_get (self, profile, from, to, src, context, &created);
+            s_pend_t *pend = s_pend_get (self, profile, from, to, src,
+                                         json_string_value (json_object_get (item, "context")), &created);
             if (created)
-                s_task_add_entry (task, pend);
+                s_batch_add (task, pend);
         }
     }
     json_decref (payload);
-    if (task->entry_count == 0) {
-        s_resume_drop (r, row->id);
-        hny_broker_task_free (&task);
+    if (!task || ((s_batch_t *) task->data)->count == 0) {
+        s_loading_drop (r, row->id);
+        s_task_free (&task);
         return 0;
     }
-    hny_broker_task_enqueue (self, task);
+    r->tasks = hny_realloc (r->tasks, (r->task_count + 1) * sizeof *r->tasks);
+    r->tasks [r->task_count++] = task;
     return 0;
 }
 
 typedef struct {
-    hny_broker_t *self;
-    hny_bjob_t *job;
+    hny_pipeline_t *self;
+    s_job_t *job;
     int para;
     char *prev;                 /* text of the paragraph before (the context) */
     char *cur;                  /* text of this paragraph so far */
-} s_resume_seg_t;
+} s_loading_seg_t;
 
 static int
-s_resume_segment (const hny_segment_row_t *row, void *arg)
+s_load_segment (const hny_segment_row_t *row, void *arg)
 {
-    s_resume_seg_t *r = arg;
-    hny_bjob_t *job = r->job;
+    s_loading_seg_t *r = arg;
+    s_job_t *job = r->job;
     if (row->para != r->para) {
         /* The title (-1) is no paragraph: it is nobody's context. */
         if (r->para >= 0) {
@@ -1078,22 +1519,18 @@ s_resume_segment (const hny_segment_row_t *row, void *arg)
     }
     r->para = row->para;
     job->total++;
-    if (strcmp (row->state, "done") == 0)
+    if (row->state == HNY_SEG_DONE)
         job->done++;
-    else if (strcmp (row->state, "failed") == 0) {
-        job->failed++;
-        if (!job->error) {
-            job->error = hny_strdup (row->reason ? row->reason : "failed");
-            job->error_code = row->code;
-        }
-    }
+    else if (row->state == HNY_SEG_FAILED)
+        s_job_note_failure (job, row->code, row->reason ? row->reason : "failed");
     else {
         int created;
-        hny_pend_t *pend = s_pend_get (r->self, job->profile, job->from, job->to, row->src,
-                                       row->para >= 0 ? r->prev : NULL, &created);
+        char *ctx = row->para >= 0 ? s_context_make (r->prev) : NULL;
+        s_pend_t *pend = s_pend_get (r->self, job->profile, job->from, job->to, row->src, ctx, &created);
+        free (ctx);
         if (created)
-            s_pend_unassign (r->self, pend, 0);
-        s_pend_add_seg (pend, job->id, row->para, row->idx);
+            s_pend_queue (r->self, pend, 0);
+        s_pend_ref (pend, job->id, row->para, row->idx);
         job->pending++;
     }
     s_para_append (&r->cur, row->src);
@@ -1104,56 +1541,99 @@ static void
 s_collect_job (const char *key, void *value, void *arg)
 {
     (void) key;
-    hny_bjob_t ***cursor = arg;
+    s_job_t ***cursor = arg;
     *(*cursor)++ = value;
 }
 
 int
-hny_pipeline_resume (hny_broker_t *self)
+hny_pipeline_load (hny_pipeline_t *self, int writable)
 {
-    int back = hny_store_resume (self->store);
-    if (back < 0 || hny_store_jobs_active (self->store, s_resume_job, self))
+    self->writable = writable;
+    int back = writable ? hny_store_resume (self->store) : 0;
+    if (back < 0 || hny_store_jobs_active (self->store, s_load_job, self))
         return -1;
-    s_resume_t r = { self, NULL, 0 };
-    if (hny_store_tasks (self->store, s_resume_task, &r)) {
-        free (r.drop);
-        return -1;
-    }
-    for (size_t i = 0; i < r.drop_count; i++)
-        hny_store_task_delete (self->store, r.drop [i]);
-    free (r.drop);
-
+    s_loading_t r = { self, NULL, 0, NULL, 0 };
+    int rc = hny_store_tasks (self->store, s_load_task, &r);
     size_t count = hny_map_size (self->jobs);
-    hny_bjob_t **jobs = hny_malloc ((count ? count : 1) * sizeof *jobs);
-    hny_bjob_t **cursor = jobs;
+    s_job_t **jobs = hny_malloc ((count ? count : 1) * sizeof *jobs);
+    s_job_t **cursor = jobs;
     hny_map_foreach (self->jobs, s_collect_job, &cursor);
-    for (size_t i = 0; i < count; i++) {
-        hny_bjob_t *job = jobs [i];
-        if (strcmp (job->state, "translating") == 0) {
-            s_resume_seg_t rs = { self, job, -2, NULL, NULL };
-            if (hny_store_segments (self->store, job->id, s_resume_segment, &rs))
-                hny_broker_store_failed (self);
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        s_job_t *job = jobs [i];
+        if (job->state == HNY_JOB_TRANSLATING) {
+            s_loading_seg_t rs = { self, job, -2, NULL, NULL };
+            if (hny_store_segments (self->store, job->id, s_load_segment, &rs))
+                rc = -1;
             free (rs.prev);
             free (rs.cur);
         }
-        else if (!job->has_task) {
+        else if (job->state == HNY_JOB_QUEUED && !job->has_task && writable) {
             /* Queued without its prepare task: give it one. */
-            hny_btask_t *task = hny_calloc (1, sizeof *task);
+            hny_task_t *task = hny_calloc (1, sizeof *task);
             task->kind = HNY_TASK_PREPARE;
             task->job = job->id;
-            if (hny_store_task_add (self->store, "prepare", job->id, NULL, &task->id))
-                hny_broker_store_failed (self);
-            job->has_task = 1;
-            hny_broker_task_enqueue (self, task);
+            task->profile = -1;
+            if (hny_store_task_add (self->store, HNY_TASK_PREPARE, job->id, NULL, &task->id) == 0) {
+                job->has_task = 1;
+                hny_sched_add (self->sched, task, 0, hny_clock_mono_ms ());
+            }
+            else
+                free (task);
         }
     }
-    for (size_t i = 0; i < count; i++)
+    /* Tasks keep the entries some segment still waits for; the others go. */
+    int64_t now = hny_clock_mono_ms ();
+    for (size_t t = 0; t < r.task_count; t++) {
+        hny_task_t *task = r.tasks [t];
+        s_batch_t *batch = task->data;
+        size_t kept = 0;
+        for (size_t i = 0; i < batch->count; i++) {
+            s_pend_t *pend = batch->entries [i];
+            if (pend->ref_count)
+                batch->entries [kept++] = pend;
+            else
+                s_pend_drop (self, &pend);
+        }
+        batch->count = kept;
+        if (kept == 0) {
+            s_loading_drop (&r, task->id);
+            s_task_free (&task);
+        }
+        else
+            hny_sched_add (self->sched, task, 0, now);
+    }
+    free (r.tasks);
+    for (size_t i = 0; writable && i < r.drop_count; i++)
+        hny_store_task_delete (self->store, r.drop [i]);
+    free (r.drop);
+    for (size_t i = 0; rc == 0 && i < count; i++)
         s_job_check (self, jobs [i]);
     free (jobs);
-    hny_pipeline_pack (self);
     if (count || back)
-        hny_info ("resumed %zu unfinished jobs, %d leased tasks back in the queue", count, back);
-    return 0;
+        hny_info ("loaded %zu unfinished jobs from the store (%d leased tasks back in the queue)",
+                  count, back);
+    return rc;
+}
+
+/* ------------------------------------------------------------- life cycle */
+
+hny_pipeline_t *
+hny_pipeline_new (hny_store_t *store, hny_sched_t *sched, const hny_daemon_conf_t *conf,
+                  hny_pipeline_final_fn *final, void *arg)
+{
+    hny_pipeline_t *self = hny_calloc (1, sizeof *self);
+    self->store = store;
+    self->sched = sched;
+    self->conf = conf;
+    self->final = final;
+    self->final_arg = arg;
+    self->jobs = hny_map_new ();
+    self->pending = hny_map_new ();
+    self->profile_count = hny_sched_profile_count (sched);
+    self->unassigned = hny_calloc (self->profile_count ? self->profile_count : 1, sizeof *self->unassigned);
+    hny_sched_hooks_t hooks = { s_on_exhausted, s_on_release, self };
+    hny_sched_set_hooks (sched, &hooks);
+    return self;
 }
 
 static void
@@ -1161,7 +1641,7 @@ s_free_job (const char *key, void *value, void *arg)
 {
     (void) key;
     (void) arg;
-    hny_bjob_t *job = value;
+    s_job_t *job = value;
     s_job_free (&job);
 }
 
@@ -1170,18 +1650,61 @@ s_free_pend (const char *key, void *value, void *arg)
 {
     (void) key;
     (void) arg;
-    hny_pend_t *pend = value;
+    s_pend_t *pend = value;
     s_pend_free (&pend);
 }
 
 void
-hny_pipeline_free (hny_broker_t *self)
+hny_pipeline_clear (hny_pipeline_t *self)
 {
-    if (self->jobs)
-        hny_map_foreach (self->jobs, s_free_job, NULL);
-    if (self->pending)
-        hny_map_foreach (self->pending, s_free_pend, NULL);
+    hny_sched_clear (self->sched);
+    while (self->loads) {
+        s_load_t *l = self->loads;
+        self->loads = l->next;
+        s_load_free (&l);
+    }
+    self->loads_tail = NULL;
+    while (self->finishes) {
+        s_finish_t *f = self->finishes;
+        self->finishes = f->next;
+        s_finish_free (&f);
+    }
+    self->finishes_tail = NULL;
+    hny_map_foreach (self->jobs, s_free_job, NULL);
+    hny_map_foreach (self->pending, s_free_pend, NULL);
     hny_map_destroy (&self->jobs);
     hny_map_destroy (&self->pending);
-    self->unassigned = NULL;
+    self->jobs = hny_map_new ();
+    self->pending = hny_map_new ();
+    memset (self->unassigned, 0, self->profile_count * sizeof *self->unassigned);
+    self->active = 0;
+}
+
+void
+hny_pipeline_destroy (hny_pipeline_t **self_p)
+{
+    assert (self_p);
+    hny_pipeline_t *self = *self_p;
+    if (!self)
+        return;
+    while (self->loads) {
+        s_load_t *l = self->loads;
+        self->loads = l->next;
+        s_load_free (&l);
+    }
+    while (self->finishes) {
+        s_finish_t *f = self->finishes;
+        self->finishes = f->next;
+        s_finish_free (&f);
+    }
+    hny_map_foreach (self->jobs, s_free_job, NULL);
+    hny_map_foreach (self->pending, s_free_pend, NULL);
+    hny_map_destroy (&self->jobs);
+    hny_map_destroy (&self->pending);
+    for (size_t i = 0; i < self->lang_count; i++)
+        free (self->langs [i]);
+    free (self->langs);
+    free (self->unassigned);
+    free (self);
+    *self_p = NULL;
 }

@@ -19,6 +19,9 @@
 struct _hny_store_t {
     sqlite3 *db;
     int in_tx;                  /* a transaction is open */
+    int poisoned;               /* a write in the open transaction failed */
+    int full;                   /* the last failure was SQLITE_FULL */
+    char error [256];           /* the last failure */
     struct {
         const char *sql;        /* the literal it was prepared from */
         sqlite3_stmt *stmt;
@@ -59,9 +62,23 @@ static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS stats ("
     "  profile TEXT PRIMARY KEY, tm_hits INTEGER NOT NULL DEFAULT 0,"
     "  tm_misses INTEGER NOT NULL DEFAULT 0, chars_billed INTEGER NOT NULL DEFAULT 0,"
-    "  requests INTEGER NOT NULL DEFAULT 0, segments INTEGER NOT NULL DEFAULT 0);";
+    "  requests INTEGER NOT NULL DEFAULT 0, segments INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS probe (pad BLOB);";
 
 /* ------------------------------------------------------------- plumbing */
+
+/* Note a failure: its text, whether the disk is full, and that the open
+   transaction (if any) must not commit. */
+static void
+s_failed (hny_store_t *self, const char *what)
+{
+    int code = sqlite3_extended_errcode (self->db) & 0xff;
+    self->full = code == SQLITE_FULL;
+    snprintf (self->error, sizeof self->error, "%.60s: %s", what, sqlite3_errmsg (self->db));
+    hny_error ("store: %s", self->error);
+    if (self->in_tx)
+        self->poisoned = 1;
+}
 
 static sqlite3_stmt *
 s_stmt (hny_store_t *self, const char *sql)
@@ -71,7 +88,7 @@ s_stmt (hny_store_t *self, const char *sql)
             return self->cache [i].stmt;
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
-        hny_error ("store: cannot prepare \"%.60s\": %s", sql, sqlite3_errmsg (self->db));
+        s_failed (self, sql);
         return NULL;
     }
     assert (self->cached < S_STMT_MAX);
@@ -107,7 +124,7 @@ s_bindv (hny_store_t *self, const char *sql, const char *fmt, va_list args)
         else
             assert (!"bad bind format");
         if (rc != SQLITE_OK) {
-            hny_error ("store: bind %d of \"%.60s\": %s", n, sql, sqlite3_errmsg (self->db));
+            s_failed (self, sql);
             return NULL;
         }
     }
@@ -124,10 +141,17 @@ s_query (hny_store_t *self, const char *sql, const char *fmt, ...)
     return stmt;
 }
 
-/* Run a statement that returns no rows. */
+/* Run a statement that returns no rows. In a poisoned transaction it is
+   not run at all: SQLite may have rolled the transaction back already (a
+   full disk can), and a write now would commit on its own, out of its
+   pass (a job "done" without its record). */
 static int
 s_run (hny_store_t *self, const char *sql, const char *fmt, ...)
 {
+    if (self->in_tx && (self->poisoned || sqlite3_get_autocommit (self->db))) {
+        self->poisoned = 1;
+        return -1;
+    }
     va_list args;
     va_start (args, fmt);
     sqlite3_stmt *stmt = s_bindv (self, sql, fmt, args);
@@ -135,11 +159,12 @@ s_run (hny_store_t *self, const char *sql, const char *fmt, ...)
     if (!stmt)
         return -1;
     int rc = sqlite3_step (stmt);
-    sqlite3_reset (stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        hny_error ("store: \"%.60s\": %s", sql, sqlite3_errmsg (self->db));
+        s_failed (self, sql);
+        sqlite3_reset (stmt);
         return -1;
     }
+    sqlite3_reset (stmt);
     return 0;
 }
 
@@ -150,11 +175,10 @@ s_step (hny_store_t *self, sqlite3_stmt *stmt)
     int rc = sqlite3_step (stmt);
     if (rc == SQLITE_ROW)
         return 1;
+    if (rc != SQLITE_DONE)
+        s_failed (self, sqlite3_sql (stmt));
     sqlite3_reset (stmt);
-    if (rc == SQLITE_DONE)
-        return 0;
-    hny_error ("store: %s", sqlite3_errmsg (self->db));
-    return -1;
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static char *
@@ -167,10 +191,8 @@ s_col_str (sqlite3_stmt *stmt, int col)
 static int
 s_exec (hny_store_t *self, const char *sql)
 {
-    char *msg = NULL;
-    if (sqlite3_exec (self->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        hny_error ("store: \"%.60s\": %s", sql, msg ? msg : "?");
-        sqlite3_free (msg);
+    if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        s_failed (self, sql);
         return -1;
     }
     return 0;
@@ -215,11 +237,16 @@ hny_store_new (const char *path, char **error)
     if (!*error && version > HNY_STORE_SCHEMA_VERSION)
         *error = hny_sprintf ("%s: schema version %d is newer than this honyakud (%d)",
                               path, version, HNY_STORE_SCHEMA_VERSION);
-    if (!*error && version == 1) {
-        /* Version 2 added segments.backend (the profile used, when not the job's). */
-        if (s_exec (self, "BEGIN; ALTER TABLE segments ADD COLUMN backend TEXT;"
-                          " PRAGMA user_version=2; COMMIT;"))
+    if (!*error && version >= 1 && version < HNY_STORE_SCHEMA_VERSION) {
+        /* Version 2 added segments.backend (the profile used, when not the
+           job's); version 3 the probe table (hny_store_probe). */
+        char *sql = hny_sprintf ("BEGIN; %s CREATE TABLE IF NOT EXISTS probe (pad BLOB);"
+                                 " PRAGMA user_version=%d; COMMIT;",
+                                 version == 1 ? "ALTER TABLE segments ADD COLUMN backend TEXT;" : "",
+                                 HNY_STORE_SCHEMA_VERSION);
+        if (s_exec (self, sql))
             *error = hny_sprintf ("%s: cannot upgrade the schema: %s", path, sqlite3_errmsg (self->db));
+        free (sql);
     }
     else if (!*error && version < HNY_STORE_SCHEMA_VERSION) {
         char *sql = hny_sprintf ("BEGIN; %s PRAGMA user_version=%d; COMMIT;", s_schema,
@@ -259,6 +286,7 @@ hny_store_begin (hny_store_t *self)
     if (s_exec (self, "BEGIN IMMEDIATE"))
         return -1;
     self->in_tx = 1;
+    self->poisoned = 0;
     return 0;
 }
 
@@ -267,11 +295,77 @@ hny_store_commit (hny_store_t *self)
 {
     if (!self->in_tx)
         return 0;
-    self->in_tx = 0;
-    if (s_exec (self, "COMMIT") == 0)
+    if (!self->poisoned && s_exec (self, "COMMIT") == 0) {
+        self->in_tx = 0;
         return 0;
-    s_exec (self, "ROLLBACK");
+    }
+    hny_store_rollback (self);
     return -1;
+}
+
+void
+hny_store_rollback (hny_store_t *self)
+{
+    if (!self->in_tx)
+        return;
+    self->in_tx = 0;
+    self->poisoned = 0;
+    /* SQLite may have rolled back already (a full disk can do that). */
+    if (!sqlite3_get_autocommit (self->db)
+    &&  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+        hny_error ("store: ROLLBACK: %s", sqlite3_errmsg (self->db));
+}
+
+int
+hny_store_full (hny_store_t *self)
+{
+    return self->full;
+}
+
+const char *
+hny_store_error (hny_store_t *self)
+{
+    return self->error;
+}
+
+int
+hny_store_set_max_bytes (hny_store_t *self, int64_t bytes)
+{
+    int64_t pages = 0;
+    if (bytes > 0) {
+        sqlite3_stmt *stmt = s_query (self, "PRAGMA page_size", "");
+        int64_t page = stmt && s_step (self, stmt) == 1 ? sqlite3_column_int64 (stmt, 0) : 4096;
+        if (stmt)
+            sqlite3_reset (stmt);
+        pages = bytes / (page > 0 ? page : 4096);
+        if (pages < 16)
+            pages = 16;
+    }
+    /* 2^31-2 pages is SQLite's own limit: "no cap". */
+    char *sql = hny_sprintf ("PRAGMA max_page_count=%lld", (long long) (pages ? pages : 2147483646));
+    int rc = s_exec (self, sql);
+    free (sql);
+    return rc;
+}
+
+int
+hny_store_probe (hny_store_t *self)
+{
+    if (self->in_tx)
+        return -1;
+    /* Copying the WAL into the database and truncating it frees the most
+       room a full disk can get back from us. */
+    sqlite3_exec (self->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    if (hny_store_begin (self))
+        return -1;
+    /* Room for 64 KiB of new pages is room for the next pass. */
+    s_run (self, "INSERT INTO probe (pad) VALUES (zeroblob(65536))", "");
+    s_run (self, "DELETE FROM probe", "");
+    if (hny_store_commit (self))
+        return -1;
+    self->full = 0;
+    self->error [0] = 0;
+    return 0;
 }
 
 int
@@ -308,7 +402,6 @@ hny_job_row_clear (hny_job_row_t *row)
     free (row->source);
     free (row->metadata);
     free (row->prepared);
-    free (row->state);
     free (row->error);
     memset (row, 0, sizeof *row);
 }
@@ -331,7 +424,8 @@ s_job_from (sqlite3_stmt *stmt, hny_job_row_t *row)
     row->source = s_col_str (stmt, 8);
     row->metadata = s_col_str (stmt, 9);
     row->prepared = s_col_str (stmt, 10);
-    row->state = s_col_str (stmt, 11);
+    int state = hny_job_state_parse ((const char *) sqlite3_column_text (stmt, 11));
+    row->state = state < 0 ? HNY_JOB_FAILED : (hny_job_state_t) state;
     row->error = s_col_str (stmt, 12);
     row->error_code = sqlite3_column_int (stmt, 13);
     row->created = sqlite3_column_int64 (stmt, 14);
@@ -350,7 +444,7 @@ hny_store_job_insert (hny_store_t *self, const hny_job_row_t *row, const void *c
                      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                "ssssssisssiib", row->key, row->hash, row->from, row->to, row->backend,
                row->format ? row->format : "auto", (int64_t) row->lenient, row->source,
-               row->metadata, row->state ? row->state : "queued", now, now, content, size))
+               row->metadata, hny_job_state_name (row->state), now, now, content, size))
         return -1;
     *id = sqlite3_last_insert_rowid (self->db);
     return 0;
@@ -384,14 +478,15 @@ hny_store_job_get (hny_store_t *self, int64_t id, hny_job_row_t *row)
 }
 
 int
-hny_store_job_set_state (hny_store_t *self, int64_t id, const char *state, const char *error,
+hny_store_job_set_state (hny_store_t *self, int64_t id, hny_job_state_t state, const char *error,
                          int error_code)
 {
     int64_t now = hny_clock_wall_ms ();
+    const char *name = hny_job_state_name (state);
     if (error)
         return s_run (self, "UPDATE jobs SET state=?, error=?, error_code=?, updated=? WHERE id=?",
-                      "ssiii", state, error, (int64_t) error_code, now, id);
-    return s_run (self, "UPDATE jobs SET state=?, updated=? WHERE id=?", "sii", state, now, id);
+                      "ssiii", name, error, (int64_t) error_code, now, id);
+    return s_run (self, "UPDATE jobs SET state=?, updated=? WHERE id=?", "sii", name, now, id);
 }
 
 int
@@ -511,8 +606,6 @@ hny_segment_row_clear (hny_segment_row_t *row)
         return;
     free (row->src);
     free (row->tgt);
-    free (row->state);
-    free (row->err_class);
     free (row->reason);
     free (row->backend);
     memset (row, 0, sizeof *row);
@@ -541,11 +634,12 @@ hny_store_segment_set_backend (hny_store_t *self, int64_t job, int para, int idx
 
 int
 hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, int code,
-                        const char *err_class, const char *reason)
+                        hny_err_class_t err_class, const char *reason)
 {
     return s_run (self, "UPDATE segments SET state='failed', code=?, class=?, reason=?"
                         " WHERE job=? AND para=? AND idx=?",
-                  "issiii", (int64_t) code, err_class, reason, job, (int64_t) para, (int64_t) idx);
+                  "issiii", (int64_t) code, hny_err_class_name (err_class), reason, job,
+                  (int64_t) para, (int64_t) idx);
 }
 
 int
@@ -555,16 +649,16 @@ hny_store_segment_warn (hny_store_t *self, int64_t job, int para, int idx, const
                   "siii", reason, job, (int64_t) para, (int64_t) idx);
 }
 
-int
-hny_store_segments (hny_store_t *self, int64_t job,
-                    int (*fn) (const hny_segment_row_t *row, void *arg), void *arg)
+/* Give the rows of a segments query to fn; returns the number given, or -1. */
+static int
+s_segment_rows (hny_store_t *self, int64_t job, sqlite3_stmt *stmt,
+                int (*fn) (const hny_segment_row_t *row, void *arg), void *arg)
 {
-    sqlite3_stmt *stmt = s_query (self, "SELECT para, idx, src, tgt, tm, state, code, class, reason,"
-                                        " backend FROM segments WHERE job=? ORDER BY para, idx", "i", job);
     if (!stmt)
         return -1;
-    int rc;
+    int rc, count = 0;
     while ((rc = s_step (self, stmt)) == 1) {
+        int state = hny_seg_state_parse ((const char *) sqlite3_column_text (stmt, 5));
         hny_segment_row_t row = {
             .job = job,
             .para = sqlite3_column_int (stmt, 0),
@@ -572,20 +666,49 @@ hny_store_segments (hny_store_t *self, int64_t job,
             .src = s_col_str (stmt, 2),
             .tgt = s_col_str (stmt, 3),
             .tm = sqlite3_column_int (stmt, 4),
-            .state = s_col_str (stmt, 5),
+            .state = state < 0 ? HNY_SEG_PENDING : (hny_seg_state_t) state,
             .code = sqlite3_column_int (stmt, 6),
-            .err_class = s_col_str (stmt, 7),
+            .err_class = hny_err_class_parse ((const char *) sqlite3_column_text (stmt, 7)),
             .reason = s_col_str (stmt, 8),
             .backend = s_col_str (stmt, 9),
         };
         int stop = fn (&row, arg);
         hny_segment_row_clear (&row);
+        count++;
         if (stop) {
             sqlite3_reset (stmt);
             return -1;
         }
     }
-    return rc;
+    return rc < 0 ? -1 : count;
+}
+
+#define S_SEG_COLS "para, idx, src, tgt, tm, state, code, class, reason, backend"
+
+int
+hny_store_segments (hny_store_t *self, int64_t job,
+                    int (*fn) (const hny_segment_row_t *row, void *arg), void *arg)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT " S_SEG_COLS " FROM segments WHERE job=?"
+                                        " ORDER BY para, idx", "i", job);
+    return s_segment_rows (self, job, stmt, fn, arg) < 0 ? -1 : 0;
+}
+
+int
+hny_store_segments_page (hny_store_t *self, int64_t job, int para, int idx, int limit,
+                         int (*fn) (const hny_segment_row_t *row, void *arg), void *arg)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT " S_SEG_COLS " FROM segments WHERE job=?"
+                                        " AND (para>? OR (para=? AND idx>?)) ORDER BY para, idx LIMIT ?",
+                                  "iiiii", job, (int64_t) para, (int64_t) para, (int64_t) idx,
+                                  (int64_t) limit);
+    return s_segment_rows (self, job, stmt, fn, arg);
+}
+
+int
+hny_store_segments_delete (hny_store_t *self, int64_t job)
+{
+    return s_run (self, "DELETE FROM segments WHERE job=?", "i", job);
 }
 
 int
@@ -610,16 +733,15 @@ hny_task_row_clear (hny_task_row_t *row)
 {
     if (!row)
         return;
-    free (row->kind);
     free (row->payload);
-    free (row->state);
     memset (row, 0, sizeof *row);
 }
 
 int
-hny_store_task_add (hny_store_t *self, const char *kind, int64_t job, const char *payload, int64_t *id)
+hny_store_task_add (hny_store_t *self, hny_task_kind_t kind, int64_t job, const char *payload, int64_t *id)
 {
-    if (s_run (self, "INSERT INTO tasks (kind, job, payload) VALUES (?,?,?)", "sis", kind, job, payload))
+    if (s_run (self, "INSERT INTO tasks (kind, job, payload) VALUES (?,?,?)", "sis",
+               hny_task_kind_name (kind), job, payload))
         return -1;
     *id = sqlite3_last_insert_rowid (self->db);
     return 0;
@@ -633,13 +755,6 @@ hny_store_task_lease (hny_store_t *self, int64_t id, const char *worker, int64_t
 }
 
 int
-hny_store_task_requeue (hny_store_t *self, int64_t id)
-{
-    return s_run (self, "UPDATE tasks SET state='queued', worker=NULL, lease_deadline=0 WHERE id=?",
-                  "i", id);
-}
-
-int
 hny_store_task_delete (hny_store_t *self, int64_t id)
 {
     return s_run (self, "DELETE FROM tasks WHERE id=?", "i", id);
@@ -648,19 +763,20 @@ hny_store_task_delete (hny_store_t *self, int64_t id)
 int
 hny_store_tasks (hny_store_t *self, int (*fn) (const hny_task_row_t *row, void *arg), void *arg)
 {
-    sqlite3_stmt *stmt = s_query (self, "SELECT id, kind, job, payload, state, attempts FROM tasks"
-                                        " ORDER BY id", "");
+    sqlite3_stmt *stmt = s_query (self, "SELECT id, kind, job, payload, attempts, state='leased'"
+                                        " FROM tasks ORDER BY id", "");
     if (!stmt)
         return -1;
     int rc;
     while ((rc = s_step (self, stmt)) == 1) {
+        int kind = hny_task_kind_parse ((const char *) sqlite3_column_text (stmt, 1));
         hny_task_row_t row = {
             .id = sqlite3_column_int64 (stmt, 0),
-            .kind = s_col_str (stmt, 1),
+            .kind = kind < 0 ? HNY_TASK_TRANSLATE : (hny_task_kind_t) kind,
             .job = sqlite3_column_int64 (stmt, 2),
             .payload = s_col_str (stmt, 3),
-            .state = s_col_str (stmt, 4),
-            .attempts = sqlite3_column_int (stmt, 5),
+            .attempts = sqlite3_column_int (stmt, 4),
+            .leased = sqlite3_column_int (stmt, 5),
         };
         int stop = fn (&row, arg);
         hny_task_row_clear (&row);

@@ -4,14 +4,20 @@
 
     The broker groups the changes of one pass of its event loop in one
     transaction (hny_store_begin / hny_store_commit) and answers ACCEPTED only
-    after the commit, so that an accepted article survives a crash. The
-    schema version lives in PRAGMA user_version.
+    after the commit, so that an accepted article survives a crash. A write
+    that fails inside a transaction poisons it: the commit then rolls back
+    and fails, so that a pass is durable whole or not at all (never half,
+    e.g. a job with half of its segments). The schema version lives in
+    PRAGMA user_version.
 
     Strings returned inside row structs are owned by the row; release them
     with the matching _clear function. Functions return 0 on success and -1
-    on a database error (logged), unless their comment says otherwise. */
+    on a database error (logged), unless their comment says otherwise.
+    States are the enums of hny_state.h; the tables keep their names. */
 #ifndef HNY_STORE_H
 #define HNY_STORE_H
+
+#include "hny_state.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -21,7 +27,7 @@
 extern "C" {
 #endif
 
-#define HNY_STORE_SCHEMA_VERSION 2
+#define HNY_STORE_SCHEMA_VERSION 3
 
 typedef struct _hny_store_t hny_store_t;
 
@@ -37,7 +43,7 @@ typedef struct {
     char *source;               /* NULL when SUBMIT gave none */
     char *metadata;             /* SUBMIT's metadata object as JSON text, or NULL */
     char *prepared;             /* prepare's metadata/charset/format/title as JSON text, or NULL */
-    char *state;                /* queued, preparing, translating, done, failed */
+    hny_job_state_t state;
     char *error;                /* why it failed, or NULL */
     int error_code;             /* status code of that failure, 0 when none */
     int64_t created, updated;   /* ms since the epoch */
@@ -53,10 +59,10 @@ typedef struct {
     char *src;
     char *tgt;                  /* NULL until translated */
     int tm;                     /* 1: the translation came from the TM */
-    char *state;                /* pending, done, failed */
+    hny_seg_state_t state;
     int code;                   /* failure: status code */
-    char *err_class;            /* failure: transient, permanent, paused */
-    char *reason;               /* failure: one line */
+    int err_class;              /* hny_err_class_t of a failure or warning, -1 none */
+    char *reason;               /* failure or warning: one line */
     char *backend;              /* profile that translated it when not the job's
                                    (a fallback), else NULL */
 } hny_segment_row_t;
@@ -64,10 +70,10 @@ typedef struct {
 /* One row of the tasks table. */
 typedef struct {
     int64_t id;
-    char *kind;                 /* prepare, translate */
+    hny_task_kind_t kind;
     int64_t job;
     char *payload;              /* translate: JSON text; prepare: NULL */
-    char *state;                /* queued, leased */
+    int leased;                 /* 1: leased when the store last heard of it */
     int attempts;               /* times it was leased */
 } hny_task_row_t;
 
@@ -80,11 +86,26 @@ void hny_task_row_clear (hny_task_row_t *row);
 hny_store_t *hny_store_new (const char *path, char **error);
 void hny_store_destroy (hny_store_t **self_p);
 
-/* Group commit. begin is idempotent while a transaction is open;
-   commit without begin does nothing. */
+/* Group commit. begin is idempotent while a transaction is open; commit
+   without begin does nothing. commit fails (and rolls back) when COMMIT
+   fails or when a write inside the transaction failed. rollback undoes
+   an open transaction. */
 int hny_store_begin (hny_store_t *self);
 int hny_store_commit (hny_store_t *self);
+void hny_store_rollback (hny_store_t *self);
 int hny_store_in_transaction (hny_store_t *self);
+/* 1 when the last failure was a full disk or database (SQLITE_FULL: the
+   file system is full, or max_page_count, hny_store_set_max_bytes, was
+   reached), 0 for any other failure. */
+int hny_store_full (hny_store_t *self);
+/* The text of the last failure ("" when none); owned by the store. */
+const char *hny_store_error (hny_store_t *self);
+/* Cap the database at about bytes (0: no cap). Past it writes fail as on
+   a full disk. */
+int hny_store_set_max_bytes (hny_store_t *self, int64_t bytes);
+/* Can the store take writes again? Writes and deletes 64 KiB in its own
+   transaction (outside any other) and commits: 0 when that worked. */
+int hny_store_probe (hny_store_t *self);
 
 /* Resume after a restart: leased tasks go back to queued, jobs in state
    preparing go back to queued. Returns the number of tasks put back, or -1. */
@@ -99,11 +120,12 @@ int hny_store_job_insert (hny_store_t *self, const hny_job_row_t *row,
 int hny_store_job_by_key (hny_store_t *self, const char *key, hny_job_row_t *row);
 int hny_store_job_get (hny_store_t *self, int64_t id, hny_job_row_t *row);
 /* Set state, and error (NULL: leave as is) with its code. */
-int hny_store_job_set_state (hny_store_t *self, int64_t id, const char *state,
+int hny_store_job_set_state (hny_store_t *self, int64_t id, hny_job_state_t state,
                              const char *error, int error_code);
 /* The stored content, until prepared: 1 found (*data caller owns), 0 gone, -1 error. */
 int hny_store_job_content (hny_store_t *self, int64_t id, uint8_t **data, size_t *size);
-/* Keep prepare's output (JSON text) and drop the raw content. */
+/* Keep prepare's output (JSON text: what the record needs besides the
+   segments) and drop the raw content. */
 int hny_store_job_set_prepared (hny_store_t *self, int64_t id, const char *prepared);
 int hny_store_job_add_billing (hny_store_t *self, int64_t id, int64_t chars, int64_t requests);
 /* Call fn for every job that is not final, in id order; stop when it returns -1. */
@@ -125,22 +147,29 @@ int hny_store_segment_fill (hny_store_t *self, int64_t job, int para, int idx,
 int hny_store_segment_set_backend (hny_store_t *self, int64_t job, int para, int idx,
                                    const char *backend);
 int hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, int code,
-                            const char *err_class, const char *reason);
+                            hny_err_class_t err_class, const char *reason);
 /* Note a warning on a translated segment (e.g. markup that could not be
    restored): kept as class "warning" with the reason; the state stays done. */
 int hny_store_segment_warn (hny_store_t *self, int64_t job, int para, int idx, const char *reason);
-/* Call fn for each segment of a job in (para, idx) order. */
+/* Call fn for each segment of a job in (para, idx) order; fn returns
+   nonzero to stop (then -1 is returned). */
 int hny_store_segments (hny_store_t *self, int64_t job,
                         int (*fn) (const hny_segment_row_t *row, void *arg), void *arg);
+/* The same for at most limit segments after (para, idx) (exclusive; start
+   with para = -2): pages through a long article. Returns the number of
+   rows given to fn, or -1. */
+int hny_store_segments_page (hny_store_t *self, int64_t job, int para, int idx, int limit,
+                             int (*fn) (const hny_segment_row_t *row, void *arg), void *arg);
+/* Forget a job's segments (a prepare result is loaded again from the start). */
+int hny_store_segments_delete (hny_store_t *self, int64_t job);
 /* Counts of a job's segments: total, done, failed. */
 int hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *done, int *failed);
 
 /* --- tasks */
-int hny_store_task_add (hny_store_t *self, const char *kind, int64_t job, const char *payload,
+int hny_store_task_add (hny_store_t *self, hny_task_kind_t kind, int64_t job, const char *payload,
                         int64_t *id);
 int hny_store_task_lease (hny_store_t *self, int64_t id, const char *worker,
                           int64_t deadline, int attempts);
-int hny_store_task_requeue (hny_store_t *self, int64_t id);
 /* The task is finished (its outcome is stored elsewhere): delete it. */
 int hny_store_task_delete (hny_store_t *self, int64_t id);
 /* Call fn for every task in id order. */

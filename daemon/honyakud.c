@@ -14,11 +14,13 @@
 #include <honyaku/util.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,6 +107,42 @@ s_check_endpoint (const char *endpoint)
         return -1;
     }
     return 0;
+}
+
+/* One honyakud per state directory (PROTOCOL.md section 14): an exclusive
+   flock on STATE/honyakud.lock, which holds our PID, for as long as we
+   run. The descriptor is close-on-exec, so that the workers we start do
+   not hold the lock after we are gone. Returns the descriptor, or -1
+   after saying why (another honyakud holds it, naming its PID). */
+static int
+s_lock_state (const char *state)
+{
+    char *path = hny_sprintf ("%s/honyakud.lock", state);
+    int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        hny_error ("cannot open %s: %s", path, strerror (errno));
+        free (path);
+        return -1;
+    }
+    if (flock (fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid [32] = "";
+        ssize_t n = pread (fd, pid, sizeof pid - 1, 0);
+        pid [n > 0 ? n : 0] = 0;
+        pid [strcspn (pid, "\n")] = 0;
+        if (errno == EWOULDBLOCK || errno == EAGAIN || n >= 0)
+            hny_error ("another honyakud (pid %s) uses %s: leaving", *pid ? pid : "?", state);
+        else
+            hny_error ("cannot lock %s: %s", path, strerror (errno));
+        close (fd);
+        free (path);
+        return -1;
+    }
+    char text [32];
+    int len = snprintf (text, sizeof text, "%ld\n", (long) getpid ());
+    if (ftruncate (fd, 0) != 0 || pwrite (fd, text, (size_t) len, 0) != len)
+        hny_warn ("cannot write our pid to %s: %s", path, strerror (errno));
+    free (path);
+    return fd;
 }
 
 int
@@ -197,7 +235,7 @@ main (int argc, char **argv)
 
     /* Everything honyakud creates (store, ipc sockets) is for its user alone. */
     umask (0077);
-    int rc = 1;
+    int rc = 1, lock = -1;
     hny_store_t *store = NULL;
     hny_supervisor_t *supervisor = NULL;
     hny_broker_t *broker = NULL;
@@ -206,6 +244,9 @@ main (int argc, char **argv)
         hny_error ("cannot create the state directory %s: %s", conf->state, strerror (errno));
         goto done;
     }
+    lock = s_lock_state (conf->state);
+    if (lock < 0)
+        goto done;
     struct stat st;
     if (stat (conf->state, &st) == 0 && (st.st_mode & 0077))
         hny_warn ("the state directory %s is open to other users (mode %03o); its ipc sockets"
@@ -262,5 +303,7 @@ done:
     free (front_ep);
     free (back_ep);
     free (worker_bin);
+    if (lock >= 0)
+        close (lock);           /* the lock goes with it */
     return rc;
 }

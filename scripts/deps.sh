@@ -16,6 +16,7 @@ pkgs=(
   libmicrohttpd-dev                         # libmicrohttpd: the project's test backend server
   libsystemd-dev                            # sd_notify for Type=notify under systemd
   python3-zmq                               # the spec-only Python test client and fake peers
+  python3-jsonschema                        # tests: records and prepared articles against proto/schema/
   apertium-apy apertium-eng-spa             # a real translation server for tests and the demo
   curl                                      # demo: probing APy
 )

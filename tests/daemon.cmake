@@ -8,12 +8,26 @@ if(TARGET hnystore)
   set_tests_properties(test_store PROPERTIES TIMEOUT 30)
 endif()
 
+# The scheduler alone: no sockets, no store, a clock of the test's own.
+if(TARGET hnysched)
+  add_executable(test_sched ${HNY_TESTS_DIR}/test_sched.c)
+  target_link_libraries(test_sched PRIVATE hnysched)
+  add_test(NAME test_sched COMMAND test_sched)
+  set_tests_properties(test_sched PROPERTIES TIMEOUT 30)
+endif()
+
 if(TARGET honyakud)
   foreach(scenario e2e idempotent hostile tm dedup warning)
     add_test(NAME daemon_${scenario}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_pipeline.py
                      $<TARGET_FILE:honyakud> ${scenario})
     set_tests_properties(daemon_${scenario} PROPERTIES TIMEOUT 60)
+  endforeach()
+  foreach(scenario oversize credit fivexx pause admission unserved slow lock fulldisk)
+    add_test(NAME daemon_promise_${scenario}
+             COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_promises.py
+                     $<TARGET_FILE:honyakud> ${scenario})
+    set_tests_properties(daemon_promise_${scenario} PROPERTIES TIMEOUT 60)
   endforeach()
   foreach(scenario worker_killed lease broker_killed transient failures)
     add_test(NAME daemon_${scenario}

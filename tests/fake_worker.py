@@ -4,17 +4,22 @@ side of HNY/1 (proto/PROTOCOL.md, sections 5.3-5.5 and 9) with pyzmq.
 usage: fake_worker.py --back EP [--name N] [--credit C] [--backends a,b]
                       [--heartbeat-ms MS] [--log FILE]
                       [--on-prepare split|hold|fail422|err503]
-                      [--on-translate upper|warn|hold|die|transient:N|paused:N|err500]
+                      [--on-translate upper|warn|hold|die|transient:N|paused:N|err500|slow:MS]
+                      [--renew]
 
 prepare "split": the body is UTF-8 text; an optional first line "Title: X"
 becomes the title; blank lines separate paragraphs; ". " separates
 sentences. translate "upper": the target is the source in upper case;
 "transient:N" / "paused:N" answer that error class for the first N tries of
 each source, then translate; "hold" never answers; "die" exits at once when
-the task arrives; "err500" answers RESULT 500.
+the task arrives; "err500" answers RESULT 500; "slow:MS" translates (upper)
+MS milliseconds after the task came, heartbeating meanwhile. --renew: while
+it holds tasks, every HEARTBEAT lists them in "tasks" and goes every
+interval (PROTOCOL.md section 9: lease renewal); without it the fake
+worker never renews, as an old worker would not.
 
 Every TASK received is appended to --log as one JSON line
-{"task", "kind", "job", "srcs"} before it is handled, so that tests can see
+{"task", "kind", "job", "srcs", "t" (monotonic seconds)} before it is handled, so that tests can see
 what reached the worker."""
 import argparse
 import json
@@ -60,6 +65,8 @@ class Worker:
         self.last_heard = time.monotonic()
         self.hb = args.heartbeat_ms / 1000.0
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
+        self.slow = []              # (due, header, body) of slow translations
+        self.last_renew = 0.0
 
     def connect(self):
         if self.sock is not None:
@@ -87,16 +94,24 @@ class Worker:
             h["reason"] = reason
         self.send("RESULT", h, body)
 
-    def on_task(self, h, body):
+    def held(self):
+        return [h["task"] for _, h, _ in self.slow]
+
+    def on_task(self, h, body, due=False):
         kind = h.get("kind")
         srcs = []
         if kind == "translate":
             srcs = [s["src"] for s in json.loads(body)["segments"]]
-        if self.log:
+        if self.log and not due:
             self.log.write(json.dumps({"task": h.get("task"), "kind": kind, "job": h.get("job"),
-                                       "srcs": srcs}) + "\n")
+                                       "srcs": srcs, "t": time.monotonic()}) + "\n")
             self.log.flush()
         mode = self.args.on_prepare if kind == "prepare" else self.args.on_translate
+        if mode.startswith("slow:"):
+            if not due:
+                self.slow.append((time.monotonic() + int(mode[5:]) / 1000.0, h, body))
+                return
+            mode = "upper"
         if mode == "hold":
             return
         if mode == "die":
@@ -139,9 +154,17 @@ class Worker:
             now = time.monotonic()
             if now - self.last_heard > 3 * self.hb:
                 self.connect()              # broker gone: register again
-            elif now - self.last_sent >= self.hb:
-                self.send("HEARTBEAT")
-            if not self.sock.poll(int(self.hb * 1000 / 2) + 1):
+            elif now - self.last_sent >= self.hb or (self.args.renew and self.slow and
+                                                     now - self.last_renew >= self.hb):
+                self.last_renew = now
+                self.send("HEARTBEAT", {"tasks": self.held()} if self.args.renew and self.slow else {})
+            while self.slow and self.slow[0][0] <= time.monotonic():
+                _, h, body = self.slow.pop(0)
+                self.on_task(h, body, due=True)
+            wait = self.hb / 2
+            if self.slow:
+                wait = min(wait, max(0.0, self.slow[0][0] - time.monotonic()))
+            if not self.sock.poll(int(wait * 1000) + 1):
                 continue
             frames = self.sock.recv_multipart()
             self.last_heard = time.monotonic()
@@ -149,6 +172,8 @@ class Worker:
                 continue
             cmd, h = frames[1].decode(), json.loads(frames[2])
             body = frames[3] if len(frames) > 3 else None
+            if cmd == "HEARTBEAT" and isinstance(h.get("heartbeat_ms"), int) and h["heartbeat_ms"] > 0:
+                self.hb = h["heartbeat_ms"] / 1000.0    # the broker's interval wins (section 9)
             if cmd == "TASK":
                 self.on_task(h, body)
             elif cmd == "DISCONNECT":
@@ -165,6 +190,7 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--on-prepare", default="split")
     ap.add_argument("--on-translate", default="upper")
+    ap.add_argument("--renew", action="store_true")
     try:
         Worker(ap.parse_args()).run()
     except KeyboardInterrupt:

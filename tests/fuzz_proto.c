@@ -59,6 +59,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         S_REQUIRE (!hny_msg_has_body (msg));
         hny_msg_t *reply = hny_msg_new_rejected (msg, status, hny_msg_error_reason (msg));
         S_REQUIRE (hny_msg_id (reply) == HNY_MSG_REJECTED);
+        /* What the broker answers must pass the client's codec. */
+        char *text = json_dumps (hny_msg_header (reply), JSON_COMPACT);
+        S_REQUIRE (text);
+        const uint8_t *rframes [] = { (const uint8_t *) HNY_PROTO_SIGNATURE,
+                                      (const uint8_t *) "REJECTED", (const uint8_t *) text };
+        size_t rsizes [] = { strlen (HNY_PROTO_SIGNATURE), 8, strlen (text) };
+        hny_msg_t *back = hny_msg_decode (rframes, rsizes, 3);
+        S_REQUIRE (hny_msg_id (back) == HNY_MSG_REJECTED);
+        hny_msg_destroy (&back);
+        free (text);
         hny_msg_destroy (&reply);
     }
     else {
@@ -76,8 +86,23 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         char *text = json_dumps (hny_msg_header (msg), JSON_COMPACT);
         S_REQUIRE (text);
         free (text);
-        (void) hny_msg_get_str (msg, "job");
         (void) hny_msg_get_int (msg, "status", 0);
+        /* Defined string fields never hold U+0000: C callers read them
+           as C strings. */
+        static const struct { hny_msg_id_t id; const char *field; } defined [] = {
+            { HNY_MSG_INVALID, "req" },     /* every message */
+            { HNY_MSG_SUBMIT, "from" }, { HNY_MSG_SUBMIT, "key" }, { HNY_MSG_WAIT, "job" },
+            { HNY_MSG_FETCH, "job" }, { HNY_MSG_STATUS, "job" }, { HNY_MSG_DONE, "job" },
+            { HNY_MSG_REJECTED, "reason" }, { HNY_MSG_TASK, "task" }, { HNY_MSG_RESULT, "task" },
+            { HNY_MSG_DISCONNECT, "reason" },
+        };
+        for (size_t i = 0; i < sizeof defined / sizeof defined [0]; i++) {
+            if (defined [i].id != HNY_MSG_INVALID && defined [i].id != id)
+                continue;
+            json_t *value = json_object_get (hny_msg_header (msg), defined [i].field);
+            if (json_is_string (value))
+                S_REQUIRE (strlen (json_string_value (value)) == json_string_length (value));
+        }
     }
     hny_msg_destroy (&msg);
     return 0;
@@ -109,6 +134,10 @@ static const char *const s_seeds [][3] = {
     { "RESULT", "{\"task\":\"t\",\"status\":200}", "{\"segments\":[]}" },
     { "RESULT", "{\"task\":\"t\",\"status\":503,\"reason\":\"down\"}", NULL },
     { "HEARTBEAT", "{}", NULL },
+    { "HEARTBEAT", "{\"heartbeat_ms\":1000,\"tasks\":[\"T1.1\",\"T2.3\"]}", NULL },
+    { "HEARTBEAT", "{\"x\":{\"k\\u0000\":[1e400,99999999999999999999]},\"y\":\"\\u0000\"}", NULL },
+    { "STATUS", "{\"status\":200,\"job\":\"1\",\"key\":\"k\",\"state\":\"done\",\"segments\":2,"
+                "\"done\":2,\"failed\":0,\"created\":1,\"backend\":\"pseudo\"}", NULL },
     { "DISCONNECT", "{\"reason\":\"bye\"}", NULL },
 };
 #define S_SEED_COUNT (sizeof s_seeds / sizeof s_seeds [0])
@@ -127,7 +156,8 @@ s_put_frame (uint8_t *out, size_t pos, size_t cap, const void *data, size_t len)
 
 static const char *const s_tokens [] = {
     "{", "}", "[", "]", "\"", ":", ",", "null", "true", "1e999", "-0", "\\u0000", "\\ud800",
-    "\xC3\x28", "\xF0\x9F\x98\x80", "\"status\":", "\"job\":", "\"req\":", "[[[[[[[[", "9223372036854775808"
+    "\xC3\x28", "\xF0\x9F\x98\x80", "\"status\":", "\"job\":", "\"req\":", "[[[[[[[[", "9223372036854775808",
+    "\"k\\u0000\":", "\"heartbeat_ms\":", "\"tasks\":[", "\"metadata\":{", "1e400,"
 };
 
 int

@@ -193,5 +193,113 @@ def run(argv, env=None, timeout=120, check=True, input=None):
 
 
 def read_jsonl(path):
+    """The JSON objects of a JSON Lines file. A file named records.jsonl
+    holds records: each is validated (validate_record, PROTOCOL.md 12)."""
     with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        docs = [json.loads(line) for line in f if line.strip()]
+    if os.path.basename(path) == "records.jsonl":
+        validate_records(docs, path)
+    return docs
+
+
+# ---- the data sections of proto/PROTOCOL.md (11: prepared article, 12:
+# record), checked with the real validator (python3-jsonschema) against
+# proto/schema/*.schema.json, plus the rules across members of 12.5.
+
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "proto", "schema")
+_validators = {}
+
+
+def _validator(name):
+    """The Draft 2020-12 validator of proto/schema/NAME.schema.json, with
+    every schema of that folder in its store (record refers to prepared)."""
+    if name not in _validators:
+        import jsonschema
+        store = {}
+        for f in sorted(os.listdir(SCHEMA_DIR)):
+            if f.endswith(".schema.json"):
+                with open(os.path.join(SCHEMA_DIR, f), encoding="utf-8") as fh:
+                    doc = json.load(fh)
+                jsonschema.Draft202012Validator.check_schema(doc)
+                store[doc["$id"]] = doc
+                store[f] = doc
+        schema = store[name + ".schema.json"]
+        try:        # jsonschema >= 4.18 resolves through a registry
+            import referencing
+            registry = referencing.Registry().with_resources(
+                (uri, referencing.Resource.from_contents(doc)) for uri, doc in store.items()
+                if uri == doc["$id"])
+            _validators[name] = jsonschema.Draft202012Validator(schema, registry=registry)
+        except ImportError:     # Debian 12: 4.10
+            resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+            _validators[name] = jsonschema.Draft202012Validator(schema, resolver=resolver)
+    return _validators[name]
+
+
+class SchemaError(AssertionError):
+    """A document that breaks proto/PROTOCOL.md section 11 or 12."""
+
+
+def _schema_check(name, doc, what):
+    import jsonschema
+    errors = sorted(_validator(name).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        # "not valid under any of the given schemas" (oneOf) says little:
+        # name the branch that came closest instead.
+        errors = [jsonschema.exceptions.best_match(e.context) if e.context else e for e in errors]
+        lines = ["%s /%s: %s" % (what, "/".join(str(p) for p in e.absolute_path), e.message)
+                 for e in errors[:8]]
+        raise SchemaError("%s breaks %s.schema.json (PROTOCOL.md):\n  %s\n  in %s"
+                          % (what, name, "\n  ".join(lines),
+                             json.dumps(doc, ensure_ascii=False)[:1500]))
+
+
+def validate_prepared(doc, what="prepared article"):
+    """Check a prepared article (PROTOCOL.md section 11) against
+    prepared.schema.json and the sums of its stats; returns doc, raises
+    SchemaError."""
+    _schema_check("prepared", doc, what)
+    segs = [s for p in doc["paragraphs"] for s in p["segments"]]
+    srcs = [s["src"] for s in segs] + ([doc["title"]["src"]] if doc["title"] else [])
+    want = {"paragraphs": len(doc["paragraphs"]), "segments": len(segs),
+            "chars": sum(len(s) for s in srcs), "bytes": sum(len(s.encode("utf-8")) for s in srcs)}
+    if doc["stats"] != want:
+        raise SchemaError("%s: stats %r do not add up (section 11): %r" % (what, doc["stats"], want))
+    return doc
+
+
+def validate_record(rec, what=None):
+    """Check a record (PROTOCOL.md section 12) against record.schema.json
+    and the rules across members of section 12.5; returns rec, raises
+    SchemaError."""
+    what = what or "record of job %s" % (rec.get("job") if isinstance(rec, dict) else "?")
+    _schema_check("record", rec, what)
+    pairs = ([((-1, 0), rec["title"])] if rec["title"] else []) + \
+        [((p, s), pair) for p, para in enumerate(rec["paragraphs"])
+         for s, pair in enumerate(para["segments"])]
+    want = {"segments": len(pairs), "tm_hits": sum(1 for _, pr in pairs if pr["tm"]),
+            "chars": sum(len(pr["src"]) for _, pr in pairs)}
+    got = {k: rec["stats"][k] for k in want}
+    if got != want:
+        raise SchemaError("%s: stats %r disagree with its pairs %r (section 12.5)" % (what, got, want))
+    failed = [pos for pos, pr in pairs if pr["tgt"] is None]
+    placed = [(e["paragraph"], e["segment"]) for e in rec["errors"] if e["paragraph"] is not None]
+    if sorted(failed) != sorted(placed) or len(set(placed)) != len(placed):
+        raise SchemaError("%s: failed pairs %r and errors %r do not match one to one (section 12.3)"
+                          % (what, failed, placed))
+    if placed != sorted(placed):
+        raise SchemaError("%s: errors %r are not in document order (section 12.3)" % (what, placed))
+    own = [i for i, e in enumerate(rec["errors"]) if e["paragraph"] is None]
+    if own and (own != [len(rec["errors"]) - 1] or len(rec["errors"]) != 1
+                or rec["paragraphs"] or rec["title"] is not None):
+        raise SchemaError("%s: a failure of the job itself must be the only error, with no pairs "
+                          "(section 12.3): %r" % (what, rec["errors"]))
+    return rec
+
+
+def validate_records(recs, what="records"):
+    """validate_record on each of recs; returns recs."""
+    for i, r in enumerate(recs):
+        validate_record(r, "%s[%d] (job %s)" % (what, i, r.get("job") if isinstance(r, dict) else "?"))
+    return recs

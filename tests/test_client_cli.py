@@ -28,7 +28,7 @@ import time
 import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hnyfix import Fixture  # noqa: E402
+from hnyfix import Fixture, validate_record, validate_records  # noqa: E402
 
 HONYAKU = sys.argv[1]
 CLIENT_LIB = sys.argv[2] if len(sys.argv) > 2 else None
@@ -90,12 +90,14 @@ class FakeBroker(threading.Thread):
         self.waiters = keep
 
     def record(self, j):
+        # A record as PROTOCOL.md section 12 has it: one pair.
         text = j["body"].decode("utf-8", "replace").strip()
         return {"schema": "honyaku.record/1", "job": j["id"], "key": j["key"],
                 "source_lang": j["from"], "target_lang": j["to"], "backend": j["backend"],
-                "metadata": {"source": j.get("source")}, "title": None,
+                "metadata": {"source": j["source"]} if j.get("source") else {}, "title": None,
                 "paragraphs": [{"segments": [{"src": text, "tgt": text.upper(), "tm": False}]}],
-                "errors": [], "stats": {"segments": 1}}
+                "errors": [], "stats": {"segments": 1, "chars": len(text), "chars_billed": 0,
+                                        "tm_hits": 0, "requests": 1, "time_ms": 1}}
 
     def handle(self, frames):
         rid = frames[0]
@@ -152,7 +154,8 @@ class FakeBroker(threading.Thread):
                     return self.reply(rid, req, "REJECTED", {"status": 404, "reason": "no such job"})
                 h = {"status": 200, "job": j["id"], "key": j["key"], "state": j["state"],
                      "segments": 1, "done": 1 if j["state"] == "done" else 0,
-                     "failed": 1 if j["state"] == "failed" else 0, "created": 1700000000000}
+                     "failed": 1 if j["state"] == "failed" else 0, "created": 1700000000000,
+                     "backend": j["backend"]}
                 if j["state"] == "failed":
                     h["error"] = "backend exploded"
                 return self.reply(rid, req, "STATUS", h)
@@ -328,7 +331,7 @@ def test_flow(tmp):
         code, out, err, _ = run(["wait", "1"], endpoint=ep)
         check(code == 0 and out == "1\tdone\n", "wait: %d %r %r" % (code, out, err))
         code, out, err, _ = run(["fetch", "1"], endpoint=ep)
-        rec = json.loads(out) if code == 0 else {}
+        rec = validate_record(json.loads(out)) if code == 0 else {}
         check(rec.get("job") == "1" and rec["paragraphs"][0]["segments"][0]["tgt"] == "HELLO WORLD.",
               "fetch: %d %r %r" % (code, out[:200], err))
         code, _, err, _ = run(["fetch", "99"], endpoint=ep)
@@ -410,7 +413,7 @@ def test_batch(tmp):
         last_finish = max(i for i, e in enumerate(events) if e == "FINISH")
         check("FETCH" in events[:last_finish], "batch: no FETCH before the last job finished: %r" % events)
         check(events.count("FETCH") == 10, "batch: %d FETCHes, want 10" % events.count("FETCH"))
-        recs = [json.loads(l) for l in read_lines(os.path.join(out, "records.jsonl"))]
+        recs = validate_records([json.loads(l) for l in read_lines(os.path.join(out, "records.jsonl"))])
         want = sorted(names)
         check([r["metadata"]["source"] for r in recs] == want, "records order %r" % [r["metadata"]["source"] for r in recs])
         check(read_lines(os.path.join(out, "errors.txt")) == [], "errors.txt not empty")
@@ -423,7 +426,7 @@ def test_batch(tmp):
         out2 = os.path.join(tmp, "out2")
         code, _, err, _ = run(["batch", src, "--from", "en", "--to", "es", "--backend", "pseudo",
                                "--out", out2, "--window", "3"], endpoint=ep, timeout=60)
-        recs2 = [json.loads(l) for l in read_lines(os.path.join(out2, "records.jsonl"))]
+        recs2 = validate_records([json.loads(l) for l in read_lines(os.path.join(out2, "records.jsonl"))])
         check(code == 0 and len(b.order) == 10 and "0 new jobs" in err, "re-run: %d jobs, %r" % (len(b.order), err))
         check([r["job"] for r in recs2] == [r["job"] for r in recs], "re-run records differ")
         # export pages through LIST (4 per page here).

@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hnyfix import Fixture, poll, read_jsonl, run  # noqa: E402
+from hnyfix import Fixture, poll, read_jsonl, run, validate_prepared, validate_record  # noqa: E402
 
 SAMPLE_TITLE = "'Threat' recognized in Japan-US '2+2' talks shifts to China and Russia from DPRK"
 
@@ -29,7 +29,7 @@ ARTICLES = {
 
 def test_prepare(honyaku, sample):
     code, out, err = run([honyaku, "prepare", "--format", "jpw", sample])
-    art = json.loads(out)
+    art = validate_prepared(json.loads(out))
     assert art["schema"] == "honyaku.prepared/1", art.get("schema")
     assert art["title"]["src"] == SAMPLE_TITLE, art["title"]
     assert art["metadata"]["date"] == "2019-04-21", art["metadata"]
@@ -82,7 +82,7 @@ def test_daemon(honyakud, honyaku):
             _, out, _ = run([honyaku, "wait", job, "--timeout", "30000"], env=env)
             assert out == "%s\tdone\n" % job, out
             _, out, _ = run([honyaku, "fetch", job], env=env)
-            assert json.loads(out)["job"] == job
+            assert validate_record(json.loads(out))["job"] == job
             empty = fx.write("empty.txt", "")
             code, _, err = run([honyaku, "submit", empty, "--from", "en", "--to", "es"], env=env, check=False)
             assert code == 1 and "file is empty" in err, err

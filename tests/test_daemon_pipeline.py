@@ -38,7 +38,7 @@ def e2e(h):
     assert rec["schema"] == "honyaku.record/1", rec
     assert rec["job"] == job and rec["key"] == acc["key"], rec
     assert rec["source_lang"] == "en" and rec["target_lang"] == "es" and rec["backend"] == "pseudo", rec
-    assert rec["title"] == {"src": "The budget passed", "tgt": "THE BUDGET PASSED"}, rec["title"]
+    assert rec["title"] == {"src": "The budget passed", "tgt": "THE BUDGET PASSED", "tm": False}, rec["title"]
     assert [[s["src"] for s in p["segments"]] for p in rec["paragraphs"]] == [
         ["The Diet passed the budget on Friday.", "Critics said it favours the military."],
         ["Turnout was low.", "The weather was bad."]], rec["paragraphs"]
@@ -56,7 +56,8 @@ def e2e(h):
     assert st["status"] == 200 and st["key"] == acc["key"] and st["created"] > 0, st
     d = c.status()
     assert d["jobs"] == {"done": 1} and d["workers"] == 1, d
-    assert {"name": "pseudo", "type": "pseudo"} in d["profiles"], d
+    assert {"name": "pseudo", "type": "pseudo", "workers": 1} in d["profiles"], d
+    assert d["store"] == "ok", d
     cmd, lst, _ = c.request("LIST", {"limit": 10})
     assert cmd == "LISTING" and lst["jobs"] == [{"job": job, "key": acc["key"], "state": "done"}], lst
     assert "next" not in lst, lst

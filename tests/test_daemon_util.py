@@ -13,7 +13,7 @@ import time
 import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hnyfix import Fixture, poll  # noqa: E402,F401
+from hnyfix import Fixture, poll, validate_record  # noqa: E402,F401
 
 SIG = b"HNY/1"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -84,9 +84,10 @@ class Client:
         return h["state"]
 
     def fetch(self, job):
+        """The job's record, checked against PROTOCOL.md section 12."""
         cmd, h, body = self.request("FETCH", {"job": job})
         assert cmd == "RECORD", (cmd, h)
-        return json.loads(body)
+        return validate_record(json.loads(body))
 
     def status(self, job=None):
         cmd, h, _ = self.request("STATUS", {"job": job} if job else {})
@@ -178,3 +179,67 @@ def tasks_of(proc):
 
 def segments(record):
     return [s for p in record["paragraphs"] for s in p["segments"]]
+
+
+class ManualWorker:
+    """A worker the test drives message by message (no thread, no timers):
+    READY, then whatever the test sends and receives. For promises that
+    need exact ordering, e.g. "a RESULT for a TASK it did not hold returns
+    no credit"."""
+
+    def __init__(self, back, credit=1, backends=("pseudo",), name="manual"):
+        self.ctx = zmq.Context.instance()
+        self.sock = self.ctx.socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect(back)
+        self.send("READY", {"credit": credit, "backends": list(backends), "name": name,
+                            "pid": os.getpid()})
+
+    def send(self, cmd, header=None, body=None):
+        frames = [SIG, cmd.encode(), json.dumps(header or {}).encode()]
+        if body is not None:
+            frames.append(body)
+        self.sock.send_multipart(frames)
+
+    def recv(self, timeout=10.0):
+        """The next message (cmd, header, body); AssertionError on timeout."""
+        if not self.sock.poll(int(timeout * 1000)):
+            raise AssertionError("the broker sent nothing within %.1f s" % timeout)
+        frames = self.sock.recv_multipart()
+        assert frames[0] == SIG, frames
+        return frames[1].decode(), json.loads(frames[2]), frames[3] if len(frames) > 3 else None
+
+    def expect(self, cmd, timeout=10.0, skip=("HEARTBEAT",)):
+        """The next message that is cmd, skipping the commands in skip
+        (an unexpected one fails)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.recv(max(0.01, deadline - time.monotonic()))
+            if got[0] == cmd:
+                return got
+            assert got[0] in skip, ("expected %s, got %s" % (cmd, got[0]), got[1])
+
+    def heartbeats(self, n, timeout=10.0):
+        """Wait for n broker HEARTBEATs and return every other message that
+        came before them. Messages on one connection keep their order, so a
+        TASK sent in a pass before these heartbeats shows up here."""
+        others = []
+        deadline = time.monotonic() + timeout
+        while n > 0:
+            got = self.recv(max(0.01, deadline - time.monotonic()))
+            if got[0] == "HEARTBEAT":
+                self.send("HEARTBEAT")
+                n -= 1
+            else:
+                others.append(got)
+        return others
+
+    def result(self, task, status=200, body=None, reason=None):
+        h = {"task": task, "status": status}
+        if reason:
+            h["reason"] = reason
+        self.send("RESULT", h, body if body is None or isinstance(body, bytes) else
+                  json.dumps(body).encode())
+
+    def close(self):
+        self.sock.close(0)

@@ -18,6 +18,9 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hnyfix import validate_records  # noqa: E402
+
 HONYAKU = sys.argv[1]
 XLIFF = "{urn:oasis:names:tc:xliff:document:2.0}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -36,14 +39,15 @@ def record(job, tgt_lang):
         "schema": "honyaku.record/1", "job": job, "key": "k-" + job,
         "source_lang": "en", "target_lang": tgt_lang, "backend": "apertium",
         "metadata": {"title": "R&D <today>", "date": "2024-01-02", "source": "in/%s.html" % job},
-        "title": {"src": "R&D", "tgt": "I+D"},
+        "title": {"src": "R&D", "tgt": "I+D", "tm": False},
         "paragraphs": [
             {"segments": [
                 {"src": "It is <b>bold</b> & \"quoted\".", "tgt": "Es <b>audaz</b> & \"citado\".", "tm": False},
                 {"src": "A <a href=\"javascript:alert(1)\">link</a>.", "tgt": None, "tm": False}]},
             {"segments": [{"src": "Two\nlines <i>here</i>.", "tgt": "二行 <i>ここ</i>。", "tm": True}]}],
         "errors": [{"paragraph": 0, "segment": 1, "code": 503, "class": "transient", "reason": "down"}],
-        "stats": {"segments": 4},
+        "stats": {"segments": 4, "chars": 95, "chars_billed": 60, "tm_hits": 1, "requests": 1,
+                  "time_ms": 9},
     }
 
 
@@ -88,7 +92,7 @@ class HtmlCheck(html.parser.HTMLParser):
 def main():
     tmp = tempfile.mkdtemp(prefix="hny-export-cli-")
     try:
-        recs = [record("1", "es"), record("2", "es"), record("3", "ja")]
+        recs = validate_records([record("1", "es"), record("2", "es"), record("3", "ja")])
         src = os.path.join(tmp, "records.jsonl")
         with open(src, "w", encoding="utf-8") as f:
             for r in recs:

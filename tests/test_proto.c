@@ -8,6 +8,7 @@
 #include "honyaku/util.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,8 +61,14 @@ s_sample (hny_msg_id_t id)
         case HNY_MSG_STATUS:
             hny_msg_set_int (msg, "status", 200);
             hny_msg_set_str (msg, "job", "17");
+            hny_msg_set_str (msg, "key", "k");
             hny_msg_set_str (msg, "state", "translating");
             hny_msg_set_int (msg, "segments", 16);
+            hny_msg_set_int (msg, "done", 3);
+            hny_msg_set_int (msg, "failed", 0);
+            hny_msg_set_int (msg, "created", 1700000000000);
+            hny_msg_set_str (msg, "backend", "pseudo");
+            hny_msg_set_str (msg, "waiting", "no worker serves profile pseudo");
             break;
         case HNY_MSG_WAIT:
             hny_msg_set_str (msg, "job", "17");
@@ -116,6 +123,8 @@ s_sample (hny_msg_id_t id)
             hny_msg_set_body (msg, "", 0);                     /* empty but present */
             break;
         case HNY_MSG_HEARTBEAT:
+            hny_msg_set_int (msg, "heartbeat_ms", 1000);
+            json_object_set_new (h, "tasks", json_pack ("[s,s]", "T1.1", "T2.1"));
             break;
         case HNY_MSG_DISCONNECT:
             hny_msg_set_str (msg, "reason", "bye");
@@ -459,6 +468,229 @@ s_test_rejected (void)
     hny_msg_destroy (&msg);
 }
 
+/* Decode one message from memory: signature, command, header, and a
+   body when body is not NULL. */
+static hny_msg_t *
+s_decode (const char *command, const char *header, size_t header_size, const char *body)
+{
+    const uint8_t *frames [] = { (const uint8_t *) HNY_PROTO_SIGNATURE, (const uint8_t *) command,
+                                 (const uint8_t *) header, (const uint8_t *) body };
+    size_t sizes [] = { strlen (HNY_PROTO_SIGNATURE), strlen (command), header_size,
+                        body ? strlen (body) : 0 };
+    return hny_msg_decode (frames, sizes, body ? 4 : 3);
+}
+
+/* A REJECTED built for msg must itself decode as a valid REJECTED: what
+   the broker answers passes the client's codec. */
+static void
+s_check_rejected_valid (const hny_msg_t *msg)
+{
+    hny_msg_t *reply = hny_msg_new_rejected (msg, hny_msg_error_status (msg), hny_msg_error_reason (msg));
+    char *text = json_dumps (hny_msg_header (reply), JSON_COMPACT);
+    hny_msg_t *back = s_decode ("REJECTED", text, strlen (text), NULL);
+    CHECK (hny_msg_id (back) == HNY_MSG_REJECTED);
+    if (hny_msg_id (back) != HNY_MSG_REJECTED)
+        fprintf (stderr, "  REJECTED %s: %s\n", text, hny_msg_error_reason (back));
+    hny_msg_destroy (&back);
+    free (text);
+    hny_msg_destroy (&reply);
+}
+
+/* PROTOCOL.md section 4: U+0000 and numbers past jansson's range in
+   members a message does not define are ignored; in the fields it
+   defines they make the message malformed (400 naming the field), and
+   the REJECTED keeps req and job when those are valid. Section 5.5: the
+   HEARTBEAT fields and their caps. Section 5.2: the STATUS reply's
+   fields. */
+static void
+s_test_fields (void)
+{
+    static const struct {
+        const char *command;
+        const char *header;
+        const char *body;       /* NULL: 3 frames */
+        int status;             /* 0: valid */
+        const char *reason;     /* a part of the reason (the field named) */
+        const char *req;        /* JSON of the REJECTED's req; NULL: absent */
+        const char *job;        /* the REJECTED's job; NULL: absent */
+    } cases [] = {
+        /* U+0000 where the message does not define the member: fine */
+        { "HEARTBEAT", "{\"x\":\"a\\u0000b\",\"req\":1}", NULL, 0, NULL, NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"note\":\"\\u0000\",\"trace\":[\"\\u0000\"]}", "Hi.",
+          0, NULL, NULL, NULL },
+        { "STATUS", "{\"job\":\"1\",\"x\":{\"k\\u0000\":1}}", NULL, 0, NULL, NULL, NULL },
+        { "STATUS", "{\"a\\u0000\":1,\"job\":\"1\"}", NULL, 0, NULL, NULL, NULL },
+        { "STATUS", "{\"job\\u0000\":\"x\"}", NULL, 0, NULL, NULL, NULL },
+        { "WAIT", "{\"job\":\"1\",\"big\":99999999999999999999,\"huge\":1e400,\"neg\":-99999999999999999999}",
+          NULL, 0, NULL, NULL, NULL },
+        { "STATUS", "{\"segments\":\"x\",\"workers\":{},\"key\":1}", NULL, 0, NULL, NULL, NULL },
+        /* ... but names stay unique, and the rest must still be JSON */
+        { "HEARTBEAT", "{\"a\\u0000\":1,\"a\\u0000\":2}", NULL, 400, "JSON", NULL, NULL },
+        { "HEARTBEAT", "{\"x\":{\"k\\u0000\":1},\"x\":2}", NULL, 400, "JSON", NULL, NULL },
+        { "HEARTBEAT", "{\"x\":{\"k\\u0000\":1},\"y\":}", NULL, 400, "JSON", NULL, NULL },
+        { "HEARTBEAT", "{\"x\":{\"k\\u0000\":1}} x", NULL, 400, "JSON", NULL, NULL },
+        { "HEARTBEAT", "{\"x\":{\"k\\u0000\":1},\"y\":[1}]}", NULL, 400, "JSON", NULL, NULL },
+        /* U+0000 in a defined field: 400 naming it; req and job kept when valid */
+        { "SUBMIT", "{\"from\":\"e\\u0000n\",\"to\":\"es\",\"req\":\"r-9\"}", "Hi.", 400, "'from'",
+          "\"r-9\"", NULL },
+        { "WAIT", "{\"job\":\"42\",\"req\":5,\"x\":\"\\u0000\",\"timeout_ms\":\"x\"}", NULL, 400,
+          "'timeout_ms'", "5", "42" },
+        { "FETCH", "{\"job\":\"4\\u00002\",\"req\":7}", NULL, 400, "'job'", "7", NULL },
+        { "STATUS", "{\"job\":\"1\",\"req\":\"a\\u0000\"}", NULL, 400, "'req'", NULL, "1" },
+        { "READY", "{\"credit\":1,\"backends\":[\"pseudo\",\"a\\u0000\"],\"req\":\"w\"}", NULL, 400,
+          "'backends'", "\"w\"", NULL },
+        { "REJECTED", "{\"status\":400,\"reason\":\"a\\u0000b\"}", NULL, 400, "'reason'", NULL, NULL },
+        { "DISCONNECT", "{\"reason\":\"\\u0000\"}", NULL, 400, "'reason'", NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"req\":1,\"metadata\":{\"a\":[\"\\u0000\"]}}", "Hi.",
+          400, "'metadata'", "1", NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"req\":2,\"metadata\":{\"a\\u0000\":1}}", "Hi.",
+          400, "'metadata'", "2", NULL },
+        { "LISTING", "{\"status\":200,\"jobs\":[{\"job\":\"\\u0000\"}]}", NULL, 400, "'jobs'", NULL, NULL },
+        /* SUBMIT's metadata: the members section 12 names keep their types */
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"title\":\"T\",\"date\":\"2019-04-21\","
+                    "\"issue\":\"7\",\"section\":\"S\",\"kicker\":\"K\",\"source\":\"s\",\"author\":[1,{}],"
+                    "\"related\":[{\"title\":\"r\"},{\"title\":\"q\",\"date\":\"2018\"}],"
+                    "\"charset\":7}}", "Hi.", 0, NULL, NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"date\":\"2019-04\"}}", "Hi.",
+          0, NULL, NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"req\":8,\"metadata\":{\"title\":5}}", "Hi.",
+          400, "'title'", "8", NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"date\":\"April 21, 2019\"}}", "Hi.",
+          400, "'date'", NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"date\":\"2019-4-21\"}}", "Hi.",
+          400, "'date'", NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"related\":{}}}", "Hi.",
+          400, "'related'", NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"related\":[{\"date\":\"2018\"}]}}",
+          "Hi.", 400, "'related'", NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"related\":[{\"title\":\"t\",\"url\":\"u\"}]}}",
+          "Hi.", 400, "'related'", NULL, NULL },
+        { "SUBMIT", "{\"from\":\"en\",\"to\":\"es\",\"metadata\":{\"related\":[\"t\"]}}",
+          "Hi.", 400, "'related'", NULL, NULL },
+        /* numbers past jansson's range in a defined field */
+        { "WAIT", "{\"job\":\"1\",\"timeout_ms\":1e400,\"req\":3}", NULL, 400, "'timeout_ms'", "3", "1" },
+        { "WAIT", "{\"job\":\"1\",\"req\":99999999999999999999}", NULL, 400, "'req'", NULL, "1" },
+        { "STATUS", "{\"status\":1e999,\"job\":\"1\"}", NULL, 400, "'status'", NULL, "1" },
+        /* req: a string of at most 64 bytes, or an integer */
+        { "STATS", "{\"req\":\"1234567890123456789012345678901234567890123456789012345678901234\"}",
+          NULL, 0, NULL, NULL, NULL },
+        { "STATS", "{\"req\":-9223372036854775808}", NULL, 0, NULL, NULL, NULL },
+        { "STATS", "{\"req\":1.5}", NULL, 400, "'req'", NULL, NULL },
+        { "STATS", "{\"req\":null,\"job\":\"9\"}", NULL, 400, "'req'", NULL, "9" },
+        /* REJECTED copies job only when valid */
+        { "WAIT", "{\"job\":\"12345678901234567890123456789012345678901234567890123456789012345\",\"req\":4}",
+          NULL, 400, "'job'", "4", NULL },
+        /* HEARTBEAT, section 5.5 */
+        { "HEARTBEAT", "{\"heartbeat_ms\":1}", NULL, 0, NULL, NULL, NULL },
+        { "HEARTBEAT", "{\"heartbeat_ms\":600000,\"tasks\":[]}", NULL, 0, NULL, NULL, NULL },
+        { "HEARTBEAT", "{\"heartbeat_ms\":0}", NULL, 400, "'heartbeat_ms'", NULL, NULL },
+        { "HEARTBEAT", "{\"heartbeat_ms\":600001}", NULL, 400, "'heartbeat_ms'", NULL, NULL },
+        { "HEARTBEAT", "{\"heartbeat_ms\":\"1000\"}", NULL, 400, "'heartbeat_ms'", NULL, NULL },
+        { "HEARTBEAT", "{\"heartbeat_ms\":1000.0}", NULL, 400, "'heartbeat_ms'", NULL, NULL },
+        { "HEARTBEAT", "{\"tasks\":\"T1.1\"}", NULL, 400, "'tasks'", NULL, NULL },
+        { "HEARTBEAT", "{\"tasks\":[\"T1.1\",2]}", NULL, 400, "'tasks'", NULL, NULL },
+        { "HEARTBEAT", "{\"tasks\":[\"T\\u0000\"]}", NULL, 400, "'tasks'", NULL, NULL },
+        { "HEARTBEAT", "{\"tasks\":[\"1234567890123456789012345678901234567890123456789012345678901234\"]}",
+          NULL, 0, NULL, NULL, NULL },
+        { "HEARTBEAT", "{\"tasks\":[\"12345678901234567890123456789012345678901234567890123456789012345\"]}",
+          NULL, 400, "'tasks'", NULL, NULL },
+        /* STATUS reply, section 5.2: a job's status has its required fields */
+        { "STATUS", "{\"status\":200,\"job\":\"1\",\"state\":\"done\"}", NULL, 400, "'key'", NULL, "1" },
+        { "STATUS", "{\"status\":200,\"job\":\"1\",\"key\":\"k\",\"state\":\"done\",\"segments\":1,"
+                    "\"done\":1,\"failed\":0,\"created\":5}", NULL, 400, "'backend'", NULL, "1" },
+        { "STATUS", "{\"status\":200,\"job\":\"1\",\"key\":\"k\",\"state\":\"done\",\"segments\":1,"
+                    "\"done\":1,\"failed\":\"0\",\"created\":5,\"backend\":\"b\"}", NULL, 400, "'failed'",
+          NULL, "1" },
+        { "STATUS", "{\"status\":200,\"jobs\":{},\"workers\":0,\"queue\":{},\"profiles\":[],"
+                    "\"store\":\"ok\",\"draining\":true,\"version\":\"1\"}", NULL, 0, NULL, NULL, NULL },
+        { "STATUS", "{\"status\":200}", NULL, 0, NULL, NULL, NULL },
+        { "STATUS", "{\"status\":200,\"workers\":\"2\"}", NULL, 400, "'workers'", NULL, NULL },
+        { "STATUS", "{\"status\":200,\"profiles\":{}}", NULL, 400, "'profiles'", NULL, NULL },
+        { "STATUS", "{\"status\":200,\"draining\":1}", NULL, 400, "'draining'", NULL, NULL },
+        { "STATUS", "{\"status\":200,\"store\":[]}", NULL, 400, "'store'", NULL, NULL },
+        { "STATUS", "{\"status\":200,\"job\":\"1\",\"key\":\"k\",\"state\":\"failed\",\"segments\":0,"
+                    "\"done\":0,\"failed\":0,\"created\":5,\"backend\":\"b\",\"error\":3}", NULL, 400,
+          "'error'", NULL, "1" },
+        /* a raw control character is not JSON */
+        { "HEARTBEAT", "{\"x\":\"\x01\"}", NULL, 400, "JSON", NULL, NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        hny_msg_t *msg = s_decode (cases [i].command, cases [i].header, strlen (cases [i].header),
+                                   cases [i].body);
+        int status = hny_msg_id (msg) == HNY_MSG_INVALID ? hny_msg_error_status (msg) : 0;
+        const char *reason = hny_msg_error_reason (msg);
+        bool ok = status == cases [i].status
+               && (!cases [i].reason || (reason && strstr (reason, cases [i].reason)));
+        CHECK (ok);
+        if (!ok)
+            fprintf (stderr, "  case %zu %s %s: status %d (%s), wanted %d (%s)\n", i,
+                     cases [i].command, cases [i].header, status, reason ? reason : "-",
+                     cases [i].status, cases [i].reason ? cases [i].reason : "-");
+        if (status) {
+            hny_msg_t *reply = hny_msg_new_rejected (msg, status, reason);
+            json_t *req = json_object_get (hny_msg_header (reply), "req");
+            char *req_text = req ? json_dumps (req, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+            const char *job = hny_msg_get_str (reply, "job");
+            bool echo = (cases [i].req ? req_text && strcmp (req_text, cases [i].req) == 0 : !req)
+                     && (cases [i].job ? job && strcmp (job, cases [i].job) == 0 : !job);
+            CHECK (echo);
+            if (!echo)
+                fprintf (stderr, "  case %zu: REJECTED req %s job %s, wanted %s %s\n", i,
+                         req_text ? req_text : "-", job ? job : "-",
+                         cases [i].req ? cases [i].req : "-", cases [i].job ? cases [i].job : "-");
+            free (req_text);
+            hny_msg_destroy (&reply);
+            s_check_rejected_valid (msg);
+        }
+        hny_msg_destroy (&msg);
+    }
+
+    /* An unknown member's U+0000 stays in the header, unchanged. */
+    hny_msg_t *msg = s_decode ("HEARTBEAT", "{\"x\":\"a\\u0000b\"}", 16, NULL);
+    json_t *x = json_object_get (hny_msg_header (msg), "x");
+    CHECK (json_string_length (x) == 3 && memcmp (json_string_value (x), "a\0b", 3) == 0);
+    hny_msg_destroy (&msg);
+    /* Members dropped by the member-by-member load do not hide the others. */
+    msg = s_decode ("WAIT", "{\"x\":{\"k\\u0000\":1},\"job\":\"7\",\"timeout_ms\":5}", 44, NULL);
+    CHECK (hny_msg_id (msg) == HNY_MSG_WAIT && strcmp (hny_msg_get_str (msg, "job"), "7") == 0
+           && hny_msg_get_int (msg, "timeout_ms", 0) == 5 && !json_object_get (hny_msg_header (msg), "x"));
+    hny_msg_destroy (&msg);
+
+    /* HEARTBEAT tasks: at most 1000 items. */
+    json_t *tasks = json_array ();
+    for (int i = 0; i < 1000; i++) {
+        char id [16];
+        snprintf (id, sizeof id, "T%d.1", i);
+        json_array_append_new (tasks, json_string (id));
+    }
+    json_t *h = json_pack ("{s:O}", "tasks", tasks);
+    char *text = json_dumps (h, JSON_COMPACT);
+    msg = s_decode ("HEARTBEAT", text, strlen (text), NULL);
+    CHECK (hny_msg_id (msg) == HNY_MSG_HEARTBEAT);
+    hny_msg_destroy (&msg);
+    free (text);
+    json_array_append_new (tasks, json_string ("T1000.1"));
+    text = json_dumps (h, JSON_COMPACT);
+    msg = s_decode ("HEARTBEAT", text, strlen (text), NULL);
+    CHECK (hny_msg_id (msg) == HNY_MSG_INVALID && hny_msg_error_status (msg) == 400
+           && strstr (hny_msg_error_reason (msg), "'tasks'"));
+    hny_msg_destroy (&msg);
+    free (text);
+    json_decref (h);
+    json_decref (tasks);
+
+    /* The encoder never sends a header over its cap (section 3). */
+    msg = hny_msg_new (HNY_MSG_STATS);
+    char *big = hny_malloc (HNY_PROTO_HEADER_MAX + 1);
+    memset (big, 'x', HNY_PROTO_HEADER_MAX);
+    big [HNY_PROTO_HEADER_MAX] = 0;
+    hny_msg_set_str (msg, "pad", big);
+    free (big);
+    errno = 0;
+    CHECK (hny_msg_send (&msg, s_dealer) == -1 && errno == EMSGSIZE && msg == NULL);
+    s_expect_clean ();
+}
+
 int
 main (void)
 {
@@ -479,6 +711,7 @@ main (void)
     s_test_roundtrip ();
     s_test_hostile ();
     s_test_rejected ();
+    s_test_fields ();
 
     zmq_close (s_dealer);
     zmq_close (s_router);

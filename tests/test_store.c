@@ -1,8 +1,9 @@
 /*  test_store.c: unit test of honyakud's store (daemon/hny_store.c):
     schema creation and version, idempotency keys, resume (leased tasks go
     back to the queue), the translation memory, group commit (a rolled-back
-    pass leaves nothing; a committed one survives reopening), records,
-    listing and statistics. */
+    pass leaves nothing; a committed one survives reopening; a failed write
+    poisons its pass), records, listing, statistics, paging through
+    segments, and a store that is full (max_store_bytes) and recovers. */
 #include "hny_store.h"
 
 #include <honyaku/util.h>
@@ -38,7 +39,7 @@ s_count_task (const hny_task_row_t *row, void *arg)
 {
     s_tasks_t *t = arg;
     t->count++;
-    t->leased += strcmp (row->state, "leased") == 0;
+    t->leased += row->leased;
     t->last = row->id;
     return 0;
 }
@@ -56,7 +57,8 @@ s_collect_segment (const hny_segment_row_t *row, void *arg)
 {
     char *out = arg;
     char line [128];
-    snprintf (line, sizeof line, "%d.%d:%s:%s:%s%s%s|", row->para, row->idx, row->state, row->src,
+    snprintf (line, sizeof line, "%d.%d:%s:%s:%s%s%s|", row->para, row->idx,
+              hny_seg_state_name (row->state), row->src,
               row->tgt ? row->tgt : "-", row->backend ? "@" : "", row->backend ? row->backend : "");
     strcat (out, line);
     return 0;
@@ -79,13 +81,11 @@ main (void)
     int64_t j1 = s_add_job (store, "k1", "h1");
     hny_job_row_t row = { 0 };
     CHECK (hny_store_job_by_key (store, "k1", &row) == 1);
-    CHECK (row.id == j1 && strcmp (row.hash, "h1") == 0 && strcmp (row.state, "queued") == 0);
+    CHECK (row.id == j1 && strcmp (row.hash, "h1") == 0 && row.state == HNY_JOB_QUEUED);
     CHECK (strcmp (row.metadata, "{\"issue\":\"7\"}") == 0 && strcmp (row.source, "a.txt") == 0);
     hny_job_row_clear (&row);
     CHECK (hny_store_job_by_key (store, "nope", &row) == 0);
-    hny_job_row_t dup = { .key = "k1", .hash = "h2", .from = "en", .to = "es", .backend = "pseudo" };
     int64_t unused = 0;
-    CHECK (hny_store_job_insert (store, &dup, "x", 1, &unused) == -1);   /* UNIQUE key */
     uint8_t *content = NULL;
     size_t size = 0;
     CHECK (hny_store_job_content (store, j1, &content, &size) == 1);
@@ -94,10 +94,10 @@ main (void)
 
     /* Tasks: one leased, one queued. */
     int64_t t1 = 0, t2 = 0;
-    CHECK (hny_store_task_add (store, "prepare", j1, NULL, &t1) == 0);
-    CHECK (hny_store_task_add (store, "translate", j1, "{\"segments\":[]}", &t2) == 0);
+    CHECK (hny_store_task_add (store, HNY_TASK_PREPARE, j1, NULL, &t1) == 0);
+    CHECK (hny_store_task_add (store, HNY_TASK_TRANSLATE, j1, "{\"segments\":[]}", &t2) == 0);
     CHECK (hny_store_task_lease (store, t1, "w#1", hny_clock_wall_ms () + 1000, 1) == 0);
-    CHECK (hny_store_job_set_state (store, j1, "preparing", NULL, 0) == 0);
+    CHECK (hny_store_job_set_state (store, j1, HNY_JOB_PREPARING, NULL, 0) == 0);
     CHECK (hny_store_commit (store) == 0);
     CHECK (!hny_store_in_transaction (store));
 
@@ -110,7 +110,7 @@ main (void)
     CHECK (hny_store_segment_add (store, j2, 0, 1, "Two.") == 0);
     CHECK (hny_store_segment_fill (store, j2, 0, 0, "UNO.", 1) == 0);
     CHECK (hny_store_segment_set_backend (store, j2, 0, 0, "pseudo") == 0);
-    CHECK (hny_store_segment_fail (store, j2, 0, 1, 503, "transient", "busy") == 0);
+    CHECK (hny_store_segment_fail (store, j2, 0, 1, 503, HNY_CLASS_TRANSIENT, "busy") == 0);
     /* Another connection sees nothing of the open transaction. */
     sqlite3 *other = NULL;
     CHECK (sqlite3_open (path, &other) == SQLITE_OK);
@@ -151,7 +151,7 @@ main (void)
     CHECK (hny_store_job_set_prepared (store, j2, "{\"charset\":\"UTF-8\"}") == 0);
     CHECK (hny_store_job_content (store, j2, &content, &size) == 0);    /* dropped */
     CHECK (hny_store_record_put (store, j2, "{\"job\":\"2\"}") == 0);
-    CHECK (hny_store_job_set_state (store, j2, "failed", "1 of 3 segments failed: busy", 503) == 0);
+    CHECK (hny_store_job_set_state (store, j2, HNY_JOB_FAILED, "1 of 3 segments failed: busy", 503) == 0);
     CHECK (hny_store_stats_add (store, "pseudo", 1, 2, 30, 4, 5) == 0);
     CHECK (hny_store_stats_add (store, "pseudo", 1, 0, 0, 1, 1) == 0);
     CHECK (hny_store_commit (store) == 0);
@@ -199,7 +199,7 @@ main (void)
     memset (&t, 0, sizeof t);
     CHECK (hny_store_tasks (store, s_count_task, &t) == 0);
     CHECK (t.count == 2 && t.leased == 0 && t.last == t2);
-    CHECK (hny_store_job_get (store, j1, &row) == 1 && strcmp (row.state, "queued") == 0);
+    CHECK (hny_store_job_get (store, j1, &row) == 1 && row.state == HNY_JOB_QUEUED);
     hny_job_row_clear (&row);
     int active = 0;
     CHECK (hny_store_jobs_active (store, s_count_active, &active) == 0);
@@ -209,6 +209,48 @@ main (void)
     CHECK (hny_store_commit (store) == 0);
     memset (&t, 0, sizeof t);
     CHECK (hny_store_tasks (store, s_count_task, &t) == 0 && t.count == 1);
+
+    /* Paging through a job's segments, and forgetting them. */
+    segs [0] = '\0';
+    CHECK (hny_store_segments_page (store, j2, -2, 0, 2, s_collect_segment, segs) == 2);
+    CHECK (strcmp (segs, "-1.0:pending:Title:-|0.0:done:One.:UNO.@pseudo|") == 0);
+    segs [0] = '\0';
+    CHECK (hny_store_segments_page (store, j2, 0, 0, 2, s_collect_segment, segs) == 1);
+    CHECK (strcmp (segs, "0.1:failed:Two.:-|") == 0);
+    CHECK (hny_store_segments_page (store, j2, 0, 1, 2, s_collect_segment, segs) == 0);
+
+    /* A failed write (here the UNIQUE key) poisons its pass: the commit
+       fails and undoes it all. */
+    CHECK (hny_store_begin (store) == 0);
+    s_add_job (store, "k4", "h4");
+    hny_job_row_t again = { .key = "k4", .hash = "h", .from = "en", .to = "es", .backend = "pseudo" };
+    CHECK (hny_store_job_insert (store, &again, "x", 1, &unused) == -1);
+    CHECK (hny_store_commit (store) == -1 && !hny_store_in_transaction (store));
+    CHECK (hny_store_job_by_key (store, "k4", &row) == 0);
+    CHECK (!hny_store_full (store) && *hny_store_error (store));
+
+    /* A full store (max_store_bytes): writes fail as on a full disk, the
+       pass is undone, reads still work, and a probe tells when it has room
+       again. */
+    CHECK (hny_store_set_max_bytes (store, 1) == 0);     /* the 16-page floor */
+    CHECK (hny_store_begin (store) == 0);
+    char *big = hny_malloc (200000);
+    memset (big, 'x', 199999);
+    big [199999] = 0;
+    CHECK (hny_store_segment_add (store, j2, 5, 0, big) == -1);
+    CHECK (hny_store_full (store));
+    CHECK (hny_store_commit (store) == -1);
+    CHECK (hny_store_probe (store) == -1 && hny_store_full (store));
+    CHECK (hny_store_job_get (store, j2, &row) == 1);
+    hny_job_row_clear (&row);
+    CHECK (hny_store_set_max_bytes (store, 0) == 0);
+    CHECK (hny_store_probe (store) == 0 && !hny_store_full (store));
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_segment_add (store, j2, 5, 0, big) == 0);
+    CHECK (hny_store_segments_delete (store, j2) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (hny_store_segment_counts (store, j2, &total, &done, &failed) == 0 && total == 0);
+    free (big);
 
     /* Schema version is recorded; a newer one is refused. */
     hny_store_destroy (&store);

@@ -16,7 +16,7 @@ import time
 import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hnyfix import Fixture, apy_installed, free_port  # noqa: E402
+from hnyfix import Fixture, apy_installed, free_port, validate_prepared  # noqa: E402
 
 SIG = b"HNY/1"
 HB_MS = 200
@@ -141,7 +141,7 @@ def main():
         header, body = broker.results([t])[t]
         if have_prepare:
             assert header["status"] == 200, header
-            prepared = json.loads(body)
+            prepared = validate_prepared(json.loads(body))
             assert prepared["schema"] == "honyaku.prepared/1", prepared
             assert prepared["stats"]["segments"] > 5, prepared["stats"]
             assert prepared["paragraphs"][0]["segments"][0]["src"], prepared

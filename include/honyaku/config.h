@@ -57,6 +57,8 @@ typedef struct {
     int lease_ms;
     int64_t max_article_bytes;
     int max_jobs_in_flight;     /* jobs being prepared/translated at once */
+    int max_jobs_queued;        /* unfinished jobs accepted; past it SUBMIT gets 303 */
+    int64_t max_store_bytes;    /* cap on the store's size; 0: none (past it: 507) */
     char *log_level;
     char *default_backend;      /* profile used when SUBMIT names none; NULL: the
                                    first profile in the file, else "pseudo" */

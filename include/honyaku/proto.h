@@ -25,7 +25,9 @@
     broker -> client
       ACCEPTED   *job *key *existing(bool) *state
       REJECTED   *status *reason, job
-      STATUS     *status, job, state, ... (job or daemon status fields)
+      STATUS     *status; with job: *key *state *segments *done *failed *created
+                 *backend, error, paused, waiting; without: jobs{}, workers,
+                 queue{}, profiles[], store, draining, version
       DONE       *status *job *state   (status 200: finished; 300: wait timed out)
       RECORD     *status *job; body*: the record, JSON
       LISTING    *status *jobs[] , next
@@ -33,13 +35,19 @@
     worker -> broker
       READY      *credit *backends[], name, pid
       RESULT     *task *status, reason; body: the result JSON
-      HEARTBEAT  (none)
+      HEARTBEAT  tasks[] (the tasks it still works on: renews their leases)
       DISCONNECT reason
     broker -> worker
       TASK       *task *kind("prepare"|"translate") *lease_ms, job, ...;
                  body*: prepare: raw article bytes; translate: JSON batch
-      HEARTBEAT  (none)
+      HEARTBEAT  heartbeat_ms (the interval the worker must use)
       DISCONNECT reason
+
+    Every request may carry req (string <= 64 bytes, or integer), copied
+    into its reply. Members a message does not define are ignored, whatever
+    they hold (U+0000, numbers past 64 bits included); the fields it
+    defines are checked against proto/hny_proto.c's one table (type,
+    limits, no U+0000 in any string of them).
 
     Status codes: 2xx success, 3xx retry later, 4xx client error, 5xx server
     error (see hny_status_t). */
@@ -96,7 +104,8 @@ typedef enum {
     HNY_STATUS_UNKNOWN_COMMAND = 501,
     HNY_STATUS_INTERNAL = 500,
     HNY_STATUS_UNAVAILABLE = 503,
-    HNY_STATUS_VERSION = 505            /* protocol signature/version not supported */
+    HNY_STATUS_VERSION = 505,           /* protocol signature/version not supported */
+    HNY_STATUS_INSUFFICIENT_STORAGE = 507 /* the broker's state disk is full */
 } hny_status_t;
 
 typedef struct _hny_msg_t hny_msg_t;
@@ -113,7 +122,8 @@ const char *hny_msg_command_name (hny_msg_id_t id);
 json_t *hny_msg_header (hny_msg_t *self);
 /* Convenience accessors over the header; NULL / default when absent or of another type.
    set_str with NULL removes the field; bytes of value that are not UTF-8
-   become U+FFFD. */
+   become U+FFFD. The strings of the fields a decoded message defines hold
+   no U+0000; a member it does not define may (get_str then stops at it). */
 const char *hny_msg_get_str (const hny_msg_t *self, const char *field);
 int64_t hny_msg_get_int (const hny_msg_t *self, const char *field, int64_t dflt);
 void hny_msg_set_str (hny_msg_t *self, const char *field, const char *value);
@@ -135,7 +145,9 @@ int hny_msg_error_status (const hny_msg_t *self);
 const char *hny_msg_error_reason (const hny_msg_t *self);
 
 /* Send on a socket (a ROUTER socket needs the routing id set) and destroy
-   the message. Returns 0, or -1 with errno from ZeroMQ (message destroyed anyway). */
+   the message. Returns 0, or -1 with errno from ZeroMQ, EINVAL for an
+   INVALID message, or EMSGSIZE when the header or the body is over its cap
+   (nothing sent); the message is destroyed anyway. */
 int hny_msg_send (hny_msg_t **self_p, void *socket);
 
 /* Receive one whole multipart message. Returns NULL only when nothing could
@@ -153,7 +165,9 @@ hny_msg_t *hny_msg_recv (void *socket);
 hny_msg_t *hny_msg_decode (const uint8_t *const *frames, const size_t *sizes, size_t count);
 
 /* Build a REJECTED reply to a request (copies its routing id, and its "job"
-   and "req" fields when present and well-typed). Caller owns the result. */
+   and "req" fields when they are valid: a string of at most 64 bytes
+   without U+0000, or for req an integer). Works on an INVALID message
+   whose header parsed. Caller owns the result. */
 hny_msg_t *hny_msg_new_rejected (const hny_msg_t *request, int status, const char *reason);
 
 #ifdef __cplusplus

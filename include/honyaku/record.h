@@ -1,35 +1,40 @@
-/*  honyaku/record.h: the bilingual record, one JSON object per article.
+/*  honyaku/record.h: the names of the two JSON documents of an article's
+    life, and the cap they share. proto/PROTOCOL.md defines them member by
+    member (section 11: the prepared article, section 12: the record), and
+    proto/schema/{prepared,record}.schema.json state the same for JSON
+    Schema validators. In short:
 
-    {
-      "schema": "honyaku.record/1",
-      "job": "17",                       job id (opaque string)
-      "key": "...",                      the client's idempotency key
-      "source_lang": "en", "target_lang": "es",
-      "backend": "apertium",             profile name that translated it
-      "metadata": {                      what prepare found, plus SUBMIT's metadata
-        "title": "...", "date": "2019-04-21" (ISO 8601 where known),
-        "issue": "2019 April 17 - 23", "section": "POLITICS",
-        "source": "path/or/url", "related": [{"title", "date"}],
-        "charset": "UTF-8", "format": "jpw"
-      },
-      "title": {"src": "...", "tgt": "..."} or null,
-      "paragraphs": [ {"segments": [ {"src": "...", "tgt": "...", "tm": false} ]} ],
-                                         in order; tgt is null for a failed segment;
-                                         tm is true when it came from translation memory;
-                                         "backend": "NAME" only when another profile
-                                         than the job's translated it (a fallback);
-                                         "warning" says what was lost (e.g. markup the
-                                         backend broke) when the translation was kept
-      "errors": [ {"paragraph": 0, "segment": 2, "code": 503, "class": "transient",
-                   "reason": "..."} ],   paragraph -1 means the title; empty when none
-      "stats": {"segments": 16, "chars": 2345, "chars_billed": 2345,
-                "tm_hits": 0, "requests": 16, "time_ms": 812}
-                                         requests: HTTP requests made for it (a request
-                                         shared by several jobs counts for one of them)
-    }
+    prepared article (prepare RESULT body, the worker's):
+      {"schema": "honyaku.prepared/1", "format": "plain|text|jpw|html",
+       "charset": "UTF-8", "replaced": 0,        bytes that became U+FFFD
+       "metadata": {...},                         11.2, found members only
+       "title": {"src": "..."} or null,
+       "paragraphs": [{"segments": [{"src": "..."}, ...]}, ...],   >= 1 each
+       "stats": {"paragraphs", "segments" (title not counted), "chars",
+                 "bytes" (title counted)}}
 
-    A job that failed before it had segments (bad input) has a record with
-    "paragraphs": [] and one error with "paragraph": null explaining why. */
+    record (RECORD body, the broker's):
+      {"schema": "honyaku.record/1", "job": "17", "key": "...",
+       "source_lang": "en", "target_lang": "es", "backend": "apertium",
+       "metadata": {                 prepare's (title, date "2019-04-21" or
+                                     "2019", issue, section, kicker, source,
+                                     related [{"title", "date"?}]), then
+                                     SUBMIT's metadata members over them,
+                                     then SUBMIT's source, then prepare's
+                                     charset, format, replaced}
+       "title": pair or null,        paragraph -1, segment 0 in errors
+       "paragraphs": [{"segments": [pair, ...]}, ...],   [] if failed early
+       "errors": [{"paragraph": 0, "segment": 2, "code": 503,
+                   "class": "transient|permanent", "reason": "..."}],
+                                     one per pair whose tgt is null; a failure
+                                     of the job itself has paragraph and
+                                     segment null (paragraphs is then [])
+       "stats": {"segments", "chars", "tm_hits" (title counted), "chars_billed",
+                 "requests", "time_ms"}}
+
+    pair: {"src": "...", "tgt": "..." or null (failed), "tm": false,
+           "backend": "NAME" (only a fallback's), "warning": "..." (only when
+           the translation was kept without its markup)} */
 #ifndef HNY_RECORD_H
 #define HNY_RECORD_H
 

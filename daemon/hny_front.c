@@ -1,0 +1,650 @@
+/*  hny_front.c: honyakud's answers to clients (see hny_front.h). */
+#include "hny_front.h"
+
+#include <honyaku/util.h>
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#define S_LANG_MAX      16          /* bytes of a language tag */
+#define S_ROUTING_MAX   256         /* bytes of a ZeroMQ routing id */
+
+/* A client waiting for a job to end. */
+typedef struct _s_waiter_t s_waiter_t;
+struct _s_waiter_t {
+    s_waiter_t *next;
+    uint8_t rid [S_ROUTING_MAX];
+    size_t rid_size;
+    json_t *req;                /* the request's "req", or NULL */
+    int64_t job;
+    int64_t deadline;           /* monotonic ms */
+};
+
+struct _hny_front_t {
+    hny_store_t *store;
+    hny_sched_t *sched;
+    hny_pipeline_t *pipeline;
+    const hny_daemon_conf_t *conf;
+    const char *version;
+    hny_front_post_fn *post;
+    void *post_arg;
+    int default_profile;        /* for a SUBMIT that names none */
+    int draining;
+    hny_store_mode_t store_mode;
+    s_waiter_t *waiters;
+};
+
+/* ------------------------------------------------------------- helpers */
+
+static int
+s_parse_id (const char *text, int64_t *id)
+{
+    if (!text || !*text || strlen (text) > 18)
+        return -1;
+    int64_t value = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        value = value * 10 + (*p - '0');
+    }
+    *id = value;
+    return 0;
+}
+
+static void
+s_post (hny_front_t *self, hny_msg_t **msg_p)
+{
+    self->post (msg_p, self->post_arg);
+}
+
+/* A reply to a request: same route, the request's "req". */
+static hny_msg_t *
+s_reply (hny_msg_t *request, hny_msg_id_t id, int status)
+{
+    hny_msg_t *reply = hny_msg_new (id);
+    size_t size;
+    const uint8_t *rid = hny_msg_routing_id (request, &size);
+    hny_msg_set_routing_id (reply, rid, size);
+    json_t *req = json_object_get (hny_msg_header (request), "req");
+    if (req)
+        json_object_set (hny_msg_header (reply), "req", req);
+    if (status)
+        hny_msg_set_int (reply, "status", status);
+    return reply;
+}
+
+static void
+s_reject (hny_front_t *self, hny_msg_t *request, int status, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+static void
+s_reject (hny_front_t *self, hny_msg_t *request, int status, const char *fmt, ...)
+{
+    char reason [256];
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (reason, sizeof reason, fmt, args);
+    va_end (args);
+    hny_msg_t *reply = hny_msg_new_rejected (request, status, reason);
+    hny_debug ("REJECTED %d: %s", status, reason);
+    s_post (self, &reply);
+}
+
+static void
+s_set_job (hny_msg_t *msg, int64_t job)
+{
+    char id [24];
+    snprintf (id, sizeof id, "%lld", (long long) job);
+    hny_msg_set_str (msg, "job", id);
+}
+
+/* A store failure while answering: 507 when the disk is full, else 503. */
+static void
+s_reject_store (hny_front_t *self, hny_msg_t *msg)
+{
+    if (hny_store_full (self->store) || self->store_mode == HNY_STORE_FULL)
+        s_reject (self, msg, HNY_STATUS_INSUFFICIENT_STORAGE, "the state disk is full: retry later");
+    else
+        s_reject (self, msg, HNY_STATUS_UNAVAILABLE, "the store failed: %s", hny_store_error (self->store));
+}
+
+int
+hny_front_job_state (hny_front_t *self, int64_t job, hny_job_state_t *state)
+{
+    hny_job_info_t info;
+    if (hny_pipeline_job_info (self->pipeline, job, &info)) {
+        *state = info.state;
+        return 1;
+    }
+    hny_job_row_t row = { 0 };
+    int rc = hny_store_job_get (self->store, job, &row);
+    if (rc == 1)
+        *state = row.state;
+    hny_job_row_clear (&row);
+    return rc;
+}
+
+/* ------------------------------------------------------------- waiters */
+
+static void
+s_done_reply (hny_front_t *self, s_waiter_t *w, int status, hny_job_state_t state)
+{
+    hny_msg_t *reply = hny_msg_new (HNY_MSG_DONE);
+    hny_msg_set_routing_id (reply, w->rid, w->rid_size);
+    if (w->req)
+        json_object_set (hny_msg_header (reply), "req", w->req);
+    hny_msg_set_int (reply, "status", status);
+    s_set_job (reply, w->job);
+    hny_msg_set_str (reply, "state", hny_job_state_name (state));
+    s_post (self, &reply);
+}
+
+static void
+s_waiter_free (s_waiter_t **w_p)
+{
+    json_decref ((*w_p)->req);
+    free (*w_p);
+    *w_p = NULL;
+}
+
+void
+hny_front_job_final (hny_front_t *self, int64_t job, hny_job_state_t state)
+{
+    s_waiter_t **link = &self->waiters;
+    while (*link) {
+        s_waiter_t *w = *link;
+        if (w->job == job) {
+            s_done_reply (self, w, HNY_STATUS_OK, state);
+            *link = w->next;
+            s_waiter_free (&w);
+        }
+        else
+            link = &w->next;
+    }
+}
+
+/* The current state of a waiter's job for a DONE 300. */
+static hny_job_state_t
+s_state_now (hny_front_t *self, int64_t job)
+{
+    hny_job_state_t state = HNY_JOB_QUEUED;
+    hny_front_job_state (self, job, &state);
+    return state;
+}
+
+void
+hny_front_expire (hny_front_t *self, int64_t now)
+{
+    s_waiter_t **link = &self->waiters;
+    while (*link) {
+        s_waiter_t *w = *link;
+        if (now >= w->deadline) {
+            s_done_reply (self, w, HNY_STATUS_RETRY, s_state_now (self, w->job));
+            *link = w->next;
+            s_waiter_free (&w);
+        }
+        else
+            link = &w->next;
+    }
+}
+
+int64_t
+hny_front_deadline (hny_front_t *self)
+{
+    int64_t next = HNY_SCHED_NEVER;
+    for (s_waiter_t *w = self->waiters; w; w = w->next)
+        if (w->deadline < next)
+            next = w->deadline;
+    return next;
+}
+
+void
+hny_front_leave (hny_front_t *self)
+{
+    while (self->waiters) {
+        s_waiter_t *w = self->waiters;
+        self->waiters = w->next;
+        s_done_reply (self, w, HNY_STATUS_RETRY, s_state_now (self, w->job));
+        s_waiter_free (&w);
+    }
+}
+
+/* ------------------------------------------------------------- SUBMIT */
+
+static const char *const s_formats [] = { "auto", "text", "plain", "html", "jpw", NULL };
+
+/* The key of the content and every option that changes the result. */
+static void
+s_content_hash (const char *const parts [5], const uint8_t *body, size_t size, char hash [33])
+{
+    XXH3_state_t *state = XXH3_createState ();
+    XXH3_128bits_reset (state);
+    for (size_t i = 0; i < 5; i++)
+        XXH3_128bits_update (state, parts [i], strlen (parts [i]) + 1);
+    XXH3_128bits_update (state, body, size);
+    XXH128_canonical_t canon;
+    XXH128_canonicalFromHash (&canon, XXH3_128bits_digest (state));
+    XXH3_freeState (state);
+    for (int i = 0; i < 16; i++)
+        snprintf (hash + 2 * i, 3, "%02x", canon.digest [i]);
+}
+
+static void
+s_accepted (hny_front_t *self, hny_msg_t *msg, int64_t job, const char *key, int existing,
+            hny_job_state_t state)
+{
+    hny_msg_t *reply = s_reply (msg, HNY_MSG_ACCEPTED, 0);
+    s_set_job (reply, job);
+    hny_msg_set_str (reply, "key", key);
+    json_object_set_new (hny_msg_header (reply), "existing", json_boolean (existing));
+    hny_msg_set_str (reply, "state", hny_job_state_name (state));
+    s_post (self, &reply);
+}
+
+static void
+s_submit (hny_front_t *self, hny_msg_t *msg)
+{
+    if (self->draining) {
+        s_reject (self, msg, HNY_STATUS_UNAVAILABLE, "honyakud is shutting down");
+        return;
+    }
+    const char *from = hny_msg_get_str (msg, "from");
+    const char *to = hny_msg_get_str (msg, "to");
+    if (!from || !*from || strlen (from) > S_LANG_MAX || !to || !*to || strlen (to) > S_LANG_MAX) {
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "from and to must be 1 to %d bytes", S_LANG_MAX);
+        return;
+    }
+    const char *backend = hny_msg_get_str (msg, "backend");
+    int profile = backend ? hny_sched_profile_find (self->sched, backend) : self->default_profile;
+    if (profile < 0) {
+        s_reject (self, msg, HNY_STATUS_UNPROCESSABLE, "unknown backend \"%.64s\"", backend);
+        return;
+    }
+    const char *pname = hny_sched_profile_conf (self->sched, profile)->name;
+    const char *format = hny_msg_get_str (msg, "format");
+    if (!format)
+        format = "auto";
+    int known = 0;
+    for (size_t i = 0; s_formats [i]; i++)
+        known |= strcmp (format, s_formats [i]) == 0;
+    if (!known) {
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "unknown format \"%.16s\"", format);
+        return;
+    }
+    size_t size = 0;
+    const uint8_t *body = hny_msg_body (msg, &size);
+    if (!body || size == 0) {
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "the article is empty");
+        return;
+    }
+    if ((int64_t) size > self->conf->max_article_bytes) {
+        s_reject (self, msg, HNY_STATUS_TOO_LARGE, "article of %zu bytes is over max_article_bytes (%lld)",
+                  size, (long long) self->conf->max_article_bytes);
+        return;
+    }
+    int lenient = json_is_true (json_object_get (hny_msg_header (msg), "lenient"));
+    json_t *metadata = json_object_get (hny_msg_header (msg), "metadata");
+    if (metadata && !json_is_object (metadata)) {
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "metadata must be an object");
+        return;
+    }
+    char hash [33];
+    const char *parts [5] = { from, to, pname, format, lenient ? "1" : "0" };
+    s_content_hash (parts, body, size, hash);
+    const char *given = hny_msg_get_str (msg, "key");
+    char *key = given ? hny_strdup (given) : hny_sprintf ("auto:%s", hash);
+
+    /* Admission (PROTOCOL.md section 8): a known key is answered whatever
+       the load or the disk; a new one needs room in the queue and a store
+       that takes writes. */
+    hny_job_row_t row = { 0 };
+    int found = hny_store_job_by_key (self->store, key, &row);
+    if (found < 0)
+        s_reject_store (self, msg);
+    else if (found == 1 && strcmp (row.hash, hash) != 0)
+        s_reject (self, msg, HNY_STATUS_CONFLICT, "key \"%.64s\" was used for job %lld with other content or options",
+                  key, (long long) row.id);
+    else if (found == 1) {
+        hny_job_state_t state = row.state;
+        hny_front_job_state (self, row.id, &state);
+        s_accepted (self, msg, row.id, key, 1, state);
+        hny_debug ("job %lld: submitted again (key %s)", (long long) row.id, key);
+    }
+    else if (self->store_mode != HNY_STORE_OK)
+        s_reject_store (self, msg);
+    else if ((int64_t) hny_pipeline_unfinished (self->pipeline) >= self->conf->max_jobs_queued)
+        s_reject (self, msg, HNY_STATUS_BUSY, "%zu unfinished jobs, the most max_jobs_queued allows: retry later",
+                  hny_pipeline_unfinished (self->pipeline));
+    else {
+        char *meta = metadata ? json_dumps (metadata, JSON_COMPACT) : NULL;
+        hny_job_row_t job = {
+            .key = key, .hash = hash, .from = (char *) from, .to = (char *) to,
+            .backend = (char *) pname, .format = (char *) format, .lenient = lenient,
+            .source = (char *) hny_msg_get_str (msg, "source"), .metadata = meta,
+            .state = HNY_JOB_QUEUED,
+        };
+        int64_t id = 0;
+        if (hny_store_job_insert (self->store, &job, body, size, &id)
+        ||  hny_pipeline_job_new (self->pipeline, id, from, to, profile, hny_clock_wall_ms ()))
+            s_reject_store (self, msg);
+        else {
+            /* Sent only if the pass commits (hny_broker.c turns it into
+               507 otherwise). */
+            s_accepted (self, msg, id, key, 0, HNY_JOB_QUEUED);
+            hny_info ("job %lld: accepted (%zu bytes, %s -> %s, %s)", (long long) id, size, from, to, pname);
+        }
+        free (meta);
+    }
+    hny_job_row_clear (&row);
+    free (key);
+}
+
+/* ------------------------------------------------------------- the other requests */
+
+/* Look a job up for a request; answers 404 or the store failure and
+   returns 0 unless found (1). */
+static int
+s_job_lookup (hny_front_t *self, hny_msg_t *msg, hny_job_row_t *row)
+{
+    int64_t id;
+    const char *text = hny_msg_get_str (msg, "job");
+    int rc = s_parse_id (text, &id) == 0 ? hny_store_job_get (self->store, id, row) : 0;
+    if (rc < 0)
+        s_reject_store (self, msg);
+    else if (rc == 0)
+        s_reject (self, msg, HNY_STATUS_NOT_FOUND, "no job \"%.64s\"", text ? text : "");
+    return rc;
+}
+
+static void
+s_status_daemon (hny_front_t *self, hny_msg_t *msg)
+{
+    hny_msg_t *reply = s_reply (msg, HNY_MSG_STATUS, HNY_STATUS_OK);
+    json_t *h = hny_msg_header (reply);
+    json_t *counts = hny_store_job_counts (self->store);
+    json_object_set_new (h, "jobs", counts ? counts : json_object ());
+    json_object_set_new (h, "workers", json_integer ((json_int_t) hny_sched_worker_count (self->sched)));
+    json_object_set_new (h, "queue", json_pack ("{s:I, s:I}",
+                                                "prepare", (json_int_t) hny_sched_queued (self->sched, HNY_TASK_PREPARE),
+                                                "translate", (json_int_t) hny_sched_queued (self->sched, HNY_TASK_TRANSLATE)));
+    json_t *profiles = json_array ();
+    for (size_t i = 0; i < hny_sched_profile_count (self->sched); i++) {
+        const hny_profile_t *conf = hny_sched_profile_conf (self->sched, (int) i);
+        int workers = hny_sched_profile_workers (self->sched, (int) i);
+        json_t *p = json_pack ("{s:s, s:s, s:i}", "name", conf->name, "type", conf->type ? conf->type : "",
+                               "workers", workers);
+        const char *paused = hny_sched_profile_paused (self->sched, (int) i);
+        if (paused)
+            json_object_set_new (p, "paused", json_string (paused));
+        if (workers == 0 && hny_sched_profile_queued (self->sched, (int) i) > 0) {
+            char *text = hny_sprintf ("no worker serves profile %s", conf->name);
+            json_object_set_new (p, "waiting", json_string (text));
+            free (text);
+        }
+        json_array_append_new (profiles, p);
+    }
+    json_object_set_new (h, "profiles", profiles);
+    hny_msg_set_str (reply, "store", self->store_mode == HNY_STORE_OK ? "ok"
+                                   : self->store_mode == HNY_STORE_FULL ? "full" : "failed");
+    hny_msg_set_str (reply, "version", self->version);
+    if (self->draining)
+        json_object_set_new (h, "draining", json_true ());
+    s_post (self, &reply);
+}
+
+static void
+s_status (hny_front_t *self, hny_msg_t *msg)
+{
+    if (!json_object_get (hny_msg_header (msg), "job")) {
+        s_status_daemon (self, msg);
+        return;
+    }
+    hny_job_row_t row = { 0 };
+    if (s_job_lookup (self, msg, &row) != 1)
+        return;
+    hny_msg_t *reply = s_reply (msg, HNY_MSG_STATUS, HNY_STATUS_OK);
+    s_set_job (reply, row.id);
+    hny_msg_set_str (reply, "key", row.key);
+    hny_job_info_t info;
+    if (hny_pipeline_job_info (self->pipeline, row.id, &info)) {
+        hny_msg_set_str (reply, "state", hny_job_state_name (info.state));
+        const char *paused = hny_sched_profile_paused (self->sched, info.profile);
+        if (paused && info.state == HNY_JOB_TRANSLATING && info.pending > 0) {
+            int fb = hny_sched_profile_diverts (self->sched, info.profile, hny_clock_mono_ms ());
+            char *text = fb >= 0 ? hny_sprintf ("%s (pending segments go to %s)", paused,
+                                                hny_sched_profile_conf (self->sched, fb)->name)
+                                 : hny_strdup (paused);
+            hny_msg_set_str (reply, "paused", text);
+            free (text);
+        }
+        char buf [128];
+        const char *waiting = hny_pipeline_waiting (self->pipeline, &info, buf, sizeof buf);
+        if (waiting)
+            hny_msg_set_str (reply, "waiting", waiting);
+    }
+    else {
+        if (hny_store_segment_counts (self->store, row.id, &info.total, &info.done, &info.failed))
+            info.total = info.done = info.failed = 0;
+        hny_msg_set_str (reply, "state", hny_job_state_name (row.state));
+    }
+    hny_msg_set_int (reply, "segments", info.total);
+    hny_msg_set_int (reply, "done", info.done);
+    hny_msg_set_int (reply, "failed", info.failed);
+    if (row.error)
+        hny_msg_set_str (reply, "error", row.error);
+    hny_msg_set_int (reply, "created", row.created);
+    hny_msg_set_str (reply, "backend", row.backend);
+    s_post (self, &reply);
+    hny_job_row_clear (&row);
+}
+
+static void
+s_wait (hny_front_t *self, hny_msg_t *msg)
+{
+    hny_job_row_t row = { 0 };
+    if (s_job_lookup (self, msg, &row) != 1)
+        return;
+    hny_job_info_t info;
+    int active = hny_pipeline_job_info (self->pipeline, row.id, &info);
+    int64_t timeout = hny_msg_get_int (msg, "timeout_ms", 30000);
+    s_waiter_t *w = hny_calloc (1, sizeof *w);
+    const uint8_t *rid = hny_msg_routing_id (msg, &w->rid_size);
+    memcpy (w->rid, rid, w->rid_size);
+    w->req = json_incref (json_object_get (hny_msg_header (msg), "req"));
+    w->job = row.id;
+    w->deadline = hny_clock_mono_ms () + timeout;
+    if (!active) {
+        s_done_reply (self, w, HNY_STATUS_OK, row.state);
+        s_waiter_free (&w);
+    }
+    else if (timeout <= 0) {
+        s_done_reply (self, w, HNY_STATUS_RETRY, info.state);
+        s_waiter_free (&w);
+    }
+    else {
+        w->next = self->waiters;
+        self->waiters = w;
+    }
+    hny_job_row_clear (&row);
+}
+
+static void
+s_fetch (hny_front_t *self, hny_msg_t *msg)
+{
+    hny_job_row_t row = { 0 };
+    if (s_job_lookup (self, msg, &row) != 1)
+        return;
+    hny_job_info_t info;
+    char *record = NULL;
+    int rc = 0;
+    if (hny_pipeline_job_info (self->pipeline, row.id, &info) || !hny_job_state_final (row.state))
+        s_reject (self, msg, HNY_STATUS_RETRY, "job %lld is %s", (long long) row.id,
+                  hny_job_state_name (hny_pipeline_job_info (self->pipeline, row.id, &info) ? info.state
+                                                                                            : row.state));
+    else if ((rc = hny_store_record_get (self->store, row.id, &record)) < 0)
+        s_reject_store (self, msg);
+    else if (rc == 0)
+        s_reject (self, msg, HNY_STATUS_INTERNAL, "job %lld has no record", (long long) row.id);
+    else {
+        hny_msg_t *reply = s_reply (msg, HNY_MSG_RECORD, HNY_STATUS_OK);
+        s_set_job (reply, row.id);
+        hny_msg_take_body (reply, record, strlen (record));
+        record = NULL;
+        s_post (self, &reply);
+    }
+    free (record);
+    hny_job_row_clear (&row);
+}
+
+static void
+s_list (hny_front_t *self, hny_msg_t *msg)
+{
+    int64_t after = 0;
+    const char *text = hny_msg_get_str (msg, "after");
+    if (text && s_parse_id (text, &after)) {
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "after must be a job id");
+        return;
+    }
+    const char *state = hny_msg_get_str (msg, "state");
+    if (state && hny_job_state_parse (state) < 0) {
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "unknown job state \"%.16s\"", state);
+        return;
+    }
+    int limit = (int) hny_msg_get_int (msg, "limit", 100);
+    if (limit < 1 || limit > 1000)
+        limit = 100;
+    int more = 0;
+    json_t *jobs = hny_store_job_list (self->store, after, limit, state, &more);
+    if (!jobs) {
+        s_reject_store (self, msg);
+        return;
+    }
+    /* A page whose header would pass the 64 KiB cap is cut short (with
+       `next`): long keys make long pages. */
+    size_t bytes = 256;
+    for (size_t i = 0; i < json_array_size (jobs); i++) {
+        char *item = json_dumps (json_array_get (jobs, i), JSON_COMPACT);
+        bytes += strlen (item) + 1;
+        free (item);
+        if (bytes > HNY_PROTO_HEADER_MAX - 1024 && i > 0) {
+            while (json_array_size (jobs) > i)
+                json_array_remove (jobs, json_array_size (jobs) - 1);
+            more = 1;
+            break;
+        }
+    }
+    hny_msg_t *reply = s_reply (msg, HNY_MSG_LISTING, HNY_STATUS_OK);
+    if (more && json_array_size (jobs))
+        json_object_set (hny_msg_header (reply), "next",
+                         json_object_get (json_array_get (jobs, json_array_size (jobs) - 1), "job"));
+    json_object_set_new (hny_msg_header (reply), "jobs", jobs);
+    s_post (self, &reply);
+}
+
+static void
+s_stats (hny_front_t *self, hny_msg_t *msg)
+{
+    json_t *stats = hny_store_stats (self->store);
+    if (!stats) {
+        s_reject_store (self, msg);
+        return;
+    }
+    for (size_t i = 0; i < hny_sched_profile_count (self->sched); i++) {
+        const char *name = hny_sched_profile_conf (self->sched, (int) i)->name;
+        if (!json_object_get (stats, name))
+            json_object_set_new (stats, name,
+                                 json_pack ("{s:i, s:i, s:i, s:i, s:i}", "tm_hits", 0, "tm_misses", 0,
+                                            "chars_billed", 0, "requests", 0, "segments", 0));
+    }
+    const char *name;
+    json_t *p;
+    json_object_foreach (stats, name, p) {
+        json_int_t reqs = json_integer_value (json_object_get (p, "requests"));
+        json_int_t segs = json_integer_value (json_object_get (p, "segments"));
+        json_object_set_new (p, "requests_per_segment", json_real (segs > 0 ? (double) reqs / (double) segs : 0.0));
+    }
+    hny_msg_t *reply = s_reply (msg, HNY_MSG_STATS, HNY_STATUS_OK);
+    json_object_set_new (hny_msg_header (reply), "profiles", stats);
+    s_post (self, &reply);
+}
+
+void
+hny_front_handle (hny_front_t *self, hny_msg_t *msg)
+{
+    switch (hny_msg_id (msg)) {
+    case HNY_MSG_INVALID: {
+        hny_msg_t *reply = hny_msg_new_rejected (msg, hny_msg_error_status (msg),
+                                                 hny_msg_error_reason (msg));
+        hny_debug ("client message rejected: %d %s", hny_msg_error_status (msg),
+                   hny_msg_error_reason (msg));
+        s_post (self, &reply);
+        break;
+    }
+    case HNY_MSG_SUBMIT: s_submit (self, msg); break;
+    case HNY_MSG_STATUS: s_status (self, msg); break;
+    case HNY_MSG_WAIT:   s_wait (self, msg); break;
+    case HNY_MSG_FETCH:  s_fetch (self, msg); break;
+    case HNY_MSG_LIST:   s_list (self, msg); break;
+    case HNY_MSG_STATS:  s_stats (self, msg); break;
+    default:
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "%s is not a client request",
+                  hny_msg_command_name (hny_msg_id (msg)));
+        break;
+    }
+}
+
+/* ------------------------------------------------------------- life cycle */
+
+hny_front_t *
+hny_front_new (hny_store_t *store, hny_sched_t *sched, hny_pipeline_t *pipeline,
+               const hny_daemon_conf_t *conf, const char *version, hny_front_post_fn *post, void *arg)
+{
+    assert (store && sched && pipeline && conf && post);
+    hny_front_t *self = hny_calloc (1, sizeof *self);
+    self->store = store;
+    self->sched = sched;
+    self->pipeline = pipeline;
+    self->conf = conf;
+    self->version = version;
+    self->post = post;
+    self->post_arg = arg;
+    /* The default profile: [daemon] default_backend, else the first one in
+       the file, else the built-in pseudo. */
+    self->default_profile = conf->default_backend ? hny_sched_profile_find (sched, conf->default_backend)
+                          : hny_sched_profile_count (sched) ? 0 : -1;
+    if (self->default_profile < 0)
+        self->default_profile = hny_sched_profile_find (sched, "pseudo");
+    return self;
+}
+
+void
+hny_front_destroy (hny_front_t **self_p)
+{
+    assert (self_p);
+    hny_front_t *self = *self_p;
+    if (!self)
+        return;
+    while (self->waiters) {
+        s_waiter_t *w = self->waiters;
+        self->waiters = w->next;
+        s_waiter_free (&w);
+    }
+    free (self);
+    *self_p = NULL;
+}
+
+void
+hny_front_set_draining (hny_front_t *self, int draining)
+{
+    self->draining = draining;
+}
+
+void
+hny_front_set_store_mode (hny_front_t *self, hny_store_mode_t mode)
+{
+    self->store_mode = mode;
+}
