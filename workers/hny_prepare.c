@@ -128,6 +128,8 @@ s_metadata (const hny_article_t *article, const char *title, const char *source)
         json_object_set_new (meta, "section", json_string (article->section));
     if (article->kicker)
         json_object_set_new (meta, "kicker", json_string (article->kicker));
+    if (article->author)
+        json_object_set_new (meta, "author", json_string (article->author));
     if (source)
         json_object_set_new (meta, "source", json_string (source));
     if (article->related_count) {
