@@ -418,10 +418,11 @@ s_on_record (s_batch_t *b, size_t index, hny_reply_t *reply)
     return rc;
 }
 
-/* A "try again later" answer (3xx, or 503 while honyakud shuts down): the
-   request goes back to its ring, and nothing is sent before a backoff that
-   grows while such answers keep coming. 503 counts against --patience
-   (honyakud is going away); 303 does not (it is working, just full).
+/* A "try again later" answer (3xx, 503 while honyakud shuts down, 507
+   while its disk is full): the request goes back to its ring, and nothing
+   is sent before a backoff that grows while such answers keep coming. 503
+   and 507 count against --patience (honyakud cannot take the work); 303
+   does not (it is working, just full).
    Returns -1 when patience ran out. */
 static int
 s_retry_later (s_batch_t *b, size_t index, char kind, hny_reply_t *reply)
@@ -433,7 +434,7 @@ s_retry_later (s_batch_t *b, size_t index, char kind, hny_reply_t *reply)
     if (kind == 's')
         f->state = S_TODO;
     s_ring_push (kind == 'f' ? &b->fetchq : kind == 's' ? &b->resubmit : &b->rewait, index);
-    if (status == HNY_STATUS_UNAVAILABLE) {
+    if (status == HNY_STATUS_UNAVAILABLE || status == HNY_STATUS_INSUFFICIENT_STORAGE) {
         if (!b->trouble_since)
             b->trouble_since = now;
         if (now - b->trouble_since >= b->patience_ms) {
@@ -481,7 +482,8 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
     const char *cmd = hny_reply_command (reply);
     int status = hny_reply_status (reply);
     int rejected = strcmp (cmd, "REJECTED") == 0;
-    if (rejected && (status / 100 == 3 || status == HNY_STATUS_UNAVAILABLE))
+    if (rejected && (status / 100 == 3 || status == HNY_STATUS_UNAVAILABLE
+                     || status == HNY_STATUS_INSUFFICIENT_STORAGE))
         return s_retry_later (b, index, kind, reply);
     b->trouble_since = 0;
     if (kind == 'f')

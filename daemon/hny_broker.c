@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #ifndef HNY_VERSION
@@ -46,6 +47,8 @@
 #define S_KEPT_MAX          256         /* RESULTs kept while the store fails */
 #define S_KEPT_BYTES        (64 << 20)  /* ... and their bytes */
 #define S_SLICE_MAX_MS      50          /* pipeline work per pass, at most */
+#define S_CREDIT_MAX        1000        /* of a worker's credit, the most the broker uses */
+#define S_BACK_SNDHWM       4096        /* messages queued per worker: > S_CREDIT_MAX + heartbeats */
 
 /* A worker on the back socket: its route and liveness. What it may be
    given (credit, profiles, outstanding TASKs) is the scheduler's. */
@@ -84,6 +87,7 @@ struct _hny_broker_t {
     hny_front_t *clients;
     void *ctx;
     void *front, *back;
+    char *front_ep, *back_ep;   /* as bound: their ipc:// files go at the end */
     s_worker_t *workers;
 
     s_out_t *outbox;
@@ -282,7 +286,11 @@ s_ready (hny_broker_t *self, hny_msg_t *msg, s_worker_t *w)
     json_array_foreach (backends, i, item)
         if (json_is_string (item))
             names [n++] = json_string_value (item);
+    /* The back socket queues S_BACK_SNDHWM messages a worker: more credit
+       than that could never be sent (PROTOCOL.md section 9). */
     int credit = (int) hny_msg_get_int (msg, "credit", 1);
+    if (credit > S_CREDIT_MAX)
+        credit = S_CREDIT_MAX;
     w->sw = hny_sched_worker_add (self->sched, credit, names, n);
     free (names);
     w->last_heard = w->last_sent = hny_clock_mono_ms ();
@@ -1010,8 +1018,12 @@ s_router (hny_broker_t *self, const char *endpoint, int64_t maxmsg, int back, co
     zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_SNDTIMEO, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    if (back)
+    if (back) {
+        int hwm = S_BACK_SNDHWM;
         zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+        zmq_setsockopt (sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        zmq_setsockopt (sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    }
     if (secret) {
         const char *domain = back ? HNY_AUTH_DOMAIN_BACK : HNY_AUTH_DOMAIN_FRONT;
         if (zmq_setsockopt (sock, ZMQ_CURVE_SERVER, &one, sizeof one) != 0
@@ -1116,6 +1128,8 @@ hny_broker_new (hny_config_t *config, hny_store_t *store, const char *front, con
         hny_broker_destroy (&self);
         return NULL;
     }
+    self->front_ep = hny_strdup (front);
+    self->back_ep = hny_strdup (back);
     hny_info ("serving clients on %s, workers on %s", front, back);
     return self;
 }
@@ -1147,6 +1161,14 @@ hny_broker_destroy (hny_broker_t **self_p)
         zmq_close (self->front);
     if (self->back)
         zmq_close (self->back);
+    /* Our socket files go with us, so that a client is told "no socket",
+       not "stale socket" (the state lock makes them ours alone). */
+    const char *eps [] = { self->front_ep, self->back_ep };
+    for (size_t i = 0; i < 2; i++)
+        if (eps [i] && strncmp (eps [i], "ipc://", 6) == 0 && eps [i] [6] != '@')
+            unlink (eps [i] + 6);
+    free (self->front_ep);
+    free (self->back_ep);
     hny_auth_destroy (&self->auth);
     for (size_t i = 0; i < self->reloaded_count; i++)
         hny_config_destroy (&self->reloaded [i]);
