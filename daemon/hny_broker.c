@@ -265,6 +265,24 @@ s_worker_remove (hny_broker_t *self, s_worker_t *w, const char *why)
     s_worker_free (&w);
 }
 
+/* The tasks a worker lists (READY or HEARTBEAT `tasks`): leases renewed,
+   or the tasks adopted if the broker holds them queued (section 9).
+   Returns how many it now holds. */
+static size_t
+s_adopt (hny_broker_t *self, s_worker_t *w, json_t *tasks)
+{
+    size_t i, held = 0;
+    json_t *item;
+    int64_t now = hny_clock_mono_ms ();
+    json_array_foreach (tasks, i, item) {
+        int64_t id;
+        int attempt;
+        if (hny_task_wire_parse (json_string_value (item), &id, &attempt) == 0)
+            held += hny_sched_adopt (self->sched, w->sw, id, attempt, now, self->conf->lease_ms);
+    }
+    return held;
+}
+
 static void
 s_ready (hny_broker_t *self, hny_msg_t *msg, s_worker_t *w)
 {
@@ -291,30 +309,25 @@ s_ready (hny_broker_t *self, hny_msg_t *msg, s_worker_t *w)
     int credit = (int) hny_msg_get_int (msg, "credit", 1);
     if (credit > S_CREDIT_MAX)
         credit = S_CREDIT_MAX;
-    w->sw = hny_sched_worker_add (self->sched, credit, names, n);
+    int draining = json_is_true (json_object_get (hny_msg_header (msg), "draining"));
+    w->sw = hny_sched_worker_add (self->sched, draining ? 0 : credit, names, n);
     free (names);
     w->last_heard = w->last_sent = hny_clock_mono_ms ();
     w->next = self->workers;
     self->workers = w;
-    hny_info ("worker %s ready (credit %d, %zu profiles)", w->ident, credit, n);
+    /* What it still works on (a restarted broker, a worker registering
+       again) stays with it instead of going to another worker. */
+    size_t adopted = s_adopt (self, w, json_object_get (hny_msg_header (msg), "tasks"));
+    hny_info ("worker %s ready (credit %d, %zu profiles%s, %zu tasks in hand)", w->ident,
+              draining ? 0 : credit, n, draining ? ", draining" : "", adopted);
     /* At once: it learns the interval and hears from us in time. */
     s_worker_send (self, w, HNY_MSG_HEARTBEAT, NULL);
 }
 
-/* A worker's HEARTBEAT renews the leases of the tasks it lists. */
 static void
 s_heartbeat (hny_broker_t *self, hny_msg_t *msg, s_worker_t *w)
 {
-    json_t *tasks = json_object_get (hny_msg_header (msg), "tasks");
-    size_t i;
-    json_t *item;
-    int64_t now = hny_clock_mono_ms ();
-    json_array_foreach (tasks, i, item) {
-        int64_t id;
-        int attempt;
-        if (hny_task_wire_parse (json_string_value (item), &id, &attempt) == 0)
-            hny_sched_renew (self->sched, w->sw, id, attempt, now, self->conf->lease_ms);
-    }
+    s_adopt (self, w, json_object_get (hny_msg_header (msg), "tasks"));
 }
 
 /* Apply a RESULT whose credit was settled already: the task is used if
@@ -451,7 +464,7 @@ s_dispatch (hny_broker_t *self)
         }
         hny_sched_lease (self->sched, task, sw, now, self->conf->lease_ms);
         hny_store_task_lease (self->store, task->id, w->ident, hny_clock_wall_ms () + self->conf->lease_ms,
-                              task->attempts);
+                              task->attempts, task->losses);
         hny_pipeline_task_leased (self->pipeline, task);
         char id [48];
         hny_task_wire_id (task, id, sizeof id);

@@ -1408,6 +1408,16 @@ s_loading_drop (s_loading_t *r, int64_t id)
     r->drop [r->drop_count++] = id;
 }
 
+/* A task that was leased when the broker stopped may be in a worker's
+   hands still: it waits three heartbeats for that worker to come back and
+   claim it (READY's tasks, section 9) before it goes to anyone else. */
+static void
+s_grace (hny_pipeline_t *self, hny_task_t *task, int leased, int64_t now)
+{
+    if (leased)
+        task->not_before = now + 3 * (int64_t) self->conf->heartbeat_ms;
+}
+
 static int
 s_load_task (const hny_task_row_t *row, void *arg)
 {
@@ -1426,6 +1436,8 @@ s_load_task (const hny_task_row_t *row, void *arg)
         task->job = row->job;
         task->profile = -1;
         task->attempts = row->attempts;
+        task->losses = row->losses;
+        s_grace (self, task, row->leased, now);
         job->has_task = 1;
         hny_sched_add (self->sched, task, 0, now);
         return 0;
@@ -1444,6 +1456,8 @@ s_load_task (const hny_task_row_t *row, void *arg)
         task->id = row->id;
         task->job = row->job;
         task->attempts = row->attempts;
+        task->losses = row->losses;
+        s_grace (self, task, row->leased, now);
         size_t i;
         json_t *item;
         json_array_foreach (json_object_get (payload, "segments"), i, item) {

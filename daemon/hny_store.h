@@ -75,6 +75,7 @@ typedef struct {
     char *payload;              /* translate: JSON text; prepare: NULL */
     int leased;                 /* 1: leased when the store last heard of it */
     int attempts;               /* times it was leased */
+    int losses;                 /* leases that ended with their worker */
 } hny_task_row_t;
 
 void hny_job_row_clear (hny_job_row_t *row);
@@ -175,7 +176,7 @@ int hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *d
 int hny_store_task_add (hny_store_t *self, hny_task_kind_t kind, int64_t job, const char *payload,
                         int64_t *id);
 int hny_store_task_lease (hny_store_t *self, int64_t id, const char *worker,
-                          int64_t deadline, int attempts);
+                          int64_t deadline, int attempts, int losses);
 /* The task is finished (its outcome is stored elsewhere): delete it. */
 int hny_store_task_delete (hny_store_t *self, int64_t id);
 /* Call fn for every task in id order. */

@@ -245,7 +245,12 @@ def main():
             assert "timed out" in str(e), e
         assert broker.last_tasks == [stuck], broker.last_tasks
 
-        # SIGTERM: DISCONNECT, then a prompt exit with status 0
+        # SIGTERM: READY draining, listing the task in hand (it would be
+        # finished and delivered); a second SIGTERM: DISCONNECT at once and
+        # exit 0
+        proc.send_signal(signal.SIGTERM)
+        ready, _ = broker.recv("READY", timeout=3.0)
+        assert ready.get("draining") is True and ready.get("tasks") == [stuck], ready
         proc.send_signal(signal.SIGTERM)
         bye, _ = broker.recv("DISCONNECT", timeout=3.0)
         assert bye.get("reason"), bye

@@ -19,6 +19,9 @@ whose answers the test releases (held_apy.py):
              oldest dropped with a warning, the 64 delivered after READY
   overload   a broker that ignores the credit (2): past 2 x credit tasks in
              hand a TASK gets RESULT 503 at once, the others go on
+  drain      SIGTERM with a translation in flight: READY draining, listing
+             it; a new TASK gets 503; the translation's RESULT still comes,
+             then DISCONNECT and exit 0 (the service saw the text once)
 
 usage: test_worker_lease.py HONYAKU_WORKER"""
 import os
@@ -84,7 +87,7 @@ class Run:
     def stop(self):
         self.broker.close()
         if self.proc.poll() is None:
-            self.proc.terminate()
+            self.proc.terminate()       # it drains (nothing held): it leaves at once
             assert self.proc.wait(10) == 0
 
 
@@ -225,6 +228,25 @@ def test_overload(fx, worker_bin, apy):
     run.stop()
 
 
+def test_drain(fx, worker_bin, apy):
+    run = Run(fx, worker_bin, apy, "drain", 1000, 100)
+    held = run.broker.task("translate", SLOW, segments(["hold-drain"]))
+    wait_seen(run.broker, apy, ["hold-drain"])
+    run.proc.terminate()
+    ready, _ = run.broker.recv("READY", 5.0)
+    assert ready.get("draining") is True and ready.get("tasks") == [held], ready
+    extra = run.broker.task("translate", PSEUDO, segments(["not now"]))
+    header, _ = run.broker.results([extra])[extra]
+    assert header["status"] == 503 and header["reason"] == "worker stopping", header
+    apy.release("hold-drain")
+    header, body = run.broker.results([held])[held]
+    assert header["status"] == 200 and b"<<hold-drain>>" in body, (header, body)
+    run.broker.recv("DISCONNECT", 5.0)
+    assert run.proc.wait(10) == 0
+    assert apy.seen["hold-drain"] == 1, apy.seen
+    run.broker.close()
+
+
 def main():
     worker_bin = sys.argv[1]
     fx = Fixture("hny-wl")
@@ -242,11 +264,12 @@ def main():
         assert run.proc.poll() is None, "worker died"
         run.stop()
         test_overload(fx, worker_bin, apy)
+        test_drain(fx, worker_bin, apy)
         print("test_worker_lease: passed (worst gap at 100 ms: idle %.0f ms, renewals %.0f ms)"
               % (fast * 1000, renew * 1000))
         return 0
     except BaseException:
-        for name in ("fast.log", "slowhb.log", "main.log", "over.log"):
+        for name in ("fast.log", "slowhb.log", "main.log", "over.log", "drain.log"):
             sys.stderr.write("--- %s ---\n%s" % (name, fx.log(name)[-5000:]))
         raise
     finally:

@@ -63,6 +63,7 @@
 #define S_BEAT_BYTES_MAX  60000         /* their JSON in one header (cap 65536) */
 #define S_HEARTBEAT_MAX   600000        /* the broker's heartbeat_ms: 1 to this */
 #define S_RETRY_MS        100           /* READY and kept RESULTs are tried this often */
+#define S_DRAIN_MS        20000         /* SIGTERM: the longest wait for the tasks in hand */
 #define S_RCVHWM          (4 * S_CREDIT_MAX)    /* messages queued from the broker */
 
 typedef enum { S_PREPARE, S_TRANSLATE } s_kind_t;
@@ -122,17 +123,21 @@ typedef struct _s_worker_t {
     int64_t last_sent;          /* monotonic ms: anything sent */
     int64_t last_beat;          /* HEARTBEAT sent (lease renewals) */
     int64_t last_heard;         /* anything received, or READY sent */
+    int draining;               /* SIGTERM: finishing what it holds, taking nothing new */
+    int64_t drain_deadline;     /* monotonic ms: leave then whatever is left */
 } s_worker_t;
 
+/* Signals seen: 1 drain (finish what is held, take nothing new), 2 or
+   more leave now. */
 static volatile sig_atomic_t s_interrupted = 0;
 static int s_signal_pipe[2] = { -1, -1 };
 
 static void
 s_on_signal (int signum)
 {
-    if (s_interrupted && signum == SIGINT)
-        _exit (130);            /* a second Ctrl-C: leave at once */
-    s_interrupted = 1;
+    if (s_interrupted >= 2 && signum == SIGINT)
+        _exit (130);            /* a third Ctrl-C: leave without a word */
+    s_interrupted = s_interrupted + 1;
     int saved = errno;
     if (s_signal_pipe[1] >= 0) {
         char c = 1;
@@ -320,6 +325,20 @@ s_register (s_worker_t *self)
     json_object_set_new (hny_msg_header (msg), "backends", names);
     hny_msg_set_str (msg, "name", self->name);
     hny_msg_set_int (msg, "pid", (int64_t) getpid ());
+    /* What it works on, and the RESULTs it keeps: a restarted broker gives
+       those tasks to no one else (section 9). */
+    json_t *held = json_array ();
+    for (const s_task_t *task = self->tasks; task && json_array_size (held) < S_BEAT_TASKS_MAX;
+         task = task->next)
+        json_array_append_new (held, json_string (task->id));
+    for (const s_result_t *r = self->results; r && json_array_size (held) < S_BEAT_TASKS_MAX; r = r->next)
+        json_array_append_new (held, json_string (r->task));
+    if (json_array_size (held))
+        json_object_set_new (hny_msg_header (msg), "tasks", held);
+    else
+        json_decref (held);
+    if (self->draining)
+        json_object_set_new (hny_msg_header (msg), "draining", json_true ());
     if (s_send (self, &msg) != 0)
         return;
     self->registered = 1;
@@ -635,6 +654,11 @@ s_on_task (s_worker_t *self, hny_msg_t *msg)
                   job, task_id);
         return;
     }
+    if (self->draining) {
+        /* Stopping: another worker takes it (its lease is not its fault). */
+        s_result (self, task_id, 503, "worker stopping", NULL, 0);
+        return;
+    }
     if (self->task_count >= s_held_max (self)) {
         hny_warn ("job %s: task %s: %zu tasks in hand already: refused", job, task_id,
                   self->task_count);
@@ -720,7 +744,7 @@ s_on_message (s_worker_t *self, hny_msg_t *msg)
 static void
 s_drain (s_worker_t *self)
 {
-    while (self->sock && !s_interrupted) {
+    while (self->sock && s_interrupted < 2) {
         int events = 0;
         size_t len = sizeof events;
         if (zmq_getsockopt (self->sock, ZMQ_EVENTS, &events, &len) != 0
@@ -744,13 +768,26 @@ s_run (s_worker_t *self)
         return -1;
     hny_info ("serving %zu profiles on %s as %s (credit %d)", self->backend_count, self->back,
               self->name, self->credit);
-    while (!s_interrupted) {
+    while (s_interrupted < 2) {
+        if (s_interrupted == 1 && !self->draining) {
+            /* SIGTERM (the supervisor, or our broker's death through
+               PR_SET_PDEATHSIG): finish what is held and deliver it,
+               to this broker or the next one, registered as draining. */
+            self->draining = 1;
+            self->drain_deadline = hny_clock_mono_ms () + S_DRAIN_MS;
+            self->registered = 0;
+            hny_info ("stopping: finishing %zu tasks in hand (%zu RESULTs kept), at most %d s",
+                      self->task_count, self->result_count, S_DRAIN_MS / 1000);
+        }
+        if (self->draining && ((!self->tasks && !self->results)
+                               || hny_clock_mono_ms () >= self->drain_deadline))
+            break;
         /* Everything that sends comes first, the drain last: see s_drain. */
         s_collect_prepared (self);
         s_register (self);
         s_flush (self);
         s_drain (self);
-        if (s_interrupted)
+        if (s_interrupted >= 2)
             break;
         int64_t now = hny_clock_mono_ms ();
         int64_t hb = self->heartbeat_ms;
@@ -778,6 +815,8 @@ s_run (s_worker_t *self)
             if (self->results && wait > S_RETRY_MS)
                 wait = S_RETRY_MS;
         }
+        if (self->draining && self->drain_deadline - now < wait)
+            wait = self->drain_deadline - now;
         if (wait < 0)
             wait = 0;
         int fds[3] = { -1, s_signal_pipe[0], -1 };
