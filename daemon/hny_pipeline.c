@@ -1519,11 +1519,14 @@ int
 hny_pipeline_load (hny_pipeline_t *self, int writable)
 {
     self->writable = writable;
-    int back = writable ? hny_store_resume (self->store) : 0;
-    if (back < 0 || hny_store_jobs_active (self->store, s_load_job, self))
+    if (hny_store_jobs_active (self->store, s_load_job, self))
         return -1;
     s_loading_t r = { self, NULL, 0, NULL, 0 };
     int rc = hny_store_tasks (self->store, s_load_task, &r);
+    /* Only now: the tasks were read with their leased state (their grace). */
+    int back = writable && rc == 0 ? hny_store_resume (self->store) : 0;
+    if (back < 0)
+        rc = -1;
     size_t count = hny_map_size (self->jobs);
     s_job_t **jobs = hny_malloc ((count ? count : 1) * sizeof *jobs);
     s_job_t **cursor = jobs;

@@ -246,12 +246,19 @@ def main():
         assert broker.last_tasks == [stuck], broker.last_tasks
 
         # SIGTERM: READY draining, listing the task in hand (it would be
-        # finished and delivered); a second SIGTERM: DISCONNECT at once and
+        # finished and delivered); SIGTERM again changes nothing (a dying
+        # broker's threads each send one); SIGQUIT: DISCONNECT at once and
         # exit 0
         proc.send_signal(signal.SIGTERM)
         ready, _ = broker.recv("READY", timeout=3.0)
         assert ready.get("draining") is True and ready.get("tasks") == [stuck], ready
         proc.send_signal(signal.SIGTERM)
+        try:
+            broker.recv("NOTHING", timeout=0.3)     # its heartbeats go on
+        except AssertionError as e:
+            assert "timed out" in str(e), e
+        assert proc.poll() is None, "a second SIGTERM stopped the draining worker"
+        proc.send_signal(signal.SIGQUIT)
         bye, _ = broker.recv("DISCONNECT", timeout=3.0)
         assert bye.get("reason"), bye
         assert proc.wait(5) == 0

@@ -130,14 +130,14 @@ def main():
                    for a, b in zip(listed, listed[1:])), [len(x) for x in listed]
 
         # SIGTERM while a big prepare runs: the worker drains (READY
-        # draining, the prepare in hand); a second SIGTERM stops the thread
-        # and the worker leaves
+        # draining, the prepare in hand); SIGQUIT stops the thread and the
+        # worker leaves
         big = broker.task("prepare", {"format": "plain", "from": "en"}, body)
         broker.idle(0.05)
         proc.send_signal(signal.SIGTERM)
         ready, _ = broker.recv("READY", 5.0)
         assert ready.get("draining") is True and big in ready.get("tasks", []), ready
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGQUIT)
         stopping = time.monotonic()
         broker.recv("DISCONNECT", 5.0)
         assert proc.wait(5) == 0

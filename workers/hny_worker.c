@@ -127,8 +127,10 @@ typedef struct _s_worker_t {
     int64_t drain_deadline;     /* monotonic ms: leave then whatever is left */
 } s_worker_t;
 
-/* Signals seen: 1 drain (finish what is held, take nothing new), 2 or
-   more leave now. */
+/* 1 drain (finish what is held, take nothing new), 2 leave now. SIGTERM
+   only ever drains: a local worker gets it from the kernel once for each
+   thread of a dying broker (PR_SET_PDEATHSIG), so a repeat means nothing.
+   SIGINT drains, a second SIGINT leaves; SIGQUIT leaves at once. */
 static volatile sig_atomic_t s_interrupted = 0;
 static int s_signal_pipe[2] = { -1, -1 };
 
@@ -137,7 +139,10 @@ s_on_signal (int signum)
 {
     if (s_interrupted >= 2 && signum == SIGINT)
         _exit (130);            /* a third Ctrl-C: leave without a word */
-    s_interrupted = s_interrupted + 1;
+    if (signum == SIGQUIT)
+        s_interrupted = 2;
+    else if (signum == SIGINT || !s_interrupted)
+        s_interrupted = s_interrupted + 1;
     int saved = errno;
     if (s_signal_pipe[1] >= 0) {
         char c = 1;
@@ -158,6 +163,7 @@ s_signals_init (void)
     sigemptyset (&sa.sa_mask);
     sigaction (SIGTERM, &sa, NULL);
     sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGQUIT, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
     return 0;
 }
