@@ -54,28 +54,12 @@ import bench_bulk  # noqa: E402
 KEY = "drill-key"
 
 
-def rss_kb(pid, field="VmHWM"):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+def rss_kb(pid):
+    """Peak RSS (VmHWM) of a process in kB, 0 when it is gone."""
+    return bench_bulk.status_kb(pid, "VmHWM") or 0
 
 
-def children(pid):
-    out = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        out.append(int(d))
-            except (OSError, IndexError, ValueError):
-                pass
-    return out
+children = bench_bulk.children
 
 
 class Monitor(threading.Thread):
@@ -183,9 +167,13 @@ class Drill:
 
 
 def normalized(rec):
-    """What must be the same as in the clean run."""
+    """What must be the same as in the clean run: sources, targets,
+    metadata and errors. Not how the work went: job ids, stats, and
+    whether a pair came from the TM (work redone after a fault may find
+    in the TM what the clean run translated in flight)."""
     meta = {k: v for k, v in rec["metadata"].items() if k != "source"}
-    return json.dumps({"title": rec["title"], "metadata": meta,
+    title = rec["title"] and (rec["title"]["src"], rec["title"]["tgt"])
+    return json.dumps({"title": title, "metadata": meta,
                        "paragraphs": [[(s["src"], s["tgt"]) for s in p["segments"]]
                                       for p in rec["paragraphs"]],
                        "errors": rec["errors"]}, sort_keys=True)

@@ -231,20 +231,11 @@ typedef struct {
     off_t spool_size;
 } s_batch_t;
 
-/* A pause of about 200 ms * 2^tries, at most 5 s, +-25 % jitter (so that
-   many clients do not come back in step). */
+/* A pause of about 200 ms * 2^tries, at most 5 s, jittered. */
 static int64_t
 s_backoff_ms (int tries)
 {
-    static unsigned seed = 0;
-    if (!seed)
-        seed = (unsigned) hny_clock_mono_ms () ^ ((unsigned) getpid () << 16);
-    int64_t ms = S_RETRY_MS;
-    for (int i = 0; i < tries && ms < S_RETRY_MAX_MS; i++)
-        ms *= 2;
-    if (ms > S_RETRY_MAX_MS)
-        ms = S_RETRY_MAX_MS;
-    return ms * 3 / 4 + rand_r (&seed) % (ms / 2 + 1);
+    return hny_client_backoff_ms (tries, S_RETRY_MS, S_RETRY_MAX_MS);
 }
 
 static void

@@ -93,20 +93,24 @@ s_no_answer (hny_client_t *self, int64_t waited_ms)
                  self->endpoint, waited_ms / 1000.0);
 }
 
-/* A pause of about base * 2^tries ms, at most S_RETRY_MAX_MS, with +-25 %
-   jitter so that many clients do not come back in step. */
-static int64_t
-s_backoff_ms (int tries)
+int64_t
+hny_client_backoff_ms (int tries, int64_t base_ms, int64_t max_ms)
 {
     static unsigned seed = 0;
     if (!seed)
         seed = (unsigned) hny_clock_mono_ms () ^ ((unsigned) getpid () << 16);
-    int64_t ms = S_RETRY_MS;
-    for (int i = 0; i < tries && ms < S_RETRY_MAX_MS; i++)
+    int64_t ms = base_ms > 0 ? base_ms : 1;
+    for (int i = 0; i < tries && ms < max_ms; i++)
         ms *= 2;
-    if (ms > S_RETRY_MAX_MS)
-        ms = S_RETRY_MAX_MS;
+    if (ms > max_ms)
+        ms = max_ms;
     return ms * 3 / 4 + rand_r (&seed) % (ms / 2 + 1);
+}
+
+static int64_t
+s_backoff_ms (int tries)
+{
+    return hny_client_backoff_ms (tries, S_RETRY_MS, S_RETRY_MAX_MS);
 }
 
 static void

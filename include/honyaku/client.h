@@ -191,6 +191,12 @@ const char *hny_reply_get_str (const hny_reply_t *self, const char *field);
    taken already). */
 char *hny_reply_take_body (hny_reply_t *self, size_t *size);
 
+/* A retry pause for "try again later": about base_ms * 2^tries, at most
+   max_ms, +-25 % jitter so that many clients do not come back in step.
+   What libhonyaku waits between its own retries; for callers that retry
+   whole conversations themselves (honyaku batch). */
+int64_t hny_client_backoff_ms (int tries, int64_t base_ms, int64_t max_ms);
+
 #ifdef __cplusplus
 }
 #endif
