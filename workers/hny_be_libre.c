@@ -78,7 +78,7 @@ const hny_backend_type_t hny_backend_libre = {
     .default_max_texts = 50,
     .default_timeout_ms = 60000,
     .max_response = 8 * 1024 * 1024,
-    .bills = 0,                 /* self-hosted: nothing is billed */
+    .bills = 1,                 /* characters sent: what a paid server bills */
     .check_pair = hny_be_check_pair_bcp47,
     .build = s_build,
     .parse = s_parse,
@@ -87,4 +87,5 @@ const hny_backend_type_t hny_backend_libre = {
     .init = hny_be_glossary_init,
     .fini = hny_be_glossary_fini,
     .too_large = s_too_large,
+    .local = hny_be_glossary_local,
 };
