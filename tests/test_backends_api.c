@@ -472,6 +472,8 @@ test_google_libre (void)
         CHECK (s_tgt_is (batch, 0, "It's \"quoted\" & <b>.", "ja"));
         CHECK (s_tgt_is (batch, 1, "Second.", "ja"));
         CHECK (hny_batch_requests (batch) == 1);
+        /* both report the characters sent as billed */
+        CHECK (hny_batch_billed (batch) == 20 + 7);
         hny_batch_destroy (&batch);
     }
     CHECK_NO_VIOLATIONS ();
@@ -561,6 +563,14 @@ test_openai (void)
     CHECK (s_tgt_is (batch, 0, "Hello world.", "ja"));
     CHECK (s_tgt_is (batch, 1, "Good night.", "ja"));
     CHECK (hny_batch_requests (batch) == 2);        /* one segment per request */
+    /* the tokens the server counted, summed over the task's requests */
+    json_t *result = hny_batch_result (batch);
+    json_t *tokens = json_object_get (result, "tokens");
+    CHECK (json_integer_value (json_object_get (tokens, "prompt")) > 8);
+    /* completion: one per four code points of 【ja】 and the text, rounded up: 16, 15 */
+    CHECK (json_integer_value (json_object_get (tokens, "completion")) == 4 + 4);
+    CHECK (!json_object_get (result, "usage"));
+    json_decref (result);
     hny_batch_destroy (&batch);
     CHECK_NO_VIOLATIONS ();
 

@@ -210,6 +210,11 @@ s_translate (const ts_request_t *req, ts_reply_t *reply)
             goto done;
         }
         glossary = ts_state_glossary_get (req->state, glossary_id);
+        if (!glossary && ts_state_glossary_issued (req->state, glossary_id)) {
+            /* deleted since (by another client, say): not the client's bug */
+            ts_reply_error (reply, TS_API_DEEPL, 404, "Glossary not found");
+            goto done;
+        }
         if (!glossary) {
             s_reject (req, reply, 404, "Glossary not found");
             goto done;

@@ -397,6 +397,19 @@ ts_state_glossary_list (ts_state_t *self, size_t *count)
 }
 
 int
+ts_state_glossary_issued (ts_state_t *self, const char *id)
+{
+    unsigned long long serial = 0;
+    char tail = 0;
+    if (sscanf (id, "00000000-0000-4000-8000-%12llx%c", &serial, &tail) != 1 || strlen (id) != 36)
+        return 0;
+    pthread_mutex_lock (&self->lock);
+    int issued = serial >= 1 && serial <= self->glossary_serial;
+    pthread_mutex_unlock (&self->lock);
+    return issued;
+}
+
+int
 ts_state_glossary_remove (ts_state_t *self, const char *id)
 {
     int rc = -1;

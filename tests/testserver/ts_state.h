@@ -110,6 +110,8 @@ ts_glossary_t *ts_state_glossary_get (ts_state_t *self, const char *id);
 /* Copies of every glossary, in creation order (caller owns the array and
    each glossary); *count gets their number. */
 ts_glossary_t **ts_state_glossary_list (ts_state_t *self, size_t *count);
+/* 1 when this server gave out that id (it may have been deleted since). */
+int ts_state_glossary_issued (ts_state_t *self, const char *id);
 /* Delete the glossary with that id. Returns 0, or -1 when there is none. */
 int ts_state_glossary_remove (ts_state_t *self, const char *id);
 
