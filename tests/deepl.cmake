@@ -12,3 +12,11 @@ if(TARGET hnybackend AND EXISTS ${HNY_TESTS_DIR}/testserver/hny_testserver.c)
   add_test(NAME deepl_api COMMAND test_deepl_api $<TARGET_FILE:hny-testserver>)
   set_tests_properties(deepl_api PROPERTIES TIMEOUT 60)
 endif()
+
+if(TARGET honyakud AND TARGET honyaku-worker AND TARGET honyaku)
+  add_test(NAME deepl_mock
+           COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_deepl_mock.py
+                   $<TARGET_FILE:honyakud> $<TARGET_FILE:honyaku>
+                   ${HNY_SHARED_DIR}/vendor/deepl-mock ${CMAKE_BINARY_DIR}/deepl-mock-cache)
+  set_tests_properties(deepl_mock PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+endif()
