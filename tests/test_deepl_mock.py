@@ -322,6 +322,8 @@ def main(honyakud, honyaku, mock_src, cache):
             mine = [g for g in mock.glossaries(KEY) if g["name"].startswith("honyaku:deeplg:en-ja:")]
             assert len(mine) == 1 and mine[0]["source_lang"] == "en" and mine[0]["target_lang"] == "ja" \
                 and mine[0]["entry_count"] == 2, mine
+            # the file's repeated entry was dropped at load, with a warning
+            assert "repeats line 3; skipped" in fx.log("honyakud.log"), fx.log("honyakud.log")[-3000:]
             translate = mock.requests(gl, "/v2/translate")
             assert translate and all(r["glossary_id"] == mine[0]["glossary_id"] for r in translate), translate
 

@@ -7,7 +7,9 @@
     max_texts and max_bytes can fit a server's limits exactly). Errors are `{"error": ".."}`: 400 is
     permanent with the server's message, 403 (key, quota) pauses, 429
     ("Slowdown") is transient. Glossary terms are protected with
-    placeholders (hny_glossary.h). */
+    placeholders (hny_glossary.h); a segment that is exactly one term is
+    answered by the glossary without a request. The code points sent are
+    reported as billed (hosted LibreTranslate bills them). */
 #include "hny_be_common.h"
 
 #include <honyaku/util.h>

@@ -19,7 +19,12 @@
     unusable (no content, empty, wrong number of lines or items;
     hny_be_common.h). A leading "Sure! Here is the translation:" line, a
     "Translation:" label, code fences and quotes the source did not have
-    are stripped; commentary that remains fails the segment. */
+    are stripped; commentary that remains fails the segment.
+
+    Cost: the answer's usage.prompt_tokens and completion_tokens go into
+    the RESULT ("tokens"), for every 2xx answer, usable or not (the tokens
+    were spent). A segment that is exactly a glossary term is answered
+    with the term's target, without a request. */
 #include "hny_be_common.h"
 
 #include <honyaku/util.h>
