@@ -288,15 +288,16 @@ def wait_progress(d, res, share, total):
 # ------------------------------------------------------------- the drills
 
 def worker_kill(args, pages, ref):
+    """Ten kills spread over the batch: each once the texts moved on by 8 %
+    of the run and a worker has requests in flight."""
     def action(d, proc, out, res):
         for k in range(10):
             wait_progress(d, res, 0.08 * (k + 1), ref["texts"])
-            kids = [p for p in children(d.daemon.pid)]
-            if not kids:
-                continue
-            victim = random.Random(k).choice(kids)
-            os.kill(victim, signal.SIGKILL)
-    return run_batch_drill(args, "worker_kill", pages, ref, action)
+            poll("requests in flight", lambda: d.stats()["in_flight"] > 0, 60, 0.01)
+            kids = children(d.daemon.pid)
+            if kids:
+                os.kill(random.Random(k).choice(kids), signal.SIGKILL)
+    return run_batch_drill(args, "worker_kill", pages, ref, action, latency_ms=200)
 
 
 def broker_kill(args, pages, ref):
@@ -308,7 +309,7 @@ def broker_kill(args, pages, ref):
         # Its orphaned workers notice within 3 heartbeats and exit with it
         # (PR_SET_PDEATHSIG); the new honyakud starts its own.
         d.start()
-    return run_batch_drill(args, "broker_kill", pages, ref, action)
+    return run_batch_drill(args, "broker_kill", pages, ref, action, latency_ms=200)
 
 
 def sigterm(args, pages, ref):
@@ -321,7 +322,7 @@ def sigterm(args, pages, ref):
         res.rows_extra = {"sigterm_exit_s": round(time.monotonic() - t0, 2), "sigterm_rc": rc}
         res.check(rc == 0, "honyakud exited %d on SIGTERM" % rc)
         d.start()
-    r = run_batch_drill(args, "sigterm", pages, ref, action)
+    r = run_batch_drill(args, "sigterm", pages, ref, action, latency_ms=200)
     r.rows.update(getattr(r, "rows_extra", {}))
     return r
 

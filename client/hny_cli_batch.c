@@ -9,17 +9,31 @@
     and spooled to an unlinked temporary file in OUT; at the end the
     records are copied from the spool in path order into OUT/records.jsonl
     (one record in memory at a time), and the files that were rejected or
-    failed are listed, with the reason, in OUT/errors.txt. */
+    failed are listed, with the reason, in OUT/errors.txt.
+
+    It outlives a busy or restarting honyakud: 3xx answers (and 503 while
+    honyakud shuts down) send the request back to a queue that is served
+    after a growing, jittered pause, and while SUBMITs are refused only one
+    is out at a time (no window of article bodies sent over and over to a
+    full queue); a connection that drops (the library's
+    monitor says so) or stays silent past every request's deadline is
+    opened again and every request that was out is sent again: SUBMITs
+    with the same keys (the daemon answers with the job it has), WAITs,
+    FETCHes. --patience bounds how long it keeps trying without honyakud. */
 #include "hny_cli.h"
+#include "honyaku/proto.h"
 #include "honyaku/util.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -28,17 +42,27 @@
 #define S_WINDOW_DEFAULT 32
 #define S_WINDOW_MAX     10000
 #define S_WAIT_SLICE_MS  5000       /* longest WAIT held on the daemon's side */
+#define S_PATIENCE_DEFAULT 300      /* seconds of trying to reach honyakud again */
+#define S_PATIENCE_MAX   (7 * 86400)
+#define S_RETRY_MS       200        /* first pause after a "try again later" */
+#define S_RETRY_MAX_MS   5000       /* longest pause */
 
-/* S_FETCH: the job is done, its FETCH is queued or in flight;
-   S_DONE: its record is in the spool. */
-typedef enum { S_TODO, S_INFLIGHT, S_FETCH, S_DONE, S_FAILED } s_fstate_t;
+/* Where a file is:
+   S_TODO   not submitted yet, or to be submitted again (busy, connection lost);
+   S_RUN    its SUBMIT is out, or it was accepted (job set) and is waited for;
+   S_FETCH  its job is done: its FETCH is queued or out;
+   S_DONE   its record is in the spool;
+   S_FAILED rejected, failed, or unreadable (error says why). */
+typedef enum { S_TODO, S_RUN, S_FETCH, S_DONE, S_FAILED } s_fstate_t;
 
 typedef struct {
     char *rel;                  /* path relative to DIR */
     char *job;                  /* job id once accepted */
+    char *key;                  /* idempotency key once computed: the same on every SUBMIT */
     char *error;                /* why it failed, when known */
     s_fstate_t state;
     int existing;               /* the daemon had this key already */
+    int out;                    /* a request about it is out, not answered yet */
     off_t spool_at;             /* S_DONE: where its line starts in the spool */
     size_t spool_len;           /* S_DONE: its line's length, newline included */
 } s_file_t;
@@ -150,21 +174,78 @@ s_mkdirs (const char *path)
     return rc;
 }
 
+/* A FIFO of file indexes. A file is in at most one ring at a time, at most
+   once, and only while no request about it is out: capacity = file count. */
+typedef struct {
+    size_t *items;
+    size_t head, count, cap;
+} s_ring_t;
+
+static void
+s_ring_push (s_ring_t *ring, size_t index)
+{
+    assert (ring->count < ring->cap);
+    ring->items [(ring->head + ring->count++) % ring->cap] = index;
+}
+
+static int
+s_ring_pop (s_ring_t *ring, size_t *index)
+{
+    if (!ring->count)
+        return 0;
+    *index = ring->items [ring->head];
+    ring->head = (ring->head + 1) % ring->cap;
+    ring->count--;
+    return 1;
+}
+
 typedef struct {
     hny_cli_t *cli;
     hny_client_t *client;
     hny_submit_t opts;
+    const char *root;
     s_file_t *files;
     size_t count;
-    size_t finished, inflight, fresh;
-    int slice_ms;               /* how long the daemon holds one WAIT */
+    size_t next;                /* first file never submitted */
+    size_t active;              /* files submitted and not finished: at most `window` */
+    size_t finished, fresh;     /* files done or failed; jobs the daemon made for us */
+    size_t out;                 /* requests out, not answered yet */
+    size_t submits_out;         /* SUBMITs among them */
+    size_t fetching;            /* FETCHes among them: at most `window` */
+    s_ring_t resubmit;          /* S_TODO files to submit again */
+    s_ring_t rewait;            /* S_RUN files to WAIT for again */
+    s_ring_t fetchq;            /* S_FETCH files to FETCH */
     size_t window;              /* most jobs (and most FETCHes) in flight */
-    size_t *fetchq;             /* indexes of done jobs to FETCH, FIFO */
-    size_t fetchq_head, fetchq_tail;
-    size_t fetching;            /* FETCHes sent and not answered yet */
+    int slice_ms;               /* how long the daemon holds one WAIT */
+    int64_t patience_ms;        /* how long to keep trying without honyakud */
+    int64_t hold_until;         /* busy: send nothing from the rings or new files before this */
+    int busy;                   /* refusals since the last ACCEPTED, for the backoff; while
+                                   > 0, one SUBMIT at a time probes for room */
+    int64_t heard;              /* last answer, or when requests went out after a silence */
+    int64_t trouble_since;      /* when honyakud became unreachable or unavailable; 0: fine */
+    int lost;                   /* the connection must be opened again */
+    char *lost_why;             /* why, for the messages; owned */
+    int reached;                /* honyakud answered at least once */
+    size_t reconnects;
     FILE *spool;                /* records as they come, unlinked; owned */
     off_t spool_size;
 } s_batch_t;
+
+/* A pause of about 200 ms * 2^tries, at most 5 s, +-25 % jitter (so that
+   many clients do not come back in step). */
+static int64_t
+s_backoff_ms (int tries)
+{
+    static unsigned seed = 0;
+    if (!seed)
+        seed = (unsigned) hny_clock_mono_ms () ^ ((unsigned) getpid () << 16);
+    int64_t ms = S_RETRY_MS;
+    for (int i = 0; i < tries && ms < S_RETRY_MAX_MS; i++)
+        ms *= 2;
+    if (ms > S_RETRY_MAX_MS)
+        ms = S_RETRY_MAX_MS;
+    return ms * 3 / 4 + rand_r (&seed) % (ms / 2 + 1);
+}
 
 static void
 s_progress (s_batch_t *b, s_file_t *f, const char *what)
@@ -177,20 +258,58 @@ s_progress (s_batch_t *b, s_file_t *f, const char *what)
 static void
 s_fail_file (s_batch_t *b, s_file_t *f, const char *what, char *reason)
 {
-    if (f->state == S_INFLIGHT)
-        b->inflight--;
+    if (f->state == S_TODO || f->state == S_RUN)
+        b->active--;
     f->state = S_FAILED;
     free (f->error);
     f->error = reason;
     s_progress (b, f, what);
 }
 
-/* Read one file and send its SUBMIT; a file that cannot be read is failed at once. */
+/* Book-keeping of requests out, for telling a dead connection. */
+static void
+s_out (s_batch_t *b, s_file_t *f)
+{
+    assert (!f->out);
+    f->out = 1;
+    if (b->out++ == 0)
+        b->heard = hny_clock_mono_ms ();
+}
+
+/* The connection is to be opened again (the caller stops sending). */
+static void
+s_lose (s_batch_t *b, const char *why)
+{
+    b->lost = 1;
+    free (b->lost_why);
+    b->lost_why = hny_strdup (why);
+    if (!b->trouble_since)
+        b->trouble_since = hny_clock_mono_ms ();
+}
+
+/* A request could not be sent. Before honyakud ever answered that is the
+   end (the endpoint is wrong or nobody is there: said at once); later the
+   connection counts as lost and the file goes back to its ring. */
 static int
-s_submit_one (s_batch_t *b, const char *root, size_t index)
+s_send_failed (s_batch_t *b, size_t index, s_ring_t *ring)
+{
+    if (!b->reached) {
+        hny_cli_fail ("batch", "%s", hny_client_error (b->client));
+        return -1;
+    }
+    s_ring_push (ring, index);
+    s_lose (b, hny_client_error (b->client));
+    return 0;
+}
+
+/* Read one file and send its SUBMIT, with the key it had before if any.
+   A file that cannot be read, or is over the protocol's cap (413 from the
+   library, nothing sent), fails alone. -1 only when the batch must stop. */
+static int
+s_send_submit (s_batch_t *b, size_t index)
 {
     s_file_t *f = &b->files [index];
-    char *path = hny_sprintf ("%s/%s", root, f->rel);
+    char *path = hny_sprintf ("%s/%s", b->root, f->rel);
     char *data = NULL;
     size_t size = 0;
     const char *why = NULL;
@@ -198,39 +317,51 @@ s_submit_one (s_batch_t *b, const char *root, size_t index)
     if (hny_cli_read_input (b->cli, path, &data, &size, &why))
         s_fail_file (b, f, "skipped", hny_strdup (why));
     else {
-        char *key = s_batch_key (f->rel, data, size);
+        if (!f->key)
+            f->key = s_batch_key (f->rel, data, size);
         char req [32];
         snprintf (req, sizeof req, "s%zu", index);
-        b->opts.key = key;
+        b->opts.key = f->key;
         b->opts.source = f->rel;
-        rc = hny_client_send_submit (b->client, req, &b->opts, data, size);
-        if (rc == 0) {
-            f->state = S_INFLIGHT;
-            b->inflight++;
+        if (hny_client_send_submit (b->client, req, &b->opts, data, size) == 0) {
+            f->state = S_RUN;
+            s_out (b, f);
+            b->submits_out++;
+        }
+        else if (hny_client_status_code (b->client) == HNY_STATUS_TOO_LARGE)
+            s_fail_file (b, f, "refused", hny_strdup (hny_client_error (b->client)));
+        else {
+            f->state = S_TODO;
+            rc = s_send_failed (b, index, &b->resubmit);
         }
         b->opts.key = NULL;
         b->opts.source = NULL;
-        free (key);
     }
     free (data);
     free (path);
     return rc;
 }
 
-/* Send queued FETCHes while fewer than the window are in flight. */
 static int
-s_send_fetches (s_batch_t *b)
+s_send_wait (s_batch_t *b, size_t index)
 {
-    while (b->fetching < b->window && b->fetchq_head < b->fetchq_tail) {
-        size_t index = b->fetchq [b->fetchq_head++];
-        char req [32];
-        snprintf (req, sizeof req, "f%zu", index);
-        if (hny_client_send_fetch (b->client, req, b->files [index].job)) {
-            hny_cli_fail ("batch", "%s", hny_client_error (b->client));
-            return -1;
-        }
-        b->fetching++;
-    }
+    char req [32];
+    snprintf (req, sizeof req, "w%zu", index);
+    if (hny_client_send_wait (b->client, req, b->files [index].job, b->slice_ms))
+        return s_send_failed (b, index, &b->rewait);
+    s_out (b, &b->files [index]);
+    return 0;
+}
+
+static int
+s_send_fetch (s_batch_t *b, size_t index)
+{
+    char req [32];
+    snprintf (req, sizeof req, "f%zu", index);
+    if (hny_client_send_fetch (b->client, req, b->files [index].job))
+        return s_send_failed (b, index, &b->fetchq);
+    s_out (b, &b->files [index]);
+    b->fetching++;
     return 0;
 }
 
@@ -241,7 +372,6 @@ s_on_record (s_batch_t *b, size_t index, hny_reply_t *reply)
 {
     s_file_t *f = &b->files [index];
     const char *cmd = hny_reply_command (reply);
-    b->fetching--;
     f->state = S_FAILED;
     free (f->error);
     f->error = NULL;
@@ -288,46 +418,101 @@ s_on_record (s_batch_t *b, size_t index, hny_reply_t *reply)
     return rc;
 }
 
+/* A "try again later" answer (3xx, 503 while honyakud shuts down, 507
+   while its disk is full): the request goes back to its ring, and nothing
+   is sent before a backoff that grows while such answers keep coming. 503
+   and 507 count against --patience (honyakud cannot take the work); 303
+   does not (it is working, just full).
+   Returns -1 when patience ran out. */
+static int
+s_retry_later (s_batch_t *b, size_t index, char kind, hny_reply_t *reply)
+{
+    s_file_t *f = &b->files [index];
+    int status = hny_reply_status (reply);
+    const char *reason = hny_reply_get_str (reply, "reason");
+    int64_t now = hny_clock_mono_ms ();
+    if (kind == 's')
+        f->state = S_TODO;
+    s_ring_push (kind == 'f' ? &b->fetchq : kind == 's' ? &b->resubmit : &b->rewait, index);
+    if (status == HNY_STATUS_UNAVAILABLE || status == HNY_STATUS_INSUFFICIENT_STORAGE) {
+        if (!b->trouble_since)
+            b->trouble_since = now;
+        if (now - b->trouble_since >= b->patience_ms) {
+            hny_cli_fail ("batch", "%s: %s (status %d); gave up after %g s (--patience)",
+                          f->rel, reason ? reason : "unavailable", status,
+                          b->patience_ms / 1000.0);
+            return -1;
+        }
+    }
+    else
+        b->trouble_since = 0;
+    if (now >= b->hold_until) {
+        int64_t pause = s_backoff_ms (b->busy++);
+        b->hold_until = now + pause;
+        fprintf (stderr, "honyaku: batch: %s (status %d): trying again in %.1f s\n",
+                 reason ? reason : "busy", status, pause / 1000.0);
+    }
+    return 0;
+}
+
 /* Handle one answer; returns -1 on a fatal error. */
 static int
 s_on_reply (s_batch_t *b, hny_reply_t *reply)
 {
     const char *req = hny_reply_req (reply);
     char *end = NULL;
-    size_t index = req && (req [0] == 's' || req [0] == 'w' || req [0] == 'f')
-                 ? strtoul (req + 1, &end, 10) : 0;
-    s_fstate_t want = req && req [0] == 'f' ? S_FETCH : S_INFLIGHT;
-    if (!end || *end || index >= b->count || b->files [index].state != want) {
+    char kind = req && (req [0] == 's' || req [0] == 'w' || req [0] == 'f') ? req [0] : 0;
+    size_t index = kind ? strtoul (req + 1, &end, 10) : 0;
+    s_file_t *f = kind && end && !*end && index < b->count ? &b->files [index] : NULL;
+    /* Each file has at most one request out: its answer must match it. */
+    if (!f || !f->out
+    ||  (kind == 's' && !(f->state == S_RUN && !f->job))
+    ||  (kind == 'w' && !(f->state == S_RUN && f->job))
+    ||  (kind == 'f' && f->state != S_FETCH)) {
         hny_warn ("batch: ignoring an answer %s with req %s", hny_reply_command (reply),
                   req ? req : "(none)");
         return 0;
     }
-    if (req [0] == 'f')
-        return s_on_record (b, index, reply);
-    s_file_t *f = &b->files [index];
+    f->out = 0;
+    b->out--;
+    if (kind == 'f')
+        b->fetching--;
+    if (kind == 's')
+        b->submits_out--;
     const char *cmd = hny_reply_command (reply);
     int status = hny_reply_status (reply);
-    if (strcmp (cmd, "REJECTED") == 0) {
+    int rejected = strcmp (cmd, "REJECTED") == 0;
+    if (rejected && (status / 100 == 3 || status == HNY_STATUS_UNAVAILABLE
+                     || status == HNY_STATUS_INSUFFICIENT_STORAGE))
+        return s_retry_later (b, index, kind, reply);
+    b->trouble_since = 0;
+    if (kind == 'f')
+        return s_on_record (b, index, reply);
+    if (rejected) {
         const char *reason = hny_reply_get_str (reply, "reason");
         s_fail_file (b, f, "rejected", hny_sprintf ("%s (status %d)",
                                                       reason ? reason : "rejected", status));
         return 0;
     }
-    if (req [0] == 's' && strcmp (cmd, "ACCEPTED") == 0) {
+    if (kind == 's' && strcmp (cmd, "ACCEPTED") == 0) {
         const char *job = hny_reply_get_str (reply, "job");
-        free (f->job);
         f->job = hny_strdup (job ? job : "?");
+        b->busy = 0;                    /* room again: the window may fill */
+        b->hold_until = 0;
         f->existing = json_is_true (json_object_get (hny_reply_header (reply), "existing"));
         if (!f->existing)
             b->fresh++;
     }
-    else if (req [0] == 'w' && strcmp (cmd, "DONE") == 0) {
+    else if (kind == 'w' && strcmp (cmd, "DONE") == 0) {
         const char *state = hny_reply_get_str (reply, "state");
         if (status == 200) {
+            /* A job ended: a full queue has room for one more now. */
+            if (b->busy)
+                b->hold_until = 0;
             if (state && strcmp (state, "done") == 0) {
                 f->state = S_FETCH;
-                b->inflight--;
-                b->fetchq [b->fetchq_tail++] = index;
+                b->active--;
+                s_ring_push (&b->fetchq, index);
                 s_progress (b, f, "done");
             }
             else
@@ -340,13 +525,152 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
         hny_cli_fail ("batch", "%s: unexpected answer %s to %s", f->rel, cmd, req);
         return -1;
     }
-    char wreq [32];
-    snprintf (wreq, sizeof wreq, "w%zu", index);
-    if (hny_client_send_wait (b->client, wreq, f->job, b->slice_ms)) {
-        hny_cli_fail ("batch", "%s", hny_client_error (b->client));
-        return -1;
+    return s_send_wait (b, index);
+}
+
+/* Open the connection again after it was lost, trying with backoff until
+   --patience runs out, then send again every request that was out:
+   SUBMITs (same keys: the daemon answers with the job it has, if any),
+   WAITs and FETCHes. Returns -1 when patience ran out. */
+static int
+s_reconnect (s_batch_t *b)
+{
+    const char *ep = hny_client_endpoint (b->client);
+    fprintf (stderr, "honyaku: batch: %s; reconnecting (for up to %g s)\n", b->lost_why,
+             b->patience_ms / 1000.0);
+    for (int tries = 0;; tries++) {
+        int64_t now = hny_clock_mono_ms ();
+        if (now - b->trouble_since >= b->patience_ms) {
+            hny_cli_fail ("batch", "%s; gave up after %g s (--patience)", b->lost_why,
+                          b->patience_ms / 1000.0);
+            return -1;
+        }
+        if (hny_client_reconnect (b->client) == 0)
+            break;
+        const char *why = hny_client_error (b->client);
+        if (strcmp (why, b->lost_why)) {
+            fprintf (stderr, "honyaku: batch: %s; still trying\n", why);
+            free (b->lost_why);
+            b->lost_why = hny_strdup (why);
+        }
+        /* A probe is one connect(): try again within a second, so that a
+           honyakud that is back is found soon. */
+        int64_t pause = s_backoff_ms (tries < 2 ? tries : 2);
+        int64_t left = b->trouble_since + b->patience_ms - now;
+        struct timespec ts = { 0, 0 };
+        pause = pause < left ? pause : left;
+        ts.tv_sec = (time_t) (pause / 1000);
+        ts.tv_nsec = (long) (pause % 1000) * 1000000L;
+        while (pause > 0 && nanosleep (&ts, &ts) != 0 && errno == EINTR)
+            ;
     }
+    size_t again = 0;
+    for (size_t i = 0; i < b->count; i++) {
+        s_file_t *f = &b->files [i];
+        if (!f->out)
+            continue;
+        f->out = 0;
+        again++;
+        if (f->state == S_FETCH)
+            s_ring_push (&b->fetchq, i);
+        else if (f->job)
+            s_ring_push (&b->rewait, i);
+        else {
+            f->state = S_TODO;
+            s_ring_push (&b->resubmit, i);
+        }
+    }
+    b->out = 0;
+    b->submits_out = 0;
+    b->fetching = 0;
+    b->lost = 0;
+    b->hold_until = 0;
+    b->reconnects++;
+    fprintf (stderr, "honyaku: batch: reconnected to %s after %.1f s; asking again about %zu "
+             "files\n", ep, (hny_clock_mono_ms () - b->trouble_since) / 1000.0, again);
     return 0;
+}
+
+/* While SUBMITs are refused (busy), one at a time probes for room. */
+static int
+s_may_submit (const s_batch_t *b)
+{
+    return !b->busy || !b->submits_out;
+}
+
+/* The window: submit while fewer than `window` jobs are unfinished; FETCH
+   finished jobs while fewer than `window` FETCHes are unanswered; answers
+   drive everything else. A connection that drops (the monitor says so) or
+   stays silent past every request's deadline is opened again. */
+static int
+s_run (s_batch_t *b)
+{
+    const int64_t silence_ms = b->slice_ms + b->cli->timeout_ms;
+    for (;;) {
+        if (b->lost && s_reconnect (b))
+            return -1;
+        int64_t now = hny_clock_mono_ms ();
+        if (now >= b->hold_until) {
+            size_t i;
+            while (!b->lost && s_ring_pop (&b->rewait, &i))
+                if (s_send_wait (b, i))
+                    return -1;
+            while (!b->lost && s_may_submit (b) && s_ring_pop (&b->resubmit, &i))
+                if (s_send_submit (b, i))
+                    return -1;
+            while (!b->lost && s_may_submit (b) && b->active < b->window && b->next < b->count) {
+                b->active++;
+                if (s_send_submit (b, b->next++))
+                    return -1;
+            }
+            while (!b->lost && b->fetching < b->window && s_ring_pop (&b->fetchq, &i))
+                if (s_send_fetch (b, i))
+                    return -1;
+        }
+        if (b->lost)
+            continue;
+        if (b->finished == b->count && !b->out && !b->fetchq.count)
+            return 0;
+        /* Every request out is answered within silence_ms of being sent
+           (WAITs are held one slice): when nothing came for that long since
+           the last answer, all of them are overdue. Requests held back by
+           a busy pause wake us when it ends. */
+        int64_t until = b->out ? b->heard + silence_ms : INT64_MAX;
+        int held = now < b->hold_until
+                && (b->rewait.count || (b->fetchq.count && b->fetching < b->window)
+                    || (s_may_submit (b) && (b->resubmit.count
+                                             || (b->next < b->count && b->active < b->window))));
+        if (held && b->hold_until < until)
+            until = b->hold_until;
+        assert (until != INT64_MAX);
+        int64_t wait = until - now;
+        wait = wait < 0 ? 0 : wait > INT32_MAX ? INT32_MAX : wait;
+        hny_reply_t *reply = NULL;
+        int r = hny_client_recv_reply (b->client, (int) wait, &reply);
+        if (r == HNY_RECV_LOST) {
+            s_lose (b, hny_client_error (b->client));
+            continue;
+        }
+        if (r == HNY_RECV_TIMEOUT) {
+            if (b->out && hny_clock_mono_ms () >= b->heard + silence_ms) {
+                char *why = hny_sprintf ("no answer from %s within %g s: is honyakud running?",
+                                         b->cli->endpoint, silence_ms / 1000.0);
+                s_lose (b, why);
+                free (why);
+            }
+            continue;
+        }
+        if (r != HNY_RECV_OK) {
+            hny_cli_fail ("batch", "%s", hny_client_error (b->client));
+            return -1;
+        }
+        b->heard = hny_clock_mono_ms ();
+        b->reached = 1;
+        r = s_on_reply (b, reply);
+        hny_reply_destroy (&reply);
+        if (r)
+            return -1;
+    }
 }
 
 /* Copy the spooled records in path order into records.jsonl; write errors.txt. */
@@ -436,12 +760,13 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
         { "window", required_argument, NULL, 'W' },
         { "format", required_argument, NULL, 'F' },
         { "lenient", no_argument, NULL, 'l' },
+        { "patience", required_argument, NULL, 'P' },
         HNY_CLI_COMMON_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     s_batch_t b = { .cli = cli };
     const char *out_dir = NULL;
-    int window = S_WINDOW_DEFAULT, opt;
+    int window = S_WINDOW_DEFAULT, patience = S_PATIENCE_DEFAULT, opt;
     while ((opt = hny_cli_getopt (cli, "batch", argc, argv, "", longopts)) != -1) {
         if (HNY_CLI_STOP (opt))
             return HNY_CLI_STOP_CODE (opt);
@@ -456,6 +781,11 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
                 if (hny_cli_parse_int (optarg, S_WINDOW_MAX, &window) || window < 1)
                     return hny_cli_usage ("batch", "--window: '%s' is not a number from 1 to %d",
                                           optarg, S_WINDOW_MAX);
+                break;
+            case 'P':
+                if (hny_cli_parse_int (optarg, S_PATIENCE_MAX, &patience))
+                    return hny_cli_usage ("batch", "--patience: '%s' is not a number of seconds "
+                                          "from 0 to %d", optarg, S_PATIENCE_MAX);
                 break;
             default: break;
         }
@@ -499,44 +829,19 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
     unlink (spool_path);            /* gone when we exit, whatever happens */
     free (spool_path);
     b.window = (size_t) window;
-    b.fetchq = hny_malloc ((b.count ? b.count : 1) * sizeof *b.fetchq);
+    b.patience_ms = (int64_t) patience * 1000;
+    b.root = root;
+    b.resubmit.cap = b.rewait.cap = b.fetchq.cap = b.count ? b.count : 1;
+    b.resubmit.items = hny_malloc (b.resubmit.cap * sizeof *b.resubmit.items);
+    b.rewait.items = hny_malloc (b.rewait.cap * sizeof *b.rewait.items);
+    b.fetchq.items = hny_malloc (b.fetchq.cap * sizeof *b.fetchq.items);
     b.client = hny_cli_client (cli);
     /* A WAIT is held at most one answer timeout, so that a daemon that
-       died is noticed within two timeouts. */
+       went silent is noticed within two timeouts. */
     b.slice_ms = cli->timeout_ms < S_WAIT_SLICE_MS ? cli->timeout_ms : S_WAIT_SLICE_MS;
-
-    /* The window: submit while fewer than `window` jobs are unfinished;
-       FETCH finished jobs while fewer than `window` FETCHes are unanswered. */
-    size_t next = 0;
-    while (b.finished < b.count || b.fetching || b.fetchq_head < b.fetchq_tail) {
-        while (b.inflight < b.window && next < b.count)
-            if (s_submit_one (&b, root, next++)) {
-                rc = hny_cli_fail ("batch", "%s", hny_client_error (b.client));
-                goto cleanup;
-            }
-        if (s_send_fetches (&b)) {
-            rc = HNY_EXIT_FAIL;
-            goto cleanup;
-        }
-        if (b.finished == b.count && !b.fetching)
-            break;
-        hny_reply_t *reply = NULL;
-        int r = hny_client_recv_reply (b.client, b.slice_ms + cli->timeout_ms, &reply);
-        if (r == 1) {
-            rc = hny_cli_fail ("batch", "no answer from %s within %g s: is honyakud running?",
-                               cli->endpoint, (b.slice_ms + cli->timeout_ms) / 1000.0);
-            goto cleanup;
-        }
-        if (r < 0) {
-            rc = hny_cli_fail ("batch", "%s", hny_client_error (b.client));
-            goto cleanup;
-        }
-        r = s_on_reply (&b, reply);
-        hny_reply_destroy (&reply);
-        if (r) {
-            rc = HNY_EXIT_FAIL;
-            goto cleanup;
-        }
+    if (s_run (&b)) {
+        rc = HNY_EXIT_FAIL;
+        goto cleanup;
     }
 
     size_t failed = 0;
@@ -544,18 +849,27 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
         rc = HNY_EXIT_FAIL;
         goto cleanup;
     }
+    char reconnects [64] = "";
+    if (b.reconnects)
+        snprintf (reconnects, sizeof reconnects, "%zu reconnect%s; ", b.reconnects,
+                  b.reconnects == 1 ? "" : "s");
     fprintf (stderr, "honyaku: batch: %zu files: %zu done, %zu failed, %zu new jobs; "
-             "wrote %s/records.jsonl\n", b.count, b.count - failed, failed, b.fresh, out_dir);
+             "%swrote %s/records.jsonl\n", b.count, b.count - failed, failed, b.fresh,
+             reconnects, out_dir);
     rc = failed ? HNY_EXIT_FAIL : HNY_EXIT_OK;
 
 cleanup:
     for (size_t i = 0; i < walk.count; i++) {
         free (walk.files [i].rel);
         free (walk.files [i].job);
+        free (walk.files [i].key);
         free (walk.files [i].error);
     }
     free (walk.files);
-    free (b.fetchq);
+    free (b.resubmit.items);
+    free (b.rewait.items);
+    free (b.fetchq.items);
+    free (b.lost_why);
     if (b.spool)
         fclose (b.spool);
     hny_client_destroy (&b.client);

@@ -6,23 +6,41 @@
     requests (the caller's ids) that arrive meanwhile are queued for
     hny_client_recv_reply(), and stale answers to synchronous calls that
     timed out earlier are dropped. All waiting is zmq_poll against a
-    deadline, so no call can hang on a daemon that is gone. */
+    deadline, so no call can hang on a daemon that is gone.
+
+    Knowing the daemon is gone sooner than a timeout: before the first
+    request on an ipc:// socket a plain AF_UNIX connect() checks that
+    someone listens there (s_probe), and a ZeroMQ socket monitor reports
+    when the connection drops (honyakud died or restarted), so that the
+    requests it took along can be sent again at once. */
 #include "honyaku/client.h"
 #include "honyaku/proto.h"
 #include "honyaku/util.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #define S_PENDING_MAX   65536       /* answers queued for recv_reply */
 #define S_WAIT_SLICE_MS 60000       /* longest single WAIT of hny_client_wait */
 #define S_REQ_MAX       64          /* bytes of a req id (PROTOCOL.md) */
+#define S_KEY_LEN       41          /* a Z85 CURVE key and its NUL */
+#define S_RETRY_MS      100         /* first pause before asking a busy daemon again */
+#define S_RETRY_MAX_MS  2000        /* longest such pause */
+#define S_PROBE_GRACE_MS 500        /* how long a missing or stale ipc socket may take to appear */
+#define S_PROBE_EVERY_MS 20
 
 struct _hny_reply_t {
     char *command;          /* "ACCEPTED", ... */
@@ -36,12 +54,21 @@ struct _hny_reply_t {
 struct _hny_client_t {
     void *ctx;                      /* ZeroMQ context, owned */
     void *sock;                     /* DEALER, NULL when the endpoint was bad */
+    void *monitor;                  /* PAIR with the DEALER's connection events; may be NULL */
+    unsigned generation;            /* DEALERs opened so far (names the monitor) */
     char *endpoint;
     int timeout_ms;                 /* answer deadline */
     uint64_t seq;                   /* next synchronous req id */
     char error [1024];              /* last error message */
     int status_code;                /* status of the last REJECTED, else 0 */
     char broken [1024];             /* why there is no socket, when there is none */
+    int probed;                     /* the ipc socket file was checked for this DEALER */
+    int up;                         /* a handshake succeeded on the current connection */
+    int lost;                       /* the connection dropped: unanswered requests are gone */
+    int orphaned;                   /* a synchronous call reconnected under pipelined requests */
+    size_t unanswered;              /* pipelined requests sent on this DEALER, not answered */
+    int curve;                      /* the keys below are in use */
+    char server_key [S_KEY_LEN], public_key [S_KEY_LEN], secret_key [S_KEY_LEN];
     hny_reply_t **pending;          /* ring of queued pipelined answers */
     size_t pending_head, pending_count, pending_cap;
 };
@@ -66,10 +93,217 @@ s_no_answer (hny_client_t *self, int64_t waited_ms)
                  self->endpoint, waited_ms / 1000.0);
 }
 
-/* Create the DEALER and connect it, with CURVE when keys are given (Z85,
-   40 characters each). 0, or -1 with self->error and self->broken set. */
+/* A pause of about base * 2^tries ms, at most S_RETRY_MAX_MS, with +-25 %
+   jitter so that many clients do not come back in step. */
+static int64_t
+s_backoff_ms (int tries)
+{
+    static unsigned seed = 0;
+    if (!seed)
+        seed = (unsigned) hny_clock_mono_ms () ^ ((unsigned) getpid () << 16);
+    int64_t ms = S_RETRY_MS;
+    for (int i = 0; i < tries && ms < S_RETRY_MAX_MS; i++)
+        ms *= 2;
+    if (ms > S_RETRY_MAX_MS)
+        ms = S_RETRY_MAX_MS;
+    return ms * 3 / 4 + rand_r (&seed) % (ms / 2 + 1);
+}
+
+static void
+s_pause_ms (int64_t ms)
+{
+    struct timespec ts = { (time_t) (ms / 1000), (long) (ms % 1000) * 1000000L };
+    while (ms > 0 && nanosleep (&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* "user NAME" or "uid N" for messages about permissions. */
+static void
+s_owner (uid_t uid, char *out, size_t size)
+{
+    struct passwd *pw = getpwuid (uid);
+    if (pw && pw->pw_name)
+        snprintf (out, size, "user %s", pw->pw_name);
+    else
+        snprintf (out, size, "uid %u", (unsigned) uid);
+}
+
+/* Check an ipc:// endpoint before ZeroMQ is left to retry it silently:
+   is there a socket file, may we connect, does anyone listen? A plain
+   AF_UNIX connect(), closed at once (the broker's ZeroMQ drops a peer that
+   says nothing). Other transports and the abstract namespace (ipc://@name)
+   pass unchecked. 0 when usable, else -1 with the reason in self->error
+   and *transient set when starting honyakud would change the answer (no
+   socket or folder yet; a stale socket it is about to replace). */
 static int
-s_open (hny_client_t *self, const char *server_key, const char *public_key, const char *secret_key)
+s_probe_once (hny_client_t *self, int *transient)
+{
+    *transient = 0;
+    if (strncmp (self->endpoint, "ipc://", 6) != 0 || self->endpoint [6] == '@') {
+        self->probed = 1;
+        return 0;
+    }
+    const char *path = self->endpoint + 6;
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    if (strlen (path) >= sizeof addr.sun_path) {
+        self->probed = 1;               /* zmq_connect has refused it already */
+        return 0;
+    }
+    memcpy (addr.sun_path, path, strlen (path) + 1);
+    char dir [sizeof addr.sun_path];
+    const char *slash = strrchr (path, '/');
+    snprintf (dir, sizeof dir, "%.*s", slash ? (int) (slash == path ? 1 : slash - path) : 1,
+              slash ? path : ".");
+    char who [96];
+    struct stat st, dst;
+    if (stat (path, &st) != 0) {
+        int err = errno;
+        *transient = err == ENOENT;
+        if (err == ENOENT && stat (dir, &dst) != 0 && errno == ENOENT)
+            s_set_error (self, 0, "no socket at %s: is honyakud running? (%s does not exist)",
+                         path, dir);
+        else if (err == ENOENT)
+            s_set_error (self, 0, "no socket at %s: is honyakud running? (its state directory "
+                         "is %s)", path, dir);
+        else if (err == EACCES && stat (dir, &dst) == 0) {
+            s_owner (dst.st_uid, who, sizeof who);
+            s_set_error (self, 0, "permission denied: %s (%s, mode %04o) is closed to this "
+                         "user, so %s cannot be reached: run honyaku as honyakud's user",
+                         dir, who, (unsigned) (dst.st_mode & 07777), path);
+        }
+        else if (err == EACCES)
+            s_set_error (self, 0, "permission denied: a folder on the way to %s is closed to "
+                         "this user: run honyaku as honyakud's user", path);
+        else
+            s_set_error (self, 0, "cannot reach %s: %s", path, strerror (err));
+        return -1;
+    }
+    if (!S_ISSOCK (st.st_mode)) {
+        s_set_error (self, 0, "%s is not a socket (it is %s): is the endpoint right?", path,
+                     S_ISDIR (st.st_mode) ? "a folder" : S_ISREG (st.st_mode) ? "a regular file"
+                                                                              : "not a socket");
+        return -1;
+    }
+    /* Non-blocking, so that a listener with a full backlog cannot hold us. */
+    int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;                       /* no file descriptor to spare: let ZeroMQ try */
+    int rc = connect (fd, (struct sockaddr *) &addr, sizeof addr);
+    int err = errno;
+    close (fd);
+    if (rc == 0 || err == EAGAIN || err == EINPROGRESS || err == EINTR) {
+        self->probed = 1;
+        return 0;
+    }
+    *transient = err == ECONNREFUSED;
+    if (err == ECONNREFUSED)
+        s_set_error (self, 0, "nobody listens on %s (honyakud is not running; the socket file "
+                     "is stale)", path);
+    else if (err == EACCES || err == EPERM) {
+        s_owner (st.st_uid, who, sizeof who);
+        s_set_error (self, 0, "permission denied: %s belongs to %s (mode %04o): run honyaku "
+                     "as honyakud's user", path, who, (unsigned) (st.st_mode & 07777));
+    }
+    else
+        s_set_error (self, 0, "cannot connect to %s: %s", path, strerror (err));
+    return -1;
+}
+
+/* s_probe_once, asked again for up to grace_ms while the answer may be
+   about to change: a honyakud started a moment ago binds its socket within
+   some tens of milliseconds, and a script that starts it and then calls
+   honyaku should not fail for that. */
+static int
+s_probe (hny_client_t *self, int grace_ms)
+{
+    int64_t until = hny_clock_mono_ms () + grace_ms;
+    for (;;) {
+        int transient = 0;
+        if (s_probe_once (self, &transient) == 0)
+            return 0;
+        if (!transient || hny_clock_mono_ms () >= until)
+            return -1;
+        s_pause_ms (S_PROBE_EVERY_MS);
+    }
+}
+
+/* Close the DEALER and its monitor; unsent and unanswered requests are dropped. */
+static void
+s_close (hny_client_t *self)
+{
+    if (self->monitor) {
+        zmq_socket_monitor (self->sock, NULL, 0);
+        zmq_close (self->monitor);
+        self->monitor = NULL;
+    }
+    if (self->sock)
+        zmq_close (self->sock);
+    self->sock = NULL;
+}
+
+/* Watch the DEALER's connection: a PAIR socket receives its handshake and
+   disconnect events. Without it (no inproc, no memory) a dead daemon is
+   still noticed by the answer deadline, later. */
+static void
+s_monitor (hny_client_t *self)
+{
+    char addr [64];
+    snprintf (addr, sizeof addr, "inproc://hny-client-monitor-%u", self->generation);
+    if (zmq_socket_monitor (self->sock, addr,
+                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) != 0)
+        return;
+    self->monitor = zmq_socket (self->ctx, ZMQ_PAIR);
+    int linger = 0;
+    if (self->monitor)
+        zmq_setsockopt (self->monitor, ZMQ_LINGER, &linger, sizeof linger);
+    if (!self->monitor || zmq_connect (self->monitor, addr) != 0) {
+        hny_debug ("client: no connection monitor: %s", zmq_strerror (errno));
+        if (self->monitor)
+            zmq_close (self->monitor);
+        self->monitor = NULL;
+        zmq_socket_monitor (self->sock, NULL, 0);
+    }
+}
+
+/* Read the monitor's pending events; sets self->lost when a connection
+   that was up dropped. One that never finished its handshake (a CURVE key
+   the daemon refuses) carried no request: ZeroMQ keeps them queued and
+   retries, and the call ends with its usual "no answer". */
+static void
+s_monitor_read (hny_client_t *self)
+{
+    while (self->monitor) {
+        zmq_msg_t frame;
+        zmq_msg_init (&frame);
+        if (zmq_msg_recv (&frame, self->monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&frame);
+            return;
+        }
+        /* An event is two frames: 16-bit event id and 32-bit value, then
+           the endpoint. */
+        uint16_t event = 0;
+        if (zmq_msg_size (&frame) >= sizeof event)
+            memcpy (&event, zmq_msg_data (&frame), sizeof event);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            self->up = 1;
+        else if (event == ZMQ_EVENT_DISCONNECTED && self->up) {
+            self->lost = 1;
+            self->up = 0;
+        }
+        while (zmq_msg_more (&frame)) {
+            zmq_msg_close (&frame);
+            zmq_msg_init (&frame);
+            if (zmq_msg_recv (&frame, self->monitor, ZMQ_DONTWAIT) < 0)
+                break;
+        }
+        zmq_msg_close (&frame);
+    }
+}
+
+/* Create the DEALER and connect it, with CURVE when self->curve is set.
+   0, or -1 with self->error and self->broken set. */
+static int
+s_open (hny_client_t *self)
 {
     self->sock = zmq_socket (self->ctx, ZMQ_DEALER);
     if (!self->sock) {
@@ -77,15 +311,21 @@ s_open (hny_client_t *self, const char *server_key, const char *public_key, cons
         snprintf (self->broken, sizeof self->broken, "%s", self->error);
         return -1;
     }
+    self->generation++;
+    self->probed = 0;
+    self->up = 0;
+    self->lost = 0;
+    self->unanswered = 0;
     int linger = 0;
-    int64_t maxmsg = (int64_t) HNY_PROTO_BODY_MAX + 1024;
+    /* Answers may be as large as the caps of PROTOCOL.md section 3 allow. */
+    int64_t maxmsg = (int64_t) HNY_PROTO_BODY_MAX + HNY_PROTO_HEADER_MAX + 4096;
     zmq_setsockopt (self->sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt (self->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_setsockopt (self->sock, ZMQ_SNDTIMEO, &self->timeout_ms, sizeof self->timeout_ms);
-    if (server_key
-    &&  (zmq_setsockopt (self->sock, ZMQ_CURVE_SERVERKEY, server_key, strlen (server_key))
-      || zmq_setsockopt (self->sock, ZMQ_CURVE_PUBLICKEY, public_key, strlen (public_key))
-      || zmq_setsockopt (self->sock, ZMQ_CURVE_SECRETKEY, secret_key, strlen (secret_key)))) {
+    if (self->curve
+    &&  (zmq_setsockopt (self->sock, ZMQ_CURVE_SERVERKEY, self->server_key, strlen (self->server_key))
+      || zmq_setsockopt (self->sock, ZMQ_CURVE_PUBLICKEY, self->public_key, strlen (self->public_key))
+      || zmq_setsockopt (self->sock, ZMQ_CURVE_SECRETKEY, self->secret_key, strlen (self->secret_key)))) {
         s_set_error (self, 0, "cannot use the CURVE keys: %s (expected 40-character Z85 keys)",
                      zmq_strerror (errno));
         zmq_close (self->sock);
@@ -101,6 +341,7 @@ s_open (hny_client_t *self, const char *server_key, const char *public_key, cons
         snprintf (self->broken, sizeof self->broken, "%s", self->error);
         return -1;
     }
+    s_monitor (self);
     self->broken [0] = 0;
     return 0;
 }
@@ -119,7 +360,7 @@ hny_client_new (const char *endpoint)
         snprintf (self->broken, sizeof self->broken, "%s", self->error);
         return self;
     }
-    s_open (self, NULL, NULL, NULL);
+    s_open (self);
     return self;
 }
 
@@ -135,10 +376,36 @@ hny_client_set_curve (hny_client_t *self, const char *server_key, const char *pu
         snprintf (self->broken, sizeof self->broken, "%s", self->error);
         return -1;
     }
-    if (self->sock)
-        zmq_close (self->sock);
-    self->sock = NULL;
-    return s_open (self, server_key, public_key, secret_key);
+    /* Kept (and wiped on destroy) so that a reconnect uses them again. */
+    snprintf (self->server_key, sizeof self->server_key, "%s", server_key);
+    snprintf (self->public_key, sizeof self->public_key, "%s", public_key);
+    snprintf (self->secret_key, sizeof self->secret_key, "%s", secret_key);
+    self->curve = 1;
+    s_close (self);
+    return s_open (self);
+}
+
+int
+hny_client_reconnect (hny_client_t *self)
+{
+    assert (self);
+    self->status_code = 0;
+    self->error [0] = '\0';
+    if (!self->ctx)
+        return -1;
+    s_close (self);
+    self->orphaned = 0;
+    if (s_open (self))
+        return -1;
+    return s_probe (self, 0);
+}
+
+int
+hny_client_lost (hny_client_t *self)
+{
+    assert (self);
+    s_monitor_read (self);
+    return self->lost;
 }
 
 void
@@ -153,10 +420,10 @@ hny_client_destroy (hny_client_t **self_p)
         self->pending_count--;
     }
     free (self->pending);
-    if (self->sock)
-        zmq_close (self->sock);
+    s_close (self);
     if (self->ctx)
         zmq_ctx_term (self->ctx);
+    explicit_bzero (self->secret_key, sizeof self->secret_key);
     free (self->endpoint);
     free (self);
     *self_p = NULL;
@@ -318,40 +585,57 @@ s_pending_pop (hny_client_t *self)
 }
 
 /* Receive one well-formed answer before the deadline (monotonic ms).
-   Returns 0 with *reply, 1 when the deadline passed, -1 on socket error. */
+   Returns 0 with *reply, 1 when the deadline passed, 2 when the connection
+   dropped (answers that were in already are returned first), -1 on socket
+   error. */
 static int
 s_recv_one (hny_client_t *self, int64_t deadline, hny_reply_t **reply)
 {
     for (;;) {
         int64_t left = deadline - hny_clock_mono_ms ();
-        if (left < 0)
+        if (left < 0 || self->lost)
             left = 0;
-        zmq_pollitem_t item = { self->sock, 0, ZMQ_POLLIN, 0 };
-        int rc = zmq_poll (&item, 1, (long) left);
+        zmq_pollitem_t items [2] = { { self->sock, 0, ZMQ_POLLIN, 0 },
+                                     { self->monitor, 0, ZMQ_POLLIN, 0 } };
+        int rc = zmq_poll (items, self->monitor ? 2 : 1, (long) left);
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
             s_set_error (self, 0, "cannot read from %s: %s", self->endpoint, zmq_strerror (errno));
             return -1;
         }
-        if (rc == 0)
-            return 1;
-        hny_msg_t *msg = hny_msg_recv (self->sock);
-        if (!msg) {
-            if (errno == EINTR || errno == EAGAIN)
+        if (items [0].revents & ZMQ_POLLIN) {
+            hny_msg_t *msg = hny_msg_recv (self->sock);
+            if (!msg) {
+                if (errno == EINTR || errno == EAGAIN)
+                    continue;
+                s_set_error (self, 0, "cannot read from %s: %s", self->endpoint,
+                             zmq_strerror (errno));
+                return -1;
+            }
+            if (hny_msg_id (msg) == HNY_MSG_INVALID) {
+                /* Nothing to answer on a DEALER; note it and keep waiting. */
+                hny_warn ("client: ignoring a malformed message from %s: %s",
+                          self->endpoint, hny_msg_error_reason (msg));
+                hny_msg_destroy (&msg);
                 continue;
-            s_set_error (self, 0, "cannot read from %s: %s", self->endpoint, zmq_strerror (errno));
-            return -1;
+            }
+            *reply = s_reply_from_msg (&msg);
+            if (!((*reply)->req && (*reply)->req [0] == '~') && self->unanswered)
+                self->unanswered--;
+            return 0;
         }
-        if (hny_msg_id (msg) == HNY_MSG_INVALID) {
-            /* Nothing to answer on a DEALER; note it and keep waiting. */
-            hny_warn ("client: ignoring a malformed message from %s: %s",
-                      self->endpoint, hny_msg_error_reason (msg));
-            hny_msg_destroy (&msg);
+        if (self->monitor && (items [1].revents & ZMQ_POLLIN)) {
+            s_monitor_read (self);
             continue;
         }
-        *reply = s_reply_from_msg (&msg);
-        return 0;
+        if (self->lost) {
+            s_set_error (self, 0, "lost the connection to %s (honyakud stopped or restarted)",
+                         self->endpoint);
+            return 2;
+        }
+        if (rc == 0)
+            return 1;
     }
 }
 
@@ -364,11 +648,13 @@ s_check_ready (hny_client_t *self)
     return -1;
 }
 
-/* Send a request with the given req id; takes the message over. */
+/* Send a request with the given req id; takes the message over. The first
+   request on a DEALER checks an ipc:// socket first (s_probe). */
 static int
 s_send (hny_client_t *self, hny_msg_t **msg_p, const char *req)
 {
-    if (s_check_ready (self)) {
+    int grace = self->timeout_ms < S_PROBE_GRACE_MS ? self->timeout_ms : S_PROBE_GRACE_MS;
+    if (s_check_ready (self) || (!self->probed && s_probe (self, grace))) {
         hny_msg_destroy (msg_p);
         return -1;
     }
@@ -380,38 +666,63 @@ s_send (hny_client_t *self, hny_msg_t **msg_p, const char *req)
             s_set_error (self, 0, "cannot send to %s: %s", self->endpoint, zmq_strerror (errno));
         return -1;
     }
+    if (req [0] != '~')
+        self->unanswered++;
     return 0;
 }
 
-/* One synchronous round trip: send, then wait for the answer that echoes
-   our req id for at most extra_ms + the client timeout. Answers to the
-   caller's pipelined requests are queued; stale synchronous ones dropped.
-   A REJECTED answer becomes an error. Returns 0 with *reply or -1. */
-static int
-s_call (hny_client_t *self, hny_msg_t **msg_p, int64_t extra_ms, hny_reply_t **reply)
+/* A copy of a request to send again: the header's members are shared
+   (they are not changed; "req" is set on the copy's own object). */
+static hny_msg_t *
+s_msg_copy (hny_msg_t *msg)
 {
-    char req [32];
-    snprintf (req, sizeof req, "~%" PRIu64, ++self->seq);
-    self->status_code = 0;
-    self->error [0] = '\0';
-    if (s_send (self, msg_p, req))
-        return -1;
-    int64_t deadline = hny_clock_mono_ms () + extra_ms + self->timeout_ms;
+    hny_msg_t *copy = hny_msg_new (hny_msg_id (msg));
+    json_object_update (hny_msg_header (copy), hny_msg_header (msg));
+    size_t size = 0;
+    const uint8_t *body = hny_msg_body (msg, &size);
+    if (body)
+        hny_msg_set_body (copy, body, size);
+    return copy;
+}
+
+/* After the connection dropped during a synchronous call: open a new
+   DEALER and wait, with backoff, until the ipc:// socket is usable again
+   (honyakud restarting) or the deadline. Pipelined requests that were
+   unanswered will get no answer: hny_client_recv_reply says so once.
+   0, or -1 with the reason. */
+static int
+s_recover (hny_client_t *self, int64_t deadline, int *tries)
+{
+    int orphans = self->orphaned || self->unanswered > 0;
+    for (;;) {
+        if (*tries) {
+            int64_t pause = s_backoff_ms (*tries - 1);
+            if (hny_clock_mono_ms () + pause >= deadline)
+                return -1;              /* self->error: the last reason */
+            s_pause_ms (pause);
+        }
+        (*tries)++;
+        int rc = hny_client_reconnect (self);
+        self->orphaned = orphans;
+        if (rc == 0)
+            return 0;
+        if (!self->sock)
+            return -1;                  /* no socket at all: waiting cannot help */
+    }
+}
+
+/* Wait for the answer that echoes req until the deadline. Answers to the
+   caller's pipelined requests are queued; stale synchronous ones dropped.
+   As s_recv_one: 0 with *reply, 1 deadline, 2 connection lost, -1 error. */
+static int
+s_await (hny_client_t *self, const char *req, int64_t deadline, hny_reply_t **reply)
+{
     for (;;) {
         hny_reply_t *got = NULL;
         int rc = s_recv_one (self, deadline, &got);
-        if (rc == 1)
-            s_no_answer (self, extra_ms + self->timeout_ms);
         if (rc)
-            return -1;
+            return rc;
         if (got->req && strcmp (got->req, req) == 0) {
-            if (strcmp (got->command, "REJECTED") == 0) {
-                const char *reason = hny_reply_get_str (got, "reason");
-                s_set_error (self, got->status, "%s (status %d)",
-                             reason ? reason : "rejected", got->status);
-                hny_reply_destroy (&got);
-                return -1;
-            }
             *reply = got;
             return 0;
         }
@@ -420,6 +731,66 @@ s_call (hny_client_t *self, hny_msg_t **msg_p, int64_t extra_ms, hny_reply_t **r
         else
             s_pending_push (self, &got);
     }
+}
+
+/* One synchronous round trip: send, then wait for the answer that echoes
+   our req id for at most extra_ms + the client timeout in all. All requests
+   are idempotent (SUBMIT by its key, given or derived), so within that
+   time a REJECTED 303 (busy) is asked again after a backoff, and a
+   connection that drops (honyakud restarting) is opened again and the
+   request sent again. Any other REJECTED answer becomes an error. Takes
+   the message over. Returns 0 with *reply or -1. */
+static int
+s_call (hny_client_t *self, hny_msg_t **msg_p, int64_t extra_ms, hny_reply_t **reply)
+{
+    char req [32];
+    snprintf (req, sizeof req, "~%" PRIu64, ++self->seq);
+    self->status_code = 0;
+    self->error [0] = '\0';
+    int64_t deadline = hny_clock_mono_ms () + extra_ms + self->timeout_ms;
+    hny_msg_t *msg = *msg_p;
+    *msg_p = NULL;
+    int rc = -1, busy = 0, reconnects = 0;
+    for (;;) {
+        s_monitor_read (self);
+        if (self->lost && s_recover (self, deadline, &reconnects))
+            break;
+        hny_msg_t *out = s_msg_copy (msg);
+        if (s_send (self, &out, req))
+            break;
+        hny_reply_t *got = NULL;
+        int r = s_await (self, req, deadline, &got);
+        if (r == 2)
+            continue;                   /* lost: reconnect and ask again */
+        if (r == 1) {
+            /* Say why when the socket says more than the silence does. */
+            self->probed = 0;
+            if (s_probe (self, 0) == 0)
+                s_no_answer (self, extra_ms + self->timeout_ms);
+        }
+        if (r)
+            break;
+        if (strcmp (got->command, "REJECTED") == 0) {
+            const char *reason = hny_reply_get_str (got, "reason");
+            s_set_error (self, got->status, "%s (status %d)", reason ? reason : "rejected",
+                         got->status);
+            int64_t pause = s_backoff_ms (busy++);
+            int again = got->status == HNY_STATUS_BUSY
+                     && hny_clock_mono_ms () + pause < deadline;
+            hny_reply_destroy (&got);
+            if (!again)
+                break;
+            s_pause_ms (pause);
+            continue;
+        }
+        self->status_code = 0;
+        self->error [0] = '\0';
+        *reply = got;
+        rc = 0;
+        break;
+    }
+    hny_msg_destroy (&msg);
+    return rc;
 }
 
 /* An answer of an unexpected kind. */
@@ -433,6 +804,22 @@ s_unexpected (hny_client_t *self, hny_reply_t **reply_p, const char *wanted)
 }
 
 /* ---- requests --------------------------------------------------------- */
+
+/* A body over the protocol's cap would make the broker's ZeroMQ drop the
+   connection without an answer (PROTOCOL.md section 3): refuse it here,
+   with the status the broker gives an article over its own limit. */
+static int
+s_check_body (hny_client_t *self, size_t size)
+{
+    self->status_code = 0;
+    self->error [0] = '\0';
+    if (size <= (size_t) HNY_PROTO_BODY_MAX)
+        return 0;
+    s_set_error (self, HNY_STATUS_TOO_LARGE, "the article is %zu bytes, over the %d-byte (64 MiB) "
+                 "cap of the protocol: not sent (status %d)", size, HNY_PROTO_BODY_MAX,
+                 HNY_STATUS_TOO_LARGE);
+    return -1;
+}
 
 static hny_msg_t *
 s_submit_msg (const hny_submit_t *opts, const void *data, size_t size)
@@ -463,6 +850,8 @@ hny_client_submit (hny_client_t *self, const hny_submit_t *opts,
                    const void *data, size_t size, char **job_out, int *existing)
 {
     assert (self);
+    if (s_check_body (self, size))
+        return -1;
     hny_msg_t *msg = s_submit_msg (opts, data, size);
     hny_reply_t *reply = NULL;
     if (s_call (self, &msg, 0, &reply))
@@ -513,8 +902,13 @@ hny_client_wait (hny_client_t *self, const char *job, int timeout_ms, char **sta
         hny_msg_set_str (msg, "job", job);
         hny_msg_set_int (msg, "timeout_ms", slice);
         hny_reply_t *reply = NULL;
-        if (s_call (self, &msg, slice, &reply))
+        if (s_call (self, &msg, slice, &reply)) {
+            /* Busy for a whole slice: keep asking while the wait lasts. */
+            if (self->status_code == HNY_STATUS_BUSY
+            &&  (until == INT64_MAX || hny_clock_mono_ms () < until))
+                continue;
             return -1;
+        }
         if (strcmp (reply->command, "DONE"))
             return s_unexpected (self, &reply, "DONE");
         const char *state = hny_reply_get_str (reply, "state");
@@ -602,6 +996,8 @@ hny_client_stats (hny_client_t *self, json_t **out)
 static int
 s_check_req (hny_client_t *self, const char *req)
 {
+    self->status_code = 0;
+    self->error [0] = '\0';
     if (!req || !*req || req [0] == '~' || strlen (req) > S_REQ_MAX) {
         s_set_error (self, 0, "bad request id '%s': 1 to %d bytes, not starting with '~'",
                      req ? req : "(null)", S_REQ_MAX);
@@ -615,7 +1011,7 @@ hny_client_send_submit (hny_client_t *self, const char *req, const hny_submit_t 
                         const void *data, size_t size)
 {
     assert (self);
-    if (s_check_req (self, req))
+    if (s_check_body (self, size) || s_check_req (self, req))
         return -1;
     hny_msg_t *msg = s_submit_msg (opts, data, size);
     return s_send (self, &msg, req);
@@ -655,6 +1051,13 @@ hny_client_recv_reply (hny_client_t *self, int timeout_ms, hny_reply_t **reply)
     *reply = s_pending_pop (self);
     if (*reply)
         return 0;
+    if (self->orphaned) {
+        /* A synchronous call reconnected: the caller's requests are gone. */
+        self->orphaned = 0;
+        s_set_error (self, 0, "lost the connection to %s (honyakud stopped or restarted)",
+                     self->endpoint);
+        return 2;
+    }
     if (s_check_ready (self))
         return -1;
     int64_t deadline = hny_clock_mono_ms () + (timeout_ms < 0 ? 0 : timeout_ms);

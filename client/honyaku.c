@@ -57,13 +57,19 @@ static const s_help_t s_helps [] = {
       "failed, 3 when it is still running after --timeout MS (default: no limit).\n" },
     { "fetch", "JOB",
       "Print the record of a finished job (JSON, honyaku.record/1) on stdout.\n" },
-    { "batch", "DIR --from L --to L --out DIR [--backend NAME] [--window N] [--format F] [--lenient]",
+    { "batch", "DIR --from L --to L --out DIR [--backend NAME] [--window N] [--format F] [--lenient]"
+      " [--patience S]",
       "Translate every regular file under DIR (recursively, sorted, hidden files\n"
       "skipped) with at most N jobs in flight (default 32), then write\n"
       "OUT/records.jsonl (one record per line, in path order) and OUT/errors.txt\n"
       "(files that were rejected or failed, with the reason). Each file's key is\n"
       "derived from its relative path and content, so running it again creates\n"
-      "no new jobs. Exit 0 when all are done, 1 when some failed.\n" },
+      "no new jobs. Exit 0 when all are done, 1 when some failed.\n"
+      "A busy daemon (303) is asked again after a backoff. When the connection\n"
+      "drops or goes silent (honyakud restarted), batch reconnects and asks again\n"
+      "about every file that was out (same keys: no job twice).\n"
+      "  --patience S       how long to keep trying while honyakud is unreachable\n"
+      "                     or shutting down (503), in seconds (default 300)\n" },
     { "export", "[--format jsonl|tmx|xliff|moses|html] [--out FILE|DIR] [--state done|failed] [--in FILE]",
       "Write every finished record (of jobs in --state, default done) to FILE\n"
       "(default: stdout) in the format: jsonl (JSON Lines, the default), tmx\n"

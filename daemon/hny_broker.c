@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #ifndef HNY_VERSION
@@ -46,6 +47,8 @@
 #define S_KEPT_MAX          256         /* RESULTs kept while the store fails */
 #define S_KEPT_BYTES        (64 << 20)  /* ... and their bytes */
 #define S_SLICE_MAX_MS      50          /* pipeline work per pass, at most */
+#define S_CREDIT_MAX        1000        /* of a worker's credit, the most the broker uses */
+#define S_BACK_SNDHWM       4096        /* messages queued per worker: > S_CREDIT_MAX + heartbeats */
 
 /* A worker on the back socket: its route and liveness. What it may be
    given (credit, profiles, outstanding TASKs) is the scheduler's. */
@@ -84,6 +87,7 @@ struct _hny_broker_t {
     hny_front_t *clients;
     void *ctx;
     void *front, *back;
+    char *front_ep, *back_ep;   /* as bound: their ipc:// files go at the end */
     s_worker_t *workers;
 
     s_out_t *outbox;
@@ -261,6 +265,24 @@ s_worker_remove (hny_broker_t *self, s_worker_t *w, const char *why)
     s_worker_free (&w);
 }
 
+/* The tasks a worker lists (READY or HEARTBEAT `tasks`): leases renewed,
+   or the tasks adopted if the broker holds them queued (section 9).
+   Returns how many it now holds. */
+static size_t
+s_adopt (hny_broker_t *self, s_worker_t *w, json_t *tasks)
+{
+    size_t i, held = 0;
+    json_t *item;
+    int64_t now = hny_clock_mono_ms ();
+    json_array_foreach (tasks, i, item) {
+        int64_t id;
+        int attempt;
+        if (hny_task_wire_parse (json_string_value (item), &id, &attempt) == 0)
+            held += hny_sched_adopt (self->sched, w->sw, id, attempt, now, self->conf->lease_ms);
+    }
+    return held;
+}
+
 static void
 s_ready (hny_broker_t *self, hny_msg_t *msg, s_worker_t *w)
 {
@@ -282,31 +304,30 @@ s_ready (hny_broker_t *self, hny_msg_t *msg, s_worker_t *w)
     json_array_foreach (backends, i, item)
         if (json_is_string (item))
             names [n++] = json_string_value (item);
+    /* The back socket queues S_BACK_SNDHWM messages a worker: more credit
+       than that could never be sent (PROTOCOL.md section 9). */
     int credit = (int) hny_msg_get_int (msg, "credit", 1);
-    w->sw = hny_sched_worker_add (self->sched, credit, names, n);
+    if (credit > S_CREDIT_MAX)
+        credit = S_CREDIT_MAX;
+    int draining = json_is_true (json_object_get (hny_msg_header (msg), "draining"));
+    w->sw = hny_sched_worker_add (self->sched, draining ? 0 : credit, names, n);
     free (names);
     w->last_heard = w->last_sent = hny_clock_mono_ms ();
     w->next = self->workers;
     self->workers = w;
-    hny_info ("worker %s ready (credit %d, %zu profiles)", w->ident, credit, n);
+    /* What it still works on (a restarted broker, a worker registering
+       again) stays with it instead of going to another worker. */
+    size_t adopted = s_adopt (self, w, json_object_get (hny_msg_header (msg), "tasks"));
+    hny_info ("worker %s ready (credit %d, %zu profiles%s, %zu tasks in hand)", w->ident,
+              draining ? 0 : credit, n, draining ? ", draining" : "", adopted);
     /* At once: it learns the interval and hears from us in time. */
     s_worker_send (self, w, HNY_MSG_HEARTBEAT, NULL);
 }
 
-/* A worker's HEARTBEAT renews the leases of the tasks it lists. */
 static void
 s_heartbeat (hny_broker_t *self, hny_msg_t *msg, s_worker_t *w)
 {
-    json_t *tasks = json_object_get (hny_msg_header (msg), "tasks");
-    size_t i;
-    json_t *item;
-    int64_t now = hny_clock_mono_ms ();
-    json_array_foreach (tasks, i, item) {
-        int64_t id;
-        int attempt;
-        if (hny_task_wire_parse (json_string_value (item), &id, &attempt) == 0)
-            hny_sched_renew (self->sched, w->sw, id, attempt, now, self->conf->lease_ms);
-    }
+    s_adopt (self, w, json_object_get (hny_msg_header (msg), "tasks"));
 }
 
 /* Apply a RESULT whose credit was settled already: the task is used if
@@ -443,7 +464,7 @@ s_dispatch (hny_broker_t *self)
         }
         hny_sched_lease (self->sched, task, sw, now, self->conf->lease_ms);
         hny_store_task_lease (self->store, task->id, w->ident, hny_clock_wall_ms () + self->conf->lease_ms,
-                              task->attempts);
+                              task->attempts, task->losses);
         hny_pipeline_task_leased (self->pipeline, task);
         char id [48];
         hny_task_wire_id (task, id, sizeof id);
@@ -1010,8 +1031,12 @@ s_router (hny_broker_t *self, const char *endpoint, int64_t maxmsg, int back, co
     zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_SNDTIMEO, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    if (back)
+    if (back) {
+        int hwm = S_BACK_SNDHWM;
         zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+        zmq_setsockopt (sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        zmq_setsockopt (sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    }
     if (secret) {
         const char *domain = back ? HNY_AUTH_DOMAIN_BACK : HNY_AUTH_DOMAIN_FRONT;
         if (zmq_setsockopt (sock, ZMQ_CURVE_SERVER, &one, sizeof one) != 0
@@ -1116,6 +1141,8 @@ hny_broker_new (hny_config_t *config, hny_store_t *store, const char *front, con
         hny_broker_destroy (&self);
         return NULL;
     }
+    self->front_ep = hny_strdup (front);
+    self->back_ep = hny_strdup (back);
     hny_info ("serving clients on %s, workers on %s", front, back);
     return self;
 }
@@ -1147,6 +1174,14 @@ hny_broker_destroy (hny_broker_t **self_p)
         zmq_close (self->front);
     if (self->back)
         zmq_close (self->back);
+    /* Our socket files go with us, so that a client is told "no socket",
+       not "stale socket" (the state lock makes them ours alone). */
+    const char *eps [] = { self->front_ep, self->back_ep };
+    for (size_t i = 0; i < 2; i++)
+        if (eps [i] && strncmp (eps [i], "ipc://", 6) == 0 && eps [i] [6] != '@')
+            unlink (eps [i] + 6);
+    free (self->front_ep);
+    free (self->back_ep);
     hny_auth_destroy (&self->auth);
     for (size_t i = 0; i < self->reloaded_count; i++)
         hny_config_destroy (&self->reloaded [i]);

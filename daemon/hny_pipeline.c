@@ -50,7 +50,6 @@ typedef struct {
 struct _s_pend_t {
     char *key;                  /* map key: profile \x1f from \x1f to \x1f src */
     const char *src;            /* inside key */
-    char *context;              /* the paragraph before, or NULL (5.4) */
     int profile;
     const char *from, *to;      /* interned */
     hny_task_t *task;           /* the task carrying it, or NULL */
@@ -65,6 +64,7 @@ typedef struct {
     s_pend_t **entries;         /* entry i is segment id i of the TASK body */
     size_t count;
     const char *from, *to;      /* interned */
+    char *context;              /* for context-taking types: the article before entry 0 */
 } s_batch_t;
 
 /* A job that is not final. */
@@ -89,9 +89,9 @@ struct _s_load_t {
     s_job_t *job;
     hny_task_t *task;           /* the prepare task: its store row goes when done */
     json_t *art;                /* the prepared article */
+    int title_done;             /* the title went first */
     size_t para, seg;           /* next input paragraph and segment */
     int out_para, out_idx;      /* next output position (empty paragraphs are skipped) */
-    char *prev, *cur;           /* text of the paragraph before and of this one (context) */
     int64_t hits, misses;       /* TM lookups */
 };
 
@@ -310,7 +310,6 @@ s_pend_free (s_pend_t **pend_p)
     if (!pend)
         return;
     free (pend->key);
-    free (pend->context);
     free (pend->refs);
     free (pend);
     *pend_p = NULL;
@@ -320,7 +319,7 @@ s_pend_free (s_pend_t **pend_p)
    task) with *created set. */
 static s_pend_t *
 s_pend_get (hny_pipeline_t *self, int profile, const char *from, const char *to, const char *src,
-            const char *context, int *created)
+            int *created)
 {
     size_t at;
     char *key = s_pend_key (s_profile_name (self, profile), from, to, src, &at);
@@ -333,7 +332,6 @@ s_pend_get (hny_pipeline_t *self, int profile, const char *from, const char *to,
     pend = hny_calloc (1, sizeof *pend);
     pend->key = key;
     pend->src = key + at;
-    pend->context = context && *context && s_takes_context (self, profile) ? hny_strdup (context) : NULL;
     pend->profile = profile;
     pend->from = s_intern (self, from);
     pend->to = s_intern (self, to);
@@ -435,6 +433,7 @@ s_task_free (hny_task_t **task_p)
     s_batch_t *batch = task->data;
     if (batch) {
         free (batch->entries);
+        free (batch->context);
         free (batch);
     }
     free (task->last_reason);
@@ -448,14 +447,12 @@ s_batch_payload (hny_pipeline_t *self, const hny_task_t *task)
 {
     const s_batch_t *batch = task->data;
     json_t *segs = json_array ();
-    for (size_t i = 0; i < batch->count; i++) {
-        json_t *item = json_pack ("{s:s}", "src", batch->entries [i]->src);
-        if (batch->entries [i]->context)
-            json_object_set_new (item, "context", json_string (batch->entries [i]->context));
-        json_array_append_new (segs, item);
-    }
+    for (size_t i = 0; i < batch->count; i++)
+        json_array_append_new (segs, json_pack ("{s:s}", "src", batch->entries [i]->src));
     json_t *payload = json_pack ("{s:s, s:s, s:s, s:o}", "profile", s_profile_name (self, task->profile),
                                  "from", batch->from, "to", batch->to, "segments", segs);
+    if (batch->context)
+        json_object_set_new (payload, "context", json_string (batch->context));
     char *text = json_dumps (payload, JSON_COMPACT);
     json_decref (payload);
     return text;
@@ -494,11 +491,16 @@ s_batch_add (hny_task_t *task, s_pend_t *pend)
 static int
 s_batch_submit (hny_pipeline_t *self, hny_task_t *task, int front)
 {
+    s_batch_t *batch = task->data;
+    if (s_takes_context (self, task->profile) && !batch->context && batch->entries [0]->ref_count) {
+        const s_ref_t *first = &batch->entries [0]->refs [0];
+        hny_store_context (self->store, first->job, first->para, first->idx, S_CONTEXT_MAX,
+                           &batch->context);
+    }
     char *payload = s_batch_payload (self, task);
     int rc = hny_store_task_add (self->store, HNY_TASK_TRANSLATE, task->job, payload, &task->id);
     free (payload);
     if (rc != 0) {
-        s_batch_t *batch = task->data;
         for (size_t i = batch->count; i-- > 0;)
             s_pend_queue (self, batch->entries [i], 1);
         batch->count = 0;
@@ -506,7 +508,7 @@ s_batch_submit (hny_pipeline_t *self, hny_task_t *task, int front)
         return -1;
     }
     hny_debug ("job %lld: task %lld: %zu segments for %s", (long long) task->job, (long long) task->id,
-               ((s_batch_t *) task->data)->count, s_profile_name (self, task->profile));
+               batch->count, s_profile_name (self, task->profile));
     hny_sched_add (self->sched, task, front, hny_clock_mono_ms ());
     return 0;
 }
@@ -525,21 +527,25 @@ s_batch_dissolve (hny_pipeline_t *self, hny_task_t **task_p)
     s_task_free (task_p);
 }
 
-/* Would pend fit into the open task? Same languages and context, within
-   max_texts, max_bytes and one minute's chars_per_minute. */
+/* Would pend fit into the open task? Same languages, within max_texts,
+   max_bytes (less the room its context takes) and one minute's
+   chars_per_minute; for context-taking types, the same job, since the
+   context is that job's article (PROTOCOL.md 5.4). Consecutive segments
+   of a job share a task across paragraphs. */
 static int
-s_fits (const hny_profile_t *conf, const hny_task_t *task, int64_t bytes, const s_pend_t *pend)
+s_fits (const hny_profile_t *conf, int takes_context, const hny_task_t *task, int64_t bytes,
+        const s_pend_t *pend)
 {
     const s_batch_t *batch = task->data;
     const s_pend_t *first = batch->entries [0];
     if (first->from != pend->from || first->to != pend->to)
         return 0;
-    if ((first->context == NULL) != (pend->context == NULL)
-    ||  (first->context && strcmp (first->context, pend->context) != 0))
+    if (takes_context && first->ref_count && pend->ref_count && first->refs [0].job != pend->refs [0].job)
         return 0;
     if ((int) batch->count >= (conf->max_texts > 0 ? conf->max_texts : 1))
         return 0;
-    if (conf->max_bytes > 0 && bytes + (int64_t) strlen (pend->src) > conf->max_bytes)
+    int64_t room = conf->max_bytes - (takes_context ? S_CONTEXT_MAX : 0);
+    if (conf->max_bytes > 0 && bytes + (int64_t) strlen (pend->src) > (room > 0 ? room : conf->max_bytes))
         return 0;
     return conf->chars_per_minute <= 0 || task->chars + s_chars (pend->src) <= conf->chars_per_minute;
 }
@@ -551,12 +557,13 @@ s_pack_profile (hny_pipeline_t *self, int profile)
 {
     s_fifo_t *q = &self->unassigned [profile];
     const hny_profile_t *conf = hny_sched_profile_conf (self->sched, profile);
+    int takes_context = s_takes_context (self, profile);
     size_t ahead = 2 * (size_t) (conf->concurrency > 0 ? conf->concurrency : 1) + S_AHEAD_MIN;
     hny_task_t *open = NULL;
     int64_t bytes = 0;
     while (q->head && (open || hny_sched_profile_ready (self->sched, profile) < ahead)) {
         s_pend_t *pend = q->head;
-        if (open && !s_fits (conf, open, bytes, pend)) {
+        if (open && !s_fits (conf, takes_context, open, bytes, pend)) {
             if (s_batch_submit (self, open, 0) != 0)
                 return;         /* the store fails: this pass is undone */
             open = NULL;
@@ -602,8 +609,6 @@ s_pend_divert (hny_pipeline_t *self, s_pend_t *pend, int fallback)
     pend->src = key + at;
     pend->profile = fallback;
     pend->tries = 0;
-    if (!s_takes_context (self, fallback))
-        hny_free (&pend->context);
     hny_map_set (self->pending, key, pend);
     s_pend_queue (self, pend, 0);
 }
@@ -871,44 +876,9 @@ s_job_fail_early (hny_pipeline_t *self, s_job_t *job, int code, const char *reas
 
 /* ------------------------------------------------------------- loading a prepare result */
 
-/* A paragraph's text for the next paragraph's context: only its end is
-   ever used, so it is kept bounded. */
-static void
-s_para_append (char **text, const char *src)
-{
-    char *joined = *text ? hny_sprintf ("%s %s", *text, src) : hny_strdup (src);
-    free (*text);
-    size_t len = strlen (joined);
-    if (len > 4 * S_CONTEXT_MAX) {
-        char *tail = hny_strdup (joined + len - 2 * S_CONTEXT_MAX);
-        free (joined);
-        joined = tail;
-    }
-    *text = joined;
-}
-
-/* The context of a paragraph's segments: the end of the paragraph before,
-   at most S_CONTEXT_MAX bytes, cut at a character boundary. Caller owns;
-   NULL when there is none. */
-static char *
-s_context_make (const char *prev)
-{
-    if (!prev || !*prev)
-        return NULL;
-    size_t len = strlen (prev);
-    const char *start = prev;
-    if (len > S_CONTEXT_MAX) {
-        start = prev + len - S_CONTEXT_MAX;
-        while (*start && ((unsigned char) *start & 0xC0) == 0x80)
-            start++;
-    }
-    return *start ? hny_strdup (start) : NULL;
-}
-
 /* A new segment of a job: stored, then a TM hit or a wait on its entry. */
 static void
-s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const char *src,
-                   const char *context)
+s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const char *src)
 {
     s_job_t *job = l->job;
     hny_store_segment_add (self->store, job->id, para, idx, src);
@@ -935,9 +905,7 @@ s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const c
         return;
     }
     int created;
-    char *ctx = para >= 0 ? s_context_make (context) : NULL;
-    s_pend_t *pend = s_pend_get (self, job->profile, job->from, job->to, src, ctx, &created);
-    free (ctx);
+    s_pend_t *pend = s_pend_get (self, job->profile, job->from, job->to, src, &created);
     if (created)
         s_pend_queue (self, pend, 0);
     s_pend_ref (pend, job->id, para, idx);
@@ -956,8 +924,6 @@ s_load_free (s_load_t **l_p)
 {
     s_load_t *l = *l_p;
     json_decref (l->art);
-    free (l->prev);
-    free (l->cur);
     s_task_free (&l->task);
     free (l);
     *l_p = NULL;
@@ -994,16 +960,21 @@ s_load_slice (hny_pipeline_t *self)
     s_load_t *l = self->loads;
     json_t *paras = json_object_get (l->art, "paragraphs");
     int n = 0;
+    if (!l->title_done) {
+        /* The title first: a job's segments reach the packer in order and
+           together (loads run one after the other). */
+        const char *title = s_src_of (json_object_get (l->art, "title"));
+        if (title)
+            s_segment_enqueue (self, l, -1, 0, title);
+        l->title_done = 1;
+    }
     while (n < S_SLICE && l->para < json_array_size (paras)) {
         json_t *segs = json_object_get (json_array_get (paras, l->para), "segments");
         if (l->seg >= json_array_size (segs)) {
-            /* End of an input paragraph: it is the next one's context. */
+            /* End of an input paragraph (an empty one takes no number). */
             if (l->out_idx > 0) {
                 l->out_para++;
                 l->out_idx = 0;
-                free (l->prev);
-                l->prev = l->cur;
-                l->cur = NULL;
             }
             l->para++;
             l->seg = 0;
@@ -1012,8 +983,7 @@ s_load_slice (hny_pipeline_t *self)
         const char *src = s_src_of (json_array_get (segs, l->seg++));
         if (!src)
             continue;
-        s_segment_enqueue (self, l, l->out_para, l->out_idx++, src, l->prev);
-        s_para_append (&l->cur, src);
+        s_segment_enqueue (self, l, l->out_para, l->out_idx++, src);
         n++;
     }
     if (l->para >= json_array_size (paras)) {
@@ -1132,9 +1102,6 @@ s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char
     job->load = l;
     /* A result loaded again (after a restart) starts from a clean slate. */
     hny_store_segments_delete (self->store, job->id);
-    const char *title = s_src_of (json_object_get (art, "title"));
-    if (title)
-        s_segment_enqueue (self, l, -1, 0, title, NULL);
     if (self->loads_tail)
         self->loads_tail->next = l;
     else
@@ -1335,13 +1302,17 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
         json_object_set_new (header, "profile", json_string (s_profile_name (self, task->profile)));
         json_object_set_new (header, "from", json_string (batch->from));
         json_object_set_new (header, "to", json_string (batch->to));
+        /* Every segment carries the task's one context (5.4), so that a
+           worker sends them in one request. */
         json_t *segs = json_array ();
+        json_t *context = batch->context ? json_string (batch->context) : NULL;
         for (size_t i = 0; i < batch->count; i++) {
             json_t *item = json_pack ("{s:I, s:s}", "id", (json_int_t) i, "src", batch->entries [i]->src);
-            if (batch->entries [i]->context)
-                json_object_set_new (item, "context", json_string (batch->entries [i]->context));
+            if (context)
+                json_object_set (item, "context", context);
             json_array_append_new (segs, item);
         }
+        json_decref (context);
         json_t *doc = json_pack ("{s:o}", "segments", segs);
         *body = json_dumps (doc, JSON_COMPACT);
         *size = strlen (*body);
@@ -1437,6 +1408,16 @@ s_loading_drop (s_loading_t *r, int64_t id)
     r->drop [r->drop_count++] = id;
 }
 
+/* A task that was leased when the broker stopped may be in a worker's
+   hands still: it waits three heartbeats for that worker to come back and
+   claim it (READY's tasks, section 9) before it goes to anyone else. */
+static void
+s_grace (hny_pipeline_t *self, hny_task_t *task, int leased, int64_t now)
+{
+    if (leased)
+        task->not_before = now + 3 * (int64_t) self->conf->heartbeat_ms;
+}
+
 static int
 s_load_task (const hny_task_row_t *row, void *arg)
 {
@@ -1455,6 +1436,8 @@ s_load_task (const hny_task_row_t *row, void *arg)
         task->job = row->job;
         task->profile = -1;
         task->attempts = row->attempts;
+        task->losses = row->losses;
+        s_grace (self, task, row->leased, now);
         job->has_task = 1;
         hny_sched_add (self->sched, task, 0, now);
         return 0;
@@ -1467,9 +1450,14 @@ s_load_task (const hny_task_row_t *row, void *arg)
     hny_task_t *task = NULL;
     if (profile >= 0 && from && to) {
         task = s_batch_new (profile, s_intern (self, from), s_intern (self, to));
+        const char *context = json_string_value (json_object_get (payload, "context"));
+        if (context)
+            ((s_batch_t *) task->data)->context = hny_strdup (context);
         task->id = row->id;
         task->job = row->job;
         task->attempts = row->attempts;
+        task->losses = row->losses;
+        s_grace (self, task, row->leased, now);
         size_t i;
         json_t *item;
         json_array_foreach (json_object_get (payload, "segments"), i, item) {
@@ -1477,8 +1465,7 @@ s_load_task (const hny_task_row_t *row, void *arg)
             int created;
             if (!src)
                 continue;
-            s_pend_t *pend = s_pend_get (self, profile, from, to, src,
-                                         json_string_value (json_object_get (item, "context")), &created);
+            s_pend_t *pend = s_pend_get (self, profile, from, to, src, &created);
             if (created)
                 s_batch_add (task, pend);
         }
@@ -1497,9 +1484,6 @@ s_load_task (const hny_task_row_t *row, void *arg)
 typedef struct {
     hny_pipeline_t *self;
     s_job_t *job;
-    int para;
-    char *prev;                 /* text of the paragraph before (the context) */
-    char *cur;                  /* text of this paragraph so far */
 } s_loading_seg_t;
 
 static int
@@ -1507,17 +1491,6 @@ s_load_segment (const hny_segment_row_t *row, void *arg)
 {
     s_loading_seg_t *r = arg;
     s_job_t *job = r->job;
-    if (row->para != r->para) {
-        /* The title (-1) is no paragraph: it is nobody's context. */
-        if (r->para >= 0) {
-            free (r->prev);
-            r->prev = r->cur;
-        }
-        else
-            free (r->cur);
-        r->cur = NULL;
-    }
-    r->para = row->para;
     job->total++;
     if (row->state == HNY_SEG_DONE)
         job->done++;
@@ -1525,15 +1498,12 @@ s_load_segment (const hny_segment_row_t *row, void *arg)
         s_job_note_failure (job, row->code, row->reason ? row->reason : "failed");
     else {
         int created;
-        char *ctx = row->para >= 0 ? s_context_make (r->prev) : NULL;
-        s_pend_t *pend = s_pend_get (r->self, job->profile, job->from, job->to, row->src, ctx, &created);
-        free (ctx);
+        s_pend_t *pend = s_pend_get (r->self, job->profile, job->from, job->to, row->src, &created);
         if (created)
             s_pend_queue (r->self, pend, 0);
         s_pend_ref (pend, job->id, row->para, row->idx);
         job->pending++;
     }
-    s_para_append (&r->cur, row->src);
     return 0;
 }
 
@@ -1549,11 +1519,14 @@ int
 hny_pipeline_load (hny_pipeline_t *self, int writable)
 {
     self->writable = writable;
-    int back = writable ? hny_store_resume (self->store) : 0;
-    if (back < 0 || hny_store_jobs_active (self->store, s_load_job, self))
+    if (hny_store_jobs_active (self->store, s_load_job, self))
         return -1;
     s_loading_t r = { self, NULL, 0, NULL, 0 };
     int rc = hny_store_tasks (self->store, s_load_task, &r);
+    /* Only now: the tasks were read with their leased state (their grace). */
+    int back = writable && rc == 0 ? hny_store_resume (self->store) : 0;
+    if (back < 0)
+        rc = -1;
     size_t count = hny_map_size (self->jobs);
     s_job_t **jobs = hny_malloc ((count ? count : 1) * sizeof *jobs);
     s_job_t **cursor = jobs;
@@ -1561,11 +1534,9 @@ hny_pipeline_load (hny_pipeline_t *self, int writable)
     for (size_t i = 0; rc == 0 && i < count; i++) {
         s_job_t *job = jobs [i];
         if (job->state == HNY_JOB_TRANSLATING) {
-            s_loading_seg_t rs = { self, job, -2, NULL, NULL };
+            s_loading_seg_t rs = { self, job };
             if (hny_store_segments (self->store, job->id, s_load_segment, &rs))
                 rc = -1;
-            free (rs.prev);
-            free (rs.cur);
         }
         else if (job->state == HNY_JOB_QUEUED && !job->has_task && writable) {
             /* Queued without its prepare task: give it one. */

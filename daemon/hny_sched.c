@@ -332,6 +332,38 @@ s_detach (hny_sched_t *self, hny_task_t *task)
     task->where = S_NOWHERE;
 }
 
+/* Make a task (out of every queue) leased to w until deadline. */
+static void
+s_attach_lease (hny_sched_t *self, hny_task_t *task, hny_sworker_t *w, int64_t deadline)
+{
+    task->worker = w;
+    task->lease_deadline = deadline;
+    task->where = S_LEASED;
+    task->prev = NULL;
+    task->next = self->leased;
+    if (self->leased)
+        self->leased->prev = task;
+    self->leased = task;
+    if (task->kind == HNY_TASK_TRANSLATE)
+        self->profiles [task->profile].inflight++;
+    else
+        task->admitted = 1;
+}
+
+/* Note a TASK outstanding at w (once). */
+static void
+s_hold (hny_sworker_t *w, int64_t id, int attempt)
+{
+    for (size_t i = 0; i < w->held_count; i++)
+        if (w->held [i].id == id && w->held [i].attempt == attempt)
+            return;
+    if (w->held_count == w->held_alloc) {
+        w->held_alloc = w->held_alloc ? w->held_alloc * 2 : 8;
+        w->held = hny_realloc (w->held, w->held_alloc * sizeof *w->held);
+    }
+    w->held [w->held_count++] = (s_holding_t) { id, attempt };
+}
+
 /* ------------------------------------------------------------- budgets */
 
 static double
@@ -463,6 +495,9 @@ s_wait (hny_sched_t *self, const hny_task_t *task, int64_t now, hny_sworker_t **
         return p->probe_at - now;
     return p ? s_budget_wait (p, task, now) : 0;
 }
+
+static void s_requeue (hny_sched_t *self, hny_task_t *task, const char *reason,
+                       const hny_sworker_t *avoid, int64_t now, int lost);
 
 /* ------------------------------------------------------------- life cycle */
 
@@ -692,7 +727,7 @@ hny_sched_worker_add (hny_sched_t *self, int credit, const char *const *profiles
 {
     hny_sworker_t *w = hny_calloc (1, sizeof *w);
     w->serial = self->next_serial++;
-    w->credit = credit > 0 ? credit : 1;
+    w->credit = credit > 0 ? credit : 0;    /* 0: a draining worker takes nothing new */
     w->serves = hny_calloc (self->profile_count ? self->profile_count : 1, 1);
     for (size_t i = 0; i < count; i++) {
         int p = hny_sched_profile_find (self, profiles [i]);
@@ -719,7 +754,7 @@ hny_sched_worker_remove (hny_sched_t *self, hny_sworker_t **w_p, const char *why
     for (hny_task_t *task = self->leased, *next; task; task = next) {
         next = task->next;
         if (task->worker == w)
-            hny_sched_requeue (self, task, why, NULL, now);
+            s_requeue (self, task, why, NULL, now, 1);
     }
     for (size_t i = 0; i < self->profile_count; i++)
         if (w->serves [i])
@@ -776,15 +811,19 @@ hny_sched_remove (hny_sched_t *self, hny_task_t *task)
         s_index_grow (&self->index);
 }
 
-void
-hny_sched_requeue (hny_sched_t *self, hny_task_t *task, const char *reason,
-                   const hny_sworker_t *avoid, int64_t now)
+/* Put a task back after its lease ended; lost: the lease ended with its
+   worker. */
+static void
+s_requeue (hny_sched_t *self, hny_task_t *task, const char *reason, const hny_sworker_t *avoid,
+           int64_t now, int lost)
 {
+    if (lost && task->where == S_LEASED)
+        task->losses++;
     s_detach (self, task);
     free (task->last_reason);
     task->last_reason = hny_strdup (reason ? reason : "back in the queue");
     task->avoid = avoid ? avoid->serial : 0;
-    if (task->attempts >= HNY_TASK_ATTEMPTS_MAX) {
+    if (task->attempts - task->losses >= HNY_TASK_ATTEMPTS_MAX || task->losses >= HNY_TASK_LOSSES_MAX) {
         hny_warn ("job %lld: task %lld failed %d times (%s): giving up", (long long) task->job,
                   (long long) task->id, task->attempts, task->last_reason);
         s_index_del (&self->index, task->id);
@@ -796,6 +835,13 @@ hny_sched_requeue (hny_sched_t *self, hny_task_t *task, const char *reason,
               (long long) task->id, task->last_reason);
     /* In front: it has waited longest. */
     s_place (self, task, 1, now);
+}
+
+void
+hny_sched_requeue (hny_sched_t *self, hny_task_t *task, const char *reason,
+                   const hny_sworker_t *avoid, int64_t now)
+{
+    s_requeue (self, task, reason, avoid, now, 0);
 }
 
 size_t
@@ -861,18 +907,11 @@ hny_sched_lease (hny_sched_t *self, hny_task_t *task, hny_sworker_t *w, int64_t 
     assert (task->where == S_READY && w);
     s_detach (self, task);
     task->attempts++;
-    task->worker = w;
-    task->lease_deadline = now + lease_ms;
     task->probe = 0;
-    task->where = S_LEASED;
-    task->prev = NULL;
-    task->next = self->leased;
-    if (self->leased)
-        self->leased->prev = task;
-    self->leased = task;
+    int admitted = task->admitted;
+    s_attach_lease (self, task, w, now + lease_ms);
     if (task->kind == HNY_TASK_TRANSLATE) {
         s_profile_t *p = &self->profiles [task->profile];
-        p->inflight++;
         s_budget_spend (p, task);
         if (p->paused) {
             /* One probe at a time; the next may go after the backoff if
@@ -883,15 +922,9 @@ hny_sched_lease (hny_sched_t *self, hny_task_t *task, hny_sworker_t *w, int64_t 
             hny_info ("profile %s paused: probing with one task", p->conf->name);
         }
     }
-    else if (!task->admitted) {
-        task->admitted = 1;
+    else if (!admitted)
         self->slots--;
-    }
-    if (w->held_count == w->held_alloc) {
-        w->held_alloc = w->held_alloc ? w->held_alloc * 2 : 8;
-        w->held = hny_realloc (w->held, w->held_alloc * sizeof *w->held);
-    }
-    w->held [w->held_count++] = (s_holding_t) { task->id, task->attempts };
+    s_hold (w, task->id, task->attempts);
 }
 
 int
@@ -919,6 +952,29 @@ hny_sched_renew (hny_sched_t *self, hny_sworker_t *w, int64_t id, int attempt, i
     return 1;
 }
 
+int
+hny_sched_adopt (hny_sched_t *self, hny_sworker_t *w, int64_t id, int attempt, int64_t now,
+                 int64_t lease_ms)
+{
+    hny_task_t *task = hny_sched_find (self, id);
+    if (!task || !w)
+        return 0;
+    if (task->where == S_LEASED) {
+        if (task->worker != w)
+            return 0;
+        task->lease_deadline = now + lease_ms;
+        return 1;
+    }
+    s_detach (self, task);
+    if (task->attempts < attempt)
+        task->attempts = attempt;
+    s_attach_lease (self, task, w, now + lease_ms);
+    /* Outstanding at w under the attempt it works on, so that its RESULT
+       returns the credit it takes now. */
+    s_hold (w, id, attempt);
+    return 1;
+}
+
 void
 hny_sched_expire (hny_sched_t *self, int64_t now)
 {
@@ -940,18 +996,7 @@ hny_sched_restore_leases (hny_sched_t *self, int64_t now, int64_t lease_ms)
             s_detach (self, task);
             if (task->attempts < w->held [i].attempt)
                 task->attempts = w->held [i].attempt;
-            task->worker = w;
-            task->lease_deadline = now + lease_ms;
-            task->where = S_LEASED;
-            task->prev = NULL;
-            task->next = self->leased;
-            if (self->leased)
-                self->leased->prev = task;
-            self->leased = task;
-            if (task->kind == HNY_TASK_TRANSLATE)
-                self->profiles [task->profile].inflight++;
-            else
-                task->admitted = 1;
+            s_attach_lease (self, task, w, now + lease_ms);
         }
 }
 

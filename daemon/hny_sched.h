@@ -40,7 +40,8 @@ extern "C" {
 #endif
 
 #define HNY_SCHED_NEVER         INT64_MAX   /* no deadline: wait for an event */
-#define HNY_TASK_ATTEMPTS_MAX   6           /* a task leased this often without a usable result fails */
+#define HNY_TASK_ATTEMPTS_MAX   6           /* leases ended by the task's own failure: then it fails */
+#define HNY_TASK_LOSSES_MAX     16          /* leases ended by the worker's death: then it fails */
 
 typedef struct _hny_sched_t hny_sched_t;
 typedef struct _hny_sworker_t hny_sworker_t;
@@ -62,6 +63,7 @@ struct _hny_task_t {
     void *data;                 /* the creator's: what the task carries */
 
     int attempts;               /* times leased (carried over a restart by the store) */
+    int losses;                 /* leases that ended with their worker (killed, gone) */
     int probe;                  /* it was (or is) the probe of its paused profile */
     int64_t lease_deadline;     /* monotonic ms, while leased */
     char *last_reason;          /* why it last went back to the queue, or NULL */
@@ -73,9 +75,9 @@ struct _hny_task_t {
     uint64_t avoid;             /* serial of a worker that answered it 5xx; 0 none */
 };
 
-/* Callbacks into the task's creator. exhausted: a task went back to the
-   queue for the HNY_TASK_ATTEMPTS_MAX-th time; it is out of the scheduler
-   and the callee owns it (it fails what the task carries, with reason).
+/* Callbacks into the task's creator. exhausted: a task failed too often
+   (see hny_sched_requeue); it is out of the scheduler and the callee owns
+   it (it fails what the task carries, with reason).
    release: hny_sched_destroy frees a task it still holds. */
 typedef struct {
     void (*exhausted) (hny_task_t *task, const char *reason, void *arg);
@@ -129,9 +131,9 @@ void hny_sched_profile_resume (hny_sched_t *self, int profile);
 
 /* ------------------------------------------------------------ workers */
 
-/* Register a worker with its credit and the names of the profiles it
-   serves (names the scheduler does not know are ignored; prepare tasks go
-   to every worker). The scheduler owns the result; the caller keeps it as
+/* Register a worker with its credit (0: it drains, and takes no new
+   task) and the names of the profiles it serves (names the scheduler does
+   not know are ignored; prepare tasks go to every worker). The scheduler owns the result; the caller keeps it as
    a handle until hny_sched_worker_remove. */
 hny_sworker_t *hny_sched_worker_add (hny_sched_t *self, int credit, const char *const *profiles,
                                      size_t count);
@@ -154,8 +156,12 @@ hny_task_t *hny_sched_find (hny_sched_t *self, int64_t id);
 void hny_sched_remove (hny_sched_t *self, hny_task_t *task);
 /* Back to the front of its queue (a leased task is no longer leased), with
    the reason; avoid (may be NULL): a worker that should not get it again
-   while another serves it (it answered 5xx). A task that has been leased
-   HNY_TASK_ATTEMPTS_MAX times goes to the exhausted hook instead. */
+   while another serves it (it answered 5xx). A task whose leases ended
+   HNY_TASK_ATTEMPTS_MAX times by its own failure (lease expired, 5xx, an
+   unusable result), or HNY_TASK_LOSSES_MAX times with its worker (a task
+   that kills every worker it touches), goes to the exhausted hook
+   instead: a worker killed from outside must not fail the innocent tasks
+   it held, however often it happens. */
 void hny_sched_requeue (hny_sched_t *self, hny_task_t *task, const char *reason,
                         const hny_sworker_t *avoid, int64_t now);
 /* Drop every task (through the release hook): queued, waiting and
@@ -191,6 +197,13 @@ int hny_sched_answered (hny_sched_t *self, hny_sworker_t *w, int64_t id, int att
 /* Renew the lease of task (id, attempt) if it is leased to w: now +
    lease_ms. Returns 1 when renewed. */
 int hny_sched_renew (hny_sched_t *self, hny_sworker_t *w, int64_t id, int attempt, int64_t now,
+                     int64_t lease_ms);
+/* Worker w says it holds task (id, attempt) (READY or HEARTBEAT `tasks`):
+   renewed if leased to it; adopted if queued or waiting (a restarted
+   broker, an expired lease): leased to w, outstanding at it, with a fresh
+   lease, so that it is not sent to anyone else. A task leased to another
+   worker stays there. Returns 1 when w now holds it. */
+int hny_sched_adopt (hny_sched_t *self, hny_sworker_t *w, int64_t id, int attempt, int64_t now,
                      int64_t lease_ms);
 /* Leases that ran out go back to the queue ("lease expired"); the TASK
    stays outstanding at its worker until it answers or goes. */

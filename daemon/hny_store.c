@@ -52,7 +52,8 @@ static const char *s_schema =
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  kind TEXT NOT NULL, job INTEGER NOT NULL, payload TEXT,"
     "  state TEXT NOT NULL DEFAULT 'queued', worker TEXT,"
-    "  lease_deadline INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0);"
+    "  lease_deadline INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+    "  losses INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS tm ("
     "  hash TEXT NOT NULL, from_lang TEXT NOT NULL, to_lang TEXT NOT NULL,"
     "  profile TEXT NOT NULL, src TEXT NOT NULL, tgt TEXT NOT NULL, created INTEGER NOT NULL,"
@@ -210,6 +211,19 @@ s_text_hash (const char *text, char out [33])
         snprintf (out + 2 * i, 3, "%02x", canon.digest [i]);
 }
 
+/* 1 when table has the column (0 also when the table is missing). */
+static int
+s_has_column (hny_store_t *self, const char *table, const char *column)
+{
+    char *sql = hny_sprintf ("SELECT 1 FROM pragma_table_info('%s') WHERE name='%s'", table, column);
+    sqlite3_stmt *stmt = NULL;
+    int found = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) == SQLITE_OK
+             && sqlite3_step (stmt) == SQLITE_ROW;
+    sqlite3_finalize (stmt);
+    free (sql);
+    return found;
+}
+
 /* ------------------------------------------------------------- life cycle */
 
 hny_store_t *
@@ -239,13 +253,21 @@ hny_store_new (const char *path, char **error)
                               path, version, HNY_STORE_SCHEMA_VERSION);
     if (!*error && version >= 1 && version < HNY_STORE_SCHEMA_VERSION) {
         /* Version 2 added segments.backend (the profile used, when not the
-           job's); version 3 the probe table (hny_store_probe). */
-        char *sql = hny_sprintf ("BEGIN; %s CREATE TABLE IF NOT EXISTS probe (pad BLOB);"
-                                 " PRAGMA user_version=%d; COMMIT;",
-                                 version == 1 ? "ALTER TABLE segments ADD COLUMN backend TEXT;" : "",
-                                 HNY_STORE_SCHEMA_VERSION);
-        if (s_exec (self, sql))
+           job's); version 3 the probe table (hny_store_probe) and
+           tasks.losses (leases that ended with their worker). Tables that
+           are missing are made as the schema says; columns are added where
+           they are missing. */
+        int ok = s_exec (self, "BEGIN") == 0
+              && (s_has_column (self, "segments", "backend")
+                  || s_exec (self, "ALTER TABLE segments ADD COLUMN backend TEXT") == 0)
+              && s_exec (self, s_schema) == 0
+              && (s_has_column (self, "tasks", "losses")
+                  || s_exec (self, "ALTER TABLE tasks ADD COLUMN losses INTEGER NOT NULL DEFAULT 0") == 0);
+        char *sql = hny_sprintf ("PRAGMA user_version=%d; COMMIT;", HNY_STORE_SCHEMA_VERSION);
+        if (!ok || s_exec (self, sql)) {
             *error = hny_sprintf ("%s: cannot upgrade the schema: %s", path, sqlite3_errmsg (self->db));
+            sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        }
         free (sql);
     }
     else if (!*error && version < HNY_STORE_SCHEMA_VERSION) {
@@ -706,6 +728,81 @@ hny_store_segments_page (hny_store_t *self, int64_t job, int para, int idx, int 
 }
 
 int
+hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max, char **out)
+{
+    *out = NULL;
+    if (para < 0 || max == 0)
+        return 0;               /* the title has nothing before it */
+    char *title = NULL;
+    sqlite3_stmt *stmt = s_query (self, "SELECT src FROM segments WHERE job=? AND para=-1", "i", job);
+    if (!stmt)
+        return -1;
+    int rc = s_step (self, stmt);
+    if (rc == 1) {
+        title = s_col_str (stmt, 0);
+        sqlite3_reset (stmt);
+    }
+    else if (rc < 0)
+        return -1;
+    size_t budget = max;
+    if (title && strlen (title) + 1 >= budget) {
+        free (title);           /* a title that fills the cap says little */
+        title = NULL;
+    }
+    if (title)
+        budget -= strlen (title) + 1;
+    /* The nearest segments first, until the budget is spent. */
+    stmt = s_query (self, "SELECT para, src FROM segments WHERE job=? AND para>=0 AND"
+                          " (para<? OR (para=? AND idx<?)) ORDER BY para DESC, idx DESC LIMIT 256",
+                    "iiii", job, (int64_t) para, (int64_t) para, (int64_t) idx);
+    if (!stmt) {
+        free (title);
+        return -1;
+    }
+    char **parts = NULL;
+    int *paras = NULL;
+    size_t count = 0, used = 0;
+    while ((rc = s_step (self, stmt)) == 1 && used < budget) {
+        const char *src = (const char *) sqlite3_column_text (stmt, 1);
+        size_t len = strlen (src), room = budget - used;
+        const char *from = src;
+        if (len + 1 > room) {
+            /* The tail of the farthest one that fits, from a character. */
+            from = src + len - (room > 1 ? room - 1 : 0);
+            while (*from && ((unsigned char) *from & 0xC0) == 0x80)
+                from++;
+        }
+        parts = hny_realloc (parts, (count + 1) * sizeof *parts);
+        paras = hny_realloc (paras, (count + 1) * sizeof *paras);
+        parts [count] = hny_strdup (from);
+        paras [count++] = sqlite3_column_int (stmt, 0);
+        used += strlen (from) + 1;
+    }
+    if (rc == 1)
+        sqlite3_reset (stmt);
+    hny_buf_t text = { 0 };
+    if (title)
+        hny_buf_adds (&text, title);
+    for (size_t i = count; i-- > 0;) {
+        if (text.len)
+            hny_buf_adds (&text, i + 1 < count && paras [i] == paras [i + 1] ? " " : "\n");
+        hny_buf_adds (&text, parts [i]);
+        free (parts [i]);
+    }
+    free (parts);
+    free (paras);
+    free (title);
+    if (rc < 0) {
+        free (text.data);
+        return -1;
+    }
+    *out = text.len ? text.data : NULL;
+    if (!text.len)
+        free (text.data);
+    return 0;
+}
+
+int
 hny_store_segments_delete (hny_store_t *self, int64_t job)
 {
     return s_run (self, "DELETE FROM segments WHERE job=?", "i", job);
@@ -748,10 +845,11 @@ hny_store_task_add (hny_store_t *self, hny_task_kind_t kind, int64_t job, const 
 }
 
 int
-hny_store_task_lease (hny_store_t *self, int64_t id, const char *worker, int64_t deadline, int attempts)
+hny_store_task_lease (hny_store_t *self, int64_t id, const char *worker, int64_t deadline, int attempts,
+                      int losses)
 {
-    return s_run (self, "UPDATE tasks SET state='leased', worker=?, lease_deadline=?, attempts=?"
-                        " WHERE id=?", "siii", worker, deadline, (int64_t) attempts, id);
+    return s_run (self, "UPDATE tasks SET state='leased', worker=?, lease_deadline=?, attempts=?, losses=?"
+                        " WHERE id=?", "siiii", worker, deadline, (int64_t) attempts, (int64_t) losses, id);
 }
 
 int
@@ -763,7 +861,7 @@ hny_store_task_delete (hny_store_t *self, int64_t id)
 int
 hny_store_tasks (hny_store_t *self, int (*fn) (const hny_task_row_t *row, void *arg), void *arg)
 {
-    sqlite3_stmt *stmt = s_query (self, "SELECT id, kind, job, payload, attempts, state='leased'"
+    sqlite3_stmt *stmt = s_query (self, "SELECT id, kind, job, payload, attempts, state='leased', losses"
                                         " FROM tasks ORDER BY id", "");
     if (!stmt)
         return -1;
@@ -777,6 +875,7 @@ hny_store_tasks (hny_store_t *self, int (*fn) (const hny_task_row_t *row, void *
             .payload = s_col_str (stmt, 3),
             .attempts = sqlite3_column_int (stmt, 4),
             .leased = sqlite3_column_int (stmt, 5),
+            .losses = sqlite3_column_int (stmt, 6),
         };
         int stop = fn (&row, arg);
         hny_task_row_clear (&row);

@@ -75,6 +75,7 @@ typedef struct {
     char *payload;              /* translate: JSON text; prepare: NULL */
     int leased;                 /* 1: leased when the store last heard of it */
     int attempts;               /* times it was leased */
+    int losses;                 /* leases that ended with their worker */
 } hny_task_row_t;
 
 void hny_job_row_clear (hny_job_row_t *row);
@@ -160,6 +161,12 @@ int hny_store_segments (hny_store_t *self, int64_t job,
    rows given to fn, or -1. */
 int hny_store_segments_page (hny_store_t *self, int64_t job, int para, int idx, int limit,
                              int (*fn) (const hny_segment_row_t *row, void *arg), void *arg);
+/* The context of a request whose first segment is (para, idx) of a job
+   (PROTOCOL.md 5.4): the article's title, then the text just before that
+   segment, as much as fits in max bytes (the nearest kept; segments joined
+   by spaces, paragraphs by newlines, cut at a character boundary). *out
+   (caller owns) is NULL when there is nothing before it. */
+int hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max, char **out);
 /* Forget a job's segments (a prepare result is loaded again from the start). */
 int hny_store_segments_delete (hny_store_t *self, int64_t job);
 /* Counts of a job's segments: total, done, failed. */
@@ -169,7 +176,7 @@ int hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *d
 int hny_store_task_add (hny_store_t *self, hny_task_kind_t kind, int64_t job, const char *payload,
                         int64_t *id);
 int hny_store_task_lease (hny_store_t *self, int64_t id, const char *worker,
-                          int64_t deadline, int attempts);
+                          int64_t deadline, int attempts, int losses);
 /* The task is finished (its outcome is stored elsewhere): delete it. */
 int hny_store_task_delete (hny_store_t *self, int64_t id);
 /* Call fn for every task in id order. */

@@ -174,6 +174,8 @@ static const s_field_t s_fields [] = {
     { HNY_MSG_READY,     "backends",   S_STR_ARRAY, S_REQUIRED, 0, S_ID_MAX, 0 },
     { HNY_MSG_READY,     "name",       S_STR,   S_OPTIONAL, 0, 256, 0 },
     { HNY_MSG_READY,     "pid",        S_INT,   S_OPTIONAL, 0, S_IMAX, 0 },
+    { HNY_MSG_READY,     "tasks",      S_STR_ARRAY, S_OPTIONAL, 0, S_ID_MAX, 1000 },
+    { HNY_MSG_READY,     "draining",   S_BOOL,  S_OPTIONAL, 0, 0, 0 },
     { HNY_MSG_RESULT,    "task",       S_STR,   S_REQUIRED, 0, S_ID_MAX, 0 },
     { HNY_MSG_RESULT,    "status",     S_INT,   S_REQUIRED, 100, 599, 0 },
     { HNY_MSG_RESULT,    "reason",     S_STR,   S_OPTIONAL, 0, 0, 0 },

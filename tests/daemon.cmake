@@ -17,13 +17,13 @@ if(TARGET hnysched)
 endif()
 
 if(TARGET honyakud)
-  foreach(scenario e2e idempotent hostile tm dedup warning)
+  foreach(scenario e2e idempotent hostile tm dedup warning packing)
     add_test(NAME daemon_${scenario}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_pipeline.py
                      $<TARGET_FILE:honyakud> ${scenario})
     set_tests_properties(daemon_${scenario} PROPERTIES TIMEOUT 60)
   endforeach()
-  foreach(scenario oversize credit fivexx pause admission unserved slow lock fulldisk)
+  foreach(scenario oversize credit fivexx pause admission unserved slow lock fulldisk adopt)
     add_test(NAME daemon_promise_${scenario}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_promises.py
                      $<TARGET_FILE:honyakud> ${scenario})

@@ -19,7 +19,8 @@ interval (PROTOCOL.md section 9: lease renewal); without it the fake
 worker never renews, as an old worker would not.
 
 Every TASK received is appended to --log as one JSON line
-{"task", "kind", "job", "srcs", "t" (monotonic seconds)} before it is handled, so that tests can see
+{"task", "kind", "job", "srcs", "contexts", "t" (monotonic seconds)} before
+it is handled, so that tests can see
 what reached the worker."""
 import argparse
 import json
@@ -99,12 +100,13 @@ class Worker:
 
     def on_task(self, h, body, due=False):
         kind = h.get("kind")
-        srcs = []
+        srcs, contexts = [], []
         if kind == "translate":
             srcs = [s["src"] for s in json.loads(body)["segments"]]
+            contexts = [s.get("context") for s in json.loads(body)["segments"]]
         if self.log and not due:
             self.log.write(json.dumps({"task": h.get("task"), "kind": kind, "job": h.get("job"),
-                                       "srcs": srcs, "t": time.monotonic()}) + "\n")
+                                       "srcs": srcs, "contexts": contexts, "t": time.monotonic()}) + "\n")
             self.log.flush()
         mode = self.args.on_prepare if kind == "prepare" else self.args.on_translate
         if mode.startswith("slow:"):

@@ -11,24 +11,36 @@ it finishes one job only when no request has come for 100 ms, so that a
 client which does not bound its window would pile up unfinished jobs: the
 broker counts the most it ever had at once.
 
-Checks: usage errors (exit 2), an unreachable endpoint and a silent broker
-(clear error within the timeout), submit/wait/fetch, REJECTED and failed
-jobs surfacing as clear errors, batch (window bound, path order, keys,
-errors.txt, a re-run creating no new jobs), export with paging, status and
-stats. With TEST_CLIENT_LIB, also runs that C test of libhonyaku's
-pipelining against a fake broker."""
+Checks: usage errors (exit 2), an ipc:// endpoint that cannot work (no
+socket, not a socket, a stale socket nobody listens on, permission denied:
+said at once, not after the timeout) and a silent broker (clear error
+within the timeout; batch gives up after --patience), submit/wait/fetch,
+REJECTED and failed jobs surfacing as clear errors, a body over the
+protocol's 64 MiB cap refused with 413 before anything is sent, 303/503
+answers retried (status, wait, fetch, batch), `wait` riding out a broker
+restart, batch (window bound, path order, keys, errors.txt, a re-run
+creating no new jobs), export with paging, status and stats. With
+TEST_CLIENT_LIB, also runs that C test of libhonyaku's pipelining against
+a fake broker.
+
+The broker can be told to answer the next N requests of a command with a
+status (FakeBroker.refuse), and a new FakeBroker can take over the jobs of
+a stopped one (state_from), as a restarted honyakud keeps its store."""
 import ctypes
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hnyfix import Fixture, validate_record, validate_records  # noqa: E402
+from hnyfix import Fixture, poll, validate_record, validate_records  # noqa: E402
 
 HONYAKU = sys.argv[1]
 CLIENT_LIB = sys.argv[2] if len(sys.argv) > 2 else None
@@ -44,7 +56,7 @@ def check(cond, what):
 
 
 class FakeBroker(threading.Thread):
-    def __init__(self, endpoint, mode="immediate", silent=False, page=1000):
+    def __init__(self, endpoint, mode="immediate", silent=False, page=1000, state_from=None):
         super().__init__(daemon=True)
         self.ctx = zmq.Context()
         self.sock = self.ctx.socket(zmq.ROUTER)
@@ -61,7 +73,18 @@ class FakeBroker(threading.Thread):
         self.log = []           # (command, job) of every request and every finish, in order
         self.unfinished = 0
         self.max_unfinished = 0
+        self.refusals = {}      # command -> [count, status]: refuse the next count requests
+        self.max_body = 0       # largest body received
         self.lock = threading.Lock()
+        if state_from is not None:
+            # A restarted broker: same jobs and keys, no connections, no waiters.
+            self.jobs, self.keys, self.order = state_from.jobs, state_from.keys, state_from.order
+            self.unfinished = state_from.unfinished
+
+    def refuse(self, cmd, count, status):
+        """Answer the next count requests of cmd with REJECTED status."""
+        with self.lock:
+            self.refusals[cmd] = [count, status]
 
     def send(self, rid, cmd, header, body=None):
         frames = [rid, SIG, cmd.encode(), json.dumps(header).encode()]
@@ -108,9 +131,15 @@ class FakeBroker(threading.Thread):
         req = hdr.get("req")
         body = frames[4] if len(frames) > 4 else None
         self.requests += 1
+        self.max_body = max(self.max_body, len(body) if body is not None else 0)
         self.log.append((cmd, hdr.get("job")))
         if self.silent:
             return
+        refusal = self.refusals.get(cmd)
+        if refusal and refusal[0] > 0:
+            refusal[0] -= 1
+            reason = "too many unfinished jobs (9): retry later" if refusal[1] == 303 else "honyakud is shutting down"
+            return self.reply(rid, req, "REJECTED", {"status": refusal[1], "reason": reason})
         if cmd == "SUBMIT":
             self.submits.append(hdr)
             if b"REJECT-ME" in body:
@@ -282,15 +311,116 @@ def test_usage(tmp):
     check(code == 0 and out.startswith("honyaku "), "--version")
 
 
+def as_other_user():
+    """argv prefix that runs a command as a user without honyakud's rights:
+    root passes every permission check, so as root the client runs as
+    nobody (setpriv). [] when not root; None when there is no way."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if not setpriv:
+        return None
+    prefix = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    r = subprocess.run(prefix + [HONYAKU, "--version"], capture_output=True, timeout=10)
+    return prefix if r.returncode == 0 else None
+
+
 def test_unreachable(tmp):
-    ep = "ipc://" + os.path.join(tmp, "nobody")
-    for args in (["status"], ["wait", "7"], ["fetch", "7"], ["stats"]):
-        code, _, err, took = run(["--timeout", "400"] + args, endpoint=ep)
-        check(code == 1, "unreachable %r: exit %d" % (args, code))
-        check(("no answer from %s within %s s: is honyakud running?"
-               % (ep, "0.8" if args[0] == "wait" else "0.4")) in err,
-              "unreachable %r: stderr %r" % (args, err))
-        check(took < 5, "unreachable %r took %.1f s" % (args, took))
+    """Endpoints that cannot work are said at once, whatever the --timeout."""
+    path = os.path.join(tmp, "nobody")
+    ep = "ipc://" + path
+    art = os.path.join(tmp, "one.txt")
+    write(art, "One sentence.\n")
+    d = os.path.join(tmp, "unreachdir")
+    write(os.path.join(d, "a.txt"), "A.\n")
+
+    def all_commands(ep, want, what, prefix=(), out=os.path.join(tmp, "unreachout"), every=True):
+        """Every command that talks to honyakud (or status and batch only)
+        fails with want, in one line, in well under the timeout."""
+        for args in (["status"], ["wait", "7"], ["fetch", "7"], ["stats"], ["export"],
+                     ["submit", art, "--from", "en", "--to", "es"],
+                     ["batch", d, "--from", "en", "--to", "es", "--out", out]):
+            if not every and args[0] not in ("status", "batch"):
+                continue
+            argv = list(prefix) + [HONYAKU, "--endpoint", ep, "--timeout", "20000"] + args
+            t0 = time.monotonic()
+            r = subprocess.run(argv, capture_output=True, timeout=30)
+            took, err = time.monotonic() - t0, r.stderr.decode("utf-8", "replace")
+            check(r.returncode == 1, "%s %r: exit %d" % (what, args, r.returncode))
+            check(want in err and len(err.strip().splitlines()) == 1 and err.startswith("honyaku: " + args[0]),
+                  "%s %r: stderr %r lacks %r" % (what, args, err, want))
+            check(took < 2, "%s %r took %.1f s" % (what, args, took))
+
+    all_commands(ep, "no socket at %s: is honyakud running? (its state directory is %s)" % (path, tmp),
+                 "no socket")
+    all_commands("ipc://" + os.path.join(tmp, "no-such-dir", "front"),
+                 "(%s does not exist)" % os.path.join(tmp, "no-such-dir"), "no folder", every=False)
+    write(path, "I am a regular file\n")
+    all_commands(ep, "%s is not a socket (it is a regular file)" % path, "not a socket")
+    os.unlink(path)
+    # A socket file nobody listens on: what a honyakud that died leaves.
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(path)
+    s.close()
+    all_commands(ep, "nobody listens on %s (honyakud is not running; the socket file is stale)" % path,
+                 "stale socket")
+    os.unlink(path)
+    # A honyakud started a moment ago may bind its socket a little after
+    # the client looked: the client looks again for a short while.
+    late = os.path.join(tmp, "late")
+
+    def bind_late():
+        time.sleep(0.15)        # the delay under test, not a wait for anything
+        b = FakeBroker("ipc://" + late)
+        b.start()
+        return b
+    holder = []
+    t = threading.Thread(target=lambda: holder.append(bind_late()))
+    t.start()
+    try:
+        code, out, err, took = run(["status"], endpoint="ipc://" + late)
+        check(code == 0 and "honyakud fake-1" in out, "late socket: %d %r %r" % (code, out, err))
+    finally:
+        t.join()
+        for b in holder:
+            b.stop()
+
+    # Permission denied: a socket that listens, in a folder closed to the
+    # client, then open folder and a 0600 socket.
+    prefix = as_other_user()
+    if prefix is None:
+        print("test_unreachable: SKIPPED the permission cases: running as root without setpriv")
+    else:
+        pdir = tempfile.mkdtemp(prefix="hnyperm.", dir="/tmp")
+        try:
+            os.chmod(pdir, 0o755)
+            sub = os.path.join(pdir, "state")
+            os.mkdir(sub, 0o700)
+            os.chmod(sub, 0o700)
+            sock_path = os.path.join(sub, "front")
+            pout = os.path.join(pdir, "out")
+            os.mkdir(pout)
+            os.chmod(pout, 0o777)
+            listener = socket.socket(socket.AF_UNIX)
+            listener.bind(sock_path)
+            listener.listen(8)
+            try:
+                os.chmod(sock_path, 0o600)
+                # The client itself must be reachable by that user.
+                os.chmod(d, 0o755)
+                os.chmod(tmp, 0o755)
+                os.chmod(art, 0o644)
+                all_commands("ipc://" + sock_path, "permission denied: %s (" % sub, "closed folder",
+                             prefix, pout)
+                os.chmod(sub, 0o755)
+                all_commands("ipc://" + sock_path, "permission denied: %s belongs to " % sock_path,
+                             "0600 socket", prefix, pout)
+            finally:
+                listener.close()
+                os.chmod(tmp, 0o700)
+        finally:
+            shutil.rmtree(pdir, ignore_errors=True)
+
     code, _, err, _ = run(["--endpoint", "bogus", "status"])
     check(code == 1 and "bad endpoint 'bogus'" in err, "bad endpoint: %r" % err)
     # A broker that reads but never answers.
@@ -298,16 +428,20 @@ def test_unreachable(tmp):
     b = FakeBroker(ep, silent=True)
     b.start()
     try:
-        art = os.path.join(tmp, "one.txt")
-        write(art, "One sentence.\n")
-        code, _, err, took = run(["--timeout", "400", "submit", art, "--from", "en", "--to", "es"], endpoint=ep)
-        check(code == 1 and "no answer from" in err and took < 5, "silent broker: %d %r" % (code, err))
-        d = os.path.join(tmp, "silentdir")
-        write(os.path.join(d, "a.txt"), "A.\n")
+        for args in (["status"], ["wait", "7"], ["fetch", "7"], ["stats"],
+                     ["submit", art, "--from", "en", "--to", "es"]):
+            code, _, err, took = run(["--timeout", "400"] + args, endpoint=ep)
+            check(code == 1, "silent %r: exit %d" % (args, code))
+            check(("no answer from %s within %s s: is honyakud running?"
+                   % (ep, "0.8" if args[0] == "wait" else "0.4")) in err,
+                  "silent %r: stderr %r" % (args, err))
+            check(took < 5, "silent %r took %.1f s" % (args, took))
         code, _, err, took = run(["--timeout", "300", "batch", d, "--from", "en", "--to", "es",
-                                  "--out", os.path.join(tmp, "silentout")], endpoint=ep, timeout=30)
-        check(code == 1 and "no answer from" in err and took < 15, "silent broker batch: %d %r" % (code, err))
-        check(b.requests >= 1, "silent broker got nothing")
+                                  "--out", os.path.join(tmp, "silentout"), "--patience", "1"],
+                                 endpoint=ep, timeout=30)
+        check(code == 1 and "no answer from" in err and "gave up after 1 s (--patience)" in err
+              and "reconnecting" in err and took < 15, "silent broker batch: %d %r" % (code, err))
+        check(b.requests >= 2, "silent broker got %d requests" % b.requests)
     finally:
         b.stop()
 
@@ -458,6 +592,164 @@ def test_batch(tmp):
         b.stop()
 
 
+BODY_MAX = 64 * 1024 * 1024
+
+
+def test_too_large(tmp):
+    """A body over the protocol's 64 MiB cap is refused with 413 before
+    anything is sent: by submit, and by batch for that one file."""
+    ep = "ipc://" + os.path.join(tmp, "big")
+    b = FakeBroker(ep)
+    b.start()
+    try:
+        src = os.path.join(tmp, "bigdir")
+        write(os.path.join(src, "a.txt"), "Small one.\n")
+        write(os.path.join(src, "c.txt"), "Small two.\n")
+        huge = os.path.join(src, "b-huge.txt")
+        with open(huge, "wb") as f:
+            f.truncate(BODY_MAX + 1)
+        want = ("the article is %d bytes, over the %d-byte (64 MiB) cap of the protocol: "
+                "not sent (status 413)" % (BODY_MAX + 1, BODY_MAX))
+        code, _, err, took = run(["--max-bytes", "65M", "submit", huge, "--from", "en", "--to", "es"],
+                                 endpoint=ep)
+        check(code == 1 and err.strip() == "honyaku: submit: %s: %s" % (huge, want) and took < 5,
+              "huge submit: %d %r %.1f s" % (code, err, took))
+        out = os.path.join(tmp, "bigout")
+        code, _, err, took = run(["--max-bytes", "65M", "batch", src, "--from", "en", "--to", "es",
+                                  "--out", out], endpoint=ep, timeout=60)
+        recs = [json.loads(l)["metadata"]["source"] for l in read_lines(os.path.join(out, "records.jsonl"))]
+        errs = read_lines(os.path.join(out, "errors.txt"))
+        check(code == 1 and recs == ["a.txt", "c.txt"] and errs == ["b-huge.txt\t" + want],
+              "huge batch: %d %r %r %r" % (code, recs, errs, err))
+        check(b.max_body <= BODY_MAX, "a body of %d bytes was sent" % b.max_body)
+    finally:
+        b.stop()
+
+
+def test_retry_later(tmp):
+    """303 (busy) and 503 (shutting down) mean "try again later": the
+    synchronous commands ask again within their timeout, batch after a
+    backoff (503 within --patience)."""
+    ep = "ipc://" + os.path.join(tmp, "busy")
+    b = FakeBroker(ep)
+    b.start()
+    try:
+        art = os.path.join(tmp, "busy.txt")
+        write(art, "Busy day.\n")
+        b.refuse("SUBMIT", 2, 303)
+        code, out, err, _ = run(["submit", art, "--from", "en", "--to", "es"], endpoint=ep)
+        check(code == 0 and out.startswith("1\t") and b.refusals["SUBMIT"][0] == 0,
+              "submit after 303s: %d %r %r" % (code, out, err))
+        for args in (["status"], ["status", "1"], ["wait", "1"], ["fetch", "1"]):
+            b.refuse(args[0].upper(), 2, 303)
+            code, out, err, _ = run(args, endpoint=ep)
+            check(code == 0 and b.refusals[args[0].upper()][0] == 0,
+                  "%r after 303s: %d %r %r" % (args, code, out, err))
+        # Busy for longer than the timeout: the 303 is the answer.
+        b.refuse("SUBMIT", 1000, 303)
+        code, _, err, took = run(["--timeout", "500", "submit", art, "--from", "en", "--to", "es",
+                                  "--key", "other"], endpoint=ep)
+        check(code == 1 and "too many unfinished jobs (9): retry later (status 303)" in err and took < 5,
+              "submit busy for long: %d %r %.1f s" % (code, err, took))
+        b.refuse("SUBMIT", 0, 303)
+
+        src = os.path.join(tmp, "busydir")
+        for i in range(6):
+            write(os.path.join(src, "f%d.txt" % i), "File %d is busy.\n" % i)
+        n = len(b.order)
+        b.refuse("SUBMIT", 5, 303)
+        out = os.path.join(tmp, "busyout")
+        code, _, err, _ = run(["batch", src, "--from", "en", "--to", "es", "--out", out, "--window", "3"],
+                              endpoint=ep, timeout=60)
+        recs = [json.loads(l)["metadata"]["source"] for l in read_lines(os.path.join(out, "records.jsonl"))]
+        check(code == 0 and recs == ["f%d.txt" % i for i in range(6)] and len(b.order) == n + 6
+              and "retry later (status 303): trying again in" in err and "6 new jobs" in err,
+              "batch after 303s: %d %r %r" % (code, recs, err))
+        # 503 while honyakud shuts down: tried again, within --patience.
+        b.refuse("SUBMIT", 3, 503)
+        out = os.path.join(tmp, "busyout2")
+        write(os.path.join(src, "g.txt"), "One more.\n")
+        code, _, err, _ = run(["batch", src, "--from", "en", "--to", "es", "--out", out], endpoint=ep, timeout=60)
+        check(code == 0 and len(read_lines(os.path.join(out, "records.jsonl"))) == 7
+              and "shutting down (status 503)" in err, "batch after 503s: %d %r" % (code, err))
+        b.refuse("SUBMIT", 100000, 503)
+        write(os.path.join(src, "h.txt"), "And another.\n")
+        code, _, err, took = run(["batch", src, "--from", "en", "--to", "es", "--out", out,
+                                  "--patience", "1"], endpoint=ep, timeout=60)
+        check(code == 1 and "honyakud is shutting down (status 503); gave up after 1 s (--patience)" in err
+              and took < 10, "batch, 503 for good: %d %r %.1f s" % (code, err, took))
+    finally:
+        b.stop()
+
+
+def test_wait_restart(tmp):
+    """`honyaku wait` rides out a broker restart: the connection drops, the
+    library opens a new one once the socket is back and asks again."""
+    ep = "ipc://" + os.path.join(tmp, "restart")
+    b = FakeBroker(ep)
+    b.start()
+    b2 = None
+    try:
+        art = os.path.join(tmp, "hold.txt")
+        write(art, "HOLD-ME until the restart.\n")
+        code, out, _, _ = run(["submit", art, "--from", "en", "--to", "es"], endpoint=ep)
+        job = out.split("\t")[0]
+        p = subprocess.Popen([HONYAKU, "--endpoint", ep, "wait", job], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        try:
+            poll("the WAIT at the first broker", lambda: any(w[2] == job for w in b.waiters), 10)
+            b.stop()
+            b2 = FakeBroker(ep, state_from=b)
+            b2.start()
+            poll("the WAIT asked again at the second broker", lambda: any(w[2] == job for w in b2.waiters), 10)
+            with b2.lock:
+                b2.finish(job, "done")
+            out, err = p.communicate(timeout=10)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        check(p.returncode == 0 and out.decode() == "%s\tdone\n" % job,
+              "wait across a restart: %d %r %r" % (p.returncode, out, err))
+    finally:
+        b.stop()
+        if b2:
+            b2.stop()
+
+
+def test_batch_silence(tmp):
+    """A broker that stops answering (hung, not dead: the connection stays
+    up) is noticed by the answer deadline; batch reconnects, asks again,
+    and finishes once it answers."""
+    ep = "ipc://" + os.path.join(tmp, "hung")
+    b = FakeBroker(ep, silent=True)
+    b.start()
+    try:
+        src = os.path.join(tmp, "hungdir")
+        for i in range(4):
+            write(os.path.join(src, "h%d.txt" % i), "Hung %d.\n" % i)
+        errlog = os.path.join(tmp, "hung.err")
+        with open(errlog, "wb") as ef:
+            p = subprocess.Popen([HONYAKU, "--endpoint", ep, "--timeout", "300", "batch", src, "--from", "en",
+                                  "--to", "es", "--out", os.path.join(tmp, "hungout"), "--patience", "30"],
+                                 stdout=subprocess.DEVNULL, stderr=ef)
+        try:
+            poll("batch to notice the silence",
+                 lambda: "reconnecting" in open(errlog).read() or p.poll() is not None, 10)
+            b.silent = False
+            code = p.wait(30)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        err = open(errlog).read()
+        check(code == 0 and "no answer from %s within 0.6 s: is honyakud running?; reconnecting" % ep in err
+              and "reconnected to" in err and len(b.order) == 4,
+              "batch after a silence: %d %d jobs %r" % (code, len(b.order), err))
+    finally:
+        b.stop()
+
+
 def test_lib(tmp):
     if not CLIENT_LIB:
         return
@@ -468,6 +760,7 @@ def test_lib(tmp):
         r = subprocess.run([CLIENT_LIB, ep], capture_output=True, timeout=30)
         sys.stdout.write(r.stdout.decode() + r.stderr.decode())
         check(r.returncode == 0, "test_client_lib exited %d" % r.returncode)
+        check(b.max_body == BODY_MAX, "test_client_lib: largest body %d bytes, want %d" % (b.max_body, BODY_MAX))
     finally:
         b.stop()
 
@@ -476,7 +769,8 @@ def main():
     fx = Fixture("hnycli")
     tmp = fx.dir
     try:
-        for t in (test_usage, test_unreachable, test_flow, test_batch, test_lib):
+        for t in (test_usage, test_unreachable, test_flow, test_batch, test_too_large,
+                  test_retry_later, test_wait_restart, test_batch_silence, test_lib):
             t0 = time.monotonic()
             t(tmp)
             print("%s: %.1f s" % (t.__name__, time.monotonic() - t0))

@@ -2,8 +2,11 @@
     run by test_client_cli.py against its fake broker (endpoint in argv[1]):
     pipelined SUBMITs whose answers arrive while a synchronous call waits
     (they must be kept for hny_client_recv_reply, none lost, none twice),
-    request id checks, WAIT timing out (1), and NULL-safe destroy. */
+    request id checks, WAIT timing out (1), a body over the protocol's cap
+    refused with 413 and nothing sent (the Python side checks the fake
+    broker never saw it), reconnecting, and NULL-safe destroy. */
 #include "honyaku/client.h"
+#include "honyaku/proto.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +82,35 @@ main (int argc, char **argv)
     }
     free (job);
     free (state);
+
+    /* Over the protocol's 64 MiB cap: refused here, status 413, not sent. */
+    size_t big = (size_t) HNY_PROTO_BODY_MAX + 1;
+    char *huge = calloc (1, big);
+    CHECK (huge != NULL);
+    if (huge) {
+        char *none_job = NULL;
+        CHECK (hny_client_submit (c, &opts, huge, big, &none_job, NULL) == -1);
+        CHECK (hny_client_status_code (c) == 413);
+        CHECK (strstr (hny_client_error (c), "not sent (status 413)") != NULL);
+        CHECK (none_job == NULL);
+        CHECK (hny_client_send_submit (c, "big", &opts, huge, big) == -1);
+        CHECK (hny_client_status_code (c) == 413);
+        /* Exactly at the cap is the broker's to judge. */
+        CHECK (hny_client_send_submit (c, "cap", &opts, huge, big - 1) == 0);
+        hny_reply_t *r = NULL;
+        CHECK (hny_client_recv_reply (c, 3000, &r) == HNY_RECV_OK);
+        CHECK (r && strcmp (hny_reply_req (r), "cap") == 0);
+        hny_reply_destroy (&r);
+        free (huge);
+    }
+
+    /* A new connection: no answer is lost or doubled, calls still work. */
+    CHECK (hny_client_lost (c) == 0);
+    CHECK (hny_client_reconnect (c) == 0);
+    CHECK (hny_client_lost (c) == 0);
+    st = NULL;
+    CHECK (hny_client_status (c, NULL, &st) == 0);
+    json_decref (st);
 
     /* Listing pages. */
     json_t *jobs = NULL;

@@ -6,7 +6,11 @@ usage: test_daemon_pipeline.py HONYAKUD SCENARIO
   hostile    malformed messages, unknown commands, bad versions, oversized
              bodies are REJECTED and the daemon keeps serving
   tm         the same article twice: the second time no translate task
-  dedup      identical segments in two concurrent jobs are sent once"""
+  dedup      identical segments in two concurrent jobs are sent once
+  packing    a long article's segments go out 50 to a task across
+             paragraphs, each task with one context: the title and the
+             text just before its first segment (PROTOCOL.md 5.4); tasks
+             of a context-taking profile never mix two jobs"""
 import json
 import os
 import sys
@@ -203,7 +207,38 @@ def warning(h):
     assert not rec["errors"], rec["errors"]
 
 
-SCENARIOS = {"warning": warning, "e2e": e2e, "idempotent": idempotent, "hostile": hostile, "tm": tm, "dedup": dedup}
+def packing(h):
+    h.fx.write("honyaku.conf", CONFIG + "\n[backend.deepl]\ntype = deepl\nkey_env = UNUSED\n")
+    c = h.start_daemon()
+    w = h.start_worker("--backends", "deepl", "--credit", "8")
+    h.wait_workers(1)
+    paras = [" ".join("Paragraph %d says thing %d." % (p, k) for k in range(7)) for p in range(20)]
+    text = "Title: A long one\n" + "\n\n".join(paras) + "\n"
+    other = "Title: Another\n" + " ".join("Other says %d." % k for k in range(30)) + "\n"
+    jobs = [c.accepted(text, backend="deepl", key="long")["job"],
+            c.accepted(other, backend="deepl", key="other")["job"]]
+    for job in jobs:
+        assert c.wait_done(job) == "done"
+    tasks = [t for t in tasks_of(w) if t["kind"] == "translate"]
+    rec = c.fetch(jobs[0])
+    order = [rec["title"]["src"]] + [s["src"] for s in segments(rec)]
+    assert len(order) == 141
+    mine = [t for t in tasks if t["srcs"][0] in order]
+    # 141 segments of one job: 50 + 50 + 41, spanning paragraphs.
+    assert [len(t["srcs"]) for t in mine] == [50, 50, 41], [len(t["srcs"]) for t in mine]
+    for t in tasks:
+        assert len(set(t["contexts"])) == 1, t["contexts"]      # one context a task
+        assert all(s in order for s in t["srcs"]) or not any(s in order for s in t["srcs"]), t
+    assert mine[0]["contexts"][0] is None           # it starts with the title
+    ctx = mine[1]["contexts"][0]
+    before = order[order.index(mine[1]["srcs"][0]) - 1]
+    assert ctx.startswith("A long one\n") and ctx.endswith(before), ctx
+    assert len(ctx.encode()) <= 1024, len(ctx.encode())
+    assert "\n" in ctx[len("A long one\n"):], ctx        # paragraphs stay apart
+    print("tasks: %s; a context: %r" % ([len(t["srcs"]) for t in tasks], ctx[-80:]))
+
+
+SCENARIOS = {"packing": packing, "warning": warning, "e2e": e2e, "idempotent": idempotent, "hostile": hostile, "tm": tm, "dedup": dedup}
 
 
 def main():

@@ -21,6 +21,10 @@ usage: test_daemon_promises.py HONYAKUD SCENARIO
                 RESULT used, and nothing is sent twice
   lock          a second honyakud on the same state directory exits at
                 once, naming the first one's PID
+  adopt         honyakud killed while a worker translates: the worker
+                registers again with the restarted one listing the task,
+                which stays with it (no other worker gets it, nothing is
+                sent twice) and its RESULT is used
   fulldisk      the state directory is a 2 MiB tmpfs that fills: new SUBMITs
                 get 507, STATUS/WAIT/FETCH keep working, nothing accepted is
                 lost, and once room is made the daemon carries on by itself
@@ -294,8 +298,41 @@ def _fulldisk(h, state, tmpfs):
     assert w.poll() is None
 
 
+def adopt(h):
+    h.fx.write("honyaku.conf", "[daemon]\nheartbeat_ms = 100\nlease_ms = 5000\n")
+    c = h.start_daemon()
+    a = ManualWorker(h.back, credit=4)
+    job = c.accepted("Title: Kept\nOne sentence here. Another one.\n")["job"]
+    _, prep, _ = a.expect("TASK")
+    a.result(prep["task"], 200, {"schema": "honyaku.prepared/1", "title": {"src": "Kept"},
+                                 "paragraphs": [{"segments": [{"src": "One sentence here."},
+                                                              {"src": "Another one."}]}]})
+    _, task, body = a.expect("TASK")
+    assert task["kind"] == "translate", task
+    h.kill_daemon()
+    c = h.start_daemon()
+    # The same socket reconnects by itself; the worker registers again
+    # with the task it still works on.
+    a.send("READY", {"credit": 4, "backends": ["pseudo"], "name": "manual", "tasks": [task["task"]]})
+    b = h.start_worker(name="other")
+    h.wait_workers(2)
+    # Well past the restart's grace (3 heartbeats): the task stays with A.
+    others = a.heartbeats(8, tasks=[task["task"]])
+    assert not [m for m in others if m[0] == "TASK"], others
+    segs = json.loads(body)["segments"]
+    a.result(task["task"], 200, {"segments": [{"id": s["id"], "tgt": s["src"].upper()} for s in segs],
+                                 "requests": 1, "chars_billed": 1})
+    assert c.wait_done(job) == "done"
+    tid = task["task"].split(".")[0]
+    assert not [t for t in tasks_of(b) if t["task"].startswith(tid + ".")], tasks_of(b)
+    assert "1 tasks in hand" in h.fx.log("honyakud.log")
+    rec = c.fetch(job)
+    assert all(s["tgt"] == s["src"].upper() for s in segments(rec)), rec
+    a.close()
+
+
 SCENARIOS = {f.__name__: f for f in (oversize, credit, fivexx, pause, admission, unserved, slow, lock,
-                                     fulldisk)}
+                                     fulldisk, adopt)}
 
 
 def main():

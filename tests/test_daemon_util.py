@@ -219,16 +219,17 @@ class ManualWorker:
                 return got
             assert got[0] in skip, ("expected %s, got %s" % (cmd, got[0]), got[1])
 
-    def heartbeats(self, n, timeout=10.0):
-        """Wait for n broker HEARTBEATs and return every other message that
-        came before them. Messages on one connection keep their order, so a
-        TASK sent in a pass before these heartbeats shows up here."""
+    def heartbeats(self, n, timeout=10.0, tasks=None):
+        """Wait for n broker HEARTBEATs, answering each (with `tasks` when
+        given), and return every other message that came before them.
+        Messages on one connection keep their order, so a TASK sent in a
+        pass before these heartbeats shows up here."""
         others = []
         deadline = time.monotonic() + timeout
         while n > 0:
             got = self.recv(max(0.01, deadline - time.monotonic()))
             if got[0] == "HEARTBEAT":
-                self.send("HEARTBEAT")
+                self.send("HEARTBEAT", {"tasks": tasks} if tasks else None)
                 n -= 1
             else:
                 others.append(got)

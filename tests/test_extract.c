@@ -235,6 +235,154 @@ s_test_japanese (void)
     free (text);
 }
 
+/* No paragraph or title of a Japanese page may hold its chrome: the site's
+   header, menu, search box, breadcrumb, related links or footer. */
+static void
+s_no_chrome_ja (const hny_article_t *a)
+{
+    static const char *chrome[] = {
+        "しんぶん赤旗", "日本共産党中央委員会", "検索", "トップ", "関連記事", "先頭へ", "無断転載",
+        "国際", "スポーツ", "＞", "［", NULL
+    };
+    for (size_t i = 0; i < a->paragraph_count; i++)
+        for (int c = 0; chrome[c]; c++)
+            if (strstr (a->paragraphs[i], chrome[c])) {
+                fprintf (stderr, "paragraph %zu holds \"%s\": %s\n", i, chrome[c], a->paragraphs[i]);
+                s_failures++;
+            }
+    for (int c = 0; a->title && chrome[c]; c++)
+        CHECK (strstr (a->title, chrome[c]) == NULL);
+}
+
+/* Paragraphs must be exactly want[0 .. n). */
+static void
+s_paragraphs (const hny_article_t *a, const char **want, size_t n)
+{
+    if (a->paragraph_count != n) {
+        fprintf (stderr, "%zu paragraphs, want %zu\n", a->paragraph_count, n);
+        for (size_t i = 0; i < a->paragraph_count; i++)
+            fprintf (stderr, "  [%s]\n", a->paragraphs[i]);
+        s_failures++;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        CHECK_STR (a->paragraphs[i], want[i]);
+}
+
+static void
+s_test_japanese_pages (void)
+{
+    size_t len;
+    /* Akahata-style page in EUC-JP: header with a search box, a menu of
+       sections, a breadcrumb, the article (date line, headline, subhead,
+       indented paragraphs), related links, a copyright footer */
+    char *text = s_load (s_articles, "akahata-2021-03-06-minimum-wage-eucjp.html", &len);
+    hny_article_t *a = s_extract (text, len, "auto", NULL);
+    if (a) {
+        CHECK_STR (a->format, "html");
+        CHECK_STR (a->title, "最低賃金1500円へ　全国で宣伝行動");
+        CHECK_STR (a->date, "2021-03-06");
+        CHECK_STR (a->section, "経済");
+        CHECK (a->author == NULL);
+        const char *want[] = {
+            "労働組合と市民　「地域の格差なくせ」",
+            "全国労働組合総連合（全労連）や地域の労働組合は５日、最低賃金を全国一律で時給１５００円に"
+            "引き上げるよう求める宣伝行動を各地で行いました。",
+            "東京・新宿駅前では、青年ユニオンのメンバーらがマイクを握りました。飲食店で働く女性は"
+            "「時給が低く、二つの仕事を掛け持ちしても生活が苦しい」と訴えました。",
+            "全労連の試算では、地方でも都市部でも、普通に暮らすには時給１５００円以上が必要です。"
+            "中小企業への支援とあわせて引き上げるべきだとの声が相次ぎました。"
+        };
+        s_paragraphs (a, want, 4);
+        s_no_chrome_ja (a);
+        hny_article_destroy (&a);
+    }
+    free (text);
+
+    /* an older page in Shift_JIS: tables for layout, a menu column of
+       links with a search form, no <h1> (the headline in <font><b>), the
+       section as a label "［主張］", a copyright row */
+    text = s_load (s_articles, "akahata-2011-04-19-editorial-sjis.html", &len);
+    a = s_extract (text, len, "auto", NULL);
+    if (a) {
+        CHECK_STR (a->format, "html");
+        CHECK_STR (a->title, "原発の再稼働　安全より利益優先は許されない");
+        CHECK_STR (a->date, "2011-04-19");
+        CHECK_STR (a->section, "主張");
+        const char *want[] = {
+            "東京電力福島第一原子力発電所の事故は、いまも収束の見通しが立っていません。"
+            "避難を強いられた住民は、いつ故郷に戻れるのかも分からずにいます。",
+            "それにもかかわらず、電力会社や経済界からは、停止中の原発を早く動かせという声が出ています。"
+            "事故の原因も究明されないまま再稼働を急ぐことは、住民の安全より目先の利益を優先するものです。",
+            "いま必要なのは、全国の原発の総点検と、自然エネルギーへの本格的な転換です。"
+        };
+        s_paragraphs (a, want, 3);
+        s_no_chrome_ja (a);
+        hny_article_destroy (&a);
+    }
+    free (text);
+
+    /* a plain text article in CP932 (CRLF): section label, title, era
+       date right under it, indented paragraphs */
+    text = s_load (s_articles, "akahata-2021-03-06-tuition-cp932.txt", &len);
+    a = s_extract (text, len, "auto", NULL);
+    if (a) {
+        CHECK_STR (a->format, "text");
+        CHECK_STR (a->title, "学費の負担軽減へ　署名１０万人分を提出");
+        CHECK_STR (a->date, "2021-03-06");
+        CHECK_STR (a->section, "社会");
+        const char *want[] = {
+            "大学生や高校生でつくる団体は５日、学費の負担軽減を求める署名１０万８千人分を文部科学省に"
+            "提出しました。",
+            "提出後の集会では、アルバイトを掛け持ちしながら学ぶ学生が「授業料のために働いて、"
+            "勉強する時間がない」と訴えました。団体は、授業料の半減と給付型奨学金の拡充を求めています。",
+            "文科省の担当者は「要望は関係部局に伝える」と答えました。"
+        };
+        s_paragraphs (a, want, 3);
+        hny_article_destroy (&a);
+    }
+    free (text);
+
+    /* the title line keeps its title when the date line follows at once,
+       in each way a date is written */
+    const char *dates[][2] = {
+        { "2021年3月6日", "2021-03-06" }, { "２０２１年３月６日（土）", "2021-03-06" },
+        { "令和3年3月6日", "2021-03-06" }, { "令和元年5月1日", "2019-05-01" },
+        { "2021/03/06", "2021-03-06" }, { "平成２３年４月１９日(火)", "2011-04-19" }
+    };
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        char *doc = hny_sprintf ("見出しの一行\n%s\n\n　本文の一段落目です。\n\n　二段落目です。\n", dates[i][0]);
+        a = s_extract (doc, strlen (doc), "auto", NULL);
+        if (a) {
+            CHECK_STR (a->title, "見出しの一行");
+            CHECK_STR (a->date, dates[i][1]);
+            CHECK (a->paragraph_count == 2);
+            if (a->paragraph_count == 2)
+                CHECK_STR (a->paragraphs[0], "本文の一段落目です。");
+            hny_article_destroy (&a);
+        }
+        free (doc);
+    }
+    /* the date above the title */
+    const char *above = "2021年3月6日（土）\n見出しの一行\n\n本文です。\n";
+    a = s_extract (above, strlen (above), "text", NULL);
+    if (a) {
+        CHECK_STR (a->title, "見出しの一行");
+        CHECK_STR (a->date, "2021-03-06");
+        CHECK (a->paragraph_count == 1);
+        hny_article_destroy (&a);
+    }
+    char *label = hny_section_label ("【政治】");
+    CHECK_STR (label, "政治");
+    free (label);
+    label = hny_section_label ("[Advanced search] and more");
+    CHECK (label == NULL);
+    free (label);
+    label = hny_section_label ("【政治】【経済】");
+    CHECK (label == NULL);
+    free (label);
+}
+
 static void
 s_test_text_and_plain (void)
 {
@@ -410,6 +558,7 @@ main (int argc, char **argv)
     s_test_2000s ();
     s_test_index ();
     s_test_japanese ();
+    s_test_japanese_pages ();
     s_test_text_and_plain ();
     s_test_html ();
     s_test_hostile_html ();

@@ -214,6 +214,52 @@ main (int argc, char **argv)
         }
         free (data);
     }
+    /* Japanese pages through the whole pipeline: metadata, and sentences
+       that hold the article and nothing of the page around it */
+    data = s_read (argv[2], "akahata-2021-03-06-minimum-wage-eucjp.html", &size);
+    hny_prepare_opts_t ja = { .lang = "ja" };
+    json_t *out = s_prepare (data, size, &ja);
+    if (out) {
+        s_check_shape (out);
+        CHECK_STR (s_get_str (out, "charset"), "EUC-JP");
+        CHECK_STR (s_get_str (out, "format"), "html");
+        json_t *meta = json_object_get (out, "metadata");
+        CHECK_STR (s_get_str (meta, "title"), "最低賃金1500円へ 全国で宣伝行動");
+        CHECK_STR (s_get_str (meta, "date"), "2021-03-06");
+        CHECK_STR (s_get_str (meta, "section"), "経済");
+        const char *want[] = {
+            "労働組合と市民 「地域の格差なくせ」",
+            "全国労働組合総連合（全労連）や地域の労働組合は5日、最低賃金を全国一律で時給1500円に"
+            "引き上げるよう求める宣伝行動を各地で行いました。",
+            "東京・新宿駅前では、青年ユニオンのメンバーらがマイクを握りました。",
+            "飲食店で働く女性は「時給が低く、二つの仕事を掛け持ちしても生活が苦しい」と訴えました。",
+            "全労連の試算では、地方でも都市部でも、普通に暮らすには時給1500円以上が必要です。",
+            "中小企業への支援とあわせて引き上げるべきだとの声が相次ぎました。", NULL
+        };
+        size_t k = 0, p, q;
+        json_t *para, *seg;
+        json_array_foreach (json_object_get (out, "paragraphs"), p, para)
+            json_array_foreach (json_object_get (para, "segments"), q, seg) {
+                CHECK (want[k] != NULL);
+                if (want[k])
+                    CHECK_STR (s_get_str (seg, "src"), want[k++]);
+            }
+        CHECK (want[k] == NULL);
+        json_decref (out);
+    }
+    free (data);
+    data = s_read (argv[2], "akahata-2021-03-06-tuition-cp932.txt", &size);
+    out = s_prepare (data, size, &ja);
+    if (out) {
+        json_t *meta = json_object_get (out, "metadata");
+        CHECK_STR (s_get_str (meta, "title"), "学費の負担軽減へ 署名10万人分を提出");
+        CHECK_STR (s_get_str (meta, "date"), "2021-03-06");
+        CHECK_STR (s_get_str (meta, "section"), "社会");
+        CHECK (json_integer_value (json_object_get (json_object_get (out, "stats"), "segments")) == 4);
+        json_decref (out);
+    }
+    free (data);
+
     data = s_read (argv[2], "jpw-index-2020-05-13.txt", &size);
     s_expect_status (data, size, NULL, 422, "index page: lists 4 articles");
     free (data);
@@ -221,7 +267,7 @@ main (int argc, char **argv)
     /* plain: no title, the null title in the JSON */
     const char *plain = "One paragraph. Two sentences.\n\nAnother one.\n";
     hny_prepare_opts_t po = { .format = "plain" };
-    json_t *out = s_prepare (plain, strlen (plain), &po);
+    out = s_prepare (plain, strlen (plain), &po);
     if (out) {
         s_check_shape (out);
         CHECK (json_is_null (json_object_get (out, "title")));

@@ -285,6 +285,21 @@ s_test_leases (void)
     }
     CHECK (s_exhausted == 1 && s_exhausted_id == id);
     CHECK (hny_sched_find (s, id) == NULL);
+    /* Workers killed under a task, again and again: that is not the
+       task's failure (HNY_TASK_LOSSES_MAX deaths are). */
+    hny_task_t *innocent = s_translate (s, 0, 10, 0, at);
+    const char *ab2 [] = { "a", "b" };
+    for (int i = 0; i < HNY_TASK_LOSSES_MAX - 1; i++) {
+        hny_sworker_t *doomed = hny_sched_worker_add (s, 1, ab2, 2);
+        hny_sched_lease (s, innocent, doomed, at, 1000);
+        hny_sched_worker_remove (s, &doomed, "worker killed");
+        CHECK (hny_sched_find (s, innocent->id) == innocent && innocent->worker == NULL);
+    }
+    CHECK (s_exhausted == 1 && innocent->attempts == HNY_TASK_LOSSES_MAX - 1);
+    hny_sworker_t *last = hny_sched_worker_add (s, 1, ab2, 2);
+    hny_sched_lease (s, innocent, last, at, 1000);
+    hny_sched_worker_remove (s, &last, "worker killed");
+    CHECK (s_exhausted == 2);
     /* A worker that goes: its leased tasks go back to the queue. */
     hny_sched_worker_remove (s, &w1, "worker w1 gone");
     CHECK (w1 == NULL && hny_sched_profile_queued (s, 1) == 1 && b->worker == NULL);

@@ -96,7 +96,7 @@ main (void)
     int64_t t1 = 0, t2 = 0;
     CHECK (hny_store_task_add (store, HNY_TASK_PREPARE, j1, NULL, &t1) == 0);
     CHECK (hny_store_task_add (store, HNY_TASK_TRANSLATE, j1, "{\"segments\":[]}", &t2) == 0);
-    CHECK (hny_store_task_lease (store, t1, "w#1", hny_clock_wall_ms () + 1000, 1) == 0);
+    CHECK (hny_store_task_lease (store, t1, "w#1", hny_clock_wall_ms () + 1000, 1, 0) == 0);
     CHECK (hny_store_job_set_state (store, j1, HNY_JOB_PREPARING, NULL, 0) == 0);
     CHECK (hny_store_commit (store) == 0);
     CHECK (!hny_store_in_transaction (store));

@@ -2,8 +2,12 @@
 endpoint speaks the worker side of HNY/1 (proto/PROTOCOL.md) to the real
 honyaku-worker, and checks READY, prepare and translate RESULTs (pseudo and
 Apertium APy), malformed tasks (RESULT 4xx, the worker keeps serving),
-heartbeats, reconnection when the broker goes silent, re-registration on
-DISCONNECT, and DISCONNECT + exit on SIGTERM.
+heartbeats (this broker is an older one: its HEARTBEATs carry no
+heartbeat_ms, so the worker keeps its configured interval), reconnection
+when the broker goes silent (the task in flight is kept and still listed
+in the heartbeats of the new registration), re-registration on
+DISCONNECT, and DISCONNECT + exit on SIGTERM. test_worker_lease.py and
+test_worker_prepare.py cover the rest of section 9.
 
 usage: test_worker_broker.py HONYAKU_WORKER ARTICLE HAVE_PREPARE(0|1)"""
 import json
@@ -32,6 +36,7 @@ class Broker:
         self.sock.bind(endpoint)
         self.peer = None            # routing id of the worker's current socket
         self.heartbeats = 0         # HEARTBEATs received from the worker
+        self.last_tasks = None      # `tasks` of the last one
         self.beat = True            # send HEARTBEATs while waiting
         self.last_beat = 0.0
         self.task_no = 0
@@ -68,6 +73,7 @@ class Broker:
             body = frames[4] if len(frames) == 5 else None
             if cmd == "HEARTBEAT":
                 self.heartbeats += 1
+                self.last_tasks = header.get("tasks")
                 continue
             if cmd == "READY":
                 self.peer = peer
@@ -216,8 +222,9 @@ def main():
         assert ready["name"] == "tw"
 
         # a silent broker: after 3 intervals the worker reconnects (a new
-        # socket, so a new routing id), drops the task in flight (the broker
-        # re-queues it: no RESULT may come for it) and sends READY again
+        # socket, so a new routing id) and sends READY again; the task in
+        # flight goes on (the service never answers it here) and the
+        # heartbeats of the new registration list it
         stuck = broker.task("translate", {"profile": "silent", "from": "en", "to": "es"},
                             segments(["never answered"]))
         old_peer = broker.peer
@@ -229,15 +236,33 @@ def main():
         assert elapsed >= 2 * HB_MS / 1000.0, elapsed
         broker.beat = True
         t = broker.task("translate", {"profile": "pseudo", "from": "en", "to": "ja"}, segments(["again"]))
-        header, _ = broker.results([t])[t]     # a RESULT for `stuck` would fail here
+        header, _ = broker.results([t])[t]
         assert header["status"] == 200, header
-        assert "dropping 1 tasks in flight" in fx.log("worker.log")
+        broker.last_tasks = None
+        try:
+            broker.recv("NOTHING", timeout=2.5 * HB_MS / 1000.0)
+        except AssertionError as e:
+            assert "timed out" in str(e), e
+        assert broker.last_tasks == [stuck], broker.last_tasks
 
-        # SIGTERM: DISCONNECT, then a prompt exit with status 0
+        # SIGTERM: READY draining, listing the task in hand (it would be
+        # finished and delivered); SIGTERM again changes nothing (a dying
+        # broker's threads each send one); SIGQUIT: DISCONNECT at once and
+        # exit 0
         proc.send_signal(signal.SIGTERM)
+        ready, _ = broker.recv("READY", timeout=3.0)
+        assert ready.get("draining") is True and ready.get("tasks") == [stuck], ready
+        proc.send_signal(signal.SIGTERM)
+        try:
+            broker.recv("NOTHING", timeout=0.3)     # its heartbeats go on
+        except AssertionError as e:
+            assert "timed out" in str(e), e
+        assert proc.poll() is None, "a second SIGTERM stopped the draining worker"
+        proc.send_signal(signal.SIGQUIT)
         bye, _ = broker.recv("DISCONNECT", timeout=3.0)
         assert bye.get("reason"), bye
         assert proc.wait(5) == 0
+        assert "dropping 1 tasks in hand: shutting down" in fx.log("worker.log")
         print("test_worker_broker: passed (apertium %s, prepare %s)"
               % ("real" if server else "absent", "on" if have_prepare else "absent"))
         return 0

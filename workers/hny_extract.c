@@ -3,6 +3,7 @@
     refusal of index pages. Everything works on cleaned logical lines, so
     that hny_html can feed the texts of HTML blocks through the same rules. */
 #include "hny_extract.h"
+#include "hny_date.h"
 #include "hny_html.h"
 
 #include "honyaku/util.h"
@@ -58,6 +59,7 @@ hny_article_destroy (hny_article_t **self_p)
     free (self->issue);
     free (self->section);
     free (self->kicker);
+    free (self->author);
     for (size_t i = 0; i < self->related_count; i++) {
         free (self->related[i].title);
         free (self->related[i].date);
@@ -73,10 +75,19 @@ hny_article_destroy (hny_article_t **self_p)
 int
 hny_article_add_paragraph (hny_article_t *self, const char *text, size_t len)
 {
-    while (len > 0 && isspace ((unsigned char) *text))
-        text++, len--;
-    while (len > 0 && isspace ((unsigned char) text[len - 1]))
-        len--;
+    /* white space, and the ideographic space that indents Japanese paragraphs */
+    for (;;) {
+        if (len > 0 && isspace ((unsigned char) *text))
+            text++, len--;
+        else if (len >= 3 && memcmp (text, "\xE3\x80\x80", 3) == 0)
+            text += 3, len -= 3;
+        else if (len > 0 && isspace ((unsigned char) text[len - 1]))
+            len--;
+        else if (len >= 3 && memcmp (text + len - 3, "\xE3\x80\x80", 3) == 0)
+            len -= 3;
+        else
+            break;
+    }
     if (len == 0)
         return 0;
     if (self->paragraph_count >= HNY_EXTRACT_MAX_PARAGRAPHS)
@@ -220,101 +231,10 @@ s_valid_date (int year, int month, int day)
     return year >= 1900 && year <= 2100 && month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
-/* "Month D, YYYY" at *p; advances *p past it. */
-static int
-s_parse_mdy (const char **p, int *year, int *month, int *day)
-{
-    size_t used = 0;
-    const char *q = *p;
-    *month = s_month (q, &used);
-    if (!*month)
-        return 0;
-    q += used;
-    if (*q++ != ' ' || !s_number (&q, 2, day))
-        return 0;
-    if (*q == ',')
-        q++;
-    if (*q++ != ' ' || !s_number (&q, 4, year))
-        return 0;
-    if (!s_valid_date (*year, *month, *day))
-        return 0;
-    *p = q;
-    return 1;
-}
-
-/* Digits, ASCII or full-width (U+FF10..U+FF19), up to max of them, at *p. */
-static int
-s_wide_number (const char **p, int max, int *value)
-{
-    const unsigned char *q = (const unsigned char *) *p;
-    int n = 0, v = 0;
-    while (n < max) {
-        if (isdigit (*q))
-            v = v * 10 + (*q - '0'), q++;
-        else if (q[0] == 0xEF && q[1] == 0xBC && q[2] >= 0x90 && q[2] <= 0x99)
-            v = v * 10 + (q[2] - 0x90), q += 3;
-        else
-            break;
-        n++;
-    }
-    if (n == 0)
-        return 0;
-    *p = (const char *) q;
-    *value = v;
-    return 1;
-}
-
-/* A Japanese date line: "2021年6月9日", full-width digits too, with an
-   optional weekday in brackets after it. */
-static int
-s_parse_date_ja (const char *line, char iso[11])
-{
-    const char *p = line;
-    int year, month, day;
-    if (!s_wide_number (&p, 4, &year) || strncmp (p, "年", 3) != 0)
-        return 0;
-    p += 3;
-    if (!s_wide_number (&p, 2, &month) || strncmp (p, "月", 3) != 0)
-        return 0;
-    p += 3;
-    if (!s_wide_number (&p, 2, &day) || strncmp (p, "日", 3) != 0)
-        return 0;
-    p += 3;
-    if (*p == ' ')
-        p++;
-    if (strncmp (p, "（", 3) == 0 || *p == '(') {
-        const char *close = strstr (p, strncmp (p, "（", 3) == 0 ? "）" : ")");
-        if (!close || close - p > 12)
-            return 0;
-        p = close + (*close == ')' ? 1 : 3);
-    }
-    if (*p != '\0' || !s_valid_date (year, month, day))
-        return 0;
-    snprintf (iso, 11, "%04d-%02d-%02d", year, month, day);
-    return 1;
-}
-
 int
 hny_parse_date (const char *line, char iso[11])
 {
-    if (s_parse_date_ja (line, iso))
-        return 1;
-    static const char *weekdays[] = {
-        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", NULL
-    };
-    const char *p = line;
-    for (int i = 0; weekdays[i]; i++) {
-        size_t n = strlen (weekdays[i]);
-        if (strncmp (p, weekdays[i], n) == 0 && p[n] == ',' && p[n + 1] == ' ') {
-            p += n + 2;
-            break;
-        }
-    }
-    int year, month, day;
-    if (!s_parse_mdy (&p, &year, &month, &day) || *p != '\0')
-        return 0;
-    snprintf (iso, 11, "%04d-%02d-%02d", year, month, day);
-    return 1;
+    return hny_date_parse (line, iso);
 }
 
 /* "YYYY Month D - [YYYY] [Month] D" at line; returns bytes used or 0. */
@@ -508,6 +428,29 @@ s_is_title_like (const char *line)
     return n > 0 && n <= S_TITLE_MAX && !s_ends_with_period (line);
 }
 
+char *
+hny_section_label (const char *line)
+{
+    static const char *pairs[][2] = {
+        { "【", "】" }, { "［", "］" }, { "〔", "〕" }, { "[", "]" }, { "《", "》" }
+    };
+    size_t n = strlen (line);
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        size_t open = strlen (pairs[k][0]), close = strlen (pairs[k][1]);
+        if (n <= open + close || n - open - close > HNY_SECTION_LABEL_MAX
+            || strncmp (line, pairs[k][0], open) != 0 || strcmp (line + n - close, pairs[k][1]) != 0)
+            continue;
+        /* one label: no bracket inside it */
+        char *inner = hny_strndup (line + open, n - open - close);
+        if (strstr (inner, pairs[k][0]) || strstr (inner, pairs[k][1]) || hny_line_clean (inner) == 0) {
+            free (inner);
+            return NULL;
+        }
+        return inner;
+    }
+    return NULL;
+}
+
 /* "Akahata editorial" and its kin: a short line naming where the article
    comes from, under the title of 2000s pages. */
 static int
@@ -654,12 +597,28 @@ s_extract_text (char **lines, size_t count, int jpw, const char *source, int *rc
     while (jpw && i < count && (lines[i][0] == '\0' || hny_jpw_classify (lines[i]) != HNY_JPW_TEXT))
         i++;
     char iso[11];
+    /* a date line or a section label ("【政治】") may stand above the title */
+    for (int k = 0; k < 2 && !jpw && i < count; k++) {
+        if (!article->date && hny_parse_date (lines[i], iso))
+            article->date = hny_strdup (iso);
+        else if (!article->section && (article->section = hny_section_label (lines[i])) != NULL)
+            ;
+        else
+            break;
+        i = s_next_nonblank (lines, count, i + 1);
+    }
     if (i < count && s_is_title_like (lines[i]) && !hny_parse_date (lines[i], iso)) {
         size_t next = i + 1;
         int title = next >= count || lines[next][0] == '\0' || s_is_kicker (lines[next]);
         if (!title && jpw) {
             /* a 2000s title needs no blank line when body text follows */
             title = strlen (lines[i]) <= 200;
+        }
+        if (!title && !jpw) {
+            /* a title line with its date or section line right under it */
+            char *label = hny_section_label (lines[next]);
+            title = hny_parse_date (lines[next], iso) || label;
+            free (label);
         }
         if (title) {
             article->title = hny_strdup (lines[i]);
@@ -668,11 +627,13 @@ s_extract_text (char **lines, size_t count, int jpw, const char *source, int *rc
                 article->kicker = hny_strdup (lines[i]), i++;
         }
     }
+    if (!jpw && i < count && !article->section && (article->section = hny_section_label (lines[i])))
+        i = s_next_nonblank (lines, count, i + 1);
     s_source_issue (article, source);
     s_unfold_title (article);
     /* a date line near the top */
     size_t j = i, seen = 0, date_at = count;
-    for (; j < count && seen < S_TOP_LINES; j++) {
+    for (; j < count && seen < S_TOP_LINES && !(article->date && !jpw && article->title); j++) {
         if (lines[j][0] == '\0')
             continue;
         seen++;

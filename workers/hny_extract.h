@@ -4,8 +4,11 @@
     Formats:
     - "plain": paragraphs separated by blank lines, nothing else detected.
     - "text":  a plain text article: a first short line without a final
-               period, followed by a blank line, is the title; a date line
-               ("April 21, 2019") near the top becomes metadata.date.
+               period, followed by a blank line, a date line or a section
+               label, is the title; a date line near the top ("April 21,
+               2019", "2021年3月6日（土）", "令和3年3月6日", "2021/03/06";
+               above or under the title) becomes metadata.date, a section
+               label ("【政治】") metadata.section.
     - "jpw":   the Japan Press Weekly page layouts (see
                shared/data/samples/LAYOUTS.md): the module era (site chrome,
                breadcrumb, issue line "2019 April 17 - 23 [POLITICS]", title,
@@ -46,6 +49,7 @@ typedef struct {
     char *issue;                /* "2019 April 17 - 23", "No. 428", or NULL */
     char *section;              /* "POLITICS", or NULL */
     char *kicker;               /* "Akahata editorial", or NULL */
+    char *author;               /* as the page states it ("Jane Doe, John Roe"), or NULL */
     hny_related_t *related;     /* related[0 .. related_count) */
     size_t related_count;
     char **paragraphs;          /* raw paragraph texts (lines joined by '\n') */
@@ -63,8 +67,9 @@ typedef struct {
 hny_article_t *hny_article_new (const char *format);
 void hny_article_destroy (hny_article_t **self_p);
 
-/* Append a copy of [text, text+len) as a paragraph, unless it is empty after
-   trimming. Returns 0, or -1 past HNY_EXTRACT_MAX_PARAGRAPHS. */
+/* Append a copy of [text, text+len) as a paragraph, trimmed of white space
+   and of the ideographic spaces (U+3000) that indent Japanese paragraphs,
+   unless nothing is left. Returns 0, or -1 past HNY_EXTRACT_MAX_PARAGRAPHS. */
 int hny_article_add_paragraph (hny_article_t *self, const char *text, size_t len);
 
 /* Extract an article from valid UTF-8. format: "auto" (or NULL), "plain",
@@ -103,10 +108,17 @@ int hny_jpw_parse_issue (const char *line, char **issue, char **section);
 /* A week line alone, "2020 May 13 - 19" (index pages list these): 1 or 0. */
 int hny_jpw_is_week (const char *line);
 
-/* A whole-line date "April 21, 2019" (also "Apr. 21, 2019", with an optional
-   leading weekday; or Japanese "2021年6月9日（水）", full-width digits
-   too): returns 1 and writes "2019-04-21" into iso[11], else 0. */
+/* A whole-line date "April 21, 2019" (also "Apr. 21, 2019", "21 April
+   2019", with an optional leading weekday; Japanese "2021年6月9日（水）",
+   full-width digits, eras "令和3年3月6日"; "2021/03/06"): returns 1 and
+   writes "2019-04-21" into iso[11], else 0. hny_date_parse of hny_date.h. */
 int hny_parse_date (const char *line, char iso[11]);
+
+/* A line that is only a bracketed label naming the article's section,
+   "【政治】", "［主張］", "[Economy]" (at most HNY_SECTION_LABEL_MAX bytes
+   inside): returns the label (caller owns), else NULL. */
+#define HNY_SECTION_LABEL_MAX 40
+char *hny_section_label (const char *line);
 
 /* "> title [December 19, 2018]": returns 1 and sets *title (caller owns)
    and iso (empty string when the date does not parse), else 0. */

@@ -1,15 +1,17 @@
 /*  hny_html.h: HTML pages -> articles, with libxml2's forgiving HTML parser.
 
-    The page is flattened into logical lines: each block element (p, div,
-    li, h1..h6, td, blockquote, ...) ends a paragraph, <br> ends a line;
-    script, style, nav, header, footer, form and noscript are skipped. Pages
-    of Japan Press Weekly go through the same JPW rules as its text dumps
-    (hny_extract_lines); other pages take their title from the first <h1>,
-    else <title>, and their paragraphs from the blocks. Inline markup (b and
-    strong, i and em, a with href) is kept: the article's paragraphs are in
-    the inline form of hny_markup.h (article->markup is 1); titles and
-    metadata are plain text. The page is parsed with libxml2's SAX
-    interface, so no tree is built and memory follows the text kept. */
+    The page is walked with libxml2's SAX interface (no tree is built, so
+    memory follows the text kept) into the flat page of hny_page.h: block
+    elements (p, div, li, h1..h6, td, blockquote, nav, footer, ...) end
+    paragraphs, <br> ends a line, script, style, noscript, iframe, form
+    controls and hidden elements are skipped. Pages of Japan Press Weekly go
+    through the JPW rules of hny_extract (hny_extract_lines) on the lines
+    outside nav, header, footer and form, as they always have; every other
+    page goes to hny_readable, which keeps the article's blocks and drops
+    the page's chrome, and to hny_htmlmeta for the title, date, author and
+    section. Inline markup (b and strong, i and em, a with href) is kept:
+    the article's paragraphs are in the inline form of hny_markup.h
+    (article->markup is 1); titles and metadata are plain text. */
 #ifndef HNY_HTML_H
 #define HNY_HTML_H
 
@@ -18,7 +20,7 @@
 #include <stddef.h>
 
 /* Elements nested deeper than this are not descended into (their text is
-   dropped); the SAX walk keeps no stack of its own, so depth costs nothing. (libxml2
+   dropped); the walker keeps a few bytes per level of depth. (libxml2
    itself stops parsing at depth 256 unless HTML_PARSE_HUGE is given, which
    we never give; this cap holds should that ever change.) */
 #define HNY_HTML_MAX_DEPTH 512
@@ -32,7 +34,8 @@
    charset inside it is ignored: the bytes are already UTF-8). format:
    "auto" (JPW rules when the page looks like JPW, else generic HTML) or
    "jpw". Returns the article (caller owns; format "html" or "jpw") or NULL
-   with *status 422 (no article, an index page; 413 past a cap) and *reason
+   with *status 422 (no article: a JPW index page, a home page, search
+   results, a login wall, a page of links) or 413 (past a cap) and *reason
    (caller owns). */
 hny_article_t *hny_html_extract (const char *text, size_t len, const char *format,
                                  const char *source, int *status, char **reason);

@@ -4,7 +4,15 @@
     "honyaku.prepared/1" JSON of proto/PROTOCOL.md. Every `src` is in the
     inline form of hny_markup.h: HTML articles keep bold, italics and links,
     all texts are escaped the same minimal way. The preparer keeps one
-    normalizer and one segmenter per language, opened on first use. */
+    normalizer and one segmenter per language, opened on first use.
+
+    Long articles: the caller's progress hook runs between stages and every
+    HNY_PREPARE_PROGRESS_SEGMENTS segments (honyaku-worker, which prepares
+    on a thread of its own, cancels through it when it stops), and the
+    segment cap (HNY_SEGMENTS_MAX, title included) is checked on
+    each paragraph's spans before any JSON is built for them, so that an
+    article of a million one-word sentences is refused at the price of the
+    first 200000, not built whole (about 480 MiB before this check). */
 #include "honyaku/prepare.h"
 
 #include "hny_charset.h"
@@ -12,6 +20,7 @@
 #include "hny_markup.h"
 #include "hny_normalize.h"
 #include "hny_segment.h"
+#include "honyaku/record.h"
 #include "honyaku/util.h"
 
 #include <ctype.h>
@@ -94,6 +103,17 @@ s_fail (int *status, char **reason, int code, char *message)
     return NULL;
 }
 
+/* Ask the caller's hook whether to go on: 0 yes, -1 stop. */
+static int
+s_progress (const hny_prepare_opts_t *opts)
+{
+    if (opts->progress && opts->progress (opts->progress_arg) != 0)
+        return -1;
+    return 0;
+}
+
+#define S_CANCELLED "prepare cancelled"
+
 static json_t *
 s_metadata (const hny_article_t *article, const char *title, const char *source)
 {
@@ -108,6 +128,8 @@ s_metadata (const hny_article_t *article, const char *title, const char *source)
         json_object_set_new (meta, "section", json_string (article->section));
     if (article->kicker)
         json_object_set_new (meta, "kicker", json_string (article->kicker));
+    if (article->author)
+        json_object_set_new (meta, "author", json_string (article->author));
     if (source)
         json_object_set_new (meta, "source", json_string (source));
     if (article->related_count) {
@@ -133,6 +155,8 @@ hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
         opts = &defaults;
     const char *lang = opts->lang ? opts->lang : "en";
     size_t max = opts->max_bytes ? opts->max_bytes : S_DEFAULT_MAX_BYTES;
+    size_t max_segments = opts->max_segments && opts->max_segments < HNY_SEGMENTS_MAX
+                        ? opts->max_segments : HNY_SEGMENTS_MAX;
     *status = 200;
     *reason = NULL;
 
@@ -150,10 +174,18 @@ hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
                                      &text_len, &info, status, reason);
     if (!text)
         return NULL;
+    if (s_progress (opts) != 0) {
+        free (text);
+        return s_fail (status, reason, 503, hny_strdup (S_CANCELLED));
+    }
     hny_article_t *article = hny_extract (text, text_len, opts->format, opts->source, status, reason);
     free (text);
     if (!article)
         return NULL;
+    if (s_progress (opts) != 0) {
+        hny_article_destroy (&article);
+        return s_fail (status, reason, 503, hny_strdup (S_CANCELLED));
+    }
 
     if (!self->normalizer)
         self->normalizer = hny_normalizer_new ();
@@ -184,14 +216,22 @@ hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
             free (src);
         }
     }
+    /* The title is a segment too (record.h: HNY_SEGMENTS_MAX). */
+    size_t counted = title ? 1 : 0;
     json_t *paragraphs = json_array ();
-    int failed = 0;
-    for (size_t p = 0; p < article->paragraph_count && !failed; p++) {
+    int fail_code = 0;          /* non-zero: stop with this status and fail_reason */
+    char *fail_reason = NULL;
+    for (size_t p = 0; p < article->paragraph_count && !fail_code; p++) {
+        if (s_progress (opts) != 0) {
+            fail_code = 503;
+            fail_reason = hny_strdup (S_CANCELLED);
+            break;
+        }
         const char *raw = article->paragraphs[p];
         size_t len = 0;
         char *norm = hny_normalize (self->normalizer, raw, strlen (raw), &len);
         if (!norm) {
-            failed = 1;
+            fail_code = 500;
             break;
         }
         /* Segment the plain text; each segment's src is the inline form of
@@ -210,14 +250,34 @@ hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
         if (n == (size_t) -1) {
             hny_markup_destroy (&markup);
             free (norm);
-            failed = 1;
+            fail_code = 500;
             break;
         }
+        /* A segmenter bug must not read out of bounds: empty or stray
+           spans are skipped, here and in the cap. */
+        size_t usable = 0;
+        for (size_t s = 0; s < n; s++)
+            if (spans[s].offset <= plain_len && spans[s].length <= plain_len - spans[s].offset
+                && spans[s].length > 0)
+                spans[usable++] = spans[s];
+        /* The cap before the paragraph's JSON exists: the rest of the
+           article is never built. */
+        if (usable > max_segments - counted) {
+            hny_markup_destroy (&markup);
+            free (spans);
+            free (norm);
+            fail_code = 413;
+            fail_reason = hny_sprintf ("article has more than %zu segments", max_segments);
+            break;
+        }
+        counted += usable;
         json_t *segs = json_array ();
-        for (size_t s = 0; s < n; s++) {
-            if (spans[s].offset > plain_len || spans[s].length > plain_len - spans[s].offset
-                || spans[s].length == 0)
-                continue;   /* a segmenter bug must not read out of bounds */
+        for (size_t s = 0; s < usable && !fail_code; s++) {
+            if (s > 0 && s % HNY_PREPARE_PROGRESS_SEGMENTS == 0 && s_progress (opts) != 0) {
+                fail_code = 503;
+                fail_reason = hny_strdup (S_CANCELLED);
+                break;
+            }
             size_t src_len = 0;
             char *inline_src = hny_markup_render (markup, spans[s].offset,
                                                   spans[s].offset + spans[s].length, &src_len);
@@ -235,7 +295,7 @@ hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
         hny_markup_destroy (&markup);
         free (spans);
         free (norm);
-        if (json_array_size (segs) == 0) {
+        if (fail_code || json_array_size (segs) == 0) {
             json_decref (segs);
             continue;
         }
@@ -243,12 +303,13 @@ hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
         json_object_set_new (para, "segments", segs);
         json_array_append_new (paragraphs, para);
     }
-    if (failed || json_array_size (paragraphs) == 0) {
+    if (fail_code || json_array_size (paragraphs) == 0) {
         json_decref (paragraphs);
         free (title);
         hny_article_destroy (&article);
-        if (failed)
-            return s_fail (status, reason, 500, hny_strdup ("normalization or segmentation failed"));
+        if (fail_code)
+            return s_fail (status, reason, fail_code, fail_reason ? fail_reason
+                           : hny_strdup ("normalization or segmentation failed"));
         return s_fail (status, reason, 422, hny_strdup ("no article text found"));
     }
 

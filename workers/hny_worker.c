@@ -1,20 +1,36 @@
 /*  hny_worker.c: honyaku-worker, the process that does honyaku's text and
-    network work for the broker (proto/PROTOCOL.md, "Worker <-> broker").
+    network work for the broker (proto/PROTOCOL.md, sections 5.3-5.5 and 9).
 
     One DEALER socket to the broker's back endpoint. The worker announces
     itself with READY (credit, the profiles it serves), then takes TASKs:
-    `prepare` runs hny_prepare() in place; `translate` hands the batch to the
-    profile's backend, whose HTTP requests run on one curl multi handle. ZeroMQ
-    and curl share one loop: hny_http_wait() polls curl's sockets together
-    with the socket's ZMQ_FD and a signal pipe. ZMQ_FD is edge-triggered, so
-    the loop always drains the socket (ZMQ_EVENTS + non-blocking reads)
-    right before it waits again.
+    `prepare` goes to a background thread (hny_prepq.h) so that a long
+    article never stalls the loop; `translate` hands the batch to the
+    profile's backend, whose HTTP requests run on one curl multi handle.
+    ZeroMQ, curl and the prepare thread share one loop: hny_http_wait()
+    polls curl's sockets together with the socket's ZMQ_FD, a signal pipe
+    and the prepare thread's pipe. ZMQ_FD is edge-triggered, so the loop
+    always drains the socket (ZMQ_EVENTS + non-blocking reads) right before
+    it waits again.
 
-    Heartbeats: HEARTBEAT when nothing was sent for heartbeat_ms; a broker
-    silent for 3 intervals is dead: in-flight work is dropped (the broker
-    re-queues it), a new socket connects and READY goes again. DISCONNECT
-    from the broker also means "register again". Every failure of a task
-    becomes a RESULT; nothing a task carries can stop the worker. */
+    Heartbeats (section 9): the interval starts as [daemon] heartbeat_ms
+    and becomes the broker's as soon as a HEARTBEAT carries heartbeat_ms
+    (the broker answers READY with one). The worker sends a HEARTBEAT when
+    it sent nothing for one interval; while it holds tasks (translations in
+    flight, prepares waiting or running) it sends one every interval
+    whatever else it sent, listing them in `tasks` (at most 1000 ids per
+    message, more messages when needed): that renews their leases.
+
+    Losing the broker keeps the work: after 3 silent intervals the worker
+    closes its socket and connects a new one, and after DISCONNECT it
+    registers again on the same one; either way its tasks go on. Sends
+    never block (ZMQ_IMMEDIATE, zero send timeout): READY is tried until a
+    connection takes it, and a RESULT that cannot go out is kept (at most
+    64, the oldest dropped) and sent after the next READY. A TASK for a
+    task the worker holds already (a broker that re-leased it after a
+    re-registration) is not started twice: the one RESULT answers both.
+
+    Every failure of a task becomes a RESULT; nothing a task carries can
+    stop the worker. */
 #include "hny_backend.h"
 #include "hny_http.h"
 
@@ -22,7 +38,7 @@
 #include <honyaku/proto.h>
 #include <honyaku/util.h>
 #ifdef HNY_HAVE_PREPARE
-#include <honyaku/prepare.h>
+#include "hny_prepq.h"
 #endif
 
 #include <errno.h>
@@ -42,17 +58,40 @@
 #define S_NAME_MAX        128           /* bytes of --name */
 #define S_CREDIT_MAX      1024
 #define S_MSG_MIN         (16 * 1024 * 1024)
+#define S_RESULTS_MAX     64            /* RESULTs kept while no broker takes them */
+#define S_BEAT_TASKS_MAX  1000          /* ids in one HEARTBEAT (PROTOCOL.md section 8) */
+#define S_BEAT_BYTES_MAX  60000         /* their JSON in one header (cap 65536) */
+#define S_HEARTBEAT_MAX   600000        /* the broker's heartbeat_ms: 1 to this */
+#define S_RETRY_MS        100           /* READY and kept RESULTs are tried this often */
+#define S_DRAIN_MS        20000         /* SIGTERM: the longest wait for the tasks in hand */
+#define S_RCVHWM          (4 * S_CREDIT_MAX)    /* messages queued from the broker */
 
-/* A translate task in flight. */
+typedef enum { S_PREPARE, S_TRANSLATE } s_kind_t;
+
+/* A task the worker holds: a translation in flight, or a prepare waiting
+   for or running on the prepare thread. Listed in every HEARTBEAT. */
 typedef struct _s_task_t s_task_t;
 struct _s_task_t {
     s_task_t *prev, *next;
     struct _s_worker_t *worker;
+    s_kind_t kind;
     char *id;                   /* the broker's task id */
     char *job;                  /* job id for logs; "-" when none */
-    hny_batch_t *batch;
-    const char *profile;        /* borrowed from the backend */
+    hny_batch_t *batch;         /* translate only */
+    const char *profile;        /* translate: borrowed from the backend */
     int64_t started_ms;
+};
+
+/* A RESULT waiting for a broker that can take it. */
+typedef struct _s_result_t s_result_t;
+struct _s_result_t {
+    s_result_t *next;
+    char *task;                 /* owned */
+    int status;
+    char *reason;               /* owned; NULL when none */
+    char *body;                 /* owned; NULL when none */
+    size_t body_size;
+    int64_t kept_ms;            /* when a send first failed; 0: never failed */
 };
 
 typedef struct _s_worker_t {
@@ -64,32 +103,46 @@ typedef struct _s_worker_t {
     char secret_key [HNY_CURVE_KEY_LEN];
     char *name;
     int credit;
-    int heartbeat_ms;
+    int heartbeat_ms;           /* the interval in force: the broker's once it said */
+    int heartbeat_warned;       /* 1: an unusable heartbeat_ms was logged already */
     int64_t max_msg;            /* ZMQ_MAXMSGSIZE */
     int64_t max_article;
     void *ctx;
     void *sock;                 /* DEALER */
+    int registered;             /* 1: READY went out on this socket */
     hny_http_t *http;
     hny_backend_t **backends;
     size_t backend_count;
 #ifdef HNY_HAVE_PREPARE
-    hny_preparer_t *preparer;
+    hny_prepq_t *prepq;         /* the prepare thread */
 #endif
-    s_task_t *tasks;            /* translate tasks in flight */
+    s_task_t *tasks;            /* tasks held, newest first */
     size_t task_count;
-    int64_t last_sent;          /* monotonic ms */
-    int64_t last_heard;
+    s_result_t *results, *results_tail;     /* RESULTs not sent yet, oldest first */
+    size_t result_count;
+    int64_t last_sent;          /* monotonic ms: anything sent */
+    int64_t last_beat;          /* HEARTBEAT sent (lease renewals) */
+    int64_t last_heard;         /* anything received, or READY sent */
+    int draining;               /* SIGTERM: finishing what it holds, taking nothing new */
+    int64_t drain_deadline;     /* monotonic ms: leave then whatever is left */
 } s_worker_t;
 
+/* 1 drain (finish what is held, take nothing new), 2 leave now. SIGTERM
+   only ever drains: a local worker gets it from the kernel once for each
+   thread of a dying broker (PR_SET_PDEATHSIG), so a repeat means nothing.
+   SIGINT drains, a second SIGINT leaves; SIGQUIT leaves at once. */
 static volatile sig_atomic_t s_interrupted = 0;
 static int s_signal_pipe[2] = { -1, -1 };
 
 static void
 s_on_signal (int signum)
 {
-    if (s_interrupted && signum == SIGINT)
-        _exit (130);            /* a second Ctrl-C: leave at once */
-    s_interrupted = 1;
+    if (s_interrupted >= 2 && signum == SIGINT)
+        _exit (130);            /* a third Ctrl-C: leave without a word */
+    if (signum == SIGQUIT)
+        s_interrupted = 2;
+    else if (signum == SIGINT || !s_interrupted)
+        s_interrupted = s_interrupted + 1;
     int saved = errno;
     if (s_signal_pipe[1] >= 0) {
         char c = 1;
@@ -110,25 +163,166 @@ s_signals_init (void)
     sigemptyset (&sa.sa_mask);
     sigaction (SIGTERM, &sa, NULL);
     sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGQUIT, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
     return 0;
 }
 
+/* Tasks the worker holds at most: its credit at this registration plus
+   those of an earlier one still in hand (a broker lost, a DISCONNECT).
+   Past it a TASK is refused with 503, whatever the broker thinks. */
+static size_t
+s_held_max (const s_worker_t *self)
+{
+    return 2 * (size_t) self->credit;
+}
+
 /* ------------------------------------------------------------- messaging */
 
-static void
+/* Send and destroy a message. Returns 0 when ZeroMQ took it, -1 when it
+   cannot now: the socket sends only on a live connection (ZMQ_IMMEDIATE)
+   and never waits (zero send timeout), so -1 mostly means "no broker". */
+static int
 s_send (s_worker_t *self, hny_msg_t **msg_p)
 {
     hny_msg_id_t id = hny_msg_id (*msg_p);
-    if (hny_msg_send (msg_p, self->sock) != 0)
-        hny_warn ("cannot send %s to the broker: %s", hny_msg_command_name (id),
-                  zmq_strerror (errno));
+    if (!self->sock) {
+        hny_msg_destroy (msg_p);
+        return -1;
+    }
+    if (hny_msg_send (msg_p, self->sock) != 0) {
+        hny_debug ("cannot send %s now: %s", hny_msg_command_name (id),
+                   errno == EAGAIN ? "no connection to the broker" : zmq_strerror (errno));
+        return -1;
+    }
     self->last_sent = hny_clock_mono_ms ();
+    return 0;
+}
+
+/* 1 when the socket has a connection that takes messages. ZMQ_EVENTS
+   processes the socket's pending commands (a connection that has just
+   come up); zmq_send alone may not look at them for a while (libzmq
+   throttles that), so it would fail on a connection that is there. */
+static int
+s_writable (s_worker_t *self)
+{
+    int events = 0;
+    size_t len = sizeof events;
+    return self->sock && zmq_getsockopt (self->sock, ZMQ_EVENTS, &events, &len) == 0
+        && (events & ZMQ_POLLOUT);
 }
 
 static void
-s_send_ready (s_worker_t *self)
+s_result_destroy (s_result_t **result_p)
 {
+    s_result_t *result = *result_p;
+    free (result->task);
+    free (result->reason);
+    free (result->body);
+    free (result);
+    *result_p = NULL;
+}
+
+/* One kept RESULT on the wire (the body is copied: the original stays
+   kept until ZeroMQ took the message). Returns 0 or -1 as s_send. */
+static int
+s_result_send (s_worker_t *self, const s_result_t *result)
+{
+    hny_msg_t *msg = hny_msg_new (HNY_MSG_RESULT);
+    hny_msg_set_str (msg, "task", result->task);
+    hny_msg_set_int (msg, "status", result->status);
+    if (result->reason)
+        hny_msg_set_str (msg, "reason", result->reason);
+    if (result->body)
+        hny_msg_set_body (msg, result->body, result->body_size);
+    return s_send (self, &msg);
+}
+
+/* Send the kept RESULTs in order, while registered and the socket takes
+   them. */
+static void
+s_flush (s_worker_t *self)
+{
+    while (self->registered && self->results && s_writable (self)) {
+        s_result_t *result = self->results;
+        if (s_result_send (self, result) != 0)
+            return;
+        self->results = result->next;
+        if (!self->results)
+            self->results_tail = NULL;
+        self->result_count--;
+        if (result->kept_ms)
+            hny_info ("task %s: kept RESULT sent after %lld ms", result->task,
+                      (long long) (hny_clock_mono_ms () - result->kept_ms));
+        s_result_destroy (&result);
+    }
+}
+
+/* Without a broker at most S_RESULTS_MAX RESULTs are kept: past it the
+   oldest go (the broker leases their tasks again). While registered the
+   socket is only full (a broker slow to read) and the credit bounds them:
+   nothing is dropped below the tasks a worker may hold; the tight cap
+   applies as soon as the broker is lost. */
+static void
+s_trim (s_worker_t *self)
+{
+    size_t max = self->registered ? s_held_max (self) + S_RESULTS_MAX : S_RESULTS_MAX;
+    while (self->result_count > max) {
+        s_result_t *oldest = self->results;
+        self->results = oldest->next;
+        self->result_count--;
+        hny_warn ("task %s: dropping its RESULT: more than %d kept without a broker",
+                  oldest->task, S_RESULTS_MAX);
+        s_result_destroy (&oldest);
+    }
+}
+
+/* The outcome of a task: queued behind any kept RESULT (so that RESULTs
+   leave in the order they were made) and sent when the socket takes it.
+   reason (may be NULL) is copied; body (may be NULL) is taken over. */
+static void
+s_result (s_worker_t *self, const char *task, int status, const char *reason,
+          char *body, size_t body_size)
+{
+    s_result_t *result = hny_calloc (1, sizeof *result);
+    result->task = hny_strdup (task);
+    result->status = status;
+    result->reason = reason ? hny_strdup (reason) : NULL;
+    result->body = body;
+    result->body_size = body ? body_size : 0;
+    if (self->results_tail)
+        self->results_tail->next = result;
+    else
+        self->results = result;
+    self->results_tail = result;
+    self->result_count++;
+    s_flush (self);
+    if (self->results_tail == result) {
+        /* still there: every RESULT before it went out, or none could */
+        result->kept_ms = hny_clock_mono_ms ();
+        hny_info ("task %s: RESULT kept until a broker takes it (%zu kept)", task,
+                  self->result_count);
+    }
+    s_trim (self);
+}
+
+static int
+s_result_kept (const s_worker_t *self, const char *task)
+{
+    for (const s_result_t *result = self->results; result; result = result->next)
+        if (strcmp (result->task, task) == 0)
+            return 1;
+    return 0;
+}
+
+/* READY, when this socket has not sent it yet. A socket without a
+   connection refuses it: the loop tries again (S_RETRY_MS, or sooner when
+   ZMQ_FD wakes it). Then the kept RESULTs follow. */
+static void
+s_register (s_worker_t *self)
+{
+    if (self->registered || !s_writable (self))
+        return;
     hny_msg_t *msg = hny_msg_new (HNY_MSG_READY);
     hny_msg_set_int (msg, "credit", self->credit);
     json_t *names = json_array ();
@@ -137,23 +331,58 @@ s_send_ready (s_worker_t *self)
     json_object_set_new (hny_msg_header (msg), "backends", names);
     hny_msg_set_str (msg, "name", self->name);
     hny_msg_set_int (msg, "pid", (int64_t) getpid ());
-    s_send (self, &msg);
-    hny_debug ("READY sent to %s (credit %d)", self->back, self->credit);
+    /* What it works on, and the RESULTs it keeps: a restarted broker gives
+       those tasks to no one else (section 9). */
+    json_t *held = json_array ();
+    for (const s_task_t *task = self->tasks; task && json_array_size (held) < S_BEAT_TASKS_MAX;
+         task = task->next)
+        json_array_append_new (held, json_string (task->id));
+    for (const s_result_t *r = self->results; r && json_array_size (held) < S_BEAT_TASKS_MAX; r = r->next)
+        json_array_append_new (held, json_string (r->task));
+    if (json_array_size (held))
+        json_object_set_new (hny_msg_header (msg), "tasks", held);
+    else
+        json_decref (held);
+    if (self->draining)
+        json_object_set_new (hny_msg_header (msg), "draining", json_true ());
+    if (s_send (self, &msg) != 0)
+        return;
+    self->registered = 1;
+    /* Silence is counted from READY: the broker answers it at once. */
+    self->last_heard = self->last_beat = hny_clock_mono_ms ();
+    hny_debug ("READY sent to %s (credit %d, %zu tasks in hand, %zu RESULTs kept)", self->back,
+               self->credit, self->task_count, self->result_count);
+    s_flush (self);
 }
 
-/* RESULT with a status and, for failures, a reason; body (may be NULL) is
-   taken over. */
+/* HEARTBEAT now; while tasks are held, their ids in `tasks`, over several
+   messages when one header cannot hold them all. An id costs at most 6
+   bytes per byte in JSON (\u00XX) plus quotes and comma. */
 static void
-s_send_result (s_worker_t *self, const char *task, int status, const char *reason, char *body)
+s_heartbeat (s_worker_t *self)
 {
-    hny_msg_t *msg = hny_msg_new (HNY_MSG_RESULT);
-    hny_msg_set_str (msg, "task", task);
-    hny_msg_set_int (msg, "status", status);
-    if (reason)
-        hny_msg_set_str (msg, "reason", reason);
-    if (body)
-        hny_msg_take_body (msg, body, strlen (body));
-    s_send (self, &msg);
+    int64_t now = hny_clock_mono_ms ();
+    const s_task_t *task = self->tasks;
+    do {
+        hny_msg_t *msg = hny_msg_new (HNY_MSG_HEARTBEAT);
+        if (task) {
+            json_t *ids = json_array ();
+            size_t bytes = 0;
+            while (task && json_array_size (ids) < S_BEAT_TASKS_MAX) {
+                size_t cost = 6 * strlen (task->id) + 3;
+                if (json_array_size (ids) > 0 && bytes + cost > S_BEAT_BYTES_MAX)
+                    break;
+                json_array_append_new (ids, json_string (task->id));
+                bytes += cost;
+                task = task->next;
+            }
+            json_object_set_new (hny_msg_header (msg), "tasks", ids);
+        }
+        if (s_send (self, &msg) != 0)
+            break;
+    } while (task);
+    /* Tried counts as sent: a socket that refuses must not make the loop spin. */
+    self->last_beat = self->last_sent = now;
 }
 
 /* --------------------------------------------------------------- sockets */
@@ -164,11 +393,20 @@ s_connect (s_worker_t *self)
     self->sock = zmq_socket (self->ctx, ZMQ_DEALER);
     if (!self->sock)
         return -1;
+    self->registered = 0;
     int linger = 0;
-    int sndtimeo = self->heartbeat_ms;      /* a stuck send must not stop the loop */
+    int sndtimeo = 0;           /* a send never stops the loop */
+    int immediate = 1;          /* no connection: the send fails (the RESULT is kept)
+                                   instead of queueing in a pipe dropped on reconnect */
     zmq_setsockopt (self->sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt (self->sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo);
+    zmq_setsockopt (self->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
     zmq_setsockopt (self->sock, ZMQ_MAXMSGSIZE, &self->max_msg, sizeof self->max_msg);
+    /* The broker's ROUTER drops TASKs past its high-water mark when ours
+       is full (ZeroMQ's default is 1000 messages, less than a credit of
+       1024): room for every TASK an honest broker may send, with a cap. */
+    int rcvhwm = S_RCVHWM;
+    zmq_setsockopt (self->sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     if (self->curve
     &&  (zmq_setsockopt (self->sock, ZMQ_CURVE_SERVERKEY, self->server_key, HNY_CURVE_KEY_LEN - 1)
       || zmq_setsockopt (self->sock, ZMQ_CURVE_PUBLICKEY, self->public_key, HNY_CURVE_KEY_LEN - 1)
@@ -184,9 +422,54 @@ s_connect (s_worker_t *self)
         self->sock = NULL;
         return -1;
     }
-    int64_t now = hny_clock_mono_ms ();
-    self->last_heard = now;
     return 0;
+}
+
+/* The broker is gone (silent for 3 intervals): a new socket, so that
+   nothing of the old connection lingers, and READY again. The tasks held
+   go on and their RESULTs go to whichever broker answers next. */
+static int
+s_reconnect (s_worker_t *self, int64_t silent_ms)
+{
+    hny_warn ("broker silent for %lld ms: reconnecting to %s (%zu tasks in hand, "
+              "%zu RESULTs kept)", (long long) silent_ms, self->back, self->task_count,
+              self->result_count);
+    zmq_close (self->sock);
+    self->sock = NULL;
+    self->registered = 0;
+    s_trim (self);
+    if (s_connect (self) != 0)
+        return -1;
+    s_register (self);
+    return 0;
+}
+
+/* ----------------------------------------------------------------- tasks */
+
+static s_task_t *
+s_task_add (s_worker_t *self, s_kind_t kind, const char *id, const char *job)
+{
+    s_task_t *task = hny_calloc (1, sizeof *task);
+    task->worker = self;
+    task->kind = kind;
+    task->id = hny_strdup (id);
+    task->job = hny_strdup (job);
+    task->started_ms = hny_clock_mono_ms ();
+    task->next = self->tasks;
+    if (self->tasks)
+        self->tasks->prev = task;
+    self->tasks = task;
+    self->task_count++;
+    return task;
+}
+
+static s_task_t *
+s_task_find (s_worker_t *self, const char *id)
+{
+    for (s_task_t *task = self->tasks; task; task = task->next)
+        if (strcmp (task->id, id) == 0)
+            return task;
+    return NULL;
 }
 
 static void
@@ -207,33 +490,19 @@ s_task_destroy (s_worker_t *self, s_task_t **task_p)
     *task_p = NULL;
 }
 
-/* Drop every task in flight: the broker has re-queued them. */
+/* Drop every task held: only when the worker stops (the broker re-queues
+   them on DISCONNECT or silence). */
 static void
 s_drop_tasks (s_worker_t *self, const char *why)
 {
     if (self->tasks)
-        hny_warn ("dropping %zu tasks in flight: %s", self->task_count, why);
+        hny_warn ("dropping %zu tasks in hand: %s", self->task_count, why);
     hny_http_cancel_all (self->http);
     while (self->tasks) {
         s_task_t *task = self->tasks;
         s_task_destroy (self, &task);
     }
 }
-
-static int
-s_reconnect (s_worker_t *self)
-{
-    s_drop_tasks (self, "broker lost");
-    if (self->sock)
-        zmq_close (self->sock);
-    self->sock = NULL;
-    if (s_connect (self) != 0)
-        return -1;
-    s_send_ready (self);
-    return 0;
-}
-
-/* ----------------------------------------------------------------- tasks */
 
 static void
 s_task_prepare (s_worker_t *self, hny_msg_t *msg, const char *task_id, const char *job)
@@ -249,34 +518,46 @@ s_task_prepare (s_worker_t *self, hny_msg_t *msg, const char *task_id, const cha
         .lenient = json_is_true (json_object_get (header, "lenient")),
         .max_bytes = (size_t) self->max_article,
     };
-    int status = 500;
-    char *reason = NULL;
-    int64_t start = hny_clock_mono_ms ();
-    json_t *prepared = hny_prepare (self->preparer, data ? data : (const uint8_t *) "", size,
-                                    &opts, &status, &reason);
-    if (!prepared) {
-        if (status < 400 || status > 599)
-            status = 500;
-        hny_warn ("job %s: task %s: prepare failed: %d %s", job, task_id, status,
-                  reason ? reason : "");
-        s_send_result (self, task_id, status, reason ? reason : "prepare failed", NULL);
-        free (reason);
+    /* s_on_task keeps the tasks held under s_held_max; the thread has the
+       same cap of its own, so that article copies stay bounded anyway. */
+    if (hny_prepq_add (self->prepq, task_id, data, size, &opts) != 0) {
+        hny_warn ("job %s: task %s: %zu prepares in hand already: refused", job, task_id,
+                  s_held_max (self));
+        s_result (self, task_id, 503, "too many prepare tasks at this worker", NULL, 0);
         return;
     }
-    char *body = json_dumps (prepared, JSON_COMPACT);
-    json_t *stats = json_object_get (prepared, "stats");
-    hny_info ("job %s: task %s: prepared %zu bytes into %lld segments in %lld ms", job, task_id,
-              size, (long long) json_integer_value (json_object_get (stats, "segments")),
-              (long long) (hny_clock_mono_ms () - start));
-    json_decref (prepared);
-    if (!body) {
-        s_send_result (self, task_id, 500, "cannot encode the prepared article", NULL);
-        return;
-    }
-    s_send_result (self, task_id, 200, NULL, body);
+    s_task_add (self, S_PREPARE, task_id, job);
 #else
+    (void) msg;
     hny_warn ("job %s: task %s: this worker was built without prepare", job, task_id);
-    s_send_result (self, task_id, 503, "this worker was built without prepare", NULL);
+    s_result (self, task_id, 503, "this worker was built without prepare", NULL, 0);
+#endif
+}
+
+/* RESULTs of the prepares the thread finished. */
+static void
+s_collect_prepared (s_worker_t *self)
+{
+#ifdef HNY_HAVE_PREPARE
+    hny_prepq_done_t *done;
+    while ((done = hny_prepq_next (self->prepq))) {
+        s_task_t *task = s_task_find (self, done->task);
+        const char *job = task ? task->job : "-";
+        if (done->status == 200)
+            hny_info ("job %s: task %s: prepared %zu bytes into %lld segments in %lld ms", job,
+                      done->task, done->bytes, (long long) done->segments,
+                      (long long) done->elapsed_ms);
+        else
+            hny_warn ("job %s: task %s: prepare failed: %d %s", job, done->task, done->status,
+                      done->reason ? done->reason : "");
+        if (task)
+            s_task_destroy (self, &task);
+        s_result (self, done->task, done->status, done->reason, done->body, done->body_size);
+        done->body = NULL;
+        hny_prepq_done_destroy (&done);
+    }
+#else
+    (void) self;
 #endif
 }
 
@@ -298,9 +579,9 @@ s_on_batch_done (hny_batch_t *batch, void *arg)
               (long long) json_integer_value (json_object_get (result, "requests")));
     json_decref (result);
     if (body)
-        s_send_result (self, task->id, 200, NULL, body);
+        s_result (self, task->id, 200, NULL, body, strlen (body));
     else
-        s_send_result (self, task->id, 500, "cannot encode the result", NULL);
+        s_result (self, task->id, 500, "cannot encode the result", NULL, 0);
     s_task_destroy (self, &task);
 }
 
@@ -320,14 +601,14 @@ s_task_translate (s_worker_t *self, hny_msg_t *msg, const char *task_id, const c
     const char *from = hny_msg_get_str (msg, "from");
     const char *to = hny_msg_get_str (msg, "to");
     if (!profile || !from || !to) {
-        s_send_result (self, task_id, 400, "translate task needs profile, from and to", NULL);
+        s_result (self, task_id, 400, "translate task needs profile, from and to", NULL, 0);
         return;
     }
     hny_backend_t *backend = s_backend_find (self, profile);
     if (!backend) {
         char *reason = hny_sprintf ("profile \"%.64s\" is not served by this worker", profile);
         hny_warn ("job %s: task %s: %s", job, task_id, reason);
-        s_send_result (self, task_id, 503, reason, NULL);
+        s_result (self, task_id, 503, reason, NULL, 0);
         free (reason);
         return;
     }
@@ -337,25 +618,16 @@ s_task_translate (s_worker_t *self, hny_msg_t *msg, const char *task_id, const c
     hny_batch_t *batch = hny_batch_new (body, size, from, to, job, &reason);
     if (!batch) {
         hny_warn ("job %s: task %s: bad translate body: %s", job, task_id, reason);
-        s_send_result (self, task_id, 400, reason, NULL);
+        s_result (self, task_id, 400, reason, NULL, 0);
         free (reason);
         return;
     }
-    s_task_t *task = hny_calloc (1, sizeof *task);
-    task->worker = self;
-    task->id = hny_strdup (task_id);
-    task->job = hny_strdup (job);
+    s_task_t *task = s_task_add (self, S_TRANSLATE, task_id, job);
     task->batch = batch;
     task->profile = hny_backend_name (backend);
-    task->started_ms = hny_clock_mono_ms ();
-    task->next = self->tasks;
-    if (self->tasks)
-        self->tasks->prev = task;
-    self->tasks = task;
-    self->task_count++;
     /* done may run before this returns (local backends) and frees the task. */
     if (hny_backend_translate (backend, batch, s_on_batch_done, task) != 0) {
-        s_send_result (self, task_id, 500, "backend refused the batch", NULL);
+        s_result (self, task_id, 500, "backend refused the batch", NULL, 0);
         s_task_destroy (self, &task);
     }
 }
@@ -380,6 +652,25 @@ s_on_task (s_worker_t *self, hny_msg_t *msg)
         hny_warn ("job %s: TASK without a task id: ignored", job);
         return;
     }
+    /* A broker that lost track of us (re-registration, restart) may lease
+       a task again that we still work on or have the RESULT of: doing it
+       twice would bill the service twice; the one RESULT answers both. */
+    if (s_task_find (self, task_id) || s_result_kept (self, task_id)) {
+        hny_info ("job %s: task %s is in hand already: its RESULT answers this TASK too",
+                  job, task_id);
+        return;
+    }
+    if (self->draining) {
+        /* Stopping: another worker takes it (its lease is not its fault). */
+        s_result (self, task_id, 503, "worker stopping", NULL, 0);
+        return;
+    }
+    if (self->task_count >= s_held_max (self)) {
+        hny_warn ("job %s: task %s: %zu tasks in hand already: refused", job, task_id,
+                  self->task_count);
+        s_result (self, task_id, 503, "too many tasks at this worker", NULL, 0);
+        return;
+    }
     if (self->task_count >= (size_t) self->credit)
         hny_warn ("job %s: task %s arrives past the credit of %d", job, task_id, self->credit);
     if (kind && strcmp (kind, "prepare") == 0)
@@ -388,8 +679,32 @@ s_on_task (s_worker_t *self, hny_msg_t *msg)
         s_task_translate (self, msg, task_id, job);
     else {
         char *reason = hny_sprintf ("unknown task kind \"%.32s\"", kind ? kind : "");
-        s_send_result (self, task_id, 400, reason, NULL);
+        s_result (self, task_id, 400, reason, NULL, 0);
         free (reason);
+    }
+}
+
+/* The broker's interval (section 9): adopted whatever the configuration
+   says, logged when it changes. A HEARTBEAT without it (an older broker)
+   leaves the interval as it is; an unusable value is logged once. */
+static void
+s_on_heartbeat (s_worker_t *self, hny_msg_t *msg)
+{
+    json_t *value = json_object_get (hny_msg_header (msg), "heartbeat_ms");
+    if (!value)
+        return;
+    if (!json_is_integer (value) || json_integer_value (value) < 1
+        || json_integer_value (value) > S_HEARTBEAT_MAX) {
+        if (!self->heartbeat_warned)
+            hny_warn ("the broker's heartbeat_ms is not an integer of 1 to %d: keeping %d ms",
+                      S_HEARTBEAT_MAX, self->heartbeat_ms);
+        self->heartbeat_warned = 1;
+        return;
+    }
+    int ms = (int) json_integer_value (value);
+    if (ms != self->heartbeat_ms) {
+        hny_info ("heartbeat interval: %d ms, the broker's (was %d ms)", ms, self->heartbeat_ms);
+        self->heartbeat_ms = ms;
     }
 }
 
@@ -401,12 +716,15 @@ s_on_message (s_worker_t *self, hny_msg_t *msg)
         s_on_task (self, msg);
         break;
     case HNY_MSG_HEARTBEAT:
+        s_on_heartbeat (self, msg);
         break;
     case HNY_MSG_DISCONNECT: {
         const char *reason = hny_msg_get_str (msg, "reason");
-        hny_info ("broker says DISCONNECT (%s): registering again", reason ? reason : "-");
-        s_drop_tasks (self, "broker asked to register again");
-        s_send_ready (self);
+        hny_info ("broker says DISCONNECT (%s): registering again (%zu tasks in hand)",
+                  reason ? reason : "-", self->task_count);
+        self->registered = 0;
+        s_trim (self);
+        s_register (self);
         break;
     }
     case HNY_MSG_INVALID: {
@@ -418,7 +736,7 @@ s_on_message (s_worker_t *self, hny_msg_t *msg)
            the lease to run out. */
         const char *task_id = hny_msg_get_str (msg, "task");
         if (task_id)
-            s_send_result (self, task_id, status >= 400 && status < 500 ? status : 400, reason, NULL);
+            s_result (self, task_id, status >= 400 && status < 500 ? status : 400, reason, NULL, 0);
         break;
     }
     default:
@@ -432,7 +750,7 @@ s_on_message (s_worker_t *self, hny_msg_t *msg)
 static void
 s_drain (s_worker_t *self)
 {
-    while (self->sock && !s_interrupted) {
+    while (self->sock && s_interrupted < 2) {
         int events = 0;
         size_t len = sizeof events;
         if (zmq_getsockopt (self->sock, ZMQ_EVENTS, &events, &len) != 0
@@ -454,37 +772,67 @@ s_run (s_worker_t *self)
 {
     if (s_connect (self) != 0)
         return -1;
-    s_send_ready (self);
     hny_info ("serving %zu profiles on %s as %s (credit %d)", self->backend_count, self->back,
               self->name, self->credit);
-    while (!s_interrupted) {
-        int64_t now = hny_clock_mono_ms ();
-        if (now - self->last_heard >= 3 * (int64_t) self->heartbeat_ms) {
-            hny_warn ("broker silent for %lld ms: reconnecting to %s",
-                      (long long) (now - self->last_heard), self->back);
-            if (s_reconnect (self) != 0)
-                return -1;
+    while (s_interrupted < 2) {
+        if (s_interrupted == 1 && !self->draining) {
+            /* SIGTERM (the supervisor, or our broker's death through
+               PR_SET_PDEATHSIG): finish what is held and deliver it,
+               to this broker or the next one, registered as draining. */
+            self->draining = 1;
+            self->drain_deadline = hny_clock_mono_ms () + S_DRAIN_MS;
+            self->registered = 0;
+            hny_info ("stopping: finishing %zu tasks in hand (%zu RESULTs kept), at most %d s",
+                      self->task_count, self->result_count, S_DRAIN_MS / 1000);
         }
-        else if (now - self->last_sent >= self->heartbeat_ms) {
-            hny_msg_t *msg = hny_msg_new (HNY_MSG_HEARTBEAT);
-            s_send (self, &msg);
-        }
-        s_drain (self);
-        if (s_interrupted)
+        if (self->draining && ((!self->tasks && !self->results)
+                               || hny_clock_mono_ms () >= self->drain_deadline))
             break;
+        /* Everything that sends comes first, the drain last: see s_drain. */
+        s_collect_prepared (self);
+        s_register (self);
+        s_flush (self);
+        s_drain (self);
+        if (s_interrupted >= 2)
+            break;
+        int64_t now = hny_clock_mono_ms ();
+        int64_t hb = self->heartbeat_ms;
+        if (self->registered && now - self->last_heard >= 3 * hb) {
+            if (s_reconnect (self, now - self->last_heard) != 0)
+                return -1;
+            continue;
+        }
+        /* Holding tasks, a HEARTBEAT every interval renews their leases;
+           idle, one when nothing else went out for an interval. */
+        int64_t beat_at = (self->tasks ? self->last_beat : self->last_sent) + hb;
+        if (self->registered && now >= beat_at) {
+            s_heartbeat (self);
+            s_drain (self);
+            now = hny_clock_mono_ms ();
+            beat_at = now + hb;
+        }
 
-        now = hny_clock_mono_ms ();
-        int64_t wait = self->heartbeat_ms - (now - self->last_sent);
-        int64_t dead = 3 * (int64_t) self->heartbeat_ms - (now - self->last_heard);
-        if (dead < wait)
-            wait = dead;
+        int64_t wait = S_RETRY_MS;      /* unregistered: READY is tried again */
+        if (self->registered) {
+            wait = beat_at - now;
+            int64_t dead = self->last_heard + 3 * hb - now;
+            if (dead < wait)
+                wait = dead;
+            if (self->results && wait > S_RETRY_MS)
+                wait = S_RETRY_MS;
+        }
+        if (self->draining && self->drain_deadline - now < wait)
+            wait = self->drain_deadline - now;
         if (wait < 0)
             wait = 0;
-        int fds[2] = { -1, s_signal_pipe[0] };
+        int fds[3] = { -1, s_signal_pipe[0], -1 };
         size_t fd_size = sizeof fds[0];
         zmq_getsockopt (self->sock, ZMQ_FD, &fds[0], &fd_size);
-        int ready[2];
-        if (hny_http_wait (self->http, fds, 2, (int) wait + 1, ready) != 0)
+#ifdef HNY_HAVE_PREPARE
+        fds[2] = hny_prepq_fd (self->prepq);
+#endif
+        int ready[3];
+        if (hny_http_wait (self->http, fds, fds[2] >= 0 ? 3 : 2, (int) wait + 1, ready) != 0)
             return -1;
         if (hny_http_run (self->http) != 0)
             return -1;
@@ -722,9 +1070,9 @@ main (int argc, char **argv)
         goto done;
     }
 #ifdef HNY_HAVE_PREPARE
-    self->preparer = hny_preparer_new ();
-    if (!self->preparer) {
-        hny_error ("cannot initialize the preparer (ICU data missing?)");
+    self->prepq = hny_prepq_new (s_held_max (self));
+    if (!self->prepq) {
+        hny_error ("cannot start the prepare thread");
         goto done;
     }
 #endif
@@ -735,8 +1083,19 @@ main (int argc, char **argv)
     rc = s_run (self) == 0 ? 0 : 1;
 
 done:
+#ifdef HNY_HAVE_PREPARE
+    /* first: a running prepare stops at its next progress check */
+    hny_prepq_destroy (&self->prepq);
+#endif
     if (self->http)
         s_drop_tasks (self, "shutting down");
+    if (self->result_count)
+        hny_warn ("%zu RESULTs never reached a broker", self->result_count);
+    while (self->results) {
+        s_result_t *result = self->results;
+        self->results = result->next;
+        s_result_destroy (&result);
+    }
     if (self->sock) {
         /* Give the DISCONNECT a moment to leave; linger is 0 otherwise. */
         int linger = 500;
@@ -749,9 +1108,6 @@ done:
         hny_backend_destroy (&self->backends[i]);
     free (self->backends);
     hny_http_destroy (&self->http);
-#ifdef HNY_HAVE_PREPARE
-    hny_preparer_destroy (&self->preparer);
-#endif
     free (self->back);
     free (self->name);
     explicit_bzero (self->secret_key, sizeof self->secret_key);

@@ -18,8 +18,11 @@ target_link_libraries(hnybackend PUBLIC hnymarkup hnycommon PkgConfig::CURL PkgC
 add_executable(honyaku-worker ${CMAKE_CURRENT_LIST_DIR}/hny_worker.c)
 target_compile_definitions(honyaku-worker PRIVATE HNY_VERSION="${PROJECT_VERSION}")
 target_link_libraries(honyaku-worker PRIVATE hnybackend hnycommon PkgConfig::ZMQ)
+# Prepare tasks run on a thread of their own (hny_prepq.c).
 if(TARGET hnyprep)
-  target_link_libraries(honyaku-worker PRIVATE hnyprep)
+  find_package(Threads REQUIRED)
+  target_sources(honyaku-worker PRIVATE ${CMAKE_CURRENT_LIST_DIR}/hny_prepq.c)
+  target_link_libraries(honyaku-worker PRIVATE hnyprep Threads::Threads)
   target_compile_definitions(honyaku-worker PRIVATE HNY_HAVE_PREPARE=1)
 endif()
 install(TARGETS honyaku-worker RUNTIME DESTINATION bin)

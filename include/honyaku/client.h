@@ -6,7 +6,22 @@
     with "no answer from ENDPOINT within 10 s: is honyakud running?" instead
     of hanging. On failure a call returns -1 and hny_client_error() tells
     why; hny_client_status_code() gives the protocol status of a REJECTED
-    answer (0 when the failure was local or a timeout).
+    answer (0 when the failure was local or a timeout; 413 for an article
+    over the protocol's 64 MiB cap, refused before anything is sent).
+
+    An ipc:// endpoint that cannot work is said at once, not after the
+    timeout: before the first request on a connection the library checks
+    the socket file (no socket there, not a socket, permission denied,
+    nobody listening: a stale file left by a honyakud that died). No socket
+    and a stale one are checked again for up to half a second first, the
+    time a honyakud started a moment ago gets to bind its socket. The
+    abstract namespace (ipc://@name) and tcp:// are not checked.
+
+    Synchronous calls ride out a busy or restarting daemon within their
+    deadline: a REJECTED 303 (busy) is asked again after a backoff, and a
+    connection that drops (honyakud restarted) is opened again and the
+    request sent again (every request is idempotent; a SUBMIT sent again
+    may come back with existing = 1).
 
     Two styles of use, on the same connection:
     - synchronous calls (submit, status, wait, fetch, list, stats): one
@@ -17,6 +32,11 @@
       answers as they arrive. Answers to pipelined requests that arrive
       during a synchronous call are kept and handed out by the next
       hny_client_recv_reply().
+
+    Pipelined requests are the caller's to send again: when the connection
+    drops, hny_client_recv_reply() returns HNY_RECV_LOST once the answers
+    that had arrived are handed out; the caller then calls
+    hny_client_reconnect() and sends its unanswered requests again.
 
     A client is not thread-safe: use one per thread. */
 #ifndef HNY_CLIENT_H
@@ -46,10 +66,20 @@ typedef struct {
     json_t *metadata;           /* object merged into the record's metadata; may be NULL */
 } hny_submit_t;
 
+/* What hny_client_recv_reply returns. Never renumbered. */
+enum {
+    HNY_RECV_ERROR = -1,        /* socket error: hny_client_error() */
+    HNY_RECV_OK = 0,            /* *reply is an answer */
+    HNY_RECV_TIMEOUT = 1,       /* nothing came in time */
+    HNY_RECV_LOST = 2           /* the connection dropped: unanswered requests get no answer */
+};
+
 /* Connect to a broker's front endpoint ("ipc://...", "tcp://..."). Always
    returns a client (caller owns, hny_client_destroy); when the endpoint is
    malformed every call on it fails with that reason. Connecting is lazy:
-   a daemon that is not there shows as a timeout on the first call. */
+   the first request checks an ipc:// socket (see above) and fails at once
+   when it cannot work; a daemon that is there but silent shows as a
+   timeout. */
 hny_client_t *hny_client_new (const char *endpoint);
 /* Close the connection (pending messages are dropped: ZMQ_LINGER 0).
    Accepts NULL and a NULL *self_p; sets *self_p to NULL. */
@@ -66,6 +96,19 @@ void hny_client_destroy (hny_client_t **self_p);
 int hny_client_set_curve (hny_client_t *self, const char *server_key, const char *public_key,
                           const char *secret_key);
 
+/* Drop the connection and open a new one to the same endpoint (with the
+   same CURVE keys): every request not answered yet is forgotten, its
+   answer will not come. Checks an ipc:// socket as the first request does,
+   once, without the half second of grace (callers that wait for honyakud
+   to come back call again with their own backoff): returns 0 when usable,
+   -1 with the reason (e.g. "nobody listens on ...") when not; the client
+   stays usable either way. */
+int hny_client_reconnect (hny_client_t *self);
+
+/* True (1) when the connection dropped since it was opened (honyakud died
+   or restarted): requests sent before will get no answer. */
+int hny_client_lost (hny_client_t *self);
+
 /* The answer deadline in milliseconds for every request (> 0). */
 void hny_client_set_timeout (hny_client_t *self, int timeout_ms);
 int hny_client_timeout (const hny_client_t *self);
@@ -79,7 +122,8 @@ int hny_client_status_code (const hny_client_t *self);
 
 /* Submit one article. On success returns 0, sets *job_out (caller owns;
    may be NULL to ignore) and *existing (1 when the key had a job already;
-   may be NULL). Returns -1 when rejected or on no answer. */
+   may be NULL). Returns -1 when rejected or on no answer; a body over
+   HNY_PROTO_BODY_MAX (64 MiB) is refused without sending, status 413. */
 int hny_client_submit (hny_client_t *self, const hny_submit_t *opts,
                        const void *data, size_t size, char **job_out, int *existing);
 
@@ -88,8 +132,9 @@ int hny_client_submit (hny_client_t *self, const hny_submit_t *opts,
 int hny_client_status (hny_client_t *self, const char *job, json_t **out);
 
 /* Wait until a job is finished or timeout_ms passes (< 0: no limit; the
-   daemon is asked in slices). Returns 0 when finished, 1 when the time ran
-   out first, -1 on error. *state_out (caller owns; may be NULL to ignore)
+   daemon is asked in slices; 303 answers are asked again while the wait
+   lasts). Returns 0 when finished, 1 when the time ran out first, -1 on
+   error. *state_out (caller owns; may be NULL to ignore)
    is the final state ("done" or "failed") or, on timeout, the current one. */
 int hny_client_wait (hny_client_t *self, const char *job, int timeout_ms, char **state_out);
 
@@ -112,7 +157,8 @@ int hny_client_stats (hny_client_t *self, json_t **out);
 
 /* Pipelined requests. `req` is the caller's id for the request (<= 64
    bytes; the answer echoes it). Returns 0 when queued for sending, -1 on
-   error. Ids starting with "~" are reserved for the library. */
+   error (a SUBMIT body over 64 MiB: status 413, nothing sent). Ids
+   starting with "~" are reserved for the library. */
 int hny_client_send_submit (hny_client_t *self, const char *req, const hny_submit_t *opts,
                             const void *data, size_t size);
 /* WAIT for one job for at most timeout_ms (0..3600000) on the daemon's side:
@@ -124,8 +170,10 @@ int hny_client_send_wait (hny_client_t *self, const char *req, const char *job, 
 int hny_client_send_fetch (hny_client_t *self, const char *req, const char *job);
 
 /* The next answer to a pipelined request, waiting at most timeout_ms.
-   Returns 0 and sets *reply (caller owns, hny_reply_destroy), 1 when nothing
-   came in time, -1 on error. */
+   Returns HNY_RECV_OK (0) and sets *reply (caller owns, hny_reply_destroy),
+   HNY_RECV_TIMEOUT (1) when nothing came in time, HNY_RECV_LOST (2) when
+   the connection dropped (after the answers already in; it keeps saying
+   so until hny_client_reconnect), HNY_RECV_ERROR (-1) on error. */
 int hny_client_recv_reply (hny_client_t *self, int timeout_ms, hny_reply_t **reply);
 
 /* An answer: its command ("ACCEPTED", "REJECTED", "DONE", ...), the echoed
