@@ -14,8 +14,9 @@ Scenarios, one after the other on one daemon:
    on: every request on one connection (first, so no pooled connection
    from another profile muddles the count).
 2. clean: articles, plain and with inline markup; every segment is the
-   mock's translation, requests carry split_sentences=0 and context, the
-   markup request tag_handling=xml.
+   mock's translation, requests carry split_sentences=0, the formality and
+   model type, context past an article's first request; the markup
+   request tag_handling=xml.
 3. faults: no response twice, 5xx three times, 429 three times: every job
    done, nothing failed.
 4. glossary: created on the mock after two 5xx on its creation, a segment
@@ -251,9 +252,9 @@ def main(honyakud, honyaku, mock_src, cache):
             # 1. keep-alive: one worker, concurrency 1, one connection.
             ka = session("keepalive")
             mock.scenario({"session": ka, "headers": {"allow-reconnections": 0}})
-            recs = finish(c, submit(c, [article(0, paras=4), article(100, paras=3)], "k", "deeplk"))
+            recs = finish(c, submit(c, [article(100 * i, paras=3) for i in range(5)], "k", "deeplk"))
             reqs = mock.requests(ka)
-            assert len(reqs) >= 2 and all(r["status"] == 200 for r in reqs), reqs
+            assert len(reqs) >= 5 and all(r["status"] == 200 for r in reqs), reqs
             sockets = {r["socket"] for r in reqs}
             assert len(sockets) == 1, ("connections in the keep-alive session", sockets, reqs)
             figures["keepalive"] = "%d requests on %d connection" % (len(reqs), len(sockets))
@@ -261,7 +262,10 @@ def main(honyakud, honyaku, mock_src, cache):
             # 2. clean: plain articles and one with inline markup.
             clean = session("clean")
             mock.scenario({"session": clean})
-            texts = [article(1000 + 20 * i, paras=3, per=3 + i % 2) for i in range(6)]
+            # five short articles, and one of 60 segments: more than a request
+            # holds, so that a later request carries the text before it as context
+            texts = [article(1000 + 20 * i, paras=3, per=3 + i % 2) for i in range(5)]
+            texts.append(article(1200, paras=12, per=5))
             jobs = submit(c, texts, "c", "deepl")
             html = ("<html><head><title>Markup test</title></head><body><p>A <b>bold</b> step "
                     "for the <i>harbour</i>.</p><p>See <a href=\"https://example.org/x\">the "
