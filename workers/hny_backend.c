@@ -376,22 +376,14 @@ hny_batch_set_usage (hny_batch_t *self, int64_t count, int64_t limit)
     self->usage_limit = limit < 0 ? 0 : limit;
 }
 
-int
-hny_batch_usage (const hny_batch_t *self, int64_t *count, int64_t *limit)
-{
-    *count = self->usage_count;
-    *limit = self->usage_limit;
-    return self->has_usage;
-}
-
 void
 hny_batch_add_tokens (hny_batch_t *self, int64_t prompt, int64_t completion)
 {
     /* Numbers from the network: only non-negative ones, sums saturate. */
     self->has_tokens = 1;
     if (prompt > 0)
-        self->tokens_prompt = prompt > INT64_MAX - self->tokens_prompt ? INT64_MAX
-                                                                         : self->tokens_prompt + prompt;
+        self->tokens_prompt = prompt > INT64_MAX - self->tokens_prompt
+                                  ? INT64_MAX : self->tokens_prompt + prompt;
     if (completion > 0)
         self->tokens_completion = completion > INT64_MAX - self->tokens_completion
                                       ? INT64_MAX : self->tokens_completion + completion;
@@ -1052,7 +1044,8 @@ hny_backend_translate (hny_backend_t *self, hny_batch_t *batch, hny_batch_done_f
     }
     hny_backend_req_t req;
     memset (&req, 0, sizeof req);
-    if (self->type->preflight && batch->count > 0 && self->type->preflight (self, batch, &req) == 1) {
+    if (self->type->preflight && batch->count > 0
+        && self->type->preflight (self, batch, &req) == 1) {
         s_preflight_call_t *call = hny_calloc (1, sizeof *call);
         call->backend = self;
         call->batch = batch;

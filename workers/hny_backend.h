@@ -116,8 +116,6 @@ int64_t hny_batch_requests (const hny_batch_t *self);
 /* The account's usage as the service reported it during this task (the
    last report wins); the RESULT then carries "usage". limit 0: none. */
 void hny_batch_set_usage (hny_batch_t *self, int64_t count, int64_t limit);
-/* 1 with *count and *limit when set, else 0. */
-int hny_batch_usage (const hny_batch_t *self, int64_t *count, int64_t *limit);
 /* Add tokens a service reported for one request; the RESULT then carries
    "tokens" with the sums. */
 void hny_batch_add_tokens (hny_batch_t *self, int64_t prompt, int64_t completion);

@@ -660,7 +660,8 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
         else if (status == 403 || status == 401)
             hny_backend_fail (backend, batch, first, count, HNY_SEG_PAUSED, (int) status,
                               "DeepL refused the key (%ld): %.160s", status, what);
-        else if (glossary_id && (status == 404 || (status == 400 && strcasestr (what, "not found")))) {
+        else if (glossary_id
+                 && (status == 404 || (status == 400 && strcasestr (what, "not found")))) {
             /* The glossary was deleted under us (another worker's newer
                file, a user): look it up again; these segments are retried. */
             s_pair_t *pair = s_pair (state, hny_batch_from (batch), hny_batch_to (batch));
@@ -702,11 +703,13 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
         free (plain);
         if (rc != 0)
             continue;
+        /* DeepL's count when it gives one, else the code points sent */
         json_t *billed = json_object_get (item, "billed_characters");
-        hny_batch_add_billed (batch, json_is_integer (billed) && json_integer_value (billed) >= 0
-                                         ? json_integer_value (billed)
-                                         : (json_int_t) hny_utf8_length (hny_batch_src (batch, i),
-                                                                         hny_batch_src_len (batch, i)));
+        if (json_is_integer (billed) && json_integer_value (billed) >= 0)
+            hny_batch_add_billed (batch, json_integer_value (billed));
+        else
+            hny_batch_add_billed (batch, (int64_t) hny_utf8_length (hny_batch_src (batch, i),
+                                                                    hny_batch_src_len (batch, i)));
     }
     json_decref (root);
 }

@@ -65,7 +65,8 @@ static const s_entry_t *
 s_find (const hny_glossary_t *self, const char *source, size_t len)
 {
     for (size_t i = 0; i < self->count; i++)
-        if (self->entries[i].source_len == len && memcmp (self->entries[i].source, source, len) == 0)
+        if (self->entries[i].source_len == len
+            && memcmp (self->entries[i].source, source, len) == 0)
             return &self->entries[i];
     return NULL;
 }
@@ -362,8 +363,9 @@ hny_glossary_restore (const hny_glossary_t *self, const size_t *terms, size_t co
         if (!seen[i])
             lost++, first_lost = i;
     if (lost)
-        *warning = hny_sprintf ("glossary term lost in the translation: %zu of %zu (first: \"%.64s\")",
-                                lost, count, self->entries[terms[first_lost]].source);
+        *warning = hny_sprintf ("glossary term lost in the translation: %zu of %zu"
+                                " (first: \"%.64s\")", lost, count,
+                                self->entries[terms[first_lost]].source);
     else if (stray || repeated)
         *warning = hny_sprintf ("glossary placeholders came back %s; their terms were put back"
                                 " where they could be", stray ? "broken" : "repeated");
