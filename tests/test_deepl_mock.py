@@ -386,7 +386,7 @@ def main(honyakud, honyaku, mock_src, cache):
             poll("deeplq to resume", lambda: not paused(), 20)
             assert len([r for r in mock.requests(q1, "/v2/translate") if r["status"] == 456]) \
                 == len(refused)
-            figures["quota"] = "%d texts refused with 456, %d usage probes" % (len(refused), len(usage))
+            figures["quota"] = "%d translate requests refused with 456, %d usage probes" % (len(refused), len(usage))
 
             # Over everything: the spec's validator refused nothing, honyaku
             # sent no mock-server-* header, no 4xx but the scenarios' own.
