@@ -119,6 +119,10 @@ static const s_option_t s_options [] = {
       "TSV file: source term, target term" },
     { S_BACKEND, "fallback", S_T_STR, P (fallback), NULL, 0, 0, S_CHECK_NONE,
       "profile to use while this one is paused" },
+    { S_BACKEND, "formality", S_T_STR, P (formality), NULL, 0, 0, S_CHECK_NONE,
+      "deepl: default, more, less, prefer_more or prefer_less (prefer_*: for any target)" },
+    { S_BACKEND, "model_type", S_T_STR, P (model_type), NULL, 0, 0, S_CHECK_NONE,
+      "deepl: quality_optimized, prefer_quality_optimized or latency_optimized" },
 };
 #define S_OPTION_COUNT (sizeof s_options / sizeof s_options [0])
 

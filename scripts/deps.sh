@@ -19,6 +19,7 @@ pkgs=(
   python3-jsonschema                        # tests: records and prepared articles against proto/schema/
   apertium-apy apertium-eng-spa             # a real translation server for tests and the demo
   curl                                      # demo: probing APy
+  nodejs npm                                # tests: DeepL's own API mock (shared/vendor/deepl-mock)
 )
 
 missing=()

@@ -256,6 +256,9 @@ static const char *const s_texts [] = {
     "```\\nHola\\n```", "\\\"Hola\\\"", "1. Uno\\n2. Dos", "1. Uno\\n2. Dos\\n3. Tres\\n4. Cuatro",
     "2. Dos\\n1. Uno", "Translation: Hola", "Hola\\nNote: literal", "", "   ", "\\u0000x",
     "\\ud800", "<b", "&lt;b>", "<b⟦1⟧⟦/1⟧>x", "línea\\nlínea", "“Rizadas” 'rectas'",
+    /* DeepL's tag_handling=xml answers (hny_be_xml_in) */
+    "<b id=\\\"1\\\">Negrita</b> y <i id=\\\"2\\\">it</i>.", "<i id='2'>x<b id='1'></i></b>&amp;&#x3002;",
+    "<a id=\\\"9\\\"/>&#0;&#xD800;&bogus;<!-- c --></b></b>", "<b id=\\\"1\\\" id=\\\"2\\\">&#1114111;",
 };
 #define S_TEXT_COUNT (sizeof s_texts / sizeof s_texts [0])
 

@@ -472,6 +472,8 @@ test_google_libre (void)
         CHECK (s_tgt_is (batch, 0, "It's \"quoted\" & <b>.", "ja"));
         CHECK (s_tgt_is (batch, 1, "Second.", "ja"));
         CHECK (hny_batch_requests (batch) == 1);
+        /* both report the characters sent as billed */
+        CHECK (hny_batch_billed (batch) == 20 + 7);
         hny_batch_destroy (&batch);
     }
     CHECK_NO_VIOLATIONS ();
@@ -561,6 +563,14 @@ test_openai (void)
     CHECK (s_tgt_is (batch, 0, "Hello world.", "ja"));
     CHECK (s_tgt_is (batch, 1, "Good night.", "ja"));
     CHECK (hny_batch_requests (batch) == 2);        /* one segment per request */
+    /* the tokens the server counted, summed over the task's requests */
+    json_t *result = hny_batch_result (batch);
+    json_t *tokens = json_object_get (result, "tokens");
+    CHECK (json_integer_value (json_object_get (tokens, "prompt")) > 8);
+    /* completion: one per four code points of 【ja】 and the text, rounded up: 16, 15 */
+    CHECK (json_integer_value (json_object_get (tokens, "completion")) == 4 + 4);
+    CHECK (!json_object_get (result, "usage"));
+    json_decref (result);
     hny_batch_destroy (&batch);
     CHECK_NO_VIOLATIONS ();
 
@@ -742,13 +752,23 @@ test_glossary (const char *dir)
         CHECK_NO_VIOLATIONS ();
     }
 
-    /* DeepL when creating the glossary failed: placeholders, same output */
+    /* DeepL when the glossary was refused (a 400): placeholders, same output */
     hny_profile_t dprofile = s_profile ("deepl-fallback", "deepl");
     dprofile.glossary = path;
     hny_backend_t *dbe = s_backend (&dprofile);
-    hny_http_response_t failed = { .status = 500, .body = "{}", .body_size = 2, .error_text = "" };
+    hny_http_response_t failed = { .status = 400, .body = "{\"message\":\"no\"}",
+                                   .body_size = 16, .error_text = "" };
     if (dbe) {
-        hny_backend_type (dbe)->setup_done (dbe, "en", "ja", &failed);
+        hny_backend_req_t setup_req;
+        memset (&setup_req, 0, sizeof setup_req);
+        hny_backend_fail_t fail = { HNY_SEG_TRANSIENT, 0, NULL };
+        CHECK (hny_backend_type (dbe)->setup (dbe, "en", "ja", &setup_req) == 1);
+        CHECK (setup_req.method && strcmp (setup_req.method, "GET") == 0);
+        free (setup_req.url);
+        for (size_t h = 0; setup_req.headers[h]; h++)
+            free (setup_req.headers[h]);
+        CHECK (hny_backend_type (dbe)->setup_done (dbe, "en", "ja", &failed, &fail) == 0);
+        CHECK (fail.reason == NULL);
         char *json = s_batch_json (2, src, NULL);
         int64_t before = s_api_requests ("deepl");
         hny_batch_t *batch = s_translate (dbe, json, "en", "ja");
@@ -824,17 +844,63 @@ test_placeholders (void)
     char *r = hny_glossary_restore (g, terms, count, "⟦3⟧-⟦1⟧⟦2⟧", strlen ("⟦3⟧-⟦1⟧⟦2⟧"), &error);
     CHECK (r && strcmp (r, "X-YX") == 0);
     free (r);
+    CHECK (error == NULL);
+    /* lost, repeated, unknown or broken placeholders cost the term, not
+       the text: kept with a warning */
     r = hny_glossary_restore (g, terms, count, "⟦1⟧⟦2⟧", strlen ("⟦1⟧⟦2⟧"), &error);
-    CHECK (!r && error && strstr (error, "lost"));
+    CHECK (r && strcmp (r, "YX") == 0 && error && strstr (error, "lost") && strstr (error, "1 of 3"));
+    free (r);
     free (error);
     r = hny_glossary_restore (g, terms, count, "⟦1⟧⟦2⟧⟦3⟧⟦3⟧", strlen ("⟦1⟧⟦2⟧⟦3⟧⟦3⟧"), &error);
-    CHECK (!r && error);
+    CHECK (r && strcmp (r, "YXXX") == 0 && error && strstr (error, "repeated"));
+    free (r);
+    free (error);
+    r = hny_glossary_restore (g, terms, count, "⟦1⟧⟦2⟧⟦3⟧ ⟦9⟧ ⟦ ⟧ ⟦4", strlen ("⟦1⟧⟦2⟧⟦3⟧ ⟦9⟧ ⟦ ⟧ ⟦4"),
+                              &error);
+    CHECK (r && strcmp (r, "YXX    4") == 0 && error && strstr (error, "broken"));
+    free (r);
     free (error);
     free (p);
     free (terms);
     CHECK (hny_glossary_protect (g, "⟦1⟧ ab", strlen ("⟦1⟧ ab"), &terms, &count) == NULL);
     CHECK (hny_glossary_protect (g, "zzz", 3, &terms, &count) == NULL && count == 0);
+    /* a whole segment that is a term; the fingerprint names the content */
+    CHECK (hny_glossary_whole (g, "abc", 3) == 1 && hny_glossary_whole (g, "ab ", 3) == -1);
+    char fp1[HNY_GLOSSARY_FINGERPRINT_LEN + 1], fp2[HNY_GLOSSARY_FINGERPRINT_LEN + 1];
+    hny_glossary_fingerprint (g, fp1);
+    CHECK (strlen (fp1) == 16 && strspn (fp1, "0123456789abcdef") == 16);
     hny_glossary_destroy (&g);
+
+    /* what DeepL's glossary endpoint refuses is refused at load, with the line */
+    static const struct {
+        const char *tsv, *error;        /* error NULL: loads */
+        size_t size;
+    } files[] = {
+        { "ab\tX\nab\tX\n", NULL, 1 },                  /* same entry twice: kept once */
+        { " ab \t X \nabc\tY\n", NULL, 2 },             /* spaces around terms dropped */
+        { "ab\tX\nab\tY\n", "t:2: source term \"ab\" is already on line 1", 0 },
+        { "ab\tX\n\tY\n", "t:2: empty source term", 0 },
+        { "ab\t  \n", "t:1: empty target term", 0 },
+        { "a\xC2\x85" "b\tX\n", "t:1: terms must be", 0 },       /* U+0085 */
+        { "ab\tX\xE2\x80\xA8\n", "t:1: terms must be", 0 },   /* U+2028 */
+        { "# nothing\n\n", "no entries", 0 },
+    };
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        g = hny_glossary_parse (files[f].tsv, strlen (files[f].tsv), "t", &error);
+        if (files[f].error)
+            CHECK (!g && error && strstr (error, files[f].error));
+        else
+            CHECK (g && !error && hny_glossary_size (g) == files[f].size);
+        if (g && f == 1) {
+            CHECK (strcmp (hny_glossary_source (g, 0), "ab") == 0);
+            CHECK (strcmp (hny_glossary_target (g, 0), "X") == 0);
+            hny_glossary_fingerprint (g, fp2);
+            CHECK (strcmp (fp1, fp2) == 0);         /* same entries, same name */
+        }
+        hny_glossary_destroy (&g);
+        free (error);
+        error = NULL;
+    }
 }
 
 int

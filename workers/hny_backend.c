@@ -11,10 +11,12 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <curl/curl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define S_SETUP_MAX         64          /* language pairs set up per backend */
 #define S_RETRY_AFTER_MAX   3600        /* seconds of Retry-After we believe */
@@ -43,6 +45,11 @@ struct _hny_batch_t {
     size_t done;                /* segments with an outcome */
     int64_t requests;           /* HTTP requests sent */
     int64_t billed;             /* characters billed */
+    int probe;                  /* the body said "probe": true */
+    int has_usage;              /* usage_count/limit set */
+    int64_t usage_count, usage_limit;
+    int has_tokens;             /* tokens_* reported */
+    int64_t tokens_prompt, tokens_completion;
     /* dispatch state */
     hny_backend_t *backend;
     size_t pending;             /* requests not completed */
@@ -190,6 +197,8 @@ hny_batch_new (const void *body, size_t size, const char *from, const char *to,
     }
     if (*reason)
         hny_batch_destroy (&self);
+    else
+        self->probe = json_is_true (json_object_get (root, "probe"));
 done:
     json_decref (root);
     return self;
@@ -249,6 +258,15 @@ hny_batch_context (const hny_batch_t *self, size_t index)
     return self->segs[index].context;
 }
 
+int hny_batch_probe (const hny_batch_t *self) { return self->probe; }
+
+const hny_markup_t *
+hny_batch_markup (const hny_batch_t *self, size_t index)
+{
+    assert (index < self->count);
+    return self->segs[index].with_markup ? self->segs[index].markup : NULL;
+}
+
 void
 hny_batch_set_error (hny_batch_t *self, size_t index, hny_seg_class_t cls, int code,
                      const char *reason)
@@ -270,6 +288,25 @@ hny_batch_set_error (hny_batch_t *self, size_t index, hny_seg_class_t cls, int c
         if (*p == '\n' || *p == '\r')
             *p = ' ';
     self->done++;
+}
+
+void
+hny_batch_set_tgt_warning (hny_batch_t *self, size_t index, const char *tgt, size_t len,
+                           const char *warning)
+{
+    assert (index < self->count);
+    if (self->segs[index].cls != HNY_SEG_PENDING)
+        return;
+    hny_batch_set_tgt (self, index, tgt, len);
+    s_seg_t *s = &self->segs[index];
+    if (s->cls != HNY_SEG_OK || !warning)
+        return;
+    /* One warning member: the markup's (if any), then the type's. */
+    char *both = s->warning ? hny_sprintf ("%s; %.300s", s->warning, warning)
+                            : hny_sprintf ("%.300s", warning);
+    free (s->warning);
+    s->warning = both;
+    hny_warn ("job %s: segment %" PRId64 ": %s", self->job[0] ? self->job : "-", s->id, warning);
 }
 
 void
@@ -331,6 +368,27 @@ hny_batch_retry_after_ms (const hny_batch_t *self, size_t index)
 int64_t hny_batch_billed (const hny_batch_t *self) { return self->billed; }
 int64_t hny_batch_requests (const hny_batch_t *self) { return self->requests; }
 
+void
+hny_batch_set_usage (hny_batch_t *self, int64_t count, int64_t limit)
+{
+    self->has_usage = 1;
+    self->usage_count = count < 0 ? 0 : count;
+    self->usage_limit = limit < 0 ? 0 : limit;
+}
+
+void
+hny_batch_add_tokens (hny_batch_t *self, int64_t prompt, int64_t completion)
+{
+    /* Numbers from the network: only non-negative ones, sums saturate. */
+    self->has_tokens = 1;
+    if (prompt > 0)
+        self->tokens_prompt = prompt > INT64_MAX - self->tokens_prompt
+                                  ? INT64_MAX : self->tokens_prompt + prompt;
+    if (completion > 0)
+        self->tokens_completion = completion > INT64_MAX - self->tokens_completion
+                                      ? INT64_MAX : self->tokens_completion + completion;
+}
+
 json_t *
 hny_batch_result (const hny_batch_t *self)
 {
@@ -355,8 +413,18 @@ hny_batch_result (const hny_batch_t *self)
         }
         json_array_append_new (segments, seg);
     }
-    return json_pack ("{sosIsI}", "segments", segments, "requests", (json_int_t) self->requests,
-                      "chars_billed", (json_int_t) self->billed);
+    json_t *result = json_pack ("{sosIsI}", "segments", segments,
+                                "requests", (json_int_t) self->requests,
+                                "chars_billed", (json_int_t) self->billed);
+    if (self->has_usage)
+        json_object_set_new (result, "usage",
+                             json_pack ("{sIsI}", "character_count", (json_int_t) self->usage_count,
+                                        "character_limit", (json_int_t) self->usage_limit));
+    if (self->has_tokens)
+        json_object_set_new (result, "tokens",
+                             json_pack ("{sIsI}", "prompt", (json_int_t) self->tokens_prompt,
+                                        "completion", (json_int_t) self->tokens_completion));
+    return result;
 }
 
 /* ---------------------------------------------------------------- backend */
@@ -437,6 +505,8 @@ hny_backend_new (const hny_profile_t *profile, hny_http_t *http, char **error)
     self->profile.model = s_dup (profile->model);
     self->profile.glossary = s_dup (profile->glossary);
     self->profile.fallback = s_dup (profile->fallback);
+    self->profile.formality = s_dup (profile->formality);
+    self->profile.model_type = s_dup (profile->model_type);
     /* The type's default is also the most its API takes in one request. */
     self->max_texts = type->default_max_texts;
     int limit = type->max_texts_limit > type->default_max_texts ? type->max_texts_limit
@@ -486,6 +556,8 @@ hny_backend_destroy (hny_backend_t **self_p)
     free (self->profile.model);
     free (self->profile.glossary);
     free (self->profile.fallback);
+    free (self->profile.formality);
+    free (self->profile.model_type);
     free (self);
     *self_p = NULL;
 }
@@ -515,10 +587,8 @@ s_maybe_finish (hny_batch_t *batch)
         batch->done_fn (batch, batch->done_arg);
 }
 
-/* Retry-After as delta-seconds, in ms; 0 when absent or not a number (an
-   HTTP-date is rare from APIs: the broker's own backoff applies then). */
-static int64_t
-s_retry_after_ms (const char *value)
+int64_t
+hny_backend_retry_after_ms (const char *value)
 {
     if (!value)
         return 0;
@@ -531,9 +601,19 @@ s_retry_after_ms (const char *value)
         if (seconds > S_RETRY_AFTER_MAX)
             seconds = S_RETRY_AFTER_MAX;
     }
-    if (p == value || (*p && *p != ' ' && *p != '\r'))
+    if (p > value && (!*p || *p == ' ' || *p == '\r'))
+        return seconds * 1000;
+    if (p > value)
         return 0;
-    return seconds * 1000;
+    /* An HTTP date (RFC 9110 10.2.3: IMF-fixdate, RFC 850 or asctime, all
+       three read by curl), counted from now. */
+    time_t when = curl_getdate (value, NULL);
+    if (when == (time_t) -1)
+        return 0;
+    double delta = difftime (when, time (NULL));
+    if (delta <= 0)
+        return 0;
+    return (int64_t) (delta > S_RETRY_AFTER_MAX ? S_RETRY_AFTER_MAX : delta) * 1000;
 }
 
 static void s_send (hny_backend_t *self, hny_batch_t *batch, size_t first, size_t count);
@@ -591,8 +671,8 @@ s_on_response (const hny_http_response_t *response, void *arg)
         if (response->status >= 300)
             hny_debug ("job %s: %s: HTTP %ld", job, self->profile.name, response->status);
     }
-    int64_t retry_ms = response->error == HNY_HTTP_OK ? s_retry_after_ms (response->retry_after)
-                                                      : 0;
+    int64_t retry_ms = response->error == HNY_HTTP_OK
+                           ? hny_backend_retry_after_ms (response->retry_after) : 0;
     if (retry_ms > 0)
         for (size_t i = call->first; i < end; i++)
             if (batch->segs[i].cls == HNY_SEG_TRANSIENT && batch->segs[i].retry_after_ms == 0)
@@ -656,7 +736,7 @@ s_send (hny_backend_t *self, hny_batch_t *batch, size_t first, size_t count)
     call->first = first;
     call->count = count;
     hny_http_request_t request = {
-        .method = "POST",
+        .method = req.method ? req.method : "POST",
         .url = req.url,
         .headers = (const char *const *) req.headers,
         .body = req.body,
@@ -686,18 +766,27 @@ s_same_context (const hny_batch_t *batch, size_t a, size_t b)
 
 /* Split the batch into requests: at most max_texts segments, bodies under
    max_bytes by a estimate of the JSON (the built body is checked again in
-   s_send), and one context per request when the type shares it. */
+   s_send), and one context per request when the type shares it. Segments
+   that already have an outcome (a preflight's, a failed setup's) or that
+   need no request (empty, the type's local) break the runs. */
 static void
 s_dispatch (hny_backend_t *self, hny_batch_t *batch)
 {
+    for (size_t i = 0; i < batch->count; i++) {
+        if (batch->segs[i].cls != HNY_SEG_PENDING)
+            continue;
+        if (batch->segs[i].src_len == 0)
+            hny_batch_set_tgt (batch, i, "", 0);        /* nothing to pay for */
+        else if (self->type->local)
+            self->type->local (self, batch, i);
+    }
     size_t budget = 0;
     if (self->max_bytes > 0)
         budget = self->max_bytes > 2 * S_BODY_RESERVE ? self->max_bytes - S_BODY_RESERVE
                                                        : self->max_bytes / 2;
     size_t i = 0;
     while (i < batch->count) {
-        if (batch->segs[i].src_len == 0) {
-            hny_batch_set_tgt (batch, i, "", 0);        /* nothing to pay for */
+        if (batch->segs[i].cls != HNY_SEG_PENDING) {
             i++;
             continue;
         }
@@ -707,7 +796,7 @@ s_dispatch (hny_backend_t *self, hny_batch_t *batch)
             bytes += strlen (batch->segs[i].context);
         i++;
         while (i < batch->count && i - first < (size_t) self->max_texts
-               && batch->segs[i].src_len > 0
+               && batch->segs[i].cls == HNY_SEG_PENDING
                && (!self->type->shared_context || s_same_context (batch, first, i))
                && (budget == 0 || bytes + batch->segs[i].src_len + S_TEXT_OVERHEAD <= budget)) {
             bytes += batch->segs[i].src_len + S_TEXT_OVERHEAD;
@@ -719,8 +808,46 @@ s_dispatch (hny_backend_t *self, hny_batch_t *batch)
 
 /* ------------------------------------------------------------ pair setup */
 
+/* Queue one request of the type's own (setup, preflight) with done/cancelled
+   callbacks. Returns 0, or -1 when the engine refused it. req is cleared. */
+static int
+s_send_aside (hny_backend_t *self, hny_backend_req_t *req, hny_http_done_fn *done,
+              void (*cancelled) (void *), void *arg)
+{
+    hny_http_request_t request = {
+        .method = req->method ? req->method : "POST",
+        .url = req->url,
+        .headers = (const char *const *) req->headers,
+        .body = req->body,
+        .body_size = req->body_size,
+        .timeout_ms = self->timeout_ms,
+        .max_response = self->type->max_response,
+        .cancelled = cancelled
+    };
+    int rc = hny_http_add (self->http, self->profile.name, &request, done, arg);
+    s_req_clear (req);
+    return rc;
+}
+
+/* Fail the pending segments of a batch alike, with a Retry-After. */
 static void
-s_setup_release (hny_backend_t *self, size_t index)
+s_fail_pending (hny_batch_t *batch, hny_seg_class_t cls, int code, const char *reason,
+                int64_t retry_ms)
+{
+    for (size_t i = 0; i < batch->count; i++) {
+        if (batch->segs[i].cls != HNY_SEG_PENDING)
+            continue;
+        hny_batch_set_error (batch, i, cls, code, reason);
+        if (cls == HNY_SEG_TRANSIENT)
+            batch->segs[i].retry_after_ms = retry_ms;
+    }
+}
+
+/* Release the batches waiting for setups[index]: dispatch them, or when
+   fail is not NULL fail their pending segments that way. */
+static void
+s_setup_release (hny_backend_t *self, size_t index, const hny_backend_fail_t *fail,
+                 int64_t retry_ms)
 {
     s_setup_t *setup = &self->setups[index];
     hny_batch_t **waiting = setup->waiting;
@@ -730,10 +857,46 @@ s_setup_release (hny_backend_t *self, size_t index)
     for (size_t i = 0; i < count; i++) {
         hny_batch_t *batch = waiting[i];
         batch->pending--;       /* the hold taken in s_setup_wait */
-        s_dispatch (self, batch);
+        if (fail)
+            s_fail_pending (batch, fail->cls, fail->code,
+                            fail->reason ? fail->reason : "setting up the language pair failed",
+                            retry_ms);
+        else
+            s_dispatch (self, batch);
         s_maybe_finish (batch);
     }
     free (waiting);
+}
+
+static void s_on_setup (const hny_http_response_t *response, void *arg);
+static void s_setup_cancelled (void *arg);
+
+/* Send the next request of setups[index]'s sequence, or release its
+   batches when the type says the pair is ready. */
+static void
+s_setup_next (hny_backend_t *self, size_t index)
+{
+    s_setup_t *setup = &self->setups[index];
+    hny_backend_req_t req;
+    memset (&req, 0, sizeof req);
+    if (self->type->setup (self, setup->from, setup->to, &req) != 1) {
+        s_req_clear (&req);
+        setup->state = S_SETUP_DONE;
+        s_setup_release (self, index, NULL, 0);
+        return;
+    }
+    s_setup_call_t *call = hny_calloc (1, sizeof *call);
+    call->backend = self;
+    call->index = index;
+    setup->state = S_SETUP_RUNNING;
+    if (s_send_aside (self, &req, s_on_setup, s_setup_cancelled, call) != 0) {
+        free (call);
+        hny_backend_fail_t fail = { HNY_SEG_TRANSIENT, 502, NULL };
+        fail.reason = hny_sprintf ("%s: the setup request could not be queued", self->profile.name);
+        setup->state = S_SETUP_NEW;
+        s_setup_release (self, index, &fail, 0);
+        free (fail.reason);
+    }
 }
 
 static void
@@ -744,9 +907,20 @@ s_on_setup (const hny_http_response_t *response, void *arg)
     size_t index = call->index;
     free (call);
     s_setup_t *setup = &self->setups[index];
-    self->type->setup_done (self, setup->from, setup->to, response);
-    setup->state = S_SETUP_DONE;
-    s_setup_release (self, index);
+    hny_backend_fail_t fail = { HNY_SEG_TRANSIENT, 502, NULL };
+    if (self->type->setup_done (self, setup->from, setup->to, response, &fail) == 0) {
+        s_setup_next (self, index);
+        return;
+    }
+    /* Failed: these batches fail as the type says (the broker retries the
+       transient ones), and the next batch of the pair starts over. */
+    setup->state = S_SETUP_NEW;
+    int64_t retry_ms = response->error == HNY_HTTP_OK
+                           ? hny_backend_retry_after_ms (response->retry_after) : 0;
+    hny_warn ("%s: setting up %s -> %s failed: %s", self->profile.name, setup->from, setup->to,
+              fail.reason ? fail.reason : "(no reason)");
+    s_setup_release (self, index, &fail, retry_ms);
+    free (fail.reason);
 }
 
 /* Cancelled with every other request: the waiting batches are being
@@ -758,7 +932,9 @@ s_setup_cancelled (void *arg)
     hny_backend_t *self = call->backend;
     s_setup_t *setup = &self->setups[call->index];
     free (call);
-    self->type->setup_done (self, setup->from, setup->to, NULL);
+    hny_backend_fail_t fail = { HNY_SEG_TRANSIENT, 502, NULL };
+    self->type->setup_done (self, setup->from, setup->to, NULL, &fail);
+    free (fail.reason);
     setup->state = S_SETUP_NEW;
     free (setup->waiting);
     setup->waiting = NULL;
@@ -789,42 +965,52 @@ s_setup_wait (hny_backend_t *self, hny_batch_t *batch)
     s_setup_t *setup = &self->setups[index];
     if (setup->state == S_SETUP_DONE)
         return 0;
-    if (setup->state == S_SETUP_NEW) {
-        hny_backend_req_t req;
-        memset (&req, 0, sizeof req);
-        if (self->type->setup (self, setup->from, setup->to, &req) != 1) {
-            s_req_clear (&req);
-            setup->state = S_SETUP_DONE;
-            return 0;
-        }
-        s_setup_call_t *call = hny_calloc (1, sizeof *call);
-        call->backend = self;
-        call->index = index;
-        hny_http_request_t request = {
-            .method = "POST",
-            .url = req.url,
-            .headers = (const char *const *) req.headers,
-            .body = req.body,
-            .body_size = req.body_size,
-            .timeout_ms = self->timeout_ms,
-            .max_response = self->type->max_response,
-            .cancelled = s_setup_cancelled
-        };
-        int rc = hny_http_add (self->http, self->profile.name, &request, s_on_setup, call);
-        s_req_clear (&req);
-        if (rc != 0) {
-            free (call);
-            self->type->setup_done (self, setup->from, setup->to, NULL);
-            setup->state = S_SETUP_DONE;
-            return 0;
-        }
-        setup->state = S_SETUP_RUNNING;
-    }
+    /* Held first: the setup may end before s_setup_next returns. */
     setup->waiting = hny_realloc (setup->waiting,
                                   (setup->waiting_count + 1) * sizeof *setup->waiting);
     setup->waiting[setup->waiting_count++] = batch;
     batch->pending++;           /* held: done cannot be called meanwhile */
+    if (setup->state == S_SETUP_NEW)
+        s_setup_next (self, index);
     return 1;
+}
+
+void
+hny_backend_setup_reset (hny_backend_t *self, const char *from, const char *to)
+{
+    for (size_t i = 0; i < self->setup_count; i++)
+        if (self->setups[i].state == S_SETUP_DONE && strcmp (self->setups[i].from, from) == 0
+            && strcmp (self->setups[i].to, to) == 0)
+            self->setups[i].state = S_SETUP_NEW;
+}
+
+/* ------------------------------------------------------------- preflight */
+
+/* After the pair check and the preflight: setup, then the requests. */
+static void
+s_go (hny_backend_t *self, hny_batch_t *batch)
+{
+    if (self->type->setup && batch->count > 0 && s_setup_wait (self, batch))
+        return;
+    s_dispatch (self, batch);
+    s_maybe_finish (batch);
+}
+
+typedef struct {
+    hny_backend_t *backend;
+    hny_batch_t *batch;
+} s_preflight_call_t;
+
+static void
+s_on_preflight (const hny_http_response_t *response, void *arg)
+{
+    s_preflight_call_t *call = arg;
+    hny_backend_t *self = call->backend;
+    hny_batch_t *batch = call->batch;
+    free (call);
+    self->type->preflight_done (self, batch, response);
+    batch->pending--;           /* the hold taken before sending */
+    s_go (self, batch);
 }
 
 int
@@ -856,10 +1042,21 @@ hny_backend_translate (hny_backend_t *self, hny_batch_t *batch, hny_batch_done_f
         s_maybe_finish (batch);
         return 0;
     }
-    if (self->type->setup && batch->count > 0 && s_setup_wait (self, batch))
-        return 0;
-    s_dispatch (self, batch);
-    s_maybe_finish (batch);
+    hny_backend_req_t req;
+    memset (&req, 0, sizeof req);
+    if (self->type->preflight && batch->count > 0
+        && self->type->preflight (self, batch, &req) == 1) {
+        s_preflight_call_t *call = hny_calloc (1, sizeof *call);
+        call->backend = self;
+        call->batch = batch;
+        batch->pending++;       /* held until the preflight's answer */
+        if (s_send_aside (self, &req, s_on_preflight, free, call) == 0)
+            return 0;
+        batch->pending--;       /* not sent: go without it */
+        free (call);
+    }
+    s_req_clear (&req);
+    s_go (self, batch);
     return 0;
 }
 

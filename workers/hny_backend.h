@@ -16,7 +16,13 @@
                       {"id": N, "error": {"class": "transient"|"permanent"|"paused",
                                           "code": int, "reason": "...",
                                           "retry_after_ms": int (optional)}}],
-         "requests": n, "chars_billed": n}
+         "requests": n, "chars_billed": n,
+         "usage": {"character_count": n, "character_limit": n} (optional),
+         "tokens": {"prompt": n, "completion": n} (optional)}
+
+    "usage" is the account's usage as the service last reported it during
+    this task (DeepL's GET /v2/usage); "tokens" the tokens an
+    OpenAI-compatible service reported for this task's requests.
 
     Error codes: the HTTP status when the service answered; 504 when the
     request timed out and 502 for other transport failures (refused, reset,
@@ -27,6 +33,7 @@
 #define HNY_BACKEND_H
 
 #include "hny_http.h"
+#include "hny_markup.h"
 
 #include <honyaku/config.h>
 #include <jansson.h>
@@ -53,7 +60,9 @@ typedef struct _hny_batch_t hny_batch_t;
 #define HNY_BATCH_MAX_SEGMENTS  10000          /* segments per task */
 #define HNY_BATCH_MAX_SRC       (256 * 1024)   /* bytes of one segment's src */
 
-/* Parse a translate task body {"segments":[{"id","src","context"?}]}.
+/* Parse a translate task body {"segments":[{"id","src","context"?}],
+   "probe"?: true}; "probe" (optional) says the profile is paused and the
+   task is the broker's probe (a type may then ask a free endpoint first).
    from/to are the task's languages (copied); job (copied, may be NULL) is
    used on log lines. Returns the batch (caller owns) or NULL with *reason
    set (caller owns) to a one-line explanation of what is malformed. */
@@ -69,6 +78,13 @@ int64_t hny_batch_id (const hny_batch_t *self, size_t index);
 const char *hny_batch_src (const hny_batch_t *self, size_t index);
 size_t hny_batch_src_len (const hny_batch_t *self, size_t index);
 const char *hny_batch_context (const hny_batch_t *self, size_t index);  /* NULL when none */
+/* 1 when the task body said "probe": true. */
+int hny_batch_probe (const hny_batch_t *self);
+/* The parsed inline markup of segment index when its src holds ⟦n⟧
+   placeholders for it (borrowed), else NULL: for types that send markup
+   their own way (DeepL's tag_handling). Element n of the placeholders is
+   the n-th opening tag of hny_markup_render over the whole text. */
+const hny_markup_t *hny_batch_markup (const hny_batch_t *self, size_t index);
 
 /* Record outcomes; the first outcome of a segment wins. tgt is copied and
    must be valid UTF-8 (else the segment fails permanently instead).
@@ -79,6 +95,10 @@ const char *hny_batch_context (const hny_batch_t *self, size_t index);  /* NULL 
    lost, duplicated or crossed stores the text without markup and adds a
    "warning" member to the segment's RESULT entry. */
 void hny_batch_set_tgt (hny_batch_t *self, size_t index, const char *tgt, size_t len);
+/* The same, with a warning of the type's own (e.g. a lost glossary term)
+   added to the segment's "warning"; warning may be NULL. */
+void hny_batch_set_tgt_warning (hny_batch_t *self, size_t index, const char *tgt, size_t len,
+                                const char *warning);
 void hny_batch_set_error (hny_batch_t *self, size_t index, hny_seg_class_t cls, int code,
                           const char *reason);
 hny_seg_class_t hny_batch_class (const hny_batch_t *self, size_t index);
@@ -93,6 +113,12 @@ void hny_batch_add_billed (hny_batch_t *self, int64_t chars);
 int64_t hny_batch_retry_after_ms (const hny_batch_t *self, size_t index);
 int64_t hny_batch_billed (const hny_batch_t *self);
 int64_t hny_batch_requests (const hny_batch_t *self);
+/* The account's usage as the service reported it during this task (the
+   last report wins); the RESULT then carries "usage". limit 0: none. */
+void hny_batch_set_usage (hny_batch_t *self, int64_t count, int64_t limit);
+/* Add tokens a service reported for one request; the RESULT then carries
+   "tokens" with the sums. */
+void hny_batch_add_tokens (hny_batch_t *self, int64_t prompt, int64_t completion);
 
 /* The RESULT body. Caller owns the result. */
 json_t *hny_batch_result (const hny_batch_t *self);
@@ -108,7 +134,16 @@ typedef struct {
     char *body;
     size_t body_size;
     char *headers[8];           /* "Name: value" lines, NULL-terminated; may hold keys */
+    const char *method;         /* a literal: "GET", "DELETE"; NULL: POST */
 } hny_backend_req_t;
+
+/* How a type's setup fails the batches waiting for it (see setup_done).
+   reason is set with hny_sprintf (or left NULL); the dispatch frees it. */
+typedef struct {
+    hny_seg_class_t cls;
+    int code;
+    char *reason;
+} hny_backend_fail_t;
 
 /* A backend type. Every function pointer but translate_local is required
    for network backends; a local backend sets translate_local only. */
@@ -173,21 +208,40 @@ typedef struct {
     int (*init) (hny_backend_t *backend, char **error);
     void (*fini) (hny_backend_t *backend);
 
-    /* A request to send once per language pair before the first batch of
-       that pair (DeepL: create the glossary). Returns 1 with req filled,
-       0 when nothing is needed. Batches of the pair wait until setup_done
-       has been called with the response (any status or transport error;
-       NULL when the request was cancelled, and the pair is set up again
-       on its next batch). */
+    /* Requests to send, one after the other, before the first batch of a
+       language pair (DeepL: find or create the glossary). setup returns 1
+       with req filled for the next request of the sequence, 0 when the
+       pair is ready. Batches of the pair wait meanwhile. setup_done gets
+       each response (any status or transport error; NULL when the request
+       was cancelled: the pair is set up again on its next batch) and
+       returns 0 to go on (setup is called again), or -1 with *fail set:
+       the waiting batches' pending segments fail that way (transient ones
+       with the response's Retry-After) and the pair is set up again on
+       its next batch. */
     int (*setup) (hny_backend_t *backend, const char *from, const char *to,
                   hny_backend_req_t *req);
-    void (*setup_done) (hny_backend_t *backend, const char *from, const char *to,
-                        const hny_http_response_t *response);
+    int (*setup_done) (hny_backend_t *backend, const char *from, const char *to,
+                       const hny_http_response_t *response, hny_backend_fail_t *fail);
 
     /* 1 when a response says the request was too large (besides HTTP 413,
        which always is): the dispatch then splits it in halves and sends
        them again; a single segment fails with the type's parse. */
     int (*too_large) (const hny_http_response_t *response);
+
+    /* Translate segment index without a request when the type can (a
+       glossary term that is the whole segment): set its outcome and
+       return 1, else 0. Called for every segment before packing. */
+    int (*local) (hny_backend_t *backend, hny_batch_t *batch, size_t index);
+
+    /* A request to send before a batch, after its pair check (DeepL: GET
+       /v2/usage while the quota is known to be gone, a free probe).
+       Returns 1 with req filled, 0 when the batch goes at once.
+       preflight_done gets the response (never NULL: a cancelled request
+       drops the batch) and may set outcomes of segments (e.g. paused):
+       those are not sent; the others go on to the setup and the requests. */
+    int (*preflight) (hny_backend_t *backend, const hny_batch_t *batch, hny_backend_req_t *req);
+    void (*preflight_done) (hny_backend_t *backend, hny_batch_t *batch,
+                            const hny_http_response_t *response);
 } hny_backend_type_t;
 
 /* The built-in types, and a lookup by config "type"; NULL when unknown. */
@@ -231,6 +285,14 @@ typedef void (hny_batch_done_fn) (hny_batch_t *batch, void *arg);
    destroys it. Returns 0 or -1 (then done is not called). */
 int hny_backend_translate (hny_backend_t *self, hny_batch_t *batch, hny_batch_done_fn *done,
                            void *arg);
+
+/* Set up the pair from -> to again with its next batch (e.g. the service
+   no longer knows the glossary the setup made). No-op when not set up. */
+void hny_backend_setup_reset (hny_backend_t *self, const char *from, const char *to);
+
+/* Retry-After (delta-seconds or an HTTP date) in ms from now, capped at one
+   hour; 0 when value is NULL, unreadable or in the past. */
+int64_t hny_backend_retry_after_ms (const char *value);
 
 /* Shared helpers for types. */
 /* Serialize body (compact, UTF-8 as is) into req->body and add a

@@ -6,6 +6,7 @@
 #include <honyaku/util.h>
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,27 @@ hny_be_glossary (const hny_backend_t *backend)
 {
     s_state_t *state = hny_backend_state (backend);
     return state ? state->glossary : NULL;
+}
+
+int
+hny_be_whole_term (const hny_glossary_t *glossary, hny_batch_t *batch, size_t index)
+{
+    if (!glossary)
+        return 0;
+    long entry = hny_glossary_whole (glossary, hny_batch_src (batch, index),
+                                     hny_batch_src_len (batch, index));
+    if (entry < 0)
+        return 0;
+    /* Sent as a placeholder it would come back as one: say it ourselves. */
+    const char *target = hny_glossary_target (glossary, (size_t) entry);
+    hny_batch_set_tgt (batch, index, target, strlen (target));
+    return 1;
+}
+
+int
+hny_be_glossary_local (hny_backend_t *backend, hny_batch_t *batch, size_t index)
+{
+    return hny_be_whole_term (hny_be_glossary (backend), batch, index);
 }
 
 /* 2 to S_LANG_MAX letters, '-' and the characters of extra. */
@@ -184,22 +206,277 @@ hny_be_take_text (hny_backend_t *backend, const hny_glossary_t *glossary, hny_ba
                           "%s translation %zu has no text", service, k);
         return -1;
     }
+    return hny_be_take_string (backend, glossary, batch, index, json_string_value (text),
+                               json_string_length (text));
+}
+
+int
+hny_be_take_string (hny_backend_t *backend, const hny_glossary_t *glossary, hny_batch_t *batch,
+                    size_t index, const char *text, size_t len)
+{
+    (void) backend;
     size_t *terms, nterms;
     char *protected = s_protect (glossary, batch, index, &terms, &nterms);
     if (!protected)
-        hny_batch_set_tgt (batch, index, json_string_value (text), json_string_length (text));
+        hny_batch_set_tgt (batch, index, text, len);
     else {
-        char *why = NULL;
-        char *restored = hny_glossary_restore (glossary, terms, nterms, json_string_value (text),
-                                               json_string_length (text), &why);
-        if (restored)
-            hny_batch_set_tgt (batch, index, restored, strlen (restored));
-        else
-            hny_backend_fail (backend, batch, index, 1, HNY_SEG_PERMANENT, 502, "%s", why);
+        /* A lost or broken placeholder costs the term, not the segment:
+           the translation is kept with a warning, like lost markup. */
+        char *warning = NULL;
+        char *restored = hny_glossary_restore (glossary, terms, nterms, text, len, &warning);
+        hny_batch_set_tgt_warning (batch, index, restored, strlen (restored), warning);
         free (restored);
-        free (why);
+        free (warning);
         free (protected);
         free (terms);
     }
     return hny_batch_class (batch, index) == HNY_SEG_OK ? 0 : -1;
+}
+
+/* ---------------------------------------------------------- XML markup */
+
+#define S_TOK_OPEN  "\xE2\x9F\xA6"     /* ⟦ */
+#define S_TOK_CLOSE "\xE2\x9F\xA7"     /* ⟧ */
+#define S_TOK_LEN   3
+#define S_XML_DEPTH HNY_MARKUP_MAX_ELEMENTS
+
+/* The element names of a markup, in the order of its placeholders: the
+   n-th opening tag of its inline form is element n (hny_batch_markup).
+   Returns how many were found (at most max). */
+static size_t
+s_kinds (const hny_markup_t *markup, char *kinds, size_t max)
+{
+    size_t len = 0, count = 0;
+    hny_markup_text (markup, &len);
+    char *inline_form = hny_markup_render (markup, 0, len, NULL);
+    /* The inline form escapes every '<' that would read as a tag: what
+       reads as an opening tag is one (hny_markup.h). */
+    for (const char *p = inline_form; *p && count < max; p++) {
+        if (strncmp (p, "<b>", 3) == 0 || strncmp (p, "<i>", 3) == 0)
+            kinds[count++] = p[1];
+        else if (strncmp (p, "<a href=\"", 9) == 0) {
+            size_t n = strcspn (p + 9, "\"<\n");
+            if (n <= 5 * HNY_MARKUP_MAX_HREF && p[9 + n] == '"' && p[10 + n] == '>')
+                kinds[count++] = 'a';
+        }
+    }
+    free (inline_form);
+    return count;
+}
+
+/* Append text XML-escaped. */
+static void
+s_xml_escape (hny_buf_t *buf, const char *text, size_t len)
+{
+    const char *run = text, *end = text + len;
+    for (const char *p = text; p < end; p++) {
+        const char *rep = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : NULL;
+        if (!rep)
+            continue;
+        hny_buf_add (buf, run, (size_t) (p - run));
+        hny_buf_adds (buf, rep);
+        run = p + 1;
+    }
+    hny_buf_add (buf, run, (size_t) (end - run));
+}
+
+/* A token ⟦n⟧ or ⟦/n⟧ at text[at]: its length, number and closing flag; 0 when none. */
+static size_t
+s_token_at (const char *text, size_t len, size_t at, size_t *n, int *closing)
+{
+    if (len - at < 2 * S_TOK_LEN + 1 || memcmp (text + at, S_TOK_OPEN, S_TOK_LEN) != 0)
+        return 0;
+    size_t q = at + S_TOK_LEN, digits = 0;
+    *closing = q < len && text[q] == '/';
+    q += (size_t) *closing;
+    *n = 0;
+    while (q < len && text[q] >= '0' && text[q] <= '9' && digits < 4)
+        *n = *n * 10 + (size_t) (text[q++] - '0'), digits++;
+    if (digits == 0 || len - q < S_TOK_LEN || memcmp (text + q, S_TOK_CLOSE, S_TOK_LEN) != 0)
+        return 0;
+    return q + S_TOK_LEN - at;
+}
+
+char *
+hny_be_xml_out (const hny_batch_t *batch, size_t index, const char *text, size_t len)
+{
+    hny_buf_t buf = { NULL, 0, 0 };
+    hny_buf_add (&buf, "", 0);
+    const hny_markup_t *markup = hny_batch_markup (batch, index);
+    if (!markup) {
+        s_xml_escape (&buf, text, len);
+        return buf.data;
+    }
+    char kinds[S_XML_DEPTH];
+    size_t nkinds = s_kinds (markup, kinds, sizeof kinds);
+    size_t pos = 0, run = 0;
+    while (pos < len) {
+        size_t n;
+        int closing;
+        size_t tlen = s_token_at (text, len, pos, &n, &closing);
+        if (tlen == 0) {
+            pos++;
+            continue;
+        }
+        s_xml_escape (&buf, text + run, pos - run);
+        /* The src of a segment with markup holds no other ⟦: these are its tokens. */
+        char kind = n >= 1 && n <= nkinds ? kinds[n - 1] : 'b';
+        char tag[32];
+        if (closing)
+            snprintf (tag, sizeof tag, "</%c>", kind);
+        else
+            snprintf (tag, sizeof tag, "<%c id=\"%zu\">", kind, n);
+        hny_buf_adds (&buf, tag);
+        pos = run = pos + tlen;
+    }
+    s_xml_escape (&buf, text + run, len - run);
+    return buf.data;
+}
+
+/* Append code point cp as UTF-8; 0 when it is not a character XML allows. */
+static int
+s_put_utf8 (hny_buf_t *buf, unsigned long cp)
+{
+    char u[4];
+    size_t n;
+    if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        return 0;
+    if (cp < 0x80)
+        u[0] = (char) cp, n = 1;
+    else if (cp < 0x800)
+        u[0] = (char) (0xC0 | (cp >> 6)), u[1] = (char) (0x80 | (cp & 0x3F)), n = 2;
+    else if (cp < 0x10000)
+        u[0] = (char) (0xE0 | (cp >> 12)), u[1] = (char) (0x80 | ((cp >> 6) & 0x3F)),
+        u[2] = (char) (0x80 | (cp & 0x3F)), n = 3;
+    else
+        u[0] = (char) (0xF0 | (cp >> 18)), u[1] = (char) (0x80 | ((cp >> 12) & 0x3F)),
+        u[2] = (char) (0x80 | ((cp >> 6) & 0x3F)), u[3] = (char) (0x80 | (cp & 0x3F)), n = 4;
+    hny_buf_add (buf, u, n);
+    return 1;
+}
+
+/* Decode the entity at xml[at] (a '&') onto buf; returns its length, or 0
+   when it is none (the '&' is then text). */
+static size_t
+s_entity_in (hny_buf_t *buf, const char *xml, size_t len, size_t at)
+{
+    static const struct { const char *name; const char *text; } named[] = {
+        { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" }, { "&quot;", "\"" }, { "&apos;", "'" }
+    };
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+        size_t n = strlen (named[i].name);
+        if (len - at >= n && memcmp (xml + at, named[i].name, n) == 0) {
+            hny_buf_adds (buf, named[i].text);
+            return n;
+        }
+    }
+    if (len - at < 4 || xml[at + 1] != '#')
+        return 0;
+    int hex = xml[at + 2] == 'x' || xml[at + 2] == 'X';
+    size_t q = at + 2 + (size_t) hex, digits = 0;
+    unsigned long cp = 0;
+    while (q < len && digits < 8 && (hex ? isxdigit ((unsigned char) xml[q])
+                                         : isdigit ((unsigned char) xml[q]))) {
+        char c = xml[q++];
+        cp = cp * (hex ? 16 : 10)
+             + (unsigned long) (isdigit ((unsigned char) c) ? c - '0' : (tolower (c) - 'a' + 10));
+        digits++;
+    }
+    if (digits == 0 || q >= len || xml[q] != ';' || !s_put_utf8 (buf, cp))
+        return 0;
+    return q + 1 - at;
+}
+
+/* The number in an id="n" (or id='n') attribute of [tag, tag + len); 0 when none. */
+static size_t
+s_tag_id (const char *tag, size_t len)
+{
+    for (size_t i = 0; i + 4 < len; i++) {
+        if (memcmp (tag + i, "id=", 3) != 0 || (i > 0 && !isspace ((unsigned char) tag[i - 1])))
+            continue;
+        char quote = tag[i + 3];
+        if (quote != '"' && quote != '\'')
+            continue;
+        size_t n = 0, digits = 0;
+        for (size_t q = i + 4; q < len && isdigit ((unsigned char) tag[q]) && digits < 4; q++)
+            n = n * 10 + (size_t) (tag[q] - '0'), digits++;
+        return n;
+    }
+    return 0;
+}
+
+char *
+hny_be_xml_in (const char *xml, size_t len, size_t *out_len)
+{
+    hny_buf_t buf = { NULL, 0, 0 };
+    hny_buf_add (&buf, "", 0);
+    struct { size_t n; char kind; } stack[S_XML_DEPTH];
+    size_t depth = 0, pos = 0;
+    while (pos < len) {
+        char c = xml[pos];
+        if (c == '&') {
+            size_t n = s_entity_in (&buf, xml, len, pos);
+            if (n == 0)
+                hny_buf_add (&buf, "&", 1);
+            pos += n ? n : 1;
+            continue;
+        }
+        if (c != '<') {
+            size_t run = pos;
+            while (pos < len && xml[pos] != '<' && xml[pos] != '&')
+                pos++;
+            hny_buf_add (&buf, xml + run, pos - run);
+            continue;
+        }
+        const char *gt = memchr (xml + pos, '>', len - pos);
+        if (!gt) {
+            hny_buf_add (&buf, xml + pos, len - pos);       /* not a tag: text */
+            break;
+        }
+        const char *tag = xml + pos + 1;
+        size_t tlen = (size_t) (gt - tag);
+        pos = (size_t) (gt - xml) + 1;
+        int closing = tlen > 0 && tag[0] == '/';
+        int empty = tlen > 0 && tag[tlen - 1] == '/';
+        const char *name = tag + closing;
+        size_t nlen = 0;
+        while (nlen < tlen - (size_t) closing && (isalnum ((unsigned char) name[nlen])
+                                                  || name[nlen] == '_' || name[nlen] == '-'))
+            nlen++;
+        char kind = nlen == 1 && (name[0] == 'b' || name[0] == 'i' || name[0] == 'a') ? name[0] : 0;
+        char token[32];
+        if (closing) {
+            /* the innermost open element of that name, wherever it is */
+            size_t k = depth;
+            while (k > 0 && stack[k - 1].kind != kind)
+                k--;
+            if (k == 0 || !kind)
+                continue;
+            if (stack[k - 1].n > 0) {
+                snprintf (token, sizeof token, S_TOK_OPEN "/%zu" S_TOK_CLOSE, stack[k - 1].n);
+                hny_buf_adds (&buf, token);
+            }
+            memmove (&stack[k - 1], &stack[k], (depth - k) * sizeof stack[0]);
+            depth--;
+            continue;
+        }
+        size_t n = kind ? s_tag_id (tag, tlen) : 0;
+        if (n > 0) {
+            snprintf (token, sizeof token, S_TOK_OPEN "%zu" S_TOK_CLOSE, n);
+            hny_buf_adds (&buf, token);
+        }
+        if (empty) {
+            if (n > 0) {
+                snprintf (token, sizeof token, S_TOK_OPEN "/%zu" S_TOK_CLOSE, n);
+                hny_buf_adds (&buf, token);
+            }
+        }
+        else if (kind && depth < S_XML_DEPTH) {
+            stack[depth].n = n;
+            stack[depth].kind = kind;
+            depth++;
+        }
+    }
+    *out_len = buf.len;
+    return buf.data;
 }

@@ -39,6 +39,13 @@ void hny_be_glossary_fini (hny_backend_t *backend);
 /* The glossary loaded by hny_be_glossary_init (borrowed); NULL when none. */
 hny_glossary_t *hny_be_glossary (const hny_backend_t *backend);
 
+/* When segment index is exactly one glossary term, set the term's target
+   as its translation and return 1 (it is not sent: a bare placeholder
+   would only come back as itself); else 0. glossary may be NULL. */
+int hny_be_whole_term (const hny_glossary_t *glossary, hny_batch_t *batch, size_t index);
+/* local of the vtable for types whose state is hny_be_glossary_init's. */
+int hny_be_glossary_local (hny_backend_t *backend, hny_batch_t *batch, size_t index);
+
 /* ----------------------------------------------------------- languages */
 
 /* check_pair of the vtable for services that take BCP-47-like codes as
@@ -76,12 +83,39 @@ json_t *hny_be_texts (const hny_glossary_t *glossary, const hny_batch_t *batch, 
 
 /* Take the translation text of segment index: when text is not a JSON
    string, fail it transient 502 ("SERVICE translation K has no text", k =
-   its place in the answer); else, when glossary is not NULL, put the
-   terms back into the placeholders hny_be_texts made for this segment
-   (a placeholder lost or doubled by the service fails the segment
-   permanent 502: the same text comes back the same way) and set it with
-   hny_batch_set_tgt. Returns 0 when the segment is translated, else -1. */
+   its place in the answer); else hny_be_take_string. Returns 0 when the
+   segment is translated, else -1. */
 int hny_be_take_text (hny_backend_t *backend, const hny_glossary_t *glossary, hny_batch_t *batch,
                       size_t index, size_t k, const json_t *text, const char *service);
+/* Set [text, text + len) as the translation of segment index: when
+   glossary is not NULL, with the terms put back into the placeholders
+   hny_be_texts made for this segment; a placeholder the service lost,
+   repeated or broke costs its term and adds a warning to the segment
+   (hny_glossary_restore), never the segment. Returns 0 when the segment
+   is translated (invalid UTF-8 fails it), else -1. */
+int hny_be_take_string (hny_backend_t *backend, const hny_glossary_t *glossary,
+                        hny_batch_t *batch, size_t index, const char *text, size_t len);
+
+/* ---------------------------------------------------------- XML markup */
+
+/* For services with XML tag handling (DeepL's tag_handling=xml), so that
+   inline markup travels as tags the service keeps instead of ⟦n⟧ text.
+
+   Segment index's text for the request: text (its src, or the src with
+   glossary placeholders) XML-escaped (& < >), and when the segment has
+   markup (hny_batch_markup) its ⟦n⟧ ... ⟦/n⟧ as <b id="n">, <i id="n">,
+   <a id="n"> ... </b>, </i>, </a>: the element's own name (the service
+   may treat them as inline), its number to map it back (the service may
+   reorder elements), no href (restored from the source, never sent).
+   Caller owns the result. */
+char *hny_be_xml_out (const hny_batch_t *batch, size_t index, const char *text, size_t len);
+
+/* A translation in that XML back to placeholder text: an element with
+   id="n" becomes ⟦n⟧ ... ⟦/n⟧ (a closing tag closes the innermost open
+   element of its name, so a crossing shows as crossed placeholders and
+   hny_batch_set_tgt drops the markup with a warning), other tags are
+   dropped, the five XML entities and numeric references are decoded.
+   Caller owns the result; *out_len gets its length. */
+char *hny_be_xml_in (const char *xml, size_t len, size_t *out_len);
 
 #endif

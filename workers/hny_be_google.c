@@ -127,5 +127,6 @@ const hny_backend_type_t hny_backend_google = {
     .resolve_url = s_resolve_url,
     .init = hny_be_glossary_init,
     .fini = hny_be_glossary_fini,
+    .local = hny_be_glossary_local,
     .too_large = s_too_large,
 };

@@ -7,7 +7,9 @@
     max_texts and max_bytes can fit a server's limits exactly). Errors are `{"error": ".."}`: 400 is
     permanent with the server's message, 403 (key, quota) pauses, 429
     ("Slowdown") is transient. Glossary terms are protected with
-    placeholders (hny_glossary.h). */
+    placeholders (hny_glossary.h); a segment that is exactly one term is
+    answered by the glossary without a request. The code points sent are
+    reported as billed (hosted LibreTranslate bills them). */
 #include "hny_be_common.h"
 
 #include <honyaku/util.h>
@@ -78,7 +80,7 @@ const hny_backend_type_t hny_backend_libre = {
     .default_max_texts = 50,
     .default_timeout_ms = 60000,
     .max_response = 8 * 1024 * 1024,
-    .bills = 0,                 /* self-hosted: nothing is billed */
+    .bills = 1,                 /* characters sent: what a paid server bills */
     .check_pair = hny_be_check_pair_bcp47,
     .build = s_build,
     .parse = s_parse,
@@ -87,4 +89,5 @@ const hny_backend_type_t hny_backend_libre = {
     .init = hny_be_glossary_init,
     .fini = hny_be_glossary_fini,
     .too_large = s_too_large,
+    .local = hny_be_glossary_local,
 };

@@ -19,7 +19,12 @@
     unusable (no content, empty, wrong number of lines or items;
     hny_be_common.h). A leading "Sure! Here is the translation:" line, a
     "Translation:" label, code fences and quotes the source did not have
-    are stripped; commentary that remains fails the segment. */
+    are stripped; commentary that remains fails the segment.
+
+    Cost: the answer's usage.prompt_tokens and completion_tokens go into
+    the RESULT ("tokens"), for every 2xx answer, usable or not (the tokens
+    were spent). A segment that is exactly a glossary term is answered
+    with the term's target, without a request. */
 #include "hny_be_common.h"
 
 #include <honyaku/util.h>
@@ -444,6 +449,12 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
         json_decref (root);
         return;
     }
+    /* Tokens are spent whatever the answer is worth: count them first. */
+    json_t *usage = json_object_get (root, "usage");
+    json_t *prompt = json_object_get (usage, "prompt_tokens");
+    json_t *completion = json_object_get (usage, "completion_tokens");
+    if (json_is_integer (prompt) || json_is_integer (completion))
+        hny_batch_add_tokens (batch, json_integer_value (prompt), json_integer_value (completion));
     json_t *choice = json_array_get (json_object_get (root, "choices"), 0);
     json_t *content = json_object_get (json_object_get (choice, "message"), "content");
     json_t *finish = json_object_get (choice, "finish_reason");
@@ -487,4 +498,5 @@ const hny_backend_type_t hny_backend_openai = {
     .max_texts_limit = 50,
     .init = s_init,
     .fini = hny_be_glossary_fini,
+    .local = hny_be_glossary_local,
 };

@@ -10,7 +10,7 @@
         [backend.NAME]      type, url, key_file, key_env, model, concurrency,
                             rate, chars_per_minute, max_texts, max_bytes,
                             timeout_ms, retries, retry_base_ms, glossary,
-                            fallback
+                            fallback, formality, model_type
 
     Every option, its default and its description is in one table in
     hny_config.c (hny_config_describe prints it); packaging/honyaku.conf is
@@ -38,6 +38,9 @@ typedef struct {
     char *model;                /* openai: model name */
     char *glossary;             /* TSV file: source term, target term */
     char *fallback;             /* profile to use when this one is paused */
+    char *formality;            /* deepl: default, more, less, prefer_more, prefer_less */
+    char *model_type;           /* deepl: quality_optimized, prefer_quality_optimized,
+                                   latency_optimized */
     int concurrency;            /* requests in flight, shared by all workers (default per type) */
     double rate;                /* requests per second across workers; 0 = unlimited */
     int64_t chars_per_minute;   /* characters per minute across workers; 0 = unlimited */

@@ -246,7 +246,7 @@ s_deliver (struct MHD_Connection *conn, ts_reply_t *reply)
     return rc;
 }
 
-/* The control API: /_stats, /_faults, /_reset. */
+/* The control API: /_stats, /_faults, /_reset, /_quota. */
 static void
 s_control (const ts_request_t *req, ts_reply_t *reply)
 {
@@ -264,6 +264,21 @@ s_control (const ts_request_t *req, ts_reply_t *reply)
             ts_state_set_faults (s_state, &faults);
             ts_reply_json (reply, 200, json_pack ("{sb}", "ok", 1));
         }
+    }
+    else if (strcmp (req->path, "/_quota") == 0 && strcmp (req->method, "POST") == 0) {
+        json_t *root = json_loadb (req->body, req->body_len, 0, NULL);
+        json_t *count = json_object_get (root, "character_count");
+        json_t *limit = json_object_get (root, "character_limit");
+        if (!json_is_integer (count) || !json_is_integer (limit) || json_integer_value (count) < 0
+            || json_integer_value (limit) < 0)
+            ts_reply_json (reply, 400, json_pack ("{ss}", "error", "want {\"character_count\":"
+                                                  " n, \"character_limit\": n}, n >= 0"));
+        else {
+            ts_state_deepl_set_usage (s_state, (uint64_t) json_integer_value (count),
+                                      (uint64_t) json_integer_value (limit));
+            ts_reply_json (reply, 200, json_pack ("{sb}", "ok", 1));
+        }
+        json_decref (root);
     }
     else if (strcmp (req->path, "/_reset") == 0 && strcmp (req->method, "POST") == 0) {
         ts_state_reset (s_state);

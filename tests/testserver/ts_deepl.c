@@ -1,7 +1,8 @@
 /*  ts_deepl.c: DeepL API v2 as the test server speaks it: /v2/translate
     (JSON only, key in the DeepL-Auth-Key header, at most 50 texts and
-    128 KiB), /v2/usage and /v2/glossaries (TSV entries), with the quota
-    answered by 456. */
+    128 KiB), /v2/usage and /v2/glossaries (create with TSV entries and
+    the spec's lower-case glossary languages, list, delete), with the
+    quota answered by 456. */
 #include "ts_api.h"
 
 #include "honyaku/util.h"
@@ -22,6 +23,23 @@ static const char *const s_target_langs[] = {
     "IT", "JA", "KO", "LT", "LV", "NB", "NL", "PL", "PT", "PT-BR", "PT-PT", "RO", "RU", "SK", "SL",
     "SV", "TR", "UK", "ZH", "ZH-HANS", "ZH-HANT", NULL
 };
+/* GlossarySourceLanguage / GlossaryTargetLanguage of DeepL's OpenAPI spec:
+   lower case only (the spec's enum; its request validator refuses "EN"). */
+static const char *const s_glossary_langs[] = {
+    "ar", "bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "he", "hu", "id", "it", "ja",
+    "ko", "lt", "lv", "nb", "nl", "pl", "pt", "ro", "ru", "sk", "sl", "sv", "th", "tr", "uk", "vi",
+    "zh", NULL
+};
+
+static int
+s_glossary_lang_ok (const char *lang)
+{
+    for (size_t i = 0; s_glossary_langs[i]; i++)
+        if (strcmp (lang, s_glossary_langs[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* Parameters of /v2/translate; anything else is recorded as a violation
    (DeepL ignores unknown parameters, a client that sends them has a bug). */
 static const char *const s_known[] = {
@@ -192,6 +210,11 @@ s_translate (const ts_request_t *req, ts_reply_t *reply)
             goto done;
         }
         glossary = ts_state_glossary_get (req->state, glossary_id);
+        if (!glossary && ts_state_glossary_issued (req->state, glossary_id)) {
+            /* deleted since (by another client, say): not the client's bug */
+            ts_reply_error (reply, TS_API_DEEPL, 404, "Glossary not found");
+            goto done;
+        }
         if (!glossary) {
             s_reject (req, reply, 404, "Glossary not found");
             goto done;
@@ -278,7 +301,10 @@ s_glossary_create (const ts_request_t *req, ts_reply_t *reply)
                   "entries and entries_format are required strings");
     else if (strcmp (format, "tsv") != 0)
         s_reject (req, reply, 400, "Value for 'entries_format' not supported (this server takes tsv)");
-    else if (!ts_lang_in (source, s_source_langs) || !ts_lang_in (target, s_source_langs))
+    else if (!s_glossary_lang_ok (source) || !s_glossary_lang_ok (target))
+        s_reject (req, reply, 400, "source_lang and target_lang must be one of the spec's"
+                  " lower-case glossary languages");
+    else if (strcmp (source, target) == 0)
         s_reject (req, reply, 400, "Unsupported glossary language pair");
     else {
         ts_glossary_t *glossary = ts_glossary_parse_tsv (entries, &err);
@@ -305,6 +331,59 @@ s_glossary_create (const ts_request_t *req, ts_reply_t *reply)
     json_decref (root);
 }
 
+static json_t *
+s_glossary_info (const ts_glossary_t *g)
+{
+    return json_pack ("{sssssbsssssssI}", "glossary_id", g->id, "name", g->name ? g->name : "",
+                      "ready", 1, "source_lang", g->source_lang, "target_lang", g->target_lang,
+                      "creation_time", "2026-01-01T00:00:00.000000Z",
+                      "entry_count", (json_int_t) g->count);
+}
+
+/* GET /v2/glossaries: every glossary, no entries. */
+static void
+s_glossary_list (const ts_request_t *req, ts_reply_t *reply)
+{
+    size_t count = 0;
+    ts_glossary_t **list = ts_state_glossary_list (req->state, &count);
+    json_t *out = json_array ();
+    for (size_t i = 0; i < count; i++) {
+        json_array_append_new (out, s_glossary_info (list[i]));
+        ts_glossary_destroy (&list[i]);
+    }
+    free (list);
+    ts_reply_json (reply, 200, json_pack ("{so}", "glossaries", out));
+}
+
+/* GET or DELETE /v2/glossaries/{id}. */
+static void
+s_glossary_one (const ts_request_t *req, ts_reply_t *reply, const char *id)
+{
+    if (strcmp (req->method, "DELETE") == 0) {
+        if (req->body_len > 0)
+            ts_state_violation (req->state, "deepl DELETE %s: a body (%zu bytes) on a DELETE",
+                                req->path, req->body_len);
+        if (ts_state_glossary_remove (req->state, id) != 0)
+            ts_reply_error (reply, TS_API_DEEPL, 404, "Glossary not found");
+        else {
+            ts_reply_clear (reply);
+            reply->status = 204;
+            reply->content_type = "application/json";
+        }
+        return;
+    }
+    if (strcmp (req->method, "GET") != 0) {
+        s_reject (req, reply, 405, "Method not allowed");
+        return;
+    }
+    ts_glossary_t *g = ts_state_glossary_get (req->state, id);
+    if (!g)
+        ts_reply_error (reply, TS_API_DEEPL, 404, "Glossary not found");
+    else
+        ts_reply_json (reply, 200, s_glossary_info (g));
+    ts_glossary_destroy (&g);
+}
+
 void
 ts_deepl_handle (const ts_request_t *req, ts_reply_t *reply)
 {
@@ -314,8 +393,13 @@ ts_deepl_handle (const ts_request_t *req, ts_reply_t *reply)
         s_translate (req, reply);
     else if (strcmp (req->path, "/v2/usage") == 0)
         s_usage (req, reply);
+    else if (strcmp (req->path, "/v2/glossaries") == 0 && strcmp (req->method, "GET") == 0)
+        s_glossary_list (req, reply);
     else if (strcmp (req->path, "/v2/glossaries") == 0)
         s_glossary_create (req, reply);
+    else if (strncmp (req->path, "/v2/glossaries/", 15) == 0 && req->path[15]
+             && !strchr (req->path + 15, '/'))
+        s_glossary_one (req, reply, req->path + 15);
     else
         s_reject (req, reply, 404, "Not found");
 }

@@ -345,6 +345,15 @@ ts_state_deepl_usage (ts_state_t *self, uint64_t *count, uint64_t *limit)
     pthread_mutex_unlock (&self->lock);
 }
 
+void
+ts_state_deepl_set_usage (ts_state_t *self, uint64_t count, uint64_t limit)
+{
+    pthread_mutex_lock (&self->lock);
+    self->deepl_used = count;
+    self->quota = limit;
+    pthread_mutex_unlock (&self->lock);
+}
+
 char *
 ts_state_glossary_add (ts_state_t *self, ts_glossary_t **glossary_p)
 {
@@ -373,6 +382,49 @@ ts_state_glossary_get (ts_state_t *self, const char *id)
             copy = ts_glossary_dup (self->glossaries[i]);
     pthread_mutex_unlock (&self->lock);
     return copy;
+}
+
+ts_glossary_t **
+ts_state_glossary_list (ts_state_t *self, size_t *count)
+{
+    pthread_mutex_lock (&self->lock);
+    *count = self->nglossaries;
+    ts_glossary_t **list = hny_calloc (*count ? *count : 1, sizeof *list);
+    for (size_t i = 0; i < *count; i++)
+        list[i] = ts_glossary_dup (self->glossaries[i]);
+    pthread_mutex_unlock (&self->lock);
+    return list;
+}
+
+int
+ts_state_glossary_issued (ts_state_t *self, const char *id)
+{
+    unsigned long long serial = 0;
+    char tail = 0;
+    if (sscanf (id, "00000000-0000-4000-8000-%12llx%c", &serial, &tail) != 1 || strlen (id) != 36)
+        return 0;
+    pthread_mutex_lock (&self->lock);
+    int issued = serial >= 1 && serial <= self->glossary_serial;
+    pthread_mutex_unlock (&self->lock);
+    return issued;
+}
+
+int
+ts_state_glossary_remove (ts_state_t *self, const char *id)
+{
+    int rc = -1;
+    pthread_mutex_lock (&self->lock);
+    for (size_t i = 0; i < self->nglossaries; i++)
+        if (strcmp (self->glossaries[i]->id, id) == 0) {
+            ts_glossary_destroy (&self->glossaries[i]);
+            memmove (&self->glossaries[i], &self->glossaries[i + 1],
+                     (self->nglossaries - i - 1) * sizeof self->glossaries[0]);
+            self->nglossaries--;
+            rc = 0;
+            break;
+        }
+    pthread_mutex_unlock (&self->lock);
+    return rc;
 }
 
 char *

@@ -99,12 +99,21 @@ int ts_state_bill (ts_state_t *self, ts_api_t api, size_t ntexts, uint64_t chars
 
 /* DeepL usage: characters billed and the quota. */
 void ts_state_deepl_usage (ts_state_t *self, uint64_t *count, uint64_t *limit);
+/* Set them (POST /_quota): the quota reached or lifted mid-test. */
+void ts_state_deepl_set_usage (ts_state_t *self, uint64_t count, uint64_t limit);
 
 /* Store a glossary (taken over, *glossary_p set to NULL) and give it an id.
    Returns a copy of the id (caller owns), or NULL when the store is full. */
 char *ts_state_glossary_add (ts_state_t *self, ts_glossary_t **glossary_p);
 /* A copy of the glossary with that id (caller owns), or NULL. */
 ts_glossary_t *ts_state_glossary_get (ts_state_t *self, const char *id);
+/* Copies of every glossary, in creation order (caller owns the array and
+   each glossary); *count gets their number. */
+ts_glossary_t **ts_state_glossary_list (ts_state_t *self, size_t *count);
+/* 1 when this server gave out that id (it may have been deleted since). */
+int ts_state_glossary_issued (ts_state_t *self, const char *id);
+/* Delete the glossary with that id. Returns 0, or -1 when there is none. */
+int ts_state_glossary_remove (ts_state_t *self, const char *id);
 
 /* The statistics as a JSON document (README.md). Caller owns the result. */
 char *ts_state_stats_json (ts_state_t *self);
