@@ -24,7 +24,7 @@ mid-batch), broker_kill (kill -9 honyakud mid-batch, restart),
 sigterm (SIGTERM mid-batch, restart), quota456 (DeepL answers 456 for
 15 s), hung (a fifth of the requests hang until the worker's timeout),
 slow_lease (every answer takes 2.5 s, the lease is 1 s), fulldisk (a
-2 MiB tmpfs state disk that fills, ballast removed once SUBMITs get 507),
+2 MiB tmpfs state disk that fills, grown to 64 MiB once SUBMITs get 507),
 submits (5 clients submit 1,000 pages each, pseudo backend), big190k (a
 190,000-sentence article), big1m (a 1,000,000-sentence article: refused
 413 with bounded memory), bodies (12 MiB and 64 MiB files: answered 413).
@@ -346,6 +346,9 @@ def slow_lease(args, pages, ref):
 
 
 def fulldisk(args, pages, ref):
+    """A 2 MiB tmpfs state disk: the pages do not fit (about 29 KiB of
+    store each). Once SUBMITs get 507 the volume grows to 64 MiB, as an
+    operator would make room; the daemon must find out by itself."""
     if os.geteuid() != 0:
         r = Result("fulldisk")
         r.rows = {"skipped": "needs root for a tmpfs"}
@@ -354,15 +357,22 @@ def fulldisk(args, pages, ref):
     state = base.path("state")
     os.makedirs(state, mode=0o700)
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", state], check=True)
-    ballast = os.path.join(state, "ballast")
-    with open(ballast, "wb") as f:
-        f.write(b"\0" * (900 << 10))
+    seen = {}
 
     def action(d, proc, out, res):
         poll("a SUBMIT answered 507", lambda: "cannot take writes" in d.fx.log("honyakud.log"), 300, 0.05)
-        os.unlink(ballast)
+        c = Client(d.front)
+        seen["store"] = c.status()["store"]
+        seen["done_then"] = c.status()["jobs"].get("done", 0)
+        c.close()
+        subprocess.run(["mount", "-o", "remount,size=64m", state], check=True)
+        t0 = time.monotonic()
+        poll("the store to take writes", lambda: Client(d.front).status()["store"] == "ok", 60, 0.05)
+        seen["recovered_after_s"] = round(time.monotonic() - t0, 2)
     try:
         r = run_batch_drill(args, "fulldisk", pages, ref, action, state_dir=state)
+        r.rows.update(seen)
+        r.check(seen.get("store") == "full", "STATUS did not say the store was full: %s" % seen)
     finally:
         subprocess.run(["umount", "-l", state])
         base.close()

@@ -241,7 +241,12 @@ hny_store_new (const char *path, char **error)
     sqlite3_busy_timeout (self->db, 5000);
     int version = -1;
     sqlite3_stmt *stmt = NULL;
-    if (s_exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;")
+    /* The WAL is checkpointed every 256 pages (1 MiB) and cut back to
+       1 MiB after: left to SQLite's 1000 pages it can hold most of a
+       small disk, and a checkpoint needs room in the database for what it
+       copies, so a full disk could never be recovered (section 14). */
+    if (s_exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
+                      " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;")
     ||  sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK
     ||  sqlite3_step (stmt) != SQLITE_ROW)
         *error = hny_sprintf ("%s: %s", path, sqlite3_errmsg (self->db));
@@ -376,8 +381,13 @@ hny_store_probe (hny_store_t *self)
     if (self->in_tx)
         return -1;
     /* Copying the WAL into the database and truncating it frees the most
-       room a full disk can get back from us. */
-    sqlite3_exec (self->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+       room a full disk can get back from us; a statement left open would
+       pin its snapshot and stop the checkpoint halfway. */
+    for (size_t i = 0; i < self->cached; i++)
+        sqlite3_reset (self->cache [i].stmt);
+    int wal = -1, copied = -1;
+    if (sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &wal, &copied) != SQLITE_OK)
+        hny_debug ("store: checkpoint: %s (%d of %d pages copied)", sqlite3_errmsg (self->db), copied, wal);
     if (hny_store_begin (self))
         return -1;
     /* Room for 64 KiB of new pages is room for the next pass. */
