@@ -661,7 +661,7 @@ s_finish_row (const hny_segment_row_t *row, void *arg)
     if (row->state == HNY_SEG_DONE && row->err_class == HNY_CLASS_WARNING)
         json_object_set_new (pair, "warning", json_string (row->reason ? row->reason : "warning"));
     if (row->para < 0) {
-        f->title.len = 0;
+        hny_buf_reset (&f->title);
         s_buf_json (&f->title, pair);
     }
     else {
@@ -725,7 +725,8 @@ s_record_metadata (const hny_job_row_t *row)
     return metadata;
 }
 
-/* The record's text from what the slices gathered (PROTOCOL.md 12). */
+/* The record's text from what the slices gathered (PROTOCOL.md 12), or
+   NULL when it is larger than a RECORD body may be. */
 static char *
 s_finish_text (hny_pipeline_t *self, s_finish_t *f, const hny_job_row_t *row)
 {
@@ -749,9 +750,9 @@ s_finish_text (hny_pipeline_t *self, s_finish_t *f, const hny_job_row_t *row)
                                "time_ms", (json_int_t) (hny_clock_wall_ms () > row->created
                                                         ? hny_clock_wall_ms () - row->created : 0));
     /* The head's text without its closing brace, then the long parts. */
-    hny_buf_t out = { 0 };
+    hny_buf_t out = HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
     s_buf_json (&out, head);
-    out.data [--out.len] = 0;
+    hny_buf_truncate (&out, out.len ? out.len - 1 : 0);
     hny_buf_adds (&out, ",\"title\":");
     hny_buf_adds (&out, f->title.len ? f->title.data : "null");
     hny_buf_adds (&out, ",\"paragraphs\":[");
@@ -766,6 +767,10 @@ s_finish_text (hny_pipeline_t *self, s_finish_t *f, const hny_job_row_t *row)
     s_buf_json (&out, stats);
     hny_buf_adds (&out, "}");
     (void) self;
+    if (out.toobig || f->title.toobig || f->paras.toobig || f->errors.toobig) {
+        hny_buf_free (&out);
+        return NULL;
+    }
     return out.data;
 }
 
@@ -788,6 +793,8 @@ s_finish_start (hny_pipeline_t *self, s_job_t *job, int fail_code, hny_err_class
 {
     s_finish_t *f = hny_calloc (1, sizeof *f);
     f->job = job;
+    /* the record travels in one RECORD body: no part of it can be larger */
+    f->title = f->paras = f->errors = (hny_buf_t) HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
     f->fail_code = fail_code;
     f->fail_class = fail_class;
     f->fail_reason = fail_reason ? hny_strdup (fail_reason) : NULL;
@@ -819,7 +826,15 @@ s_finish_end (hny_pipeline_t *self, s_finish_t *f)
     }
     if (hny_store_job_get (self->store, job->id, &row) == 1) {
         char *record = s_finish_text (self, f, &row);
-        hny_store_record_put (self->store, job->id, record);
+        if (record)
+            hny_store_record_put (self->store, job->id, record);
+        else {
+            /* past the cap it could never be fetched: the job fails instead */
+            state = HNY_JOB_FAILED;
+            code = 413;
+            free (error);
+            error = hny_sprintf ("the record is larger than %d bytes", HNY_PROTO_BODY_MAX);
+        }
         free (record);
     }
     hny_store_job_set_state (self->store, job->id, state, error, code);

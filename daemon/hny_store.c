@@ -790,7 +790,8 @@ hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max
     }
     if (rc == 1)
         sqlite3_reset (stmt);
-    hny_buf_t text = { 0 };
+    /* title, parts and separators were cut to fit max above */
+    hny_buf_t text = HNY_BUF_INIT (max);
     if (title)
         hny_buf_adds (&text, title);
     for (size_t i = count; i-- > 0;) {

@@ -2,6 +2,7 @@
     helpers shared by all three programs. */
 #include "honyaku/util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,22 +188,81 @@ hny_log (hny_log_level_t level, const char *fmt, ...)
     va_end (args);
 }
 
-void
+int
 hny_buf_add (hny_buf_t *buf, const char *s, size_t len)
 {
-    if (buf->len + len + 1 > buf->cap) {
-        buf->cap = (buf->len + len + 1) * 2;
-        buf->data = hny_realloc (buf->data, buf->cap);
+    assert (buf->max > 0 && buf->max < SIZE_MAX);   /* HNY_BUF_INIT (max) forgotten */
+    if (buf->toobig || len > buf->max - buf->len) {
+        buf->toobig = 1;
+        return -1;
     }
-    memcpy (buf->data + buf->len, s, len);
+    size_t need = buf->len + len + 1;
+    if (need > buf->alloc) {
+        /* doubling, but no further than the cap can use */
+        size_t want = buf->alloc > 32 ? buf->alloc : 32;
+        while (want < need && want <= SIZE_MAX / 2)
+            want *= 2;
+        if (want < need || want - 1 > buf->max)
+            want = buf->max + 1;
+        buf->data = hny_realloc (buf->data, want);
+        buf->alloc = want;
+    }
+    if (len)
+        memcpy (buf->data + buf->len, s, len);
     buf->len += len;
     buf->data [buf->len] = '\0';
+    return 0;
+}
+
+int
+hny_buf_adds (hny_buf_t *buf, const char *s)
+{
+    return hny_buf_add (buf, s, strlen (s));
+}
+
+size_t
+hny_buf_room (const hny_buf_t *buf)
+{
+    return buf->toobig ? 0 : buf->max - buf->len;
+}
+
+const char *
+hny_buf_str (const hny_buf_t *buf)
+{
+    return buf->data ? buf->data : "";
 }
 
 void
-hny_buf_adds (hny_buf_t *buf, const char *s)
+hny_buf_truncate (hny_buf_t *buf, size_t len)
 {
-    hny_buf_add (buf, s, strlen (s));
+    assert (len <= buf->len);
+    buf->len = len;
+    if (buf->data)
+        buf->data [len] = '\0';
+}
+
+void
+hny_buf_reset (hny_buf_t *buf)
+{
+    buf->toobig = 0;
+    hny_buf_truncate (buf, 0);
+}
+
+char *
+hny_buf_take (hny_buf_t *buf, size_t *len)
+{
+    char *data = buf->data ? buf->data : hny_strdup ("");
+    if (len)
+        *len = buf->len;
+    *buf = (hny_buf_t) HNY_BUF_INIT (buf->max);
+    return data;
+}
+
+void
+hny_buf_free (hny_buf_t *buf)
+{
+    free (buf->data);
+    *buf = (hny_buf_t) HNY_BUF_INIT (buf->max);
 }
 
 int

@@ -24,7 +24,7 @@
 static char *
 s_body (json_t *article)
 {
-    hny_buf_t body = { 0 };
+    hny_buf_t body = HNY_BUF_INIT (S_FILE_MAX);    /* a text of one page */
     size_t p, s;
     json_t *para, *seg;
     json_array_foreach (json_object_get (article, "paragraphs"), p, para) {

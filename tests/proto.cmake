@@ -5,6 +5,12 @@ if(TARGET hnycommon)
   add_test(NAME proto.codec COMMAND test_proto)
   set_tests_properties(proto.codec PROPERTIES TIMEOUT 30)
 
+  # test_util: the capped string buffer (hny_buf_t) of honyaku/util.h
+  add_executable(test_util ${HNY_TESTS_DIR}/test_util.c)
+  target_link_libraries(test_util PRIVATE hnycommon)
+  add_test(NAME proto.util COMMAND test_util)
+  set_tests_properties(proto.util PROPERTIES TIMEOUT 30)
+
   add_executable(test_config ${HNY_TESTS_DIR}/test_config.c)
   target_link_libraries(test_config PRIVATE hnycommon)
   add_test(NAME proto.config

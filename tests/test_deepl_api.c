@@ -83,7 +83,7 @@ s_call (const char *method, const char *path, const char *body)
     CURL *curl = curl_easy_init ();
     char url[256];
     snprintf (url, sizeof url, "%s%s", s_base, path);
-    hny_buf_t answer = { NULL, 0, 0 };
+    hny_buf_t answer = HNY_BUF_INIT (1024 * 1024);     /* the mock's answers are small */
     struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/json");
     headers = curl_slist_append (headers, "Authorization: DeepL-Auth-Key " S_KEY);
     curl_easy_setopt (curl, CURLOPT_URL, url);

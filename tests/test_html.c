@@ -23,6 +23,9 @@
 
 static int s_failures = 0;
 
+/* Pages built here; the largest are the 8 MiB ones of s_test_memory. */
+#define S_PAGE_MAX (16u * 1024 * 1024)
+
 #define CHECK(cond) do { \
     if (!(cond)) { fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); s_failures++; } \
 } while (0)
@@ -242,7 +245,7 @@ s_test_metadata (void)
 static void
 s_test_no_article (void)
 {
-    hny_buf_t page = { 0 };
+    hny_buf_t page = HNY_BUF_INIT (S_PAGE_MAX);
     /* a home page: headlines with their leads */
     hny_buf_adds (&page, "<html><head><title>Example News</title></head><body><nav><a href=/>Home</a>"
                          "<a href=/world>World</a></nav><div class=\"front\">");
@@ -341,7 +344,7 @@ s_story_only (const char *what, const char *page, size_t len)
 static void
 s_test_hostile (void)
 {
-    hny_buf_t page = { 0 };
+    hny_buf_t page = HNY_BUF_INIT (S_PAGE_MAX);
     /* the article beside 10,000 links */
     hny_buf_adds (&page, "<html><body><div class=\"menu\"><ul>");
     for (int i = 0; i < 10000; i++) {
@@ -431,7 +434,7 @@ s_test_memory (void)
 {
     size_t target = 8u * 1024 * 1024 - 4096;
     printf ("before: peak RSS %ld MiB\n", s_peak_mib ());
-    hny_buf_t page = { 0 };
+    hny_buf_t page = HNY_BUF_INIT (S_PAGE_MAX);
     hny_buf_adds (&page, "<html><body>");
     while (page.len + 32 < target)
         hny_buf_add (&page, "<p>x", 4);

@@ -300,7 +300,9 @@ s_token_at (const char *text, size_t len, size_t at, size_t *n, int *closing)
 char *
 hny_be_xml_out (const hny_batch_t *batch, size_t index, const char *text, size_t len)
 {
-    hny_buf_t buf = { NULL, 0, 0 };
+    /* a byte escapes to 5 at most ("&amp;"); a token (7 bytes or more) becomes
+       a tag of at most 13 ("<a id=\"9999\">") */
+    hny_buf_t buf = HNY_BUF_INIT (5 * len + 1);
     hny_buf_add (&buf, "", 0);
     const hny_markup_t *markup = hny_batch_markup (batch, index);
     if (!markup) {
@@ -408,7 +410,9 @@ s_tag_id (const char *tag, size_t len)
 char *
 hny_be_xml_in (const char *xml, size_t len, size_t *out_len)
 {
-    hny_buf_t buf = { NULL, 0, 0 };
+    /* entities and opening tags shrink; "</b>" (4 bytes) becomes at most
+       "⟦/9999⟧" (11) */
+    hny_buf_t buf = HNY_BUF_INIT (3 * len + 1);
     hny_buf_add (&buf, "", 0);
     struct { size_t n; char kind; } stack[S_XML_DEPTH];
     size_t depth = 0, pos = 0;

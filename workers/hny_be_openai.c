@@ -100,7 +100,10 @@ s_prompt (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t
 {
     const hny_glossary_t *glossary = hny_be_glossary (backend);
     const char *from = hny_batch_from (batch), *to = hny_batch_to (batch);
-    hny_buf_t buf = { NULL, 0, 0 };
+    const char *context = hny_batch_context (batch, first);
+    /* the fixed sentences (under 1 KiB), the terms listed and the context */
+    hny_buf_t buf = HNY_BUF_INIT (1024 + S_PROMPT_TERMS * (2 * HNY_GLOSSARY_MAX_TERM + 8)
+                                  + (context ? strlen (context) : 0));
     char *line = hny_sprintf ("Translate the user's text into %s (%s) from %s (%s).",
                               s_lang_name (to), to, s_lang_name (from), from);
     hny_buf_adds (&buf, line);
@@ -137,7 +140,6 @@ s_prompt (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t
         }
         free (used);
     }
-    const char *context = hny_batch_context (batch, first);
     if (context && *context) {
         hny_buf_adds (&buf, "\nThe text before it, for context only (do not translate it, do not"
                       " repeat it):\n<<<\n");
@@ -152,7 +154,11 @@ s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t 
          hny_backend_req_t *req, char **reason)
 {
     const hny_profile_t *profile = hny_backend_profile (backend);
-    hny_buf_t user = { NULL, 0, 0 };
+    /* the sources, each after a "N. " of at most 32 bytes */
+    size_t user_max = 1;
+    for (size_t i = first; i < first + count; i++)
+        user_max += hny_batch_src_len (batch, i) + 32;
+    hny_buf_t user = HNY_BUF_INIT (user_max);
     hny_buf_add (&user, "", 0);
     size_t tokens = 0;
     for (size_t i = first; i < first + count; i++) {

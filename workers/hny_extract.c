@@ -19,25 +19,6 @@
 #define S_TOP_LINES   8     /* non-blank lines searched for a date line */
 #define S_INDEX_MAX   500   /* headlines counted on an index page at most */
 
-/* A growable string for joining the lines of a paragraph. */
-typedef struct {
-    char *data;
-    size_t len;
-    size_t cap;
-} s_buf_t;
-
-static void
-s_buf_append (s_buf_t *buf, const char *text, size_t len)
-{
-    if (buf->len + len + 1 > buf->cap) {
-        buf->cap = (buf->len + len + 1) * 2;
-        buf->data = hny_realloc (buf->data, buf->cap);
-    }
-    memcpy (buf->data + buf->len, text, len);
-    buf->len += len;
-    buf->data[buf->len] = '\0';
-}
-
 /* ---------------------------------------------------------------- article */
 
 hny_article_t *
@@ -98,6 +79,22 @@ hny_article_add_paragraph (hny_article_t *self, const char *text, size_t len)
     }
     self->paragraphs[self->paragraph_count++] = hny_strndup (text, len);
     return 0;
+}
+
+int
+hny_article_add_buf (hny_article_t *self, const hny_buf_t *para)
+{
+    if (para->toobig)
+        return -2;
+    return hny_article_add_paragraph (self, hny_buf_str (para), para->len);
+}
+
+char *
+hny_article_limit_reason (int rc)
+{
+    if (rc == -2)
+        return hny_sprintf ("a paragraph has more than %d bytes", HNY_EXTRACT_MAX_PARAGRAPH_BYTES);
+    return hny_sprintf ("article has more than %d paragraphs", HNY_EXTRACT_MAX_PARAGRAPHS);
 }
 
 static void
@@ -544,16 +541,16 @@ s_unfold_title (hny_article_t *article)
 static int
 s_body (hny_article_t *article, char **lines, size_t count, size_t i, int jpw, size_t skip)
 {
-    s_buf_t para = { 0 };
+    hny_buf_t para = HNY_BUF_INIT (HNY_EXTRACT_MAX_PARAGRAPH_BYTES);
     int related = 0, rc = 0;
     for (; i <= count && rc == 0; i++) {
         const char *line = i < count && i != skip ? lines[i] : "";
         hny_jpw_line_t cls = jpw ? hny_jpw_classify (line) : HNY_JPW_TEXT;
         if (i == count || line[0] == '\0' || cls == HNY_JPW_CHROME || cls == HNY_JPW_FOOTER
             || cls == HNY_JPW_INDEX || (jpw && s_is_related_heading (line))) {
-            if (para.len)
-                rc = hny_article_add_paragraph (article, para.data, para.len);
-            para.len = 0;
+            if (para.len || para.toobig)
+                rc = hny_article_add_buf (article, &para);
+            hny_buf_reset (&para);
             if (cls == HNY_JPW_FOOTER)
                 break;
             if (jpw && s_is_related_heading (line))
@@ -570,10 +567,10 @@ s_body (hny_article_t *article, char **lines, size_t count, size_t i, int jpw, s
             related = 0;
         }
         if (para.len)
-            s_buf_append (&para, "\n", 1);
-        s_buf_append (&para, line, strlen (line));
+            hny_buf_add (&para, "\n", 1);
+        hny_buf_adds (&para, line);
     }
-    free (para.data);
+    hny_buf_free (&para);
     return rc;
 }
 
@@ -772,7 +769,7 @@ hny_extract_lines (char **lines, size_t count, const char *format,
     if (rc != 0) {
         hny_article_destroy (&article);
         *status = 413;
-        *reason = hny_sprintf ("article has more than %d paragraphs", HNY_EXTRACT_MAX_PARAGRAPHS);
+        *reason = hny_article_limit_reason (rc);
         return NULL;
     }
     if (article->paragraph_count == 0) {

@@ -31,6 +31,9 @@
 #ifndef HNY_EXTRACT_H
 #define HNY_EXTRACT_H
 
+#include "honyaku/proto.h"
+#include "honyaku/util.h"
+
 #include <stddef.h>
 
 /* One entry of "Past related articles:". */
@@ -62,6 +65,10 @@ typedef struct {
 /* Hard caps on what one article may hold. */
 #define HNY_EXTRACT_MAX_PARAGRAPHS 20000
 #define HNY_EXTRACT_MAX_RELATED    200
+/* Bytes of one paragraph (or HTML block) while it is gathered, plain or in
+   the inline form: a larger one could never be delivered, as the prepared
+   article carries it whole in one RESULT body. */
+#define HNY_EXTRACT_MAX_PARAGRAPH_BYTES HNY_PROTO_BODY_MAX
 
 /* A new empty article of the given format (a static string). Caller owns. */
 hny_article_t *hny_article_new (const char *format);
@@ -71,6 +78,15 @@ void hny_article_destroy (hny_article_t **self_p);
    and of the ideographic spaces (U+3000) that indent Japanese paragraphs,
    unless nothing is left. Returns 0, or -1 past HNY_EXTRACT_MAX_PARAGRAPHS. */
 int hny_article_add_paragraph (hny_article_t *self, const char *text, size_t len);
+
+/* The same for a paragraph gathered in para (borrowed; capped at
+   HNY_EXTRACT_MAX_PARAGRAPH_BYTES): returns -2, adding nothing, when it
+   went past its cap. */
+int hny_article_add_buf (hny_article_t *self, const hny_buf_t *para);
+
+/* The reason (caller owns) of a 413 for a failure of the two above: -1
+   too many paragraphs, -2 a paragraph too long. */
+char *hny_article_limit_reason (int rc);
 
 /* Extract an article from valid UTF-8. format: "auto" (or NULL), "plain",
    "text", "jpw" or "html"; source: the article's path or URL (the 2000s

@@ -196,7 +196,8 @@ hny_glossary_target (const hny_glossary_t *self, size_t index)
 char *
 hny_glossary_tsv (const hny_glossary_t *self)
 {
-    hny_buf_t buf = { NULL, 0, 0 };
+    /* every entry: two terms of MAX_TERM at most, a tab and a newline */
+    hny_buf_t buf = HNY_BUF_INIT (HNY_GLOSSARY_MAX_ENTRIES * (2 * HNY_GLOSSARY_MAX_TERM + 2));
     hny_buf_add (&buf, "", 0);
     for (size_t i = 0; i < self->count; i++) {
         hny_buf_add (&buf, self->entries[i].source, self->entries[i].source_len);
@@ -283,7 +284,8 @@ hny_glossary_protect (const hny_glossary_t *self, const char *text, size_t len, 
     *count = 0;
     if (len >= S_MARK_LEN && memmem (text, len, S_OPEN, S_MARK_LEN))
         return NULL;
-    hny_buf_t buf = { NULL, 0, 0 };
+    /* a byte becomes at most one placeholder: two brackets, 20 digits */
+    hny_buf_t buf = HNY_BUF_INIT (len * (2 * S_MARK_LEN + 20) + 1);
     size_t pos = 0, run = 0;        /* run: start of text copied as is */
     while (pos < len) {
         long m = s_match (self, text, len, pos);
@@ -330,7 +332,8 @@ hny_glossary_restore (const hny_glossary_t *self, const size_t *terms, size_t co
     *warning = NULL;
     unsigned char *seen = hny_calloc (count ? count : 1, 1);
     size_t stray = 0, repeated = 0;
-    hny_buf_t buf = { NULL, 0, 0 };
+    /* a placeholder (7 bytes or more) becomes a target of MAX_TERM at most */
+    hny_buf_t buf = HNY_BUF_INIT (len + len / (2 * S_MARK_LEN + 1) * HNY_GLOSSARY_MAX_TERM + 1);
     hny_buf_add (&buf, "", 0);
     size_t pos = 0;
     while (pos < len) {

@@ -75,6 +75,7 @@ typedef struct {
     } cache[S_HINT_CACHE];
     size_t too_deep;        /* elements not descended into */
     int too_many;           /* the line cap was hit */
+    int too_big;            /* a block's text passed its cap */
 } s_walk_t;
 
 /* What the walker does with an element. */
@@ -336,6 +337,17 @@ s_push_line (s_walk_t *w, int *opened, char *line, char *marked)
 
 static void s_inline_leave (s_walk_t *w, size_t depth);
 
+/* A block's text went past its cap: the page is refused (413), so the
+   parser may stop here. */
+static void
+s_check_text (s_walk_t *w)
+{
+    if (!w->text.toobig || w->too_big)
+        return;
+    w->too_big = 1;
+    xmlStopParser (w->ctxt);
+}
+
 /* End the current block: its lines, then a paragraph separator. The
    block's markup is parsed once and rendered per line, so an element
    across a <br> is closed and reopened. */
@@ -347,7 +359,8 @@ s_flush (s_walk_t *w)
     for (size_t d = w->depth < HNY_HTML_MAX_DEPTH ? w->depth : HNY_HTML_MAX_DEPTH; d > 0; d--)
         if (w->inl[d])
             s_inline_leave (w, d);
-    if (w->text.len > 0 && !w->too_many) {
+    s_check_text (w);
+    if (w->text.len > 0 && !w->too_many && !w->too_big) {
         hny_markup_t *m = hny_markup_parse (w->text.data, w->text.len);
         size_t plen;
         const char *plain = hny_markup_text (m, &plen);
@@ -384,9 +397,7 @@ s_flush (s_walk_t *w)
             s_push_line (w, &opened, hny_strdup (""), NULL);
         hny_markup_destroy (&m);
     }
-    w->text.len = 0;
-    if (w->text.data)
-        w->text.data[0] = '\0';
+    hny_buf_reset (&w->text);
     w->b_text = w->b_link = w->b_commas = w->b_stops = 0;
 }
 
@@ -433,8 +444,7 @@ s_inline_leave (s_walk_t *w, size_t depth)
 {
     if (w->inl[depth] && w->text.len == w->inl_end[depth]) {
         /* an empty element: its open tag goes, no "<b></b>" */
-        w->text.len = w->inl_start[depth];
-        w->text.data[w->text.len] = '\0';
+        hny_buf_truncate (&w->text, w->inl_start[depth]);
         w->inl[depth] = 0;
         return;
     }
@@ -661,7 +671,7 @@ s_sax_end (void *ctx, const xmlChar *xname)
             else
                 w->page->title = hny_strdup ("");
         }
-        else if (w->jsonld.len + 1 <= HNY_PAGE_JSONLD_MAX)
+        else if (hny_buf_room (&w->jsonld) >= 1)
             hny_buf_add (&w->jsonld, "\x1e", 1);   /* ends one script */
         w->capture = S_CAP_NONE;
     }
@@ -715,22 +725,26 @@ s_sax_chars (void *ctx, const xmlChar *text, int len)
     s_walk_t *w = ctx;
     if (len <= 0)
         return;
+    /* the side captures skip a piece past their cap and read on (no
+       refusal, so a later piece that fits is still taken) */
     if (w->capture == S_CAP_TITLE) {
-        if (w->title.len + (size_t) len <= S_TITLE_MAX)
+        if ((size_t) len <= hny_buf_room (&w->title))
             hny_buf_add (&w->title, (const char *) text, (size_t) len);
         return;
     }
     if (w->capture == S_CAP_JSONLD) {
-        /* past the cap a script is cut, and then does not parse */
-        if (w->jsonld.len + (size_t) len + 1 <= HNY_PAGE_JSONLD_MAX)
+        /* past the cap a script is cut, and then does not parse; one byte
+           stays for the U+001E that ends it */
+        if ((size_t) len + 1 <= hny_buf_room (&w->jsonld))
             hny_buf_add (&w->jsonld, (const char *) text, (size_t) len);
         return;
     }
     if (w->skip)
         return;
-    if (w->author_depth && w->author.len + (size_t) len <= S_CAPTURE_MAX)
+    if (w->author_depth && (size_t) len <= hny_buf_room (&w->author))
         hny_buf_add (&w->author, (const char *) text, (size_t) len);
     s_text (w, (const char *) text, (size_t) len);
+    s_check_text (w);
 }
 
 /* Parse the page into w->page. Returns 0, or -1 when the parser cannot
@@ -801,7 +815,7 @@ s_restore_markup (hny_article_t *article, char **lines, char **marked, size_t co
             cursor = j;
             if (!has)
                 break;
-            hny_buf_t buf = { 0 };
+            hny_buf_t buf = HNY_BUF_INIT (HNY_EXTRACT_MAX_PARAGRAPH_BYTES);
             for (size_t k = i; k < j; k++) {
                 char *esc = marked[k] ? NULL : hny_markup_escape (lines[k], strlen (lines[k]), NULL);
                 hny_buf_adds (&buf, marked[k] ? marked[k] : esc);
@@ -809,7 +823,11 @@ s_restore_markup (hny_article_t *article, char **lines, char **marked, size_t co
                     hny_buf_add (&buf, "\n", 1);
                 free (esc);
             }
-            inline_form = buf.data;
+            /* past the cap the paragraph goes on without its markup */
+            if (buf.toobig)
+                hny_buf_free (&buf);
+            else
+                inline_form = hny_buf_take (&buf, NULL);
         }
         if (!inline_form)
             inline_form = hny_markup_escape (para, plen, NULL);
@@ -876,14 +894,14 @@ s_extract_generic (const hny_page_t *page, int *status, char **reason)
     hny_article_t *article = hny_article_new ("html");
     article->markup = 1;
     article->title = title;
-    hny_buf_t para = { 0 };
+    hny_buf_t para = HNY_BUF_INIT (HNY_EXTRACT_MAX_PARAGRAPH_BYTES);
     int rc = 0;
     for (size_t i = 0; i <= page->line_count && rc == 0; i++) {
         int in = i < page->line_count && keep[page->line_block[i]];
         if (!in || page->lines[i][0] == '\0') {
-            if (para.len)
-                rc = hny_article_add_paragraph (article, para.data, para.len);
-            para.len = 0;
+            if (para.len || para.toobig)
+                rc = hny_article_add_buf (article, &para);
+            hny_buf_reset (&para);
             continue;
         }
         if (para.len)
@@ -897,13 +915,13 @@ s_extract_generic (const hny_page_t *page, int *status, char **reason)
             free (esc);
         }
     }
-    free (para.data);
+    hny_buf_free (&para);
     hny_htmlmeta_fill (page, keep, article);
     free (keep);
     if (rc != 0) {
         hny_article_destroy (&article);
         *status = 413;
-        *reason = hny_sprintf ("article has more than %d paragraphs", HNY_EXTRACT_MAX_PARAGRAPHS);
+        *reason = hny_article_limit_reason (rc);
         return NULL;
     }
     return article;
@@ -919,6 +937,10 @@ hny_html_extract (const char *text, size_t len, const char *format,
         return NULL;
     }
     s_walk_t *w = hny_calloc (1, sizeof *w);
+    w->text = (hny_buf_t) HNY_BUF_INIT (HNY_EXTRACT_MAX_PARAGRAPH_BYTES);
+    w->title = (hny_buf_t) HNY_BUF_INIT (S_TITLE_MAX);
+    w->author = (hny_buf_t) HNY_BUF_INIT (S_CAPTURE_MAX);
+    w->jsonld = (hny_buf_t) HNY_BUF_INIT (HNY_PAGE_JSONLD_MAX);
     if (s_walk (w, text, len) != 0) {
         free (w);
         *status = 500;
@@ -931,12 +953,17 @@ hny_html_extract (const char *text, size_t len, const char *format,
     if (page->nodes_dropped)
         hny_warn ("HTML has more than %d block elements: %zu not told apart",
                   HNY_PAGE_MAX_NODES, page->nodes_dropped);
-    int too_many = w->too_many;
+    int too_many = w->too_many, too_big = w->too_big;
     free (w);
     hny_article_t *article = NULL;
     if (too_many) {
         *status = 413;
         *reason = hny_sprintf ("HTML page has more than %d lines of text", HNY_HTML_MAX_LINES);
+    }
+    else if (too_big) {
+        *status = 413;
+        *reason = hny_sprintf ("HTML block has more than %d bytes of text",
+                               HNY_EXTRACT_MAX_PARAGRAPH_BYTES);
     }
     else if (s_is_jpw (page, format))
         article = s_extract_jpw (page, source, status, reason);

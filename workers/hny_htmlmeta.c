@@ -145,7 +145,8 @@ s_ld_author (s_ld_t *ld, json_t *author)
 {
     if (ld->author || !author)
         return;
-    hny_buf_t names = { 0 };
+    /* the names are strings of the page's JSON-LD, which has this cap */
+    hny_buf_t names = HNY_BUF_INIT (HNY_PAGE_JSONLD_MAX);
     size_t count = 0;
     json_t *one = author;
     for (size_t i = 0; count < S_AUTHORS_MAX; i++) {
@@ -338,7 +339,8 @@ static char *
 s_text_of (const hny_page_t *page, size_t b)
 {
     const hny_page_block_t *blk = &page->blocks[b];
-    hny_buf_t buf = { 0 };
+    /* the lines came out of one block's text, which has this cap */
+    hny_buf_t buf = HNY_BUF_INIT (HNY_EXTRACT_MAX_PARAGRAPH_BYTES);
     for (uint32_t i = blk->first_line; i < blk->first_line + blk->line_count; i++) {
         if (!*page->lines[i])
             continue;
@@ -346,7 +348,7 @@ s_text_of (const hny_page_t *page, size_t b)
             hny_buf_add (&buf, " ", 1);
         hny_buf_adds (&buf, page->lines[i]);
     }
-    return buf.data ? buf.data : hny_strdup ("");
+    return hny_buf_take (&buf, NULL);
 }
 
 /* A date line near the start of the article: a block that is a date, else

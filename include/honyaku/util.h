@@ -75,14 +75,49 @@ void hny_logv (hny_log_level_t level, const char *fmt, va_list args);
 #define hny_info(...)  do { if (hny_log_enabled (HNY_LOG_INFO)) hny_log (HNY_LOG_INFO, __VA_ARGS__); } while (0)
 #define hny_debug(...) do { if (hny_log_enabled (HNY_LOG_DEBUG)) hny_log (HNY_LOG_DEBUG, __VA_ARGS__); } while (0)
 
-/* A growing NUL-terminated string. Start from hny_buf_t b = { 0 }; the
-   caller owns b.data (free it, or keep it). */
+/* A growing NUL-terminated string with a hard cap (curl's dynbuf "toobig").
+
+   Every buffer states at its declaration how long it may grow, and why:
+       hny_buf_t b = HNY_BUF_INIT (HNY_PAGE_META_MAX);
+   max caps len (the NUL is extra). An add that would take len past max is
+   refused: it returns -1, the content stays what it was, and toobig is
+   set. The failure is sticky: every later add is refused too, so a string
+   never comes out with a piece missing in its middle; check the last
+   return or toobig once at the end. hny_buf_reset clears it.
+
+   A buffer with max 0 (`{ 0 }`, a forgotten cap) is a programming error
+   and trips an assert on the first add. data is NULL until the first add
+   (an add of 0 bytes allocates, giving ""); the caller owns data: free it
+   with hny_buf_free or take it with hny_buf_take. The fields are public so
+   that buffers live on the stack and in structs; write only through these
+   functions. */
 typedef struct {
-    char *data;
-    size_t len, cap;
+    char *data;             /* NUL-terminated once anything was added */
+    size_t len;             /* bytes in data, the NUL not counted */
+    size_t alloc;           /* bytes allocated */
+    size_t max;             /* cap on len */
+    int toobig;             /* an add was refused; sticky until reset */
 } hny_buf_t;
-void hny_buf_add (hny_buf_t *buf, const char *s, size_t len);
-void hny_buf_adds (hny_buf_t *buf, const char *s);
+#define HNY_BUF_INIT(max) { NULL, 0, 0, (max), 0 }
+
+/* Append len bytes of s (any bytes, NULs too). Returns 0, or -1 past the
+   cap or after an earlier refusal (the buffer is then left as it was). */
+int hny_buf_add (hny_buf_t *buf, const char *s, size_t len);
+/* Append a NUL-terminated string; as hny_buf_add. */
+int hny_buf_adds (hny_buf_t *buf, const char *s);
+/* Bytes that can still be added: 0 once an add was refused. */
+size_t hny_buf_room (const hny_buf_t *buf);
+/* The content, or "" before anything was added; borrowed. */
+const char *hny_buf_str (const hny_buf_t *buf);
+/* Cut the content to its first len bytes (len <= buf->len). toobig stays. */
+void hny_buf_truncate (hny_buf_t *buf, size_t len);
+/* Empty the buffer and clear toobig; the memory and the cap are kept. */
+void hny_buf_reset (hny_buf_t *buf);
+/* The content as a string the caller owns ("" when empty; *len set when
+   len is not NULL); the buffer is left empty, with its cap. */
+char *hny_buf_take (hny_buf_t *buf, size_t *len);
+/* Free the content; the buffer is left empty, with its cap. */
+void hny_buf_free (hny_buf_t *buf);
 
 /* Read a whole file into a new NUL-terminated buffer of at most max bytes.
    Returns 0 and sets *data (caller owns) and *size, or -1 with errno set
