@@ -4,12 +4,10 @@
     hny_export_xml.c (TMX 1.4b, XLIFF 2.0) and hny_export_text.c (HTML,
     Moses); hny_export_add and hny_export_finish dispatch to them.
 
-    Every segment string is in the inline form of PROTOCOL.md 11.1; it is
-    parsed here into a token list (text, opening tag, closing tag) that each
-    writer renders its own way. The parser is local rather than shared with
-    workers/hny_markup because the client is built without the workers and
-    needs only the reading side: decode the four escapes, pair the tags,
-    treat an unpaired tag as text. */
+    Every segment string is in the inline form of PROTOCOL.md 11.1; the
+    writers read it with the parser the worker uses too (honyaku/inline.h,
+    in hnycommon) into tokens (text, opening tag, closing tag) that each
+    renders its own way. */
 #include "hny_export.h"
 #include "hny_export_priv.h"
 #include "hny_export_text.h"
@@ -29,33 +27,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define S_HREF_MAX   2048       /* bytes of an href; longer is not a tag (as hny_markup) */
-
-/* ---- small growable buffer ------------------------------------------- */
-
-void
-hny_export_buf_add (hny_export_buf_t *b, const char *p, size_t n)
-{
-    if (b->len + n + 1 > b->alloc) {
-        size_t want = b->alloc ? b->alloc : 64;
-        while (want < b->len + n + 1)
-            want *= 2;
-        b->data = hny_realloc (b->data, want);
-        b->alloc = want;
-    }
-    memcpy (b->data + b->len, p, n);
-    b->len += n;
-    b->data [b->len] = 0;
-}
-
-const char *
-hny_export_buf_str (hny_export_buf_t *b)
-{
-    if (!b->data)
-        hny_export_buf_add (b, "", 0);
-    return b->data;
-}
 
 /* ---- UTF-8 ------------------------------------------------------------ */
 
@@ -91,220 +62,35 @@ s_utf8_next (const unsigned char *p, const unsigned char *end, uint32_t *cp)
    other than tab, LF and CR, and U+FFFE/U+FFFF become U+FFFD. With
    flatten, line breaks and tabs (including U+0085, U+2028, U+2029) become
    spaces (Moses: one segment per line). */
-void
-hny_export_clean (hny_export_buf_t *b, const char *s, size_t len, int flatten)
+int
+hny_export_clean (hny_export_t *self, hny_buf_t *b, const char *s, size_t len, int flatten)
 {
     const unsigned char *p = (const unsigned char *) s, *end = p + len;
-    b->len = 0;
-    hny_export_buf_add (b, "", 0);
+    hny_buf_reset (b);
+    hny_buf_add (b, "", 0);
     while (p < end) {
         uint32_t cp;
         size_t n = s_utf8_next (p, end, &cp);
         if (n == 0) {
-            hny_export_buf_add (b, "\xEF\xBF\xBD", 3);
+            hny_buf_add (b, "\xEF\xBF\xBD", 3);
             p++;
             continue;
         }
         if (flatten && (cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x0B || cp == 0x0C
                         || cp == 0x85 || cp == 0x2028 || cp == 0x2029))
-            hny_export_buf_add (b, " ", 1);
+            hny_buf_add (b, " ", 1);
         else if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE
                  || cp == 0xFFFF)
-            hny_export_buf_add (b, "\xEF\xBF\xBD", 3);
+            hny_buf_add (b, "\xEF\xBF\xBD", 3);
         else
-            hny_export_buf_add (b, (const char *) p, n);
+            hny_buf_add (b, (const char *) p, n);
         p += n;
     }
-}
-
-
-/* ---- the inline form ------------------------------------------------- */
-
-static hny_export_token_t *
-s_inline_push (hny_export_inline_t *self, int kind)
-{
-    if (self->count == self->alloc) {
-        self->alloc = self->alloc ? self->alloc * 2 : 8;
-        self->tokens = hny_realloc (self->tokens, self->alloc * sizeof (hny_export_token_t));
-    }
-    hny_export_token_t *t = &self->tokens [self->count++];
-    memset (t, 0, sizeof *t);
-    t->kind = kind;
-    return t;
-}
-
-/* Decode the escapes &lt; &gt; &amp; &quot; of [p, p + n) onto b. */
-static void
-s_unescape (hny_export_buf_t *b, const char *p, size_t n)
-{
-    static const struct { const char *from; char to; } escapes [] = {
-        { "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' }, { "&quot;", '"' }
-    };
-    const char *end = p + n;
-    while (p < end) {
-        if (*p == '&') {
-            size_t i;
-            for (i = 0; i < 4; i++) {
-                size_t len = strlen (escapes [i].from);
-                if ((size_t) (end - p) >= len && memcmp (p, escapes [i].from, len) == 0)
-                    break;
-            }
-            if (i < 4) {
-                hny_export_buf_add (b, &escapes [i].to, 1);
-                p += strlen (escapes [i].from);
-                continue;
-            }
-        }
-        hny_export_buf_add (b, p, 1);
-        p++;
-    }
-}
-
-/* Length of a tag of the inline form at p, or 0; sets kind, tag and, for
-   <a href="...">, the escaped href. */
-static size_t
-s_tag_at (const char *p, const char *end, int *kind, int *tag, const char **href,
-          size_t *href_len)
-{
-    static const struct { const char *s; int kind, tag; } fixed [] = {
-        { "<b>", HNY_EXPORT_OPEN, HNY_EXPORT_TAG_B },
-        { "</b>", HNY_EXPORT_CLOSE, HNY_EXPORT_TAG_B },
-        { "<i>", HNY_EXPORT_OPEN, HNY_EXPORT_TAG_I },
-        { "</i>", HNY_EXPORT_CLOSE, HNY_EXPORT_TAG_I },
-        { "</a>", HNY_EXPORT_CLOSE, HNY_EXPORT_TAG_A }
-    };
-    size_t avail = (size_t) (end - p);
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed [0]; i++) {
-        size_t n = strlen (fixed [i].s);
-        if (avail >= n && memcmp (p, fixed [i].s, n) == 0) {
-            *kind = fixed [i].kind;
-            *tag = fixed [i].tag;
-            *href = NULL;
-            return n;
-        }
-    }
-    static const char lead [] = "<a href=\"";
-    size_t lead_len = sizeof lead - 1;
-    if (avail < lead_len || memcmp (p, lead, lead_len))
+    if (!b->toobig)
         return 0;
-    const char *q = p + lead_len;
-    const char *quote = memchr (q, '"', (size_t) (end - q));
-    if (!quote || quote + 1 >= end || quote [1] != '>' || (size_t) (quote - q) > S_HREF_MAX)
-        return 0;
-    *kind = HNY_EXPORT_OPEN;
-    *tag = HNY_EXPORT_TAG_A;
-    *href = q;
-    *href_len = (size_t) (quote - q);
-    return (size_t) (quote + 2 - p);
-}
-
-static void
-s_inline_flush (hny_export_inline_t *self, hny_export_buf_t *text)
-{
-    if (text->len == 0)
-        return;
-    hny_export_token_t *t = s_inline_push (self, HNY_EXPORT_TEXT);
-    t->text = hny_strndup (text->data, text->len);
-    text->len = 0;
-}
-
-/* An unpaired tag reads as the text it is spelled with. */
-static void
-s_token_to_text (hny_export_token_t *t)
-{
-    free (t->text);
-    t->text = hny_strndup (t->raw, t->raw_len);
-    t->kind = HNY_EXPORT_TEXT;
-}
-
-void
-hny_export_inline_destroy (hny_export_inline_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    hny_export_inline_t *self = *self_p;
-    for (size_t i = 0; i < self->count; i++)
-        free (self->tokens [i].text);
-    free (self->tokens);
-    free (self);
-    *self_p = NULL;
-}
-
-/* Parse a string in the inline form (borrowed; it must outlive the result,
-   whose tags point into it). Never fails. Caller owns the result. */
-hny_export_inline_t *
-hny_export_inline_parse (const char *s)
-{
-    hny_export_inline_t *self = hny_calloc (1, sizeof *self);
-    hny_export_buf_t text = { 0 };
-    const char *p = s, *end = s + strlen (s), *run = s;
-    while (p < end) {
-        int kind, tag;
-        const char *href = NULL;
-        size_t href_len = 0, n = 0;
-        if (*p == '<')
-            n = s_tag_at (p, end, &kind, &tag, &href, &href_len);
-        if (n == 0) {
-            p++;
-            continue;
-        }
-        s_unescape (&text, run, (size_t) (p - run));
-        s_inline_flush (self, &text);
-        hny_export_token_t *t = s_inline_push (self, kind);
-        t->tag = tag;
-        t->raw = p;
-        t->raw_len = n;
-        if (href) {
-            hny_export_buf_t h = { 0 };
-            s_unescape (&h, href, href_len);
-            t->text = hny_strdup (hny_export_buf_str (&h));
-            free (h.data);
-        }
-        p += n;
-        run = p;
-    }
-    s_unescape (&text, run, (size_t) (end - run));
-    s_inline_flush (self, &text);
-    free (text.data);
-
-    /* Pair the tags: a close pairs with the innermost open element of its
-       kind only when that is the innermost one of all. */
-    size_t *stack = hny_malloc ((self->count + 1) * sizeof (size_t));
-    size_t depth = 0, elements = 0;
-    for (size_t i = 0; i < self->count; i++) {
-        hny_export_token_t *t = &self->tokens [i];
-        if (t->kind == HNY_EXPORT_OPEN)
-            stack [depth++] = i;
-        else if (t->kind == HNY_EXPORT_CLOSE) {
-            if (depth && self->tokens [stack [depth - 1]].tag == t->tag) {
-                size_t o = stack [--depth];
-                self->tokens [o].partner = i;
-                t->partner = o;
-            }
-            else
-                s_token_to_text (t);
-        }
-    }
-    while (depth)
-        s_token_to_text (&self->tokens [stack [--depth]]);
-    free (stack);
-    for (size_t i = 0; i < self->count; i++)
-        if (self->tokens [i].kind == HNY_EXPORT_OPEN) {
-            self->tokens [i].id = ++elements;
-            self->tokens [self->tokens [i].partner].id = elements;
-        }
-    return self;
-}
-
-/* The plain text of a parsed string onto b (replacing its content). */
-void
-hny_export_inline_plain (const hny_export_inline_t *self, hny_export_buf_t *b)
-{
-    b->len = 0;
-    hny_export_buf_add (b, "", 0);
-    for (size_t i = 0; i < self->count; i++)
-        if (self->tokens [i].kind == HNY_EXPORT_TEXT)
-            hny_export_buf_add (b, self->tokens [i].text, strlen (self->tokens [i].text));
+    hny_buf_reset (b);          /* nothing of it is written */
+    return hny_export_fail (self, "a text of the record is larger than %zu bytes once cleaned",
+                            (size_t) HNY_EXPORT_TEXT_MAX);
 }
 
 
@@ -354,6 +140,8 @@ hny_export_new (hny_export_format_t format, const char *out, char **why)
     }
     hny_export_t *self = hny_calloc (1, sizeof *self);
     self->format = format;
+    self->scratch = (hny_buf_t) HNY_BUF_INIT (HNY_EXPORT_TEXT_MAX);
+    self->scratch2 = (hny_buf_t) HNY_BUF_INIT (HNY_EXPORT_TEXT_MAX);
     self->out = out ? hny_strdup (out) : NULL;
     if (format == HNY_EXPORT_MOSES)
         return self;
@@ -405,8 +193,8 @@ hny_export_destroy (hny_export_t **self_p)
         }
     free (self->out);
     free (self->tmp);
-    free (self->scratch.data);
-    free (self->scratch2.data);
+    hny_buf_free (&self->scratch);
+    hny_buf_free (&self->scratch2);
     free (self);
     *self_p = NULL;
 }
@@ -530,9 +318,13 @@ hny_export_plain_title (hny_export_t *self, const json_t *record)
     const json_t *pair = hny_export_title (record);
     if (!pair)
         return NULL;
-    hny_export_inline_t *in = hny_export_inline_parse (hny_export_str (pair, "src"));
-    hny_export_inline_plain (in, &self->scratch2);
-    hny_export_inline_destroy (&in);
+    const char *src = hny_export_str (pair, "src");
+    hny_inline_t *in = hny_inline_parse (src, strlen (src));
+    size_t len;
+    const char *plain = hny_inline_text (in, &len);
+    hny_buf_reset (&self->scratch2);
+    hny_buf_add (&self->scratch2, plain, len);
+    hny_inline_destroy (&in);
     return self->scratch2.len ? self->scratch2.data : NULL;
 }
 
@@ -564,6 +356,8 @@ hny_export_add (hny_export_t *self, const json_t *record)
         case HNY_EXPORT_MOSES: return hny_export_moses_record (self, record);
         default: assert (0);
     }
+    if (self->error [0])
+        return -1;              /* a text past its cap (hny_export_clean) */
     if (self->xml_failed)
         return hny_export_fail (self, "%s: writing failed: %s", self->tmp ? self->tmp : "stdout",
                        strerror (errno));

@@ -45,27 +45,29 @@ s_href_safe (const char *href)
            || (n == 6 && strncasecmp (href, "mailto", 6) == 0);
 }
 
+/* A segment's inline form as the same tags in the page. */
 static void
 s_html_inline (hny_export_t *self, const char *text)
 {
-    hny_export_inline_t *in = hny_export_inline_parse (text);
-    for (size_t i = 0; i < in->count; i++) {
-        const hny_export_token_t *t = &in->tokens [i];
-        if (t->kind == HNY_EXPORT_TEXT)
-            hny_export_xml_text (self, t->text);
-        else if (t->kind == HNY_EXPORT_CLOSE)
+    hny_inline_t *in = hny_inline_parse (text, strlen (text));
+    const char *plain = hny_inline_text (in, NULL);
+    for (size_t i = 0; i < hny_inline_count (in); i++) {
+        const hny_inline_token_t *t = hny_inline_token (in, i);
+        if (t->kind == HNY_INLINE_TEXT)
+            hny_export_xml_text_n (self, plain + t->start, t->end - t->start);
+        else if (t->kind == HNY_INLINE_CLOSE)
             hny_export_xml_end (self);
-        else if (t->tag == HNY_EXPORT_TAG_A) {
+        else if (t->tag == HNY_INLINE_A) {
             hny_export_xml_start (self, "a");
-            if (s_href_safe (t->text)) {
-                hny_export_xml_attr (self, "href", t->text);
+            if (s_href_safe (t->href)) {
+                hny_export_xml_attr (self, "href", t->href);
                 hny_export_xml_attr (self, "rel", "nofollow noopener noreferrer");
             }
         }
         else
-            hny_export_xml_start (self, t->tag == HNY_EXPORT_TAG_B ? "b" : "i");
+            hny_export_xml_start (self, t->tag == HNY_INLINE_B ? "b" : "i");
     }
-    hny_export_inline_destroy (&in);
+    hny_inline_destroy (&in);
 }
 
 void
@@ -136,10 +138,11 @@ hny_export_html_record (hny_export_t *self, const json_t *record)
     char *fallback = hny_sprintf ("job %s", job ? job : "?");
     hny_export_xml_element (self, "h2", title ? title : fallback);
     free (fallback);
-    hny_export_buf_t line = { 0 };
+    /* the record's own short strings: job, date, source, backend */
+    hny_buf_t line = HNY_BUF_INIT (HNY_EXPORT_TEXT_MAX);
     if (job && *job) {
-        hny_export_buf_add (&line, "job ", 4);
-        hny_export_buf_add (&line, job, strlen (job));
+        hny_buf_adds (&line, "job ");
+        hny_buf_adds (&line, job);
     }
     const char *parts [] = { hny_export_str (meta, "date"), hny_export_str (meta, "source"),
                              hny_export_str (record, "backend") };
@@ -147,10 +150,10 @@ hny_export_html_record (hny_export_t *self, const json_t *record)
         if (!parts [i] || !*parts [i])
             continue;
         if (line.len)
-            hny_export_buf_add (&line, " · ", strlen (" · "));
-        hny_export_buf_add (&line, parts [i], strlen (parts [i]));
+            hny_buf_adds (&line, " · ");
+        hny_buf_adds (&line, parts [i]);
     }
-    char *langs = hny_sprintf ("%s%s%s → %s", line.len ? hny_export_buf_str (&line) : "",
+    char *langs = hny_sprintf ("%s%s%s → %s", hny_buf_str (&line),
                                line.len ? " · " : "", hny_export_str (record, "source_lang"),
                                hny_export_str (record, "target_lang"));
     hny_export_xml_start (self, "p");
@@ -158,7 +161,7 @@ hny_export_html_record (hny_export_t *self, const json_t *record)
     hny_export_xml_text (self, langs);
     hny_export_xml_end (self);
     free (langs);
-    free (line.data);
+    hny_buf_free (&line);
     hny_export_xml_start (self, "table");
     hny_export_xml_start (self, "thead");
     hny_export_xml_start (self, "tr");
@@ -211,20 +214,23 @@ s_moses_pair (hny_export_t *self, const char *src, const char *tgt)
     return pair;
 }
 
-/* The plain text of a segment on one line, trimmed, into b. */
-static void
-s_moses_line (hny_export_t *self, const char *text, hny_export_buf_t *b)
+/* The plain text of a segment on one line, trimmed, into b. Returns 0,
+   or -1 when it passes b's cap (the export has failed). */
+static int
+s_moses_line (hny_export_t *self, const char *text, hny_buf_t *b)
 {
-    hny_export_inline_t *in = hny_export_inline_parse (text);
-    hny_export_inline_plain (in, &self->scratch2);
-    hny_export_inline_destroy (&in);
-    hny_export_clean (b, self->scratch2.data, self->scratch2.len, 1);
+    hny_inline_t *in = hny_inline_parse (text, strlen (text));
+    size_t len;
+    const char *plain = hny_inline_text (in, &len);
+    int rc = hny_export_clean (self, b, plain, len, 1);
+    hny_inline_destroy (&in);
     size_t start = strspn (b->data, " ");
-    while (b->len > start && b->data [b->len - 1] == ' ')
-        b->len--;
-    b->data [b->len] = 0;
-    memmove (b->data, b->data + start, b->len - start + 1);
-    b->len -= start;
+    size_t end = b->len;
+    while (end > start && b->data [end - 1] == ' ')
+        end--;
+    memmove (b->data, b->data + start, end - start);
+    hny_buf_truncate (b, end - start);
+    return rc;
 }
 
 static int
@@ -234,11 +240,12 @@ s_moses_pair_write (hny_export_t *self, hny_export_moses_pair_t *files, const js
         self->stats.missing++;
         return 0;
     }
-    hny_export_buf_t line [2] = { { 0 }, { 0 } };
-    s_moses_line (self, hny_export_str (pair, "src"), &line [0]);
-    s_moses_line (self, hny_export_str (pair, "tgt"), &line [1]);
+    hny_buf_t line [2] = { HNY_BUF_INIT (HNY_EXPORT_TEXT_MAX), HNY_BUF_INIT (HNY_EXPORT_TEXT_MAX) };
     int rc = 0;
-    if (line [0].len == 0 || line [1].len == 0)
+    if (s_moses_line (self, hny_export_str (pair, "src"), &line [0])
+        || s_moses_line (self, hny_export_str (pair, "tgt"), &line [1]))
+        rc = -1;                /* the export's error is set */
+    else if (line [0].len == 0 || line [1].len == 0)
         self->stats.missing++;
     else {
         for (int side = 0; side < 2; side++)
@@ -246,8 +253,8 @@ s_moses_pair_write (hny_export_t *self, hny_export_moses_pair_t *files, const js
                 rc = hny_export_fail (self, "%s: %s", files->tmp [side], strerror (errno));
         self->stats.pairs++;
     }
-    free (line [0].data);
-    free (line [1].data);
+    hny_buf_free (&line [0]);
+    hny_buf_free (&line [1]);
     return rc;
 }
 

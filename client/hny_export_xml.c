@@ -45,25 +45,23 @@ hny_export_xml_end_empty (hny_export_t *self)
 void
 hny_export_xml_attr (hny_export_t *self, const char *name, const char *value)
 {
-    hny_export_clean (&self->scratch, value, strlen (value), 0);
+    hny_export_clean (self, &self->scratch, value, strlen (value), 0);
     if (xmlTextWriterWriteAttribute (self->w, BAD_CAST name, BAD_CAST self->scratch.data) < 0)
+        self->xml_failed = 1;
+}
+
+void
+hny_export_xml_text_n (hny_export_t *self, const char *text, size_t len)
+{
+    hny_export_clean (self, &self->scratch, text, len, 0);
+    if (self->scratch.len && xmlTextWriterWriteString (self->w, BAD_CAST self->scratch.data) < 0)
         self->xml_failed = 1;
 }
 
 void
 hny_export_xml_text (hny_export_t *self, const char *text)
 {
-    hny_export_clean (&self->scratch, text, strlen (text), 0);
-    if (self->scratch.len && xmlTextWriterWriteString (self->w, BAD_CAST self->scratch.data) < 0)
-        self->xml_failed = 1;
-}
-
-static void
-s_text_n (hny_export_t *self, const char *text, size_t len)
-{
-    char *copy = hny_strndup (text, len);
-    hny_export_xml_text (self, copy);
-    free (copy);
+    hny_export_xml_text_n (self, text, strlen (text));
 }
 
 /* A newline between block elements, for people reading the file. */
@@ -107,29 +105,31 @@ hny_export_tmx_head (hny_export_t *self, const char *srclang)
     self->started = 1;
 }
 
+/* A segment: its text, and each tag as written inside <bpt>/<ept>. */
 static void
 s_tmx_seg (hny_export_t *self, const char *text)
 {
     static const char *types [] = { "", "bold", "italic", "link" };
-    hny_export_inline_t *in = hny_export_inline_parse (text);
+    hny_inline_t *in = hny_inline_parse (text, strlen (text));
+    const char *plain = hny_inline_text (in, NULL);
     hny_export_xml_start (self, "seg");
-    for (size_t i = 0; i < in->count; i++) {
-        const hny_export_token_t *t = &in->tokens [i];
-        if (t->kind == HNY_EXPORT_TEXT) {
-            hny_export_xml_text (self, t->text);
+    for (size_t i = 0; i < hny_inline_count (in); i++) {
+        const hny_inline_token_t *t = hny_inline_token (in, i);
+        if (t->kind == HNY_INLINE_TEXT) {
+            hny_export_xml_text_n (self, plain + t->start, t->end - t->start);
             continue;
         }
         char id [32];
-        snprintf (id, sizeof id, "%zu", t->id);
-        hny_export_xml_start (self, t->kind == HNY_EXPORT_OPEN ? "bpt" : "ept");
+        snprintf (id, sizeof id, "%zu", t->element);
+        hny_export_xml_start (self, t->kind == HNY_INLINE_OPEN ? "bpt" : "ept");
         hny_export_xml_attr (self, "i", id);
-        if (t->kind == HNY_EXPORT_OPEN)
+        if (t->kind == HNY_INLINE_OPEN)
             hny_export_xml_attr (self, "type", types [t->tag]);
-        s_text_n (self, t->raw, t->raw_len);
+        hny_export_xml_text_n (self, text + t->at, t->len);
         hny_export_xml_end (self);
     }
     hny_export_xml_end (self);
-    hny_export_inline_destroy (&in);
+    hny_inline_destroy (&in);
 }
 
 static void
@@ -221,14 +221,44 @@ hny_export_xliff_head (hny_export_t *self)
     self->started = 1;
 }
 
+/* One side of a segment pair read for a unit, with the <pc> ids its
+   elements get there. */
+typedef struct {
+    const char *text;           /* the inline form, borrowed from the record */
+    hny_inline_t *in;
+    size_t *uid;                /* per token: the <pc> id of a tag's element */
+    unsigned char *claimed;     /* per token, source opening tags: matched by a target one */
+} s_side_t;
+
+/* Read one side (text may be NULL: no translation; the side stays empty). */
+static void
+s_side_read (s_side_t *side, const char *text)
+{
+    memset (side, 0, sizeof *side);
+    if (!text)
+        return;
+    side->text = text;
+    side->in = hny_inline_parse (text, strlen (text));
+    side->uid = hny_calloc (hny_inline_count (side->in) + 1, sizeof *side->uid);
+    side->claimed = hny_calloc (hny_inline_count (side->in) + 1, 1);
+}
+
+static void
+s_side_free (s_side_t *side)
+{
+    hny_inline_destroy (&side->in);
+    free (side->uid);
+    free (side->claimed);
+}
+
 static int
-s_same_element (const hny_export_token_t *a, const hny_export_token_t *b)
+s_same_element (const hny_inline_token_t *a, const hny_inline_token_t *b)
 {
     if (a->tag != b->tag)
         return 0;
-    if (a->tag != HNY_EXPORT_TAG_A)
+    if (a->tag != HNY_INLINE_A)
         return 1;
-    return strcmp (a->text, b->text) == 0;
+    return strcmp (a->href, b->href) == 0;
 }
 
 /* Number the elements of a unit: source elements in order, a target
@@ -236,47 +266,48 @@ s_same_element (const hny_export_token_t *a, const hny_export_token_t *b)
    segment that is the same kind (and link), else a new id. Returns the
    next free id. */
 static size_t
-s_xliff_number (hny_export_inline_t *src, hny_export_inline_t *tgt, size_t next)
+s_xliff_number (s_side_t *src, s_side_t *tgt, size_t next)
 {
-    for (size_t i = 0; i < src->count; i++)
-        if (src->tokens [i].kind == HNY_EXPORT_OPEN) {
-            src->tokens [i].uid = next++;
-            src->tokens [src->tokens [i].partner].uid = src->tokens [i].uid;
-        }
-    for (size_t i = 0; tgt && i < tgt->count; i++) {
-        hny_export_token_t *t = &tgt->tokens [i];
-        if (t->kind != HNY_EXPORT_OPEN)
+    for (size_t i = 0; i < hny_inline_count (src->in); i++) {
+        const hny_inline_token_t *t = hny_inline_token (src->in, i);
+        if (t->kind == HNY_INLINE_OPEN)
+            src->uid [i] = src->uid [t->mate] = next++;
+    }
+    for (size_t i = 0; tgt->in && i < hny_inline_count (tgt->in); i++) {
+        const hny_inline_token_t *t = hny_inline_token (tgt->in, i);
+        if (t->kind != HNY_INLINE_OPEN)
             continue;
-        for (size_t j = 0; j < src->count && !t->uid; j++) {
-            hny_export_token_t *s = &src->tokens [j];
-            if (s->kind == HNY_EXPORT_OPEN && !s->claimed && s_same_element (s, t)) {
-                s->claimed = 1;
-                t->uid = s->uid;
+        for (size_t j = 0; j < hny_inline_count (src->in) && !tgt->uid [i]; j++) {
+            const hny_inline_token_t *s = hny_inline_token (src->in, j);
+            if (s->kind == HNY_INLINE_OPEN && !src->claimed [j] && s_same_element (s, t)) {
+                src->claimed [j] = 1;
+                tgt->uid [i] = src->uid [j];
             }
         }
-        if (!t->uid)
-            t->uid = next++;
-        tgt->tokens [t->partner].uid = t->uid;
+        if (!tgt->uid [i])
+            tgt->uid [i] = next++;
+        tgt->uid [t->mate] = tgt->uid [i];
     }
     return next;
 }
 
 static void
-s_xliff_content (hny_export_t *self, const hny_export_inline_t *in)
+s_xliff_content (hny_export_t *self, const s_side_t *side)
 {
-    for (size_t i = 0; i < in->count; i++) {
-        const hny_export_token_t *t = &in->tokens [i];
-        if (t->kind == HNY_EXPORT_TEXT)
-            hny_export_xml_text (self, t->text);
-        else if (t->kind == HNY_EXPORT_CLOSE)
+    const char *plain = hny_inline_text (side->in, NULL);
+    for (size_t i = 0; i < hny_inline_count (side->in); i++) {
+        const hny_inline_token_t *t = hny_inline_token (side->in, i);
+        if (t->kind == HNY_INLINE_TEXT)
+            hny_export_xml_text_n (self, plain + t->start, t->end - t->start);
+        else if (t->kind == HNY_INLINE_CLOSE)
             hny_export_xml_end (self);
         else {
             char id [32];
-            snprintf (id, sizeof id, "%zu", t->uid);
+            snprintf (id, sizeof id, "%zu", side->uid [i]);
             hny_export_xml_start (self, "pc");
             hny_export_xml_attr (self, "id", id);
-            if (t->tag == HNY_EXPORT_TAG_A) {
-                snprintf (id, sizeof id, "d%zu", t->uid);
+            if (t->tag == HNY_INLINE_A) {
+                snprintf (id, sizeof id, "d%zu", side->uid [i]);
                 hny_export_xml_attr (self, "type", "link");
                 hny_export_xml_attr (self, "dataRefStart", id);
                 hny_export_xml_attr (self, "dataRefEnd", "dA");
@@ -284,7 +315,7 @@ s_xliff_content (hny_export_t *self, const hny_export_inline_t *in)
             else {
                 hny_export_xml_attr (self, "type", "fmt");
                 hny_export_xml_attr (self, "subType",
-                                     t->tag == HNY_EXPORT_TAG_B ? "xlf:b" : "xlf:i");
+                                     t->tag == HNY_INLINE_B ? "xlf:b" : "xlf:i");
             }
         }
     }
@@ -295,22 +326,20 @@ static void
 s_xliff_unit (hny_export_t *self, const json_t *record, long paragraph,
               const json_t *const *pairs, size_t count)
 {
-    hny_export_inline_t **src = hny_calloc (count, sizeof *src);
-    hny_export_inline_t **tgt = hny_calloc (count, sizeof *tgt);
+    s_side_t *src = hny_calloc (count, sizeof *src);
+    s_side_t *tgt = hny_calloc (count, sizeof *tgt);
     size_t next = 1;
     int links = 0, failures = 0;
     for (size_t k = 0; k < count; k++) {
-        src [k] = hny_export_inline_parse (hny_export_str (pairs [k], "src"));
-        if (hny_export_str (pairs [k], "tgt"))
-            tgt [k] = hny_export_inline_parse (hny_export_str (pairs [k], "tgt"));
-        else
-            failures++;
-        next = s_xliff_number (src [k], tgt [k], next);
+        s_side_read (&src [k], hny_export_str (pairs [k], "src"));
+        s_side_read (&tgt [k], hny_export_str (pairs [k], "tgt"));
+        failures += !tgt [k].in;
+        next = s_xliff_number (&src [k], &tgt [k], next);
         for (int side = 0; side < 2; side++) {
-            const hny_export_inline_t *in = side ? tgt [k] : src [k];
-            for (size_t i = 0; in && i < in->count; i++)
-                links |= in->tokens [i].kind == HNY_EXPORT_OPEN
-                         && in->tokens [i].tag == HNY_EXPORT_TAG_A;
+            const hny_inline_t *in = side ? tgt [k].in : src [k].in;
+            for (size_t i = 0; in && i < hny_inline_count (in); i++)
+                links |= hny_inline_token (in, i)->kind == HNY_INLINE_OPEN
+                         && hny_inline_token (in, i)->tag == HNY_INLINE_A;
         }
     }
     char id [48];
@@ -323,7 +352,7 @@ s_xliff_unit (hny_export_t *self, const json_t *record, long paragraph,
     if (failures) {
         hny_export_xml_start (self, "notes");
         for (size_t k = 0; k < count; k++)
-            if (!tgt [k]) {
+            if (!tgt [k].in) {
                 const char *reason = hny_export_reason (record, paragraph, (long) k);
                 char *note = hny_sprintf ("s%zu not translated: %s", k + 1,
                                           reason ? reason : "no translation");
@@ -336,23 +365,23 @@ s_xliff_unit (hny_export_t *self, const json_t *record, long paragraph,
         hny_export_xml_end (self);
     }
     if (links) {
-        /* Links keep their href in originalData; a matched target link
-           shares its source's entry. */
+        /* Links keep their opening tag, as written, in originalData; a
+           matched target link shares its source's entry. */
         unsigned char *written = hny_calloc (next, 1);
         hny_export_xml_start (self, "originalData");
         for (size_t k = 0; k < count; k++)
             for (int side = 0; side < 2; side++) {
-                const hny_export_inline_t *in = side ? tgt [k] : src [k];
-                for (size_t i = 0; in && i < in->count; i++) {
-                    const hny_export_token_t *t = &in->tokens [i];
-                    if (t->kind != HNY_EXPORT_OPEN || t->tag != HNY_EXPORT_TAG_A
-                        || written [t->uid])
+                const s_side_t *sd = side ? &tgt [k] : &src [k];
+                for (size_t i = 0; sd->in && i < hny_inline_count (sd->in); i++) {
+                    const hny_inline_token_t *t = hny_inline_token (sd->in, i);
+                    if (t->kind != HNY_INLINE_OPEN || t->tag != HNY_INLINE_A
+                        || written [sd->uid [i]])
                         continue;
-                    written [t->uid] = 1;
-                    snprintf (id, sizeof id, "d%zu", t->uid);
+                    written [sd->uid [i]] = 1;
+                    snprintf (id, sizeof id, "d%zu", sd->uid [i]);
                     hny_export_xml_start (self, "data");
                     hny_export_xml_attr (self, "id", id);
-                    s_text_n (self, t->raw, t->raw_len);
+                    hny_export_xml_text_n (self, sd->text + t->at, t->len);
                     hny_export_xml_end (self);
                 }
             }
@@ -367,19 +396,19 @@ s_xliff_unit (hny_export_t *self, const json_t *record, long paragraph,
         snprintf (id, sizeof id, "s%zu", k + 1);
         hny_export_xml_start (self, "segment");
         hny_export_xml_attr (self, "id", id);
-        hny_export_xml_attr (self, "state", tgt [k] ? "translated" : "initial");
+        hny_export_xml_attr (self, "state", tgt [k].in ? "translated" : "initial");
         hny_export_xml_start (self, "source");
-        s_xliff_content (self, src [k]);
+        s_xliff_content (self, &src [k]);
         hny_export_xml_end (self);
-        if (tgt [k]) {
+        if (tgt [k].in) {
             hny_export_xml_start (self, "target");
-            s_xliff_content (self, tgt [k]);
+            s_xliff_content (self, &tgt [k]);
             hny_export_xml_end (self);
         }
         hny_export_xml_end (self);
         self->stats.pairs++;
-        hny_export_inline_destroy (&src [k]);
-        hny_export_inline_destroy (&tgt [k]);
+        s_side_free (&src [k]);
+        s_side_free (&tgt [k]);
     }
     hny_export_xml_end (self);
     hny_export_xml_newline (self);

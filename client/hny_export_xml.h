@@ -11,6 +11,7 @@
 #include "hny_export.h"
 
 #include <jansson.h>
+#include <stddef.h>
 
 /* Open element NAME. */
 void hny_export_xml_start (hny_export_t *self, const char *name);
@@ -25,8 +26,9 @@ void hny_export_xml_end_empty (hny_export_t *self);
    can carry (hny_export_clean). */
 void hny_export_xml_attr (hny_export_t *self, const char *name, const char *value);
 
-/* Text content, cleaned and escaped. */
+/* Text content, cleaned and escaped: a string, or len bytes at text. */
 void hny_export_xml_text (hny_export_t *self, const char *text);
+void hny_export_xml_text_n (hny_export_t *self, const char *text, size_t len);
 
 /* A newline between block elements, for people reading the file. */
 void hny_export_xml_newline (hny_export_t *self);

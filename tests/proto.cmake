@@ -11,6 +11,13 @@ if(TARGET hnycommon)
   add_test(NAME proto.util COMMAND test_util)
   set_tests_properties(proto.util PROPERTIES TIMEOUT 30)
 
+  # test_inline: the reader of the inline form (honyaku/inline.h) that the
+  # worker's markup and the client's exports share
+  add_executable(test_inline ${HNY_TESTS_DIR}/test_inline.c)
+  target_link_libraries(test_inline PRIVATE hnycommon)
+  add_test(NAME proto.inline COMMAND test_inline)
+  set_tests_properties(proto.inline PROPERTIES TIMEOUT 30)
+
   add_executable(test_config ${HNY_TESTS_DIR}/test_config.c)
   target_link_libraries(test_config PRIVATE hnycommon)
   add_test(NAME proto.config

@@ -1,9 +1,12 @@
-/*  hny_markup.c: the inline form of hny_markup.h: parse it into plain text
-    plus elements, render any byte range of the plain text back (closing
-    and reopening elements at the range's edges), and the placeholder round
-    trip through a backend with the quote clean-up on the way back. */
+/*  hny_markup.c: the inline form of hny_markup.h: its elements (read by
+    the one parser of honyaku/inline.h, which the client's exports share),
+    the writer's minimal escaping, rendering any byte range of the plain
+    text back (closing and reopening elements at the range's edges), and
+    the placeholder round trip through a backend with the quote clean-up on
+    the way back. */
 #include "hny_markup.h"
 
+#include "honyaku/inline.h"
 #include "honyaku/util.h"
 
 #include <assert.h>
@@ -16,51 +19,41 @@
 #define S_TOK_CLOSE  "\xE2\x9F\xA7"     /* ⟧ U+27E7 */
 #define S_TOK_MAXNUM 4                  /* digits of a token number */
 
+/* Bytes of an element's two tags at most: "<a href=\"" (9), the href
+   escaped (at most the cap: hny_markup_parse drops longer ones), "\">" (2),
+   "</a>" (4). */
+#define S_TAGS_MAX (9 + HNY_MARKUP_MAX_HREF + 2 + 4)
+
 typedef struct {
     hny_markup_tag_t tag;
-    char *href;                 /* owned, links only; unescaped */
+    const char *href;           /* links only: unescaped, borrowed from the parse */
     size_t start, end;          /* byte range in the plain text */
 } s_elem_t;
 
 struct _hny_markup_t {
-    char *text;                 /* plain text, NUL-terminated */
+    hny_inline_t *parsed;       /* the source read by hny_inline: owns text and hrefs */
+    const char *text;           /* plain text, NUL-terminated */
     size_t len;
     s_elem_t *elems;            /* in order of opening: outer before inner */
     size_t count;
 };
 
-/* A growing output string. */
-typedef struct {
-    char *data;
-    size_t len, cap;
-} s_str_t;
-
-static void
-s_put (s_str_t *s, const char *text, size_t len)
+/* The cap of an output made of len bytes of text, escaped (a byte becomes
+   at most 5: "&amp;"), and the tags of count elements. Every output here
+   is bounded so by its input: past it is a bug, hence the asserts. */
+static size_t
+s_cap (size_t len, size_t count)
 {
-    if (s->len + len + 1 > s->cap) {
-        s->cap = (s->len + len + 1) * 2 + 64;
-        s->data = hny_realloc (s->data, s->cap);
-    }
-    memcpy (s->data + s->len, text, len);
-    s->len += len;
-    s->data[s->len] = '\0';
+    assert (len < SIZE_MAX / 8 && count <= HNY_MARKUP_MAX_ELEMENTS);
+    return 5 * len + count * S_TAGS_MAX + 1;
 }
 
-static void
-s_puts (s_str_t *s, const char *text)
-{
-    s_put (s, text, strlen (text));
-}
-
+/* The string built in out (caller owns); *out_len set when not NULL. */
 static char *
-s_finish (s_str_t *s, size_t *out_len)
+s_take (hny_buf_t *out, size_t *out_len)
 {
-    if (!s->data)
-        s_put (s, "", 0);
-    if (out_len)
-        *out_len = s->len;
-    return s->data;
+    assert (!out->toobig);
+    return hny_buf_take (out, out_len);
 }
 
 static int
@@ -70,34 +63,13 @@ s_starts (const char *p, const char *end, const char *word)
     return (size_t) (end - p) >= n && memcmp (p, word, n) == 0;
 }
 
-/* The escape at p, if any: sets *c and returns its length, else 0. */
-static size_t
-s_entity (const char *p, const char *end, char *c)
-{
-    static const struct { const char *name; char c; } entities[] = {
-        { "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' }, { "&quot;", '"' }
-    };
-    for (size_t i = 0; i < sizeof entities / sizeof entities[0]; i++)
-        if (s_starts (p, end, entities[i].name)) {
-            *c = entities[i].c;
-            return strlen (entities[i].name);
-        }
-    return 0;
-}
-
-static size_t s_tag (const char *p, const char *end, hny_markup_tag_t *tag, int *closing,
-                     char **href);
-
 /* 1 when a tag of the inline form starts at p. */
 static int
 s_is_tag (const char *p, const char *end)
 {
-    hny_markup_tag_t tag;
+    hny_inline_tag_t tag;
     int closing;
-    char *href = NULL;
-    size_t n = s_tag (p, end, &tag, &closing, &href);
-    free (href);
-    return n > 0;
+    return hny_inline_tag_at (p, end, &tag, &closing) > 0;
 }
 
 /* 1 when text "<a href=\"..." at p, not a tag as it stands (a '<' ends
@@ -122,7 +94,7 @@ s_tag_once_escaped (const char *p, const char *end)
             written += 4;
         }
         else
-            written += *r == '&' && s_entity (r, end, &c) ? 5 : 1;
+            written += *r == '&' && hny_inline_entity_at (r, end, &c) ? 5 : 1;
         if (written > HNY_MARKUP_MAX_HREF)
             return 0;
     }
@@ -131,7 +103,7 @@ s_tag_once_escaped (const char *p, const char *end)
 
 /* Escape text (href 0) or an href value (href 1) onto out. */
 static void
-s_escape (s_str_t *out, const char *text, size_t len, int href)
+s_escape (hny_buf_t *out, const char *text, size_t len, int href)
 {
     const char *end = text + len, *run = text;
     for (const char *p = text; p < end; p++) {
@@ -139,67 +111,28 @@ s_escape (s_str_t *out, const char *text, size_t len, int href)
         char c;
         if (*p == '<' && (href || s_is_tag (p, end) || s_tag_once_escaped (p, end)))
             rep = "&lt;";
-        else if (*p == '&' && (href || s_entity (p, end, &c)))
+        else if (*p == '&' && (href || hny_inline_entity_at (p, end, &c)))
             rep = "&amp;";
         else if (*p == '"' && href)
             rep = "&quot;";
         if (!rep)
             continue;
-        s_put (out, run, (size_t) (p - run));
-        s_puts (out, rep);
+        hny_buf_add (out, run, (size_t) (p - run));
+        hny_buf_adds (out, rep);
         run = p + 1;
     }
-    s_put (out, run, (size_t) (end - run));
+    hny_buf_add (out, run, (size_t) (end - run));
 }
 
 char *
 hny_markup_escape (const char *text, size_t len, size_t *out_len)
 {
-    s_str_t out = { 0 };
+    hny_buf_t out = HNY_BUF_INIT (s_cap (len, 0));
     s_escape (&out, text, len, 0);
-    return s_finish (&out, out_len);
+    return s_take (&out, out_len);
 }
 
 /* ------------------------------------------------------------------ parse */
-
-/* A tag at p (p[0] == '<'): returns its length and sets *tag, *closing and
-   *href (a new string for <a href>), or 0 when p starts no tag. */
-static size_t
-s_tag (const char *p, const char *end, hny_markup_tag_t *tag, int *closing, char **href)
-{
-    static const struct { const char *text; hny_markup_tag_t tag; int closing; } simple[] = {
-        { "<b>", HNY_MARKUP_B, 0 }, { "</b>", HNY_MARKUP_B, 1 },
-        { "<i>", HNY_MARKUP_I, 0 }, { "</i>", HNY_MARKUP_I, 1 },
-        { "</a>", HNY_MARKUP_A, 1 }
-    };
-    *href = NULL;
-    for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
-        if (s_starts (p, end, simple[i].text)) {
-            *tag = simple[i].tag;
-            *closing = simple[i].closing;
-            return strlen (simple[i].text);
-        }
-    if (!s_starts (p, end, "<a href=\""))
-        return 0;
-    const char *v = p + strlen ("<a href=\"");
-    const char *q = v;
-    while (q < end && *q != '"' && *q != '<' && *q != '\n' && q - v <= HNY_MARKUP_MAX_HREF)
-        q++;
-    if (q - v > HNY_MARKUP_MAX_HREF || !s_starts (q, end, "\">"))
-        return 0;
-    s_str_t value = { 0 };
-    for (const char *r = v; r < q; r++) {
-        char c = *r;
-        size_t n = *r == '&' ? s_entity (r, q, &c) : 0;
-        s_put (&value, &c, 1);
-        if (n)
-            r += n - 1;
-    }
-    *href = s_finish (&value, NULL);
-    *tag = HNY_MARKUP_A;
-    *closing = 0;
-    return (size_t) (q + 2 - p);
-}
 
 /* Bytes of href as s_escape writes it into a tag. */
 static size_t
@@ -211,108 +144,28 @@ s_href_escaped_len (const char *href)
     return len;
 }
 
-/* A tag found in the source: where it is and whether it pairs up. */
-typedef struct {
-    size_t at, len;             /* byte range in the source */
-    hny_markup_tag_t tag;
-    int closing;
-    char *href;                 /* owned until moved into an element */
-    size_t mate;                /* index of the matching tag, or SIZE_MAX */
-} s_found_t;
-
 hny_markup_t *
 hny_markup_parse (const char *src, size_t len)
 {
     hny_markup_t *self = hny_calloc (1, sizeof *self);
-    const char *end = src + len;
-    /* Pass 1: find the tags and pair them like a stack; a closing tag that
-       does not close the innermost open one, and an opening tag never
-       closed or past the cap, stay text. */
-    s_found_t *found = NULL;
-    size_t nfound = 0, capfound = 0, opened = 0;
-    size_t stack[HNY_MARKUP_MAX_ELEMENTS], depth = 0;
-    for (const char *p = src; p < end; p++) {
-        if (*p != '<')
+    self->parsed = hny_inline_parse (src, len);
+    self->text = hny_inline_text (self->parsed, &self->len);
+    size_t elements = hny_inline_elements (self->parsed);
+    self->elems = hny_calloc (elements ? elements : 1, sizeof *self->elems);
+    /* The paired elements, in order of opening, but for two kinds the
+       placeholders cannot carry: elements around no text, and links whose
+       href would pass the cap once written escaped (a bare '&' becomes
+       "&amp;": rendered, they would read as text with a stray </a>). Their
+       text stays. */
+    for (size_t i = 0; i < hny_inline_count (self->parsed); i++) {
+        const hny_inline_token_t *t = hny_inline_token (self->parsed, i);
+        if (t->kind != HNY_INLINE_OPEN)
             continue;
-        hny_markup_tag_t tag;
-        int closing;
-        char *href = NULL;
-        size_t n = s_tag (p, end, &tag, &closing, &href);
-        if (!n)
+        size_t end = hny_inline_token (self->parsed, t->mate)->start;
+        if (end == t->start || (t->href && s_href_escaped_len (t->href) > HNY_MARKUP_MAX_HREF))
             continue;
-        if (nfound == capfound) {
-            capfound = capfound ? capfound * 2 : 16;
-            found = hny_realloc (found, capfound * sizeof *found);
-        }
-        found[nfound] = (s_found_t) { (size_t) (p - src), n, tag, closing, href, SIZE_MAX };
-        if (!closing && opened < HNY_MARKUP_MAX_ELEMENTS && depth < HNY_MARKUP_MAX_ELEMENTS) {
-            stack[depth++] = nfound;
-            opened++;
-        }
-        else if (closing && depth > 0 && found[stack[depth - 1]].tag == tag) {
-            size_t o = stack[--depth];
-            found[o].mate = nfound;
-            found[nfound].mate = o;
-        }
-        nfound++;
-        p += n - 1;
+        self->elems[self->count++] = (s_elem_t) { t->tag, t->href, t->start, end };
     }
-    /* Pass 2: the plain text, with paired tags turned into elements. */
-    s_str_t text = { 0 };
-    s_elem_t *elems = hny_calloc (opened ? opened : 1, sizeof *elems);
-    size_t *elem_of = hny_calloc (nfound ? nfound : 1, sizeof *elem_of);
-    size_t count = 0, f = 0;
-    const char *run = src;
-    for (const char *p = src; p < end;) {
-        char c;
-        size_t n;
-        if (f < nfound && (size_t) (p - src) == found[f].at) {
-            if (found[f].mate != SIZE_MAX) {
-                s_put (&text, run, (size_t) (p - run));
-                if (!found[f].closing) {
-                    elems[count] = (s_elem_t) { found[f].tag, found[f].href, text.len, text.len };
-                    found[f].href = NULL;
-                    elem_of[f] = count++;
-                }
-                else
-                    elems[elem_of[found[f].mate]].end = text.len;
-                p += found[f].len;
-                run = p;
-            }
-            else
-                p += found[f].len;      /* an unpaired tag: text as written */
-            f++;
-            continue;
-        }
-        if (*p == '&' && (n = s_entity (p, end, &c)) > 0) {
-            s_put (&text, run, (size_t) (p - run));
-            s_put (&text, &c, 1);
-            p += n;
-            run = p;
-            continue;
-        }
-        p++;
-    }
-    s_put (&text, run, (size_t) (end - run));
-    /* elements around no text are dropped, and so are links whose href
-       would pass the cap once written escaped (a bare '&' becomes "&amp;"):
-       rendered, they would read as text with a stray </a>; their text stays */
-    size_t kept = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (elems[i].end == elems[i].start
-            || (elems[i].href && s_href_escaped_len (elems[i].href) > HNY_MARKUP_MAX_HREF)) {
-            free (elems[i].href);
-            continue;
-        }
-        elems[kept++] = elems[i];
-    }
-    for (size_t i = 0; i < nfound; i++)
-        free (found[i].href);
-    free (found);
-    free (elem_of);
-    self->text = s_finish (&text, &self->len);
-    self->elems = elems;
-    self->count = kept;
     return self;
 }
 
@@ -322,10 +175,8 @@ hny_markup_destroy (hny_markup_t **self_p)
     if (!self_p || !*self_p)
         return;
     hny_markup_t *self = *self_p;
-    for (size_t i = 0; i < self->count; i++)
-        free (self->elems[i].href);
+    hny_inline_destroy (&self->parsed);
     free (self->elems);
-    free (self->text);
     free (self);
     *self_p = NULL;
 }
@@ -347,37 +198,37 @@ hny_markup_count (const hny_markup_t *self)
 /* ----------------------------------------------------------------- render */
 
 static void
-s_open_tag (s_str_t *out, const s_elem_t *e)
+s_open_tag (hny_buf_t *out, const s_elem_t *e)
 {
     if (e->tag == HNY_MARKUP_B)
-        s_puts (out, "<b>");
+        hny_buf_adds (out, "<b>");
     else if (e->tag == HNY_MARKUP_I)
-        s_puts (out, "<i>");
+        hny_buf_adds (out, "<i>");
     else {
-        s_puts (out, "<a href=\"");
+        hny_buf_adds (out, "<a href=\"");
         s_escape (out, e->href, strlen (e->href), 1);
-        s_puts (out, "\">");
+        hny_buf_adds (out, "\">");
     }
 }
 
 static void
-s_close_tag (s_str_t *out, const s_elem_t *e)
+s_close_tag (hny_buf_t *out, const s_elem_t *e)
 {
-    s_puts (out, e->tag == HNY_MARKUP_B ? "</b>" : e->tag == HNY_MARKUP_I ? "</i>" : "</a>");
+    hny_buf_adds (out, e->tag == HNY_MARKUP_B ? "</b>" : e->tag == HNY_MARKUP_I ? "</i>" : "</a>");
 }
 
 static void
-s_token (s_str_t *out, size_t number, int closing)
+s_token (hny_buf_t *out, size_t number, int closing)
 {
     char buf[32];
     snprintf (buf, sizeof buf, S_TOK_OPEN "%s%zu" S_TOK_CLOSE, closing ? "/" : "", number);
-    s_puts (out, buf);
+    hny_buf_adds (out, buf);
 }
 
 /* Emit [start, end) of the plain text with its elements clipped to the
    range: as tags (tokens 0) or as ⟦n⟧ tokens around raw text (tokens 1). */
 static void
-s_emit (const hny_markup_t *self, size_t start, size_t end, int tokens, s_str_t *out)
+s_emit (const hny_markup_t *self, size_t start, size_t end, int tokens, hny_buf_t *out)
 {
     size_t inc[HNY_MARKUP_MAX_ELEMENTS], n = 0;
     for (size_t i = 0; i < self->count; i++) {
@@ -415,7 +266,7 @@ s_emit (const hny_markup_t *self, size_t start, size_t end, int tokens, s_str_t 
             next = S_CE (stack[depth - 1]);
         assert (next > pos);
         if (tokens)
-            s_put (out, self->text + pos, next - pos);
+            hny_buf_add (out, self->text + pos, next - pos);
         else
             s_escape (out, self->text + pos, next - pos, 0);
         pos = next;
@@ -429,10 +280,10 @@ hny_markup_render (const hny_markup_t *self, size_t start, size_t end, size_t *o
 {
     if (end > self->len)
         end = self->len;
-    s_str_t out = { 0 };
+    hny_buf_t out = HNY_BUF_INIT (s_cap (start < end ? end - start : 0, self->count));
     if (start < end)
         s_emit (self, start, end, 0, &out);
-    return s_finish (&out, out_len);
+    return s_take (&out, out_len);
 }
 
 char *
@@ -440,10 +291,11 @@ hny_markup_protect (const hny_markup_t *self, size_t *out_len)
 {
     if (self->count > 0 && strstr (self->text, S_TOK_OPEN))
         return NULL;
-    s_str_t out = { 0 };
+    /* raw text, and tokens shorter than the tags */
+    hny_buf_t out = HNY_BUF_INIT (s_cap (self->len, self->count));
     if (self->len > 0)
         s_emit (self, 0, self->len, 1, &out);
-    return s_finish (&out, out_len);
+    return s_take (&out, out_len);
 }
 
 /* ----------------------------------------------------------------- quotes */
@@ -482,18 +334,19 @@ hny_markup_quotes (const char *src, size_t src_len, const char *tgt, size_t len)
                       + s_count (src, src_len, S_LOWQ), s_count (src, src_len, "\""));
     int sq = s_style (s_count (src, src_len, S_LSQ) + s_count (src, src_len, S_RSQ),
                       s_count (src, src_len, "'"));
-    s_str_t out = { 0 };
+    /* a quote becomes at most three bytes (“ ” ‘ ’) */
+    hny_buf_t out = HNY_BUF_INIT (3 * len + 1);
     size_t dq_seen = 0;
     for (size_t i = 0; i < len; i++) {
         const char *p = tgt + i;
         size_t left = len - i;
         if (dq == 1 && *p == '"') {
-            s_puts (&out, dq_seen++ % 2 == 0 ? S_LDQ : S_RDQ);
+            hny_buf_adds (&out, dq_seen++ % 2 == 0 ? S_LDQ : S_RDQ);
             continue;
         }
         if (dq == -1 && left >= 3 && (memcmp (p, S_LDQ, 3) == 0 || memcmp (p, S_RDQ, 3) == 0
                                      || memcmp (p, S_LOWQ, 3) == 0)) {
-            s_puts (&out, "\"");
+            hny_buf_adds (&out, "\"");
             i += 2;
             continue;
         }
@@ -501,17 +354,17 @@ hny_markup_quotes (const char *src, size_t src_len, const char *tgt, size_t len)
             char prev = i > 0 ? tgt[i - 1] : ' ';
             int opening = prev == ' ' || prev == '(' || prev == '[' || prev == '"'
                           || (i >= 3 && memcmp (tgt + i - 3, S_LDQ, 3) == 0);
-            s_puts (&out, opening ? S_LSQ : S_RSQ);
+            hny_buf_adds (&out, opening ? S_LSQ : S_RSQ);
             continue;
         }
         if (sq == -1 && left >= 3 && (memcmp (p, S_LSQ, 3) == 0 || memcmp (p, S_RSQ, 3) == 0)) {
-            s_puts (&out, "'");
+            hny_buf_adds (&out, "'");
             i += 2;
             continue;
         }
-        s_put (&out, p, 1);
+        hny_buf_add (&out, p, 1);
     }
-    return s_finish (&out, NULL);
+    return s_take (&out, NULL);
 }
 
 /* ---------------------------------------------------------------- restore */
@@ -585,7 +438,7 @@ s_check_tokens (const hny_markup_t *src, const char *text, size_t len)
 static char *
 s_strip_tokens (const char *text, size_t len, size_t *out_len)
 {
-    s_str_t out = { 0 };
+    hny_buf_t out = HNY_BUF_INIT (len + 1);
     const char *end = text + len;
     for (const char *p = text; p < end;) {
         size_t number;
@@ -598,10 +451,10 @@ s_strip_tokens (const char *text, size_t len, size_t *out_len)
                     p++;
             continue;
         }
-        s_put (&out, p, 1);
+        hny_buf_add (&out, p, 1);
         p++;
     }
-    return s_finish (&out, out_len);
+    return s_take (&out, out_len);
 }
 
 char *
@@ -611,13 +464,13 @@ hny_markup_restore (const hny_markup_t *src, int with_markup, const char *tgt, s
     *warning = NULL;
     char *quoted = hny_markup_quotes (src->text, src->len, tgt, len);
     size_t qlen = strlen (quoted);
-    s_str_t out = { 0 };
+    hny_buf_t out = HNY_BUF_INIT (s_cap (qlen, src->count));
     if (src->count == 0 || !with_markup) {
         if (src->count > 0)
             *warning = hny_strdup ("inline markup dropped: the source text holds \xE2\x9F\xA6");
         s_escape (&out, quoted, qlen, 0);
         free (quoted);
-        return s_finish (&out, NULL);
+        return s_take (&out, NULL);
     }
     const char *why = s_check_tokens (src, quoted, qlen);
     if (why) {
@@ -627,12 +480,12 @@ hny_markup_restore (const hny_markup_t *src, int with_markup, const char *tgt, s
         s_escape (&out, plain, plen, 0);
         free (plain);
         free (quoted);
-        return s_finish (&out, NULL);
+        return s_take (&out, NULL);
     }
     /* The text between two tags is escaped as one piece: an element left
        empty vanishes, and the text on its two sides must not join into a
        tag ("<b" ⟦1⟧⟦/1⟧ ">") or an escape after escaping. */
-    s_str_t raw = { 0 };
+    hny_buf_t raw = HNY_BUF_INIT (qlen + 1);
     const char *end = quoted + qlen, *run = quoted;
     for (const char *p = quoted; p < end;) {
         size_t number;
@@ -642,7 +495,7 @@ hny_markup_restore (const hny_markup_t *src, int with_markup, const char *tgt, s
             p++;
             continue;
         }
-        s_put (&raw, run, (size_t) (p - run));
+        hny_buf_add (&raw, run, (size_t) (p - run));
         const s_elem_t *e = &src->elems[number - 1];
         size_t m, number2;
         int closing2;
@@ -653,7 +506,7 @@ hny_markup_restore (const hny_markup_t *src, int with_markup, const char *tgt, s
             continue;
         }
         s_escape (&out, raw.data, raw.len, 0);
-        raw.len = 0;
+        hny_buf_reset (&raw);
         if (closing)
             s_close_tag (&out, e);
         else
@@ -661,9 +514,9 @@ hny_markup_restore (const hny_markup_t *src, int with_markup, const char *tgt, s
         p += n;
         run = p;
     }
-    s_put (&raw, run, (size_t) (end - run));
+    hny_buf_add (&raw, run, (size_t) (end - run));
     s_escape (&out, raw.data, raw.len, 0);
-    free (raw.data);
+    hny_buf_free (&raw);
     free (quoted);
-    return s_finish (&out, NULL);
+    return s_take (&out, NULL);
 }

@@ -15,7 +15,9 @@
     href, `"`, `&` and `<` are always escaped. Everything else is literal,
     so "R&D", "a < b" and "x > y" stay as they are and a plain-text
     article's segments read exactly as before. A reader decodes the four
-    escapes and treats only paired tags as markup (an unpaired tag is text).
+    escapes and treats only paired tags as markup (an unpaired tag is text):
+    the one reader is honyaku/inline.h, in hnycommon, which the client's
+    exports use too; this module builds the worker's side on it.
 
     Why this and not numbered placeholders plus a per-segment "markup"
     array: a translate task carries only `src` (and a context) from the
@@ -47,25 +49,30 @@
 #ifndef HNY_MARKUP_H
 #define HNY_MARKUP_H
 
+#include "honyaku/inline.h"
+
 #include <stddef.h>
 
-#define HNY_MARKUP_MAX_ELEMENTS 256     /* elements kept per text; more are dropped */
-#define HNY_MARKUP_MAX_HREF     2048    /* bytes of one href; a longer one is no link */
-
-typedef enum {
-    HNY_MARKUP_B = 1,
-    HNY_MARKUP_I = 2,
-    HNY_MARKUP_A = 3
-} hny_markup_tag_t;
+/* The reader's caps and kinds (honyaku/inline.h), by the names the worker
+   has always used. */
+#define HNY_MARKUP_MAX_ELEMENTS HNY_INLINE_MAX_ELEMENTS   /* elements kept per text */
+#define HNY_MARKUP_MAX_HREF     HNY_INLINE_MAX_HREF       /* bytes of one href */
+typedef hny_inline_tag_t hny_markup_tag_t;
+#define HNY_MARKUP_B HNY_INLINE_B
+#define HNY_MARKUP_I HNY_INLINE_I
+#define HNY_MARKUP_A HNY_INLINE_A
 
 /* A parsed text in the inline form: the plain text and its elements. */
 typedef struct _hny_markup_t hny_markup_t;
 
-/* Parse [src, src + len) in the inline form. Lenient, never fails: a `<`
-   that starts no tag of the list is text, a closing tag that does not
-   close the innermost open element is dropped, elements never closed or
-   holding no text are dropped, elements past HNY_MARKUP_MAX_ELEMENTS are
-   dropped (their text stays). Caller owns the result. */
+/* Parse [src, src + len) in the inline form, with the reader of
+   honyaku/inline.h. Lenient, never fails: a `<` that starts no tag of the
+   list is text, a closing tag that does not close the innermost open
+   element is dropped, elements never closed are dropped, elements past
+   HNY_MARKUP_MAX_ELEMENTS are dropped (their text stays). On top of the
+   reader, elements holding no text and links whose href would pass
+   HNY_MARKUP_MAX_HREF once escaped are dropped too (their text stays).
+   Caller owns the result. */
 hny_markup_t *hny_markup_parse (const char *src, size_t len);
 void hny_markup_destroy (hny_markup_t **self_p);
 
