@@ -6,18 +6,11 @@
 #include "honyaku/inline.h"
 #include "honyaku/util.h"
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int s_failures = 0;
-
-#define CHECK(cond) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        s_failures++; \
-    } \
-} while (0)
 
 /* The tokens of a parse as one line, e.g. `T"A " <b1 T"x" >b1`, so that a
    case reads as the reader sees it. Caller owns. */
@@ -45,47 +38,72 @@ s_shape (const hny_inline_t *in)
     return hny_buf_take (&out, NULL);
 }
 
-/* Parse src and compare its plain text and token shape. */
-static void
-s_case (const char *src, const char *plain, const char *shape, int line)
-{
-    hny_inline_t *in = hny_inline_parse (src, strlen (src));
-    size_t len = 0;
-    const char *text = hny_inline_text (in, &len);
-    char *got = s_shape (in);
-    if (len != strlen (plain) || strcmp (text, plain) != 0 || strcmp (got, shape) != 0) {
-        fprintf (stderr, "line %d: [%s]\n  plain [%s] want [%s]\n  shape [%s] want [%s]\n", line,
-                 src, text, plain, got, shape);
-        s_failures++;
-    }
-    free (got);
-    hny_inline_destroy (&in);
-}
-#define CASE(src, plain, shape) s_case (src, plain, shape, __LINE__)
-
-static void
-s_test_text (void)
-{
-    CASE ("", "", "");
-    CASE ("plain text", "plain text", "T\"plain text\"");
+/* Texts as the reader sees them: the source, its plain text and the shape
+   of its tokens (s_shape). */
+static const struct {
+    const char *src, *plain, *shape;
+} s_cases [] = {
+    { "", "", "" },
+    { "plain text", "plain text", "T\"plain text\"" },
     /* only the four escapes decode; everything else is literal */
-    CASE ("R&D, a < b, x > y", "R&D, a < b, x > y", "T\"R&D, a < b, x > y\"");
-    CASE ("&lt;b&gt; &amp;amp; &quot;q&quot; &apos; &#60;", "<b> &amp; \"q\" &apos; &#60;",
-          "T\"<b> &amp; \"q\" &apos; &#60;\"");
-    CASE ("&l&lt;", "&l<", "T\"&l<\"");
+    { "R&D, a < b, x > y", "R&D, a < b, x > y", "T\"R&D, a < b, x > y\"" },
+    { "&lt;b&gt; &amp;amp; &quot;q&quot; &apos; &#60;", "<b> &amp; \"q\" &apos; &#60;",
+      "T\"<b> &amp; \"q\" &apos; &#60;\"" },
+    { "&l&lt;", "&l<", "T\"&l<\"" },
+    /* paired tags */
+    { "A <b>bold</b> move", "A bold move", "T\"A \" <b1 T\"bold\" >b1 T\" move\"" },
+    { "<b><i>both</i></b>", "both", "<b1 <i2 T\"both\" >i2 >b1" },
+    { "<i>one</i> <i>two</i>", "one two", "<i1 T\"one\" >i1 T\" \" <i2 T\"two\" >i2" },
+    /* an element around no text is kept: dropping it is the reader's choice */
+    { "x<b></b>y", "xy", "T\"x\" <b1 >b1 T\"y\"" },
+    { "<a href=\"https://e.com/?a=1&amp;b=2\">this</a>", "this", "<a1 T\"this\" >a1" },
+    /* what is text: tags that pair with nothing, as written */
+    { "a </b> b", "a </b> b", "T\"a </b> b\"" },
+    { "<b>never closed", "<b>never closed", "T\"<b>never closed\"" },
+    /* a closing tag closes the innermost element only */
+    { "<b><i>x</b></i>", "<b>x</b>", "T\"<b>\" <i1 T\"x</b>\" >i1" },
+    { "<i>a</b>b</i>", "a</b>b", "<i1 T\"a</b>b\" >i1" },
+    /* an unpaired tag keeps its escapes; the text around it decodes */
+    { "&amp;<a href=\"a&amp;b\">x", "&<a href=\"a&amp;b\">x", "T\"&<a href=\"a&amp;b\">x\"" },
+    /* near misses */
+    { "<b >x</b >", "<b >x</b >", "T\"<b >x</b >\"" },
+    { "<B>x</B>", "<B>x</B>", "T\"<B>x</B>\"" },
+    { "<a href='x'>y</a>", "<a href='x'>y</a>", "T\"<a href='x'>y</a>\"" },
+    { "<a href=\"x\" title=\"t\">y</a>", "<a href=\"x\" title=\"t\">y</a>",
+      "T\"<a href=\"x\" title=\"t\">y</a>\"" },
+    /* an href holds no '<' or line break (the writer escapes '<' and folds
+       line breaks)... */
+    { "<a href=\"x<y\">z</a>", "<a href=\"x<y\">z</a>", "T\"<a href=\"x<y\">z</a>\"" },
+    { "<a href=\"a\nb\">z</a>", "<a href=\"a\nb\">z</a>", "T\"<a href=\"a\nb\">z</a>\"" },
+    /* ...and the '<' that ends a would-be href may start a real tag */
+    { "<a href=\"x<b>y</b>\">", "<a href=\"xy\">", "T\"<a href=\"x\" <b1 T\"y\" >b1 T\"\">\"" },
+};
+
+/* Every case: its plain text and token shape. */
+static void
+s_test_cases (void)
+{
+    for (size_t i = 0; i < sizeof s_cases / sizeof s_cases [0]; i++) {
+        const char *src = s_cases [i].src;
+        hny_inline_t *in = hny_inline_parse (src, strlen (src));
+        size_t len = 0;
+        const char *text = hny_inline_text (in, &len);
+        char *shape = s_shape (in);
+        if (len != strlen (s_cases [i].plain) || strcmp (text, s_cases [i].plain) != 0
+            || strcmp (shape, s_cases [i].shape) != 0) {
+            fprintf (stderr, "case %zu: [%s]\n  plain [%s] want [%s]\n  shape [%s] want [%s]\n",
+                     i, src, text, s_cases [i].plain, shape, s_cases [i].shape);
+            s_failures++;
+        }
+        free (shape);
+        hny_inline_destroy (&in);
+    }
 }
 
+/* The fields of the tokens: positions, spelling, mates, the href. */
 static void
-s_test_pairs (void)
+s_test_tokens (void)
 {
-    CASE ("A <b>bold</b> move", "A bold move", "T\"A \" <b1 T\"bold\" >b1 T\" move\"");
-    CASE ("<b><i>both</i></b>", "both", "<b1 <i2 T\"both\" >i2 >b1");
-    CASE ("<i>one</i> <i>two</i>", "one two", "<i1 T\"one\" >i1 T\" \" <i2 T\"two\" >i2");
-    /* an element around no text is kept: dropping it is the reader's choice */
-    CASE ("x<b></b>y", "xy", "T\"x\" <b1 >b1 T\"y\"");
-    CASE ("<a href=\"https://e.com/?a=1&amp;b=2\">this</a>", "this", "<a1 T\"this\" >a1");
-
-    /* the fields of the tokens: positions, spelling, mates, the href */
     const char *src = "See <a href=\"/x?a&amp;b\">the <b>link</b></a>.";
     hny_inline_t *in = hny_inline_parse (src, strlen (src));
     CHECK (hny_inline_count (in) == 8 && hny_inline_elements (in) == 2);
@@ -109,34 +127,10 @@ s_test_pairs (void)
     hny_inline_destroy (&in);
 }
 
-/* What is text: tags that pair with nothing, as written. */
-static void
-s_test_unpaired (void)
-{
-    CASE ("a </b> b", "a </b> b", "T\"a </b> b\"");
-    CASE ("<b>never closed", "<b>never closed", "T\"<b>never closed\"");
-    /* a closing tag closes the innermost element only */
-    CASE ("<b><i>x</b></i>", "<b>x</b>", "T\"<b>\" <i1 T\"x</b>\" >i1");
-    CASE ("<i>a</b>b</i>", "a</b>b", "<i1 T\"a</b>b\" >i1");
-    /* an unpaired tag keeps its escapes; the text around it decodes */
-    CASE ("&amp;<a href=\"a&amp;b\">x", "&<a href=\"a&amp;b\">x", "T\"&<a href=\"a&amp;b\">x\"");
-    /* near misses */
-    CASE ("<b >x</b >", "<b >x</b >", "T\"<b >x</b >\"");
-    CASE ("<B>x</B>", "<B>x</B>", "T\"<B>x</B>\"");
-    CASE ("<a href='x'>y</a>", "<a href='x'>y</a>", "T\"<a href='x'>y</a>\"");
-    CASE ("<a href=\"x\" title=\"t\">y</a>", "<a href=\"x\" title=\"t\">y</a>",
-          "T\"<a href=\"x\" title=\"t\">y</a>\"");
-}
-
-/* An href holds no '<' or line break (the writer escapes '<' and folds
-   line breaks) and is at most HNY_INLINE_MAX_HREF bytes as written. */
+/* An href is at most HNY_INLINE_MAX_HREF bytes as written. */
 static void
 s_test_href (void)
 {
-    CASE ("<a href=\"x<y\">z</a>", "<a href=\"x<y\">z</a>", "T\"<a href=\"x<y\">z</a>\"");
-    CASE ("<a href=\"a\nb\">z</a>", "<a href=\"a\nb\">z</a>", "T\"<a href=\"a\nb\">z</a>\"");
-    /* the '<' that ends a would-be href may start a real tag */
-    CASE ("<a href=\"x<b>y</b>\">", "<a href=\"xy\">", "T\"<a href=\"x\" <b1 T\"y\" >b1 T\"\">\"");
     for (int over = 0; over < 2; over++) {
         size_t n = HNY_INLINE_MAX_HREF + (size_t) over;
         hny_buf_t src = HNY_BUF_INIT (n + 64);
@@ -229,17 +223,11 @@ s_test_pieces (void)
 int
 main (void)
 {
-    s_test_text ();
-    s_test_pairs ();
-    s_test_unpaired ();
+    s_test_cases ();
+    s_test_tokens ();
     s_test_href ();
     s_test_caps ();
     s_test_bytes ();
     s_test_pieces ();
-    if (s_failures) {
-        fprintf (stderr, "test_inline: %d failures\n", s_failures);
-        return 1;
-    }
-    printf ("test_inline: ok\n");
-    return 0;
+    return s_check_done ("test_inline");
 }

@@ -4,18 +4,11 @@
     never allocates more than the cap can use. */
 #include "honyaku/util.h"
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int s_failures = 0;
-
-#define CHECK(cond) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        s_failures++; \
-    } \
-} while (0)
 
 /* Up to the cap exactly, then refused, content kept as it was. */
 static void
@@ -114,10 +107,5 @@ main (void)
     s_test_sticky ();
     s_test_bytes ();
     s_test_growth ();
-    if (s_failures) {
-        fprintf (stderr, "test_util: %d failures\n", s_failures);
-        return 1;
-    }
-    printf ("test_util: ok\n");
-    return 0;
+    return s_check_done ("test_util");
 }

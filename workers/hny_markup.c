@@ -184,9 +184,7 @@ hny_markup_destroy (hny_markup_t **self_p)
 const char *
 hny_markup_text (const hny_markup_t *self, size_t *len)
 {
-    if (len)
-        *len = self->len;
-    return self->text;
+    return hny_inline_text (self->parsed, len);
 }
 
 size_t
@@ -390,6 +388,19 @@ s_token_at (const char *p, const char *end, size_t *number, int *closing)
     return (size_t) (q + 3 - p);
 }
 
+/* The first token at or after p: returns where it starts and sets *len
+   (and *number, *closing as s_token_at); NULL when none is before end. */
+static const char *
+s_next_token (const char *p, const char *end, size_t *len, size_t *number, int *closing)
+{
+    while (p < end && (p = memmem (p, (size_t) (end - p), S_TOK_OPEN, 3)) != NULL) {
+        if ((*len = s_token_at (p, end, number, closing)) > 0)
+            return p;
+        p++;
+    }
+    return NULL;
+}
+
 /* Check the tokens of text against src's elements; returns NULL when they
    are a legal arrangement, else why not (static string). */
 static const char *
@@ -398,15 +409,10 @@ s_check_tokens (const hny_markup_t *src, const char *text, size_t len)
     unsigned char *state = hny_calloc (src->count + 1, 1);     /* 0 new, 1 open, 2 closed */
     size_t stack[HNY_MARKUP_MAX_ELEMENTS], depth = 0;
     const char *why = NULL;
-    const char *end = text + len;
-    for (const char *p = text; p < end && !why;) {
-        size_t number;
-        int closing;
-        size_t n = s_token_at (p, end, &number, &closing);
-        if (!n) {
-            p++;
-            continue;
-        }
+    const char *end = text + len, *p = text;
+    size_t n, number;
+    int closing;
+    while (!why && (p = s_next_token (p, end, &n, &number, &closing)) != NULL) {
         p += n;
         if (number < 1 || number > src->count)
             why = "unknown placeholder";
@@ -439,21 +445,17 @@ static char *
 s_strip_tokens (const char *text, size_t len, size_t *out_len)
 {
     hny_buf_t out = HNY_BUF_INIT (len + 1);
-    const char *end = text + len;
-    for (const char *p = text; p < end;) {
-        size_t number;
-        int closing;
-        size_t n = s_token_at (p, end, &number, &closing);
-        if (n) {
-            p += n;
-            if (out.len > 0 && out.data[out.len - 1] == ' ')
-                while (p < end && *p == ' ')
-                    p++;
-            continue;
-        }
-        hny_buf_add (&out, p, 1);
-        p++;
+    const char *end = text + len, *p = text, *token;
+    size_t n, number;
+    int closing;
+    while ((token = s_next_token (p, end, &n, &number, &closing)) != NULL) {
+        hny_buf_add (&out, p, (size_t) (token - p));
+        p = token + n;
+        if (out.len > 0 && out.data[out.len - 1] == ' ')
+            while (p < end && *p == ' ')
+                p++;
     }
+    hny_buf_add (&out, p, (size_t) (end - p));
     return s_take (&out, out_len);
 }
 
@@ -486,15 +488,10 @@ hny_markup_restore (const hny_markup_t *src, int with_markup, const char *tgt, s
        empty vanishes, and the text on its two sides must not join into a
        tag ("<b" ⟦1⟧⟦/1⟧ ">") or an escape after escaping. */
     hny_buf_t raw = HNY_BUF_INIT (qlen + 1);
-    const char *end = quoted + qlen, *run = quoted;
-    for (const char *p = quoted; p < end;) {
-        size_t number;
-        int closing;
-        size_t n = s_token_at (p, end, &number, &closing);
-        if (!n) {
-            p++;
-            continue;
-        }
+    const char *end = quoted + qlen, *run = quoted, *p = quoted;
+    size_t n, number;
+    int closing;
+    while ((p = s_next_token (p, end, &n, &number, &closing)) != NULL) {
         hny_buf_add (&raw, run, (size_t) (p - run));
         const s_elem_t *e = &src->elems[number - 1];
         size_t m, number2;

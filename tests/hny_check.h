@@ -1,0 +1,31 @@
+/*  hny_check.h: the checks of a unit test program: CHECK reports a failed
+    condition with its file and line, counts it and goes on, so that one
+    run shows every failure; s_check_done ends main with the verdict.
+    Header-only, like fuzz_rand.h: each test is one program. */
+#ifndef HNY_CHECK_H
+#define HNY_CHECK_H
+
+#include <stdio.h>
+
+static int s_failures = 0;      /* failed checks so far */
+
+#define CHECK(cond) do { \
+    if (!(cond)) { \
+        fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+        s_failures++; \
+    } \
+} while (0)
+
+/* main's return value: 0 and "TEST: ok" when no check failed, else 1. */
+static inline int
+s_check_done (const char *test)
+{
+    if (s_failures) {
+        fprintf (stderr, "%s: %d failures\n", test, s_failures);
+        return 1;
+    }
+    printf ("%s: ok\n", test);
+    return 0;
+}
+
+#endif
