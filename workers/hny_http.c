@@ -28,11 +28,8 @@ struct _s_req_t {
     CURL *easy;
     struct curl_slist *headers; /* owned */
     char *body;                 /* owned copy of the request body */
-    char *response;             /* response body, grown up to max_response (+1 NUL) */
-    size_t response_size;
-    size_t response_alloc;
-    size_t max_response;
-    int toobig;                 /* the write callback stopped past the cap */
+    hny_buf_t response;         /* response body, capped at the request's max_response;
+                                   toobig: the write callback stopped past it */
     int started;                /* added to the multi handle */
     CURLcode failure;           /* for requests that failed before starting */
     char retry_after[S_RETRY_AFTER_MAX + 1];
@@ -103,7 +100,7 @@ s_req_free (hny_http_t *self, s_req_t *req)
     }
     curl_slist_free_all (req->headers);
     free (req->body);
-    free (req->response);
+    hny_buf_free (&req->response);
     free (req);
 }
 
@@ -112,22 +109,8 @@ s_on_write (char *data, size_t size, size_t nmemb, void *userp)
 {
     s_req_t *req = userp;
     size_t n = size * nmemb;
-    if (n > req->max_response - req->response_size) {
-        req->toobig = 1;
-        return 0;               /* curl aborts with CURLE_WRITE_ERROR */
-    }
-    if (req->response_size + n + 1 > req->response_alloc) {
-        size_t want = req->response_alloc ? req->response_alloc : 4096;
-        while (want < req->response_size + n + 1)
-            want *= 2;
-        if (want > req->max_response + 1)
-            want = req->max_response + 1;
-        req->response = hny_realloc (req->response, want);
-        req->response_alloc = want;
-    }
-    memcpy (req->response + req->response_size, data, n);
-    req->response_size += n;
-    req->response[req->response_size] = '\0';
+    if (hny_buf_add (&req->response, data, n) != 0)
+        return 0;               /* past the cap: curl aborts with CURLE_WRITE_ERROR */
     return n;
 }
 
@@ -274,7 +257,8 @@ hny_http_add (hny_http_t *self, const char *group_name, const hny_http_request_t
     req->done = done;
     req->cancelled = request->cancelled;
     req->arg = arg;
-    req->max_response = request->max_response ? request->max_response : S_DEFAULT_MAX_RESPONSE;
+    req->response = (hny_buf_t) HNY_BUF_INIT (request->max_response ? request->max_response
+                                                                     : S_DEFAULT_MAX_RESPONSE);
     int timeout_ms = request->timeout_ms > 0 ? request->timeout_ms : S_DEFAULT_TIMEOUT_MS;
 
     CURL *easy = req->easy;
@@ -285,7 +269,7 @@ hny_http_add (hny_http_t *self, const char *group_name, const hny_http_request_t
     curl_easy_setopt (easy, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, (long) timeout_ms);
     curl_easy_setopt (easy, CURLOPT_CONNECTTIMEOUT_MS, (long) (timeout_ms < 10000 ? timeout_ms : 10000));
-    curl_easy_setopt (easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) req->max_response);
+    curl_easy_setopt (easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) req->response.max);
     curl_easy_setopt (easy, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt (easy, CURLOPT_USERAGENT, "honyaku-worker/0.1");
     curl_easy_setopt (easy, CURLOPT_ERRORBUFFER, req->errbuf);
@@ -393,21 +377,21 @@ static void
 s_complete (hny_http_t *self, s_req_t *req, CURLcode code)
 {
     hny_http_response_t response = { 0 };
-    response.error = s_classify (code, req->toobig);
+    response.error = s_classify (code, req->response.toobig);
     if (response.error == HNY_HTTP_OK) {
         response.error_text = "";
         curl_easy_getinfo (req->easy, CURLINFO_RESPONSE_CODE, &response.status);
     }
     else if (response.error == HNY_HTTP_E_TOOBIG) {
         snprintf (req->errbuf, sizeof req->errbuf, "response larger than %zu bytes",
-                  req->max_response);
+                  req->response.max);
         response.error_text = req->errbuf;
         curl_easy_getinfo (req->easy, CURLINFO_RESPONSE_CODE, &response.status);
     }
     else
         response.error_text = req->errbuf[0] ? req->errbuf : curl_easy_strerror (code);
-    response.body = req->response ? req->response : "";
-    response.body_size = req->response_size;
+    response.body = hny_buf_str (&req->response);
+    response.body_size = req->response.len;
     response.retry_after = req->retry_after[0] ? req->retry_after : NULL;
     response.elapsed_ms = hny_clock_mono_ms () - req->started_ms;
 
