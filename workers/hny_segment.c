@@ -12,8 +12,14 @@
           abbreviations (No. N°. p. Vol. Fig. Jan. ... Dec.) never before a
           digit; other known abbreviations (Co. Inc. Jr. st. ...), single-letter
           initials and multi-period abbreviations (U.S. a.m. Ph.D. e.g.) end a
-          sentence only when the next word is a common sentence starter
-          (The, It, How, ...). "I." after a lower-case word is the pronoun.
+          sentence only when the next word is a closed-class sentence opener
+          (determiner, pronoun, preposition, conjunction, auxiliary, sentence
+          adverb: The, It, In, But, Despite, ...); a capitalised open-class
+          word continues the name ("the U.S. Embassy", "U.N. Security
+          Council"). An initialism that ends a hyphenated compound counts as
+          one ("the Japan-U.S. Security Treaty"), and a courtesy title (Mr.
+          Ms. Dr.) after a capital initialism opens a sentence. "I." after a
+          lower-case word is the pronoun.
       R3  ellipses: ". . ." between words is an omission (no break); a word's
           period followed by ". . ." before a capital ends the sentence at
           that period (the ellipsis opens the next one); "[...]" never ends one
