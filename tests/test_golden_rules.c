@@ -311,7 +311,8 @@ main (int argc, char **argv)
         printf ("BELOW TARGET: ja_other_sets needs >= 85 %%\n");
         fail = 1;
     }
-    if (argc == 3 && (own_en.total == 0 || own_ja.total == 0 || own_en.unexpected || own_ja.unexpected)) {
+    if (argc == 3
+        && (own_en.total == 0 || own_ja.total == 0 || own_en.unexpected || own_ja.unexpected)) {
         printf ("BELOW TARGET: every case of our own not marked known_failure must pass\n");
         fail = 1;
     }

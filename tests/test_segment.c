@@ -64,21 +64,29 @@ s_english (hny_segmenter_t *en)
     s_check (en, "R2 multi-period end", "He moved to the U.S. He was 12.", "He moved to the U.S.", "He was 12.", NULL);
     /* an initialism inside a name, also as the end of a compound, and at
        the end of a sentence before a word that opens one */
-    s_check (en, "R2 initialism in a name", "It falls under Article 5 of the Japan-U.S. Security Treaty. The U.S. agreed.",
-             "It falls under Article 5 of the Japan-U.S. Security Treaty.", "The U.S. agreed.", NULL);
-    s_check (en, "R2 initialism in a name", "U.S. Forces Japan and the U.S. Embassy denied it to the U.N. Security Council.",
-             "U.S. Forces Japan and the U.S. Embassy denied it to the U.N. Security Council.", NULL);
-    s_check (en, "R2 initialism ends", "The plan was drawn up by the U.S. The ministry said it would study it.",
+    s_check (en, "R2 initialism in a name",
+             "It falls under Article 5 of the Japan-U.S. Security Treaty. The U.S. agreed.",
+             "It falls under Article 5 of the Japan-U.S. Security Treaty.", "The U.S. agreed.",
+             NULL);
+    s_check (en, "R2 initialism in a name",
+             "U.S. Forces Japan and the U.S. Embassy denied it to the U.N. Security Council.",
+             "U.S. Forces Japan and the U.S. Embassy denied it to the U.N. Security Council.",
+             NULL);
+    s_check (en, "R2 initialism ends",
+             "The plan was drawn up by the U.S. The ministry said it would study it.",
              "The plan was drawn up by the U.S.", "The ministry said it would study it.", NULL);
     s_check (en, "R2 initialism ends", "Arms are bought from the U.S. Despite this, prices rise.",
              "Arms are bought from the U.S.", "Despite this, prices rise.", NULL);
     s_check (en, "R2 compound ends", "They oppose the Japan-U.S. It is a military alliance.",
              "They oppose the Japan-U.S.", "It is a military alliance.", NULL);
     s_check (en, "R2 model name", "The U.S. A-10 took part.", "The U.S. A-10 took part.", NULL);
-    s_check (en, "R2 courtesy title", "Abe flew to the U.S. Mr. Abe met Trump. At 5 a.m. Mr. Abe left.",
+    s_check (en, "R2 courtesy title",
+             "Abe flew to the U.S. Mr. Abe met Trump. At 5 a.m. Mr. Abe left.",
              "Abe flew to the U.S.", "Mr. Abe met Trump.", "At 5 a.m. Mr. Abe left.", NULL);
-    s_check (en, "R2 title in a compound", "Ex-Gov. Onaga opposed it.", "Ex-Gov. Onaga opposed it.", NULL);
-    s_check (en, "R2 hyphen is no initial", "They chose Plan-B. The vote was 5 to 4.", "They chose Plan-B.", "The vote was 5 to 4.", NULL);
+    s_check (en, "R2 title in a compound", "Ex-Gov. Onaga opposed it.", "Ex-Gov. Onaga opposed it.",
+             NULL);
+    s_check (en, "R2 hyphen is no initial", "They chose Plan-B. The vote was 5 to 4.",
+             "They chose Plan-B.", "The vote was 5 to 4.", NULL);
     s_check (en, "R2 titles", "Gov. Yuriko Koike met Sen. Bob Smith and Prof. Ito at Mt. Fuji.",
              "Gov. Yuriko Koike met Sen. Bob Smith and Prof. Ito at Mt. Fuji.", NULL);
     s_check (en, "R2 titles+initials", "Lt. Col. John A. Smith arrived on Jan. 5 with Dr. Kim. He left.",
@@ -237,10 +245,11 @@ s_sample (hny_segmenter_t *en, const char *dir)
     if (end)
         *end = 0;
     s_check (en, "sample", para,
-             "On cyber issues, in particular, the statement noted that \"malicious cyber activity presents an "
-             "increasing threat\" to the security of both Japan and the United States.",
-             "The statement stipulated for the first time that a cyberattack on Japan would constitute an "
-             "\"armed attack\" under Article 5 of the Japan-U.S. Security Treaty.", NULL);
+             "On cyber issues, in particular, the statement noted that \"malicious cyber activity "
+             "presents an increasing threat\" to the security of both Japan and the United States.",
+             "The statement stipulated for the first time that a cyberattack on Japan would "
+             "constitute an \"armed attack\" under Article 5 of the Japan-U.S. Security Treaty.",
+             NULL);
     free (data);
 }
 

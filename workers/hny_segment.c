@@ -722,7 +722,8 @@ s_suppressed_breaks (hny_segmenter_t *self)
         int32_t ws = s_token_before (self, i, tok);
         if (ws < 0 || !tok[0] || s_in_table (s_titles, tok) || strlen (tok) == 1)
             continue;
-        if (!s_in_table (s_abbr, tok) && !s_in_table (s_numabbr, tok) && !s_multi_period (s_tail (tok)))
+        if (!s_in_table (s_abbr, tok) && !s_in_table (s_numabbr, tok)
+            && !s_multi_period (s_tail (tok)))
             continue;
         self->map[s] |= S_BRK;
     }
