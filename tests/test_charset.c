@@ -135,6 +135,7 @@ s_expect_offset (const char *what, const char *data, const char *charset, size_t
 static void
 s_damaged_utf8 (void)
 {
+    size_t size;
     const char *ascii =
         "The ministers met on Friday and issued a joint statement on the alliance. ";
     /* one well-formed "’", a stray 0x92 and a "’" cut to two bytes */
@@ -186,6 +187,16 @@ s_damaged_utf8 (void)
               page);
     free (page);
     free (text);
+    /* ... nor Japanese legacy text under a wrong UTF-8 declaration: its
+       accidental well-formed pairs are far outnumbered by the errors */
+    page = hny_sprintf ("%s%s</p></body></html>", head, s_japanese);
+    uint8_t *sjis = s_encode ("Shift_JIS", page, &size);
+    s_expect ("declared utf-8, Shift_JIS text", sjis, size, "Shift_JIS", page);
+    free (sjis);
+    sjis = s_encode ("EUC-JP", page, &size);
+    s_expect ("declared utf-8, EUC-JP text", sjis, size, "EUC-JP", page);
+    free (sjis);
+    free (page);
     /* with no declaration and no well-formed sequence, a cut sequence alone
        cannot tell damaged UTF-8 from windows-1252: legacy, as before */
     text = hny_sprintf ("%sCut \xE2\x80 here.", ascii);
