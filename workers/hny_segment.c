@@ -417,8 +417,8 @@ s_token_before (const hny_segmenter_t *self, int32_t end, char *buf)
 /* The part of a hyphenated or slashed compound after its last joiner, where
    the abbreviation that owns the period sits: "Japan-U.S" gives "U.S",
    "ex-Gov" gives "Gov"; the token itself when it has no joiner. Only
-   initialisms and titles are looked up this way: a single letter after a
-   hyphen ("Plan-B.") is no initial. */
+   initialisms (and titles after a hyphen) are looked up this way: a single
+   letter after a hyphen ("Plan-B.") is no initial. */
 static const char *
 s_tail (const char *tok)
 {
@@ -543,8 +543,9 @@ s_period_merge (const hny_segmenter_t *self, const s_ctx_t *ctx)
     size_t len = strlen (tok);
 
     const char *tail = s_tail (tok);
-    if (s_in_table (s_titles, tok) || s_in_table (s_titles, tail))
-        return 1;           /* "Gov. Tamaki", "ex-Gov. Nakaima" */
+    if (s_in_table (s_titles, tok)
+        || (tail > tok && tail[-1] == '-' && s_in_table (s_titles, tail)))
+        return 1;           /* "Gov. Tamaki", "ex-Gov. Nakaima"; not "En/Fr." */
     if (s_in_table (s_numabbr, tok) && digit)
         return 1;
     /* An initialism (U.S., U.N., E.U., a.m.; also the last part of a
