@@ -22,7 +22,9 @@
 #include <honyaku/util.h>
 
 #include <assert.h>
+#include <errno.h>
 #include <math.h>
+#include <xxhash.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +131,7 @@ struct _hny_pipeline_t {
     s_finish_t *finishes, *finishes_tail;
     char **langs;               /* interned language tags */
     size_t lang_count;
+    char **tm_keys;             /* per profile: its name in the TM (with its glossary's version) */
     int writable;               /* load: writes allowed */
 };
 
@@ -160,6 +163,35 @@ static const char *
 s_profile_name (hny_pipeline_t *self, int profile)
 {
     return hny_sched_profile_conf (self->sched, profile)->name;
+}
+
+/* A profile's name in the translation memory: its name, and for a
+   profile with a glossary "NAME@HASH" of the glossary file's content, so
+   that a changed glossary is never answered with translations made under
+   the old one. */
+static const char *
+s_tm_key (hny_pipeline_t *self, int profile)
+{
+    return self->tm_keys [profile];
+}
+
+#define S_GLOSSARY_MAX  (16 << 20)      /* bytes of a glossary file read to hash it */
+
+static char *
+s_tm_key_make (const hny_profile_t *conf)
+{
+    if (!conf->glossary)
+        return hny_strdup (conf->name);
+    char *data = NULL;
+    size_t size = 0;
+    if (hny_file_read (conf->glossary, S_GLOSSARY_MAX, &data, &size) != 0) {
+        hny_warn ("profile %s: cannot read its glossary %s to version the TM: %s", conf->name,
+                  conf->glossary, strerror (errno));
+        return hny_strdup (conf->name);
+    }
+    char *key = hny_sprintf ("%s@%016llx", conf->name, (unsigned long long) XXH3_64bits (data, size));
+    free (data);
+    return key;
 }
 
 /* Context-taking profile types (DeepL, OpenAI): segments carry context. */
@@ -380,8 +412,7 @@ s_pend_drop (hny_pipeline_t *self, s_pend_t **pend_p)
 static void
 s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *warning)
 {
-    hny_store_tm_put (self->store, pend->from, pend->to, s_profile_name (self, pend->profile),
-                      pend->src, tgt);
+    hny_store_tm_put (self->store, pend->from, pend->to, s_tm_key (self, pend->profile), pend->src, tgt);
     for (size_t i = 0; i < pend->ref_count; i++) {
         s_ref_t *ref = &pend->refs [i];
         hny_store_segment_fill (self->store, ref->job, ref->para, ref->idx, tgt, 0);
@@ -885,7 +916,7 @@ s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const c
     job->total++;
     char *tgt = NULL;
     const char *profile = s_profile_name (self, job->profile);
-    if (hny_store_tm_get (self->store, job->from, job->to, profile, src, &tgt) == 1) {
+    if (hny_store_tm_get (self->store, job->from, job->to, s_tm_key (self, job->profile), src, &tgt) == 1) {
         hny_store_segment_fill (self->store, job->id, para, idx, tgt, 1);
         free (tgt);
         job->done++;
@@ -1160,6 +1191,20 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
         billed = json_integer_value (json_object_get (doc, "chars_billed"));
         requests = requests > 0 ? requests : 0;
         billed = billed > 0 ? billed : 0;
+        /* What the service says of its own use and cost (5.3). */
+        json_t *usage = json_object_get (doc, "usage");
+        json_t *count = json_object_get (usage, "character_count");
+        json_t *limit = json_object_get (usage, "character_limit");
+        if (json_is_integer (count) && json_is_integer (limit) && json_integer_value (count) >= 0
+        &&  json_integer_value (limit) >= 0)
+            hny_store_usage_set (self->store, s_profile_name (self, task->profile),
+                                 json_integer_value (count), json_integer_value (limit));
+        json_t *tokens = json_object_get (doc, "tokens");
+        int64_t prompt = json_integer_value (json_object_get (tokens, "prompt"));
+        int64_t completion = json_integer_value (json_object_get (tokens, "completion"));
+        if (prompt > 0 || completion > 0)
+            hny_store_tokens_add (self->store, s_profile_name (self, task->profile),
+                                  prompt > 0 ? prompt : 0, completion > 0 ? completion : 0);
     }
     int64_t now = hny_clock_mono_ms ();
     int64_t total_bytes = 0;
@@ -1314,6 +1359,11 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
         }
         json_decref (context);
         json_t *doc = json_pack ("{s:o}", "segments", segs);
+        /* A task of a paused profile is its probe (the scheduler lets one
+           out at a time): a type with a free way to ask (DeepL's
+           /v2/usage) asks that first (5.4). */
+        if (hny_sched_profile_paused (self->sched, task->profile))
+            json_object_set_new (doc, "probe", json_true ());
         *body = json_dumps (doc, JSON_COMPACT);
         *size = strlen (*body);
         json_decref (doc);
@@ -1602,6 +1652,9 @@ hny_pipeline_new (hny_store_t *store, hny_sched_t *sched, const hny_daemon_conf_
     self->pending = hny_map_new ();
     self->profile_count = hny_sched_profile_count (sched);
     self->unassigned = hny_calloc (self->profile_count ? self->profile_count : 1, sizeof *self->unassigned);
+    self->tm_keys = hny_calloc (self->profile_count ? self->profile_count : 1, sizeof *self->tm_keys);
+    for (size_t p = 0; p < self->profile_count; p++)
+        self->tm_keys [p] = s_tm_key_make (hny_sched_profile_conf (sched, (int) p));
     hny_sched_hooks_t hooks = { s_on_exhausted, s_on_release, self };
     hny_sched_set_hooks (sched, &hooks);
     return self;
@@ -1675,6 +1728,9 @@ hny_pipeline_destroy (hny_pipeline_t **self_p)
     for (size_t i = 0; i < self->lang_count; i++)
         free (self->langs [i]);
     free (self->langs);
+    for (size_t p = 0; p < self->profile_count; p++)
+        free (self->tm_keys [p]);
+    free (self->tm_keys);
     free (self->unassigned);
     free (self);
     *self_p = NULL;
