@@ -1138,7 +1138,7 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
     if (filled)
         hny_sched_profile_resume (self->sched, task->profile);
     else if (paused)
-        hny_sched_profile_pause (self->sched, task->profile, paused, task, now);
+        hny_sched_profile_pause (self->sched, task->profile, paused, task, requests == 0 && task->probe, now);
     if (retry)
         s_batch_submit (self, retry, 0);
     if (filled || requests || billed)
