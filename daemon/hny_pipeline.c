@@ -193,8 +193,10 @@ s_tm_key_make (const hny_profile_t *conf)
 static int
 s_takes_context (hny_pipeline_t *self, int profile)
 {
-    const char *type = hny_sched_profile_conf (self->sched, profile)->type;
-    return type && (strcmp (type, "deepl") == 0 || strcmp (type, "openai") == 0);
+    /* The backend table says which types send one context per request. */
+    const hny_profile_t *conf = hny_sched_profile_conf (self->sched, profile);
+    const hny_backend_traits_t *traits = hny_profile_traits (conf);
+    return traits && traits->takes_context;
 }
 
 /* ------------------------------------------------------------- jobs */
