@@ -189,7 +189,8 @@ s_tm_key_make (const hny_profile_t *conf)
     return key;
 }
 
-/* Context-taking profile types (DeepL, OpenAI): segments carry context. */
+/* Profile types whose requests take one context (the backend traits
+   table, include/honyaku/backends.h: DeepL and OpenAI today). */
 static int
 s_takes_context (hny_pipeline_t *self, int profile)
 {
