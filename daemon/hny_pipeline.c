@@ -127,7 +127,6 @@ struct _hny_pipeline_t {
     char **langs;               /* interned language tags */
     size_t lang_count;
     char **tm_keys;             /* per profile: its name in the TM (with its glossary's version) */
-    int writable;               /* load: writes allowed */
 };
 
 static void s_job_check (hny_pipeline_t *self, s_job_t *job);
@@ -1430,7 +1429,6 @@ s_collect_job (const char *key, void *value, void *arg)
 int
 hny_pipeline_load (hny_pipeline_t *self, int writable)
 {
-    self->writable = writable;
     if (hny_store_jobs_active (self->store, s_load_job, self))
         return -1;
     s_loading_t r = { self, NULL, 0, NULL, 0 };

@@ -946,17 +946,6 @@ hny_sched_answered (hny_sched_t *self, hny_sworker_t *w, int64_t id, int attempt
 }
 
 int
-hny_sched_renew (hny_sched_t *self, hny_sworker_t *w, int64_t id, int attempt, int64_t now,
-                 int64_t lease_ms)
-{
-    hny_task_t *task = hny_sched_find (self, id);
-    if (!task || task->where != S_LEASED || task->worker != w || task->attempts != attempt)
-        return 0;
-    task->lease_deadline = now + lease_ms;
-    return 1;
-}
-
-int
 hny_sched_adopt (hny_sched_t *self, hny_sworker_t *w, int64_t id, int attempt, int64_t now,
                  int64_t lease_ms)
 {

@@ -197,10 +197,6 @@ void hny_sched_lease (hny_sched_t *self, hny_task_t *task, hny_sworker_t *w, int
    know) answered. Returns 1 when it was outstanding at w: one credit is
    back. 0 otherwise: no credit (PROTOCOL.md section 9). */
 int hny_sched_answered (hny_sched_t *self, hny_sworker_t *w, int64_t id, int attempt);
-/* Renew the lease of task (id, attempt) if it is leased to w: now +
-   lease_ms. Returns 1 when renewed. */
-int hny_sched_renew (hny_sched_t *self, hny_sworker_t *w, int64_t id, int attempt, int64_t now,
-                     int64_t lease_ms);
 /* Worker w says it holds task (id, attempt) (READY or HEARTBEAT `tasks`):
    renewed if leased to it; adopted if queued or waiting (a restarted
    broker, an expired lease): leased to w, outstanding at it, with a fresh

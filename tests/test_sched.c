@@ -285,9 +285,9 @@ s_test_leases (void)
     CHECK (s_dispatch (s, now, got, 8) == 1 && b->worker == w1);
     /* Renewal keeps the lease; expiry puts the task back, in front, and
        the TASK stays outstanding at its worker (its credit is still used). */
-    CHECK (hny_sched_renew (s, w2, t->id, t->attempts, now + 900, 1000) == 1);
-    CHECK (hny_sched_renew (s, w1, t->id, t->attempts, now + 900, 1000) == 0);   /* not w1's */
-    CHECK (hny_sched_renew (s, w2, t->id, 1, now + 900, 1000) == 0);             /* old attempt */
+    CHECK (hny_sched_adopt (s, w2, t->id, t->attempts, now + 900, 1000) == 1);
+    CHECK (hny_sched_adopt (s, w1, t->id, t->attempts, now + 900, 1000) == 0);   /* not w1's */
+    CHECK (hny_sched_worker_outstanding (w2) == 1);                              /* renewed, not held twice */
     hny_sched_expire (s, now + 1000);
     CHECK (t->worker == w2);                            /* renewed: still leased */
     hny_sched_expire (s, now + 1900);
