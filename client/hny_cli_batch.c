@@ -2,8 +2,8 @@
 
     Walks DIR (regular files, recursively, sorted by relative path, hidden
     names skipped), submits every file with a key derived from its relative
-    path and content (so that a re-run finds the same jobs and translates
-    nothing twice), keeps at most --window jobs in flight and waits for
+    path, its content and the options (so that a re-run finds the same jobs
+    and translates nothing twice, and another language makes other jobs), keeps at most --window jobs in flight and waits for
     them on one pipelined connection. As each job finishes its record is
     FETCHed on the same connection (at most --window fetches in flight)
     and spooled to an unlinked temporary file in OUT; at the end the
@@ -132,9 +132,12 @@ s_file_cmp (const void *a, const void *b)
     return strcmp (((const s_file_t *) a)->rel, ((const s_file_t *) b)->rel);
 }
 
-/* "batch:" + hex of XXH3-128 over (relative path, NUL, content). Caller owns. */
+/* "batch:" + hex of XXH3-128 over the relative path, the content and
+   every option that changes the result (languages, profile, format,
+   lenient), each part NUL-ended: the same folder into another language or
+   through another profile makes other jobs, not a 409. Caller owns. */
 static char *
-s_batch_key (const char *rel, const char *data, size_t size)
+s_batch_key (const char *rel, const char *data, size_t size, const hny_submit_t *opts)
 {
     XXH3_state_t *state = XXH3_createState ();
     if (!state) {
@@ -143,6 +146,10 @@ s_batch_key (const char *rel, const char *data, size_t size)
     }
     XXH3_128bits_reset (state);
     XXH3_128bits_update (state, rel, strlen (rel) + 1);
+    const char *parts [] = { opts->from, opts->to, opts->backend ? opts->backend : "",
+                             opts->format ? opts->format : "auto", opts->lenient ? "1" : "0" };
+    for (size_t i = 0; i < sizeof parts / sizeof parts [0]; i++)
+        XXH3_128bits_update (state, parts [i], strlen (parts [i]) + 1);
     XXH3_128bits_update (state, data, size);
     XXH128_hash_t hash = XXH3_128bits_digest (state);
     XXH3_freeState (state);
@@ -309,7 +316,7 @@ s_send_submit (s_batch_t *b, size_t index)
         s_fail_file (b, f, "skipped", hny_strdup (why));
     else {
         if (!f->key)
-            f->key = s_batch_key (f->rel, data, size);
+            f->key = s_batch_key (f->rel, data, size, &b->opts);
         char req [32];
         snprintf (req, sizeof req, "s%zu", index);
         b->opts.key = f->key;

@@ -575,6 +575,26 @@ s_print_job_status (json_t *st)
     const char *paused = json_string_value (json_object_get (st, "paused"));
     if (paused)
         printf ("%-10s %s\n", "paused", paused);
+    const char *waiting = json_string_value (json_object_get (st, "waiting"));
+    if (waiting)
+        printf ("%-10s %s\n", "waiting", waiting);
+}
+
+/* "used N of M characters (K left)" from a service's usage, or nothing. */
+static void
+s_print_usage (json_t *usage)
+{
+    json_t *count = json_object_get (usage, "character_count");
+    json_t *limit = json_object_get (usage, "character_limit");
+    if (!json_is_integer (count) || !json_is_integer (limit))
+        return;
+    if (json_integer_value (limit) > 0)
+        printf (" used %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT " characters (%"
+                JSON_INTEGER_FORMAT " left)", json_integer_value (count), json_integer_value (limit),
+                json_integer_value (limit) > json_integer_value (count)
+                    ? json_integer_value (limit) - json_integer_value (count) : 0);
+    else
+        printf (" used %" JSON_INTEGER_FORMAT " characters (no limit)", json_integer_value (count));
 }
 
 /* "a 1, b 2" from an object of integers. */
@@ -612,12 +632,25 @@ s_print_daemon_status (const char *endpoint, json_t *st)
         const char *type = json_string_value (json_object_get (p, "type"));
         json_t *paused = json_object_get (p, "paused");
         printf ("%-10s %s (%s)", i ? "" : "profiles", name ? name : "?", type ? type : "?");
+        json_t *nworkers = json_object_get (p, "workers");
+        if (json_is_integer (nworkers))
+            printf (", %" JSON_INTEGER_FORMAT " workers", json_integer_value (nworkers));
+        s_print_usage (json_object_get (p, "usage"));
         if (json_is_string (paused))
             printf (" paused: %s", json_string_value (paused));
         else if (json_is_true (paused))
             printf (" paused");
+        const char *waiting = json_string_value (json_object_get (p, "waiting"));
+        if (waiting)
+            printf (" waiting: %s", waiting);
         printf ("\n");
     }
+    const char *store = json_string_value (json_object_get (st, "store"));
+    if (store && strcmp (store, "ok") != 0)
+        printf ("%-10s %s\n", "store", strcmp (store, "full") == 0
+                ? "full: new jobs are refused (507) until the state disk has room" : store);
+    if (json_is_true (json_object_get (st, "draining")))
+        printf ("%-10s draining: stopping\n", "state");
 }
 
 static int
@@ -758,17 +791,21 @@ s_cmd_stats (hny_cli_t *cli, int argc, char **argv)
         }
         else {
             static const char *const cols [] = { "tm_hits", "tm_misses", "chars_billed",
-                                                 "requests", "segments" };
+                                                 "requests", "segments", "prompt_tokens",
+                                                 "completion_tokens" };
+            const size_t ncols = sizeof cols / sizeof cols [0];
             printf ("%-16s", "profile");
-            for (size_t c = 0; c < 5; c++)
+            for (size_t c = 0; c < ncols; c++)
                 printf (" %12s", cols [c]);
-            printf ("\n");
+            printf (" %12s\n", "segs/request");
             const char *name;
             json_t *p;
             json_object_foreach (profiles, name, p) {
                 printf ("%-16s", name);
-                for (size_t c = 0; c < 5; c++)
+                for (size_t c = 0; c < ncols; c++)
                     printf (" %12" JSON_INTEGER_FORMAT, json_integer_value (json_object_get (p, cols [c])));
+                printf (" %12.1f", json_number_value (json_object_get (p, "segments_per_request")));
+                s_print_usage (json_object_get (p, "usage"));
                 printf ("\n");
             }
         }

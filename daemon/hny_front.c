@@ -372,6 +372,7 @@ s_status_daemon (hny_front_t *self, hny_msg_t *msg)
                                                 "prepare", (json_int_t) hny_sched_queued (self->sched, HNY_TASK_PREPARE),
                                                 "translate", (json_int_t) hny_sched_queued (self->sched, HNY_TASK_TRANSLATE)));
     json_t *profiles = json_array ();
+    json_t *stats = hny_store_stats (self->store);
     for (size_t i = 0; i < hny_sched_profile_count (self->sched); i++) {
         const hny_profile_t *conf = hny_sched_profile_conf (self->sched, (int) i);
         int workers = hny_sched_profile_workers (self->sched, (int) i);
@@ -380,6 +381,10 @@ s_status_daemon (hny_front_t *self, hny_msg_t *msg)
         const char *paused = hny_sched_profile_paused (self->sched, (int) i);
         if (paused)
             json_object_set_new (p, "paused", json_string (paused));
+        /* The service's own account (DeepL /v2/usage), as last seen. */
+        json_t *usage = json_object_get (json_object_get (stats, conf->name), "usage");
+        if (usage)
+            json_object_set (p, "usage", usage);
         if (workers == 0 && hny_sched_profile_queued (self->sched, (int) i) > 0) {
             char *text = hny_sprintf ("no worker serves profile %s", conf->name);
             json_object_set_new (p, "waiting", json_string (text));
@@ -387,6 +392,7 @@ s_status_daemon (hny_front_t *self, hny_msg_t *msg)
         }
         json_array_append_new (profiles, p);
     }
+    json_decref (stats);
     json_object_set_new (h, "profiles", profiles);
     hny_msg_set_str (reply, "store", self->store_mode == HNY_STORE_OK ? "ok"
                                    : self->store_mode == HNY_STORE_FULL ? "full" : "failed");
@@ -557,8 +563,9 @@ s_stats (hny_front_t *self, hny_msg_t *msg)
         const char *name = hny_sched_profile_conf (self->sched, (int) i)->name;
         if (!json_object_get (stats, name))
             json_object_set_new (stats, name,
-                                 json_pack ("{s:i, s:i, s:i, s:i, s:i}", "tm_hits", 0, "tm_misses", 0,
-                                            "chars_billed", 0, "requests", 0, "segments", 0));
+                                 json_pack ("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "tm_hits", 0,
+                                            "tm_misses", 0, "chars_billed", 0, "requests", 0,
+                                            "segments", 0, "prompt_tokens", 0, "completion_tokens", 0));
     }
     const char *name;
     json_t *p;
@@ -566,6 +573,7 @@ s_stats (hny_front_t *self, hny_msg_t *msg)
         json_int_t reqs = json_integer_value (json_object_get (p, "requests"));
         json_int_t segs = json_integer_value (json_object_get (p, "segments"));
         json_object_set_new (p, "requests_per_segment", json_real (segs > 0 ? (double) reqs / (double) segs : 0.0));
+        json_object_set_new (p, "segments_per_request", json_real (reqs > 0 ? (double) segs / (double) reqs : 0.0));
     }
     hny_msg_t *reply = s_reply (msg, HNY_MSG_STATS, HNY_STATUS_OK);
     json_object_set_new (hny_msg_header (reply), "profiles", stats);

@@ -16,13 +16,16 @@
     consecutive ones together, which is linear in the entries packed. */
 #include "hny_pipeline.h"
 #include "hny_map.h"
+#include "hny_record.h"
 
 #include <honyaku/proto.h>
 #include <honyaku/record.h>
 #include <honyaku/util.h>
 
 #include <assert.h>
+#include <errno.h>
 #include <math.h>
+#include <xxhash.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,15 +102,9 @@ struct _s_load_t {
 struct _s_finish_t {
     s_finish_t *next;
     s_job_t *job;
+    hny_record_t *record;       /* being assembled */
     int fail_code;              /* the job failed before it had segments */
-    hny_err_class_t fail_class;
     char *fail_reason;
-    int para, idx;              /* last segment read (-2: none yet) */
-    int open_para;              /* paragraph being written, -2: none */
-    hny_buf_t title;            /* the title pair, or empty */
-    hny_buf_t paras;            /* "[{...},..." */
-    hny_buf_t errors;           /* "[{...},..." */
-    int64_t segments, chars, tm_hits;
 };
 
 typedef struct {
@@ -129,7 +126,7 @@ struct _hny_pipeline_t {
     s_finish_t *finishes, *finishes_tail;
     char **langs;               /* interned language tags */
     size_t lang_count;
-    int writable;               /* load: writes allowed */
+    char **tm_keys;             /* per profile: its name in the TM (with its glossary's version) */
 };
 
 static void s_job_check (hny_pipeline_t *self, s_job_t *job);
@@ -162,12 +159,44 @@ s_profile_name (hny_pipeline_t *self, int profile)
     return hny_sched_profile_conf (self->sched, profile)->name;
 }
 
-/* Context-taking profile types (DeepL, OpenAI): segments carry context. */
+/* A profile's name in the translation memory: its name, and for a
+   profile with a glossary "NAME@HASH" of the glossary file's content, so
+   that a changed glossary is never answered with translations made under
+   the old one. */
+static const char *
+s_tm_key (hny_pipeline_t *self, int profile)
+{
+    return self->tm_keys [profile];
+}
+
+#define S_GLOSSARY_MAX  (16 << 20)      /* bytes of a glossary file read to hash it */
+
+static char *
+s_tm_key_make (const hny_profile_t *conf)
+{
+    if (!conf->glossary)
+        return hny_strdup (conf->name);
+    char *data = NULL;
+    size_t size = 0;
+    if (hny_file_read (conf->glossary, S_GLOSSARY_MAX, &data, &size) != 0) {
+        hny_warn ("profile %s: cannot read its glossary %s to version the TM: %s", conf->name,
+                  conf->glossary, strerror (errno));
+        return hny_strdup (conf->name);
+    }
+    char *key = hny_sprintf ("%s@%016llx", conf->name, (unsigned long long) XXH3_64bits (data, size));
+    free (data);
+    return key;
+}
+
+/* Profile types whose requests take one context (the backend traits
+   table, include/honyaku/backends.h: DeepL and OpenAI today). */
 static int
 s_takes_context (hny_pipeline_t *self, int profile)
 {
-    const char *type = hny_sched_profile_conf (self->sched, profile)->type;
-    return type && (strcmp (type, "deepl") == 0 || strcmp (type, "openai") == 0);
+    /* The backend table says which types send one context per request. */
+    const hny_profile_t *conf = hny_sched_profile_conf (self->sched, profile);
+    const hny_backend_traits_t *traits = hny_profile_traits (conf);
+    return traits && traits->takes_context;
 }
 
 /* ------------------------------------------------------------- jobs */
@@ -380,8 +409,7 @@ s_pend_drop (hny_pipeline_t *self, s_pend_t **pend_p)
 static void
 s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *warning)
 {
-    hny_store_tm_put (self->store, pend->from, pend->to, s_profile_name (self, pend->profile),
-                      pend->src, tgt);
+    hny_store_tm_put (self->store, pend->from, pend->to, s_tm_key (self, pend->profile), pend->src, tgt);
     for (size_t i = 0; i < pend->ref_count; i++) {
         s_ref_t *ref = &pend->refs [i];
         hny_store_segment_fill (self->store, ref->job, ref->para, ref->idx, tgt, 0);
@@ -639,153 +667,6 @@ s_divert (hny_pipeline_t *self)
 
 /* ------------------------------------------------------------- records */
 
-static void
-s_buf_json (hny_buf_t *buf, json_t *value)
-{
-    char *text = json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
-    hny_buf_adds (buf, text);
-    free (text);
-    json_decref (value);
-}
-
-/* One segment into the record being assembled. */
-static int
-s_finish_row (const hny_segment_row_t *row, void *arg)
-{
-    s_finish_t *f = arg;
-    json_t *pair = json_pack ("{s:s, s:o, s:b}", "src", row->src,
-                              "tgt", row->tgt ? json_string (row->tgt) : json_null (),
-                              "tm", row->tm && row->tgt);
-    if (row->backend)
-        json_object_set_new (pair, "backend", json_string (row->backend));
-    if (row->state == HNY_SEG_DONE && row->err_class == HNY_CLASS_WARNING)
-        json_object_set_new (pair, "warning", json_string (row->reason ? row->reason : "warning"));
-    if (row->para < 0) {
-        hny_buf_reset (&f->title);
-        s_buf_json (&f->title, pair);
-    }
-    else {
-        if (row->para != f->open_para) {
-            /* Paragraph numbers are dense: open every one up to this. */
-            for (int p = f->open_para < 0 ? 0 : f->open_para + 1; p <= row->para; p++) {
-                hny_buf_adds (&f->paras, f->open_para >= 0 || p > 0 ? "]},{\"segments\":["
-                                                                     : "{\"segments\":[");
-                f->open_para = p;
-            }
-        }
-        else
-            hny_buf_adds (&f->paras, ",");
-        s_buf_json (&f->paras, pair);
-    }
-    if (row->state == HNY_SEG_FAILED) {
-        if (f->errors.len)
-            hny_buf_adds (&f->errors, ",");
-        s_buf_json (&f->errors, json_pack ("{s:i, s:i, s:i, s:s, s:s}", "paragraph", row->para,
-                                           "segment", row->idx, "code", row->code,
-                                           "class", row->err_class >= 0 ? hny_err_class_name (row->err_class)
-                                                                        : "permanent",
-                                           "reason", row->reason ? row->reason : "failed"));
-    }
-    f->segments++;
-    f->chars += s_chars (row->src);
-    f->tm_hits += row->tm != 0;
-    f->para = row->para;
-    f->idx = row->idx;
-    return 0;
-}
-
-/* The record's metadata, in the order of PROTOCOL.md 12.1: prepare's,
-   then the client's (but for what only prepare can say), then the
-   client's source, then charset, format and replaced from prepare.
-   Caller owns. */
-static json_t *
-s_record_metadata (const hny_job_row_t *row)
-{
-    static const char *const s_prepare_only [] = { "charset", "format", "replaced" };
-    json_t *metadata = json_object ();
-    json_t *prepared = row->prepared ? json_loads (row->prepared, 0, NULL) : NULL;
-    json_t *pm = json_object_get (prepared, "metadata");
-    if (json_is_object (pm))
-        json_object_update (metadata, pm);
-    json_t *given = row->metadata ? json_loads (row->metadata, 0, NULL) : NULL;
-    if (json_is_object (given)) {
-        for (size_t i = 0; i < 3; i++)
-            json_object_del (given, s_prepare_only [i]);
-        json_object_update (metadata, given);
-    }
-    json_decref (given);
-    if (row->source)
-        json_object_set_new (metadata, "source", json_string (row->source));
-    for (size_t i = 0; prepared && i < 3; i++) {
-        json_t *v = json_object_get (prepared, s_prepare_only [i]);
-        if (v)
-            json_object_set (metadata, s_prepare_only [i], v);
-    }
-    json_decref (prepared);
-    return metadata;
-}
-
-/* The record's text from what the slices gathered (PROTOCOL.md 12), or
-   NULL when it is larger than a RECORD body may be. */
-static char *
-s_finish_text (hny_pipeline_t *self, s_finish_t *f, const hny_job_row_t *row)
-{
-    json_t *metadata = s_record_metadata (row);
-    if (f->fail_code) {
-        if (f->errors.len)
-            hny_buf_adds (&f->errors, ",");
-        s_buf_json (&f->errors, json_pack ("{s:n, s:n, s:i, s:s, s:s}", "paragraph", "segment",
-                                           "code", f->fail_code, "class", hny_err_class_name (f->fail_class),
-                                           "reason", f->fail_reason ? f->fail_reason : "failed"));
-    }
-    char job [24];
-    snprintf (job, sizeof job, "%lld", (long long) row->id);
-    json_t *head = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "schema", HNY_RECORD_SCHEMA,
-                              "job", job, "key", row->key, "source_lang", row->from,
-                              "target_lang", row->to, "backend", row->backend, "metadata", metadata);
-    json_t *stats = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I}", "segments", (json_int_t) f->segments,
-                               "chars", (json_int_t) f->chars,
-                               "chars_billed", (json_int_t) row->chars_billed,
-                               "tm_hits", (json_int_t) f->tm_hits, "requests", (json_int_t) row->requests,
-                               "time_ms", (json_int_t) (hny_clock_wall_ms () > row->created
-                                                        ? hny_clock_wall_ms () - row->created : 0));
-    /* The head's text without its closing brace, then the long parts. */
-    hny_buf_t out = HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
-    s_buf_json (&out, head);
-    hny_buf_truncate (&out, out.len ? out.len - 1 : 0);
-    hny_buf_adds (&out, ",\"title\":");
-    hny_buf_adds (&out, f->title.len ? f->title.data : "null");
-    hny_buf_adds (&out, ",\"paragraphs\":[");
-    if (f->paras.len) {
-        hny_buf_add (&out, f->paras.data, f->paras.len);
-        hny_buf_adds (&out, "]}");
-    }
-    hny_buf_adds (&out, "],\"errors\":[");
-    if (f->errors.len)
-        hny_buf_add (&out, f->errors.data, f->errors.len);
-    hny_buf_adds (&out, "],\"stats\":");
-    s_buf_json (&out, stats);
-    hny_buf_adds (&out, "}");
-    (void) self;
-    if (out.toobig || f->title.toobig || f->paras.toobig || f->errors.toobig) {
-        hny_buf_free (&out);
-        return NULL;
-    }
-    return out.data;
-}
-
-static void
-s_finish_free (s_finish_t **f_p)
-{
-    s_finish_t *f = *f_p;
-    free (f->fail_reason);
-    free (f->title.data);
-    free (f->paras.data);
-    free (f->errors.data);
-    free (f);
-    *f_p = NULL;
-}
-
 /* Start assembling a job's record (it has nothing pending). */
 static void
 s_finish_start (hny_pipeline_t *self, s_job_t *job, int fail_code, hny_err_class_t fail_class,
@@ -793,13 +674,9 @@ s_finish_start (hny_pipeline_t *self, s_job_t *job, int fail_code, hny_err_class
 {
     s_finish_t *f = hny_calloc (1, sizeof *f);
     f->job = job;
-    /* the record travels in one RECORD body: no part of it can be larger */
-    f->title = f->paras = f->errors = (hny_buf_t) HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
+    f->record = hny_record_new (job->id, fail_code, fail_class, fail_reason);
     f->fail_code = fail_code;
-    f->fail_class = fail_class;
     f->fail_reason = fail_reason ? hny_strdup (fail_reason) : NULL;
-    f->para = -2;
-    f->open_para = -2;
     job->finish = f;
     if (self->finishes_tail)
         self->finishes_tail->next = f;
@@ -825,7 +702,7 @@ s_finish_end (hny_pipeline_t *self, s_finish_t *f)
         code = job->error_code;
     }
     if (hny_store_job_get (self->store, job->id, &row) == 1) {
-        char *record = s_finish_text (self, f, &row);
+        char *record = hny_record_text (f->record, &row);
         if (record)
             hny_store_record_put (self->store, job->id, record);
         else {
@@ -851,25 +728,32 @@ s_finish_end (hny_pipeline_t *self, s_finish_t *f)
     free (error);
 }
 
-/* One slice of the first record being assembled. Returns segments read. */
-static int
+static void
+s_finish_free (s_finish_t **f_p)
+{
+    hny_record_destroy (&(*f_p)->record);
+    free ((*f_p)->fail_reason);
+    free (*f_p);
+    *f_p = NULL;
+}
+
+/* One page of the first record being assembled. */
+static void
 s_finish_slice (hny_pipeline_t *self)
 {
     s_finish_t *f = self->finishes;
-    int n = f->fail_code ? 0
-          : hny_store_segments_page (self->store, f->job->id, f->para, f->idx, S_SLICE, s_finish_row, f);
-    if (n < 0 || n < S_SLICE) {
-        /* Done (or the store failed: the pass will not commit anyway). */
-        self->finishes = f->next;
-        if (!self->finishes)
-            self->finishes_tail = NULL;
-        if (n >= 0)
-            s_finish_end (self, f);
-        else
-            f->job->finish = NULL;
-        s_finish_free (&f);
-    }
-    return n > 0 ? n : 1;
+    int more = hny_record_read (f->record, self->store, S_SLICE);
+    if (more > 0)
+        return;
+    /* Whole (or the store failed: the pass will not commit anyway). */
+    self->finishes = f->next;
+    if (!self->finishes)
+        self->finishes_tail = NULL;
+    if (more == 0)
+        s_finish_end (self, f);
+    else
+        f->job->finish = NULL;
+    s_finish_free (&f);
 }
 
 static void
@@ -900,7 +784,7 @@ s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const c
     job->total++;
     char *tgt = NULL;
     const char *profile = s_profile_name (self, job->profile);
-    if (hny_store_tm_get (self->store, job->from, job->to, profile, src, &tgt) == 1) {
+    if (hny_store_tm_get (self->store, job->from, job->to, s_tm_key (self, job->profile), src, &tgt) == 1) {
         hny_store_segment_fill (self->store, job->id, para, idx, tgt, 1);
         free (tgt);
         job->done++;
@@ -1175,6 +1059,20 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
         billed = json_integer_value (json_object_get (doc, "chars_billed"));
         requests = requests > 0 ? requests : 0;
         billed = billed > 0 ? billed : 0;
+        /* What the service says of its own use and cost (5.3). */
+        json_t *usage = json_object_get (doc, "usage");
+        json_t *count = json_object_get (usage, "character_count");
+        json_t *limit = json_object_get (usage, "character_limit");
+        if (json_is_integer (count) && json_is_integer (limit) && json_integer_value (count) >= 0
+        &&  json_integer_value (limit) >= 0)
+            hny_store_usage_set (self->store, s_profile_name (self, task->profile),
+                                 json_integer_value (count), json_integer_value (limit));
+        json_t *tokens = json_object_get (doc, "tokens");
+        int64_t prompt = json_integer_value (json_object_get (tokens, "prompt"));
+        int64_t completion = json_integer_value (json_object_get (tokens, "completion"));
+        if (prompt > 0 || completion > 0)
+            hny_store_tokens_add (self->store, s_profile_name (self, task->profile),
+                                  prompt > 0 ? prompt : 0, completion > 0 ? completion : 0);
     }
     int64_t now = hny_clock_mono_ms ();
     int64_t total_bytes = 0;
@@ -1250,7 +1148,7 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
     if (filled)
         hny_sched_profile_resume (self->sched, task->profile);
     else if (paused)
-        hny_sched_profile_pause (self->sched, task->profile, paused, task, now);
+        hny_sched_profile_pause (self->sched, task->profile, paused, task, requests == 0 && task->probe, now);
     if (retry)
         s_batch_submit (self, retry, 0);
     if (filled || requests || billed)
@@ -1329,6 +1227,11 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
         }
         json_decref (context);
         json_t *doc = json_pack ("{s:o}", "segments", segs);
+        /* A task of a paused profile is its probe (the scheduler lets one
+           out at a time): a type with a free way to ask (DeepL's
+           /v2/usage) asks that first (5.4). */
+        if (hny_sched_profile_paused (self->sched, task->profile))
+            json_object_set_new (doc, "probe", json_true ());
         *body = json_dumps (doc, JSON_COMPACT);
         *size = strlen (*body);
         json_decref (doc);
@@ -1374,15 +1277,16 @@ hny_pipeline_step (hny_pipeline_t *self, int64_t budget_ms)
 {
     s_divert (self);
     int64_t deadline = hny_clock_mono_ms () + (budget_ms > 0 ? budget_ms : 1);
-    int done = 0;
     while ((self->loads || self->finishes) && hny_clock_mono_ms () < deadline) {
         /* Finishing first: it frees memory and answers waiters. */
-        done += self->finishes ? s_finish_slice (self) : s_load_slice (self);
+        if (self->finishes)
+            s_finish_slice (self);
+        else
+            s_load_slice (self);
     }
     for (size_t p = 0; p < self->profile_count; p++)
         if (self->unassigned [p].head)
             s_pack_profile (self, (int) p);
-    (void) done;
     return self->loads || self->finishes;
 }
 
@@ -1533,7 +1437,6 @@ s_collect_job (const char *key, void *value, void *arg)
 int
 hny_pipeline_load (hny_pipeline_t *self, int writable)
 {
-    self->writable = writable;
     if (hny_store_jobs_active (self->store, s_load_job, self))
         return -1;
     s_loading_t r = { self, NULL, 0, NULL, 0 };
@@ -1617,6 +1520,9 @@ hny_pipeline_new (hny_store_t *store, hny_sched_t *sched, const hny_daemon_conf_
     self->pending = hny_map_new ();
     self->profile_count = hny_sched_profile_count (sched);
     self->unassigned = hny_calloc (self->profile_count ? self->profile_count : 1, sizeof *self->unassigned);
+    self->tm_keys = hny_calloc (self->profile_count ? self->profile_count : 1, sizeof *self->tm_keys);
+    for (size_t p = 0; p < self->profile_count; p++)
+        self->tm_keys [p] = s_tm_key_make (hny_sched_profile_conf (sched, (int) p));
     hny_sched_hooks_t hooks = { s_on_exhausted, s_on_release, self };
     hny_sched_set_hooks (sched, &hooks);
     return self;
@@ -1690,6 +1596,9 @@ hny_pipeline_destroy (hny_pipeline_t **self_p)
     for (size_t i = 0; i < self->lang_count; i++)
         free (self->langs [i]);
     free (self->langs);
+    for (size_t p = 0; p < self->profile_count; p++)
+        free (self->tm_keys [p]);
+    free (self->tm_keys);
     free (self->unassigned);
     free (self);
     *self_p = NULL;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define S_PAUSE_MAX_MS  60000       /* longest wait between probes of a paused profile */
+#define S_FREE_PAUSE_MAX_MS 10000   /* ... when a probe costs nothing */
 
 enum { S_NOWHERE, S_READY, S_WAITING, S_LEASED };
 
@@ -682,11 +683,12 @@ hny_sched_profile_take (hny_sched_t *self, int profile)
 
 void
 hny_sched_profile_pause (hny_sched_t *self, int profile, const char *reason, const hny_task_t *task,
-                         int64_t now)
+                         int free_probe, int64_t now)
 {
     s_profile_t *p = &self->profiles [profile];
     int64_t base = p->conf->retry_base_ms > 0 ? p->conf->retry_base_ms : 1000;
-    int64_t most = 60 * base < S_PAUSE_MAX_MS ? 60 * base : S_PAUSE_MAX_MS;
+    int64_t most = free_probe ? (10 * base < S_FREE_PAUSE_MAX_MS ? 10 * base : S_FREE_PAUSE_MAX_MS)
+                        : (60 * base < S_PAUSE_MAX_MS ? 60 * base : S_PAUSE_MAX_MS);
     if (!p->paused) {
         hny_warn ("profile %s paused: %s", p->conf->name, reason);
         p->backoff_ms = base;
@@ -695,6 +697,8 @@ hny_sched_profile_pause (hny_sched_t *self, int profile, const char *reason, con
     else if (task && task->probe) {
         /* Once per failed probe, never per segment or per stray task. */
         p->backoff_ms = p->backoff_ms * 2 > most ? most : p->backoff_ms * 2;
+        if (p->backoff_ms < base)
+            p->backoff_ms = base;
         p->probe_at = now + p->backoff_ms;
         hny_info ("profile %s: the probe failed; next probe in %lld ms", p->conf->name,
                   (long long) p->backoff_ms);
@@ -939,17 +943,6 @@ hny_sched_answered (hny_sched_t *self, hny_sworker_t *w, int64_t id, int attempt
             return 1;
         }
     return 0;
-}
-
-int
-hny_sched_renew (hny_sched_t *self, hny_sworker_t *w, int64_t id, int attempt, int64_t now,
-                 int64_t lease_ms)
-{
-    hny_task_t *task = hny_sched_find (self, id);
-    if (!task || task->where != S_LEASED || task->worker != w || task->attempts != attempt)
-        return 0;
-    task->lease_deadline = now + lease_ms;
-    return 1;
 }
 
 int

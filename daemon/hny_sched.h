@@ -120,12 +120,15 @@ int hny_sched_profile_diverts (hny_sched_t *self, int profile, int64_t now);
    caller owns it. */
 hny_task_t *hny_sched_profile_take (hny_sched_t *self, int profile);
 /* A RESULT said the service cannot serve the profile now (class paused).
-   task: the task that came back (its probe flag counts). The first pause
-   waits retry_base_ms before a probe; each failed probe doubles the wait,
-   up to min(60 x retry_base_ms, 60 s); a task leased before the pause that
-   comes back paused changes only the reason. */
+   task: the task that came back (its probe flag counts); free_probe: it sent no
+   text (the worker asked a free endpoint, DeepL's /v2/usage). The first
+   pause waits retry_base_ms before a probe; each failed probe doubles the
+   wait, up to min(60 x retry_base_ms, 60 s), or min(10 x retry_base_ms,
+   10 s) for a free probe (asking often costs nothing, and the profile
+   resumes within seconds of its quota coming back); a task leased before
+   the pause that comes back paused changes only the reason. */
 void hny_sched_profile_pause (hny_sched_t *self, int profile, const char *reason,
-                              const hny_task_t *task, int64_t now);
+                              const hny_task_t *task, int free_probe, int64_t now);
 /* A RESULT translated something for the profile: it serves again. */
 void hny_sched_profile_resume (hny_sched_t *self, int profile);
 
@@ -194,10 +197,6 @@ void hny_sched_lease (hny_sched_t *self, hny_task_t *task, hny_sworker_t *w, int
    know) answered. Returns 1 when it was outstanding at w: one credit is
    back. 0 otherwise: no credit (PROTOCOL.md section 9). */
 int hny_sched_answered (hny_sched_t *self, hny_sworker_t *w, int64_t id, int attempt);
-/* Renew the lease of task (id, attempt) if it is leased to w: now +
-   lease_ms. Returns 1 when renewed. */
-int hny_sched_renew (hny_sched_t *self, hny_sworker_t *w, int64_t id, int attempt, int64_t now,
-                     int64_t lease_ms);
 /* Worker w says it holds task (id, attempt) (READY or HEARTBEAT `tasks`):
    renewed if leased to it; adopted if queued or waiting (a restarted
    broker, an expired lease): leased to w, outstanding at it, with a fresh

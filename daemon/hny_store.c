@@ -63,7 +63,10 @@ static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS stats ("
     "  profile TEXT PRIMARY KEY, tm_hits INTEGER NOT NULL DEFAULT 0,"
     "  tm_misses INTEGER NOT NULL DEFAULT 0, chars_billed INTEGER NOT NULL DEFAULT 0,"
-    "  requests INTEGER NOT NULL DEFAULT 0, segments INTEGER NOT NULL DEFAULT 0);"
+    "  requests INTEGER NOT NULL DEFAULT 0, segments INTEGER NOT NULL DEFAULT 0,"
+    "  prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,"
+    "  usage_count INTEGER NOT NULL DEFAULT -1, usage_limit INTEGER NOT NULL DEFAULT -1,"
+    "  usage_at INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS probe (pad BLOB);";
 
 /* ------------------------------------------------------------- plumbing */
@@ -267,7 +270,13 @@ hny_store_new (const char *path, char **error)
                   || s_exec (self, "ALTER TABLE segments ADD COLUMN backend TEXT") == 0)
               && s_exec (self, s_schema) == 0
               && (s_has_column (self, "tasks", "losses")
-                  || s_exec (self, "ALTER TABLE tasks ADD COLUMN losses INTEGER NOT NULL DEFAULT 0") == 0);
+                  || s_exec (self, "ALTER TABLE tasks ADD COLUMN losses INTEGER NOT NULL DEFAULT 0") == 0)
+              && (s_has_column (self, "stats", "usage_at")
+                  || s_exec (self, "ALTER TABLE stats ADD COLUMN prompt_tokens INTEGER NOT NULL DEFAULT 0;"
+                                   " ALTER TABLE stats ADD COLUMN completion_tokens INTEGER NOT NULL DEFAULT 0;"
+                                   " ALTER TABLE stats ADD COLUMN usage_count INTEGER NOT NULL DEFAULT -1;"
+                                   " ALTER TABLE stats ADD COLUMN usage_limit INTEGER NOT NULL DEFAULT -1;"
+                                   " ALTER TABLE stats ADD COLUMN usage_at INTEGER NOT NULL DEFAULT 0") == 0);
         char *sql = hny_sprintf ("PRAGMA user_version=%d; COMMIT;", HNY_STORE_SCHEMA_VERSION);
         if (!ok || s_exec (self, sql)) {
             *error = hny_sprintf ("%s: cannot upgrade the schema: %s", path, sqlite3_errmsg (self->db));
@@ -967,23 +976,51 @@ hny_store_stats_add (hny_store_t *self, const char *profile, int64_t tm_hits, in
                   "siiiii", profile, tm_hits, tm_misses, chars_billed, requests, segments);
 }
 
+int
+hny_store_tokens_add (hny_store_t *self, const char *profile, int64_t prompt, int64_t completion)
+{
+    return s_run (self, "INSERT INTO stats (profile, prompt_tokens, completion_tokens) VALUES (?,?,?)"
+                        " ON CONFLICT (profile) DO UPDATE SET"
+                        " prompt_tokens=prompt_tokens+excluded.prompt_tokens,"
+                        " completion_tokens=completion_tokens+excluded.completion_tokens",
+                  "sii", profile, prompt, completion);
+}
+
+int
+hny_store_usage_set (hny_store_t *self, const char *profile, int64_t count, int64_t limit)
+{
+    return s_run (self, "INSERT INTO stats (profile, usage_count, usage_limit, usage_at) VALUES (?,?,?,?)"
+                        " ON CONFLICT (profile) DO UPDATE SET usage_count=excluded.usage_count,"
+                        " usage_limit=excluded.usage_limit, usage_at=excluded.usage_at",
+                  "siii", profile, count, limit, hny_clock_wall_ms ());
+}
+
 json_t *
 hny_store_stats (hny_store_t *self)
 {
     sqlite3_stmt *stmt = s_query (self, "SELECT profile, tm_hits, tm_misses, chars_billed, requests,"
-                                        " segments FROM stats ORDER BY profile", "");
+                                        " segments, prompt_tokens, completion_tokens, usage_count,"
+                                        " usage_limit, usage_at FROM stats ORDER BY profile", "");
     if (!stmt)
         return NULL;
     json_t *out = json_object ();
     int rc;
-    while ((rc = s_step (self, stmt)) == 1)
-        json_object_set_new (out, (const char *) sqlite3_column_text (stmt, 0),
-                             json_pack ("{s:I, s:I, s:I, s:I, s:I}",
-                                        "tm_hits", (json_int_t) sqlite3_column_int64 (stmt, 1),
-                                        "tm_misses", (json_int_t) sqlite3_column_int64 (stmt, 2),
-                                        "chars_billed", (json_int_t) sqlite3_column_int64 (stmt, 3),
-                                        "requests", (json_int_t) sqlite3_column_int64 (stmt, 4),
-                                        "segments", (json_int_t) sqlite3_column_int64 (stmt, 5)));
+    while ((rc = s_step (self, stmt)) == 1) {
+        json_t *p = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                               "tm_hits", (json_int_t) sqlite3_column_int64 (stmt, 1),
+                               "tm_misses", (json_int_t) sqlite3_column_int64 (stmt, 2),
+                               "chars_billed", (json_int_t) sqlite3_column_int64 (stmt, 3),
+                               "requests", (json_int_t) sqlite3_column_int64 (stmt, 4),
+                               "segments", (json_int_t) sqlite3_column_int64 (stmt, 5),
+                               "prompt_tokens", (json_int_t) sqlite3_column_int64 (stmt, 6),
+                               "completion_tokens", (json_int_t) sqlite3_column_int64 (stmt, 7));
+        if (sqlite3_column_int64 (stmt, 8) >= 0)
+            json_object_set_new (p, "usage", json_pack ("{s:I, s:I, s:I}",
+                                 "character_count", (json_int_t) sqlite3_column_int64 (stmt, 8),
+                                 "character_limit", (json_int_t) sqlite3_column_int64 (stmt, 9),
+                                 "at", (json_int_t) sqlite3_column_int64 (stmt, 10)));
+        json_object_set_new (out, (const char *) sqlite3_column_text (stmt, 0), p);
+    }
     if (rc < 0)
         json_decref (out);
     return rc < 0 ? NULL : out;

@@ -200,6 +200,14 @@ int hny_store_record_get (hny_store_t *self, int64_t job, char **json);
 int hny_store_stats_add (hny_store_t *self, const char *profile, int64_t tm_hits,
                          int64_t tm_misses, int64_t chars_billed, int64_t requests,
                          int64_t segments);
+/* Tokens an LLM service counted (prompt, completion), added up. */
+int hny_store_tokens_add (hny_store_t *self, const char *profile, int64_t prompt, int64_t completion);
+/* The service's own account of its use (DeepL /v2/usage): characters
+   used and the limit (0: none), as last seen, with the time. */
+int hny_store_usage_set (hny_store_t *self, const char *profile, int64_t count, int64_t limit);
+/* name -> {"tm_hits","tm_misses","chars_billed","requests","segments",
+   "prompt_tokens","completion_tokens", "usage"?: {"character_count",
+   "character_limit","at" (ms since the epoch)}}; caller owns. */
 json_t *hny_store_stats (hny_store_t *self);
 
 #ifdef __cplusplus

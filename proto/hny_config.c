@@ -3,9 +3,11 @@
 
     One table (s_options) names every option with its section, type,
     default, limits and description; it drives parsing, the defaults and
-    hny_config_describe, so that the three cannot drift apart. Backend
-    profiles take some defaults from their type (s_type_defaults) once the
-    whole file is read, because "type" may come after the keys it governs.
+    hny_config_describe, which prints the commented sample configuration
+    (packaging/honyaku.conf is its output), so that none of them can drift
+    apart. Backend profiles take some defaults from their type's row of
+    the backend table (honyaku/backends.h) once the whole file is read,
+    because "type" may come after the keys it governs.
 
     libinih does the lexing; we feed it through our own line reader so that
     every error, including one found in a section header or after the file
@@ -32,6 +34,10 @@
 typedef enum { S_DAEMON, S_WORKER, S_BACKEND } s_section_t;
 typedef enum { S_T_STR, S_T_INT, S_T_INT64, S_T_DOUBLE, S_T_BOOL } s_type_t;
 typedef enum { S_CHECK_NONE, S_CHECK_LOG_LEVEL, S_CHECK_TYPE, S_CHECK_NAMES } s_check_t;
+/* Which field of the profile's backend type an unset option takes. */
+typedef enum {
+    S_PT_NONE, S_PT_URL, S_PT_MAX_TEXTS, S_PT_MAX_BYTES, S_PT_CONCURRENCY, S_PT_TIMEOUT
+} s_per_type_t;
 
 typedef struct {
     s_section_t section;
@@ -41,7 +47,9 @@ typedef struct {
     const char *dflt;           /* as written in the file; NULL: unset or per type */
     double min, max;            /* numbers only */
     s_check_t check;
-    const char *description;
+    s_per_type_t per_type;      /* the default comes from the backend table */
+    const char *description;    /* sentences, for the sample config */
+    const char *before;         /* a paragraph on the options that follow, or NULL */
 } s_option_t;
 
 #define D(field) offsetof (hny_daemon_conf_t, field)
@@ -49,102 +57,106 @@ typedef struct {
 #define S_BIG 9.0e15            /* below 2^53: exact as a double */
 
 static const s_option_t s_options [] = {
-    { S_DAEMON, "state", S_T_STR, D (state), NULL, 0, 0, S_CHECK_NONE,
-      "state directory (default: $STATE_DIRECTORY, else ./honyaku-state)" },
-    { S_DAEMON, "front", S_T_STR, D (front), NULL, 0, 0, S_CHECK_NONE,
-      "client endpoint (default: ipc://STATE/front)" },
-    { S_DAEMON, "back", S_T_STR, D (back), NULL, 0, 0, S_CHECK_NONE,
-      "worker endpoint (default: ipc://STATE/back)" },
-    { S_DAEMON, "workers", S_T_INT, D (workers), "-1", -1, 1024, S_CHECK_NONE,
-      "local workers to supervise; -1 = number of cores, 0 = none" },
+    { S_DAEMON, "state", S_T_STR, D (state), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
+      "State directory (database, ipc sockets). Unset: $STATE_DIRECTORY (set by systemd's "
+      "StateDirectory=), else ./honyaku-state.", NULL },
+    { S_DAEMON, "front", S_T_STR, D (front), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
+      "Client endpoint. Unset: ipc://STATE/front.", NULL },
+    { S_DAEMON, "back", S_T_STR, D (back), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
+      "Worker endpoint. Unset: ipc://STATE/back.", NULL },
+    { S_DAEMON, "workers", S_T_INT, D (workers), "-1", -1, 1024, S_CHECK_NONE, S_PT_NONE,
+      "Local honyaku-worker processes to supervise; -1 = number of cores, 0 = none.", NULL },
     { S_DAEMON, "heartbeat_ms", S_T_INT, D (heartbeat_ms), "1000", 10, 600000, S_CHECK_NONE,
-      "heartbeat interval; a peer silent for 3 intervals is dead" },
+      S_PT_NONE, "Heartbeat interval in ms; a peer silent for 3 intervals is dead.", NULL },
     { S_DAEMON, "lease_ms", S_T_INT, D (lease_ms), "60000", 100, 86400000, S_CHECK_NONE,
-      "how long a worker may hold a task before it is re-queued" },
+      S_PT_NONE, "How long a worker may hold a task before honyakud re-queues it (ms).", NULL },
     { S_DAEMON, "max_article_bytes", S_T_INT64, D (max_article_bytes), "8388608",
-      1, HNY_PROTO_BODY_MAX, S_CHECK_NONE, "largest SUBMIT body accepted" },
+      1, HNY_PROTO_BODY_MAX, S_CHECK_NONE, S_PT_NONE,
+      "Largest SUBMIT body accepted, in bytes.", NULL },
     { S_DAEMON, "max_jobs_in_flight", S_T_INT, D (max_jobs_in_flight), "64", 1, 100000,
-      S_CHECK_NONE, "jobs being prepared or translated at once; the others wait queued (PROTOCOL.md 8)" },
+      S_CHECK_NONE, S_PT_NONE, "Admission (PROTOCOL.md section 8): jobs being prepared or "
+      "translated at once; the other accepted jobs wait, queued.", NULL },
     { S_DAEMON, "max_jobs_queued", S_T_INT, D (max_jobs_queued), "10000", 1, 10000000,
-      S_CHECK_NONE, "unfinished jobs accepted; past it a SUBMIT of a new key gets 303 (PROTOCOL.md 8)" },
+      S_CHECK_NONE, S_PT_NONE, "Unfinished jobs (queued, preparing or translating) honyakud "
+      "accepts; past it a SUBMIT of a new key is answered 303 (retry later).", NULL },
     { S_DAEMON, "max_store_bytes", S_T_INT64, D (max_store_bytes), "0", 0, S_BIG,
-      S_CHECK_NONE, "cap on the store's size in bytes, 0 = none; past it new SUBMITs get 507 (PROTOCOL.md 14)" },
-    { S_DAEMON, "log_level", S_T_STR, D (log_level), "info", 0, 0, S_CHECK_LOG_LEVEL,
-      "error, warn, info or debug" },
+      S_CHECK_NONE, S_PT_NONE, "Cap on the store's size in bytes; 0 = none. Past it (or when "
+      "the disk is full) new SUBMITs get 507 until there is room again (PROTOCOL.md 14).", NULL },
+    { S_DAEMON, "log_level", S_T_STR, D (log_level), "info", 0, 0, S_CHECK_LOG_LEVEL, S_PT_NONE,
+      "error, warn, info or debug.", NULL },
     { S_DAEMON, "default_backend", S_T_STR, D (default_backend), NULL, 0, 0, S_CHECK_NONE,
-      "profile for a SUBMIT that names none (default: the first profile in the file, else pseudo)" },
+      S_PT_NONE, "Profile used when SUBMIT names none. Unset: the first [backend.NAME] in this "
+      "file, else the built-in \"pseudo\".", NULL },
     { S_DAEMON, "curve_key_file", S_T_STR, D (curve_key_file), NULL, 0, 0, S_CHECK_NONE,
-      "CURVE key pair of honyakud (honyaku keygen's PREFIX.key): required for a tcp:// endpoint" },
+      S_PT_NONE, "honyakud's CURVE key pair (`honyaku keygen --out /etc/honyaku/server`; give "
+      "clients and workers server.pub).",
+      "Security of tcp:// endpoints (PROTOCOL.md 10.1). ipc:// endpoints need none of this: "
+      "their socket files are 0600. A tcp:// front or back is refused at start unless it uses "
+      "CURVE: honyakud's key pair and the allow-list of that side, a file of public keys (Z85, "
+      "one per line, an optional label after it, '#' comments). SIGHUP reloads the "
+      "allow-lists." },
     { S_DAEMON, "allowed_clients", S_T_STR, D (allowed_clients), NULL, 0, 0, S_CHECK_NONE,
-      "file of client public keys (Z85, one per line, # comments) admitted on a tcp:// front" },
+      S_PT_NONE, "Client public keys admitted on a tcp:// front.", NULL },
     { S_DAEMON, "allowed_workers", S_T_STR, D (allowed_workers), NULL, 0, 0, S_CHECK_NONE,
-      "file of worker public keys admitted on a tcp:// back (same format)" },
+      S_PT_NONE, "Worker public keys admitted on a tcp:// back.", NULL },
     { S_DAEMON, "insecure_tcp_loopback", S_T_BOOL, D (insecure_tcp_loopback), "false", 0, 1,
-      S_CHECK_NONE, "true: allow a tcp:// endpoint on 127.0.0.1, [::1] or localhost without CURVE" },
-    { S_WORKER, "credit", S_T_INT, D (worker_credit), "8", 1, 10000, S_CHECK_NONE,
-      "tasks a worker takes at once" },
-    { S_WORKER, "backends", S_T_STR, D (worker_backends), NULL, 0, 0, S_CHECK_NAMES,
-      "comma list of the profiles a worker serves (default: all)" },
+      S_CHECK_NONE, S_PT_NONE, "true: allow plain TCP on 127.0.0.1, [::1] or localhost "
+      "(logged as a warning).", NULL },
+    { S_WORKER, "credit", S_T_INT, D (worker_credit), "8", 1, 10000, S_CHECK_NONE, S_PT_NONE,
+      "Tasks one worker takes at once.", NULL },
+    { S_WORKER, "backends", S_T_STR, D (worker_backends), NULL, 0, 0, S_CHECK_NAMES, S_PT_NONE,
+      "Comma list of the profiles a worker serves. Unset: all profiles.", NULL },
     { S_WORKER, "server_key", S_T_STR, D (worker_server_key), NULL, 0, 0, S_CHECK_NONE,
-      "honyakud's CURVE public key (Z85, or a file holding it) for a tcp:// back" },
-    { S_WORKER, "key_file", S_T_STR, D (worker_key_file), NULL, 0, 0, S_CHECK_NONE,
-      "the worker's own CURVE key pair (honyaku keygen's PREFIX.key)" },
-    { S_BACKEND, "type", S_T_STR, P (type), NULL, 0, 0, S_CHECK_TYPE,
-      "apertium, pseudo, deepl, google, libretranslate or openai (default: NAME, if a type)" },
-    { S_BACKEND, "url", S_T_STR, P (url), NULL, 0, 0, S_CHECK_NONE,
-      "base URL of the API (default per type)" },
-    { S_BACKEND, "key_file", S_T_STR, P (key_file), NULL, 0, 0, S_CHECK_NONE,
-      "file whose first line is the API key (read before key_env)" },
-    { S_BACKEND, "key_env", S_T_STR, P (key_env), NULL, 0, 0, S_CHECK_NONE,
-      "environment variable holding the API key" },
-    { S_BACKEND, "model", S_T_STR, P (model), NULL, 0, 0, S_CHECK_NONE,
-      "openai: model name" },
+      S_PT_NONE, "honyakud's public key (Z85, or a file holding it, e.g. server.pub).",
+      "CURVE towards a tcp:// back endpoint:" },
+    { S_WORKER, "key_file", S_T_STR, D (worker_key_file), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
+      "The worker's own key pair (honyaku keygen's PREFIX.key).", NULL },
+    /* The type list of "type" is the backend table's, added when printed. */
+    { S_BACKEND, "type", S_T_STR, P (type), NULL, 0, 0, S_CHECK_TYPE, S_PT_NONE,
+      "Unset: NAME, when NAME is a type.", NULL },
+    { S_BACKEND, "url", S_T_STR, P (url), NULL, 0, 0, S_CHECK_NONE, S_PT_URL,
+      "Base URL of the API.", NULL },
+    { S_BACKEND, "key_file", S_T_STR, P (key_file), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
+      "File whose first line is the API key (chmod 600).", NULL },
+    { S_BACKEND, "key_env", S_T_STR, P (key_env), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
+      "Environment variable holding the API key (key_file wins).", NULL },
+    { S_BACKEND, "model", S_T_STR, P (model), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
+      "openai: model name.", NULL },
     { S_BACKEND, "concurrency", S_T_INT, P (concurrency), NULL, 1, 1024, S_CHECK_NONE,
-      "requests in flight across all workers (default per type)" },
-    { S_BACKEND, "rate", S_T_DOUBLE, P (rate), "0", 0, 1e6, S_CHECK_NONE,
-      "requests per second across workers; 0 = unlimited" },
-    { S_BACKEND, "chars_per_minute", S_T_INT64, P (chars_per_minute), "0", 0, S_BIG, S_CHECK_NONE,
-      "characters per minute across workers; 0 = unlimited" },
-    { S_BACKEND, "max_texts", S_T_INT, P (max_texts), NULL, 1, 10000, S_CHECK_NONE,
-      "texts per request (default per type)" },
-    { S_BACKEND, "max_bytes", S_T_INT64, P (max_bytes), NULL, 1, HNY_PROTO_BODY_MAX, S_CHECK_NONE,
-      "request body bytes (default per type)" },
+      S_PT_CONCURRENCY, "Requests in flight across all workers: honyakud leases at most this "
+      "many translate tasks of the profile at once (a task is one request's worth of "
+      "segments).", NULL },
+    { S_BACKEND, "rate", S_T_DOUBLE, P (rate), "0", 0, 1e6, S_CHECK_NONE, S_PT_NONE,
+      "Requests per second across workers; 0 = unlimited. honyakud's token bucket holds one "
+      "second's worth.", NULL },
+    { S_BACKEND, "chars_per_minute", S_T_INT64, P (chars_per_minute), "0", 0, S_BIG,
+      S_CHECK_NONE, S_PT_NONE, "Characters (code points) per minute across workers; "
+      "0 = unlimited. A task never holds more than this.", NULL },
+    { S_BACKEND, "max_texts", S_T_INT, P (max_texts), NULL, 1, HNY_BACKENDS_MAX_TEXTS,
+      S_CHECK_NONE, S_PT_MAX_TEXTS, "Texts per request.", NULL },
+    { S_BACKEND, "max_bytes", S_T_INT64, P (max_bytes), NULL, 1, HNY_PROTO_BODY_MAX,
+      S_CHECK_NONE, S_PT_MAX_BYTES, "Request body bytes.", NULL },
     { S_BACKEND, "timeout_ms", S_T_INT, P (timeout_ms), NULL, 1, 3600000, S_CHECK_NONE,
-      "per HTTP request (default per type)" },
-    { S_BACKEND, "retries", S_T_INT, P (retries), "5", 1, 100, S_CHECK_NONE,
-      "tries per segment before a transient failure is final" },
+      S_PT_TIMEOUT, "Per HTTP request.", NULL },
+    { S_BACKEND, "retries", S_T_INT, P (retries), "5", 1, 100, S_CHECK_NONE, S_PT_NONE,
+      "Tries per segment before a transient failure is final.", NULL },
     { S_BACKEND, "retry_base_ms", S_T_INT, P (retry_base_ms), "1000", 1, 600000, S_CHECK_NONE,
-      "delay before the first retry; x1.6 per try, +-23 % jitter, at most 120 s (lower it in tests)" },
-    { S_BACKEND, "glossary", S_T_STR, P (glossary), NULL, 0, 0, S_CHECK_NONE,
-      "TSV file: source term, target term" },
-    { S_BACKEND, "fallback", S_T_STR, P (fallback), NULL, 0, 0, S_CHECK_NONE,
-      "profile to use while this one is paused" },
-    { S_BACKEND, "formality", S_T_STR, P (formality), NULL, 0, 0, S_CHECK_NONE,
-      "deepl: default, more, less, prefer_more or prefer_less (prefer_*: for any target)" },
-    { S_BACKEND, "model_type", S_T_STR, P (model_type), NULL, 0, 0, S_CHECK_NONE,
-      "deepl: quality_optimized, prefer_quality_optimized or latency_optimized" },
+      S_PT_NONE, "Delay before the first retry: then x1.6 per try, +-23 % jitter, at most "
+      "two minutes, at least the service's Retry-After; also the first pause before a paused "
+      "profile is probed (doubling, at most 60 x this). Tests lower it.", NULL },
+    { S_BACKEND, "glossary", S_T_STR, P (glossary), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
+      "TSV file: source term <TAB> target term.", NULL },
+    { S_BACKEND, "fallback", S_T_STR, P (fallback), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
+      "Profile to use while this one is paused (quota gone, bad key): pending segments of "
+      "its jobs go there, and the record names that profile on each such segment.", NULL },
+    { S_BACKEND, "formality", S_T_STR, P (formality), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
+      "deepl: default, more, less, prefer_more or prefer_less (prefer_*: also for targets "
+      "without formality).", NULL },
+    { S_BACKEND, "model_type", S_T_STR, P (model_type), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
+      "deepl: quality_optimized, prefer_quality_optimized or latency_optimized.", NULL },
 };
 #define S_OPTION_COUNT (sizeof s_options / sizeof s_options [0])
-
-/* Per-type defaults, applied to the options a profile leaves unset. */
-typedef struct {
-    const char *type;
-    const char *url;
-    int max_texts;
-    int64_t max_bytes;
-    int concurrency;
-    int timeout_ms;
-} s_type_default_t;
-
-static const s_type_default_t s_type_defaults [] = {
-    { "apertium",       NULL,                                  1,   65536,   4, 30000 },
-    { "pseudo",         NULL,                                  100, 1048576, 8, 5000 },
-    { "deepl",          "https://api.deepl.com",               50,  131072,  4, 30000 },
-    { "google",         "https://translation.googleapis.com",  128, 102400,  4, 30000 },
-    { "libretranslate", NULL,                                  50,  65536,   4, 30000 },
-    { "openai",         NULL,                                  1,   65536,   4, 120000 },
-};
-#define S_TYPE_COUNT (sizeof s_type_defaults / sizeof s_type_defaults [0])
+_Static_assert (S_OPTION_COUNT <= 64, "the set bits of an option are a uint64_t");
 
 struct _hny_config_t {
     char *path;                 /* NULL for the built-in configuration */
@@ -188,15 +200,6 @@ s_fail (s_load_t *self, int line, const char *fmt, ...)
         self->error = hny_sprintf ("%s:%d: %s", self->path, line, buffer);
     else
         self->error = hny_sprintf ("%s: %s", self->path, buffer);
-}
-
-static const s_type_default_t *
-s_type_find (const char *type)
-{
-    for (size_t i = 0; type && i < S_TYPE_COUNT; i++)
-        if (strcmp (s_type_defaults [i].type, type) == 0)
-            return &s_type_defaults [i];
-    return NULL;
 }
 
 static const char *
@@ -313,31 +316,52 @@ s_profile_add (hny_config_t *self, const char *name, int line)
     return index;
 }
 
-/* Fill in what the type decides; 0, or -1 when the type is unknown. */
+/* Fill in what the type decides: the type from the name when unset, then
+   the type's defaults for the options the file left unset. 0, or -1 when
+   the type is unknown. */
 static int
 s_profile_finish (hny_config_t *self, size_t index)
 {
     hny_profile_t *profile = &self->profiles [index];
-    if (!profile->type && s_type_find (profile->name))
+    if (!profile->type && hny_backends_find (profile->name))
         profile->type = hny_strdup (profile->name);
-    const s_type_default_t *type = s_type_find (profile->type);
+    const hny_backend_traits_t *type = hny_backends_find (profile->type);
     if (!type)
         return -1;
     uint64_t set = self->set [index];
     for (size_t i = 0; i < S_OPTION_COUNT; i++) {
-        const char *key = s_options [i].key;
         if (s_options [i].section != S_BACKEND || (set & (UINT64_C (1) << i)))
             continue;
-        if (strcmp (key, "url") == 0 && type->url)
-            profile->url = hny_strdup (type->url);
-        else if (strcmp (key, "max_texts") == 0)
-            profile->max_texts = type->max_texts;
-        else if (strcmp (key, "max_bytes") == 0)
-            profile->max_bytes = type->max_bytes;
-        else if (strcmp (key, "concurrency") == 0)
-            profile->concurrency = type->concurrency;
-        else if (strcmp (key, "timeout_ms") == 0)
-            profile->timeout_ms = type->timeout_ms;
+        switch (s_options [i].per_type) {
+            case S_PT_NONE:        break;
+            case S_PT_URL:
+                free (profile->url);
+                profile->url = type->url ? hny_strdup (type->url) : NULL;
+                break;
+            case S_PT_MAX_TEXTS:   profile->max_texts = type->max_texts; break;
+            case S_PT_MAX_BYTES:   profile->max_bytes = type->max_bytes; break;
+            case S_PT_CONCURRENCY: profile->concurrency = type->concurrency; break;
+            case S_PT_TIMEOUT:     profile->timeout_ms = type->timeout_ms; break;
+        }
+    }
+    return 0;
+}
+
+/* The type's limits on what a profile may set; 0, or -1 with why. */
+static int
+s_profile_limits (const hny_profile_t *profile, char *why, size_t why_size)
+{
+    const hny_backend_traits_t *type = hny_backends_find (profile->type);
+    assert (type);              /* s_profile_finish found it */
+    if (profile->max_texts > type->max_texts_limit) {
+        snprintf (why, why_size, "max_texts %d is more than type %s takes (%d)",
+                  profile->max_texts, type->name, type->max_texts_limit);
+        return -1;
+    }
+    if (profile->max_bytes > type->max_bytes_limit) {
+        snprintf (why, why_size, "max_bytes %lld is more than type %s takes (%lld)",
+                  (long long) profile->max_bytes, type->name, (long long) type->max_bytes_limit);
+        return -1;
     }
     return 0;
 }
@@ -485,9 +509,10 @@ s_handler (void *user, const char *section, const char *key, const char *value)
         snprintf (why, sizeof why, "'%s' is not error, warn, info or debug", value);
         rc = -1;
     }
-    else if (option->check == S_CHECK_TYPE && !s_type_find (value)) {
-        snprintf (why, sizeof why, "unknown backend type '%s' (known: apertium, pseudo, deepl, "
-                  "google, libretranslate, openai)", value);
+    else if (option->check == S_CHECK_TYPE && !hny_backends_find (value)) {
+        char *names = hny_backends_names ();
+        snprintf (why, sizeof why, "unknown backend type '%s' (known: %s)", value, names);
+        free (names);
         rc = -1;
     }
     else if (option->check == S_CHECK_NAMES && *value)
@@ -515,8 +540,11 @@ s_validate (s_load_t *self)
     hny_config_t *config = self->config;
     for (size_t i = 0; i < config->count && !self->error; i++) {
         hny_profile_t *profile = &config->profiles [i];
+        char why [256];
         if (s_profile_finish (config, i))
             s_fail (self, config->line [i], "[backend.%s] needs a type", profile->name);
+        else if (s_profile_limits (profile, why, sizeof why))
+            s_fail (self, config->line [i], "[backend.%s] %s", profile->name, why);
         else if (strcmp (profile->name, S_PSEUDO) == 0 && strcmp (profile->type, S_PSEUDO) != 0)
             s_fail (self, config->line [i], "[backend.pseudo] must be of type pseudo");
     }
@@ -736,27 +764,191 @@ hny_secret_free (char **secret_p)
     }
 }
 
+const hny_backend_traits_t *
+hny_profile_traits (const hny_profile_t *profile)
+{
+    if (!profile)
+        return NULL;
+    return hny_backends_find (profile->type ? profile->type : profile->name);
+}
+
+/* ------------------------------------------------------ the sample config */
+
+#define S_WRAP 78               /* columns of the sample's comment lines */
+
+/* Print text as comment lines of at most S_WRAP columns, each starting with
+   "; "; words are never split, so a long one (a URL) may overflow. */
+static void
+s_comment (FILE *f, const char *text)
+{
+    size_t col = 0;             /* columns used on the open line; 0: none open */
+    for (const char *p = text; *p;) {
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        size_t n = strcspn (p, " ");
+        if (col > 0 && col + 1 + n > S_WRAP) {
+            fputc ('\n', f);
+            col = 0;
+        }
+        int wrote = fprintf (f, col ? " %.*s" : "; %.*s", (int) n, p);
+        col += wrote > 0 ? (size_t) wrote : 0;
+        p += n;
+    }
+    if (col > 0)
+        fputc ('\n', f);
+}
+
+/* One option: its description (what the tables add to it) and its line,
+   commented out in the [backend.NAME] template. */
+static void
+s_describe_option (FILE *f, const s_option_t *option)
+{
+    if (option->before)
+        s_comment (f, option->before);
+    char *text;
+    bool number = option->type != S_T_STR && option->type != S_T_BOOL;
+    if (option->check == S_CHECK_TYPE) {
+        char *names = hny_backends_names ();
+        text = hny_sprintf ("Backend type: %s (below). %s", names, option->description);
+        free (names);
+    }
+    else if (option->per_type == S_PT_MAX_TEXTS || option->per_type == S_PT_MAX_BYTES)
+        text = hny_sprintf ("%s Unset: the type's (below); at most the type's limit.",
+                            option->description);
+    else if (option->per_type != S_PT_NONE)
+        text = hny_sprintf ("%s Unset: the type's (below).", option->description);
+    else if (number && option->max < S_BIG)
+        text = hny_sprintf ("%s Range: %.0f..%.0f.", option->description, option->min,
+                            option->max);
+    else
+        text = hny_strdup (option->description);
+    s_comment (f, text);
+    free (text);
+    fprintf (f, "%s%s =%s%s\n", option->section == S_BACKEND ? ";" : "", option->key,
+             option->dflt ? " " : "", option->dflt ? option->dflt : "");
+}
+
+/* The backend table: what each type is, its defaults and limits. */
+static void
+s_describe_types (FILE *f)
+{
+    fprintf (f, ";\n");
+    s_comment (f, "Backend types. An unset key of a profile takes its type's value below; "
+               "max_texts and max_bytes may be set up to the type's limit (after the /): "
+               "the API's own, or ours where the server sets its own.");
+    fprintf (f, ";\n");
+    size_t count = hny_backends_count ();
+    for (size_t i = 0; i < count; i++)
+        fprintf (f, ";   %-15s %s\n", hny_backends_at (i)->name, hny_backends_at (i)->title);
+    fprintf (f, ";\n;   %-15s %-12s %-19s %-12s %s\n", "type", "max_texts", "max_bytes",
+             "concurrency", "timeout_ms");
+    for (size_t i = 0; i < count; i++) {
+        const hny_backend_traits_t *t = hny_backends_at (i);
+        char texts [32], bytes [48];
+        snprintf (texts, sizeof texts, "%d / %d", t->max_texts, t->max_texts_limit);
+        snprintf (bytes, sizeof bytes, "%lld / %lld", (long long) t->max_bytes,
+                  (long long) t->max_bytes_limit);
+        fprintf (f, ";   %-15s %-12s %-19s %-12d %d\n", t->name, texts, bytes, t->concurrency,
+                 t->timeout_ms);
+    }
+    fprintf (f, ";\n;   %-15s %-8s %-11s %s\n", "type", "context", "billed", "markup");
+    for (size_t i = 0; i < count; i++) {
+        const hny_backend_traits_t *t = hny_backends_at (i);
+        fprintf (f, ";   %-15s %-8s %-11s %s\n", t->name, t->takes_context ? "yes" : "no",
+                 hny_billing_name (t->billing), hny_tags_name (t->tags));
+    }
+    fprintf (f, ";\n;   %-15s %s\n", "type", "url");
+    for (size_t i = 0; i < count; i++) {
+        const hny_backend_traits_t *t = hny_backends_at (i);
+        fprintf (f, ";   %-15s %s\n", t->name,
+                 t->url ? t->url : t->local ? "(none: local)" : "(none: the profile sets it)");
+    }
+    fprintf (f, ";\n");
+    s_comment (f, "context: yes when a request carries one context for all its texts (the "
+               "article before them), so that a task holds one article's segments. billed: "
+               "what the service bills (counted as sent, unless its answers say). markup: "
+               "how inline <b>, <i> and <a> reach the service: as XML tags it places itself, "
+               "or as numbered placeholders.");
+}
+
+/* Example profiles: the first is live, as the packaged file is used as is
+   with a local APy. Only what a profile must or may choose, never a
+   default again. */
+static const char s_examples [] =
+    "; Apertium APy: apertium-apy -p 2737 /usr/share/apertium/modes\n"
+    "[backend.apertium]\n"
+    "type = apertium\n"
+    "url = http://127.0.0.1:2737\n"
+    "\n"
+    "; DeepL (API key in a file readable by the honyaku user only).\n"
+    ";[backend.deepl]\n"
+    ";type = deepl\n"
+    ";key_file = /etc/honyaku/deepl.key\n"
+    ";chars_per_minute = 100000\n"
+    ";glossary = /etc/honyaku/glossary-en-es.tsv\n"
+    ";fallback = apertium\n"
+    ";formality = prefer_more\n"
+    "\n"
+    "; Google Cloud Translation.\n"
+    ";[backend.google]\n"
+    ";type = google\n"
+    ";key_env = GOOGLE_TRANSLATE_KEY\n"
+    ";rate = 10\n"
+    "\n"
+    "; LibreTranslate.\n"
+    ";[backend.libretranslate]\n"
+    ";type = libretranslate\n"
+    ";url = http://127.0.0.1:5000\n"
+    ";key_env = LIBRETRANSLATE_KEY\n"
+    "\n"
+    "; An OpenAI-compatible chat API: here a local llama.cpp server, which\n"
+    "; batches internally: keep requests in flight.\n"
+    ";[backend.llama]\n"
+    ";type = openai\n"
+    ";url = http://127.0.0.1:8080\n"
+    ";model = local\n"
+    ";concurrency = 8\n";
+
 void
 hny_config_describe (FILE *f)
 {
-    const char *last = NULL;
+    fputs ("; honyaku.conf: configuration of honyakud and honyaku-worker.\n;\n", f);
+    s_comment (f, "Every option is listed with its default. This file is generated: "
+               "`honyakud --help-config` prints it from the option table of "
+               "proto/hny_config.c and the backend table of proto/hny_backends.c.");
+    fputs (";\n", f);
+    s_comment (f, "Lines that start with ';' or '#' are comments; an inline comment needs "
+               "\" ;\" before it. Values are taken literally (no quotes). An unknown section or "
+               "key, or a value that does not parse, stops the program with FILE:LINE: reason. "
+               "An empty value (\"key =\") leaves a text option unset.");
+    s_section_t last = S_BACKEND;
     for (size_t i = 0; i < S_OPTION_COUNT; i++) {
         const s_option_t *option = &s_options [i];
-        const char *section = s_section_name (option->section);
-        if (section != last)
-            fprintf (f, "%s[%s]\n", last ? "\n" : "", section);
-        last = section;
-        fprintf (f, "  %-18s = %-8s  %s\n", option->key,
-                 option->dflt ? option->dflt : "", option->description);
+        if (i == 0 || option->section != last) {
+            if (option->section == S_BACKEND) {
+                char *intro = hny_sprintf ("Backend profiles: one [backend.NAME] section each. "
+                                           "NAME is 1 to %d letters, digits, '_' or '-'; "
+                                           "SUBMIT's \"backend\" field names it. The keys of a "
+                                           "profile, with their defaults:", S_NAME_MAX);
+                fputc ('\n', f);
+                s_comment (f, intro);
+                free (intro);
+                fputs (";\n;[backend.NAME]\n", f);
+            }
+            else
+                fprintf (f, "\n[%s]\n", s_section_name (option->section));
+        }
+        last = option->section;
+        s_describe_option (f, option);
     }
-    fprintf (f, "\nPer-type defaults of [backend.NAME] (every type: retries 5):\n");
-    fprintf (f, "  %-15s %-9s %-9s %-11s %-10s %s\n", "type", "max_texts", "max_bytes",
-             "concurrency", "timeout_ms", "url");
-    for (size_t i = 0; i < S_TYPE_COUNT; i++) {
-        const s_type_default_t *t = &s_type_defaults [i];
-        fprintf (f, "  %-15s %-9d %-9lld %-11d %-10d %s\n", t->type, t->max_texts,
-                 (long long) t->max_bytes, t->concurrency, t->timeout_ms, t->url ? t->url : "-");
-    }
+    s_describe_types (f);
+    fputs (";\n", f);
+    s_comment (f, "A profile \"pseudo\" of type pseudo always exists; a [backend.pseudo] "
+               "section may change its settings.");
+    fputc ('\n', f);
+    fputs (s_examples, f);
 }
 
 /* ------------------------------------------------------------- CURVE keys */

@@ -19,13 +19,18 @@ pkgs=(
   python3-jsonschema                        # tests: records and prepared articles against proto/schema/
   apertium-apy apertium-eng-spa             # a real translation server for tests and the demo
   curl                                      # demo: probing APy
-  nodejs npm                                # tests: DeepL's own API mock (shared/vendor/deepl-mock)
 )
 
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# tests: DeepL's own API mock (shared/vendor/deepl-mock) runs on Node.js with
+# npm. A machine may have them already from another source (NodeSource's
+# nodejs bundles npm, and Debian's npm package conflicts with it): only
+# commands that are missing are installed, from Debian.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -6,6 +6,10 @@ if(TARGET hnystore)
   target_link_libraries(test_store PRIVATE hnystore PkgConfig::SQLITE)
   add_test(NAME test_store COMMAND test_store)
   set_tests_properties(test_store PROPERTIES TIMEOUT 30)
+  add_executable(test_record ${HNY_TESTS_DIR}/test_record.c)
+  target_link_libraries(test_record PRIVATE hnystore PkgConfig::SQLITE)
+  add_test(NAME test_record COMMAND test_record)
+  set_tests_properties(test_record PROPERTIES TIMEOUT 30)
 endif()
 
 # The scheduler alone: no sockets, no store, a clock of the test's own.

@@ -100,13 +100,15 @@ class Worker:
 
     def on_task(self, h, body, due=False):
         kind = h.get("kind")
-        srcs, contexts = [], []
+        srcs, contexts, probe = [], [], False
         if kind == "translate":
             srcs = [s["src"] for s in json.loads(body)["segments"]]
             contexts = [s.get("context") for s in json.loads(body)["segments"]]
+            probe = json.loads(body).get("probe") is True
         if self.log and not due:
             self.log.write(json.dumps({"task": h.get("task"), "kind": kind, "job": h.get("job"),
-                                       "srcs": srcs, "contexts": contexts, "t": time.monotonic()}) + "\n")
+                                       "srcs": srcs, "contexts": contexts, "probe": probe,
+                                       "t": time.monotonic()}) + "\n")
             self.log.flush()
         mode = self.args.on_prepare if kind == "prepare" else self.args.on_translate
         if mode.startswith("slow:"):

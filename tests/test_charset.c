@@ -88,6 +88,124 @@ static const char *s_japanese =
     "前回の共同声明では、北朝鮮を地域と世界の平和と安定に対する脅威と認めていました。\n"
     "今回の声明は北朝鮮を脅威とは呼ばず、米国の外交努力を歓迎しました。\n";
 
+/* Decode leniently: the text, the charset and the count of U+FFFD. */
+static void
+s_expect_lenient (const char *what, const char *data, const char *charset, const char *text,
+                  size_t replaced)
+{
+    hny_charset_info_t info;
+    size_t len = 0;
+    int status = 0;
+    char *reason = NULL;
+    char *out =
+        hny_charset_decode ((const uint8_t *) data, strlen (data), 1, &len, &info, &status, &reason);
+    if (!out) {
+        fprintf (stderr, "%s: lenient decode failed: %d %s\n", what, status, reason);
+        s_failures++;
+        free (reason);
+        return;
+    }
+    if (strcmp (info.charset, charset) != 0 || info.replaced != replaced
+        || strcmp (out, text) != 0) {
+        fprintf (stderr, "%s: got %s, %zu replaced [%s]\n   want %s, %zu replaced [%s]\n", what,
+                 info.charset, info.replaced, out, charset, replaced, text);
+        s_failures++;
+    }
+    free (out);
+}
+
+/* Strict decoding fails with 415 naming the charset and this byte offset. */
+static void
+s_expect_offset (const char *what, const char *data, const char *charset, size_t offset)
+{
+    char *reason = s_expect_error (what, (const uint8_t *) data, strlen (data), 0);
+    char *want = hny_sprintf ("undecodable %s at byte offset %zu ", charset, offset);
+    if (!strstr (reason, want)) {
+        fprintf (stderr, "%s: reason [%s], expected it to contain [%s]\n", what, reason, want);
+        s_failures++;
+    }
+    free (want);
+    free (reason);
+}
+
+/* Invalid UTF-8 inside mostly-ASCII text is UTF-8 with damage, not
+   windows-1252, when the bytes or the page say UTF-8: a few well-formed
+   multi-byte sequences, or a <meta> UTF-8 declaration with a sequence cut
+   short. Legacy pages, whose high bytes stand alone, decode as before. */
+static void
+s_damaged_utf8 (void)
+{
+    size_t size;
+    const char *ascii =
+        "The ministers met on Friday and issued a joint statement on the alliance. ";
+    /* one well-formed "’", a stray 0x92 and a "’" cut to two bytes */
+    char *text = hny_sprintf ("%sIt\xE2\x80\x99s new. A stray \x92 and a cut \xE2\x80 quote.%s",
+                              ascii, ascii);
+    size_t stray = strlen (ascii) + strlen ("It\xE2\x80\x99s new. A stray ");
+    s_expect_offset ("utf-8, 1 good 2 bad", text, "UTF-8", stray);
+    char *want =
+        hny_sprintf ("%sIt\xE2\x80\x99s new. A stray \xEF\xBF\xBD and a cut \xEF\xBF\xBD quote.%s",
+                     ascii, ascii);
+    s_expect_lenient ("utf-8, 1 good 2 bad", text, "UTF-8", want, 2);
+    free (want);
+    free (text);
+
+    /* a page declaring UTF-8 whose only non-ASCII character was cut short */
+    const char *head = "<html><head><meta charset=\"utf-8\"><title>T</title></head><body><p>";
+    text = hny_sprintf ("%s%sCut \xE2\x80 here.</p></body></html>", head, ascii);
+    s_expect_offset ("declared utf-8, cut", text, "UTF-8", strlen (head) + strlen (ascii) + 4);
+    want = hny_sprintf ("%s%sCut \xEF\xBF\xBD here.</p></body></html>", head, ascii);
+    s_expect_lenient ("declared utf-8, cut", text, "UTF-8", want, 1);
+    free (want);
+    free (text);
+    /* ... and with well-formed sequences and stray bytes */
+    text =
+        hny_sprintf ("%s\xE2\x80\x9CThreat\xE2\x80\x9D, \x93not this\x94.</p></body></html>", head);
+    s_expect_offset ("declared utf-8, stray", text, "UTF-8", strlen (head) + 14);
+    free (text);
+
+    /* The other side. windows-1252 English: only lone high bytes, one of
+       them (“CAFÉ”: 0xC9 0x94) forming a well-formed pair by accident,
+       outweighed by the errors */
+    const char *en =
+        "\x93Threats\x94 recognized in Japan\x96US talks \x97 it\x92s a change, at the \x93"
+        "CAF\xC9\x94 sign.\n";
+    s_expect ("cp1252 with an accidental pair", (const uint8_t *) en, strlen (en), "windows-1252",
+              "“Threats” recognized in Japan–US talks — it’s a change, at the “CAFÉ” sign.\n");
+    /* ISO-8859-1 French, whose "é»" looks like a cut sequence: with no
+       declaration that is no evidence */
+    const char *fr = "Il a dit \xAB"
+                     "c'est l'\xE9t\xE9\xBB, au caf\xE9 \xE0 c\xF4t\xE9 du ch\xE2"
+                     "teau.\n";
+    s_expect ("latin-1 with a cut-like pair", (const uint8_t *) fr, strlen (fr), "ISO-8859-1",
+              "Il a dit «c'est l'été», au café à côté du château.\n");
+    /* ... nor with a wrong UTF-8 declaration, when the errors outweigh it */
+    text = hny_sprintf ("%s%s</p></body></html>", head, fr);
+    char *page = hny_sprintf (
+        "%sIl a dit «c'est l'été», au café à côté du château.\n</p></body></html>", head);
+    s_expect ("declared utf-8, latin-1 text", (const uint8_t *) text, strlen (text), "ISO-8859-1",
+              page);
+    free (page);
+    free (text);
+    /* ... nor Japanese legacy text under a wrong UTF-8 declaration: its
+       accidental well-formed pairs are far outnumbered by the errors */
+    page = hny_sprintf ("%s%s</p></body></html>", head, s_japanese);
+    uint8_t *sjis = s_encode ("Shift_JIS", page, &size);
+    s_expect ("declared utf-8, Shift_JIS text", sjis, size, "Shift_JIS", page);
+    free (sjis);
+    sjis = s_encode ("EUC-JP", page, &size);
+    s_expect ("declared utf-8, EUC-JP text", sjis, size, "EUC-JP", page);
+    free (sjis);
+    free (page);
+    /* with no declaration and no well-formed sequence, a cut sequence alone
+       cannot tell damaged UTF-8 from windows-1252: legacy, as before */
+    text = hny_sprintf ("%sCut \xE2\x80 here.", ascii);
+    char *cp = hny_sprintf ("%sCut \xC3\xA2\xE2\x82\xAC here.", ascii);
+    s_expect ("undeclared, cut only", (const uint8_t *) text, strlen (text), "windows-1252", cp);
+    free (cp);
+    free (text);
+}
+
 int
 main (void)
 {
@@ -220,6 +338,8 @@ main (void)
     CHECK (out != NULL && info.replaced == 1 && strcmp (info.charset, "Shift_JIS") == 0);
     free (out);
     free (data);
+
+    s_damaged_utf8 ();
 
     /* Binary: NUL bytes, or many control bytes */
     const uint8_t png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R' };

@@ -554,7 +554,11 @@ def test_batch(tmp):
         keys = {h["source"]: h["key"] for h in b.submits}
         rel = "b/d/e.html"
         content = open(os.path.join(src, rel), "rb").read()
-        check(keys.get(rel) == "batch:" + xxh3_128_hex(rel.encode() + b"\0" + content),
+        # The key: path, then from, to, backend, format, lenient, each
+        # NUL-ended, then the content (the same folder into another
+        # language is other jobs).
+        check(keys.get(rel) == "batch:" + xxh3_128_hex(rel.encode() + b"\0en\0es\0pseudo\0auto\0" + b"0\0"
+                                                        + content),
               "batch key %r" % keys.get(rel))
         # Again: no new jobs, same records.
         out2 = os.path.join(tmp, "out2")

@@ -1,6 +1,8 @@
 /*  test_config.c: the INI configuration (proto/hny_config.c): defaults,
-    a full file, every error path with its FILE:LINE, API keys, and the
-    packaging sample (its path is argv[1]) loading as it ships. */
+    a full file, every error path with its FILE:LINE, API keys, the sample
+    configuration hny_config_describe prints, and the packaging sample (its
+    path is argv[1]) loading as it ships. Per-type values are compared with
+    the backend table (honyaku/backends.h), never restated. */
 
 #include "honyaku/config.h"
 #include "honyaku/util.h"
@@ -47,6 +49,22 @@ s_streq (const char *a, const char *b)
     return a && b && strcmp (a, b) == 0;
 }
 
+/* 1 when the profile holds its type's defaults from the backend table for
+   the per-type options (url, max_texts, max_bytes, concurrency,
+   timeout_ms) that the file left unset; set names those it set. */
+static int
+s_type_defaults (const hny_profile_t *p, const char *set)
+{
+    const hny_backend_traits_t *t = p ? hny_backends_find (p->type) : NULL;
+    if (!t)
+        return 0;
+    int url = strstr (set, "url") || (p->url ? t->url && strcmp (p->url, t->url) == 0 : !t->url);
+    return url && (strstr (set, "max_texts") || p->max_texts == t->max_texts)
+        && (strstr (set, "max_bytes") || p->max_bytes == t->max_bytes)
+        && (strstr (set, "concurrency") || p->concurrency == t->concurrency)
+        && (strstr (set, "timeout_ms") || p->timeout_ms == t->timeout_ms);
+}
+
 static void
 s_test_defaults (void)
 {
@@ -66,8 +84,8 @@ s_test_defaults (void)
     CHECK (hny_config_profile_count (config) == 1);
     const hny_profile_t *p = hny_config_profile (config, 0);
     CHECK (p && s_streq (p->name, "pseudo") && s_streq (p->type, "pseudo"));
-    CHECK (p && p->max_texts == 100 && p->max_bytes == 1048576 && p->concurrency == 8
-           && p->timeout_ms == 5000 && p->retries == 5 && p->rate == 0 && p->chars_per_minute == 0);
+    CHECK (s_type_defaults (p, ""));
+    CHECK (p && p->retries == 5 && p->rate == 0 && p->chars_per_minute == 0);
     CHECK (p && p->url == NULL && p->key_file == NULL);
     CHECK (hny_config_profile (config, 1) == NULL);
     CHECK (hny_config_profile_find (config, "pseudo") == p);
@@ -110,7 +128,7 @@ s_test_full (void)
         "# type comes from the name\n"
         "[backend.apertium]\n"
         "url = http://127.0.0.1:2737\n"
-        "max_texts = 3\n"
+        "max_bytes = 4096\n"
         "\n"
         "[backend.llama]\n"
         "timeout_ms = 1000\n"
@@ -151,23 +169,22 @@ s_test_full (void)
         CHECK (p && s_streq (p->name, order [i]));
     }
     const hny_profile_t *p = hny_config_profile_find (config, "deepl");
-    CHECK (s_streq (p->type, "deepl") && s_streq (p->url, "https://api.deepl.com"));
-    CHECK (p->max_texts == 50 && p->max_bytes == 131072 && p->concurrency == 4 && p->timeout_ms == 30000);
+    CHECK (s_streq (p->type, "deepl") && s_type_defaults (p, ""));
+    CHECK (p->url && strstr (p->url, "deepl"));
     CHECK (p->rate == 2.5 && p->chars_per_minute == 100000 && p->retries == 5);
     CHECK (s_streq (p->key_env, "DEEPL_KEY") && s_streq (p->fallback, "apertium"));
     CHECK (s_streq (p->glossary, "/etc/honyaku/glossary.tsv"));
     p = hny_config_profile_find (config, "apertium");
     CHECK (s_streq (p->type, "apertium") && s_streq (p->url, "http://127.0.0.1:2737"));
-    CHECK (p->max_texts == 3 && p->max_bytes == 65536 && p->concurrency == 4 && p->timeout_ms == 30000);
+    CHECK (p->max_bytes == 4096 && s_type_defaults (p, "url max_bytes"));
     p = hny_config_profile_find (config, "llama");
     CHECK (s_streq (p->type, "openai") && s_streq (p->model, "some-model"));
-    CHECK (p->timeout_ms == 1000 && p->retries == 2 && p->concurrency == 1 && p->max_bytes == 2048
-           && p->max_texts == 1);
+    CHECK (p->timeout_ms == 1000 && p->retries == 2 && p->concurrency == 1 && p->max_bytes == 2048);
+    CHECK (s_type_defaults (p, "url timeout_ms concurrency max_bytes"));
     p = hny_config_profile_find (config, "g");
-    CHECK (s_streq (p->url, "https://translation.googleapis.com") && p->max_texts == 128
-           && p->max_bytes == 102400);
+    CHECK (s_streq (p->type, "google") && p->url && s_type_defaults (p, ""));
     p = hny_config_profile_find (config, "lt");
-    CHECK (p->url == NULL && p->max_texts == 50 && p->max_bytes == 65536);
+    CHECK (s_streq (p->type, "libretranslate") && p->url == NULL && s_type_defaults (p, ""));
     /* Flags may override daemon fields. */
     d->workers = 0;
     CHECK (hny_config_daemon (config)->workers == 0);
@@ -181,7 +198,7 @@ s_test_full (void)
     if (config) {
         CHECK (s_streq (hny_config_profile (config, 0)->name, "pseudo"));
         CHECK (hny_config_profile (config, 0)->max_texts == 2);
-        CHECK (hny_config_profile (config, 0)->concurrency == 8);
+        CHECK (s_type_defaults (hny_config_profile (config, 0), "max_texts"));
     }
     hny_config_destroy (&config);
 
@@ -235,6 +252,12 @@ s_test_errors (void)
     s_expect_error ("[backend.x]\nrate = -1\n", 2, "out of range");
     s_expect_error ("[backend.x]\ntype = babelfish\n", 2, "unknown backend type 'babelfish'");
     s_expect_error ("[daemon]\n\n[backend.mine]\nurl = http://x\n", 3, "needs a type");
+    /* Past the type's limits (the API's): at the profile's section. */
+    s_expect_error ("[daemon]\n[backend.d]\ntype = deepl\nmax_texts = 51\n", 2,
+                    "max_texts 51 is more than type deepl takes (50)");
+    s_expect_error ("[backend.g]\nmax_bytes = 102400\ntype = google\n", 1,
+                    "max_bytes 102400 is more than type google takes (100000)");
+    s_expect_error ("[backend.apertium]\nmax_texts = 3\n", 1, "more than type apertium takes");
     s_expect_error ("[backend.pseudo]\ntype = deepl\n", 1, "must be of type pseudo");
     s_expect_error ("[daemon]\nworkers = 1\nworkers = 2\n", 3, "set twice");
     s_expect_error ("workers = 1\n", 1, "outside any section");
@@ -321,6 +344,8 @@ s_test_keys (void)
     free (error);
 }
 
+/* The sample hny_config_describe prints names every option and type, and
+   loads as a configuration of its own. */
 static void
 s_test_describe (void)
 {
@@ -329,17 +354,52 @@ s_test_describe (void)
     FILE *f = open_memstream (&text, &size);
     hny_config_describe (f);
     fclose (f);
-    const char *keys [] = { "[daemon]", "[worker]", "[backend.NAME]", "state", "front", "back",
-        "workers", "heartbeat_ms", "lease_ms", "max_article_bytes", "max_jobs_in_flight",
-        "log_level", "default_backend", "credit", "backends", "type", "url", "key_file",
-        "key_env", "model", "concurrency", "rate", "chars_per_minute", "max_texts",
-        "max_bytes", "timeout_ms", "retries", "glossary", "fallback", "libretranslate",
-        "https://api.deepl.com", "8388608" };
+    const char *keys [] = { "\n[daemon]\n", "\n[worker]\n", "\n;[backend.NAME]\n",
+        "\nstate =\n", "\nfront =\n", "\nback =\n", "\nworkers = -1\n",
+        "\nheartbeat_ms = 1000\n", "\nlease_ms = 60000\n", "\nmax_article_bytes = 8388608\n",
+        "\nmax_jobs_in_flight = 64\n", "\nlog_level = info\n", "\ndefault_backend =\n",
+        "\ncredit = 8\n", "\nbackends =\n", "\n;type =\n", "\n;url =\n", "\n;key_file =\n",
+        "\n;key_env =\n", "\n;model =\n", "\n;concurrency =\n", "\n;rate = 0\n",
+        "\n;chars_per_minute = 0\n", "\n;max_texts =\n", "\n;max_bytes =\n",
+        "\n;timeout_ms =\n", "\n;retries = 5\n", "\n;glossary =\n", "\n;fallback =\n",
+        "https://api.deepl.com" };
     for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++) {
         if (!strstr (text, keys [i]))
             fprintf (stderr, "  describe lacks %s\n", keys [i]);
         CHECK (strstr (text, keys [i]) != NULL);
     }
+    /* Every type, with its defaults and limits as the table has them. */
+    for (size_t i = 0; i < hny_backends_count (); i++) {
+        const hny_backend_traits_t *t = hny_backends_at (i);
+        char row [256];
+        snprintf (row, sizeof row, "\n;   %-15s %s\n", t->name, t->title);
+        CHECK (strstr (text, row) != NULL);
+        char texts [32], bytes [48];
+        snprintf (texts, sizeof texts, "%d / %d", t->max_texts, t->max_texts_limit);
+        snprintf (bytes, sizeof bytes, "%lld / %lld", (long long) t->max_bytes,
+                  (long long) t->max_bytes_limit);
+        snprintf (row, sizeof row, "\n;   %-15s %-12s %-19s %-12d %d\n", t->name, texts, bytes,
+                  t->concurrency, t->timeout_ms);
+        if (!strstr (text, row))
+            fprintf (stderr, "  describe lacks%s", row);
+        CHECK (strstr (text, row) != NULL);
+    }
+    /* Every comment line fits 78 columns but for a long word (a URL). */
+    for (const char *line = text; *line;) {
+        size_t len = strcspn (line, "\n");
+        if (len > 78 && line [0] == ';' && !memchr (line, '/', len))
+            fprintf (stderr, "  line too long: %.*s\n", (int) len, line);
+        CHECK (len <= 78 || line [0] != ';' || memchr (line, '/', len));
+        line += len + (line [len] == '\n');
+    }
+    const char *path = s_write ("described.conf", text, 0644);
+    char *error = NULL;
+    hny_config_t *config = hny_config_load (path, &error);
+    if (!config)
+        fprintf (stderr, "  %s\n", error);
+    CHECK (config != NULL);
+    free (error);
+    hny_config_destroy (&config);
     free (text);
 }
 
@@ -383,7 +443,8 @@ main (int argc, char **argv)
         s_failures++;
     }
     /* Clean up the temporary directory. */
-    const char *names [] = { "full.conf", "pseudo.conf", "empty.conf", "bare.conf", "bad.conf", "key" };
+    const char *names [] = { "full.conf", "pseudo.conf", "empty.conf", "bare.conf", "bad.conf", "key",
+                             "described.conf" };
     for (size_t i = 0; i < sizeof names / sizeof names [0]; i++) {
         snprintf (s_path, sizeof s_path, "%s/%s", s_dir, names [i]);
         unlink (s_path);

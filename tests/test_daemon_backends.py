@@ -16,7 +16,12 @@ usage: test_daemon_backends.py HONYAKUD HNY-TESTSERVER
 5. 456 on every request: the profile pauses, STATUS says why, jobs stay
    pending; after /_reset a probe resumes it and the jobs finish.
 6. a profile with a fallback: while it is paused, its jobs finish through
-   the fallback and the record names it on each segment."""
+   the fallback and the record names it on each segment.
+7. long articles: a task spans paragraphs, so DeepL gets at most one
+   request per 40 segments (the API allows 50), context included.
+8. what the services report reaches STATUS and STATS: DeepL's usage after
+   a 456, an OpenAI-compatible server's tokens, LibreTranslate's
+   characters."""
 import json
 import os
 import random
@@ -100,7 +105,9 @@ PROFILES = [
 
 def config(url):
     return DAEMON + "".join("\n[backend.%s]\ntype = deepl\nurl = %s\nkey_env = HNY_TS_KEY\n%s"
-                            "retry_base_ms = 20\n" % (name, url, opts) for name, opts in PROFILES)
+                            "retry_base_ms = 20\n" % (name, url, opts) for name, opts in PROFILES) + (
+        "\n[backend.llm]\ntype = openai\nurl = %s\nkey_env = HNY_TS_KEY\nmodel = test-model\n"
+        "\n[backend.libre]\ntype = libretranslate\nurl = %s\n" % (url, url))
 
 
 def submit_all(c, texts, key_prefix, backend="deepl"):
@@ -235,6 +242,10 @@ def main(honyakud, testserver):
                 return p.get("paused")
             why = poll("the deepl profile to pause", paused, 20)
             assert why.startswith("deepl:") and "quota" in why.lower(), why
+            # The worker asked DeepL's /v2/usage (free) after the 456: it shows.
+            usage = poll("DeepL's usage in STATUS", lambda: [x for x in c.status()["profiles"]
+                                                               if x["name"] == "deepl"][0].get("usage"), 20)
+            assert usage["character_limit"] == 500000 and usage["character_count"] >= 0, usage
             poll("a failed probe", lambda: srv.stats()["faults"].get("456", 0) >= 2, 20)
             js = c.status(held_job)
             assert js["state"] == "translating" and js["failed"] == 0, js
@@ -257,6 +268,26 @@ def main(honyakud, testserver):
             st = srv.stats()
             assert not st["violations"], st
             srv.reset()
+
+            # 7. Long articles: 50 segments to a request, across paragraphs.
+            rng2 = random.Random(11)
+            longs = ["\n\n".join(" ".join("%s (%d.%d)." % (sentence(rng2)[:-1], a, k * 7 + j)
+                                         for j in range(7)) for k in range(18)) + "\n" for a in range(3)]
+            recs = wait_all(c, submit_all(c, longs, "long"), 60)
+            st = srv.stats()
+            segs = sum(len(pairs(r)) for r in recs)
+            assert segs >= 3 * 120, segs
+            assert st["requests"] * 40 <= segs, ("requests", st["requests"], "segments", segs)
+            print("long articles: %d segments in %d requests (%.1f a request)"
+                  % (segs, st["requests"], segs / st["requests"]))
+
+            # 8. Tokens and characters as the services report them.
+            wait_all(c, submit_all(c, ["The llm reads this. It answers in Japanese.\n"], "t", backend="llm"), 30)
+            wait_all(c, submit_all(c, ["Libre reads this one.\n"], "lb", backend="libre"), 30)
+            s8 = stats(c)
+            assert s8["llm"]["prompt_tokens"] > 0 and s8["llm"]["completion_tokens"] > 0, s8["llm"]
+            assert s8["libre"]["chars_billed"] == len("Libre reads this one."), s8["libre"]
+            assert s8["deepl"]["segments_per_request"] >= 1, s8["deepl"]
             print("ok")
         except BaseException:
             sys.stderr.write("---- honyakud.log (tail) ----\n" + fx.log("honyakud.log")[-12000:] + "\n")

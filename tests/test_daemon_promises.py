@@ -130,6 +130,8 @@ def pause(h):
     # One task of six (title and five sentences), refused; a probe, refused;
     # a probe that goes through.
     assert len(translate) == 3 and all(len(t["srcs"]) == 6 for t in translate), translate
+    # The probes say so (a DeepL worker asks the free /v2/usage first).
+    assert [t["probe"] for t in translate] == [False, True, True], translate
     # ... and the wait before the last probe is that 200 ms, not the
     # 60 x retry_base_ms cap that doubling per segment reaches.
     gap = translate[2]["t"] - translate[1]["t"]

@@ -76,6 +76,11 @@ concurrency = 8
         assert len(s["paragraphs"]) == 7, len(s["paragraphs"])
         first = s["paragraphs"][0]["segments"][0]["src"]
         assert first.startswith("A change was seen in regard to"), first
+        # an initialism inside a name is no sentence boundary (issue 9)
+        treaty = [g["src"] for p in s["paragraphs"] for g in p["segments"] if "Treaty" in g["src"]]
+        assert treaty == ["The statement stipulated for the first time that a cyberattack on Japan "
+                          "would constitute an \"armed attack\" under Article 5 of the Japan-U.S. "
+                          "Security Treaty."], treaty
         print("batch: %d records, %d segments" % (len(recs), sum(len(segments(r)) for r in recs)))
 
         # 2. Again on the same folder: the same jobs, nothing translated twice.
@@ -100,6 +105,9 @@ concurrency = 8
             "empty.txt": b"",
             "binary.bin": bytes(range(256)) * 64,
             "invalid-utf8.txt": "Café, naïve, résumé. ".encode() + b"Broken \xc3\x28 here and \xe2\x82 there.\n",
+            # mostly ASCII: one "’" and two bad bytes are UTF-8 with damage, not windows-1252
+            "damaged-utf8.txt": b"The ministers met on Friday. It\xe2\x80\x99s new: a stray \x92 and a "
+                                b"cut \xe2\x80 quote.\n",
         }
         for name, data in bad.items():
             p = fx.path(name)

@@ -209,7 +209,7 @@ s_test_pause (void)
     for (int i = 0; i < 2; i++) {
         hny_sched_answered (s, w, got [i]->id, got [i]->attempts);
         hny_sched_remove (s, got [i]);
-        hny_sched_profile_pause (s, 0, "quota exceeded", got [i], now);
+        hny_sched_profile_pause (s, 0, "quota exceeded", got [i], 0, now);
         s_on_release (got [i], NULL);
     }
     CHECK (strcmp (hny_sched_profile_paused (s, 0), "d: quota exceeded") == 0);
@@ -224,7 +224,7 @@ s_test_pause (void)
         hny_task_t *probe = got [0];
         hny_sched_answered (s, w, probe->id, probe->attempts);
         hny_sched_remove (s, probe);
-        hny_sched_profile_pause (s, 0, "quota exceeded", probe, now);
+        hny_sched_profile_pause (s, 0, "quota exceeded", probe, 0, now);
         s_on_release (probe, NULL);
         CHECK (hny_sched_deadline (s, now) == now + 100 * (1 << round));
         now += 100 * (1 << round);
@@ -236,6 +236,25 @@ s_test_pause (void)
     hny_sched_profile_resume (s, 0);
     CHECK (hny_sched_profile_paused (s, 0) == NULL);
     CHECK (s_dispatch (s, now, got, 64) == 1);      /* 6 - 2 refused - 3 probes */
+    hny_sched_destroy (&s);
+
+    /* Free probes (nothing sent): the wait stops growing at 10 x base. */
+    s = s_new (p, 1, 0);
+    w = hny_sched_worker_add (s, 50, serves, 1);
+    now = 0;
+    hny_task_t *t = s_translate (s, 0, 10, 0, now);
+    CHECK (s_dispatch (s, now, got, 1) == 1);
+    int64_t last = 0;
+    for (int round = 0; round < 8; round++) {
+        hny_sched_answered (s, w, t->id, t->attempts);
+        hny_sched_remove (s, t);
+        hny_sched_profile_pause (s, 0, "quota exceeded", t, 1, now);
+        hny_sched_add (s, t, 1, now);
+        last = hny_sched_deadline (s, now) - now;
+        now += last;
+        CHECK (s_dispatch (s, now, got, 1) == 1 && got [0] == t);
+    }
+    CHECK (last == 1000);        /* 10 x retry_base_ms, not 60 x */
     hny_sched_destroy (&s);
 }
 
@@ -266,9 +285,9 @@ s_test_leases (void)
     CHECK (s_dispatch (s, now, got, 8) == 1 && b->worker == w1);
     /* Renewal keeps the lease; expiry puts the task back, in front, and
        the TASK stays outstanding at its worker (its credit is still used). */
-    CHECK (hny_sched_renew (s, w2, t->id, t->attempts, now + 900, 1000) == 1);
-    CHECK (hny_sched_renew (s, w1, t->id, t->attempts, now + 900, 1000) == 0);   /* not w1's */
-    CHECK (hny_sched_renew (s, w2, t->id, 1, now + 900, 1000) == 0);             /* old attempt */
+    CHECK (hny_sched_adopt (s, w2, t->id, t->attempts, now + 900, 1000) == 1);
+    CHECK (hny_sched_adopt (s, w1, t->id, t->attempts, now + 900, 1000) == 0);   /* not w1's */
+    CHECK (hny_sched_worker_outstanding (w2) == 1);                              /* renewed, not held twice */
     hny_sched_expire (s, now + 1000);
     CHECK (t->worker == w2);                            /* renewed: still leased */
     hny_sched_expire (s, now + 1900);

@@ -1,7 +1,10 @@
 /*  test_segment.c: hny_segment rule by rule (R1-R11 in workers/hny_segment.c)
     on news-style English and Japanese, plus the API contract: spans are
     trimmed byte ranges of the input, empty text gives 0 and NULL, buffers
-    are reused across calls of different sizes. */
+    are reused across calls of different sizes. Given the shared samples
+    folder, it also segments the sample article paragraph by paragraph.
+
+    Usage: test_segment [SAMPLES_DIR] */
 
 #include "hny_segment.h"
 #include "honyaku/util.h"
@@ -59,6 +62,31 @@ s_english (hny_segmenter_t *en)
     s_check (en, "R2 multi-period", "The U.N. Security Council met on Monday. It adopted a resolution.",
              "The U.N. Security Council met on Monday.", "It adopted a resolution.", NULL);
     s_check (en, "R2 multi-period end", "He moved to the U.S. He was 12.", "He moved to the U.S.", "He was 12.", NULL);
+    /* an initialism inside a name, also as the end of a compound, and at
+       the end of a sentence before a word that opens one */
+    s_check (en, "R2 initialism in a name",
+             "It falls under Article 5 of the Japan-U.S. Security Treaty. The U.S. agreed.",
+             "It falls under Article 5 of the Japan-U.S. Security Treaty.", "The U.S. agreed.",
+             NULL);
+    s_check (en, "R2 initialism in a name",
+             "U.S. Forces Japan and the U.S. Embassy denied it to the U.N. Security Council.",
+             "U.S. Forces Japan and the U.S. Embassy denied it to the U.N. Security Council.",
+             NULL);
+    s_check (en, "R2 initialism ends",
+             "The plan was drawn up by the U.S. The ministry said it would study it.",
+             "The plan was drawn up by the U.S.", "The ministry said it would study it.", NULL);
+    s_check (en, "R2 initialism ends", "Arms are bought from the U.S. Despite this, prices rise.",
+             "Arms are bought from the U.S.", "Despite this, prices rise.", NULL);
+    s_check (en, "R2 compound ends", "They oppose the Japan-U.S. It is a military alliance.",
+             "They oppose the Japan-U.S.", "It is a military alliance.", NULL);
+    s_check (en, "R2 model name", "The U.S. A-10 took part.", "The U.S. A-10 took part.", NULL);
+    s_check (en, "R2 courtesy title",
+             "Abe flew to the U.S. Mr. Abe met Trump. At 5 a.m. Mr. Abe left.",
+             "Abe flew to the U.S.", "Mr. Abe met Trump.", "At 5 a.m. Mr. Abe left.", NULL);
+    s_check (en, "R2 title in a compound", "Ex-Gov. Onaga opposed it.", "Ex-Gov. Onaga opposed it.",
+             NULL);
+    s_check (en, "R2 hyphen is no initial", "They chose Plan-B. The vote was 5 to 4.",
+             "They chose Plan-B.", "The vote was 5 to 4.", NULL);
     s_check (en, "R2 titles", "Gov. Yuriko Koike met Sen. Bob Smith and Prof. Ito at Mt. Fuji.",
              "Gov. Yuriko Koike met Sen. Bob Smith and Prof. Ito at Mt. Fuji.", NULL);
     s_check (en, "R2 titles+initials", "Lt. Col. John A. Smith arrived on Jan. 5 with Dr. Kim. He left.",
@@ -189,8 +217,44 @@ s_contract (void)
     hny_segmenter_destroy (&s);
 }
 
+/* The shared sample article, paragraph by paragraph (paragraphs are
+   separated by blank lines, as the extractor delivers them): the
+   paragraph with the Security Treaty comes out as its two sentences. */
+static void
+s_sample (hny_segmenter_t *en, const char *dir)
+{
+    char path[4096], *data = NULL;
+    size_t size = 0;
+    snprintf (path, sizeof path, "%s/jpw-2019-04-21-threat-2plus2.txt", dir);
+    s_checks++;
+    if (hny_file_read (path, 1 << 20, &data, &size) != 0) {
+        s_failures++;
+        printf ("FAIL cannot read %s\n", path);
+        return;
+    }
+    const char *want = "On cyber issues, in particular,";
+    char *para = strstr (data, want);
+    s_checks++;
+    if (!para) {
+        s_failures++;
+        printf ("FAIL the sample has no paragraph starting \"%s\"\n", want);
+        free (data);
+        return;
+    }
+    char *end = strstr (para, "\n\n");
+    if (end)
+        *end = 0;
+    s_check (en, "sample", para,
+             "On cyber issues, in particular, the statement noted that \"malicious cyber activity "
+             "presents an increasing threat\" to the security of both Japan and the United States.",
+             "The statement stipulated for the first time that a cyberattack on Japan would "
+             "constitute an \"armed attack\" under Article 5 of the Japan-U.S. Security Treaty.",
+             NULL);
+    free (data);
+}
+
 int
-main (void)
+main (int argc, char **argv)
 {
     hny_log_init ("test_segment", HNY_LOG_ERROR);
     hny_segmenter_t *en = hny_segmenter_new ("en");
@@ -201,6 +265,8 @@ main (void)
     }
     s_english (en);
     s_japanese (ja);
+    if (argc > 1)
+        s_sample (en, argv[1]);
     s_contract ();
     hny_segmenter_destroy (&en);
     hny_segmenter_destroy (&ja);

@@ -70,11 +70,12 @@ typedef struct {
 
 struct _hny_backend_t {
     const hny_backend_type_t *type;
+    const hny_backend_traits_t *traits;     /* the type's row of the backend table */
     hny_profile_t profile;      /* private copy, strings owned */
     hny_http_t *http;           /* borrowed */
     char *key;                  /* "" when none; wiped on destroy */
     int max_texts;
-    size_t max_bytes;           /* request body cap; 0: none */
+    size_t max_bytes;           /* request body cap */
     int timeout_ms;
     void *state;                /* the type's, freed by its fini */
     s_setup_t setups[S_SETUP_MAX];
@@ -429,19 +430,25 @@ hny_batch_result (const hny_batch_t *self)
 
 /* ---------------------------------------------------------------- backend */
 
+/* Every type of the backend table's list, in its order. */
+#define S_REGISTER(id) &hny_backend_##id,
+static const hny_backend_type_t *const s_types[] = { HNY_BACKEND_TYPES (S_REGISTER) };
+#undef S_REGISTER
+#define S_TYPE_COUNT (sizeof s_types / sizeof s_types[0])
+
 const hny_backend_type_t *
 hny_backend_type_find (const char *name)
 {
-    static const hny_backend_type_t *const types[] = {
-        &hny_backend_apertium, &hny_backend_pseudo, &hny_backend_deepl,
-        &hny_backend_google, &hny_backend_libre, &hny_backend_openai
-    };
-    if (!name)
-        return NULL;
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-        if (strcmp (types[i]->name, name) == 0)
-            return types[i];
+    for (size_t i = 0; name && i < S_TYPE_COUNT; i++)
+        if (strcmp (s_types[i]->name, name) == 0)
+            return s_types[i];
     return NULL;
+}
+
+const hny_backend_type_t *
+hny_backend_type_at (size_t index)
+{
+    return index < S_TYPE_COUNT ? s_types[index] : NULL;
 }
 
 static char *
@@ -458,7 +465,8 @@ hny_backend_new (const hny_profile_t *profile, hny_http_t *http, char **error)
     *error = NULL;
     const char *type_name = profile->type ? profile->type : profile->name;
     const hny_backend_type_t *type = hny_backend_type_find (type_name);
-    if (!type) {
+    const hny_backend_traits_t *traits = hny_backends_find (type_name);
+    if (!type || !traits) {
         *error = hny_sprintf ("profile %s: backend type \"%s\" is not implemented by this worker",
                               profile->name ? profile->name : "?", type_name ? type_name : "");
         return NULL;
@@ -488,6 +496,7 @@ hny_backend_new (const hny_profile_t *profile, hny_http_t *http, char **error)
     }
     hny_backend_t *self = hny_calloc (1, sizeof *self);
     self->type = type;
+    self->traits = traits;
     self->http = http;
     self->key = key ? key : hny_strdup ("");
     self->profile = *profile;
@@ -507,20 +516,16 @@ hny_backend_new (const hny_profile_t *profile, hny_http_t *http, char **error)
     self->profile.fallback = s_dup (profile->fallback);
     self->profile.formality = s_dup (profile->formality);
     self->profile.model_type = s_dup (profile->model_type);
-    /* The type's default is also the most its API takes in one request. */
-    self->max_texts = type->default_max_texts;
-    int limit = type->max_texts_limit > type->default_max_texts ? type->max_texts_limit
-                                                                : type->default_max_texts;
-    if (profile->max_texts > 0)
-        self->max_texts = profile->max_texts < limit ? profile->max_texts : limit;
-    if (self->max_texts < 1)
-        self->max_texts = 1;
-    /* Likewise the byte cap: a profile may only lower the API's limit. */
-    self->max_bytes = type->default_max_bytes;
-    if (profile->max_bytes > 0
-        && (self->max_bytes == 0 || (uint64_t) profile->max_bytes < self->max_bytes))
-        self->max_bytes = (size_t) profile->max_bytes;
-    self->timeout_ms = profile->timeout_ms > 0 ? profile->timeout_ms : type->default_timeout_ms;
+    /* A profile's own values, else the table's defaults; the config
+       refuses values over the type's limits, and a profile made by hand
+       is held under them here too. */
+    self->max_texts = profile->max_texts > 0 ? profile->max_texts : traits->max_texts;
+    if (self->max_texts > traits->max_texts_limit)
+        self->max_texts = traits->max_texts_limit;
+    int64_t max_bytes = profile->max_bytes > 0 ? profile->max_bytes : traits->max_bytes;
+    self->max_bytes = (size_t) (max_bytes < traits->max_bytes_limit ? max_bytes
+                                                                    : traits->max_bytes_limit);
+    self->timeout_ms = profile->timeout_ms > 0 ? profile->timeout_ms : traits->timeout_ms;
     if (type->init && type->init (self, error) != 0) {
         if (!*error)
             *error = hny_sprintf ("profile %s: cannot set up the backend", profile->name);
@@ -530,7 +535,7 @@ hny_backend_new (const hny_profile_t *profile, hny_http_t *http, char **error)
     if (http)
         hny_http_set_limit (http, self->profile.name,
                             profile->concurrency > 0 ? profile->concurrency
-                                                     : type->default_concurrency);
+                                                     : traits->concurrency);
     return self;
 }
 
@@ -564,6 +569,7 @@ hny_backend_destroy (hny_backend_t **self_p)
 
 const char *hny_backend_name (const hny_backend_t *self) { return self->profile.name; }
 const hny_backend_type_t *hny_backend_type (const hny_backend_t *self) { return self->type; }
+const hny_backend_traits_t *hny_backend_traits (const hny_backend_t *self) { return self->traits; }
 const hny_profile_t *hny_backend_profile (const hny_backend_t *self) { return &self->profile; }
 const char *hny_backend_key (const hny_backend_t *self) { return self->key; }
 const char *hny_backend_url (const hny_backend_t *self) { return self->profile.url; }
@@ -628,6 +634,14 @@ s_send_halves (hny_backend_t *self, hny_batch_t *batch, size_t first, size_t cou
     s_send (self, batch, first + half, count - half);
 }
 
+/* 1 when the dispatch counts the characters it sent as billed: the type
+   bills characters and its answers do not say how many (DeepL's do). */
+static int
+s_counts_billing (const hny_backend_t *self)
+{
+    return self->traits->billing == HNY_BILLING_CHARACTERS && !self->traits->billing_reported;
+}
+
 static void
 s_on_response (const hny_http_response_t *response, void *arg)
 {
@@ -665,7 +679,7 @@ s_on_response (const hny_http_response_t *response, void *arg)
             if (batch->segs[i].cls == HNY_SEG_PENDING)
                 hny_batch_set_error (batch, i, HNY_SEG_PERMANENT, 502,
                                      "no translation in the response");
-            else if (batch->segs[i].cls == HNY_SEG_OK && self->type->bills)
+            else if (batch->segs[i].cls == HNY_SEG_OK && s_counts_billing (self))
                 batch->billed += hny_utf8_length (batch->segs[i].src, batch->segs[i].src_len);
         }
         if (response->status >= 300)
@@ -742,7 +756,7 @@ s_send (hny_backend_t *self, hny_batch_t *batch, size_t first, size_t count)
         .body = req.body,
         .body_size = req.body_size,
         .timeout_ms = self->timeout_ms,
-        .max_response = self->type->max_response,
+        .max_response = self->traits->max_response,
         .cancelled = free         /* the call; its batch belongs to the caller */
     };
     if (hny_http_add (self->http, self->profile.name, &request, s_on_response, call) != 0) {
@@ -792,12 +806,12 @@ s_dispatch (hny_backend_t *self, hny_batch_t *batch)
         }
         size_t first = i;
         size_t bytes = batch->segs[i].src_len + S_TEXT_OVERHEAD;
-        if (self->type->shared_context && batch->segs[i].context)
+        if (self->traits->takes_context && batch->segs[i].context)
             bytes += strlen (batch->segs[i].context);
         i++;
         while (i < batch->count && i - first < (size_t) self->max_texts
                && batch->segs[i].cls == HNY_SEG_PENDING
-               && (!self->type->shared_context || s_same_context (batch, first, i))
+               && (!self->traits->takes_context || s_same_context (batch, first, i))
                && (budget == 0 || bytes + batch->segs[i].src_len + S_TEXT_OVERHEAD <= budget)) {
             bytes += batch->segs[i].src_len + S_TEXT_OVERHEAD;
             i++;
@@ -821,7 +835,7 @@ s_send_aside (hny_backend_t *self, hny_backend_req_t *req, hny_http_done_fn *don
         .body = req->body,
         .body_size = req->body_size,
         .timeout_ms = self->timeout_ms,
-        .max_response = self->type->max_response,
+        .max_response = self->traits->max_response,
         .cancelled = cancelled
     };
     int rc = hny_http_add (self->http, self->profile.name, &request, done, arg);

@@ -1,10 +1,12 @@
 /*  hny_backend.h: translation backends of honyaku-worker and the dispatch
     that runs a `translate` task's batch through one.
 
-    A backend *type* (apertium, pseudo, deepl, google, libretranslate,
-    openai) is a vtable, hny_backend_type_t: how many segments go in
-    one request, how to build that request, how to read its response into
-    per-segment translations or errors, and how to classify an HTTP status.
+    A backend *type* is a vtable, hny_backend_type_t, of behaviour: how to
+    build a request, how to read its response into per-segment translations
+    or errors, and how to classify an HTTP status. What a type *is* (its
+    defaults, limits, whether it takes a context, what it bills, how it
+    sends markup) is its row of the backend table (honyaku/backends.h),
+    shared with the config and honyakud.
     A backend *profile* ([backend.NAME] in the config) is an instance of a
     type, hny_backend_t, bound to the worker's HTTP engine. The dispatch
     here does everything common: splitting the batch into requests (by
@@ -35,6 +37,7 @@
 #include "hny_http.h"
 #include "hny_markup.h"
 
+#include <honyaku/backends.h>
 #include <honyaku/config.h>
 #include <jansson.h>
 #include <stddef.h>
@@ -145,15 +148,11 @@ typedef struct {
     char *reason;
 } hny_backend_fail_t;
 
-/* A backend type. Every function pointer but translate_local is required
-   for network backends; a local backend sets translate_local only. */
+/* A backend type: its behaviour. Every function pointer but
+   translate_local is required for network backends; a local backend sets
+   translate_local only. Its traits are the table's row of the same name. */
 typedef struct {
-    const char *name;               /* config "type" */
-    int default_concurrency;        /* requests in flight per worker */
-    int default_max_texts;          /* segments per request: the API's maximum */
-    int default_timeout_ms;         /* per request */
-    size_t max_response;            /* response body cap */
-    int bills;                      /* 1: characters sent count as billed */
+    const char *name;               /* config "type": the table row's name */
 
     /* Local backends: fill every outcome of the batch without network.
        Returns 0 or -1. */
@@ -179,23 +178,7 @@ typedef struct {
     /* Class of a non-2xx HTTP status. */
     hny_seg_class_t (*classify) (long status);
 
-    /* --- Optional parts (NULL / 0 when unused). --- */
-
-    /* The most texts per request a profile may ask for, when that is more
-       than the default (an LLM takes numbered groups on request); 0: the
-       default is the most. */
-    int max_texts_limit;
-
-    /* Request body cap in bytes, the API's limit; a profile's max_bytes may
-       only lower it. The dispatch packs segments by UTF-8 bytes under it,
-       halves a request whose built body is still over it, and fails a
-       single segment that is too large alone with permanent 413. */
-    size_t default_max_bytes;
-
-    /* 1: a request carries one context for all its texts (DeepL's
-       `context`, an LLM's system prompt), so the dispatch groups only
-       consecutive segments whose context is the same string (or absent). */
-    int shared_context;
+    /* --- Optional parts (NULL when unused). --- */
 
     /* The base URL to use, given the profile's url (NULL when unset) and
        the key; NULL when there is none. DeepL: keys ending in ":fx" use
@@ -244,14 +227,14 @@ typedef struct {
                             const hny_http_response_t *response);
 } hny_backend_type_t;
 
-/* The built-in types, and a lookup by config "type"; NULL when unknown. */
-extern const hny_backend_type_t hny_backend_apertium;
-extern const hny_backend_type_t hny_backend_pseudo;
-extern const hny_backend_type_t hny_backend_deepl;
-extern const hny_backend_type_t hny_backend_google;
-extern const hny_backend_type_t hny_backend_libre;     /* "libretranslate" */
-extern const hny_backend_type_t hny_backend_openai;
+/* The built-in types, one hny_backend_ID per X (ID) of the backend table's
+   HNY_BACKEND_TYPES, and a lookup by config "type"; NULL when unknown. */
+#define HNY_BACKEND_DECLARE(id) extern const hny_backend_type_t hny_backend_##id;
+HNY_BACKEND_TYPES (HNY_BACKEND_DECLARE)
+#undef HNY_BACKEND_DECLARE
 const hny_backend_type_t *hny_backend_type_find (const char *name);
+/* The registered types in table order: index < hny_backends_count (). */
+const hny_backend_type_t *hny_backend_type_at (size_t index);
 
 /* An instance of the profile's type over the engine http (borrowed: it
    must outlive the backend). Reads the profile's key when it names one.
@@ -262,13 +245,16 @@ void hny_backend_destroy (hny_backend_t **self_p);
 
 const char *hny_backend_name (const hny_backend_t *self);       /* the profile name */
 const hny_backend_type_t *hny_backend_type (const hny_backend_t *self);
+/* The type's row of the backend table (borrowed, static). */
+const hny_backend_traits_t *hny_backend_traits (const hny_backend_t *self);
 const hny_profile_t *hny_backend_profile (const hny_backend_t *self);  /* a private copy */
 /* The API key ("" when none); for the type's build only, never to be logged. */
 const char *hny_backend_key (const hny_backend_t *self);
 /* The base URL (the type's resolve_url applied), without trailing
    slashes. Never NULL for a network backend. */
 const char *hny_backend_url (const hny_backend_t *self);
-/* Texts per request and request body cap (0: none) in effect. */
+/* Texts per request and request body cap in effect: the profile's, else
+   the type's default, never above the type's limit. */
 int hny_backend_max_texts (const hny_backend_t *self);
 size_t hny_backend_max_bytes (const hny_backend_t *self);
 /* The type's per-instance state (borrowed; the type's fini frees it). */

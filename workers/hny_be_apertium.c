@@ -159,11 +159,6 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
 
 const hny_backend_type_t hny_backend_apertium = {
     .name = "apertium",
-    .default_concurrency = 8,
-    .default_max_texts = 1,
-    .default_timeout_ms = 30000,
-    .max_response = 1024 * 1024,
-    .bills = 1,
     .translate_local = NULL,
     .check_pair = s_check_pair,
     .build = s_build,

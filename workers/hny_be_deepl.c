@@ -5,12 +5,13 @@
     reports them, `split_sentences: "0"` (segments are sentences already),
     the profile's `formality` and `model_type`. A request shares one
     `context`, so the dispatch groups only segments with the same context
-    (shared_context).
+    (takes_context in the backend table).
 
-    Markup: a request holding a segment with inline markup goes with
-    `tag_handling: "xml"`, its texts as XML where the markup is <b id="n">,
-    <i id="n">, <a id="n"> (hny_be_xml_out); the answer is read back into
-    placeholders (hny_be_xml_in) and the markup restored as for any type.
+    Markup (tags = xml in the backend table): a request holding a segment
+    with inline markup goes with `tag_handling: "xml"`, its texts as XML
+    where the markup is <b id="n">, <i id="n">, <a id="n">
+    (hny_be_xml_out); the answer is read back into placeholders
+    (hny_be_xml_in) and the markup restored as for any type.
 
     Glossary: one server-side glossary per profile, language pair and file
     content, named "honyaku:PROFILE:SRC-TGT:FINGERPRINT", shared by every
@@ -571,11 +572,14 @@ s_preflight_done (hny_backend_t *backend, hny_batch_t *batch, const hny_http_res
 
 /* ----------------------------------------------------------- translate */
 
-/* 1 when a segment of [first, first + count) has inline markup: the
-   request then goes with tag_handling=xml, all its texts as XML. */
+/* 1 when a segment of [first, first + count) has inline markup and the
+   table says the type sends markup as XML: the request then goes with
+   tag_handling=xml, all its texts as XML; else markup stays placeholders. */
 static int
-s_xml (const hny_batch_t *batch, size_t first, size_t count)
+s_xml (const hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t count)
 {
+    if (hny_backend_traits (backend)->tags != HNY_TAGS_XML)
+        return 0;
     for (size_t i = first; i < first + count; i++)
         if (hny_batch_markup (batch, i))
             return 1;
@@ -592,7 +596,7 @@ s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t 
         return -1;
     }
     const hny_glossary_t *glossary = s_placeholders (backend, batch);
-    int xml = s_xml (batch, first, count);
+    int xml = s_xml (backend, batch, first, count);
     json_t *texts = json_array ();
     for (size_t i = first; i < first + count; i++) {
         size_t *terms = NULL, nterms = 0, len = hny_batch_src_len (batch, i);
@@ -617,7 +621,7 @@ s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t 
         json_object_set_new (body, "formality", json_string (profile->formality));
     if (profile->model_type)
         json_object_set_new (body, "model_type", json_string (profile->model_type));
-    /* Every segment of the request has this context (shared_context). */
+    /* Every segment of the request has this context (takes_context). */
     const char *context = hny_batch_context (batch, first);
     if (context && *context)
         json_object_set_new (body, "context", json_string (context));
@@ -687,7 +691,7 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
     }
     state->quota_gone = 0;
     const hny_glossary_t *glossary = s_placeholders (backend, batch);
-    int xml = s_xml (batch, first, count);
+    int xml = s_xml (backend, batch, first, count);
     for (size_t k = 0; k < count; k++) {
         size_t i = first + k;
         json_t *item = json_array_get (items, k);
@@ -716,17 +720,10 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
 
 const hny_backend_type_t hny_backend_deepl = {
     .name = "deepl",
-    .default_concurrency = 4,
-    .default_max_texts = 50,
-    .default_timeout_ms = 30000,
-    .max_response = 8 * 1024 * 1024,
-    .bills = 0,                 /* billed_characters from the answer */
     .check_pair = s_check_pair,
     .build = s_build,
     .parse = s_parse,
     .classify = s_classify,
-    .default_max_bytes = 128 * 1024,
-    .shared_context = 1,
     .resolve_url = s_resolve_url,
     .init = s_init,
     .fini = s_fini,

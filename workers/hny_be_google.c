@@ -114,16 +114,10 @@ s_too_large (const hny_http_response_t *response)
 
 const hny_backend_type_t hny_backend_google = {
     .name = "google",
-    .default_concurrency = 4,
-    .default_max_texts = 128,
-    .default_timeout_ms = 30000,
-    .max_response = 8 * 1024 * 1024,
-    .bills = 1,
     .check_pair = hny_be_check_pair_bcp47,
     .build = s_build,
     .parse = s_parse,
     .classify = s_classify,
-    .default_max_bytes = 100 * 1000,    /* "100 KB"; the test server allows 102400 */
     .resolve_url = s_resolve_url,
     .init = hny_be_glossary_init,
     .fini = hny_be_glossary_fini,

@@ -2,14 +2,15 @@
     shared/backends.md): JSON `{"q":[..],"source","target","format":"text",
     "api_key"?}` answered by `{"translatedText":[..]}`. Self-hosted servers
     set their own batch and character limits (LT_BATCH_LIMIT,
-    LT_CHAR_LIMIT); the defaults here are 50 texts and 64 KiB, and a 400
-    "exceeds ... limit" halves the request like a 413 (a profile's
-    max_texts and max_bytes can fit a server's limits exactly). Errors are `{"error": ".."}`: 400 is
-    permanent with the server's message, 403 (key, quota) pauses, 429
-    ("Slowdown") is transient. Glossary terms are protected with
+    LT_CHAR_LIMIT): a profile's max_texts and max_bytes can fit them
+    exactly (the backend table has the defaults), and a 400 "exceeds ...
+    limit" halves the request like a 413. Errors are `{"error": ".."}`:
+    400 is permanent with the server's message, 403 (key, quota) pauses,
+    429 ("Slowdown") is transient. Glossary terms are protected with
     placeholders (hny_glossary.h); a segment that is exactly one term is
     answered by the glossary without a request. The code points sent are
-    reported as billed (hosted LibreTranslate bills them). */
+    reported as billed (hosted LibreTranslate bills them; billing in the
+    backend table). */
 #include "hny_be_common.h"
 
 #include <honyaku/util.h>
@@ -76,16 +77,10 @@ s_too_large (const hny_http_response_t *response)
 
 const hny_backend_type_t hny_backend_libre = {
     .name = "libretranslate",
-    .default_concurrency = 4,
-    .default_max_texts = 50,
-    .default_timeout_ms = 60000,
-    .max_response = 8 * 1024 * 1024,
-    .bills = 1,                 /* characters sent: what a paid server bills */
     .check_pair = hny_be_check_pair_bcp47,
     .build = s_build,
     .parse = s_parse,
     .classify = s_classify,
-    .default_max_bytes = 65536,     /* as the config's table says */
     .init = hny_be_glossary_init,
     .fini = hny_be_glossary_fini,
     .too_large = s_too_large,

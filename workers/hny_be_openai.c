@@ -9,7 +9,7 @@
     that many numbered lines, else the whole group fails. The system prompt
     names the pair, asks for the translation only, carries the glossary
     terms that occur in the text and the segment's context (marked as not
-    to be translated); one request has one context (shared_context).
+    to be translated); one request has one context (takes_context).
 
     A model's answer is never trusted as is: `finish_reason: "length"` (cut
     by max_tokens: the same request is cut the same way), an empty answer,
@@ -491,17 +491,10 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
 
 const hny_backend_type_t hny_backend_openai = {
     .name = "openai",
-    .default_concurrency = 4,
-    .default_max_texts = 1,
-    .default_timeout_ms = 120000,       /* self-hosted models can be slow */
-    .max_response = 8 * 1024 * 1024,
-    .bills = 0,                         /* tokens, not characters */
     .check_pair = hny_be_check_pair_loose,
     .build = s_build,
     .parse = s_parse,
     .classify = s_classify,
-    .shared_context = 1,
-    .max_texts_limit = 50,
     .init = s_init,
     .fini = hny_be_glossary_fini,
     .local = hny_be_glossary_local,

@@ -68,10 +68,5 @@ s_translate_local (hny_backend_t *backend, hny_batch_t *batch)
 
 const hny_backend_type_t hny_backend_pseudo = {
     .name = "pseudo",
-    .default_concurrency = 1,
-    .default_max_texts = HNY_BATCH_MAX_SEGMENTS,
-    .default_timeout_ms = 1000,
-    .max_response = 0,
-    .bills = 0,
     .translate_local = s_translate_local,
 };

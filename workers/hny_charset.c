@@ -93,33 +93,91 @@ s_has_iso2022jp_escapes (const uint8_t *data, size_t size)
     return 0;
 }
 
-/* Mostly UTF-8: has valid multi-byte sequences and at most twice as many
-   broken ones, so that a truncated or damaged UTF-8 file is reported as
-   such rather than decoded as windows-1252 mojibake. Legacy single-byte
-   text almost never forms a valid multi-byte sequence by accident (its
-   curly quotes 0x91-0x94 are continuation bytes), so good > 0 is a strong
-   signal. Pure ASCII is handled before this. */
-static int
-s_mostly_utf8 (const uint8_t *p, size_t size)
+/* The length of the well-formed UTF-8 sequence at p (2-4 bytes; the
+   ranges of Unicode's table 3-7, so no overlongs or surrogates), or 0 with
+   *sub set to the length of the maximal ill-formed subpart there: 1 for a
+   byte that cannot start a sequence or is not followed by a fitting
+   continuation byte, 2-3 for a sequence cut short. p[0] >= 0x80. */
+static size_t
+s_utf8_sequence (const uint8_t *p, size_t avail, size_t *sub)
 {
-    size_t good = 0, bad = 0, i = 0;
+    uint8_t b = p[0], lo = 0x80, hi = 0xBF;
+    size_t need;
+    if (b >= 0xC2 && b <= 0xDF)
+        need = 2;
+    else if (b >= 0xE0 && b <= 0xEF) {
+        need = 3;
+        lo = b == 0xE0 ? 0xA0 : 0x80;
+        hi = b == 0xED ? 0x9F : 0xBF;
+    }
+    else if (b >= 0xF0 && b <= 0xF4) {
+        need = 4;
+        lo = b == 0xF0 ? 0x90 : 0x80;
+        hi = b == 0xF4 ? 0x8F : 0xBF;
+    }
+    else {
+        *sub = 1;
+        return 0;
+    }
+    size_t k = 1;
+    while (k < need && k < avail && p[k] >= (k == 1 ? lo : 0x80) && p[k] <= (k == 1 ? hi : 0xBF))
+        k++;
+    if (k == need)
+        return need;
+    *sub = k;
+    return 0;
+}
+
+/* What the bytes say about UTF-8. */
+typedef struct {
+    size_t good;        /* well-formed multi-byte sequences */
+    size_t cut;         /* sequences cut short: a lead byte and fitting continuation bytes */
+    size_t errors;      /* ill-formed subparts, one per U+FFFD a decoder would write */
+} s_utf8_stats_t;
+
+static void
+s_utf8_stats (const uint8_t *p, size_t size, s_utf8_stats_t *st)
+{
+    memset (st, 0, sizeof *st);
+    size_t i = 0;
     while (i < size) {
         if (p[i] < 0x80) {
             i++;
             continue;
         }
-        size_t need = p[i] >= 0xF0 && p[i] <= 0xF4 ? 4 : p[i] >= 0xE0 && p[i] <= 0xEF ? 3
-                    : p[i] >= 0xC2 && p[i] <= 0xDF ? 2 : 0;
-        if (need && i + need <= size && hny_utf8_valid ((const char *) p + i, need)) {
-            good++;
-            i += need;
+        size_t sub = 1, n = s_utf8_sequence (p + i, size - i, &sub);
+        if (n) {
+            st->good++;
+            i += n;
+            continue;
         }
-        else {
-            bad++;
-            i++;
-        }
+        st->errors++;
+        st->cut += sub > 1;
+        i += sub;
     }
-    return good > 0 && bad <= 2 * good;
+}
+
+/* Whether text that is not valid UTF-8 is UTF-8 with damage rather than a
+   legacy charset. Western single-byte text almost never forms a
+   well-formed multi-byte sequence (its letters 0xC0-0xFF are followed by
+   ASCII, its curly quotes 0x91-0x94 are continuation bytes with no lead),
+   and Japanese double-byte text forms some by accident but breaks UTF-8
+   far more often. So the evidence is the well-formed sequences, and the
+   damage must stay within twice that (errors counted per ill-formed
+   subpart, so a cut "’" is one error, not two). A page that declares
+   UTF-8 lets cut-short sequences count as evidence too: with the
+   declaration, "\xE2\x80" before ASCII is a damaged "’", not "â€". With
+   neither a declaration nor a well-formed sequence (every high byte on its
+   own), nothing says UTF-8: the page is legacy text, as before. */
+static int
+s_damaged_utf8 (const uint8_t *data, size_t size, int declared_utf8)
+{
+    s_utf8_stats_t st;
+    s_utf8_stats (data, size, &st);
+    size_t evidence = st.good + (declared_utf8 ? st.cut : 0);
+    hny_debug ("utf-8 evidence: %zu well-formed, %zu cut short, %zu errors%s", st.good, st.cut,
+               st.errors, declared_utf8 ? " (declared)" : "");
+    return evidence > 0 && st.errors <= 2 * evidence;
 }
 
 /* Convert with the named converter. On S_OK sets *out (caller owns, UTF-8,
@@ -318,7 +376,9 @@ hny_charset_decode (const uint8_t *data, size_t size, int lenient,
        declare ISO-8859-1 or ASCII but use bytes 0x80-0x9F are windows-1252,
        as browsers read them. */
     char declared[64];
+    int declared_utf8 = 0;
     if (hny_charset_declared (data, size, declared, sizeof declared) == 0) {
+        declared_utf8 = ucnv_compareNames (declared, "UTF-8") == 0;
         const char *use = declared;
         if ((ucnv_compareNames (declared, "ISO-8859-1") == 0 || ucnv_compareNames (declared, "latin1") == 0
              || ucnv_compareNames (declared, "US-ASCII") == 0)
@@ -344,7 +404,7 @@ hny_charset_decode (const uint8_t *data, size_t size, int lenient,
         s_set_charset_name (info, "UTF-8");
         return out;
     }
-    else if (s_mostly_utf8 (data, size))
+    else if (s_damaged_utf8 (data, size, declared_utf8))
         choice = "UTF-8";
 
     /* 5. The detector's guesses, in order of confidence: the first that

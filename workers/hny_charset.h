@@ -3,10 +3,17 @@
     The charset is chosen in this order: a byte order mark (UTF-8, UTF-16LE,
     UTF-16BE); an HTML <meta charset=...> or http-equiv Content-Type
     declaration in the first 4 KiB, when the bytes decode cleanly with it;
-    ISO-2022-JP escape sequences; valid (or all but valid) UTF-8; else ICU's
+    ISO-2022-JP escape sequences; valid UTF-8; UTF-8 with damage; else ICU's
     detector's best guess among Shift_JIS, EUC-JP, ISO-2022-JP, windows-1252
     and ISO-8859-1 (windows-1252 whenever bytes 0x80-0x9F appear, as browsers
-    do). Input with NUL bytes or many control bytes is refused as not text. */
+    do). Input with NUL bytes or many control bytes is refused as not text.
+
+    "UTF-8 with damage" (strict: 415 naming the first bad byte's offset;
+    lenient: U+FFFD, counted) needs evidence in the bytes: well-formed
+    multi-byte sequences, with the ill-formed parts at most twice as many.
+    A <meta> UTF-8 declaration lets sequences cut short count as evidence
+    too. Text whose high bytes all stand alone, declared UTF-8 or not, is
+    legacy text (windows-1252, ISO-8859-1, ...) decoded as before. */
 #ifndef HNY_CHARSET_H
 #define HNY_CHARSET_H
 

@@ -12,8 +12,14 @@
           abbreviations (No. N°. p. Vol. Fig. Jan. ... Dec.) never before a
           digit; other known abbreviations (Co. Inc. Jr. st. ...), single-letter
           initials and multi-period abbreviations (U.S. a.m. Ph.D. e.g.) end a
-          sentence only when the next word is a common sentence starter
-          (The, It, How, ...). "I." after a lower-case word is the pronoun.
+          sentence only when the next word is a closed-class sentence opener
+          (determiner, pronoun, preposition, conjunction, auxiliary, sentence
+          adverb: The, It, In, But, Despite, ...); a capitalised open-class
+          word continues the name ("the U.S. Embassy", "U.N. Security
+          Council"). An initialism that ends a hyphenated compound counts as
+          one ("the Japan-U.S. Security Treaty"), and a courtesy title (Mr.
+          Ms. Dr.) after a capital initialism opens a sentence. "I." after a
+          lower-case word is the pronoun.
       R3  ellipses: ". . ." between words is an omission (no break); a word's
           period followed by ". . ." before a capital ends the sentence at
           that period (the ellipsis opens the next one); "[...]" never ends one
@@ -62,7 +68,7 @@
 
 #define S_MAX_TEXT  (16u << 20)    /* largest paragraph accepted, in bytes */
 #define S_MAX_MARKS 512            /* list markers considered per paragraph */
-#define S_WORD_MAX  24             /* longest ASCII word compared with the tables */
+#define S_WORD_MAX  32             /* longest ASCII token compared with the tables */
 
 enum { S_BRK = 1, S_INSIDE = 2 };  /* bits of the boundary map */
 
@@ -107,16 +113,30 @@ static const char *s_abbr[] = {
 /* Words that commonly open an English sentence: after an abbreviation,
    one of these means the abbreviation did end the sentence. */
 static const char *s_starters[] = {
-    "A", "An", "The", "I", "We", "You", "He", "She", "It", "They", "This", "That", "These",
-    "Those", "There", "Here", "How", "What", "When", "Where", "Why", "Who", "Which", "Whose",
-    "But", "And", "Or", "So", "Yet", "However", "Then", "In", "On", "At", "If", "As", "After",
-    "Before", "Since", "Although", "Though", "While", "Also", "Meanwhile", "Moreover",
-    "Still", "Today", "Yesterday", "Tomorrow", "Is", "Are", "Was", "Were", "Do", "Does",
-    "Did", "Can", "Could", "Will", "Would", "Should", "Has", "Have", "Had", "May", "Might",
-    "Must", "My", "Our", "Your", "His", "Her", "Its", "Their", "Some", "Many", "Most", "All",
-    "Each", "Every", "Not", "Now", "Please", "Let", "For", "From", "With", "By", "Under",
-    "During", "According", "Because", "Thus", "Therefore", "Instead", "Even", "Only",
-    "Both", "Such", "Another", "Last", "Next", "Several", "Our", "Those", "Why", NULL
+    /* determiners, quantifiers, pronouns */
+    "A", "An", "The", "This", "That", "These", "Those", "Some", "Many", "Most", "All", "Each",
+    "Every", "Both", "Such", "Another", "Several", "Any", "Few", "Much", "Either", "Neither",
+    "My", "Our", "Your", "His", "Her", "Its", "Their", "I", "We", "You", "He", "She", "It",
+    "They", "There", "Here", "Everyone", "Someone", "Anyone", "Nobody", "Nothing", "None",
+    "Something", "What", "Which", "Who", "Whose", "Whatever", "Whoever",
+    /* prepositions */
+    "In", "On", "At", "For", "From", "With", "By", "Under", "During", "After", "Before", "As",
+    "About", "Against", "Among", "Amid", "Around", "Between", "Beyond", "Despite", "Into",
+    "Of", "Over", "Regarding", "Concerning", "Through", "Throughout", "Toward", "Towards",
+    "Until", "Unlike", "Upon", "Within", "Without", "Following", "According", "Given",
+    /* conjunctions */
+    "And", "But", "Or", "Nor", "So", "Yet", "If", "Since", "Although", "Though", "While",
+    "Because", "Unless", "Whether", "Once", "When", "Where", "Why", "How",
+    /* auxiliaries and verbs that open requests */
+    "Is", "Are", "Was", "Were", "Be", "Do", "Does", "Did", "Can", "Could", "Will", "Would",
+    "Shall", "Should", "Has", "Have", "Had", "May", "Might", "Must", "Not", "Please", "Let",
+    /* sentence adverbs */
+    "However", "Then", "Also", "Meanwhile", "Moreover", "Furthermore", "Still", "Now",
+    "Thus", "Therefore", "Instead", "Even", "Only", "Last", "Next", "Today", "Yesterday",
+    "Tomorrow", "Nevertheless", "Nonetheless", "Consequently", "Hence", "Indeed",
+    "Otherwise", "Likewise", "Similarly", "Currently", "Recently", "Earlier", "Later",
+    "Previously", "Finally", "Again", "Already", "Perhaps", "Apparently", "Overall",
+    "Besides", NULL
 };
 /* Hiragana words that open a Japanese sentence although they begin with a
    particle's letter (R8). */
@@ -349,14 +369,19 @@ s_next_letter (const hny_segmenter_t *self, int32_t s, int32_t *at)
     return s_at (self, s);
 }
 
-/* True when the word at s is a capitalized common sentence starter. */
+/* True when the word at s is a capitalized common sentence starter. A
+   letter joined by a hyphen is the start of a compound or a model name
+   ("A-10", "In-house"), not the article or the preposition. */
 static int
 s_starter_at (const hny_segmenter_t *self, int32_t s)
 {
     int32_t at;
     s_next_letter (self, s, &at);
     char w[S_WORD_MAX];
-    return s_word_at (self, at, w) > 0 && s_in_table (s_starters, w);
+    size_t k = s_word_at (self, at, w);
+    if (k == 0 || (at + (int32_t) k < self->n && self->u[at + (int32_t) k] == '-'))
+        return 0;
+    return s_in_table (s_starters, w);
 }
 
 /* The token of non-space characters ending just before end, without leading
@@ -387,6 +412,49 @@ s_token_before (const hny_segmenter_t *self, int32_t end, char *buf)
     }
     buf[k] = 0;
     return ws;
+}
+
+/* The part of a hyphenated or slashed compound after its last joiner, where
+   the abbreviation that owns the period sits: "Japan-U.S" gives "U.S",
+   "ex-Gov" gives "Gov"; the token itself when it has no joiner. Only
+   initialisms (and titles after a hyphen) are looked up this way: a single
+   letter after a hyphen ("Plan-B.") is no initial. */
+static const char *
+s_tail (const char *tok)
+{
+    const char *tail = tok;
+    for (const char *p = tok; *p; p++)
+        if ((*p == '-' || *p == '/') && p[1])
+            tail = p + 1;
+    return tail;
+}
+
+/* Courtesy titles: they stand before a person's name, never inside the
+   name of a body or a place. */
+static const char *s_courtesy[] = {"Mr", "Mrs", "Ms", "Messrs", "Mme", "Dr", NULL};
+
+/* True when the word at s is a courtesy title ("Mr." or British "Mr"). */
+static int
+s_courtesy_at (const hny_segmenter_t *self, int32_t s)
+{
+    int32_t at;
+    s_next_letter (self, s, &at);
+    char w[S_WORD_MAX];
+    size_t k = s_word_at (self, at, w);
+    if (k == 0 || !s_in_table (s_courtesy, w))
+        return 0;
+    int32_t after = at + (int32_t) k;
+    return after < self->n && (self->u[after] == '.' || s_space (self->u[after]));
+}
+
+/* "U.S", "U.N", "P.M": an initialism of capitals only. */
+static int
+s_caps_initialism (const char *core)
+{
+    for (const char *p = core; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            return 0;
+    return 1;
 }
 
 /* "U.S", "a.m", "Ph.D", "e.g": letter groups of one to three joined by periods. */
@@ -474,12 +542,32 @@ s_period_merge (const hny_segmenter_t *self, const s_ctx_t *ctx)
     int starter = upper && s_starter_at (self, ctx->s);
     size_t len = strlen (tok);
 
-    if (s_in_table (s_titles, tok))
-        return 1;
+    const char *tail = s_tail (tok);
+    if (s_in_table (s_titles, tok)
+        || (tail > tok && tail[-1] == '-' && s_in_table (s_titles, tail)))
+        return 1;           /* "Gov. Tamaki", "ex-Gov. Nakaima"; not "En/Fr." */
     if (s_in_table (s_numabbr, tok) && digit)
         return 1;
-    if (s_multi_period (tok))
+    /* An initialism (U.S., U.N., E.U., a.m.; also the last part of a
+       compound: Japan-U.S.) stands inside a name or a noun phrase far more
+       often than at the end of a sentence: "the U.S. Embassy", "U.S. Forces
+       Japan", "the Japan-U.S. Security Treaty". So a capitalised word after
+       it continues the phrase, unless it is one of the closed-class words
+       that open sentences (determiners, pronouns, prepositions,
+       conjunctions, auxiliaries, sentence adverbs: "by the U.S. The
+       ministry said"). Open-class words cannot tell the two apart ("to the
+       U.S. Congress" / "to the U.S. Akahata reported"), and a name cut in
+       two costs more than two sentences kept in one segment. */
+    if (s_multi_period (tail)) {
+        /* A courtesy title never continues a name: after a capital
+           initialism, the name-forming kind ("to the U.S. Mr. Abe said"),
+           it opens the next sentence. After a lower-case one ("At 5 a.m.
+           Mr. Smith went") the time or "e.g." may be followed by the
+           subject, so the default holds. */
+        if (s_caps_initialism (tail) && s_courtesy_at (self, ctx->s))
+            return 0;
         return !starter;
+    }
     if (len == 1 && ((tok[0] >= 'a' && tok[0] <= 'z') || (tok[0] >= 'A' && tok[0] <= 'Z'))) {
         if (tok[0] == 'I') {
             /* "Albert I. Jones" but "you and I. Did" */
@@ -635,7 +723,8 @@ s_suppressed_breaks (hny_segmenter_t *self)
         int32_t ws = s_token_before (self, i, tok);
         if (ws < 0 || !tok[0] || s_in_table (s_titles, tok) || strlen (tok) == 1)
             continue;
-        if (!s_in_table (s_abbr, tok) && !s_in_table (s_numabbr, tok) && !s_multi_period (tok))
+        if (!s_in_table (s_abbr, tok) && !s_in_table (s_numabbr, tok)
+            && !s_multi_period (s_tail (tok)))
             continue;
         self->map[s] |= S_BRK;
     }

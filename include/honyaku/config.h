@@ -13,12 +13,16 @@
                             fallback, formality, model_type
 
     Every option, its default and its description is in one table in
-    hny_config.c (hny_config_describe prints it); packaging/honyaku.conf is
-    the commented sample. Unknown sections or keys are an error, so that a
-    typo never silently falls back to a default. Without a file the
-    configuration holds the built-in "pseudo" profile alone. */
+    hny_config.c; the per-type defaults and limits of [backend.NAME] are
+    the backend table's (honyaku/backends.h). hny_config_describe prints
+    both as the commented sample configuration, which packaging/honyaku.conf
+    is. Unknown sections or keys are an error, so that a typo never silently
+    falls back to a default. Without a file the configuration holds the
+    built-in "pseudo" profile alone. */
 #ifndef HNY_CONFIG_H
 #define HNY_CONFIG_H
+
+#include "honyaku/backends.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,7 +35,7 @@ extern "C" {
 /* One backend profile. Strings are owned by the config; NULL when unset. */
 typedef struct {
     char *name;                 /* NAME of [backend.NAME] */
-    char *type;                 /* apertium, pseudo, deepl, google, libretranslate, openai */
+    char *type;                 /* a backend type: a row of honyaku/backends.h */
     char *url;                  /* base URL of the API */
     char *key_file;             /* file holding the API key (first line) */
     char *key_env;              /* environment variable holding the API key */
@@ -44,9 +48,9 @@ typedef struct {
     int concurrency;            /* requests in flight, shared by all workers (default per type) */
     double rate;                /* requests per second across workers; 0 = unlimited */
     int64_t chars_per_minute;   /* characters per minute across workers; 0 = unlimited */
-    int max_texts;              /* texts per request (default per type) */
-    int64_t max_bytes;          /* request body bytes (default per type) */
-    int timeout_ms;             /* per HTTP request */
+    int max_texts;              /* texts per request (default and limit per type) */
+    int64_t max_bytes;          /* request body bytes (default and limit per type) */
+    int timeout_ms;             /* per HTTP request (default per type) */
     int retries;                /* tries per segment before a transient failure is final */
     int retry_base_ms;          /* first retry delay (x1.6 per try, capped at 120 s); tests lower it */
 } hny_profile_t;
@@ -99,6 +103,10 @@ const hny_profile_t *hny_config_profile_find (const hny_config_t *self, const ch
 /* The path it was loaded from, or NULL for the built-in configuration. */
 const char *hny_config_path (const hny_config_t *self);
 
+/* The backend table's row of the profile's type (its name when type is
+   unset), or NULL when that is no type. Borrowed, static. */
+const hny_backend_traits_t *hny_profile_traits (const hny_profile_t *profile);
+
 /* Read the profile's API key from key_file or key_env. Returns a new string
    (caller owns; wipe it with hny_secret_free) or NULL with *error set. A
    profile with neither returns an empty string. */
@@ -122,7 +130,10 @@ int hny_curve_public_load (const char *text_or_file, char out [HNY_CURVE_KEY_LEN
 int hny_curve_pair_load (const char *path, char public_key [HNY_CURVE_KEY_LEN],
                          char secret_key [HNY_CURVE_KEY_LEN], char **error);
 
-/* Print the option table (name, default, description) to f. */
+/* Print the commented sample configuration to f: every option with its
+   default and description, then every backend type with its defaults and
+   limits, then example profiles. It loads as is; packaging/honyaku.conf is
+   this output (honyakud --help-config). */
 void hny_config_describe (FILE *f);
 
 #ifdef __cplusplus

@@ -1,0 +1,206 @@
+/*  hny_record.c: a job's record, assembled a page at a time (see
+    hny_record.h). */
+#include "hny_record.h"
+
+#include <honyaku/proto.h>
+#include <honyaku/record.h>
+#include <honyaku/util.h>
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct _hny_record_t {
+    int64_t job;
+    int fail_code;              /* the job failed before it had segments */
+    hny_err_class_t fail_class;
+    char *fail_reason;
+    int para, idx;              /* last segment read (-2: none yet) */
+    int open_para;              /* paragraph being written, -2: none */
+    int done;                   /* every segment is in */
+    hny_buf_t title;            /* the title pair, or empty */
+    hny_buf_t paras;            /* "{...}]},{"segments":[..." without the outer brackets */
+    hny_buf_t errors;           /* "{...},{...}" */
+    int64_t segments, chars, tm_hits;
+};
+
+/* Append the compact JSON text of value (taken over) to buf. */
+static void
+s_buf_json (hny_buf_t *buf, json_t *value)
+{
+    char *text = json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
+    hny_buf_adds (buf, text);
+    free (text);
+    json_decref (value);
+}
+
+hny_record_t *
+hny_record_new (int64_t job, int fail_code, hny_err_class_t fail_class, const char *fail_reason)
+{
+    hny_record_t *self = hny_calloc (1, sizeof *self);
+    self->job = job;
+    self->fail_code = fail_code;
+    self->fail_class = fail_class;
+    self->fail_reason = fail_reason ? hny_strdup (fail_reason) : NULL;
+    self->para = self->open_para = -2;
+    /* the record travels in one RECORD body: no part of it can be larger */
+    self->title = self->paras = self->errors = (hny_buf_t) HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
+    self->done = fail_code != 0;
+    return self;
+}
+
+void
+hny_record_destroy (hny_record_t **self_p)
+{
+    assert (self_p);
+    hny_record_t *self = *self_p;
+    if (!self)
+        return;
+    free (self->fail_reason);
+    free (self->title.data);
+    free (self->paras.data);
+    free (self->errors.data);
+    free (self);
+    *self_p = NULL;
+}
+
+/* One segment into the record (12.2, 12.3). */
+static int
+s_row (const hny_segment_row_t *row, void *arg)
+{
+    hny_record_t *self = arg;
+    json_t *pair = json_pack ("{s:s, s:o, s:b}", "src", row->src,
+                              "tgt", row->tgt ? json_string (row->tgt) : json_null (),
+                              "tm", row->tm && row->tgt);
+    if (row->backend)
+        json_object_set_new (pair, "backend", json_string (row->backend));
+    if (row->state == HNY_SEG_DONE && row->err_class == HNY_CLASS_WARNING)
+        json_object_set_new (pair, "warning", json_string (row->reason ? row->reason : "warning"));
+    if (row->para < 0) {
+        hny_buf_reset (&self->title);
+        s_buf_json (&self->title, pair);
+    }
+    else {
+        if (row->para != self->open_para) {
+            /* Paragraph numbers are dense: open every one up to this. */
+            for (int p = self->open_para < 0 ? 0 : self->open_para + 1; p <= row->para; p++) {
+                hny_buf_adds (&self->paras, self->open_para >= 0 || p > 0 ? "]},{\"segments\":["
+                                                                           : "{\"segments\":[");
+                self->open_para = p;
+            }
+        }
+        else
+            hny_buf_adds (&self->paras, ",");
+        s_buf_json (&self->paras, pair);
+    }
+    if (row->state == HNY_SEG_FAILED) {
+        if (self->errors.len)
+            hny_buf_adds (&self->errors, ",");
+        s_buf_json (&self->errors, json_pack ("{s:i, s:i, s:i, s:s, s:s}", "paragraph", row->para,
+                                              "segment", row->idx, "code", row->code,
+                                              "class", row->err_class >= 0 ? hny_err_class_name (row->err_class)
+                                                                           : "permanent",
+                                              "reason", row->reason ? row->reason : "failed"));
+    }
+    self->segments++;
+    self->chars += (int64_t) hny_utf8_length (row->src, strlen (row->src));
+    self->tm_hits += row->tm != 0;
+    self->para = row->para;
+    self->idx = row->idx;
+    return 0;
+}
+
+int
+hny_record_read (hny_record_t *self, hny_store_t *store, int limit)
+{
+    if (self->done)
+        return 0;
+    int n = hny_store_segments_page (store, self->job, self->para, self->idx, limit, s_row, self);
+    if (n < 0)
+        return -1;
+    self->done = n < limit;
+    return !self->done;
+}
+
+int64_t
+hny_record_segments (const hny_record_t *self)
+{
+    return self->segments;
+}
+
+/* The record's metadata, in the order of 12.1: prepare's, then the
+   client's (but for what only prepare can say), then the client's
+   source, then charset, format and replaced from prepare. Caller owns. */
+static json_t *
+s_metadata (const hny_job_row_t *row)
+{
+    static const char *const s_prepare_only [] = { "charset", "format", "replaced" };
+    json_t *metadata = json_object ();
+    json_t *prepared = row->prepared ? json_loads (row->prepared, 0, NULL) : NULL;
+    json_t *pm = json_object_get (prepared, "metadata");
+    if (json_is_object (pm))
+        json_object_update (metadata, pm);
+    json_t *given = row->metadata ? json_loads (row->metadata, 0, NULL) : NULL;
+    if (json_is_object (given)) {
+        for (size_t i = 0; i < 3; i++)
+            json_object_del (given, s_prepare_only [i]);
+        json_object_update (metadata, given);
+    }
+    json_decref (given);
+    if (row->source)
+        json_object_set_new (metadata, "source", json_string (row->source));
+    for (size_t i = 0; prepared && i < 3; i++) {
+        json_t *v = json_object_get (prepared, s_prepare_only [i]);
+        if (v)
+            json_object_set (metadata, s_prepare_only [i], v);
+    }
+    json_decref (prepared);
+    return metadata;
+}
+
+char *
+hny_record_text (hny_record_t *self, const hny_job_row_t *row)
+{
+    if (self->fail_code) {
+        if (self->errors.len)
+            hny_buf_adds (&self->errors, ",");
+        s_buf_json (&self->errors, json_pack ("{s:n, s:n, s:i, s:s, s:s}", "paragraph", "segment",
+                                              "code", self->fail_code,
+                                              "class", hny_err_class_name (self->fail_class),
+                                              "reason", self->fail_reason ? self->fail_reason : "failed"));
+    }
+    char job [24];
+    snprintf (job, sizeof job, "%lld", (long long) row->id);
+    json_t *head = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "schema", HNY_RECORD_SCHEMA,
+                              "job", job, "key", row->key, "source_lang", row->from,
+                              "target_lang", row->to, "backend", row->backend, "metadata", s_metadata (row));
+    int64_t now = hny_clock_wall_ms ();
+    json_t *stats = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I}", "segments", (json_int_t) self->segments,
+                               "chars", (json_int_t) self->chars,
+                               "chars_billed", (json_int_t) row->chars_billed,
+                               "tm_hits", (json_int_t) self->tm_hits, "requests", (json_int_t) row->requests,
+                               "time_ms", (json_int_t) (now > row->created ? now - row->created : 0));
+    /* The head's text without its closing brace, then the long parts. */
+    hny_buf_t out = HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
+    s_buf_json (&out, head);
+    hny_buf_truncate (&out, out.len ? out.len - 1 : 0);
+    hny_buf_adds (&out, ",\"title\":");
+    hny_buf_adds (&out, self->title.len ? self->title.data : "null");
+    hny_buf_adds (&out, ",\"paragraphs\":[");
+    if (self->paras.len) {
+        hny_buf_add (&out, self->paras.data, self->paras.len);
+        hny_buf_adds (&out, "]}");
+    }
+    hny_buf_adds (&out, "],\"errors\":[");
+    if (self->errors.len)
+        hny_buf_add (&out, self->errors.data, self->errors.len);
+    hny_buf_adds (&out, "],\"stats\":");
+    s_buf_json (&out, stats);
+    hny_buf_adds (&out, "}");
+    if (out.toobig || self->title.toobig || self->paras.toobig || self->errors.toobig) {
+        hny_buf_free (&out);
+        return NULL;
+    }
+    return out.data;
+}
