@@ -61,7 +61,7 @@ s_utf8_next (const unsigned char *p, const unsigned char *end, uint32_t *cp)
 /* Copy s into b as text XML 1.0 can carry: ill-formed UTF-8, C0 controls
    other than tab, LF and CR, and U+FFFE/U+FFFF become U+FFFD. With
    flatten, line breaks and tabs (including U+0085, U+2028, U+2029) become
-   spaces (Moses: one segment per line). */
+   spaces (Moses: one segment per line). Past b's cap the export fails. */
 int
 hny_export_clean (hny_export_t *self, hny_buf_t *b, const char *s, size_t len, int flatten)
 {
