@@ -117,10 +117,11 @@ s_decode (hny_buf_t *buf, const char *p, size_t n)
 }
 
 /* Pass 1: every tag of the source, paired. Returns how many (*found_p:
-   caller owns). */
+   caller owns) and sets *paired to the tags that pair. */
 static size_t
-s_find (const char *src, size_t len, s_found_t **found_p)
+s_find (const char *src, size_t len, s_found_t **found_p, size_t *paired)
 {
+    *paired = 0;
     const char *end = src + len;
     s_found_t *found = NULL;
     size_t count = 0, alloc = 0, opened = 0;
@@ -148,6 +149,7 @@ s_find (const char *src, size_t len, s_found_t **found_p)
             size_t o = stack [--depth];
             found [o].mate = count;
             found [count].mate = o;
+            *paired += 2;
         }
         count++;
         p += n;
@@ -173,11 +175,12 @@ hny_inline_parse (const char *src, size_t len)
 {
     hny_inline_t *self = hny_calloc (1, sizeof *self);
     s_found_t *found = NULL;
-    size_t nfound = s_find (src, len, &found);
-    /* Pass 2. Every paired tag is a token and so, at most, is the text
-       before each and after the last; the plain text is never longer than
-       the source (an escape decodes to one byte, a tag to none). */
-    self->tokens = hny_calloc (2 * nfound + 1, sizeof *self->tokens);
+    size_t paired;
+    size_t nfound = s_find (src, len, &found, &paired);
+    /* Pass 2. Every paired tag is a token (512 at most) and so, at most, is
+       the text before each and after the last; the plain text is never
+       longer than the source (an escape decodes to one byte, a tag to none). */
+    self->tokens = hny_calloc (2 * paired + 1, sizeof *self->tokens);
     size_t *token_of = hny_calloc (nfound ? nfound : 1, sizeof *token_of);
     hny_buf_t text = HNY_BUF_INIT (len ? len : 1);
     hny_buf_add (&text, "", 0);
