@@ -703,15 +703,21 @@ s_finish_end (hny_pipeline_t *self, s_finish_t *f)
     }
     if (hny_store_job_get (self->store, job->id, &row) == 1) {
         char *record = hny_record_text (f->record, &row);
+        if (!record) {
+            /* Past the cap it could never be fetched (an article near a
+               64 MiB max_article_bytes): the job fails, and its record
+               says why, as for a job that failed before its segments. */
+            state = HNY_JOB_FAILED;
+            code = HNY_STATUS_TOO_LARGE;
+            free (error);
+            error = hny_sprintf ("the record is larger than %d bytes, the most a RECORD carries",
+                                 HNY_PROTO_BODY_MAX);
+            hny_record_t *small = hny_record_new (job->id, code, HNY_CLASS_PERMANENT, error);
+            record = hny_record_text (small, &row);
+            hny_record_destroy (&small);
+        }
         if (record)
             hny_store_record_put (self->store, job->id, record);
-        else {
-            /* past the cap it could never be fetched: the job fails instead */
-            state = HNY_JOB_FAILED;
-            code = 413;
-            free (error);
-            error = hny_sprintf ("the record is larger than %d bytes", HNY_PROTO_BODY_MAX);
-        }
         free (record);
     }
     hny_store_job_set_state (self->store, job->id, state, error, code);
