@@ -3,7 +3,10 @@
 # testserver.cmake comes later in the sorted fragments: its target is
 # referenced here by name, resolved when the build is generated.
 if(TARGET hnybackend AND EXISTS ${HNY_TESTS_DIR}/testserver/hny_testserver.c)
-  add_executable(test_backends_api ${HNY_TESTS_DIR}/test_backends_api.c)
+  # ts_harness.c: starting the server, its control API, running a batch
+  # to its end (shared with test_deepl_api).
+  add_executable(test_backends_api ${HNY_TESTS_DIR}/test_backends_api.c
+                 ${HNY_TESTS_DIR}/ts_harness.c)
   target_link_libraries(test_backends_api PRIVATE hnybackend)
   add_dependencies(test_backends_api hny-testserver)
   add_test(NAME backends_api

@@ -6,7 +6,10 @@
 # testserver.cmake comes later in the sorted fragments: hny-testserver is
 # referenced by name, resolved when the build is generated.
 if(TARGET hnybackend AND EXISTS ${HNY_TESTS_DIR}/testserver/hny_testserver.c)
-  add_executable(test_deepl_api ${HNY_TESTS_DIR}/test_deepl_api.c)
+  # ts_harness.c: starting the server, its control API, running a batch
+  # to its end (shared with test_backends_api).
+  add_executable(test_deepl_api ${HNY_TESTS_DIR}/test_deepl_api.c
+                 ${HNY_TESTS_DIR}/ts_harness.c)
   target_link_libraries(test_deepl_api PRIVATE hnybackend)
   add_dependencies(test_deepl_api hny-testserver)
   add_test(NAME deepl_api COMMAND test_deepl_api $<TARGET_FILE:hny-testserver>)

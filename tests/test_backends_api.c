@@ -8,23 +8,18 @@
 #include "hny_backend.h"
 #include "hny_glossary.h"
 #include "hny_http.h"
+#include "ts_harness.h"
 
 #include <honyaku/util.h>
 
-#include <curl/curl.h>
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define S_KEY "sekret-Key-4242"
 
 static int s_failures = 0;
-static pid_t s_server = 0;
-static char s_base[64];                 /* http://127.0.0.1:PORT */
 static hny_http_t *s_http_engine;
 
 #define CHECK(cond) do { \
@@ -35,80 +30,12 @@ static hny_http_t *s_http_engine;
 
 /* ------------------------------------------------------------- the server */
 
-static void
-s_server_stop (void)
-{
-    if (s_server > 0) {
-        kill (s_server, SIGTERM);
-        waitpid (s_server, NULL, 0);
-        s_server = 0;
-    }
-}
-
-/* Start hny-testserver on a free port; its "PORT=n" line is the handshake. */
-static int
-s_server_start (const char *path)
-{
-    int fds[2];
-    if (pipe (fds) != 0)
-        return -1;
-    s_server = fork ();
-    if (s_server < 0)
-        return -1;
-    if (s_server == 0) {
-        dup2 (fds[1], 1);
-        close (fds[0]);
-        close (fds[1]);
-        execl (path, path, "--port", "0", "--key", S_KEY, "--libre-batch-limit", "10",
-               "--huge-bytes", "20000000", (char *) NULL);
-        _exit (127);
-    }
-    close (fds[1]);
-    FILE *out = fdopen (fds[0], "r");
-    char line[64] = "";
-    int port = 0;
-    if (!out || !fgets (line, sizeof line, out) || sscanf (line, "PORT=%d", &port) != 1) {
-        fprintf (stderr, "no PORT= line from %s\n", path);
-        return -1;
-    }
-    fclose (out);
-    snprintf (s_base, sizeof s_base, "http://127.0.0.1:%d", port);
-    return 0;
-}
-
-static size_t
-s_curl_write (char *data, size_t size, size_t nmemb, void *arg)
-{
-    char **buf = arg;
-    size_t have = *buf ? strlen (*buf) : 0;
-    *buf = hny_realloc (*buf, have + size * nmemb + 1);
-    memcpy (*buf + have, data, size * nmemb);
-    (*buf)[have + size * nmemb] = '\0';
-    return size * nmemb;
-}
-
-/* A control request to the server; returns the JSON answer (caller owns) or NULL. */
+/* A control request to the server (POST with a body, else GET); returns
+   the JSON answer (caller owns) or NULL. */
 static json_t *
 s_control (const char *path, const char *body)
 {
-    CURL *curl = curl_easy_init ();
-    char url[128];
-    snprintf (url, sizeof url, "%s%s", s_base, path);
-    char *answer = NULL;
-    struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/json");
-    curl_easy_setopt (curl, CURLOPT_URL, url);
-    curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_curl_write);
-    curl_easy_setopt (curl, CURLOPT_WRITEDATA, &answer);
-    if (body)
-        curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body);
-    CURLcode rc = curl_easy_perform (curl);
-    curl_slist_free_all (headers);
-    curl_easy_cleanup (curl);
-    json_t *root = rc == CURLE_OK && answer ? json_loads (answer, 0, NULL) : NULL;
-    free (answer);
-    return root;
+    return ts_call (body ? "POST" : "GET", path, body, NULL);
 }
 
 static void
@@ -123,88 +50,34 @@ s_faults (const char *plan)
 static int64_t
 s_api_requests (const char *api)
 {
-    json_t *stats = s_control ("/_stats", NULL);
-    int64_t n = json_integer_value (json_object_get (
-        json_object_get (json_object_get (stats, "per_api"), api), "requests"));
-    json_decref (stats);
-    return n;
+    return ts_api_stat (api, "requests");
 }
 
 /* No contract violations recorded so far. */
-static void
-s_check_no_violations (int line)
-{
-    json_t *stats = s_control ("/_stats", NULL);
-    json_t *violations = json_object_get (stats, "violations");
-    if (!stats || json_array_size (violations) != 0
-        || json_integer_value (json_object_get (stats, "violations_dropped")) != 0) {
-        fprintf (stderr, "line %d: violations recorded:\n", line);
-        size_t i;
-        json_t *v;
-        json_array_foreach (violations, i, v)
-            fprintf (stderr, "  %s\n", json_string_value (v));
-        s_failures++;
-    }
-    json_decref (stats);
-}
-#define CHECK_NO_VIOLATIONS() s_check_no_violations (__LINE__)
+#define CHECK_NO_VIOLATIONS() CHECK (ts_no_violations ())
 
 /* ----------------------------------------------------------- the backends */
-
-typedef struct {
-    int calls;
-} s_done_t;
-
-static void
-s_on_done (hny_batch_t *batch, void *arg)
-{
-    ((s_done_t *) arg)->calls++;
-}
 
 static hny_profile_t
 s_profile (const char *name, const char *type)
 {
-    hny_profile_t profile;
-    memset (&profile, 0, sizeof profile);
-    profile.name = (char *) name;
-    profile.type = (char *) type;
-    profile.url = s_base;
-    profile.key_env = (char *) "HNY_TEST_KEY";
+    hny_profile_t profile = ts_profile (name, type, "HNY_TEST_KEY");
     profile.model = (char *) "test-model";
-    profile.timeout_ms = 5000;
     return profile;
 }
 
 static hny_backend_t *
 s_backend (const hny_profile_t *profile)
 {
-    char *error = NULL;
-    hny_backend_t *be = hny_backend_new (profile, s_http_engine, &error);
-    if (!be)
-        fprintf (stderr, "backend %s: %s\n", profile->name, error);
-    free (error);
-    return be;
+    return ts_backend (profile, s_http_engine);
 }
 
 /* Translate a batch given as JSON and run the engine until it is done. */
 static hny_batch_t *
 s_translate (hny_backend_t *be, const char *json, const char *from, const char *to)
 {
-    char *reason = NULL;
-    hny_batch_t *batch = hny_batch_new (json, strlen (json), from, to, "j1", &reason);
-    if (!batch) {
-        fprintf (stderr, "batch refused: %s\n", reason);
-        free (reason);
-        abort ();
-    }
-    s_done_t done = { 0 };
-    CHECK (hny_backend_translate (be, batch, s_on_done, &done) == 0);
-    int64_t deadline = hny_clock_mono_ms () + 15000;
-    while (done.calls == 0 && hny_clock_mono_ms () < deadline) {
-        hny_http_wait (s_http_engine, NULL, 0, 100, NULL);
-        hny_http_run (s_http_engine);
-    }
-    CHECK (done.calls == 1);
+    hny_batch_t *batch = NULL;
+    CHECK (ts_translate (s_http_engine, be, json, from, to, "j1", &batch) == 0);
     return batch;
 }
 
@@ -683,16 +556,6 @@ test_openai_answers (void)
     hny_backend_destroy (&be);
 }
 
-static int
-s_write_file (const char *path, const char *text)
-{
-    FILE *f = fopen (path, "w");
-    if (!f)
-        return -1;
-    fputs (text, f);
-    return fclose (f);
-}
-
 /* Glossary terms come out as given with every type; the requests carry
    what they should (context, glossary_id, prompt terms). */
 static void
@@ -700,7 +563,7 @@ test_glossary (const char *dir)
 {
     char path[512];
     snprintf (path, sizeof path, "%s/glossary.tsv", dir);
-    CHECK (s_write_file (path, "# term\tterm\nTokyo Tower\t東京タワー\r\nTokyo\t東京都\n\n") == 0);
+    CHECK (ts_write_file (path, "# term\tterm\nTokyo Tower\t東京タワー\r\nTokyo\t東京都\n\n") == 0);
     const char *src = "I saw Tokyo Tower from Tokyo.";
     const char *want = "【ja】Ｉ ｓａｗ 東京タワー ｆｒｏｍ 東京都.";
     static const char *const types[] = { "deepl", "google", "libretranslate" };
@@ -820,7 +683,7 @@ test_glossary (const char *dir)
     hny_backend_destroy (&be);
 
     /* a bad glossary is an error at start-up */
-    CHECK (s_write_file (path, "no tab here\n") == 0);
+    CHECK (ts_write_file (path, "no tab here\n") == 0);
     profile = s_profile ("bad-g", "google");
     profile.glossary = path;
     char *error = NULL;
@@ -924,9 +787,10 @@ main (int argc, char **argv)
     dup2 (fileno (log), 2);
     hny_log_init ("test_backends_api", HNY_LOG_DEBUG);
     setenv ("HNY_TEST_KEY", S_KEY, 1);
-    curl_global_init (CURL_GLOBAL_DEFAULT);
 
-    if (s_server_start (argv[1]) != 0) {
+    static const char *const server_args[] = { "--libre-batch-limit", "10",
+                                               "--huge-bytes", "20000000", NULL };
+    if (ts_server_start (argv[1], S_KEY, server_args) != 0) {
         s_failures++;
         goto done;
     }
@@ -941,8 +805,7 @@ main (int argc, char **argv)
     hny_http_destroy (&s_http_engine);
 
 done:
-    s_server_stop ();
-    curl_global_cleanup ();
+    ts_server_stop ();
     fflush (stderr);
     dup2 (saved_stderr, 2);
     /* Show the log, and fail if it holds the key. */

@@ -13,23 +13,19 @@
 #include "hny_be_common.h"
 #include "hny_glossary.h"
 #include "hny_http.h"
+#include "ts_harness.h"
 
 #include <honyaku/util.h>
 
-#include <curl/curl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define S_KEY "deepl-Key-7777"
 
 static int s_failures = 0;
-static pid_t s_server = 0;
-static char s_base[64];                 /* http://127.0.0.1:PORT */
 static hny_http_t *s_http;
 
 #define CHECK(cond) do { \
@@ -40,66 +36,12 @@ static hny_http_t *s_http;
 
 /* ------------------------------------------------------------- the server */
 
-/* Start hny-testserver on a free port; its "PORT=n" line is the handshake. */
-static int
-s_server_start (const char *path)
-{
-    int fds[2];
-    if (pipe (fds) != 0)
-        return -1;
-    s_server = fork ();
-    if (s_server < 0)
-        return -1;
-    if (s_server == 0) {
-        dup2 (fds[1], 1);
-        close (fds[0]);
-        close (fds[1]);
-        execl (path, path, "--port", "0", "--key", S_KEY, (char *) NULL);
-        _exit (127);
-    }
-    close (fds[1]);
-    FILE *out = fdopen (fds[0], "r");
-    char line[64] = "";
-    int port = 0;
-    if (!out || !fgets (line, sizeof line, out) || sscanf (line, "PORT=%d", &port) != 1)
-        return -1;
-    fclose (out);
-    snprintf (s_base, sizeof s_base, "http://127.0.0.1:%d", port);
-    return 0;
-}
-
-static size_t
-s_curl_write (char *data, size_t size, size_t nmemb, void *arg)
-{
-    hny_buf_add (arg, data, size * nmemb);
-    return size * nmemb;
-}
-
-/* A request to the server with the key (path under /v2) or without (control);
+/* A request to the server with the key, as DeepL's API paths (/v2) want it;
    returns the JSON answer (caller owns) or NULL. */
 static json_t *
 s_call (const char *method, const char *path, const char *body)
 {
-    CURL *curl = curl_easy_init ();
-    char url[256];
-    snprintf (url, sizeof url, "%s%s", s_base, path);
-    hny_buf_t answer = HNY_BUF_INIT (1024 * 1024);     /* the mock's answers are small */
-    struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/json");
-    headers = curl_slist_append (headers, "Authorization: DeepL-Auth-Key " S_KEY);
-    curl_easy_setopt (curl, CURLOPT_URL, url);
-    curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_curl_write);
-    curl_easy_setopt (curl, CURLOPT_WRITEDATA, &answer);
-    curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, method);
-    if (body)
-        curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body);
-    CURLcode rc = curl_easy_perform (curl);
-    curl_slist_free_all (headers);
-    curl_easy_cleanup (curl);
-    json_t *root = rc == CURLE_OK && answer.data ? json_loads (answer.data, 0, NULL) : NULL;
-    free (answer.data);
-    return root;
+    return ts_call (method, path, body, "Authorization: DeepL-Auth-Key " S_KEY);
 }
 
 static void
@@ -114,29 +56,10 @@ s_control (const char *path, const char *body)
 static int64_t
 s_deepl_stat (const char *name)
 {
-    json_t *stats = s_call ("GET", "/_stats", NULL);
-    int64_t n = json_integer_value (json_object_get (
-        json_object_get (json_object_get (stats, "per_api"), "deepl"), name));
-    json_decref (stats);
-    return n;
+    return ts_api_stat ("deepl", name);
 }
 
-static void
-s_check_no_violations (int line)
-{
-    json_t *stats = s_call ("GET", "/_stats", NULL);
-    json_t *violations = json_object_get (stats, "violations");
-    if (!stats || json_array_size (violations) != 0) {
-        fprintf (stderr, "line %d: violations recorded:\n", line);
-        size_t i;
-        json_t *v;
-        json_array_foreach (violations, i, v)
-            fprintf (stderr, "  %s\n", json_string_value (v));
-        s_failures++;
-    }
-    json_decref (stats);
-}
-#define CHECK_NO_VIOLATIONS() s_check_no_violations (__LINE__)
+#define CHECK_NO_VIOLATIONS() CHECK (ts_no_violations ())
 
 /* The glossaries on the server (caller owns the array). */
 static json_t *
@@ -153,54 +76,24 @@ s_glossaries (void)
 static hny_profile_t
 s_profile (const char *name)
 {
-    hny_profile_t profile;
-    memset (&profile, 0, sizeof profile);
-    profile.name = (char *) name;
-    profile.type = (char *) "deepl";
-    profile.url = s_base;
-    profile.key_env = (char *) "HNY_DEEPL_TEST_KEY";
-    profile.timeout_ms = 5000;
-    return profile;
+    return ts_profile (name, "deepl", "HNY_DEEPL_TEST_KEY");
 }
 
 static hny_backend_t *
 s_backend (const hny_profile_t *profile)
 {
-    char *error = NULL;
-    hny_backend_t *be = hny_backend_new (profile, s_http, &error);
-    if (!be) {
-        fprintf (stderr, "backend %s: %s\n", profile->name, error);
+    hny_backend_t *be = ts_backend (profile, s_http);
+    if (!be)
         s_failures++;
-    }
-    free (error);
     return be;
-}
-
-static void
-s_on_done (hny_batch_t *batch, void *arg)
-{
-    (void) batch;
-    (*(int *) arg)++;
 }
 
 /* Translate a batch given as JSON and run the engine until it is done. */
 static hny_batch_t *
 s_translate (hny_backend_t *be, const char *json, const char *from, const char *to)
 {
-    char *reason = NULL;
-    hny_batch_t *batch = hny_batch_new (json, strlen (json), from, to, "jd", &reason);
-    if (!batch) {
-        fprintf (stderr, "batch refused: %s\n", reason);
-        abort ();
-    }
-    int done = 0;
-    CHECK (hny_backend_translate (be, batch, s_on_done, &done) == 0);
-    int64_t deadline = hny_clock_mono_ms () + 15000;
-    while (done == 0 && hny_clock_mono_ms () < deadline) {
-        hny_http_wait (s_http, NULL, 0, 100, NULL);
-        hny_http_run (s_http);
-    }
-    CHECK (done == 1);
+    hny_batch_t *batch = NULL;
+    CHECK (ts_translate (s_http, be, json, from, to, "jd", &batch) == 0);
     return batch;
 }
 
@@ -249,16 +142,6 @@ s_built (hny_backend_t *be, const hny_batch_t *batch, size_t first, size_t count
     return body;
 }
 
-static int
-s_write_file (const char *path, const char *text)
-{
-    FILE *f = fopen (path, "w");
-    if (!f)
-        return -1;
-    fputs (text, f);
-    return fclose (f);
-}
-
 /* ------------------------------------------------------------- glossary */
 
 #define S_ONE "{\"segments\":[{\"id\":1,\"src\":\"I saw Tokyo Tower.\"},{\"id\":2,\"src\":\"Tokyo\"}]}"
@@ -269,7 +152,7 @@ test_glossary_life (const char *dir)
 {
     char path[512];
     snprintf (path, sizeof path, "%s/g.tsv", dir);
-    CHECK (s_write_file (path, "Tokyo Tower\t東京タワー\nTokyo\t東京都\n") == 0);
+    CHECK (ts_write_file (path, "Tokyo Tower\t東京タワー\nTokyo\t東京都\n") == 0);
     /* someone else's glossaries: never touched */
     s_control ("/v2/glossaries", "{\"name\":\"my own\",\"source_lang\":\"en\",\"target_lang\":"
                "\"ja\",\"entries\":\"a\\tb\",\"entries_format\":\"tsv\"}");
@@ -319,7 +202,7 @@ test_glossary_life (const char *dir)
     hny_backend_destroy (&b);
 
     /* the file changes: a new version, the old one deleted, others kept */
-    CHECK (s_write_file (path, "Tokyo Tower\tスカイツリー\nTokyo\t東京都\n") == 0);
+    CHECK (ts_write_file (path, "Tokyo Tower\tスカイツリー\nTokyo\t東京都\n") == 0);
     hny_backend_t *c = s_backend (&profile);
     before = s_deepl_stat ("requests");
     batch = s_translate (c, S_ONE, "en", "ja");
@@ -362,7 +245,7 @@ test_glossary_setup_answers (const char *dir)
 {
     char path[512];
     snprintf (path, sizeof path, "%s/g.tsv", dir);
-    CHECK (s_write_file (path, "Tokyo\t東京都\n") == 0);
+    CHECK (ts_write_file (path, "Tokyo\t東京都\n") == 0);
     hny_profile_t profile = s_profile ("dgs");
     profile.glossary = path;
     hny_backend_t *be = s_backend (&profile);
@@ -475,7 +358,7 @@ test_placeholders (const char *dir)
 {
     char path[512];
     snprintf (path, sizeof path, "%s/g.tsv", dir);
-    CHECK (s_write_file (path, "Tokyo Tower\t東京タワー\nTokyo\t東京都\n") == 0);
+    CHECK (ts_write_file (path, "Tokyo Tower\t東京タワー\nTokyo\t東京都\n") == 0);
     hny_profile_t profile = s_profile ("dp");
     profile.glossary = path;
     hny_backend_t *be = s_backend (&profile);
@@ -758,11 +641,8 @@ main (int argc, char **argv)
     hny_log_init ("test_deepl_api", HNY_LOG_INFO);
     setenv ("HNY_DEEPL_TEST_KEY", S_KEY, 1);
     setenv ("LC_TIME", "C", 1);
-    curl_global_init (CURL_GLOBAL_DEFAULT);
-    if (s_server_start (argv[1]) != 0) {
-        fprintf (stderr, "no PORT= line from %s\n", argv[1]);
+    if (ts_server_start (argv[1], S_KEY, NULL) != 0)
         s_failures++;
-    }
     else {
         s_http = hny_http_new ();
         test_retry_after ();
@@ -773,11 +653,7 @@ main (int argc, char **argv)
         test_markup ();
         hny_http_destroy (&s_http);
     }
-    if (s_server > 0) {
-        kill (s_server, SIGTERM);
-        waitpid (s_server, NULL, 0);
-    }
-    curl_global_cleanup ();
+    ts_server_stop ();
     char path[600];
     snprintf (path, sizeof path, "%s/g.tsv", dir);
     unlink (path);
