@@ -1,6 +1,7 @@
 /*  hny_check.h: the checks of a unit test program: CHECK reports a failed
     condition with its file and line, counts it and goes on, so that one
-    run shows every failure; s_check_done ends main with the verdict.
+    run shows every failure; s_check_done ends main with the verdict. A
+    test may count a failure of its own with s_failures++.
     Header-only, like fuzz_rand.h: each test is one program. */
 #ifndef HNY_CHECK_H
 #define HNY_CHECK_H
@@ -8,23 +9,26 @@
 #include <stdio.h>
 
 static int s_failures = 0;      /* failed checks so far */
+static int s_checks = 0;        /* CHECKs run so far */
 
 #define CHECK(cond) do { \
+    s_checks++; \
     if (!(cond)) { \
         fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
         s_failures++; \
     } \
 } while (0)
 
-/* main's return value: 0 and "TEST: ok" when no check failed, else 1. */
+/* main's return value: 0 and "TEST: N checks, ok" on stdout when no check
+   failed, else 1 and "TEST: N checks, M failures" on stderr. */
 static inline int
 s_check_done (const char *test)
 {
     if (s_failures) {
-        fprintf (stderr, "%s: %d failures\n", test, s_failures);
+        fprintf (stderr, "%s: %d checks, %d failures\n", test, s_checks, s_failures);
         return 1;
     }
-    printf ("%s: ok\n", test);
+    printf ("%s: %d checks, ok\n", test, s_checks);
     return 0;
 }
 

@@ -7,6 +7,8 @@
 #include "honyaku/proto.h"
 #include "honyaku/util.h"
 
+#include "hny_check.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -14,17 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
-
-static int s_failures;
-static int s_checks;
-
-#define CHECK(cond) do { \
-    s_checks++; \
-    if (!(cond)) { \
-        fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        s_failures++; \
-    } \
-} while (0)
 
 static void *s_ctx, *s_dealer, *s_router;
 
@@ -716,6 +707,5 @@ main (void)
     zmq_close (s_dealer);
     zmq_close (s_router);
     zmq_ctx_term (s_ctx);
-    printf ("test_proto: %d checks, %d failures\n", s_checks, s_failures);
-    return s_failures ? 1 : 0;
+    return s_check_done ("test_proto");
 }

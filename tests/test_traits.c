@@ -16,21 +16,12 @@
 #include <honyaku/proto.h>
 #include <honyaku/util.h>
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int s_failures;
-static int s_checks;
-
-#define CHECK(cond) do { \
-    s_checks++; \
-    if (!(cond)) { \
-        fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        s_failures++; \
-    } \
-} while (0)
 
 static char s_dir [] = "/tmp/test_traits.XXXXXX";
 
@@ -329,6 +320,5 @@ main (int argc, char **argv)
         s_failures++;
     }
     rmdir (s_dir);
-    printf ("test_traits: %d checks, %d failures\n", s_checks, s_failures);
-    return s_failures ? 1 : 0;
+    return s_check_done ("test_traits");
 }
