@@ -5,16 +5,12 @@
 
 #include "honyaku/util.h"
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/ucnv.h>
-
-static int s_failures = 0;
-
-#define CHECK(cond) do { \
-    if (!(cond)) { fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); s_failures++; } \
-} while (0)
 
 /* UTF-8 -> charset with ICU; caller owns the result. */
 static uint8_t *
@@ -353,9 +349,5 @@ main (void)
     CHECK (strstr (reason, "not text") != NULL);
     free (reason);
 
-    if (s_failures)
-        fprintf (stderr, "test_charset: %d failures\n", s_failures);
-    else
-        printf ("test_charset: OK\n");
-    return s_failures ? 1 : 0;
+    return s_check_done ("test_charset");
 }

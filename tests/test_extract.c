@@ -8,21 +8,11 @@
 
 #include "honyaku/util.h"
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int s_failures = 0;
-
-#define CHECK(cond) do { \
-    if (!(cond)) { fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); s_failures++; } \
-} while (0)
-#define CHECK_STR(got, want) do { \
-    const char *g_ = (got), *w_ = (want); \
-    if (!g_ || strcmp (g_, w_) != 0) { \
-        fprintf (stderr, "%s:%d: got [%s], want [%s]\n", __FILE__, __LINE__, g_ ? g_ : "(null)", w_); \
-        s_failures++; } \
-} while (0)
 
 static const char *s_samples, *s_articles;
 
@@ -562,9 +552,5 @@ main (int argc, char **argv)
     s_test_text_and_plain ();
     s_test_html ();
     s_test_hostile_html ();
-    if (s_failures)
-        fprintf (stderr, "test_extract: %d failures\n", s_failures);
-    else
-        printf ("test_extract: OK\n");
-    return s_failures ? 1 : 0;
+    return s_check_done ("test_extract");
 }

@@ -16,25 +16,15 @@
 #include "honyaku/prepare.h"
 #include "honyaku/util.h"
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
-static int s_failures = 0;
-
 /* Pages built here; the largest are the 8 MiB ones of s_test_memory. */
 #define S_PAGE_MAX (16u * 1024 * 1024)
-
-#define CHECK(cond) do { \
-    if (!(cond)) { fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); s_failures++; } \
-} while (0)
-#define CHECK_STR(got, want) do { \
-    const char *g_ = (got), *w_ = (want); \
-    if (!g_ || strcmp (g_, w_) != 0) { \
-        fprintf (stderr, "%s:%d: got [%s], want [%s]\n", __FILE__, __LINE__, g_ ? g_ : "(null)", w_); \
-        s_failures++; } \
-} while (0)
 
 static hny_article_t *
 s_extract (const char *page)
@@ -481,9 +471,5 @@ main (int argc, char **argv)
     s_test_metadata ();
     s_test_no_article ();
     s_test_hostile ();
-    if (s_failures)
-        fprintf (stderr, "test_html: %d failures\n", s_failures);
-    else
-        printf ("test_html: OK\n");
-    return s_failures ? 1 : 0;
+    return s_check_done ("test_html");
 }

@@ -4,25 +4,11 @@
     quote consistency. */
 #include "hny_markup.h"
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int s_failures = 0;
-
-#define CHECK(cond) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        s_failures++; \
-    } } while (0)
-
-#define CHECK_STR(got, want) do { \
-    const char *g_ = (got), *w_ = (want); \
-    if (!g_ || strcmp (g_, w_) != 0) { \
-        fprintf (stderr, "%s:%d: got \"%s\", want \"%s\"\n", __FILE__, __LINE__, \
-                 g_ ? g_ : "(null)", w_); \
-        s_failures++; \
-    } } while (0)
 
 /* parse + render the whole text */
 static char *
@@ -221,10 +207,5 @@ main (void)
     test_hostile ();
     test_restore ();
     test_quotes ();
-    if (s_failures) {
-        fprintf (stderr, "test_markup: %d failures\n", s_failures);
-        return 1;
-    }
-    printf ("test_markup: ok\n");
-    return 0;
+    return s_check_done ("test_markup");
 }

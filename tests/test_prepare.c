@@ -6,23 +6,11 @@
 #include "honyaku/prepare.h"
 #include "honyaku/util.h"
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int s_failures = 0;
-
-#define CHECK(cond) do { \
-    if (!(cond)) { fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); s_failures++; } \
-} while (0)
-
-#define CHECK_STR(got, want) do { \
-    const char *g_ = (got), *w_ = (want); \
-    if (!g_ || strcmp (g_, w_) != 0) { \
-        fprintf (stderr, "%s:%d: got \"%s\", want \"%s\"\n", __FILE__, __LINE__, \
-                 g_ ? g_ : "(null)", w_); \
-        s_failures++; \
-    } } while (0)
 
 static hny_preparer_t *s_preparer;
 
@@ -350,9 +338,5 @@ main (int argc, char **argv)
 
     hny_preparer_destroy (&s_preparer);
     CHECK (s_preparer == NULL);
-    if (s_failures)
-        fprintf (stderr, "test_prepare: %d failures\n", s_failures);
-    else
-        printf ("test_prepare: OK\n");
-    return s_failures ? 1 : 0;
+    return s_check_done ("test_prepare");
 }
