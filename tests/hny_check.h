@@ -32,16 +32,20 @@ static int s_checks = 0;        /* CHECKs and CHECK_STRs run so far */
     } \
 } while (0)
 
-/* main's return value: 0 and "TEST: N checks, ok" on stdout when no check
-   failed, else 1 and "TEST: N checks, M failures" on stderr. */
+/* main's return value: 0 and "TEST: ok" on stdout when no check failed,
+   else 1 and "TEST: M failures" on stderr; either with " (N checks)"
+   when the test counted its checks with CHECK and CHECK_STR. */
 static inline int
 s_check_done (const char *test)
 {
+    char checks[32] = "";
+    if (s_checks)
+        snprintf (checks, sizeof checks, " (%d checks)", s_checks);
     if (s_failures) {
-        fprintf (stderr, "%s: %d checks, %d failures\n", test, s_checks, s_failures);
+        fprintf (stderr, "%s: %d failures%s\n", test, s_failures, checks);
         return 1;
     }
-    printf ("%s: %d checks, ok\n", test, s_checks);
+    printf ("%s: ok%s\n", test, checks);
     return 0;
 }
 
