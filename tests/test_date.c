@@ -4,10 +4,10 @@
     not be read as a date. */
 #include "hny_date.h"
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <string.h>
-
-static int s_failures = 0;
 
 /* text parsed whole must give want (NULL: not a date) */
 static void
@@ -129,9 +129,5 @@ main (void)
         fprintf (stderr, "hny_date_era_year\n");
         s_failures++;
     }
-    if (s_failures)
-        fprintf (stderr, "test_date: %d failures\n", s_failures);
-    else
-        printf ("test_date: OK\n");
-    return s_failures ? 1 : 0;
+    return s_check_done ("test_date");
 }

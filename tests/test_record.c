@@ -9,16 +9,13 @@
 
 #include <honyaku/util.h>
 
+#include "hny_check.h"
+
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int s_failures = 0;
-
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); s_failures++; } } while (0)
 
 /* The whole record text of a job, read limit segments at a time. */
 static char *
@@ -137,9 +134,5 @@ main (void)
     CHECK (system (cmd) == 0);
     free (cmd);
     free (path);
-    if (s_failures)
-        fprintf (stderr, "test_record: %d failures\n", s_failures);
-    else
-        printf ("test_record: ok\n");
-    return s_failures ? 1 : 0;
+    return s_check_done ("test_record");
 }

@@ -13,14 +13,11 @@
 
 #include <honyaku/util.h>
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int s_failures = 0;
-
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); s_failures++; } } while (0)
 
 static int s_exhausted = 0;
 static int64_t s_exhausted_id = 0;
@@ -457,9 +454,5 @@ main (void)
     s_test_restore ();
     s_test_turns ();
     s_test_wire_ids ();
-    if (s_failures)
-        fprintf (stderr, "test_sched: %d failures\n", s_failures);
-    else
-        printf ("test_sched: ok\n");
-    return s_failures ? 1 : 0;
+    return s_check_done ("test_sched");
 }

@@ -8,17 +8,14 @@
 
 #include <honyaku/util.h>
 
+#include "hny_check.h"
+
 #include <assert.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int s_failures = 0;
-
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); s_failures++; } } while (0)
 
 static int64_t
 s_add_job (hny_store_t *store, const char *key, const char *hash)
@@ -290,9 +287,5 @@ main (void)
     CHECK (system (cmd) == 0);
     free (cmd);
     free (path);
-    if (s_failures)
-        fprintf (stderr, "test_store: %d failures\n", s_failures);
-    else
-        printf ("test_store: ok\n");
-    return s_failures ? 1 : 0;
+    return s_check_done ("test_store");
 }
