@@ -12,6 +12,8 @@
 
 #include <honyaku/util.h>
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +21,7 @@
 
 #define S_KEY "sekret-Key-4242"
 
-static int s_failures = 0;
 static hny_http_t *s_http_engine;
-
-#define CHECK(cond) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        s_failures++; \
-    } } while (0)
 
 /* ------------------------------------------------------------- the server */
 
@@ -824,6 +819,5 @@ done:
         fprintf (stderr, "the API key appeared in the log\n");
         s_failures++;
     }
-    fprintf (stderr, "%s: %d failures\n", argv[0], s_failures);
-    return s_failures ? 1 : 0;
+    return s_check_done ("test_backends_api");
 }

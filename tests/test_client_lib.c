@@ -8,15 +8,11 @@
 #include "honyaku/client.h"
 #include "honyaku/proto.h"
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int s_failures = 0;
-
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-    s_failures++; } } while (0)
 
 int
 main (int argc, char **argv)
@@ -124,9 +120,5 @@ main (int argc, char **argv)
     CHECK (c == NULL);
     hny_client_destroy (&c);
     hny_client_destroy (NULL);
-    if (s_failures)
-        fprintf (stderr, "%d check(s) failed\n", s_failures);
-    else
-        printf ("test_client_lib: ok\n");
-    return s_failures ? 1 : 0;
+    return s_check_done ("test_client_lib");
 }

@@ -17,6 +17,8 @@
 
 #include <honyaku/util.h>
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +27,7 @@
 
 #define S_KEY "deepl-Key-7777"
 
-static int s_failures = 0;
 static hny_http_t *s_http;
-
-#define CHECK(cond) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        s_failures++; \
-    } } while (0)
 
 /* ------------------------------------------------------------- the server */
 
@@ -658,6 +653,5 @@ main (int argc, char **argv)
     snprintf (path, sizeof path, "%s/g.tsv", dir);
     unlink (path);
     rmdir (dir);
-    fprintf (stderr, "%s: %d failures\n", argv[0], s_failures);
-    return s_failures ? 1 : 0;
+    return s_check_done ("test_deepl_api");
 }

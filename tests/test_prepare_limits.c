@@ -15,15 +15,11 @@
 #include <honyaku/record.h>
 #include <honyaku/util.h>
 
+#include "hny_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int s_failures = 0;
-
-#define CHECK(cond) do { if (!(cond)) { \
-    fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-    s_failures++; } } while (0)
 
 static const char s_html[] =
     "<html><head><title>Five Sentences</title></head><body><article>"
