@@ -1552,10 +1552,11 @@ s_free_pend (const char *key, void *value, void *arg)
     s_pend_free (&pend);
 }
 
-void
-hny_pipeline_clear (hny_pipeline_t *self)
+/* Free the jobs, the pending entries and the loads and records under
+   way (not the tasks: they are the scheduler's). */
+static void
+s_forget (hny_pipeline_t *self)
 {
-    hny_sched_clear (self->sched);
     while (self->loads) {
         s_load_t *l = self->loads;
         self->loads = l->next;
@@ -1572,10 +1573,17 @@ hny_pipeline_clear (hny_pipeline_t *self)
     hny_map_foreach (self->pending, s_free_pend, NULL);
     hny_map_destroy (&self->jobs);
     hny_map_destroy (&self->pending);
-    self->jobs = hny_map_new ();
-    self->pending = hny_map_new ();
     memset (self->unassigned, 0, self->profile_count * sizeof *self->unassigned);
     self->active = 0;
+}
+
+void
+hny_pipeline_clear (hny_pipeline_t *self)
+{
+    hny_sched_clear (self->sched);
+    s_forget (self);
+    self->jobs = hny_map_new ();
+    self->pending = hny_map_new ();
 }
 
 void
@@ -1585,20 +1593,8 @@ hny_pipeline_destroy (hny_pipeline_t **self_p)
     hny_pipeline_t *self = *self_p;
     if (!self)
         return;
-    while (self->loads) {
-        s_load_t *l = self->loads;
-        self->loads = l->next;
-        s_load_free (&l);
-    }
-    while (self->finishes) {
-        s_finish_t *f = self->finishes;
-        self->finishes = f->next;
-        s_finish_free (&f);
-    }
-    hny_map_foreach (self->jobs, s_free_job, NULL);
-    hny_map_foreach (self->pending, s_free_pend, NULL);
-    hny_map_destroy (&self->jobs);
-    hny_map_destroy (&self->pending);
+    /* The scheduler is gone already (it freed the tasks through our hook). */
+    s_forget (self);
     for (size_t i = 0; i < self->lang_count; i++)
         free (self->langs [i]);
     free (self->langs);
