@@ -37,6 +37,8 @@
 #define S_SLICE             256         /* segments between two looks at the clock */
 #define S_AHEAD_MIN         2           /* tasks packed ahead per profile, at least */
 #define S_RESULT_SLACK      64          /* JSON bytes per segment in a prepare result */
+#define S_SEGMENT_SLACK     512         /* ... in a translate result (an error's reason, a warning) */
+#define S_RESULT_MIN        (64 << 10)  /* room for a result's other members (usage, tokens) */
 
 typedef struct _s_pend_t s_pend_t;
 typedef struct _s_job_t s_job_t;
@@ -1043,6 +1045,18 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
     json_t **results = hny_calloc (n ? n : 1, sizeof *results);
     json_t *doc = NULL;
     int64_t requests = 0, billed = 0;
+    /* A translation is a few times its source at most (Japanese is 3
+       bytes a character, JSON escapes up to 6): a body past that cap is
+       not parsed (a buggy or hostile worker, up to the 64 MiB frame cap,
+       would cost ten times that in memory). */
+    size_t cap = (size_t) S_SEGMENT_SLACK * (n + 16);
+    for (size_t i = 0; i < n; i++)
+        cap += 8 * strlen (batch->entries [i]->src);
+    if (status == HNY_STATUS_OK && size > cap + S_RESULT_MIN) {
+        free (results);
+        *why = "translate result over its size cap";
+        return -1;
+    }
     if (status == HNY_STATUS_OK) {
         json_error_t jerr;
         doc = body ? json_loadb ((const char *) body, size, JSON_REJECT_DUPLICATES, &jerr) : NULL;

@@ -21,6 +21,8 @@ usage: test_daemon_promises.py HONYAKUD SCENARIO
                 RESULT used, and nothing is sent twice
   lock          a second honyakud on the same state directory exits at
                 once, naming the first one's PID
+  bigresult     a translate RESULT far larger than its sources could be
+                is not parsed; the task goes back for another try
   adopt         honyakud killed while a worker translates: the worker
                 registers again with the restarted one listing the task,
                 which stays with it (no other worker gets it, nothing is
@@ -333,8 +335,26 @@ def adopt(h):
     a.close()
 
 
+def bigresult(h):
+    """A worker answers a one-sentence task with a 4 MiB body: not parsed
+    (it would cost ten times that), the task goes back for another try."""
+    c = h.start_daemon()
+    w = ManualWorker(h.back, credit=1)
+    c.accepted("Title: Small\nOne sentence.\n")
+    _, prep, _ = w.expect("TASK")
+    w.result(prep["task"], 200, {"schema": "honyaku.prepared/1", "title": None,
+                                 "paragraphs": [{"segments": [{"src": "One sentence."}]}]})
+    _, task, _ = w.expect("TASK")
+    w.result(task["task"], 200, b'{"segments": [], "pad": "' + b"x" * (4 << 20) + b'"}')
+    _, again, _ = w.expect("TASK")
+    tid = task["task"].split(".")[0]
+    assert again["task"] == tid + ".2", (task, again)
+    assert "translate result over its size cap" in h.fx.log("honyakud.log")
+    w.close()
+
+
 SCENARIOS = {f.__name__: f for f in (oversize, credit, fivexx, pause, admission, unserved, slow, lock,
-                                     fulldisk, adopt)}
+                                     fulldisk, adopt, bigresult)}
 
 
 def main():
