@@ -553,6 +553,62 @@ s_store_mode (hny_broker_t *self, hny_store_mode_t mode)
     hny_front_set_store_mode (self->clients, mode);
 }
 
+/* A new message of command id, status, on the route of msg with its req
+   (the reply to what msg answered). */
+static hny_msg_t *
+s_answer_like (hny_msg_t *msg, hny_msg_id_t id, int status)
+{
+    hny_msg_t *reply = hny_msg_new (id);
+    size_t size;
+    const uint8_t *rid = hny_msg_routing_id (msg, &size);
+    hny_msg_set_routing_id (reply, rid, size);
+    json_t *req = json_object_get (hny_msg_header (msg), "req");
+    if (req)
+        json_object_set (hny_msg_header (reply), "req", req);
+    hny_msg_set_int (reply, "status", status);
+    return reply;
+}
+
+/* What a message of an undone pass becomes (PROTOCOL.md section 14): a
+   TASK is not sent (NULL), a new job's ACCEPTED becomes 507 (503 for
+   another store failure), and a DONE 200 or a RECORD of a job whose end
+   was undone becomes "not final yet, ask again" (300). The rest goes as
+   it is. Takes msg over; returns what to send. */
+static hny_msg_t *
+s_undone (hny_broker_t *self, hny_msg_t *msg, int full)
+{
+    hny_msg_id_t id = hny_msg_id (msg);
+    hny_msg_t *reply = NULL;
+    if (id == HNY_MSG_TASK) {
+        hny_msg_destroy (&msg);
+        return NULL;
+    }
+    if (id == HNY_MSG_ACCEPTED && json_is_false (json_object_get (hny_msg_header (msg), "existing"))) {
+        reply = s_answer_like (msg, HNY_MSG_REJECTED, full ? HNY_STATUS_INSUFFICIENT_STORAGE
+                                                           : HNY_STATUS_UNAVAILABLE);
+        hny_msg_set_str (reply, "reason", full ? "the state disk is full: retry later"
+                                               : "the store failed: retry later");
+    }
+    else if ((id == HNY_MSG_DONE && hny_msg_get_int (msg, "status", 0) == HNY_STATUS_OK)
+         ||  id == HNY_MSG_RECORD) {
+        const char *job = hny_msg_get_str (msg, "job");
+        hny_job_state_t state = HNY_JOB_QUEUED;
+        hny_front_job_state (self->clients, atoll (job ? job : "0"), &state);
+        if (hny_job_state_final (state))
+            return msg;
+        reply = s_answer_like (msg, id == HNY_MSG_DONE ? HNY_MSG_DONE : HNY_MSG_REJECTED, HNY_STATUS_RETRY);
+        hny_msg_set_str (reply, "job", job);
+        if (id == HNY_MSG_DONE)
+            hny_msg_set_str (reply, "state", hny_job_state_name (state));
+        else
+            hny_msg_set_str (reply, "reason", "the job is not final yet");
+    }
+    else
+        return msg;
+    hny_msg_destroy (&msg);
+    return reply;
+}
+
 /* The pass could not commit: undo what it promised, load the work again
    from the store, and serve reads until a probe write succeeds. */
 static void
@@ -584,49 +640,9 @@ s_pass_failed (hny_broker_t *self)
     /* The pass's messages, as the rolled-back store says. */
     size_t kept = 0;
     for (size_t i = 0; i < self->out_count; i++) {
-        hny_msg_t *msg = self->outbox [i].msg;
-        json_t *h = hny_msg_header (msg);
-        hny_msg_id_t id = hny_msg_id (msg);
-        if (id == HNY_MSG_TASK) {
-            hny_msg_destroy (&msg);
+        hny_msg_t *msg = s_undone (self, self->outbox [i].msg, full);
+        if (!msg)
             continue;
-        }
-        if (id == HNY_MSG_ACCEPTED && json_is_false (json_object_get (h, "existing"))) {
-            hny_msg_t *reply = hny_msg_new (HNY_MSG_REJECTED);
-            size_t size;
-            const uint8_t *rid = hny_msg_routing_id (msg, &size);
-            hny_msg_set_routing_id (reply, rid, size);
-            if (json_object_get (h, "req"))
-                json_object_set (hny_msg_header (reply), "req", json_object_get (h, "req"));
-            hny_msg_set_int (reply, "status", full ? HNY_STATUS_INSUFFICIENT_STORAGE : HNY_STATUS_UNAVAILABLE);
-            hny_msg_set_str (reply, "reason", full ? "the state disk is full: retry later"
-                                                   : "the store failed: retry later");
-            hny_msg_destroy (&msg);
-            msg = reply;
-        }
-        else if ((id == HNY_MSG_DONE && hny_msg_get_int (msg, "status", 0) == HNY_STATUS_OK)
-             ||  id == HNY_MSG_RECORD) {
-            /* The job's end was undone: "not final yet, ask again". */
-            int64_t job = atoll (hny_msg_get_str (msg, "job") ? hny_msg_get_str (msg, "job") : "0");
-            hny_job_state_t state = HNY_JOB_QUEUED;
-            hny_front_job_state (self->clients, job, &state);
-            if (!hny_job_state_final (state)) {
-                hny_msg_t *reply = hny_msg_new (id == HNY_MSG_DONE ? HNY_MSG_DONE : HNY_MSG_REJECTED);
-                size_t size;
-                const uint8_t *rid = hny_msg_routing_id (msg, &size);
-                hny_msg_set_routing_id (reply, rid, size);
-                if (json_object_get (h, "req"))
-                    json_object_set (hny_msg_header (reply), "req", json_object_get (h, "req"));
-                hny_msg_set_int (reply, "status", HNY_STATUS_RETRY);
-                hny_msg_set_str (reply, "job", hny_msg_get_str (msg, "job"));
-                if (id == HNY_MSG_DONE)
-                    hny_msg_set_str (reply, "state", hny_job_state_name (state));
-                else
-                    hny_msg_set_str (reply, "reason", "the job is not final yet");
-                hny_msg_destroy (&msg);
-                msg = reply;
-            }
-        }
         self->outbox [kept].back = self->outbox [i].back;
         self->outbox [kept++].msg = msg;
     }
