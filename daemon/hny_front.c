@@ -484,13 +484,14 @@ s_fetch (hny_front_t *self, hny_msg_t *msg)
     hny_job_row_t row = { 0 };
     if (s_job_lookup (self, msg, &row) != 1)
         return;
+    /* The pipeline's state while the job is not final, else the store's. */
     hny_job_info_t info;
+    hny_job_state_t state = hny_pipeline_job_info (self->pipeline, row.id, &info) ? info.state : row.state;
     char *record = NULL;
     int rc = 0;
-    if (hny_pipeline_job_info (self->pipeline, row.id, &info) || !hny_job_state_final (row.state))
+    if (!hny_job_state_final (state))
         s_reject (self, msg, HNY_STATUS_RETRY, "job %lld is %s", (long long) row.id,
-                  hny_job_state_name (hny_pipeline_job_info (self->pipeline, row.id, &info) ? info.state
-                                                                                            : row.state));
+                  hny_job_state_name (state));
     else if ((rc = hny_store_record_get (self->store, row.id, &record)) < 0)
         s_reject_store (self, msg);
     else if (rc == 0)
