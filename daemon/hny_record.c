@@ -123,12 +123,6 @@ hny_record_read (hny_record_t *self, hny_store_t *store, int limit)
     return !self->done;
 }
 
-int64_t
-hny_record_segments (const hny_record_t *self)
-{
-    return self->segments;
-}
-
 /* The record's metadata, in the order of 12.1: prepare's, then the
    client's (but for what only prepare can say), then the client's
    source, then charset, format and replaced from prepare. Caller owns. */

@@ -33,9 +33,6 @@ void hny_record_destroy (hny_record_t **self_p);
    failed. */
 int hny_record_read (hny_record_t *self, hny_store_t *store, int limit);
 
-/* Pairs read so far. */
-int64_t hny_record_segments (const hny_record_t *self);
-
 /* The record's JSON text, with the job's row for its head, metadata
    (12.1) and stats (12.4). Call once every segment is in; caller owns.
    NULL when it is larger than a RECORD body may be (HNY_PROTO_BODY_MAX):
