@@ -180,12 +180,13 @@ def normalized(rec):
 
 
 def records(out):
+    """The records of a batch by page: `batch` sends each page's path
+    relative to its folder as the source."""
     recs = {}
     with open(os.path.join(out, "records.jsonl"), encoding="utf-8") as f:
         for line in f:
             rec = json.loads(line)
-            recs[rec["metadata"]["source"].split("/", 1)[-1] if False else
-                 os.path.relpath(rec["metadata"]["source"], start=os.path.dirname(out))] = rec
+            recs[rec["metadata"]["source"]] = rec
     return recs
 
 
@@ -207,8 +208,6 @@ def run_batch_drill(args, name, pages, reference, action=None, **drill_kw):
     res = Result(name)
     d = Drill(args, name, **drill_kw)
     try:
-        if d.state != d.fx.path("state") or action is None or True:
-            pass
         d.start()
         out = d.fx.path("out")
         t0 = time.monotonic()
