@@ -1138,14 +1138,18 @@ hny_backend_req_header (hny_backend_req_t *req, const char *fmt, ...)
     while (i < slots - 1 && req->headers[i])
         i++;
     assert (i < slots - 1);     /* the last slot stays NULL */
-    va_list args;
+    /* Sized to the line: a key is as long as its service makes it (a
+       Google OAuth token takes up to 2048 bytes). Formatted straight into
+       the slot, so that no other copy of a key is left to wipe. */
+    va_list args, again;
     va_start (args, fmt);
-    char line[1024];
-    int n = vsnprintf (line, sizeof line, fmt, args);
+    va_copy (again, args);
+    int n = vsnprintf (NULL, 0, fmt, args);
     va_end (args);
-    assert (n >= 0 && (size_t) n < sizeof line);
-    req->headers[i] = hny_strdup (line);
-    memset (line, 0, sizeof line);      /* header lines may hold keys */
+    assert (n >= 0);
+    req->headers[i] = hny_malloc ((size_t) n + 1);
+    vsnprintf (req->headers[i], (size_t) n + 1, fmt, again);
+    va_end (again);
 }
 
 void
