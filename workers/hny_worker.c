@@ -59,7 +59,7 @@
 #define S_CREDIT_MAX      1024
 #define S_MSG_MIN         (16 * 1024 * 1024)
 #define S_RESULTS_MAX     64            /* RESULTs kept while no broker takes them */
-#define S_BEAT_TASKS_MAX  1000          /* ids in one HEARTBEAT (PROTOCOL.md section 8) */
+#define S_BEAT_TASKS_MAX  1000          /* ids in one READY or HEARTBEAT (PROTOCOL.md section 8) */
 #define S_BEAT_BYTES_MAX  60000         /* their JSON in one header (cap 65536) */
 #define S_HEARTBEAT_MAX   600000        /* the broker's heartbeat_ms: 1 to this */
 #define S_RETRY_MS        100           /* READY and kept RESULTs are tried this often */
@@ -315,6 +315,23 @@ s_result_kept (const s_worker_t *self, const char *task)
     return 0;
 }
 
+/* Append a task id to a `tasks` list (READY, HEARTBEAT) when it fits in
+   one header: at most S_BEAT_TASKS_MAX ids and S_BEAT_BYTES_MAX bytes of
+   JSON, counted in *bytes (an id costs at most 6 bytes per byte, \u00XX,
+   plus quotes and comma; the first always fits). Returns 0, or -1 when
+   full. */
+static int
+s_ids_add (json_t *ids, const char *id, size_t *bytes)
+{
+    size_t cost = 6 * strlen (id) + 3;
+    if (json_array_size (ids) >= S_BEAT_TASKS_MAX
+        || (json_array_size (ids) > 0 && *bytes + cost > S_BEAT_BYTES_MAX))
+        return -1;
+    json_array_append_new (ids, json_string (id));
+    *bytes += cost;
+    return 0;
+}
+
 /* READY, when this socket has not sent it yet. A socket without a
    connection refuses it: the loop tries again (S_RETRY_MS, or sooner when
    ZMQ_FD wakes it). Then the kept RESULTs follow. */
@@ -332,13 +349,15 @@ s_register (s_worker_t *self)
     hny_msg_set_str (msg, "name", self->name);
     hny_msg_set_int (msg, "pid", (int64_t) getpid ());
     /* What it works on, and the RESULTs it keeps: a restarted broker gives
-       those tasks to no one else (section 9). */
+       those tasks to no one else (section 9). As many as one header holds. */
     json_t *held = json_array ();
-    for (const s_task_t *task = self->tasks; task && json_array_size (held) < S_BEAT_TASKS_MAX;
-         task = task->next)
-        json_array_append_new (held, json_string (task->id));
-    for (const s_result_t *r = self->results; r && json_array_size (held) < S_BEAT_TASKS_MAX; r = r->next)
-        json_array_append_new (held, json_string (r->task));
+    size_t bytes = 0;
+    for (const s_task_t *task = self->tasks; task; task = task->next)
+        if (s_ids_add (held, task->id, &bytes) != 0)
+            break;
+    for (const s_result_t *r = self->results; r; r = r->next)
+        if (s_ids_add (held, r->task, &bytes) != 0)
+            break;
     if (json_array_size (held))
         json_object_set_new (hny_msg_header (msg), "tasks", held);
     else
@@ -356,8 +375,7 @@ s_register (s_worker_t *self)
 }
 
 /* HEARTBEAT now; while tasks are held, their ids in `tasks`, over several
-   messages when one header cannot hold them all. An id costs at most 6
-   bytes per byte in JSON (\u00XX) plus quotes and comma. */
+   messages when one header cannot hold them all (s_ids_add). */
 static void
 s_heartbeat (s_worker_t *self)
 {
@@ -368,14 +386,8 @@ s_heartbeat (s_worker_t *self)
         if (task) {
             json_t *ids = json_array ();
             size_t bytes = 0;
-            while (task && json_array_size (ids) < S_BEAT_TASKS_MAX) {
-                size_t cost = 6 * strlen (task->id) + 3;
-                if (json_array_size (ids) > 0 && bytes + cost > S_BEAT_BYTES_MAX)
-                    break;
-                json_array_append_new (ids, json_string (task->id));
-                bytes += cost;
+            while (task && s_ids_add (ids, task->id, &bytes) == 0)
                 task = task->next;
-            }
             json_object_set_new (hny_msg_header (msg), "tasks", ids);
         }
         if (s_send (self, &msg) != 0)
