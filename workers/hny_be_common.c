@@ -241,25 +241,22 @@ hny_be_take_string (hny_backend_t *backend, const hny_glossary_t *glossary, hny_
 #define S_XML_DEPTH HNY_MARKUP_MAX_ELEMENTS
 
 /* The element names of a markup, in the order of its placeholders: the
-   n-th opening tag of its inline form is element n (hny_batch_markup).
-   Returns how many were found (at most max). */
+   n-th opening tag of its inline form is element n (hny_batch_markup),
+   read back by the one reader of that form. Returns how many were found
+   (at most max). */
 static size_t
 s_kinds (const hny_markup_t *markup, char *kinds, size_t max)
 {
-    size_t len = 0, count = 0;
+    size_t len = 0, size = 0, count = 0;
     hny_markup_text (markup, &len);
-    char *inline_form = hny_markup_render (markup, 0, len, NULL);
-    /* The inline form escapes every '<' that would read as a tag: what
-       reads as an opening tag is one (hny_markup.h). */
-    for (const char *p = inline_form; *p && count < max; p++) {
-        if (strncmp (p, "<b>", 3) == 0 || strncmp (p, "<i>", 3) == 0)
-            kinds[count++] = p[1];
-        else if (strncmp (p, "<a href=\"", 9) == 0) {
-            size_t n = strcspn (p + 9, "\"<\n");
-            if (n <= 5 * HNY_MARKUP_MAX_HREF && p[9 + n] == '"' && p[10 + n] == '>')
-                kinds[count++] = 'a';
-        }
+    char *inline_form = hny_markup_render (markup, 0, len, &size);
+    hny_inline_t *parsed = hny_inline_parse (inline_form, size);
+    for (size_t i = 0; i < hny_inline_count (parsed) && count < max; i++) {
+        const hny_inline_token_t *t = hny_inline_token (parsed, i);
+        if (t->kind == HNY_INLINE_OPEN)
+            kinds[count++] = t->tag == HNY_INLINE_B ? 'b' : t->tag == HNY_INLINE_I ? 'i' : 'a';
     }
+    hny_inline_destroy (&parsed);
     free (inline_form);
     return count;
 }
