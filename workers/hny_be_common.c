@@ -182,15 +182,18 @@ s_protect (const hny_glossary_t *glossary, const hny_batch_t *batch, size_t inde
 }
 
 json_t *
-hny_be_texts (const hny_glossary_t *glossary, const hny_batch_t *batch, size_t first, size_t count)
+hny_be_texts (const hny_glossary_t *glossary, const hny_batch_t *batch, size_t first, size_t count,
+              int xml)
 {
     json_t *texts = json_array ();
     for (size_t i = first; i < first + count; i++) {
         size_t *terms, nterms;
         char *protected = s_protect (glossary, batch, i, &terms, &nterms);
-        json_array_append_new (texts, protected ? json_string (protected)
-                                                : json_stringn (hny_batch_src (batch, i),
-                                                                hny_batch_src_len (batch, i)));
+        const char *src = protected ? protected : hny_batch_src (batch, i);
+        size_t len = protected ? strlen (protected) : hny_batch_src_len (batch, i);
+        char *text = xml ? hny_be_xml_out (batch, i, src, len) : NULL;
+        json_array_append_new (texts, text ? json_string (text) : json_stringn (src, len));
+        free (text);
         free (protected);
         free (terms);
     }
@@ -199,15 +202,19 @@ hny_be_texts (const hny_glossary_t *glossary, const hny_batch_t *batch, size_t f
 
 int
 hny_be_take_text (hny_backend_t *backend, const hny_glossary_t *glossary, hny_batch_t *batch,
-                  size_t index, size_t k, const json_t *text, const char *service)
+                  size_t index, size_t k, const json_t *text, const char *service, int xml)
 {
     if (!json_is_string (text)) {
         hny_backend_fail (backend, batch, index, 1, HNY_SEG_TRANSIENT, HNY_BE_UNUSABLE,
                           "%s translation %zu has no text", service, k);
         return -1;
     }
-    return hny_be_take_string (backend, glossary, batch, index, json_string_value (text),
-                               json_string_length (text));
+    size_t len = json_string_length (text);
+    char *plain = xml ? hny_be_xml_in (json_string_value (text), len, &len) : NULL;
+    int rc = hny_be_take_string (backend, glossary, batch, index,
+                                 plain ? plain : json_string_value (text), len);
+    free (plain);
+    return rc;
 }
 
 int
