@@ -176,13 +176,20 @@ s_init (hny_backend_t *backend, char **error)
     return 0;
 }
 
-/* Forget what the setup of a pair had found, so that it starts over. */
+/* Forget the versions a glossary list named for deletion. */
 static void
-s_pair_restart (s_pair_t *pair)
+s_stale_clear (s_pair_t *pair)
 {
     for (size_t i = 0; i < pair->stale_count; i++)
         free (pair->stale[i]);
     pair->stale_count = 0;
+}
+
+/* Forget what the setup of a pair had found, so that it starts over. */
+static void
+s_pair_restart (s_pair_t *pair)
+{
+    s_stale_clear (pair);
     free (pair->created);
     pair->created = NULL;
     if (pair->step != S_STEP_READY || pair->name[0])
@@ -453,16 +460,12 @@ s_setup_done (hny_backend_t *backend, const char *from, const char *to,
             pair->created = hny_strdup (id);
             hny_info ("%s: created glossary %s (%s) for %s -> %s", name, id, pair->name, from, to);
             /* Listed again: a worker racing us may have made one too. */
-            for (size_t i = 0; i < pair->stale_count; i++)
-                free (pair->stale[i]);
-            pair->stale_count = 0;
+            s_stale_clear (pair);
             pair->step = S_STEP_VERIFY;
         }
     }
     else {
-        for (size_t i = 0; i < pair->stale_count; i++)
-            free (pair->stale[i]);
-        pair->stale_count = 0;
+        s_stale_clear (pair);
         free (pair->id);                /* what the list says, nothing older */
         pair->id = NULL;
         int found = s_read_list (pair, root);
