@@ -843,8 +843,7 @@ s_run (s_worker_t *self)
 #ifdef HNY_HAVE_PREPARE
         fds[2] = hny_prepq_fd (self->prepq);
 #endif
-        int ready[3];
-        if (hny_http_wait (self->http, fds, fds[2] >= 0 ? 3 : 2, (int) wait + 1, ready) != 0)
+        if (hny_http_wait (self->http, fds, fds[2] >= 0 ? 3 : 2, (int) wait + 1, NULL) != 0)
             return -1;
         if (hny_http_run (self->http) != 0)
             return -1;
