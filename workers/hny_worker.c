@@ -66,15 +66,13 @@
 #define S_DRAIN_MS        20000         /* SIGTERM: the longest wait for the tasks in hand */
 #define S_RCVHWM          (4 * S_CREDIT_MAX)    /* messages queued from the broker */
 
-typedef enum { S_PREPARE, S_TRANSLATE } s_kind_t;
-
-/* A task the worker holds: a translation in flight, or a prepare waiting
-   for or running on the prepare thread. Listed in every HEARTBEAT. */
+/* A task the worker holds: a translation in flight (batch set), or a
+   prepare waiting for or running on the prepare thread. Listed in every
+   HEARTBEAT. */
 typedef struct _s_task_t s_task_t;
 struct _s_task_t {
     s_task_t *prev, *next;
     struct _s_worker_t *worker;
-    s_kind_t kind;
     char *id;                   /* the broker's task id */
     char *job;                  /* job id for logs; "-" when none */
     hny_batch_t *batch;         /* translate only */
@@ -459,11 +457,10 @@ s_reconnect (s_worker_t *self, int64_t silent_ms)
 /* ----------------------------------------------------------------- tasks */
 
 static s_task_t *
-s_task_add (s_worker_t *self, s_kind_t kind, const char *id, const char *job)
+s_task_add (s_worker_t *self, const char *id, const char *job)
 {
     s_task_t *task = hny_calloc (1, sizeof *task);
     task->worker = self;
-    task->kind = kind;
     task->id = hny_strdup (id);
     task->job = hny_strdup (job);
     task->started_ms = hny_clock_mono_ms ();
@@ -538,7 +535,7 @@ s_task_prepare (s_worker_t *self, hny_msg_t *msg, const char *task_id, const cha
         s_result (self, task_id, 503, "too many prepare tasks at this worker", NULL, 0);
         return;
     }
-    s_task_add (self, S_PREPARE, task_id, job);
+    s_task_add (self, task_id, job);
 #else
     (void) msg;
     hny_warn ("job %s: task %s: this worker was built without prepare", job, task_id);
@@ -634,7 +631,7 @@ s_task_translate (s_worker_t *self, hny_msg_t *msg, const char *task_id, const c
         free (reason);
         return;
     }
-    s_task_t *task = s_task_add (self, S_TRANSLATE, task_id, job);
+    s_task_t *task = s_task_add (self, task_id, job);
     task->batch = batch;
     task->profile = hny_backend_name (backend);
     /* done may run before this returns (local backends) and frees the task. */
