@@ -123,6 +123,27 @@ test_form (void)
     free (form);
 }
 
+/* A header line as long as the key makes it: a Google OAuth access token
+   may take 2048 bytes, more than any fixed line buffer we would pick. */
+static void
+test_req_header (void)
+{
+    char token[2049];
+    memset (token, 'x', sizeof token - 1);
+    memcpy (token, "ya29.", 5);
+    token[sizeof token - 1] = '\0';
+    hny_backend_req_t req;
+    memset (&req, 0, sizeof req);
+    hny_backend_req_header (&req, "Content-Type: application/json");
+    hny_backend_req_header (&req, "Authorization: Bearer %s", token);
+    CHECK_STR (req.headers[0], "Content-Type: application/json");
+    CHECK (req.headers[1] && strlen (req.headers[1]) == strlen ("Authorization: Bearer ") + 2048
+           && strcmp (req.headers[1] + strlen ("Authorization: Bearer "), token) == 0);
+    CHECK (req.headers[2] == NULL);
+    free (req.headers[0]);
+    free (req.headers[1]);
+}
+
 static void
 test_pseudo (void)
 {
@@ -463,6 +484,7 @@ main (void)
     hny_log_init ("test_backend", HNY_LOG_ERROR);
     test_batch_parse ();
     test_form ();
+    test_req_header ();
     test_pseudo ();
     test_apertium_parse ();
     test_timeout ();

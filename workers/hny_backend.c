@@ -715,6 +715,30 @@ s_req_clear (hny_backend_req_t *req)
     memset (req, 0, sizeof *req);
 }
 
+/* Queue a built request on the engine in the profile's group, with the
+   profile's timeout and the type's response cap: the one place every
+   request (translation, setup, preflight) goes through. Returns 0, or -1
+   when the engine refused it (done and cancelled are then never called).
+   req is cleared either way. */
+static int
+s_queue (hny_backend_t *self, hny_backend_req_t *req, hny_http_done_fn *done,
+         void (*cancelled) (void *), void *arg)
+{
+    hny_http_request_t request = {
+        .method = req->method ? req->method : "POST",
+        .url = req->url,
+        .headers = (const char *const *) req->headers,
+        .body = req->body,
+        .body_size = req->body_size,
+        .timeout_ms = self->timeout_ms,
+        .max_response = self->traits->max_response,
+        .cancelled = cancelled
+    };
+    int rc = hny_http_add (self->http, self->profile.name, &request, done, arg);
+    s_req_clear (req);
+    return rc;
+}
+
 /* Send segments [first, first + count) in one request. */
 static void
 s_send (hny_backend_t *self, hny_batch_t *batch, size_t first, size_t count)
@@ -749,17 +773,8 @@ s_send (hny_backend_t *self, hny_batch_t *batch, size_t first, size_t count)
     call->batch = batch;
     call->first = first;
     call->count = count;
-    hny_http_request_t request = {
-        .method = req.method ? req.method : "POST",
-        .url = req.url,
-        .headers = (const char *const *) req.headers,
-        .body = req.body,
-        .body_size = req.body_size,
-        .timeout_ms = self->timeout_ms,
-        .max_response = self->traits->max_response,
-        .cancelled = free         /* the call; its batch belongs to the caller */
-    };
-    if (hny_http_add (self->http, self->profile.name, &request, s_on_response, call) != 0) {
+    /* cancelled frees the call only: its batch belongs to the caller */
+    if (s_queue (self, &req, s_on_response, free, call) != 0) {
         for (size_t i = first; i < first + count; i++)
             hny_batch_set_error (batch, i, HNY_SEG_TRANSIENT, 502, "request could not be queued");
         free (call);
@@ -768,7 +783,6 @@ s_send (hny_backend_t *self, hny_batch_t *batch, size_t first, size_t count)
         batch->pending++;
         batch->requests++;
     }
-    s_req_clear (&req);
 }
 
 static int
@@ -821,27 +835,6 @@ s_dispatch (hny_backend_t *self, hny_batch_t *batch)
 }
 
 /* ------------------------------------------------------------ pair setup */
-
-/* Queue one request of the type's own (setup, preflight) with done/cancelled
-   callbacks. Returns 0, or -1 when the engine refused it. req is cleared. */
-static int
-s_send_aside (hny_backend_t *self, hny_backend_req_t *req, hny_http_done_fn *done,
-              void (*cancelled) (void *), void *arg)
-{
-    hny_http_request_t request = {
-        .method = req->method ? req->method : "POST",
-        .url = req->url,
-        .headers = (const char *const *) req->headers,
-        .body = req->body,
-        .body_size = req->body_size,
-        .timeout_ms = self->timeout_ms,
-        .max_response = self->traits->max_response,
-        .cancelled = cancelled
-    };
-    int rc = hny_http_add (self->http, self->profile.name, &request, done, arg);
-    s_req_clear (req);
-    return rc;
-}
 
 /* Fail the pending segments of a batch alike, with a Retry-After. */
 static void
@@ -903,7 +896,7 @@ s_setup_next (hny_backend_t *self, size_t index)
     call->backend = self;
     call->index = index;
     setup->state = S_SETUP_RUNNING;
-    if (s_send_aside (self, &req, s_on_setup, s_setup_cancelled, call) != 0) {
+    if (s_queue (self, &req, s_on_setup, s_setup_cancelled, call) != 0) {
         free (call);
         hny_backend_fail_t fail = { HNY_SEG_TRANSIENT, 502, NULL };
         fail.reason = hny_sprintf ("%s: the setup request could not be queued", self->profile.name);
@@ -1064,7 +1057,7 @@ hny_backend_translate (hny_backend_t *self, hny_batch_t *batch, hny_batch_done_f
         call->backend = self;
         call->batch = batch;
         batch->pending++;       /* held until the preflight's answer */
-        if (s_send_aside (self, &req, s_on_preflight, free, call) == 0)
+        if (s_queue (self, &req, s_on_preflight, free, call) == 0)
             return 0;
         batch->pending--;       /* not sent: go without it */
         free (call);
@@ -1138,14 +1131,18 @@ hny_backend_req_header (hny_backend_req_t *req, const char *fmt, ...)
     while (i < slots - 1 && req->headers[i])
         i++;
     assert (i < slots - 1);     /* the last slot stays NULL */
-    va_list args;
+    /* Sized to the line: a key is as long as its service makes it (a
+       Google OAuth token takes up to 2048 bytes). Formatted straight into
+       the slot, so that no other copy of a key is left to wipe. */
+    va_list args, again;
     va_start (args, fmt);
-    char line[1024];
-    int n = vsnprintf (line, sizeof line, fmt, args);
+    va_copy (again, args);
+    int n = vsnprintf (NULL, 0, fmt, args);
     va_end (args);
-    assert (n >= 0 && (size_t) n < sizeof line);
-    req->headers[i] = hny_strdup (line);
-    memset (line, 0, sizeof line);      /* header lines may hold keys */
+    assert (n >= 0);
+    req->headers[i] = hny_malloc ((size_t) n + 1);
+    vsnprintf (req->headers[i], (size_t) n + 1, fmt, again);
+    va_end (again);
 }
 
 void

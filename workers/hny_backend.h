@@ -285,7 +285,7 @@ int64_t hny_backend_retry_after_ms (const char *value);
    "Content-Type: application/json" header in req's first free slot. The
    body is borrowed. */
 void hny_backend_req_json (hny_backend_req_t *req, const json_t *body);
-/* Add a header line (copied) in req's first free slot; printf-like. */
+/* Add a header line (formatted, of any length) in req's first free slot; printf-like. */
 void hny_backend_req_header (hny_backend_req_t *req, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 /* Fail segments [first, first + count) alike; the reason is printf-like

@@ -182,15 +182,18 @@ s_protect (const hny_glossary_t *glossary, const hny_batch_t *batch, size_t inde
 }
 
 json_t *
-hny_be_texts (const hny_glossary_t *glossary, const hny_batch_t *batch, size_t first, size_t count)
+hny_be_texts (const hny_glossary_t *glossary, const hny_batch_t *batch, size_t first, size_t count,
+              int xml)
 {
     json_t *texts = json_array ();
     for (size_t i = first; i < first + count; i++) {
         size_t *terms, nterms;
         char *protected = s_protect (glossary, batch, i, &terms, &nterms);
-        json_array_append_new (texts, protected ? json_string (protected)
-                                                : json_stringn (hny_batch_src (batch, i),
-                                                                hny_batch_src_len (batch, i)));
+        const char *src = protected ? protected : hny_batch_src (batch, i);
+        size_t len = protected ? strlen (protected) : hny_batch_src_len (batch, i);
+        char *text = xml ? hny_be_xml_out (batch, i, src, len) : NULL;
+        json_array_append_new (texts, text ? json_string (text) : json_stringn (src, len));
+        free (text);
         free (protected);
         free (terms);
     }
@@ -199,15 +202,19 @@ hny_be_texts (const hny_glossary_t *glossary, const hny_batch_t *batch, size_t f
 
 int
 hny_be_take_text (hny_backend_t *backend, const hny_glossary_t *glossary, hny_batch_t *batch,
-                  size_t index, size_t k, const json_t *text, const char *service)
+                  size_t index, size_t k, const json_t *text, const char *service, int xml)
 {
     if (!json_is_string (text)) {
         hny_backend_fail (backend, batch, index, 1, HNY_SEG_TRANSIENT, HNY_BE_UNUSABLE,
                           "%s translation %zu has no text", service, k);
         return -1;
     }
-    return hny_be_take_string (backend, glossary, batch, index, json_string_value (text),
-                               json_string_length (text));
+    size_t len = json_string_length (text);
+    char *plain = xml ? hny_be_xml_in (json_string_value (text), len, &len) : NULL;
+    int rc = hny_be_take_string (backend, glossary, batch, index,
+                                 plain ? plain : json_string_value (text), len);
+    free (plain);
+    return rc;
 }
 
 int
@@ -241,25 +248,22 @@ hny_be_take_string (hny_backend_t *backend, const hny_glossary_t *glossary, hny_
 #define S_XML_DEPTH HNY_MARKUP_MAX_ELEMENTS
 
 /* The element names of a markup, in the order of its placeholders: the
-   n-th opening tag of its inline form is element n (hny_batch_markup).
-   Returns how many were found (at most max). */
+   n-th opening tag of its inline form is element n (hny_batch_markup),
+   read back by the one reader of that form. Returns how many were found
+   (at most max). */
 static size_t
 s_kinds (const hny_markup_t *markup, char *kinds, size_t max)
 {
-    size_t len = 0, count = 0;
+    size_t len = 0, size = 0, count = 0;
     hny_markup_text (markup, &len);
-    char *inline_form = hny_markup_render (markup, 0, len, NULL);
-    /* The inline form escapes every '<' that would read as a tag: what
-       reads as an opening tag is one (hny_markup.h). */
-    for (const char *p = inline_form; *p && count < max; p++) {
-        if (strncmp (p, "<b>", 3) == 0 || strncmp (p, "<i>", 3) == 0)
-            kinds[count++] = p[1];
-        else if (strncmp (p, "<a href=\"", 9) == 0) {
-            size_t n = strcspn (p + 9, "\"<\n");
-            if (n <= 5 * HNY_MARKUP_MAX_HREF && p[9 + n] == '"' && p[10 + n] == '>')
-                kinds[count++] = 'a';
-        }
+    char *inline_form = hny_markup_render (markup, 0, len, &size);
+    hny_inline_t *parsed = hny_inline_parse (inline_form, size);
+    for (size_t i = 0; i < hny_inline_count (parsed) && count < max; i++) {
+        const hny_inline_token_t *t = hny_inline_token (parsed, i);
+        if (t->kind == HNY_INLINE_OPEN)
+            kinds[count++] = t->tag == HNY_INLINE_B ? 'b' : t->tag == HNY_INLINE_I ? 'i' : 'a';
     }
+    hny_inline_destroy (&parsed);
     free (inline_form);
     return count;
 }

@@ -77,16 +77,19 @@ int hny_be_check_items (hny_backend_t *backend, hny_batch_t *batch, size_t first
 
 /* Segments [first, first + count) as a JSON array of strings for a
    request, each with the glossary's terms replaced by placeholders when
-   glossary is not NULL (hny_glossary_protect). Caller owns the result. */
+   glossary is not NULL (hny_glossary_protect), then written as XML when
+   xml is 1 (hny_be_xml_out; the request says tag_handling). Caller owns
+   the result. */
 json_t *hny_be_texts (const hny_glossary_t *glossary, const hny_batch_t *batch, size_t first,
-                      size_t count);
+                      size_t count, int xml);
 
 /* Take the translation text of segment index: when text is not a JSON
    string, fail it transient 502 ("SERVICE translation K has no text", k =
-   its place in the answer); else hny_be_take_string. Returns 0 when the
-   segment is translated, else -1. */
+   its place in the answer); else, read back from XML first when xml is 1
+   (hny_be_xml_in: the request went as hny_be_texts with xml 1),
+   hny_be_take_string. Returns 0 when the segment is translated, else -1. */
 int hny_be_take_text (hny_backend_t *backend, const hny_glossary_t *glossary, hny_batch_t *batch,
-                      size_t index, size_t k, const json_t *text, const char *service);
+                      size_t index, size_t k, const json_t *text, const char *service, int xml);
 /* Set [text, text + len) as the translation of segment index: when
    glossary is not NULL, with the terms put back into the placeholders
    hny_be_texts made for this segment; a placeholder the service lost,

@@ -176,13 +176,20 @@ s_init (hny_backend_t *backend, char **error)
     return 0;
 }
 
-/* Forget what the setup of a pair had found, so that it starts over. */
+/* Forget the versions a glossary list named for deletion. */
 static void
-s_pair_restart (s_pair_t *pair)
+s_stale_clear (s_pair_t *pair)
 {
     for (size_t i = 0; i < pair->stale_count; i++)
         free (pair->stale[i]);
     pair->stale_count = 0;
+}
+
+/* Forget what the setup of a pair had found, so that it starts over. */
+static void
+s_pair_restart (s_pair_t *pair)
+{
+    s_stale_clear (pair);
     free (pair->created);
     pair->created = NULL;
     if (pair->step != S_STEP_READY || pair->name[0])
@@ -453,16 +460,12 @@ s_setup_done (hny_backend_t *backend, const char *from, const char *to,
             pair->created = hny_strdup (id);
             hny_info ("%s: created glossary %s (%s) for %s -> %s", name, id, pair->name, from, to);
             /* Listed again: a worker racing us may have made one too. */
-            for (size_t i = 0; i < pair->stale_count; i++)
-                free (pair->stale[i]);
-            pair->stale_count = 0;
+            s_stale_clear (pair);
             pair->step = S_STEP_VERIFY;
         }
     }
     else {
-        for (size_t i = 0; i < pair->stale_count; i++)
-            free (pair->stale[i]);
-        pair->stale_count = 0;
+        s_stale_clear (pair);
         free (pair->id);                /* what the list says, nothing older */
         pair->id = NULL;
         int found = s_read_list (pair, root);
@@ -595,22 +598,8 @@ s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t 
         *reason = hny_strdup ("deepl: unusable language pair");
         return -1;
     }
-    const hny_glossary_t *glossary = s_placeholders (backend, batch);
     int xml = s_xml (backend, batch, first, count);
-    json_t *texts = json_array ();
-    for (size_t i = first; i < first + count; i++) {
-        size_t *terms = NULL, nterms = 0, len = hny_batch_src_len (batch, i);
-        const char *src = hny_batch_src (batch, i);
-        char *protected = glossary ? hny_glossary_protect (glossary, src, len, &terms, &nterms)
-                                   : NULL;
-        if (protected)
-            src = protected, len = strlen (protected);
-        char *text = xml ? hny_be_xml_out (batch, i, src, len) : NULL;
-        json_array_append_new (texts, text ? json_string (text) : json_stringn (src, len));
-        free (text);
-        free (protected);
-        free (terms);
-    }
+    json_t *texts = hny_be_texts (s_placeholders (backend, batch), batch, first, count, xml);
     const hny_profile_t *profile = hny_backend_profile (backend);
     json_t *body = json_pack ("{so ss ss sb ss}", "text", texts, "source_lang", a,
                               "target_lang", b, "show_billed_characters", 1,
@@ -695,17 +684,8 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
     for (size_t k = 0; k < count; k++) {
         size_t i = first + k;
         json_t *item = json_array_get (items, k);
-        json_t *text = json_object_get (item, "text");
-        if (!json_is_string (text)) {
-            hny_be_take_text (backend, glossary, batch, i, k, text, "DeepL");
-            continue;
-        }
-        size_t len = json_string_length (text);
-        char *plain = xml ? hny_be_xml_in (json_string_value (text), len, &len) : NULL;
-        int rc = hny_be_take_string (backend, glossary, batch, i,
-                                     plain ? plain : json_string_value (text), len);
-        free (plain);
-        if (rc != 0)
+        if (hny_be_take_text (backend, glossary, batch, i, k, json_object_get (item, "text"),
+                              "DeepL", xml) != 0)
             continue;
         /* DeepL's count when it gives one, else the code points sent */
         json_t *billed = json_object_get (item, "billed_characters");

@@ -22,7 +22,7 @@ static int
 s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t count,
          hny_backend_req_t *req, char **reason)
 {
-    json_t *q = hny_be_texts (hny_be_glossary (backend), batch, first, count);
+    json_t *q = hny_be_texts (hny_be_glossary (backend), batch, first, count, 0);
     json_t *body = json_pack ("{so ss ss ss}", "q", q, "source", hny_batch_from (batch),
                               "target", hny_batch_to (batch), "format", "text");
     if (*hny_backend_key (backend))
@@ -63,7 +63,7 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
     if (hny_be_check_items (backend, batch, first, count, items, "LibreTranslate") == 0)
         for (size_t k = 0; k < count; k++)
             hny_be_take_text (backend, hny_be_glossary (backend), batch, first + k, k,
-                              json_array_get (items, k), "LibreTranslate");
+                              json_array_get (items, k), "LibreTranslate", 0);
     json_decref (root);
 }
 

@@ -8,6 +8,7 @@
 #include <honyaku/util.h>
 
 #include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,9 +153,12 @@ hny_glossary_load (const char *path, char **error)
     char *data = NULL;
     size_t size = 0;
     if (hny_file_read (path, HNY_GLOSSARY_MAX_FILE, &data, &size) != 0) {
-        *error = hny_sprintf ("%s: cannot read the glossary (missing, or over %d bytes)", path,
-                              HNY_GLOSSARY_MAX_FILE);
-        free (data);
+        /* hny_file_read says which: too large (EFBIG), or why it could not */
+        if (errno == EFBIG)
+            *error = hny_sprintf ("%s: the glossary is larger than %d bytes", path,
+                                  HNY_GLOSSARY_MAX_FILE);
+        else
+            *error = hny_sprintf ("%s: cannot read the glossary: %s", path, strerror (errno));
         return NULL;
     }
     hny_glossary_t *self = hny_glossary_parse (data, size, path, error);

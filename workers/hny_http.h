@@ -47,7 +47,8 @@ typedef void (hny_http_done_fn) (const hny_http_response_t *response, void *arg)
 
 /* A request to add. All fields are copied by hny_http_add. */
 typedef struct {
-    const char *method;             /* "GET" or "POST"; NULL: POST when body set */
+    const char *method;             /* "GET", "POST" or another, e.g. "DELETE" (sent like a
+                                       POST, by that name); NULL: POST when body set, else GET */
     const char *url;
     const char *const *headers;     /* NULL-terminated "Name: value" lines; may be NULL */
     const void *body;               /* may be NULL */

@@ -175,15 +175,8 @@ hny_prepq_new (size_t max_jobs)
     self->pipe[0] = self->pipe[1] = -1;
     atomic_init (&self->stop, 0);
     self->preparer = hny_preparer_new ();
-    if (!self->preparer || pipe2 (self->pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
-        hny_preparer_destroy (&self->preparer);
-        if (self->pipe[0] >= 0) {
-            close (self->pipe[0]);
-            close (self->pipe[1]);
-        }
-        free (self);
-        return NULL;
-    }
+    if (!self->preparer || pipe2 (self->pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+        goto fail;
     pthread_mutex_init (&self->lock, NULL);
     pthread_cond_init (&self->wake, NULL);
     /* Signals are the loop's (its handler wakes its poll): the thread
@@ -193,17 +186,19 @@ hny_prepq_new (size_t max_jobs)
     pthread_sigmask (SIG_BLOCK, &all, &old);
     int rc = pthread_create (&self->thread, NULL, s_thread, self);
     pthread_sigmask (SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
-        hny_error ("cannot start the prepare thread: %s", strerror (rc));
-        pthread_cond_destroy (&self->wake);
-        pthread_mutex_destroy (&self->lock);
-        hny_preparer_destroy (&self->preparer);
+    if (rc == 0)
+        return self;
+    hny_error ("cannot start the prepare thread: %s", strerror (rc));
+    pthread_cond_destroy (&self->wake);
+    pthread_mutex_destroy (&self->lock);
+fail:
+    hny_preparer_destroy (&self->preparer);
+    if (self->pipe[0] >= 0) {
         close (self->pipe[0]);
         close (self->pipe[1]);
-        free (self);
-        return NULL;
     }
-    return self;
+    free (self);
+    return NULL;
 }
 
 void

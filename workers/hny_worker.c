@@ -59,22 +59,20 @@
 #define S_CREDIT_MAX      1024
 #define S_MSG_MIN         (16 * 1024 * 1024)
 #define S_RESULTS_MAX     64            /* RESULTs kept while no broker takes them */
-#define S_BEAT_TASKS_MAX  1000          /* ids in one HEARTBEAT (PROTOCOL.md section 8) */
+#define S_BEAT_TASKS_MAX  1000          /* ids in one READY or HEARTBEAT (PROTOCOL.md section 8) */
 #define S_BEAT_BYTES_MAX  60000         /* their JSON in one header (cap 65536) */
 #define S_HEARTBEAT_MAX   600000        /* the broker's heartbeat_ms: 1 to this */
 #define S_RETRY_MS        100           /* READY and kept RESULTs are tried this often */
 #define S_DRAIN_MS        20000         /* SIGTERM: the longest wait for the tasks in hand */
 #define S_RCVHWM          (4 * S_CREDIT_MAX)    /* messages queued from the broker */
 
-typedef enum { S_PREPARE, S_TRANSLATE } s_kind_t;
-
-/* A task the worker holds: a translation in flight, or a prepare waiting
-   for or running on the prepare thread. Listed in every HEARTBEAT. */
+/* A task the worker holds: a translation in flight (batch set), or a
+   prepare waiting for or running on the prepare thread. Listed in every
+   HEARTBEAT. */
 typedef struct _s_task_t s_task_t;
 struct _s_task_t {
     s_task_t *prev, *next;
     struct _s_worker_t *worker;
-    s_kind_t kind;
     char *id;                   /* the broker's task id */
     char *job;                  /* job id for logs; "-" when none */
     hny_batch_t *batch;         /* translate only */
@@ -315,6 +313,23 @@ s_result_kept (const s_worker_t *self, const char *task)
     return 0;
 }
 
+/* Append a task id to a `tasks` list (READY, HEARTBEAT) when it fits in
+   one header: at most S_BEAT_TASKS_MAX ids and S_BEAT_BYTES_MAX bytes of
+   JSON, counted in *bytes (an id costs at most 6 bytes per byte, \u00XX,
+   plus quotes and comma; the first always fits). Returns 0, or -1 when
+   full. */
+static int
+s_ids_add (json_t *ids, const char *id, size_t *bytes)
+{
+    size_t cost = 6 * strlen (id) + 3;
+    if (json_array_size (ids) >= S_BEAT_TASKS_MAX
+        || (json_array_size (ids) > 0 && *bytes + cost > S_BEAT_BYTES_MAX))
+        return -1;
+    json_array_append_new (ids, json_string (id));
+    *bytes += cost;
+    return 0;
+}
+
 /* READY, when this socket has not sent it yet. A socket without a
    connection refuses it: the loop tries again (S_RETRY_MS, or sooner when
    ZMQ_FD wakes it). Then the kept RESULTs follow. */
@@ -332,13 +347,15 @@ s_register (s_worker_t *self)
     hny_msg_set_str (msg, "name", self->name);
     hny_msg_set_int (msg, "pid", (int64_t) getpid ());
     /* What it works on, and the RESULTs it keeps: a restarted broker gives
-       those tasks to no one else (section 9). */
+       those tasks to no one else (section 9). As many as one header holds. */
     json_t *held = json_array ();
-    for (const s_task_t *task = self->tasks; task && json_array_size (held) < S_BEAT_TASKS_MAX;
-         task = task->next)
-        json_array_append_new (held, json_string (task->id));
-    for (const s_result_t *r = self->results; r && json_array_size (held) < S_BEAT_TASKS_MAX; r = r->next)
-        json_array_append_new (held, json_string (r->task));
+    size_t bytes = 0;
+    for (const s_task_t *task = self->tasks; task; task = task->next)
+        if (s_ids_add (held, task->id, &bytes) != 0)
+            break;
+    for (const s_result_t *r = self->results; r; r = r->next)
+        if (s_ids_add (held, r->task, &bytes) != 0)
+            break;
     if (json_array_size (held))
         json_object_set_new (hny_msg_header (msg), "tasks", held);
     else
@@ -356,8 +373,7 @@ s_register (s_worker_t *self)
 }
 
 /* HEARTBEAT now; while tasks are held, their ids in `tasks`, over several
-   messages when one header cannot hold them all. An id costs at most 6
-   bytes per byte in JSON (\u00XX) plus quotes and comma. */
+   messages when one header cannot hold them all (s_ids_add). */
 static void
 s_heartbeat (s_worker_t *self)
 {
@@ -368,14 +384,8 @@ s_heartbeat (s_worker_t *self)
         if (task) {
             json_t *ids = json_array ();
             size_t bytes = 0;
-            while (task && json_array_size (ids) < S_BEAT_TASKS_MAX) {
-                size_t cost = 6 * strlen (task->id) + 3;
-                if (json_array_size (ids) > 0 && bytes + cost > S_BEAT_BYTES_MAX)
-                    break;
-                json_array_append_new (ids, json_string (task->id));
-                bytes += cost;
+            while (task && s_ids_add (ids, task->id, &bytes) == 0)
                 task = task->next;
-            }
             json_object_set_new (hny_msg_header (msg), "tasks", ids);
         }
         if (s_send (self, &msg) != 0)
@@ -447,11 +457,10 @@ s_reconnect (s_worker_t *self, int64_t silent_ms)
 /* ----------------------------------------------------------------- tasks */
 
 static s_task_t *
-s_task_add (s_worker_t *self, s_kind_t kind, const char *id, const char *job)
+s_task_add (s_worker_t *self, const char *id, const char *job)
 {
     s_task_t *task = hny_calloc (1, sizeof *task);
     task->worker = self;
-    task->kind = kind;
     task->id = hny_strdup (id);
     task->job = hny_strdup (job);
     task->started_ms = hny_clock_mono_ms ();
@@ -526,7 +535,7 @@ s_task_prepare (s_worker_t *self, hny_msg_t *msg, const char *task_id, const cha
         s_result (self, task_id, 503, "too many prepare tasks at this worker", NULL, 0);
         return;
     }
-    s_task_add (self, S_PREPARE, task_id, job);
+    s_task_add (self, task_id, job);
 #else
     (void) msg;
     hny_warn ("job %s: task %s: this worker was built without prepare", job, task_id);
@@ -622,7 +631,7 @@ s_task_translate (s_worker_t *self, hny_msg_t *msg, const char *task_id, const c
         free (reason);
         return;
     }
-    s_task_t *task = s_task_add (self, S_TRANSLATE, task_id, job);
+    s_task_t *task = s_task_add (self, task_id, job);
     task->batch = batch;
     task->profile = hny_backend_name (backend);
     /* done may run before this returns (local backends) and frees the task. */
@@ -831,8 +840,7 @@ s_run (s_worker_t *self)
 #ifdef HNY_HAVE_PREPARE
         fds[2] = hny_prepq_fd (self->prepq);
 #endif
-        int ready[3];
-        if (hny_http_wait (self->http, fds, fds[2] >= 0 ? 3 : 2, (int) wait + 1, ready) != 0)
+        if (hny_http_wait (self->http, fds, fds[2] >= 0 ? 3 : 2, (int) wait + 1, NULL) != 0)
             return -1;
         if (hny_http_run (self->http) != 0)
             return -1;
