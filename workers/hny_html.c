@@ -837,10 +837,12 @@ s_restore_markup (hny_article_t *article, char **lines, char **marked, size_t co
     article->markup = 1;
 }
 
-/* The JPW rules on the lines outside nav, header, footer and form: the
-   lines the walker gave them before it recorded those too. */
-static hny_article_t *
-s_extract_jpw (const hny_page_t *page, const char *source, int *status, char **reason)
+/* The lines the JPW rules read, and their inline forms: those outside
+   nav, header, footer and form, as the walker gave them before it
+   recorded those too. Borrowed from the page; the caller frees the two
+   arrays. Returns their count. */
+static size_t
+s_jpw_lines (const hny_page_t *page, char ***lines_p, char ***marked_p)
 {
     char **lines = hny_malloc ((page->line_count + 1) * sizeof (char *));
     char **marked = hny_malloc ((page->line_count + 1) * sizeof (char *));
@@ -851,28 +853,9 @@ s_extract_jpw (const hny_page_t *page, const char *source, int *status, char **r
         lines[count] = page->lines[i];
         marked[count++] = page->marked[i];
     }
-    hny_article_t *article = hny_extract_lines (lines, count, "jpw", source, status, reason);
-    if (article)
-        s_restore_markup (article, lines, marked, count);
-    free (lines);
-    free (marked);
-    return article;
-}
-
-/* Whether the JPW rules apply: asked for, or the page looks like JPW. */
-static int
-s_is_jpw (const hny_page_t *page, const char *format)
-{
-    if (format && strcmp (format, "jpw") == 0)
-        return 1;
-    char **lines = hny_malloc ((page->line_count + 1) * sizeof (char *));
-    size_t count = 0;
-    for (size_t i = 0; i < page->line_count; i++)
-        if (!(page->blocks[page->line_block[i]].flags & HNY_BLOCK_LEGACY))
-            lines[count++] = page->lines[i];
-    int jpw = hny_jpw_detect (lines, count);
-    free (lines);
-    return jpw;
+    *lines_p = lines;
+    *marked_p = marked;
+    return count;
 }
 
 /* Any other page: the blocks hny_readable keeps, as paragraphs in the
@@ -965,10 +948,21 @@ hny_html_extract (const char *text, size_t len, const char *format,
         *reason = hny_sprintf ("HTML block has more than %d bytes of text",
                                HNY_EXTRACT_MAX_PARAGRAPH_BYTES);
     }
-    else if (s_is_jpw (page, format))
-        article = s_extract_jpw (page, source, status, reason);
-    else
-        article = s_extract_generic (page, status, reason);
+    else {
+        /* the JPW rules when asked for, or when the page looks like JPW;
+           the markup is given back to their paragraphs afterwards */
+        char **lines = NULL, **marked = NULL;
+        size_t count = s_jpw_lines (page, &lines, &marked);
+        if ((format && strcmp (format, "jpw") == 0) || hny_jpw_detect (lines, count)) {
+            article = hny_extract_lines (lines, count, "jpw", source, status, reason);
+            if (article)
+                s_restore_markup (article, lines, marked, count);
+        }
+        else
+            article = s_extract_generic (page, status, reason);
+        free (lines);
+        free (marked);
+    }
     hny_page_destroy (&page);
     return article;
 }
