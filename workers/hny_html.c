@@ -863,11 +863,13 @@ s_jpw_lines (const hny_page_t *page, char ***lines_p, char ***marked_p)
 static hny_article_t *
 s_extract_generic (const hny_page_t *page, int *status, char **reason)
 {
-    char *title = hny_htmlmeta_title (page);
+    hny_htmlmeta_t *meta = hny_htmlmeta_new (page);
+    char *title = hny_htmlmeta_title (meta);
     unsigned char *keep = hny_calloc (page->block_count + 1, 1);
     const char *why = NULL;
     size_t kept = hny_readable_select (page, title, keep, &why);
     if (kept == 0) {
+        hny_htmlmeta_destroy (&meta);
         free (keep);
         free (title);
         *status = 422;
@@ -899,7 +901,8 @@ s_extract_generic (const hny_page_t *page, int *status, char **reason)
         }
     }
     hny_buf_free (&para);
-    hny_htmlmeta_fill (page, keep, article);
+    hny_htmlmeta_fill (meta, keep, article);
+    hny_htmlmeta_destroy (&meta);
     free (keep);
     if (rc != 0) {
         hny_article_destroy (&article);

@@ -27,6 +27,13 @@ typedef struct {
     size_t visited;             /* values looked at, capped */
 } s_ld_t;
 
+/* A page and what its JSON-LD says, read once for the title and the
+   rest of the metadata. */
+struct _hny_htmlmeta_t {
+    const hny_page_t *page;     /* borrowed */
+    s_ld_t ld;
+};
+
 static char *s_text_of (const hny_page_t *page, size_t b);
 
 /* ------------------------------------------------------------ titles */
@@ -288,29 +295,46 @@ s_h1_is_site (const hny_page_t *page)
    it wins only when another statement agrees with it. JSON-LD and
    og:title are written for machines and rarely hold the logo; <title>
    nearly always carries the site's name and is the last resort. */
-char *
-hny_htmlmeta_title (const hny_page_t *page)
+hny_htmlmeta_t *
+hny_htmlmeta_new (const hny_page_t *page)
 {
-    s_ld_t ld;
-    s_ld_read (page, &ld);
+    hny_htmlmeta_t *self = hny_calloc (1, sizeof *self);
+    self->page = page;
+    s_ld_read (page, &self->ld);
+    return self;
+}
+
+void
+hny_htmlmeta_destroy (hny_htmlmeta_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    s_ld_free (&(*self_p)->ld);
+    hny_free (self_p);
+}
+
+char *
+hny_htmlmeta_title (const hny_htmlmeta_t *self)
+{
+    const hny_page_t *page = self->page;
+    const s_ld_t *ld = &self->ld;
     const char *site = page->og_site;
     char *title = NULL;
     const char *h1 = page->h1 && *page->h1 ? page->h1 : NULL;
     char *headline = NULL;
-    if (h1 && (s_agree (h1, page->og_title) || s_agree (h1, ld.headline)
+    if (h1 && (s_agree (h1, page->og_title) || s_agree (h1, ld->headline)
                || (s_agree (h1, page->title) && !s_h1_is_site (page))))
         title = hny_strdup (h1);
-    else if (!h1 && !ld.headline && (headline = s_headline_block (page)) != NULL)
+    else if (!h1 && !ld->headline && (headline = s_headline_block (page)) != NULL)
         title = headline;
-    else if (ld.headline)
-        title = hny_htmlmeta_clean_title (ld.headline, site);
+    else if (ld->headline)
+        title = hny_htmlmeta_clean_title (ld->headline, site);
     else if (page->og_title && *page->og_title)
         title = hny_htmlmeta_clean_title (page->og_title, site);
     else if (h1 && !s_h1_is_site (page))
         title = hny_strdup (h1);
     else if (page->title && *page->title)
         title = hny_htmlmeta_clean_title (page->title, site);
-    s_ld_free (&ld);
     if (title && hny_line_clean (title) == 0)
         hny_free (&title);
     return title;
@@ -487,15 +511,15 @@ s_label_section (const hny_page_t *page, const unsigned char *keep)
 }
 
 void
-hny_htmlmeta_fill (const hny_page_t *page, const unsigned char *keep, hny_article_t *article)
+hny_htmlmeta_fill (const hny_htmlmeta_t *self, const unsigned char *keep, hny_article_t *article)
 {
-    s_ld_t ld;
-    s_ld_read (page, &ld);
+    const hny_page_t *page = self->page;
+    const s_ld_t *ld = &self->ld;
     char iso[HNY_DATE_ISO];
     /* the page's own statements first, most specific first; a date read
        from the text only when the page states none */
     if (!article->date) {
-        const char *stated[] = { page->published, ld.date, page->itemprop_date, page->date_meta,
+        const char *stated[] = { page->published, ld->date, page->itemprop_date, page->date_meta,
                                  page->time_datetime };
         for (size_t i = 0; i < sizeof stated / sizeof stated[0] && !article->date; i++)
             if (stated[i] && hny_date_machine (stated[i], iso))
@@ -504,7 +528,7 @@ hny_htmlmeta_fill (const hny_page_t *page, const unsigned char *keep, hny_articl
             article->date = hny_strdup (iso);
     }
     if (!article->author) {
-        const char *stated = ld.author ? ld.author : page->author ? page->author : page->itemprop_author;
+        const char *stated = ld->author ? ld->author : page->author ? page->author : page->itemprop_author;
         if (stated)
             article->author = hny_strdup (stated);
         else
@@ -515,7 +539,7 @@ hny_htmlmeta_fill (const hny_page_t *page, const unsigned char *keep, hny_articl
             hny_free (&article->author);
     }
     if (!article->section) {
-        const char *stated = page->section ? page->section : ld.section;
+        const char *stated = page->section ? page->section : ld->section;
         if (stated && strlen (stated) <= S_SECTION_MAX)
             article->section = hny_strdup (stated);
         else
@@ -523,5 +547,4 @@ hny_htmlmeta_fill (const hny_page_t *page, const unsigned char *keep, hny_articl
         if (!article->section)
             article->section = s_label_section (page, keep);
     }
-    s_ld_free (&ld);
 }
