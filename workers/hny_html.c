@@ -35,8 +35,7 @@
 enum {
     S_OPEN_LINK = 1u << 0,      /* an <a>: its text counts as link text */
     S_OPEN_LEGACY = 1u << 1,    /* an element the JPW line rules skip */
-    S_OPEN_PRE = 1u << 2,       /* a <pre> */
-    S_OPEN_AUTHOR = 1u << 3     /* the itemprop=author element being captured */
+    S_OPEN_PRE = 1u << 2        /* a <pre> */
 };
 
 /* What the characters callback is collecting besides the block text. */
@@ -84,7 +83,7 @@ typedef enum {
     S_EL_BLOCK,         /* ends the text before it; a node of the page */
     S_EL_SKIP,          /* its content is never text of the page */
     S_EL_CONTROL,       /* a form control whose content is skipped */
-    S_EL_A, S_EL_B, S_EL_I, S_EL_BR, S_EL_IMG, S_EL_INPUT, S_EL_META, S_EL_HTML,
+    S_EL_A, S_EL_B, S_EL_I, S_EL_BR, S_EL_IMG, S_EL_INPUT, S_EL_META,
     S_EL_TITLE, S_EL_SCRIPT, S_EL_TIME
 } s_kind_t;
 
@@ -129,7 +128,6 @@ static const struct {
     { "head", S_EL_SKIP, HNY_TAG_OTHER },
     { "header", S_EL_BLOCK, HNY_TAG_HEADER },
     { "hr", S_EL_BLOCK, HNY_TAG_HR },
-    { "html", S_EL_HTML, HNY_TAG_OTHER },
     { "i", S_EL_I, HNY_TAG_OTHER },
     { "iframe", S_EL_SKIP, HNY_TAG_OTHER },
     { "img", S_EL_IMG, HNY_TAG_OTHER },
@@ -496,10 +494,6 @@ s_meta (s_walk_t *w, const xmlChar **atts)
         hny_page_set_meta (&p->og_title, content, n);
     else if (strcasecmp (key, "og:site_name") == 0 || strcasecmp (key, "application-name") == 0)
         hny_page_set_meta (&p->og_site, content, n);
-    else if (strcasecmp (key, "og:type") == 0)
-        hny_page_set_meta (&p->og_type, content, n);
-    else if (strcasecmp (key, "description") == 0 || strcasecmp (key, "og:description") == 0)
-        hny_page_set_meta (&p->description, content, n);
     else if (strcasecmp (key, "article:section") == 0 || strcasecmp (key, "parsely-section") == 0)
         hny_page_set_meta (&p->section, content, n);
     else if (s_in (key, published))
@@ -576,11 +570,6 @@ s_sax_start (void *ctx, const xmlChar *xname, const xmlChar **atts)
     if (kind == S_EL_META) {
         s_meta (w, atts);   /* inside <head>, which is skipped */
         return;
-    }
-    if (kind == S_EL_HTML) {
-        const char *lang = s_attr (atts, "lang");
-        if (lang)
-            hny_page_set_meta (&w->page->lang, lang, strlen (lang));
     }
     if (kind == S_EL_TITLE && !w->page->title && !w->capture) {
         w->capture = S_CAP_TITLE;

@@ -39,10 +39,9 @@ hny_page_destroy (hny_page_t **self_p)
     free (self->nodes);
     free (self->blocks);
     char **strings[] = {
-        &self->title, &self->h1, &self->og_title, &self->og_site, &self->og_type,
-        &self->description, &self->published, &self->date_meta, &self->author, &self->section,
-        &self->time_datetime, &self->itemprop_date, &self->itemprop_author, &self->lang,
-        &self->jsonld
+        &self->title, &self->h1, &self->og_title, &self->og_site, &self->published,
+        &self->date_meta, &self->author, &self->section, &self->time_datetime,
+        &self->itemprop_date, &self->itemprop_author, &self->jsonld
     };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         free (*strings[i]);
@@ -66,9 +65,6 @@ hny_page_add_node (hny_page_t *self, uint32_t parent, hny_tag_t tag, uint32_t hi
     node->parent = parent;
     node->tag = (uint16_t) tag;
     node->hints = hints;
-    node->depth = parent == HNY_PAGE_NONE ? 0
-                : (uint16_t) (self->nodes[parent].depth < UINT16_MAX ? self->nodes[parent].depth + 1
-                                                                       : UINT16_MAX);
     return (uint32_t) self->node_count++;
 }
 
