@@ -568,8 +568,9 @@ s_block_is_junk (const s_ctx_t *c, uint32_t b, const char *title)
     if (blk->text < 40 && s_ad_label (text))
         return 1;
     char *label = blk->text <= HNY_SECTION_LABEL_MAX + 6 ? hny_section_label (text) : NULL;
+    int is_label = label != NULL;
     free (label);
-    if (label)
+    if (is_label)
         return 1;   /* "［主張］": the section, said above the title */
     if (title && blk->text < 600 && s_same_text (text, title))
         return 1;
