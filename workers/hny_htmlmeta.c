@@ -34,8 +34,6 @@ struct _hny_htmlmeta_t {
     s_ld_t ld;
 };
 
-static char *s_text_of (const hny_page_t *page, size_t b);
-
 /* ------------------------------------------------------------ titles */
 
 /* Separators between a title and the site's name, widest first. */
@@ -267,7 +265,7 @@ s_headline_block (const hny_page_t *page)
         const hny_page_block_t *blk = &page->blocks[b];
         if (blk->text * 5 < len * 2 || blk->text > len || blk->link * 2 > blk->text)
             continue;   /* under 40 % of the title, longer than it, or a link */
-        char *text = s_text_of (page, b);
+        char *text = hny_page_block_text_dup (page, b);
         if (s_agree (text, stated) && strlen (text) * 5 >= len * 2)
             return text;
         free (text);
@@ -358,23 +356,6 @@ s_near (const hny_page_t *page, const unsigned char *keep, size_t *from, size_t 
     *to = first + S_NEAR_AFTER < page->block_count ? first + S_NEAR_AFTER : page->block_count;
 }
 
-/* The block's text with its lines joined by spaces (caller owns). */
-static char *
-s_text_of (const hny_page_t *page, size_t b)
-{
-    const hny_page_block_t *blk = &page->blocks[b];
-    /* the lines came out of one block's text, which has this cap */
-    hny_buf_t buf = HNY_BUF_INIT (HNY_EXTRACT_MAX_PARAGRAPH_BYTES);
-    for (uint32_t i = blk->first_line; i < blk->first_line + blk->line_count; i++) {
-        if (!*page->lines[i])
-            continue;
-        if (buf.len)
-            hny_buf_add (&buf, " ", 1);
-        hny_buf_adds (&buf, page->lines[i]);
-    }
-    return hny_buf_take (&buf, NULL);
-}
-
 /* A date line near the start of the article: a block that is a date, else
    a short block that holds one ("2021年3月6日(土) しんぶん赤旗"). */
 static int
@@ -386,7 +367,7 @@ s_text_date (const hny_page_t *page, const unsigned char *keep, char iso[HNY_DAT
         for (size_t b = from; b < to; b++) {
             if (page->blocks[b].text > S_LINE_MAX)
                 continue;
-            char *text = s_text_of (page, b);
+            char *text = hny_page_block_text_dup (page, b);
             int found = pass == 0 ? hny_date_parse (text, iso) : hny_date_find (text, strlen (text), iso);
             free (text);
             if (found)
@@ -407,7 +388,7 @@ s_text_author (const hny_page_t *page, const unsigned char *keep)
         if (blk->text > S_LINE_MAX || blk->node == HNY_PAGE_NONE
             || hny_page_ancestor_with (page, blk->node, HNY_HINT_BYLINE) == HNY_PAGE_NONE)
             continue;
-        char *text = s_text_of (page, b);
+        char *text = hny_page_block_text_dup (page, b);
         char *author = NULL;
         if (strncasecmp (text, "By ", 3) == 0 && text[3]) {
             size_t n = strcspn (text + 3, ",|");
@@ -455,7 +436,7 @@ s_crumb_section (const hny_page_t *page, const char *title)
         if (c == HNY_PAGE_NONE || (crumb != HNY_PAGE_NONE && c != crumb))
             continue;   /* the first trail only */
         crumb = c;
-        char *text = s_text_of (page, b);
+        char *text = hny_page_block_text_dup (page, b);
         /* cut the line at the separators, each part an item */
         char *p = text;
         while (*p && count < 32) {
@@ -501,7 +482,7 @@ s_label_section (const hny_page_t *page, const unsigned char *keep)
     for (size_t b = from; b < to; b++) {
         if (page->blocks[b].text > HNY_SECTION_LABEL_MAX + 6)
             continue;
-        char *text = s_text_of (page, b);
+        char *text = hny_page_block_text_dup (page, b);
         char *label = hny_section_label (text);
         free (text);
         if (label)

@@ -126,6 +126,38 @@ hny_page_set_meta (char **field, const char *text, size_t len)
             *c = ' ';
 }
 
+const char *
+hny_page_block_text (const hny_page_t *self, size_t b, char *buf, size_t cap)
+{
+    const hny_page_block_t *blk = &self->blocks[b];
+    size_t w = 0;
+    for (uint32_t i = blk->first_line; i < blk->first_line + blk->line_count; i++) {
+        const char *line = self->lines[i];
+        if (!*line)
+            continue;
+        if (w > 0 && w + 1 < cap)
+            buf[w++] = ' ';
+        size_t n = strlen (line);
+        if (n > cap - 1 - w)
+            n = cap - 1 - w;
+        memcpy (buf + w, line, n);
+        w += n;
+    }
+    buf[w] = '\0';
+    return buf;
+}
+
+char *
+hny_page_block_text_dup (const hny_page_t *self, size_t b)
+{
+    /* room for every line and a space after each: nothing is cut */
+    const hny_page_block_t *blk = &self->blocks[b];
+    size_t cap = 1;
+    for (uint32_t i = blk->first_line; i < blk->first_line + blk->line_count; i++)
+        cap += strlen (self->lines[i]) + 1;
+    return (char *) hny_page_block_text (self, b, hny_malloc (cap), cap);
+}
+
 uint32_t
 hny_page_ancestor_with (const hny_page_t *self, uint32_t node, uint32_t hints)
 {

@@ -140,6 +140,13 @@ int hny_page_add_line (hny_page_t *self, char *line, char *marked, size_t max_li
    it is set already or the copy is empty. */
 void hny_page_set_meta (char **field, const char *text, size_t len);
 
+/* The text of block b, its lines joined by spaces, into buf: cut at
+   cap - 1 bytes (cap >= 1), NUL-terminated. Returns buf. */
+const char *hny_page_block_text (const hny_page_t *self, size_t b, char *buf, size_t cap);
+
+/* The same, whole, in a new string (caller owns). */
+char *hny_page_block_text_dup (const hny_page_t *self, size_t b);
+
 /* The first node that has any of hints, walking up from node (itself
    included); HNY_PAGE_NONE when none. */
 uint32_t hny_page_ancestor_with (const hny_page_t *self, uint32_t node, uint32_t hints);
