@@ -16,6 +16,7 @@
 #include <unicode/ucnv_err.h>
 #include <unicode/ucsdet.h>
 #include <unicode/ustring.h>
+#include <unicode/utf8.h>
 
 #define S_META_WINDOW   4096            /* bytes searched for a <meta> charset */
 #define S_DETECT_SAMPLE (1024 * 1024)   /* bytes handed to ucsdet */
@@ -93,41 +94,6 @@ s_has_iso2022jp_escapes (const uint8_t *data, size_t size)
     return 0;
 }
 
-/* The length of the well-formed UTF-8 sequence at p (2-4 bytes; the
-   ranges of Unicode's table 3-7, so no overlongs or surrogates), or 0 with
-   *sub set to the length of the maximal ill-formed subpart there: 1 for a
-   byte that cannot start a sequence or is not followed by a fitting
-   continuation byte, 2-3 for a sequence cut short. p[0] >= 0x80. */
-static size_t
-s_utf8_sequence (const uint8_t *p, size_t avail, size_t *sub)
-{
-    uint8_t b = p[0], lo = 0x80, hi = 0xBF;
-    size_t need;
-    if (b >= 0xC2 && b <= 0xDF)
-        need = 2;
-    else if (b >= 0xE0 && b <= 0xEF) {
-        need = 3;
-        lo = b == 0xE0 ? 0xA0 : 0x80;
-        hi = b == 0xED ? 0x9F : 0xBF;
-    }
-    else if (b >= 0xF0 && b <= 0xF4) {
-        need = 4;
-        lo = b == 0xF0 ? 0x90 : 0x80;
-        hi = b == 0xF4 ? 0x8F : 0xBF;
-    }
-    else {
-        *sub = 1;
-        return 0;
-    }
-    size_t k = 1;
-    while (k < need && k < avail && p[k] >= (k == 1 ? lo : 0x80) && p[k] <= (k == 1 ? hi : 0xBF))
-        k++;
-    if (k == need)
-        return need;
-    *sub = k;
-    return 0;
-}
-
 /* What the bytes say about UTF-8. */
 typedef struct {
     size_t good;        /* well-formed multi-byte sequences */
@@ -135,6 +101,11 @@ typedef struct {
     size_t errors;      /* ill-formed subparts, one per U+FFFD a decoder would write */
 } s_utf8_stats_t;
 
+/* ICU's U8_NEXT reads a well-formed sequence (Unicode's table 3-7: no
+   overlongs, no surrogates) or, when there is none, steps over the
+   maximal ill-formed subpart: one byte that cannot start a sequence or is
+   not followed by a fitting continuation byte, two or three for a
+   sequence cut short. */
 static void
 s_utf8_stats (const uint8_t *p, size_t size, s_utf8_stats_t *st)
 {
@@ -145,15 +116,15 @@ s_utf8_stats (const uint8_t *p, size_t size, s_utf8_stats_t *st)
             i++;
             continue;
         }
-        size_t sub = 1, n = s_utf8_sequence (p + i, size - i, &sub);
-        if (n) {
+        size_t start = i;
+        UChar32 c;
+        U8_NEXT (p, i, size, c);
+        if (c >= 0)
             st->good++;
-            i += n;
-            continue;
+        else {
+            st->errors++;
+            st->cut += i - start > 1;
         }
-        st->errors++;
-        st->cut += sub > 1;
-        i += sub;
     }
 }
 

@@ -161,40 +161,38 @@ hny_date_era_year (const char *text, int n, size_t *used)
     return 0;
 }
 
+/* A marker of a Japanese date after its number ("年", "月", "日"), spaces
+   allowed before it: returns the end of the marker, or NULL. */
+static const char *
+s_ja_marker (const char *p, const char *marker)
+{
+    p = s_spaces (p);
+    return strncmp (p, marker, 3) == 0 ? p + 3 : NULL;
+}
+
 /* [era] Y 年 M 月 D 日. All three markers are required: "3月6日" alone
    names no year, and guessing one would put articles in the wrong year. */
 static const char *
 s_japanese (const char *p, s_ymd_t *d)
 {
     size_t era_len = 0;
-    int n = 0;
-    if (hny_date_era_year (p, 1, &era_len)) {
+    int first = hny_date_era_year (p, 1, &era_len), n = 0;
+    if (first) {
         const char *q = s_spaces (p + era_len);
         if (strncmp (q, "元", 3) == 0)
             n = 1, q += 3;
         else if (!(q = s_ja_number (q, 2, &n)) || n < 1)
             return NULL;
-        d->year = hny_date_era_year (p, n, &era_len);
+        d->year = first + n - 1;
         p = q;
     }
     else if (!(p = s_ja_number (p, 4, &d->year)) || d->year < 1000)
         return NULL;
-    p = s_spaces (p);
-    if (strncmp (p, "年", 3) != 0)
+    if (!(p = s_ja_marker (p, "年")) || !(p = s_ja_number (s_spaces (p), 2, &d->month))
+        || !(p = s_ja_marker (p, "月")) || !(p = s_ja_number (s_spaces (p), 2, &d->day))
+        || !(p = s_ja_marker (p, "日")))
         return NULL;
-    p = s_spaces (p + 3);
-    if (!(p = s_ja_number (p, 2, &d->month)))
-        return NULL;
-    p = s_spaces (p);
-    if (strncmp (p, "月", 3) != 0)
-        return NULL;
-    p = s_spaces (p + 3);
-    if (!(p = s_ja_number (p, 2, &d->day)))
-        return NULL;
-    p = s_spaces (p);
-    if (strncmp (p, "日", 3) != 0)
-        return NULL;
-    return s_valid (d) ? p + 3 : NULL;
+    return s_valid (d) ? p : NULL;
 }
 
 /* A separator of a numeric date: / - . and their full-width forms; its
@@ -413,5 +411,6 @@ hny_date_machine (const char *text, char iso[HNY_DATE_ISO])
     /* RFC 822 opens with a weekday; ISO 8601 extended form is numeric. The
        time and zone after the date are ignored: the calendar day the page
        shows its readers is the article's date, not the day in UTC. */
-    return hny_date_find (s_weekday_prefix (p), strlen (p), iso);
+    const char *q = s_weekday_prefix (p);
+    return hny_date_find (q, strlen (q), iso);
 }

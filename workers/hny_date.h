@@ -32,9 +32,12 @@
    "YYYY-MM-DD" into iso, else 0 and iso is untouched. */
 int hny_date_parse (const char *text, char iso[HNY_DATE_ISO]);
 
-/* The first date found anywhere in [text, text+len) (a date must not be
-   glued to letters or digits around it: "x2021/03/06" is not one). Returns
-   1 and writes iso, else 0. Linear in len. */
+/* The first date that starts in [text, text+len) (a date must not be
+   glued to letters or digits around it: "x2021/03/06" is not one). text
+   must be NUL-terminated: a date that starts before len is read to its
+   end, up to a few dozen bytes past len but never past the NUL (callers
+   pass len = strlen (text)). Returns 1 and writes iso, else 0. Linear in
+   len. */
 int hny_date_find (const char *text, size_t len, char iso[HNY_DATE_ISO]);
 
 /* A date from metadata: ISO 8601 with or without a time

@@ -35,8 +35,7 @@
 enum {
     S_OPEN_LINK = 1u << 0,      /* an <a>: its text counts as link text */
     S_OPEN_LEGACY = 1u << 1,    /* an element the JPW line rules skip */
-    S_OPEN_PRE = 1u << 2,       /* a <pre> */
-    S_OPEN_AUTHOR = 1u << 3     /* the itemprop=author element being captured */
+    S_OPEN_PRE = 1u << 2        /* a <pre> */
 };
 
 /* What the characters callback is collecting besides the block text. */
@@ -84,7 +83,7 @@ typedef enum {
     S_EL_BLOCK,         /* ends the text before it; a node of the page */
     S_EL_SKIP,          /* its content is never text of the page */
     S_EL_CONTROL,       /* a form control whose content is skipped */
-    S_EL_A, S_EL_B, S_EL_I, S_EL_BR, S_EL_IMG, S_EL_INPUT, S_EL_META, S_EL_HTML,
+    S_EL_A, S_EL_B, S_EL_I, S_EL_BR, S_EL_IMG, S_EL_INPUT, S_EL_META,
     S_EL_TITLE, S_EL_SCRIPT, S_EL_TIME
 } s_kind_t;
 
@@ -129,7 +128,6 @@ static const struct {
     { "head", S_EL_SKIP, HNY_TAG_OTHER },
     { "header", S_EL_BLOCK, HNY_TAG_HEADER },
     { "hr", S_EL_BLOCK, HNY_TAG_HR },
-    { "html", S_EL_HTML, HNY_TAG_OTHER },
     { "i", S_EL_I, HNY_TAG_OTHER },
     { "iframe", S_EL_SKIP, HNY_TAG_OTHER },
     { "img", S_EL_IMG, HNY_TAG_OTHER },
@@ -496,10 +494,6 @@ s_meta (s_walk_t *w, const xmlChar **atts)
         hny_page_set_meta (&p->og_title, content, n);
     else if (strcasecmp (key, "og:site_name") == 0 || strcasecmp (key, "application-name") == 0)
         hny_page_set_meta (&p->og_site, content, n);
-    else if (strcasecmp (key, "og:type") == 0)
-        hny_page_set_meta (&p->og_type, content, n);
-    else if (strcasecmp (key, "description") == 0 || strcasecmp (key, "og:description") == 0)
-        hny_page_set_meta (&p->description, content, n);
     else if (strcasecmp (key, "article:section") == 0 || strcasecmp (key, "parsely-section") == 0)
         hny_page_set_meta (&p->section, content, n);
     else if (s_in (key, published))
@@ -576,11 +570,6 @@ s_sax_start (void *ctx, const xmlChar *xname, const xmlChar **atts)
     if (kind == S_EL_META) {
         s_meta (w, atts);   /* inside <head>, which is skipped */
         return;
-    }
-    if (kind == S_EL_HTML) {
-        const char *lang = s_attr (atts, "lang");
-        if (lang)
-            hny_page_set_meta (&w->page->lang, lang, strlen (lang));
     }
     if (kind == S_EL_TITLE && !w->page->title && !w->capture) {
         w->capture = S_CAP_TITLE;
@@ -837,10 +826,12 @@ s_restore_markup (hny_article_t *article, char **lines, char **marked, size_t co
     article->markup = 1;
 }
 
-/* The JPW rules on the lines outside nav, header, footer and form: the
-   lines the walker gave them before it recorded those too. */
-static hny_article_t *
-s_extract_jpw (const hny_page_t *page, const char *source, int *status, char **reason)
+/* The lines the JPW rules read, and their inline forms: those outside
+   nav, header, footer and form, as the walker gave them before it
+   recorded those too. Borrowed from the page; the caller frees the two
+   arrays. Returns their count. */
+static size_t
+s_jpw_lines (const hny_page_t *page, char ***lines_p, char ***marked_p)
 {
     char **lines = hny_malloc ((page->line_count + 1) * sizeof (char *));
     char **marked = hny_malloc ((page->line_count + 1) * sizeof (char *));
@@ -851,28 +842,9 @@ s_extract_jpw (const hny_page_t *page, const char *source, int *status, char **r
         lines[count] = page->lines[i];
         marked[count++] = page->marked[i];
     }
-    hny_article_t *article = hny_extract_lines (lines, count, "jpw", source, status, reason);
-    if (article)
-        s_restore_markup (article, lines, marked, count);
-    free (lines);
-    free (marked);
-    return article;
-}
-
-/* Whether the JPW rules apply: asked for, or the page looks like JPW. */
-static int
-s_is_jpw (const hny_page_t *page, const char *format)
-{
-    if (format && strcmp (format, "jpw") == 0)
-        return 1;
-    char **lines = hny_malloc ((page->line_count + 1) * sizeof (char *));
-    size_t count = 0;
-    for (size_t i = 0; i < page->line_count; i++)
-        if (!(page->blocks[page->line_block[i]].flags & HNY_BLOCK_LEGACY))
-            lines[count++] = page->lines[i];
-    int jpw = hny_jpw_detect (lines, count);
-    free (lines);
-    return jpw;
+    *lines_p = lines;
+    *marked_p = marked;
+    return count;
 }
 
 /* Any other page: the blocks hny_readable keeps, as paragraphs in the
@@ -880,11 +852,13 @@ s_is_jpw (const hny_page_t *page, const char *format)
 static hny_article_t *
 s_extract_generic (const hny_page_t *page, int *status, char **reason)
 {
-    char *title = hny_htmlmeta_title (page);
+    hny_htmlmeta_t *meta = hny_htmlmeta_new (page);
+    char *title = hny_htmlmeta_title (meta);
     unsigned char *keep = hny_calloc (page->block_count + 1, 1);
     const char *why = NULL;
     size_t kept = hny_readable_select (page, title, keep, &why);
     if (kept == 0) {
+        hny_htmlmeta_destroy (&meta);
         free (keep);
         free (title);
         *status = 422;
@@ -916,7 +890,8 @@ s_extract_generic (const hny_page_t *page, int *status, char **reason)
         }
     }
     hny_buf_free (&para);
-    hny_htmlmeta_fill (page, keep, article);
+    hny_htmlmeta_fill (meta, keep, article);
+    hny_htmlmeta_destroy (&meta);
     free (keep);
     if (rc != 0) {
         hny_article_destroy (&article);
@@ -965,10 +940,21 @@ hny_html_extract (const char *text, size_t len, const char *format,
         *reason = hny_sprintf ("HTML block has more than %d bytes of text",
                                HNY_EXTRACT_MAX_PARAGRAPH_BYTES);
     }
-    else if (s_is_jpw (page, format))
-        article = s_extract_jpw (page, source, status, reason);
-    else
-        article = s_extract_generic (page, status, reason);
+    else {
+        /* the JPW rules when asked for, or when the page looks like JPW;
+           the markup is given back to their paragraphs afterwards */
+        char **lines = NULL, **marked = NULL;
+        size_t count = s_jpw_lines (page, &lines, &marked);
+        if ((format && strcmp (format, "jpw") == 0) || hny_jpw_detect (lines, count)) {
+            article = hny_extract_lines (lines, count, "jpw", source, status, reason);
+            if (article)
+                s_restore_markup (article, lines, marked, count);
+        }
+        else
+            article = s_extract_generic (page, status, reason);
+        free (lines);
+        free (marked);
+    }
     hny_page_destroy (&page);
     return article;
 }

@@ -27,7 +27,12 @@ typedef struct {
     size_t visited;             /* values looked at, capped */
 } s_ld_t;
 
-static char *s_text_of (const hny_page_t *page, size_t b);
+/* A page and what its JSON-LD says, read once for the title and the
+   rest of the metadata. */
+struct _hny_htmlmeta_t {
+    const hny_page_t *page;     /* borrowed */
+    s_ld_t ld;
+};
 
 /* ------------------------------------------------------------ titles */
 
@@ -260,7 +265,7 @@ s_headline_block (const hny_page_t *page)
         const hny_page_block_t *blk = &page->blocks[b];
         if (blk->text * 5 < len * 2 || blk->text > len || blk->link * 2 > blk->text)
             continue;   /* under 40 % of the title, longer than it, or a link */
-        char *text = s_text_of (page, b);
+        char *text = hny_page_block_text_dup (page, b);
         if (s_agree (text, stated) && strlen (text) * 5 >= len * 2)
             return text;
         free (text);
@@ -288,29 +293,46 @@ s_h1_is_site (const hny_page_t *page)
    it wins only when another statement agrees with it. JSON-LD and
    og:title are written for machines and rarely hold the logo; <title>
    nearly always carries the site's name and is the last resort. */
-char *
-hny_htmlmeta_title (const hny_page_t *page)
+hny_htmlmeta_t *
+hny_htmlmeta_new (const hny_page_t *page)
 {
-    s_ld_t ld;
-    s_ld_read (page, &ld);
+    hny_htmlmeta_t *self = hny_calloc (1, sizeof *self);
+    self->page = page;
+    s_ld_read (page, &self->ld);
+    return self;
+}
+
+void
+hny_htmlmeta_destroy (hny_htmlmeta_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    s_ld_free (&(*self_p)->ld);
+    hny_free (self_p);
+}
+
+char *
+hny_htmlmeta_title (const hny_htmlmeta_t *self)
+{
+    const hny_page_t *page = self->page;
+    const s_ld_t *ld = &self->ld;
     const char *site = page->og_site;
     char *title = NULL;
     const char *h1 = page->h1 && *page->h1 ? page->h1 : NULL;
     char *headline = NULL;
-    if (h1 && (s_agree (h1, page->og_title) || s_agree (h1, ld.headline)
+    if (h1 && (s_agree (h1, page->og_title) || s_agree (h1, ld->headline)
                || (s_agree (h1, page->title) && !s_h1_is_site (page))))
         title = hny_strdup (h1);
-    else if (!h1 && !ld.headline && (headline = s_headline_block (page)) != NULL)
+    else if (!h1 && !ld->headline && (headline = s_headline_block (page)) != NULL)
         title = headline;
-    else if (ld.headline)
-        title = hny_htmlmeta_clean_title (ld.headline, site);
+    else if (ld->headline)
+        title = hny_htmlmeta_clean_title (ld->headline, site);
     else if (page->og_title && *page->og_title)
         title = hny_htmlmeta_clean_title (page->og_title, site);
     else if (h1 && !s_h1_is_site (page))
         title = hny_strdup (h1);
     else if (page->title && *page->title)
         title = hny_htmlmeta_clean_title (page->title, site);
-    s_ld_free (&ld);
     if (title && hny_line_clean (title) == 0)
         hny_free (&title);
     return title;
@@ -334,23 +356,6 @@ s_near (const hny_page_t *page, const unsigned char *keep, size_t *from, size_t 
     *to = first + S_NEAR_AFTER < page->block_count ? first + S_NEAR_AFTER : page->block_count;
 }
 
-/* The block's text with its lines joined by spaces (caller owns). */
-static char *
-s_text_of (const hny_page_t *page, size_t b)
-{
-    const hny_page_block_t *blk = &page->blocks[b];
-    /* the lines came out of one block's text, which has this cap */
-    hny_buf_t buf = HNY_BUF_INIT (HNY_EXTRACT_MAX_PARAGRAPH_BYTES);
-    for (uint32_t i = blk->first_line; i < blk->first_line + blk->line_count; i++) {
-        if (!*page->lines[i])
-            continue;
-        if (buf.len)
-            hny_buf_add (&buf, " ", 1);
-        hny_buf_adds (&buf, page->lines[i]);
-    }
-    return hny_buf_take (&buf, NULL);
-}
-
 /* A date line near the start of the article: a block that is a date, else
    a short block that holds one ("2021年3月6日(土) しんぶん赤旗"). */
 static int
@@ -362,7 +367,7 @@ s_text_date (const hny_page_t *page, const unsigned char *keep, char iso[HNY_DAT
         for (size_t b = from; b < to; b++) {
             if (page->blocks[b].text > S_LINE_MAX)
                 continue;
-            char *text = s_text_of (page, b);
+            char *text = hny_page_block_text_dup (page, b);
             int found = pass == 0 ? hny_date_parse (text, iso) : hny_date_find (text, strlen (text), iso);
             free (text);
             if (found)
@@ -383,7 +388,7 @@ s_text_author (const hny_page_t *page, const unsigned char *keep)
         if (blk->text > S_LINE_MAX || blk->node == HNY_PAGE_NONE
             || hny_page_ancestor_with (page, blk->node, HNY_HINT_BYLINE) == HNY_PAGE_NONE)
             continue;
-        char *text = s_text_of (page, b);
+        char *text = hny_page_block_text_dup (page, b);
         char *author = NULL;
         if (strncasecmp (text, "By ", 3) == 0 && text[3]) {
             size_t n = strcspn (text + 3, ",|");
@@ -431,7 +436,7 @@ s_crumb_section (const hny_page_t *page, const char *title)
         if (c == HNY_PAGE_NONE || (crumb != HNY_PAGE_NONE && c != crumb))
             continue;   /* the first trail only */
         crumb = c;
-        char *text = s_text_of (page, b);
+        char *text = hny_page_block_text_dup (page, b);
         /* cut the line at the separators, each part an item */
         char *p = text;
         while (*p && count < 32) {
@@ -477,7 +482,7 @@ s_label_section (const hny_page_t *page, const unsigned char *keep)
     for (size_t b = from; b < to; b++) {
         if (page->blocks[b].text > HNY_SECTION_LABEL_MAX + 6)
             continue;
-        char *text = s_text_of (page, b);
+        char *text = hny_page_block_text_dup (page, b);
         char *label = hny_section_label (text);
         free (text);
         if (label)
@@ -487,15 +492,15 @@ s_label_section (const hny_page_t *page, const unsigned char *keep)
 }
 
 void
-hny_htmlmeta_fill (const hny_page_t *page, const unsigned char *keep, hny_article_t *article)
+hny_htmlmeta_fill (const hny_htmlmeta_t *self, const unsigned char *keep, hny_article_t *article)
 {
-    s_ld_t ld;
-    s_ld_read (page, &ld);
+    const hny_page_t *page = self->page;
+    const s_ld_t *ld = &self->ld;
     char iso[HNY_DATE_ISO];
     /* the page's own statements first, most specific first; a date read
        from the text only when the page states none */
     if (!article->date) {
-        const char *stated[] = { page->published, ld.date, page->itemprop_date, page->date_meta,
+        const char *stated[] = { page->published, ld->date, page->itemprop_date, page->date_meta,
                                  page->time_datetime };
         for (size_t i = 0; i < sizeof stated / sizeof stated[0] && !article->date; i++)
             if (stated[i] && hny_date_machine (stated[i], iso))
@@ -504,7 +509,7 @@ hny_htmlmeta_fill (const hny_page_t *page, const unsigned char *keep, hny_articl
             article->date = hny_strdup (iso);
     }
     if (!article->author) {
-        const char *stated = ld.author ? ld.author : page->author ? page->author : page->itemprop_author;
+        const char *stated = ld->author ? ld->author : page->author ? page->author : page->itemprop_author;
         if (stated)
             article->author = hny_strdup (stated);
         else
@@ -515,7 +520,7 @@ hny_htmlmeta_fill (const hny_page_t *page, const unsigned char *keep, hny_articl
             hny_free (&article->author);
     }
     if (!article->section) {
-        const char *stated = page->section ? page->section : ld.section;
+        const char *stated = page->section ? page->section : ld->section;
         if (stated && strlen (stated) <= S_SECTION_MAX)
             article->section = hny_strdup (stated);
         else
@@ -523,5 +528,4 @@ hny_htmlmeta_fill (const hny_page_t *page, const unsigned char *keep, hny_articl
         if (!article->section)
             article->section = s_label_section (page, keep);
     }
-    s_ld_free (&ld);
 }

@@ -39,10 +39,9 @@ hny_page_destroy (hny_page_t **self_p)
     free (self->nodes);
     free (self->blocks);
     char **strings[] = {
-        &self->title, &self->h1, &self->og_title, &self->og_site, &self->og_type,
-        &self->description, &self->published, &self->date_meta, &self->author, &self->section,
-        &self->time_datetime, &self->itemprop_date, &self->itemprop_author, &self->lang,
-        &self->jsonld
+        &self->title, &self->h1, &self->og_title, &self->og_site, &self->published,
+        &self->date_meta, &self->author, &self->section, &self->time_datetime,
+        &self->itemprop_date, &self->itemprop_author, &self->jsonld
     };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         free (*strings[i]);
@@ -66,9 +65,6 @@ hny_page_add_node (hny_page_t *self, uint32_t parent, hny_tag_t tag, uint32_t hi
     node->parent = parent;
     node->tag = (uint16_t) tag;
     node->hints = hints;
-    node->depth = parent == HNY_PAGE_NONE ? 0
-                : (uint16_t) (self->nodes[parent].depth < UINT16_MAX ? self->nodes[parent].depth + 1
-                                                                       : UINT16_MAX);
     return (uint32_t) self->node_count++;
 }
 
@@ -128,6 +124,38 @@ hny_page_set_meta (char **field, const char *text, size_t len)
     for (char *c = *field; *c; c++)
         if (*c == '\n' || *c == '\r' || *c == '\t')
             *c = ' ';
+}
+
+const char *
+hny_page_block_text (const hny_page_t *self, size_t b, char *buf, size_t cap)
+{
+    const hny_page_block_t *blk = &self->blocks[b];
+    size_t w = 0;
+    for (uint32_t i = blk->first_line; i < blk->first_line + blk->line_count; i++) {
+        const char *line = self->lines[i];
+        if (!*line)
+            continue;
+        if (w > 0 && w + 1 < cap)
+            buf[w++] = ' ';
+        size_t n = strlen (line);
+        if (n > cap - 1 - w)
+            n = cap - 1 - w;
+        memcpy (buf + w, line, n);
+        w += n;
+    }
+    buf[w] = '\0';
+    return buf;
+}
+
+char *
+hny_page_block_text_dup (const hny_page_t *self, size_t b)
+{
+    /* room for every line and a space after each: nothing is cut */
+    const hny_page_block_t *blk = &self->blocks[b];
+    size_t cap = 1;
+    for (uint32_t i = blk->first_line; i < blk->first_line + blk->line_count; i++)
+        cap += strlen (self->lines[i]) + 1;
+    return (char *) hny_page_block_text (self, b, hny_malloc (cap), cap);
 }
 
 uint32_t

@@ -13,7 +13,7 @@
       hny_markup.h, an empty line closing each paragraph.
     and the page's metadata (<title>, <meta>, JSON-LD, <time datetime>).
 
-    A node is about 40 bytes and a block 32, so the page costs little more
+    A node is 24 bytes and a block 28, so the page costs little more
     than the text it keeps; nodes past HNY_PAGE_MAX_NODES are not recorded
     (their text goes to the nearest recorded ancestor), so a page of a
     million empty <div>s stays small. hny_readable chooses the blocks of
@@ -71,7 +71,6 @@ enum {
 typedef struct {
     uint32_t parent;        /* index of the parent node, HNY_PAGE_NONE at the top */
     uint16_t tag;           /* hny_tag_t */
-    uint16_t depth;         /* nesting of nodes (not of elements) */
     uint32_t hints;         /* HNY_HINT_* */
     uint32_t images;        /* <img> directly in it */
     uint32_t inputs;        /* <input>, <button>, <select>, <textarea> directly in it */
@@ -109,7 +108,7 @@ typedef struct {
     char *title;            /* <title> */
     char *h1;               /* the first <h1>; h1_block its first block, else HNY_PAGE_NONE */
     uint32_t h1_block;
-    char *og_title, *og_site, *og_type, *description;
+    char *og_title, *og_site;
     char *published;        /* article:published_time and its kin, as written */
     char *date_meta;        /* other date metas: name=date, pubdate, dc.date, ... */
     char *author;           /* meta author, article:author */
@@ -117,7 +116,6 @@ typedef struct {
     char *time_datetime;    /* datetime= of the first <time> with one */
     char *itemprop_date;    /* itemprop=datePublished (content= or datetime=) */
     char *itemprop_author;  /* text or content= of itemprop=author */
-    char *lang;             /* <html lang> */
     char *jsonld;           /* the ld+json scripts, each ended by U+001E */
     size_t jsonld_len;
 } hny_page_t;
@@ -141,6 +139,13 @@ int hny_page_add_line (hny_page_t *self, char *line, char *marked, size_t max_li
    capped at HNY_PAGE_META_MAX bytes (cut at a character boundary), unless
    it is set already or the copy is empty. */
 void hny_page_set_meta (char **field, const char *text, size_t len);
+
+/* The text of block b, its lines joined by spaces, into buf: cut at
+   cap - 1 bytes (cap >= 1), NUL-terminated. Returns buf. */
+const char *hny_page_block_text (const hny_page_t *self, size_t b, char *buf, size_t cap);
+
+/* The same, whole, in a new string (caller owns). */
+char *hny_page_block_text_dup (const hny_page_t *self, size_t b);
 
 /* The first node that has any of hints, walking up from node (itself
    included); HNY_PAGE_NONE when none. */

@@ -178,28 +178,6 @@ s_same_text (const char *a, const char *b)
     return *a == '\0' && *b == '\0';
 }
 
-/* The block's text, its lines joined by spaces, into buf (cut at cap). */
-static const char *
-s_block_text (const s_ctx_t *c, uint32_t b, char *buf, size_t cap)
-{
-    const hny_page_block_t *blk = &c->page->blocks[b];
-    size_t w = 0;
-    for (uint32_t i = blk->first_line; i < blk->first_line + blk->line_count; i++) {
-        const char *line = c->page->lines[i];
-        if (!*line)
-            continue;
-        if (w > 0 && w + 1 < cap)
-            buf[w++] = ' ';
-        size_t n = strlen (line);
-        if (n > cap - 1 - w)
-            n = cap - 1 - w;
-        memcpy (buf + w, line, n);
-        w += n;
-    }
-    buf[w] = '\0';
-    return buf;
-}
-
 /* ------------------------------------------------------------ 1. chrome */
 
 static int
@@ -560,7 +538,7 @@ s_block_is_junk (const s_ctx_t *c, uint32_t b, const char *title)
     if (blk->text >= 20 && blk->link * 10 >= blk->text * 8 && blk->text < 300)
         return 1;   /* a link alone: "Read more: ..." */
     char buf[512];
-    const char *text = s_block_text (c, b, buf, sizeof buf);
+    const char *text = hny_page_block_text (page, b, buf, sizeof buf);
     if (blk->text < S_DATELINE_MAX && !s_ends_sentence (c, b) && s_dateline (text))
         return 1;
     if (blk->text < S_COPYRIGHT_MAX && s_copyright (text))
@@ -568,8 +546,9 @@ s_block_is_junk (const s_ctx_t *c, uint32_t b, const char *title)
     if (blk->text < 40 && s_ad_label (text))
         return 1;
     char *label = blk->text <= HNY_SECTION_LABEL_MAX + 6 ? hny_section_label (text) : NULL;
+    int is_label = label != NULL;
     free (label);
-    if (label)
+    if (is_label)
         return 1;   /* "［主張］": the section, said above the title */
     if (title && blk->text < 600 && s_same_text (text, title))
         return 1;
@@ -618,7 +597,7 @@ s_debug (const s_ctx_t *c, const unsigned char *keep, uint32_t best)
                                     (int) s_tag (c, a), page->nodes[a].hints);
         path[w] = '\0';
         hny_debug ("%c %5u/%-5u %-60.60s %s", keep[b] ? '+' : '-', blk->link, blk->text,
-                   s_block_text (c, (uint32_t) b, buf, sizeof buf), path);
+                   hny_page_block_text (page, b, buf, sizeof buf), path);
     }
     for (size_t i = 0; i < c->n; i++)
         if (c->scored[i] && c->score[i] > 10)

@@ -14,8 +14,10 @@
       <article>, <main>) adds to the score;
     - inside it, lists and boxes of links, captions, bylines, date lines
       and the headline are dropped.
-    The work is linear in the page's nodes and blocks (ancestors are
-    walked at most a few levels), and memory is a few words per node. */
+    The work is linear in the page's nodes and blocks times their depth:
+    scores go at most a few levels up, and the clean-up looks at the
+    ancestors of each block of the content (HNY_HTML_MAX_DEPTH bounds
+    them). Memory is a few words per node. */
 #ifndef HNY_READABLE_H
 #define HNY_READABLE_H
 
