@@ -652,18 +652,17 @@ s_check_ready (hny_client_t *self)
     return -1;
 }
 
-/* Send a request with the given req id; takes the message over. The first
+/* Send a request with the given req id; the message stays the caller's
+   (a synchronous call sends it again after a reconnect). The first
    request on a DEALER checks an ipc:// socket first (s_probe). */
 static int
-s_send (hny_client_t *self, hny_msg_t **msg_p, const char *req)
+s_send (hny_client_t *self, hny_msg_t *msg, const char *req)
 {
     int grace = self->timeout_ms < S_PROBE_GRACE_MS ? self->timeout_ms : S_PROBE_GRACE_MS;
-    if (s_check_ready (self) || (!self->probed && s_probe (self, grace))) {
-        hny_msg_destroy (msg_p);
+    if (s_check_ready (self) || (!self->probed && s_probe (self, grace)))
         return -1;
-    }
-    hny_msg_set_str (*msg_p, "req", req);
-    if (hny_msg_send (msg_p, self->sock)) {
+    hny_msg_set_str (msg, "req", req);
+    if (hny_msg_send_keep (msg, self->sock)) {
         if (errno == EAGAIN)
             s_no_answer (self, self->timeout_ms);
         else
@@ -673,20 +672,6 @@ s_send (hny_client_t *self, hny_msg_t **msg_p, const char *req)
     if (req [0] != '~')
         self->unanswered++;
     return 0;
-}
-
-/* A copy of a request to send again: the header's members are shared
-   (they are not changed; "req" is set on the copy's own object). */
-static hny_msg_t *
-s_msg_copy (hny_msg_t *msg)
-{
-    hny_msg_t *copy = hny_msg_new (hny_msg_id (msg));
-    json_object_update (hny_msg_header (copy), hny_msg_header (msg));
-    size_t size = 0;
-    const uint8_t *body = hny_msg_body (msg, &size);
-    if (body)
-        hny_msg_set_body (copy, body, size);
-    return copy;
 }
 
 /* After the connection dropped during a synchronous call: open a new
@@ -759,8 +744,7 @@ s_call (hny_client_t *self, hny_msg_t **msg_p, int64_t extra_ms, hny_reply_t **r
         s_monitor_read (self);
         if (self->lost && s_recover (self, deadline, &reconnects))
             break;
-        hny_msg_t *out = s_msg_copy (msg);
-        if (s_send (self, &out, req))
+        if (s_send (self, msg, req))
             break;
         hny_reply_t *got = NULL;
         int r = s_await (self, req, deadline, &got);
@@ -1010,6 +994,15 @@ s_check_req (hny_client_t *self, const char *req)
     return 0;
 }
 
+/* s_send for a pipelined request, sent once: takes the message over. */
+static int
+s_send_once (hny_client_t *self, hny_msg_t **msg_p, const char *req)
+{
+    int rc = s_send (self, *msg_p, req);
+    hny_msg_destroy (msg_p);
+    return rc;
+}
+
 int
 hny_client_send_submit (hny_client_t *self, const char *req, const hny_submit_t *opts,
                         const void *data, size_t size)
@@ -1018,7 +1011,7 @@ hny_client_send_submit (hny_client_t *self, const char *req, const hny_submit_t 
     if (s_check_body (self, size) || s_check_req (self, req))
         return -1;
     hny_msg_t *msg = s_submit_msg (opts, data, size);
-    return s_send (self, &msg, req);
+    return s_send_once (self, &msg, req);
 }
 
 int
@@ -1034,7 +1027,7 @@ hny_client_send_wait (hny_client_t *self, const char *req, const char *job, int 
     hny_msg_t *msg = hny_msg_new (HNY_MSG_WAIT);
     hny_msg_set_str (msg, "job", job);
     hny_msg_set_int (msg, "timeout_ms", timeout_ms);
-    return s_send (self, &msg, req);
+    return s_send_once (self, &msg, req);
 }
 
 int
@@ -1045,7 +1038,7 @@ hny_client_send_fetch (hny_client_t *self, const char *req, const char *job)
         return -1;
     hny_msg_t *msg = hny_msg_new (HNY_MSG_FETCH);
     hny_msg_set_str (msg, "job", job);
-    return s_send (self, &msg, req);
+    return s_send_once (self, &msg, req);
 }
 
 int
