@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -555,12 +554,7 @@ s_reconnect (s_batch_t *b)
            honyakud that is back is found soon. */
         int64_t pause = s_backoff_ms (tries < 2 ? tries : 2);
         int64_t left = b->trouble_since + b->patience_ms - now;
-        struct timespec ts = { 0, 0 };
-        pause = pause < left ? pause : left;
-        ts.tv_sec = (time_t) (pause / 1000);
-        ts.tv_nsec = (long) (pause % 1000) * 1000000L;
-        while (pause > 0 && nanosleep (&ts, &ts) != 0 && errno == EINTR)
-            ;
+        hny_sleep_ms (pause < left ? pause : left);
     }
     size_t again = 0;
     for (size_t i = 0; i < b->count; i++) {

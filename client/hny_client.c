@@ -29,7 +29,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -111,14 +110,6 @@ static int64_t
 s_backoff_ms (int tries)
 {
     return hny_client_backoff_ms (tries, S_RETRY_MS, S_RETRY_MAX_MS);
-}
-
-static void
-s_pause_ms (int64_t ms)
-{
-    struct timespec ts = { (time_t) (ms / 1000), (long) (ms % 1000) * 1000000L };
-    while (ms > 0 && nanosleep (&ts, &ts) != 0 && errno == EINTR)
-        ;
 }
 
 /* "user NAME" or "uid N" for messages about permissions. */
@@ -227,7 +218,7 @@ s_probe (hny_client_t *self, int grace_ms)
             return 0;
         if (!transient || hny_clock_mono_ms () >= until)
             return -1;
-        s_pause_ms (S_PROBE_EVERY_MS);
+        hny_sleep_ms (S_PROBE_EVERY_MS);
     }
 }
 
@@ -688,7 +679,7 @@ s_recover (hny_client_t *self, int64_t deadline, int *tries)
             int64_t pause = s_backoff_ms (*tries - 1);
             if (hny_clock_mono_ms () + pause >= deadline)
                 return -1;              /* self->error: the last reason */
-            s_pause_ms (pause);
+            hny_sleep_ms (pause);
         }
         (*tries)++;
         int rc = hny_client_reconnect (self);
@@ -768,7 +759,7 @@ s_call (hny_client_t *self, hny_msg_t **msg_p, int64_t extra_ms, hny_reply_t **r
             hny_reply_destroy (&got);
             if (!again)
                 break;
-            s_pause_ms (pause);
+            hny_sleep_ms (pause);
             continue;
         }
         self->status_code = 0;
