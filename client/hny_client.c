@@ -580,9 +580,10 @@ s_pending_pop (hny_client_t *self)
 }
 
 /* Receive one well-formed answer before the deadline (monotonic ms).
-   Returns 0 with *reply, 1 when the deadline passed, 2 when the connection
-   dropped (answers that were in already are returned first), -1 on socket
-   error. */
+   Returns what hny_client_recv_reply does: HNY_RECV_OK with *reply,
+   HNY_RECV_TIMEOUT when the deadline passed, HNY_RECV_LOST when the
+   connection dropped (answers that were in already are returned first),
+   HNY_RECV_ERROR on socket error. */
 static int
 s_recv_one (hny_client_t *self, int64_t deadline, hny_reply_t **reply)
 {
@@ -597,7 +598,7 @@ s_recv_one (hny_client_t *self, int64_t deadline, hny_reply_t **reply)
             if (errno == EINTR)
                 continue;
             s_set_error (self, 0, "cannot read from %s: %s", self->endpoint, zmq_strerror (errno));
-            return -1;
+            return HNY_RECV_ERROR;
         }
         if (items [0].revents & ZMQ_POLLIN) {
             hny_msg_t *msg = hny_msg_recv (self->sock);
@@ -606,7 +607,7 @@ s_recv_one (hny_client_t *self, int64_t deadline, hny_reply_t **reply)
                     continue;
                 s_set_error (self, 0, "cannot read from %s: %s", self->endpoint,
                              zmq_strerror (errno));
-                return -1;
+                return HNY_RECV_ERROR;
             }
             if (hny_msg_id (msg) == HNY_MSG_INVALID) {
                 /* Nothing to answer on a DEALER; note it and keep waiting. */
@@ -618,7 +619,7 @@ s_recv_one (hny_client_t *self, int64_t deadline, hny_reply_t **reply)
             *reply = s_reply_from_msg (&msg);
             if (!((*reply)->req && (*reply)->req [0] == '~') && self->unanswered)
                 self->unanswered--;
-            return 0;
+            return HNY_RECV_OK;
         }
         if (self->monitor && (items [1].revents & ZMQ_POLLIN)) {
             s_monitor_read (self);
@@ -627,10 +628,10 @@ s_recv_one (hny_client_t *self, int64_t deadline, hny_reply_t **reply)
         if (self->lost) {
             s_set_error (self, 0, "lost the connection to %s (honyakud stopped or restarted)",
                          self->endpoint);
-            return 2;
+            return HNY_RECV_LOST;
         }
         if (rc == 0)
-            return 1;
+            return HNY_RECV_TIMEOUT;
     }
 }
 
@@ -693,18 +694,18 @@ s_recover (hny_client_t *self, int64_t deadline, int *tries)
 
 /* Wait for the answer that echoes req until the deadline. Answers to the
    caller's pipelined requests are queued; stale synchronous ones dropped.
-   As s_recv_one: 0 with *reply, 1 deadline, 2 connection lost, -1 error. */
+   Returns as s_recv_one. */
 static int
 s_await (hny_client_t *self, const char *req, int64_t deadline, hny_reply_t **reply)
 {
     for (;;) {
         hny_reply_t *got = NULL;
         int rc = s_recv_one (self, deadline, &got);
-        if (rc)
+        if (rc != HNY_RECV_OK)
             return rc;
         if (got->req && strcmp (got->req, req) == 0) {
             *reply = got;
-            return 0;
+            return HNY_RECV_OK;
         }
         if (got->req && got->req [0] == '~')
             hny_reply_destroy (&got);          /* late answer to an earlier call */
@@ -739,15 +740,15 @@ s_call (hny_client_t *self, hny_msg_t **msg_p, int64_t extra_ms, hny_reply_t **r
             break;
         hny_reply_t *got = NULL;
         int r = s_await (self, req, deadline, &got);
-        if (r == 2)
+        if (r == HNY_RECV_LOST)
             continue;                   /* lost: reconnect and ask again */
-        if (r == 1) {
+        if (r == HNY_RECV_TIMEOUT) {
             /* Say why when the socket says more than the silence does. */
             self->probed = 0;
             if (s_probe (self, 0) == 0)
                 s_no_answer (self, extra_ms + self->timeout_ms);
         }
-        if (r)
+        if (r != HNY_RECV_OK)
             break;
         if (strcmp (got->command, "REJECTED") == 0) {
             const char *reason = hny_reply_get_str (got, "reason");
@@ -1038,27 +1039,27 @@ hny_client_recv_reply (hny_client_t *self, int timeout_ms, hny_reply_t **reply)
     assert (self && reply);
     *reply = s_pending_pop (self);
     if (*reply)
-        return 0;
+        return HNY_RECV_OK;
     if (self->orphaned) {
         /* A synchronous call reconnected: the caller's requests are gone. */
         self->orphaned = 0;
         s_set_error (self, 0, "lost the connection to %s (honyakud stopped or restarted)",
                      self->endpoint);
-        return 2;
+        return HNY_RECV_LOST;
     }
     if (s_check_ready (self))
-        return -1;
+        return HNY_RECV_ERROR;
     int64_t deadline = hny_clock_mono_ms () + (timeout_ms < 0 ? 0 : timeout_ms);
     for (;;) {
         hny_reply_t *got = NULL;
         int rc = s_recv_one (self, deadline, &got);
-        if (rc)
+        if (rc != HNY_RECV_OK)
             return rc;
         if (got->req && got->req [0] == '~') {
             hny_reply_destroy (&got);           /* late answer to a synchronous call */
             continue;
         }
         *reply = got;
-        return 0;
+        return HNY_RECV_OK;
     }
 }
