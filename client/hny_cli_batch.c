@@ -263,11 +263,12 @@ s_fail_file (s_batch_t *b, s_file_t *f, const char *what, char *reason)
     s_progress (b, f, what);
 }
 
-/* Book-keeping of requests out, for telling a dead connection. */
+/* Book-keeping of requests out, for telling a dead connection. A file
+   with a request out is S_RUN or S_FETCH until its answer comes. */
 static void
 s_out (s_batch_t *b, s_file_t *f)
 {
-    assert (!f->out);
+    assert (!f->out && (f->state == S_RUN || f->state == S_FETCH));
     f->out = 1;
     if (b->out++ == 0)
         b->heard = hny_clock_mono_ms ();
@@ -284,17 +285,38 @@ s_lose (s_batch_t *b, const char *why)
         b->trouble_since = hny_clock_mono_ms ();
 }
 
+/* What is asked next about a file; it follows from the file's state: 'f'
+   a FETCH (its job is done), 'w' a WAIT (accepted: it has a job), 's' its
+   SUBMIT. The req id of a request about it is that letter and its index. */
+static char
+s_kind (const s_file_t *f)
+{
+    return f->state == S_FETCH ? 'f' : f->job ? 'w' : 's';
+}
+
+/* Put a file whose request is to be sent again (again later, or on a new
+   connection) in the ring of that request's kind. */
+static void
+s_requeue (s_batch_t *b, size_t index)
+{
+    s_file_t *f = &b->files [index];
+    char kind = s_kind (f);
+    if (kind == 's')
+        f->state = S_TODO;
+    s_ring_push (kind == 'f' ? &b->fetchq : kind == 'w' ? &b->rewait : &b->resubmit, index);
+}
+
 /* A request could not be sent. Before honyakud ever answered that is the
    end (the endpoint is wrong or nobody is there: said at once); later the
    connection counts as lost and the file goes back to its ring. */
 static int
-s_send_failed (s_batch_t *b, size_t index, s_ring_t *ring)
+s_send_failed (s_batch_t *b, size_t index)
 {
     if (!b->reached) {
         hny_cli_fail ("batch", "%s", hny_client_error (b->client));
         return -1;
     }
-    s_ring_push (ring, index);
+    s_requeue (b, index);
     s_lose (b, hny_client_error (b->client));
     return 0;
 }
@@ -327,10 +349,8 @@ s_send_submit (s_batch_t *b, size_t index)
         }
         else if (hny_client_status_code (b->client) == HNY_STATUS_TOO_LARGE)
             s_fail_file (b, f, "refused", hny_strdup (hny_client_error (b->client)));
-        else {
-            f->state = S_TODO;
-            rc = s_send_failed (b, index, &b->resubmit);
-        }
+        else
+            rc = s_send_failed (b, index);
         b->opts.key = NULL;
         b->opts.source = NULL;
     }
@@ -345,7 +365,7 @@ s_send_wait (s_batch_t *b, size_t index)
     char req [32];
     snprintf (req, sizeof req, "w%zu", index);
     if (hny_client_send_wait (b->client, req, b->files [index].job, b->slice_ms))
-        return s_send_failed (b, index, &b->rewait);
+        return s_send_failed (b, index);
     s_out (b, &b->files [index]);
     return 0;
 }
@@ -356,7 +376,7 @@ s_send_fetch (s_batch_t *b, size_t index)
     char req [32];
     snprintf (req, sizeof req, "f%zu", index);
     if (hny_client_send_fetch (b->client, req, b->files [index].job))
-        return s_send_failed (b, index, &b->fetchq);
+        return s_send_failed (b, index);
     s_out (b, &b->files [index]);
     b->fetching++;
     return 0;
@@ -422,15 +442,13 @@ s_on_record (s_batch_t *b, size_t index, hny_reply_t *reply)
    does not (it is working, just full).
    Returns -1 when patience ran out. */
 static int
-s_retry_later (s_batch_t *b, size_t index, char kind, hny_reply_t *reply)
+s_retry_later (s_batch_t *b, size_t index, hny_reply_t *reply)
 {
     s_file_t *f = &b->files [index];
     int status = hny_reply_status (reply);
     const char *reason = hny_reply_get_str (reply, "reason");
     int64_t now = hny_clock_mono_ms ();
-    if (kind == 's')
-        f->state = S_TODO;
-    s_ring_push (kind == 'f' ? &b->fetchq : kind == 's' ? &b->resubmit : &b->rewait, index);
+    s_requeue (b, index);
     if (status == HNY_STATUS_UNAVAILABLE || status == HNY_STATUS_INSUFFICIENT_STORAGE) {
         if (!b->trouble_since)
             b->trouble_since = now;
@@ -462,10 +480,7 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
     size_t index = kind ? strtoul (req + 1, &end, 10) : 0;
     s_file_t *f = kind && end && !*end && index < b->count ? &b->files [index] : NULL;
     /* Each file has at most one request out: its answer must match it. */
-    if (!f || !f->out
-    ||  (kind == 's' && !(f->state == S_RUN && !f->job))
-    ||  (kind == 'w' && !(f->state == S_RUN && f->job))
-    ||  (kind == 'f' && f->state != S_FETCH)) {
+    if (!f || !f->out || kind != s_kind (f)) {
         hny_warn ("batch: ignoring an answer %s with req %s", hny_reply_command (reply),
                   req ? req : "(none)");
         return 0;
@@ -481,7 +496,7 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
     int rejected = strcmp (cmd, "REJECTED") == 0;
     if (rejected && (status / 100 == 3 || status == HNY_STATUS_UNAVAILABLE
                      || status == HNY_STATUS_INSUFFICIENT_STORAGE))
-        return s_retry_later (b, index, kind, reply);
+        return s_retry_later (b, index, reply);
     b->trouble_since = 0;
     if (kind == 'f')
         return s_on_record (b, index, reply);
@@ -563,14 +578,7 @@ s_reconnect (s_batch_t *b)
             continue;
         f->out = 0;
         again++;
-        if (f->state == S_FETCH)
-            s_ring_push (&b->fetchq, i);
-        else if (f->job)
-            s_ring_push (&b->rewait, i);
-        else {
-            f->state = S_TODO;
-            s_ring_push (&b->resubmit, i);
-        }
+        s_requeue (b, i);
     }
     b->out = 0;
     b->submits_out = 0;
