@@ -371,10 +371,15 @@ hny_client_set_curve (hny_client_t *self, const char *server_key, const char *pu
         snprintf (self->broken, sizeof self->broken, "%s", self->error);
         return -1;
     }
-    /* Kept (and wiped on destroy) so that a reconnect uses them again. */
-    snprintf (self->server_key, sizeof self->server_key, "%s", server_key);
-    snprintf (self->public_key, sizeof self->public_key, "%s", public_key);
-    snprintf (self->secret_key, sizeof self->secret_key, "%s", secret_key);
+    /* Kept (and wiped on destroy) so that a reconnect uses them again. A
+       key longer than a Z85 key is kept as "": cut to fit it could pass
+       for another key, and "" is refused by s_open, here and on every
+       reconnect, as ZeroMQ refuses any key that is not one. */
+    int fit = strlen (server_key) < S_KEY_LEN && strlen (public_key) < S_KEY_LEN
+           && strlen (secret_key) < S_KEY_LEN;
+    snprintf (self->server_key, sizeof self->server_key, "%s", fit ? server_key : "");
+    snprintf (self->public_key, sizeof self->public_key, "%s", fit ? public_key : "");
+    snprintf (self->secret_key, sizeof self->secret_key, "%s", fit ? secret_key : "");
     self->curve = 1;
     s_close (self);
     return s_open (self);
