@@ -95,9 +95,12 @@ s_no_answer (hny_client_t *self, int64_t waited_ms)
 int64_t
 hny_client_backoff_ms (int tries, int64_t base_ms, int64_t max_ms)
 {
-    static unsigned seed = 0;
+    /* One seed per thread: clients may live in several threads (one each),
+       and each thread's own address keeps their jitter apart. */
+    static _Thread_local unsigned seed = 0;
     if (!seed)
-        seed = (unsigned) hny_clock_mono_ms () ^ ((unsigned) getpid () << 16);
+        seed = (unsigned) hny_clock_mono_ms () ^ ((unsigned) getpid () << 16)
+             ^ (unsigned) (uintptr_t) &seed;
     int64_t ms = base_ms > 0 ? base_ms : 1;
     for (int i = 0; i < tries && ms < max_ms; i++)
         ms *= 2;
