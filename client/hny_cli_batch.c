@@ -3,23 +3,24 @@
     Walks DIR (regular files, recursively, sorted by relative path, hidden
     names skipped), submits every file with a key derived from its relative
     path, its content and the options (so that a re-run finds the same jobs
-    and translates nothing twice, and another language makes other jobs), keeps at most --window jobs in flight and waits for
-    them on one pipelined connection. As each job finishes its record is
-    FETCHed on the same connection (at most --window fetches in flight)
-    and spooled to an unlinked temporary file in OUT; at the end the
-    records are copied from the spool in path order into OUT/records.jsonl
-    (one record in memory at a time), and the files that were rejected or
-    failed are listed, with the reason, in OUT/errors.txt.
+    and translates nothing twice, and another language makes other jobs),
+    keeps at most --window jobs in flight and waits for them on one
+    pipelined connection. As each job finishes its record is FETCHed on
+    the same connection (at most --window fetches in flight) and spooled
+    to an unlinked temporary file in OUT; at the end the records are
+    copied from the spool in path order into OUT/records.jsonl (one record
+    in memory at a time), and the files that were rejected or failed are
+    listed, with the reason, in OUT/errors.txt.
 
     It outlives a busy or restarting honyakud: 3xx answers (and 503 while
     honyakud shuts down) send the request back to a queue that is served
     after a growing, jittered pause, and while SUBMITs are refused only one
     is out at a time (no window of article bodies sent over and over to a
-    full queue); a connection that drops (the library's
-    monitor says so) or stays silent past every request's deadline is
-    opened again and every request that was out is sent again: SUBMITs
-    with the same keys (the daemon answers with the job it has), WAITs,
-    FETCHes. --patience bounds how long it keeps trying without honyakud. */
+    full queue); a connection that drops (the library's monitor says so)
+    or stays silent past every request's deadline is opened again and
+    every request that was out is sent again: SUBMITs with the same keys
+    (the daemon answers with the job it has), WAITs, FETCHes. --patience
+    bounds how long it keeps trying without honyakud. */
 #include "hny_cli.h"
 #include "honyaku/proto.h"
 #include "honyaku/util.h"
