@@ -3,23 +3,24 @@
     Walks DIR (regular files, recursively, sorted by relative path, hidden
     names skipped), submits every file with a key derived from its relative
     path, its content and the options (so that a re-run finds the same jobs
-    and translates nothing twice, and another language makes other jobs), keeps at most --window jobs in flight and waits for
-    them on one pipelined connection. As each job finishes its record is
-    FETCHed on the same connection (at most --window fetches in flight)
-    and spooled to an unlinked temporary file in OUT; at the end the
-    records are copied from the spool in path order into OUT/records.jsonl
-    (one record in memory at a time), and the files that were rejected or
-    failed are listed, with the reason, in OUT/errors.txt.
+    and translates nothing twice, and another language makes other jobs),
+    keeps at most --window jobs in flight and waits for them on one
+    pipelined connection. As each job finishes its record is FETCHed on
+    the same connection (at most --window fetches in flight) and spooled
+    to an unlinked temporary file in OUT; at the end the records are
+    copied from the spool in path order into OUT/records.jsonl (one record
+    in memory at a time), and the files that were rejected or failed are
+    listed, with the reason, in OUT/errors.txt.
 
     It outlives a busy or restarting honyakud: 3xx answers (and 503 while
     honyakud shuts down) send the request back to a queue that is served
     after a growing, jittered pause, and while SUBMITs are refused only one
     is out at a time (no window of article bodies sent over and over to a
-    full queue); a connection that drops (the library's
-    monitor says so) or stays silent past every request's deadline is
-    opened again and every request that was out is sent again: SUBMITs
-    with the same keys (the daemon answers with the job it has), WAITs,
-    FETCHes. --patience bounds how long it keeps trying without honyakud. */
+    full queue); a connection that drops (the library's monitor says so)
+    or stays silent past every request's deadline is opened again and
+    every request that was out is sent again: SUBMITs with the same keys
+    (the daemon answers with the job it has), WAITs, FETCHes. --patience
+    bounds how long it keeps trying without honyakud. */
 #include "hny_cli.h"
 #include "honyaku/proto.h"
 #include "honyaku/util.h"
@@ -33,7 +34,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -264,11 +264,12 @@ s_fail_file (s_batch_t *b, s_file_t *f, const char *what, char *reason)
     s_progress (b, f, what);
 }
 
-/* Book-keeping of requests out, for telling a dead connection. */
+/* Book-keeping of requests out, for telling a dead connection. A file
+   with a request out is S_RUN or S_FETCH until its answer comes. */
 static void
 s_out (s_batch_t *b, s_file_t *f)
 {
-    assert (!f->out);
+    assert (!f->out && (f->state == S_RUN || f->state == S_FETCH));
     f->out = 1;
     if (b->out++ == 0)
         b->heard = hny_clock_mono_ms ();
@@ -285,17 +286,38 @@ s_lose (s_batch_t *b, const char *why)
         b->trouble_since = hny_clock_mono_ms ();
 }
 
+/* What is asked next about a file; it follows from the file's state: 'f'
+   a FETCH (its job is done), 'w' a WAIT (accepted: it has a job), 's' its
+   SUBMIT. The req id of a request about it is that letter and its index. */
+static char
+s_kind (const s_file_t *f)
+{
+    return f->state == S_FETCH ? 'f' : f->job ? 'w' : 's';
+}
+
+/* Put a file whose request is to be sent again (again later, or on a new
+   connection) in the ring of that request's kind. */
+static void
+s_requeue (s_batch_t *b, size_t index)
+{
+    s_file_t *f = &b->files [index];
+    char kind = s_kind (f);
+    if (kind == 's')
+        f->state = S_TODO;
+    s_ring_push (kind == 'f' ? &b->fetchq : kind == 'w' ? &b->rewait : &b->resubmit, index);
+}
+
 /* A request could not be sent. Before honyakud ever answered that is the
    end (the endpoint is wrong or nobody is there: said at once); later the
    connection counts as lost and the file goes back to its ring. */
 static int
-s_send_failed (s_batch_t *b, size_t index, s_ring_t *ring)
+s_send_failed (s_batch_t *b, size_t index)
 {
     if (!b->reached) {
         hny_cli_fail ("batch", "%s", hny_client_error (b->client));
         return -1;
     }
-    s_ring_push (ring, index);
+    s_requeue (b, index);
     s_lose (b, hny_client_error (b->client));
     return 0;
 }
@@ -328,10 +350,8 @@ s_send_submit (s_batch_t *b, size_t index)
         }
         else if (hny_client_status_code (b->client) == HNY_STATUS_TOO_LARGE)
             s_fail_file (b, f, "refused", hny_strdup (hny_client_error (b->client)));
-        else {
-            f->state = S_TODO;
-            rc = s_send_failed (b, index, &b->resubmit);
-        }
+        else
+            rc = s_send_failed (b, index);
         b->opts.key = NULL;
         b->opts.source = NULL;
     }
@@ -346,7 +366,7 @@ s_send_wait (s_batch_t *b, size_t index)
     char req [32];
     snprintf (req, sizeof req, "w%zu", index);
     if (hny_client_send_wait (b->client, req, b->files [index].job, b->slice_ms))
-        return s_send_failed (b, index, &b->rewait);
+        return s_send_failed (b, index);
     s_out (b, &b->files [index]);
     return 0;
 }
@@ -357,7 +377,7 @@ s_send_fetch (s_batch_t *b, size_t index)
     char req [32];
     snprintf (req, sizeof req, "f%zu", index);
     if (hny_client_send_fetch (b->client, req, b->files [index].job))
-        return s_send_failed (b, index, &b->fetchq);
+        return s_send_failed (b, index);
     s_out (b, &b->files [index]);
     b->fetching++;
     return 0;
@@ -423,15 +443,13 @@ s_on_record (s_batch_t *b, size_t index, hny_reply_t *reply)
    does not (it is working, just full).
    Returns -1 when patience ran out. */
 static int
-s_retry_later (s_batch_t *b, size_t index, char kind, hny_reply_t *reply)
+s_retry_later (s_batch_t *b, size_t index, hny_reply_t *reply)
 {
     s_file_t *f = &b->files [index];
     int status = hny_reply_status (reply);
     const char *reason = hny_reply_get_str (reply, "reason");
     int64_t now = hny_clock_mono_ms ();
-    if (kind == 's')
-        f->state = S_TODO;
-    s_ring_push (kind == 'f' ? &b->fetchq : kind == 's' ? &b->resubmit : &b->rewait, index);
+    s_requeue (b, index);
     if (status == HNY_STATUS_UNAVAILABLE || status == HNY_STATUS_INSUFFICIENT_STORAGE) {
         if (!b->trouble_since)
             b->trouble_since = now;
@@ -463,10 +481,7 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
     size_t index = kind ? strtoul (req + 1, &end, 10) : 0;
     s_file_t *f = kind && end && !*end && index < b->count ? &b->files [index] : NULL;
     /* Each file has at most one request out: its answer must match it. */
-    if (!f || !f->out
-    ||  (kind == 's' && !(f->state == S_RUN && !f->job))
-    ||  (kind == 'w' && !(f->state == S_RUN && f->job))
-    ||  (kind == 'f' && f->state != S_FETCH)) {
+    if (!f || !f->out || kind != s_kind (f)) {
         hny_warn ("batch: ignoring an answer %s with req %s", hny_reply_command (reply),
                   req ? req : "(none)");
         return 0;
@@ -482,7 +497,7 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
     int rejected = strcmp (cmd, "REJECTED") == 0;
     if (rejected && (status / 100 == 3 || status == HNY_STATUS_UNAVAILABLE
                      || status == HNY_STATUS_INSUFFICIENT_STORAGE))
-        return s_retry_later (b, index, kind, reply);
+        return s_retry_later (b, index, reply);
     b->trouble_since = 0;
     if (kind == 'f')
         return s_on_record (b, index, reply);
@@ -555,12 +570,7 @@ s_reconnect (s_batch_t *b)
            honyakud that is back is found soon. */
         int64_t pause = s_backoff_ms (tries < 2 ? tries : 2);
         int64_t left = b->trouble_since + b->patience_ms - now;
-        struct timespec ts = { 0, 0 };
-        pause = pause < left ? pause : left;
-        ts.tv_sec = (time_t) (pause / 1000);
-        ts.tv_nsec = (long) (pause % 1000) * 1000000L;
-        while (pause > 0 && nanosleep (&ts, &ts) != 0 && errno == EINTR)
-            ;
+        hny_sleep_ms (pause < left ? pause : left);
     }
     size_t again = 0;
     for (size_t i = 0; i < b->count; i++) {
@@ -569,14 +579,7 @@ s_reconnect (s_batch_t *b)
             continue;
         f->out = 0;
         again++;
-        if (f->state == S_FETCH)
-            s_ring_push (&b->fetchq, i);
-        else if (f->job)
-            s_ring_push (&b->rewait, i);
-        else {
-            f->state = S_TODO;
-            s_ring_push (&b->resubmit, i);
-        }
+        s_requeue (b, i);
     }
     b->out = 0;
     b->submits_out = 0;

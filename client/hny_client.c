@@ -29,7 +29,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -96,9 +95,12 @@ s_no_answer (hny_client_t *self, int64_t waited_ms)
 int64_t
 hny_client_backoff_ms (int tries, int64_t base_ms, int64_t max_ms)
 {
-    static unsigned seed = 0;
+    /* One seed per thread: clients may live in several threads (one each),
+       and each thread's own address keeps their jitter apart. */
+    static _Thread_local unsigned seed = 0;
     if (!seed)
-        seed = (unsigned) hny_clock_mono_ms () ^ ((unsigned) getpid () << 16);
+        seed = (unsigned) hny_clock_mono_ms () ^ ((unsigned) getpid () << 16)
+             ^ (unsigned) (uintptr_t) &seed;
     int64_t ms = base_ms > 0 ? base_ms : 1;
     for (int i = 0; i < tries && ms < max_ms; i++)
         ms *= 2;
@@ -111,14 +113,6 @@ static int64_t
 s_backoff_ms (int tries)
 {
     return hny_client_backoff_ms (tries, S_RETRY_MS, S_RETRY_MAX_MS);
-}
-
-static void
-s_pause_ms (int64_t ms)
-{
-    struct timespec ts = { (time_t) (ms / 1000), (long) (ms % 1000) * 1000000L };
-    while (ms > 0 && nanosleep (&ts, &ts) != 0 && errno == EINTR)
-        ;
 }
 
 /* "user NAME" or "uid N" for messages about permissions. */
@@ -227,7 +221,7 @@ s_probe (hny_client_t *self, int grace_ms)
             return 0;
         if (!transient || hny_clock_mono_ms () >= until)
             return -1;
-        s_pause_ms (S_PROBE_EVERY_MS);
+        hny_sleep_ms (S_PROBE_EVERY_MS);
     }
 }
 
@@ -380,10 +374,15 @@ hny_client_set_curve (hny_client_t *self, const char *server_key, const char *pu
         snprintf (self->broken, sizeof self->broken, "%s", self->error);
         return -1;
     }
-    /* Kept (and wiped on destroy) so that a reconnect uses them again. */
-    snprintf (self->server_key, sizeof self->server_key, "%s", server_key);
-    snprintf (self->public_key, sizeof self->public_key, "%s", public_key);
-    snprintf (self->secret_key, sizeof self->secret_key, "%s", secret_key);
+    /* Kept (and wiped on destroy) so that a reconnect uses them again. A
+       key longer than a Z85 key is kept as "": cut to fit it could pass
+       for another key, and "" is refused by s_open, here and on every
+       reconnect, as ZeroMQ refuses any key that is not one. */
+    int fit = strlen (server_key) < S_KEY_LEN && strlen (public_key) < S_KEY_LEN
+           && strlen (secret_key) < S_KEY_LEN;
+    snprintf (self->server_key, sizeof self->server_key, "%s", fit ? server_key : "");
+    snprintf (self->public_key, sizeof self->public_key, "%s", fit ? public_key : "");
+    snprintf (self->secret_key, sizeof self->secret_key, "%s", fit ? secret_key : "");
     self->curve = 1;
     s_close (self);
     return s_open (self);
@@ -589,9 +588,10 @@ s_pending_pop (hny_client_t *self)
 }
 
 /* Receive one well-formed answer before the deadline (monotonic ms).
-   Returns 0 with *reply, 1 when the deadline passed, 2 when the connection
-   dropped (answers that were in already are returned first), -1 on socket
-   error. */
+   Returns what hny_client_recv_reply does: HNY_RECV_OK with *reply,
+   HNY_RECV_TIMEOUT when the deadline passed, HNY_RECV_LOST when the
+   connection dropped (answers that were in already are returned first),
+   HNY_RECV_ERROR on socket error. */
 static int
 s_recv_one (hny_client_t *self, int64_t deadline, hny_reply_t **reply)
 {
@@ -606,7 +606,7 @@ s_recv_one (hny_client_t *self, int64_t deadline, hny_reply_t **reply)
             if (errno == EINTR)
                 continue;
             s_set_error (self, 0, "cannot read from %s: %s", self->endpoint, zmq_strerror (errno));
-            return -1;
+            return HNY_RECV_ERROR;
         }
         if (items [0].revents & ZMQ_POLLIN) {
             hny_msg_t *msg = hny_msg_recv (self->sock);
@@ -615,7 +615,7 @@ s_recv_one (hny_client_t *self, int64_t deadline, hny_reply_t **reply)
                     continue;
                 s_set_error (self, 0, "cannot read from %s: %s", self->endpoint,
                              zmq_strerror (errno));
-                return -1;
+                return HNY_RECV_ERROR;
             }
             if (hny_msg_id (msg) == HNY_MSG_INVALID) {
                 /* Nothing to answer on a DEALER; note it and keep waiting. */
@@ -627,7 +627,7 @@ s_recv_one (hny_client_t *self, int64_t deadline, hny_reply_t **reply)
             *reply = s_reply_from_msg (&msg);
             if (!((*reply)->req && (*reply)->req [0] == '~') && self->unanswered)
                 self->unanswered--;
-            return 0;
+            return HNY_RECV_OK;
         }
         if (self->monitor && (items [1].revents & ZMQ_POLLIN)) {
             s_monitor_read (self);
@@ -636,10 +636,10 @@ s_recv_one (hny_client_t *self, int64_t deadline, hny_reply_t **reply)
         if (self->lost) {
             s_set_error (self, 0, "lost the connection to %s (honyakud stopped or restarted)",
                          self->endpoint);
-            return 2;
+            return HNY_RECV_LOST;
         }
         if (rc == 0)
-            return 1;
+            return HNY_RECV_TIMEOUT;
     }
 }
 
@@ -652,18 +652,17 @@ s_check_ready (hny_client_t *self)
     return -1;
 }
 
-/* Send a request with the given req id; takes the message over. The first
+/* Send a request with the given req id; the message stays the caller's
+   (a synchronous call sends it again after a reconnect). The first
    request on a DEALER checks an ipc:// socket first (s_probe). */
 static int
-s_send (hny_client_t *self, hny_msg_t **msg_p, const char *req)
+s_send (hny_client_t *self, hny_msg_t *msg, const char *req)
 {
     int grace = self->timeout_ms < S_PROBE_GRACE_MS ? self->timeout_ms : S_PROBE_GRACE_MS;
-    if (s_check_ready (self) || (!self->probed && s_probe (self, grace))) {
-        hny_msg_destroy (msg_p);
+    if (s_check_ready (self) || (!self->probed && s_probe (self, grace)))
         return -1;
-    }
-    hny_msg_set_str (*msg_p, "req", req);
-    if (hny_msg_send (msg_p, self->sock)) {
+    hny_msg_set_str (msg, "req", req);
+    if (hny_msg_send_keep (msg, self->sock)) {
         if (errno == EAGAIN)
             s_no_answer (self, self->timeout_ms);
         else
@@ -673,20 +672,6 @@ s_send (hny_client_t *self, hny_msg_t **msg_p, const char *req)
     if (req [0] != '~')
         self->unanswered++;
     return 0;
-}
-
-/* A copy of a request to send again: the header's members are shared
-   (they are not changed; "req" is set on the copy's own object). */
-static hny_msg_t *
-s_msg_copy (hny_msg_t *msg)
-{
-    hny_msg_t *copy = hny_msg_new (hny_msg_id (msg));
-    json_object_update (hny_msg_header (copy), hny_msg_header (msg));
-    size_t size = 0;
-    const uint8_t *body = hny_msg_body (msg, &size);
-    if (body)
-        hny_msg_set_body (copy, body, size);
-    return copy;
 }
 
 /* After the connection dropped during a synchronous call: open a new
@@ -703,7 +688,7 @@ s_recover (hny_client_t *self, int64_t deadline, int *tries)
             int64_t pause = s_backoff_ms (*tries - 1);
             if (hny_clock_mono_ms () + pause >= deadline)
                 return -1;              /* self->error: the last reason */
-            s_pause_ms (pause);
+            hny_sleep_ms (pause);
         }
         (*tries)++;
         int rc = hny_client_reconnect (self);
@@ -717,18 +702,18 @@ s_recover (hny_client_t *self, int64_t deadline, int *tries)
 
 /* Wait for the answer that echoes req until the deadline. Answers to the
    caller's pipelined requests are queued; stale synchronous ones dropped.
-   As s_recv_one: 0 with *reply, 1 deadline, 2 connection lost, -1 error. */
+   Returns as s_recv_one. */
 static int
 s_await (hny_client_t *self, const char *req, int64_t deadline, hny_reply_t **reply)
 {
     for (;;) {
         hny_reply_t *got = NULL;
         int rc = s_recv_one (self, deadline, &got);
-        if (rc)
+        if (rc != HNY_RECV_OK)
             return rc;
         if (got->req && strcmp (got->req, req) == 0) {
             *reply = got;
-            return 0;
+            return HNY_RECV_OK;
         }
         if (got->req && got->req [0] == '~')
             hny_reply_destroy (&got);          /* late answer to an earlier call */
@@ -759,20 +744,19 @@ s_call (hny_client_t *self, hny_msg_t **msg_p, int64_t extra_ms, hny_reply_t **r
         s_monitor_read (self);
         if (self->lost && s_recover (self, deadline, &reconnects))
             break;
-        hny_msg_t *out = s_msg_copy (msg);
-        if (s_send (self, &out, req))
+        if (s_send (self, msg, req))
             break;
         hny_reply_t *got = NULL;
         int r = s_await (self, req, deadline, &got);
-        if (r == 2)
+        if (r == HNY_RECV_LOST)
             continue;                   /* lost: reconnect and ask again */
-        if (r == 1) {
+        if (r == HNY_RECV_TIMEOUT) {
             /* Say why when the socket says more than the silence does. */
             self->probed = 0;
             if (s_probe (self, 0) == 0)
                 s_no_answer (self, extra_ms + self->timeout_ms);
         }
-        if (r)
+        if (r != HNY_RECV_OK)
             break;
         if (strcmp (got->command, "REJECTED") == 0) {
             const char *reason = hny_reply_get_str (got, "reason");
@@ -784,7 +768,7 @@ s_call (hny_client_t *self, hny_msg_t **msg_p, int64_t extra_ms, hny_reply_t **r
             hny_reply_destroy (&got);
             if (!again)
                 break;
-            s_pause_ms (pause);
+            hny_sleep_ms (pause);
             continue;
         }
         self->status_code = 0;
@@ -1010,6 +994,15 @@ s_check_req (hny_client_t *self, const char *req)
     return 0;
 }
 
+/* s_send for a pipelined request, sent once: takes the message over. */
+static int
+s_send_once (hny_client_t *self, hny_msg_t **msg_p, const char *req)
+{
+    int rc = s_send (self, *msg_p, req);
+    hny_msg_destroy (msg_p);
+    return rc;
+}
+
 int
 hny_client_send_submit (hny_client_t *self, const char *req, const hny_submit_t *opts,
                         const void *data, size_t size)
@@ -1018,7 +1011,7 @@ hny_client_send_submit (hny_client_t *self, const char *req, const hny_submit_t 
     if (s_check_body (self, size) || s_check_req (self, req))
         return -1;
     hny_msg_t *msg = s_submit_msg (opts, data, size);
-    return s_send (self, &msg, req);
+    return s_send_once (self, &msg, req);
 }
 
 int
@@ -1034,7 +1027,7 @@ hny_client_send_wait (hny_client_t *self, const char *req, const char *job, int 
     hny_msg_t *msg = hny_msg_new (HNY_MSG_WAIT);
     hny_msg_set_str (msg, "job", job);
     hny_msg_set_int (msg, "timeout_ms", timeout_ms);
-    return s_send (self, &msg, req);
+    return s_send_once (self, &msg, req);
 }
 
 int
@@ -1045,7 +1038,7 @@ hny_client_send_fetch (hny_client_t *self, const char *req, const char *job)
         return -1;
     hny_msg_t *msg = hny_msg_new (HNY_MSG_FETCH);
     hny_msg_set_str (msg, "job", job);
-    return s_send (self, &msg, req);
+    return s_send_once (self, &msg, req);
 }
 
 int
@@ -1054,27 +1047,27 @@ hny_client_recv_reply (hny_client_t *self, int timeout_ms, hny_reply_t **reply)
     assert (self && reply);
     *reply = s_pending_pop (self);
     if (*reply)
-        return 0;
+        return HNY_RECV_OK;
     if (self->orphaned) {
         /* A synchronous call reconnected: the caller's requests are gone. */
         self->orphaned = 0;
         s_set_error (self, 0, "lost the connection to %s (honyakud stopped or restarted)",
                      self->endpoint);
-        return 2;
+        return HNY_RECV_LOST;
     }
     if (s_check_ready (self))
-        return -1;
+        return HNY_RECV_ERROR;
     int64_t deadline = hny_clock_mono_ms () + (timeout_ms < 0 ? 0 : timeout_ms);
     for (;;) {
         hny_reply_t *got = NULL;
         int rc = s_recv_one (self, deadline, &got);
-        if (rc)
+        if (rc != HNY_RECV_OK)
             return rc;
         if (got->req && got->req [0] == '~') {
             hny_reply_destroy (&got);           /* late answer to a synchronous call */
             continue;
         }
         *reply = got;
-        return 0;
+        return HNY_RECV_OK;
     }
 }

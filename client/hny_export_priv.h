@@ -49,7 +49,7 @@ struct _hny_export_t {
     size_t pair_count;
     hny_export_stats_t stats;
     hny_buf_t scratch;          /* cleaned text on its way to the writer */
-    hny_buf_t scratch2;         /* a title's plain text, a Moses line's */
+    hny_buf_t scratch2;         /* a title's plain text (hny_export_plain_title) */
     char error [HNY_EXPORT_ERROR_MAX];
 };
 

@@ -968,46 +968,53 @@ s_send_frame (void *socket, const void *data, size_t size, bool more)
 }
 
 int
-hny_msg_send (hny_msg_t **self_p, void *socket)
+hny_msg_send_keep (const hny_msg_t *self, void *socket)
 {
-    assert (self_p && *self_p && socket);
-    hny_msg_t *self = *self_p;
-    int rc = -1;
+    assert (self && socket);
     if (self->id == HNY_MSG_INVALID || (size_t) self->id >= S_NAME_COUNT) {
         errno = EINVAL;
-        goto done;
+        return -1;
     }
     char *header = json_dumps (self->header, JSON_COMPACT);
     if (!header) {
         hny_error ("cannot serialize the %s header", s_names [self->id]);
         errno = EINVAL;
-        goto done;
+        return -1;
     }
     const char *name = s_names [self->id];
+    size_t header_len = strlen (header);
     /* A frame over its cap would be refused (413) or make ZeroMQ drop the
        connection: never send one (PROTOCOL.md section 3). */
-    if (strlen (header) > HNY_PROTO_HEADER_MAX || self->body_size > HNY_PROTO_BODY_MAX) {
+    if (header_len > HNY_PROTO_HEADER_MAX || self->body_size > HNY_PROTO_BODY_MAX) {
         hny_error ("%s %s of %zu bytes is over its cap", name,
-                   strlen (header) > HNY_PROTO_HEADER_MAX ? "header" : "body",
-                   strlen (header) > HNY_PROTO_HEADER_MAX ? strlen (header) : self->body_size);
+                   header_len > HNY_PROTO_HEADER_MAX ? "header" : "body",
+                   header_len > HNY_PROTO_HEADER_MAX ? header_len : self->body_size);
         free (header);
         errno = EMSGSIZE;
-        goto done;
+        return -1;
     }
+    int rc = -1;
     if ((self->routing_size == 0 || s_send_frame (socket, self->routing, self->routing_size, true) == 0)
     &&  s_send_frame (socket, HNY_PROTO_SIGNATURE, strlen (HNY_PROTO_SIGNATURE), true) == 0
     &&  s_send_frame (socket, name, strlen (name), true) == 0
-    &&  s_send_frame (socket, header, strlen (header), self->has_body) == 0
+    &&  s_send_frame (socket, header, header_len, self->has_body) == 0
     &&  (!self->has_body || s_send_frame (socket, self->body ? self->body : (const uint8_t *) "",
                                           self->body_size, false) == 0))
         rc = 0;
+    int saved = errno;
     free (header);
-done:
-    {
-        int saved = errno;
-        hny_msg_destroy (self_p);
-        errno = saved;
-    }
+    errno = saved;
+    return rc;
+}
+
+int
+hny_msg_send (hny_msg_t **self_p, void *socket)
+{
+    assert (self_p && *self_p && socket);
+    int rc = hny_msg_send_keep (*self_p, socket);
+    int saved = errno;
+    hny_msg_destroy (self_p);
+    errno = saved;
     return rc;
 }
 

@@ -112,6 +112,14 @@ hny_clock_wall_ms (void)
     return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void
+hny_sleep_ms (int64_t ms)
+{
+    struct timespec ts = { (time_t) (ms / 1000), (long) (ms % 1000) * 1000000L };
+    while (ms > 0 && nanosleep (&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
 /* Logging state is process-wide: one program, one level. */
 static const char *s_program = "honyaku";
 static hny_log_level_t s_level = HNY_LOG_INFO;

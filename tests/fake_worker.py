@@ -100,11 +100,10 @@ class Worker:
 
     def on_task(self, h, body, due=False):
         kind = h.get("kind")
-        srcs, contexts, probe = [], [], False
-        if kind == "translate":
-            srcs = [s["src"] for s in json.loads(body)["segments"]]
-            contexts = [s.get("context") for s in json.loads(body)["segments"]]
-            probe = json.loads(body).get("probe") is True
+        batch = json.loads(body) if kind == "translate" else {"segments": []}
+        srcs = [s["src"] for s in batch["segments"]]
+        contexts = [s.get("context") for s in batch["segments"]]
+        probe = batch.get("probe") is True
         if self.log and not due:
             self.log.write(json.dumps({"task": h.get("task"), "kind": kind, "job": h.get("job"),
                                        "srcs": srcs, "contexts": contexts, "probe": probe,
@@ -137,7 +136,7 @@ class Worker:
             cls, n = mode.split(":")
             limit = int(n)
         out = []
-        for seg in json.loads(body)["segments"]:
+        for seg in batch["segments"]:
             n = self.tries.get(seg["src"], 0)
             self.tries[seg["src"]] = n + 1
             if cls and n < limit:

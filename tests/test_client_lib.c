@@ -4,7 +4,8 @@
     (they must be kept for hny_client_recv_reply, none lost, none twice),
     request id checks, WAIT timing out (1), a body over the protocol's cap
     refused with 413 and nothing sent (the Python side checks the fake
-    broker never saw it), reconnecting, and NULL-safe destroy. */
+    broker never saw it), reconnecting, CURVE keys of the wrong length, and
+    NULL-safe destroy. */
 #include "honyaku/client.h"
 #include "honyaku/proto.h"
 
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
 int
 main (int argc, char **argv)
@@ -115,6 +117,24 @@ main (int argc, char **argv)
     CHECK (json_array_size (jobs) == 2 && next != NULL);
     json_decref (jobs);
     free (next);
+
+    /* CURVE keys are 40 Z85 characters (ZeroMQ's test keys here): a
+       longer one is refused, not cut to 40, and stays refused when the
+       client reconnects. */
+    static const char server_pub [] = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+    static const char client_pub [] = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
+    static const char client_sec [] = "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs";
+    char too_long [sizeof server_pub + 1];
+    snprintf (too_long, sizeof too_long, "%sX", server_pub);
+    hny_client_t *k = hny_client_new ("tcp://127.0.0.1:9");
+    hny_client_set_timeout (k, 500);
+    CHECK (hny_client_set_curve (k, too_long, client_pub, client_sec) == -1);
+    CHECK (strstr (hny_client_error (k), "CURVE") != NULL);
+    CHECK (hny_client_reconnect (k) == -1);
+    CHECK (hny_client_status (k, NULL, &st) == -1);
+    if (zmq_has ("curve"))
+        CHECK (hny_client_set_curve (k, server_pub, client_pub, client_sec) == 0);
+    hny_client_destroy (&k);
 
     hny_client_destroy (&c);
     CHECK (c == NULL);

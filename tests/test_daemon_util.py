@@ -20,38 +20,56 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE_WORKER = os.path.join(HERE, "fake_worker.py")
 
 
-class Client:
-    """A client of the front endpoint; every request carries a "req"."""
+class Dealer:
+    """A DEALER connected to one of honyakud's endpoints, speaking HNY/1
+    messages: the peer side of Client and ManualWorker."""
+
+    silence = "nothing came within %.1f s"     # the AssertionError of recv
 
     def __init__(self, endpoint):
         self.ctx = zmq.Context.instance()
         self.sock = self.ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
         self.sock.connect(endpoint)
-        self.ids = itertools.count(1)
 
     def close(self):
         self.sock.close(0)
+
+    def send(self, cmd, header=None, body=None):
+        frames = [SIG, cmd.encode(), json.dumps(header or {}).encode()]
+        if body is not None:
+            frames.append(body)
+        self.sock.send_multipart(frames)
+
+    def recv(self, timeout=10.0):
+        """The next message (cmd, header, body); AssertionError on timeout."""
+        if not self.sock.poll(int(timeout * 1000)):
+            raise AssertionError(self.silence % timeout)
+        frames = self.sock.recv_multipart()
+        assert frames[0] == SIG, frames
+        return frames[1].decode(), json.loads(frames[2]), frames[3] if len(frames) > 3 else None
+
+
+class Client(Dealer):
+    """A client of the front endpoint; every request carries a "req"."""
+
+    silence = "no reply within %.1f s"
+
+    def __init__(self, endpoint):
+        super().__init__(endpoint)
+        self.ids = itertools.count(1)
 
     def send_raw(self, frames):
         self.sock.send_multipart(frames)
 
     def recv_raw(self, timeout=10.0):
-        if not self.sock.poll(int(timeout * 1000)):
-            raise AssertionError("no reply within %.1f s" % timeout)
-        frames = self.sock.recv_multipart()
-        assert frames[0] == SIG, frames
-        body = frames[3] if len(frames) > 3 else None
-        return frames[1].decode(), json.loads(frames[2]), body
+        return self.recv(timeout)
 
     def request(self, cmd, header=None, body=None, timeout=10.0):
         req = "r%d" % next(self.ids)
         h = dict(header or {})
         h["req"] = req
-        frames = [SIG, cmd.encode(), json.dumps(h).encode()]
-        if body is not None:
-            frames.append(body)
-        self.sock.send_multipart(frames)
+        self.send(cmd, h, body)
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -181,33 +199,18 @@ def segments(record):
     return [s for p in record["paragraphs"] for s in p["segments"]]
 
 
-class ManualWorker:
+class ManualWorker(Dealer):
     """A worker the test drives message by message (no thread, no timers):
     READY, then whatever the test sends and receives. For promises that
     need exact ordering, e.g. "a RESULT for a TASK it did not hold returns
     no credit"."""
 
+    silence = "the broker sent nothing within %.1f s"
+
     def __init__(self, back, credit=1, backends=("pseudo",), name="manual"):
-        self.ctx = zmq.Context.instance()
-        self.sock = self.ctx.socket(zmq.DEALER)
-        self.sock.setsockopt(zmq.LINGER, 0)
-        self.sock.connect(back)
+        super().__init__(back)
         self.send("READY", {"credit": credit, "backends": list(backends), "name": name,
                             "pid": os.getpid()})
-
-    def send(self, cmd, header=None, body=None):
-        frames = [SIG, cmd.encode(), json.dumps(header or {}).encode()]
-        if body is not None:
-            frames.append(body)
-        self.sock.send_multipart(frames)
-
-    def recv(self, timeout=10.0):
-        """The next message (cmd, header, body); AssertionError on timeout."""
-        if not self.sock.poll(int(timeout * 1000)):
-            raise AssertionError("the broker sent nothing within %.1f s" % timeout)
-        frames = self.sock.recv_multipart()
-        assert frames[0] == SIG, frames
-        return frames[1].decode(), json.loads(frames[2]), frames[3] if len(frames) > 3 else None
 
     def expect(self, cmd, timeout=10.0, skip=("HEARTBEAT",)):
         """The next message that is cmd, skipping the commands in skip
@@ -241,6 +244,3 @@ class ManualWorker:
             h["reason"] = reason
         self.send("RESULT", h, body if body is None or isinstance(body, bytes) else
                   json.dumps(body).encode())
-
-    def close(self):
-        self.sock.close(0)

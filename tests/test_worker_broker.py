@@ -1,12 +1,12 @@
-"""honyaku-worker against a fake broker: a pyzmq ROUTER on a private ipc://
-endpoint speaks the worker side of HNY/1 (proto/PROTOCOL.md) to the real
-honyaku-worker, and checks READY, prepare and translate RESULTs (pseudo and
-Apertium APy), malformed tasks (RESULT 4xx, the worker keeps serving),
-heartbeats (this broker is an older one: its HEARTBEATs carry no
-heartbeat_ms, so the worker keeps its configured interval), reconnection
-when the broker goes silent (the task in flight is kept and still listed
-in the heartbeats of the new registration), re-registration on
-DISCONNECT, and DISCONNECT + exit on SIGTERM. test_worker_lease.py and
+"""honyaku-worker against a fake broker (fake_broker.py: a pyzmq ROUTER on a
+private ipc:// endpoint speaks the broker side of HNY/1, proto/PROTOCOL.md,
+to the real honyaku-worker), and checks READY, prepare and translate
+RESULTs (pseudo and Apertium APy), malformed tasks (RESULT 4xx, the worker
+keeps serving), heartbeats (this broker is an older one: its HEARTBEATs
+carry no heartbeat_ms, so the worker keeps its configured interval),
+reconnection when the broker goes silent (the task in flight is kept and
+still listed in the heartbeats of the new registration), re-registration
+on DISCONNECT, and DISCONNECT + exit on SIGTERM. test_worker_lease.py and
 test_worker_prepare.py cover the rest of section 9.
 
 usage: test_worker_broker.py HONYAKU_WORKER ARTICLE HAVE_PREPARE(0|1)"""
@@ -17,92 +17,11 @@ import socket
 import sys
 import time
 
-import zmq
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fake_broker import FakeBroker, segments  # noqa: E402
 from hnyfix import Fixture, apy_installed, free_port, validate_prepared  # noqa: E402
 
-SIG = b"HNY/1"
 HB_MS = 200
-
-
-class Broker:
-    """The broker's side of the worker conversation."""
-
-    def __init__(self, endpoint):
-        self.ctx = zmq.Context()
-        self.sock = self.ctx.socket(zmq.ROUTER)
-        self.sock.setsockopt(zmq.LINGER, 0)
-        self.sock.bind(endpoint)
-        self.peer = None            # routing id of the worker's current socket
-        self.heartbeats = 0         # HEARTBEATs received from the worker
-        self.last_tasks = None      # `tasks` of the last one
-        self.beat = True            # send HEARTBEATs while waiting
-        self.last_beat = 0.0
-        self.task_no = 0
-
-    def close(self):
-        self.sock.close(0)
-        self.ctx.term()
-
-    def send(self, cmd, header=None, body=None, peer=None):
-        frames = [peer or self.peer, SIG, cmd.encode(), json.dumps(header or {}).encode()]
-        if body is not None:
-            frames.append(body)
-        self.sock.send_multipart(frames)
-
-    def recv(self, want, timeout=10.0):
-        """Return (header, body) of the next `want` message from the worker;
-        HEARTBEATs are counted and skipped, anything else fails the test."""
-        deadline = time.monotonic() + timeout
-        while True:
-            now = time.monotonic()
-            if now > deadline:
-                raise AssertionError("timed out waiting for " + want)
-            if self.beat and self.peer and now - self.last_beat >= HB_MS / 1000.0:
-                self.send("HEARTBEAT")
-                self.last_beat = now
-            if not self.sock.poll(min(50, int((deadline - now) * 1000) + 1)):
-                continue
-            frames = self.sock.recv_multipart()
-            assert len(frames) in (4, 5), frames
-            peer, sig, cmd, header = frames[:4]
-            assert sig == SIG, sig
-            cmd = cmd.decode()
-            header = json.loads(header)
-            body = frames[4] if len(frames) == 5 else None
-            if cmd == "HEARTBEAT":
-                self.heartbeats += 1
-                self.last_tasks = header.get("tasks")
-                continue
-            if cmd == "READY":
-                self.peer = peer
-            if cmd != want:
-                raise AssertionError("expected %s, got %s %s" % (want, cmd, header))
-            return header, body
-
-    def task(self, kind, header, body):
-        self.task_no += 1
-        task = "t%d" % self.task_no
-        h = {"task": task, "kind": kind, "lease_ms": 30000, "job": str(100 + self.task_no)}
-        h.update(header)
-        self.send("TASK", h, body)
-        return task
-
-    def results(self, tasks, timeout=20.0):
-        """Collect the RESULTs of several tasks, in any order."""
-        out = {}
-        while len(out) < len(tasks):
-            header, body = self.recv("RESULT", timeout)
-            assert header["task"] in tasks, header
-            assert header["task"] not in out, "two RESULTs for " + header["task"]
-            out[header["task"]] = (header, body)
-        return out
-
-
-def segments(texts, first_id=1):
-    return json.dumps({"segments": [{"id": first_id + i, "src": t}
-                                    for i, t in enumerate(texts)]}).encode()
 
 
 def main():
@@ -130,7 +49,8 @@ def main():
                     "[backend.silent]\ntype = apertium\nurl = http://127.0.0.1:%d\ntimeout_ms = 20000\n"
                     % (HB_MS, url, silent.getsockname()[1]))
         endpoint = "ipc://" + os.path.join(tmp, "back")
-        broker = Broker(endpoint)
+        # an older broker: it beats every HB_MS but does not announce heartbeat_ms
+        broker = FakeBroker(endpoint, HB_MS, send_interval=False)
         proc = fx.spawn([worker_bin, "--back", endpoint, "--config", conf,
                          "--name", "tw", "--log-level", "debug"], "worker.log")
 
@@ -209,12 +129,9 @@ def main():
         assert proc.poll() is None, "worker died"
 
         # heartbeats arrive when nothing else is sent
-        before = broker.heartbeats
-        try:
-            broker.recv("NOTHING", timeout=1.0)
-        except AssertionError as e:
-            assert "timed out" in str(e), e
-        assert broker.heartbeats - before >= 3, broker.heartbeats - before
+        before = len(broker.beats)
+        broker.idle(1.0)
+        assert len(broker.beats) - before >= 3, len(broker.beats) - before
 
         # DISCONNECT from the broker: the worker registers again
         broker.send("DISCONNECT", {"reason": "who are you"})
@@ -238,12 +155,10 @@ def main():
         t = broker.task("translate", {"profile": "pseudo", "from": "en", "to": "ja"}, segments(["again"]))
         header, _ = broker.results([t])[t]
         assert header["status"] == 200, header
-        broker.last_tasks = None
-        try:
-            broker.recv("NOTHING", timeout=2.5 * HB_MS / 1000.0)
-        except AssertionError as e:
-            assert "timed out" in str(e), e
-        assert broker.last_tasks == [stuck], broker.last_tasks
+        before = len(broker.beats)
+        broker.idle(2.5 * HB_MS / 1000.0)
+        beats = broker.beats[before:]
+        assert beats and beats[-1][1] == [stuck], beats
 
         # SIGTERM: READY draining, listing the task in hand (it would be
         # finished and delivered); SIGTERM again changes nothing (a dying
@@ -253,10 +168,7 @@ def main():
         ready, _ = broker.recv("READY", timeout=3.0)
         assert ready.get("draining") is True and ready.get("tasks") == [stuck], ready
         proc.send_signal(signal.SIGTERM)
-        try:
-            broker.recv("NOTHING", timeout=0.3)     # its heartbeats go on
-        except AssertionError as e:
-            assert "timed out" in str(e), e
+        broker.idle(0.3)                        # its heartbeats go on
         assert proc.poll() is None, "a second SIGTERM stopped the draining worker"
         proc.send_signal(signal.SIGQUIT)
         bye, _ = broker.recv("DISCONNECT", timeout=3.0)

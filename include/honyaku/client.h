@@ -89,7 +89,8 @@ void hny_client_destroy (hny_client_t **self_p);
    the daemon's public key and the client's own key pair, each 40 Z85
    characters (honyaku keygen; hny_curve_pair_load in honyaku/config.h
    reads the files). Reconnects at once; call it before any request.
-   Strings are copied by ZeroMQ; wipe the secret afterwards. A daemon that
+   Strings are copied (the client keeps them for reconnects and wipes its
+   copy of the secret when destroyed); wipe yours afterwards. A daemon that
    does not admit the key never answers: calls then fail with the usual
    "no answer" timeout. Returns 0, or -1 (the client is then broken and
    every call fails with the reason). */

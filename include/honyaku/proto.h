@@ -149,6 +149,9 @@ const char *hny_msg_error_reason (const hny_msg_t *self);
    INVALID message, or EMSGSIZE when the header or the body is over its cap
    (nothing sent); the message is destroyed anyway. */
 int hny_msg_send (hny_msg_t **self_p, void *socket);
+/* The same, leaving the message to the caller, who may send it again (a
+   request asked again after a reconnect) and destroys it. */
+int hny_msg_send_keep (const hny_msg_t *self, void *socket);
 
 /* Receive one whole multipart message. Returns NULL only when nothing could
    be read (errno EAGAIN/EINTR/ETERM...). A message that arrives but fails to

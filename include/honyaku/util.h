@@ -55,6 +55,9 @@ const char *hny_strerror (hny_err_t err);
 /* Monotonic clock in milliseconds, and wall clock in milliseconds since the epoch. */
 int64_t hny_clock_mono_ms (void);
 int64_t hny_clock_wall_ms (void);
+/* Sleep ms milliseconds, the whole of them though signals come; nothing
+   when ms <= 0. */
+void hny_sleep_ms (int64_t ms);
 
 /* Logging. Levels in increasing verbosity. */
 typedef enum { HNY_LOG_ERROR = 0, HNY_LOG_WARN, HNY_LOG_INFO, HNY_LOG_DEBUG } hny_log_level_t;
