@@ -228,8 +228,7 @@ hny_supervisor_stop (hny_supervisor_t *self, int deadline_ms)
             break;
         if (pid <= 0) {
             /* Nothing exited yet: poll the children again shortly. */
-            struct timespec ts = { 0, 10 * 1000 * 1000 };
-            nanosleep (&ts, NULL);
+            hny_sleep_ms (10);
             continue;
         }
         for (int i = 0; i < self->count; i++)
