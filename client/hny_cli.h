@@ -5,6 +5,7 @@
 #define HNY_CLI_H
 
 #include "honyaku/client.h"
+#include "honyaku/lang.h"
 
 #include <getopt.h>
 #include <stddef.h>
@@ -43,6 +44,13 @@ int hny_cli_read_input (const hny_cli_t *cli, const char *path, char **data, siz
 int hny_cli_parse_size (const char *text, size_t *out);
 /* Parse a non-negative int of at most max; returns 0 or -1. */
 int hny_cli_parse_int (const char *text, int max, int *out);
+/* Check the languages of a SUBMIT and point opts->from and opts->to at
+   their canonical forms, written into from and to (HNY_LANG_MAX + 1 bytes
+   each, kept by the caller while opts is used), so that what is sent and
+   every key derived from it use one spelling. Returns 0, or prints
+   "honyaku: unknown language 'english' (use a BCP 47 tag such as en, ja,
+   pt-BR)" and returns HNY_EXIT_USAGE. */
+int hny_cli_langs (hny_submit_t *opts, char *from, char *to);
 /* True when the format name is one that SUBMIT and prepare accept. */
 int hny_cli_format_valid (const char *format);
 

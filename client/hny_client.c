@@ -14,6 +14,7 @@
     when the connection drops (honyakud died or restarted), so that the
     requests it took along can be sent again at once. */
 #include "honyaku/client.h"
+#include "honyaku/lang.h"
 #include "honyaku/proto.h"
 #include "honyaku/util.h"
 
@@ -809,14 +810,23 @@ s_check_body (hny_client_t *self, size_t size)
     return -1;
 }
 
+/* The SUBMIT of opts, its languages in their canonical form (so that the
+   daemon derives the same key from "EN" and "en"); NULL with status 400
+   and the reason when a language is no BCP 47 tag: nothing is sent. */
 static hny_msg_t *
-s_submit_msg (const hny_submit_t *opts, const void *data, size_t size)
+s_submit_msg (hny_client_t *self, const hny_submit_t *opts, const void *data, size_t size)
 {
     assert (opts && opts->from && opts->to);
     assert (data || size == 0);
+    char from [HNY_LANG_MAX + 1], to [HNY_LANG_MAX + 1], why [HNY_LANG_WHY_MAX];
+    if (hny_lang_canonical (opts->from, from, why, sizeof why)
+    ||  hny_lang_canonical (opts->to, to, why, sizeof why)) {
+        s_set_error (self, HNY_STATUS_BAD_REQUEST, "%s", why);
+        return NULL;
+    }
     hny_msg_t *msg = hny_msg_new (HNY_MSG_SUBMIT);
-    hny_msg_set_str (msg, "from", opts->from);
-    hny_msg_set_str (msg, "to", opts->to);
+    hny_msg_set_str (msg, "from", from);
+    hny_msg_set_str (msg, "to", to);
     if (opts->backend)
         hny_msg_set_str (msg, "backend", opts->backend);
     if (opts->key)
@@ -840,9 +850,9 @@ hny_client_submit (hny_client_t *self, const hny_submit_t *opts,
     assert (self);
     if (s_check_body (self, size))
         return -1;
-    hny_msg_t *msg = s_submit_msg (opts, data, size);
+    hny_msg_t *msg = s_submit_msg (self, opts, data, size);
     hny_reply_t *reply = NULL;
-    if (s_call (self, &msg, 0, &reply))
+    if (!msg || s_call (self, &msg, 0, &reply))
         return -1;
     if (strcmp (reply->command, "ACCEPTED"))
         return s_unexpected (self, &reply, "ACCEPTED");
@@ -1010,8 +1020,8 @@ hny_client_send_submit (hny_client_t *self, const char *req, const hny_submit_t 
     assert (self);
     if (s_check_body (self, size) || s_check_req (self, req))
         return -1;
-    hny_msg_t *msg = s_submit_msg (opts, data, size);
-    return s_send_once (self, &msg, req);
+    hny_msg_t *msg = s_submit_msg (self, opts, data, size);
+    return msg ? s_send_once (self, &msg, req) : -1;
 }
 
 int

@@ -367,6 +367,30 @@ hny_cli_parse_int (const char *text, int max, int *out)
     return 0;
 }
 
+/* One language: 0 with its canonical form in out, or the usage error. */
+static int
+s_cli_lang (const char *tag, char *out)
+{
+    char why [HNY_LANG_WHY_MAX];
+    if (hny_lang_canonical (tag, out, why, sizeof why) == 0)
+        return 0;
+    fprintf (stderr, "honyaku: %s\n", why);
+    return HNY_EXIT_USAGE;
+}
+
+int
+hny_cli_langs (hny_submit_t *opts, char *from, char *to)
+{
+    int rc = s_cli_lang (opts->from, from);
+    if (rc == 0)
+        rc = s_cli_lang (opts->to, to);
+    if (rc == 0) {
+        opts->from = from;
+        opts->to = to;
+    }
+    return rc;
+}
+
 int
 hny_cli_format_valid (const char *format)
 {
@@ -494,6 +518,10 @@ s_cmd_submit (hny_cli_t *cli, int argc, char **argv)
                               opts.format);
     if (opts.key && files != 1)
         return hny_cli_usage ("submit", "--key needs exactly one FILE");
+    char from [HNY_LANG_MAX + 1], to [HNY_LANG_MAX + 1];
+    int lang_rc = hny_cli_langs (&opts, from, to);
+    if (lang_rc)
+        return lang_rc;
 
     hny_client_t *client = hny_cli_client (cli);
     int rc = HNY_EXIT_OK;
@@ -845,6 +873,13 @@ s_cmd_prepare (hny_cli_t *cli, int argc, char **argv)
         return hny_cli_usage ("prepare", "exactly one FILE (or - for standard input)");
     if (format && !hny_cli_format_valid (format))
         return hny_cli_usage ("prepare", "unknown --format '%s' (auto, text, plain, html, jpw)", format);
+    /* The same check as submit's: the dry run segments as the worker will. */
+    char lang [HNY_LANG_MAX + 1];
+    int lang_rc = from ? s_cli_lang (from, lang) : 0;
+    if (lang_rc)
+        return lang_rc;
+    if (from)
+        from = lang;
     const char *path = argv [optind];
 #ifdef HNY_HAVE_PREPARE
     char *data = NULL;
