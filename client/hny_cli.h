@@ -23,6 +23,8 @@ typedef struct {
     const char *endpoint;       /* front endpoint of honyakud (never NULL) */
     int timeout_ms;             /* answer deadline of every request */
     size_t max_bytes;           /* cap on an input file */
+    const char *endpoint_why;   /* where endpoint came from, for -v ("--endpoint", ...) */
+    int verbose;                /* -v: say which endpoint is used and why */
 } hny_cli_t;
 
 /* Print "honyaku: CMD: MESSAGE" on stderr and return HNY_EXIT_FAIL. */
@@ -31,7 +33,9 @@ int hny_cli_fail (const char *cmd, const char *fmt, ...) __attribute__ ((format 
    return HNY_EXIT_USAGE. */
 int hny_cli_usage (const char *cmd, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
-/* A client on the configured endpoint with the configured timeout (caller owns). */
+/* A client on the configured endpoint with the configured timeout (caller
+   owns). With -v, the first one says on stderr which endpoint and why:
+   "honyaku: endpoint ipc:///run/honyaku/front (the service's socket)". */
 hny_client_t *hny_cli_client (const hny_cli_t *cli);
 
 /* Read FILE ("-": standard input) with the size cap; refuse empty files.

@@ -21,6 +21,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -127,6 +128,33 @@ s_owner (uid_t uid, char *out, size_t size)
         snprintf (out, size, "uid %u", (unsigned) uid);
 }
 
+/* What to do about a permission denied on a socket file or on the
+   directory it is in (st: its stat): a file open to its group (honyakud's
+   socket_group) is for that group's members, so join it, or log in again
+   when /etc/group lists us already (a session keeps the groups it started
+   with); else it is honyakud's user's alone. */
+static void
+s_access_hint (const struct stat *st, char *out, size_t size)
+{
+    struct group *gr = (st->st_mode & 0070) && st->st_gid != 0 ? getgrgid (st->st_gid) : NULL;
+    if (!gr || !gr->gr_name) {
+        snprintf (out, size, "run honyaku as honyakud's user (or set socket_group in its "
+                  "config and join that group)");
+        return;
+    }
+    struct passwd *pw = getpwuid (getuid ());
+    const char *user = pw && pw->pw_name ? pw->pw_name : "USER";
+    int listed = pw && pw->pw_gid == gr->gr_gid;
+    for (char **m = gr->gr_mem; m && *m && !listed; m++)
+        listed = strcmp (*m, user) == 0;
+    if (listed)
+        snprintf (out, size, "you were added to group %s after this session began: log in "
+                  "again (or run 'newgrp %s')", gr->gr_name, gr->gr_name);
+    else
+        snprintf (out, size, "join group %s to use it (sudo adduser %s %s), then log in again",
+                  gr->gr_name, user, gr->gr_name);
+}
+
 /* Check an ipc:// endpoint before ZeroMQ is left to retry it silently:
    is there a socket file, may we connect, does anyone listen? A plain
    AF_UNIX connect(), closed at once (the broker's ZeroMQ drops a peer that
@@ -153,7 +181,7 @@ s_probe_once (hny_client_t *self, int *transient)
     const char *slash = strrchr (path, '/');
     snprintf (dir, sizeof dir, "%.*s", slash ? (int) (slash == path ? 1 : slash - path) : 1,
               slash ? path : ".");
-    char who [96];
+    char who [96], hint [256];
     struct stat st, dst;
     if (stat (path, &st) != 0) {
         int err = errno;
@@ -166,9 +194,10 @@ s_probe_once (hny_client_t *self, int *transient)
                          "is %s)", path, dir);
         else if (err == EACCES && stat (dir, &dst) == 0) {
             s_owner (dst.st_uid, who, sizeof who);
+            s_access_hint (&dst, hint, sizeof hint);
             s_set_error (self, 0, "permission denied: %s (%s, mode %04o) is closed to this "
-                         "user, so %s cannot be reached: run honyaku as honyakud's user",
-                         dir, who, (unsigned) (dst.st_mode & 07777), path);
+                         "user, so %s cannot be reached: %s", dir, who,
+                         (unsigned) (dst.st_mode & 07777), path, hint);
         }
         else if (err == EACCES)
             s_set_error (self, 0, "permission denied: a folder on the way to %s is closed to "
@@ -200,8 +229,9 @@ s_probe_once (hny_client_t *self, int *transient)
                      "is stale)", path);
     else if (err == EACCES || err == EPERM) {
         s_owner (st.st_uid, who, sizeof who);
-        s_set_error (self, 0, "permission denied: %s belongs to %s (mode %04o): run honyaku "
-                     "as honyakud's user", path, who, (unsigned) (st.st_mode & 07777));
+        s_access_hint (&st, hint, sizeof hint);
+        s_set_error (self, 0, "permission denied: %s belongs to %s (mode %04o): %s", path, who,
+                     (unsigned) (st.st_mode & 07777), hint);
     }
     else
         s_set_error (self, 0, "cannot connect to %s: %s", path, strerror (err));
