@@ -9,3 +9,9 @@ if(TARGET honyakud AND TARGET honyaku)
                    $<TARGET_FILE:honyakud> $<TARGET_FILE:honyaku>)
   set_tests_properties(access PROPERTIES TIMEOUT 120)
 endif()
+if(TARGET honyakud AND TARGET honyaku AND TARGET honyaku-worker)
+  add_test(NAME client_lang
+           COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_client_lang.py
+                   $<TARGET_FILE:honyakud> $<TARGET_FILE:honyaku>)
+  set_tests_properties(client_lang PROPERTIES TIMEOUT 60)
+endif()
