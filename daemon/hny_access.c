@@ -101,7 +101,14 @@ hny_access_check_dirs (const char *endpoint, const char *group)
     const char *path = s_socket_path (endpoint);
     gid_t gid;
     char *error = NULL;
-    if (!path || !group || !*group || hny_access_group (group, &gid, &error)) {
+    if (!group || !*group)
+        return;
+    if (!path) {
+        hny_warn ("socket_group %s changes nothing: the client endpoint %s is no socket file",
+                  group, endpoint);
+        return;
+    }
+    if (hny_access_group (group, &gid, &error)) {
         free (error);
         return;
     }

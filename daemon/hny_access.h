@@ -33,7 +33,8 @@ int hny_access_socket (const char *endpoint, const char *group, char **error);
 
 /* Warn (once, naming the first one) when a directory between / and the
    socket of endpoint is closed to group: neither searchable by others nor
-   by that group. Nothing for a NULL group or an endpoint without a file. */
+   by that group; and when endpoint has no socket file (tcp://), which the
+   group changes nothing for. Nothing for a NULL group. */
 void hny_access_check_dirs (const char *endpoint, const char *group);
 
 #ifdef __cplusplus

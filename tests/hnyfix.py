@@ -303,3 +303,24 @@ def validate_records(recs, what="records"):
     for i, r in enumerate(recs):
         validate_record(r, "%s[%d] (job %s)" % (what, i, r.get("job") if isinstance(r, dict) else "?"))
     return recs
+
+
+class Checks:
+    """The checks of a test that goes on past a failed one, so that one run
+    shows every failure: check(cond, what) prints "FAIL: what" and counts
+    it; check.done(name) ends the test with its verdict (exit 1 on any)."""
+
+    def __init__(self):
+        self.failures = []
+
+    def __call__(self, cond, what):
+        if not cond:
+            self.failures.append(what)
+            print("FAIL: " + what)
+        return cond
+
+    def done(self, name):
+        if self.failures:
+            print("%s: %d failure(s)" % (name, len(self.failures)))
+            raise SystemExit(1)
+        print("%s: ok" % name)

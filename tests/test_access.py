@@ -34,18 +34,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hnyfix import Fixture, poll  # noqa: E402
+from hnyfix import Checks, Fixture, poll  # noqa: E402
 
 HONYAKUD, HONYAKU = sys.argv[1], sys.argv[2]
 SERVICE = "/run/honyaku/front"
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
-    return cond
+check = Checks()
 
 
 def clean_env(**extra):
@@ -284,8 +277,8 @@ def in_namespace(group):
         test_choice_local(fx, service_running=False)
     finally:
         fx.close()
-    if failures:
-        print("%d failure(s) in the mount namespace" % len(failures))
+    if check.failures:
+        print("%d failure(s) in the mount namespace" % len(check.failures))
         return 1
     return 0
 
@@ -318,10 +311,7 @@ def main():
         fx.close()
         if group:
             subprocess.run(["groupdel", group], capture_output=True)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        sys.exit(1)
-    print("test_access: ok")
+    check.done("test_access")
 
 
 if __name__ == "__main__":

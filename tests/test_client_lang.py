@@ -20,18 +20,11 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hnyfix import Fixture, poll, read_jsonl, run  # noqa: E402
+from hnyfix import Checks, Fixture, poll, read_jsonl, run  # noqa: E402
 
 HONYAKUD, HONYAKU = sys.argv[1], sys.argv[2]
 HINT = "(use a BCP 47 tag such as en, ja, pt-BR)"
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
-    return cond
+check = Checks()
 
 
 def jobs(env):
@@ -113,10 +106,7 @@ def main():
         code, out, err = run([HONYAKU, "prepare", "--from", "JA", "-"], env=env,
                              input="これは一つ目の文です。二つ目の文です。\n".encode())
         check(len(json.loads(out)["paragraphs"][0]["segments"]) == 2, "prepare --from JA: %r" % out)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        sys.exit(1)
-    print("test_client_lang: ok")
+    check.done("test_client_lang")
 
 
 if __name__ == "__main__":
