@@ -56,7 +56,7 @@ s_usage (FILE *f)
     fprintf (f,
         "usage: honyakud [options]\n"
         "  --config FILE     INI configuration (default: built-in, the pseudo profile alone)\n"
-        "  --state DIR       state directory (store, ipc sockets)\n"
+        "  --state DIR       state directory (store; ipc sockets unless under systemd)\n"
         "  --front EP        client endpoint (default ipc://RUN/front: RUN is\n"
         "                    $RUNTIME_DIRECTORY under systemd, else STATE)\n"
         "  --back EP         worker endpoint (default ipc://RUN/back)\n"
@@ -231,8 +231,8 @@ main (int argc, char **argv)
        makes (RuntimeDirectoryMode= lets socket_group through) and removes;
        the store stays in the state directory. First one only, as above. */
     const char *runtime = getenv ("RUNTIME_DIRECTORY");
-    char *sockets = hny_strndup (runtime && *runtime ? runtime : conf->state,
-                                 strcspn (runtime && *runtime ? runtime : conf->state, ":"));
+    const char *sockets_in = runtime && *runtime ? runtime : conf->state;
+    char *sockets = hny_strndup (sockets_in, strcspn (sockets_in, ":"));
     if (front)
         s_set (&conf->front, front);
     if (back)

@@ -136,6 +136,9 @@ class Fixture:
         and passed with --config. Sets self.daemon; returns the front
         endpoint (self.front)."""
         argv = [honyakud, "--state", self.path("state"), "--workers", str(workers)]
+        if env is None and "RUNTIME_DIRECTORY" in os.environ:
+            # Under a systemd unit honyakud would bind its sockets there, not here.
+            env = {k: v for k, v in os.environ.items() if k != "RUNTIME_DIRECTORY"}
         if config_text is not None:
             argv += ["--config", self.write("honyaku.conf", config_text)]
         argv += list(extra)
