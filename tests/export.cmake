@@ -18,3 +18,9 @@ if(TARGET honyaku AND TARGET honyaku_export)
            COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_export_cli.py $<TARGET_FILE:honyaku>)
   set_tests_properties(export_cli PROPERTIES TIMEOUT 30)
 endif()
+if(TARGET honyaku AND TARGET honyaku_export AND TARGET honyakud AND TARGET honyaku-worker)
+  add_test(NAME export_daemon
+           COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_export_daemon.py
+                   $<TARGET_FILE:honyakud> $<TARGET_FILE:honyaku>)
+  set_tests_properties(export_daemon PROPERTIES TIMEOUT 60)
+endif()
