@@ -1,7 +1,8 @@
 /*  hny_export_filter.c: the record filters of `honyaku export` (see
     hny_export_filter.h). Everything here is small and bounded: at most
-    HNY_FILTER_MAX_JOBS jobs (found by binary search, so a records file of
-    any length costs log(jobs) a record), a few readings of --pair, and at
+    HNY_FILTER_MAX_JOBS jobs (ranked by id as they are given and found by
+    binary search, so a records file of any length costs log(jobs) a
+    record), a few readings of --pair, and at
     most HNY_FILTER_MAX_TALLY pairs counted by name. */
 #include "hny_export_filter.h"
 #include "hny_export.h"
@@ -40,7 +41,7 @@ struct _hny_export_filter_t {
     int64_t since_ms;
     s_job_t *jobs;              /* --job, in the order given */
     size_t job_count;
-    s_job_t **sorted;           /* the same, by id, for lookups; NULL until needed */
+    size_t *sorted;             /* indexes of jobs in the order of their ids */
     s_tally_t tally [HNY_FILTER_MAX_TALLY];
     size_t tally_count;
     long others;                /* records of pairs past the tally's room */
@@ -268,25 +269,33 @@ hny_export_filter_list_state (const hny_export_filter_t *self)
     return self->state == S_DONE ? "done" : self->state == S_FAILED ? "failed" : NULL;
 }
 
-static int
-s_job_cmp (const void *a, const void *b)
+/* Where id is or would go in the jobs sorted by id: its rank, with *found. */
+static size_t
+s_job_rank (const hny_export_filter_t *self, const char *id, int *found)
 {
-    return strcmp ((*(s_job_t *const *) a)->id, (*(s_job_t *const *) b)->id);
+    size_t lo = 0, hi = self->job_count;
+    *found = 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp (self->jobs [self->sorted [mid]].id, id);
+        if (c == 0) {
+            *found = 1;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 static s_job_t *
 s_job_find (hny_export_filter_t *self, const char *id)
 {
-    if (!self->sorted && self->job_count) {
-        self->sorted = hny_malloc (self->job_count * sizeof *self->sorted);
-        for (size_t i = 0; i < self->job_count; i++)
-            self->sorted [i] = &self->jobs [i];
-        qsort (self->sorted, self->job_count, sizeof *self->sorted, s_job_cmp);
-    }
-    s_job_t key = { .id = (char *) id }, *keyp = &key;
-    s_job_t **hit = self->job_count
-        ? bsearch (&keyp, self->sorted, self->job_count, sizeof *self->sorted, s_job_cmp) : NULL;
-    return hit ? *hit : NULL;
+    int found;
+    size_t rank = s_job_rank (self, id, &found);
+    return found ? &self->jobs [self->sorted [rank]] : NULL;
 }
 
 int
@@ -302,16 +311,21 @@ hny_export_filter_add_job (hny_export_filter_t *self, const char *job, char **wh
             *why = hny_strdup ("--job: a job id holds no control characters");
             return -1;
         }
-    if (s_job_find (self, job))
+    int found;
+    size_t rank = s_job_rank (self, job, &found);
+    if (found)
         return 0;
     if (self->job_count == HNY_FILTER_MAX_JOBS) {
         *why = hny_sprintf ("at most %d --job options", HNY_FILTER_MAX_JOBS);
         return -1;
     }
+    /* Kept in the order given, and ranked by id as they come. */
     self->jobs = hny_realloc (self->jobs, (self->job_count + 1) * sizeof *self->jobs);
+    self->sorted = hny_realloc (self->sorted, (self->job_count + 1) * sizeof *self->sorted);
+    memmove (self->sorted + rank + 1, self->sorted + rank,
+             (self->job_count - rank) * sizeof *self->sorted);
+    self->sorted [rank] = self->job_count;
     self->jobs [self->job_count++] = (s_job_t) { .id = hny_strdup (job) };
-    free (self->sorted);
-    self->sorted = NULL;
     return 0;
 }
 
