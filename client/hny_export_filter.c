@@ -40,7 +40,7 @@ struct _hny_export_filter_t {
     char *since_text;           /* --since as typed, NULL: any time */
     int64_t since_ms;
     s_job_t *jobs;              /* --job, in the order given */
-    size_t job_count;
+    size_t job_count, job_alloc;
     size_t *sorted;             /* indexes of jobs in the order of their ids */
     s_tally_t tally [HNY_FILTER_MAX_TALLY];
     size_t tally_count;
@@ -320,8 +320,11 @@ hny_export_filter_add_job (hny_export_filter_t *self, const char *job, char **wh
         return -1;
     }
     /* Kept in the order given, and ranked by id as they come. */
-    self->jobs = hny_realloc (self->jobs, (self->job_count + 1) * sizeof *self->jobs);
-    self->sorted = hny_realloc (self->sorted, (self->job_count + 1) * sizeof *self->sorted);
+    if (self->job_count == self->job_alloc) {
+        self->job_alloc = self->job_alloc ? self->job_alloc * 2 : 16;
+        self->jobs = hny_realloc (self->jobs, self->job_alloc * sizeof *self->jobs);
+        self->sorted = hny_realloc (self->sorted, self->job_alloc * sizeof *self->sorted);
+    }
     memmove (self->sorted + rank + 1, self->sorted + rank,
              (self->job_count - rank) * sizeof *self->sorted);
     self->sorted [rank] = self->job_count;
