@@ -572,6 +572,19 @@ hny_export_plain_title (hny_export_t *self, const json_t *record)
     return self->scratch2.len ? self->scratch2.data : NULL;
 }
 
+/* True when the record has a pair: a title or a segment. */
+static int
+s_has_pairs (const json_t *record)
+{
+    if (hny_export_title (record))
+        return 1;
+    size_t paragraphs = json_array_size (json_object_get (record, "paragraphs"));
+    for (size_t p = 0; p < paragraphs; p++)
+        if (json_array_size (hny_export_segments (record, p)))
+            return 1;
+    return 0;
+}
+
 int
 hny_export_human (const json_t *record, const json_t *pair)
 {
@@ -616,12 +629,16 @@ hny_export_add (hny_export_t *self, const json_t *record)
                            sizeof self->rec_tgt);
     if (self->format == HNY_EXPORT_MOSES && !strcmp (self->rec_src, self->rec_tgt))
         return hny_export_fail (self, "source and target language are both %s", self->rec_src);
+    if ((self->format == HNY_EXPORT_XLIFF || self->format == HNY_EXPORT_XLIFF12)
+        && !s_has_pairs (record)) {
+        self->stats.skipped++;  /* an XLIFF <file> needs a unit: nothing to open for it */
+        return 0;
+    }
     hny_export_file_t *f = s_file_for (self, self->rec_src, self->rec_tgt);
     if (!f)
         return -1;
     self->cur = f;
     self->w = f->w;
-    long skipped = self->stats.skipped;
     switch (self->format) {
         case HNY_EXPORT_TMX: hny_export_tmx_record (self, record); break;
         case HNY_EXPORT_XLIFF: hny_export_xliff_record (self, record); break;
@@ -638,10 +655,8 @@ hny_export_add (hny_export_t *self, const json_t *record)
     if (self->xml_failed)
         return hny_export_fail (self, "%s: writing failed: %s",
                                 f->tmp [0] ? f->tmp [0] : "stdout", strerror (errno));
-    if (self->stats.skipped == skipped) {
-        self->stats.records++;
-        f->records++;
-    }
+    self->stats.records++;
+    f->records++;
     return 0;
 }
 

@@ -121,18 +121,6 @@ s_has_link (const s_side_t *side)
     return 0;
 }
 
-/* Pairs a record gives XLIFF (its title's and its paragraphs'): 0 means
-   nothing to write, and the record is skipped. */
-static size_t
-s_pair_count (const json_t *record)
-{
-    size_t n = hny_export_title (record) ? 1 : 0;
-    size_t paragraphs = json_array_size (json_object_get (record, "paragraphs"));
-    for (size_t p = 0; p < paragraphs; p++)
-        n += json_array_size (hny_export_segments (record, p));
-    return n;
-}
-
 /* A note's text for a pair of the unit: why it failed, what its
    translation lost, or the fallback that made it; NULL when none is
    due. Caller owns. LABEL names the pair ("s2", or "" for one alone). */
@@ -313,10 +301,6 @@ hny_export_xliff_record (hny_export_t *self, const json_t *record)
 {
     if (!self->cur->started)
         hny_export_xliff_head (self);
-    if (s_pair_count (record) == 0) {
-        self->stats.skipped++;  /* a <file> needs a unit */
-        return;
-    }
     const json_t *meta = json_object_get (record, "metadata");
     char id [32];
     snprintf (id, sizeof id, "f%ld", self->cur->records + 1);
@@ -539,10 +523,6 @@ hny_export_xliff12_record (hny_export_t *self, const json_t *record)
 {
     if (!self->cur->started)
         hny_export_xliff12_head (self);
-    if (s_pair_count (record) == 0) {
-        self->stats.skipped++;
-        return;
-    }
     s_backends_t backends = { .count = 0 };
     const json_t *title = hny_export_title (record);
     s_backends_add (&backends, record, title);

@@ -17,19 +17,19 @@
    open (closed by the end of the document). */
 void hny_export_xliff_head (hny_export_t *self);
 
-/* XLIFF 2.0: one record as a <file>, a <unit> per paragraph (the title its
-   own) and a <segment> per pair; the file's first record writes the head.
-   A record with no pair at all is counted in stats.skipped instead (a
-   <file> needs a unit). */
+/* XLIFF 2.0: one record, which has at least one pair (hny_export_add
+   skips the others: a <file> needs a unit), as a <file>, a <unit> per
+   paragraph (the title its own) and a <segment> per pair; the file's
+   first record writes the head. */
 void hny_export_xliff_record (hny_export_t *self, const json_t *record);
 
 /* XLIFF 1.2: the XML declaration and <xliff>, left open. */
 void hny_export_xliff12_head (hny_export_t *self);
 
-/* XLIFF 1.2: one record as a <file> (its <header> naming the job, the
-   article and the backends), the title's <trans-unit>, then a <group> of
-   <trans-unit>s per paragraph; the file's first record writes the head.
-   A record with no pair at all is counted in stats.skipped instead. */
+/* XLIFF 1.2: one record with at least one pair as a <file> (its <header>
+   naming the job, the article and the backends), the title's
+   <trans-unit>, then a <group> of <trans-unit>s per paragraph; the
+   file's first record writes the head. */
 void hny_export_xliff12_record (hny_export_t *self, const json_t *record);
 
 #endif

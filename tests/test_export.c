@@ -220,6 +220,27 @@ s_test_pairs (json_t **records)
         NUM ("count(//tuv[2][@xml:lang='ja'])", 3);
         xmlFreeDoc (doc);
     }
+    /* XLIFF into a directory: a record with nothing to translate opens no
+       file for its pair (an XLIFF <file> needs a unit). */
+    json_t *fr = json_deep_copy (records [3]);
+    json_object_set_new (fr, "target_lang", json_string ("fr"));
+    json_t *four [4] = { records [0], records [1], records [2], fr };
+    dir = s_path ("xpairs/");
+    exp = hny_export_new (HNY_EXPORT_XLIFF, dir, &why);
+    for (int i = 0; exp && i < 4; i++)
+        CHECK (hny_export_add (exp, four [i]) == 0, "xpairs add %d", i);
+    CHECK (exp && hny_export_finish (exp) == 0 && hny_export_files (exp) == 2, "xpairs: 2 files");
+    hny_export_stats_t xst = { 0 };
+    if (exp)
+        hny_export_stats (exp, &xst);
+    CHECK (xst.records == 3 && xst.skipped == 1, "xpairs stats %ld %ld", xst.records, xst.skipped);
+    hny_export_destroy (&exp);
+    free (dir);
+    json_decref (fr);
+    char *frpath = s_path ("xpairs/records.en-fr.xlf");
+    CHECK (access (frpath, F_OK) != 0, "no file for en-fr");
+    free (frpath);
+
     /* One file, two pairs: refused at the second, nothing left behind. */
     hny_export_format_t formats [] = { HNY_EXPORT_TMX, HNY_EXPORT_XLIFF, HNY_EXPORT_XLIFF12 };
     for (int f = 0; f < 3; f++) {
