@@ -77,13 +77,35 @@ static const s_help_t s_helps [] = {
       "about every file that was out (same keys: no job twice).\n"
       "  --patience S       how long to keep trying while honyakud is unreachable\n"
       "                     or shutting down (503), in seconds (default 300)\n" },
-    { "export", "[--format jsonl|tmx|xliff|moses|html] [--out FILE|DIR] [--state done|failed] [--in FILE]",
-      "Write every finished record (of jobs in --state, default done) to FILE\n"
-      "(default: stdout) in the format: jsonl (JSON Lines, the default), tmx\n"
-      "(TMX 1.4b), xliff (XLIFF 2.0), html (side-by-side page) or moses (DIR/corpus.SRC\n"
-      "and DIR/corpus.TGT, one segment per line; DIR/corpus.SRC-TGT.L per pair when\n"
-      "records have several language pairs). --in FILE converts a records file\n"
-      "(JSON Lines, e.g. from batch) without the daemon.\n" },
+    { "export", "[--format F] [--out FILE|DIR/] [--state done|failed|all] [--pair SRC-TGT]"
+      " [--since DATE] [--job ID]... [--in FILE]",
+      "Write finished records to FILE (default: stdout), or to files in DIR, in\n"
+      "format F:\n"
+      "  jsonl     JSON Lines, the records as they are (the default)\n"
+      "  tmx       TMX 1.4b: a <tu> per translated segment pair\n"
+      "  xliff     XLIFF 2.0 (also: xliff20): a <file> per article, a <unit> per\n"
+      "            paragraph; machine translation state=\"initial\" subState=\"honyaku:mt\"\n"
+      "  xliff12   XLIFF 1.2: a <file> per article, a <group> per paragraph; machine\n"
+      "            translation state=\"needs-review-translation\"\n"
+      "            state-qualifier=\"mt-suggestion\"\n"
+      "  html      one page: contents, numbered segments, TM hits, warnings and\n"
+      "            failures marked\n"
+      "  moses     DIR/corpus.SRC and DIR/corpus.TGT, one segment per line\n"
+      "            (DIR/corpus.SRC-TGT.L per pair when there are several)\n"
+      "A TMX or XLIFF file holds one language pair: --out DIR/ (a directory, or a\n"
+      "name ending in /) writes DIR/records.SRC-TGT.tmx or .xlf per pair, and one\n"
+      "file for records of several pairs is refused, naming them. jsonl and html\n"
+      "take any mix (DIR/records.jsonl, DIR/records.html).\n"
+      "  --state S        done (the default), failed or all; all with --in or --job\n"
+      "  --pair SRC-TGT   only this language pair (en-ja, pt-BR-en; any case)\n"
+      "  --since DATE     only jobs finished at or after DATE: 2024-05-01 (local\n"
+      "                   midnight), 2024-05-01T09:30 (local), 2024-05-01T09:30:00Z,\n"
+      "                   2024-05-01T09:30+09:00\n"
+      "  --job ID         only this job (repeat for more); an unknown one is an error\n"
+      "  --in FILE        read a records file (JSON Lines, e.g. from batch; - for\n"
+      "                   standard input) instead of asking the daemon\n"
+      "Exit 0 when written, 1 when it failed, 2 for bad options, 4 when no record\n"
+      "matched. Files take their names only once the export is complete.\n" },
     { "stats", "[--json]",
       "Per backend profile: translation-memory hits and misses, characters billed,\n"
       "requests and segments.\n" },

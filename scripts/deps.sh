@@ -17,6 +17,8 @@ pkgs=(
   libsystemd-dev                            # sd_notify for Type=notify under systemd
   python3-zmq                               # the spec-only Python test client and fake peers
   python3-jsonschema                        # tests: records and prepared articles against proto/schema/
+  python3-translate python3-lxml            # tests: TMX and XLIFF exports read back with translate-toolkit, lxml
+  libxml2-utils python3-html5lib            # tests: xmllint --noout on exports; the HTML export parsed as HTML5
   apertium-apy apertium-eng-spa             # a real translation server for tests and the demo
   curl                                      # demo: probing APy
 )
