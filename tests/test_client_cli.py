@@ -56,13 +56,15 @@ def check(cond, what):
 
 
 class FakeBroker(threading.Thread):
-    def __init__(self, endpoint, mode="immediate", silent=False, page=1000, state_from=None):
+    def __init__(self, endpoint, mode="immediate", silent=False, page=1000, state_from=None,
+                 answer_first=0):
         super().__init__(daemon=True)
         self.ctx = zmq.Context()
         self.sock = self.ctx.socket(zmq.ROUTER)
         self.sock.setsockopt(zmq.LINGER, 0)
         self.sock.bind(endpoint)
         self.mode, self.silent, self.page = mode, silent, page
+        self.answer_first = answer_first    # silent: the first requests are answered all the same
         self.stop_flag = threading.Event()
         self.jobs = {}          # id -> dict
         self.keys = {}          # key -> id
@@ -133,7 +135,7 @@ class FakeBroker(threading.Thread):
         self.requests += 1
         self.max_body = max(self.max_body, len(body) if body is not None else 0)
         self.log.append((cmd, hdr.get("job")))
-        if self.silent:
+        if self.silent and self.requests > self.answer_first:
             return
         refusal = self.refusals.get(cmd)
         if refusal and refusal[0] > 0:
@@ -172,10 +174,16 @@ class FakeBroker(threading.Thread):
             j = self.jobs.get(hdr["job"])
             if not j:
                 return self.reply(rid, req, "REJECTED", {"status": 404, "reason": "no such job", "job": hdr["job"]})
-            if j["state"] != "done":
+            if j["state"] not in ("done", "failed"):
                 return self.reply(rid, req, "REJECTED", {"status": 300, "reason": "not finished", "job": j["id"]})
+            rec = self.record(j)
+            if j["state"] == "failed":
+                # A job that failed by itself (PROTOCOL.md 12.3): no segments, one entry.
+                rec.update(paragraphs=[], errors=[{"paragraph": None, "segment": None, "code": 500,
+                                                   "class": "permanent", "reason": "backend exploded"}])
+                rec["stats"].update(segments=0, chars=0, requests=0)
             self.reply(rid, req, "RECORD", {"status": 200, "job": j["id"]},
-                       json.dumps(self.record(j), indent=2).encode())
+                       json.dumps(rec, indent=2).encode())
         elif cmd == "STATUS":
             if "job" in hdr:
                 j = self.jobs.get(hdr["job"])
@@ -291,6 +299,8 @@ def test_usage(tmp):
         (["submit", "a", "--from", "en", "--to", "es", "--format", "pdf"], "unknown --format 'pdf'"),
         (["batch", tmp, "--from", "en", "--to", "es"], "--out DIR is required"),
         (["batch", tmp, "--from", "en", "--to", "es", "--out", "o", "--window", "0"], "--window"),
+        (["batch", tmp, "--from", "en", "--to", "es", "--out", "o", "--progress", "fancy"],
+         "--progress: 'fancy' is not auto, tty, lines or none"),
         (["wait", "1", "--timeout", "soon"], "--timeout"),
         (["export", "--format", "docx"], "unknown format 'docx'"),
         (["--timeout", "-5", "status"], "--timeout"),
@@ -436,12 +446,30 @@ def test_unreachable(tmp):
                    % (ep, "0.8" if args[0] == "wait" else "0.4")) in err,
                   "silent %r: stderr %r" % (args, err))
             check(took < 5, "silent %r took %.1f s" % (args, took))
+        # batch asks for the daemon's STATUS before anything else: a broker
+        # that never answers stops it within the timeout, endpoint named
+        # (test_batch_silence: one that goes silent later).
+        code, _, err, took = run(["--timeout", "300", "batch", d, "--from", "en", "--to", "es",
+                                  "--out", os.path.join(tmp, "silentout"), "--patience", "100"],
+                                 endpoint=ep, timeout=30)
+        check(code == 1 and err == "honyaku: batch: cannot reach honyakud at %s: no answer from %s within "
+              "0.3 s: is honyakud running?\n" % (ep, ep) and took < 5,
+              "silent broker batch: %d %r %.1f s" % (code, err, took))
+        check(not os.path.exists(os.path.join(tmp, "silentout")), "silent broker batch wrote its --out")
+    finally:
+        b.stop()
+    # One that answers the STATUS, then nothing: reconnects until --patience.
+    b = FakeBroker(ep, silent=True, answer_first=1)
+    b.start()
+    try:
         code, _, err, took = run(["--timeout", "300", "batch", d, "--from", "en", "--to", "es",
                                   "--out", os.path.join(tmp, "silentout"), "--patience", "1"],
                                  endpoint=ep, timeout=30)
         check(code == 1 and "no answer from" in err and "gave up after 1 s (--patience)" in err
               and "reconnecting" in err and took < 15, "silent broker batch: %d %r" % (code, err))
-        check(b.requests >= 2, "silent broker got %d requests" % b.requests)
+        check(err.splitlines()[-1].startswith("honyaku: batch: 1 files: 0 done, 0 failed, 0 new jobs; "
+                                              "1 not finished: stopped;"), "silent broker summary %r" % err)
+        check(b.requests >= 3, "silent broker got %d requests" % b.requests)
     finally:
         b.stop()
 
@@ -726,7 +754,7 @@ def test_batch_silence(tmp):
     up) is noticed by the answer deadline; batch reconnects, asks again,
     and finishes once it answers."""
     ep = "ipc://" + os.path.join(tmp, "hung")
-    b = FakeBroker(ep, silent=True)
+    b = FakeBroker(ep, silent=True, answer_first=1)     # the STATUS batch starts with
     b.start()
     try:
         src = os.path.join(tmp, "hungdir")
