@@ -19,7 +19,9 @@ REJECTED and failed jobs surfacing as clear errors, a body over the
 protocol's 64 MiB cap refused with 413 before anything is sent, 303/503
 answers retried (status, wait, fetch, batch), `wait` riding out a broker
 restart, batch (window bound, path order, keys, errors.txt, a re-run
-creating no new jobs), export with paging, status and stats. With
+creating no new jobs, resuming from what records.jsonl holds: a torn last
+line, repeated keys, records of no file, a line that is no record, the
+folder's lock), export with paging, status and stats. With
 TEST_CLIENT_LIB, also runs that C test of libhonyaku's pipelining against
 a fake broker.
 
@@ -27,6 +29,7 @@ The broker can be told to answer the next N requests of a command with a
 status (FakeBroker.refuse), and a new FakeBroker can take over the jobs of
 a stopped one (state_from), as a restarted honyakud keeps its store."""
 import ctypes
+import fcntl
 import json
 import os
 import shutil
@@ -624,6 +627,63 @@ def test_batch(tmp):
         b.stop()
 
 
+def test_batch_resume(tmp):
+    """What a re-run finds in OUT/records.jsonl: a torn last line is cut
+    off (its file fetched again, from the job it has), a line repeating a
+    key is left out, a record of no file of the batch is kept after the
+    others, files with their record are not sent at all; a line that is
+    not a record stops the batch with the file untouched; one batch at a
+    time writes into a folder."""
+    ep = "ipc://" + os.path.join(tmp, "resume")
+    b = FakeBroker(ep)
+    b.start()
+    try:
+        src = os.path.join(tmp, "resumedir")
+        for i in range(4):
+            write(os.path.join(src, "r%d.txt" % i), "Resume %d.\n" % i)
+        out = os.path.join(tmp, "resumeout")
+        argv = ["batch", src, "--from", "en", "--to", "es", "--out", out, "--progress", "lines"]
+        code, _, err, _ = run(argv, endpoint=ep)
+        check(code == 0, "resume first run: %d %r" % (code, err))
+        path = os.path.join(out, "records.jsonl")
+        lines = read_lines(path)
+        orphan = dict(json.loads(lines[0]), key="batch:" + "0" * 32, job="99")
+        orphan["metadata"] = {"source": "gone.txt"}
+        with open(path, "w") as f:
+            f.write("\n".join([lines[0], lines[2], json.dumps(orphan), lines[0], lines[3]]) + "\n")
+            f.write(lines[1][:25])      # a run killed while writing r1's record
+        submits = len(b.submits)
+        code, _, err, _ = run(argv, endpoint=ep)
+        recs = read_lines(path)
+        check(code == 0 and [json.loads(l)["metadata"]["source"] for l in recs]
+              == ["r0.txt", "r1.txt", "r2.txt", "r3.txt", "gone.txt"] and recs[:4] == lines,
+              "resume records %r %r" % (recs, err))
+        check(len(b.submits) == submits + 1 and b.submits[-1]["source"] == "r1.txt",
+              "resume sent %r" % [h["source"] for h in b.submits[submits:]])
+        for what in ("cut off an incomplete last line (25 bytes", "1 lines repeat the key of an earlier line",
+                     "3 of 4 files have their record in %s already: not sent again" % path,
+                     "1 records match no file of this batch",
+                     "[4/4] done     r1.txt  job 2, 1 segments, 0 chars billed, existing",
+                     "4 files: 1 done, 0 failed, 0 new jobs; 3 skipped (in records.jsonl already);"):
+            check(what in err, "resume stderr lacks %r: %r" % (what, err))
+        # Not a record: nothing is touched.
+        with open(path, "a") as f:
+            f.write("not json\n")
+        before = open(path, "rb").read()
+        code, _, err, _ = run(argv, endpoint=ep)
+        check(code == 1 and err == "honyaku: batch: %s:6: not a record of honyaku batch ('[' or '{' expected near "
+              "'not'); move the file away or choose another --out\n" % path and open(path, "rb").read() == before,
+              "not a record: %d %r" % (code, err))
+        # Another batch holds the folder.
+        with open(os.path.join(out, ".batch.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            code, _, err, _ = run(argv, endpoint=ep)
+        check(code == 1 and err == "honyaku: batch: %s: another honyaku batch is writing into this folder\n" % out,
+              "locked: %d %r" % (code, err))
+    finally:
+        b.stop()
+
+
 BODY_MAX = 64 * 1024 * 1024
 
 
@@ -801,7 +861,7 @@ def main():
     fx = Fixture("hnycli")
     tmp = fx.dir
     try:
-        for t in (test_usage, test_unreachable, test_flow, test_batch, test_too_large,
+        for t in (test_usage, test_unreachable, test_flow, test_batch, test_batch_resume, test_too_large,
                   test_retry_later, test_wait_restart, test_batch_silence, test_lib):
             t0 = time.monotonic()
             t(tmp)
