@@ -263,6 +263,16 @@ s_backoff_ms (int tries)
 
 /* "honyaku: batch: MESSAGE" on stderr, above the live line if any. */
 static void
+s_vnote (s_batch_t *b, const char *fmt, va_list args)
+{
+    char *text = NULL;
+    if (vasprintf (&text, fmt, args) < 0)
+        text = NULL;
+    hny_progress_say (b->progress, "honyaku: batch: %s", text ? text : fmt);
+    free (text);
+}
+
+static void
 s_note (s_batch_t *b, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 static void
@@ -270,12 +280,8 @@ s_note (s_batch_t *b, const char *fmt, ...)
 {
     va_list args;
     va_start (args, fmt);
-    char *text = NULL;
-    if (vasprintf (&text, fmt, args) < 0)
-        text = NULL;
+    s_vnote (b, fmt, args);
     va_end (args);
-    hny_progress_say (b->progress, "honyaku: batch: %s", text ? text : fmt);
-    free (text);
 }
 
 /* Say why the batch stops before its end and mark it stopped; returns -1
@@ -288,12 +294,8 @@ s_stop (s_batch_t *b, const char *fmt, ...)
 {
     va_list args;
     va_start (args, fmt);
-    char *text = NULL;
-    if (vasprintf (&text, fmt, args) < 0)
-        text = NULL;
+    s_vnote (b, fmt, args);
     va_end (args);
-    hny_progress_say (b->progress, "honyaku: batch: %s", text ? text : fmt);
-    free (text);
     b->stopped = 1;
     return -1;
 }
