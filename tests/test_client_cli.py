@@ -143,7 +143,9 @@ class FakeBroker(threading.Thread):
         refusal = self.refusals.get(cmd)
         if refusal and refusal[0] > 0:
             refusal[0] -= 1
-            reason = "too many unfinished jobs (9): retry later" if refusal[1] == 303 else "honyakud is shutting down"
+            reason = {303: "too many unfinished jobs (9): retry later",
+                      400: "to: unknown language 'qq' (use a BCP 47 tag such as en, ja, pt-BR)"}.get(
+                          refusal[1], "honyakud is shutting down")
             return self.reply(rid, req, "REJECTED", {"status": refusal[1], "reason": reason})
         if cmd == "SUBMIT":
             self.submits.append(hdr)
@@ -623,6 +625,17 @@ def test_batch(tmp):
         for what in ("2-rejected.bin\tnot text: binary data (status 415)", "3-failed.txt\tjob ",
                      "backend exploded", "4-empty.txt\tfile is empty", "5-big.txt\tfile is larger than 2048 bytes"):
             check(what in joined, "errors.txt lacks %r: %r" % (what, errs))
+        # A refusal about the request, not the file (a daemon that knows
+        # fewer languages than this client): the batch stops at the first.
+        jobs = len(b.order)
+        b.refuse("SUBMIT", 100, 400)
+        code, _, err, _ = run(["batch", src, "--from", "en", "--to", "es", "--out",
+                               os.path.join(tmp, "out4"), "--window", "3"], endpoint=ep, timeout=60)
+        sent = 100 - b.refusals["SUBMIT"][0]
+        b.refuse("SUBMIT", 0, 400)
+        check(code == 1 and "honyakud refuses this batch: to: unknown language 'qq'" in err
+              and "every file would be refused the same way" in err and len(b.order) == jobs
+              and sent <= 3, "refused batch: exit %d, %d SUBMITs, %r" % (code, sent, err))
     finally:
         b.stop()
 
