@@ -9,6 +9,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Exit codes of the honyaku command. */
 #define HNY_EXIT_OK      0
@@ -18,6 +19,9 @@
 #define HNY_EXIT_EMPTY   4      /* export: no record matched; nothing written */
 
 #define HNY_CLI_MAX_BYTES_DEFAULT (8u * 1024 * 1024)
+/* Bytes of one line of a records file (export --in, qa): a record is at
+   most a RECORD body, and older ones were allowed this much. */
+#define HNY_CLI_RECORD_MAX (256u * 1024 * 1024)
 
 /* Settings from the global options, shared by every command. */
 typedef struct {
@@ -44,6 +48,12 @@ hny_client_t *hny_cli_client (const hny_cli_t *cli);
    a one-line reason in *why (static text or the errno string). */
 int hny_cli_read_input (const hny_cli_t *cli, const char *path, char **data, size_t *size,
                         const char **why);
+
+/* Read one line of at most max bytes from in into *buf (grown as needed,
+   *alloc its size; the newline removed, *len its length). Returns 1 for a
+   line, 0 at the end, -1 when it is longer than max (errno EFBIG) or on a
+   read error (errno set). */
+int hny_cli_read_line (FILE *in, char **buf, size_t *alloc, size_t *len, size_t max);
 
 /* Parse a size ("8388608", "512K", "8M", "1G"); returns 0 or -1. */
 int hny_cli_parse_size (const char *text, size_t *out);
@@ -85,5 +95,6 @@ int hny_cli_help (const char *cmd);
 /* Commands in their own files; argv[0] is the command name. */
 int hny_cli_batch (hny_cli_t *cli, int argc, char **argv);
 int hny_cli_export (hny_cli_t *cli, int argc, char **argv);
+int hny_cli_qa (hny_cli_t *cli, int argc, char **argv);
 
 #endif

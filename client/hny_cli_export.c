@@ -30,7 +30,6 @@
 
 #define S_PAGE 500      /* jobs per LIST request */
 
-#define S_MAX_RECORD (256u * 1024 * 1024)  /* bytes of one line of --in */
 
 /* One export under way: where records go and what chooses them. */
 typedef struct {
@@ -143,37 +142,6 @@ s_export_daemon (s_run_t *run, hny_client_t *client)
     }
 }
 
-/* Read one line of at most S_MAX_RECORD bytes into *buf (grown as needed,
-   newline removed). Returns 1 for a line, 0 at the end, -1 when too long
-   or on a read error (errno set). */
-static int
-s_read_line (FILE *in, char **buf, size_t *alloc, size_t *len)
-{
-    *len = 0;
-    for (;;) {
-        if (*alloc - *len < 2) {
-            if (*alloc >= S_MAX_RECORD + 2) {
-                errno = EFBIG;
-                return -1;
-            }
-            *alloc = *alloc ? *alloc * 2 : 65536;
-            if (*alloc > S_MAX_RECORD + 2)
-                *alloc = S_MAX_RECORD + 2;
-            *buf = hny_realloc (*buf, *alloc);
-        }
-        if (!fgets (*buf + *len, (int) (*alloc - *len), in)) {
-            if (ferror (in))
-                return -1;
-            return *len > 0;
-        }
-        *len += strlen (*buf + *len);
-        if (*len && (*buf) [*len - 1] == '\n') {
-            (*buf) [--*len] = 0;
-            return 1;
-        }
-    }
-}
-
 /* Feed every record of a JSON Lines file ("-": standard input) to the
    export; returns 0 or -1 (reported). */
 static int
@@ -188,7 +156,7 @@ s_export_file (s_run_t *run, const char *path)
     size_t alloc = 0, len = 0;
     long line = 0;
     int rc = 0, got;
-    while ((got = s_read_line (in, &buf, &alloc, &len)) == 1) {
+    while ((got = hny_cli_read_line (in, &buf, &alloc, &len, HNY_CLI_RECORD_MAX)) == 1) {
         line++;
         if (strspn (buf, " \t\r") == len)
             continue;
@@ -209,7 +177,7 @@ s_export_file (s_run_t *run, const char *path)
     if (got < 0 && rc == 0) {
         if (errno == EFBIG)
             hny_cli_fail ("export", "%s: line %ld: longer than %u MiB", path, line + 1,
-                          S_MAX_RECORD >> 20);
+                          HNY_CLI_RECORD_MAX >> 20);
         else
             hny_cli_fail ("export", "%s: %s", path, strerror (errno));
         rc = -1;

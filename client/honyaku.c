@@ -4,8 +4,8 @@
 
     This file holds main (global options, dispatch, help), the shared CLI
     helpers of hny_cli.h and the small commands: submit, status, wait, fetch,
-    stats, prepare (the in-process dry run) and keygen (CURVE key pairs). batch and export live in
-    hny_cli_batch.c and hny_cli_export.c. Errors are one line on stderr,
+    stats, prepare (the in-process dry run) and keygen (CURVE key pairs). batch, export and qa live
+    in hny_cli_batch.c, hny_cli_export.c and hny_cli_qa.c. Errors are one line on stderr,
     "honyaku: CMD: what: why"; usage errors exit 2. */
 #include "hny_cli.h"
 #include "honyaku/config.h"
@@ -123,6 +123,31 @@ static const s_help_t s_helps [] = {
       "                   standard input) instead of asking the daemon\n"
       "Exit 0 when written, 1 when it failed, 2 for bad options, 4 when no record\n"
       "matched. Files take their names only once the export is complete.\n" },
+    { "qa", "[RECORDS.jsonl...] [--format text|json] [--check NAME]... [--glossary FILE] [--top N]",
+      "Check the translated segments of records (JSON Lines, e.g. batch's\n"
+      "records.jsonl; none or - reads standard input) and sum up what the checks\n"
+      "found: per article, the worst segments, and overall. The checks (the ones\n"
+      "the worker runs on every segment it translates, whose flags records carry):\n"
+      "  tags       markup of the source missing, duplicated or unpaired in the target\n"
+      "  identical  the target is the source, untranslated\n"
+      "  script     the target is not in its language's script\n"
+      "  glossary   a glossary term of the source without its target term\n"
+      "  number     a number or amount of the source not in the target\n"
+      "  date       a date of the source not in the target (5月12日, 12日, May 12)\n"
+      "  time       a time of day of the source not in the target (午後6時, 18:00)\n"
+      "  length     a target far longer or shorter than the pair's norm\n"
+      "Every check runs again here (records from the translation memory, from\n"
+      "older versions or from --in files are judged alike), but the glossary: the\n"
+      "record's glossary flags are kept, made with the profile's glossary.\n"
+      "  --format F         text (default): a line per flagged article, the worst\n"
+      "                     segments, a summary; json: one object (honyaku.qa/1)\n"
+      "                     with every article and its flagged segments, and totals\n"
+      "  --check NAME       only this check (repeat for more)\n"
+      "  --glossary FILE    check every record against this glossary (TSV: source\n"
+      "                     term TAB target term) instead of keeping its flags\n"
+      "  --top N            worst segments shown (default 10, at most 1000)\n"
+      "Exit 0 when nothing was flagged, 1 when something was (or a line was not a\n"
+      "record, or a file could not be read), 2 for bad options.\n" },
     { "stats", "[--json]",
       "Per backend profile: translation-memory hits and misses, characters billed,\n"
       "requests and segments.\n" },
@@ -381,6 +406,34 @@ hny_cli_read_input (const hny_cli_t *cli, const char *path, char **data, size_t 
         return -1;
     }
     return 0;
+}
+
+int
+hny_cli_read_line (FILE *in, char **buf, size_t *alloc, size_t *len, size_t max)
+{
+    *len = 0;
+    for (;;) {
+        if (*alloc - *len < 2) {
+            if (*alloc >= max + 2) {
+                errno = EFBIG;
+                return -1;
+            }
+            *alloc = *alloc ? *alloc * 2 : 65536;
+            if (*alloc > max + 2)
+                *alloc = max + 2;
+            *buf = hny_realloc (*buf, *alloc);
+        }
+        if (!fgets (*buf + *len, (int) (*alloc - *len), in)) {
+            if (ferror (in))
+                return -1;
+            return *len > 0;
+        }
+        *len += strlen (*buf + *len);
+        if (*len && (*buf) [*len - 1] == '\n') {
+            (*buf) [--*len] = 0;
+            return 1;
+        }
+    }
 }
 
 int
@@ -982,6 +1035,7 @@ static const struct {
     { "fetch", s_cmd_fetch },
     { "batch", hny_cli_batch },
     { "export", hny_cli_export },
+    { "qa", hny_cli_qa },
     { "stats", s_cmd_stats },
     { "prepare", s_cmd_prepare },
     { "keygen", s_cmd_keygen },

@@ -19,6 +19,7 @@
 #include "hny_record.h"
 
 #include <honyaku/proto.h>
+#include <honyaku/qa.h>
 #include <honyaku/record.h>
 #include <honyaku/util.h>
 
@@ -38,6 +39,10 @@
 #define S_AHEAD_MIN         2           /* tasks packed ahead per profile, at least */
 #define S_RESULT_SLACK      64          /* JSON bytes per segment in a prepare result */
 #define S_SEGMENT_SLACK     512         /* ... in a translate result (an error's reason, a warning) */
+/* ... and its checks' flags at most: every byte of a flag's strings
+   escaped (2 bytes), plus the names and punctuation */
+#define S_QA_SLACK          (HNY_QA_MAX_FLAGS * (2 * (HNY_QA_CHECK_MAX + HNY_QA_WHAT_MAX \
+                                                      + HNY_QA_DETAIL_MAX) + 48))
 #define S_RESULT_MIN        (64 << 10)  /* room for a result's other members (usage, tokens) */
 
 typedef struct _s_pend_t s_pend_t;
@@ -407,9 +412,12 @@ s_pend_drop (hny_pipeline_t *self, s_pend_t **pend_p)
     s_pend_free (pend_p);
 }
 
-/* Fill every segment waiting on pend, store the TM entry, drop pend. */
+/* Fill every segment waiting on pend (with the worker's warning and the
+   flags of its checks, qa: JSON text, when given), store the TM entry,
+   drop pend. */
 static void
-s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *warning)
+s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *warning,
+             const char *qa)
 {
     hny_store_tm_put (self->store, pend->from, pend->to, s_tm_key (self, pend->profile), pend->src, tgt);
     for (size_t i = 0; i < pend->ref_count; i++) {
@@ -417,6 +425,8 @@ s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *
         hny_store_segment_fill (self->store, ref->job, ref->para, ref->idx, tgt, 0);
         if (warning)
             hny_store_segment_warn (self->store, ref->job, ref->para, ref->idx, warning);
+        if (qa)
+            hny_store_segment_set_qa (self->store, ref->job, ref->para, ref->idx, qa);
         s_job_t *job = s_job (self, ref->job);
         if (job && job->profile != pend->profile)
             hny_store_segment_set_backend (self->store, ref->job, ref->para, ref->idx,
@@ -1049,7 +1059,7 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
        bytes a character, JSON escapes up to 6): a body past that cap is
        not parsed (a buggy or hostile worker, up to the 64 MiB frame cap,
        would cost ten times that in memory). */
-    size_t cap = (size_t) S_SEGMENT_SLACK * (n + 16);
+    size_t cap = (size_t) (S_SEGMENT_SLACK + S_QA_SLACK) * (n + 16);
     for (size_t i = 0; i < n; i++)
         cap += 8 * strlen (batch->entries [i]->src);
     if (status == HNY_STATUS_OK && size > cap + S_RESULT_MIN) {
@@ -1127,7 +1137,14 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
                 if (share || reqs)
                     hny_store_job_add_billing (self->store, pend->refs [0].job, share, reqs);
             }
-            s_pend_fill (self, pend, tgt, json_string_value (json_object_get (res, "warning")));
+            /* flags a worker got wrong are left out, the translation kept */
+            json_t *qa = json_object_get (res, "qa");
+            char *qa_text = qa && hny_qa_json_valid (qa) ? json_dumps (qa, JSON_COMPACT) : NULL;
+            if (qa && !qa_text)
+                hny_debug ("job %lld: a segment's qa is malformed: left out",
+                           (long long) (pend->ref_count ? pend->refs [0].job : 0));
+            s_pend_fill (self, pend, tgt, json_string_value (json_object_get (res, "warning")), qa_text);
+            free (qa_text);
             filled++;
             continue;
         }

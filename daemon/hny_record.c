@@ -77,6 +77,12 @@ s_row (const hny_segment_row_t *row, void *arg)
         json_object_set_new (pair, "backend", json_string (row->backend));
     if (row->state == HNY_SEG_DONE && row->err_class == HNY_CLASS_WARNING)
         json_object_set_new (pair, "warning", json_string (row->reason ? row->reason : "warning"));
+    /* the worker's flags, stored as the JSON it sent once checked (12.2) */
+    json_t *qa = row->qa && row->tgt && row->state == HNY_SEG_DONE ? json_loads (row->qa, 0, NULL) : NULL;
+    if (json_is_array (qa))
+        json_object_set_new (pair, "qa", qa);
+    else
+        json_decref (qa);
     if (row->para < 0) {
         hny_buf_reset (&self->title);
         s_buf_json (&self->title, pair);

@@ -46,7 +46,7 @@ static const char *s_schema =
     "  job INTEGER NOT NULL, para INTEGER NOT NULL, idx INTEGER NOT NULL,"
     "  src TEXT NOT NULL, tgt TEXT, tm INTEGER NOT NULL DEFAULT 0,"
     "  state TEXT NOT NULL DEFAULT 'pending',"
-    "  code INTEGER NOT NULL DEFAULT 0, class TEXT, reason TEXT, backend TEXT,"
+    "  code INTEGER NOT NULL DEFAULT 0, class TEXT, reason TEXT, backend TEXT, qa TEXT,"
     "  PRIMARY KEY (job, para, idx)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS tasks ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -291,6 +291,12 @@ hny_store_new (const char *path, char **error)
             *error = hny_sprintf ("%s: cannot create the schema: %s", path, sqlite3_errmsg (self->db));
         free (sql);
     }
+    /* segments.qa (the flags of the checks, PROTOCOL.md 12.2) is added
+       whatever the version: a nullable column that an older honyakud
+       never names, so the schema version need not change for it. */
+    if (!*error && !s_has_column (self, "segments", "qa")
+    &&  s_exec (self, "ALTER TABLE segments ADD COLUMN qa TEXT"))
+        *error = hny_sprintf ("%s: cannot add segments.qa: %s", path, sqlite3_errmsg (self->db));
     if (*error) {
         hny_store_destroy (&self);
         return NULL;
@@ -660,6 +666,7 @@ hny_segment_row_clear (hny_segment_row_t *row)
     free (row->tgt);
     free (row->reason);
     free (row->backend);
+    free (row->qa);
     memset (row, 0, sizeof *row);
 }
 
@@ -701,6 +708,13 @@ hny_store_segment_warn (hny_store_t *self, int64_t job, int para, int idx, const
                   "siii", reason, job, (int64_t) para, (int64_t) idx);
 }
 
+int
+hny_store_segment_set_qa (hny_store_t *self, int64_t job, int para, int idx, const char *qa)
+{
+    return s_run (self, "UPDATE segments SET qa=? WHERE job=? AND para=? AND idx=?",
+                  "siii", qa, job, (int64_t) para, (int64_t) idx);
+}
+
 /* Give the rows of a segments query to fn; returns the number given, or -1. */
 static int
 s_segment_rows (hny_store_t *self, int64_t job, sqlite3_stmt *stmt,
@@ -723,6 +737,7 @@ s_segment_rows (hny_store_t *self, int64_t job, sqlite3_stmt *stmt,
             .err_class = hny_err_class_parse ((const char *) sqlite3_column_text (stmt, 7)),
             .reason = s_col_str (stmt, 8),
             .backend = s_col_str (stmt, 9),
+            .qa = s_col_str (stmt, 10),
         };
         int stop = fn (&row, arg);
         hny_segment_row_clear (&row);
@@ -735,7 +750,7 @@ s_segment_rows (hny_store_t *self, int64_t job, sqlite3_stmt *stmt,
     return rc < 0 ? -1 : count;
 }
 
-#define S_SEG_COLS "para, idx, src, tgt, tm, state, code, class, reason, backend"
+#define S_SEG_COLS "para, idx, src, tgt, tm, state, code, class, reason, backend, qa"
 
 int
 hny_store_segments (hny_store_t *self, int64_t job,

@@ -65,6 +65,8 @@ typedef struct {
     char *reason;               /* failure or warning: one line */
     char *backend;              /* profile that translated it when not the job's
                                    (a fallback), else NULL */
+    char *qa;                   /* the worker's checks of the translation: a JSON
+                                   array as records carry it (honyaku/qa.h), or NULL */
 } hny_segment_row_t;
 
 /* One row of the tasks table. */
@@ -153,6 +155,9 @@ int hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, i
 /* Note a warning on a translated segment (e.g. markup that could not be
    restored): kept as class "warning" with the reason; the state stays done. */
 int hny_store_segment_warn (hny_store_t *self, int64_t job, int para, int idx, const char *reason);
+/* Keep the flags of the checks of a translated segment (qa: compact JSON
+   text of a valid qa array, hny_qa_json_valid; the caller checked it). */
+int hny_store_segment_set_qa (hny_store_t *self, int64_t job, int para, int idx, const char *qa);
 /* Call fn for each segment of a job in (para, idx) order; fn returns
    nonzero to stop (then -1 is returned). */
 int hny_store_segments (hny_store_t *self, int64_t job,

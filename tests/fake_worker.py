@@ -4,7 +4,7 @@ side of HNY/1 (proto/PROTOCOL.md, sections 5.3-5.5 and 9) with pyzmq.
 usage: fake_worker.py --back EP [--name N] [--credit C] [--backends a,b]
                       [--heartbeat-ms MS] [--log FILE]
                       [--on-prepare split|hold|fail422|err503]
-                      [--on-translate upper|warn|hold|die|transient:N|paused:N|err500|slow:MS]
+                      [--on-translate upper|warn|qa|hold|die|transient:N|paused:N|err500|slow:MS]
                       [--renew]
 
 prepare "split": the body is UTF-8 text; an optional first line "Title: X"
@@ -12,7 +12,10 @@ becomes the title; blank lines separate paragraphs; ". " separates
 sentences. translate "upper": the target is the source in upper case;
 "transient:N" / "paused:N" answer that error class for the first N tries of
 each source, then translate; "hold" never answers; "die" exits at once when
-the task arrives; "err500" answers RESULT 500; "slow:MS" translates (upper)
+the task arrives; "err500" answers RESULT 500; "qa" translates (upper) and
+adds "qa" flags (PROTOCOL.md 12.2.1): a valid flag to a source holding
+"flag", a malformed qa (a flag with a member too many) to one holding
+"broken", none to the others; "slow:MS" translates (upper)
 MS milliseconds after the task came, heartbeating meanwhile. --renew: while
 it holds tasks, every HEARTBEAT lists them in "tasks" and goes every
 interval (PROTOCOL.md section 9: lease renewal); without it the fake
@@ -145,6 +148,14 @@ class Worker:
             elif mode == "warn":
                 out.append({"id": seg["id"], "tgt": seg["src"].upper(),
                             "warning": "markup could not be restored: stored without it"})
+            elif mode == "qa":
+                item = {"id": seg["id"], "tgt": seg["src"].upper()}
+                if "flag" in seg["src"]:
+                    item["qa"] = [{"check": "number", "what": "1,500",
+                                   "detail": "not in the target (as 1500 or 1,500)"}]
+                elif "broken" in seg["src"]:
+                    item["qa"] = [{"check": "number", "what": "7", "detail": "x", "extra": 1}]
+                out.append(item)
             else:
                 out.append({"id": seg["id"], "tgt": seg["src"].upper()})
         self.result(h["task"], 200, json.dumps({"segments": out, "requests": 1,

@@ -10,13 +10,17 @@ usage: test_daemon_pipeline.py HONYAKUD SCENARIO
   packing    a long article's segments go out 50 to a task across
              paragraphs, each task with one context: the title and the
              text just before its first segment (PROTOCOL.md 5.4); tasks
-             of a context-taking profile never mix two jobs"""
+             of a context-taking profile never mix two jobs
+  qa         the flags of a worker's checks (PROTOCOL.md 12.2.1) are kept
+             with their segment and carried by the record; a malformed qa
+             is left out and the translation kept"""
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_daemon_util import SIG, Client, Harness, poll, segments, tasks_of  # noqa: E402
+from hnyfix import validate_record  # noqa: E402
 
 CONFIG = """
 [daemon]
@@ -213,6 +217,30 @@ def warning(h):
     assert not rec["errors"], rec["errors"]
 
 
+def qa(h):
+    c = h.start_daemon()
+    h.start_worker("--on-translate", "qa")
+    text = ("Title: Checked\nThis one has a flag. This one is broken. This one is fine.\n\n"
+            "Another flag here.\n")
+    flag = [{"check": "number", "what": "1,500", "detail": "not in the target (as 1500 or 1,500)"}]
+    # The same sources in a second job: sent once with the first job's
+    # (both get the flags) or, once the first is done, from the translation
+    # memory (tm true: no worker checked them, no flags; 12.2).
+    a = c.accepted(text, key="qa-one")
+    b = c.accepted(text + "\nAnd more.\n", key="qa-two")
+    for j in (a, b):
+        assert c.wait_done(j["job"]) == "done"
+        rec = validate_record(c.fetch(j["job"]))
+        segs = segments(rec)
+        assert all(s["tgt"] == s["src"].upper() for s in segs), segs
+        for s in segs:
+            want = flag if "flag" in s["src"] and not s["tm"] else None
+            assert s.get("qa") == want, (s, rec)
+        assert "qa" not in rec["title"] and not rec["errors"], rec
+    first = segments(c.fetch(a["job"]))
+    assert [s["src"] for s in first if "qa" in s] == ["This one has a flag.", "Another flag here."], first
+
+
 def packing(h):
     h.fx.write("honyaku.conf", CONFIG + "\n[backend.deepl]\ntype = deepl\nkey_env = UNUSED\n")
     c = h.start_daemon()
@@ -244,7 +272,7 @@ def packing(h):
     print("tasks: %s; a context: %r" % ([len(t["srcs"]) for t in tasks], ctx[-80:]))
 
 
-SCENARIOS = {"packing": packing, "warning": warning, "e2e": e2e, "idempotent": idempotent, "hostile": hostile, "tm": tm, "dedup": dedup}
+SCENARIOS = {"qa": qa, "packing": packing, "warning": warning, "e2e": e2e, "idempotent": idempotent, "hostile": hostile, "tm": tm, "dedup": dedup}
 
 
 def main():

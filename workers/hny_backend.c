@@ -268,6 +268,15 @@ hny_batch_markup (const hny_batch_t *self, size_t index)
     return self->segs[index].with_markup ? self->segs[index].markup : NULL;
 }
 
+char *
+hny_batch_src_inline (const hny_batch_t *self, size_t index)
+{
+    assert (index < self->count);
+    size_t len;
+    hny_markup_text (self->segs[index].markup, &len);
+    return hny_markup_render (self->segs[index].markup, 0, len, NULL);
+}
+
 void
 hny_batch_set_error (hny_batch_t *self, size_t index, hny_seg_class_t cls, int code,
                      const char *reason)

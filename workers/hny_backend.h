@@ -88,6 +88,10 @@ int hny_batch_probe (const hny_batch_t *self);
    their own way (DeepL's tag_handling). Element n of the placeholders is
    the n-th opening tag of hny_markup_render over the whole text. */
 const hny_markup_t *hny_batch_markup (const hny_batch_t *self, size_t index);
+/* The src of segment index in the inline form, as the worker read it
+   (elements without text dropped, hny_markup_parse): what its tgt is
+   compared with (honyaku/qa.h). Caller owns. */
+char *hny_batch_src_inline (const hny_batch_t *self, size_t index);
 
 /* Record outcomes; the first outcome of a segment wins. tgt is copied and
    must be valid UTF-8 (else the segment fails permanently instead).

@@ -33,6 +33,7 @@
     stop the worker. */
 #include "hny_backend.h"
 #include "hny_http.h"
+#include "hny_segqa.h"
 
 #include <honyaku/config.h>
 #include <honyaku/proto.h>
@@ -77,6 +78,7 @@ struct _s_task_t {
     char *job;                  /* job id for logs; "-" when none */
     hny_batch_t *batch;         /* translate only */
     const char *profile;        /* translate: borrowed from the backend */
+    const hny_backend_t *backend;   /* translate: the profile's (borrowed) */
     int64_t started_ms;
 };
 
@@ -111,6 +113,7 @@ typedef struct _s_worker_t {
     hny_http_t *http;
     hny_backend_t **backends;
     size_t backend_count;
+    hny_segqa_t *segqa;         /* the checks of translated segments */
 #ifdef HNY_HAVE_PREPARE
     hny_prepq_t *prepq;         /* the prepare thread */
 #endif
@@ -580,10 +583,12 @@ s_on_batch_done (hny_batch_t *batch, void *arg)
     for (size_t i = 0; i < hny_batch_size (batch); i++)
         if (hny_batch_class (batch, i) != HNY_SEG_OK)
             failed++;
+    /* the checks of what was translated travel with it (PROTOCOL.md 5.3) */
+    size_t flagged = hny_segqa_annotate (self->segqa, hny_backend_profile (task->backend), batch, result);
     char *body = json_dumps (result, JSON_COMPACT);
-    hny_info ("job %s: task %s: %s translated %zu of %zu segments (%zu failed) in %lld ms, "
+    hny_info ("job %s: task %s: %s translated %zu of %zu segments (%zu failed, %zu flagged) in %lld ms, "
               "%lld requests", task->job, task->id, task->profile,
-              hny_batch_size (batch) - failed, hny_batch_size (batch), failed,
+              hny_batch_size (batch) - failed, hny_batch_size (batch), failed, flagged,
               (long long) (hny_clock_mono_ms () - task->started_ms),
               (long long) json_integer_value (json_object_get (result, "requests")));
     json_decref (result);
@@ -634,6 +639,7 @@ s_task_translate (s_worker_t *self, hny_msg_t *msg, const char *task_id, const c
     s_task_t *task = s_task_add (self, task_id, job);
     task->batch = batch;
     task->profile = hny_backend_name (backend);
+    task->backend = backend;
     /* done may run before this returns (local backends) and frees the task. */
     if (hny_backend_translate (backend, batch, s_on_batch_done, task) != 0) {
         s_result (self, task_id, 500, "backend refused the batch", NULL, 0);
@@ -1072,6 +1078,7 @@ main (int argc, char **argv)
 
     int rc = 1;
     self->http = hny_http_new ();
+    self->segqa = hny_segqa_new ();
     self->ctx = zmq_ctx_new ();
     if (!self->http || !self->ctx || s_signals_init () != 0) {
         hny_error ("cannot initialize curl, ZeroMQ or signals");
@@ -1116,6 +1123,7 @@ done:
         hny_backend_destroy (&self->backends[i]);
     free (self->backends);
     hny_http_destroy (&self->http);
+    hny_segqa_destroy (&self->segqa);
     free (self->back);
     free (self->name);
     explicit_bzero (self->secret_key, sizeof self->secret_key);

@@ -1,4 +1,11 @@
-# hnybackend: the HTTP engine (curl multi) and the translation backends.
+# hnyglossary: a profile's glossary (TSV), read by the backends, by the
+# worker's checks of translated segments and by `honyaku qa --glossary`.
+add_library(hnyglossary STATIC ${CMAKE_CURRENT_LIST_DIR}/hny_glossary.c)
+target_include_directories(hnyglossary PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/include)
+target_link_libraries(hnyglossary PUBLIC hnycommon)
+
+# hnybackend: the HTTP engine (curl multi), the translation backends and
+# the checks of what they translated (hny_segqa.c).
 add_library(hnybackend STATIC
   ${CMAKE_CURRENT_LIST_DIR}/hny_http.c
   ${CMAKE_CURRENT_LIST_DIR}/hny_backend.c
@@ -9,9 +16,9 @@ add_library(hnybackend STATIC
   ${CMAKE_CURRENT_LIST_DIR}/hny_be_libre.c
   ${CMAKE_CURRENT_LIST_DIR}/hny_be_openai.c
   ${CMAKE_CURRENT_LIST_DIR}/hny_be_common.c
-  ${CMAKE_CURRENT_LIST_DIR}/hny_glossary.c)
+  ${CMAKE_CURRENT_LIST_DIR}/hny_segqa.c)
 target_include_directories(hnybackend PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/include)
-target_link_libraries(hnybackend PUBLIC hnymarkup hnycommon PkgConfig::CURL PkgConfig::JANSSON)
+target_link_libraries(hnybackend PUBLIC hnymarkup hnyglossary hnycommon PkgConfig::CURL PkgConfig::JANSSON)
 
 # honyaku-worker: the broker's worker process. Without hnyprep it still
 # builds and answers prepare tasks with 503.

@@ -36,7 +36,9 @@
 
     pair: {"src": "...", "tgt": "..." or null (failed), "tm": false,
            "backend": "NAME" (only a fallback's), "warning": "..." (only when
-           the translation was kept without its markup)} */
+           the translation was kept without its markup),
+           "qa": [{"check", "what", "detail"}, ...] (only when the worker's
+           checks of the translation found something: honyaku/qa.h, 12.2.1)} */
 #ifndef HNY_RECORD_H
 #define HNY_RECORD_H
 

@@ -1,0 +1,823 @@
+/*  hny_qa.c: checks on a translated segment (honyaku/qa.h).
+
+    Both texts are parsed in the inline form (hny_inline.h), and their
+    plain text brought to NFKC with ICU, so that full-width digits,
+    letters and signs read as ASCII ones; the checks then run in the order
+    of hny_qa_check_t and stop at HNY_QA_MAX_FLAGS. Numbers, dates and
+    times are hny_qa_facts.c's; the rest is here. */
+#include "hny_qa_facts.h"
+
+#include <honyaku/inline.h>
+#include <honyaku/qa.h>
+#include <honyaku/util.h>
+
+#include <assert.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uscript.h>
+#include <unicode/ustring.h>
+
+/* Bytes of each text that are read: a segment is a sentence; a longer
+   one (a table or a list run together) is checked on its first 64 KiB. */
+#define S_TEXT_MAX      65536
+#define S_SCRIPTS_MAX   8           /* scripts of a language (ICU gives 1 to 3) */
+#define S_TERM_MAX      256         /* bytes of a glossary term (as hny_glossary.h) */
+#define S_ELEMENTS_MAX  HNY_INLINE_MAX_ELEMENTS
+
+/* The script check: a text with fewer letters is not judged. */
+#define S_SCRIPT_MIN_LETTERS 4
+
+static const char *const s_check_names [HNY_QA_CHECKS] = {
+    "tags", "identical", "script", "glossary", "number", "date", "time", "length"
+};
+
+/* ------------------------------------------------------------ length norms */
+
+/* The length of a translation given its source's: lt = c * ls on
+   average, with a variance s2 * ls (Gale & Church 1993, on characters
+   that are not spaces, after NFKC). A target is flagged when
+   |lt - c * ls| / sqrt (s2 * max (ls, S_LEN_FLOOR)) passes S_LEN_Z.
+   Fitted by tests/qa_fit.py (c = sum lt / sum ls, s2 = sum (lt - c ls)^2
+   / sum ls): en-ja and ja-en on the 160 hand-written pairs of
+   tests/data/qa/pairs.jsonl, en-es and es-en on Apertium's translations
+   of the English test articles (tests/data). The fallbacks: scripts of
+   the same kind, Gale and Church's own (c = 1, s2 = 6.8); from a CJK
+   language to another script or back, the en-ja figures. */
+typedef struct {
+    const char *from, *to;      /* language subtags; "" matches any */
+    double c, s2;
+} s_norm_t;
+
+static const s_norm_t s_norms [] = {
+    { "en", "ja", 0.438, 0.49 },
+    { "ja", "en", 2.281, 5.83 },
+    { "en", "es", 1.13, 1.54 },
+    { "es", "en", 0.885, 1.21 },
+};
+static const s_norm_t s_norm_same = { "", "", 1.0, 6.8 };
+static const s_norm_t s_norm_to_cjk = { "", "", 0.438, 0.49 };
+static const s_norm_t s_norm_from_cjk = { "", "", 2.281, 5.83 };
+
+#define S_LEN_FLOOR     30          /* characters: short segments vary more than their length says */
+#define S_LEN_Z         3.5         /* deviations: our correct pairs lie within -3.3 and 4.8 */
+
+/* ------------------------------------------------------------ the checker */
+
+typedef struct {
+    char *src, *tgt;            /* NFKC */
+    size_t src_len, tgt_len;
+} s_term_t;
+
+struct _hny_qa_t {
+    char from [16], to [16];    /* language subtags, lower case */
+    const hny_qa_lang_t *src_lang, *tgt_lang;
+    UScriptCode scripts [S_SCRIPTS_MAX];    /* the target language's */
+    int script_count;
+    int cjk_target;             /* its scripts are Han, kana or Hangul */
+    int same_scripts;           /* source and target share a script */
+    s_norm_t norm;
+    s_term_t *terms;
+    size_t term_count;
+    size_t *by_byte [256];      /* terms by first byte, longest first */
+    size_t by_byte_count [256];
+    int indexed;                /* by_byte is up to date */
+    unsigned mask;
+};
+
+/* A text prepared for the checks. */
+typedef struct {
+    hny_inline_t *parse;
+    char *plain;                /* NFKC, NUL-terminated */
+    size_t len;
+    size_t chars;               /* code points that are not white space */
+    size_t letters;             /* alphabetic code points of a real script */
+    size_t expected;            /* of them, in the target language's scripts */
+    UScriptCode other;          /* the most frequent other script, or USCRIPT_INVALID_CODE */
+    size_t other_count;
+    int lower_word;             /* holds a word of 2+ letters that starts in lower case */
+} s_text_t;
+
+/* The language subtag of tag, lower case, into out (16 bytes). */
+static void
+s_subtag (const char *tag, char out [16])
+{
+    size_t n = 0;
+    while (tag && tag [n] && tag [n] != '-' && tag [n] != '_' && n < 15) {
+        out [n] = (char) tolower ((unsigned char) tag [n]);
+        n++;
+    }
+    out [n] = '\0';
+}
+
+static int
+s_cjk_script (UScriptCode code)
+{
+    return code == USCRIPT_HAN || code == USCRIPT_HIRAGANA || code == USCRIPT_KATAKANA
+        || code == USCRIPT_HANGUL || code == USCRIPT_BOPOMOFO;
+}
+
+/* The scripts ICU gives for a language; 0 when it knows none. */
+static int
+s_lang_scripts (const char *lang, UScriptCode *codes, int max)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    int n = uscript_getCode (lang, codes, max, &err);
+    return U_SUCCESS (err) && n > 0 ? n : 0;
+}
+
+hny_qa_t *
+hny_qa_new (const char *from, const char *to)
+{
+    hny_qa_t *self = hny_calloc (1, sizeof *self);
+    s_subtag (from, self->from);
+    s_subtag (to, self->to);
+    self->src_lang = hny_qa_lang (self->from);
+    self->tgt_lang = hny_qa_lang (self->to);
+    self->mask = HNY_QA_ALL;
+    self->script_count = *self->to ? s_lang_scripts (self->to, self->scripts, S_SCRIPTS_MAX) : 0;
+    UScriptCode src_scripts [S_SCRIPTS_MAX];
+    int src_count = *self->from ? s_lang_scripts (self->from, src_scripts, S_SCRIPTS_MAX) : 0;
+    int src_cjk = 0;
+    for (int i = 0; i < src_count; i++)
+        src_cjk |= s_cjk_script (src_scripts [i]);
+    for (int i = 0; i < self->script_count; i++) {
+        self->cjk_target |= s_cjk_script (self->scripts [i]);
+        for (int k = 0; k < src_count; k++)
+            self->same_scripts |= self->scripts [i] == src_scripts [k];
+    }
+    /* the pair's norm, else one by the kinds of script */
+    self->norm = src_cjk == self->cjk_target ? s_norm_same
+               : self->cjk_target ? s_norm_to_cjk : s_norm_from_cjk;
+    for (size_t i = 0; i < sizeof s_norms / sizeof s_norms [0]; i++)
+        if (strcmp (s_norms [i].from, self->from) == 0 && strcmp (s_norms [i].to, self->to) == 0)
+            self->norm = s_norms [i];
+    return self;
+}
+
+void
+hny_qa_destroy (hny_qa_t **self_p)
+{
+    assert (self_p);
+    hny_qa_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->term_count; i++) {
+        free (self->terms [i].src);
+        free (self->terms [i].tgt);
+    }
+    free (self->terms);
+    for (size_t b = 0; b < 256; b++)
+        free (self->by_byte [b]);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+hny_qa_select (hny_qa_t *self, unsigned mask)
+{
+    self->mask = mask & HNY_QA_ALL;
+}
+
+const char *
+hny_qa_check_name (hny_qa_check_t check)
+{
+    return check < HNY_QA_CHECKS ? s_check_names [check] : "unknown";
+}
+
+int
+hny_qa_check_parse (const char *name)
+{
+    for (int i = 0; name && i < HNY_QA_CHECKS; i++)
+        if (strcmp (name, s_check_names [i]) == 0)
+            return i;
+    return -1;
+}
+
+/* ------------------------------------------------------------ text */
+
+/* [s, s + len) in NFKC, as new UTF-8 (invalid bytes become U+FFFD). The
+   UTF-16 form is kept in *u16 (caller owns) for the counts. */
+static char *
+s_nfkc (const char *s, size_t len, UChar **u16, int32_t *u16_len)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t n = 0;
+    UChar *in = hny_malloc ((len + 1) * sizeof (UChar));
+    u_strFromUTF8WithSub (in, (int32_t) len + 1, &n, s, (int32_t) len, 0xFFFD, NULL, &err);
+    if (U_FAILURE (err))
+        n = 0;
+    const UNormalizer2 *nfkc = (err = U_ZERO_ERROR, unorm2_getNFKCInstance (&err));
+    UChar *out = NULL;
+    int32_t out_len = 0;
+    if (U_SUCCESS (err)) {
+        int32_t cap = n + n / 4 + 16;
+        out = hny_malloc ((size_t) cap * sizeof (UChar));
+        out_len = unorm2_normalize (nfkc, in, n, out, cap, &err);
+        if (err == U_BUFFER_OVERFLOW_ERROR) {
+            err = U_ZERO_ERROR;
+            cap = out_len + 1;
+            out = hny_realloc (out, (size_t) cap * sizeof (UChar));
+            out_len = unorm2_normalize (nfkc, in, n, out, cap, &err);
+        }
+    }
+    if (!out || U_FAILURE (err)) {
+        /* no normalizer: the text as decoded */
+        free (out);
+        out = in;
+        out_len = n;
+        in = NULL;
+    }
+    free (in);
+    int32_t bytes = 0;
+    err = U_ZERO_ERROR;
+    u_strToUTF8 (NULL, 0, &bytes, out, out_len, &err);
+    char *utf8 = hny_malloc ((size_t) bytes + 1);
+    err = U_ZERO_ERROR;
+    u_strToUTF8 (utf8, bytes + 1, &bytes, out, out_len, &err);
+    utf8 [U_SUCCESS (err) ? bytes : 0] = '\0';
+    *u16 = out;
+    *u16_len = out_len;
+    return utf8;
+}
+
+/* Count what the checks need of a text: characters, letters by script,
+   words that start in lower case. */
+static void
+s_count (const hny_qa_t *self, s_text_t *t, const UChar *u, int32_t n)
+{
+    size_t per_script [256];     /* by UScriptCode; ICU has about 200 */
+    memset (per_script, 0, sizeof per_script);
+    size_t word_letters = 0;
+    int word_lower = 0;
+    for (int32_t i = 0; i < n;) {
+        UChar32 c;
+        U16_NEXT (u, i, n, c);
+        if (u_isUWhiteSpace (c)) {
+            word_letters = 0;
+            continue;
+        }
+        t->chars++;
+        if (!u_isalpha (c)) {
+            if (word_letters >= 2 && word_lower)
+                t->lower_word = 1;
+            word_letters = 0;
+            continue;
+        }
+        if (word_letters++ == 0)
+            word_lower = u_islower (c);
+        if (word_letters >= 2 && word_lower)
+            t->lower_word = 1;
+        UErrorCode err = U_ZERO_ERROR;
+        UScriptCode sc = uscript_getScript (c, &err);
+        if (U_FAILURE (err) || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED || sc < 0)
+            continue;
+        t->letters++;
+        int expected = 0;
+        for (int k = 0; k < self->script_count; k++)
+            expected |= self->scripts [k] == sc;
+        if (expected)
+            t->expected++;
+        else if ((size_t) sc < sizeof per_script / sizeof per_script [0])
+            per_script [sc]++;
+    }
+    t->other = USCRIPT_INVALID_CODE;
+    for (size_t k = 0; k < sizeof per_script / sizeof per_script [0]; k++)
+        if (per_script [k] > t->other_count) {
+            t->other_count = per_script [k];
+            t->other = (UScriptCode) k;
+        }
+}
+
+/* The longest prefix of [s, s + len) at most max bytes that ends on a
+   character boundary. */
+static size_t
+s_utf8_cut (const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char) s [n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+static void
+s_text_init (const hny_qa_t *self, s_text_t *t, const char *s, size_t len)
+{
+    memset (t, 0, sizeof *t);
+    len = s_utf8_cut (s, len, S_TEXT_MAX);
+    t->parse = hny_inline_parse (s, len);
+    size_t plain_len;
+    const char *plain = hny_inline_text (t->parse, &plain_len);
+    UChar *u = NULL;
+    int32_t n = 0;
+    t->plain = s_nfkc (plain, plain_len, &u, &n);
+    t->len = strlen (t->plain);
+    s_count (self, t, u, n);
+    free (u);
+}
+
+static void
+s_text_free (s_text_t *t)
+{
+    hny_inline_destroy (&t->parse);
+    free (t->plain);
+}
+
+/* ------------------------------------------------------------ flags */
+
+typedef struct {
+    hny_qa_flag_t *flags;
+    size_t count;
+} s_flags_t;
+
+/* Copy at most max bytes of [s, s + len) into out (max + 1 bytes), cut at
+   a character boundary, control characters as spaces. */
+static void
+s_copy (char *out, size_t max, const char *s, size_t len)
+{
+    size_t n = s_utf8_cut (s, len, max);
+    for (size_t i = 0; i < n; i++)
+        out [i] = (unsigned char) s [i] < 0x20 || s [i] == 0x7F ? ' ' : s [i];
+    out [n] = '\0';
+}
+
+/* Raise a flag; 0 when there is no room for it (the checks stop). */
+static int
+s_flag (s_flags_t *f, hny_qa_check_t check, const char *what, size_t what_len, const char *fmt, ...)
+    __attribute__ ((format (printf, 5, 6)));
+
+static int
+s_flag (s_flags_t *f, hny_qa_check_t check, const char *what, size_t what_len, const char *fmt, ...)
+{
+    if (f->count >= HNY_QA_MAX_FLAGS)
+        return 0;
+    hny_qa_flag_t *flag = &f->flags [f->count++];
+    flag->check = check;
+    s_copy (flag->what, HNY_QA_WHAT_MAX, what, what_len);
+    char detail [HNY_QA_DETAIL_MAX * 2];
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (detail, sizeof detail, fmt, args);
+    va_end (args);
+    s_copy (flag->detail, HNY_QA_DETAIL_MAX, detail, strlen (detail));
+    return f->count < HNY_QA_MAX_FLAGS;
+}
+
+/* ------------------------------------------------------------ tags */
+
+/* An element's key: its kind and, for a link, its href. */
+typedef struct {
+    hny_inline_tag_t tag;
+    const char *href;
+    size_t count;
+} s_elem_t;
+
+/* The elements of a parse that hold text, counted by key. */
+static size_t
+s_elements (const hny_inline_t *parse, s_elem_t *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < hny_inline_count (parse); i++) {
+        const hny_inline_token_t *t = hny_inline_token (parse, i);
+        if (t->kind != HNY_INLINE_OPEN || hny_inline_token (parse, t->mate)->start == t->start)
+            continue;
+        size_t k = 0;
+        while (k < n && !(out [k].tag == t->tag && (t->tag != HNY_INLINE_A
+                                                     || strcmp (out [k].href, t->href) == 0)))
+            k++;
+        if (k == n) {
+            if (n == max)
+                continue;
+            out [n++] = (s_elem_t) { t->tag, t->href ? t->href : "", 0 };
+        }
+        out [k].count++;
+    }
+    return n;
+}
+
+static void
+s_tag_spelling (const s_elem_t *e, char *out, size_t size)
+{
+    if (e->tag == HNY_INLINE_A)
+        snprintf (out, size, "<a href=\"%s\">", e->href);
+    else
+        snprintf (out, size, "<%s>", e->tag == HNY_INLINE_B ? "b" : "i");
+}
+
+/* Tags and placeholders that are text (unpaired) in a plain text: each
+   spelling's count, compared between source and target. */
+static size_t
+s_stray (const char *plain, size_t len, const char *spelling)
+{
+    size_t n = 0, k = strlen (spelling);
+    for (const char *p = plain; (p = memmem (p, len - (size_t) (p - plain), spelling, k)); p += k)
+        n++;
+    return n;
+}
+
+static int
+s_check_tags (s_flags_t *f, const s_text_t *src, const s_text_t *tgt)
+{
+    s_elem_t se [S_ELEMENTS_MAX], te [S_ELEMENTS_MAX];
+    size_t ns = s_elements (src->parse, se, S_ELEMENTS_MAX);
+    size_t nt = s_elements (tgt->parse, te, S_ELEMENTS_MAX);
+    char spelling [HNY_QA_WHAT_MAX + 1];
+    for (size_t i = 0; i < ns; i++) {
+        size_t in_tgt = 0;
+        for (size_t k = 0; k < nt; k++)
+            if (te [k].tag == se [i].tag && strcmp (te [k].href, se [i].href) == 0)
+                in_tgt = te [k].count;
+        if (in_tgt >= se [i].count)
+            continue;
+        s_tag_spelling (&se [i], spelling, sizeof spelling);
+        if (!s_flag (f, HNY_QA_TAGS, spelling, strlen (spelling),
+                     "missing: %zu in the source, %zu in the target", se [i].count, in_tgt))
+            return 0;
+    }
+    for (size_t k = 0; k < nt; k++) {
+        size_t in_src = 0;
+        for (size_t i = 0; i < ns; i++)
+            if (te [k].tag == se [i].tag && strcmp (te [k].href, se [i].href) == 0)
+                in_src = se [i].count;
+        if (te [k].count <= in_src)
+            continue;
+        s_tag_spelling (&te [k], spelling, sizeof spelling);
+        if (!s_flag (f, HNY_QA_TAGS, spelling, strlen (spelling),
+                     in_src ? "duplicated: %zu in the source, %zu in the target"
+                            : "added: %zu in the source, %zu in the target", in_src, te [k].count))
+            return 0;
+    }
+    /* a tag left without its pair (crossed or cut), a placeholder left */
+    static const char *const strays [] = { "<b>", "</b>", "<i>", "</i>", "</a>", "<a href=", NULL };
+    for (size_t i = 0; strays [i]; i++) {
+        size_t a = s_stray (src->plain, src->len, strays [i]), b = s_stray (tgt->plain, tgt->len, strays [i]);
+        if (b > a && !s_flag (f, HNY_QA_TAGS, strays [i], strlen (strays [i]),
+                              "unpaired in the target (%zu, %zu in the source)", b, a))
+            return 0;
+    }
+    for (const char *p = tgt->plain; (p = strstr (p, "\xE2\x9F\xA6"));) {       /* ⟦ */
+        const char *q = p + 3 + (p [3] == '/');
+        const char *d = q;
+        while (*d >= '0' && *d <= '9' && d - q < 6)
+            d++;
+        if (d > q && strncmp (d, "\xE2\x9F\xA7", 3) == 0) {                    /* ⟧ */
+            size_t n = (size_t) (d + 3 - p);
+            char token [32];
+            snprintf (token, sizeof token, "%.*s", (int) n, p);
+            if (!strstr (src->plain, token)
+            &&  !s_flag (f, HNY_QA_TAGS, token, n, "a placeholder left in the target"))
+                return 0;
+            p += n;
+        }
+        else
+            p += 3;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------ identical, script */
+
+/* 1 when the plain texts are the same but for white space. */
+static int
+s_same_text (const s_text_t *a, const s_text_t *b)
+{
+    const char *p = a->plain, *q = b->plain;
+    for (;;) {
+        while (isspace ((unsigned char) *p))
+            p++;
+        while (isspace ((unsigned char) *q))
+            q++;
+        if (!*p || !*q)
+            return !*p && !*q;
+        if (*p++ != *q++)
+            return 0;
+    }
+}
+
+static int
+s_check_identical (hny_qa_t *self, s_flags_t *f, const s_text_t *src, const s_text_t *tgt,
+                   int *identical)
+{
+    *identical = 0;
+    if (!*self->from || strcmp (self->from, self->to) == 0 || src->letters < 2 || !s_same_text (src, tgt))
+        return 1;
+    /* Between languages of one script, a name or a title in capitals
+       ("Shii Kazuo") is the same in both: only words in lower case tell. */
+    if (self->same_scripts && !src->lower_word)
+        return 1;
+    *identical = 1;
+    return s_flag (f, HNY_QA_IDENTICAL, src->plain, src->len, "the target is the source, untranslated");
+}
+
+static int
+s_check_script (hny_qa_t *self, s_flags_t *f, const s_text_t *tgt)
+{
+    if (!self->script_count || tgt->letters < S_SCRIPT_MIN_LETTERS)
+        return 1;
+    /* A CJK text holds Latin names and acronyms (a quarter of its letters
+       is not rare); a text in another script holds hardly any letter of a
+       third one: a few are a word left untranslated. */
+    double share = (double) tgt->expected / (double) tgt->letters;
+    if (self->cjk_target ? share >= 0.25 : share >= 0.9 || tgt->other_count < 3)
+        return 1;
+    char names [64] = "";
+    for (int k = 0; k < self->script_count; k++) {
+        size_t len = strlen (names);
+        snprintf (names + len, sizeof names - len, "%s%s", k ? "/" : "",
+                  uscript_getName (self->scripts [k]));
+    }
+    const char *other = tgt->other != USCRIPT_INVALID_CODE ? uscript_getName (tgt->other) : "other";
+    return s_flag (f, HNY_QA_SCRIPT, other, strlen (other),
+                   "%zu of %zu letters are %s, %zu %s: not %s text", tgt->expected, tgt->letters,
+                   names, tgt->other_count, other, self->to);
+}
+
+/* ------------------------------------------------------------ glossary */
+
+/* s NFKC-normalized, as a new string. */
+static char *
+s_nfkc_copy (const char *s, size_t len)
+{
+    UChar *u = NULL;
+    int32_t n = 0;
+    char *out = s_nfkc (s, len, &u, &n);
+    free (u);
+    return out;
+}
+
+static int
+s_term_ok (const char *s)
+{
+    size_t len = s ? strlen (s) : 0;
+    if (len == 0 || len > S_TERM_MAX || !hny_utf8_valid (s, len))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char) s [i] < 0x20 || s [i] == 0x7F)
+            return 0;
+    return 1;
+}
+
+int
+hny_qa_term (hny_qa_t *self, const char *src, const char *tgt)
+{
+    if (!s_term_ok (src) || !s_term_ok (tgt) || self->term_count >= HNY_QA_MAX_TERMS)
+        return -1;
+    char *s = s_nfkc_copy (src, strlen (src));
+    if (!*s) {
+        free (s);
+        return -1;
+    }
+    self->terms = hny_realloc (self->terms, (self->term_count + 1) * sizeof *self->terms);
+    s_term_t *t = &self->terms [self->term_count++];
+    t->src = s;
+    t->src_len = strlen (s);
+    t->tgt = s_nfkc_copy (tgt, strlen (tgt));
+    t->tgt_len = strlen (t->tgt);
+    self->indexed = 0;
+    return 0;
+}
+
+size_t
+hny_qa_terms (const hny_qa_t *self)
+{
+    return self->term_count;
+}
+
+static const hny_qa_t *s_sort_self;     /* for the comparator; the checker is not shared by threads */
+
+static int
+s_longer_first (const void *a, const void *b)
+{
+    size_t la = s_sort_self->terms [*(const size_t *) a].src_len;
+    size_t lb = s_sort_self->terms [*(const size_t *) b].src_len;
+    return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
+/* Index the terms by their first byte, longest first. */
+static void
+s_index (hny_qa_t *self)
+{
+    for (size_t b = 0; b < 256; b++) {
+        free (self->by_byte [b]);
+        self->by_byte [b] = NULL;
+        self->by_byte_count [b] = 0;
+    }
+    for (size_t i = 0; i < self->term_count; i++) {
+        unsigned char b = (unsigned char) self->terms [i].src [0];
+        self->by_byte [b] = hny_realloc (self->by_byte [b], (self->by_byte_count [b] + 1) * sizeof (size_t));
+        self->by_byte [b][self->by_byte_count [b]++] = i;
+    }
+    s_sort_self = self;
+    for (size_t b = 0; b < 256; b++)
+        if (self->by_byte_count [b] > 1)
+            qsort (self->by_byte [b], self->by_byte_count [b], sizeof (size_t), s_longer_first);
+    self->indexed = 1;
+}
+
+static int
+s_ascii_alnum (const char *s, size_t at, size_t len)
+{
+    return at < len && isalnum ((unsigned char) s [at]);
+}
+
+/* 1 when needle is in hay, ASCII letters compared without case. */
+static int
+s_contains_ci (const char *hay, size_t hay_len, const char *needle, size_t len)
+{
+    for (size_t i = 0; i + len <= hay_len; i++)
+        if (strncasecmp (hay + i, needle, len) == 0)
+            return 1;
+    return 0;
+}
+
+static int
+s_check_glossary (hny_qa_t *self, s_flags_t *f, const s_text_t *src, const s_text_t *tgt)
+{
+    if (!self->term_count)
+        return 1;
+    if (!self->indexed)
+        s_index (self);
+    /* Terms found once each, flagged once each: a small bitmap of term
+       indexes is enough for a sentence. */
+    size_t found [HNY_QA_MAX_FLAGS * 4];
+    size_t nfound = 0;
+    const char *s = src->plain;
+    size_t len = src->len;
+    for (size_t pos = 0; pos < len;) {
+        unsigned char b = (unsigned char) s [pos];
+        size_t match = 0, term = 0;
+        int at_boundary = pos == 0 || !isalnum ((unsigned char) s [pos - 1]);
+        for (size_t k = 0; k < self->by_byte_count [b] && !match; k++) {
+            const s_term_t *t = &self->terms [self->by_byte [b][k]];
+            if (t->src_len > len - pos || memcmp (s + pos, t->src, t->src_len) != 0)
+                continue;
+            /* a term of letters or digits is a word, not part of one */
+            if ((isalnum ((unsigned char) t->src [0]) && !at_boundary)
+            ||  (isalnum ((unsigned char) t->src [t->src_len - 1]) && s_ascii_alnum (s, pos + t->src_len, len)))
+                continue;
+            match = t->src_len;
+            term = self->by_byte [b][k];
+        }
+        if (!match) {
+            pos++;
+            continue;
+        }
+        pos += match;
+        int seen = 0;
+        for (size_t k = 0; k < nfound; k++)
+            seen |= found [k] == term;
+        if (seen)
+            continue;
+        if (nfound < sizeof found / sizeof found [0])
+            found [nfound++] = term;
+        const s_term_t *t = &self->terms [term];
+        if (!s_contains_ci (tgt->plain, tgt->len, t->tgt, t->tgt_len)
+        &&  !s_flag (f, HNY_QA_GLOSSARY, t->src, t->src_len, "the target lacks the glossary's \"%s\"", t->tgt))
+            return 0;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------ numbers, dates, times */
+
+static int
+s_check_facts (hny_qa_t *self, s_flags_t *f, const s_text_t *src, const s_text_t *tgt)
+{
+    unsigned want = self->mask & ((1u << HNY_QA_NUMBER) | (1u << HNY_QA_DATE) | (1u << HNY_QA_TIME));
+    if (!want)
+        return 1;
+    hny_fact_t sf [HNY_FACTS_MAX], tf [HNY_FACTS_MAX];
+    size_t ns = hny_facts_read (src->plain, src->len, self->src_lang, 0, sf, HNY_FACTS_MAX);
+    if (!ns)
+        return 1;
+    size_t nt = hny_facts_read (tgt->plain, tgt->len, self->tgt_lang, 1, tf, HNY_FACTS_MAX);
+    for (size_t i = 0; i < ns; i++) {
+        const hny_fact_t *fact = &sf [i];
+        hny_qa_check_t check = fact->kind == HNY_FACT_DATE ? HNY_QA_DATE
+                             : fact->kind == HNY_FACT_TIME ? HNY_QA_TIME : HNY_QA_NUMBER;
+        if (!fact->checked || !(want & (1u << check)))
+            continue;
+        int repeat = 0;
+        for (size_t k = 0; k < i && !repeat; k++)
+            repeat = sf [k].checked && hny_fact_same (&sf [k], fact);
+        if (repeat || hny_fact_found (fact, tf, nt))
+            continue;
+        char forms [HNY_FACT_FORMS_MAX];
+        hny_fact_forms (fact, self->tgt_lang, forms, sizeof forms);
+        if (!s_flag (f, check, src->plain + fact->start, fact->end - fact->start,
+                     "not in the target (as %s)", forms))
+            return 0;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------ length */
+
+static int
+s_check_length (hny_qa_t *self, s_flags_t *f, const s_text_t *src, const s_text_t *tgt)
+{
+    double ls = (double) src->chars, lt = (double) tgt->chars;
+    if (ls == 0)
+        return 1;
+    double z = (lt - self->norm.c * ls) / sqrt (self->norm.s2 * fmax (ls, S_LEN_FLOOR));
+    if (fabs (z) <= S_LEN_Z)
+        return 1;
+    char what [32];
+    snprintf (what, sizeof what, "%.0f for %.0f", lt, ls);
+    return s_flag (f, HNY_QA_LENGTH, what, strlen (what),
+                   "characters: far %s than %s-%s translations are (%.2f for one of the source)",
+                   z < 0 ? "shorter" : "longer", *self->from ? self->from : "?",
+                   *self->to ? self->to : "?", self->norm.c);
+}
+
+/* ------------------------------------------------------------ run */
+
+size_t
+hny_qa_run (hny_qa_t *self, const char *src, size_t src_len, const char *tgt, size_t tgt_len,
+            hny_qa_flag_t flags [HNY_QA_MAX_FLAGS])
+{
+    s_flags_t f = { flags, 0 };
+    s_text_t s, t;
+    s_text_init (self, &s, src ? src : "", src ? src_len : 0);
+    s_text_init (self, &t, tgt ? tgt : "", tgt ? tgt_len : 0);
+    unsigned m = self->mask;
+    int identical = 0, more = 1;
+    if (more && (m & (1u << HNY_QA_TAGS)))
+        more = s_check_tags (&f, &s, &t);
+    if (t.chars == 0 && s.chars > 0) {
+        /* nothing to compare: one flag says it */
+        if (more && (m & (1u << HNY_QA_LENGTH)))
+            s_flag (&f, HNY_QA_LENGTH, "", 0, "the target is empty");
+        more = 0;
+    }
+    if (more && (m & (1u << HNY_QA_IDENTICAL)))
+        more = s_check_identical (self, &f, &s, &t, &identical);
+    if (identical)
+        more = 0;               /* everything else follows from it */
+    if (more && (m & (1u << HNY_QA_SCRIPT)))
+        more = s_check_script (self, &f, &t);
+    if (more && (m & (1u << HNY_QA_GLOSSARY)))
+        more = s_check_glossary (self, &f, &s, &t);
+    if (more)
+        more = s_check_facts (self, &f, &s, &t);
+    if (more && (m & (1u << HNY_QA_LENGTH)))
+        s_check_length (self, &f, &s, &t);
+    s_text_free (&s);
+    s_text_free (&t);
+    return f.count;
+}
+
+/* ------------------------------------------------------------ JSON */
+
+json_t *
+hny_qa_json (const hny_qa_flag_t *flags, size_t count)
+{
+    json_t *array = json_array ();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new (array, json_pack ("{s:s, s:s, s:s}",
+                                                 "check", hny_qa_check_name (flags [i].check),
+                                                 "what", flags [i].what, "detail", flags [i].detail));
+    return array;
+}
+
+/* A string member of a flag: at most max bytes, no control characters. */
+static int
+s_member_ok (const json_t *flag, const char *name, size_t min, size_t max)
+{
+    const json_t *v = json_object_get (flag, name);
+    if (!json_is_string (v))
+        return 0;
+    const char *s = json_string_value (v);
+    size_t len = json_string_length (v);
+    if (len < min || len > max || strlen (s) != len)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char) s [i] < 0x20 || s [i] == 0x7F)
+            return 0;
+    return 1;
+}
+
+int
+hny_qa_json_valid (const json_t *value)
+{
+    if (!json_is_array (value) || json_array_size (value) < 1 || json_array_size (value) > HNY_QA_MAX_FLAGS)
+        return 0;
+    for (size_t i = 0; i < json_array_size (value); i++) {
+        const json_t *flag = json_array_get (value, i);
+        if (!json_is_object (flag) || json_object_size (flag) != 3
+        ||  !s_member_ok (flag, "check", 1, HNY_QA_CHECK_MAX) || !s_member_ok (flag, "what", 0, HNY_QA_WHAT_MAX)
+        ||  !s_member_ok (flag, "detail", 1, HNY_QA_DETAIL_MAX))
+            return 0;
+        for (const char *c = json_string_value (json_object_get (flag, "check")); *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || *c == '_'))
+                return 0;
+    }
+    return 1;
+}

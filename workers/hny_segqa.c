@@ -1,0 +1,112 @@
+/*  hny_segqa.c: checks of translated segments in the worker (hny_segqa.h). */
+#include "hny_segqa.h"
+#include "hny_glossary.h"
+
+#include <honyaku/qa.h>
+#include <honyaku/util.h>
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *profile, *from, *to;
+    hny_qa_t *qa;
+} s_entry_t;
+
+struct _hny_segqa_t {
+    s_entry_t entries [HNY_SEGQA_CACHE_MAX];
+    size_t count;
+    size_t next;                /* the entry replaced when the cache is full */
+};
+
+hny_segqa_t *
+hny_segqa_new (void)
+{
+    return hny_calloc (1, sizeof (hny_segqa_t));
+}
+
+static void
+s_entry_clear (s_entry_t *e)
+{
+    free (e->profile);
+    free (e->from);
+    free (e->to);
+    hny_qa_destroy (&e->qa);
+    memset (e, 0, sizeof *e);
+}
+
+void
+hny_segqa_destroy (hny_segqa_t **self_p)
+{
+    assert (self_p);
+    hny_segqa_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->count; i++)
+        s_entry_clear (&self->entries [i]);
+    free (self);
+    *self_p = NULL;
+}
+
+/* The checker of a profile and pair, made (with the glossary's terms)
+   the first time. A glossary that does not read leaves the checker
+   without terms: the profile's backend refused to start on it already,
+   so this only happens when the file changed since. */
+static hny_qa_t *
+s_checker (hny_segqa_t *self, const hny_profile_t *profile, const char *from, const char *to)
+{
+    for (size_t i = 0; i < self->count; i++) {
+        s_entry_t *e = &self->entries [i];
+        if (strcmp (e->profile, profile->name) == 0 && strcmp (e->from, from) == 0 && strcmp (e->to, to) == 0)
+            return e->qa;
+    }
+    s_entry_t *e;
+    if (self->count < HNY_SEGQA_CACHE_MAX)
+        e = &self->entries [self->count++];
+    else {
+        e = &self->entries [self->next];
+        self->next = (self->next + 1) % HNY_SEGQA_CACHE_MAX;
+        s_entry_clear (e);
+    }
+    e->profile = hny_strdup (profile->name);
+    e->from = hny_strdup (from);
+    e->to = hny_strdup (to);
+    e->qa = hny_qa_new (from, to);
+    if (profile->glossary && *profile->glossary) {
+        char *error = NULL;
+        hny_glossary_t *glossary = hny_glossary_load (profile->glossary, &error);
+        if (!glossary)
+            hny_warn ("%s: checks without the glossary: %s", profile->name, error ? error : "unreadable");
+        for (size_t i = 0; glossary && i < hny_glossary_size (glossary); i++)
+            hny_qa_term (e->qa, hny_glossary_source (glossary, i), hny_glossary_target (glossary, i));
+        hny_glossary_destroy (&glossary);
+        free (error);
+    }
+    return e->qa;
+}
+
+size_t
+hny_segqa_annotate (hny_segqa_t *self, const hny_profile_t *profile, const hny_batch_t *batch,
+                    json_t *result)
+{
+    json_t *segments = json_object_get (result, "segments");
+    if (!json_is_array (segments) || json_array_size (segments) != hny_batch_size (batch))
+        return 0;
+    hny_qa_t *qa = s_checker (self, profile, hny_batch_from (batch), hny_batch_to (batch));
+    size_t flagged = 0;
+    for (size_t i = 0; i < hny_batch_size (batch); i++) {
+        const char *tgt = hny_batch_tgt (batch, i);
+        if (!tgt)
+            continue;
+        char *src = hny_batch_src_inline (batch, i);
+        hny_qa_flag_t flags [HNY_QA_MAX_FLAGS];
+        size_t n = hny_qa_run (qa, src, strlen (src), tgt, strlen (tgt), flags);
+        free (src);
+        if (!n)
+            continue;
+        json_object_set_new (json_array_get (segments, i), "qa", hny_qa_json (flags, n));
+        flagged++;
+    }
+    return flagged;
+}
