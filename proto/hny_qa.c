@@ -698,11 +698,14 @@ s_check_facts (hny_qa_t *self, s_flags_t *f, const s_text_t *src, const s_text_t
     if (!ns)
         return 1;
     size_t nt = hny_facts_read (tgt->plain, tgt->len, self->tgt_lang, 1, tf, HNY_FACTS_MAX);
-    for (size_t i = 0; i < ns; i++) {
+    /* numbers first, then dates, then times (the order of the checks),
+       each in the order of the source */
+    for (size_t pass = 0; pass < 3 * ns; pass++) {
+        size_t i = pass % ns;
         const hny_fact_t *fact = &sf [i];
         hny_qa_check_t check = fact->kind == HNY_FACT_DATE ? HNY_QA_DATE
                              : fact->kind == HNY_FACT_TIME ? HNY_QA_TIME : HNY_QA_NUMBER;
-        if (!fact->checked || !(want & (1u << check)))
+        if ((int) (pass / ns) != (int) check - HNY_QA_NUMBER || !fact->checked || !(want & (1u << check)))
             continue;
         int repeat = 0;
         for (size_t k = 0; k < i && !repeat; k++)

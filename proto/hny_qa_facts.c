@@ -274,20 +274,21 @@ s_add (s_scan_t *sc, hny_fact_kind_t kind, const char *start, const char *end)
     return f;
 }
 
-static void
+static hny_fact_t *
 s_add_number (s_scan_t *sc, const char *start, const char *end, const double *values, int n,
               int round_ok, int checked)
 {
     hny_fact_t *f = s_add (sc, HNY_FACT_NUMBER, start, end);
     if (!f)
-        return;
+        return NULL;
     for (int i = 0; i < n && i < HNY_FACT_READINGS; i++)
         f->value [f->readings++] = values [i];
     f->round_ok = round_ok;
     /* A plain 1 is "a", "one", "per", "single" or nothing at all in the
        other language (1人, 1ドル, "a day"): asking for it raises more
        false alarms than it finds errors. */
-    f->checked = checked && !(n == 1 && values [0] == 1 && !round_ok);
+    f->checked = checked && !(values [0] == 1 && !round_ok);
+    return f;
 }
 
 static void
@@ -599,7 +600,9 @@ s_year_fact (s_scan_t *sc, const char *p)
     if (!y)
         return p;
     double v = year;
-    s_add_number (sc, y - 4, y, &v, 1, 0, 1);
+    hny_fact_t *f = s_add_number (sc, y - 4, y, &v, 1, 0, 1);
+    if (f)
+        f->year = 1;
     return y;
 }
 
@@ -825,7 +828,9 @@ s_latin_number (s_scan_t *sc, const char *p)
         r++;
     else if (r == q)
         r = s_ordinal_suffix (q, end);
-    s_add_number (sc, p, r, readings, lit.readings, mult > 1 || lit.decimals || v >= 10000, 1);
+    hny_fact_t *f = s_add_number (sc, p, r, readings, lit.readings, mult > 1 || lit.decimals || v >= 10000, 1);
+    if (f && mult == 1 && lit.end - p == 4 && v >= 1000 && v <= 2999)
+        f->year = 1;                            /* 2024 alone: a year, exactly */
     return r;
 }
 
@@ -1027,7 +1032,9 @@ s_cjk (s_scan_t *sc, const char *p)
         const char *r = q + n;
         if ((n = s_at (r, end, "度")))
             r += n;
-        s_add_number (sc, start, r, readings, count, 0, arabic || era);
+        hny_fact_t *f = s_add_number (sc, start, r, readings, count, 0, arabic || era);
+        if (f)
+            f->year = 1;
         return r;                               /* the month is read next */
     }
     if (era)
@@ -1330,7 +1337,7 @@ s_number_forms (const hny_fact_t *f, const hny_qa_lang_t *lang, char *out, size_
     int n = 0;
     double v = f->readings ? f->value [0] : 0;
     int whole = v == floor (v) && v < 1e15;
-    if (whole && !f->round_ok && v >= 1000 && v <= 2999) {
+    if (f->year && whole) {
         /* a year: 2024, 2024年 */
         snprintf (forms [n++], sizeof forms [0], "%.0f", v);
         if (lang->cjk)

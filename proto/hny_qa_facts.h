@@ -49,6 +49,7 @@ typedef struct {
     double value [HNY_FACT_READINGS];   /* number: its readings (1.500 in Spanish: 1500, 1.5) */
     int readings;
     int round_ok;               /* number: a rounded target matches (large or scaled amounts) */
+    int year;                   /* number: written as a year (2024, 2024年, 令和6年) */
     int checked;                /* a source fact that must be in the target: written with
                                    digits or a month's name, not spelled out */
     int month, day;             /* date: 1-12 and 1-31, 0 when not given */
