@@ -425,8 +425,8 @@ s_literal (const s_scan_t *sc, const char *p, s_lit_t *lit)
 }
 
 /* 1 when the digits at p belong to a code: glued to a Latin letter
-   before them (G7, MV22), or to a letter and a hyphen or dot (COVID-19,
-   F-35, PM2.5). */
+   before them (G7, MV22), or to a capital and a hyphen or dot (COVID-19,
+   F-35, CV-22); "mid-2030s" and "pre-2020" are numbers. */
 static int
 s_code_digits (const s_scan_t *sc, const char *p)
 {
@@ -438,8 +438,7 @@ s_code_digits (const s_scan_t *sc, const char *p)
     if (p - 3 >= sc->text && (strncasecmp (p - 3, "no.", 3) == 0)
     &&  (p - 3 == sc->text || !s_alpha (p - 4, sc->end)))
         return 0;                   /* No.5 */
-    return p - 1 > sc->text && (p [-1] == '-' || p [-1] == '.') && isalnum ((unsigned char) p [-2])
-        && !s_digit (p - 2, sc->end);
+    return p - 1 > sc->text && (p [-1] == '-' || p [-1] == '.') && isupper ((unsigned char) p [-2]);
 }
 
 /* Skip a code's digits and what is glued to them. */

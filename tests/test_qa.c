@@ -40,6 +40,8 @@ static const s_case_t s_cases [] = {
     { "en", "ja", "The 26th Congress opened.", "第26回党大会が開いた。", "" },
     { "en", "ja", "It began in the 1990s.", "1990年代に始まった。", "" },
     { "en", "ja", "The No.1 plant leaks.", "第1原発は漏れている。", "" },
+    { "en", "ja", "By the mid-2030s, CV-22 jets will go.", "2030年代半ばまでにCV22は去る。", "" },
+    { "en", "ja", "By the mid-2030s, CV-22 jets will go.", "2040年代半ばまでに去る。", "number:2030s" },
     /* ... Japanese to English */
     { "ja", "en", "防衛費は7兆9000億円に達した。", "Military spending reached 7.9 trillion yen.", "" },
     { "ja", "en", "予算は1兆2345億円だ。", "The budget is 1.23 trillion yen.", "" },
