@@ -54,6 +54,7 @@ struct _hny_qa_lang_t {
     int month_capital;          /* a month's name starts with a capital (English "may") */
     const s_word_t *scales;     /* after a number: 2.3 million; NULL-terminated */
     s_date_style_t date_style;
+    const s_word_t *clock;      /* noon and midnight: minutes since midnight */
 };
 
 static const s_month_t s_months_en [] = {
@@ -101,7 +102,7 @@ static const s_word_t s_scales_en [] = {
     { "billions", 1e9 }, { "trillion", 1e12 }, { "bn", 1e9 }, { NULL, 0 }
 };
 static const s_word_t s_scales_es [] = {
-    { "mil", 1e3 }, { "millón", 1e6 }, { "millon", 1e6 }, { "millones", 1e6 },
+    { "mil", 1e3 }, { "miles", 1e3 }, { "millón", 1e6 }, { "millon", 1e6 }, { "millones", 1e6 },
     { "billón", 1e12 }, { "billones", 1e12 }, { NULL, 0 }
 };
 static const s_word_t s_scales_fr [] = {
@@ -122,18 +123,25 @@ static const s_word_t s_scales_it [] = {
     { "miliardo", 1e9 }, { "miliardi", 1e9 }, { NULL, 0 }
 };
 
+/* Noon and midnight. */
+static const s_word_t s_clock_en [] = { { "noon", 720 }, { "midnight", 0 }, { NULL, 0 } };
+static const s_word_t s_clock_es [] = { { "mediodía", 720 }, { "medianoche", 0 }, { NULL, 0 } };
+static const s_word_t s_clock_fr [] = { { "midi", 720 }, { "minuit", 0 }, { NULL, 0 } };
+static const s_word_t s_clock_de [] = { { "mittag", 720 }, { "mitternacht", 0 }, { NULL, 0 } };
+static const s_word_t s_clock_it [] = { { "mezzogiorno", 720 }, { "mezzanotte", 0 }, { NULL, 0 } };
+
 static const hny_qa_lang_t s_langs [] = {
-    { "en", 0, 0, 0, 1, s_months_en, 1, s_scales_en, S_DATE_MONTH_DAY },
-    { "ja", 1, 0, 0, 0, NULL, 0, NULL, S_DATE_NONE },
-    { "zh", 1, 0, 0, 0, NULL, 0, NULL, S_DATE_NONE },
-    { "es", 0, 1, 1, 0, s_months_es, 0, s_scales_es, S_DATE_DAY_DE_MONTH },
-    { "fr", 0, 1, 1, 0, s_months_fr, 0, s_scales_fr, S_DATE_DAY_MONTH },
-    { "de", 0, 1, 1, 0, s_months_de, 0, s_scales_de, S_DATE_DAY_DOT_MONTH },
-    { "pt", 0, 1, 1, 0, s_months_pt, 0, s_scales_pt, S_DATE_DAY_DE_MONTH },
-    { "it", 0, 1, 1, 0, s_months_it, 0, s_scales_it, S_DATE_DAY_MONTH },
+    { "en", 0, 0, 0, 1, s_months_en, 1, s_scales_en, S_DATE_MONTH_DAY, s_clock_en },
+    { "ja", 1, 0, 0, 0, NULL, 0, NULL, S_DATE_NONE, NULL },
+    { "zh", 1, 0, 0, 0, NULL, 0, NULL, S_DATE_NONE, NULL },
+    { "es", 0, 1, 1, 0, s_months_es, 0, s_scales_es, S_DATE_DAY_DE_MONTH, s_clock_es },
+    { "fr", 0, 1, 1, 0, s_months_fr, 0, s_scales_fr, S_DATE_DAY_MONTH, s_clock_fr },
+    { "de", 0, 1, 1, 0, s_months_de, 0, s_scales_de, S_DATE_DAY_DOT_MONTH, s_clock_de },
+    { "pt", 0, 1, 1, 0, s_months_pt, 0, s_scales_pt, S_DATE_DAY_DE_MONTH, NULL },
+    { "it", 0, 1, 1, 0, s_months_it, 0, s_scales_it, S_DATE_DAY_MONTH, s_clock_it },
 };
 /* Any other language: digits read either way, no words. */
-static const hny_qa_lang_t s_generic = { "", 0, 0, 1, 0, NULL, 0, NULL, S_DATE_NONE };
+static const hny_qa_lang_t s_generic = { "", 0, 0, 1, 0, NULL, 0, NULL, S_DATE_NONE, NULL };
 
 const hny_qa_lang_t *
 hny_qa_lang (const char *tag)
@@ -528,15 +536,20 @@ s_month_word (const s_scan_t *sc, const char *p, const char **after, int *abbr)
     const char *q = s_word_end (p, sc->end);
     if (q == p || q - p > S_WORD_MAX)
         return 0;
-    for (const s_month_t *m = sc->lang->months; m && m->name; m++) {
-        if (!s_word_is (p, q, m->name))
-            continue;
-        if (sc->lang->month_capital && !isupper ((unsigned char) *p))
-            return 0;
-        *after = q;
-        *abbr = m->abbreviation;
-        return m->month;
-    }
+    /* A translation into another Latin-script language may keep an
+       English month ("en April"): a target reads those too. */
+    const s_month_t *tables [2] = { sc->lang->months,
+                                    sc->target && !sc->lang->english ? s_months_en : NULL };
+    for (int t = 0; t < 2; t++)
+        for (const s_month_t *m = tables [t]; m && m->name; m++) {
+            if (!s_word_is (p, q, m->name))
+                continue;
+            if ((t == 1 || sc->lang->month_capital) && !isupper ((unsigned char) *p))
+                return 0;
+            *after = q;
+            *abbr = m->abbreviation;
+            return m->month;
+        }
     return 0;
 }
 
@@ -655,17 +668,49 @@ s_month_first (s_scan_t *sc, const char *p)
     return q;
 }
 
+/* Noon or midnight in the language's words; NULL when the word is none. */
+static const char *
+s_clock_word (s_scan_t *sc, const char *p)
+{
+    const char *q = s_word_end (p, sc->end);
+    double minutes = s_word_value (sc->lang->clock, p, q);
+    if (minutes < 0)
+        return NULL;
+    s_add_time (sc, p, q, (int) minutes, 1, 1);
+    return q;
+}
+
+/* A Roman numeral of two letters or more in capitals (siglo XIV, XXIe
+   siècle), in a target of a language that numbers centuries so; NULL
+   when the word is none. */
+static const char *
+s_roman (s_scan_t *sc, const char *p)
+{
+    static const char letters [] = "IVXLCDM";
+    static const int values [] = { 1, 5, 10, 50, 100, 500, 1000 };
+    const char *q = p;
+    int total = 0, last = 0;
+    while (q < sc->end && *q && strchr (letters, *q)) {
+        int v = values [strchr (letters, *q) - letters];
+        /* read right to left in effect: a smaller one before a larger subtracts */
+        total += v > last && last ? v - 2 * last : v;
+        last = v;
+        q++;
+    }
+    if (q - p < 2 || q - p > 8 || s_latin (q, sc->end) || total <= 0)
+        return NULL;
+    double v = total;
+    s_add_number (sc, p, q, &v, 1, 0, 0);
+    return q;
+}
+
 /* English number words (targets): "three", "twenty-five", "two hundred",
-   "a third", "two-thirds", "second", "noon". NULL when the word is none. */
+   "a third", "two-thirds", "second". NULL when the word is none. */
 static const char *
 s_en_words (s_scan_t *sc, const char *p)
 {
     const char *end = sc->end;
     const char *q = s_word_end (p, end);
-    if (s_word_is (p, q, "noon") || s_word_is (p, q, "midnight")) {
-        s_add_time (sc, p, q, s_word_is (p, q, "noon") ? 720 : 0, 1, 1);
-        return q;
-    }
     if (!sc->target)
         return NULL;
     double v = s_word_value (s_en_ordinals, p, q);
@@ -736,6 +781,8 @@ s_scales (const s_scan_t *sc, const char *p, double *mult)
         const char *s = s_spaces (q, sc->end);
         if (s == q && i == 0 && !s_alpha (s, sc->end))
             break;
+        if (i > 0 && s_at (s, sc->end, "de "))
+            s += 3;                             /* miles de millones */
         const char *w = s_word_end (s, sc->end);
         double scale = s_word_value (sc->lang->scales, s, w);
         if (scale <= 0)
@@ -776,7 +823,9 @@ static const char *
 s_latin_number (s_scan_t *sc, const char *p)
 {
     const char *end = sc->end;
-    if (s_code_digits (sc, p))
+    /* a source's codes are not asked for; a target's digits all count
+       (machine output glues words: "de16 pulgadas") */
+    if (!sc->target && s_code_digits (sc, p))
         return s_skip_code (sc, p);
     s_lit_t lit;
     s_literal (sc, p, &lit);
@@ -830,6 +879,16 @@ s_latin_number (s_scan_t *sc, const char *p)
     hny_fact_t *f = s_add_number (sc, p, r, readings, lit.readings, mult > 1 || lit.decimals || v >= 10000, 1);
     if (f && mult == 1 && lit.end - p == 4 && v >= 1000 && v <= 2999)
         f->year = 1;                            /* 2024 alone: a year, exactly */
+    /* "400 737" in a target may be 400737 or two numbers: both */
+    for (const char *d = p; sc->target && memchr (p, ' ', (size_t) (lit.end - p)) && d < lit.end;) {
+        const char *e = d;
+        double part = 0;
+        while (e < lit.end && s_digit (e, end))
+            part = part * 10 + (*e++ - '0');
+        if (e > d)
+            s_add_number (sc, d, e, &part, 1, 0, 0);
+        d = e + 1;
+    }
     return r;
 }
 
@@ -880,7 +939,7 @@ s_cjk_section (const s_scan_t *sc, const char *p, double *value, int *arabic, in
     for (;;) {
         int d;
         if (s_digit (q, sc->end)) {
-            if (have || s_code_digits (sc, q))
+            if (have || (!sc->target && s_code_digits (sc, q)))
                 break;
             s_lit_t lit;
             s_literal (sc, q, &lit);
@@ -1149,6 +1208,10 @@ hny_facts_read (const char *text, size_t len, const hny_qa_lang_t *lang, int tar
         int word_start = s_alpha (p, sc.end) && (p == text || !s_latin (p - 1, sc.end));
         if (!next && word_start && lang->months)
             next = s_month_first (&sc, p);
+        if (!next && word_start && lang->clock)
+            next = s_clock_word (&sc, p);
+        if (!next && word_start && target && lang->months && !lang->english)
+            next = s_roman (&sc, p);
         if (!next && word_start && lang->english)
             next = s_en_words (&sc, p);
         if (!next && s_digit (p, sc.end))

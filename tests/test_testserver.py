@@ -398,6 +398,10 @@ def test_faults(srv):
     st, _, body = chat(srv, "1. a\n2. b\n3. c")
     check(body["choices"][0]["message"]["content"].count("\n") == 1, body)
 
+    fault(srv, "digits")
+    st, _, body = deepl(srv, {"text": ["It cost 1,509 yen."], "target_lang": "JA"})
+    check(st == 200 and body["translations"][0]["text"] == xlate("It cost 2,610 yen.", "ja"), body)
+
     fault(srv, "chatter")
     st, _, body = chat(srv, "Hello")
     check(body["choices"][0]["message"]["content"] == "Sure! Here is the translation:\n" + xlate("Hello", "ja"), body)
@@ -447,7 +451,7 @@ def test_faults(srv):
 
     s = srv.stats()
     for kind in ["429", "456", "500", "503", "reset", "truncated", "malformed", "html", "empty",
-                 "wrong_count", "chatter", "length", "huge", "hang"]:
+                 "wrong_count", "chatter", "length", "huge", "hang", "digits"]:
         check(s["faults"].get(kind, 0) >= 1, "fault %s not counted: %r" % (kind, s["faults"]))
     expect_clean(srv)
 

@@ -391,7 +391,7 @@ s_usage (FILE *out)
              "  --fault-rate R         probability of a fault per translation request\n"
              "  --fault-seed N         seed of the fault dice (default 1)\n"
              "  --fault-kinds LIST     e.g. 429,456,500,503,reset,hang,truncated,malformed,html,\n"
-             "                         chatter,length,empty,wrong_count,huge\n"
+             "                         chatter,length,empty,wrong_count,huge,digits\n"
              "  --retry-after N        Retry-After seconds for 429/503 (default 1)\n"
              "  --huge-bytes N         size of the huge answer (default 500000000)\n"
              "  --max-inflight N       record a violation past N requests in flight\n"

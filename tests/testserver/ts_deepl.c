@@ -243,6 +243,8 @@ s_translate (const ts_request_t *req, ts_reply_t *reply)
     json_array_foreach (texts, i, value) {
         const char *text = json_string_value (value);
         char *translated = ts_xlate (text, target, glossary, markup);
+        if (fault == TS_FAULT_DIGITS)
+            ts_xlate_mistake (translated);
         char *detected = hny_strdup (source ? source : ts_detect_lang (text));
         for (char *p = detected; *p; p++)
             *p = (char) (*p >= 'a' && *p <= 'z' ? *p - 32 : *p);

@@ -143,6 +143,8 @@ ts_google_handle (const ts_request_t *req, ts_reply_t *reply)
     json_array_foreach (list, i, value) {
         const char *text = json_string_value (value);
         char *translated = ts_xlate (text, json_string_value (target), NULL, markup);
+        if (fault == TS_FAULT_DIGITS)
+            ts_xlate_mistake (translated);
         json_t *item = json_pack ("{ss}", "translatedText", translated);
         /* Google reports the detected language only when it detected it. */
         if (!source)

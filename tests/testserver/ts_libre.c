@@ -141,6 +141,8 @@ s_translate (const ts_request_t *req, ts_reply_t *reply)
     json_array_foreach (list, i, value) {
         const char *text = json_string_value (value);
         char *translated = ts_xlate (text, json_string_value (target), NULL, markup);
+        if (fault == TS_FAULT_DIGITS)
+            ts_xlate_mistake (translated);
         json_array_append_new (out, json_string (translated));
         json_array_append_new (detected, json_pack ("{sfss}", "confidence", 90.0, "language",
                                                     ts_detect_lang (text)));

@@ -46,7 +46,7 @@ static const char *s_api_names[TS_API_COUNT] = { "deepl", "google", "libre", "op
 
 static const char *s_fault_names[TS_FAULT_COUNT] = {
     "none", "429", "456", "500", "503", "reset", "hang", "truncated", "malformed",
-    "html", "chatter", "length", "empty", "wrong_count", "huge"
+    "html", "chatter", "length", "empty", "wrong_count", "huge", "digits"
 };
 
 const char *
@@ -305,6 +305,8 @@ ts_state_draw_fault (ts_state_t *self, ts_api_t api, ts_faults_t *faults)
     }
     if ((fault == TS_FAULT_CHATTER || fault == TS_FAULT_LENGTH) && api != TS_API_OPENAI)
         fault = TS_FAULT_NONE;
+    if (fault == TS_FAULT_DIGITS && api == TS_API_OPENAI)
+        fault = TS_FAULT_NONE;      /* its numbered groups would lose their numbers */
     self->fault_count[fault]++;
     pthread_mutex_unlock (&self->lock);
     if (fault != TS_FAULT_NONE)

@@ -87,6 +87,14 @@ s_entity_len (const char *s)
     return (i > start && s[i] == ';') ? i + 1 : 0;
 }
 
+void
+ts_xlate_mistake (char *text)
+{
+    for (char *p = text; *p; p++)
+        if (*p >= '0' && *p <= '9')
+            *p = *p == '9' ? '0' : (char) (*p + 1);
+}
+
 char *
 ts_xlate (const char *text, const char *target, const ts_glossary_t *glossary, ts_markup_t markup)
 {

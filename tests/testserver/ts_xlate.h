@@ -47,6 +47,11 @@ void ts_glossary_destroy (ts_glossary_t **self_p);
 char *ts_xlate (const char *text, const char *target, const ts_glossary_t *glossary,
                 ts_markup_t markup);
 
+/* The "digits" fault: a translation that reads well and says something
+   else; every ASCII digit of text becomes the next one (9 becomes 0), in
+   place. */
+void ts_xlate_mistake (char *text);
+
 /* Number of Unicode code points in the UTF-8 string s. */
 size_t ts_codepoints (const char *s);
 
