@@ -770,10 +770,10 @@ s_en_words (s_scan_t *sc, const char *p)
 
 /* ------------------------------------------------------------ Latin scripts */
 
-/* Scale words after a number ("2.3 million", "2,3 mil millones"):
-   *mult gets their product; returns the end. */
+/* Scale words of table after a number ("2.3 million", "2,3 mil
+   millones"): *mult gets their product (1 when none); returns the end. */
 static const char *
-s_scales (const s_scan_t *sc, const char *p, double *mult)
+s_scales_in (const s_scan_t *sc, const s_word_t *table, const char *p, double *mult)
 {
     *mult = 1;
     const char *q = p;
@@ -784,12 +784,23 @@ s_scales (const s_scan_t *sc, const char *p, double *mult)
         if (i > 0 && s_at (s, sc->end, "de "))
             s += 3;                             /* miles de millones */
         const char *w = s_word_end (s, sc->end);
-        double scale = s_word_value (sc->lang->scales, s, w);
+        double scale = s_word_value (table, s, w);
         if (scale <= 0)
             break;
         *mult *= scale;
         q = w < sc->end && *w == '.' && w - s <= 3 ? w + 1 : w;   /* Mio., Mrd. */
     }
+    return q;
+}
+
+/* The language's scale words after a number; a target also reads the
+   English ones, which machine output may keep ("7.9 trillion"). */
+static const char *
+s_scales (const s_scan_t *sc, const char *p, double *mult)
+{
+    const char *q = s_scales_in (sc, sc->lang->scales, p, mult);
+    if (q == p && sc->target && sc->lang->scales != s_scales_en)
+        q = s_scales_in (sc, s_scales_en, p, mult);
     return q;
 }
 
@@ -1145,6 +1156,10 @@ s_cjk (s_scan_t *sc, const char *p)
         }
     }
     const char *r = q;
+    double mult = 1;
+    if (sc->target && arabic && !scaled)
+        r = s_scales_in (sc, s_scales_en, r, &mult);       /* "7.9 trillion" left in a translation */
+    v *= mult;
     if ((n = s_at (r, end, "%")) || (n = s_at (r, end, "円")))
         r += n;
     s_add_number (sc, start, r, &v, 1, scaled || decimals || v >= 10000, arabic);

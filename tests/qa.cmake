@@ -18,3 +18,22 @@ if(TARGET honyaku)
                    ${HNY_TESTS_DIR}/data/qa 1.0 95.0)
   set_tests_properties(qa.rates PROPERTIES TIMEOUT 60)
 endif()
+
+# The flags through the real honyakud, workers and the translation-API test
+# server, into records written by `honyaku batch` and summed up by `honyaku
+# qa`. Deferred: tests/testserver.cmake, which defines hny-testserver, is
+# read after this fragment.
+function(hny_qa_daemon_test)
+  if(TARGET honyakud AND TARGET honyaku-worker AND TARGET honyaku AND TARGET hny-testserver)
+    add_test(NAME qa.daemon
+             COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_qa_daemon.py $<TARGET_FILE:honyakud>
+                     $<TARGET_FILE:honyaku> $<TARGET_FILE:hny-testserver>
+                     ${HNY_TESTS_DIR}/data/qa/glossary.en-ja.tsv)
+    set_tests_properties(qa.daemon PROPERTIES TIMEOUT 90)
+  endif()
+endfunction()
+if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
+  cmake_language(DEFER CALL hny_qa_daemon_test)
+else()
+  hny_qa_daemon_test()
+endif()

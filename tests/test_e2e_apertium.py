@@ -82,6 +82,13 @@ concurrency = 8
                           "would constitute an \"armed attack\" under Article 5 of the Japan-U.S. "
                           "Security Treaty."], treaty
         print("batch: %d records, %d segments" % (len(recs), sum(len(segments(r)) for r in recs)))
+        # The worker's checks (PROTOCOL.md 12.2.1): Apertium keeps the
+        # archive's numbers, dates and times, so none is flagged.
+        kept = [(g["src"], f) for r in recs for g in segments(r) for f in g.get("qa", [])
+                if f["check"] in ("number", "date", "time")]
+        assert not kept, kept
+        print("qa: %d flags on Apertium's segments, none on numbers, dates or times"
+              % sum(len(g.get("qa", [])) for r in recs for g in segments(r)))
 
         # 2. Again on the same folder: the same jobs, nothing translated twice.
         out2 = fx.path("out2")

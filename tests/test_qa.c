@@ -40,6 +40,8 @@ static const s_case_t s_cases [] = {
     { "en", "ja", "The 26th Congress opened.", "第26回党大会が開いた。", "" },
     { "en", "ja", "It began in the 1990s.", "1990年代に始まった。", "" },
     { "en", "ja", "The No.1 plant leaks.", "第1原発は漏れている。", "" },
+    { "en", "ja", "It costs 7.9 trillion yen.", "【ja】It costs 7.9 trillion yen.", "script|length" },
+    { "en", "es", "It costs 7.9 trillion yen.", "Cuesta 7,9 trillion yenes.", "" },
     { "en", "ja", "By the mid-2030s, CV-22 jets will go.", "2030年代半ばまでにCV22は去る。", "" },
     { "en", "ja", "By the mid-2030s, CV-22 jets will go.", "2040年代半ばまでに去る。", "number:2030s" },
     /* ... Japanese to English */
