@@ -61,6 +61,35 @@ s_collect_segment (const hny_segment_row_t *row, void *arg)
     return 0;
 }
 
+/* Collect the qa of each segment ("-" when none), '|' after each. */
+static int
+s_collect_qa (const hny_segment_row_t *row, void *arg)
+{
+    strcat (arg, row->qa ? row->qa : "-");
+    strcat (arg, "|");
+    return 0;
+}
+
+/* The flags of the checks (segments.qa): kept, read back, NULL unless
+   set. want: the qa of each segment, 'Q' for the one set here. */
+static void
+s_check_qa (hny_store_t *store, int64_t job, int para, int idx, const char *want)
+{
+    static const char *const qa = "[{\"check\":\"number\",\"what\":\"7\",\"detail\":\"d\"}]";
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_segment_set_qa (store, job, para, idx, qa) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    char got [1024] = "";
+    CHECK (hny_store_segments (store, job, s_collect_qa, got) == 0);
+    char expect [1024] = "";
+    for (const char *w = want; *w; w++)
+        if (*w == 'Q')
+            strcat (expect, qa);
+        else
+            strncat (expect, w, 1);
+    CHECK_STR (got, expect);
+}
+
 int
 main (void)
 {
@@ -126,6 +155,7 @@ main (void)
     int total, done, failed;
     CHECK (hny_store_segment_counts (store, j2, &total, &done, &failed) == 0);
     CHECK (total == 3 && done == 1 && failed == 1);
+    s_check_qa (store, j2, 0, 0, "-|Q|-|");
 
     /* Translation memory: exact match on source, languages and profile. */
     CHECK (hny_store_begin (store) == 0);
@@ -278,6 +308,23 @@ main (void)
         segs [0] = '\0';
         CHECK (hny_store_segments (store, 5, s_collect_segment, segs) == 0);
         CHECK (strcmp (segs, "0.0:pending:Old.:-@fb|") == 0);
+        s_check_qa (store, 5, 0, 0, "Q|");
+        hny_store_destroy (&store);
+    }
+    free (error);
+
+    /* A store of this version made before segments.qa gets the column. */
+    CHECK (sqlite3_open (old, &other) == SQLITE_OK);
+    CHECK (sqlite3_exec (other, "ALTER TABLE segments DROP COLUMN qa", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (other);
+    error = NULL;
+    store = hny_store_new (old, &error);
+    CHECK (store && !error);
+    if (store) {
+        segs [0] = '\0';
+        CHECK (hny_store_segments (store, 5, s_collect_qa, segs) == 0);
+        CHECK_STR (segs, "-|");
+        s_check_qa (store, 5, 0, 0, "Q|");
         hny_store_destroy (&store);
     }
     free (error);
