@@ -2,6 +2,7 @@
 #   fuzz_markup   - inline markup parsing and the placeholder round trip
 #                   (a backend's translation restored against its source)
 #   fuzz_backends - every HTTP backend type's parse of a service's answer
+#   fuzz_qa       - the checks on translated segments (honyaku/qa.h)
 # Built with -DHNY_FUZZ=ON (clang) they are libFuzzer targets; otherwise each
 # main runs a deterministic batch of random and mutated valid inputs.
 if(TARGET hnymarkup)
@@ -27,5 +28,20 @@ if(TARGET hnybackend)
   else()
     add_test(NAME fuzz.backends COMMAND fuzz_backends 40000)
     set_tests_properties(fuzz.backends PROPERTIES TIMEOUT 60)
+  endif()
+endif()
+
+# fuzz_qa: the checks on translated segments (honyaku/qa.h), over texts
+# built from what their readers look for, and random bytes
+if(TARGET hnycommon)
+  add_executable(fuzz_qa ${HNY_TESTS_DIR}/fuzz_qa.c)
+  target_link_libraries(fuzz_qa PRIVATE hnycommon)
+  if(HNY_FUZZ)
+    target_compile_definitions(fuzz_qa PRIVATE HNY_FUZZING)
+    target_compile_options(fuzz_qa PRIVATE -fsanitize=fuzzer)
+    target_link_options(fuzz_qa PRIVATE -fsanitize=fuzzer)
+  else()
+    add_test(NAME fuzz.qa COMMAND fuzz_qa 20000)
+    set_tests_properties(fuzz.qa PROPERTIES TIMEOUT 60)
   endif()
 endif()
