@@ -734,10 +734,10 @@ s_check_length (hny_qa_t *self, s_flags_t *f, const s_text_t *src, const s_text_
     double z = (lt - self->norm.c * ls) / sqrt (self->norm.s2 * fmax (ls, S_LEN_FLOOR));
     if (fabs (z) <= S_LEN_Z)
         return 1;
-    char what [32];
-    snprintf (what, sizeof what, "%.0f for %.0f", lt, ls);
+    char what [48];
+    snprintf (what, sizeof what, "%.0f for %.0f characters", lt, ls);
     return s_flag (f, HNY_QA_LENGTH, what, strlen (what),
-                   "characters: far %s than %s-%s translations are (%.2f for one of the source)",
+                   "far %s than %s-%s translations (%.2f a source character on average)",
                    z < 0 ? "shorter" : "longer", *self->from ? self->from : "?",
                    *self->to ? self->to : "?", self->norm.c);
 }

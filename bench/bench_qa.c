@@ -1,0 +1,113 @@
+/*  bench_qa.c: the cost of the checks on a translated segment
+    (honyaku/qa.h), which the worker runs on every segment it translates.
+
+        bench_qa PAIRS.tsv [SECONDS]
+
+    PAIRS.tsv is tests/data/qa/pairs.tsv (id, English, Japanese). Each
+    setting checks every pair, en -> ja and ja -> en, over and over for
+    SECONDS (default 1) and prints microseconds a segment: without a
+    glossary, with the test set's 18 terms, and with 5,000 terms (the most
+    a profile's glossary holds). */
+#include <honyaku/qa.h>
+#include <honyaku/util.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_PAIRS_MAX 1000
+
+static char *s_en [S_PAIRS_MAX], *s_ja [S_PAIRS_MAX];
+static size_t s_count;
+
+static void
+s_load (const char *path)
+{
+    FILE *f = fopen (path, "r");
+    if (!f) {
+        perror (path);
+        exit (1);
+    }
+    char line [8192];
+    while (s_count < S_PAIRS_MAX && fgets (line, sizeof line, f)) {
+        if (line [0] == '#')
+            continue;
+        line [strcspn (line, "\n")] = '\0';
+        char *en = strchr (line, '\t');
+        char *ja = en ? strchr (en + 1, '\t') : NULL;
+        if (!ja)
+            continue;
+        *ja++ = '\0';
+        s_en [s_count] = hny_strdup (en + 1);
+        s_ja [s_count++] = hny_strdup (ja);
+    }
+    fclose (f);
+}
+
+/* Check every pair both ways until seconds pass; returns us a segment. */
+static double
+s_run (int terms, double seconds, size_t *flagged)
+{
+    hny_qa_t *enja = hny_qa_new ("en", "ja"), *jaen = hny_qa_new ("ja", "en");
+    static const char *const real [][2] = {
+        { "JCP", "日本共産党" }, { "Akahata", "赤旗" }, { "Diet", "国会" }, { "LDP", "自民党" },
+        { "Komei", "公明党" }, { "Shii Kazuo", "志位和夫" }, { "Tamura Tomoko", "田村智子" },
+        { "Koike Akira", "小池晃" }, { "Kishida Fumio", "岸田文雄" }, { "Henoko", "辺野古" },
+        { "Constitutional Democratic Party", "立憲民主党" }, { "Japan Innovation Party", "日本維新の会" },
+        { "Zenroren", "全労連" }, { "Gensuikyo", "原水協" }, { "consumption tax", "消費税" },
+        { "minimum wage", "最低賃金" }, { "House of Representatives", "衆院" }, { "House of Councilors", "参院" },
+    };
+    for (int i = 0; i < terms; i++) {
+        char src [64], tgt [64];
+        if (i < 18) {
+            snprintf (src, sizeof src, "%s", real [i][0]);
+            snprintf (tgt, sizeof tgt, "%s", real [i][1]);
+        }
+        else {
+            snprintf (src, sizeof src, "Term%05d", i);
+            snprintf (tgt, sizeof tgt, "用語%05d", i);
+        }
+        hny_qa_term (enja, src, tgt);
+        hny_qa_term (jaen, tgt, src);
+    }
+    hny_qa_flag_t flags [HNY_QA_MAX_FLAGS];
+    size_t done = 0;
+    *flagged = 0;
+    int64_t start = hny_clock_mono_ms (), now = start;
+    while (now - start < (int64_t) (seconds * 1000)) {
+        for (size_t i = 0; i < s_count; i++) {
+            *flagged += hny_qa_run (enja, s_en [i], strlen (s_en [i]), s_ja [i], strlen (s_ja [i]), flags) > 0;
+            *flagged += hny_qa_run (jaen, s_ja [i], strlen (s_ja [i]), s_en [i], strlen (s_en [i]), flags) > 0;
+        }
+        done += 2 * s_count;
+        now = hny_clock_mono_ms ();
+    }
+    hny_qa_destroy (&enja);
+    hny_qa_destroy (&jaen);
+    *flagged = *flagged * 2 * s_count / done;     /* a pass's worth */
+    return 1000.0 * (double) (now - start) / (double) done;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf (stderr, "usage: bench_qa PAIRS.tsv [SECONDS]\n");
+        return 2;
+    }
+    s_load (argv [1]);
+    double seconds = argc > 2 ? atof (argv [2]) : 1.0;
+    if (!s_count || seconds <= 0) {
+        fprintf (stderr, "bench_qa: no pairs in %s, or no time\n", argv [1]);
+        return 1;
+    }
+    static const int settings [] = { 0, 18, 5000 };
+    printf ("%zu pairs, both ways, %.1f s a setting\n", s_count, seconds);
+    for (size_t k = 0; k < 3; k++) {
+        size_t flagged;
+        double us = s_run (settings [k], seconds, &flagged);
+        printf ("glossary of %4d terms: %6.1f us a segment (%8.0f segments/s), %zu of %zu flagged\n",
+                settings [k], us, 1e6 / us, flagged, 2 * s_count);
+    }
+    return 0;
+}
