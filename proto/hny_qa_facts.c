@@ -10,7 +10,7 @@
     Values are doubles: amounts of news (a budget of 1兆2000億円) have at
     most 15 significant digits, and readings are compared with a relative
     tolerance, so 2.3 * 10^6 and 230 * 10^4 meet. */
-#include "hny_qa_facts.h"
+#include "hny_qa_lang.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -22,144 +22,10 @@
 #define S_WORD_MAX      24          /* bytes of a word the readers compare */
 #define S_EPSILON       1e-9        /* relative tolerance of equal readings */
 
-/* ------------------------------------------------------------ languages */
-
-typedef struct {
-    const char *word;           /* lower case (compared without ASCII case) */
-    double value;
-} s_word_t;
-
-typedef struct {
-    const char *name;           /* as written; compared without ASCII case */
-    int month;                  /* 1-12 */
-    int abbreviation;           /* 1: a month only before a day ("Dec. 12") */
-} s_month_t;
-
-/* How a date is written with a month's name, for hny_fact_forms. */
-typedef enum {
-    S_DATE_NONE = 0,            /* no month names known */
-    S_DATE_MONTH_DAY,           /* May 12 */
-    S_DATE_DAY_DE_MONTH,        /* 12 de mayo */
-    S_DATE_DAY_MONTH,           /* 12 mai */
-    S_DATE_DAY_DOT_MONTH        /* 12. Mai */
-} s_date_style_t;
-
-struct _hny_qa_lang_t {
-    const char *code;           /* language subtag; "" for the generic entry */
-    int cjk;                    /* Japanese, Chinese: units, 年月日, kanji numerals */
-    int comma_decimal;          /* 2,3 is 2.3 and 1.500 is 1500 */
-    int space_groups;           /* 1 500 is 1500 */
-    int english;                /* a.m./p.m., noon, number words, ordinals */
-    const s_month_t *months;    /* NULL-terminated; NULL when none known */
-    int month_capital;          /* a month's name starts with a capital (English "may") */
-    const s_word_t *scales;     /* after a number: 2.3 million; NULL-terminated */
-    s_date_style_t date_style;
-    const s_word_t *clock;      /* noon and midnight: minutes since midnight */
-};
-
-static const s_month_t s_months_en [] = {
-    { "January", 1, 0 }, { "February", 2, 0 }, { "March", 3, 0 }, { "April", 4, 0 },
-    { "May", 5, 0 }, { "June", 6, 0 }, { "July", 7, 0 }, { "August", 8, 0 },
-    { "September", 9, 0 }, { "October", 10, 0 }, { "November", 11, 0 }, { "December", 12, 0 },
-    { "Jan", 1, 1 }, { "Feb", 2, 1 }, { "Mar", 3, 1 }, { "Apr", 4, 1 }, { "Jun", 6, 1 },
-    { "Jul", 7, 1 }, { "Aug", 8, 1 }, { "Sept", 9, 1 }, { "Sep", 9, 1 }, { "Oct", 10, 1 },
-    { "Nov", 11, 1 }, { "Dec", 12, 1 }, { NULL, 0, 0 }
-};
-static const s_month_t s_months_es [] = {
-    { "enero", 1, 0 }, { "febrero", 2, 0 }, { "marzo", 3, 0 }, { "abril", 4, 0 },
-    { "mayo", 5, 0 }, { "junio", 6, 0 }, { "julio", 7, 0 }, { "agosto", 8, 0 },
-    { "septiembre", 9, 0 }, { "setiembre", 9, 0 }, { "octubre", 10, 0 },
-    { "noviembre", 11, 0 }, { "diciembre", 12, 0 }, { NULL, 0, 0 }
-};
-static const s_month_t s_months_fr [] = {
-    { "janvier", 1, 0 }, { "février", 2, 0 }, { "mars", 3, 0 }, { "avril", 4, 0 },
-    { "mai", 5, 0 }, { "juin", 6, 0 }, { "juillet", 7, 0 }, { "août", 8, 0 },
-    { "septembre", 9, 0 }, { "octobre", 10, 0 }, { "novembre", 11, 0 },
-    { "décembre", 12, 0 }, { NULL, 0, 0 }
-};
-static const s_month_t s_months_de [] = {
-    { "Januar", 1, 0 }, { "Jänner", 1, 0 }, { "Februar", 2, 0 }, { "März", 3, 0 },
-    { "April", 4, 0 }, { "Mai", 5, 0 }, { "Juni", 6, 0 }, { "Juli", 7, 0 },
-    { "August", 8, 0 }, { "September", 9, 0 }, { "Oktober", 10, 0 },
-    { "November", 11, 0 }, { "Dezember", 12, 0 }, { NULL, 0, 0 }
-};
-static const s_month_t s_months_pt [] = {
-    { "janeiro", 1, 0 }, { "fevereiro", 2, 0 }, { "março", 3, 0 }, { "abril", 4, 0 },
-    { "maio", 5, 0 }, { "junho", 6, 0 }, { "julho", 7, 0 }, { "agosto", 8, 0 },
-    { "setembro", 9, 0 }, { "outubro", 10, 0 }, { "novembro", 11, 0 },
-    { "dezembro", 12, 0 }, { NULL, 0, 0 }
-};
-static const s_month_t s_months_it [] = {
-    { "gennaio", 1, 0 }, { "febbraio", 2, 0 }, { "marzo", 3, 0 }, { "aprile", 4, 0 },
-    { "maggio", 5, 0 }, { "giugno", 6, 0 }, { "luglio", 7, 0 }, { "agosto", 8, 0 },
-    { "settembre", 9, 0 }, { "ottobre", 10, 0 }, { "novembre", 11, 0 },
-    { "dicembre", 12, 0 }, { NULL, 0, 0 }
-};
-
-/* Scale words. Long-scale languages: billón, billion (fr), Billion (de) are 10^12. */
-static const s_word_t s_scales_en [] = {
-    { "thousand", 1e3 }, { "million", 1e6 }, { "millions", 1e6 }, { "billion", 1e9 },
-    { "billions", 1e9 }, { "trillion", 1e12 }, { "bn", 1e9 }, { NULL, 0 }
-};
-static const s_word_t s_scales_es [] = {
-    { "mil", 1e3 }, { "miles", 1e3 }, { "millón", 1e6 }, { "millon", 1e6 }, { "millones", 1e6 },
-    { "billón", 1e12 }, { "billones", 1e12 }, { NULL, 0 }
-};
-static const s_word_t s_scales_fr [] = {
-    { "mille", 1e3 }, { "million", 1e6 }, { "millions", 1e6 }, { "milliard", 1e9 },
-    { "milliards", 1e9 }, { "billion", 1e12 }, { "billions", 1e12 }, { NULL, 0 }
-};
-static const s_word_t s_scales_de [] = {
-    { "tausend", 1e3 }, { "million", 1e6 }, { "millionen", 1e6 }, { "mio", 1e6 },
-    { "milliarde", 1e9 }, { "milliarden", 1e9 }, { "mrd", 1e9 }, { "billion", 1e12 },
-    { "billionen", 1e12 }, { NULL, 0 }
-};
-static const s_word_t s_scales_pt [] = {
-    { "mil", 1e3 }, { "milhão", 1e6 }, { "milhões", 1e6 }, { "bilhão", 1e9 },
-    { "bilhões", 1e9 }, { "trilhão", 1e12 }, { "trilhões", 1e12 }, { NULL, 0 }
-};
-static const s_word_t s_scales_it [] = {
-    { "mila", 1e3 }, { "mille", 1e3 }, { "milione", 1e6 }, { "milioni", 1e6 },
-    { "miliardo", 1e9 }, { "miliardi", 1e9 }, { NULL, 0 }
-};
-
-/* Noon and midnight. */
-static const s_word_t s_clock_en [] = { { "noon", 720 }, { "midnight", 0 }, { NULL, 0 } };
-static const s_word_t s_clock_es [] = { { "mediodía", 720 }, { "medianoche", 0 }, { NULL, 0 } };
-static const s_word_t s_clock_fr [] = { { "midi", 720 }, { "minuit", 0 }, { NULL, 0 } };
-static const s_word_t s_clock_de [] = { { "mittag", 720 }, { "mitternacht", 0 }, { NULL, 0 } };
-static const s_word_t s_clock_it [] = { { "mezzogiorno", 720 }, { "mezzanotte", 0 }, { NULL, 0 } };
-
-static const hny_qa_lang_t s_langs [] = {
-    { "en", 0, 0, 0, 1, s_months_en, 1, s_scales_en, S_DATE_MONTH_DAY, s_clock_en },
-    { "ja", 1, 0, 0, 0, NULL, 0, NULL, S_DATE_NONE, NULL },
-    { "zh", 1, 0, 0, 0, NULL, 0, NULL, S_DATE_NONE, NULL },
-    { "es", 0, 1, 1, 0, s_months_es, 0, s_scales_es, S_DATE_DAY_DE_MONTH, s_clock_es },
-    { "fr", 0, 1, 1, 0, s_months_fr, 0, s_scales_fr, S_DATE_DAY_MONTH, s_clock_fr },
-    { "de", 0, 1, 1, 0, s_months_de, 0, s_scales_de, S_DATE_DAY_DOT_MONTH, s_clock_de },
-    { "pt", 0, 1, 1, 0, s_months_pt, 0, s_scales_pt, S_DATE_DAY_DE_MONTH, NULL },
-    { "it", 0, 1, 1, 0, s_months_it, 0, s_scales_it, S_DATE_DAY_MONTH, s_clock_it },
-};
-/* Any other language: digits read either way, no words. */
-static const hny_qa_lang_t s_generic = { "", 0, 0, 1, 0, NULL, 0, NULL, S_DATE_NONE, NULL };
-
-const hny_qa_lang_t *
-hny_qa_lang (const char *tag)
-{
-    size_t len = tag ? strcspn (tag, "-_") : 0;
-    for (size_t i = 0; i < sizeof s_langs / sizeof s_langs [0]; i++)
-        if (strlen (s_langs [i].code) == len && strncasecmp (tag, s_langs [i].code, len) == 0)
-            return &s_langs [i];
-    return &s_generic;
-}
-
-int hny_qa_lang_cjk (const hny_qa_lang_t *lang) { return lang->cjk; }
-int hny_qa_lang_dates (const hny_qa_lang_t *lang) { return lang->cjk || lang->months != NULL; }
-
 /* English number words, read in targets only (a source's spelled-out
    numbers are not asked for). Ordinals and fractions have their own
    tables below. */
-static const s_word_t s_en_cardinals [] = {
+static const hny_qa_word_t s_en_cardinals [] = {
     { "zero", 0 }, { "one", 1 }, { "two", 2 }, { "three", 3 }, { "four", 4 }, { "five", 5 },
     { "six", 6 }, { "seven", 7 }, { "eight", 8 }, { "nine", 9 }, { "ten", 10 },
     { "eleven", 11 }, { "twelve", 12 }, { "thirteen", 13 }, { "fourteen", 14 },
@@ -170,7 +36,7 @@ static const s_word_t s_en_cardinals [] = {
     { "triple", 3 }, { "doubled", 2 }, { "tripled", 3 }, { "twofold", 2 }, { "threefold", 3 },
     { "both", 2 }, { "single", 1 }, { "a", 1 }, { "an", 1 }, { NULL, 0 }
 };
-static const s_word_t s_en_ordinals [] = {
+static const hny_qa_word_t s_en_ordinals [] = {
     { "first", 1 }, { "second", 2 }, { "third", 3 }, { "fourth", 4 }, { "fifth", 5 },
     { "sixth", 6 }, { "seventh", 7 }, { "eighth", 8 }, { "ninth", 9 }, { "tenth", 10 },
     { "eleventh", 11 }, { "twelfth", 12 }, { "thirteenth", 13 }, { "fourteenth", 14 },
@@ -179,7 +45,7 @@ static const s_word_t s_en_ordinals [] = {
     { "fiftieth", 50 }, { "hundredth", 100 }, { NULL, 0 }
 };
 /* Denominators: "a third", "two-thirds", "half". */
-static const s_word_t s_en_fractions [] = {
+static const hny_qa_word_t s_en_fractions [] = {
     { "half", 2 }, { "halves", 2 }, { "third", 3 }, { "thirds", 3 }, { "quarter", 4 },
     { "quarters", 4 }, { "fourth", 4 }, { "fourths", 4 }, { "fifth", 5 }, { "fifths", 5 },
     { "tenth", 10 }, { "tenths", 10 }, { NULL, 0 }
@@ -250,7 +116,7 @@ s_word_is (const char *p, const char *q, const char *name)
 
 /* The value of the word [p, q) in a table, or -1. */
 static double
-s_word_value (const s_word_t *table, const char *p, const char *q)
+s_word_value (const hny_qa_word_t *table, const char *p, const char *q)
 {
     for (size_t i = 0; table && table [i].word; i++)
         if (s_word_is (p, q, table [i].word))
@@ -538,10 +404,10 @@ s_month_word (const s_scan_t *sc, const char *p, const char **after, int *abbr)
         return 0;
     /* A translation into another Latin-script language may keep an
        English month ("en April"): a target reads those too. */
-    const s_month_t *tables [2] = { sc->lang->months,
-                                    sc->target && !sc->lang->english ? s_months_en : NULL };
+    const hny_qa_month_t *tables [2] = { sc->lang->months,
+                                    sc->target && !sc->lang->english ? hny_qa_months_en : NULL };
     for (int t = 0; t < 2; t++)
-        for (const s_month_t *m = tables [t]; m && m->name; m++) {
+        for (const hny_qa_month_t *m = tables [t]; m && m->name; m++) {
             if (!s_word_is (p, q, m->name))
                 continue;
             if ((t == 1 || sc->lang->month_capital) && !isupper ((unsigned char) *p))
@@ -747,7 +613,7 @@ s_en_words (s_scan_t *sc, const char *p)
         if (!s)
             break;
         const char *w = s_word_end (s, end);
-        double scale = s_word_value (s_scales_en, s, w);
+        double scale = s_word_value (hny_qa_scales_en, s, w);
         if (scale < 0 && s_word_is (s, w, "hundred"))
             scale = 100;
         double d = s_word_value (s_en_fractions, s, w);
@@ -773,7 +639,7 @@ s_en_words (s_scan_t *sc, const char *p)
 /* Scale words of table after a number ("2.3 million", "2,3 mil
    millones"): *mult gets their product (1 when none); returns the end. */
 static const char *
-s_scales_in (const s_scan_t *sc, const s_word_t *table, const char *p, double *mult)
+s_scales_in (const s_scan_t *sc, const hny_qa_word_t *table, const char *p, double *mult)
 {
     *mult = 1;
     const char *q = p;
@@ -799,8 +665,8 @@ static const char *
 s_scales (const s_scan_t *sc, const char *p, double *mult)
 {
     const char *q = s_scales_in (sc, sc->lang->scales, p, mult);
-    if (q == p && sc->target && sc->lang->scales != s_scales_en)
-        q = s_scales_in (sc, s_scales_en, p, mult);
+    if (q == p && sc->target && sc->lang->scales != hny_qa_scales_en)
+        q = s_scales_in (sc, hny_qa_scales_en, p, mult);
     return q;
 }
 
@@ -1158,7 +1024,7 @@ s_cjk (s_scan_t *sc, const char *p)
     const char *r = q;
     double mult = 1;
     if (sc->target && arabic && !scaled)
-        r = s_scales_in (sc, s_scales_en, r, &mult);       /* "7.9 trillion" left in a translation */
+        r = s_scales_in (sc, hny_qa_scales_en, r, &mult);       /* "7.9 trillion" left in a translation */
     v *= mult;
     if ((n = s_at (r, end, "%")) || (n = s_at (r, end, "円")))
         r += n;
@@ -1324,234 +1190,4 @@ hny_fact_same (const hny_fact_t *a, const hny_fact_t *b)
         return a->minutes == b->minutes;
     }
     return 0;
-}
-
-/* ------------------------------------------------------------ forms */
-
-/* Append s to out (size bytes with the NUL), cutting it when full. */
-static void
-s_cat (char *out, size_t size, const char *s)
-{
-    size_t len = strlen (out);
-    if (len + 1 < size)
-        snprintf (out + len, size - len, "%s", s);
-}
-
-/* v with groups of three joined by sep (1,500; 1.500; 1 500). */
-static void
-s_grouped (double v, char sep, char *out, size_t size)
-{
-    char digits [32];
-    snprintf (digits, sizeof digits, "%.0f", v);
-    size_t n = strlen (digits), o = 0;
-    for (size_t i = 0; i < n && o + 2 < size; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            out [o++] = sep;
-        out [o++] = digits [i];
-    }
-    out [o] = '\0';
-}
-
-/* A value below 10000 in kanji numerals (千五百, 二十). */
-static void
-s_kanji (int v, char *out, size_t size)
-{
-    static const char *const digit [] = { "", "一", "二", "三", "四", "五", "六", "七", "八", "九" };
-    static const char *const unit [] = { "千", "百", "十", "" };
-    static const int place [] = { 1000, 100, 10, 1 };
-    out [0] = '\0';
-    for (int i = 0; i < 4; i++) {
-        int d = v / place [i] % 10;
-        if (!d)
-            continue;
-        if (d > 1 || i == 3)
-            s_cat (out, size, digit [d]);
-        s_cat (out, size, unit [i]);
-    }
-}
-
-/* A value in 兆, 億 and 万 (1兆2000億, 230万, 1万5000). */
-static void
-s_man (double v, char *out, size_t size)
-{
-    static const struct { double unit; const char *s; } units [] = {
-        { 1e12, "兆" }, { 1e8, "億" }, { 1e4, "万" }
-    };
-    out [0] = '\0';
-    double rest = v;
-    for (size_t i = 0; i < 3; i++) {
-        double q = floor (rest / units [i].unit + S_EPSILON);
-        if (q >= 1) {
-            char part [32];
-            snprintf (part, sizeof part, "%.0f%s", q, units [i].s);
-            s_cat (out, size, part);
-            rest -= q * units [i].unit;
-        }
-    }
-    if (rest >= 1) {
-        char part [32];
-        snprintf (part, sizeof part, "%.0f", rest);
-        s_cat (out, size, part);
-    }
-}
-
-/* Join up to three forms as "a, b or c". */
-static void
-s_join (char forms [][40], int n, char *out, size_t size)
-{
-    out [0] = '\0';
-    for (int i = 0; i < n; i++) {
-        if (i > 0)
-            s_cat (out, size, i == n - 1 ? " or " : ", ");
-        s_cat (out, size, forms [i]);
-    }
-}
-
-static void
-s_number_forms (const hny_fact_t *f, const hny_qa_lang_t *lang, char *out, size_t size)
-{
-    char forms [3][40];
-    int n = 0;
-    double v = f->readings ? f->value [0] : 0;
-    int whole = v == floor (v) && v < 1e15;
-    if (f->year && whole) {
-        /* a year: 2024, 2024年 */
-        snprintf (forms [n++], sizeof forms [0], "%.0f", v);
-        if (lang->cjk)
-            snprintf (forms [n++], sizeof forms [0], "%.0f年", v);
-    }
-    else if (!whole) {
-        snprintf (forms [n], sizeof forms [n], "%.6g", v);
-        if (lang->comma_decimal)
-            for (char *c = forms [n]; *c; c++)
-                if (*c == '.')
-                    *c = ',';
-        n++;
-    }
-    else if (lang->cjk) {
-        if (v >= 1e4)
-            s_man (v, forms [n++], sizeof forms [0]);
-        else
-            snprintf (forms [n++], sizeof forms [0], "%.0f", v);
-        if (v >= 1000)
-            s_grouped (v, ',', forms [n++], sizeof forms [0]);
-        if (v >= 1 && v < 1e4)
-            s_kanji ((int) v, forms [n++], sizeof forms [0]);
-    }
-    else if (lang->comma_decimal) {
-        s_grouped (v, '.', forms [n++], sizeof forms [0]);
-        if (v >= 1000) {
-            s_grouped (v, ' ', forms [n++], sizeof forms [0]);
-            snprintf (forms [n++], sizeof forms [0], "%.0f", v);
-        }
-    }
-    else {
-        s_grouped (v, ',', forms [n++], sizeof forms [0]);
-        static const struct { double unit; const char *s; } scales [] = {
-            { 1e12, "trillion" }, { 1e9, "billion" }, { 1e6, "million" }
-        };
-        for (size_t i = 0; lang->english && i < 3; i++)
-            if (v >= scales [i].unit) {
-                snprintf (forms [n++], sizeof forms [0], "%.4g %s", v / scales [i].unit, scales [i].s);
-                break;
-            }
-        if (!lang->english && v >= 1000)
-            snprintf (forms [n++], sizeof forms [0], "%.0f", v);
-    }
-    s_join (forms, n, out, size);
-}
-
-/* The first full name of a month in lang. */
-static const char *
-s_month_name (const hny_qa_lang_t *lang, int month)
-{
-    for (const s_month_t *m = lang->months; m && m->name; m++)
-        if (m->month == month && !m->abbreviation)
-            return m->name;
-    return NULL;
-}
-
-static void
-s_date_forms (const hny_fact_t *f, const hny_qa_lang_t *lang, char *out, size_t size)
-{
-    char forms [3][40];
-    int n = 0;
-    const char *name = f->month ? s_month_name (lang, f->month) : NULL;
-    if (lang->cjk) {
-        if (f->month && f->day)
-            snprintf (forms [n++], sizeof forms [0], "%d月%d日", f->month, f->day);
-        if (f->day)
-            snprintf (forms [n++], sizeof forms [0], "%d日", f->day);
-        else
-            snprintf (forms [n++], sizeof forms [0], "%d月", f->month);
-    }
-    else if (name && f->day) {
-        switch (lang->date_style) {
-        case S_DATE_MONTH_DAY:
-            snprintf (forms [n++], sizeof forms [0], "%s %d", name, f->day);
-            break;
-        case S_DATE_DAY_DE_MONTH:
-            snprintf (forms [n++], sizeof forms [0], "%d de %s", f->day, name);
-            break;
-        case S_DATE_DAY_DOT_MONTH:
-            snprintf (forms [n++], sizeof forms [0], "%d. %s", f->day, name);
-            break;
-        default:
-            snprintf (forms [n++], sizeof forms [0], "%d %s", f->day, name);
-            break;
-        }
-    }
-    else if (name)
-        snprintf (forms [n++], sizeof forms [0], "%s", name);
-    else
-        snprintf (forms [n++], sizeof forms [0], "%d", f->day ? f->day : f->month);
-    s_join (forms, n, out, size);
-}
-
-static void
-s_time_forms (const hny_fact_t *f, const hny_qa_lang_t *lang, char *out, size_t size)
-{
-    char forms [3][40];
-    int n = 0;
-    int h = f->minutes / 60, m = f->minutes % 60;
-    int h12 = h % 12 ? h % 12 : 12;
-    if (lang->cjk) {
-        char mins [16] = "";
-        if (m == 30)
-            snprintf (mins, sizeof mins, "半");
-        else if (m)
-            snprintf (mins, sizeof mins, "%d分", m);
-        if (f->half_known)
-            snprintf (forms [n++], sizeof forms [0], "%s%d時%s", h < 12 ? "午前" : "午後", h % 12, mins);
-        snprintf (forms [n++], sizeof forms [0], "%d時%s", f->half_known ? h : h12, mins);
-    }
-    else if (lang->english && f->half_known) {
-        if (m)
-            snprintf (forms [n++], sizeof forms [0], "%d:%02d %s", h12, m, h < 12 ? "a.m." : "p.m.");
-        else
-            snprintf (forms [n++], sizeof forms [0], "%d %s", h12, h < 12 ? "a.m." : "p.m.");
-        snprintf (forms [n++], sizeof forms [0], "%d:%02d", h, m);
-    }
-    else
-        snprintf (forms [n++], sizeof forms [0], "%d:%02d", f->half_known ? h : h12, m);
-    s_join (forms, n, out, size);
-}
-
-void
-hny_fact_forms (const hny_fact_t *fact, const hny_qa_lang_t *lang, char *out, size_t size)
-{
-    if (!size)
-        return;
-    out [0] = '\0';
-    switch (fact->kind) {
-    case HNY_FACT_NUMBER:
-        s_number_forms (fact, lang, out, size);
-        break;
-    case HNY_FACT_DATE:
-        s_date_forms (fact, lang, out, size);
-        break;
-    case HNY_FACT_TIME:
-        s_time_forms (fact, lang, out, size);
-        break;
-    }
 }

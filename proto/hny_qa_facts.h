@@ -25,7 +25,8 @@
 #define HNY_FACT_READINGS   3           /* readings kept per number */
 #define HNY_FACT_FORMS_MAX  96          /* bytes of hny_fact_forms' text */
 
-/* What the reader knows of a language (a static table; never freed). */
+/* What the reader knows of a language (a static table of hny_qa_lang.c;
+   never freed). */
 typedef struct _hny_qa_lang_t hny_qa_lang_t;
 
 /* The entry of a language subtag ("ja", "es"; "ja-JP" reads as "ja").
@@ -72,7 +73,7 @@ int hny_fact_found (const hny_fact_t *fact, const hny_fact_t *facts, size_t coun
    flagged once). */
 int hny_fact_same (const hny_fact_t *a, const hny_fact_t *b);
 
-/* How fact would be written in lang, for a flag's detail: up to three
+/* How fact would be written in lang, for a flag's detail (hny_qa_lang.c): up to three
    forms joined by ", " and " or " ("1500, 1,500 or 千五百"; "5月12日 or
    12日"; "6 p.m. or 18:00"). out gets at most size bytes with its NUL. */
 void hny_fact_forms (const hny_fact_t *fact, const hny_qa_lang_t *lang, char *out, size_t size);
