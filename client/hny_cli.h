@@ -8,8 +8,8 @@
 #include "honyaku/lang.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stddef.h>
-#include <stdio.h>
 
 /* Exit codes of the honyaku command. */
 #define HNY_EXIT_OK      0
@@ -49,11 +49,13 @@ hny_client_t *hny_cli_client (const hny_cli_t *cli);
 int hny_cli_read_input (const hny_cli_t *cli, const char *path, char **data, size_t *size,
                         const char **why);
 
-/* Read one line of at most max bytes from in into *buf (grown as needed,
-   *alloc its size; the newline removed, *len its length). Returns 1 for a
-   line, 0 at the end, -1 when it is longer than max (errno EFBIG) or on a
-   read error (errno set). */
-int hny_cli_read_line (FILE *in, char **buf, size_t *alloc, size_t *len, size_t max);
+/* Each line of a JSON Lines file (path; "-": standard input), blank ones
+   aside, at most HNY_CLI_RECORD_MAX bytes each: fn gets it parsed (obj,
+   borrowed), or obj NULL and why it is not JSON, and its line number; a
+   nonzero return stops the reading. Returns 0, or -1 when fn stopped it
+   or the file could not be read (that is reported as "honyaku: CMD: ..."). */
+typedef int (hny_cli_jsonl_fn) (json_t *obj, const char *not_json, long line, void *arg);
+int hny_cli_jsonl (const char *cmd, const char *path, hny_cli_jsonl_fn *fn, void *arg);
 
 /* Parse a size ("8388608", "512K", "8M", "1G"); returns 0 or -1. */
 int hny_cli_parse_size (const char *text, size_t *out);

@@ -21,7 +21,6 @@
 #include "hny_export_filter.h"
 #include "honyaku/util.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,49 +141,32 @@ s_export_daemon (s_run_t *run, hny_client_t *client)
     }
 }
 
+/* A line of a records file, for hny_cli_jsonl. */
+typedef struct {
+    s_run_t *run;
+    const char *path;
+} s_file_t;
+
+static int
+s_export_line (json_t *obj, const char *not_json, long line, void *arg)
+{
+    s_file_t *f = arg;
+    char where [4200];
+    snprintf (where, sizeof where, "%.4096s: line %ld", f->path, line);
+    if (!obj) {
+        hny_cli_fail ("export", "%s: not JSON: %s", where, not_json);
+        return -1;
+    }
+    return s_take (f->run, obj, -1, 1, where);
+}
+
 /* Feed every record of a JSON Lines file ("-": standard input) to the
    export; returns 0 or -1 (reported). */
 static int
 s_export_file (s_run_t *run, const char *path)
 {
-    FILE *in = strcmp (path, "-") ? fopen (path, "r") : stdin;
-    if (!in) {
-        hny_cli_fail ("export", "%s: %s", path, strerror (errno));
-        return -1;
-    }
-    char *buf = NULL;
-    size_t alloc = 0, len = 0;
-    long line = 0;
-    int rc = 0, got;
-    while ((got = hny_cli_read_line (in, &buf, &alloc, &len, HNY_CLI_RECORD_MAX)) == 1) {
-        line++;
-        if (strspn (buf, " \t\r") == len)
-            continue;
-        json_error_t jerr;
-        json_t *obj = json_loadb (buf, len, 0, &jerr);
-        char where [4200];
-        snprintf (where, sizeof where, "%.4096s: line %ld", path, line);
-        if (!obj) {
-            hny_cli_fail ("export", "%s: not JSON: %s", where, jerr.text);
-            rc = -1;
-            break;
-        }
-        rc = s_take (run, obj, -1, 1, where);
-        json_decref (obj);
-        if (rc)
-            break;
-    }
-    if (got < 0 && rc == 0) {
-        if (errno == EFBIG)
-            hny_cli_fail ("export", "%s: line %ld: longer than %u MiB", path, line + 1,
-                          HNY_CLI_RECORD_MAX >> 20);
-        else
-            hny_cli_fail ("export", "%s: %s", path, strerror (errno));
-        rc = -1;
-    }
-    free (buf);
-    if (in != stdin)
-        fclose (in);
+    s_file_t file = { run, path };
+    int rc = hny_cli_jsonl ("export", path, s_export_line, &file);
     const char *unseen = hny_export_filter_unseen_job (run->filter);
     if (rc == 0 && unseen) {
         hny_cli_fail ("export", "job %s is not in %s", unseen,

@@ -20,7 +20,6 @@
 #include <honyaku/record.h>
 #include <honyaku/util.h>
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,49 +283,34 @@ s_is_record (const json_t *obj)
         && json_is_array (json_object_get (obj, "paragraphs"));
 }
 
+/* A line of a records file, for hny_cli_jsonl. */
+typedef struct {
+    s_run_t *run;
+    const char *path;
+} s_file_t;
+
+static int
+s_line (json_t *obj, const char *not_json, long line, void *arg)
+{
+    s_file_t *f = arg;
+    if (s_is_record (obj))
+        s_record (f->run, obj);
+    else {
+        fprintf (stderr, "honyaku: qa: %s: line %ld: %s (skipped)\n", f->path, line,
+                 obj ? "not a record of " HNY_RECORD_SCHEMA : not_json);
+        f->run->skipped++;
+    }
+    return 0;
+}
+
 /* Every record of a JSON Lines file ("-": standard input). Returns 0, or
    -1 when the file cannot be read (reported). Lines that are not records
    are reported, counted and skipped. */
 static int
 s_file (s_run_t *run, const char *path)
 {
-    FILE *in = strcmp (path, "-") ? fopen (path, "r") : stdin;
-    if (!in) {
-        hny_cli_fail ("qa", "%s: %s", path, strerror (errno));
-        return -1;
-    }
-    char *buf = NULL;
-    size_t alloc = 0, len = 0;
-    long line = 0;
-    int got;
-    while ((got = hny_cli_read_line (in, &buf, &alloc, &len, HNY_CLI_RECORD_MAX)) == 1) {
-        line++;
-        if (strspn (buf, " \t\r") == len)
-            continue;
-        json_error_t jerr;
-        json_t *obj = json_loadb (buf, len, 0, &jerr);
-        if (!s_is_record (obj)) {
-            fprintf (stderr, "honyaku: qa: %s: line %ld: %s (skipped)\n", path, line,
-                     obj ? "not a record of " HNY_RECORD_SCHEMA : "not JSON");
-            run->skipped++;
-        }
-        else
-            s_record (run, obj);
-        json_decref (obj);
-    }
-    int rc = 0;
-    if (got < 0) {
-        if (errno == EFBIG)
-            hny_cli_fail ("qa", "%s: line %ld: longer than %u MiB", path, line + 1,
-                          (unsigned) (HNY_CLI_RECORD_MAX >> 20));
-        else
-            hny_cli_fail ("qa", "%s: %s", path, strerror (errno));
-        rc = -1;
-    }
-    free (buf);
-    if (in != stdin)
-        fclose (in);
-    return rc;
+    s_file_t file = { run, path };
+    return hny_cli_jsonl ("qa", path, s_line, &file);
 }
 
 static void

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <jansson.h>
 #include <zmq.h>
 
 #ifndef HNY_VERSION
@@ -408,8 +409,12 @@ hny_cli_read_input (const hny_cli_t *cli, const char *path, char **data, size_t 
     return 0;
 }
 
-int
-hny_cli_read_line (FILE *in, char **buf, size_t *alloc, size_t *len, size_t max)
+/* Read one line of at most max bytes from in into *buf (grown as needed,
+   *alloc its size; the newline removed, *len its length). Returns 1 for a
+   line, 0 at the end, -1 when it is longer than max (errno EFBIG) or on a
+   read error (errno set). */
+static int
+s_read_line (FILE *in, char **buf, size_t *alloc, size_t *len, size_t max)
 {
     *len = 0;
     for (;;) {
@@ -434,6 +439,43 @@ hny_cli_read_line (FILE *in, char **buf, size_t *alloc, size_t *len, size_t max)
             return 1;
         }
     }
+}
+
+int
+hny_cli_jsonl (const char *cmd, const char *path, hny_cli_jsonl_fn *fn, void *arg)
+{
+    FILE *in = strcmp (path, "-") ? fopen (path, "r") : stdin;
+    if (!in) {
+        hny_cli_fail (cmd, "%s: %s", path, strerror (errno));
+        return -1;
+    }
+    char *buf = NULL;
+    size_t alloc = 0, len = 0;
+    long line = 0;
+    int rc = 0, got;
+    while ((got = s_read_line (in, &buf, &alloc, &len, HNY_CLI_RECORD_MAX)) == 1) {
+        line++;
+        if (strspn (buf, " \t\r") == len)
+            continue;
+        json_error_t jerr;
+        json_t *obj = json_loadb (buf, len, 0, &jerr);
+        rc = fn (obj, obj ? NULL : jerr.text, line, arg);
+        json_decref (obj);
+        if (rc)
+            break;
+    }
+    if (got < 0 && rc == 0) {
+        if (errno == EFBIG)
+            hny_cli_fail (cmd, "%s: line %ld: longer than %u MiB", path, line + 1,
+                          (unsigned) (HNY_CLI_RECORD_MAX >> 20));
+        else
+            hny_cli_fail (cmd, "%s: %s", path, strerror (errno));
+        rc = -1;
+    }
+    free (buf);
+    if (in != stdin)
+        fclose (in);
+    return rc ? -1 : 0;
 }
 
 int

@@ -554,16 +554,21 @@ s_nfkc_copy (const char *s, size_t len)
     return out;
 }
 
+/* 1 when [s, s + len) holds no control character (C0 or DEL). */
 static int
-s_term_ok (const char *s)
+s_no_controls (const char *s, size_t len)
 {
-    size_t len = s ? strlen (s) : 0;
-    if (len == 0 || len > S_TERM_MAX || !hny_utf8_valid (s, len))
-        return 0;
     for (size_t i = 0; i < len; i++)
         if ((unsigned char) s [i] < 0x20 || s [i] == 0x7F)
             return 0;
     return 1;
+}
+
+static int
+s_term_ok (const char *s)
+{
+    size_t len = s ? strlen (s) : 0;
+    return len > 0 && len <= S_TERM_MAX && hny_utf8_valid (s, len) && s_no_controls (s, len);
 }
 
 int
@@ -801,12 +806,7 @@ s_member_ok (const json_t *flag, const char *name, size_t min, size_t max)
         return 0;
     const char *s = json_string_value (v);
     size_t len = json_string_length (v);
-    if (len < min || len > max || strlen (s) != len)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char) s [i] < 0x20 || s [i] == 0x7F)
-            return 0;
-    return 1;
+    return len >= min && len <= max && strlen (s) == len && s_no_controls (s, len);
 }
 
 int

@@ -17,6 +17,10 @@ if(TARGET honyaku)
            COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_qa_rates.py $<TARGET_FILE:honyaku>
                    ${HNY_TESTS_DIR}/data/qa 1.0 95.0)
   set_tests_properties(qa.rates PROPERTIES TIMEOUT 60)
+  # the command alone: what it reads and trusts, its output and exit status
+  add_test(NAME qa.cli
+           COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_qa_cli.py $<TARGET_FILE:honyaku>)
+  set_tests_properties(qa.cli PROPERTIES TIMEOUT 60)
 endif()
 
 # The flags through the real honyakud, workers and the translation-API test
