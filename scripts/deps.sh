@@ -19,6 +19,8 @@ pkgs=(
   python3-jsonschema                        # tests: records and prepared articles against proto/schema/
   apertium-apy apertium-eng-spa             # a real translation server for tests and the demo
   curl                                      # demo: probing APy
+  groff-base                                # tests: the man pages format without warnings
+  dpkg-dev debhelper lintian                # scripts/package.sh: the Debian packages (packaging.deb)
 )
 
 missing=()

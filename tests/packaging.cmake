@@ -43,3 +43,16 @@ if(TARGET honyaku_shared)
     set_tests_properties(packaging.${what} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
   endforeach()
 endif()
+
+# The Debian packages, built from a copy of the tree (scripts/package.sh):
+# only where the tools are; it builds the whole project again (about a
+# minute on 2 cores), hence the label: `ctest -LE package` leaves it out
+# (scripts/test.sh does so in its sanitizer run, where it would build the
+# same packages a second time).
+find_program(HNY_DPKG_BUILDPACKAGE dpkg-buildpackage)
+find_program(HNY_DH dh)
+find_program(HNY_LINTIAN lintian)
+if(HNY_DPKG_BUILDPACKAGE AND HNY_DH AND HNY_LINTIAN)
+  add_test(NAME packaging.deb COMMAND ${PROJECT_SOURCE_DIR}/scripts/package.sh ${CMAKE_BINARY_DIR}/deb)
+  set_tests_properties(packaging.deb PROPERTIES TIMEOUT 600 LABELS package)
+endif()
