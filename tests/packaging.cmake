@@ -40,7 +40,9 @@ if(TARGET honyaku_shared)
     add_test(NAME packaging.${what}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_packaging_install.py ${what}
                      ${CMAKE_BINARY_DIR} ${_hny_paths})
-    set_tests_properties(packaging.${what} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+    # One cmake --install at a time: both write BUILD/install_manifest.txt.
+    set_tests_properties(packaging.${what} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
+                         RESOURCE_LOCK hny_install)
   endforeach()
 endif()
 

@@ -40,7 +40,7 @@ def option_lines(text):
     for line in text.splitlines():
         if line.startswith("usage:"):
             opts += OPT.findall(line)
-        elif re.match(r"\s+--", line):
+        elif re.match(r"\s+-[-a-zA-Z]", line):
             opts += OPT.findall(re.split(r"\s{2,}", line.strip())[0])
     return list(dict.fromkeys(opts))
 
