@@ -5,6 +5,7 @@
 #define HNY_CLI_H
 
 #include "honyaku/client.h"
+#include "honyaku/lang.h"
 
 #include <getopt.h>
 #include <stddef.h>
@@ -22,6 +23,8 @@ typedef struct {
     const char *endpoint;       /* front endpoint of honyakud (never NULL) */
     int timeout_ms;             /* answer deadline of every request */
     size_t max_bytes;           /* cap on an input file */
+    const char *endpoint_why;   /* where endpoint came from, for -v ("--endpoint", ...) */
+    int verbose;                /* -v: say which endpoint is used and why */
 } hny_cli_t;
 
 /* Print "honyaku: CMD: MESSAGE" on stderr and return HNY_EXIT_FAIL. */
@@ -30,7 +33,9 @@ int hny_cli_fail (const char *cmd, const char *fmt, ...) __attribute__ ((format 
    return HNY_EXIT_USAGE. */
 int hny_cli_usage (const char *cmd, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
-/* A client on the configured endpoint with the configured timeout (caller owns). */
+/* A client on the configured endpoint with the configured timeout (caller
+   owns). With -v, the first one says on stderr which endpoint and why:
+   "honyaku: endpoint ipc:///run/honyaku/front (the service's socket)". */
 hny_client_t *hny_cli_client (const hny_cli_t *cli);
 
 /* Read FILE ("-": standard input) with the size cap; refuse empty files.
@@ -43,6 +48,13 @@ int hny_cli_read_input (const hny_cli_t *cli, const char *path, char **data, siz
 int hny_cli_parse_size (const char *text, size_t *out);
 /* Parse a non-negative int of at most max; returns 0 or -1. */
 int hny_cli_parse_int (const char *text, int max, int *out);
+/* Check the languages of a SUBMIT and point opts->from and opts->to at
+   their canonical forms, written into from and to (HNY_LANG_MAX + 1 bytes
+   each, kept by the caller while opts is used), so that what is sent and
+   every key derived from it use one spelling. Returns 0, or prints
+   "honyaku: unknown language 'english' (use a BCP 47 tag such as en, ja,
+   pt-BR)" and returns HNY_EXIT_USAGE. */
+int hny_cli_langs (hny_submit_t *opts, char *from, char *to);
 /* True when the format name is one that SUBMIT and prepare accept. */
 int hny_cli_format_valid (const char *format);
 

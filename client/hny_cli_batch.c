@@ -795,6 +795,11 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
         return hny_cli_usage ("batch", "exactly one DIR");
     if (!b.opts.from || !b.opts.to)
         return hny_cli_usage ("batch", "--from and --to are required");
+    /* Canonical before any key is derived from them. */
+    char from [HNY_LANG_MAX + 1], to [HNY_LANG_MAX + 1];
+    int lang_rc = hny_cli_langs (&b.opts, from, to);
+    if (lang_rc)
+        return lang_rc;
     if (!out_dir)
         return hny_cli_usage ("batch", "--out DIR is required");
     if (b.opts.format && !hny_cli_format_valid (b.opts.format))

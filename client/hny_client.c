@@ -14,12 +14,14 @@
     when the connection drops (honyakud died or restarted), so that the
     requests it took along can be sent again at once. */
 #include "honyaku/client.h"
+#include "honyaku/lang.h"
 #include "honyaku/proto.h"
 #include "honyaku/util.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -126,6 +128,33 @@ s_owner (uid_t uid, char *out, size_t size)
         snprintf (out, size, "uid %u", (unsigned) uid);
 }
 
+/* What to do about a permission denied on a socket file or on the
+   directory it is in (st: its stat): a file open to its group (honyakud's
+   socket_group) is for that group's members, so join it, or log in again
+   when /etc/group lists us already (a session keeps the groups it started
+   with); else it is honyakud's user's alone. */
+static void
+s_access_hint (const struct stat *st, char *out, size_t size)
+{
+    struct group *gr = (st->st_mode & 0070) && st->st_gid != 0 ? getgrgid (st->st_gid) : NULL;
+    if (!gr || !gr->gr_name) {
+        snprintf (out, size, "run honyaku as honyakud's user (or set socket_group in its "
+                  "config and join that group)");
+        return;
+    }
+    struct passwd *pw = getpwuid (getuid ());
+    const char *user = pw && pw->pw_name ? pw->pw_name : "USER";
+    int listed = pw && pw->pw_gid == gr->gr_gid;
+    for (char **m = gr->gr_mem; m && *m && !listed; m++)
+        listed = strcmp (*m, user) == 0;
+    if (listed)
+        snprintf (out, size, "you were added to group %s after this session began: log in "
+                  "again (or run 'newgrp %s')", gr->gr_name, gr->gr_name);
+    else
+        snprintf (out, size, "join group %s to use it (sudo adduser %s %s), then log in again",
+                  gr->gr_name, user, gr->gr_name);
+}
+
 /* Check an ipc:// endpoint before ZeroMQ is left to retry it silently:
    is there a socket file, may we connect, does anyone listen? A plain
    AF_UNIX connect(), closed at once (the broker's ZeroMQ drops a peer that
@@ -152,7 +181,7 @@ s_probe_once (hny_client_t *self, int *transient)
     const char *slash = strrchr (path, '/');
     snprintf (dir, sizeof dir, "%.*s", slash ? (int) (slash == path ? 1 : slash - path) : 1,
               slash ? path : ".");
-    char who [96];
+    char who [96], hint [256];
     struct stat st, dst;
     if (stat (path, &st) != 0) {
         int err = errno;
@@ -165,9 +194,10 @@ s_probe_once (hny_client_t *self, int *transient)
                          "is %s)", path, dir);
         else if (err == EACCES && stat (dir, &dst) == 0) {
             s_owner (dst.st_uid, who, sizeof who);
+            s_access_hint (&dst, hint, sizeof hint);
             s_set_error (self, 0, "permission denied: %s (%s, mode %04o) is closed to this "
-                         "user, so %s cannot be reached: run honyaku as honyakud's user",
-                         dir, who, (unsigned) (dst.st_mode & 07777), path);
+                         "user, so %s cannot be reached: %s", dir, who,
+                         (unsigned) (dst.st_mode & 07777), path, hint);
         }
         else if (err == EACCES)
             s_set_error (self, 0, "permission denied: a folder on the way to %s is closed to "
@@ -199,8 +229,9 @@ s_probe_once (hny_client_t *self, int *transient)
                      "is stale)", path);
     else if (err == EACCES || err == EPERM) {
         s_owner (st.st_uid, who, sizeof who);
-        s_set_error (self, 0, "permission denied: %s belongs to %s (mode %04o): run honyaku "
-                     "as honyakud's user", path, who, (unsigned) (st.st_mode & 07777));
+        s_access_hint (&st, hint, sizeof hint);
+        s_set_error (self, 0, "permission denied: %s belongs to %s (mode %04o): %s", path, who,
+                     (unsigned) (st.st_mode & 07777), hint);
     }
     else
         s_set_error (self, 0, "cannot connect to %s: %s", path, strerror (err));
@@ -809,14 +840,23 @@ s_check_body (hny_client_t *self, size_t size)
     return -1;
 }
 
+/* The SUBMIT of opts, its languages in their canonical form (so that the
+   daemon derives the same key from "EN" and "en"); NULL with status 400
+   and the reason when a language is no BCP 47 tag: nothing is sent. */
 static hny_msg_t *
-s_submit_msg (const hny_submit_t *opts, const void *data, size_t size)
+s_submit_msg (hny_client_t *self, const hny_submit_t *opts, const void *data, size_t size)
 {
     assert (opts && opts->from && opts->to);
     assert (data || size == 0);
+    char from [HNY_LANG_MAX + 1], to [HNY_LANG_MAX + 1], why [HNY_LANG_WHY_MAX];
+    if (hny_lang_canonical (opts->from, from, why, sizeof why)
+    ||  hny_lang_canonical (opts->to, to, why, sizeof why)) {
+        s_set_error (self, HNY_STATUS_BAD_REQUEST, "%s", why);
+        return NULL;
+    }
     hny_msg_t *msg = hny_msg_new (HNY_MSG_SUBMIT);
-    hny_msg_set_str (msg, "from", opts->from);
-    hny_msg_set_str (msg, "to", opts->to);
+    hny_msg_set_str (msg, "from", from);
+    hny_msg_set_str (msg, "to", to);
     if (opts->backend)
         hny_msg_set_str (msg, "backend", opts->backend);
     if (opts->key)
@@ -840,9 +880,9 @@ hny_client_submit (hny_client_t *self, const hny_submit_t *opts,
     assert (self);
     if (s_check_body (self, size))
         return -1;
-    hny_msg_t *msg = s_submit_msg (opts, data, size);
+    hny_msg_t *msg = s_submit_msg (self, opts, data, size);
     hny_reply_t *reply = NULL;
-    if (s_call (self, &msg, 0, &reply))
+    if (!msg || s_call (self, &msg, 0, &reply))
         return -1;
     if (strcmp (reply->command, "ACCEPTED"))
         return s_unexpected (self, &reply, "ACCEPTED");
@@ -1010,8 +1050,8 @@ hny_client_send_submit (hny_client_t *self, const char *req, const hny_submit_t 
     assert (self);
     if (s_check_body (self, size) || s_check_req (self, req))
         return -1;
-    hny_msg_t *msg = s_submit_msg (opts, data, size);
-    return s_send_once (self, &msg, req);
+    hny_msg_t *msg = s_submit_msg (self, opts, data, size);
+    return msg ? s_send_once (self, &msg, req) : -1;
 }
 
 int

@@ -1,6 +1,6 @@
 /*  honyaku.c: the honyaku command, a thin shell over libhonyaku.
 
-        honyaku [--endpoint EP] [--timeout MS] [--server-key K --key-file F] COMMAND [ARGS]
+        honyaku [-v] [--endpoint EP] [--timeout MS] [--server-key K --key-file F] COMMAND [ARGS]
 
     This file holds main (global options, dispatch, help), the shared CLI
     helpers of hny_cli.h and the small commands: submit, status, wait, fetch,
@@ -29,6 +29,11 @@
 
 #ifndef HNY_VERSION
 #define HNY_VERSION "0.0.0"
+#endif
+
+/* The service's client socket: the packaged unit's RuntimeDirectory=honyaku. */
+#ifndef HNY_SERVICE_FRONT
+#define HNY_SERVICE_FRONT "/run/honyaku/front"
 #endif
 
 /* ---- help ------------------------------------------------------------- */
@@ -101,7 +106,7 @@ static void
 s_main_help (FILE *out)
 {
     fprintf (out,
-             "usage: honyaku [--endpoint EP] [--timeout MS] COMMAND [ARGS]\n"
+             "usage: honyaku [-v] [--endpoint EP] [--timeout MS] COMMAND [ARGS]\n"
              "\n"
              "Client of honyakud, the article translation daemon.\n"
              "\n"
@@ -112,11 +117,15 @@ s_main_help (FILE *out)
              "\n"
              "Global options (also accepted after the command):\n"
              "  --endpoint EP   honyakud's front endpoint (default: $HONYAKU_ENDPOINT, else\n"
-             "                  ipc://$HONYAKU_STATE/front, $HONYAKU_STATE defaulting to\n"
-             "                  ./honyaku-state)\n"
+             "                  ipc://$HONYAKU_STATE/front, else the service's socket\n"
+             "                  " HNY_SERVICE_FRONT " when it is there, else\n"
+             "                  ./honyaku-state/front)\n"
              "  --timeout MS    how long to wait for any answer of the daemon (default %d)\n"
              "  --max-bytes N   largest input file (default 8M; K, M, G suffixes)\n"
              "  --help, --version\n"
+             "\n"
+             "Before the command only:\n"
+             "  -v, --verbose   say on stderr which endpoint is used and why\n"
              "\n"
              "CURVE, for a tcp:// endpoint (before the command only):\n"
              "  --server-key K  honyakud's public key: Z85 text or a file holding it\n"
@@ -186,6 +195,9 @@ static char s_secret_key [HNY_CURVE_KEY_LEN];
 hny_client_t *
 hny_cli_client (const hny_cli_t *cli)
 {
+    static int said = 0;
+    if (cli->verbose && !said++)
+        fprintf (stderr, "honyaku: endpoint %s (%s)\n", cli->endpoint, cli->endpoint_why);
     hny_client_t *client = hny_client_new (cli->endpoint);
     hny_client_set_timeout (client, cli->timeout_ms);
     if (s_curve)
@@ -367,6 +379,30 @@ hny_cli_parse_int (const char *text, int max, int *out)
     return 0;
 }
 
+/* One language: 0 with its canonical form in out, or the usage error. */
+static int
+s_cli_lang (const char *tag, char *out)
+{
+    char why [HNY_LANG_WHY_MAX];
+    if (hny_lang_canonical (tag, out, why, sizeof why) == 0)
+        return 0;
+    fprintf (stderr, "honyaku: %s\n", why);
+    return HNY_EXIT_USAGE;
+}
+
+int
+hny_cli_langs (hny_submit_t *opts, char *from, char *to)
+{
+    int rc = s_cli_lang (opts->from, from);
+    if (rc == 0)
+        rc = s_cli_lang (opts->to, to);
+    if (rc == 0) {
+        opts->from = from;
+        opts->to = to;
+    }
+    return rc;
+}
+
 int
 hny_cli_format_valid (const char *format)
 {
@@ -386,6 +422,7 @@ s_common_option (hny_cli_t *cli, const char *cmd, int opt, const char *arg)
             if (!*arg)
                 return hny_cli_usage (cmd, "--endpoint needs a value");
             cli->endpoint = arg;
+            cli->endpoint_why = "--endpoint";
             return 0;
         case HNY_OPT_TIMEOUT:
             if (hny_cli_parse_int (arg, 24 * 3600 * 1000, &cli->timeout_ms) || cli->timeout_ms == 0)
@@ -494,6 +531,10 @@ s_cmd_submit (hny_cli_t *cli, int argc, char **argv)
                               opts.format);
     if (opts.key && files != 1)
         return hny_cli_usage ("submit", "--key needs exactly one FILE");
+    char from [HNY_LANG_MAX + 1], to [HNY_LANG_MAX + 1];
+    int lang_rc = hny_cli_langs (&opts, from, to);
+    if (lang_rc)
+        return lang_rc;
 
     hny_client_t *client = hny_cli_client (cli);
     int rc = HNY_EXIT_OK;
@@ -845,6 +886,13 @@ s_cmd_prepare (hny_cli_t *cli, int argc, char **argv)
         return hny_cli_usage ("prepare", "exactly one FILE (or - for standard input)");
     if (format && !hny_cli_format_valid (format))
         return hny_cli_usage ("prepare", "unknown --format '%s' (auto, text, plain, html, jpw)", format);
+    /* The same check as submit's: the dry run segments as the worker will. */
+    char lang [HNY_LANG_MAX + 1];
+    int lang_rc = from ? s_cli_lang (from, lang) : 0;
+    if (lang_rc)
+        return lang_rc;
+    if (from)
+        from = lang;
     const char *path = argv [optind];
 #ifdef HNY_HAVE_PREPARE
     char *data = NULL;
@@ -900,29 +948,49 @@ static const struct {
     { "keygen", s_cmd_keygen },
 };
 
-/* The default endpoint: $HONYAKU_ENDPOINT, else ipc://STATE/front. Caller owns. */
+/* The endpoint when --endpoint gives none, and why (*why, static text):
+   $HONYAKU_ENDPOINT; ipc://$HONYAKU_STATE/front; the service's socket
+   when it is there (or there but closed to us: the probe then says which
+   group to join, rather than "no socket" somewhere else); else the
+   honyakud started in this directory. Caller owns. */
 static char *
-s_default_endpoint (void)
+s_default_endpoint (const char **why)
 {
     const char *env = getenv ("HONYAKU_ENDPOINT");
-    if (env && *env)
+    if (env && *env) {
+        *why = "$HONYAKU_ENDPOINT";
         return hny_strdup (env);
+    }
     const char *state = getenv ("HONYAKU_STATE");
-    return hny_sprintf ("ipc://%s/front", state && *state ? state : "./honyaku-state");
+    if (state && *state) {
+        *why = "$HONYAKU_STATE";
+        return hny_sprintf ("ipc://%s/front", state);
+    }
+    struct stat st;
+    if (lstat (HNY_SERVICE_FRONT, &st) == 0 || errno == EACCES) {
+        *why = "the service's socket";
+        return hny_strdup ("ipc://" HNY_SERVICE_FRONT);
+    }
+    *why = "no $HONYAKU_ENDPOINT or $HONYAKU_STATE, and no service socket at "
+           HNY_SERVICE_FRONT ": the honyakud of this directory";
+    return hny_strdup ("ipc://./honyaku-state/front");
 }
 
 int
 main (int argc, char **argv)
 {
     hny_log_init ("honyaku", HNY_LOG_WARN);
-    char *endpoint = s_default_endpoint ();
-    hny_cli_t cli = { endpoint, HNY_CLIENT_TIMEOUT_MS, HNY_CLI_MAX_BYTES_DEFAULT };
+    const char *why = NULL;
+    char *endpoint = s_default_endpoint (&why);
+    hny_cli_t cli = { .endpoint = endpoint, .timeout_ms = HNY_CLIENT_TIMEOUT_MS,
+                      .max_bytes = HNY_CLI_MAX_BYTES_DEFAULT, .endpoint_why = why };
 
     /* Global options up to the command name ("+": stop at the first non-option). */
     enum { OPT_SERVER_KEY = 2000, OPT_KEY_FILE };
     const char *server_key = NULL, *key_file = NULL;
     static const struct option longopts [] = {
         { "version", no_argument, NULL, 'V' },
+        { "verbose", no_argument, NULL, 'v' },
         { "server-key", required_argument, NULL, OPT_SERVER_KEY },
         { "key-file", required_argument, NULL, OPT_KEY_FILE },
         HNY_CLI_COMMON_OPTIONS,
@@ -931,7 +999,7 @@ main (int argc, char **argv)
     int rc = -1;
     opterr = 0;
     for (;;) {
-        int opt = getopt_long (argc, argv, "+:hV", longopts, NULL);
+        int opt = getopt_long (argc, argv, "+:hVv", longopts, NULL);
         if (opt == -1)
             break;
         if (opt == 'h' || opt == HNY_OPT_HELP) {
@@ -947,6 +1015,10 @@ main (int argc, char **argv)
         if (opt == '?' || opt == ':') {
             rc = hny_cli_usage (NULL, "unknown option or missing value: '%s'", argv [optind - 1]);
             break;
+        }
+        if (opt == 'v') {
+            cli.verbose = 1;
+            continue;
         }
         if (opt == OPT_SERVER_KEY || opt == OPT_KEY_FILE) {
             *(opt == OPT_SERVER_KEY ? &server_key : &key_file) = optarg;

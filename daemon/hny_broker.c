@@ -14,6 +14,7 @@
     507, DONE 200 becomes 300, no TASK leaves, its RESULTs are kept), the
     work is loaded again from the store, and until a probe write succeeds
     the broker serves reads only. */
+#include "hny_access.h"
 #include "hny_auth.h"
 #include "hny_broker.h"
 #include "hny_front.h"
@@ -725,6 +726,7 @@ s_reload_restart_notes (hny_broker_t *self, const hny_daemon_conf_t *fresh)
 {
     const hny_daemon_conf_t *now = self->conf;
     const struct { const char *name; const char *was, *is; } texts [] = {
+        { "socket_group", now->socket_group, fresh->socket_group },
         { "curve_key_file", now->curve_key_file, fresh->curve_key_file },
         { "default_backend", now->default_backend, fresh->default_backend },
         { "worker backends", now->worker_backends, fresh->worker_backends },
@@ -1068,11 +1070,12 @@ s_router (hny_broker_t *self, const char *endpoint, int64_t maxmsg, int back, co
         zmq_close (sock);
         return NULL;
     }
-    /* Only our own user may connect to a unix socket (honyakud's umask
-       already makes it so; this covers a caller that changed it). */
-    if (strncmp (endpoint, "ipc://", 6) == 0 && endpoint [6] != '@'
-    &&  chmod (endpoint + 6, 0600) != 0)
-        hny_warn ("%s: cannot make the socket file 0600: %s", endpoint, strerror (errno));
+    /* A unix socket is for our own user, and the client one for
+       socket_group too (hny_access.h). */
+    if (hny_access_socket (endpoint, back ? NULL : self->conf->socket_group, error)) {
+        zmq_close (sock);
+        return NULL;
+    }
     return sock;
 }
 

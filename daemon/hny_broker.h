@@ -26,7 +26,8 @@ typedef struct _hny_broker_t hny_broker_t;
    allow-list of its side (allowed_clients for the front, allowed_workers
    for the back); without them it is refused, unless it is a loopback
    address and insecure_tcp_loopback is set (a warning is logged). ipc://
-   socket files are made 0600.
+   socket files are made 0600, the front one 0660 for socket_group when
+   set (hny_access.h; a group it cannot be given fails).
    config, store and supervisor (may be NULL) are borrowed and must outlive
    the broker. Returns NULL and sets *error (caller owns) on failure. */
 hny_broker_t *hny_broker_new (hny_config_t *config, hny_store_t *store, const char *front,

@@ -1,6 +1,7 @@
 /*  hny_front.c: honyakud's answers to clients (see hny_front.h). */
 #include "hny_front.h"
 
+#include <honyaku/lang.h>
 #include <honyaku/util.h>
 
 #include <assert.h>
@@ -10,7 +11,6 @@
 #include <string.h>
 #include <xxhash.h>
 
-#define S_LANG_MAX      16          /* bytes of a language tag */
 #define S_ROUTING_MAX   256         /* bytes of a ZeroMQ routing id */
 
 /* A client waiting for a job to end. */
@@ -252,10 +252,16 @@ s_submit (hny_front_t *self, hny_msg_t *msg)
         s_reject (self, msg, HNY_STATUS_UNAVAILABLE, "honyakud is shutting down");
         return;
     }
-    const char *from = hny_msg_get_str (msg, "from");
-    const char *to = hny_msg_get_str (msg, "to");
-    if (!from || !*from || strlen (from) > S_LANG_MAX || !to || !*to || strlen (to) > S_LANG_MAX) {
-        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "from and to must be 1 to %d bytes", S_LANG_MAX);
+    /* Languages are stored, hashed into the derived key and matched in
+       the translation memory in their canonical BCP 47 form, whatever the
+       client wrote ("EN", "pt_br"); a tag that names no language is 400. */
+    char from [HNY_LANG_MAX + 1], to [HNY_LANG_MAX + 1], why [HNY_LANG_WHY_MAX];
+    if (hny_lang_canonical (hny_msg_get_str (msg, "from"), from, why, sizeof why)) {
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "from: %s", why);
+        return;
+    }
+    if (hny_lang_canonical (hny_msg_get_str (msg, "to"), to, why, sizeof why)) {
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "to: %s", why);
         return;
     }
     const char *backend = hny_msg_get_str (msg, "backend");
@@ -322,7 +328,7 @@ s_submit (hny_front_t *self, hny_msg_t *msg)
     else {
         char *meta = metadata ? json_dumps (metadata, JSON_COMPACT) : NULL;
         hny_job_row_t job = {
-            .key = key, .hash = hash, .from = (char *) from, .to = (char *) to,
+            .key = key, .hash = hash, .from = from, .to = to,
             .backend = (char *) pname, .format = (char *) format, .lenient = lenient,
             .source = (char *) hny_msg_get_str (msg, "source"), .metadata = meta,
             .state = HNY_JOB_QUEUED,

@@ -5,7 +5,11 @@
 
     Precedence: flags > config file > built-in defaults; the state directory
     falls back on $STATE_DIRECTORY (systemd's StateDirectory=), then
-    ./honyaku-state. Exit status: 0 clean, 1 runtime failure, 2 usage. */
+    ./honyaku-state; the ipc:// sockets go to $RUNTIME_DIRECTORY (systemd's
+    RuntimeDirectory=, /run/honyaku) when it is set, else to the state
+    directory. Exit status: 0 clean, 1 runtime failure, 2 usage or
+    configuration (an unknown socket_group included). */
+#include "hny_access.h"
 #include "hny_broker.h"
 #include "hny_store.h"
 #include "hny_supervisor.h"
@@ -52,9 +56,10 @@ s_usage (FILE *f)
     fprintf (f,
         "usage: honyakud [options]\n"
         "  --config FILE     INI configuration (default: built-in, the pseudo profile alone)\n"
-        "  --state DIR       state directory (store, ipc sockets)\n"
-        "  --front EP        client endpoint (default ipc://STATE/front)\n"
-        "  --back EP         worker endpoint (default ipc://STATE/back)\n"
+        "  --state DIR       state directory (store; ipc sockets unless under systemd)\n"
+        "  --front EP        client endpoint (default ipc://RUN/front: RUN is\n"
+        "                    $RUNTIME_DIRECTORY under systemd, else STATE)\n"
+        "  --back EP         worker endpoint (default ipc://RUN/back)\n"
         "  --workers N       local workers to start; -1 = number of cores, 0 = none\n"
         "  --log-level L     error, warn, info or debug\n"
         "  --version         print the version and exit\n"
@@ -222,6 +227,12 @@ main (int argc, char **argv)
     char *colon = strchr (conf->state, ':');
     if (colon)
         *colon = 0;
+    /* Under systemd the sockets live in the runtime directory, which it
+       makes (RuntimeDirectoryMode= lets socket_group through) and removes;
+       the store stays in the state directory. First one only, as above. */
+    const char *runtime = getenv ("RUNTIME_DIRECTORY");
+    const char *sockets_in = runtime && *runtime ? runtime : conf->state;
+    char *sockets = hny_strndup (sockets_in, strcspn (sockets_in, ":"));
     if (front)
         s_set (&conf->front, front);
     if (back)
@@ -233,7 +244,19 @@ main (int argc, char **argv)
         conf->workers = cores > 0 ? (int) cores : 1;
     }
 
-    /* Everything honyakud creates (store, ipc sockets) is for its user alone. */
+    /* Refused now, before anything is created: a group that does not
+       exist or that we cannot give the client socket to. */
+    gid_t group = (gid_t) -1;
+    if (hny_access_group (conf->socket_group, &group, &error)) {
+        fprintf (stderr, "honyakud: %s\n", error);
+        free (error);
+        free (sockets);
+        hny_config_destroy (&config);
+        return 2;
+    }
+
+    /* Everything honyakud creates (store, ipc sockets) is for its user
+       alone; the client socket is then given to socket_group, if any. */
     umask (0077);
     int rc = 1, lock = -1;
     hny_store_t *store = NULL;
@@ -247,12 +270,15 @@ main (int argc, char **argv)
     lock = s_lock_state (conf->state);
     if (lock < 0)
         goto done;
+    /* Open to others, or to a group other than socket_group's: said, as
+       the files in it are 0600 anyway. */
     struct stat st;
-    if (stat (conf->state, &st) == 0 && (st.st_mode & 0077))
+    if (stat (conf->state, &st) == 0
+    &&  ((st.st_mode & 0007) || ((st.st_mode & 0070) && st.st_gid != group)))
         hny_warn ("the state directory %s is open to other users (mode %03o); its ipc sockets"
                   " and store are 0600", conf->state, (unsigned) (st.st_mode & 0777));
-    front_ep = conf->front && *conf->front ? hny_strdup (conf->front) : hny_sprintf ("ipc://%s/front", conf->state);
-    back_ep = conf->back && *conf->back ? hny_strdup (conf->back) : hny_sprintf ("ipc://%s/back", conf->state);
+    front_ep = conf->front && *conf->front ? hny_strdup (conf->front) : hny_sprintf ("ipc://%s/front", sockets);
+    back_ep = conf->back && *conf->back ? hny_strdup (conf->back) : hny_sprintf ("ipc://%s/back", sockets);
     if (s_check_endpoint (front_ep) || s_check_endpoint (back_ep))
         goto done;
 
@@ -284,6 +310,7 @@ main (int argc, char **argv)
         hny_error ("%s", error);
         goto done;
     }
+    hny_access_check_dirs (front_ep, conf->socket_group);
     hny_broker_set_reload (broker, &s_reload, level != NULL);
     if (supervisor && hny_supervisor_start (supervisor, conf->workers) != 0) {
         hny_error ("cannot start the local workers");
@@ -302,6 +329,7 @@ done:
     free (db);
     free (front_ep);
     free (back_ep);
+    free (sockets);
     free (worker_bin);
     if (lock >= 0)
         close (lock);           /* the lock goes with it */

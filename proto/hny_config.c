@@ -58,12 +58,21 @@ typedef struct {
 
 static const s_option_t s_options [] = {
     { S_DAEMON, "state", S_T_STR, D (state), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
-      "State directory (database, ipc sockets). Unset: $STATE_DIRECTORY (set by systemd's "
-      "StateDirectory=), else ./honyaku-state.", NULL },
+      "State directory (database; ipc sockets unless under systemd). Unset: $STATE_DIRECTORY "
+      "(set by systemd's StateDirectory=), else ./honyaku-state.", NULL },
     { S_DAEMON, "front", S_T_STR, D (front), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
-      "Client endpoint. Unset: ipc://STATE/front.", NULL },
+      "Client endpoint. Unset: ipc://RUN/front, RUN being $RUNTIME_DIRECTORY (set by systemd's "
+      "RuntimeDirectory=: /run/honyaku, where the honyaku command looks) or else STATE.", NULL },
     { S_DAEMON, "back", S_T_STR, D (back), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
-      "Worker endpoint. Unset: ipc://STATE/back.", NULL },
+      "Worker endpoint. Unset: ipc://RUN/back.", NULL },
+    { S_DAEMON, "socket_group", S_T_STR, D (socket_group), NULL, 0, 0, S_CHECK_NONE, S_PT_NONE,
+      "Group whose members may use honyakud through its ipc:// client socket: the front "
+      "socket file becomes 0660 and that group's (the back socket stays 0600: workers see "
+      "every article). Unset: 0600, honyakud's user alone. A group that does not exist, or "
+      "that honyakud's user is not in, stops honyakud at start. The directory of the socket "
+      "must let the group through (the unit's RuntimeDirectoryMode=0750 does); honyakud "
+      "warns when it does not. The packaged file sets honyaku, the group the package creates: "
+      "`adduser USER honyaku` lets USER use the service.", NULL },
     { S_DAEMON, "workers", S_T_INT, D (workers), "-1", -1, 1024, S_CHECK_NONE, S_PT_NONE,
       "Local honyaku-worker processes to supervise; -1 = number of cores, 0 = none.", NULL },
     { S_DAEMON, "heartbeat_ms", S_T_INT, D (heartbeat_ms), "1000", 10, 600000, S_CHECK_NONE,
@@ -91,7 +100,7 @@ static const s_option_t s_options [] = {
       S_PT_NONE, "honyakud's CURVE key pair (`honyaku keygen --out /etc/honyaku/server`; give "
       "clients and workers server.pub).",
       "Security of tcp:// endpoints (PROTOCOL.md 10.1). ipc:// endpoints need none of this: "
-      "their socket files are 0600. A tcp:// front or back is refused at start unless it uses "
+      "their socket files are 0600 (socket_group: the client one 0660). A tcp:// front or back is refused at start unless it uses "
       "CURVE: honyakud's key pair and the allow-list of that side, a file of public keys (Z85, "
       "one per line, an optional label after it, '#' comments). SIGHUP reloads the "
       "allow-lists." },
@@ -800,6 +809,25 @@ s_comment (FILE *f, const char *text)
         fputc ('\n', f);
 }
 
+/* What the packaged file sets where the built-in default is unset: what
+   the package creates for the service (its group). Everything else in the
+   file is the default. */
+static const struct {
+    const char *key, *value;
+} s_packaged [] = {
+    { "socket_group", "honyaku" },
+};
+
+/* The value an option's line shows: its packaged value, else its default. */
+static const char *
+s_sample_value (const s_option_t *option)
+{
+    for (size_t i = 0; i < sizeof s_packaged / sizeof s_packaged [0]; i++)
+        if (option->section == S_DAEMON && strcmp (option->key, s_packaged [i].key) == 0)
+            return s_packaged [i].value;
+    return option->dflt;
+}
+
 /* One option: its description (what the tables add to it) and its line,
    commented out in the [backend.NAME] template. */
 static void
@@ -826,8 +854,9 @@ s_describe_option (FILE *f, const s_option_t *option)
         text = hny_strdup (option->description);
     s_comment (f, text);
     free (text);
+    const char *value = s_sample_value (option);
     fprintf (f, "%s%s =%s%s\n", option->section == S_BACKEND ? ";" : "", option->key,
-             option->dflt ? " " : "", option->dflt ? option->dflt : "");
+             value ? " " : "", value ? value : "");
 }
 
 /* The backend table: what each type is, its defaults and limits. */
@@ -915,7 +944,8 @@ void
 hny_config_describe (FILE *f)
 {
     fputs ("; honyaku.conf: configuration of honyakud and honyaku-worker.\n;\n", f);
-    s_comment (f, "Every option is listed with its default. This file is generated: "
+    s_comment (f, "Every option is listed with its default, but socket_group, set for the "
+               "packaged service. This file is generated: "
                "`honyakud --help-config` prints it from the option table of "
                "proto/hny_config.c and the backend table of proto/hny_backends.c.");
     fputs (";\n", f);

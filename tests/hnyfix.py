@@ -136,6 +136,9 @@ class Fixture:
         and passed with --config. Sets self.daemon; returns the front
         endpoint (self.front)."""
         argv = [honyakud, "--state", self.path("state"), "--workers", str(workers)]
+        if env is None and "RUNTIME_DIRECTORY" in os.environ:
+            # Under a systemd unit honyakud would bind its sockets there, not here.
+            env = {k: v for k, v in os.environ.items() if k != "RUNTIME_DIRECTORY"}
         if config_text is not None:
             argv += ["--config", self.write("honyaku.conf", config_text)]
         argv += list(extra)
@@ -303,3 +306,24 @@ def validate_records(recs, what="records"):
     for i, r in enumerate(recs):
         validate_record(r, "%s[%d] (job %s)" % (what, i, r.get("job") if isinstance(r, dict) else "?"))
     return recs
+
+
+class Checks:
+    """The checks of a test that goes on past a failed one, so that one run
+    shows every failure: check(cond, what) prints "FAIL: what" and counts
+    it; check.done(name) ends the test with its verdict (exit 1 on any)."""
+
+    def __init__(self):
+        self.failures = []
+
+    def __call__(self, cond, what):
+        if not cond:
+            self.failures.append(what)
+            print("FAIL: " + what)
+        return cond
+
+    def done(self, name):
+        if self.failures:
+            print("%s: %d failure(s)" % (name, len(self.failures)))
+            raise SystemExit(1)
+        print("%s: ok" % name)

@@ -18,6 +18,12 @@ if(TARGET hnycommon)
   add_test(NAME proto.inline COMMAND test_inline)
   set_tests_properties(proto.inline PROPERTIES TIMEOUT 30)
 
+  # test_lang: language tags (honyaku/lang.h), BCP 47 checked with ICU
+  add_executable(test_lang ${HNY_TESTS_DIR}/test_lang.c)
+  target_link_libraries(test_lang PRIVATE hnycommon)
+  add_test(NAME proto.lang COMMAND test_lang)
+  set_tests_properties(proto.lang PROPERTIES TIMEOUT 30)
+
   add_executable(test_config ${HNY_TESTS_DIR}/test_config.c)
   target_link_libraries(test_config PRIVATE hnycommon)
   add_test(NAME proto.config

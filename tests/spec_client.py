@@ -326,6 +326,8 @@ class Suite:
              self.c_too_large, None),
             ("5.1", "SUBMIT's metadata: a member of section 11.2 with another type: 400 naming it",
              self.c_metadata_types, None),
+            ("5.1", "SUBMIT's from and to are BCP 47 tags, canonicalized (EN = en); no tag: 400 naming it",
+             self.c_languages, None),
             ("5.1", "WAIT on an unfinished job: DONE 300 when timeout_ms passes (0 included)",
              self.c_wait_timeout, None),
             ("5.1", "FETCH of an unfinished job: REJECTED 300 with the job", self.c_fetch_unfinished, None),
@@ -527,6 +529,25 @@ class Suite:
             reply = self.client.request("SUBMIT", {"from": "en", "to": "es", "metadata": md},
                                         b"Metadata test.\n", req=req)
             self.rejected(reply, 400, req=req, reason=member)
+
+    def c_languages(self):
+        for field, tag in (("from", "english"), ("to", "xx"), ("from", "e"), ("to", "en--US"),
+                           ("from", "en US"), ("to", "und")):
+            h = {"from": "en", "to": "es"}
+            h[field] = tag
+            req = self.client.new_req()
+            reply = self.client.request("SUBMIT", h, b"Language test.\n", req=req)
+            self.rejected(reply, 400, req=req, reason=field)
+            self.rejected(reply, 400, req=req, reason="'%s'" % tag)
+        # Another spelling of the same tags is the same job: the broker
+        # derives the key from the canonical form (and the record, checked
+        # in c_records, says "en" and "es").
+        text = "Language spelling. Upper case and lower case.\n"
+        a = self.submit(text, **{"from": "EN", "to": "Es"})
+        b = self.submit(text, **{"from": "en", "to": "es"})
+        check(b["existing"] is True and b["job"] == a["job"] and b["key"] == a["key"],
+              "EN/Es then en/es: %r then %r, wanted one job", a, b)
+        self.jobs.append((a["job"], a["key"], text))
 
     def c_wait_timeout(self):
         job = self.first["job"]

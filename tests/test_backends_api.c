@@ -688,6 +688,92 @@ test_glossary (const char *dir)
     unlink (path);
 }
 
+/* The body of the request a backend builds for one segment from -> to
+   (NUL-terminated; caller owns), or NULL when it refuses to build it. */
+static char *
+s_request_body (hny_backend_t *be, const char *from, const char *to)
+{
+    char *reason = NULL;
+    const char *one = "{\"segments\":[{\"id\":1,\"src\":\"Hello.\"}]}";
+    hny_batch_t *batch = hny_batch_new (one, strlen (one), from, to, NULL, &reason);
+    hny_backend_req_t req;
+    memset (&req, 0, sizeof req);
+    char *body = NULL;
+    if (batch && hny_backend_type (be)->build (be, batch, 0, 1, &req, &reason) == 0) {
+        body = hny_strndup (req.body ? req.body : "", req.body_size);
+        free (req.url);
+        free (req.body);
+        for (size_t h = 0; req.headers[h]; h++)
+            free (req.headers[h]);
+    }
+    else
+        fprintf (stderr, "%s -> %s: %s\n", from, to, reason ? reason : "no batch");
+    free (reason);
+    hny_batch_destroy (&batch);
+    return body;
+}
+
+/* The canonical BCP 47 tags honyakud hands the workers (hny_lang: "pt-BR",
+   "zh-Hant") as each API spells its languages: DeepL's upper-case codes and
+   target variants, Google's Chinese by region, Apertium's ISO 639-3, the
+   tags themselves for LibreTranslate and in the LLM prompt. */
+static void
+test_lang_codes (void)
+{
+    static const struct {
+        const char *type, *from, *to;
+        const char *want_from, *want_to;    /* the JSON fields' values, or text in the body */
+    } cases[] = {
+        { "deepl", "pt-BR", "pt-BR", "PT", "PT-BR" },
+        { "deepl", "en", "zh-Hant", "EN", "ZH-HANT" },
+        { "deepl", "zh-Hant", "zh-Hans", "ZH", "ZH-HANS" },
+        { "deepl", "ja", "zh-Hant-TW", "JA", "ZH-HANT" },
+        { "deepl", "ja", "zh-TW", "JA", "ZH-HANT" },
+        { "deepl", "ja", "zh-CN", "JA", "ZH-HANS" },
+        { "deepl", "en-GB", "en-GB", "EN", "EN-GB" },
+        { "deepl", "ja", "en", "JA", "EN-US" },
+        { "deepl", "ja", "en-AU", "JA", "EN-US" },
+        { "deepl", "en", "pt", "EN", "PT-PT" },
+        { "deepl", "en", "es-419", "EN", "ES-419" },
+        { "deepl", "en", "de-CH-1996", "EN", "DE" },
+        { "google", "zh-Hant", "pt-BR", "zh-TW", "pt-BR" },
+        { "google", "en", "zh-Hans", "en", "zh-CN" },
+        { "google", "en", "zh-Hant-HK", "en", "zh-TW" },
+        { "libretranslate", "en", "zh-Hant", "en", "zh-Hant" },
+        { "apertium", "en", "pt-BR", "langpair=eng%7Cpor_BR", "q=Hello." },
+        { "openai", "ja", "pt-BR", "into Portuguese (pt-BR)", "from Japanese (ja)" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *type = cases[i].type;
+        hny_profile_t profile = s_profile (type, type);
+        if (strcmp (type, "apertium") == 0)
+            profile.url = (char *) ts_server_url ();
+        hny_backend_t *be = s_backend (&profile);
+        char *body = be ? s_request_body (be, cases[i].from, cases[i].to) : NULL;
+        const char *got_from = NULL, *got_to = NULL;
+        json_t *json = NULL;
+        if (body && (strcmp (type, "apertium") == 0 || strcmp (type, "openai") == 0)) {
+            got_from = strstr (body, cases[i].want_from) ? cases[i].want_from : body;
+            got_to = strstr (body, cases[i].want_to) ? cases[i].want_to : body;
+        }
+        else if (body && (json = json_loads (body, 0, NULL))) {
+            int deepl = strcmp (type, "deepl") == 0;
+            got_from = json_string_value (json_object_get (json, deepl ? "source_lang" : "source"));
+            got_to = json_string_value (json_object_get (json, deepl ? "target_lang" : "target"));
+        }
+        if (!got_from || !got_to || strcmp (got_from, cases[i].want_from)
+            || strcmp (got_to, cases[i].want_to)) {
+            fprintf (stderr, "%s %s -> %s: got %s -> %s, want %s -> %s\n", type, cases[i].from,
+                     cases[i].to, got_from ? got_from : "(none)", got_to ? got_to : "(none)",
+                     cases[i].want_from, cases[i].want_to);
+            s_failures++;
+        }
+        json_decref (json);
+        free (body);
+        hny_backend_destroy (&be);
+    }
+}
+
 /* Placeholders on their own. */
 static void
 test_placeholders (void)
@@ -791,6 +877,7 @@ main (int argc, char **argv)
     }
     s_http_engine = hny_http_new ();
     test_placeholders ();
+    test_lang_codes ();
     test_deepl ();
     test_timeout ();
     test_google_libre ();

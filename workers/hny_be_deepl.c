@@ -98,26 +98,56 @@ s_in (const char *value, const char *const *list)
     return 0;
 }
 
-/* DeepL's spelling of a language for /v2/translate: upper case; sources
-   without a variant ("en-GB" -> "EN"), targets EN -> EN-US and PT -> PT-PT
-   (the bare codes are deprecated as targets). Returns 0, or -1 for an
-   unusable code. */
+/* The target languages DeepL names with a variant (openapi.yaml's
+   TargetLanguage); a target with none of them goes as its language alone. */
+static const char *const s_variants[] = {
+    "EN-GB", "EN-US", "ES-419", "PT-BR", "PT-PT", "ZH-HANS", "ZH-HANT", NULL
+};
+
+/* DeepL's spelling of a language for /v2/translate, from a BCP 47 tag
+   (honyakud sends them canonical: "pt-BR", "zh-Hant-TW"): upper case;
+   sources are the language alone ("en-GB" -> "EN"); a target keeps the
+   variant DeepL has for its script or region ("pt-BR" -> "PT-BR",
+   "zh-Hant-TW" and "zh-TW" -> "ZH-HANT", "zh-CN" -> "ZH-HANS"), else it is
+   the language alone, with EN -> EN-US and PT -> PT-PT (the bare codes are
+   deprecated as targets). Returns 0, or -1 for an unusable code. */
 static int
 s_lang (const char *code, int target, char *out)
 {
     size_t len = code ? strlen (code) : 0;
-    if (len < 2 || len > S_LANG_MAX - 3)
+    char up[S_LANG_MAX];
+    if (len < 2 || len >= sizeof up)
         return -1;
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i <= len; i++) {
         char c = code[i] == '_' ? '-' : code[i];
-        if (!isalpha ((unsigned char) c) && c != '-')
+        if (c && !isalnum ((unsigned char) c) && c != '-')
             return -1;
-        out[i] = (char) toupper ((unsigned char) c);
+        up[i] = (char) toupper ((unsigned char) c);
     }
-    out[len] = '\0';
+    size_t base = strcspn (up, "-");
+    if (base < 2 || base > 3)
+        return -1;
+    snprintf (out, S_LANG_MAX, "%.*s", (int) base, up);
     if (!target)
-        out[strcspn (out, "-")] = '\0';
-    else if (strcmp (out, "EN") == 0)
+        return 0;
+    /* Each subtag after the language, joined to it: LANG-SCRIPT, LANG-REGION. */
+    for (const char *sub = up + base; *sub == '-'; sub += 1 + strcspn (sub + 1, "-")) {
+        char candidate[S_LANG_MAX];
+        snprintf (candidate, sizeof candidate, "%.*s-%.*s", (int) base, up,
+                  (int) strcspn (sub + 1, "-"), sub + 1);
+        if (s_in (candidate, s_variants)) {
+            strcpy (out, candidate);
+            return 0;
+        }
+        /* Chinese by region, when no script says which. */
+        if (strcmp (out, "ZH") == 0 && strcspn (sub + 1, "-") == 2) {
+            int trad = strncmp (sub + 1, "TW", 2) == 0 || strncmp (sub + 1, "HK", 2) == 0
+                       || strncmp (sub + 1, "MO", 2) == 0;
+            strcpy (out, trad ? "ZH-HANT" : "ZH-HANS");
+            return 0;
+        }
+    }
+    if (strcmp (out, "EN") == 0)
         strcpy (out, "EN-US");
     else if (strcmp (out, "PT") == 0)
         strcpy (out, "PT-PT");

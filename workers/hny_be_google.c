@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *
 s_resolve_url (const char *url, const char *key)
@@ -30,13 +31,26 @@ s_is_token (const char *key)
     return strncmp (key, "ya29.", 5) == 0;
 }
 
+/* Google names Chinese by region ("zh-CN" or "zh", "zh-TW"), not by
+   script: the canonical "zh-Hant" and "zh-Hans" (and their regional forms)
+   are sent as those; every other BCP 47 tag goes as it is. */
+static const char *
+s_lang (const char *code)
+{
+    if (strncasecmp (code, "zh-Han", 6) != 0 || !code[6] || (code[7] && code[7] != '-'))
+        return code;
+    if (code[6] == 't' || code[6] == 'T')
+        return "zh-TW";
+    return code[6] == 's' || code[6] == 'S' ? "zh-CN" : code;
+}
+
 static int
 s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t count,
          hny_backend_req_t *req, char **reason)
 {
     json_t *q = hny_be_texts (hny_be_glossary (backend), batch, first, count, 0);
-    json_t *body = json_pack ("{so ss ss ss}", "q", q, "source", hny_batch_from (batch),
-                              "target", hny_batch_to (batch), "format", "text");
+    json_t *body = json_pack ("{so ss ss ss}", "q", q, "source", s_lang (hny_batch_from (batch)),
+                              "target", s_lang (hny_batch_to (batch)), "format", "text");
     req->url = hny_sprintf ("%s/language/translate/v2", hny_backend_url (backend));
     hny_backend_req_json (req, body);
     json_decref (body);

@@ -55,9 +55,11 @@ extern "C" {
 typedef struct _hny_client_t hny_client_t;
 typedef struct _hny_reply_t hny_reply_t;
 
-/* Options of one SUBMIT. Everything is borrowed for the duration of the call. */
+/* Options of one SUBMIT. Everything is borrowed for the duration of the
+   call. Languages are BCP 47 tags, sent in their canonical form
+   (honyaku/lang.h: "EN" and "en" are one language). */
 typedef struct {
-    const char *from;           /* source language, required ("en") */
+    const char *from;           /* source language, required ("en", "pt-BR") */
     const char *to;             /* target language, required ("es") */
     const char *backend;        /* profile name; NULL: the daemon's default */
     const char *key;            /* idempotency key; NULL: the daemon derives one */
@@ -125,7 +127,9 @@ int hny_client_status_code (const hny_client_t *self);
 /* Submit one article. On success returns 0, sets *job_out (caller owns;
    may be NULL to ignore) and *existing (1 when the key had a job already;
    may be NULL). Returns -1 when rejected or on no answer; a body over
-   HNY_PROTO_BODY_MAX (64 MiB) is refused without sending, status 413. */
+   HNY_PROTO_BODY_MAX (64 MiB) is refused without sending, status 413, and
+   so is a language that is no BCP 47 tag (hny_lang_canonical), status 400
+   ("unknown language 'english' (use a BCP 47 tag such as en, ja, pt-BR)"). */
 int hny_client_submit (hny_client_t *self, const hny_submit_t *opts,
                        const void *data, size_t size, char **job_out, int *existing);
 
@@ -159,7 +163,8 @@ int hny_client_stats (hny_client_t *self, json_t **out);
 
 /* Pipelined requests. `req` is the caller's id for the request (<= 64
    bytes; the answer echoes it). Returns 0 when queued for sending, -1 on
-   error (a SUBMIT body over 64 MiB: status 413, nothing sent). Ids
+   error (a SUBMIT body over 64 MiB: status 413, a bad language: 400;
+   nothing sent). Ids
    starting with "~" are reserved for the library. */
 int hny_client_send_submit (hny_client_t *self, const char *req, const hny_submit_t *opts,
                             const void *data, size_t size);

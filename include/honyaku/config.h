@@ -1,7 +1,7 @@
 /*  honyaku/config.h: the INI configuration shared by honyakud and
     honyaku-worker (parsed with libinih).
 
-        [daemon]            state, front, back, workers, heartbeat_ms, lease_ms,
+        [daemon]            state, front, back, socket_group, workers, heartbeat_ms, lease_ms,
                             max_article_bytes, max_jobs_in_flight, log_level,
                             default_backend, curve_key_file, allowed_clients,
                             allowed_workers, insecure_tcp_loopback
@@ -59,6 +59,7 @@ typedef struct {
     char *state;                /* state directory */
     char *front;                /* client endpoint */
     char *back;                 /* worker endpoint */
+    char *socket_group;         /* group given the ipc:// client socket (0660), or NULL */
     int workers;                /* local workers to supervise; -1 = number of cores */
     int heartbeat_ms;
     int lease_ms;
