@@ -353,7 +353,8 @@ s_result_apply (hny_broker_t *self, hny_msg_t *msg, s_worker_t *w)
     /* The requests the worker made for it count whatever becomes of the
        RESULT: the service answered them. */
     if (task->kind == HNY_TASK_TRANSLATE)
-        hny_meter_calls (self->meter, task->profile, json_object_get (hny_msg_header (msg), "calls"));
+        hny_meter_calls (self->meter, task->profile,
+                         json_object_get (hny_msg_header (msg), "calls"));
     int status = (int) hny_msg_get_int (msg, "status", 500);
     const char *reason = hny_msg_get_str (msg, "reason");
     int64_t now = hny_clock_mono_ms ();
@@ -751,10 +752,10 @@ s_reload_restart_notes (hny_broker_t *self, const hny_daemon_conf_t *fresh)
        the file says. */
     if ((fresh->front && s_differs (now->front, fresh->front))
     ||  (fresh->back && s_differs (now->back, fresh->back))
-    ||  (fresh->metrics && s_differs (now->metrics, fresh->metrics))
     ||  (fresh->state && s_differs (now->state, fresh->state)))
-        hny_warn ("reload: endpoints, metrics or state changed: they take effect when honyakud"
-                  " restarts");
+        hny_warn ("reload: endpoints or state changed: they take effect when honyakud restarts");
+    if (fresh->metrics && s_differs (now->metrics, fresh->metrics))
+        hny_warn ("reload: metrics changed: it takes effect when honyakud restarts");
     if (fresh->heartbeat_ms != now->heartbeat_ms || fresh->max_article_bytes != now->max_article_bytes
     ||  fresh->worker_credit != now->worker_credit || fresh->insecure_tcp_loopback != now->insecure_tcp_loopback)
         hny_warn ("reload: heartbeat_ms, max_article_bytes, worker credit or insecure_tcp_loopback"
@@ -1023,7 +1024,8 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
         long scrape_ms = self->scrape ? hny_scrape_timeout (self->scrape) : -1;
         if (self->scrape) {
             scrape_at = count;
-            items [count++] = (zmq_pollitem_t) { NULL, hny_scrape_fd (self->scrape), ZMQ_POLLIN, 0 };
+            items [count++] = (zmq_pollitem_t) { NULL, hny_scrape_fd (self->scrape), ZMQ_POLLIN,
+                                                 0 };
             if (scrape_ms >= 0 && scrape_ms < timeout)
                 timeout = scrape_ms;
         }
@@ -1035,7 +1037,8 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
             continue;
         if (self->auth)
             hny_auth_handle (self->auth);
-        if (scrape_at >= 0 && (scrape_ms >= 0 || (items [scrape_at].revents & ZMQ_POLLIN)))
+        if (scrape_at >= 0 && ((items [scrape_at].revents & ZMQ_POLLIN)
+                               || (scrape_ms >= 0 && hny_clock_mono_ms () >= now + scrape_ms)))
             hny_scrape_run (self->scrape);
         if (self->reload && *self->reload) {
             *self->reload = 0;

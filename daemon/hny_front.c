@@ -564,9 +564,11 @@ hny_front_stats (hny_front_t *self)
     }
     /* Every state, 0 when no job is in it: a series that comes and goes
        reads as missing data to a monitoring system. */
-    for (int state = 0; state < HNY_JOB_STATE_COUNT; state++)
-        if (!json_object_get (jobs, hny_job_state_name ((hny_job_state_t) state)))
-            json_object_set_new (jobs, hny_job_state_name ((hny_job_state_t) state), json_integer (0));
+    for (int state = 0; state < HNY_JOB_STATE_COUNT; state++) {
+        const char *name = hny_job_state_name ((hny_job_state_t) state);
+        if (!json_object_get (jobs, name))
+            json_object_set_new (jobs, name, json_integer (0));
+    }
     /* The profiles honyakud runs get their live state and in-memory counts;
        profiles only the store remembers keep their stored counters. */
     json_int_t leased_translate = 0;
@@ -582,8 +584,10 @@ hny_front_stats (hny_front_t *self)
         int inflight = hny_sched_profile_inflight (self->sched, (int) i);
         leased_translate += inflight;
         json_object_set_new (p, "type", json_string (conf->type ? conf->type : ""));
-        json_object_set_new (p, "workers", json_integer (hny_sched_profile_workers (self->sched, (int) i)));
-        json_object_set_new (p, "queued", json_integer ((json_int_t) hny_sched_profile_queued (self->sched, (int) i)));
+        json_object_set_new (p, "workers",
+                             json_integer (hny_sched_profile_workers (self->sched, (int) i)));
+        json_object_set_new (p, "queued",
+                             json_integer ((json_int_t) hny_sched_profile_queued (self->sched, (int) i)));
         json_object_set_new (p, "leased", json_integer (inflight));
         const char *paused = hny_sched_profile_paused (self->sched, (int) i);
         if (paused)

@@ -133,7 +133,8 @@ hny_meter_calls (hny_meter_t *self, int profile, const json_t *calls)
     json_array_foreach ((json_t *) calls, i, call) {
         const char *status = json_string_value (json_object_get (call, "status"));
         const json_t *ms = json_object_get (call, "ms");
-        if (!status || !s_status_valid (status) || !json_is_integer (ms) || json_integer_value (ms) < 0)
+        if (!status || !s_status_valid (status) || !json_is_integer (ms)
+        ||  json_integer_value (ms) < 0)
             continue;
         p->requests [s_status_slot (p, status)]++;
         s_observe (&p->latency, s_request_bounds, S_COUNT (s_request_bounds),

@@ -13,10 +13,11 @@ pkgs=(
   libinih-dev                               # inih: the INI config parser
   libxml2-dev                               # libxml2: HTML parsing of article pages
   libxxhash-dev                             # xxHash: content keys and hashes
-  libmicrohttpd-dev                         # libmicrohttpd: the project's test backend server
+  libmicrohttpd-dev                         # libmicrohttpd: honyakud's GET /metrics, the test backend server
   libsystemd-dev                            # sd_notify for Type=notify under systemd
   python3-zmq                               # the spec-only Python test client and fake peers
   python3-jsonschema                        # tests: records and prepared articles against proto/schema/
+  python3-prometheus-client                 # tests: Prometheus' parser reads /metrics and stats --format prometheus
   apertium-apy apertium-eng-spa             # a real translation server for tests and the demo
   curl                                      # demo: probing APy
 )

@@ -503,6 +503,32 @@ s_check_rejected_valid (const hny_msg_t *msg)
    the REJECTED keeps req and job when those are valid. Section 5.5: the
    HEARTBEAT fields and their caps. Section 5.2: the STATUS reply's
    fields. */
+/* header (taken) with field = full (taken), an array at its item cap,
+   decodes as command; with one more item (taken) it is a 400 naming
+   field. */
+static void
+s_check_items_cap (const char *command, json_t *header, const char *field, json_t *full,
+                   json_t *more)
+{
+    json_object_set_new (header, field, full);
+    char *text = json_dumps (header, JSON_COMPACT);
+    hny_msg_t *msg = s_decode (command, text, strlen (text), NULL);
+    CHECK (hny_msg_id (msg) != HNY_MSG_INVALID
+           && strcmp (hny_msg_command_name (hny_msg_id (msg)), command) == 0);
+    hny_msg_destroy (&msg);
+    free (text);
+    json_array_append_new (full, more);
+    text = json_dumps (header, JSON_COMPACT);
+    msg = s_decode (command, text, strlen (text), NULL);
+    char quoted [64];
+    snprintf (quoted, sizeof quoted, "'%s'", field);
+    CHECK (hny_msg_id (msg) == HNY_MSG_INVALID && hny_msg_error_status (msg) == 400
+           && strstr (hny_msg_error_reason (msg), quoted));
+    hny_msg_destroy (&msg);
+    free (text);
+    json_decref (header);
+}
+
 static void
 s_test_fields (void)
 {
@@ -670,48 +696,20 @@ s_test_fields (void)
            && hny_msg_get_int (msg, "timeout_ms", 0) == 5 && !json_object_get (hny_msg_header (msg), "x"));
     hny_msg_destroy (&msg);
 
-    /* HEARTBEAT tasks: at most 1000 items. */
+    /* Arrays with an item cap: at the cap it decodes, one more is a 400
+       naming the field. */
     json_t *tasks = json_array ();
     for (int i = 0; i < 1000; i++) {
         char id [16];
         snprintf (id, sizeof id, "T%d.1", i);
         json_array_append_new (tasks, json_string (id));
     }
-    json_t *h = json_pack ("{s:O}", "tasks", tasks);
-    char *text = json_dumps (h, JSON_COMPACT);
-    msg = s_decode ("HEARTBEAT", text, strlen (text), NULL);
-    CHECK (hny_msg_id (msg) == HNY_MSG_HEARTBEAT);
-    hny_msg_destroy (&msg);
-    free (text);
-    json_array_append_new (tasks, json_string ("T1000.1"));
-    text = json_dumps (h, JSON_COMPACT);
-    msg = s_decode ("HEARTBEAT", text, strlen (text), NULL);
-    CHECK (hny_msg_id (msg) == HNY_MSG_INVALID && hny_msg_error_status (msg) == 400
-           && strstr (hny_msg_error_reason (msg), "'tasks'"));
-    hny_msg_destroy (&msg);
-    free (text);
-    json_decref (h);
-    json_decref (tasks);
-
-    /* RESULT calls: at most HNY_PROTO_CALLS_MAX items. */
+    s_check_items_cap ("HEARTBEAT", json_object (), "tasks", tasks, json_string ("T1000.1"));
     json_t *calls = json_array ();
     for (int i = 0; i < HNY_PROTO_CALLS_MAX; i++)
         json_array_append_new (calls, json_pack ("{s:s, s:i}", "status", "200", "ms", i));
-    h = json_pack ("{s:s, s:i, s:O}", "task", "T1.1", "status", 200, "calls", calls);
-    text = json_dumps (h, JSON_COMPACT);
-    msg = s_decode ("RESULT", text, strlen (text), NULL);
-    CHECK (hny_msg_id (msg) == HNY_MSG_RESULT);
-    hny_msg_destroy (&msg);
-    free (text);
-    json_array_append_new (calls, json_pack ("{s:s, s:i}", "status", "200", "ms", 1));
-    text = json_dumps (h, JSON_COMPACT);
-    msg = s_decode ("RESULT", text, strlen (text), NULL);
-    CHECK (hny_msg_id (msg) == HNY_MSG_INVALID && hny_msg_error_status (msg) == 400
-           && strstr (hny_msg_error_reason (msg), "'calls'"));
-    hny_msg_destroy (&msg);
-    free (text);
-    json_decref (h);
-    json_decref (calls);
+    s_check_items_cap ("RESULT", json_pack ("{s:s, s:i}", "task", "T1.1", "status", 200), "calls",
+                       calls, json_pack ("{s:s, s:i}", "status", "200", "ms", 1));
 
     /* The encoder never sends a header over its cap (section 3). */
     msg = hny_msg_new (HNY_MSG_STATS);
