@@ -181,7 +181,8 @@ default_backend = deepl
 
 def profiles(url):
     return "".join("\n[backend.%s]\ntype = deepl\nurl = %s\nkey_env = HNY_TS_KEY\nretry_base_ms = 20\n"
-                   "retries = 20\nconcurrency = 3\nmax_texts = 4\ntimeout_ms = %d\n" % (name, url, HANG_MS) for name in ("deepl", "spare"))
+                   "retries = 20\nconcurrency = 3\nmax_texts = 4\ntimeout_ms = %d\n" % (name, url, HANG_MS)
+                   for name in ("deepl", "spare"))
 
 
 def articles(n):
@@ -244,17 +245,21 @@ def test_batch(honyakud, honyaku, testserver):
                                      stderr=subprocess.PIPE)
             busy = []
 
+            def at_work(fams):
+                return sum(value(fams, "honyaku_jobs", state=s) for s in ("queued", "preparing", "translating")) \
+                    + sum(s.value for s in samples(fams, "honyaku_tasks_leased"))
+
             def scraped_busy():
-                fams = parse(scrape(port))
-                working = sum(value(fams, "honyaku_jobs", state=s) for s in ("queued", "preparing", "translating"))
-                working += sum(s.value for s in samples(fams, "honyaku_tasks_leased"))
+                working = at_work(parse(scrape(port)))
                 if working:
-                    busy.append(working)
+                    # The CLI's text, read the same way, sees the work too.
+                    busy.append((working, at_work(parse(cli("stats", "--format", "prometheus")[1]))))
                 return busy or batch.poll() is not None
             poll("a scrape while the batch works", scraped_busy, 60, interval=0.02)
             _, err = batch.communicate(timeout=90)
             assert batch.returncode == 0, err.decode()
             assert busy, "no scrape caught the batch at work"
+            print("mid-batch: %r jobs or tasks at work (/metrics, then the CLI)" % (busy[0],))
             recs = read_records(fx.path("out1", "records.jsonl"))
             assert len(recs) == 12 and all(r["errors"] == [] for r in recs), recs
             distinct = {p["src"] for r in recs for p in pairs(r)}
@@ -295,7 +300,8 @@ def test_batch(honyakud, honyaku, testserver):
             assert done_sum >= 12 * LATENCY_MS / 1000.0, done_sum
             assert value(fams, "honyaku_workers") == 2
             assert value(fams, "honyaku_profile_workers", profile="deepl") == 2
-            assert all(s.value == 0 for s in samples(fams, "honyaku_tasks_leased") + samples(fams, "honyaku_tasks_queued"))
+            tasks = samples(fams, "honyaku_tasks_leased") + samples(fams, "honyaku_tasks_queued")
+            assert len(tasks) == 8 and all(s.value == 0 for s in tasks), tasks      # deepl, spare, pseudo
             assert value(fams, "honyaku_profile_paused", profile="deepl", reason="") == 0
             stats = json.loads(cli("stats", "--json")[1])
             assert stats["deepl"]["segments"] == len(distinct), stats["deepl"]
