@@ -68,10 +68,11 @@ s_answer_text (struct MHD_Connection *conn, unsigned status, const char *text, c
 }
 
 /* libmicrohttpd calls this once the headers are in, then again for any
-   body. An error is answered at the first call, before a body is read
-   (libmicrohttpd then closes the connection rather than read it); a
-   scrape at the second call, which is the one that keeps the connection
-   open for the next scrape. Nothing here reads a body. */
+   body, then once more. An error is answered at the first call, before a
+   body is read (libmicrohttpd then closes the connection rather than
+   read it); a scrape at the second, which keeps the connection open for
+   the next scrape. Nothing here takes a body: a request that announces
+   one is a 400. */
 static enum MHD_Result
 s_on_request (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
               const char *version, const char *upload_data, size_t *upload_data_size,
@@ -89,6 +90,13 @@ s_on_request (void *cls, struct MHD_Connection *conn, const char *url, const cha
         return s_answer_text (conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                               "method not allowed: " S_PATH " takes GET or HEAD\n", "GET, HEAD");
     if (!*con_cls) {
+        /* A body would come in the calls between: refused before it is
+           read, so that a scrape never reads or waits for one. */
+        const char *length = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
+                                                          MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if ((length && strcmp (length, "0") != 0)
+        ||  MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+            return s_answer_text (conn, MHD_HTTP_BAD_REQUEST, S_PATH " takes no body\n", NULL);
         *con_cls = &s_seen;
         return MHD_YES;
     }

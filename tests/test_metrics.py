@@ -22,8 +22,10 @@ batch: honyakud with 2 real workers and the DeepL stand-in
 endpoint: bad input. A port already taken: honyakud exits 1 naming the
   address. A malformed `metrics` value: exit 2 naming the line. POST,
   PUT -> 405 with Allow; another path -> 404; HEAD -> 200 without body; a
-  header over the cap -> 431; a silent half-open HTTP client blocks
-  neither scrapes nor the broker; the endpoint is off without the key.
+  header over the cap -> 431; a GET with a body -> 400; a silent
+  half-open HTTP client blocks neither scrapes nor the broker; two
+  scrapes on one kept-alive connection; the endpoint is off without the
+  key.
 calls: a worker's hostile "calls" (PROTOCOL.md 5.3): malformed items are
   skipped, 257 items make the RESULT malformed (dropped, nothing counted),
   and the daemon keeps serving."""
@@ -422,6 +424,11 @@ def test_endpoint(honyakud, honyaku):
             # A header over the connection's memory cap: 431, and it serves on.
             status, _, _ = http_call(port, "GET", "/metrics", {"X-Pad": "a" * 40000})
             assert status == 431, status
+            # A GET that announces a body: 400, before the body is read.
+            raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+            raw.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+            assert raw.recv(64).startswith(b"HTTP/1.1 400 "), "GET with a body"
+            raw.close()
             # A silent client holding a half-sent request blocks nobody.
             slow = socket.create_connection(("127.0.0.1", port))
             slow.sendall(b"GET /metr")
