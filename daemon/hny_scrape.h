@@ -16,7 +16,9 @@
 
     GET and HEAD of /metrics answer 200 with the exposition text (the
     render callback's); another path is 404, another method on /metrics is
-    405 with "Allow: GET, HEAD"; a render that fails is 500. */
+    405 with "Allow: GET, HEAD", a request announcing a body 400 (before
+    it is read), headers past HNY_SCRAPE_MEMORY_MAX 431 (libmicrohttpd's);
+    a render that fails is 500. */
 #ifndef HNY_SCRAPE_H
 #define HNY_SCRAPE_H
 
