@@ -15,6 +15,7 @@
 #define HNY_EXIT_FAIL    1      /* something failed (a file, a job, the daemon) */
 #define HNY_EXIT_USAGE   2      /* bad command line */
 #define HNY_EXIT_TIMEOUT 3      /* wait: the job was not finished in time */
+#define HNY_EXIT_EMPTY   4      /* export: no record matched; nothing written */
 
 #define HNY_CLI_MAX_BYTES_DEFAULT (8u * 1024 * 1024)
 

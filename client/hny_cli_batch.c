@@ -1,16 +1,27 @@
 /*  hny_cli_batch.c: `honyaku batch DIR --from L --to L --out OUT`.
 
     Walks DIR (regular files, recursively, sorted by relative path, hidden
-    names skipped), submits every file with a key derived from its relative
-    path, its content and the options (so that a re-run finds the same jobs
-    and translates nothing twice, and another language makes other jobs),
-    keeps at most --window jobs in flight and waits for them on one
-    pipelined connection. As each job finishes its record is FETCHed on
-    the same connection (at most --window fetches in flight) and spooled
-    to an unlinked temporary file in OUT; at the end the records are
-    copied from the spool in path order into OUT/records.jsonl (one record
-    in memory at a time), and the files that were rejected or failed are
-    listed, with the reason, in OUT/errors.txt.
+    names skipped; a folder with none is an error), asks honyakud for its
+    status first (an endpoint where nobody answers, or a --backend it does
+    not have, stops the batch before anything is sent), then submits every
+    file with a key derived from its relative path, its content and the
+    options (so that a re-run finds the same jobs and translates nothing
+    twice, and another language makes other jobs), keeps at most --window
+    jobs in flight and waits for them on one pipelined connection. As each
+    job finishes its record is FETCHed on the same connection (at most
+    --window fetches in flight): a done job's record is appended at once
+    to OUT/records.jsonl as one complete line (hny_batch_out.h), a failed
+    job's record gives the reason for OUT/errors.txt. At the end
+    records.jsonl is written again in path order.
+
+    Running it again resumes: a file whose record (same key) is in
+    records.jsonl already is not sent at all. SIGINT and SIGTERM stop it
+    between two answers: the records written so far stay, errors.txt and
+    the summary are written, and it exits 128 + the signal (130, 143);
+    jobs it had submitted go on in honyakud and the next run finds them
+    by their keys. A SUBMIT refused for what every file shares (400, 404,
+    422: a bad language, an unknown backend) stops it at once with that
+    reason: every other file would be refused the same way.
 
     It outlives a busy or restarting honyakud: 3xx answers (and 503 while
     honyakud shuts down) send the request back to a queue that is served
@@ -20,8 +31,15 @@
     or stays silent past every request's deadline is opened again and
     every request that was out is sent again: SUBMITs with the same keys
     (the daemon answers with the job it has), WAITs, FETCHes. --patience
-    bounds how long it keeps trying without honyakud. */
+    bounds how long it keeps trying without honyakud.
+
+    What it shows (hny_progress.h): a live line on a terminal, a line per
+    article otherwise, and a summary line last. Characters billed and
+    segments are the sums of the records' stats (PROTOCOL.md 12.4), which
+    add up to the services' totals. */
+#include "hny_batch_out.h"
 #include "hny_cli.h"
+#include "hny_progress.h"
 #include "honyaku/proto.h"
 #include "honyaku/util.h"
 
@@ -29,6 +47,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,12 +67,15 @@
 #define S_PATIENCE_MAX   (7 * 86400)
 #define S_RETRY_MS       200        /* first pause after a "try again later" */
 #define S_RETRY_MAX_MS   5000       /* longest pause */
+#define S_TICK_MS        100        /* longest wait for an answer: how soon a signal is seen */
+#define S_SOURCE_MAX     4096       /* SUBMIT's `source`, PROTOCOL.md 5.1 */
+#define S_PROFILES_SHOWN 20         /* profiles named when --backend is unknown */
 
 /* Where a file is:
    S_TODO   not submitted yet, or to be submitted again (busy, connection lost);
    S_RUN    its SUBMIT is out, or it was accepted (job set) and is waited for;
-   S_FETCH  its job is done: its FETCH is queued or out;
-   S_DONE   its record is in the spool;
+   S_FETCH  its job is final: its FETCH is queued or out;
+   S_DONE   its record is in records.jsonl (this run's, or an earlier one's: skipped);
    S_FAILED rejected, failed, or unreadable (error says why). */
 typedef enum { S_TODO, S_RUN, S_FETCH, S_DONE, S_FAILED } s_fstate_t;
 
@@ -62,16 +86,16 @@ typedef struct {
     char *error;                /* why it failed, when known */
     s_fstate_t state;
     int existing;               /* the daemon had this key already */
+    int job_failed;             /* S_FETCH: the job ended failed; its record says why */
+    int skipped;                /* S_DONE by an earlier run */
     int out;                    /* a request about it is out, not answered yet */
-    off_t spool_at;             /* S_DONE: where its line starts in the spool */
-    size_t spool_len;           /* S_DONE: its line's length, newline included */
+    hny_batch_rec_t rec;        /* S_DONE: its line in records.jsonl */
 } s_file_t;
 
 typedef struct {
     s_file_t *files;
     size_t count, cap;
     const char *root;
-    int truncated;              /* more than S_FILES_MAX files */
 } s_walk_t;
 
 static int
@@ -162,25 +186,6 @@ s_batch_key (const char *rel, const char *data, size_t size, const hny_submit_t 
     return key;
 }
 
-/* Create a folder and its parents. */
-static int
-s_mkdirs (const char *path)
-{
-    char *copy = hny_strdup (path);
-    for (char *p = copy + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir (copy, 0777) && errno != EEXIST) {
-                free (copy);
-                return -1;
-            }
-            *p = '/';
-        }
-    int rc = mkdir (copy, 0777) && errno != EEXIST ? -1 : 0;
-    free (copy);
-    return rc;
-}
-
 /* A FIFO of file indexes. A file is in at most one ring at a time, at most
    once, and only while no request about it is out: capacity = file count. */
 typedef struct {
@@ -215,7 +220,7 @@ typedef struct {
     size_t count;
     size_t next;                /* first file never submitted */
     size_t active;              /* files submitted and not finished: at most `window` */
-    size_t finished, fresh;     /* files done or failed; jobs the daemon made for us */
+    size_t finished, fresh;     /* files done, failed or skipped; jobs the daemon made for us */
     size_t out;                 /* requests out, not answered yet */
     size_t submits_out;         /* SUBMITs among them */
     size_t fetching;            /* FETCHes among them: at most `window` */
@@ -233,10 +238,21 @@ typedef struct {
     int lost;                   /* the connection must be opened again */
     char *lost_why;             /* why, for the messages; owned */
     int reached;                /* honyakud answered at least once */
+    int stopped;                /* the batch stopped before the end (the cause was said) */
     size_t reconnects;
-    FILE *spool;                /* records as they come, unlinked; owned */
-    off_t spool_size;
+    hny_batch_out_t *output;    /* OUT/records.jsonl; owned */
+    hny_progress_t *progress;   /* what the user sees; owned */
 } s_batch_t;
+
+/* The signal that asks the batch to stop (SIGINT, SIGTERM); 0: none. The
+   handler only sets it; the loop looks at least every S_TICK_MS. */
+static volatile sig_atomic_t s_signal;
+
+static void
+s_on_signal (int sig)
+{
+    s_signal = sig;
+}
 
 /* A pause of about 200 ms * 2^tries, at most 5 s, jittered. */
 static int64_t
@@ -245,12 +261,56 @@ s_backoff_ms (int tries)
     return hny_client_backoff_ms (tries, S_RETRY_MS, S_RETRY_MAX_MS);
 }
 
+/* "honyaku: batch: MESSAGE" on stderr, above the live line if any. */
 static void
-s_progress (s_batch_t *b, s_file_t *f, const char *what)
+s_vnote (s_batch_t *b, const char *fmt, va_list args)
+{
+    char *text = NULL;
+    if (vasprintf (&text, fmt, args) < 0)
+        text = NULL;
+    hny_progress_say (b->progress, "honyaku: batch: %s", text ? text : fmt);
+    free (text);
+}
+
+static void
+s_note (s_batch_t *b, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_note (s_batch_t *b, const char *fmt, ...)
+{
+    va_list args;
+    va_start (args, fmt);
+    s_vnote (b, fmt, args);
+    va_end (args);
+}
+
+/* Say why the batch stops before its end and mark it stopped; returns -1
+   for the caller to pass on. */
+static int
+s_stop (s_batch_t *b, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static int
+s_stop (s_batch_t *b, const char *fmt, ...)
+{
+    va_list args;
+    va_start (args, fmt);
+    s_vnote (b, fmt, args);
+    va_end (args);
+    b->stopped = 1;
+    return -1;
+}
+
+/* A file finished, one way or the other: count it and show it. */
+static void
+s_finished (s_batch_t *b, s_file_t *f, const char *what, uint64_t segments, uint64_t billed)
 {
     b->finished++;
-    fprintf (stderr, "[%zu/%zu] %-8s %s%s\n", b->finished, b->count, what, f->rel,
-             f->existing ? " (existing)" : "");
+    hny_progress_article_t a = {
+        .rel = f->rel, .state = what, .job = f->job, .reason = f->error,
+        .ok = f->state == S_DONE, .existing = f->existing,
+        .segments = segments, .chars_billed = billed,
+    };
+    hny_progress_article (b->progress, &a);
 }
 
 static void
@@ -261,7 +321,7 @@ s_fail_file (s_batch_t *b, s_file_t *f, const char *what, char *reason)
     f->state = S_FAILED;
     free (f->error);
     f->error = reason;
-    s_progress (b, f, what);
+    s_finished (b, f, what, 0, 0);
 }
 
 /* Book-keeping of requests out, for telling a dead connection. A file
@@ -287,7 +347,7 @@ s_lose (s_batch_t *b, const char *why)
 }
 
 /* What is asked next about a file; it follows from the file's state: 'f'
-   a FETCH (its job is done), 'w' a WAIT (accepted: it has a job), 's' its
+   a FETCH (its job is final), 'w' a WAIT (accepted: it has a job), 's' its
    SUBMIT. The req id of a request about it is that letter and its index. */
 static char
 s_kind (const s_file_t *f)
@@ -313,10 +373,8 @@ s_requeue (s_batch_t *b, size_t index)
 static int
 s_send_failed (s_batch_t *b, size_t index)
 {
-    if (!b->reached) {
-        hny_cli_fail ("batch", "%s", hny_client_error (b->client));
-        return -1;
-    }
+    if (!b->reached)
+        return s_stop (b, "%s", hny_client_error (b->client));
     s_requeue (b, index);
     s_lose (b, hny_client_error (b->client));
     return 0;
@@ -334,8 +392,11 @@ s_send_submit (s_batch_t *b, size_t index)
     size_t size = 0;
     const char *why = NULL;
     int rc = 0;
-    if (hny_cli_read_input (b->cli, path, &data, &size, &why))
-        s_fail_file (b, f, "skipped", hny_strdup (why));
+    if (strlen (f->rel) > S_SOURCE_MAX)
+        s_fail_file (b, f, "refused", hny_sprintf ("path longer than %d bytes, the protocol's "
+                                                    "cap of a source", S_SOURCE_MAX));
+    else if (hny_cli_read_input (b->cli, path, &data, &size, &why))
+        s_fail_file (b, f, "unread", hny_strdup (why));
     else {
         if (!f->key)
             f->key = s_batch_key (f->rel, data, size, &b->opts);
@@ -383,56 +444,91 @@ s_send_fetch (s_batch_t *b, size_t index)
     return 0;
 }
 
-/* The answer to a FETCH: append the record as one line to the spool, or
-   fail the file with the reason. Returns -1 when the spool cannot be written. */
+static uint64_t
+s_stat (json_t *record, const char *name)
+{
+    json_int_t n = json_integer_value (json_object_get (json_object_get (record, "stats"), name));
+    return n > 0 ? (uint64_t) n : 0;
+}
+
+/* Why a failed job failed, from its record (PROTOCOL.md 12.3): the job's
+   own failure, the last entry when it has one; else how many segments
+   failed and the first reason. Caller owns. */
+static char *
+s_failure_reason (json_t *record)
+{
+    json_t *errors = json_object_get (record, "errors");
+    size_t n = json_array_size (errors);
+    if (!n)
+        return hny_strdup ("failed without a reason");
+    json_t *last = json_array_get (errors, n - 1);
+    json_t *first = json_array_get (errors, 0);
+    const char *reason = json_string_value (json_object_get (last, "reason"));
+    if (json_is_null (json_object_get (last, "paragraph")))
+        return hny_sprintf ("%s (status %d)", reason ? reason : "failed",
+                            (int) json_integer_value (json_object_get (last, "code")));
+    reason = json_string_value (json_object_get (first, "reason"));
+    return hny_sprintf ("%zu of %" PRIu64 " segments failed: %s (status %d)", n,
+                        s_stat (record, "segments"), reason ? reason : "failed",
+                        (int) json_integer_value (json_object_get (first, "code")));
+}
+
+/* The answer to a FETCH: a done job's record goes to records.jsonl as one
+   line; a failed job's says why it failed. Returns -1 when records.jsonl
+   cannot be written (the batch stops). */
 static int
 s_on_record (s_batch_t *b, size_t index, hny_reply_t *reply)
 {
     s_file_t *f = &b->files [index];
     const char *cmd = hny_reply_command (reply);
-    f->state = S_FAILED;
-    free (f->error);
-    f->error = NULL;
     if (strcmp (cmd, "REJECTED") == 0) {
         const char *reason = hny_reply_get_str (reply, "reason");
-        f->error = hny_sprintf ("fetch: %s (status %d)", reason ? reason : "rejected",
-                                hny_reply_status (reply));
+        s_fail_file (b, f, "failed", hny_sprintf ("fetch: %s (status %d)",
+                                                  reason ? reason : "rejected",
+                                                  hny_reply_status (reply)));
         return 0;
     }
     if (strcmp (cmd, "RECORD")) {
-        f->error = hny_sprintf ("fetch: unexpected answer %s from %s (expected RECORD)", cmd,
-                                hny_client_endpoint (b->client));
+        s_fail_file (b, f, "failed", hny_sprintf ("fetch: unexpected answer %s from %s (expected "
+                                                  "RECORD)", cmd, hny_client_endpoint (b->client)));
         return 0;
     }
     size_t len = 0;
-    char *record = hny_reply_take_body (reply, &len);
-    if (!record) {
-        f->error = hny_sprintf ("fetch: job %s: the daemon sent a record without a body", f->job);
+    char *body = hny_reply_take_body (reply, &len);
+    json_error_t jerr;
+    json_t *record = body ? json_loadb (body, len, 0, &jerr) : NULL;
+    if (!json_is_object (record)) {
+        s_fail_file (b, f, "failed", body ? hny_sprintf ("the record is not a JSON object: %s",
+                                                         record ? "other JSON" : jerr.text)
+                                          : hny_sprintf ("job %s: the daemon sent a record "
+                                                         "without a body", f->job));
+        free (body);
+        json_decref (record);
         return 0;
     }
-    /* One record per line whatever the daemon's layout. */
-    json_error_t jerr;
-    json_t *obj = json_loadb (record, len, 0, &jerr);
-    char *line = obj ? json_dumps (obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    free (body);
+    uint64_t segments = s_stat (record, "segments"), billed = s_stat (record, "chars_billed");
     int rc = 0;
-    if (line) {
-        size_t n = strlen (line);
-        if (fwrite (line, 1, n, b->spool) != n || putc ('\n', b->spool) == EOF) {
-            hny_cli_fail ("batch", "cannot write the record spool: %s", strerror (errno));
-            rc = -1;
-        }
+    if (f->job_failed) {
+        f->state = S_FAILED;
+        free (f->error);
+        f->error = s_failure_reason (record);
+        s_finished (b, f, "failed", segments, billed);
+    }
+    else {
+        /* One record per line whatever the daemon's layout. */
+        char *line = json_dumps (record, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!line)
+            s_fail_file (b, f, "failed", hny_strdup ("the record cannot be written as JSON"));
+        else if (hny_batch_out_append (b->output, line, strlen (line), &f->rec))
+            rc = s_stop (b, "%s", hny_batch_out_error (b->output));
         else {
             f->state = S_DONE;
-            f->spool_at = b->spool_size;
-            f->spool_len = n + 1;
-            b->spool_size += (off_t) (n + 1);
+            s_finished (b, f, "done", segments, billed);
         }
+        free (line);
     }
-    else
-        f->error = hny_sprintf ("the record is not JSON: %s", jerr.text);
-    free (line);
-    json_decref (obj);
-    free (record);
+    json_decref (record);
     return rc;
 }
 
@@ -453,25 +549,35 @@ s_retry_later (s_batch_t *b, size_t index, hny_reply_t *reply)
     if (status == HNY_STATUS_UNAVAILABLE || status == HNY_STATUS_INSUFFICIENT_STORAGE) {
         if (!b->trouble_since)
             b->trouble_since = now;
-        if (now - b->trouble_since >= b->patience_ms) {
-            hny_cli_fail ("batch", "%s: %s (status %d); gave up after %g s (--patience)",
-                          f->rel, reason ? reason : "unavailable", status,
-                          b->patience_ms / 1000.0);
-            return -1;
-        }
+        if (now - b->trouble_since >= b->patience_ms)
+            return s_stop (b, "%s: %s (status %d); gave up after %g s (--patience)", f->rel,
+                           reason ? reason : "unavailable", status, b->patience_ms / 1000.0);
     }
     else
         b->trouble_since = 0;
     if (now >= b->hold_until) {
         int64_t pause = s_backoff_ms (b->busy++);
         b->hold_until = now + pause;
-        fprintf (stderr, "honyaku: batch: %s (status %d): trying again in %.1f s\n",
-                 reason ? reason : "busy", status, pause / 1000.0);
+        s_note (b, "%s (status %d): trying again in %.1f s", reason ? reason : "busy", status,
+                pause / 1000.0);
     }
     return 0;
 }
 
-/* Handle one answer; returns -1 on a fatal error. */
+/* A SUBMIT refused for what every file of the batch shares. Every field
+   of a batch's SUBMITs but the body and `source` is the same for all
+   files; an empty body and a `source` over its cap are refused here
+   before sending, and a body over a cap is 413. So 400 (a bad language,
+   format), 404 and 422 (an unknown backend or language pair) concern the
+   options, and 501/505 a daemon that does not speak this protocol. */
+static int
+s_refuses_every_file (int status)
+{
+    return status == HNY_STATUS_BAD_REQUEST || status == HNY_STATUS_NOT_FOUND
+        || status == HNY_STATUS_UNPROCESSABLE || status == 501 || status == 505;
+}
+
+/* Handle one answer; returns -1 when the batch must stop. */
 static int
 s_on_reply (s_batch_t *b, hny_reply_t *reply)
 {
@@ -503,8 +609,12 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
         return s_on_record (b, index, reply);
     if (rejected) {
         const char *reason = hny_reply_get_str (reply, "reason");
+        if (kind == 's' && s_refuses_every_file (status))
+            return s_stop (b, "honyakud refuses this batch: %s (status %d, for %s); every "
+                           "file would be refused the same way", reason ? reason : "rejected",
+                           status, f->rel);
         s_fail_file (b, f, "rejected", hny_sprintf ("%s (status %d)",
-                                                      reason ? reason : "rejected", status));
+                                                    reason ? reason : "rejected", status));
         return 0;
     }
     if (kind == 's' && strcmp (cmd, "ACCEPTED") == 0) {
@@ -519,58 +629,58 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
     else if (kind == 'w' && strcmp (cmd, "DONE") == 0) {
         const char *state = hny_reply_get_str (reply, "state");
         if (status == 200) {
-            /* A job ended: a full queue has room for one more now. */
+            /* A job ended: a full queue has room for one more now. Its
+               record is fetched either way: a done job's is the output, a
+               failed job's says why, and both say what was billed. */
             if (b->busy)
                 b->hold_until = 0;
-            if (state && strcmp (state, "done") == 0) {
-                f->state = S_FETCH;
-                b->active--;
-                s_ring_push (&b->fetchq, index);
-                s_progress (b, f, "done");
-            }
-            else
-                s_fail_file (b, f, "failed", NULL);
+            f->job_failed = !state || strcmp (state, "done") != 0;
+            f->state = S_FETCH;
+            b->active--;
+            s_ring_push (&b->fetchq, index);
             return 0;
         }
         /* 300: still running; ask again below. */
     }
-    else {
-        hny_cli_fail ("batch", "%s: unexpected answer %s to %s", f->rel, cmd, req);
-        return -1;
-    }
+    else
+        return s_stop (b, "%s: unexpected answer %s to %s", f->rel, cmd, req);
     return s_send_wait (b, index);
 }
 
 /* Open the connection again after it was lost, trying with backoff until
    --patience runs out, then send again every request that was out:
    SUBMITs (same keys: the daemon answers with the job it has, if any),
-   WAITs and FETCHes. Returns -1 when patience ran out. */
+   WAITs and FETCHes. Returns -1 when patience ran out or a signal came. */
 static int
 s_reconnect (s_batch_t *b)
 {
     const char *ep = hny_client_endpoint (b->client);
-    fprintf (stderr, "honyaku: batch: %s; reconnecting (for up to %g s)\n", b->lost_why,
-             b->patience_ms / 1000.0);
+    s_note (b, "%s; reconnecting (for up to %g s)", b->lost_why, b->patience_ms / 1000.0);
     for (int tries = 0;; tries++) {
         int64_t now = hny_clock_mono_ms ();
-        if (now - b->trouble_since >= b->patience_ms) {
-            hny_cli_fail ("batch", "%s; gave up after %g s (--patience)", b->lost_why,
-                          b->patience_ms / 1000.0);
-            return -1;
-        }
+        if (now - b->trouble_since >= b->patience_ms)
+            return s_stop (b, "%s; gave up after %g s (--patience)", b->lost_why,
+                           b->patience_ms / 1000.0);
         if (hny_client_reconnect (b->client) == 0)
             break;
         const char *why = hny_client_error (b->client);
         if (strcmp (why, b->lost_why)) {
-            fprintf (stderr, "honyaku: batch: %s; still trying\n", why);
+            s_note (b, "%s; still trying", why);
             free (b->lost_why);
             b->lost_why = hny_strdup (why);
         }
         /* A probe is one connect(): try again within a second, so that a
-           honyakud that is back is found soon. */
+           honyakud that is back is found soon. The pause is slept in
+           ticks, to see a signal and keep the live line going. */
         int64_t pause = s_backoff_ms (tries < 2 ? tries : 2);
         int64_t left = b->trouble_since + b->patience_ms - now;
-        hny_sleep_ms (pause < left ? pause : left);
+        int64_t until = now + (pause < left ? pause : left);
+        for (int64_t t = now; t < until; t = hny_clock_mono_ms ()) {
+            if (s_signal)
+                return -1;
+            hny_progress_update (b->progress, b->active, "reconnecting");
+            hny_sleep_ms (until - t < S_TICK_MS ? until - t : S_TICK_MS);
+        }
     }
     size_t again = 0;
     for (size_t i = 0; i < b->count; i++) {
@@ -587,8 +697,8 @@ s_reconnect (s_batch_t *b)
     b->lost = 0;
     b->hold_until = 0;
     b->reconnects++;
-    fprintf (stderr, "honyaku: batch: reconnected to %s after %.1f s; asking again about %zu "
-             "files\n", ep, (hny_clock_mono_ms () - b->trouble_since) / 1000.0, again);
+    s_note (b, "reconnected to %s after %.1f s; asking again about %zu files", ep,
+            (hny_clock_mono_ms () - b->trouble_since) / 1000.0, again);
     return 0;
 }
 
@@ -599,17 +709,31 @@ s_may_submit (const s_batch_t *b)
     return !b->busy || !b->submits_out;
 }
 
+/* The next file never submitted, past those an earlier run did. */
+static int
+s_has_next (s_batch_t *b)
+{
+    while (b->next < b->count && b->files [b->next].skipped)
+        b->next++;
+    return b->next < b->count;
+}
+
 /* The window: submit while fewer than `window` jobs are unfinished; FETCH
    finished jobs while fewer than `window` FETCHes are unanswered; answers
    drive everything else. A connection that drops (the monitor says so) or
-   stays silent past every request's deadline is opened again. */
+   stays silent past every request's deadline is opened again. Returns 0
+   at the end, -1 when the batch stops before it (a signal: s_signal set;
+   otherwise the cause was said). */
 static int
 s_run (s_batch_t *b)
 {
     const int64_t silence_ms = b->slice_ms + b->cli->timeout_ms;
     for (;;) {
+        if (s_signal)
+            return -1;
         if (b->lost && s_reconnect (b))
             return -1;
+        hny_progress_update (b->progress, b->active, b->busy ? "busy" : NULL);
         int64_t now = hny_clock_mono_ms ();
         if (now >= b->hold_until) {
             size_t i;
@@ -619,7 +743,7 @@ s_run (s_batch_t *b)
             while (!b->lost && s_may_submit (b) && s_ring_pop (&b->resubmit, &i))
                 if (s_send_submit (b, i))
                     return -1;
-            while (!b->lost && s_may_submit (b) && b->active < b->window && b->next < b->count) {
+            while (!b->lost && s_may_submit (b) && b->active < b->window && s_has_next (b)) {
                 b->active++;
                 if (s_send_submit (b, b->next++))
                     return -1;
@@ -640,12 +764,14 @@ s_run (s_batch_t *b)
         int held = now < b->hold_until
                 && (b->rewait.count || (b->fetchq.count && b->fetching < b->window)
                     || (s_may_submit (b) && (b->resubmit.count
-                                             || (b->next < b->count && b->active < b->window))));
+                                             || (s_has_next (b) && b->active < b->window))));
         if (held && b->hold_until < until)
             until = b->hold_until;
         assert (until != INT64_MAX);
+        /* Never longer than a tick: a signal or a due redraw of the live
+           line is seen that soon (the library rides out EINTR). */
         int64_t wait = until - now;
-        wait = wait < 0 ? 0 : wait > INT32_MAX ? INT32_MAX : wait;
+        wait = wait < 0 ? 0 : wait > S_TICK_MS ? S_TICK_MS : wait;
         hny_reply_t *reply = NULL;
         int r = hny_client_recv_reply (b->client, (int) wait, &reply);
         if (r == HNY_RECV_LOST) {
@@ -661,10 +787,8 @@ s_run (s_batch_t *b)
             }
             continue;
         }
-        if (r != HNY_RECV_OK) {
-            hny_cli_fail ("batch", "%s", hny_client_error (b->client));
-            return -1;
-        }
+        if (r != HNY_RECV_OK)
+            return s_stop (b, "%s", hny_client_error (b->client));
         b->heard = hny_clock_mono_ms ();
         b->reached = 1;
         r = s_on_reply (b, reply);
@@ -674,80 +798,161 @@ s_run (s_batch_t *b)
     }
 }
 
-/* Copy the spooled records in path order into records.jsonl; write errors.txt. */
+/* Before anything is sent: honyakud answers STATUS (at once for an ipc://
+   socket nobody listens on, within --timeout otherwise), and has the
+   profile --backend names. Returns 0, or -1 when the batch cannot start
+   (said). Connection trouble after this is ridden out (--patience). */
 static int
-s_write_results (s_batch_t *b, const char *out_dir, size_t *failed)
+s_probe (s_batch_t *b)
 {
-    char *rec_path = hny_sprintf ("%s/records.jsonl", out_dir);
-    char *err_path = hny_sprintf ("%s/errors.txt", out_dir);
-    char *rec_tmp = hny_sprintf ("%s.tmp", rec_path);
-    FILE *rec = fopen (rec_tmp, "w");
-    FILE *err = rec ? fopen (err_path, "w") : NULL;
+    json_t *st = NULL;
+    if (hny_client_status (b->client, NULL, &st)) {
+        hny_cli_fail ("batch", "cannot reach honyakud at %s: %s", b->cli->endpoint,
+                      hny_client_error (b->client));
+        return -1;
+    }
+    b->reached = 1;
+    json_t *profiles = json_object_get (st, "profiles");
     int rc = 0;
-    if (!rec || !err) {
-        hny_cli_fail ("batch", "%s: %s", rec ? err_path : rec_tmp, strerror (errno));
-        rc = -1;
-        goto done;
+    if (b->opts.backend && json_array_size (profiles)) {
+        json_t *found = NULL, *p;
+        size_t i;
+        json_array_foreach (profiles, i, p)
+            if (!found && json_is_string (json_object_get (p, "name"))
+                && strcmp (json_string_value (json_object_get (p, "name")), b->opts.backend) == 0)
+                found = p;
+        if (!found) {
+            char names [1024] = "";
+            size_t len = 0;
+            json_array_foreach (profiles, i, p) {
+                const char *name = json_string_value (json_object_get (p, "name"));
+                if (name && i < S_PROFILES_SHOWN && len < sizeof names)
+                    len += (size_t) snprintf (names + len, sizeof names - len, "%s%s",
+                                              len ? ", " : "", name);
+            }
+            hny_cli_fail ("batch", "unknown backend \"%s\": honyakud at %s has %s%s",
+                          b->opts.backend, b->cli->endpoint, names,
+                          json_array_size (profiles) > S_PROFILES_SHOWN ? ", ..." : "");
+            rc = -1;
+        }
+        else if (json_integer_value (json_object_get (found, "workers")) == 0
+                 && json_object_get (found, "workers"))
+            fprintf (stderr, "honyaku: batch: no worker serves profile %s now: its jobs wait "
+                     "until one registers\n", b->opts.backend);
     }
-    if (fflush (b->spool) || ferror (b->spool)) {
-        hny_cli_fail ("batch", "cannot write the record spool: %s", strerror (errno));
-        rc = -1;
-        goto done;
-    }
-    *failed = 0;
-    int spool_fd = fileno (b->spool);
+    json_decref (st);
+    return rc;
+}
+
+/* Files an earlier run wrote the record of (same key: same path, content
+   and options) are done: they are not sent again. */
+static void
+s_resume (s_batch_t *b)
+{
+    if (!hny_batch_out_earlier (b->output))
+        return;
+    size_t skipped = 0;
     for (size_t i = 0; i < b->count; i++) {
         s_file_t *f = &b->files [i];
-        if (f->state == S_DONE) {
-            char *line = hny_malloc (f->spool_len);
-            ssize_t got = pread (spool_fd, line, f->spool_len, f->spool_at);
-            int ok = got == (ssize_t) f->spool_len
-                     && fwrite (line, 1, f->spool_len, rec) == f->spool_len;
-            free (line);
-            if (!ok) {
-                hny_cli_fail ("batch", "cannot copy a record from the spool: %s",
-                              got < 0 ? strerror (errno) : "short read or write");
-                rc = -1;
-                goto done;
+        char *path = hny_sprintf ("%s/%s", b->root, f->rel);
+        char *data = NULL;
+        size_t size = 0;
+        const char *why = NULL;
+        /* One that cannot be read now fails when its turn comes. */
+        if (hny_cli_read_input (b->cli, path, &data, &size, &why) == 0) {
+            f->key = s_batch_key (f->rel, data, size, &b->opts);
+            if (hny_batch_out_claim (b->output, f->key, &f->rec)) {
+                f->state = S_DONE;
+                f->skipped = 1;
+                skipped++;
             }
         }
-        else if (f->state == S_FAILED && f->job && !f->error) {
-            json_t *st = NULL;
-            if (hny_client_status (b->client, f->job, &st) == 0) {
-                const char *reason = json_string_value (json_object_get (st, "error"));
-                f->error = hny_strdup (reason ? reason : "failed without a reason");
-                json_decref (st);
-            }
-            else
-                f->error = hny_sprintf ("failed (status: %s)", hny_client_error (b->client));
-        }
-        if (f->state == S_FAILED) {
-            (*failed)++;
-            if (f->job)
-                fprintf (err, "%s\tjob %s: %s\n", f->rel, f->job, f->error);
-            else
-                fprintf (err, "%s\t%s\n", f->rel, f->error);
-        }
+        free (data);
+        free (path);
     }
-    if (fflush (rec) || ferror (rec) || fflush (err) || ferror (err)) {
-        rc = -1;
-        hny_cli_fail ("batch", "%s: cannot write: %s", out_dir, strerror (errno));
+    b->finished += skipped;
+    hny_progress_skipped (b->progress, skipped);
+    const char *rec = hny_batch_out_records_path (b->output);
+    if (hny_batch_out_torn_bytes (b->output))
+        s_note (b, "%s: cut off an incomplete last line (%zu bytes: a run stopped while "
+                "writing it)", rec, hny_batch_out_torn_bytes (b->output));
+    if (hny_batch_out_duplicates (b->output))
+        s_note (b, "%s: %zu lines repeat the key of an earlier line: left out", rec,
+                hny_batch_out_duplicates (b->output));
+    if (hny_progress_mode (b->progress) != HNY_PROGRESS_NONE)
+        s_note (b, "%zu of %zu files have their record in %s already: not sent again", skipped,
+                b->count, rec);
+    if (hny_batch_out_unclaimed (b->output))
+        s_note (b, "%s: %zu records match no file of this batch (changed, gone, or other "
+                "options): kept after this batch's", rec, hny_batch_out_unclaimed (b->output));
+}
+
+/* Write records.jsonl again in path order, and errors.txt. */
+static int
+s_write_results (s_batch_t *b, const char *out_dir)
+{
+    hny_batch_rec_t *order = hny_calloc (b->count, sizeof *order);
+    for (size_t i = 0; i < b->count; i++)
+        if (b->files [i].state == S_DONE)
+            order [i] = b->files [i].rec;
+    int rc = hny_batch_out_finish (b->output, order, b->count);
+    free (order);
+    if (rc) {
+        hny_cli_fail ("batch", "%s", hny_batch_out_error (b->output));
+        return -1;
     }
-done:
-    if (rec && fclose (rec) && rc == 0)
-        rc = -1;
-    if (err && fclose (err) && rc == 0)
-        rc = -1;
-    if (rc == 0 && rename (rec_tmp, rec_path)) {
-        hny_cli_fail ("batch", "%s: %s", rec_path, strerror (errno));
+    char *err_path = hny_sprintf ("%s/errors.txt", out_dir);
+    FILE *err = fopen (err_path, "w");
+    if (!err) {
+        hny_cli_fail ("batch", "%s: %s", err_path, strerror (errno));
+        free (err_path);
+        return -1;
+    }
+    for (size_t i = 0; i < b->count; i++) {
+        s_file_t *f = &b->files [i];
+        if (f->state != S_FAILED)
+            continue;
+        if (f->job)
+            fprintf (err, "%s\tjob %s: %s\n", f->rel, f->job, f->error);
+        else
+            fprintf (err, "%s\t%s\n", f->rel, f->error);
+    }
+    if (fflush (err) || ferror (err)) {
+        hny_cli_fail ("batch", "%s: cannot write: %s", err_path, strerror (errno));
         rc = -1;
     }
-    if (rc)
-        unlink (rec_tmp);
-    free (rec_path);
+    if (fclose (err) && rc == 0)
+        rc = -1;
     free (err_path);
-    free (rec_tmp);
     return rc;
+}
+
+/* The last line: what was done, what it cost, how fast, what is left. */
+static void
+s_summary (s_batch_t *b, int sig)
+{
+    const hny_progress_counts_t *c = hny_progress_counts (b->progress);
+    size_t left = c->total - c->done - c->failed - c->skipped;
+    char skipped [160] = "", stopped [160] = "", reconnects [64] = "", took [32];
+    if (c->skipped)
+        snprintf (skipped, sizeof skipped, "; %zu skipped (in records.jsonl already)",
+                  c->skipped);
+    if (left)
+        snprintf (stopped, sizeof stopped, "; %zu not finished: %s%s", left,
+                  sig == SIGINT ? "interrupted (SIGINT)" : sig == SIGTERM ? "terminated (SIGTERM)"
+                                                          : "stopped",
+                  sig ? ", run the same command again to resume" : "");
+    if (b->reconnects)
+        snprintf (reconnects, sizeof reconnects, "; %zu reconnect%s", b->reconnects,
+                  b->reconnects == 1 ? "" : "s");
+    double secs = c->elapsed_ms > 0 ? c->elapsed_ms / 1000.0 : 0.001;
+    hny_progress_say (b->progress, "honyaku: batch: %zu files: %zu done, %zu failed, %zu new jobs"
+                      "%s%s%s; %" PRIu64 " segments, %" PRIu64 " chars billed in %s (%.1f files/s, "
+                      "%.1f segments/s); wrote %s", c->total, c->done, c->failed, b->fresh, skipped,
+                      stopped, reconnects, c->segments, c->chars_billed,
+                      hny_progress_duration (c->elapsed_ms, took, sizeof took),
+                      (c->done + c->failed) / secs, c->segments / secs,
+                      hny_batch_out_records_path (b->output));
 }
 
 int
@@ -762,11 +967,14 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
         { "format", required_argument, NULL, 'F' },
         { "lenient", no_argument, NULL, 'l' },
         { "patience", required_argument, NULL, 'P' },
+        { "progress", required_argument, NULL, 'p' },
+        { "quiet", no_argument, NULL, 'q' },
         HNY_CLI_COMMON_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     s_batch_t b = { .cli = cli };
     const char *out_dir = NULL;
+    hny_progress_mode_t mode = HNY_PROGRESS_AUTO;
     int window = S_WINDOW_DEFAULT, patience = S_PATIENCE_DEFAULT, opt;
     while ((opt = hny_cli_getopt (cli, "batch", argc, argv, "", longopts)) != -1) {
         if (HNY_CLI_STOP (opt))
@@ -778,6 +986,12 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
             case 'o': out_dir = optarg; break;
             case 'F': b.opts.format = optarg; break;
             case 'l': b.opts.lenient = 1; break;
+            case 'q': mode = HNY_PROGRESS_NONE; break;
+            case 'p':
+                if (hny_progress_mode_parse (optarg, &mode))
+                    return hny_cli_usage ("batch", "--progress: '%s' is not auto, tty, lines or "
+                                          "none", optarg);
+                break;
             case 'W':
                 if (hny_cli_parse_int (optarg, S_WINDOW_MAX, &window) || window < 1)
                     return hny_cli_usage ("batch", "--window: '%s' is not a number from 1 to %d",
@@ -813,56 +1027,59 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
         return hny_cli_fail ("batch", "%s: not a folder", root);
 
     s_walk_t walk = { .root = root };
-    int rc = HNY_EXIT_OK;
-    if (s_walk (&walk, "", 0)) {
-        rc = HNY_EXIT_FAIL;
+    int rc = HNY_EXIT_FAIL;
+    if (s_walk (&walk, "", 0))
+        goto cleanup;
+    if (walk.count == 0) {
+        hny_cli_fail ("batch", "%s: no article files in it (hidden files and folders are "
+                      "skipped)", root);
         goto cleanup;
     }
     qsort (walk.files, walk.count, sizeof *walk.files, s_file_cmp);
     b.files = walk.files;
     b.count = walk.count;
-    if (s_mkdirs (out_dir)) {
-        rc = hny_cli_fail ("batch", "%s: %s", out_dir, strerror (errno));
-        goto cleanup;
-    }
-    char *spool_path = hny_sprintf ("%s/.records.jsonl.spool", out_dir);
-    b.spool = fopen (spool_path, "w+");
-    if (!b.spool) {
-        rc = hny_cli_fail ("batch", "%s: %s", spool_path, strerror (errno));
-        free (spool_path);
-        goto cleanup;
-    }
-    unlink (spool_path);            /* gone when we exit, whatever happens */
-    free (spool_path);
     b.window = (size_t) window;
     b.patience_ms = (int64_t) patience * 1000;
     b.root = root;
-    b.resubmit.cap = b.rewait.cap = b.fetchq.cap = b.count ? b.count : 1;
-    b.resubmit.items = hny_malloc (b.resubmit.cap * sizeof *b.resubmit.items);
-    b.rewait.items = hny_malloc (b.rewait.cap * sizeof *b.rewait.items);
-    b.fetchq.items = hny_malloc (b.fetchq.cap * sizeof *b.fetchq.items);
     b.client = hny_cli_client (cli);
     /* A WAIT is held at most one answer timeout, so that a daemon that
        went silent is noticed within two timeouts. */
     b.slice_ms = cli->timeout_ms < S_WAIT_SLICE_MS ? cli->timeout_ms : S_WAIT_SLICE_MS;
-    if (s_run (&b)) {
-        rc = HNY_EXIT_FAIL;
+    if (s_probe (&b))
+        goto cleanup;
+    char *why = NULL;
+    b.output = hny_batch_out_open (out_dir, &why);
+    if (!b.output) {
+        hny_cli_fail ("batch", "%s", why);
+        free (why);
         goto cleanup;
     }
+    b.progress = hny_progress_new (mode, stderr, b.count);
+    s_resume (&b);
+    b.resubmit.cap = b.rewait.cap = b.fetchq.cap = b.count;
+    b.resubmit.items = hny_malloc (b.resubmit.cap * sizeof *b.resubmit.items);
+    b.rewait.items = hny_malloc (b.rewait.cap * sizeof *b.rewait.items);
+    b.fetchq.items = hny_malloc (b.fetchq.cap * sizeof *b.fetchq.items);
 
-    size_t failed = 0;
-    if (s_write_results (&b, out_dir, &failed)) {
-        rc = HNY_EXIT_FAIL;
-        goto cleanup;
+    /* From here on a signal stops the batch cleanly; a second one ends
+       the process at once (SA_RESETHAND): records.jsonl holds complete
+       lines either way. */
+    struct sigaction sa = { .sa_handler = s_on_signal, .sa_flags = SA_RESETHAND };
+    sigemptyset (&sa.sa_mask);
+    struct sigaction old_int, old_term;
+    s_signal = 0;
+    sigaction (SIGINT, &sa, &old_int);
+    sigaction (SIGTERM, &sa, &old_term);
+    /* A signal that comes after the end changes nothing. */
+    int sig = s_run (&b) ? s_signal : 0;
+    hny_progress_clear (b.progress);
+    if (s_write_results (&b, out_dir) == 0) {
+        s_summary (&b, sig);
+        const hny_progress_counts_t *c = hny_progress_counts (b.progress);
+        rc = sig ? 128 + sig : b.stopped || c->failed ? HNY_EXIT_FAIL : HNY_EXIT_OK;
     }
-    char reconnects [64] = "";
-    if (b.reconnects)
-        snprintf (reconnects, sizeof reconnects, "%zu reconnect%s; ", b.reconnects,
-                  b.reconnects == 1 ? "" : "s");
-    fprintf (stderr, "honyaku: batch: %zu files: %zu done, %zu failed, %zu new jobs; "
-             "%swrote %s/records.jsonl\n", b.count, b.count - failed, failed, b.fresh,
-             reconnects, out_dir);
-    rc = failed ? HNY_EXIT_FAIL : HNY_EXIT_OK;
+    sigaction (SIGINT, &old_int, NULL);
+    sigaction (SIGTERM, &old_term, NULL);
 
 cleanup:
     for (size_t i = 0; i < walk.count; i++) {
@@ -876,8 +1093,8 @@ cleanup:
     free (b.rewait.items);
     free (b.fetchq.items);
     free (b.lost_why);
-    if (b.spool)
-        fclose (b.spool);
+    hny_progress_destroy (&b.progress);
+    hny_batch_out_destroy (&b.output);
     hny_client_destroy (&b.client);
     return rc;
 }

@@ -1,8 +1,8 @@
 /*  hny_export_priv.h: what the parts of the record export share, private
     to client/hny_export*.c: the export object itself, the cleaning of text
     for XML and access to the fields of a checked record. hny_export.c
-    defines all of it; hny_export_xml.c (TMX, XLIFF) and hny_export_text.c
-    (HTML, Moses) use it. Segments in the inline form (PROTOCOL.md 11.1) are
+    defines all of it; hny_export_xml.c (TMX), hny_export_xliff.c (XLIFF
+    2.0 and 1.2) and hny_export_text.c (HTML, Moses) use it. Segments in the inline form (PROTOCOL.md 11.1) are
     read with the common parser, honyaku/inline.h. Nothing here is part of
     the library's interface (hny_export.h). */
 #ifndef HNY_EXPORT_PRIV_H
@@ -26,32 +26,47 @@
 
 /* ---- the export object ------------------------------------------------ */
 
-/* Moses: the two temporary files of one language pair. */
+/* One output of the export: a file (or standard output) and, for Moses,
+   the second file of its pair. */
 typedef struct {
-    char src [HNY_EXPORT_LANG_MAX + 1];
-    char tgt [HNY_EXPORT_LANG_MAX + 1];
-    FILE *file [2];             /* source side, target side */
-    char *tmp [2];              /* their temporary paths */
-} hny_export_moses_pair_t;
+    char src [HNY_EXPORT_LANG_MAX + 1]; /* its language pair, canonical; "" until its */
+    char tgt [HNY_EXPORT_LANG_MAX + 1]; /* first record, and for formats that mix pairs */
+    char pair [2 * HNY_EXPORT_LANG_MAX + 2];   /* "SRC-TGT" or "" */
+    char *path [2];             /* final paths (path[0] NULL: standard output); Moses:
+                                   source side, target side, set by its finish */
+    char *tmp [2];              /* the paths written until the finish */
+    FILE *file [2];             /* HTML: file[1] is the articles' part (anonymous) */
+    xmlTextWriterPtr w;         /* XML formats: the document; HTML: the articles' part */
+    int started;                /* the document head is written */
+    long records;               /* records written to it */
+    long articles;              /* HTML: sections written (their anchors a1, a2, ...) */
+    int pairs_mixed;            /* HTML: records of more than one language pair */
+    FILE *toc;                  /* HTML: the table of contents' part (anonymous) */
+    xmlTextWriterPtr toc_w;
+} hny_export_file_t;
 
 struct _hny_export_t {
     hny_export_format_t format;
-    char *out;                  /* the final path, NULL for standard output */
-    char *tmp;                  /* single-file formats: the path written */
-    FILE *file;                 /* single-file formats */
-    xmlTextWriterPtr w;         /* TMX, XLIFF, HTML */
+    char *dir;                  /* a directory export: its path; NULL: one file */
+    char *out;                  /* a one-file export: the final path, NULL for standard output */
+    hny_export_file_t files [HNY_EXPORT_MAX_PAIRS];
+    size_t file_count;
+    hny_export_file_t *cur;     /* the file of the record being written */
+    xmlTextWriterPtr w;         /* cur's writer: the one hny_export_xml_* write through */
+    char rec_src [HNY_EXPORT_LANG_MAX + 1]; /* the record being written: its pair, */
+    char rec_tgt [HNY_EXPORT_LANG_MAX + 1]; /* canonical (what the writers print) */
     int xml_failed;             /* an xmlTextWriter call failed */
-    int started;                /* the document head is written */
     int finished;
-    char src [HNY_EXPORT_LANG_MAX + 1]; /* TMX header srclang, XLIFF document pair */
-    char tgt [HNY_EXPORT_LANG_MAX + 1];
-    hny_export_moses_pair_t pairs [HNY_EXPORT_MAX_PAIRS];
-    size_t pair_count;
+    int mixed;                  /* failed on a second language pair (hny_export_mixed) */
     hny_export_stats_t stats;
     hny_buf_t scratch;          /* cleaned text on its way to the writer */
     hny_buf_t scratch2;         /* a title's plain text (hny_export_plain_title) */
     char error [HNY_EXPORT_ERROR_MAX];
 };
+
+/* A new xmlTextWriter over file, which stays the caller's to close, or
+   NULL when libxml2 cannot make one. */
+xmlTextWriterPtr hny_export_writer_new (FILE *file);
 
 /* Copy s (len bytes) into b, replacing its content, as text XML 1.0 can
    carry: ill-formed UTF-8, C0 controls other than tab, LF and CR, and
@@ -85,5 +100,15 @@ const char *hny_export_reason (const json_t *record, long paragraph, long segmen
 /* The article's title as plain text: the metadata's, else the title
    segment's (its inline form read), else NULL. Uses self->scratch2. */
 const char *hny_export_plain_title (hny_export_t *self, const json_t *record);
+
+/* True when the pair's translation is a person's, not a machine's: the
+   records of the "aligned" backend (human translations aligned with
+   their sources). The one place that decides how XLIFF and HTML mark a
+   translation; a per-pair origin, once records carry one, goes here. */
+int hny_export_human (const json_t *record, const json_t *pair);
+
+/* The profile that translated the pair: its own "backend" (a fallback),
+   else the record's. */
+const char *hny_export_backend (const json_t *record, const json_t *pair);
 
 #endif

@@ -1,23 +1,32 @@
 /*  hny_export_text.h: the record export's HTML page and Moses corpus
     writers (hny_export_text.c). Private to client/hny_export*.c. Records
-    passed here are borrowed and already checked by hny_export_add. */
+    passed here are borrowed and already checked by hny_export_add, which
+    chose self->cur and set self->rec_src / rec_tgt. */
 #ifndef HNY_EXPORT_TEXT_H
 #define HNY_EXPORT_TEXT_H
 
 #include "hny_export.h"
+#include "hny_export_priv.h"
 
 #include <jansson.h>
 
-/* HTML: the doctype, <html>, <head> with the style sheet, and <body> left
-   open (hny_export_finish closes it). Failures set self->xml_failed. */
-void hny_export_html_head (hny_export_t *self);
-
-/* HTML: one record as a table of source and target rows, failed segments
-   highlighted with their reason; the first record writes the head. */
+/* HTML: one record as a section (a heading, its facts, a table of
+   numbered source and target rows marked for TM hits, warnings and
+   failures) into self->cur, and its entry in the table of contents. */
 void hny_export_html_record (hny_export_t *self, const json_t *record);
 
-/* Moses: append one record's pairs to the temporary files of its language
-   pair (opened on first use). Returns 0, or -1 with the export's error set. */
+/* HTML: write the page to f's file: the head (a title saying what the
+   page holds), the legend of the marks, the table of contents and the
+   articles, joined from their temporary parts. Failures set
+   self->xml_failed or the export's error. */
+void hny_export_html_finish (hny_export_t *self, hny_export_file_t *f);
+
+/* Moses: open the two temporary files of f's language pair. Returns 0, or
+   -1 with the export's error set. */
+int hny_export_moses_open (hny_export_t *self, hny_export_file_t *f);
+
+/* Moses: append one record's pairs to the files of self->cur. Returns 0,
+   or -1 with the export's error set. */
 int hny_export_moses_record (hny_export_t *self, const json_t *record);
 
 /* Moses: close the temporary files and rename them to DIR/corpus.L (one

@@ -1,6 +1,6 @@
-/*  hny_export_xml.h: the XML writers of the record export (TMX 1.4b and
-    XLIFF 2.0, hny_export_xml.c) and the xmlTextWriter wrappers they share
-    with the HTML writer. Private to client/hny_export*.c.
+/*  hny_export_xml.h: the TMX writer of the record export
+    (hny_export_xml.c) and the xmlTextWriter wrappers it shares with the
+    XLIFF and HTML writers. Private to client/hny_export*.c.
 
     Every function writes through self->w; a failed xmlTextWriter call sets
     self->xml_failed, which hny_export_add and hny_export_finish turn into
@@ -37,19 +37,11 @@ void hny_export_xml_newline (hny_export_t *self);
 void hny_export_xml_element (hny_export_t *self, const char *name, const char *text);
 
 /* TMX: the XML declaration, <tmx>, the <header> with SRCLANG, and <body>
-   left open (hny_export_finish closes it). */
+   left open (hny_export_finish closes it), into self->cur. */
 void hny_export_tmx_head (hny_export_t *self, const char *srclang);
 
-/* TMX: one checked record as <tu>s; the first record writes the head. */
+/* TMX: one checked record as <tu>s into self->cur (whose pair it has);
+   the file's first record writes the head. */
 void hny_export_tmx_record (hny_export_t *self, const json_t *record);
-
-/* XLIFF: the XML declaration and <xliff> for the pair in self->src and
-   self->tgt, left open. */
-void hny_export_xliff_head (hny_export_t *self);
-
-/* XLIFF: one checked record as a <file>; the first record writes the head
-   and sets the document's pair. Records of another pair, or with nothing
-   to translate, are counted in stats.skipped instead. */
-void hny_export_xliff_record (hny_export_t *self, const json_t *record);
 
 #endif

@@ -9,6 +9,7 @@
     "honyaku: CMD: what: why"; usage errors exit 2. */
 #include "hny_cli.h"
 #include "honyaku/config.h"
+#include "honyaku/metrics.h"
 #include "honyaku/util.h"
 #ifdef HNY_HAVE_PREPARE
 #include "honyaku/prepare.h"
@@ -63,30 +64,72 @@ static const s_help_t s_helps [] = {
     { "fetch", "JOB",
       "Print the record of a finished job (JSON, honyaku.record/1) on stdout.\n" },
     { "batch", "DIR --from L --to L --out DIR [--backend NAME] [--window N] [--format F] [--lenient]"
-      " [--patience S]",
+      " [--progress MODE] [--quiet] [--patience S]",
       "Translate every regular file under DIR (recursively, sorted, hidden files\n"
-      "skipped) with at most N jobs in flight (default 32), then write\n"
-      "OUT/records.jsonl (one record per line, in path order) and OUT/errors.txt\n"
-      "(files that were rejected or failed, with the reason). Each file's key is\n"
-      "derived from its relative path, its content and the options (languages,\n"
-      "backend, format, lenient), so running it again creates no new jobs, and\n"
-      "running it into another language makes new ones. Exit 0 when all are\n"
-      "done, 1 when some failed.\n"
+      "skipped; a folder with none is an error) with at most N jobs in flight\n"
+      "(default 32). Each record is added to OUT/records.jsonl as soon as it is\n"
+      "fetched (complete lines only); at the end the file is put in path order and\n"
+      "OUT/errors.txt lists the files that were rejected or failed, with the reason.\n"
+      "Each file's key is derived from its relative path, its content and the\n"
+      "options (languages, backend, format, lenient): running it again with the\n"
+      "same OUT resumes (files whose record is in records.jsonl are not sent;\n"
+      "jobs already made are found by their keys and cost nothing again), and\n"
+      "running it into another language makes new jobs.\n"
+      "It asks honyakud's status first: a daemon that does not answer, or a\n"
+      "--backend it does not have, stops it before anything is sent; a SUBMIT\n"
+      "refused for the options (400, 404, 422: a bad language, an unknown backend)\n"
+      "stops it at once with the reason. Ctrl-C (SIGINT) or SIGTERM stops it\n"
+      "cleanly: the records so far stay, errors.txt and the summary are written.\n"
+      "The last line is a summary: files done, failed and skipped, new jobs,\n"
+      "segments, characters billed (sums of the records' stats), time and rate.\n"
+      "Exit 0 when every file is done, 1 when some failed or the batch stopped,\n"
+      "2 on a usage error, 130 after SIGINT (143 after SIGTERM).\n"
       "A busy daemon (303) is asked again after a backoff. When the connection\n"
       "drops or goes silent (honyakud restarted), batch reconnects and asks again\n"
       "about every file that was out (same keys: no job twice).\n"
+      "  --progress MODE    tty: one live line redrawn in place (files done/all,\n"
+      "                     failures, segments/s, ETA, characters billed); lines:\n"
+      "                     one line per finished file (file, job, state, segments\n"
+      "                     or reason); none; auto (default): tty when stderr is a\n"
+      "                     terminal, else lines\n"
+      "  --quiet            the same as --progress none: only problems and the summary\n"
       "  --patience S       how long to keep trying while honyakud is unreachable\n"
       "                     or shutting down (503), in seconds (default 300)\n" },
-    { "export", "[--format jsonl|tmx|xliff|moses|html] [--out FILE|DIR] [--state done|failed] [--in FILE]",
-      "Write every finished record (of jobs in --state, default done) to FILE\n"
-      "(default: stdout) in the format: jsonl (JSON Lines, the default), tmx\n"
-      "(TMX 1.4b), xliff (XLIFF 2.0), html (side-by-side page) or moses (DIR/corpus.SRC\n"
-      "and DIR/corpus.TGT, one segment per line; DIR/corpus.SRC-TGT.L per pair when\n"
-      "records have several language pairs). --in FILE converts a records file\n"
-      "(JSON Lines, e.g. from batch) without the daemon.\n" },
-    { "stats", "[--json]",
+    { "export", "[--format F] [--out FILE|DIR/] [--state done|failed|all] [--pair SRC-TGT]"
+      " [--since DATE] [--job ID]... [--in FILE]",
+      "Write finished records to FILE (default: stdout), or to files in DIR, in\n"
+      "format F:\n"
+      "  jsonl     JSON Lines, the records as they are (the default)\n"
+      "  tmx       TMX 1.4b: a <tu> per translated segment pair\n"
+      "  xliff     XLIFF 2.0 (also: xliff20): a <file> per article, a <unit> per\n"
+      "            paragraph; machine translation state=\"initial\" subState=\"honyaku:mt\"\n"
+      "  xliff12   XLIFF 1.2: a <file> per article, a <group> per paragraph; machine\n"
+      "            translation state=\"needs-review-translation\"\n"
+      "            state-qualifier=\"mt-suggestion\"\n"
+      "  html      one page: contents, numbered segments, TM hits, warnings and\n"
+      "            failures marked\n"
+      "  moses     DIR/corpus.SRC and DIR/corpus.TGT, one segment per line\n"
+      "            (DIR/corpus.SRC-TGT.L per pair when there are several)\n"
+      "A TMX or XLIFF file holds one language pair: --out DIR/ (a directory, or a\n"
+      "name ending in /) writes DIR/records.SRC-TGT.tmx or .xlf per pair, and one\n"
+      "file for records of several pairs is refused, naming them. jsonl and html\n"
+      "take any mix (DIR/records.jsonl, DIR/records.html).\n"
+      "  --state S        done (the default), failed or all; all with --in or --job\n"
+      "  --pair SRC-TGT   only this language pair (en-ja, pt-BR-en; any case)\n"
+      "  --since DATE     only jobs finished at or after DATE: 2024-05-01 (local\n"
+      "                   midnight), 2024-05-01T09:30 (local), 2024-05-01T09:30:00Z,\n"
+      "                   2024-05-01T09:30+09:00\n"
+      "  --job ID         only this job (repeat for more); an unknown one is an error\n"
+      "  --in FILE        read a records file (JSON Lines, e.g. from batch; - for\n"
+      "                   standard input) instead of asking the daemon\n"
+      "Exit 0 when written, 1 when it failed, 2 for bad options, 4 when no record\n"
+      "matched. Files take their names only once the export is complete.\n" },
+    { "stats", "[--json | --format text|json|prometheus]",
       "Per backend profile: translation-memory hits and misses, characters billed,\n"
-      "requests and segments.\n" },
+      "requests and segments.\n"
+      "  --json             the profiles as JSON (the same as --format json)\n"
+      "  --format prometheus  everything honyakud counts in the Prometheus text\n"
+      "                     format: the same text as honyakud's /metrics endpoint\n" },
     { "prepare", "[--from L] [--format auto|text|plain|html|jpw] [--lenient] FILE|-",
       "Dry run, in this process (no daemon needed): decode, extract, normalize and\n"
       "segment one article and print the prepared article as JSON.\n" },
@@ -803,21 +846,42 @@ s_cmd_fetch (hny_cli_t *cli, int argc, char **argv)
     return rc;
 }
 
+/* The STATS reply as Prometheus text (honyaku/metrics.h: the renderer
+   honyakud's /metrics uses too). */
+static int
+s_print_prometheus (const json_t *st)
+{
+    hny_buf_t text = HNY_BUF_INIT (HNY_METRICS_TEXT_MAX);
+    int rc = hny_metrics_render (st, &text);
+    if (rc == 0)
+        fwrite (hny_buf_str (&text), 1, text.len, stdout);
+    hny_buf_free (&text);
+    return rc == 0 ? HNY_EXIT_OK
+                   : hny_cli_fail ("stats", "the metrics are over %d bytes", HNY_METRICS_TEXT_MAX);
+}
+
 static int
 s_cmd_stats (hny_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts [] = {
         { "json", no_argument, NULL, 'j' },
+        { "format", required_argument, NULL, 'F' },
         HNY_CLI_COMMON_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
-    int as_json = 0, opt;
+    const char *format = "text";
+    int opt;
     while ((opt = hny_cli_getopt (cli, "stats", argc, argv, "", longopts)) != -1) {
         if (HNY_CLI_STOP (opt))
             return HNY_CLI_STOP_CODE (opt);
         if (opt == 'j')
-            as_json = 1;
+            format = "json";
+        else if (opt == 'F')
+            format = optarg;
     }
+    if (strcmp (format, "text") != 0 && strcmp (format, "json") != 0
+    &&  strcmp (format, "prometheus") != 0)
+        return hny_cli_usage ("stats", "unknown --format '%s' (text, json, prometheus)", format);
     if (argc - optind != 0)
         return hny_cli_usage ("stats", "no arguments expected");
     hny_client_t *client = hny_cli_client (cli);
@@ -827,7 +891,9 @@ s_cmd_stats (hny_cli_t *cli, int argc, char **argv)
         rc = hny_cli_fail ("stats", "%s", hny_client_error (client));
     else {
         json_t *profiles = json_object_get (st, "profiles");
-        if (as_json) {
+        if (strcmp (format, "prometheus") == 0)
+            rc = s_print_prometheus (st);
+        else if (strcmp (format, "json") == 0) {
             char *text = json_dumps (profiles, JSON_INDENT (2) | JSON_SORT_KEYS);
             printf ("%s\n", text ? text : "{}");
             free (text);

@@ -166,10 +166,12 @@ hny_record_text (hny_record_t *self, const hny_job_row_t *row)
     }
     char job [24];
     snprintf (job, sizeof job, "%lld", (long long) row->id);
-    json_t *head = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "schema", HNY_RECORD_SCHEMA,
-                              "job", job, "key", row->key, "source_lang", row->from,
-                              "target_lang", row->to, "backend", row->backend, "metadata", s_metadata (row));
+    /* Assembled when the job becomes final: now is its finish time (12). */
     int64_t now = hny_clock_wall_ms ();
+    json_t *head = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "schema", HNY_RECORD_SCHEMA,
+                              "job", job, "key", row->key, "source_lang", row->from,
+                              "target_lang", row->to, "backend", row->backend,
+                              "finished", (json_int_t) now, "metadata", s_metadata (row));
     json_t *stats = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I}", "segments", (json_int_t) self->segments,
                                "chars", (json_int_t) self->chars,
                                "chars_billed", (json_int_t) row->chars_billed,

@@ -611,9 +611,11 @@ json_t *
 hny_store_job_list (hny_store_t *self, int64_t after, int limit, const char *state, int *more)
 {
     sqlite3_stmt *stmt = state
-        ? s_query (self, "SELECT id, key, state FROM jobs WHERE id>? AND state=? ORDER BY id LIMIT ?",
+        ? s_query (self, "SELECT id, key, state, from_lang, to_lang, updated FROM jobs"
+                         " WHERE id>? AND state=? ORDER BY id LIMIT ?",
                    "isi", after, state, (int64_t) limit + 1)
-        : s_query (self, "SELECT id, key, state FROM jobs WHERE id>? ORDER BY id LIMIT ?",
+        : s_query (self, "SELECT id, key, state, from_lang, to_lang, updated FROM jobs"
+                         " WHERE id>? ORDER BY id LIMIT ?",
                    "ii", after, (int64_t) limit + 1);
     if (!stmt)
         return NULL;
@@ -629,9 +631,18 @@ hny_store_job_list (hny_store_t *self, int64_t after, int limit, const char *sta
         }
         char id [24];
         snprintf (id, sizeof id, "%lld", (long long) sqlite3_column_int64 (stmt, 0));
-        json_array_append_new (jobs, json_pack ("{s:s, s:s, s:s}", "job", id,
-                                                "key", (const char *) sqlite3_column_text (stmt, 1),
-                                                "state", (const char *) sqlite3_column_text (stmt, 2)));
+        const char *job_state = (const char *) sqlite3_column_text (stmt, 2);
+        json_t *item = json_pack ("{s:s, s:s, s:s, s:s, s:s}", "job", id,
+                                  "key", (const char *) sqlite3_column_text (stmt, 1),
+                                  "state", job_state,
+                                  "from", (const char *) sqlite3_column_text (stmt, 3),
+                                  "to", (const char *) sqlite3_column_text (stmt, 4));
+        /* A final job is not updated again: its last update is when it
+           became final (hny_store_job_set_state). */
+        hny_job_state_t st = hny_job_state_parse (job_state);
+        if (st == HNY_JOB_DONE || st == HNY_JOB_FAILED)
+            json_object_set_new (item, "finished", json_integer (sqlite3_column_int64 (stmt, 5)));
+        json_array_append_new (jobs, item);
     }
     if (rc < 0)
         json_decref (jobs);

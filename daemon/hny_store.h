@@ -135,8 +135,9 @@ int hny_store_jobs_active (hny_store_t *self, int (*fn) (const hny_job_row_t *ro
 /* Counts per state, as a new JSON object {"queued": n, ...} (caller owns). */
 json_t *hny_store_job_counts (hny_store_t *self);
 /* A page of jobs after id `after`, at most limit, optionally only in one
-   state: a new array of {"job","key","state"} (caller owns); *more is set to
-   1 when more rows follow. NULL on error. */
+   state: a new array of {"job","key","state","from","to"} plus "finished"
+   (ms since the epoch) for final jobs, as LISTING carries them (caller
+   owns); *more is set to 1 when more rows follow. NULL on error. */
 json_t *hny_store_job_list (hny_store_t *self, int64_t after, int limit, const char *state,
                             int *more);
 

@@ -15,6 +15,7 @@
 #include "hny_supervisor.h"
 
 #include <honyaku/config.h>
+#include <honyaku/metrics.h>
 #include <honyaku/util.h>
 
 #include <errno.h>
@@ -60,6 +61,8 @@ s_usage (FILE *f)
         "  --front EP        client endpoint (default ipc://RUN/front: RUN is\n"
         "                    $RUNTIME_DIRECTORY under systemd, else STATE)\n"
         "  --back EP         worker endpoint (default ipc://RUN/back)\n"
+        "  --metrics ADDR    serve GET /metrics (Prometheus) on PORT, HOST:PORT or [IPV6]:PORT\n"
+        "                    (PORT alone: 127.0.0.1); default: [daemon] metrics, else none\n"
         "  --workers N       local workers to start; -1 = number of cores, 0 = none\n"
         "  --log-level L     error, warn, info or debug\n"
         "  --version         print the version and exit\n"
@@ -155,12 +158,14 @@ main (int argc, char **argv)
 {
     hny_log_init ("honyakud", HNY_LOG_INFO);
     const char *config_path = NULL, *state = NULL, *front = NULL, *back = NULL, *level = NULL;
+    const char *metrics = NULL;
     int workers = -2;           /* -2: not given */
     static const struct option options [] = {
         { "config", required_argument, NULL, 'c' },
         { "state", required_argument, NULL, 's' },
         { "front", required_argument, NULL, 'f' },
         { "back", required_argument, NULL, 'b' },
+        { "metrics", required_argument, NULL, 'm' },
         { "workers", required_argument, NULL, 'w' },
         { "log-level", required_argument, NULL, 'l' },
         { "version", no_argument, NULL, 'V' },
@@ -169,12 +174,23 @@ main (int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     int opt;
-    while ((opt = getopt_long (argc, argv, "c:s:f:b:w:l:Vh", options, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, "c:s:f:b:m:w:l:Vh", options, NULL)) != -1) {
         switch (opt) {
         case 'c': config_path = optarg; break;
         case 's': state = optarg; break;
         case 'f': front = optarg; break;
         case 'b': back = optarg; break;
+        case 'm': {
+            char host [64], *why = NULL;
+            int port;
+            if (hny_metrics_addr_parse (optarg, host, sizeof host, &port, &why) != 0) {
+                fprintf (stderr, "honyakud: --metrics: %s\n", why);
+                free (why);
+                return 2;
+            }
+            metrics = optarg;
+            break;
+        }
         case 'w': {
             char *end = NULL;
             long n = strtol (optarg, &end, 10);
@@ -237,6 +253,8 @@ main (int argc, char **argv)
         s_set (&conf->front, front);
     if (back)
         s_set (&conf->back, back);
+    if (metrics)
+        s_set (&conf->metrics, metrics);
     if (workers != -2)
         conf->workers = workers;
     if (conf->workers < 0) {

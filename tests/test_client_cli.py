@@ -19,7 +19,9 @@ REJECTED and failed jobs surfacing as clear errors, a body over the
 protocol's 64 MiB cap refused with 413 before anything is sent, 303/503
 answers retried (status, wait, fetch, batch), `wait` riding out a broker
 restart, batch (window bound, path order, keys, errors.txt, a re-run
-creating no new jobs), export with paging, status and stats. With
+creating no new jobs, resuming from what records.jsonl holds: a torn last
+line, repeated keys, records of no file, a line that is no record, the
+folder's lock), export with paging, status and stats. With
 TEST_CLIENT_LIB, also runs that C test of libhonyaku's pipelining against
 a fake broker.
 
@@ -27,6 +29,7 @@ The broker can be told to answer the next N requests of a command with a
 status (FakeBroker.refuse), and a new FakeBroker can take over the jobs of
 a stopped one (state_from), as a restarted honyakud keeps its store."""
 import ctypes
+import fcntl
 import json
 import os
 import shutil
@@ -56,13 +59,15 @@ def check(cond, what):
 
 
 class FakeBroker(threading.Thread):
-    def __init__(self, endpoint, mode="immediate", silent=False, page=1000, state_from=None):
+    def __init__(self, endpoint, mode="immediate", silent=False, page=1000, state_from=None,
+                 answer_first=0):
         super().__init__(daemon=True)
         self.ctx = zmq.Context()
         self.sock = self.ctx.socket(zmq.ROUTER)
         self.sock.setsockopt(zmq.LINGER, 0)
         self.sock.bind(endpoint)
         self.mode, self.silent, self.page = mode, silent, page
+        self.answer_first = answer_first    # silent: the first requests are answered all the same
         self.stop_flag = threading.Event()
         self.jobs = {}          # id -> dict
         self.keys = {}          # key -> id
@@ -133,12 +138,14 @@ class FakeBroker(threading.Thread):
         self.requests += 1
         self.max_body = max(self.max_body, len(body) if body is not None else 0)
         self.log.append((cmd, hdr.get("job")))
-        if self.silent:
+        if self.silent and self.requests > self.answer_first:
             return
         refusal = self.refusals.get(cmd)
         if refusal and refusal[0] > 0:
             refusal[0] -= 1
-            reason = "too many unfinished jobs (9): retry later" if refusal[1] == 303 else "honyakud is shutting down"
+            reason = {303: "too many unfinished jobs (9): retry later",
+                      400: "to: unknown language 'qq' (use a BCP 47 tag such as en, ja, pt-BR)"}.get(
+                          refusal[1], "honyakud is shutting down")
             return self.reply(rid, req, "REJECTED", {"status": refusal[1], "reason": reason})
         if cmd == "SUBMIT":
             self.submits.append(hdr)
@@ -172,10 +179,16 @@ class FakeBroker(threading.Thread):
             j = self.jobs.get(hdr["job"])
             if not j:
                 return self.reply(rid, req, "REJECTED", {"status": 404, "reason": "no such job", "job": hdr["job"]})
-            if j["state"] != "done":
+            if j["state"] not in ("done", "failed"):
                 return self.reply(rid, req, "REJECTED", {"status": 300, "reason": "not finished", "job": j["id"]})
+            rec = self.record(j)
+            if j["state"] == "failed":
+                # A job that failed by itself (PROTOCOL.md 12.3): no segments, one entry.
+                rec.update(paragraphs=[], errors=[{"paragraph": None, "segment": None, "code": 500,
+                                                   "class": "permanent", "reason": "backend exploded"}])
+                rec["stats"].update(segments=0, chars=0, requests=0)
             self.reply(rid, req, "RECORD", {"status": 200, "job": j["id"]},
-                       json.dumps(self.record(j), indent=2).encode())
+                       json.dumps(rec, indent=2).encode())
         elif cmd == "STATUS":
             if "job" in hdr:
                 j = self.jobs.get(hdr["job"])
@@ -291,6 +304,8 @@ def test_usage(tmp):
         (["submit", "a", "--from", "en", "--to", "es", "--format", "pdf"], "unknown --format 'pdf'"),
         (["batch", tmp, "--from", "en", "--to", "es"], "--out DIR is required"),
         (["batch", tmp, "--from", "en", "--to", "es", "--out", "o", "--window", "0"], "--window"),
+        (["batch", tmp, "--from", "en", "--to", "es", "--out", "o", "--progress", "fancy"],
+         "--progress: 'fancy' is not auto, tty, lines or none"),
         (["wait", "1", "--timeout", "soon"], "--timeout"),
         (["export", "--format", "docx"], "unknown format 'docx'"),
         (["--timeout", "-5", "status"], "--timeout"),
@@ -436,12 +451,30 @@ def test_unreachable(tmp):
                    % (ep, "0.8" if args[0] == "wait" else "0.4")) in err,
                   "silent %r: stderr %r" % (args, err))
             check(took < 5, "silent %r took %.1f s" % (args, took))
+        # batch asks for the daemon's STATUS before anything else: a broker
+        # that never answers stops it within the timeout, endpoint named
+        # (test_batch_silence: one that goes silent later).
+        code, _, err, took = run(["--timeout", "300", "batch", d, "--from", "en", "--to", "es",
+                                  "--out", os.path.join(tmp, "silentout"), "--patience", "100"],
+                                 endpoint=ep, timeout=30)
+        check(code == 1 and err == "honyaku: batch: cannot reach honyakud at %s: no answer from %s within "
+              "0.3 s: is honyakud running?\n" % (ep, ep) and took < 5,
+              "silent broker batch: %d %r %.1f s" % (code, err, took))
+        check(not os.path.exists(os.path.join(tmp, "silentout")), "silent broker batch wrote its --out")
+    finally:
+        b.stop()
+    # One that answers the STATUS, then nothing: reconnects until --patience.
+    b = FakeBroker(ep, silent=True, answer_first=1)
+    b.start()
+    try:
         code, _, err, took = run(["--timeout", "300", "batch", d, "--from", "en", "--to", "es",
                                   "--out", os.path.join(tmp, "silentout"), "--patience", "1"],
                                  endpoint=ep, timeout=30)
         check(code == 1 and "no answer from" in err and "gave up after 1 s (--patience)" in err
               and "reconnecting" in err and took < 15, "silent broker batch: %d %r" % (code, err))
-        check(b.requests >= 2, "silent broker got %d requests" % b.requests)
+        check(err.splitlines()[-1].startswith("honyaku: batch: 1 files: 0 done, 0 failed, 0 new jobs; "
+                                              "1 not finished: stopped;"), "silent broker summary %r" % err)
+        check(b.requests >= 3, "silent broker got %d requests" % b.requests)
     finally:
         b.stop()
 
@@ -592,6 +625,74 @@ def test_batch(tmp):
         for what in ("2-rejected.bin\tnot text: binary data (status 415)", "3-failed.txt\tjob ",
                      "backend exploded", "4-empty.txt\tfile is empty", "5-big.txt\tfile is larger than 2048 bytes"):
             check(what in joined, "errors.txt lacks %r: %r" % (what, errs))
+        # A refusal about the request, not the file (a daemon that knows
+        # fewer languages than this client): the batch stops at the first.
+        jobs = len(b.order)
+        b.refuse("SUBMIT", 100, 400)
+        code, _, err, _ = run(["batch", src, "--from", "en", "--to", "es", "--out",
+                               os.path.join(tmp, "out4"), "--window", "3"], endpoint=ep, timeout=60)
+        sent = 100 - b.refusals["SUBMIT"][0]
+        b.refuse("SUBMIT", 0, 400)
+        check(code == 1 and "honyakud refuses this batch: to: unknown language 'qq'" in err
+              and "every file would be refused the same way" in err and len(b.order) == jobs
+              and sent <= 3, "refused batch: exit %d, %d SUBMITs, %r" % (code, sent, err))
+    finally:
+        b.stop()
+
+
+def test_batch_resume(tmp):
+    """What a re-run finds in OUT/records.jsonl: a torn last line is cut
+    off (its file fetched again, from the job it has), a line repeating a
+    key is left out, a record of no file of the batch is kept after the
+    others, files with their record are not sent at all; a line that is
+    not a record stops the batch with the file untouched; one batch at a
+    time writes into a folder."""
+    ep = "ipc://" + os.path.join(tmp, "resume")
+    b = FakeBroker(ep)
+    b.start()
+    try:
+        src = os.path.join(tmp, "resumedir")
+        for i in range(4):
+            write(os.path.join(src, "r%d.txt" % i), "Resume %d.\n" % i)
+        out = os.path.join(tmp, "resumeout")
+        argv = ["batch", src, "--from", "en", "--to", "es", "--out", out, "--progress", "lines"]
+        code, _, err, _ = run(argv, endpoint=ep)
+        check(code == 0, "resume first run: %d %r" % (code, err))
+        path = os.path.join(out, "records.jsonl")
+        lines = read_lines(path)
+        orphan = dict(json.loads(lines[0]), key="batch:" + "0" * 32, job="99")
+        orphan["metadata"] = {"source": "gone.txt"}
+        with open(path, "w") as f:
+            f.write("\n".join([lines[0], lines[2], json.dumps(orphan), lines[0], lines[3]]) + "\n")
+            f.write(lines[1][:25])      # a run killed while writing r1's record
+        submits = len(b.submits)
+        code, _, err, _ = run(argv, endpoint=ep)
+        recs = read_lines(path)
+        check(code == 0 and [json.loads(l)["metadata"]["source"] for l in recs]
+              == ["r0.txt", "r1.txt", "r2.txt", "r3.txt", "gone.txt"] and recs[:4] == lines,
+              "resume records %r %r" % (recs, err))
+        check(len(b.submits) == submits + 1 and b.submits[-1]["source"] == "r1.txt",
+              "resume sent %r" % [h["source"] for h in b.submits[submits:]])
+        for what in ("cut off an incomplete last line (25 bytes", "1 lines repeat the key of an earlier line",
+                     "3 of 4 files have their record in %s already: not sent again" % path,
+                     "1 records match no file of this batch",
+                     "[4/4] done     r1.txt  job 2, 1 segments, 0 chars billed, existing",
+                     "4 files: 1 done, 0 failed, 0 new jobs; 3 skipped (in records.jsonl already);"):
+            check(what in err, "resume stderr lacks %r: %r" % (what, err))
+        # Not a record: nothing is touched.
+        with open(path, "a") as f:
+            f.write("not json\n")
+        before = open(path, "rb").read()
+        code, _, err, _ = run(argv, endpoint=ep)
+        check(code == 1 and err == "honyaku: batch: %s:6: not a record of honyaku batch ('[' or '{' expected near "
+              "'not'); move the file away or choose another --out\n" % path and open(path, "rb").read() == before,
+              "not a record: %d %r" % (code, err))
+        # Another batch holds the folder.
+        with open(os.path.join(out, ".batch.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            code, _, err, _ = run(argv, endpoint=ep)
+        check(code == 1 and err == "honyaku: batch: %s: another honyaku batch is writing into this folder\n" % out,
+              "locked: %d %r" % (code, err))
     finally:
         b.stop()
 
@@ -726,7 +827,7 @@ def test_batch_silence(tmp):
     up) is noticed by the answer deadline; batch reconnects, asks again,
     and finishes once it answers."""
     ep = "ipc://" + os.path.join(tmp, "hung")
-    b = FakeBroker(ep, silent=True)
+    b = FakeBroker(ep, silent=True, answer_first=1)     # the STATUS batch starts with
     b.start()
     try:
         src = os.path.join(tmp, "hungdir")
@@ -773,7 +874,7 @@ def main():
     fx = Fixture("hnycli")
     tmp = fx.dir
     try:
-        for t in (test_usage, test_unreachable, test_flow, test_batch, test_too_large,
+        for t in (test_usage, test_unreachable, test_flow, test_batch, test_batch_resume, test_too_large,
                   test_retry_later, test_wait_restart, test_batch_silence, test_lib):
             t0 = time.monotonic()
             t(tmp)

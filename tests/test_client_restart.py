@@ -145,6 +145,7 @@ def batch_argv(honyaku, src, out):
 def comparable(rec):
     rec = dict(rec)
     rec.pop("job", None)
+    rec.pop("finished", None)
     rec["stats"] = {k: v for k, v in rec.get("stats", {}).items() if k not in HOW_NOT_WHAT}
     for p in rec.get("paragraphs", []):
         for s in p.get("segments", []):

@@ -63,7 +63,13 @@ def e2e(h):
     assert {"name": "pseudo", "type": "pseudo", "workers": 1} in d["profiles"], d
     assert d["store"] == "ok", d
     cmd, lst, _ = c.request("LIST", {"limit": 10})
-    assert cmd == "LISTING" and lst["jobs"] == [{"job": job, "key": acc["key"], "state": "done"}], lst
+    # LIST carries the pair and, for a final job, when it became final: a
+    # moment after its record was assembled (the record's "finished").
+    assert cmd == "LISTING" and len(lst["jobs"]) == 1, lst
+    item = dict(lst["jobs"][0])
+    finished = item.pop("finished", None)
+    assert item == {"job": job, "key": acc["key"], "state": "done", "from": "en", "to": "es"}, lst
+    assert isinstance(finished, int) and 0 <= finished - rec["finished"] < 60000, (finished, rec["finished"])
     assert "next" not in lst, lst
     cmd, stats, _ = c.request("STATS")
     assert cmd == "STATS" and stats["profiles"]["pseudo"]["segments"] == 5, stats

@@ -1,10 +1,13 @@
 /*  test_export.c: the record writers of client/hny_export.h, without a
     daemon. Builds records in memory (inline markup, an unpaired tag, a
     failed segment, Japanese, characters XML must escape, a control
-    character, an unsafe link, a second language pair), runs every format
-    into a temporary directory and reads the output back: libxml2 for TMX,
-    XLIFF and HTML (well-formed, counts, languages, escaping), line counts
-    and alignment for Moses, and the refusals of malformed records. */
+    character, an unsafe link, a second language pair, a job that failed
+    before it had segments), runs every format into a temporary directory
+    and reads the output back: libxml2 for TMX, XLIFF 2.0 and 1.2 and HTML
+    (well-formed, counts, languages, machine translation marked, escaping,
+    the page's contents and marks), line counts and alignment for Moses,
+    one file per language pair or a refusal, the refusals of malformed
+    records, and language tags in canonical form. */
 #include "hny_export.h"
 
 #include <libxml/HTMLparser.h>
@@ -21,6 +24,9 @@
 #include <unistd.h>
 
 static int s_failures;
+/* libxml2's HTML parser knows HTML 4: quiet about <section> and <nav>
+   (test_export_cli checks the page with an HTML5 parser). */
+#define S_HTML_OPTIONS (HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING)
 static char s_dir [] = "/tmp/hny-export-XXXXXX";
 
 #define CHECK(cond, ...) do { \
@@ -154,7 +160,8 @@ static void
 s_test_tmx (json_t **records)
 {
     const char *name = "out.tmx", *ns = NULL;
-    hny_export_stats_t st = s_run (HNY_EXPORT_TMX, name, records, 2);
+    json_t *es [2] = { records [0], records [2] };
+    hny_export_stats_t st = s_run (HNY_EXPORT_TMX, name, es, 2);
     CHECK (st.records == 2 && st.pairs == 6 && st.missing == 2, "tmx stats %ld %ld %ld",
            st.records, st.pairs, st.missing);
     xmlDocPtr doc = s_parse_xml (name);
@@ -165,8 +172,7 @@ s_test_tmx (json_t **records)
     NUM ("count(/tmx/body/tu)", 6);
     NUM ("count(/tmx/body/tu[count(tuv)=2])", 6);
     NUM ("count(//tuv[1][@xml:lang='en'])", 6);
-    NUM ("count(//tuv[2][@xml:lang='es'])", 3);
-    NUM ("count(//tuv[2][@xml:lang='ja'])", 3);
+    NUM ("count(//tuv[2][@xml:lang='es'])", 6);
     NUM ("count(//tu/prop[@type='x-job'])", 6);
     STR ("//tu[1]/prop[@type='x-title']", "Tom & Jerry <Show>");
     STR ("//tu[1]/prop[@type='x-date']", "2019-04-21");
@@ -185,12 +191,86 @@ s_test_tmx (json_t **records)
     xmlFreeDoc (doc);
 }
 
+/* Several language pairs: one file each in a directory; refused for one
+   file, which is then never written. */
+static void
+s_test_pairs (json_t **records)
+{
+    char *why = NULL, *dir = s_path ("pairs/");
+    hny_export_t *exp = hny_export_new (HNY_EXPORT_TMX, dir, &why);
+    CHECK (exp, "new pairs/: %s", why ? why : "?");
+    free (why);
+    for (int i = 0; exp && i < 3; i++)
+        CHECK (hny_export_add (exp, records [i]) == 0, "pairs add %d: %s", i, hny_export_error (exp));
+    CHECK (exp && hny_export_finish (exp) == 0, "pairs finish");
+    CHECK (exp && hny_export_files (exp) == 2, "two files");
+    if (exp && hny_export_files (exp) == 2) {
+        CHECK (strstr (hny_export_file_path (exp, 0), "pairs/records.en-es.tmx")
+               && !strcmp (hny_export_file_pair (exp, 0), "en-es")
+               && hny_export_file_records (exp, 0) == 2, "file 0 %s", hny_export_file_path (exp, 0));
+        CHECK (strstr (hny_export_file_path (exp, 1), "pairs/records.en-ja.tmx")
+               && hny_export_file_records (exp, 1) == 1, "file 1 %s", hny_export_file_path (exp, 1));
+    }
+    hny_export_destroy (&exp);
+    free (dir);
+    const char *name = "pairs/records.en-ja.tmx", *ns = NULL;
+    xmlDocPtr doc = s_parse_xml (name);
+    if (doc) {
+        NUM ("count(//tu)", 3);
+        NUM ("count(//tuv[2][@xml:lang='ja'])", 3);
+        xmlFreeDoc (doc);
+    }
+    /* XLIFF into a directory: a record with nothing to translate opens no
+       file for its pair (an XLIFF <file> needs a unit). */
+    json_t *fr = json_deep_copy (records [3]);
+    json_object_set_new (fr, "target_lang", json_string ("fr"));
+    json_t *four [4] = { records [0], records [1], records [2], fr };
+    dir = s_path ("xpairs/");
+    exp = hny_export_new (HNY_EXPORT_XLIFF, dir, &why);
+    for (int i = 0; exp && i < 4; i++)
+        CHECK (hny_export_add (exp, four [i]) == 0, "xpairs add %d", i);
+    CHECK (exp && hny_export_finish (exp) == 0 && hny_export_files (exp) == 2, "xpairs: 2 files");
+    hny_export_stats_t xst = { 0 };
+    if (exp)
+        hny_export_stats (exp, &xst);
+    CHECK (xst.records == 3 && xst.skipped == 1, "xpairs stats %ld %ld", xst.records, xst.skipped);
+    hny_export_destroy (&exp);
+    free (dir);
+    json_decref (fr);
+    char *frpath = s_path ("xpairs/records.en-fr.xlf");
+    CHECK (access (frpath, F_OK) != 0, "no file for en-fr");
+    free (frpath);
+
+    /* One file, two pairs: refused at the second, nothing left behind. */
+    hny_export_format_t formats [] = { HNY_EXPORT_TMX, HNY_EXPORT_XLIFF, HNY_EXPORT_XLIFF12 };
+    for (int f = 0; f < 3; f++) {
+        char *path = s_path ("mixed.out");
+        exp = hny_export_new (formats [f], path, &why);
+        CHECK (exp && hny_export_add (exp, records [0]) == 0, "mixed: first");
+        CHECK (exp && hny_export_add (exp, records [1]) == -1 && hny_export_mixed (exp)
+               && strstr (hny_export_error (exp), "en-es, then en-ja"), "mixed: refused: %s",
+               exp ? hny_export_error (exp) : "?");
+        hny_export_destroy (&exp);
+        CHECK (access (path, F_OK) != 0, "mixed: no file");
+        free (path);
+    }
+    /* Language tags are compared and written in canonical form. */
+    json_t *upper = json_deep_copy (records [0]);
+    json_object_set_new (upper, "source_lang", json_string ("EN"));
+    json_object_set_new (upper, "target_lang", json_string ("ES"));
+    json_t *two [2] = { records [0], upper };
+    hny_export_stats_t st = s_run (HNY_EXPORT_XLIFF12, "canon.xlf", two, 2);
+    CHECK (st.records == 2, "EN-ES and en-es are one pair");
+    json_decref (upper);
+}
+
 static void
 s_test_xliff (json_t **records)
 {
     const char *name = "out.xlf", *ns = "urn:oasis:names:tc:xliff:document:2.0";
-    hny_export_stats_t st = s_run (HNY_EXPORT_XLIFF, name, records, 3);
-    /* records: es, ja (another pair: skipped), es again */
+    json_t *three [3] = { records [0], records [2], records [3] };
+    hny_export_stats_t st = s_run (HNY_EXPORT_XLIFF, name, three, 3);
+    /* records: es, es, and one that failed before it had segments (skipped) */
     CHECK (st.records == 2 && st.skipped == 1 && st.pairs == 8, "xliff stats %ld %ld %ld",
            st.records, st.skipped, st.pairs);
     xmlDocPtr doc = s_parse_xml (name);
@@ -206,11 +286,14 @@ s_test_xliff (json_t **records)
     /* One unit per paragraph with segments (the empty one has none) plus the title. */
     NUM ("count(/x:xliff/x:file[1]/x:unit)", 3);
     NUM ("count(//x:file[1]//x:segment)", 4);
-    NUM ("count(//x:file[1]//x:segment[@state='translated']/x:target)", 3);
-    NUM ("count(//x:file[1]//x:segment[@state='initial'])", 1);
-    NUM ("count(//x:file[1]//x:segment[@state='initial']/x:target)", 0);
+    /* Machine translation awaits review: initial, marked as MT. */
+    NUM ("count(//x:file[1]//x:segment[@state='initial' and @subState='honyaku:mt']/x:target)", 3);
+    NUM ("count(//x:file[1]//x:segment[@state='translated'])", 0);
+    NUM ("count(//x:file[1]//x:segment[@state='initial' and not(@subState)])", 1);
+    NUM ("count(//x:file[1]//x:segment[not(@subState)]/x:target)", 0);
     STR ("//x:file[1]/x:notes/x:note[@category='job']", "a1");
     STR ("//x:file[1]/x:notes/x:note[@category='title']", "Tom & Jerry <Show>");
+    STR ("//x:file[1]/x:notes/x:note[@category='backend']", "apertium");
     STR ("//x:file[1]//x:unit[@id='p0']/x:notes/x:note[@category='error']",
          "s2 not translated: service <down>");
     /* Markup as <pc>: bold in both sides with the same id, links with data. */
@@ -222,40 +305,139 @@ s_test_xliff (json_t **records)
          "<a href=\"https://e.com/?a=1&amp;b=2\">");
     NUM ("count(//x:file[1]//x:unit[@id='p1']//x:target/x:pc[@subType='xlf:i'])", 1);
     xmlFreeDoc (doc);
+
+    /* A person's translation (aligned records) is translated, not MT. */
+    json_t *human = json_deep_copy (records [0]);
+    json_object_set_new (human, "backend", json_string ("aligned"));
+    s_run (HNY_EXPORT_XLIFF, "human.xlf", &human, 1);
+    name = "human.xlf";
+    doc = s_parse_xml (name);
+    if (doc) {
+        NUM ("count(//x:segment[@state='translated' and not(@subState)]/x:target)", 3);
+        NUM ("count(//x:segment[@subState])", 0);
+        xmlFreeDoc (doc);
+    }
+    s_run (HNY_EXPORT_XLIFF12, "human12.xlf", &human, 1);
+    name = "human12.xlf";
+    ns = "urn:oasis:names:tc:xliff:document:1.2";
+    doc = s_parse_xml (name);
+    if (doc) {
+        NUM ("count(//x:target[@state='translated' and not(@state-qualifier)])", 3);
+        NUM ("count(//x:phase)", 0);
+        xmlFreeDoc (doc);
+    }
+    json_decref (human);
+}
+
+static void
+s_test_xliff12 (json_t **records)
+{
+    const char *name = "out12.xlf", *ns = "urn:oasis:names:tc:xliff:document:1.2";
+    json_t *three [3] = { records [0], records [2], records [3] };
+    hny_export_stats_t st = s_run (HNY_EXPORT_XLIFF12, name, three, 3);
+    CHECK (st.records == 2 && st.skipped == 1 && st.pairs == 8, "xliff12 stats %ld %ld %ld",
+           st.records, st.skipped, st.pairs);
+    xmlDocPtr doc = s_parse_xml (name);
+    if (!doc)
+        return;
+    NUM ("count(/x:xliff[@version='1.2'])", 1);
+    NUM ("count(/x:xliff/x:file[@source-language='en' and @target-language='es'"
+         " and @datatype='plaintext' and @original='news/a.html'])", 2);
+    /* the header: the backend's phase, notes, the tool */
+    NUM ("count(//x:file[1]/x:header/x:phase-group/x:phase[@phase-name='mt1' and @job-id='a1'])", 1);
+    STR ("//x:file[1]/x:header/x:phase-group/x:phase/x:note", "machine translation by apertium");
+    NUM ("count(//x:file[1]/x:header/x:tool[@tool-id='honyaku'])", 1);
+    STR ("//x:file[1]/x:header/x:note[2]", "title: Tom & Jerry <Show>");
+    /* the title alone, then a group per paragraph with segments */
+    NUM ("count(//x:file[1]/x:body/x:trans-unit[@id='title'])", 1);
+    NUM ("count(//x:file[1]/x:body/x:group[@restype='x-paragraph'])", 2);
+    NUM ("count(//x:file[1]/x:body/x:group[@id='p0']/x:trans-unit)", 2);
+    NUM ("count(//x:file[1]//x:trans-unit)", 4);
+    /* machine translation: needs review, an MT suggestion of phase mt1 */
+    NUM ("count(//x:file[1]//x:target[@state='needs-review-translation'"
+         " and @state-qualifier='mt-suggestion' and @phase-name='mt1'])", 3);
+    NUM ("count(//x:file[1]//x:trans-unit[@id='p0.s2']/x:target)", 0);
+    STR ("//x:file[1]//x:trans-unit[@id='p0.s2']/x:note", "not translated: service <down>");
+    /* markup: <g> for bold and italics, <bpt>/<ept> holding a link's tags */
+    STR ("//x:file[1]//x:trans-unit[@id='p0.s1']/x:source", "A bold move & \"x\" < y.");
+    NUM ("count(//x:file[1]//x:trans-unit[@id='p0.s1']/x:source/x:g[@id='1' and @ctype='bold'])", 1);
+    NUM ("count(//x:file[1]//x:trans-unit[@id='p0.s1']/x:target/x:g[@id='1' and @ctype='bold'])", 1);
+    NUM ("count(//x:file[1]//x:trans-unit[@id='p0.s2']/x:source/x:bpt[@ctype='link'])", 2);
+    STR ("//x:file[1]//x:trans-unit[@id='p0.s2']/x:source/x:bpt[1]",
+         "<a href=\"https://e.com/?a=1&amp;b=2\">");
+    STR ("//x:file[1]//x:trans-unit[@id='p0.s2']/x:source/x:ept[1]", "</a>");
+    NUM ("count(//x:file[1]//x:trans-unit[@id='p1.s1']/x:target/x:g[@ctype='italic'])", 1);
+    xmlFreeDoc (doc);
 }
 
 static void
 s_test_html (json_t **records)
 {
     const char *name = "out.html", *ns = NULL;
-    hny_export_stats_t st = s_run (HNY_EXPORT_HTML, name, records, 2);
-    CHECK (st.records == 2 && st.pairs == 8, "html stats %ld %ld", st.records, st.pairs);
+    hny_export_stats_t st = s_run (HNY_EXPORT_HTML, name, records, 4);
+    CHECK (st.records == 4 && st.pairs == 12, "html stats %ld %ld", st.records, st.pairs);
     /* Well-formed as XML too, and what an HTML parser sees: */
     xmlDocPtr xdoc = s_parse_xml (name);
     xmlFreeDoc (xdoc);
     char *path = s_path (name);
-    xmlDocPtr doc = htmlReadFile (path, "UTF-8", HTML_PARSE_NONET);
+    xmlDocPtr doc = htmlReadFile (path, "UTF-8", S_HTML_OPTIONS);
     free (path);
     CHECK (doc, "html does not parse");
     if (!doc)
         return;
-    NUM ("count(//div[@class='article'])", 2);
-    NUM ("count(//div[@class='article']/table/tbody/tr)", 8);
-    NUM ("count(//tr[contains(@class, 'failed')])", 2);
-    STR ("//tr[contains(@class, 'failed')][1]/td[2]", "not translated: service <down>");
-    STR ("//div[@class='article'][1]/h2", "Tom & Jerry <Show>");
-    STR ("//div[@class='article'][1]//tr[2]/td[1]", "A bold move & \"x\" < y.");
-    NUM ("count(//div[@class='article'][1]//tr[2]/td[1]/b)", 1);
-    NUM ("count(//div[@class='article'][1]//tr[2]/td[2]/b)", 1);
+    STR ("/html/head/title", "honyaku export: 4 articles, several language pairs");
+    /* the contents: one entry per article, each a link to its section */
+    NUM ("count(//nav[@id='toc']/ol/li)", 4);
+    STR ("//nav/ol/li[1]/a/@href", "#a1");
+    STR ("//nav/ol/li[1]/a", "Tom & Jerry <Show>");
+    NUM ("count(//nav/ol/li/a[substring(@href, 2) = //section/@id])", 4);
+    STR ("//nav/ol/li[1]/span", " en \xe2\x86\x92 es \xc2\xb7 1 from TM \xc2\xb7 1 not translated");
+    STR ("//nav/ol/li[4]/span", " en \xe2\x86\x92 es \xc2\xb7 1 not translated");
+    /* the legend names every mark */
+    NUM ("count(//ul[@class='legend']/li/span[contains(@class, 'mark')])", 3);
+    NUM ("count(//section[@class='article'])", 4);
+    NUM ("count(//section[@class='article']/table/tbody/tr)", 12);
+    /* numbered rows, anchors and marks */
+    STR ("//section[1]//tr[3]/td[1]/a", "3");
+    STR ("//section[1]//tr[3]/@id", "a1-3");
+    NUM ("count(//tr[contains(@class, 'failed')])", 3);
+    NUM ("count(//tr[contains(@class, 'tm')])", 3);
+    NUM ("count(//tr[contains(@class, 'failed')]/td[1]/span[@class='mark failed'])", 3);
+    STR ("//tr[contains(@class, 'failed')][1]/td[3]", "not translated: service <down>");
+    STR ("//section[1]/h2", "Tom & Jerry <Show>");
+    STR ("//section[1]//tr[2]/td[2]", "A bold move & \"x\" < y.");
+    NUM ("count(//section[1]//tr[2]/td[2]/b)", 1);
+    NUM ("count(//section[1]//tr[2]/td[3]/b)", 1);
+    /* the record that failed before its segments says why */
+    STR ("//section[4]/p[contains(@class, 'failed')]",
+         "\xc3\x97 not translated: prepare: not an article");
     NUM ("count(//script)", 0);
     /* The https link keeps its href, the javascript: one loses it. */
-    NUM ("count(//a)", 4);
-    NUM ("count(//a[@href])", 2);
+    NUM ("count(//td[@class='s' or @class='t']//a)", 6);
+    NUM ("count(//td[@class='s' or @class='t']//a[@href])", 3);
     NUM ("count(//a[starts-with(@href, 'javascript')])", 0);
-    STR ("//a[@href][1]/@href", "https://e.com/?a=1&b=2");
+    STR ("//td[@class='s']//a[@href][1]/@href", "https://e.com/?a=1&b=2");
     NUM ("count(//td[@lang='ja'][contains(., '\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e')])", 1);
-    NUM ("count(//td[contains(., '</b> odd')])", 2);
+    NUM ("count(//td[contains(., '</b> odd')])", 3);
     xmlFreeDoc (doc);
+
+    /* A warning is marked and said; one pair only says so in the title. */
+    json_t *warned = json_deep_copy (records [0]);
+    json_object_set_new (json_array_get (json_object_get (json_array_get (
+        json_object_get (warned, "paragraphs"), 0), "segments"), 0), "warning",
+        json_string ("markup dropped"));
+    s_run (HNY_EXPORT_HTML, "warned.html", &warned, 1);
+    json_decref (warned);
+    path = s_path ("warned.html");
+    doc = htmlReadFile (path, "UTF-8", S_HTML_OPTIONS);
+    free (path);
+    if (doc) {
+        name = "warned.html";
+        STR ("/html/head/title", "honyaku export: 1 article, en \xe2\x86\x92 es");
+        NUM ("count(//tr[contains(@class, 'warning')]/td[1]/span[@class='mark warning'])", 1);
+        STR ("//tr[contains(@class, 'warning')]/td[3]/span[@class='reason']", " warning: markup dropped");
+        xmlFreeDoc (doc);
+    }
 }
 
 /* Lines of a file; *count set. Caller frees the lines and the array. */
@@ -383,6 +565,8 @@ s_test_refusals (void)
            "unwritable path");
     free (why);
     CHECK (hny_export_format_parse ("xliff") == HNY_EXPORT_XLIFF, "parse xliff");
+    CHECK (hny_export_format_parse ("xliff20") == HNY_EXPORT_XLIFF, "parse xliff20");
+    CHECK (hny_export_format_parse ("xliff12") == HNY_EXPORT_XLIFF12, "parse xliff12");
     CHECK (hny_export_format_parse ("docx") == -1, "parse docx");
 }
 
@@ -390,13 +574,35 @@ s_test_refusals (void)
 static void
 s_test_empty (void)
 {
-    const char *names [] = { "e.tmx", "e.xlf", "e.html" };
-    hny_export_format_t formats [] = { HNY_EXPORT_TMX, HNY_EXPORT_XLIFF, HNY_EXPORT_HTML };
-    for (int i = 0; i < 3; i++) {
+    const char *names [] = { "e.tmx", "e.xlf", "e12.xlf", "e.html" };
+    hny_export_format_t formats [] = { HNY_EXPORT_TMX, HNY_EXPORT_XLIFF, HNY_EXPORT_XLIFF12,
+                                       HNY_EXPORT_HTML };
+    for (int i = 0; i < 4; i++) {
         s_run (formats [i], names [i], NULL, 0);
         xmlDocPtr doc = s_parse_xml (names [i]);
         xmlFreeDoc (doc);
     }
+}
+
+/* Language tags: canonical case, and what a person may type. */
+static void
+s_test_lang (void)
+{
+    const char *cases [][2] = {
+        { "en", "en" }, { "EN", "en" }, { "pt_br", "pt-BR" }, { "zh-hant", "zh-Hant" },
+        { "ZH-HANT-tw", "zh-Hant-TW" }, { "sr-latn-rs", "sr-Latn-RS" }, { "es-419", "es-419" },
+        { "en-x-TWAIN", "en-x-twain" }, { "de-CH-1996", "de-CH-1996" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        char out [40];
+        CHECK (hny_export_lang_canon (cases [i][0], out, sizeof out) == 0
+               && !strcmp (out, cases [i][1]), "canon %s = %s", cases [i][0], out);
+    }
+    char out [40];
+    CHECK (hny_export_lang_canon ("../x", out, sizeof out) == -1 && !*out, "canon ../x");
+    CHECK (hny_export_lang_canon ("", out, sizeof out) == -1, "canon empty");
+    CHECK (hny_export_lang_canon ("english", out, sizeof out) == -1 && !*out, "canon english");
+    CHECK (hny_export_lang_canon ("xx", out, sizeof out) == -1, "canon xx");
 }
 
 static void
@@ -427,15 +633,25 @@ main (void)
         perror ("mkdtemp");
         return 2;
     }
-    json_t *records [3] = { s_record ("a1", "es"), s_record ("a2", "ja"), s_record ("a3", "es") };
+    /* es, ja, es, and an es record whose job failed before it had segments */
+    json_t *records [4] = { s_record ("a1", "es"), s_record ("a2", "ja"), s_record ("a3", "es"),
+                            s_record ("a4", "es") };
+    json_object_set_new (records [3], "title", json_null ());
+    json_object_set_new (records [3], "paragraphs", json_array ());
+    json_object_set_new (records [3], "errors", json_pack ("[{s:n, s:n, s:i, s:s, s:s}]",
+                         "paragraph", "segment", "code", 422, "class", "permanent",
+                         "reason", "prepare: not an article"));
     s_test_tmx (records);
+    s_test_pairs (records);
     s_test_xliff (records);
+    s_test_xliff12 (records);
     s_test_html (records);
     s_test_moses (records);
     s_test_jsonl (records);
     s_test_refusals ();
     s_test_empty ();
-    for (int i = 0; i < 3; i++)
+    s_test_lang ();
+    for (int i = 0; i < 4; i++)
         json_decref (records [i]);
     s_remove_tree (s_dir);
     xmlCleanupParser ();

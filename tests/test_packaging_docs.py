@@ -46,10 +46,22 @@ def option_lines(text):
 
 
 def usage_values(text):
-    """{option: [values]} for every "--opt a|b|c" of a usage line."""
+    """{option: [values]} for every "--opt a|b|c" of a usage line, and for
+    --format the words of a value table ("  tmx     TMX 1.4b: ...": two
+    spaces, a word, two or more spaces, its description) when the help
+    has one, "(also: xliff20)" aliases included."""
     usage = next((l for l in text.splitlines() if l.startswith("usage:")), "")
-    return {m.group(1): m.group(2).split("|")
-            for m in re.finditer(r"(--[a-z-]+) ([a-z0-9]+(?:\|[a-z0-9]+)+)\]?", usage)}
+    values = {m.group(1): m.group(2).split("|")
+              for m in re.finditer(r"(--[a-z-]+) ([a-z0-9]+(?:\|[a-z0-9]+)+)\]?", usage)}
+    table = []
+    for line in text.splitlines():
+        m = re.match(r"^  ([a-z][a-z0-9]*) {2,}(\S.*)$", line)
+        if m:
+            table.append(m.group(1))
+            table += re.findall(r"\(also: ([a-z0-9]+)\)", m.group(2))
+    if table and "--format" in usage:
+        values["--format"] = list(dict.fromkeys(values.get("--format", []) + table))
+    return values
 
 
 def honyaku_help(honyaku):
@@ -293,6 +305,11 @@ def check_completion(honyaku, honyakud, worker, path):
             want(["honyaku", cmd, "--"], option_lines(helps[cmd]))
             for opt, values in usage_values(helps[cmd]).items():
                 want(["honyaku", cmd, opt, ""], values, exact=True)
+        want(["honyaku", "batch", "--progress", ""], ["auto", "tty", "lines", "none"], exact=True)
+        for mode in ("auto", "tty", "lines", "none"):
+            if not re.search(r"\b%s\b" % mode, helps["batch"]):
+                fail("honyaku help batch no longer names --progress %s: update the completion"
+                     " and this test" % mode)
         want(["honyaku", "submit", "--format", ""], usage_values(helps["prepare"])["--format"],
              exact=True)
         want(["honyaku", "batch", "--format", ""], usage_values(helps["prepare"])["--format"],

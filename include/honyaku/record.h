@@ -16,6 +16,8 @@
     record (RECORD body, the broker's):
       {"schema": "honyaku.record/1", "job": "17", "key": "...",
        "source_lang": "en", "target_lang": "es", "backend": "apertium",
+       "finished": 1714566896789,    ms since the epoch, when the job
+                                     became final (absent in older records)
        "metadata": {                 prepare's (title, date "2019-04-21" or
                                      "2019", issue, section, kicker, source,
                                      related [{"title", "date"?}]), then
