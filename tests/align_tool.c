@@ -2,7 +2,7 @@
     files, for the tests, the scorer (tests/align_score.py) and the
     benchmark (bench/bench_align.py), until the daemon runs align jobs.
 
-    honyaku-align-test [options] SRC TGT
+    honyaku-align-test [options] SRC TGT [SRC TGT]...
       --from L --to L       languages (en, ja)
       --format F            text: one sentence a line, a blank line between
                             paragraphs; json: a prepared article (the
@@ -20,6 +20,9 @@
       --repeat N            align N times (benchmark)
       --stats               figures on stderr: dictionary load, memory,
                             sentences per second
+    More than one pair (text input, --out tsv): each pair's links follow a
+    line "## SRC TGT", the dictionary loaded once (the scorer's and the
+    benchmark's way).
     Exit: 0 aligned, 1 the aligner refused (the status and reason on
     stderr), 2 usage or unreadable input. */
 #include <errno.h>
@@ -151,50 +154,21 @@ s_prepared (const char *path, const char *data, size_t size, int raw, const char
     return doc;
 }
 
-int
-main (int argc, char **argv)
-{
-    const char *from = "en", *to = "ja", *format = "auto", *out = "json";
-    const char *dict = NULL, *mecab = NULL, *files[2] = { NULL, NULL };
-    int stats = 0, nfiles = 0;
-    long repeat = 1;
-    hny_log_init ("honyaku-align-test", HNY_LOG_WARN);
-    hny_lexicon_opts_t lopts = { NULL, NULL };
-    const char *sets[32];
-    int nsets = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp (a, "--stats") == 0)
-            stats = 1;
-        else if (!v && strncmp (a, "--", 2) == 0)
-            return s_usage ();
-        else if (strcmp (a, "--from") == 0)
-            from = argv[++i];
-        else if (strcmp (a, "--to") == 0)
-            to = argv[++i];
-        else if (strcmp (a, "--format") == 0)
-            format = argv[++i];
-        else if (strcmp (a, "--out") == 0)
-            out = argv[++i];
-        else if (strcmp (a, "--dict") == 0)
-            dict = argv[++i];
-        else if (strcmp (a, "--mecab") == 0)
-            mecab = argv[++i];
-        else if (strcmp (a, "--repeat") == 0)
-            repeat = strtol (argv[++i], NULL, 10);
-        else if (strcmp (a, "--set") == 0 && nsets < 32)
-            sets[nsets++] = argv[++i];
-        else if (strncmp (a, "--", 2) == 0 || nfiles == 2)
-            return s_usage ();
-        else
-            files[nfiles++] = a;
-    }
-    if (nfiles != 2 || repeat < 1 || (strcmp (out, "json") && strcmp (out, "tsv")))
-        return s_usage ();
-    lopts.edict = dict ? (strcmp (dict, "none") == 0 ? "" : dict) : NULL;
-    lopts.dicdir = mecab ? (strcmp (mecab, "none") == 0 ? "" : mecab) : NULL;
+/* What main hands every pair. */
+typedef struct {
+    const char *from, *to, *format, *out;
+    long repeat;
+    hny_aligner_t *aligner;
+    int many;               /* more than one pair: "## SRC TGT" headers */
+    size_t sentences;       /* over all pairs, for --stats */
+    double ms;              /* time aligning (the last of each --repeat) */
+} s_run_t;
 
+/* Align one pair of files and print the result. Returns main's exit code. */
+static int
+s_pair (s_run_t *run, const char *src, const char *tgt)
+{
+    const char *files[2] = { src, tgt };
     char *data[2] = { NULL, NULL };
     size_t size[2] = { 0, 0 };
     for (int k = 0; k < 2; k++)
@@ -204,93 +178,69 @@ main (int argc, char **argv)
             free (data[0]);
             return 2;
         }
-
-    long rss0 = s_peak_kb ();
-    char *error = NULL;
-    hny_lexicon_t *lex = hny_lexicon_new (&lopts, &error);
-    if (!lex) {
-        fprintf (stderr, "honyaku-align-test: %s\n", error);
-        free (error);
-        free (data[0]);
-        free (data[1]);
-        return 2;
-    }
-    long rss1 = s_peak_kb ();
-    hny_aligner_t *al = hny_aligner_new (lex);
     int rc = 0;
-    for (int k = 0; k < nsets; k++) {
-        char name[32];
-        const char *eq = strchr (sets[k], '=');
-        if (!eq || (size_t) (eq - sets[k]) >= sizeof name) {
-            rc = 2;
-            break;
-        }
-        snprintf (name, sizeof name, "%.*s", (int) (eq - sets[k]), sets[k]);
-        if (hny_aligner_set (al, name, strtod (eq + 1, NULL)) != 0) {
-            fprintf (stderr, "honyaku-align-test: unknown parameter %s\n", name);
-            rc = 2;
-        }
-    }
-
-    int json_in = strcmp (format, "json") == 0 || strcmp (format, "raw") == 0
-                  || (strcmp (format, "auto") == 0 && data[0][strspn (data[0], " \t\r\n")] == '{');
+    int json_in = strcmp (run->format, "json") == 0 || strcmp (run->format, "raw") == 0
+                  || (strcmp (run->format, "auto") == 0 && data[0][strspn (data[0], " \t\r\n")] == '{');
     json_t *result = NULL;
     hny_alignment_t *alignment = NULL;
     s_text_t text[2] = { { 0 }, { 0 } };
     hny_align_side_t side[2];
-    size_t sentences = 0;
     double t0 = s_now_ms ();
-    if (rc == 0 && json_in) {
-        if (strcmp (out, "tsv") == 0) {
+    if (json_in) {
+        json_t *doc[2] = { NULL, NULL };
+        if (strcmp (run->out, "tsv") == 0) {
             fprintf (stderr, "honyaku-align-test: --out tsv reads text input only\n");
             rc = 2;
         }
-        json_t *doc[2] = { NULL, NULL };
         for (int k = 0; k < 2 && rc == 0; k++)
-            if (!(doc[k] = s_prepared (files[k], data[k], size[k], strcmp (format, "raw") == 0,
-                                       k ? to : from)))
+            if (!(doc[k] = s_prepared (files[k], data[k], size[k], strcmp (run->format, "raw") == 0,
+                                       k ? run->to : run->from)))
                 rc = 2;
-        for (long r = 0; r < repeat && rc == 0; r++) {
+        for (long r = 0; r < run->repeat && rc == 0; r++) {
             json_decref (result);
             int status = 0;
             char *reason = NULL;
             t0 = s_now_ms ();
-            result = hny_align_prepared (al, doc[0], from, doc[1], to, &status, &reason);
+            result = hny_align_prepared (run->aligner, doc[0], run->from, doc[1], run->to, &status, &reason);
             if (!result) {
                 fprintf (stderr, "honyaku-align-test: %d %s\n", status, reason);
                 rc = 1;
             }
             free (reason);
         }
-        if (result)
-            sentences = (size_t) json_integer_value (json_object_get (json_object_get (result, "stats"), "src_sentences"))
-                        + (size_t) json_integer_value (json_object_get (json_object_get (result, "stats"), "tgt_sentences"));
+        if (result) {
+            json_t *st = json_object_get (result, "stats");
+            run->sentences += (size_t) json_integer_value (json_object_get (st, "src_sentences"))
+                              + (size_t) json_integer_value (json_object_get (st, "tgt_sentences"));
+        }
         json_decref (doc[0]);
         json_decref (doc[1]);
-    } else if (rc == 0) {
+    } else {
         for (int k = 0; k < 2; k++) {
             s_text_parse (&text[k], data[k]);
             data[k] = NULL;
-            side[k] = (hny_align_side_t) { k ? to : from, text[k].sents, text[k].paras, text[k].count };
+            side[k] = (hny_align_side_t) { k ? run->to : run->from, text[k].sents, text[k].paras,
+                                           text[k].count };
         }
-        sentences = text[0].count + text[1].count;
-        for (long r = 0; r < repeat && rc == 0; r++) {
+        run->sentences += text[0].count + text[1].count;
+        for (long r = 0; r < run->repeat && rc == 0; r++) {
             hny_alignment_destroy (&alignment);
             int status = 0;
             char *reason = NULL;
             t0 = s_now_ms ();
-            alignment = hny_align (al, &side[0], &side[1], &status, &reason);
+            alignment = hny_align (run->aligner, &side[0], &side[1], &status, &reason);
             if (!alignment) {
                 fprintf (stderr, "honyaku-align-test: %d %s\n", status, reason);
                 rc = 1;
             }
             free (reason);
         }
-        if (alignment && strcmp (out, "json") == 0)
+        if (alignment && strcmp (run->out, "json") == 0)
             result = hny_alignment_json (alignment, &side[0], &side[1]);
     }
-    double ms = s_now_ms () - t0;
-
+    run->ms += s_now_ms () - t0;
+    if (run->many)
+        printf ("## %s %s\n", src, tgt);
     if (result) {
         json_dumpf (result, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (6));
         fputc ('\n', stdout);
@@ -306,6 +256,87 @@ main (int argc, char **argv)
             printf ("# warning: %s\n", hny_alignment_warning (alignment));
         printf ("# score: %.3f\n", hny_alignment_score (alignment));
     }
+    json_decref (result);
+    hny_alignment_destroy (&alignment);
+    s_text_free (&text[0]);
+    s_text_free (&text[1]);
+    free (data[0]);
+    free (data[1]);
+    return rc;
+}
+
+int
+main (int argc, char **argv)
+{
+    s_run_t run = { "en", "ja", "auto", "json", 1, NULL, 0, 0, 0 };
+    const char *dict = NULL, *mecab = NULL;
+    int stats = 0, nfiles = 0;
+    hny_log_init ("honyaku-align-test", HNY_LOG_WARN);
+    const char *sets[32];
+    int nsets = 0;
+    char **files = hny_calloc ((size_t) argc, sizeof *files);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp (a, "--stats") == 0)
+            stats = 1;
+        else if (!v && strncmp (a, "--", 2) == 0)
+            nfiles = -1;
+        else if (strcmp (a, "--from") == 0)
+            run.from = argv[++i];
+        else if (strcmp (a, "--to") == 0)
+            run.to = argv[++i];
+        else if (strcmp (a, "--format") == 0)
+            run.format = argv[++i];
+        else if (strcmp (a, "--out") == 0)
+            run.out = argv[++i];
+        else if (strcmp (a, "--dict") == 0)
+            dict = argv[++i];
+        else if (strcmp (a, "--mecab") == 0)
+            mecab = argv[++i];
+        else if (strcmp (a, "--repeat") == 0)
+            run.repeat = strtol (argv[++i], NULL, 10);
+        else if (strcmp (a, "--set") == 0 && nsets < 32)
+            sets[nsets++] = argv[++i];
+        else if (strncmp (a, "--", 2) == 0 || nfiles < 0)
+            nfiles = -1;
+        else
+            files[nfiles++] = argv[i];
+    }
+    if (nfiles < 2 || nfiles % 2 || run.repeat < 1
+        || (strcmp (run.out, "json") && strcmp (run.out, "tsv"))) {
+        free (files);
+        return s_usage ();
+    }
+    run.many = nfiles > 2;
+    hny_lexicon_opts_t lopts = {
+        dict ? (strcmp (dict, "none") == 0 ? "" : dict) : NULL,
+        mecab ? (strcmp (mecab, "none") == 0 ? "" : mecab) : NULL
+    };
+    long rss0 = s_peak_kb ();
+    char *error = NULL;
+    hny_lexicon_t *lex = hny_lexicon_new (&lopts, &error);
+    if (!lex) {
+        fprintf (stderr, "honyaku-align-test: %s\n", error);
+        free (error);
+        free (files);
+        return 2;
+    }
+    long rss1 = s_peak_kb ();
+    run.aligner = hny_aligner_new (lex);
+    int rc = 0;
+    for (int k = 0; k < nsets && rc == 0; k++) {
+        char name[32];
+        const char *eq = strchr (sets[k], '=');
+        if (!eq || (size_t) (eq - sets[k]) >= sizeof name
+            || (snprintf (name, sizeof name, "%.*s", (int) (eq - sets[k]), sets[k]),
+                hny_aligner_set (run.aligner, name, strtod (eq + 1, NULL)) != 0)) {
+            fprintf (stderr, "honyaku-align-test: bad --set %s\n", sets[k]);
+            rc = 2;
+        }
+    }
+    for (int k = 0; k + 1 < nfiles && rc == 0; k += 2)
+        rc = s_pair (&run, files[k], files[k + 1]);
     if (stats && rc == 0) {
         size_t pairs, bytes;
         double load_ms;
@@ -314,15 +345,11 @@ main (int argc, char **argv)
         fprintf (stderr, "load_ms=%.1f index_bytes=%zu peak_rss_kb_before=%ld peak_rss_kb_after=%ld\n",
                  load_ms, bytes, rss0, rss1);
         fprintf (stderr, "sentences=%zu align_ms=%.2f sentences_per_s=%.0f peak_rss_kb=%ld\n",
-                 sentences, ms, ms > 0 ? (double) sentences / (ms / 1e3) : 0.0, s_peak_kb ());
+                 run.sentences, run.ms, run.ms > 0 ? (double) run.sentences / (run.ms / 1e3) : 0.0,
+                 s_peak_kb ());
     }
-    json_decref (result);
-    hny_alignment_destroy (&alignment);
-    s_text_free (&text[0]);
-    s_text_free (&text[1]);
-    free (data[0]);
-    free (data[1]);
-    hny_aligner_destroy (&al);
+    free (files);
+    hny_aligner_destroy (&run.aligner);
     hny_lexicon_destroy (&lex);
     return rc;
 }

@@ -330,11 +330,19 @@ s_month_at (const char *p, size_t *len)
 }
 
 /* Spelled-out numbers of English news (numbers up to ten are spelled out
-   by most style guides; "one" is left out: it is more often a pronoun). */
+   by most style guides; "one" and "first" are left out: they are more
+   often a pronoun and an adverb). */
 static const char *s_words[] = {
     "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
     "seventeen", "eighteen", "nineteen", "twenty"
+};
+
+/* Their ordinals: "down for the tenth month" = "10カ月連続". */
+static const char *s_ordinals[] = {
+    "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+    "seventeenth", "eighteenth", "nineteenth", "twentieth"
 };
 
 static const struct {
@@ -422,7 +430,7 @@ s_find_en (const char *t, s_out_t *out)
                 continue;
             }
             for (size_t i = 0; i < sizeof s_words / sizeof s_words[0]; i++)
-                if (s_word_is (p, len, s_words[i]))
+                if (s_word_is (p, len, s_words[i]) || s_word_is (p, len, s_ordinals[i]))
                     s_emit_number (out, HNY_ANCHOR_NUMBER, (double) i + 2);
             s_emit_name (out, p, len, 0);
             p += len;
