@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <honyaku/prepare.h>
 #include <honyaku/util.h>
@@ -55,6 +56,20 @@ s_now_ms (void)
     struct timespec t;
     clock_gettime (CLOCK_MONOTONIC, &t);
     return (double) t.tv_sec * 1e3 + (double) t.tv_nsec / 1e6;
+}
+
+/* Resident memory now, in KiB (0 when /proc cannot tell). */
+static long
+s_rss_kb (void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen ("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf (f, "%ld %ld", &pages, &resident) != 2)
+            resident = 0;
+        fclose (f);
+    }
+    return resident * (sysconf (_SC_PAGESIZE) / 1024);
 }
 
 static long
@@ -322,7 +337,7 @@ main (int argc, char **argv)
         free (files);
         return 2;
     }
-    long rss1 = s_peak_kb ();
+    long rss1 = s_peak_kb (), rss_now = s_rss_kb ();
     run.aligner = hny_aligner_new (lex);
     int rc = 0;
     for (int k = 0; k < nsets && rc == 0; k++) {
@@ -342,8 +357,8 @@ main (int argc, char **argv)
         double load_ms;
         hny_lexicon_stats (lex, &pairs, &bytes, &load_ms);
         fprintf (stderr, "lexicon: %s\n", hny_lexicon_describe (lex));
-        fprintf (stderr, "load_ms=%.1f index_bytes=%zu peak_rss_kb_before=%ld peak_rss_kb_after=%ld\n",
-                 load_ms, bytes, rss0, rss1);
+        fprintf (stderr, "load_ms=%.1f index_bytes=%zu peak_rss_kb_before=%ld peak_rss_kb_after=%ld "
+                 "rss_kb_after=%ld\n", load_ms, bytes, rss0, rss1, rss_now);
         fprintf (stderr, "sentences=%zu align_ms=%.2f sentences_per_s=%.0f peak_rss_kb=%ld\n",
                  run.sentences, run.ms, run.ms > 0 ? (double) run.sentences / (run.ms / 1e3) : 0.0,
                  s_peak_kb ());

@@ -108,13 +108,13 @@ s_fold (const char *src, char *dst)
             p += 3;
             continue;
         }
-        dst[n++] = (char) *p++;
+        /* a whole character or nothing: never end inside a sequence */
+        size_t w = p[0] < 0xC0 ? 1 : p[0] < 0xE0 ? 2 : p[0] < 0xF0 ? 3 : 4;
+        if (n + w > S_TEXT_MAX)
+            break;
+        for (size_t k = 0; k < w && *p; k++)
+            dst[n++] = (char) *p++;
     }
-    /* never end inside a UTF-8 sequence that was cut at the cap */
-    while (n > 0 && ((unsigned char) dst[n - 1] & 0xC0) == 0x80)
-        n--;
-    if (n > 0 && (unsigned char) dst[n - 1] >= 0xC0)
-        n--;
     dst[n] = '\0';
 }
 
