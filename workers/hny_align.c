@@ -84,6 +84,10 @@ static const struct {
    words x HNY_LEXICON_MAX_SENSES keys, at most half full. */
 #define S_PROBE_SLOTS 4096
 
+/* The table of the normal cost: steps a unit, up to this deviate. */
+#define S_NORMAL_MAX 6
+#define S_NORMAL_STEPS 64
+
 /* One sentence, analysed. */
 typedef struct {
     char *text;                 /* the sentence, invalid UTF-8 as U+FFFD; owned */
@@ -114,6 +118,7 @@ struct _hny_aligner_t {
     } probe[S_PROBE_SLOTS];
     uint32_t probe_used[S_PROBE_SLOTS];    /* slots to clear */
     size_t nprobe;
+    double normal[S_NORMAL_MAX * S_NORMAL_STEPS + 2];  /* s_normal_cost's table */
 };
 
 struct _hny_alignment_t {
@@ -153,11 +158,14 @@ static const struct {
 };
 #define S_PARAMS (sizeof s_param_names / sizeof s_param_names[0])
 
+static void s_normal_fill (double *table);
+
 hny_aligner_t *
 hny_aligner_new (hny_lexicon_t *lexicon)
 {
     hny_aligner_t *self = hny_calloc (1, sizeof *self);
     self->lexicon = lexicon;
+    s_normal_fill (self->normal);
     return self;
 }
 
@@ -367,16 +375,27 @@ s_mask (const s_dp_t *dp, size_t s, size_t j, uint64_t *em, uint64_t *jm)
 
 /* ---------- costs ---------- */
 
-/* -log P(|d|) for a standard normal deviate d: -log erfc(|d| / sqrt 2),
-   with its asymptote where erfc underflows. */
+/* -log P(|d|) for a standard normal deviate d: -log erfc(|d| / sqrt 2).
+   The search asks for it in every cell, so it is read from a table of
+   S_NORMAL_STEPS steps a unit up to S_NORMAL_MAX (filled once per
+   aligner; linear between steps, within 0.01 of the exact value), and
+   past it from the asymptote (within 0.1 %). */
+static void
+s_normal_fill (double *table)
+{
+    for (int k = 0; k <= S_NORMAL_MAX * S_NORMAL_STEPS + 1; k++)
+        table[k] = -log (erfc ((double) k / S_NORMAL_STEPS / M_SQRT2));
+}
+
 static double
-s_normal_cost (double d)
+s_normal_cost (const double *table, double d)
 {
     d = fabs (d);
-    double p = erfc (d / M_SQRT2);
-    if (p > 1e-300)
-        return -log (p);
-    return d * d / 2 + log (d) + 0.2258;
+    if (d >= S_NORMAL_MAX)
+        return d * d / 2 + log (d) + 0.2258;
+    double x = d * S_NORMAL_STEPS;
+    int k = (int) x;
+    return table[k] + (table[k + 1] - table[k]) * (x - k);
 }
 
 static double
@@ -410,26 +429,39 @@ s_anchors (const s_sent_t *s, size_t first, size_t n, uint32_t *out)
 
 /* The cost of the link of A [i - a, i) with B [j - b, j). masks: the
    dictionary masks come from the search's rows (1) or are computed here
-   (0, for the links of the finished chain). */
+   (0, for the links of the finished chain). bound: a cost past which the
+   caller has no use for the link (the search's best so far); once the
+   prior and the length model, less the most the evidence could take off,
+   reach it, DBL_MAX comes back without the evidence being weighed. */
 static double
-s_link_cost (s_dp_t *dp, size_t i, size_t j, int a, int b, int masks)
+s_link_cost (s_dp_t *dp, size_t i, size_t j, int a, int b, int masks, double bound)
 {
     const s_params_t *p = &dp->p;
     double cost = s_prior (p, a, b);
     if (a == 0 || b == 0)
         return cost;
     double la = 0, lb = 0;
-    for (size_t k = i - (size_t) a; k < i; k++)
+    size_t na = 0, nb = 0;
+    for (size_t k = i - (size_t) a; k < i; k++) {
         la += (double) dp->A[k].chars;
-    for (size_t k = j - (size_t) b; k < j; k++)
+        na += dp->A[k].nanchors;
+    }
+    for (size_t k = j - (size_t) b; k < j; k++) {
         lb += (double) dp->B[k].chars;
-    cost += s_normal_cost ((lb - p->c * la) / sqrt (p->s2 * (la > 1 ? la : 1)));
+        nb += dp->B[k].nanchors;
+    }
+    cost += s_normal_cost (dp->aligner->normal, (lb - p->c * la) / sqrt (p->s2 * (la > 1 ? la : 1)));
+    double most = p->anchor * (double) (na < nb ? na : nb) + p->para
+                  + (dp->lex ? p->lex * (1 - p->lexbase) : 0);
+    if (cost - most >= bound)
+        return DBL_MAX;
 
-    uint32_t aa[3 * HNY_ANCHOR_MAX], bb[3 * HNY_ANCHOR_MAX];
-    size_t na = s_anchors (dp->A, i - (size_t) a, (size_t) a, aa);
-    size_t nb = s_anchors (dp->B, j - (size_t) b, (size_t) b, bb);
-    if (na && nb)
+    if (na && nb) {
+        uint32_t aa[3 * HNY_ANCHOR_MAX], bb[3 * HNY_ANCHOR_MAX];
+        s_anchors (dp->A, i - (size_t) a, (size_t) a, aa);
+        s_anchors (dp->B, j - (size_t) b, (size_t) b, bb);
         cost -= p->anchor * (double) hny_anchor_common (aa, na, bb, nb);
+    }
 
     if (dp->lex) {
         /* the share of both sides' words that meet a translation */
@@ -537,7 +569,10 @@ s_search (s_dp_t *dp, size_t *count)
                 double prev = dp->cost[(i - a) % S_RING][j - b];
                 if (prev == DBL_MAX)
                     continue;
-                double c = prev + s_link_cost (dp, i, j, (int) a, (int) b, 1);
+                double c = s_link_cost (dp, i, j, (int) a, (int) b, 1, best - prev);
+                if (c == DBL_MAX)
+                    continue;
+                c += prev;
                 if (c < best) {
                     best = c;
                     bk = (unsigned char) k;
@@ -587,7 +622,7 @@ s_chain_cost (s_dp_t *dp, const hny_align_link_t *links, size_t first, size_t n)
     double c = 0;
     for (size_t k = first; k < first + n; k++)
         c += s_link_cost (dp, links[k].src + links[k].nsrc, links[k].tgt + links[k].ntgt,
-                          (int) links[k].nsrc, (int) links[k].ntgt, 0);
+                          (int) links[k].nsrc, (int) links[k].ntgt, 0, DBL_MAX);
     return c;
 }
 
