@@ -15,6 +15,8 @@ pkgs=(
   libxxhash-dev                             # xxHash: content keys and hashes
   libmicrohttpd-dev                         # libmicrohttpd: the project's test backend server
   libsystemd-dev                            # sd_notify for Type=notify under systemd
+  libmecab-dev mecab mecab-ipadic-utf8      # the sentence aligner: Japanese words (MeCab's C API, IPA dictionary)
+  edict                                     # the sentence aligner: the English-Japanese dictionary (EUC-JP)
   python3-zmq                               # the spec-only Python test client and fake peers
   python3-jsonschema                        # tests: records and prepared articles against proto/schema/
   apertium-apy apertium-eng-spa             # a real translation server for tests and the demo
