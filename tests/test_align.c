@@ -18,6 +18,7 @@
 
 #include "hny_align.h"
 #include "hny_anchor.h"
+#include "fuzz_rand.h"
 #include "hny_check.h"
 #include "hny_lexicon.h"
 
@@ -519,6 +520,68 @@ test_lexicon (void)
     hny_lexicon_destroy (&lex);
 }
 
+/* Random sentences built from pieces that the anchors, the lexicon and
+   the UTF-8 reader have to take apart (digits, scale words, era names,
+   kanji numerals, katakana, cut and stray bytes): the search and the
+   anchors must never read out of bounds (run under ASan) and every
+   sentence must be in exactly one link. 300 deterministic cases. */
+static void
+test_random (hny_lexicon_t *lex)
+{
+    static const char *pieces[] = {
+        "1,500", "２．３", "million", "230万", "1兆2000億", "3割", "May 12", "5月12日", "令和",
+        "元年", "二十三人", "十", "JCP", "Shii", "シイ", "ー", "ッ", "ャ", "。", ".", " ", "あ",
+        "\xff", "\xe3\x81", "\x80", "\xf0\x9f\x98", "年", "日間", ",", "12th", "tenth",
+        "<b>", "</b>", "&amp;", "wages", "賃金", "日本共産党", "Workers", "0", "9999999999999999999999"
+    };
+    hny_aligner_t *al = hny_aligner_new (lex);
+    for (int c = 0; c < 300; c++) {
+        static char *sents[2][40];
+        size_t n[2] = { s_below (40), s_below (40) };
+        for (int side = 0; side < 2; side++)
+            for (size_t k = 0; k < n[side]; k++) {
+                hny_buf_t b = HNY_BUF_INIT (2000);
+                size_t parts = 1 + s_below (30);
+                for (size_t x = 0; x < parts; x++) {
+                    const char *p = pieces[s_below (sizeof pieces / sizeof pieces[0])];
+                    hny_buf_adds (&b, p);
+                }
+                sents[side][k] = hny_buf_take (&b, NULL);
+                uint32_t keys[HNY_ANCHOR_MAX];
+                CHECK (hny_anchor_find (sents[side][k], side, keys, HNY_ANCHOR_MAX) <= HNY_ANCHOR_MAX);
+            }
+        hny_align_side_t a = { "en", (const char *const *) sents[0], NULL, n[0] };
+        hny_align_side_t b = { "ja", (const char *const *) sents[1], NULL, n[1] };
+        int status;
+        char *reason = NULL;
+        hny_alignment_t *r = hny_align (al, &a, &b, &status, &reason);
+        if (r) {
+            size_t covered[2] = { 0, 0 }, next[2] = { 0, 0 };
+            int ordered = 1;
+            for (size_t k = 0; k < hny_alignment_count (r); k++) {
+                const hny_align_link_t *l = hny_alignment_link (r, k);
+                ordered &= (l->nsrc == 0 || l->src == next[0]) && (l->ntgt == 0 || l->tgt == next[1]);
+                ordered &= l->nsrc + l->ntgt > 0 && l->score >= 0 && l->score <= 1;
+                covered[0] += l->nsrc;
+                covered[1] += l->ntgt;
+                next[0] += l->nsrc;
+                next[1] += l->ntgt;
+            }
+            CHECK (ordered && covered[0] == n[0] && covered[1] == n[1]);
+            json_t *j = hny_alignment_json (r, &a, &b);
+            CHECK (j != NULL);
+            json_decref (j);
+        } else
+            CHECK (status == 422 && reason);     /* random text may look like one language */
+        free (reason);
+        hny_alignment_destroy (&r);
+        for (int side = 0; side < 2; side++)
+            for (size_t k = 0; k < n[side]; k++)
+                free (sents[side][k]);
+    }
+    hny_aligner_destroy (&al);
+}
+
 int
 main (void)
 {
@@ -528,5 +591,13 @@ main (void)
     test_bad_input ();
     test_json ();
     test_lexicon ();
+    test_random (NULL);
+    hny_lexicon_opts_t opts = { HNY_LEXICON_EDICT, HNY_LEXICON_IPADIC };
+    char *error = NULL;
+    hny_lexicon_t *lex = hny_lexicon_new (&opts, &error);
+    if (lex)
+        test_random (lex);
+    free (error);
+    hny_lexicon_destroy (&lex);
     return s_check_done ("test_align");
 }

@@ -23,15 +23,21 @@ def check(cond, what):
         print('FAIL: ' + what)
 
 
+def result(p):
+    """A sanitizer's report fails the case whatever the exit code says."""
+    err = p.stderr.decode('utf-8', 'replace')
+    check(not any(s in err for s in ('AddressSanitizer', 'LeakSanitizer', 'runtime error:')),
+          'sanitizer report: ' + err[:2000])
+    return p.returncode, p.stdout.decode('utf-8', 'replace'), err
+
+
 def run(*args):
-    p = subprocess.run([TOOL] + list(args), capture_output=True, timeout=60)
-    return p.returncode, p.stdout.decode('utf-8', 'replace'), p.stderr.decode('utf-8', 'replace')
+    return result(subprocess.run([TOOL] + list(args), capture_output=True, timeout=60))
 
 
 def run_nodict(*args):
     """Cases that the dictionary plays no part in: skip its half-second load."""
-    p = subprocess.run([TOOL, '--dict', 'none'] + list(args), capture_output=True, timeout=60)
-    return p.returncode, p.stdout.decode('utf-8', 'replace'), p.stderr.decode('utf-8', 'replace')
+    return result(subprocess.run([TOOL, '--dict', 'none'] + list(args), capture_output=True, timeout=60))
 
 
 def pair(name):
