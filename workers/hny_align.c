@@ -224,7 +224,8 @@ typedef struct {
     size_t latin, japanese;
 } s_script_t;
 
-/* Code points of text that are not spaces; counts its letters by script. */
+/* Code points of text that are not spaces; counts its letters by script
+   into script when it is not NULL. */
 static size_t
 s_chars (const char *text, size_t len, s_script_t *script)
 {
@@ -236,6 +237,8 @@ s_chars (const char *text, size_t len, s_script_t *script)
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000)
             continue;
         chars++;
+        if (!script)
+            continue;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0x24F))
             script->latin++;
         else if ((c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF)
@@ -245,11 +248,22 @@ s_chars (const char *text, size_t len, s_script_t *script)
     return chars;
 }
 
-/* Analyse one side: japanese selects its forms; english_words asks the
-   dictionary for English words, japanese words come with MeCab. */
+/* The letters of a side by script, read up to 100,000 of them: enough to
+   tell Japanese from Latin-script text, cheap before the analysis. */
+static void
+s_side_script (const hny_align_side_t *side, s_script_t *script)
+{
+    for (size_t k = 0; k < side->count && script->latin + script->japanese < 100000; k++) {
+        const char *t = side->sentences[k] ? side->sentences[k] : "";
+        s_chars (t, strlen (t), script);
+    }
+}
+
+/* Analyse one side: japanese selects its forms (anchors, and MeCab's
+   words and names when there is a lexicon); lex asks the dictionary for
+   the English words of a side that is not Japanese. */
 static s_sent_t *
-s_analyse (hny_lexicon_t *lexicon, const hny_align_side_t *side, int japanese,
-           int lex, s_script_t *script)
+s_analyse (hny_lexicon_t *lexicon, const hny_align_side_t *side, int japanese, int lex)
 {
     s_sent_t *s = hny_calloc (side->count ? side->count : 1, sizeof *s);
     for (size_t k = 0; k < side->count; k++) {
@@ -259,7 +273,7 @@ s_analyse (hny_lexicon_t *lexicon, const hny_align_side_t *side, int japanese,
         hny_inline_t *parse = hny_inline_parse (t->text, strlen (t->text));
         size_t plen;
         const char *plain = hny_inline_text (parse, &plen);
-        t->chars = s_chars (plain, plen, script);
+        t->chars = s_chars (plain, plen, NULL);
         t->nanchors = hny_anchor_find (plain, japanese, t->anchors, HNY_ANCHOR_MAX);
         if (lex && !japanese) {
             hny_lexicon_word_t w[HNY_LEXICON_MAX_WORDS];
@@ -716,14 +730,12 @@ s_dp_init (s_dp_t *dp, hny_aligner_t *self, const hny_align_side_t *src,
                 = *(const double *) ((const char *) &self->set + s_param_names[i].offset);
     dp->lex = self->lexicon && b_ja && s_lang_is (A->lang ? A->lang : "en", "en")
               && hny_lexicon_complete (self->lexicon) && dp->p.lex != 0;
-    s_script_t sa = { 0, 0 }, sb = { 0, 0 };
-    dp->I = A->count;
-    dp->J = B->count;
-    dp->A = s_analyse (self->lexicon, A, 0, dp->lex, &sa);
-    dp->B = s_analyse (b_ja ? self->lexicon : NULL, B, b_ja, dp->lex, &sb);
     if (b_ja) {
         /* a side whose letters are mostly of the other script is in the
            wrong language: judged on 20 letters or more */
+        s_script_t sa = { 0, 0 }, sb = { 0, 0 };
+        s_side_script (A, &sa);
+        s_side_script (B, &sb);
         int a_wrong = sa.latin + sa.japanese >= 20 && sa.japanese > sa.latin;
         int b_wrong = sb.latin + sb.japanese >= 20 && sb.latin > sb.japanese;
         const char *al = A->lang ? A->lang : "en", *bl = B->lang ? B->lang : "en";
@@ -738,6 +750,10 @@ s_dp_init (s_dp_t *dp, hny_aligner_t *self, const hny_align_side_t *src,
             return -1;
         }
     }
+    dp->I = A->count;
+    dp->J = B->count;
+    dp->A = s_analyse (self->lexicon, A, 0, dp->lex);
+    dp->B = s_analyse (b_ja ? self->lexicon : NULL, B, b_ja, dp->lex);
     return 0;
 }
 

@@ -48,10 +48,10 @@
    worth its risk. Past it, the band. */
 #define HNY_ALIGN_FULL_CELLS 1000000
 
-/* Half-width of the band, in sentences of the longer side: at least 50
-   (a run of 50 dropped sentences still aligns), at most 400 (memory and
-   time), and always wide enough to join the corners when one side has
-   many more sentences than the other. */
+/* Half-width of the band, in sentences: a twentieth of the longer side,
+   but at least 50 (a run of 50 dropped sentences still aligns) and at
+   most 400 (memory and time); and always wide enough to join the corners
+   when one side has many more sentences than the other. */
 #define HNY_ALIGN_BAND_MIN 50
 #define HNY_ALIGN_BAND_MAX 400
 
