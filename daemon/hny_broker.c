@@ -117,6 +117,7 @@ struct _hny_broker_t {
     struct _hny_auth_t *auth;   /* ZAP handler; NULL when no endpoint uses CURVE */
     int curve_front, curve_back;    /* the endpoint uses CURVE */
     volatile sig_atomic_t *reload;  /* set by SIGHUP; NULL: no reload */
+    int wake_fd;                /* self-pipe the signal handlers write; -1: none */
     int keep_log_level;         /* --log-level was given: a reload keeps it */
     hny_config_t **reloaded;    /* configurations loaded by SIGHUP (owned) */
     size_t reloaded_count;
@@ -720,6 +721,13 @@ hny_broker_set_reload (hny_broker_t *self, volatile sig_atomic_t *flag, int keep
     self->keep_log_level = keep_log_level;
 }
 
+void
+hny_broker_set_wake_fd (hny_broker_t *self, int fd)
+{
+    assert (self);
+    self->wake_fd = fd;
+}
+
 /* Replace a string option with a copy of value (NULL allowed). */
 static void
 s_set_str (char **field, const char *value)
@@ -1013,11 +1021,15 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
         }
         if (self->draining && (hny_sched_leased_count (self->sched) == 0 || now >= self->drain_deadline))
             break;
-        zmq_pollitem_t items [4] = {
+        zmq_pollitem_t items [5] = {
             { self->front, 0, ZMQ_POLLIN, 0 },
             { self->back, 0, ZMQ_POLLIN, 0 },
         };
-        int count = 2, scrape_at = -1;
+        int count = 2, scrape_at = -1, wake_at = -1;
+        if (self->wake_fd >= 0) {
+            wake_at = count;
+            items [count++] = (zmq_pollitem_t) { NULL, self->wake_fd, ZMQ_POLLIN, 0 };
+        }
         if (self->auth)
             items [count++] = (zmq_pollitem_t) { hny_auth_socket (self->auth), 0, ZMQ_POLLIN, 0 };
         long timeout = s_next_timeout (self, sup_next, busy);
@@ -1034,6 +1046,11 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
         if (zmq_poll (items, count, timeout) < 0 && errno != EINTR) {
             hny_error ("poll: %s", zmq_strerror (errno));
             break;
+        }
+        if (wake_at >= 0 && (items [wake_at].revents & ZMQ_POLLIN)) {
+            char drain [64];    /* the flags say what came; the bytes only wake */
+            while (read (self->wake_fd, drain, sizeof drain) > 0)
+                ;
         }
         if (*signals >= 2)
             continue;
@@ -1184,6 +1201,7 @@ hny_broker_new (hny_config_t *config, hny_store_t *store, const char *front, con
     self->conf = hny_config_daemon (config);
     self->store = store;
     self->supervisor = supervisor;
+    self->wake_fd = -1;
     size_t count = hny_config_profile_count (config);
     const hny_profile_t **profiles = hny_calloc (count ? count : 1, sizeof *profiles);
     for (size_t i = 0; i < count; i++)

@@ -39,10 +39,19 @@
 static volatile sig_atomic_t s_signals = 0;
 /* SIGHUP: reload the configuration (the broker clears it). */
 static volatile sig_atomic_t s_reload = 0;
+/* The write end of the self-pipe: the handler writes a byte so that a
+   signal landing between the loop's check of the flags and zmq_poll
+   wakes the poll instead of waiting out its timeout. -1: none. */
+static int s_wake_fd = -1;
 
 static void
 s_on_signal (int signum)
 {
+    int saved = errno;
+    if (s_wake_fd >= 0 && write (s_wake_fd, "", 1) < 0) {
+        /* full pipe: a wake-up is pending already */
+    }
+    errno = saved;
     if (signum == SIGHUP)
         s_reload = 1;
     else if (signum == SIGINT)
@@ -277,6 +286,7 @@ main (int argc, char **argv)
        alone; the client socket is then given to socket_group, if any. */
     umask (0077);
     int rc = 1, lock = -1;
+    int wake [2] = { -1, -1 };  /* the self-pipe: the broker polls [0] */
     hny_store_t *store = NULL;
     hny_supervisor_t *supervisor = NULL;
     hny_broker_t *broker = NULL;
@@ -300,6 +310,11 @@ main (int argc, char **argv)
     if (s_check_endpoint (front_ep) || s_check_endpoint (back_ep))
         goto done;
 
+    if (pipe2 (wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+        hny_error ("pipe: %s", strerror (errno));
+        goto done;
+    }
+    s_wake_fd = wake [1];
     struct sigaction sa;
     memset (&sa, 0, sizeof sa);
     sa.sa_handler = s_on_signal;
@@ -330,6 +345,7 @@ main (int argc, char **argv)
     }
     hny_access_check_dirs (front_ep, conf->socket_group);
     hny_broker_set_reload (broker, &s_reload, level != NULL);
+    hny_broker_set_wake_fd (broker, wake [0]);
     if (supervisor && hny_supervisor_start (supervisor, conf->workers) != 0) {
         hny_error ("cannot start the local workers");
         goto done;
@@ -351,5 +367,9 @@ done:
     free (worker_bin);
     if (lock >= 0)
         close (lock);           /* the lock goes with it */
+    s_wake_fd = -1;
+    for (int i = 0; i < 2; i++)
+        if (wake [i] >= 0)
+            close (wake [i]);
     return rc;
 }

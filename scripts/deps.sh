@@ -15,6 +15,8 @@ pkgs=(
   libxxhash-dev                             # xxHash: content keys and hashes
   libmicrohttpd-dev                         # libmicrohttpd: honyakud's GET /metrics, the test backend server
   libsystemd-dev                            # sd_notify for Type=notify under systemd
+  libmecab-dev mecab mecab-ipadic-utf8      # the sentence aligner: Japanese words (MeCab's C API, IPA dictionary)
+  edict                                     # the sentence aligner: the English-Japanese dictionary (EUC-JP)
   python3-zmq                               # the spec-only Python test client and fake peers
   python3-jsonschema                        # tests: records and prepared articles against proto/schema/
   python3-translate python3-lxml            # tests: TMX and XLIFF exports read back with translate-toolkit, lxml
