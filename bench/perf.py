@@ -51,6 +51,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -98,25 +99,22 @@ OBJECTS = ["spending on regional hospitals", "the number of temporary workers",
            "the cost of medical insurance", "the number of bus routes", "wages in the care sector"]
 CHANGES = ["had risen by %d percent", "had fallen by %d percent", "would grow by %d percent",
            "could drop by %d percent", "had doubled in %d districts"]
-TAILS = ["over the past %d years", "since the reform of %d", "compared with the figures of %d",
-         "in %d of the prefecture's towns"]
+TAILS = ["since %d", "over the years to %d", "compared with %d", "in the budget of %d"]
 TOPICS = ["hospital budget", "wage talks", "rice imports", "power prices", "nursery schools",
           "disaster funds", "public housing", "bus routes"]
 
 
 class Article:
-    """One generated news article: a title and paragraphs of sentences,
-    every one unique to (run, article, sentence), about 130 bytes each, so
-    30 sentences make about 4 KB (the issue's 3.9 KiB)."""
+    """One generated news article: a title and paragraphs of five
+    sentences, every one unique to (run, article, sentence), about 130
+    bytes each, so 30 sentences make about 4 KB (the issue's 3.9 KiB)."""
 
     def __init__(self, run, a, sentences):
         rnd = random.Random(run * 1000003 + a)
-        self.title = "%s %s %s in report %d-%d" % (
-            rnd.choice(SUBJECTS), rnd.choice(["debates", "questions", "backs", "rejects"]),
-            rnd.choice(TOPICS), run, a)
+        self.title = "%s: %s under debate, report %d-%d" % (rnd.choice(SUBJECTS), rnd.choice(TOPICS), run, a)
         sents = []
         for s in range(sentences):
-            sents.append("%s %s on %s that %s %s %s, according to survey %d-%d-%d." % (
+            sents.append("%s %s on %s that %s %s %s (survey %d-%d-%d)." % (
                 rnd.choice(SUBJECTS), rnd.choice(VERBS), rnd.choice(DAYS), rnd.choice(OBJECTS),
                 rnd.choice(CHANGES) % rnd.randint(2, 60), rnd.choice(TAILS) % rnd.randint(1990, 2025),
                 run, a, s))
@@ -214,6 +212,42 @@ class Daemon:
         if len(self.workers) < workers:
             raise PerfError("honyakud has %d worker processes, not %d" % (len(self.workers), workers))
 
+    ACCOUNT = re.compile(r"loop: (\d+) passes, (\d+) messages from workers, (\d+) from clients, "
+                         r"(\d+) sent; ms: (.*)$")
+
+    def account(self):
+        """The loop's account since it started, which honyakud logs on
+        SIGHUP before it reloads: passes, messages in and out, ms per
+        stage; None from a honyakud that keeps no account (an older one)."""
+        before = len(self.bench.fx.log(self.log).splitlines())
+
+        def new_lines():
+            lines = self.bench.fx.log(self.log).splitlines()[before:]
+            return lines if any("SIGHUP: " in line for line in lines) else None
+        self.proc.send_signal(signal.SIGHUP)
+        try:
+            lines = poll("honyakud to reload on SIGHUP", new_lines, 10)
+        except TimeoutError:
+            raise PerfError("honyakud did not reload on SIGHUP:\n%s" % self.log_tail())
+        found = [m for m in map(self.ACCOUNT.search, lines) if m]
+        if not found:
+            return None
+        m = found[-1]
+        ms = {}
+        for part in m.group(5).split(", "):
+            name, value = part.rsplit(" ", 1)
+            ms[name] = float(value)
+        return {"passes": int(m.group(1)), "in_back": int(m.group(2)), "in_front": int(m.group(3)),
+                "out": int(m.group(4)), "ms": ms}
+
+    @staticmethod
+    def account_delta(a, b):
+        if not a or not b:
+            return None
+        d = {k: b[k] - a[k] for k in ("passes", "in_back", "in_front", "out")}
+        d["ms"] = {k: b["ms"][k] - a["ms"].get(k, 0.0) for k in b["ms"]}
+        return d
+
     def log_tail(self, lines=15):
         return "\n".join(self.bench.fx.log(self.log).splitlines()[-lines:])
 
@@ -277,6 +311,108 @@ class RssSampler(threading.Thread):
     def stop(self):
         self.halt.set()
         self.join()
+
+
+class Profiler:
+    """--profile: a tool attached to honyakud and its workers for one run,
+    writing OUT/profile/NAME.*. perf: `perf record` of all of them with
+    DWARF call graphs, reported by process, by process and DSO, by symbol
+    (self) and, for honyakud, by function with its callees (children).
+    stat: `perf stat` per process of --perf-events (uprobes such as
+    probe_libsqlite3:sqlite3_step count calls). strace: `strace -c -f` per
+    process. A no-op when --profile is not given or name is None."""
+
+    def __init__(self, bench, daemon, name):
+        self.bench, self.daemon, self.name = bench, daemon, name
+        self.procs = []
+
+    def __enter__(self):
+        args = self.bench.args
+        if not args.profile or not self.name:
+            return self
+        self.dir = os.path.join(args.out, "profile")
+        os.makedirs(self.dir, exist_ok=True)
+        pids = self.daemon.pids()
+        base = os.path.join(self.dir, self.name)
+        if args.profile == "perf":
+            self.data = base + ".perf.data"
+            self.start(["perf", "record", "-F", "1999", "--call-graph", "dwarf,8192", "-o", self.data,
+                        "-p", ",".join(str(p) for p in pids.values())])
+        for proc, pid in pids.items():
+            if args.profile == "stat":
+                self.start(["perf", "stat", "-e", args.perf_events, "-p", str(pid),
+                            "-o", "%s.%s.stat" % (base, proc)])
+            elif args.profile == "strace":
+                self.start(["strace", "-c", "-f", "-p", str(pid), "-o", "%s.%s.strace" % (base, proc)],
+                           handshake="attached")
+        return self
+
+    def start(self, argv, handshake=None):
+        """Start a tool and wait until it is attached. perf starts with its
+        events off (-D -1) and is told to turn them on through its control
+        FIFO, which it acknowledges; strace says "attached" in its log."""
+        n = len(self.procs)
+        log = "profile-%s-%d.log" % (self.name, n)
+        if argv[0] == "perf":
+            ctl, ack = ["%s/%s-%d.%s" % (self.dir, self.name, n, x) for x in ("ctl", "ack")]
+            for fifo in (ctl, ack):
+                if os.path.exists(fifo):
+                    os.unlink(fifo)
+                os.mkfifo(fifo)
+            argv = argv[:2] + ["-D", "-1", "--control", "fifo:%s,%s" % (ctl, ack)] + argv[2:]
+        proc = self.bench.fx.spawn(argv, log)
+        self.procs.append(proc)
+
+        def alive():
+            if proc.poll() is not None:
+                raise PerfError("%s exited %d: %s" % (argv[0], proc.returncode, self.bench.fx.log(log)[-500:]))
+        if argv[0] != "perf":
+            poll("%s to attach" % argv[0], lambda: alive() or handshake in self.bench.fx.log(log), 30)
+            return
+
+        def open_ctl():
+            alive()
+            try:
+                return os.open(ctl, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:     # ENXIO: perf has not opened its end yet
+                return None
+        fd = poll("perf to open its control FIFO", open_ctl, 30)
+        afd = os.open(ack, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            os.write(fd, b"enable\n")
+            got = b""
+
+            def acked():
+                nonlocal got
+                alive()
+                try:
+                    got += os.read(afd, 16)
+                except BlockingIOError:
+                    pass
+                return b"ack" in got
+            poll("perf to turn its events on", acked, 30)
+        finally:
+            os.close(fd)
+            os.close(afd)
+            for fifo in (ctl, ack):
+                os.unlink(fifo)     # perf has them open: it keeps working
+
+    def __exit__(self, *exc):
+        for proc in self.procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in self.procs:
+            proc.wait(120)
+        if self.procs and self.bench.args.profile == "perf":
+            base = os.path.join(self.dir, self.name)
+            for sort, suffix, extra in (("comm", "by-process", ["-g", "none"]), ("comm,dso", "by-dso", ["-g", "none"]),
+                                        ("comm,dso,symbol", "by-symbol", ["--no-children", "-g", "none"]),
+                                        ("symbol", "honyakud-children", ["--children", "--comms", "honyakud",
+                                                                         "-g", "none"])):
+                with open("%s.%s.txt" % (base, suffix), "w") as f:
+                    subprocess.run(["perf", "report", "-i", self.data, "--stdio", "--sort", sort,
+                                    "--percent-limit", "0.5"] + extra,
+                                   stdout=f, stderr=subprocess.DEVNULL, timeout=900)
+        return False
 
 
 # ------------------------------------------------------------------ the bench
@@ -369,11 +505,13 @@ class Bench:
         jobs = self.fx.path(tag + ".jobs")
         argv = ["honyaku", daemon.front, path, "--from", "en", "--to", self.args.to,
                 "--window", str(window or len(items)), "--jobs-out", jobs]
+        acc0 = daemon.account()
         cpu0 = daemon.cpu()
         srv0 = proc_cpu(self.ts_proc.pid) if self.ts_proc else 0.0
         with self.attached(daemon, profile_name):
             r = self.load(argv, "%s (honyaku)" % what, timeout=self.args.timeout)
         cpu1 = daemon.cpu()
+        r["loop"] = daemon.account_delta(acc0, daemon.account())
         r["cpu_s"] = {n: cpu1[n] - cpu0.get(n, 0.0) for n in cpu1}
         r["server_cpu_s"] = (proc_cpu(self.ts_proc.pid) - srv0) if self.ts_proc else 0.0
         if r["done"] != len(items):
@@ -416,46 +554,7 @@ class Bench:
     # ---------------------------------------------------------- profiling
 
     def attached(self, daemon, name):
-        bench = self
-
-        class Attach:
-            def __enter__(self):
-                self.proc = None
-                if not bench.args.profile or not name:
-                    return self
-                out = os.path.join(bench.args.out, "profile")
-                os.makedirs(out, exist_ok=True)
-                pids = daemon.pids()
-                self.data = os.path.join(out, name + (".perf.data" if bench.args.profile == "perf" else ".strace"))
-                if bench.args.profile == "perf":
-                    argv = ["perf", "record", "-g", "-F", "999", "-o", self.data,
-                            "-p", ",".join(str(p) for p in pids.values())]
-                else:
-                    argv = ["strace", "-c", "-f", "-o", self.data]
-                    for p in pids.values():
-                        argv += ["-p", str(p)]
-                log = "profile-%s.log" % name
-                self.proc = bench.fx.spawn(argv, log)
-                # Attached: perf has written its header, strace said so.
-                poll("%s to attach" % bench.args.profile,
-                     lambda: (os.path.exists(self.data) and os.path.getsize(self.data) > 0)
-                     if bench.args.profile == "perf"
-                     else bench.fx.log(log).count("attached") >= len(pids), 15)
-                return self
-
-            def __exit__(self, *exc):
-                if not self.proc:
-                    return False
-                self.proc.send_signal(signal.SIGINT)
-                self.proc.wait(60)
-                if bench.args.profile == "perf" and os.path.exists(self.data):
-                    for sort, suffix in (("comm", "by-process"), ("comm,dso,symbol", "by-symbol")):
-                        with open(self.data[:-len(".perf.data")] + "." + suffix + ".txt", "w") as f:
-                            subprocess.run(["perf", "report", "-i", self.data, "--stdio", "--no-children",
-                                            "--sort", sort, "--percent-limit", "0.5", "-g", "none"],
-                                           stdout=f, stderr=subprocess.DEVNULL, timeout=600)
-                return False
-        return Attach()
+        return Profiler(self, daemon, name)
 
     # ---------------------------------------------------------- configs
 
@@ -560,7 +659,8 @@ class Bench:
         finally:
             con.close()
         after = daemon.store_files()
-        row["store"] = {"live": live, "left": left, "checkpointed": after, "page_size": page,
+        text = sum(len(t.encode("utf-8")) + len(self.tgt_of(t).encode("utf-8")) for art in arts for t in art.texts())
+        row["store"] = {"text_bytes": text, "live": live, "left": left, "checkpointed": after, "page_size": page,
                         "pages": pages, "free_pages": free, "tables": tables, "how": how, "jobs": n}
         print("  3. store: %.1f KiB per article (db + WAL as left running), %.1f KiB after a checkpoint,"
               " source %.1f KiB" % ((live["db"] + live["db-wal"]) / n / 1024,
@@ -812,6 +912,9 @@ def report(res, args):
             "%.0f (source bytes)" % src, "×%.1f" % (cp / src), "≤ ×3", cp / src <= 3)
         add("3. store bytes per article as honyakud runs (db + WAL)", "%.0f" % live, "%.0f" % src,
             "×%.1f" % (live / src), "–", None)
+        txt = st["text_bytes"] / n
+        add("3. store bytes per finished article against its text pairs", "%.0f" % cp,
+            "%.0f (source + target text)" % txt, "×%.1f" % (cp / txt), "–", None)
     ap = res.get("apertium")
     if ap:
         ratio = ap["honyaku"]["seg_per_s"] / ap["direct"]["seg_per_s"]
@@ -869,6 +972,20 @@ def details(res):
             fl = r["floor"]
             out.append("| 2 WAITs of a finished job | %.3f | – | – | %.3f |" % (
                 fl["wall_s"] * 1e3 / n, (fl["user_s"] + fl["sys_s"]) * 1e3 / n))
+            runs = (("first run (0 ms)", r["honyaku"]), ("TM path", r["tm"]), ("no-op re-run", r["noop"]))
+            if any(x.get("loop") is None for _, x in runs):
+                continue
+            stages = list(r["honyaku"]["loop"]["ms"])
+            out += ["", "**Where honyakud's loop spends its time, per article** (its own account, logged on "
+                    "SIGHUP before and after each run; ms per article by stage of a pass; `wait` is idle in "
+                    "zmq_poll)", "",
+                    "| run | passes | messages from workers | from clients | sent | %s |" % " | ".join(stages),
+                    "| --- | --- | --- | --- | --- | %s |" % " | ".join("---" for _ in stages)]
+            for name, x in runs:
+                lp = x["loop"]
+                out.append("| %s | %.2f | %.2f | %.2f | %.2f | %s |" % (
+                    name, lp["passes"] / n, lp["in_back"] / n, lp["in_front"] / n, lp["out"] / n,
+                    " | ".join("%.3f" % (lp["ms"].get(k, 0) / n) for k in stages)))
             st = r["store"]
             out += ["", "**3. Store of the first run, per article** (%s; page %d B, %d pages, %d free; "
                     "db %d B + WAL %d B as left running)" % (
@@ -996,7 +1113,9 @@ def parse_args():
     ap.add_argument("--to", default="de")
     ap.add_argument("--log-level", default="info", help="honyakud's (info is its default)")
     ap.add_argument("--timeout", type=int, default=3600, help="s, per load")
-    ap.add_argument("--profile", choices=["perf", "strace"])
+    ap.add_argument("--profile", choices=["perf", "stat", "strace"])
+    ap.add_argument("--perf-events", default="task-clock,context-switches,cpu-migrations,page-faults",
+                    help="--profile stat: perf stat's events (e.g. uprobes made with perf probe)")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = ap.parse_args()
     sizes = {  # full, quick, smoke
@@ -1055,7 +1174,7 @@ def main():
             bench.prepare()
         if 6 in args.only:
             bench.scale()
-    except PerfError as e:
+    except (PerfError, TimeoutError) as e:
         print("perf.py: %s" % e, file=sys.stderr)
         return 1
     except KeyboardInterrupt:

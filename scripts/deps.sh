@@ -19,6 +19,7 @@ pkgs=(
   python3-jsonschema                        # tests: records and prepared articles against proto/schema/
   apertium-apy apertium-eng-spa             # a real translation server for tests and the demo
   curl                                      # demo: probing APy
+  gnuplot-nox                               # bench/perf.py: its PNG plot (bench.perf_smoke)
 )
 
 missing=()
