@@ -1149,7 +1149,9 @@ def main():
 
     def on_term(signum, frame):
         raise KeyboardInterrupt("signal %d" % signum)
+    # Also SIGINT: a shell starts a background job with SIGINT ignored.
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
 
     bench = Bench(args)
     res = bench.results
