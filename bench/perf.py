@@ -1096,6 +1096,7 @@ plot "sweep.dat" using 1:2 with lines dt 2 lw 2 lc rgb "gray40" title "ideal: co
 set logscale x 10
 set logscale y 10
 set xlabel "backend latency, ms (0 ms drawn at 0.5)"
+set xrange [0.3:200]
 set title "50 texts a request, 16 connections"
 plot "latency.dat" using 1:2 with linespoints lw 2 lc rgb "#1f77b4" title "direct client", \\
      "" using 1:3 with linespoints lw 2 lc rgb "#d62728" title "honyaku"
