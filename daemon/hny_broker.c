@@ -179,11 +179,13 @@ static void
 s_loop_log (hny_broker_t *self, int info)
 {
     s_loop_t *l = &self->loop;
-    char stages [S_T_COUNT * 24] = "";
+    char stages [S_T_COUNT * 40] = "";     /* a name and up to 20 digits a stage */
     size_t len = 0;
-    for (int i = 0; i < S_T_COUNT; i++)
-        len += (size_t) snprintf (stages + len, sizeof stages - len, "%s%s %.1f", i ? ", " : "",
-                                  s_stage_names [i], (double) l->ns [i] / 1e6);
+    for (int i = 0; i < S_T_COUNT && len < sizeof stages; i++) {
+        int n = snprintf (stages + len, sizeof stages - len, "%s%s %.1f", i ? ", " : "",
+                          s_stage_names [i], (double) l->ns [i] / 1e6);
+        len += n > 0 ? (size_t) n : 0;
+    }
     if (info)
         hny_info ("loop: %lld passes, %lld messages from workers, %lld from clients, %lld sent;"
                   " ms: %s", (long long) l->passes, (long long) l->in_back, (long long) l->in_front,
