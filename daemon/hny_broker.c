@@ -54,6 +54,7 @@
 #define S_SLICE_MAX_MS      50          /* pipeline work per pass, at most */
 #define S_CREDIT_MAX        1000        /* of a worker's credit, the most the broker uses */
 #define S_BACK_SNDHWM       4096        /* messages queued per worker: > S_CREDIT_MAX + heartbeats */
+#define S_FRONT_SNDHWM      10000       /* unread replies queued per client (PROTOCOL.md 8) */
 #define S_LOOP_LOG_MS       10000       /* the loop's account at debug level, at most this often */
 
 /* The loop's own account of where its time goes (bench/README.md, "Where
@@ -255,6 +256,7 @@ static void
 s_flush (hny_broker_t *self)
 {
     self->loop.out += (int64_t) self->out_count;
+    size_t unread = 0;          /* replies dropped: their client's queue is full */
     for (size_t i = 0; i < self->out_count; i++) {
         s_out_t *out = &self->outbox [i];
         uint8_t rid [S_ROUTING_MAX];
@@ -263,8 +265,15 @@ s_flush (hny_broker_t *self)
         memcpy (rid, r, size);
         hny_msg_id_t id = hny_msg_id (out->msg);
         if (hny_msg_send (&out->msg, out->back ? self->back : self->front) != 0) {
-            hny_warn ("cannot send %s to a %s: %s", hny_msg_command_name (id),
-                      out->back ? "worker" : "client", zmq_strerror (errno));
+            /* A client that went away before its answer is ordinary;
+               one that does not read its replies (EAGAIN) is not. */
+            if (!out->back && errno == EHOSTUNREACH)
+                hny_debug ("cannot send %s to a client that left", hny_msg_command_name (id));
+            else if (!out->back && errno == EAGAIN)
+                unread++;       /* said once a pass below, not once a reply */
+            else
+                hny_warn ("cannot send %s to a %s: %s", hny_msg_command_name (id),
+                          out->back ? "worker" : "client", zmq_strerror (errno));
             hny_msg_destroy (&out->msg);
             s_worker_t *w = out->back ? s_worker_find (self, rid, size) : NULL;
             if (w)
@@ -272,6 +281,9 @@ s_flush (hny_broker_t *self)
         }
     }
     self->out_count = 0;
+    if (unread)
+        hny_warn ("dropped %zu replies to clients that leave their replies unread (%d queued"
+                  " a client at most)", unread, S_FRONT_SNDHWM);
 }
 
 /* ------------------------------------------------------------- held RESULTs */
@@ -1223,11 +1235,18 @@ s_router (hny_broker_t *self, const char *endpoint, int64_t maxmsg, int back, co
     zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_SNDTIMEO, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    /* Mandatory routing on both sockets: a send that cannot be queued
+       (a peer gone, or one that leaves its replies unread past the high
+       water mark) fails and is logged, instead of vanishing. */
+    zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     if (back) {
         int hwm = S_BACK_SNDHWM;
-        zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
         zmq_setsockopt (sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
         zmq_setsockopt (sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    }
+    else {
+        int hwm = S_FRONT_SNDHWM;
+        zmq_setsockopt (sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     }
     if (secret) {
         const char *domain = back ? HNY_AUTH_DOMAIN_BACK : HNY_AUTH_DOMAIN_FRONT;
