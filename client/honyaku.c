@@ -9,6 +9,7 @@
     "honyaku: CMD: what: why"; usage errors exit 2. */
 #include "hny_cli.h"
 #include "honyaku/config.h"
+#include "honyaku/metrics.h"
 #include "honyaku/util.h"
 #ifdef HNY_HAVE_PREPARE
 #include "honyaku/prepare.h"
@@ -129,14 +130,14 @@ static const s_help_t s_helps [] = {
       "records.jsonl; none or - reads standard input) and sum up what the checks\n"
       "found: per article, the worst segments, and overall. The checks (the ones\n"
       "the worker runs on every segment it translates, whose flags records carry):\n"
-      "  tags       markup of the source missing, duplicated or unpaired in the target\n"
-      "  identical  the target is the source, untranslated\n"
-      "  script     the target is not in its language's script\n"
-      "  glossary   a glossary term of the source without its target term\n"
-      "  number     a number or amount of the source not in the target\n"
-      "  date       a date of the source not in the target (5月12日, 12日, May 12)\n"
-      "  time       a time of day of the source not in the target (午後6時, 18:00)\n"
-      "  length     a target far longer or shorter than the pair's norm\n"
+      "    tags       markup of the source missing, duplicated or unpaired in the target\n"
+      "    identical  the target is the source, untranslated\n"
+      "    script     the target is not in its language's script\n"
+      "    glossary   a glossary term of the source without its target term\n"
+      "    number     a number or amount of the source not in the target\n"
+      "    date       a date of the source not in the target (5月12日, 12日, May 12)\n"
+      "    time       a time of day of the source not in the target (午後6時, 18:00)\n"
+      "    length     a target far longer or shorter than the pair's norm\n"
       "Every check runs again here (records from the translation memory, from\n"
       "older versions or from --in files are judged alike), but the glossary: the\n"
       "record's glossary flags are kept, made with the profile's glossary.\n"
@@ -149,9 +150,12 @@ static const s_help_t s_helps [] = {
       "  --top N            worst segments shown (default 10, at most 1000)\n"
       "Exit 0 when nothing was flagged, 1 when something was (or a line was not a\n"
       "record, or a file could not be read), 2 for bad options.\n" },
-    { "stats", "[--json]",
+    { "stats", "[--json | --format text|json|prometheus]",
       "Per backend profile: translation-memory hits and misses, characters billed,\n"
-      "requests and segments.\n" },
+      "requests and segments.\n"
+      "  --json             the profiles as JSON (the same as --format json)\n"
+      "  --format prometheus  everything honyakud counts in the Prometheus text\n"
+      "                     format: the same text as honyakud's /metrics endpoint\n" },
     { "prepare", "[--from L] [--format auto|text|plain|html|jpw] [--lenient] FILE|-",
       "Dry run, in this process (no daemon needed): decode, extract, normalize and\n"
       "segment one article and print the prepared article as JSON.\n" },
@@ -937,21 +941,42 @@ s_cmd_fetch (hny_cli_t *cli, int argc, char **argv)
     return rc;
 }
 
+/* The STATS reply as Prometheus text (honyaku/metrics.h: the renderer
+   honyakud's /metrics uses too). */
+static int
+s_print_prometheus (const json_t *st)
+{
+    hny_buf_t text = HNY_BUF_INIT (HNY_METRICS_TEXT_MAX);
+    int rc = hny_metrics_render (st, &text);
+    if (rc == 0)
+        fwrite (hny_buf_str (&text), 1, text.len, stdout);
+    hny_buf_free (&text);
+    return rc == 0 ? HNY_EXIT_OK
+                   : hny_cli_fail ("stats", "the metrics are over %d bytes", HNY_METRICS_TEXT_MAX);
+}
+
 static int
 s_cmd_stats (hny_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts [] = {
         { "json", no_argument, NULL, 'j' },
+        { "format", required_argument, NULL, 'F' },
         HNY_CLI_COMMON_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
-    int as_json = 0, opt;
+    const char *format = "text";
+    int opt;
     while ((opt = hny_cli_getopt (cli, "stats", argc, argv, "", longopts)) != -1) {
         if (HNY_CLI_STOP (opt))
             return HNY_CLI_STOP_CODE (opt);
         if (opt == 'j')
-            as_json = 1;
+            format = "json";
+        else if (opt == 'F')
+            format = optarg;
     }
+    if (strcmp (format, "text") != 0 && strcmp (format, "json") != 0
+    &&  strcmp (format, "prometheus") != 0)
+        return hny_cli_usage ("stats", "unknown --format '%s' (text, json, prometheus)", format);
     if (argc - optind != 0)
         return hny_cli_usage ("stats", "no arguments expected");
     hny_client_t *client = hny_cli_client (cli);
@@ -961,7 +986,9 @@ s_cmd_stats (hny_cli_t *cli, int argc, char **argv)
         rc = hny_cli_fail ("stats", "%s", hny_client_error (client));
     else {
         json_t *profiles = json_object_get (st, "profiles");
-        if (as_json) {
+        if (strcmp (format, "prometheus") == 0)
+            rc = s_print_prometheus (st);
+        else if (strcmp (format, "json") == 0) {
             char *text = json_dumps (profiles, JSON_INDENT (2) | JSON_SORT_KEYS);
             printf ("%s\n", text ? text : "{}");
             free (text);

@@ -18,10 +18,13 @@
 #include "hny_auth.h"
 #include "hny_broker.h"
 #include "hny_front.h"
+#include "hny_meter.h"
 #include "hny_notify.h"
 #include "hny_pipeline.h"
 #include "hny_sched.h"
+#include "hny_scrape.h"
 
+#include <honyaku/metrics.h>
 #include <honyaku/proto.h>
 #include <honyaku/util.h>
 
@@ -31,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -50,6 +54,37 @@
 #define S_SLICE_MAX_MS      50          /* pipeline work per pass, at most */
 #define S_CREDIT_MAX        1000        /* of a worker's credit, the most the broker uses */
 #define S_BACK_SNDHWM       4096        /* messages queued per worker: > S_CREDIT_MAX + heartbeats */
+#define S_FRONT_SNDHWM      10000       /* unread replies queued per client (PROTOCOL.md 8) */
+#define S_LOOP_LOG_MS       10000       /* the loop's account at debug level, at most this often */
+
+/* The loop's own account of where its time goes (bench/README.md, "Where
+   the time goes"): nanoseconds per stage of the passes, summed, and the
+   messages in and out. One clock read per stage, so it is always on; it is
+   logged at debug level every S_LOOP_LOG_MS while there is work, and at
+   info level when the loop ends. */
+enum {
+    S_T_WAIT,                   /* in zmq_poll: idle */
+    S_T_BEGIN,                  /* BEGIN IMMEDIATE */
+    S_T_BACK,                   /* workers' messages: RESULTs, heartbeats */
+    S_T_FRONT,                  /* clients' requests */
+    S_T_TIMERS,                 /* deadlines, the supervisor */
+    S_T_PIPELINE,               /* loading results, records, packing */
+    S_T_DISPATCH,               /* leasing tasks: TASK bodies */
+    S_T_COMMIT,                 /* COMMIT */
+    S_T_SEND,                   /* sending the pass's messages */
+    S_T_OTHER,                  /* the rest: notify, reload, degraded passes */
+    S_T_COUNT
+};
+static const char *const s_stage_names [S_T_COUNT] = {
+    "wait", "begin", "back", "front", "timers", "pipeline", "dispatch", "commit", "send", "other"
+};
+typedef struct {
+    int64_t ns [S_T_COUNT];
+    int64_t mark;               /* ns: when the stage being timed began */
+    int64_t passes, in_back, in_front, out;
+    int64_t logged_passes;      /* passes at the last log line */
+    int64_t next_log;           /* monotonic ms */
+} s_loop_t;
 
 /* A worker on the back socket: its route and liveness. What it may be
    given (credit, profiles, outstanding TASKs) is the scheduler's. */
@@ -86,6 +121,8 @@ struct _hny_broker_t {
     hny_sched_t *sched;
     hny_pipeline_t *pipeline;
     hny_front_t *clients;
+    hny_meter_t *meter;         /* in-memory metrics, committed with each pass */
+    hny_scrape_t *scrape;       /* GET /metrics ([daemon] metrics), or NULL */
     void *ctx;
     void *front, *back;
     char *front_ep, *back_ep;   /* as bound: their ipc:// files go at the end */
@@ -112,15 +149,60 @@ struct _hny_broker_t {
     struct _hny_auth_t *auth;   /* ZAP handler; NULL when no endpoint uses CURVE */
     int curve_front, curve_back;    /* the endpoint uses CURVE */
     volatile sig_atomic_t *reload;  /* set by SIGHUP; NULL: no reload */
+    int wake_fd;                /* self-pipe the signal handlers write; -1: none */
     int keep_log_level;         /* --log-level was given: a reload keeps it */
     hny_config_t **reloaded;    /* configurations loaded by SIGHUP (owned) */
     size_t reloaded_count;
+
+    s_loop_t loop;              /* where the loop's time goes */
 };
 
 static int64_t
 s_min (int64_t a, int64_t b)
 {
     return a < b ? a : b;
+}
+
+/* ------------------------------------------------------------- the loop's account */
+
+static int64_t
+s_now_ns (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The stage that began at the last lap ends now. */
+static void
+s_lap (hny_broker_t *self, int stage)
+{
+    int64_t now = s_now_ns ();
+    self->loop.ns [stage] += now - self->loop.mark;
+    self->loop.mark = now;
+}
+
+/* One line: passes, messages, and ms per stage since the start. */
+static void
+s_loop_log (hny_broker_t *self, int info)
+{
+    s_loop_t *l = &self->loop;
+    char stages [S_T_COUNT * 40] = "";     /* a name and up to 20 digits a stage */
+    size_t len = 0;
+    for (int i = 0; i < S_T_COUNT && len < sizeof stages; i++) {
+        int n = snprintf (stages + len, sizeof stages - len, "%s%s %.1f", i ? ", " : "",
+                          s_stage_names [i], (double) l->ns [i] / 1e6);
+        len += n > 0 ? (size_t) n : 0;
+    }
+    if (info)
+        hny_info ("loop: %lld passes, %lld messages from workers, %lld from clients, %lld sent;"
+                  " ms: %s", (long long) l->passes, (long long) l->in_back, (long long) l->in_front,
+                  (long long) l->out, stages);
+    else
+        hny_debug ("loop: %lld passes, %lld messages from workers, %lld from clients, %lld sent;"
+                   " ms: %s", (long long) l->passes, (long long) l->in_back, (long long) l->in_front,
+                   (long long) l->out, stages);
+    l->logged_passes = l->passes;
 }
 
 /* ------------------------------------------------------------- outbox */
@@ -173,6 +255,8 @@ s_post_front (hny_msg_t **msg_p, void *arg)
 static void
 s_flush (hny_broker_t *self)
 {
+    self->loop.out += (int64_t) self->out_count;
+    size_t unread = 0;          /* replies dropped: their client's queue is full */
     for (size_t i = 0; i < self->out_count; i++) {
         s_out_t *out = &self->outbox [i];
         uint8_t rid [S_ROUTING_MAX];
@@ -181,8 +265,15 @@ s_flush (hny_broker_t *self)
         memcpy (rid, r, size);
         hny_msg_id_t id = hny_msg_id (out->msg);
         if (hny_msg_send (&out->msg, out->back ? self->back : self->front) != 0) {
-            hny_warn ("cannot send %s to a %s: %s", hny_msg_command_name (id),
-                      out->back ? "worker" : "client", zmq_strerror (errno));
+            /* A client that went away before its answer is ordinary;
+               one that does not read its replies (EAGAIN) is not. */
+            if (!out->back && errno == EHOSTUNREACH)
+                hny_debug ("cannot send %s to a client that left", hny_msg_command_name (id));
+            else if (!out->back && errno == EAGAIN)
+                unread++;       /* said once a pass below, not once a reply */
+            else
+                hny_warn ("cannot send %s to a %s: %s", hny_msg_command_name (id),
+                          out->back ? "worker" : "client", zmq_strerror (errno));
             hny_msg_destroy (&out->msg);
             s_worker_t *w = out->back ? s_worker_find (self, rid, size) : NULL;
             if (w)
@@ -190,6 +281,9 @@ s_flush (hny_broker_t *self)
         }
     }
     self->out_count = 0;
+    if (unread)
+        hny_warn ("dropped %zu replies to clients that leave their replies unread (%d queued"
+                  " a client at most)", unread, S_FRONT_SNDHWM);
 }
 
 /* ------------------------------------------------------------- held RESULTs */
@@ -346,6 +440,11 @@ s_result_apply (hny_broker_t *self, hny_msg_t *msg, s_worker_t *w)
         hny_info ("stale result for task %s from %s: ignored", task_id ? task_id : "?", from);
         return;
     }
+    /* The requests the worker made for it count whatever becomes of the
+       RESULT: the service answered them. */
+    if (task->kind == HNY_TASK_TRANSLATE)
+        hny_meter_calls (self->meter, task->profile,
+                         json_object_get (hny_msg_header (msg), "calls"));
     int status = (int) hny_msg_get_int (msg, "status", 500);
     const char *reason = hny_msg_get_str (msg, "reason");
     int64_t now = hny_clock_mono_ms ();
@@ -617,6 +716,8 @@ s_pass_failed (hny_broker_t *self)
 {
     int64_t now = hny_clock_mono_ms ();
     int full = hny_store_full (self->store);
+    /* Its RESULTs and job ends come again once the store takes writes. */
+    hny_meter_rollback (self->meter);
     if (self->store_mode == HNY_STORE_OK) {
         hny_error ("the store cannot take writes (%s): %s; new jobs are refused until it can",
                    full ? "the disk is full" : "it failed", hny_store_error (self->store));
@@ -684,12 +785,14 @@ s_store_probe (hny_broker_t *self)
         s_result_apply (self, kept.msgs [i], NULL);
     if (hny_store_commit (self->store) != 0) {
         /* Not yet: keep them for the next try. */
+        hny_meter_rollback (self->meter);
         for (size_t i = 0; i < kept.count; i++)
             s_held_push (&self->kept, &kept.msgs [i], S_KEPT_MAX, S_KEPT_BYTES);
         free (kept.msgs);
         s_reload_work (self, 0);
         return;
     }
+    hny_meter_commit (self->meter);
     s_held_clear (&kept);
     free (kept.msgs);
     hny_info ("the store takes writes again (after %lld s): serving as usual",
@@ -704,6 +807,13 @@ hny_broker_set_reload (hny_broker_t *self, volatile sig_atomic_t *flag, int keep
     assert (self);
     self->reload = flag;
     self->keep_log_level = keep_log_level;
+}
+
+void
+hny_broker_set_wake_fd (hny_broker_t *self, int fd)
+{
+    assert (self);
+    self->wake_fd = fd;
 }
 
 /* Replace a string option with a copy of value (NULL allowed). */
@@ -742,6 +852,8 @@ s_reload_restart_notes (hny_broker_t *self, const hny_daemon_conf_t *fresh)
     ||  (fresh->back && s_differs (now->back, fresh->back))
     ||  (fresh->state && s_differs (now->state, fresh->state)))
         hny_warn ("reload: endpoints or state changed: they take effect when honyakud restarts");
+    if (fresh->metrics && s_differs (now->metrics, fresh->metrics))
+        hny_warn ("reload: metrics changed: it takes effect when honyakud restarts");
     if (fresh->heartbeat_ms != now->heartbeat_ms || fresh->max_article_bytes != now->max_article_bytes
     ||  fresh->worker_credit != now->worker_credit || fresh->insecure_tcp_loopback != now->insecure_tcp_loopback)
         hny_warn ("reload: heartbeat_ms, max_article_bytes, worker credit or insecure_tcp_loopback"
@@ -789,6 +901,9 @@ s_reload_profiles (hny_broker_t *self, hny_config_t *fresh)
 static void
 s_reload (hny_broker_t *self)
 {
+    /* SIGHUP also says where the loop's time went so far (bench/perf.py
+       reads it before and after a load). */
+    s_loop_log (self, 1);
     const char *path = hny_config_path (self->config);
     if (!path) {
         hny_warn ("SIGHUP: honyakud runs without --config: nothing to reload");
@@ -855,6 +970,10 @@ s_drain (hny_broker_t *self, void *sock, int back)
         if (!msg)
             return;
         if (back)
+            self->loop.in_back++;
+        else
+            self->loop.in_front++;
+        if (back)
             s_on_back (self, &msg);
         else
             hny_front_handle (self->clients, msg);
@@ -863,10 +982,33 @@ s_drain (hny_broker_t *self, void *sock, int back)
 }
 
 static void
-s_on_final (int64_t job, hny_job_state_t state, void *arg)
+s_on_final (int64_t job, hny_job_state_t state, int64_t elapsed_ms, void *arg)
 {
     hny_broker_t *self = arg;
+    hny_meter_job (self->meter, state, elapsed_ms);
     hny_front_job_final (self->clients, job, state);
+}
+
+/* GET /metrics: the STATS reply the front would send, rendered (between
+   two passes, on this thread: hny_scrape.h). */
+static char *
+s_render_metrics (void *arg, size_t *size)
+{
+    hny_broker_t *self = arg;
+    json_t *stats = hny_front_stats (self->clients);
+    if (!stats) {
+        hny_warn ("metrics: the store cannot be read: %s", hny_store_error (self->store));
+        return NULL;
+    }
+    hny_buf_t text = HNY_BUF_INIT (HNY_METRICS_TEXT_MAX);
+    int rc = hny_metrics_render (stats, &text);
+    json_decref (stats);
+    if (rc != 0) {
+        hny_warn ("metrics: the text is over %d bytes", HNY_METRICS_TEXT_MAX);
+        hny_buf_free (&text);
+        return NULL;
+    }
+    return hny_buf_take (&text, size);
 }
 
 static void
@@ -915,23 +1057,32 @@ s_leave (hny_broker_t *self)
 static int
 s_pass (hny_broker_t *self, int64_t *sup_next, int *busy)
 {
+    self->loop.passes++;
     if (hny_store_begin (self->store) != 0) {
         s_pass_failed (self);
         return -1;
     }
+    s_lap (self, S_T_BEGIN);
     s_drain (self, self->back, 1);
+    s_lap (self, S_T_BACK);
     s_drain (self, self->front, 0);
+    s_lap (self, S_T_FRONT);
     s_timers (self);
     if (self->supervisor)
         *sup_next = hny_supervisor_tick (self->supervisor);
+    s_lap (self, S_T_TIMERS);
     int64_t budget = s_min (S_SLICE_MAX_MS, self->conf->heartbeat_ms / 4);
     *busy = hny_pipeline_step (self->pipeline, budget);
+    s_lap (self, S_T_PIPELINE);
     if (!self->draining)
         s_dispatch (self);
+    s_lap (self, S_T_DISPATCH);
     if (hny_store_commit (self->store) != 0) {
         s_pass_failed (self);
         return -1;
     }
+    hny_meter_commit (self->meter);
+    s_lap (self, S_T_COMMIT);
     s_held_clear (&self->pass_results);
     return 0;
 }
@@ -957,6 +1108,7 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
     int64_t sup_next = -1;
     int busy = 0;
     s_notify (self);
+    self->loop.mark = s_now_ns ();
     for (;;) {
         if (*signals >= 2) {
             hny_info ("leaving at once");
@@ -973,20 +1125,46 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
         }
         if (self->draining && (hny_sched_leased_count (self->sched) == 0 || now >= self->drain_deadline))
             break;
-        zmq_pollitem_t items [] = {
+        zmq_pollitem_t items [5] = {
             { self->front, 0, ZMQ_POLLIN, 0 },
             { self->back, 0, ZMQ_POLLIN, 0 },
-            { self->auth ? hny_auth_socket (self->auth) : NULL, 0, ZMQ_POLLIN, 0 },
         };
-        if (zmq_poll (items, self->auth ? 3 : 2, s_next_timeout (self, sup_next, busy)) < 0
-        &&  errno != EINTR) {
+        int count = 2, scrape_at = -1, wake_at = -1;
+        if (self->wake_fd >= 0) {
+            wake_at = count;
+            items [count++] = (zmq_pollitem_t) { NULL, self->wake_fd, ZMQ_POLLIN, 0 };
+        }
+        if (self->auth)
+            items [count++] = (zmq_pollitem_t) { hny_auth_socket (self->auth), 0, ZMQ_POLLIN, 0 };
+        long timeout = s_next_timeout (self, sup_next, busy);
+        /* libmicrohttpd's epoll descriptor is a plain fd to zmq_poll; its
+           own timer, when it has one, bounds the wait and makes it run. */
+        long scrape_ms = self->scrape ? hny_scrape_timeout (self->scrape) : -1;
+        if (self->scrape) {
+            scrape_at = count;
+            items [count++] = (zmq_pollitem_t) { NULL, hny_scrape_fd (self->scrape), ZMQ_POLLIN,
+                                                 0 };
+            if (scrape_ms >= 0 && scrape_ms < timeout)
+                timeout = scrape_ms;
+        }
+        s_lap (self, S_T_OTHER);
+        if (zmq_poll (items, count, timeout) < 0 && errno != EINTR) {
             hny_error ("poll: %s", zmq_strerror (errno));
             break;
+        }
+        s_lap (self, S_T_WAIT);
+        if (wake_at >= 0 && (items [wake_at].revents & ZMQ_POLLIN)) {
+            char drain [64];    /* the flags say what came; the bytes only wake */
+            while (read (self->wake_fd, drain, sizeof drain) > 0)
+                ;
         }
         if (*signals >= 2)
             continue;
         if (self->auth)
             hny_auth_handle (self->auth);
+        if (scrape_at >= 0 && ((items [scrape_at].revents & ZMQ_POLLIN)
+                               || (scrape_ms >= 0 && hny_clock_mono_ms () >= now + scrape_ms)))
+            hny_scrape_run (self->scrape);
         if (self->reload && *self->reload) {
             *self->reload = 0;
             s_reload (self);
@@ -996,10 +1174,18 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
             s_pass (self, &sup_next, &busy);
         else
             s_pass_degraded (self, &sup_next);
+        s_lap (self, S_T_OTHER);
         s_flush (self);
+        s_lap (self, S_T_SEND);
         s_notify (self);
+        if (now >= self->loop.next_log && self->loop.passes > self->loop.logged_passes + 1) {
+            s_loop_log (self, 0);
+            self->loop.next_log = now + S_LOOP_LOG_MS;
+        }
     }
     s_leave (self);
+    s_lap (self, S_T_OTHER);
+    s_loop_log (self, 1);
     return 0;
 }
 /* ------------------------------------------------------------- life cycle */
@@ -1049,11 +1235,18 @@ s_router (hny_broker_t *self, const char *endpoint, int64_t maxmsg, int back, co
     zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_SNDTIMEO, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    /* Mandatory routing on both sockets: a send that cannot be queued
+       (a peer gone, or one that leaves its replies unread past the high
+       water mark) fails and is logged, instead of vanishing. */
+    zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     if (back) {
         int hwm = S_BACK_SNDHWM;
-        zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
         zmq_setsockopt (sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
         zmq_setsockopt (sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    }
+    else {
+        int hwm = S_FRONT_SNDHWM;
+        zmq_setsockopt (sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     }
     if (secret) {
         const char *domain = back ? HNY_AUTH_DOMAIN_BACK : HNY_AUTH_DOMAIN_FRONT;
@@ -1129,6 +1322,7 @@ hny_broker_new (hny_config_t *config, hny_store_t *store, const char *front, con
     self->conf = hny_config_daemon (config);
     self->store = store;
     self->supervisor = supervisor;
+    self->wake_fd = -1;
     size_t count = hny_config_profile_count (config);
     const hny_profile_t **profiles = hny_calloc (count ? count : 1, sizeof *profiles);
     for (size_t i = 0; i < count; i++)
@@ -1138,6 +1332,8 @@ hny_broker_new (hny_config_t *config, hny_store_t *store, const char *front, con
     self->pipeline = hny_pipeline_new (store, self->sched, self->conf, s_on_final, self);
     self->clients = hny_front_new (store, self->sched, self->pipeline, self->conf, HNY_VERSION,
                                    s_post_front, self);
+    self->meter = hny_meter_new (hny_sched_profile_count (self->sched));
+    hny_front_set_meter (self->clients, self->meter);
     self->started = hny_clock_mono_ms ();
     if (self->conf->max_store_bytes > 0)
         hny_store_set_max_bytes (store, self->conf->max_store_bytes);
@@ -1163,6 +1359,13 @@ hny_broker_new (hny_config_t *config, hny_store_t *store, const char *front, con
     self->front_ep = hny_strdup (front);
     self->back_ep = hny_strdup (back);
     hny_info ("serving clients on %s, workers on %s", front, back);
+    if (self->conf->metrics && *self->conf->metrics) {
+        self->scrape = hny_scrape_new (self->conf->metrics, s_render_metrics, self, error);
+        if (!self->scrape) {
+            hny_broker_destroy (&self);
+            return NULL;
+        }
+    }
     return self;
 }
 
@@ -1185,7 +1388,9 @@ hny_broker_destroy (hny_broker_t **self_p)
         self->workers = w->next;
         s_worker_free (&w);
     }
+    hny_scrape_destroy (&self->scrape);
     hny_front_destroy (&self->clients);
+    hny_meter_destroy (&self->meter);
     /* The scheduler frees its tasks through the pipeline's hook: first. */
     hny_sched_destroy (&self->sched);
     hny_pipeline_destroy (&self->pipeline);
