@@ -1112,6 +1112,7 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
     const hny_profile_t *conf = hny_sched_profile_conf (self->sched, task->profile);
     int retries = conf->retries > 0 ? conf->retries : 1;
     int filled = 0;
+    int bad_qa = 0;                 /* segments whose qa was left out */
     const char *paused = NULL;
     hny_task_t *retry = NULL;       /* the transient failures, retried together */
     for (size_t i = 0; i < n; i++) {
@@ -1141,9 +1142,7 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
             /* flags a worker got wrong are left out, the translation kept */
             json_t *qa = json_object_get (res, "qa");
             char *qa_text = qa && hny_qa_json_valid (qa) ? json_dumps (qa, JSON_COMPACT) : NULL;
-            if (qa && !qa_text)
-                hny_debug ("job %lld: a segment's qa is malformed: left out",
-                           (long long) (pend->ref_count ? pend->refs [0].job : 0));
+            bad_qa += qa && !qa_text;
             s_pend_fill (self, pend, tgt, json_string_value (json_object_get (res, "warning")), qa_text);
             free (qa_text);
             filled++;
@@ -1182,6 +1181,9 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
             s_pend_fail (self, pend, code ? code : HNY_STATUS_UNPROCESSABLE, HNY_CLASS_PERMANENT,
                          why_seg);
     }
+    if (bad_qa)
+        hny_warn ("job %lld: task %lld: %d segments came with a malformed qa (PROTOCOL.md 12.2.1): "
+                  "kept without it", (long long) task->job, (long long) task->id, bad_qa);
     /* Once per result, never once per segment (section 13). */
     if (filled)
         hny_sched_profile_resume (self->sched, task->profile);

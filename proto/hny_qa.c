@@ -597,13 +597,13 @@ hny_qa_terms (const hny_qa_t *self)
     return self->term_count;
 }
 
-static const hny_qa_t *s_sort_self;     /* for the comparator; the checker is not shared by threads */
-
+/* qsort_r's comparator: term indexes, the longer source first. */
 static int
-s_longer_first (const void *a, const void *b)
+s_longer_first (const void *a, const void *b, void *arg)
 {
-    size_t la = s_sort_self->terms [*(const size_t *) a].src_len;
-    size_t lb = s_sort_self->terms [*(const size_t *) b].src_len;
+    const hny_qa_t *self = arg;
+    size_t la = self->terms [*(const size_t *) a].src_len;
+    size_t lb = self->terms [*(const size_t *) b].src_len;
     return la < lb ? 1 : la > lb ? -1 : 0;
 }
 
@@ -621,10 +621,9 @@ s_index (hny_qa_t *self)
         self->by_byte [b] = hny_realloc (self->by_byte [b], (self->by_byte_count [b] + 1) * sizeof (size_t));
         self->by_byte [b][self->by_byte_count [b]++] = i;
     }
-    s_sort_self = self;
     for (size_t b = 0; b < 256; b++)
         if (self->by_byte_count [b] > 1)
-            qsort (self->by_byte [b], self->by_byte_count [b], sizeof (size_t), s_longer_first);
+            qsort_r (self->by_byte [b], self->by_byte_count [b], sizeof (size_t), s_longer_first, self);
     self->indexed = 1;
 }
 

@@ -239,6 +239,8 @@ def qa(h):
         assert "qa" not in rec["title"] and not rec["errors"], rec
     first = segments(c.fetch(a["job"]))
     assert [s["src"] for s in first if "qa" in s] == ["This one has a flag.", "Another flag here."], first
+    # the malformed one is said in the log, once for its task
+    assert "segments came with a malformed qa" in h.fx.log("honyakud.log"), h.fx.log("honyakud.log")[-2000:]
 
 
 def packing(h):
