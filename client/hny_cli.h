@@ -51,10 +51,12 @@ int hny_cli_read_input (const hny_cli_t *cli, const char *path, char **data, siz
 
 /* Each line of a JSON Lines file (path; "-": standard input), blank ones
    aside, at most HNY_CLI_RECORD_MAX bytes each: fn gets it parsed (obj,
-   borrowed), or obj NULL and why it is not JSON, and its line number; a
-   nonzero return stops the reading. Returns 0, or -1 when fn stopped it
-   or the file could not be read (that is reported as "honyaku: CMD: ..."). */
-typedef int (hny_cli_jsonl_fn) (json_t *obj, const char *not_json, long line, void *arg);
+   borrowed), or obj NULL and why it is not JSON, with the path and its
+   line number; a nonzero return stops the reading. Returns 0, or -1 when
+   fn stopped it or the file could not be read (that is reported as
+   "honyaku: CMD: ..."). */
+typedef int (hny_cli_jsonl_fn) (json_t *obj, const char *not_json, const char *path, long line,
+                                void *arg);
 int hny_cli_jsonl (const char *cmd, const char *path, hny_cli_jsonl_fn *fn, void *arg);
 
 /* Parse a size ("8388608", "512K", "8M", "1G"); returns 0 or -1. */

@@ -142,22 +142,16 @@ s_export_daemon (s_run_t *run, hny_client_t *client)
 }
 
 /* A line of a records file, for hny_cli_jsonl. */
-typedef struct {
-    s_run_t *run;
-    const char *path;
-} s_file_t;
-
 static int
-s_export_line (json_t *obj, const char *not_json, long line, void *arg)
+s_export_line (json_t *obj, const char *not_json, const char *path, long line, void *arg)
 {
-    s_file_t *f = arg;
     char where [4200];
-    snprintf (where, sizeof where, "%.4096s: line %ld", f->path, line);
+    snprintf (where, sizeof where, "%.4096s: line %ld", path, line);
     if (!obj) {
         hny_cli_fail ("export", "%s: not JSON: %s", where, not_json);
         return -1;
     }
-    return s_take (f->run, obj, -1, 1, where);
+    return s_take (arg, obj, -1, 1, where);
 }
 
 /* Feed every record of a JSON Lines file ("-": standard input) to the
@@ -165,8 +159,7 @@ s_export_line (json_t *obj, const char *not_json, long line, void *arg)
 static int
 s_export_file (s_run_t *run, const char *path)
 {
-    s_file_t file = { run, path };
-    int rc = hny_cli_jsonl ("export", path, s_export_line, &file);
+    int rc = hny_cli_jsonl ("export", path, s_export_line, run);
     const char *unseen = hny_export_filter_unseen_job (run->filter);
     if (rc == 0 && unseen) {
         hny_cli_fail ("export", "job %s is not in %s", unseen,

@@ -284,21 +284,16 @@ s_is_record (const json_t *obj)
 }
 
 /* A line of a records file, for hny_cli_jsonl. */
-typedef struct {
-    s_run_t *run;
-    const char *path;
-} s_file_t;
-
 static int
-s_line (json_t *obj, const char *not_json, long line, void *arg)
+s_line (json_t *obj, const char *not_json, const char *path, long line, void *arg)
 {
-    s_file_t *f = arg;
+    s_run_t *run = arg;
     if (s_is_record (obj))
-        s_record (f->run, obj);
+        s_record (run, obj);
     else {
-        fprintf (stderr, "honyaku: qa: %s: line %ld: %s (skipped)\n", f->path, line,
+        fprintf (stderr, "honyaku: qa: %s: line %ld: %s (skipped)\n", path, line,
                  obj ? "not a record of " HNY_RECORD_SCHEMA : not_json);
-        f->run->skipped++;
+        run->skipped++;
     }
     return 0;
 }
@@ -309,8 +304,7 @@ s_line (json_t *obj, const char *not_json, long line, void *arg)
 static int
 s_file (s_run_t *run, const char *path)
 {
-    s_file_t file = { run, path };
-    return hny_cli_jsonl ("qa", path, s_line, &file);
+    return hny_cli_jsonl ("qa", path, s_line, run);
 }
 
 static void

@@ -463,7 +463,7 @@ hny_cli_jsonl (const char *cmd, const char *path, hny_cli_jsonl_fn *fn, void *ar
             continue;
         json_error_t jerr;
         json_t *obj = json_loadb (buf, len, 0, &jerr);
-        rc = fn (obj, obj ? NULL : jerr.text, line, arg);
+        rc = fn (obj, obj ? NULL : jerr.text, path, line, arg);
         json_decref (obj);
         if (rc)
             break;
