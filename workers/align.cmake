@@ -1,7 +1,7 @@
 # hnyalign: the sentence aligner (hny_align), its anchors (numbers, dates,
 # names: hny_anchor) and its English-Japanese lexicon (EDICT + MeCab:
-# hny_lexicon). Used by honyaku-align-test and the align tests for now;
-# the worker's align task will link it too.
+# hny_lexicon). honyaku-worker runs align tasks with it (hny_prepq.c);
+# honyaku-align-test and the align tests use it directly.
 find_path(MECAB_INCLUDE_DIR mecab.h)
 find_library(MECAB_LIBRARY mecab)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
