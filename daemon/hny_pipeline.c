@@ -286,7 +286,8 @@ s_task_queue (hny_pipeline_t *self, int64_t job, hny_task_kind_t kind, int admit
         free (task);
         return -1;
     }
-    hny_sched_add (self->sched, task, 0, hny_clock_mono_ms ());
+    /* Admitted: in front of the jobs that wait for a slot (hny_sched.h). */
+    hny_sched_add (self->sched, task, admitted, hny_clock_mono_ms ());
     return 0;
 }
 
@@ -1619,7 +1620,7 @@ s_load_task (const hny_task_row_t *row, void *arg)
         task->losses = row->losses;
         s_grace (self, task, row->leased, now);
         job->has_task = 1;
-        hny_sched_add (self->sched, task, 0, now);
+        hny_sched_add (self->sched, task, task->admitted, now);
         return 0;
     }
     json_t *payload = row->payload ? json_loads (row->payload, 0, NULL) : NULL;

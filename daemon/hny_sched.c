@@ -291,7 +291,9 @@ s_wake (hny_sched_t *self, int64_t now)
         else
             self->profiles [task->profile].waiting--;
         task->where = S_READY;
-        s_fifo_push (s_queue_of (self, task), task, 0);
+        /* An admitted prepare or align task (its job is in flight) goes
+           before those that wait for a slot (hny_sched_add). */
+        s_fifo_push (s_queue_of (self, task), task, task->kind != HNY_TASK_TRANSLATE && task->admitted);
     }
 }
 

@@ -153,7 +153,12 @@ size_t hny_sched_worker_count (hny_sched_t *self);
 /* ------------------------------------------------------------ tasks */
 
 /* Queue a task: at the back of its queue, or in front (a task that has
-   waited already); a not_before in the future parks it until then. */
+   waited already); a not_before in the future parks it until then. A
+   prepare or align task that is admitted (its job holds a slot: an align
+   job's later tasks) must go in front: the queue's head is the only task
+   looked at, and one waiting for a slot there would hold back the tasks
+   that end the jobs holding the slots (a deadlock with every slot taken).
+   The scheduler keeps that order when a parked admitted task wakes. */
 void hny_sched_add (hny_sched_t *self, hny_task_t *task, int front, int64_t now);
 /* The task with this id, wherever it is (queued, waiting or leased). */
 hny_task_t *hny_sched_find (hny_sched_t *self, int64_t id);
