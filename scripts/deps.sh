@@ -24,6 +24,8 @@ pkgs=(
   python3-prometheus-client                 # tests: Prometheus' parser reads /metrics and stats --format prometheus
   apertium-apy apertium-eng-spa             # a real translation server for tests and the demo
   curl                                      # demo: probing APy
+  groff-base                                # tests: the man pages format without warnings
+  dpkg-dev debhelper lintian                # scripts/package.sh: the Debian packages (packaging.deb)
 )
 
 missing=()
