@@ -63,9 +63,8 @@ static const s_help_t s_helps [] = {
       "failed, 3 when it is still running after --timeout MS (default: no limit).\n" },
     { "fetch", "JOB",
       "Print the record of a finished job (JSON, honyaku.record/1) on stdout.\n" },
-    { "batch", "DIR --from L --to L --out DIR [--backend NAME] [--window N] [--format F] [--lenient]"
-      " [--progress MODE] [--quiet] [--patience S]\n"
-      "       honyaku batch --align PAIRS.tsv --from L --to L --out DIR [same options but --backend]",
+    { "batch", "DIR|--align PAIRS.tsv --from L --to L --out DIR [--backend NAME] [--window N] [--format F]"
+      " [--lenient] [--progress MODE] [--quiet] [--patience S]",
       "Translate every regular file under DIR (recursively, sorted, hidden files\n"
       "skipped; a folder with none is an error) with at most N jobs in flight\n"
       "(default 32). Each record is added to OUT/records.jsonl as soon as it is\n"
@@ -88,12 +87,13 @@ static const s_help_t s_helps [] = {
       "A busy daemon (303) is asked again after a backoff. When the connection\n"
       "drops or goes silent (honyakud restarted), batch reconnects and asks again\n"
       "about every file that was out (same keys: no job twice).\n"
-      "  --align PAIRS.tsv  align pairs of files instead of translating files (see\n"
+      "  --align PAIRS.tsv  align pairs of files instead of translating a DIR (see\n"
       "                     'honyaku help align'): one pair a line, SRC_PATH<TAB>TGT_PATH,\n"
       "                     relative to the folder of PAIRS.tsv (more columns are\n"
       "                     ignored; blank lines and # comments skipped); each pair is\n"
       "                     one job, keyed by both paths, both contents and the options;\n"
-      "                     errors.txt names both files of a pair that failed\n"
+      "                     errors.txt names both files of a pair that failed; no\n"
+      "                     --backend\n"
       "  --progress MODE    tty: one live line redrawn in place (files done/all,\n"
       "                     failures, segments/s, ETA, characters billed); lines:\n"
       "                     one line per finished file (file, job, state, segments\n"
