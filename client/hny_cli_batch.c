@@ -108,6 +108,19 @@ typedef struct {
     const char *root;
 } s_walk_t;
 
+/* A new entry at the end of the list, zeroed. */
+static s_file_t *
+s_file_add (s_walk_t *walk)
+{
+    if (walk->count == walk->cap) {
+        walk->cap = walk->cap ? walk->cap * 2 : 64;
+        walk->files = hny_realloc (walk->files, walk->cap * sizeof *walk->files);
+    }
+    s_file_t *f = &walk->files [walk->count++];
+    memset (f, 0, sizeof *f);
+    return f;
+}
+
 static int
 s_walk (s_walk_t *walk, const char *rel, int depth)
 {
@@ -142,13 +155,7 @@ s_walk (s_walk_t *walk, const char *rel, int depth)
                 rc = -1;
             }
             else {
-                if (walk->count == walk->cap) {
-                    walk->cap = walk->cap ? walk->cap * 2 : 64;
-                    walk->files = hny_realloc (walk->files, walk->cap * sizeof *walk->files);
-                }
-                s_file_t *f = &walk->files [walk->count++];
-                memset (f, 0, sizeof *f);
-                f->rel = child;
+                s_file_add (walk)->rel = child;
                 child = NULL;
             }
         }
@@ -213,12 +220,7 @@ s_read_pairs (s_walk_t *walk, const char *tsv)
         }
         else {
             *tab = 0;
-            if (walk->count == walk->cap) {
-                walk->cap = walk->cap ? walk->cap * 2 : 64;
-                walk->files = hny_realloc (walk->files, walk->cap * sizeof *walk->files);
-            }
-            s_file_t *f = &walk->files [walk->count++];
-            memset (f, 0, sizeof *f);
+            s_file_t *f = s_file_add (walk);
             f->rel = hny_strdup (line);
             f->rel2 = hny_strdup (tab + 1);
             f->label = hny_sprintf ("%s + %s", line, tab + 1);

@@ -50,31 +50,21 @@ hny_alignjob_next_side (const hny_align_row_t *row)
 }
 
 int
-hny_alignjob_check_side (const uint8_t *body, size_t size, const char *lang, int *status,
-                         char **reason, const char **why)
+hny_alignjob_check_side (const json_t *art, const char *lang, int *status, char **reason,
+                         const char **why)
 {
-    json_error_t jerr;
-    json_t *art = body ? json_loadb ((const char *) body, size, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-    json_t *paras = json_object_get (art, "paragraphs");
-    if (!json_is_object (art) || !json_is_array (paras)) {
-        json_decref (art);
-        *why = "prepare result is not a prepared article";
-        return -1;
-    }
     /* The aligner's count: the paragraphs' segments, not the title. */
     size_t count = 0, i, k;
-    json_t *para, *seg;
-    json_array_foreach (paras, i, para) {
-        json_t *segs = json_object_get (para, "segments");
+    const json_t *para, *seg;
+    json_array_foreach (json_object_get (art, "paragraphs"), i, para) {
+        const json_t *segs = json_object_get (para, "segments");
         json_array_foreach (segs, k, seg)
             if (!json_is_string (json_object_get (seg, "src"))) {
-                json_decref (art);
                 *why = "prepare result has a segment without src";
                 return -1;
             }
         count += json_array_size (segs);
     }
-    json_decref (art);
     if (count > HNY_ALIGN_SENTENCES_MAX) {
         *status = HNY_STATUS_TOO_LARGE;
         *reason = hny_sprintf ("the %s side has %zu sentences, more than the %d an alignment takes",

@@ -42,13 +42,14 @@ const char *hny_alignjob_empty_side (void);
    prepared. Sides are prepared in that order, one at a time. */
 int hny_alignjob_next_side (const hny_align_row_t *row);
 
-/* Check a prepare RESULT body (status 200) of one side, lang its
-   language: 0 when it is a prepared article within the aligner's cap (the
-   caller keeps the body as that side's); 1 when it fails the job: *status
-   413 and *reason (caller owns) say the side has too many sentences; -1
-   when it is unusable (*why, static: the task goes back to the queue). */
-int hny_alignjob_check_side (const uint8_t *body, size_t size, const char *lang, int *status,
-                             char **reason, const char **why);
+/* Check the prepared article (parsed, borrowed; its "paragraphs" an
+   array) of one side, lang its language: 0 when it is within the
+   aligner's cap (the caller keeps the body as that side's); 1 when it
+   fails the job: *status 413 and *reason (caller owns) say the side has
+   too many sentences; -1 when it is unusable (*why, static: the task goes
+   back to the queue). */
+int hny_alignjob_check_side (const json_t *art, const char *lang, int *status, char **reason,
+                             const char **why);
 
 /* What a record keeps of a prepared article (JSON text): its metadata,
    charset, format and replaced, as a new object (caller owns); {} for

@@ -960,6 +960,20 @@ s_count_src_keys (const uint8_t *body, size_t size)
     return count;
 }
 
+/* A prepare RESULT body as a prepared article (caller owns), or NULL
+   with *why: not JSON, not an object, no paragraphs array. */
+static json_t *
+s_prepared_parse (const uint8_t *body, size_t size, const char **why)
+{
+    json_error_t jerr;
+    json_t *art = body ? json_loadb ((const char *) body, size, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    if (json_is_object (art) && json_is_array (json_object_get (art, "paragraphs")))
+        return art;
+    json_decref (art);
+    *why = "prepare result is not a prepared article";
+    return NULL;
+}
+
 /* ------------------------------------------------------------- align jobs */
 
 /* An align job's task is done with: its row goes, the job waits for the
@@ -1028,7 +1042,9 @@ s_align_prepared (hny_pipeline_t *self, s_job_t *job, hny_task_t *task, int stat
                             lang, srcs, HNY_ALIGN_SENTENCES_MAX);
     }
     else {
-        int checked = hny_alignjob_check_side (body, size, lang, &code, &text, why);
+        json_t *art = s_prepared_parse (body, size, why);
+        int checked = art ? hny_alignjob_check_side (art, lang, &code, &text, why) : -1;
+        json_decref (art);
         if (checked < 0) {
             hny_align_row_clear (&al);
             return -1;
@@ -1198,14 +1214,10 @@ s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char
         free (text);
         return 0;
     }
-    json_error_t jerr;
-    json_t *art = body ? json_loadb ((const char *) body, size, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-    json_t *paras = json_object_get (art, "paragraphs");
-    if (!json_is_object (art) || !json_is_array (paras)) {
-        json_decref (art);
-        *why = "prepare result is not a prepared article";
+    json_t *art = s_prepared_parse (body, size, why);
+    if (!art)
         return -1;
-    }
+    json_t *paras = json_object_get (art, "paragraphs");
     size_t count = s_src_of (json_object_get (art, "title")) ? 1 : 0;
     size_t pi;
     json_t *para;
