@@ -87,9 +87,16 @@ int hny_cli_getopt (hny_cli_t *cli, const char *cmd, int argc, char **argv,
 /* Print the help of one command on stdout; returns 0, or -1 when unknown. */
 int hny_cli_help (const char *cmd);
 
+/* The regular files under root, recursively, sorted by relative path,
+   hidden names skipped, folders entered only when real (not symlinks), at
+   most 1,000,000: *rels (relative paths; caller frees each and the array)
+   and *count. Returns 0, or -1 (said as "honyaku: CMD: ..."). */
+int hny_cli_walk (const char *cmd, const char *root, char ***rels, size_t *count);
+
 /* Commands in their own files; argv[0] is the command name. */
 int hny_cli_batch (hny_cli_t *cli, int argc, char **argv);
 int hny_cli_export (hny_cli_t *cli, int argc, char **argv);
 int hny_cli_align (hny_cli_t *cli, int argc, char **argv);
+int hny_cli_align_pairs (hny_cli_t *cli, int argc, char **argv);
 
 #endif

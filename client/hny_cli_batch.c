@@ -106,6 +106,7 @@ typedef struct {
     s_file_t *files;
     size_t count, cap;
     const char *root;
+    const char *cmd;            /* what errors name: "batch", "align-pairs" */
 } s_walk_t;
 
 /* A new entry at the end of the list, zeroed. */
@@ -127,7 +128,7 @@ s_walk (s_walk_t *walk, const char *rel, int depth)
     char *dirpath = *rel ? hny_sprintf ("%s/%s", walk->root, rel) : hny_strdup (walk->root);
     DIR *dir = opendir (dirpath);
     if (!dir) {
-        hny_cli_fail ("batch", "%s: %s", dirpath, strerror (errno));
+        hny_cli_fail (walk->cmd, "%s: %s", dirpath, strerror (errno));
         free (dirpath);
         return -1;
     }
@@ -143,7 +144,7 @@ s_walk (s_walk_t *walk, const char *rel, int depth)
            loops); files may be symlinks to regular files. */
         if (lstat (full, &st) == 0 && S_ISDIR (st.st_mode)) {
             if (depth >= S_DEPTH_MAX) {
-                hny_cli_fail ("batch", "%s: folders nested deeper than %d", full, S_DEPTH_MAX);
+                hny_cli_fail (walk->cmd, "%s: folders nested deeper than %d", full, S_DEPTH_MAX);
                 rc = -1;
             }
             else
@@ -151,7 +152,7 @@ s_walk (s_walk_t *walk, const char *rel, int depth)
         }
         else if (stat (full, &st) == 0 && S_ISREG (st.st_mode)) {
             if (walk->count == S_FILES_MAX) {
-                hny_cli_fail ("batch", "%s: more than %d files", walk->root, S_FILES_MAX);
+                hny_cli_fail (walk->cmd, "%s: more than %d files", walk->root, S_FILES_MAX);
                 rc = -1;
             }
             else {
@@ -173,6 +174,23 @@ s_file_cmp (const void *a, const void *b)
     const s_file_t *x = a, *y = b;
     int c = strcmp (x->rel, y->rel);
     return c ? c : strcmp (x->rel2 ? x->rel2 : "", y->rel2 ? y->rel2 : "");
+}
+
+int
+hny_cli_walk (const char *cmd, const char *root, char ***rels, size_t *count)
+{
+    s_walk_t walk = { .root = root, .cmd = cmd };
+    int rc = s_walk (&walk, "", 0);
+    qsort (walk.files, walk.count, sizeof *walk.files, s_file_cmp);
+    *rels = hny_calloc (walk.count + 1, sizeof **rels);
+    for (size_t i = 0; i < walk.count; i++)
+        (*rels) [i] = walk.files [i].rel;
+    *count = rc ? 0 : walk.count;
+    if (rc)
+        for (size_t i = 0; i < walk.count; i++)
+            free (walk.files [i].rel);
+    free (walk.files);
+    return rc;
 }
 
 /* What messages call a file (or a pair). */
@@ -1154,7 +1172,7 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
     }
     const char *root = pairs ? pairs_dir : argv [optind];
     struct stat st;
-    s_walk_t walk = { .root = root };
+    s_walk_t walk = { .root = root, .cmd = "batch" };
     int rc = HNY_EXIT_FAIL;
     if (pairs) {
         if (s_read_pairs (&walk, pairs))

@@ -124,6 +124,22 @@ static const s_help_t s_helps [] = {
       "                     files and the options)\n"
       "  --format F         auto (default), text, plain, html, jpw, for both files\n"
       "  --lenient          replace undecodable bytes instead of failing\n" },
+    { "align-pairs", "SRC_DIR TGT_DIR --from L --to L [--out FILE] [--days N] [--min-score X]",
+      "Propose which file of SRC_DIR translates which of TGT_DIR, for\n"
+      "'honyaku batch --align': every file is prepared here (no daemon needed) and\n"
+      "reduced to its date (the page's metadata) and its anchors (numbers as\n"
+      "values, dates, Latin-script names, the forms of each language: 1,500 =\n"
+      "1500, May 12 = 5月12日). A pair scores 0.75 x the share of anchors the two\n"
+      "have in common + 0.25 x how close their dates are (0.5 when one has no\n"
+      "date); pairs more than N days apart are never proposed. The best pairs\n"
+      "are taken first, each file at most once, and written as\n"
+      "SRC<TAB>TGT<TAB>SCORE lines with absolute paths, in source order; the\n"
+      "files without a partner are counted on stderr. Files that are not\n"
+      "articles are left out, each said on stderr.\n"
+      "  --from L, --to L   the languages of SRC_DIR and TGT_DIR (required)\n"
+      "  --out FILE         write the pairs to FILE (default: stdout)\n"
+      "  --days N           the most days between the two dates (default 14)\n"
+      "  --min-score X      propose no pair below X (0 to 1, default 0.2)\n" },
     { "export", "[--format F] [--out FILE|DIR/] [--state done|failed|all] [--pair SRC-TGT]"
       " [--since DATE] [--job ID]... [--in FILE]",
       "Write finished records to FILE (default: stdout), or to files in DIR, in\n"
@@ -1047,6 +1063,7 @@ static const struct {
     { "fetch", s_cmd_fetch },
     { "batch", hny_cli_batch },
     { "align", hny_cli_align },
+    { "align-pairs", hny_cli_align_pairs },
     { "export", hny_cli_export },
     { "stats", s_cmd_stats },
     { "prepare", s_cmd_prepare },

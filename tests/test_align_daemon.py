@@ -4,7 +4,8 @@ hand-aligned pairs of tests/data/align through `honyaku align` and
 `honyaku batch --align`, and the links are scored against the gold with
 the aligner's scorer (tests/align_score.py): the F1 through the daemon must
 be the F1 of honyaku-align-test on the same files (the same links, scores
-included), and the records valid (PROTOCOL.md 12, 12.6). Then: a
+included), and the records valid (PROTOCOL.md 12, 12.6); the pairs that
+`honyaku align-pairs` proposes go to batch as they are. Then: a
 re-submit is the same job, bad input gets a clear error or a marked low
 score, the workers load the aligner's dictionary only for their first
 align task, and the daemon serves on.
@@ -158,6 +159,13 @@ def main():
         code, _, err = run(fx, "batch", "--align", os.path.join(work, "pairs.tsv"), "--from", "en",
                            "--to", "ja", "--out", out_dir, "--progress", "lines")
         check(code == 0 and "2 skipped" in err and "0 new jobs" in err, "batch re-run: %r" % err)
+        # the pairs align-pairs proposes (absolute paths, a score column) go to batch as they are
+        code, _, err = run(fx, "align-pairs", os.path.join(work, "en"), os.path.join(work, "ja"),
+                           "--from", "en", "--to", "ja", "--out", fx.path("proposed.tsv"))
+        check(code == 0 and "2 pairs of 2 source and 2 target" in err, "align-pairs: %d %r" % (code, err))
+        code, _, err = run(fx, "batch", "--align", fx.path("proposed.tsv"), "--from", "en", "--to", "ja",
+                           "--out", fx.path("out2"), "--progress", "lines")
+        check(code == 0 and "2 done, 0 failed" in err, "batch of the proposed pairs: %d %r" % (code, err))
         code, _, err = run(fx, "export", "--format", "tmx", "--in", os.path.join(out_dir, "records.jsonl"),
                            "--out", fx.path("pairs.tmx"))
         every = [s for r in recs for s in ([r["title"]] if r["title"] else []) +
