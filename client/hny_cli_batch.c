@@ -181,7 +181,8 @@ hny_cli_walk (const char *cmd, const char *root, char ***rels, size_t *count)
 {
     s_walk_t walk = { .root = root, .cmd = cmd };
     int rc = s_walk (&walk, "", 0);
-    qsort (walk.files, walk.count, sizeof *walk.files, s_file_cmp);
+    if (walk.count)
+        qsort (walk.files, walk.count, sizeof *walk.files, s_file_cmp);
     *rels = hny_calloc (walk.count + 1, sizeof **rels);
     for (size_t i = 0; i < walk.count; i++)
         (*rels) [i] = walk.files [i].rel;

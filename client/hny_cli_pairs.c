@@ -329,15 +329,17 @@ hny_cli_align_pairs (hny_cli_t *cli, int argc, char **argv)
         goto done;
     qsort (tgt, nt, sizeof *tgt, s_doc_day_cmp);
     pairs = s_candidates (src, ns, tgt, nt, days, min_score, &n);
-    /* Best first, each file once. */
-    qsort (pairs, n, sizeof *pairs, s_pair_cmp);
+    /* Best first, each file once (qsort wants no NULL, even for none). */
+    if (n)
+        qsort (pairs, n, sizeof *pairs, s_pair_cmp);
     size_t kept = 0;
     for (size_t i = 0; i < n; i++)
         if (!src [pairs [i].src].taken && !tgt [pairs [i].tgt].taken) {
             src [pairs [i].src].taken = tgt [pairs [i].tgt].taken = 1;
             pairs [kept++] = pairs [i];
         }
-    qsort (pairs, kept, sizeof *pairs, s_by_src);
+    if (kept)
+        qsort (pairs, kept, sizeof *pairs, s_by_src);
     tmp = out ? hny_sprintf ("%s.tmp", out) : NULL;
     f = out ? fopen (tmp, "w") : stdout;
     if (!f) {

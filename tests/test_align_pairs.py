@@ -91,6 +91,10 @@ def main():
         code, got, _ = pairs(os.path.join(d, "en"), os.path.join(d, "ja"), "--from", "en", "--to", "ja")
         check(code == 0 and got == {}, "98 days apart: %r" % got)
 
+        os.makedirs(fx.path("empty"))
+        code, got, err = pairs(fx.path("empty"), fx.path("empty"), "--from", "en", "--to", "ja")
+        check(code == 0 and got == {} and "0 pairs of 0 source" in err, "empty folders: %d %r" % (code, err))
+
         # errors
         code, _, err = pairs(fx.path("nowhere"), ja, "--from", "en", "--to", "ja")
         check(code == 1 and "nowhere" in err, "missing folder: %d %r" % (code, err))
