@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -53,6 +54,37 @@
 #define S_SLICE_MAX_MS      50          /* pipeline work per pass, at most */
 #define S_CREDIT_MAX        1000        /* of a worker's credit, the most the broker uses */
 #define S_BACK_SNDHWM       4096        /* messages queued per worker: > S_CREDIT_MAX + heartbeats */
+#define S_FRONT_SNDHWM      10000       /* unread replies queued per client (PROTOCOL.md 8) */
+#define S_LOOP_LOG_MS       10000       /* the loop's account at debug level, at most this often */
+
+/* The loop's own account of where its time goes (bench/README.md, "Where
+   the time goes"): nanoseconds per stage of the passes, summed, and the
+   messages in and out. One clock read per stage, so it is always on; it is
+   logged at debug level every S_LOOP_LOG_MS while there is work, and at
+   info level when the loop ends. */
+enum {
+    S_T_WAIT,                   /* in zmq_poll: idle */
+    S_T_BEGIN,                  /* BEGIN IMMEDIATE */
+    S_T_BACK,                   /* workers' messages: RESULTs, heartbeats */
+    S_T_FRONT,                  /* clients' requests */
+    S_T_TIMERS,                 /* deadlines, the supervisor */
+    S_T_PIPELINE,               /* loading results, records, packing */
+    S_T_DISPATCH,               /* leasing tasks: TASK bodies */
+    S_T_COMMIT,                 /* COMMIT */
+    S_T_SEND,                   /* sending the pass's messages */
+    S_T_OTHER,                  /* the rest: notify, reload, degraded passes */
+    S_T_COUNT
+};
+static const char *const s_stage_names [S_T_COUNT] = {
+    "wait", "begin", "back", "front", "timers", "pipeline", "dispatch", "commit", "send", "other"
+};
+typedef struct {
+    int64_t ns [S_T_COUNT];
+    int64_t mark;               /* ns: when the stage being timed began */
+    int64_t passes, in_back, in_front, out;
+    int64_t logged_passes;      /* passes at the last log line */
+    int64_t next_log;           /* monotonic ms */
+} s_loop_t;
 
 /* A worker on the back socket: its route and liveness. What it may be
    given (credit, profiles, outstanding TASKs) is the scheduler's. */
@@ -121,12 +153,56 @@ struct _hny_broker_t {
     int keep_log_level;         /* --log-level was given: a reload keeps it */
     hny_config_t **reloaded;    /* configurations loaded by SIGHUP (owned) */
     size_t reloaded_count;
+
+    s_loop_t loop;              /* where the loop's time goes */
 };
 
 static int64_t
 s_min (int64_t a, int64_t b)
 {
     return a < b ? a : b;
+}
+
+/* ------------------------------------------------------------- the loop's account */
+
+static int64_t
+s_now_ns (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The stage that began at the last lap ends now. */
+static void
+s_lap (hny_broker_t *self, int stage)
+{
+    int64_t now = s_now_ns ();
+    self->loop.ns [stage] += now - self->loop.mark;
+    self->loop.mark = now;
+}
+
+/* One line: passes, messages, and ms per stage since the start. */
+static void
+s_loop_log (hny_broker_t *self, int info)
+{
+    s_loop_t *l = &self->loop;
+    char stages [S_T_COUNT * 40] = "";     /* a name and up to 20 digits a stage */
+    size_t len = 0;
+    for (int i = 0; i < S_T_COUNT && len < sizeof stages; i++) {
+        int n = snprintf (stages + len, sizeof stages - len, "%s%s %.1f", i ? ", " : "",
+                          s_stage_names [i], (double) l->ns [i] / 1e6);
+        len += n > 0 ? (size_t) n : 0;
+    }
+    if (info)
+        hny_info ("loop: %lld passes, %lld messages from workers, %lld from clients, %lld sent;"
+                  " ms: %s", (long long) l->passes, (long long) l->in_back, (long long) l->in_front,
+                  (long long) l->out, stages);
+    else
+        hny_debug ("loop: %lld passes, %lld messages from workers, %lld from clients, %lld sent;"
+                   " ms: %s", (long long) l->passes, (long long) l->in_back, (long long) l->in_front,
+                   (long long) l->out, stages);
+    l->logged_passes = l->passes;
 }
 
 /* ------------------------------------------------------------- outbox */
@@ -179,6 +255,8 @@ s_post_front (hny_msg_t **msg_p, void *arg)
 static void
 s_flush (hny_broker_t *self)
 {
+    self->loop.out += (int64_t) self->out_count;
+    size_t unread = 0;          /* replies dropped: their client's queue is full */
     for (size_t i = 0; i < self->out_count; i++) {
         s_out_t *out = &self->outbox [i];
         uint8_t rid [S_ROUTING_MAX];
@@ -187,8 +265,15 @@ s_flush (hny_broker_t *self)
         memcpy (rid, r, size);
         hny_msg_id_t id = hny_msg_id (out->msg);
         if (hny_msg_send (&out->msg, out->back ? self->back : self->front) != 0) {
-            hny_warn ("cannot send %s to a %s: %s", hny_msg_command_name (id),
-                      out->back ? "worker" : "client", zmq_strerror (errno));
+            /* A client that went away before its answer is ordinary;
+               one that does not read its replies (EAGAIN) is not. */
+            if (!out->back && errno == EHOSTUNREACH)
+                hny_debug ("cannot send %s to a client that left", hny_msg_command_name (id));
+            else if (!out->back && errno == EAGAIN)
+                unread++;       /* said once a pass below, not once a reply */
+            else
+                hny_warn ("cannot send %s to a %s: %s", hny_msg_command_name (id),
+                          out->back ? "worker" : "client", zmq_strerror (errno));
             hny_msg_destroy (&out->msg);
             s_worker_t *w = out->back ? s_worker_find (self, rid, size) : NULL;
             if (w)
@@ -196,6 +281,9 @@ s_flush (hny_broker_t *self)
         }
     }
     self->out_count = 0;
+    if (unread)
+        hny_warn ("dropped %zu replies to clients that leave their replies unread (%d queued"
+                  " a client at most)", unread, S_FRONT_SNDHWM);
 }
 
 /* ------------------------------------------------------------- held RESULTs */
@@ -813,6 +901,9 @@ s_reload_profiles (hny_broker_t *self, hny_config_t *fresh)
 static void
 s_reload (hny_broker_t *self)
 {
+    /* SIGHUP also says where the loop's time went so far (bench/perf.py
+       reads it before and after a load). */
+    s_loop_log (self, 1);
     const char *path = hny_config_path (self->config);
     if (!path) {
         hny_warn ("SIGHUP: honyakud runs without --config: nothing to reload");
@@ -878,6 +969,10 @@ s_drain (hny_broker_t *self, void *sock, int back)
         hny_msg_t *msg = hny_msg_recv (sock);
         if (!msg)
             return;
+        if (back)
+            self->loop.in_back++;
+        else
+            self->loop.in_front++;
         if (back)
             s_on_back (self, &msg);
         else
@@ -962,24 +1057,32 @@ s_leave (hny_broker_t *self)
 static int
 s_pass (hny_broker_t *self, int64_t *sup_next, int *busy)
 {
+    self->loop.passes++;
     if (hny_store_begin (self->store) != 0) {
         s_pass_failed (self);
         return -1;
     }
+    s_lap (self, S_T_BEGIN);
     s_drain (self, self->back, 1);
+    s_lap (self, S_T_BACK);
     s_drain (self, self->front, 0);
+    s_lap (self, S_T_FRONT);
     s_timers (self);
     if (self->supervisor)
         *sup_next = hny_supervisor_tick (self->supervisor);
+    s_lap (self, S_T_TIMERS);
     int64_t budget = s_min (S_SLICE_MAX_MS, self->conf->heartbeat_ms / 4);
     *busy = hny_pipeline_step (self->pipeline, budget);
+    s_lap (self, S_T_PIPELINE);
     if (!self->draining)
         s_dispatch (self);
+    s_lap (self, S_T_DISPATCH);
     if (hny_store_commit (self->store) != 0) {
         s_pass_failed (self);
         return -1;
     }
     hny_meter_commit (self->meter);
+    s_lap (self, S_T_COMMIT);
     s_held_clear (&self->pass_results);
     return 0;
 }
@@ -1005,6 +1108,7 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
     int64_t sup_next = -1;
     int busy = 0;
     s_notify (self);
+    self->loop.mark = s_now_ns ();
     for (;;) {
         if (*signals >= 2) {
             hny_info ("leaving at once");
@@ -1043,10 +1147,12 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
             if (scrape_ms >= 0 && scrape_ms < timeout)
                 timeout = scrape_ms;
         }
+        s_lap (self, S_T_OTHER);
         if (zmq_poll (items, count, timeout) < 0 && errno != EINTR) {
             hny_error ("poll: %s", zmq_strerror (errno));
             break;
         }
+        s_lap (self, S_T_WAIT);
         if (wake_at >= 0 && (items [wake_at].revents & ZMQ_POLLIN)) {
             char drain [64];    /* the flags say what came; the bytes only wake */
             while (read (self->wake_fd, drain, sizeof drain) > 0)
@@ -1068,10 +1174,18 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
             s_pass (self, &sup_next, &busy);
         else
             s_pass_degraded (self, &sup_next);
+        s_lap (self, S_T_OTHER);
         s_flush (self);
+        s_lap (self, S_T_SEND);
         s_notify (self);
+        if (now >= self->loop.next_log && self->loop.passes > self->loop.logged_passes + 1) {
+            s_loop_log (self, 0);
+            self->loop.next_log = now + S_LOOP_LOG_MS;
+        }
     }
     s_leave (self);
+    s_lap (self, S_T_OTHER);
+    s_loop_log (self, 1);
     return 0;
 }
 /* ------------------------------------------------------------- life cycle */
@@ -1121,11 +1235,18 @@ s_router (hny_broker_t *self, const char *endpoint, int64_t maxmsg, int back, co
     zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_SNDTIMEO, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    /* Mandatory routing on both sockets: a send that cannot be queued
+       (a peer gone, or one that leaves its replies unread past the high
+       water mark) fails and is logged, instead of vanishing. */
+    zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     if (back) {
         int hwm = S_BACK_SNDHWM;
-        zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
         zmq_setsockopt (sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
         zmq_setsockopt (sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    }
+    else {
+        int hwm = S_FRONT_SNDHWM;
+        zmq_setsockopt (sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     }
     if (secret) {
         const char *domain = back ? HNY_AUTH_DOMAIN_BACK : HNY_AUTH_DOMAIN_FRONT;

@@ -26,6 +26,7 @@ pkgs=(
   curl                                      # demo: probing APy
   groff-base                                # tests: the man pages format without warnings
   dpkg-dev debhelper lintian                # scripts/package.sh: the Debian packages (packaging.deb)
+  gnuplot-nox                               # bench/perf.py: its PNG plot (bench.perf_smoke)
 )
 
 missing=()
