@@ -327,7 +327,7 @@ s_text_report (const s_run_t *run)
     s_counts_text (run->by_check, counts, sizeof counts);
     printf ("%s%ld records, %ld segments checked", run->worst_count ? "\n" : "", run->records, run->segments);
     if (run->failed)
-        printf (" (%ld without a translation, not checked)", run->failed);
+        printf (" (%ld without a translation or a counterpart, not checked)", run->failed);
     if (run->flagged)
         printf (", %ld flagged (%.1f%%), %ld flags: %s", run->flagged,
                 run->segments ? 100.0 * (double) run->flagged / (double) run->segments : 0.0, run->flags, counts);

@@ -69,7 +69,7 @@ def main(honyaku):
         check(rc == 1 and "job 1  en-ja  a/1.txt: 2 of 3 segments flagged (glossary 1, number 1)" in out,
               "text run: %s" % out)
         check("number    1,500: not in the target (as 1500, 1,500 or 千五百)" in out, "worst: %s" % out)
-        check(out.rstrip().endswith("2 records, 4 segments checked (1 without a translation, not checked), "
+        check(out.rstrip().endswith("2 records, 4 segments checked (1 without a translation or a counterpart, not checked), "
                                     "2 flagged (50.0%), 2 flags: glossary 1, number 1"), "summary: %s" % out)
         check("job 2" not in out, "a clean article is not listed: %s" % out)
 
