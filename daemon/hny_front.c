@@ -432,6 +432,13 @@ s_status (hny_front_t *self, hny_msg_t *msg)
         if (waiting)
             hny_msg_set_str (reply, "waiting", waiting);
     }
+    else if (row.seg_total >= 0) {
+        /* A final job keeps the counts of the segments its record holds. */
+        info.total = row.seg_total;
+        info.done = row.seg_done;
+        info.failed = row.seg_failed;
+        hny_msg_set_str (reply, "state", hny_job_state_name (row.state));
+    }
     else {
         if (hny_store_segment_counts (self->store, row.id, &info.total, &info.done, &info.failed))
             info.total = info.done = info.failed = 0;

@@ -127,22 +127,31 @@ main (void)
     CHECK (hny_store_segment_counts (store, j2, &total, &done, &failed) == 0);
     CHECK (total == 3 && done == 1 && failed == 1);
 
-    /* Translation memory: exact match on source, languages and profile. */
+    /* Translation memory: exact match on source, languages and profile;
+       an entry holds its text, or the place of a segment that does. */
     CHECK (hny_store_begin (store) == 0);
     CHECK (hny_store_tm_put (store, "en", "es", "pseudo", "Hello.", "Hola.") == 0);
-    char *tgt = NULL;
-    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "Hello.", &tgt) == 1);
-    CHECK (tgt && strcmp (tgt, "Hola.") == 0);
-    free (tgt);
-    tgt = NULL;
-    CHECK (hny_store_tm_get (store, "en", "fr", "pseudo", "Hello.", &tgt) == 0);
-    CHECK (hny_store_tm_get (store, "en", "es", "deepl", "Hello.", &tgt) == 0);
-    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "Hello", &tgt) == 0);
-    CHECK (tgt == NULL);
+    hny_tm_entry_t entry;
+    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "Hello.", &entry) == 1);
+    CHECK (entry.tgt && strcmp (entry.tgt, "Hola.") == 0 && entry.job == 0);
+    free (entry.tgt);
+    CHECK (hny_store_tm_get (store, "en", "fr", "pseudo", "Hello.", &entry) == 0);
+    CHECK (hny_store_tm_get (store, "en", "es", "deepl", "Hello.", &entry) == 0);
+    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "Hello", &entry) == 0);
+    CHECK (entry.tgt == NULL);
     CHECK (hny_store_tm_put (store, "en", "es", "pseudo", "Hello.", "¡Hola!") == 0);
-    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "Hello.", &tgt) == 1);
-    CHECK (tgt && strcmp (tgt, "¡Hola!") == 0);
-    free (tgt);
+    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "Hello.", &entry) == 1);
+    CHECK (entry.tgt && strcmp (entry.tgt, "¡Hola!") == 0);
+    free (entry.tgt);
+    CHECK (hny_store_tm_put_ref (store, "en", "es", "pseudo", "One.", j2, 0, 0) == 0);
+    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "One.", &entry) == 1);
+    CHECK (!entry.tgt && entry.job == j2 && entry.para == 0 && entry.idx == 0);
+    char *pair_src = NULL, *pair_tgt = NULL;
+    CHECK (hny_store_segment_pair (store, j2, 0, 0, &pair_src, &pair_tgt) == 1);
+    CHECK (strcmp (pair_src, "One.") == 0 && strcmp (pair_tgt, "UNO.") == 0);
+    free (pair_src);
+    free (pair_tgt);
+    CHECK (hny_store_segment_pair (store, j2, 0, 1, &pair_src, &pair_tgt) == 0);    /* failed */
 
     /* Records, prepared output, stats, listing. */
     CHECK (hny_store_job_set_prepared (store, j2, "{\"charset\":\"UTF-8\"}") == 0);
