@@ -395,7 +395,7 @@ s_upgrade (hny_store_t *self)
     sqlite3_finalize (stmt);
     if (mode == 0) {
         hny_info ("store: upgraded to schema %d; compacting the file (once)", HNY_STORE_SCHEMA_VERSION);
-        if (sqlite3_exec (self->db, "PRAGMA auto_vacuum=INCREMENTAL; VACUUM", NULL, NULL, NULL) != SQLITE_OK)
+        if (sqlite3_exec (self->db, "VACUUM", NULL, NULL, NULL) != SQLITE_OK)
             hny_warn ("store: cannot compact the file (%s): it will not shrink by itself",
                       sqlite3_errmsg (self->db));
     }
@@ -424,11 +424,15 @@ hny_store_new (const char *path, char **error)
                                 NULL, s_sql_text_hash, NULL, NULL, NULL);
     int version = -1;
     sqlite3_stmt *stmt = NULL;
-    /* The WAL is checkpointed every 256 pages (1 MiB) and cut back to
-       1 MiB after: left to SQLite's 1000 pages it can hold most of a
-       small disk, and a checkpoint needs room in the database for what it
-       copies, so a full disk could never be recovered (section 14). */
-    if (s_exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
+    /* auto_vacuum first: a new file takes it only before its first table
+       and before it is put in WAL mode (an older file ignores it until
+       the VACUUM of its upgrade). The WAL is checkpointed every 256 pages
+       (1 MiB) and cut back to 1 MiB after: left to SQLite's 1000 pages it
+       can hold most of a small disk, and a checkpoint needs room in the
+       database for what it copies, so a full disk could never be
+       recovered (section 14). */
+    if (s_exec (self, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                      " PRAGMA foreign_keys=OFF;"
                       " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;")
     ||  sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK
     ||  sqlite3_step (stmt) != SQLITE_ROW)
@@ -444,8 +448,7 @@ hny_store_new (const char *path, char **error)
             *error = hny_sprintf ("%s: cannot upgrade the schema: %s", path, sqlite3_errmsg (self->db));
     }
     else if (!*error && version < HNY_STORE_SCHEMA_VERSION) {
-        /* A new file: auto_vacuum must be set before its first table. */
-        char *sql = hny_sprintf ("PRAGMA auto_vacuum=INCREMENTAL; BEGIN; %s PRAGMA user_version=%d; COMMIT;",
+        char *sql = hny_sprintf ("BEGIN; %s PRAGMA user_version=%d; COMMIT;",
                                  s_schema, HNY_STORE_SCHEMA_VERSION);
         if (s_exec (self, sql))
             *error = hny_sprintf ("%s: cannot create the schema: %s", path, sqlite3_errmsg (self->db));
@@ -611,19 +614,17 @@ hny_store_trim (hny_store_t *self, int max_pages)
 {
     if (self->in_tx && (self->poisoned || sqlite3_get_autocommit (self->db)))
         return -1;              /* as s_run: nothing runs in an undone pass */
+    self->truncate_wal = self->in_tx;
     int64_t free_pages = s_pragma_int (self, "PRAGMA freelist_count");
-    if (free_pages <= 0)
-        return free_pages < 0 ? -1 : 0;
     /* Without auto_vacuum (a store whose upgrade could not compact it)
        the pages stay free inside the file, for the next jobs. */
-    if (s_pragma_int (self, "PRAGMA auto_vacuum") != 2)
-        return 0;
+    if (free_pages <= 0 || s_pragma_int (self, "PRAGMA auto_vacuum") != 2)
+        return free_pages < 0 ? -1 : 0;
     char *sql = hny_sprintf ("PRAGMA incremental_vacuum(%d)", max_pages > 0 ? max_pages : 1);
     int rc = s_exec (self, sql);
     free (sql);
     if (rc)
         return -1;
-    self->truncate_wal = self->in_tx;
     return s_pragma_int (self, "PRAGMA freelist_count") > 0;
 }
 

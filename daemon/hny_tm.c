@@ -210,7 +210,8 @@ s_index_paragraphs (s_rec_t *r, const char *p, const char *end)
     return rc == 0 ? p : NULL;
 }
 
-/* Index a record's text (taken over): NULL when it is not a record. */
+/* Index a record's text (taken over, unless NULL is returned: it is not
+   a record). */
 static s_rec_t *
 s_rec_new (int64_t job, char *text, size_t len)
 {
@@ -237,8 +238,10 @@ s_rec_new (int64_t job, char *text, size_t len)
             }
         }
     }
-    if (rc != 0)
+    if (rc != 0) {
+        r->text = NULL;         /* stays the caller's */
         s_rec_free (&r);
+    }
     return r;
 }
 
