@@ -41,6 +41,7 @@
 #define S_SEGMENT_SLACK     512         /* ... in a translate result (an error's reason, a warning) */
 #define S_RESULT_MIN        (64 << 10)  /* room for a result's other members (usage, tokens) */
 #define S_TRIM_PAGES        2048        /* free pages given back per idle pass (8 MiB) */
+#define S_TRIM_EVERY_MS     1000        /* between two trims that start */
 
 typedef struct _s_pend_t s_pend_t;
 typedef struct _s_job_t s_job_t;
@@ -137,6 +138,8 @@ struct _hny_pipeline_t {
     char **tm_keys;             /* per profile: its name in the TM (with its glossary's version) */
     hny_tm_t *tm;
     int trim;                   /* jobs ended since the store last gave back its free pages */
+    int trimming;               /* a trim under way: free pages are left */
+    int64_t trim_at;            /* when the last trim ran (monotonic ms) */
 };
 
 static void s_job_check (hny_pipeline_t *self, s_job_t *job);
@@ -737,8 +740,9 @@ s_finish_end (hny_pipeline_t *self, s_finish_t *f)
         free (record);
         /* The segments go once the record holds them (the TM's places
            then point into the record); else they stay for the TM. */
-        if (whole && record)
-            hny_store_segments_retire (self->store, job->id, job->total, job->done, job->failed);
+        if (!f->fail_code)
+            hny_store_segments_retire (self->store, job->id, job->total, job->done, job->failed,
+                                       whole && record);
     }
     hny_store_job_set_state (self->store, job->id, state, error, code);
     self->trim = 1;
@@ -1368,11 +1372,16 @@ hny_pipeline_step (hny_pipeline_t *self, int64_t budget_ms)
         if (self->unassigned [p].head)
             s_pack_profile (self, (int) p);
     /* Idle: the pages that segments, contents and tasks left free go back
-       to the file system, a bounded share per pass. */
-    int trimming = 0;
-    if (self->trim && hny_map_size (self->jobs) == 0)
-        trimming = self->trim = hny_store_trim (self->store, S_TRIM_PAGES) > 0;
-    return self->loads || self->finishes || trimming;
+       to the file system, a bounded share per pass, and the WAL is emptied
+       (a checkpoint: at most once a second, for a client that sends one
+       job at a time). */
+    int64_t now = hny_clock_mono_ms ();
+    if (self->trim && hny_map_size (self->jobs) == 0
+    &&  (self->trimming || now - self->trim_at >= S_TRIM_EVERY_MS)) {
+        self->trim = self->trimming = hny_store_trim (self->store, S_TRIM_PAGES) > 0;
+        self->trim_at = now;
+    }
+    return self->loads || self->finishes || self->trimming;
 }
 
 /* ------------------------------------------------------------- loading the store */

@@ -1079,10 +1079,14 @@ hny_store_segments_delete (hny_store_t *self, int64_t job)
 }
 
 int
-hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed)
+hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed, int drop)
 {
-    if (s_run (self, "UPDATE jobs SET seg_total=?, seg_done=?, seg_failed=?, metadata=NULL, prepared=NULL"
-                     " WHERE id=?", "iiii", (int64_t) total, (int64_t) done, (int64_t) failed, job))
+    if (s_run (self, "UPDATE jobs SET seg_total=?, seg_done=?, seg_failed=? WHERE id=?", "iiii",
+               (int64_t) total, (int64_t) done, (int64_t) failed, job))
+        return -1;
+    if (!drop)
+        return 0;
+    if (s_run (self, "UPDATE jobs SET metadata=NULL, prepared=NULL WHERE id=?", "i", job))
         return -1;
     return hny_store_segments_delete (self, job);
 }

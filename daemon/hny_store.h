@@ -198,10 +198,11 @@ int hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t
 int hny_store_segments_delete (hny_store_t *self, int64_t job);
 /* Counts of a job's segments: total, done, failed. */
 int hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *done, int *failed);
-/* A job is final and its record holds every segment: its row keeps the
-   counts of its segments (STATUS shows them) and loses what only the
-   record needed (metadata and prepare's output); the segments go. */
-int hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed);
+/* A job is final: its row keeps the counts of its segments (STATUS shows
+   them). With drop (its record holds every segment) the segments go, and
+   what only the record needed from the row (metadata, prepare's output). */
+int hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed,
+                               int drop);
 
 /* --- tasks */
 int hny_store_task_add (hny_store_t *self, hny_task_kind_t kind, int64_t job, const char *payload,

@@ -259,7 +259,7 @@ s_trim (hny_store_t *store, const char *path, int64_t job)
     full = s_file_size (path);
     CHECK (full > 4000 * 1000);
     CHECK (hny_store_begin (store) == 0);
-    CHECK (hny_store_segments_retire (store, job, 1000, 1000, 0) == 0);
+    CHECK (hny_store_segments_retire (store, job, 1000, 1000, 0, 1) == 0);
     CHECK (hny_store_commit (store) == 0);
     hny_job_row_t row = { 0 };
     CHECK (hny_store_job_get (store, job, &row) == 1 && row.seg_total == 1000 && row.seg_done == 1000);
