@@ -40,7 +40,7 @@
 #define S_RESULT_SLACK      64          /* JSON bytes per segment in a prepare result */
 #define S_SEGMENT_SLACK     512         /* ... in a translate result (an error's reason, a warning) */
 #define S_RESULT_MIN        (64 << 10)  /* room for a result's other members (usage, tokens) */
-#define S_TRIM_PAGES        2048        /* free pages given back per idle pass (8 MiB) */
+#define S_TRIM_PAGES        1024        /* free pages given back per idle pass (4 MiB) */
 #define S_TRIM_EVERY_MS     1000        /* between two trims that start */
 
 typedef struct _s_pend_t s_pend_t;

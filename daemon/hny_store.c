@@ -620,11 +620,24 @@ hny_store_trim (hny_store_t *self, int max_pages)
        the pages stay free inside the file, for the next jobs. */
     if (free_pages <= 0 || s_pragma_int (self, "PRAGMA auto_vacuum") != 2)
         return free_pages < 0 ? -1 : 0;
-    char *sql = hny_sprintf ("PRAGMA incremental_vacuum(%d)", max_pages > 0 ? max_pages : 1);
-    int rc = s_exec (self, sql);
+    /* Moving pages writes them to the WAL, which a nearly full disk may
+       not take: under a savepoint, such a failure costs the trim only,
+       not the pass (unless SQLite undid the whole transaction itself). */
+    char *sql = hny_sprintf ("SAVEPOINT trim; PRAGMA incremental_vacuum(%d); RELEASE trim",
+                             max_pages > 0 ? max_pages : 1);
+    int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
     free (sql);
-    if (rc)
+    if (rc != SQLITE_OK) {
+        if (self->in_tx && sqlite3_get_autocommit (self->db)) {
+            s_failed (self, "PRAGMA incremental_vacuum");
+            return -1;
+        }
+        hny_warn ("store: cannot give free pages back (%s): tried again after the next job",
+                  sqlite3_errmsg (self->db));
+        sqlite3_exec (self->db, "ROLLBACK TO trim; RELEASE trim", NULL, NULL, NULL);
+        self->truncate_wal = 0;
         return -1;
+    }
     return s_pragma_int (self, "PRAGMA freelist_count") > 0;
 }
 

@@ -122,8 +122,9 @@ uint64_t hny_store_generation (hny_store_t *self);
 /* Give free pages back to the file system, at most max_pages of them
    (inside the open transaction), and once the transaction commits, copy
    the write-ahead log into the file and empty it. Call it while idle.
-   Returns 1 when free pages are left (call again), 0 when none are, -1 on
-   error. */
+   Returns 1 when free pages are left (call again), 0 when none are, -1
+   when it could not (e.g. the disk is full: only the trim is undone,
+   the transaction goes on). */
 int hny_store_trim (hny_store_t *self, int max_pages);
 
 /* Resume after a restart: leased tasks go back to queued, jobs in state
