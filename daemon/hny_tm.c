@@ -18,8 +18,8 @@
 #include <string.h>
 
 #define S_CACHE_RECORDS 4               /* records kept decompressed */
-#define S_CACHE_BYTES   (16 << 20)      /* ... with at most this much text; a larger one is
-                                           read again for each lookup */
+#define S_CACHE_BYTES   (16 << 20)      /* ... with at most this much text (but the one
+                                           last read, up to HNY_PROTO_BODY_MAX) */
 #define S_DEPTH_MAX     64              /* nesting the walker follows (metadata is nested) */
 
 /* A record's text and where its pairs are. */
@@ -390,13 +390,15 @@ s_cache_clear (hny_tm_t *self)
     self->cached = 0;
 }
 
-/* The indexed record of a job, from the cache or the store (then cached,
-   evicting the least recently used). *owned is set when the caller must
-   free it (too large to cache). 1, 0 no record (or not one), -1 error. */
+/* The indexed record of a job, from the cache or the store (then cached
+   in front; the least recently used go while there are more than
+   S_CACHE_RECORDS or their text passes S_CACHE_BYTES, but the newest
+   stays whatever its size: a 190,000-segment article translated again is
+   one decompression, not one a sentence). 1, 0 no record (or not one),
+   -1 error. */
 static int
-s_record (hny_tm_t *self, int64_t job, s_rec_t **out, int *owned)
+s_record (hny_tm_t *self, int64_t job, s_rec_t **out)
 {
-    *owned = 0;
     for (size_t i = 0; i < self->cached; i++)
         if (self->cache [i]->job == job) {
             s_rec_t *r = self->cache [i];
@@ -415,21 +417,18 @@ s_record (hny_tm_t *self, int64_t job, s_rec_t **out, int *owned)
         hny_warn ("job %lld: its record cannot be walked: its TM entries miss", (long long) job);
         return 0;
     }
-    if (r->len > S_CACHE_BYTES) {
-        *owned = 1;
-        *out = r;
-        return 1;
-    }
-    size_t bytes = r->len;
-    for (size_t i = 0; i < self->cached; i++)
-        bytes += self->cache [i]->len;
-    while (self->cached && (self->cached == S_CACHE_RECORDS || bytes > S_CACHE_BYTES)) {
-        bytes -= self->cache [self->cached - 1]->len;
+    if (self->cached == S_CACHE_RECORDS)
         s_rec_free (&self->cache [--self->cached]);
-    }
     memmove (&self->cache [1], &self->cache [0], self->cached * sizeof *self->cache);
     self->cache [0] = r;
     self->cached++;
+    size_t bytes = 0;
+    for (size_t i = 0; i < self->cached; i++)
+        bytes += self->cache [i]->len;
+    while (self->cached > 1 && bytes > S_CACHE_BYTES) {
+        bytes -= self->cache [self->cached - 1]->len;
+        s_rec_free (&self->cache [--self->cached]);
+    }
     *out = r;
     return 1;
 }
@@ -445,17 +444,15 @@ s_follow (hny_tm_t *self, const hny_tm_entry_t *entry, const char *src, char **t
 {
     char *found_src = NULL, *found_tgt = NULL;
     s_rec_t *r = NULL;
-    int owned = 0, rc = 0;
+    int rc = 0;
     for (size_t i = 0; i < self->cached && !rc; i++)
         if (self->cache [i]->job == entry->job)
             rc = s_rec_pair (self->cache [i], entry->para, entry->idx, &found_src, &found_tgt);
     if (rc == 0)
         rc = hny_store_segment_pair (self->store, entry->job, entry->para, entry->idx, &found_src,
                                      &found_tgt);
-    if (rc == 0 && (rc = s_record (self, entry->job, &r, &owned)) == 1)
+    if (rc == 0 && (rc = s_record (self, entry->job, &r)) == 1)
         rc = s_rec_pair (r, entry->para, entry->idx, &found_src, &found_tgt);
-    if (owned)
-        s_rec_free (&r);
     if (rc == 1 && found_tgt && strcmp (found_src, src) == 0) {
         *tgt = found_tgt;
         found_tgt = NULL;

@@ -11,9 +11,10 @@
     miss, never a wrong target.
 
     Records that lookups read are kept decompressed, with the offsets of
-    their pairs, in a small cache (a few records, a few MiB), so that the
-    segments of an article translated before cost one decompression
-    together. The cache is dropped whenever the store undoes a pass. */
+    their pairs, in a small cache (4 records, 16 MiB of text, but always
+    the last one read, however large), so that the segments of an article
+    translated before cost one decompression together. The cache is
+    dropped whenever the store undoes a pass. */
 #ifndef HNY_TM_H
 #define HNY_TM_H
 
