@@ -42,6 +42,7 @@
 #define S_RESULT_MIN        (64 << 10)  /* room for a result's other members (usage, tokens) */
 #define S_TRIM_PAGES        1024        /* free pages given back per idle pass (4 MiB) */
 #define S_TRIM_EVERY_MS     1000        /* between two trims that start */
+#define S_SWEEP_ROWS        4096        /* retired segments deleted per slice (a few ms) */
 
 typedef struct _s_pend_t s_pend_t;
 typedef struct _s_job_t s_job_t;
@@ -139,6 +140,7 @@ struct _hny_pipeline_t {
     hny_tm_t *tm;
     int trim;                   /* jobs ended since the store last gave back its free pages */
     int trimming;               /* a trim under way: free pages are left */
+    int sweeping;               /* retired segments are left to delete (or may be) */
     int64_t trim_at;            /* when the last trim ran (monotonic ms) */
 };
 
@@ -743,6 +745,7 @@ s_finish_end (hny_pipeline_t *self, s_finish_t *f)
         if (!f->fail_code)
             hny_store_segments_retire (self->store, job->id, job->total, job->done, job->failed,
                                        whole && record);
+        self->sweeping = 1;
     }
     hny_store_job_set_state (self->store, job->id, state, error, code);
     self->trim = 1;
@@ -1361,12 +1364,15 @@ hny_pipeline_step (hny_pipeline_t *self, int64_t budget_ms)
 {
     s_divert (self);
     int64_t deadline = hny_clock_mono_ms () + (budget_ms > 0 ? budget_ms : 1);
-    while ((self->loads || self->finishes) && hny_clock_mono_ms () < deadline) {
-        /* Finishing first: it frees memory and answers waiters. */
+    while ((self->loads || self->finishes || self->sweeping) && hny_clock_mono_ms () < deadline) {
+        /* Finishing first: it frees memory and answers waiters; sweeping
+           the segments of long articles done last. */
         if (self->finishes)
             s_finish_slice (self);
-        else
+        else if (self->loads)
             s_load_slice (self);
+        else
+            self->sweeping = hny_store_sweep (self->store, S_SWEEP_ROWS) > 0;
     }
     for (size_t p = 0; p < self->profile_count; p++)
         if (self->unassigned [p].head)
@@ -1376,12 +1382,12 @@ hny_pipeline_step (hny_pipeline_t *self, int64_t budget_ms)
        (a checkpoint: at most once a second, for a client that sends one
        job at a time). */
     int64_t now = hny_clock_mono_ms ();
-    if (self->trim && hny_map_size (self->jobs) == 0
+    if (self->trim && !self->sweeping && hny_map_size (self->jobs) == 0
     &&  (self->trimming || now - self->trim_at >= S_TRIM_EVERY_MS)) {
         self->trim = self->trimming = hny_store_trim (self->store, S_TRIM_PAGES) > 0;
         self->trim_at = now;
     }
-    return self->loads || self->finishes || self->trimming;
+    return self->loads || self->finishes || self->sweeping || self->trimming;
 }
 
 /* ------------------------------------------------------------- loading the store */
@@ -1619,6 +1625,7 @@ hny_pipeline_new (hny_store_t *store, hny_sched_t *sched, const hny_daemon_conf_
         self->tm_keys [p] = s_tm_key_make (hny_sched_profile_conf (sched, (int) p));
     self->tm = hny_tm_new (store);
     self->trim = 1;             /* what an earlier run left free */
+    self->sweeping = 1;         /* and what it left to sweep */
     hny_sched_hooks_t hooks = { s_on_exhausted, s_on_release, self };
     hny_sched_set_hooks (sched, &hooks);
     return self;

@@ -18,6 +18,7 @@
 
 #define S_STMT_MAX      64      /* distinct SQL statements cached */
 #define S_TM_KEYS_MAX   64      /* (languages, profile) ids cached */
+#define S_RETIRE_NOW    4096    /* segments a retired job deletes at once; more are swept */
 #define S_RECORD_LEVEL  3       /* zstd level of records: ~2.9x smaller, as fast as 1 on them */
 
 struct _hny_store_t {
@@ -93,7 +94,8 @@ static const char *s_schema =
     "  prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,"
     "  usage_count INTEGER NOT NULL DEFAULT -1, usage_limit INTEGER NOT NULL DEFAULT -1,"
     "  usage_at INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE IF NOT EXISTS probe (pad BLOB);";
+    "CREATE TABLE IF NOT EXISTS probe (pad BLOB);"
+    "CREATE TABLE IF NOT EXISTS sweep (job INTEGER PRIMARY KEY);";
 
 /* ------------------------------------------------------------- plumbing */
 
@@ -1101,7 +1103,29 @@ hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, 
         return 0;
     if (s_run (self, "UPDATE jobs SET metadata=NULL, prepared=NULL WHERE id=?", "i", job))
         return -1;
+    /* A long article's segments go a slice at a time (hny_store_sweep):
+       deleting 190,000 rows at once would hold the loop for long. */
+    if (total > S_RETIRE_NOW)
+        return s_run (self, "INSERT OR IGNORE INTO sweep (job) VALUES (?)", "i", job);
     return hny_store_segments_delete (self, job);
+}
+
+int
+hny_store_sweep (hny_store_t *self, int limit)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT job FROM sweep ORDER BY job LIMIT 1", "");
+    int rc = stmt ? s_step (self, stmt) : -1;
+    if (rc != 1)
+        return rc;
+    int64_t job = sqlite3_column_int64 (stmt, 0);
+    sqlite3_reset (stmt);
+    if (s_run (self, "DELETE FROM segments WHERE job=?1 AND (para, idx) IN"
+                     " (SELECT para, idx FROM segments WHERE job=?1 ORDER BY para, idx LIMIT ?2)",
+               "ii", job, (int64_t) limit))
+        return -1;
+    if (sqlite3_changes (self->db) < limit && s_run (self, "DELETE FROM sweep WHERE job=?", "i", job))
+        return -1;
+    return 1;
 }
 
 int

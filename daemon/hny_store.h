@@ -201,9 +201,15 @@ int hny_store_segments_delete (hny_store_t *self, int64_t job);
 int hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *done, int *failed);
 /* A job is final: its row keeps the counts of its segments (STATUS shows
    them). With drop (its record holds every segment) the segments go, and
-   what only the record needed from the row (metadata, prepare's output). */
+   what only the record needed from the row (metadata, prepare's output):
+   at once for an article of a few thousand, else a slice at a time
+   through hny_store_sweep. */
 int hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed,
                                int drop);
+/* Delete at most limit segments that a retired job left to sweep (its
+   record holds them; they are read from there meanwhile). Returns 1 when
+   it did something (call again), 0 when nothing is left, -1 on error. */
+int hny_store_sweep (hny_store_t *self, int limit);
 
 /* --- tasks */
 int hny_store_task_add (hny_store_t *self, hny_task_kind_t kind, int64_t job, const char *payload,

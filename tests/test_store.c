@@ -7,8 +7,9 @@
     Schema 4: a store of schema 3 as honyakud wrote it (tests/data/
     store-v3.sql, given as the first argument) is upgraded and keeps its
     jobs, records and TM; records are kept compressed and a damaged or
-    oversized one is an error of its own (the decompression cap); free
-    pages go back to the file system (hny_store_trim). */
+    oversized one is an error of its own (the decompression cap); a long
+    article's segments are swept a slice at a time; free pages go back to
+    the file system (hny_store_trim). */
 #include "hny_store.h"
 
 #include <honyaku/proto.h>
@@ -247,23 +248,35 @@ s_records_compressed (hny_store_t *store, const char *path, int64_t job)
 static void
 s_trim (hny_store_t *store, const char *path, int64_t job)
 {
-    char *text = hny_malloc (4001);
-    memset (text, 'w', 4000);
-    text [4000] = 0;
+    char *text = hny_malloc (1001);
+    memset (text, 'w', 1000);
+    text [1000] = 0;
     CHECK (hny_store_begin (store) == 0);
-    for (int i = 0; i < 1000; i++)
-        CHECK (hny_store_segment_add (store, job, 100 + i, 0, text) == 0);
+    for (int i = 0; i < 5000; i++)
+        CHECK (hny_store_segment_add (store, job, 100 + i / 10, i % 10, text) == 0);
     CHECK (hny_store_commit (store) == 0);
-    int64_t full = s_file_size (path);
     CHECK (hny_store_probe (store) == 0);       /* the WAL into the file */
-    full = s_file_size (path);
-    CHECK (full > 4000 * 1000);
+    int64_t full = s_file_size (path);
+    CHECK (full > 1000 * 5000);
+    /* 5,000 segments are more than go at once: swept, 2,000 a slice. */
     CHECK (hny_store_begin (store) == 0);
-    CHECK (hny_store_segments_retire (store, job, 1000, 1000, 0, 1) == 0);
+    CHECK (hny_store_segments_retire (store, job, 5000, 5000, 0, 1) == 0);
     CHECK (hny_store_commit (store) == 0);
     hny_job_row_t row = { 0 };
-    CHECK (hny_store_job_get (store, job, &row) == 1 && row.seg_total == 1000 && row.seg_done == 1000);
+    CHECK (hny_store_job_get (store, job, &row) == 1 && row.seg_total == 5000 && row.seg_done == 5000);
     hny_job_row_clear (&row);
+    int total = 0, done = 0, failed = 0;
+    CHECK (hny_store_segment_counts (store, job, &total, &done, &failed) == 0 && total == 5000);
+    int slices = 0;
+    CHECK (hny_store_begin (store) == 0);
+    while (hny_store_sweep (store, 2000) == 1 && slices < 10) {
+        CHECK (hny_store_segment_counts (store, job, &total, &done, &failed) == 0);
+        CHECK (total == (slices < 2 ? 5000 - 2000 * (slices + 1) : 0));
+        slices++;
+    }
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (slices == 3 && total == 0);
+    CHECK (hny_store_sweep (store, 2000) == 0);
     int rounds = 0, rc;
     do {
         CHECK (hny_store_begin (store) == 0);
