@@ -66,14 +66,14 @@ s_skip_string (const char *p, const char *end)
 
 static const char *s_skip (const char *p, const char *end, int depth);
 
-/* Inside an object (after its brace, or after a member's value): move to
-   the next member's value. 1: *p is at it and *key, *klen name it (its
-   raw text); 0: the object ended (*p past it); -1: not JSON. */
+/* Inside an object or an array (after its opening, or after an item):
+   move to the next item. 1: *p is at it; 0: the container ended with
+   close (*p past it); -1: not JSON. */
 static int
-s_member (const char **p, const char *end, int first, const char **key, size_t *klen)
+s_next (const char **p, const char *end, int first, char close)
 {
     const char *q = s_ws (*p, end);
-    if (q < end && *q == '}') {
+    if (q < end && *q == close) {
         *p = q + 1;
         return 0;
     }
@@ -82,7 +82,20 @@ s_member (const char **p, const char *end, int first, const char **key, size_t *
             return -1;
         q = s_ws (q + 1, end);
     }
-    if (q >= end || *q != '"')
+    *p = q;
+    return q < end ? 1 : -1;
+}
+
+/* The same in an object, to the next member's value: *key, *klen name it
+   (its raw text). */
+static int
+s_member (const char **p, const char *end, int first, const char **key, size_t *klen)
+{
+    int rc = s_next (p, end, first, '}');
+    if (rc != 1)
+        return rc;
+    const char *q = *p;
+    if (*q != '"')
         return -1;
     *key = q + 1;
     if (!(q = s_skip_string (q, end)))
@@ -95,22 +108,10 @@ s_member (const char **p, const char *end, int first, const char **key, size_t *
     return *p < end ? 1 : -1;
 }
 
-/* The same inside an array: 1 at the next element, 0 ended, -1 not JSON. */
 static int
 s_element (const char **p, const char *end, int first)
 {
-    const char *q = s_ws (*p, end);
-    if (q < end && *q == ']') {
-        *p = q + 1;
-        return 0;
-    }
-    if (!first) {
-        if (q >= end || *q != ',')
-            return -1;
-        q = s_ws (q + 1, end);
-    }
-    *p = q;
-    return q < end ? 1 : -1;
+    return s_next (p, end, first, ']');
 }
 
 /* Past the value at p, or NULL. */

@@ -58,6 +58,23 @@ s_record (hny_store_t *store, int64_t job)
     return text;
 }
 
+/* Every source is found with its target; a place that holds another
+   source, or nothing, is a miss. */
+static void
+s_lookups (hny_tm_t *tm)
+{
+    char *tgt = NULL;
+    for (int i = 0; i < S_COUNT; i++) {
+        char *want = s_target (s_srcs [i]);
+        CHECK (hny_tm_get (tm, "en", "ja", "pseudo", s_srcs [i], &tgt) == 1);
+        CHECK_STR (tgt, want);
+        free (tgt);
+        free (want);
+    }
+    CHECK (hny_tm_get (tm, "en", "ja", "pseudo", "Not there.", &tgt) == 0);
+    CHECK (hny_tm_get (tm, "en", "ja", "pseudo", "Nowhere.", &tgt) == 0);
+}
+
 static void
 s_walker (const char *text)
 {
@@ -146,16 +163,8 @@ main (void)
     CHECK (hny_store_commit (store) == 0);
 
     /* While the job runs: from its segments. */
+    s_lookups (tm);
     char *tgt = NULL;
-    for (int i = 0; i < S_COUNT; i++) {
-        char *want = s_target (s_srcs [i]);
-        CHECK (hny_tm_get (tm, "en", "ja", "pseudo", s_srcs [i], &tgt) == 1);
-        CHECK_STR (tgt, want);
-        free (tgt);
-        free (want);
-    }
-    CHECK (hny_tm_get (tm, "en", "ja", "pseudo", "Not there.", &tgt) == 0);
-    CHECK (hny_tm_get (tm, "en", "ja", "pseudo", "Nowhere.", &tgt) == 0);
     CHECK (hny_tm_get (tm, "en", "ja", "pseudo", "Kept as text.", &tgt) == 1);
     CHECK_STR (tgt, "TEXT.");
     free (tgt);
@@ -175,15 +184,7 @@ main (void)
     CHECK (hny_store_commit (store) == 0);
     int total = -1, done, failed;
     CHECK (hny_store_segment_counts (store, job, &total, &done, &failed) == 0 && total == 0);
-    for (int i = S_COUNT - 1; i >= 0; i--) {
-        char *want = s_target (s_srcs [i]);
-        CHECK (hny_tm_get (tm, "en", "ja", "pseudo", s_srcs [i], &tgt) == 1);
-        CHECK_STR (tgt, want);
-        free (tgt);
-        free (want);
-    }
-    CHECK (hny_tm_get (tm, "en", "ja", "pseudo", "Not there.", &tgt) == 0);
-    CHECK (hny_tm_get (tm, "en", "ja", "pseudo", "Nowhere.", &tgt) == 0);
+    s_lookups (tm);
 
     /* The record is cached: gone from the store, still found... */
     sqlite3 *db = NULL;
