@@ -14,6 +14,7 @@
 #include <honyaku/util.h>
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,15 +52,19 @@ s_ws (const char *p, const char *end)
     return p;
 }
 
-/* p is at a quote: past the closing one, or NULL. */
+/* p is at a quote: past the closing one, or NULL. A quote closes the
+   string unless an odd number of backslashes come before it; memchr
+   finds the quotes (records are mostly long strings). */
 static const char *
 s_skip_string (const char *p, const char *end)
 {
-    for (p++; p < end; p++) {
-        if (*p == '\\')
-            p++;
-        else if (*p == '"')
-            return p + 1;
+    const char *from = p + 1;
+    for (const char *q; from < end && (q = memchr (from, '"', (size_t) (end - from))); from = q + 1) {
+        size_t slashes = 0;
+        while (q - (ptrdiff_t) slashes > p + 1 && q [-1 - (ptrdiff_t) slashes] == '\\')
+            slashes++;
+        if (slashes % 2 == 0)
+            return q + 1;
     }
     return NULL;
 }

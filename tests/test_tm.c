@@ -27,7 +27,7 @@
    U+2028, an astral emoji, and plain Japanese; the targets likewise. */
 static const char *s_srcs [] = {
     "A \"quoted\" title / with a slash",
-    "Back\\slash and tab\there.",
+    "Back\\slash and tab\there, and a last backslash \\",
     "Bell \x07 and form feed \x0c and \x1f end.",
     "DEL \x7f, line\xe2\x80\xa8separator, emoji \xf0\x9f\x98\x80.",
     "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe6\x96\x87\xe3\x80\x82",
