@@ -2,6 +2,7 @@
 #   fuzz_markup   - inline markup parsing and the placeholder round trip
 #                   (a backend's translation restored against its source)
 #   fuzz_backends - every HTTP backend type's parse of a service's answer
+#   fuzz_tm       - the translation memory's walker over a record's JSON text
 # Built with -DHNY_FUZZ=ON (clang) they are libFuzzer targets; otherwise each
 # main runs a deterministic batch of random and mutated valid inputs.
 if(TARGET hnymarkup)
@@ -27,5 +28,18 @@ if(TARGET hnybackend)
   else()
     add_test(NAME fuzz.backends COMMAND fuzz_backends 40000)
     set_tests_properties(fuzz.backends PROPERTIES TIMEOUT 60)
+  endif()
+endif()
+
+if(TARGET hnystore)
+  add_executable(fuzz_tm ${HNY_TESTS_DIR}/fuzz_tm.c)
+  target_link_libraries(fuzz_tm PRIVATE hnystore)
+  if(HNY_FUZZ)
+    target_compile_definitions(fuzz_tm PRIVATE HNY_FUZZING)
+    target_compile_options(fuzz_tm PRIVATE -fsanitize=fuzzer)
+    target_link_options(fuzz_tm PRIVATE -fsanitize=fuzzer)
+  else()
+    add_test(NAME fuzz.tm COMMAND fuzz_tm 50000)
+    set_tests_properties(fuzz.tm PROPERTIES TIMEOUT 60)
   endif()
 endif()
