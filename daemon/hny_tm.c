@@ -18,7 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_CACHE_RECORDS 4               /* records kept decompressed */
+#define S_CACHE_RECORDS 64              /* records kept decompressed (an archive repeats the
+                                           sentences of a few dozen early articles) */
 #define S_CACHE_BYTES   (16 << 20)      /* ... with at most this much text (but the one
                                            last read, up to HNY_PROTO_BODY_MAX) */
 #define S_DEPTH_MAX     64              /* nesting the walker follows (metadata is nested) */

@@ -11,7 +11,7 @@
     miss, never a wrong target.
 
     Records that lookups read are kept decompressed, with the offsets of
-    their pairs, in a small cache (4 records, 16 MiB of text, but always
+    their pairs, in a small cache (64 records, 16 MiB of text, but always
     the last one read, however large), so that the segments of an article
     translated before cost one decompression together. The cache is
     dropped whenever the store undoes a pass. */
