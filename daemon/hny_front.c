@@ -390,8 +390,10 @@ s_submit (hny_front_t *self, hny_msg_t *msg)
         s_reject (self, msg, HNY_STATUS_CONFLICT, "key \"%.64s\" was used for job %lld with other content or options",
                   key, (long long) row.id);
     else if (found == 1) {
-        hny_job_state_t state = row.state;
-        hny_front_job_state (self, row.id, &state);
+        /* The pipeline's state while the job runs, else the row's (one
+           indexed lookup by key in all: the no-op re-run's path). */
+        hny_job_info_t info;
+        hny_job_state_t state = hny_pipeline_job_info (self->pipeline, row.id, &info) ? info.state : row.state;
         s_accepted (self, msg, row.id, key, 1, state);
         hny_debug ("job %lld: submitted again (key %s)", (long long) row.id, key);
     }
@@ -519,6 +521,13 @@ s_status (hny_front_t *self, hny_msg_t *msg)
         const char *waiting = hny_pipeline_waiting (self->pipeline, &info, buf, sizeof buf);
         if (waiting)
             hny_msg_set_str (reply, "waiting", waiting);
+    }
+    else if (row.seg_total >= 0) {
+        /* A final job keeps the counts of the segments its record holds. */
+        info.total = row.seg_total;
+        info.done = row.seg_done;
+        info.failed = row.seg_failed;
+        hny_msg_set_str (reply, "state", hny_job_state_name (row.state));
     }
     else {
         if (hny_store_segment_counts (self->store, row.id, &info.total, &info.done, &info.failed))

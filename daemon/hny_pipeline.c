@@ -18,6 +18,7 @@
 #include "hny_alignjob.h"
 #include "hny_map.h"
 #include "hny_record.h"
+#include "hny_tm.h"
 
 #include <honyaku/proto.h>
 #include <honyaku/qa.h>
@@ -45,6 +46,9 @@
 #define S_QA_SLACK          (HNY_QA_MAX_FLAGS * (2 * (HNY_QA_CHECK_MAX + HNY_QA_WHAT_MAX \
                                                       + HNY_QA_DETAIL_MAX) + 48))
 #define S_RESULT_MIN        (64 << 10)  /* room for a result's other members (usage, tokens) */
+#define S_TRIM_PAGES        1024        /* free pages given back per idle pass (4 MiB) */
+#define S_TRIM_EVERY_MS     1000        /* between two trims that start */
+#define S_SWEEP_ROWS        4096        /* retired segments deleted per slice (a few ms) */
 
 typedef struct _s_pend_t s_pend_t;
 typedef struct _s_job_t s_job_t;
@@ -105,6 +109,10 @@ struct _s_load_t {
     size_t para, seg;           /* next input paragraph and segment */
     int out_para, out_idx;      /* next output position (empty paragraphs are skipped) */
     int64_t hits, misses;       /* TM lookups */
+    int direct;                 /* every segment so far was a TM hit, kept in held */
+    hny_segment_row_t *held;    /* those segments, not in the store: if all of the
+                                   article's are, its record is made from them */
+    size_t held_count;
 };
 
 /* Assembling a record, a page of segments per slice. */
@@ -136,6 +144,11 @@ struct _hny_pipeline_t {
     char **langs;               /* interned language tags */
     size_t lang_count;
     char **tm_keys;             /* per profile: its name in the TM (with its glossary's version) */
+    hny_tm_t *tm;
+    int trim;                   /* jobs ended since the store last gave back its free pages */
+    int trimming;               /* a trim under way: free pages are left */
+    int sweeping;               /* retired segments are left to delete (or may be) */
+    int64_t trim_at;            /* when the last trim ran (monotonic ms) */
 };
 
 static void s_job_check (hny_pipeline_t *self, s_job_t *job);
@@ -449,7 +462,11 @@ static void
 s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *warning,
              const char *qa)
 {
-    hny_store_tm_put (self->store, pend->from, pend->to, s_tm_key (self, pend->profile), pend->src, tgt);
+    /* The TM keeps the place of the first segment filled (its record
+       keeps the text), or the text when no segment waits for it. */
+    const s_ref_t *first = pend->ref_count ? &pend->refs [0] : NULL;
+    hny_tm_put (self->tm, pend->from, pend->to, s_tm_key (self, pend->profile), pend->src, tgt,
+                first ? first->job : 0, first ? first->para : 0, first ? first->idx : 0);
     for (size_t i = 0; i < pend->ref_count; i++) {
         s_ref_t *ref = &pend->refs [i];
         hny_store_segment_fill (self->store, ref->job, ref->para, ref->idx, tgt, 0);
@@ -743,9 +760,11 @@ s_finish_end (hny_pipeline_t *self, s_finish_t *f)
                              job->error ? job->error : "failed");
         code = job->error_code;
     }
+    int whole = f->fail_code == 0;     /* the record holds every segment */
     if (hny_store_job_get (self->store, job->id, &row) == 1) {
         char *record = hny_record_text (f->record, &row);
         if (!record) {
+            whole = 0;
             /* Past the cap it could never be fetched (an article near a
                64 MiB max_article_bytes): the job fails, and its record
                says why, as for a job that failed before its segments. */
@@ -761,8 +780,15 @@ s_finish_end (hny_pipeline_t *self, s_finish_t *f)
         if (record)
             hny_store_record_put (self->store, job->id, record);
         free (record);
+        /* The segments go once the record holds them (the TM's places
+           then point into the record); else they stay for the TM. */
+        if (!f->fail_code)
+            hny_store_segments_retire (self->store, job->id, job->total, job->done, job->failed,
+                                       whole && record);
+        self->sweeping = 1;
     }
     hny_store_job_set_state (self->store, job->id, state, error, code);
+    self->trim = 1;
     if (error)
         hny_warn ("job %lld: failed: %s", (long long) job->id, error);
     else
@@ -826,22 +852,51 @@ s_job_fail_early (hny_pipeline_t *self, s_job_t *job, int code, const char *reas
 
 /* ------------------------------------------------------------- loading a prepare result */
 
-/* A new segment of a job: stored, then a TM hit or a wait on its entry. */
+/* The segments held back go to the store after all (a miss came). */
+static void
+s_load_flush (hny_pipeline_t *self, s_load_t *l)
+{
+    for (size_t i = 0; i < l->held_count; i++) {
+        hny_segment_row_t *row = &l->held [i];
+        hny_store_segment_add_done (self->store, row->job, row->para, row->idx, row->src, row->tgt, 1);
+        hny_segment_row_clear (row);
+    }
+    free (l->held);
+    l->held = NULL;
+    l->held_count = 0;
+    l->direct = 0;
+}
+
+/* A new segment of a job: a TM hit, or stored to wait on its entry.
+   While every segment of a small article is a hit, none is stored: the
+   record is made from them at the end of the load (s_load_end), and the
+   store is spared writing, reading and deleting them. */
 static void
 s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const char *src)
 {
     s_job_t *job = l->job;
-    hny_store_segment_add (self->store, job->id, para, idx, src);
     job->total++;
     char *tgt = NULL;
     const char *profile = s_profile_name (self, job->profile);
-    if (hny_store_tm_get (self->store, job->from, job->to, s_tm_key (self, job->profile), src, &tgt) == 1) {
-        hny_store_segment_fill (self->store, job->id, para, idx, tgt, 1);
-        free (tgt);
+    if (hny_tm_get (self->tm, job->from, job->to, s_tm_key (self, job->profile), src, &tgt) == 1) {
+        if (l->direct) {
+            l->held = hny_realloc (l->held, (l->held_count + 1) * sizeof *l->held);
+            l->held [l->held_count++] = (hny_segment_row_t) {
+                .job = job->id, .para = para, .idx = idx, .src = hny_strdup (src), .tgt = tgt,
+                .tm = 1, .state = HNY_SEG_DONE, .err_class = -1,
+            };
+        }
+        else {
+            hny_store_segment_add_done (self->store, job->id, para, idx, src, tgt, 1);
+            free (tgt);
+        }
         job->done++;
         l->hits++;
         return;
     }
+    if (l->direct)
+        s_load_flush (self, l);
+    hny_store_segment_add (self->store, job->id, para, idx, src);
     l->misses++;
     const hny_profile_t *conf = hny_sched_profile_conf (self->sched, job->profile);
     size_t bytes = strlen (src);
@@ -875,6 +930,9 @@ s_load_free (s_load_t **l_p)
     s_load_t *l = *l_p;
     json_decref (l->art);
     s_task_free (&l->task);
+    for (size_t i = 0; i < l->held_count; i++)
+        hny_segment_row_clear (&l->held [i]);
+    free (l->held);
     free (l);
     *l_p = NULL;
 }
@@ -901,6 +959,14 @@ s_load_end (hny_pipeline_t *self, s_load_t *l)
     job->load = NULL;
     s_job_set_state (self, job, HNY_JOB_TRANSLATING);
     s_job_check (self, job);
+    if (l->direct && job->finish) {
+        /* All from the TM: the record is made of the segments held. */
+        for (size_t i = 0; i < l->held_count; i++)
+            hny_record_add (job->finish->record, &l->held [i]);
+        hny_record_close (job->finish->record);
+    }
+    else
+        s_load_flush (self, l);
 }
 
 /* One slice of the first result being loaded. Returns segments handled. */
@@ -1261,6 +1327,7 @@ s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char
     l->job = job;
     l->task = task;
     l->art = art;
+    l->direct = count <= S_SLICE;   /* loaded in one slice, so in this pass */
     job->load = l;
     /* A result loaded again (after a restart) starts from a clean slate. */
     hny_store_segments_delete (self->store, job->id);
@@ -1564,17 +1631,30 @@ hny_pipeline_step (hny_pipeline_t *self, int64_t budget_ms)
 {
     s_divert (self);
     int64_t deadline = hny_clock_mono_ms () + (budget_ms > 0 ? budget_ms : 1);
-    while ((self->loads || self->finishes) && hny_clock_mono_ms () < deadline) {
-        /* Finishing first: it frees memory and answers waiters. */
+    while ((self->loads || self->finishes || self->sweeping) && hny_clock_mono_ms () < deadline) {
+        /* Finishing first: it frees memory and answers waiters; sweeping
+           the segments of long articles done last. */
         if (self->finishes)
             s_finish_slice (self);
-        else
+        else if (self->loads)
             s_load_slice (self);
+        else
+            self->sweeping = hny_store_sweep (self->store, S_SWEEP_ROWS) > 0;
     }
     for (size_t p = 0; p < self->profile_count; p++)
         if (self->unassigned [p].head)
             s_pack_profile (self, (int) p);
-    return self->loads || self->finishes;
+    /* Idle: the pages that segments, contents and tasks left free go back
+       to the file system, a bounded share per pass, and the WAL is emptied
+       (a checkpoint: at most once a second, for a client that sends one
+       job at a time). */
+    int64_t now = hny_clock_mono_ms ();
+    if (self->trim && !self->sweeping && hny_map_size (self->jobs) == 0
+    &&  (self->trimming || now - self->trim_at >= S_TRIM_EVERY_MS)) {
+        self->trim = self->trimming = hny_store_trim (self->store, S_TRIM_PAGES) > 0;
+        self->trim_at = now;
+    }
+    return self->loads || self->finishes || self->sweeping || self->trimming;
 }
 
 /* ------------------------------------------------------------- loading the store */
@@ -1818,6 +1898,9 @@ hny_pipeline_new (hny_store_t *store, hny_sched_t *sched, const hny_daemon_conf_
     self->tm_keys = hny_calloc (self->profile_count ? self->profile_count : 1, sizeof *self->tm_keys);
     for (size_t p = 0; p < self->profile_count; p++)
         self->tm_keys [p] = s_tm_key_make (hny_sched_profile_conf (sched, (int) p));
+    self->tm = hny_tm_new (store);
+    self->trim = 1;             /* what an earlier run left free */
+    self->sweeping = 1;         /* and what it left to sweep */
     hny_sched_hooks_t hooks = { s_on_exhausted, s_on_release, self };
     hny_sched_set_hooks (sched, &hooks);
     return self;
@@ -1890,6 +1973,7 @@ hny_pipeline_destroy (hny_pipeline_t **self_p)
     for (size_t p = 0; p < self->profile_count; p++)
         free (self->tm_keys [p]);
     free (self->tm_keys);
+    hny_tm_destroy (&self->tm);
     free (self->unassigned);
     free (self);
     *self_p = NULL;

@@ -8,7 +8,11 @@
     ahead of what the scheduler can lease -> translate RESULT fills every
     waiting segment and the TM, or retries, fails, pauses the profile or
     moves the work to its fallback -> when a job has nothing pending its
-    record is assembled in slices and the job ends.
+    record is assembled in slices and the job ends; its segments then go
+    (the record holds them; a long article's a slice at a time). A small
+    article whose every segment is a TM hit skips the segments table: its
+    record is made from the hits at once. While idle, the store gives its
+    free pages back.
 
     The pipeline owns the jobs that are not final, the pending entries and
     the data of its tasks; the scheduler (borrowed) owns the tasks' places;
@@ -102,9 +106,11 @@ int hny_pipeline_result (hny_pipeline_t *self, hny_task_t *task, int status, con
                          const uint8_t *body, size_t size, const char **why);
 
 /* One pass's share of the work: diverts paused profiles' work to their
-   fallbacks, loads prepare results and assembles records for at most
-   about budget_ms, and packs pending entries into tasks. Returns 1 when
-   work is left for the next pass (the loop should not sleep), else 0. */
+   fallbacks, loads prepare results, assembles records and sweeps the
+   segments of finished long articles for at most about budget_ms, packs
+   pending entries into tasks, and when no job is left trims the store.
+   Returns 1 when work is left for the next pass (the loop should not
+   sleep), else 0. */
 int hny_pipeline_step (hny_pipeline_t *self, int64_t budget_ms);
 
 /* Why a job waits although nothing stops it but the workers (STATUS's

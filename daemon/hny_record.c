@@ -67,41 +67,84 @@ hny_record_destroy (hny_record_t **self_p)
     *self_p = NULL;
 }
 
-/* One segment into the record (12.2, 12.3). */
+/* Append s as a JSON string, escaped as jansson's json_dumps escapes it
+   (records stay byte for byte what they were): the quote, the backslash
+   and control characters; every other byte as it is (s is UTF-8: the
+   worker's JSON said so). */
+static void
+s_buf_string (hny_buf_t *buf, const char *s)
+{
+    hny_buf_add (buf, "\"", 1);
+    const char *run = s;
+    for (const char *p = s;; p++) {
+        unsigned char c = (unsigned char) *p;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        hny_buf_add (buf, run, (size_t) (p - run));
+        if (!c)
+            break;
+        char esc [8];
+        switch (c) {
+        case '"':  hny_buf_adds (buf, "\\\""); break;
+        case '\\': hny_buf_adds (buf, "\\\\"); break;
+        case '\b': hny_buf_adds (buf, "\\b"); break;
+        case '\f': hny_buf_adds (buf, "\\f"); break;
+        case '\n': hny_buf_adds (buf, "\\n"); break;
+        case '\r': hny_buf_adds (buf, "\\r"); break;
+        case '\t': hny_buf_adds (buf, "\\t"); break;
+        default:
+            snprintf (esc, sizeof esc, "\\u%04X", c);
+            hny_buf_adds (buf, esc);
+            break;
+        }
+        run = p + 1;
+    }
+    hny_buf_add (buf, "\"", 1);
+}
+
+/* One segment into the record (12.2, 12.3): its pair written as
+   json_pack ("{s:s, s:o, s:b}") and json_dumps wrote it, without building
+   it (a record is assembled a page at a time, often). */
 static int
 s_row (const hny_segment_row_t *row, void *arg)
 {
     hny_record_t *self = arg;
-    json_t *pair = json_pack ("{s:s, s:o, s:b}", "src", row->src,
-                              "tgt", row->tgt ? json_string (row->tgt) : json_null (),
-                              "tm", row->tm && row->tgt);
-    if (row->backend)
-        json_object_set_new (pair, "backend", json_string (row->backend));
-    if (row->state == HNY_SEG_DONE && row->err_class == HNY_CLASS_WARNING)
-        json_object_set_new (pair, "warning", json_string (row->reason ? row->reason : "warning"));
-    /* the worker's flags, stored as the JSON it sent once checked (12.2) */
-    json_t *qa = row->qa && row->tgt && row->state == HNY_SEG_DONE ? json_loads (row->qa, 0, NULL) : NULL;
-    if (json_is_array (qa))
-        json_object_set_new (pair, "qa", qa);
-    else
-        json_decref (qa);
-    if (row->para < 0) {
+    hny_buf_t *buf = row->para < 0 ? &self->title : &self->paras;
+    if (row->para < 0)
         hny_buf_reset (&self->title);
-        s_buf_json (&self->title, pair);
-    }
-    else {
-        if (row->para != self->open_para) {
-            /* Paragraph numbers are dense: open every one up to this. */
-            for (int p = self->open_para < 0 ? 0 : self->open_para + 1; p <= row->para; p++) {
-                hny_buf_adds (&self->paras, self->open_para >= 0 || p > 0 ? "]},{\"segments\":["
-                                                                           : "{\"segments\":[");
-                self->open_para = p;
-            }
+    else if (row->para != self->open_para) {
+        /* Paragraph numbers are dense: open every one up to this. */
+        for (int p = self->open_para < 0 ? 0 : self->open_para + 1; p <= row->para; p++) {
+            hny_buf_adds (&self->paras, self->open_para >= 0 || p > 0 ? "]},{\"segments\":["
+                                                                       : "{\"segments\":[");
+            self->open_para = p;
         }
-        else
-            hny_buf_adds (&self->paras, ",");
-        s_buf_json (&self->paras, pair);
     }
+    else
+        hny_buf_adds (&self->paras, ",");
+    hny_buf_adds (buf, "{\"src\":");
+    s_buf_string (buf, row->src);
+    hny_buf_adds (buf, ",\"tgt\":");
+    if (row->tgt)
+        s_buf_string (buf, row->tgt);
+    else
+        hny_buf_adds (buf, "null");
+    hny_buf_adds (buf, row->tm && row->tgt ? ",\"tm\":true" : ",\"tm\":false");
+    if (row->backend) {
+        hny_buf_adds (buf, ",\"backend\":");
+        s_buf_string (buf, row->backend);
+    }
+    if (row->state == HNY_SEG_DONE && row->err_class == HNY_CLASS_WARNING) {
+        hny_buf_adds (buf, ",\"warning\":");
+        s_buf_string (buf, row->reason ? row->reason : "warning");
+    }
+    /* the worker's flags (12.2), stored as the compact JSON array it sent
+       once the pipeline checked it (hny_qa_json_valid) */
+    if (row->qa && row->qa [0] == '[' && row->tgt && row->state == HNY_SEG_DONE) {
+        hny_buf_adds (buf, ",\"qa\":");
+        hny_buf_adds (buf, row->qa);
+    }
+    hny_buf_adds (buf, "}");
     if (row->state == HNY_SEG_FAILED) {
         if (self->errors.len)
             hny_buf_adds (&self->errors, ",");
@@ -117,6 +160,18 @@ s_row (const hny_segment_row_t *row, void *arg)
     self->para = row->para;
     self->idx = row->idx;
     return 0;
+}
+
+void
+hny_record_add (hny_record_t *self, const hny_segment_row_t *row)
+{
+    s_row (row, self);
+}
+
+void
+hny_record_close (hny_record_t *self)
+{
+    self->done = 1;
 }
 
 int

@@ -43,6 +43,13 @@ int hny_record_read (hny_record_t *self, hny_store_t *store, int limit);
 void hny_record_set_alignment (hny_record_t *self, const json_t *alignment,
                                json_t *target_metadata);
 
+/* Add a segment the caller has in hand (rows come in (para, idx) order,
+   as the store gives them), and say that every segment is in: then
+   hny_record_read reads nothing. For a record that never went through the
+   store's segments. */
+void hny_record_add (hny_record_t *self, const hny_segment_row_t *row);
+void hny_record_close (hny_record_t *self);
+
 /* The record's JSON text, with the job's row for its head, metadata
    (12.1) and stats (12.4). Call once every segment is in; caller owns.
    NULL when it is larger than a RECORD body may be (HNY_PROTO_BODY_MAX):

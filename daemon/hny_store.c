@@ -5,6 +5,7 @@
     blob) so that each operation is one line of SQL and one call. */
 #include "hny_store.h"
 
+#include <honyaku/proto.h>
 #include <honyaku/util.h>
 
 #include <assert.h>
@@ -13,8 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+#include <zstd.h>
 
-#define S_STMT_MAX 64           /* distinct SQL statements cached */
+#define S_STMT_MAX      64      /* distinct SQL statements cached */
+#define S_TM_KEYS_MAX   64      /* (languages, profile) ids cached */
+#define S_RETIRE_NOW    4096    /* segments a retired job deletes at once; more are swept */
+#define S_RECORD_LEVEL  3       /* zstd level of records: ~2.9x smaller, as fast as 1 on them */
 
 struct _hny_store_t {
     sqlite3 *db;
@@ -22,13 +27,33 @@ struct _hny_store_t {
     int poisoned;               /* a write in the open transaction failed */
     int full;                   /* the last failure was SQLITE_FULL */
     char error [256];           /* the last failure */
+    uint64_t generation;        /* transactions undone so far */
+    int truncate_wal;           /* hny_store_trim: empty the WAL after the commit */
     struct {
         const char *sql;        /* the literal it was prepared from */
         sqlite3_stmt *stmt;
     } cache [S_STMT_MAX];
     size_t cached;
+    struct {
+        char *from, *to, *profile;
+        int64_t id;             /* tm_keys.id */
+    } tm_keys [S_TM_KEYS_MAX];  /* only ids committed or in the open transaction */
+    size_t tm_key_count;
+    ZSTD_CCtx *zc;              /* reused: a context costs more than a record */
+    ZSTD_DCtx *zd;
 };
 
+/* The TM: the source's XXH3-64 (s_text_hash) under the id of its
+   languages and profile (tm_keys); a place (job, para, idx) or the text. */
+#define S_TM_COLUMNS                                                    \
+    "(hash INTEGER NOT NULL, tmkey INTEGER NOT NULL,"                   \
+    " job INTEGER, para INTEGER, idx INTEGER, src TEXT, tgt TEXT,"      \
+    " PRIMARY KEY (hash, tmkey)) WITHOUT ROWID;"
+
+/* Schema 4. Finished jobs keep their row and compressed record; the TM
+   points into records (job, para, idx) or, for entries made before schema
+   4 or with no segment to point at, holds its text. records.json is the
+   record's JSON text (schema 3 and before) or its zstd frame (a BLOB). */
 static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS jobs ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -40,8 +65,10 @@ static const char *s_schema =
     "  state TEXT NOT NULL, error TEXT, error_code INTEGER NOT NULL DEFAULT 0,"
     "  created INTEGER NOT NULL, updated INTEGER NOT NULL,"
     "  chars_billed INTEGER NOT NULL DEFAULT 0, requests INTEGER NOT NULL DEFAULT 0,"
-    "  content BLOB);"
+    "  seg_total INTEGER, seg_done INTEGER, seg_failed INTEGER);"
     "CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);"
+    "CREATE TABLE IF NOT EXISTS contents ("
+    "  job INTEGER PRIMARY KEY, data BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS segments ("
     "  job INTEGER NOT NULL, para INTEGER NOT NULL, idx INTEGER NOT NULL,"
     "  src TEXT NOT NULL, tgt TEXT, tm INTEGER NOT NULL DEFAULT 0,"
@@ -54,12 +81,12 @@ static const char *s_schema =
     "  state TEXT NOT NULL DEFAULT 'queued', worker TEXT,"
     "  lease_deadline INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
     "  losses INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE IF NOT EXISTS tm ("
-    "  hash TEXT NOT NULL, from_lang TEXT NOT NULL, to_lang TEXT NOT NULL,"
-    "  profile TEXT NOT NULL, src TEXT NOT NULL, tgt TEXT NOT NULL, created INTEGER NOT NULL,"
-    "  UNIQUE (hash, from_lang, to_lang, profile));"
+    "CREATE TABLE IF NOT EXISTS tm_keys ("
+    "  id INTEGER PRIMARY KEY, from_lang TEXT NOT NULL, to_lang TEXT NOT NULL,"
+    "  profile TEXT NOT NULL, UNIQUE (from_lang, to_lang, profile));"
+    "CREATE TABLE IF NOT EXISTS tm " S_TM_COLUMNS
     "CREATE TABLE IF NOT EXISTS records ("
-    "  job INTEGER PRIMARY KEY, json TEXT NOT NULL);"
+    "  job INTEGER PRIMARY KEY, json NOT NULL);"
     "CREATE TABLE IF NOT EXISTS stats ("
     "  profile TEXT PRIMARY KEY, tm_hits INTEGER NOT NULL DEFAULT 0,"
     "  tm_misses INTEGER NOT NULL DEFAULT 0, chars_billed INTEGER NOT NULL DEFAULT 0,"
@@ -67,7 +94,8 @@ static const char *s_schema =
     "  prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,"
     "  usage_count INTEGER NOT NULL DEFAULT -1, usage_limit INTEGER NOT NULL DEFAULT -1,"
     "  usage_at INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE IF NOT EXISTS probe (pad BLOB);";
+    "CREATE TABLE IF NOT EXISTS probe (pad BLOB);"
+    "CREATE TABLE IF NOT EXISTS sweep (job INTEGER PRIMARY KEY);";
 
 /* Align jobs' own row (hny_store.h), made whatever the version says, so
    that it composes with every upgrade of the tables above. */
@@ -94,8 +122,13 @@ s_failed (hny_store_t *self, const char *what)
 static sqlite3_stmt *
 s_stmt (hny_store_t *self, const char *sql)
 {
+    /* By address first: the literals are this file's, so that is the
+       usual hit, and it costs no string compare per cached statement. */
     for (size_t i = 0; i < self->cached; i++)
-        if (self->cache [i].sql == sql || strcmp (self->cache [i].sql, sql) == 0)
+        if (self->cache [i].sql == sql)
+            return self->cache [i].stmt;
+    for (size_t i = 0; i < self->cached; i++)
+        if (strcmp (self->cache [i].sql, sql) == 0)
             return self->cache [i].stmt;
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
@@ -209,16 +242,24 @@ s_exec (hny_store_t *self, const char *sql)
     return 0;
 }
 
-/* The TM key of a source text: XXH3-128 in hex (the source itself is kept
-   beside it and compared, so a collision can never return a wrong target). */
-static void
-s_text_hash (const char *text, char out [33])
+/* The TM key of a source text: XXH3-64 as a signed integer. Two sources
+   may share a key (the newer entry replaces the older); a hit is used only
+   when its source is the one asked for, so a collision costs a miss, never
+   a wrong target. */
+static int64_t
+s_text_hash (const char *text, size_t len)
 {
-    XXH128_hash_t h = XXH3_128bits (text, strlen (text));
-    XXH128_canonical_t canon;
-    XXH128_canonicalFromHash (&canon, h);
-    for (int i = 0; i < 16; i++)
-        snprintf (out + 2 * i, 3, "%02x", canon.digest [i]);
+    return (int64_t) XXH3_64bits (text, len);
+}
+
+/* The SQL function hny_text_hash(text), for the upgrade of the TM. */
+static void
+s_sql_text_hash (sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void) argc;
+    const unsigned char *text = sqlite3_value_text (argv [0]);
+    size_t len = (size_t) sqlite3_value_bytes (argv [0]);
+    sqlite3_result_int64 (ctx, s_text_hash (text ? (const char *) text : "", text ? len : 0));
 }
 
 /* 1 when table has the column (0 also when the table is missing). */
@@ -234,7 +275,141 @@ s_has_column (hny_store_t *self, const char *table, const char *column)
     return found;
 }
 
+/* ------------------------------------------------------------- TM keys */
+
+static void
+s_tm_keys_forget (hny_store_t *self)
+{
+    for (size_t i = 0; i < self->tm_key_count; i++) {
+        free (self->tm_keys [i].from);
+        free (self->tm_keys [i].to);
+        free (self->tm_keys [i].profile);
+    }
+    self->tm_key_count = 0;
+}
+
+/* The id of a TM's languages and profile in tm_keys, made when create is
+   set and it is missing: 1 (*id set), 0 missing, -1 error. Ids are cached
+   (a handful of profiles and pairs); the cache is dropped with a rolled
+   back pass, whose new ids SQLite may give again. */
+static int
+s_tm_key (hny_store_t *self, const char *from, const char *to, const char *profile, int create,
+          int64_t *id)
+{
+    for (size_t i = 0; i < self->tm_key_count; i++)
+        if (strcmp (self->tm_keys [i].profile, profile) == 0 && strcmp (self->tm_keys [i].from, from) == 0
+        &&  strcmp (self->tm_keys [i].to, to) == 0) {
+            *id = self->tm_keys [i].id;
+            return 1;
+        }
+    sqlite3_stmt *stmt = s_query (self, "SELECT id FROM tm_keys WHERE from_lang=? AND to_lang=? AND profile=?",
+                                  "sss", from, to, profile);
+    int rc = stmt ? s_step (self, stmt) : -1;
+    if (rc == 1) {
+        *id = sqlite3_column_int64 (stmt, 0);
+        sqlite3_reset (stmt);
+    }
+    else if (rc == 0 && create) {
+        if (s_run (self, "INSERT INTO tm_keys (from_lang, to_lang, profile) VALUES (?,?,?)", "sss",
+                   from, to, profile))
+            return -1;
+        *id = sqlite3_last_insert_rowid (self->db);
+        rc = 1;
+    }
+    if (rc == 1 && self->tm_key_count < S_TM_KEYS_MAX) {
+        self->tm_keys [self->tm_key_count].from = hny_strdup (from);
+        self->tm_keys [self->tm_key_count].to = hny_strdup (to);
+        self->tm_keys [self->tm_key_count].profile = hny_strdup (profile);
+        self->tm_keys [self->tm_key_count++].id = *id;
+    }
+    return rc;
+}
+
 /* ------------------------------------------------------------- life cycle */
+
+/* Schema 4 over 3: the raw articles move to their own table (a row that
+   loses 4 KiB when its article is prepared left its page mostly empty),
+   jobs keep the counts of segments they drop, the TM is keyed by a 64-bit
+   hash under an id of languages and profile (entries kept their text: they
+   point at no record), and finished jobs drop their segments, which their
+   records hold. */
+static int
+s_upgrade_4 (hny_store_t *self)
+{
+    if (s_has_column (self, "jobs", "content")
+    &&  s_exec (self, "INSERT OR REPLACE INTO contents (job, data)"
+                      " SELECT id, content FROM jobs WHERE content IS NOT NULL;"
+                      " ALTER TABLE jobs DROP COLUMN content"))
+        return -1;
+    if (!s_has_column (self, "jobs", "seg_total")
+    &&  s_exec (self, "ALTER TABLE jobs ADD COLUMN seg_total INTEGER;"
+                      " ALTER TABLE jobs ADD COLUMN seg_done INTEGER;"
+                      " ALTER TABLE jobs ADD COLUMN seg_failed INTEGER"))
+        return -1;
+    /* Older entries first, so that the newest wins a shared key. */
+    if (s_has_column (self, "tm", "from_lang")
+    &&  s_exec (self, "INSERT OR IGNORE INTO tm_keys (from_lang, to_lang, profile)"
+                      " SELECT DISTINCT from_lang, to_lang, profile FROM tm;"
+                      " CREATE TABLE tm_4 " S_TM_COLUMNS
+                      " INSERT OR REPLACE INTO tm_4 (hash, tmkey, src, tgt)"
+                      " SELECT hny_text_hash (t.src), k.id, t.src, t.tgt FROM tm t JOIN tm_keys k"
+                      " ON k.from_lang=t.from_lang AND k.to_lang=t.to_lang AND k.profile=t.profile"
+                      " ORDER BY t.created, t.rowid;"
+                      " DROP TABLE tm; ALTER TABLE tm_4 RENAME TO tm"))
+        return -1;
+    return s_exec (self, "UPDATE jobs SET"
+                         " seg_total=(SELECT count(*) FROM segments s WHERE s.job=jobs.id),"
+                         " seg_done=(SELECT count(*) FROM segments s WHERE s.job=jobs.id AND s.state='done'),"
+                         " seg_failed=(SELECT count(*) FROM segments s WHERE s.job=jobs.id AND s.state='failed'),"
+                         " metadata=NULL, prepared=NULL WHERE state IN ('done','failed') AND seg_total IS NULL;"
+                         " DELETE FROM segments WHERE job IN"
+                         " (SELECT id FROM jobs WHERE state IN ('done','failed'))");
+}
+
+/* Bring an older schema up to this one in one transaction. Each step
+   looks at what is there, so what an earlier version did is skipped:
+   2 added segments.backend (the profile used, when not the job's), 3 the
+   probe table, tasks.losses and the LLM and usage columns of stats, 4 is
+   s_upgrade_4. Missing tables are made as s_schema says. */
+static int
+s_upgrade (hny_store_t *self)
+{
+    int ok = s_exec (self, "BEGIN") == 0
+          && (s_has_column (self, "segments", "backend")
+              || s_exec (self, "ALTER TABLE segments ADD COLUMN backend TEXT") == 0)
+          && s_exec (self, s_schema) == 0
+          && (s_has_column (self, "tasks", "losses")
+              || s_exec (self, "ALTER TABLE tasks ADD COLUMN losses INTEGER NOT NULL DEFAULT 0") == 0)
+          && (s_has_column (self, "stats", "usage_at")
+              || s_exec (self, "ALTER TABLE stats ADD COLUMN prompt_tokens INTEGER NOT NULL DEFAULT 0;"
+                               " ALTER TABLE stats ADD COLUMN completion_tokens INTEGER NOT NULL DEFAULT 0;"
+                               " ALTER TABLE stats ADD COLUMN usage_count INTEGER NOT NULL DEFAULT -1;"
+                               " ALTER TABLE stats ADD COLUMN usage_limit INTEGER NOT NULL DEFAULT -1;"
+                               " ALTER TABLE stats ADD COLUMN usage_at INTEGER NOT NULL DEFAULT 0") == 0)
+          && s_upgrade_4 (self) == 0;
+    char *sql = hny_sprintf ("PRAGMA user_version=%d; COMMIT;", HNY_STORE_SCHEMA_VERSION);
+    if (ok)
+        ok = s_exec (self, sql) == 0;
+    free (sql);
+    if (!ok) {
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    /* Free pages go back to the file system only with auto_vacuum, which
+       an existing file gets by a VACUUM (a copy of the whole file, once).
+       Without it the store works all the same; it just does not shrink. */
+    sqlite3_stmt *stmt = NULL;
+    int mode = sqlite3_prepare_v2 (self->db, "PRAGMA auto_vacuum", -1, &stmt, NULL) == SQLITE_OK
+            && sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int (stmt, 0) : -1;
+    sqlite3_finalize (stmt);
+    if (mode == 0) {
+        hny_info ("store: upgraded to schema %d; compacting the file (once)", HNY_STORE_SCHEMA_VERSION);
+        if (sqlite3_exec (self->db, "VACUUM", NULL, NULL, NULL) != SQLITE_OK)
+            hny_warn ("store: cannot compact the file (%s): it will not shrink by itself",
+                      sqlite3_errmsg (self->db));
+    }
+    return 0;
+}
 
 hny_store_t *
 hny_store_new (const char *path, char **error)
@@ -242,20 +417,31 @@ hny_store_new (const char *path, char **error)
     assert (path && error);
     *error = NULL;
     hny_store_t *self = hny_calloc (1, sizeof *self);
-    if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+    self->zc = ZSTD_createCCtx ();
+    self->zd = ZSTD_createDCtx ();
+    if (!self->zc || !self->zd
+    ||  sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                             | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         *error = hny_sprintf ("%s: %s", path, self->db ? sqlite3_errmsg (self->db) : "cannot open");
         hny_store_destroy (&self);
         return NULL;
     }
     sqlite3_busy_timeout (self->db, 5000);
+    ZSTD_CCtx_setParameter (self->zc, ZSTD_c_compressionLevel, S_RECORD_LEVEL);
+    ZSTD_CCtx_setParameter (self->zc, ZSTD_c_checksumFlag, 1);   /* a damaged record says so */
+    sqlite3_create_function_v2 (self->db, "hny_text_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                NULL, s_sql_text_hash, NULL, NULL, NULL);
     int version = -1;
     sqlite3_stmt *stmt = NULL;
-    /* The WAL is checkpointed every 256 pages (1 MiB) and cut back to
-       1 MiB after: left to SQLite's 1000 pages it can hold most of a
-       small disk, and a checkpoint needs room in the database for what it
-       copies, so a full disk could never be recovered (section 14). */
-    if (s_exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
+    /* auto_vacuum first: a new file takes it only before its first table
+       and before it is put in WAL mode (an older file ignores it until
+       the VACUUM of its upgrade). The WAL is checkpointed every 256 pages
+       (1 MiB) and cut back to 1 MiB after: left to SQLite's 1000 pages it
+       can hold most of a small disk, and a checkpoint needs room in the
+       database for what it copies, so a full disk could never be
+       recovered (section 14). */
+    if (s_exec (self, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                      " PRAGMA foreign_keys=OFF;"
                       " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;")
     ||  sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK
     ||  sqlite3_step (stmt) != SQLITE_ROW)
@@ -267,33 +453,12 @@ hny_store_new (const char *path, char **error)
         *error = hny_sprintf ("%s: schema version %d is newer than this honyakud (%d)",
                               path, version, HNY_STORE_SCHEMA_VERSION);
     if (!*error && version >= 1 && version < HNY_STORE_SCHEMA_VERSION) {
-        /* Version 2 added segments.backend (the profile used, when not the
-           job's); version 3 the probe table (hny_store_probe) and
-           tasks.losses (leases that ended with their worker). Tables that
-           are missing are made as the schema says; columns are added where
-           they are missing. */
-        int ok = s_exec (self, "BEGIN") == 0
-              && (s_has_column (self, "segments", "backend")
-                  || s_exec (self, "ALTER TABLE segments ADD COLUMN backend TEXT") == 0)
-              && s_exec (self, s_schema) == 0
-              && (s_has_column (self, "tasks", "losses")
-                  || s_exec (self, "ALTER TABLE tasks ADD COLUMN losses INTEGER NOT NULL DEFAULT 0") == 0)
-              && (s_has_column (self, "stats", "usage_at")
-                  || s_exec (self, "ALTER TABLE stats ADD COLUMN prompt_tokens INTEGER NOT NULL DEFAULT 0;"
-                                   " ALTER TABLE stats ADD COLUMN completion_tokens INTEGER NOT NULL DEFAULT 0;"
-                                   " ALTER TABLE stats ADD COLUMN usage_count INTEGER NOT NULL DEFAULT -1;"
-                                   " ALTER TABLE stats ADD COLUMN usage_limit INTEGER NOT NULL DEFAULT -1;"
-                                   " ALTER TABLE stats ADD COLUMN usage_at INTEGER NOT NULL DEFAULT 0") == 0);
-        char *sql = hny_sprintf ("PRAGMA user_version=%d; COMMIT;", HNY_STORE_SCHEMA_VERSION);
-        if (!ok || s_exec (self, sql)) {
+        if (s_upgrade (self))
             *error = hny_sprintf ("%s: cannot upgrade the schema: %s", path, sqlite3_errmsg (self->db));
-            sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-        }
-        free (sql);
     }
     else if (!*error && version < HNY_STORE_SCHEMA_VERSION) {
-        char *sql = hny_sprintf ("BEGIN; %s PRAGMA user_version=%d; COMMIT;", s_schema,
-                                 HNY_STORE_SCHEMA_VERSION);
+        char *sql = hny_sprintf ("BEGIN; %s PRAGMA user_version=%d; COMMIT;",
+                                 s_schema, HNY_STORE_SCHEMA_VERSION);
         if (s_exec (self, sql))
             *error = hny_sprintf ("%s: cannot create the schema: %s", path, sqlite3_errmsg (self->db));
         free (sql);
@@ -324,7 +489,10 @@ hny_store_destroy (hny_store_t **self_p)
         hny_store_commit (self);
     for (size_t i = 0; i < self->cached; i++)
         sqlite3_finalize (self->cache [i].stmt);
+    s_tm_keys_forget (self);
     sqlite3_close (self->db);
+    ZSTD_freeCCtx (self->zc);
+    ZSTD_freeDCtx (self->zd);
     free (self);
     *self_p = NULL;
 }
@@ -341,6 +509,19 @@ hny_store_begin (hny_store_t *self)
     return 0;
 }
 
+/* Copy the WAL into the database and cut it to nothing: the most room we
+   can give back. A statement left open would pin its snapshot and stop
+   the checkpoint halfway, so every cached one is reset first. */
+static void
+s_wal_truncate (hny_store_t *self)
+{
+    for (size_t i = 0; i < self->cached; i++)
+        sqlite3_reset (self->cache [i].stmt);
+    int wal = -1, copied = -1;
+    if (sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &wal, &copied) != SQLITE_OK)
+        hny_debug ("store: checkpoint: %s (%d of %d pages copied)", sqlite3_errmsg (self->db), copied, wal);
+}
+
 int
 hny_store_commit (hny_store_t *self)
 {
@@ -348,6 +529,9 @@ hny_store_commit (hny_store_t *self)
         return 0;
     if (!self->poisoned && s_exec (self, "COMMIT") == 0) {
         self->in_tx = 0;
+        if (self->truncate_wal)
+            s_wal_truncate (self);
+        self->truncate_wal = 0;
         return 0;
     }
     hny_store_rollback (self);
@@ -361,6 +545,9 @@ hny_store_rollback (hny_store_t *self)
         return;
     self->in_tx = 0;
     self->poisoned = 0;
+    self->truncate_wal = 0;
+    self->generation++;
+    s_tm_keys_forget (self);    /* ids made in the undone pass may be given again */
     /* SQLite may have rolled back already (a full disk can do that). */
     if (!sqlite3_get_autocommit (self->db)
     &&  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
@@ -379,15 +566,24 @@ hny_store_error (hny_store_t *self)
     return self->error;
 }
 
+/* The value of a PRAGMA that returns one integer, or -1. */
+static int64_t
+s_pragma_int (hny_store_t *self, const char *sql)
+{
+    sqlite3_stmt *stmt = s_query (self, sql, "");
+    if (!stmt || s_step (self, stmt) != 1)
+        return -1;
+    int64_t value = sqlite3_column_int64 (stmt, 0);
+    sqlite3_reset (stmt);
+    return value;
+}
+
 int
 hny_store_set_max_bytes (hny_store_t *self, int64_t bytes)
 {
     int64_t pages = 0;
     if (bytes > 0) {
-        sqlite3_stmt *stmt = s_query (self, "PRAGMA page_size", "");
-        int64_t page = stmt && s_step (self, stmt) == 1 ? sqlite3_column_int64 (stmt, 0) : 4096;
-        if (stmt)
-            sqlite3_reset (stmt);
+        int64_t page = s_pragma_int (self, "PRAGMA page_size");
         pages = bytes / (page > 0 ? page : 4096);
         if (pages < 16)
             pages = 16;
@@ -404,14 +600,8 @@ hny_store_probe (hny_store_t *self)
 {
     if (self->in_tx)
         return -1;
-    /* Copying the WAL into the database and truncating it frees the most
-       room a full disk can get back from us; a statement left open would
-       pin its snapshot and stop the checkpoint halfway. */
-    for (size_t i = 0; i < self->cached; i++)
-        sqlite3_reset (self->cache [i].stmt);
-    int wal = -1, copied = -1;
-    if (sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &wal, &copied) != SQLITE_OK)
-        hny_debug ("store: checkpoint: %s (%d of %d pages copied)", sqlite3_errmsg (self->db), copied, wal);
+    /* An empty WAL is the most room a full disk can get back from us. */
+    s_wal_truncate (self);
     if (hny_store_begin (self))
         return -1;
     /* Room for 64 KiB of new pages is room for the next pass. */
@@ -428,6 +618,44 @@ int
 hny_store_in_transaction (hny_store_t *self)
 {
     return self->in_tx;
+}
+
+uint64_t
+hny_store_generation (hny_store_t *self)
+{
+    return self->generation;
+}
+
+int
+hny_store_trim (hny_store_t *self, int max_pages)
+{
+    if (self->in_tx && (self->poisoned || sqlite3_get_autocommit (self->db)))
+        return -1;              /* as s_run: nothing runs in an undone pass */
+    self->truncate_wal = self->in_tx;
+    int64_t free_pages = s_pragma_int (self, "PRAGMA freelist_count");
+    /* Without auto_vacuum (a store whose upgrade could not compact it)
+       the pages stay free inside the file, for the next jobs. */
+    if (free_pages <= 0 || s_pragma_int (self, "PRAGMA auto_vacuum") != 2)
+        return free_pages < 0 ? -1 : 0;
+    /* Moving pages writes them to the WAL, which a nearly full disk may
+       not take: under a savepoint, such a failure costs the trim only,
+       not the pass (unless SQLite undid the whole transaction itself). */
+    char *sql = hny_sprintf ("SAVEPOINT trim; PRAGMA incremental_vacuum(%d); RELEASE trim",
+                             max_pages > 0 ? max_pages : 1);
+    int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+    free (sql);
+    if (rc != SQLITE_OK) {
+        if (self->in_tx && sqlite3_get_autocommit (self->db)) {
+            s_failed (self, "PRAGMA incremental_vacuum");
+            return -1;
+        }
+        hny_warn ("store: cannot give free pages back (%s): tried again after the next job",
+                  sqlite3_errmsg (self->db));
+        sqlite3_exec (self->db, "ROLLBACK TO trim; RELEASE trim", NULL, NULL, NULL);
+        self->truncate_wal = 0;
+        return -1;
+    }
+    return s_pragma_int (self, "PRAGMA freelist_count") > 0;
 }
 
 int
@@ -464,7 +692,14 @@ hny_job_row_clear (hny_job_row_t *row)
 
 #define S_JOB_COLS "id, key, hash, from_lang, to_lang, backend, format, lenient, source, " \
                    "metadata, prepared, state, error, error_code, created, updated, "     \
-                   "chars_billed, requests"
+                   "chars_billed, requests, seg_total, seg_done, seg_failed"
+
+/* An integer column that may be NULL: -1 then. */
+static int
+s_col_count (sqlite3_stmt *stmt, int col)
+{
+    return sqlite3_column_type (stmt, col) == SQLITE_NULL ? -1 : sqlite3_column_int (stmt, col);
+}
 
 static void
 s_job_from (sqlite3_stmt *stmt, hny_job_row_t *row)
@@ -488,6 +723,9 @@ s_job_from (sqlite3_stmt *stmt, hny_job_row_t *row)
     row->updated = sqlite3_column_int64 (stmt, 15);
     row->chars_billed = sqlite3_column_int64 (stmt, 16);
     row->requests = sqlite3_column_int64 (stmt, 17);
+    row->seg_total = s_col_count (stmt, 18);
+    row->seg_done = s_col_count (stmt, 19);
+    row->seg_failed = s_col_count (stmt, 20);
 }
 
 int
@@ -496,14 +734,14 @@ hny_store_job_insert (hny_store_t *self, const hny_job_row_t *row, const void *c
 {
     int64_t now = hny_clock_wall_ms ();
     if (s_run (self, "INSERT INTO jobs (key, hash, from_lang, to_lang, backend, format, lenient,"
-                     " source, metadata, state, created, updated, content)"
-                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-               "ssssssisssiib", row->key, row->hash, row->from, row->to, row->backend,
+                     " source, metadata, state, created, updated)"
+                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+               "ssssssisssii", row->key, row->hash, row->from, row->to, row->backend,
                row->format ? row->format : "auto", (int64_t) row->lenient, row->source,
-               row->metadata, hny_job_state_name (row->state), now, now, content, size))
+               row->metadata, hny_job_state_name (row->state), now, now))
         return -1;
     *id = sqlite3_last_insert_rowid (self->db);
-    return 0;
+    return s_run (self, "INSERT INTO contents (job, data) VALUES (?,?)", "ib", *id, content, size);
 }
 
 static int
@@ -548,8 +786,7 @@ hny_store_job_set_state (hny_store_t *self, int64_t id, hny_job_state_t state, c
 int
 hny_store_job_content (hny_store_t *self, int64_t id, uint8_t **data, size_t *size)
 {
-    sqlite3_stmt *stmt = s_query (self, "SELECT content FROM jobs WHERE id=? AND content IS NOT NULL",
-                                  "i", id);
+    sqlite3_stmt *stmt = s_query (self, "SELECT data FROM contents WHERE job=?", "i", id);
     if (!stmt)
         return -1;
     int rc = s_step (self, stmt);
@@ -567,8 +804,10 @@ hny_store_job_content (hny_store_t *self, int64_t id, uint8_t **data, size_t *si
 int
 hny_store_job_set_prepared (hny_store_t *self, int64_t id, const char *prepared)
 {
-    return s_run (self, "UPDATE jobs SET prepared=?, content=NULL, updated=? WHERE id=?", "sii",
-                  prepared, hny_clock_wall_ms (), id);
+    if (s_run (self, "UPDATE jobs SET prepared=?, updated=? WHERE id=?", "sii",
+               prepared, hny_clock_wall_ms (), id))
+        return -1;
+    return s_run (self, "DELETE FROM contents WHERE job=?", "i", id);
 }
 
 int
@@ -684,6 +923,32 @@ hny_store_segment_add (hny_store_t *self, int64_t job, int para, int idx, const 
 {
     return s_run (self, "INSERT OR REPLACE INTO segments (job, para, idx, src) VALUES (?,?,?,?)",
                   "iiis", job, (int64_t) para, (int64_t) idx, src);
+}
+
+int
+hny_store_segment_add_done (hny_store_t *self, int64_t job, int para, int idx, const char *src,
+                            const char *tgt, int tm)
+{
+    return s_run (self, "INSERT OR REPLACE INTO segments (job, para, idx, src, tgt, tm, state)"
+                        " VALUES (?,?,?,?,?,?,'done')",
+                  "iiissi", job, (int64_t) para, (int64_t) idx, src, tgt, (int64_t) tm);
+}
+
+int
+hny_store_segment_pair (hny_store_t *self, int64_t job, int para, int idx, char **src, char **tgt)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT src, tgt FROM segments WHERE job=? AND para=? AND idx=?"
+                                        " AND state='done' AND tgt IS NOT NULL",
+                                  "iii", job, (int64_t) para, (int64_t) idx);
+    if (!stmt)
+        return -1;
+    int rc = s_step (self, stmt);
+    if (rc == 1) {
+        *src = s_col_str (stmt, 0);
+        *tgt = s_col_str (stmt, 1);
+        sqlite3_reset (stmt);
+    }
+    return rc;
 }
 
 int
@@ -864,6 +1129,41 @@ hny_store_segments_delete (hny_store_t *self, int64_t job)
 }
 
 int
+hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed, int drop)
+{
+    if (s_run (self, "UPDATE jobs SET seg_total=?, seg_done=?, seg_failed=? WHERE id=?", "iiii",
+               (int64_t) total, (int64_t) done, (int64_t) failed, job))
+        return -1;
+    if (!drop)
+        return 0;
+    if (s_run (self, "UPDATE jobs SET metadata=NULL, prepared=NULL WHERE id=?", "i", job))
+        return -1;
+    /* A long article's segments go a slice at a time (hny_store_sweep):
+       deleting 190,000 rows at once would hold the loop for long. */
+    if (total > S_RETIRE_NOW)
+        return s_run (self, "INSERT OR IGNORE INTO sweep (job) VALUES (?)", "i", job);
+    return hny_store_segments_delete (self, job);
+}
+
+int
+hny_store_sweep (hny_store_t *self, int limit)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT job FROM sweep ORDER BY job LIMIT 1", "");
+    int rc = stmt ? s_step (self, stmt) : -1;
+    if (rc != 1)
+        return rc;
+    int64_t job = sqlite3_column_int64 (stmt, 0);
+    sqlite3_reset (stmt);
+    if (s_run (self, "DELETE FROM segments WHERE job=?1 AND (para, idx) IN"
+                     " (SELECT para, idx FROM segments WHERE job=?1 ORDER BY para, idx LIMIT ?2)",
+               "ii", job, (int64_t) limit))
+        return -1;
+    if (sqlite3_changes (self->db) < limit && s_run (self, "DELETE FROM sweep WHERE job=?", "i", job))
+        return -1;
+    return 1;
+}
+
+int
 hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *done, int *failed)
 {
     sqlite3_stmt *stmt = s_query (self, "SELECT count(*), coalesce(sum(state='done'),0),"
@@ -946,22 +1246,34 @@ hny_store_tasks (hny_store_t *self, int (*fn) (const hny_task_row_t *row, void *
 
 int
 hny_store_tm_get (hny_store_t *self, const char *from, const char *to, const char *profile,
-                  const char *src, char **tgt)
+                  const char *src, hny_tm_entry_t *entry)
 {
-    char hash [33];
-    s_text_hash (src, hash);
-    sqlite3_stmt *stmt = s_query (self, "SELECT src, tgt FROM tm WHERE hash=? AND from_lang=?"
-                                        " AND to_lang=? AND profile=?",
-                                  "ssss", hash, from, to, profile);
-    if (!stmt)
-        return -1;
-    int rc = s_step (self, stmt);
+    memset (entry, 0, sizeof *entry);
+    int64_t key;
+    int rc = s_tm_key (self, from, to, profile, 0, &key);
     if (rc != 1)
         return rc;
-    const char *stored = (const char *) sqlite3_column_text (stmt, 0);
-    rc = stored && strcmp (stored, src) == 0;
-    if (rc)
-        *tgt = s_col_str (stmt, 1);
+    size_t len = strlen (src);
+    sqlite3_stmt *stmt = s_query (self, "SELECT job, para, idx, src, tgt FROM tm WHERE hash=? AND tmkey=?",
+                                  "ii", s_text_hash (src, len), key);
+    if (!stmt)
+        return -1;
+    rc = s_step (self, stmt);
+    if (rc != 1)
+        return rc;
+    if (sqlite3_column_type (stmt, 4) != SQLITE_NULL) {
+        /* The text itself: a hit only for the same source. */
+        const void *stored = sqlite3_column_text (stmt, 3);
+        rc = stored && (size_t) sqlite3_column_bytes (stmt, 3) == len && memcmp (stored, src, len) == 0;
+        if (rc)
+            entry->tgt = s_col_str (stmt, 4);
+    }
+    else {
+        entry->job = sqlite3_column_int64 (stmt, 0);
+        entry->para = sqlite3_column_int (stmt, 1);
+        entry->idx = sqlite3_column_int (stmt, 2);
+        rc = entry->job > 0;
+    }
     sqlite3_reset (stmt);
     return rc;
 }
@@ -970,11 +1282,22 @@ int
 hny_store_tm_put (hny_store_t *self, const char *from, const char *to, const char *profile,
                   const char *src, const char *tgt)
 {
-    char hash [33];
-    s_text_hash (src, hash);
-    return s_run (self, "INSERT OR REPLACE INTO tm (hash, from_lang, to_lang, profile, src, tgt, created)"
-                        " VALUES (?,?,?,?,?,?,?)",
-                  "ssssssi", hash, from, to, profile, src, tgt, hny_clock_wall_ms ());
+    int64_t key;
+    if (s_tm_key (self, from, to, profile, 1, &key) != 1)
+        return -1;
+    return s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, src, tgt) VALUES (?,?,?,?)",
+                  "iiss", s_text_hash (src, strlen (src)), key, src, tgt);
+}
+
+int
+hny_store_tm_put_ref (hny_store_t *self, const char *from, const char *to, const char *profile,
+                      const char *src, int64_t job, int para, int idx)
+{
+    int64_t key;
+    if (s_tm_key (self, from, to, profile, 1, &key) != 1)
+        return -1;
+    return s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, job, para, idx) VALUES (?,?,?,?,?)",
+                  "iiiii", s_text_hash (src, strlen (src)), key, job, (int64_t) para, (int64_t) idx);
 }
 
 /* ------------------------------------------------------------- records, stats */
@@ -982,7 +1305,51 @@ hny_store_tm_put (hny_store_t *self, const char *from, const char *to, const cha
 int
 hny_store_record_put (hny_store_t *self, int64_t job, const char *json)
 {
-    return s_run (self, "INSERT OR REPLACE INTO records (job, json) VALUES (?,?)", "is", job, json);
+    size_t len = strlen (json), bound = ZSTD_compressBound (len);
+    void *z = hny_malloc (bound);
+    size_t size = ZSTD_compress2 (self->zc, z, bound, json, len);
+    int rc;
+    if (ZSTD_isError (size)) {
+        /* Cannot happen but for memory; the text is kept as it is then. */
+        hny_warn ("store: record of job %lld kept uncompressed: %s", (long long) job,
+                  ZSTD_getErrorName (size));
+        rc = s_run (self, "INSERT OR REPLACE INTO records (job, json) VALUES (?,?)", "is", job, json);
+    }
+    else
+        rc = s_run (self, "INSERT OR REPLACE INTO records (job, json) VALUES (?,?)", "ib", job, z, size);
+    free (z);
+    return rc;
+}
+
+/* The text of a compressed record (*out caller owns, NUL-terminated): 1,
+   or -1 when it is damaged or would pass the cap, which is checked
+   before anything is allocated. Such a record is an error of its own
+   request, not of the pass: the transaction stays good. */
+static int
+s_record_unzip (hny_store_t *self, int64_t job, const void *z, size_t size, char **out)
+{
+    unsigned long long len = ZSTD_getFrameContentSize (z, size);
+    const char *why = NULL;
+    if (len == ZSTD_CONTENTSIZE_ERROR)
+        why = "not a zstd frame";
+    else if (len == ZSTD_CONTENTSIZE_UNKNOWN)
+        why = "no size in its frame";
+    else if (len > HNY_PROTO_BODY_MAX)
+        why = "larger than a RECORD may be";
+    else {
+        char *text = hny_malloc ((size_t) len + 1);
+        size_t n = ZSTD_decompressDCtx (self->zd, text, (size_t) len, z, size);
+        if (!ZSTD_isError (n) && n == len) {
+            text [len] = 0;
+            *out = text;
+            return 1;
+        }
+        free (text);
+        why = ZSTD_isError (n) ? ZSTD_getErrorName (n) : "shorter than its frame says";
+    }
+    snprintf (self->error, sizeof self->error, "record of job %lld: %s", (long long) job, why);
+    hny_error ("store: %s", self->error);
+    return -1;
 }
 
 int
@@ -992,10 +1359,15 @@ hny_store_record_get (hny_store_t *self, int64_t job, char **json)
     if (!stmt)
         return -1;
     int rc = s_step (self, stmt);
-    if (rc == 1) {
+    if (rc != 1)
+        return rc;
+    /* Schema 3 kept the text; a BLOB is a zstd frame. */
+    if (sqlite3_column_type (stmt, 0) == SQLITE_BLOB)
+        rc = s_record_unzip (self, job, sqlite3_column_blob (stmt, 0),
+                             (size_t) sqlite3_column_bytes (stmt, 0), json);
+    else
         *json = s_col_str (stmt, 0);
-        sqlite3_reset (stmt);
-    }
+    sqlite3_reset (stmt);
     return rc;
 }
 

@@ -8,7 +8,14 @@
     that fails inside a transaction poisons it: the commit then rolls back
     and fails, so that a pass is durable whole or not at all (never half,
     e.g. a job with half of its segments). The schema version lives in
-    PRAGMA user_version.
+    PRAGMA user_version; an older store is upgraded when opened.
+
+    What is kept of a finished job is small (schema 4): its row, its
+    record (zstd-compressed JSON) and its translation memory entries, which
+    point at the record instead of holding a second copy of the text. The
+    raw article goes once it is prepared, the segments once the record
+    holds them. Free pages are given back to the file system when the
+    broker is idle (hny_store_trim).
 
     Strings returned inside row structs are owned by the row; release them
     with the matching _clear function. Functions return 0 on success and -1
@@ -27,7 +34,7 @@
 extern "C" {
 #endif
 
-#define HNY_STORE_SCHEMA_VERSION 3
+#define HNY_STORE_SCHEMA_VERSION 4
 
 typedef struct _hny_store_t hny_store_t;
 
@@ -49,6 +56,8 @@ typedef struct {
     int64_t created, updated;   /* ms since the epoch */
     int64_t chars_billed;       /* attributed to this job */
     int64_t requests;
+    int seg_total, seg_done, seg_failed;    /* counts kept when its segments went
+                                               (hny_store_segments_retire), else -1 */
 } hny_job_row_t;
 
 /* One row of the segments table. */
@@ -109,6 +118,16 @@ int hny_store_set_max_bytes (hny_store_t *self, int64_t bytes);
 /* Can the store take writes again? Writes and deletes 64 KiB in its own
    transaction (outside any other) and commits: 0 when that worked. */
 int hny_store_probe (hny_store_t *self);
+/* Counts the transactions that were undone (rollback, or a commit that
+   failed): what a caller cached from the store since may be gone. */
+uint64_t hny_store_generation (hny_store_t *self);
+/* Give free pages back to the file system, at most max_pages of them
+   (inside the open transaction), and once the transaction commits, copy
+   the write-ahead log into the file and empty it. Call it while idle.
+   Returns 1 when free pages are left (call again), 0 when none are, -1
+   when it could not (e.g. the disk is full: only the trim is undone,
+   the transaction goes on). */
+int hny_store_trim (hny_store_t *self, int max_pages);
 
 /* Resume after a restart: leased tasks go back to queued, jobs in state
    preparing go back to queued. Returns the number of tasks put back, or -1. */
@@ -125,7 +144,8 @@ int hny_store_job_get (hny_store_t *self, int64_t id, hny_job_row_t *row);
 /* Set state, and error (NULL: leave as is) with its code. */
 int hny_store_job_set_state (hny_store_t *self, int64_t id, hny_job_state_t state,
                              const char *error, int error_code);
-/* The stored content, until prepared: 1 found (*data caller owns), 0 gone, -1 error. */
+/* The stored content, until prepared: 1 found (*data caller owns, with a
+   NUL after its size bytes), 0 gone, -1 error. */
 int hny_store_job_content (hny_store_t *self, int64_t id, uint8_t **data, size_t *size);
 /* Keep prepare's output (JSON text: what the record needs besides the
    segments) and drop the raw content. */
@@ -145,6 +165,14 @@ json_t *hny_store_job_list (hny_store_t *self, int64_t after, int limit, const c
 
 /* --- segments */
 int hny_store_segment_add (hny_store_t *self, int64_t job, int para, int idx, const char *src);
+/* Add a segment that is translated already (tm: from the translation
+   memory): one write instead of add + fill. */
+int hny_store_segment_add_done (hny_store_t *self, int64_t job, int para, int idx, const char *src,
+                                const char *tgt, int tm);
+/* The source and target of a translated segment: 1 found and done
+   (*src and *tgt caller owns), 0 missing or not translated, -1 error. */
+int hny_store_segment_pair (hny_store_t *self, int64_t job, int para, int idx, char **src,
+                            char **tgt);
 int hny_store_segment_fill (hny_store_t *self, int64_t job, int para, int idx,
                             const char *tgt, int tm);
 /* Note the profile that translated a segment when it is not the job's. */
@@ -177,6 +205,17 @@ int hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t
 int hny_store_segments_delete (hny_store_t *self, int64_t job);
 /* Counts of a job's segments: total, done, failed. */
 int hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *done, int *failed);
+/* A job is final: its row keeps the counts of its segments (STATUS shows
+   them). With drop (its record holds every segment) the segments go, and
+   what only the record needed from the row (metadata, prepare's output):
+   at once for an article of a few thousand, else a slice at a time
+   through hny_store_sweep. */
+int hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed,
+                               int drop);
+/* Delete at most limit segments that a retired job left to sweep (its
+   record holds them; they are read from there meanwhile). Returns 1 when
+   it did something (call again), 0 when nothing is left, -1 on error. */
+int hny_store_sweep (hny_store_t *self, int limit);
 
 /* --- tasks */
 int hny_store_task_add (hny_store_t *self, hny_task_kind_t kind, int64_t job, const char *payload,
@@ -215,14 +254,29 @@ int hny_store_align_set_side (hny_store_t *self, int64_t job, int side, const ch
 int hny_store_align_done (hny_store_t *self, int64_t job, int64_t links);
 
 /* --- translation memory: exact match on the normalized source, languages
-   and profile. get: 1 hit (*tgt caller owns), 0 miss, -1 error. put
-   replaces an older entry. */
+   and profile (hny_tm.h resolves what the store keeps). An entry holds
+   its target, or says where it is: segment (para, idx) of a job (in the
+   job's segments while it runs, in its record after). */
+typedef struct {
+    char *tgt;                  /* the target (caller owns), or NULL: see job */
+    int64_t job;
+    int para, idx;
+} hny_tm_entry_t;
+/* 1 found (*entry filled; a target is given only when the stored source
+   is src, a place must be checked by the caller), 0 none, -1 error. */
 int hny_store_tm_get (hny_store_t *self, const char *from, const char *to, const char *profile,
-                      const char *src, char **tgt);
+                      const char *src, hny_tm_entry_t *entry);
+/* Keep a target (put) or where it is (put_ref); replaces an older entry
+   of the same source. */
 int hny_store_tm_put (hny_store_t *self, const char *from, const char *to, const char *profile,
                       const char *src, const char *tgt);
+int hny_store_tm_put_ref (hny_store_t *self, const char *from, const char *to, const char *profile,
+                          const char *src, int64_t job, int para, int idx);
 
-/* --- records: get is 1 found (*json caller owns), 0 missing, -1 error. */
+/* --- records, kept compressed (zstd): get is 1 found (*json caller owns,
+   the JSON text), 0 missing, -1 error (also a record that does not
+   decompress, or would be larger than HNY_PROTO_BODY_MAX: that error
+   does not spoil the open transaction). */
 int hny_store_record_put (hny_store_t *self, int64_t job, const char *json);
 int hny_store_record_get (hny_store_t *self, int64_t job, char **json);
 

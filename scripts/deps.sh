@@ -9,6 +9,7 @@ pkgs=(
   libicu-dev                                # ICU4C: charsets, normalization, sentence breaks
   libcurl4-openssl-dev                      # libcurl: HTTP to translation backends
   libsqlite3-dev                            # SQLite: the broker's job store
+  libzstd-dev                               # zstd: the store keeps finished records compressed
   libjansson-dev                            # jansson: JSON headers, records, API bodies
   libinih-dev                               # inih: the INI config parser
   libxml2-dev                               # libxml2: HTML parsing of article pages

@@ -3,13 +3,17 @@
 # ipc:// endpoints in a temporary directory.
 if(TARGET hnystore)
   add_executable(test_store ${HNY_TESTS_DIR}/test_store.c)
-  target_link_libraries(test_store PRIVATE hnystore PkgConfig::SQLITE)
-  add_test(NAME test_store COMMAND test_store)
+  target_link_libraries(test_store PRIVATE hnystore PkgConfig::SQLITE PkgConfig::ZSTD)
+  add_test(NAME test_store COMMAND test_store ${HNY_TESTS_DIR}/data/store-v3.sql)
   set_tests_properties(test_store PROPERTIES TIMEOUT 30)
   add_executable(test_record ${HNY_TESTS_DIR}/test_record.c)
   target_link_libraries(test_record PRIVATE hnystore PkgConfig::SQLITE)
   add_test(NAME test_record COMMAND test_record)
   set_tests_properties(test_record PROPERTIES TIMEOUT 30)
+  add_executable(test_tm ${HNY_TESTS_DIR}/test_tm.c)
+  target_link_libraries(test_tm PRIVATE hnystore PkgConfig::SQLITE)
+  add_test(NAME test_tm COMMAND test_tm)
+  set_tests_properties(test_tm PROPERTIES TIMEOUT 30)
 endif()
 
 # The scheduler alone: no sockets, no store, a clock of the test's own.
@@ -41,6 +45,12 @@ if(TARGET honyakud)
                      $<TARGET_FILE:honyakud> ${scenario})
     set_tests_properties(daemon_align_${scenario} PROPERTIES TIMEOUT 60)
   endforeach()
+  add_test(NAME daemon_store_size
+           COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_store.py $<TARGET_FILE:honyakud> size)
+  add_test(NAME daemon_store_upgrade
+           COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_store.py $<TARGET_FILE:honyakud> upgrade
+                   ${HNY_TESTS_DIR}/data/store-v3.sql)
+  set_tests_properties(daemon_store_size daemon_store_upgrade PROPERTIES TIMEOUT 60)
   foreach(scenario worker_killed lease broker_killed transient failures)
     add_test(NAME daemon_${scenario}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_faults.py

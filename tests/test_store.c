@@ -4,15 +4,23 @@
     pass leaves nothing; a committed one survives reopening; a failed write
     poisons its pass), records, listing, statistics, paging through
     segments, a store that is full (max_store_bytes) and recovers, and the
-    rows of align jobs. */
+    rows of align jobs. Schema 4: a store of schema 3 as honyakud wrote it
+    (tests/data/store-v3.sql, given as the first argument) is upgraded and
+    keeps its jobs, records and TM; records are kept compressed and a
+    damaged or oversized one is an error of its own (the decompression
+    cap); a long article's segments are swept a slice at a time; free pages
+    go back to the file system (hny_store_trim). */
 #include "hny_store.h"
 
+#include <honyaku/proto.h>
 #include <honyaku/util.h>
 
 #include "hny_check.h"
 
 #include <assert.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <zstd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +99,230 @@ s_check_qa (hny_store_t *store, int64_t job, int para, int idx, const char *want
     CHECK_STR (got, expect);
 }
 
+/* An integer a query on another connection gives, or -1. */
+static int64_t
+s_sql_int (const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+    int64_t value = -1;
+    if (sqlite3_open (path, &db) == SQLITE_OK && sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK
+    &&  sqlite3_step (stmt) == SQLITE_ROW)
+        value = sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    return value;
+}
+
+static int64_t
+s_file_size (const char *path)
+{
+    struct stat st;
+    return stat (path, &st) == 0 ? (int64_t) st.st_size : -1;
+}
+
+/* Schema 3 as honyakud 71e4450 wrote it (store-v3.sql): upgraded in
+   place, nothing lost. */
+static void
+s_upgrade_v3 (const char *dir, const char *dump)
+{
+    char *sql = NULL;
+    size_t size = 0;
+    CHECK (hny_file_read (dump, 1 << 20, &sql, &size) == 0);
+    if (!sql)
+        return;
+    char *path = hny_sprintf ("%s/v3.db", dir);
+    sqlite3 *db = NULL;
+    CHECK (sqlite3_open (path, &db) == SQLITE_OK);
+    CHECK (sqlite3_exec (db, sql, NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (db);
+    free (sql);
+    CHECK (s_sql_int (path, "PRAGMA user_version") == 3);
+
+    char *error = NULL;
+    hny_store_t *store = hny_store_new (path, &error);
+    CHECK (store && !error);
+    if (!store) {
+        fprintf (stderr, "upgrade: %s\n", error ? error : "?");
+        free (error);
+        free (path);
+        return;
+    }
+    CHECK (s_sql_int (path, "PRAGMA user_version") == HNY_STORE_SCHEMA_VERSION);
+    CHECK (s_sql_int (path, "PRAGMA auto_vacuum") == 2);        /* compacted once */
+    CHECK (s_sql_int (path, "SELECT count(*) FROM pragma_table_info('jobs') WHERE name='content'") == 0);
+    /* The queued job's article moved to contents. */
+    uint8_t *content = NULL;
+    size_t len = 0;
+    CHECK (hny_store_job_content (store, 4, &content, &len) == 1);
+    const char *queued = "Title: Queued\nNo worker took this one.\n";
+    CHECK (content && len == strlen (queued) && memcmp (content, queued, len) == 0);
+    free (content);
+    /* Final jobs kept their counts and dropped their segments; the one
+       still translating kept them. */
+    hny_job_row_t row = { 0 };
+    CHECK (hny_store_job_get (store, 1, &row) == 1);
+    CHECK (row.state == HNY_JOB_DONE && row.seg_total == 5 && row.seg_done == 5 && row.seg_failed == 0);
+    CHECK (row.metadata == NULL && row.prepared == NULL);
+    hny_job_row_clear (&row);
+    CHECK (hny_store_job_get (store, 2, &row) == 1);
+    CHECK (row.state == HNY_JOB_FAILED && row.seg_total == 5 && row.seg_done == 4 && row.seg_failed == 1);
+    hny_job_row_clear (&row);
+    CHECK (hny_store_job_get (store, 3, &row) == 1);
+    CHECK (row.state == HNY_JOB_TRANSLATING && row.seg_total == -1 && row.prepared != NULL);
+    hny_job_row_clear (&row);
+    int total = -1, done = -1, failed = -1;
+    CHECK (hny_store_segment_counts (store, 1, &total, &done, &failed) == 0 && total == 0);
+    CHECK (hny_store_segment_counts (store, 3, &total, &done, &failed) == 0 && total == 2 && done == 0);
+    /* Records read as they were written. */
+    char *json = NULL;
+    CHECK (hny_store_record_get (store, 1, &json) == 1);
+    CHECK (json && strncmp (json, "{\"schema\":\"honyaku.record/1\",\"job\":\"1\",\"key\":\"one\"", 46) == 0);
+    CHECK (json && strstr (json, "\"tgt\":\"THEY CALLED IT \\\"A GIFT\\\" TO ARMS MAKERS.\""));
+    free (json);
+    /* The TM kept its text entries, now under a 64-bit key. */
+    hny_tm_entry_t entry;
+    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "They called it \"a gift\" to arms makers.",
+                             &entry) == 1);
+    CHECK_STR (entry.tgt, "THEY CALLED IT \"A GIFT\" TO ARMS MAKERS.");
+    free (entry.tgt);
+    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "A refused sentence.", &entry) == 0);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm") == 8);
+    /* The tasks are there to be resumed; new jobs follow the old ids. */
+    s_tasks_t t = { 0 };
+    CHECK (hny_store_tasks (store, s_count_task, &t) == 0 && t.count == 2 && t.leased == 2);
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_resume (store) == 2);
+    int64_t id = s_add_job (store, "five", "h5");
+    CHECK (id == 5);
+    CHECK (hny_store_record_put (store, id, "{\"job\":\"5\"}") == 0);
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (hny_store_record_get (store, id, &json) == 1);
+    CHECK_STR (json, "{\"job\":\"5\"}");
+    free (json);
+    hny_store_destroy (&store);
+    /* Opened again: schema 4 as it is. */
+    store = hny_store_new (path, &error);
+    CHECK (store && !error);
+    CHECK (store && hny_store_job_by_key (store, "four", &row) == 1 && row.id == 4);
+    hny_job_row_clear (&row);
+    hny_store_destroy (&store);
+    free (path);
+}
+
+/* Records are zstd frames in the store; reading one back is capped at
+   HNY_PROTO_BODY_MAX (checked before anything is allocated), and a bad
+   one is an error of its own read: the open pass still commits. */
+static void
+s_records_compressed (hny_store_t *store, const char *path, int64_t job)
+{
+    hny_buf_t big = HNY_BUF_INIT (1 << 20);
+    hny_buf_adds (&big, "{\"paragraphs\":[");
+    for (int i = 0; i < 2000; i++)
+        hny_buf_adds (&big, i ? ",{\"src\":\"The same words again.\",\"tgt\":\"LAS MISMAS.\"}"
+                              : "{\"src\":\"The same words again.\",\"tgt\":\"LAS MISMAS.\"}");
+    hny_buf_adds (&big, "]}");
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_record_put (store, job, big.data) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    char *json = NULL;
+    CHECK (hny_store_record_get (store, job, &json) == 1);
+    CHECK (json && strcmp (json, big.data) == 0);
+    free (json);
+    char *q = hny_sprintf ("SELECT length(json) FROM records WHERE job=%lld AND typeof(json)='blob'",
+                           (long long) job);
+    int64_t stored = s_sql_int (path, q);
+    free (q);
+    CHECK (stored > 0 && stored < (int64_t) big.len / 10);
+
+    /* A frame that says it holds more than a RECORD may: refused unread. */
+    size_t over = (size_t) HNY_PROTO_BODY_MAX + 1;
+    char *zeros = hny_calloc (1, over);
+    size_t bound = ZSTD_compressBound (over);
+    void *z = hny_malloc (bound);
+    size_t zsize = ZSTD_compress (z, bound, zeros, over, 1);
+    free (zeros);
+    CHECK (!ZSTD_isError (zsize) && zsize < 64 * 1024);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+    CHECK (sqlite3_open (path, &db) == SQLITE_OK);
+    CHECK (sqlite3_prepare_v2 (db, "UPDATE records SET json=? WHERE job=?", -1, &stmt, NULL) == SQLITE_OK);
+    for (int damaged = 0; damaged < 2; damaged++) {
+        /* Oversized, then damaged (a frame cut short). */
+        sqlite3_bind_blob (stmt, 1, z, (int) (damaged ? zsize / 2 : zsize), SQLITE_STATIC);
+        sqlite3_bind_int64 (stmt, 2, job);
+        CHECK (sqlite3_step (stmt) == SQLITE_DONE);
+        sqlite3_reset (stmt);
+        CHECK (hny_store_begin (store) == 0);
+        json = NULL;
+        CHECK (hny_store_record_get (store, job, &json) == -1 && json == NULL);
+        CHECK (strstr (hny_store_error (store), damaged ? "record of job" : "larger than a RECORD"));
+        /* It did not spoil the pass. */
+        char key [32];
+        snprintf (key, sizeof key, "after-bad-record-%d", damaged);
+        s_add_job (store, key, "h");
+        CHECK (hny_store_commit (store) == 0);
+        hny_job_row_t row = { 0 };
+        CHECK (hny_store_job_by_key (store, key, &row) == 1);
+        hny_job_row_clear (&row);
+    }
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    free (z);
+    hny_buf_free (&big);
+}
+
+/* What a finished job no longer needs goes, and its pages go back to the
+   file system once trimmed. */
+static void
+s_trim (hny_store_t *store, const char *path, int64_t job)
+{
+    char *text = hny_malloc (1001);
+    memset (text, 'w', 1000);
+    text [1000] = 0;
+    CHECK (hny_store_begin (store) == 0);
+    for (int i = 0; i < 5000; i++)
+        CHECK (hny_store_segment_add (store, job, 100 + i / 10, i % 10, text) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (hny_store_probe (store) == 0);       /* the WAL into the file */
+    int64_t full = s_file_size (path);
+    CHECK (full > 1000 * 5000);
+    /* 5,000 segments are more than go at once: swept, 2,000 a slice. */
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_segments_retire (store, job, 5000, 5000, 0, 1) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    hny_job_row_t row = { 0 };
+    CHECK (hny_store_job_get (store, job, &row) == 1 && row.seg_total == 5000 && row.seg_done == 5000);
+    hny_job_row_clear (&row);
+    int total = 0, done = 0, failed = 0;
+    CHECK (hny_store_segment_counts (store, job, &total, &done, &failed) == 0 && total == 5000);
+    int slices = 0;
+    CHECK (hny_store_begin (store) == 0);
+    while (hny_store_sweep (store, 2000) == 1 && slices < 10) {
+        CHECK (hny_store_segment_counts (store, job, &total, &done, &failed) == 0);
+        CHECK (total == (slices < 2 ? 5000 - 2000 * (slices + 1) : 0));
+        slices++;
+    }
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (slices == 3 && total == 0);
+    CHECK (hny_store_sweep (store, 2000) == 0);
+    int rounds = 0, rc;
+    do {
+        CHECK (hny_store_begin (store) == 0);
+        rc = hny_store_trim (store, 128);
+        CHECK (hny_store_commit (store) == 0);
+    } while (rc == 1 && ++rounds < 100);
+    CHECK (rc == 0 && rounds > 1);              /* 128 pages a round */
+    CHECK (s_sql_int (path, "PRAGMA freelist_count") == 0);
+    CHECK (s_file_size (path) < full / 4);
+    char *wal = hny_sprintf ("%s-wal", path);
+    CHECK (s_file_size (wal) <= 0);             /* emptied after the trimming commit */
+    free (wal);
+    free (text);
+}
+
 int
-main (void)
+main (int argc, char **argv)
 {
     hny_log_init ("test_store", HNY_LOG_WARN);
     char dir [] = "/tmp/hny-store.XXXXXX";
@@ -158,22 +388,31 @@ main (void)
     CHECK (total == 3 && done == 1 && failed == 1);
     s_check_qa (store, j2, 0, 0, "-|Q|-|");
 
-    /* Translation memory: exact match on source, languages and profile. */
+    /* Translation memory: exact match on source, languages and profile;
+       an entry holds its text, or the place of a segment that does. */
     CHECK (hny_store_begin (store) == 0);
     CHECK (hny_store_tm_put (store, "en", "es", "pseudo", "Hello.", "Hola.") == 0);
-    char *tgt = NULL;
-    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "Hello.", &tgt) == 1);
-    CHECK (tgt && strcmp (tgt, "Hola.") == 0);
-    free (tgt);
-    tgt = NULL;
-    CHECK (hny_store_tm_get (store, "en", "fr", "pseudo", "Hello.", &tgt) == 0);
-    CHECK (hny_store_tm_get (store, "en", "es", "deepl", "Hello.", &tgt) == 0);
-    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "Hello", &tgt) == 0);
-    CHECK (tgt == NULL);
+    hny_tm_entry_t entry;
+    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "Hello.", &entry) == 1);
+    CHECK (entry.tgt && strcmp (entry.tgt, "Hola.") == 0 && entry.job == 0);
+    free (entry.tgt);
+    CHECK (hny_store_tm_get (store, "en", "fr", "pseudo", "Hello.", &entry) == 0);
+    CHECK (hny_store_tm_get (store, "en", "es", "deepl", "Hello.", &entry) == 0);
+    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "Hello", &entry) == 0);
+    CHECK (entry.tgt == NULL);
     CHECK (hny_store_tm_put (store, "en", "es", "pseudo", "Hello.", "¡Hola!") == 0);
-    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "Hello.", &tgt) == 1);
-    CHECK (tgt && strcmp (tgt, "¡Hola!") == 0);
-    free (tgt);
+    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "Hello.", &entry) == 1);
+    CHECK (entry.tgt && strcmp (entry.tgt, "¡Hola!") == 0);
+    free (entry.tgt);
+    CHECK (hny_store_tm_put_ref (store, "en", "es", "pseudo", "One.", j2, 0, 0) == 0);
+    CHECK (hny_store_tm_get (store, "en", "es", "pseudo", "One.", &entry) == 1);
+    CHECK (!entry.tgt && entry.job == j2 && entry.para == 0 && entry.idx == 0);
+    char *pair_src = NULL, *pair_tgt = NULL;
+    CHECK (hny_store_segment_pair (store, j2, 0, 0, &pair_src, &pair_tgt) == 1);
+    CHECK (strcmp (pair_src, "One.") == 0 && strcmp (pair_tgt, "UNO.") == 0);
+    free (pair_src);
+    free (pair_tgt);
+    CHECK (hny_store_segment_pair (store, j2, 0, 1, &pair_src, &pair_tgt) == 0);    /* failed */
 
     /* Records, prepared output, stats, listing. */
     CHECK (hny_store_job_set_prepared (store, j2, "{\"charset\":\"UTF-8\"}") == 0);
@@ -367,6 +606,22 @@ main (void)
     free (error);
     free (apath);
     error = NULL;
+
+    CHECK (sqlite3_open (path, &other) == SQLITE_OK);
+    CHECK (sqlite3_exec (other, "PRAGMA user_version=4", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (other);
+    error = NULL;
+    store = hny_store_new (path, &error);
+    CHECK (store);
+    if (store) {
+        s_records_compressed (store, path, j2);
+        s_trim (store, path, j1);
+        hny_store_destroy (&store);
+    }
+    if (argc > 1)
+        s_upgrade_v3 (dir, argv [1]);
+    else
+        CHECK (!"usage: test_store STORE-V3.SQL");
 
     char *cmd = hny_sprintf ("rm -rf '%s'", dir);
     CHECK (system (cmd) == 0);

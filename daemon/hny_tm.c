@@ -1,0 +1,526 @@
+/*  hny_tm.c: the translation memory, following entries to the segment or
+    record that holds their text (see hny_tm.h).
+
+    A record is found again by a small walker over its JSON text: it
+    skips strings, numbers and nested values without building them, and
+    notes where the title and each paragraph's pairs begin; the pair asked
+    for is then read alone (its src and tgt strings decoded, the rest
+    skipped), which costs a fraction of parsing the record with jansson.
+    The walker does not trust the text: it stops at the end of the buffer,
+    at a nesting deeper than a record has, and at anything that is not
+    JSON, and a record it cannot walk has no pairs (a miss). */
+#include "hny_tm.h"
+
+#include <honyaku/util.h>
+
+#include <assert.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_CACHE_RECORDS 64              /* records kept decompressed (an archive repeats the
+                                           sentences of a few dozen early articles) */
+#define S_CACHE_BYTES   (16 << 20)      /* ... with at most this much text (but the one
+                                           last read, up to HNY_PROTO_BODY_MAX) */
+#define S_DEPTH_MAX     64              /* nesting the walker follows (metadata is nested) */
+
+/* A record's text and where its pairs are. */
+typedef struct {
+    int64_t job;
+    char *text;
+    size_t len;
+    long title;                 /* offset of the title pair, -1: none */
+    uint32_t *pairs;            /* offsets of the paragraphs' pairs, in order */
+    size_t pair_count, pair_alloc;
+    uint32_t *first;            /* per paragraph: index of its first pair in pairs */
+    size_t para_count, para_alloc;
+} s_rec_t;
+
+struct _hny_tm_t {
+    hny_store_t *store;
+    uint64_t generation;        /* the store's when the cache was filled */
+    s_rec_t *cache [S_CACHE_RECORDS];   /* most recently used first */
+    size_t cached;
+};
+
+/* ------------------------------------------------------------- the walker */
+
+static const char *
+s_ws (const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* p is at a quote: past the closing one, or NULL. A quote closes the
+   string unless an odd number of backslashes come before it; memchr
+   finds the quotes (records are mostly long strings). */
+static const char *
+s_skip_string (const char *p, const char *end)
+{
+    const char *from = p + 1;
+    for (const char *q; from < end && (q = memchr (from, '"', (size_t) (end - from))); from = q + 1) {
+        size_t slashes = 0;
+        while (q - (ptrdiff_t) slashes > p + 1 && q [-1 - (ptrdiff_t) slashes] == '\\')
+            slashes++;
+        if (slashes % 2 == 0)
+            return q + 1;
+    }
+    return NULL;
+}
+
+static const char *s_skip (const char *p, const char *end, int depth);
+
+/* Inside an object or an array (after its opening, or after an item):
+   move to the next item. 1: *p is at it; 0: the container ended with
+   close (*p past it); -1: not JSON. */
+static int
+s_next (const char **p, const char *end, int first, char close)
+{
+    const char *q = s_ws (*p, end);
+    if (q < end && *q == close) {
+        *p = q + 1;
+        return 0;
+    }
+    if (!first) {
+        if (q >= end || *q != ',')
+            return -1;
+        q = s_ws (q + 1, end);
+    }
+    *p = q;
+    return q < end ? 1 : -1;
+}
+
+/* The same in an object, to the next member's value: *key, *klen name it
+   (its raw text). */
+static int
+s_member (const char **p, const char *end, int first, const char **key, size_t *klen)
+{
+    int rc = s_next (p, end, first, '}');
+    if (rc != 1)
+        return rc;
+    const char *q = *p;
+    if (*q != '"')
+        return -1;
+    *key = q + 1;
+    if (!(q = s_skip_string (q, end)))
+        return -1;
+    *klen = (size_t) (q - 1 - *key);
+    q = s_ws (q, end);
+    if (q >= end || *q != ':')
+        return -1;
+    *p = s_ws (q + 1, end);
+    return *p < end ? 1 : -1;
+}
+
+static int
+s_element (const char **p, const char *end, int first)
+{
+    return s_next (p, end, first, ']');
+}
+
+/* Past the value at p, or NULL. */
+static const char *
+s_skip (const char *p, const char *end, int depth)
+{
+    p = s_ws (p, end);
+    if (p >= end || depth > S_DEPTH_MAX)
+        return NULL;
+    int rc;
+    if (*p == '"')
+        return s_skip_string (p, end);
+    if (*p == '{') {
+        const char *key;
+        size_t klen;
+        p++;
+        for (int first = 1; (rc = s_member (&p, end, first, &key, &klen)) == 1; first = 0)
+            if (!(p = s_skip (p, end, depth + 1)))
+                return NULL;
+        return rc == 0 ? p : NULL;
+    }
+    if (*p == '[') {
+        p++;
+        for (int first = 1; (rc = s_element (&p, end, first)) == 1; first = 0)
+            if (!(p = s_skip (p, end, depth + 1)))
+                return NULL;
+        return rc == 0 ? p : NULL;
+    }
+    /* A number, true, false or null. */
+    const char *start = p;
+    while (p < end && *p && strchr ("+-.0123456789eEtruefalsn", *p))
+        p++;
+    return p > start ? p : NULL;
+}
+
+static int
+s_is (const char *key, size_t klen, const char *name)
+{
+    return klen == strlen (name) && memcmp (key, name, klen) == 0;
+}
+
+static void
+s_rec_free (s_rec_t **r_p)
+{
+    s_rec_t *r = *r_p;
+    if (!r)
+        return;
+    free (r->text);
+    free (r->pairs);
+    free (r->first);
+    free (r);
+    *r_p = NULL;
+}
+
+static void
+s_push (uint32_t **array, size_t *count, size_t *alloc, uint32_t value)
+{
+    if (*count == *alloc) {
+        *alloc = *alloc ? *alloc * 2 : 64;
+        *array = hny_realloc (*array, *alloc * sizeof **array);
+    }
+    (*array) [(*count)++] = value;
+}
+
+/* The paragraphs array (p past its bracket): note each paragraph and the
+   offsets of its pairs. Past the array, or NULL. */
+static const char *
+s_index_paragraphs (s_rec_t *r, const char *p, const char *end)
+{
+    int rc;
+    for (int first = 1; (rc = s_element (&p, end, first)) == 1; first = 0) {
+        if (*p != '{')
+            return NULL;
+        s_push (&r->first, &r->para_count, &r->para_alloc, (uint32_t) r->pair_count);
+        const char *key;
+        size_t klen;
+        int mrc;
+        p++;
+        for (int mfirst = 1; (mrc = s_member (&p, end, mfirst, &key, &klen)) == 1; mfirst = 0) {
+            if (!s_is (key, klen, "segments") || *p != '[') {
+                if (!(p = s_skip (p, end, 3)))
+                    return NULL;
+                continue;
+            }
+            p++;
+            int erc;
+            for (int efirst = 1; (erc = s_element (&p, end, efirst)) == 1; efirst = 0) {
+                s_push (&r->pairs, &r->pair_count, &r->pair_alloc, (uint32_t) (p - r->text));
+                if (!(p = s_skip (p, end, 4)))
+                    return NULL;
+            }
+            if (erc < 0)
+                return NULL;
+        }
+        if (mrc < 0)
+            return NULL;
+    }
+    return rc == 0 ? p : NULL;
+}
+
+/* Index a record's text (taken over, unless NULL is returned: it is not
+   a record). */
+static s_rec_t *
+s_rec_new (int64_t job, char *text, size_t len)
+{
+    s_rec_t *r = hny_calloc (1, sizeof *r);
+    r->job = job;
+    r->text = text;
+    r->len = len;
+    r->title = -1;
+    const char *end = text + len, *p = s_ws (text, end), *key;
+    size_t klen;
+    int rc = -1;
+    if (len < UINT32_MAX && p < end && *p == '{') {
+        p++;
+        for (int first = 1; (rc = s_member (&p, end, first, &key, &klen)) == 1; first = 0) {
+            if (s_is (key, klen, "title") && *p == '{')
+                r->title = p - text;
+            if (s_is (key, klen, "paragraphs") && *p == '[')
+                p = s_index_paragraphs (r, p + 1, end);
+            else
+                p = s_skip (p, end, 1);
+            if (!p) {
+                rc = -1;
+                break;
+            }
+        }
+    }
+    if (rc != 0) {
+        r->text = NULL;         /* stays the caller's */
+        s_rec_free (&r);
+    }
+    return r;
+}
+
+/* Four hex digits at p: the value, or -1. */
+static long
+s_hex4 (const char *p)
+{
+    long value = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p [i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return -1;
+        value = value * 16 + d;
+    }
+    return value;
+}
+
+/* The JSON string at p (at its quote), decoded: a new string, or NULL
+   when it is not one (or holds \u0000, which a C string cannot). */
+static char *
+s_json_string (const char *p, const char *end)
+{
+    const char *close = s_skip_string (p, end);
+    if (!close)
+        return NULL;
+    char *out = hny_malloc ((size_t) (close - p)), *o = out;
+    for (p++; p < close - 1; p++) {
+        if (*p != '\\') {
+            *o++ = *p;
+            continue;
+        }
+        char c = *++p, plain = 0;
+        switch (c) {
+        case '"': case '\\': case '/': plain = c; break;
+        case 'b': plain = '\b'; break;
+        case 'f': plain = '\f'; break;
+        case 'n': plain = '\n'; break;
+        case 'r': plain = '\r'; break;
+        case 't': plain = '\t'; break;
+        default: break;
+        }
+        if (plain) {
+            *o++ = plain;
+            continue;
+        }
+        long cp = c == 'u' && close - 1 - p > 4 ? s_hex4 (p + 1) : -1;
+        if (cp >= 0)
+            p += 4;
+        if (cp >= 0xD800 && cp < 0xDC00) {
+            /* A surrogate pair: the low half follows as \uDC00-\uDFFF. */
+            long low = close - 1 - p > 6 && p [1] == '\\' && p [2] == 'u' ? s_hex4 (p + 3) : -1;
+            cp = low >= 0xDC00 && low < 0xE000 ? 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00) : -1;
+            if (cp >= 0)
+                p += 6;
+        }
+        if (cp <= 0 || (cp >= 0xDC00 && cp < 0xE000)) {
+            free (out);
+            return NULL;
+        }
+        if (cp < 0x80)
+            *o++ = (char) cp;
+        else if (cp < 0x800) {
+            *o++ = (char) (0xC0 | (cp >> 6));
+            *o++ = (char) (0x80 | (cp & 0x3F));
+        }
+        else if (cp < 0x10000) {
+            *o++ = (char) (0xE0 | (cp >> 12));
+            *o++ = (char) (0x80 | ((cp >> 6) & 0x3F));
+            *o++ = (char) (0x80 | (cp & 0x3F));
+        }
+        else {
+            *o++ = (char) (0xF0 | (cp >> 18));
+            *o++ = (char) (0x80 | ((cp >> 12) & 0x3F));
+            *o++ = (char) (0x80 | ((cp >> 6) & 0x3F));
+            *o++ = (char) (0x80 | (cp & 0x3F));
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+/* Pair (para, idx) of an indexed record: 1 (*src, *tgt caller owns, *tgt
+   NULL when the pair has none), 0 none. */
+static int
+s_rec_pair (const s_rec_t *r, int para, int idx, char **src, char **tgt)
+{
+    long at = -1;
+    if (para == -1 && idx == 0)
+        at = r->title;
+    else if (para >= 0 && (size_t) para < r->para_count && idx >= 0) {
+        size_t from = r->first [para];
+        size_t to = (size_t) para + 1 < r->para_count ? r->first [para + 1] : r->pair_count;
+        if ((size_t) idx < to - from)
+            at = (long) r->pairs [from + (size_t) idx];
+    }
+    if (at < 0 || r->text [at] != '{')
+        return 0;
+    /* Its members: src and tgt are decoded, the others skipped. */
+    const char *p = r->text + at + 1, *end = r->text + r->len, *key;
+    size_t klen;
+    char *s = NULL, *t = NULL;
+    int rc;
+    for (int first = 1; (rc = s_member (&p, end, first, &key, &klen)) == 1; first = 0) {
+        char **into = s_is (key, klen, "src") ? &s : s_is (key, klen, "tgt") ? &t : NULL;
+        if (into && *p == '"' && !*into)
+            *into = s_json_string (p, end);
+        if (!(p = s_skip (p, end, 5)))
+            rc = -1;
+        if (rc < 0)
+            break;
+    }
+    if (rc != 0 || !s) {
+        free (s);
+        free (t);
+        return 0;
+    }
+    *src = s;
+    *tgt = t;
+    return 1;
+}
+
+int
+hny_tm_record_pair (const char *json, size_t len, int para, int idx, char **src, char **tgt)
+{
+    char *text = hny_malloc (len + 1);
+    memcpy (text, json, len);
+    text [len] = 0;
+    s_rec_t *r = s_rec_new (0, text, len);
+    int found = r && s_rec_pair (r, para, idx, src, tgt);
+    if (!r)
+        free (text);
+    s_rec_free (&r);
+    return found;
+}
+
+/* ------------------------------------------------------------- the cache */
+
+static void
+s_cache_clear (hny_tm_t *self)
+{
+    for (size_t i = 0; i < self->cached; i++)
+        s_rec_free (&self->cache [i]);
+    self->cached = 0;
+}
+
+/* The indexed record of a job, from the cache or the store (then cached
+   in front; the least recently used go while there are more than
+   S_CACHE_RECORDS or their text passes S_CACHE_BYTES, but the newest
+   stays whatever its size: a 190,000-segment article translated again is
+   one decompression, not one a sentence). 1, 0 no record (or not one),
+   -1 error. */
+static int
+s_record (hny_tm_t *self, int64_t job, s_rec_t **out)
+{
+    for (size_t i = 0; i < self->cached; i++)
+        if (self->cache [i]->job == job) {
+            s_rec_t *r = self->cache [i];
+            memmove (&self->cache [1], &self->cache [0], i * sizeof *self->cache);
+            self->cache [0] = r;
+            *out = r;
+            return 1;
+        }
+    char *text = NULL;
+    int rc = hny_store_record_get (self->store, job, &text);
+    if (rc != 1)
+        return rc;
+    s_rec_t *r = s_rec_new (job, text, strlen (text));
+    if (!r) {
+        free (text);
+        hny_warn ("job %lld: its record cannot be walked: its TM entries miss", (long long) job);
+        return 0;
+    }
+    if (self->cached == S_CACHE_RECORDS)
+        s_rec_free (&self->cache [--self->cached]);
+    memmove (&self->cache [1], &self->cache [0], self->cached * sizeof *self->cache);
+    self->cache [0] = r;
+    self->cached++;
+    size_t bytes = 0;
+    for (size_t i = 0; i < self->cached; i++)
+        bytes += self->cache [i]->len;
+    while (self->cached > 1 && bytes > S_CACHE_BYTES) {
+        bytes -= self->cache [self->cached - 1]->len;
+        s_rec_free (&self->cache [--self->cached]);
+    }
+    *out = r;
+    return 1;
+}
+
+/* ------------------------------------------------------------- lookups */
+
+/* The target at an entry's place, when its source is src: a record in
+   the cache (the usual case: the other segments of an article met
+   before), else the job's segment while it has one, else its record from
+   the store. 1, 0, -1. */
+static int
+s_follow (hny_tm_t *self, const hny_tm_entry_t *entry, const char *src, char **tgt)
+{
+    char *found_src = NULL, *found_tgt = NULL;
+    s_rec_t *r = NULL;
+    int rc = 0;
+    for (size_t i = 0; i < self->cached && !rc; i++)
+        if (self->cache [i]->job == entry->job)
+            rc = s_rec_pair (self->cache [i], entry->para, entry->idx, &found_src, &found_tgt);
+    if (rc == 0)
+        rc = hny_store_segment_pair (self->store, entry->job, entry->para, entry->idx, &found_src,
+                                     &found_tgt);
+    if (rc == 0 && (rc = s_record (self, entry->job, &r)) == 1)
+        rc = s_rec_pair (r, entry->para, entry->idx, &found_src, &found_tgt);
+    if (rc == 1 && found_tgt && strcmp (found_src, src) == 0) {
+        *tgt = found_tgt;
+        found_tgt = NULL;
+    }
+    else if (rc == 1)
+        rc = 0;
+    free (found_src);
+    free (found_tgt);
+    return rc;
+}
+
+int
+hny_tm_get (hny_tm_t *self, const char *from, const char *to, const char *profile, const char *src,
+            char **tgt)
+{
+    /* What the cache holds may come from a pass that was undone (and a
+       job id given again since). */
+    if (self->generation != hny_store_generation (self->store)) {
+        s_cache_clear (self);
+        self->generation = hny_store_generation (self->store);
+    }
+    hny_tm_entry_t entry;
+    int rc = hny_store_tm_get (self->store, from, to, profile, src, &entry);
+    if (rc != 1)
+        return rc;
+    if (entry.tgt) {
+        *tgt = entry.tgt;
+        return 1;
+    }
+    return s_follow (self, &entry, src, tgt);
+}
+
+int
+hny_tm_put (hny_tm_t *self, const char *from, const char *to, const char *profile, const char *src,
+            const char *tgt, int64_t job, int para, int idx)
+{
+    if (job > 0)
+        return hny_store_tm_put_ref (self->store, from, to, profile, src, job, para, idx);
+    return hny_store_tm_put (self->store, from, to, profile, src, tgt);
+}
+
+/* ------------------------------------------------------------- life cycle */
+
+hny_tm_t *
+hny_tm_new (hny_store_t *store)
+{
+    assert (store);
+    hny_tm_t *self = hny_calloc (1, sizeof *self);
+    self->store = store;
+    self->generation = hny_store_generation (store);
+    return self;
+}
+
+void
+hny_tm_destroy (hny_tm_t **self_p)
+{
+    assert (self_p);
+    hny_tm_t *self = *self_p;
+    if (!self)
+        return;
+    s_cache_clear (self);
+    free (self);
+    *self_p = NULL;
+}

@@ -1,0 +1,185 @@
+"""honyakud's store stays small and keeps everything it must (schema 4),
+with the real honyakud and fake workers.
+
+usage: test_daemon_store.py HONYAKUD SCENARIO [STORE-V3.SQL]
+  size     30 articles, then the same texts under new keys (every segment
+           from the TM, no translate task, records equal but for the TM
+           flags), then the first keys again (answered 'existing'): once
+           honyakud is idle its state directory is at most 3 x the bytes
+           of the articles it holds plus a fixed 128 KiB, which the idle
+           trim gets back to; after a restart the old records read back
+           byte for byte, STATUS keeps the counts, and the TM still serves
+           from the compressed records
+  upgrade  a schema-3 store as honyakud wrote it (tests/data/store-v3.sql):
+           honyakud upgrades it, FETCH gives the old records, STATUS their
+           counts, the jobs it held go on (one was translating, one was
+           being prepared) and the old TM still answers"""
+import json
+import os
+import random
+import sqlite3
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hnyfix import stop  # noqa: E402
+from test_daemon_util import Harness, poll, segments, tasks_of  # noqa: E402
+
+CONFIG = """
+[daemon]
+heartbeat_ms = 100
+lease_ms = 5000
+"""
+
+OVERHEAD = 128 << 10            # an empty store (64 KiB: a page a table) and its WAL index
+
+
+def article(n, rng):
+    """About 3.5 KB of distinct sentences (no two articles share one)."""
+    words = ("ministry council budget union court governor party panel wage tax city farm "
+             "school harbour bridge rail energy water health report vote plan law debate").split()
+    paras = []
+    for p in range(5):
+        sents = []
+        for s in range(8):
+            body = " ".join(rng.choice(words) for _ in range(rng.randint(8, 14)))
+            sents.append("Item %d.%d.%d says the %s." % (n, p, s, body))
+        paras.append(" ".join(sents))
+    return "Title: Report %d\n%s\n" % (n, "\n\n".join(paras))
+
+
+def state_bytes(h):
+    """Every file of the state directory (the database, its WAL and index)."""
+    state = h.fx.path("state")
+    return sum(os.path.getsize(os.path.join(state, f)) for f in os.listdir(state)
+               if os.path.isfile(os.path.join(state, f)) and not f.endswith(".lock"))
+
+
+def wal_empty(h):
+    wal = h.fx.path("state", "honyaku.db-wal")
+    return not os.path.exists(wal) or os.path.getsize(wal) == 0
+
+
+def run(c, texts, prefix):
+    jobs = [c.accepted(t, key="%s-%d" % (prefix, i))["job"] for i, t in enumerate(texts)]
+    for j in jobs:
+        assert c.wait_done(j) == "done", j
+    return jobs
+
+
+def without_tm(rec):
+    """A record but for what a TM hit changes: job, key, finish time, tm
+    flags, stats, and the checks' flags (a hit never reaches a worker, so
+    it carries none: PROTOCOL.md 12.2.1)."""
+    rec = json.loads(json.dumps(rec))
+    for k in ("job", "key", "stats", "finished"):
+        rec.pop(k, None)
+    for s in segments(rec) + [rec["title"]]:
+        s.pop("tm")
+        s.pop("qa", None)
+    return rec
+
+
+def size(h):
+    c = h.start_daemon()
+    w = h.start_worker("--credit", "8")
+    rng = random.Random(11)
+    texts = [article(n, rng) for n in range(30)]
+    source = sum(len(t.encode()) for t in texts)
+    first = run(c, texts, "first")
+    # Idle: the store gives its free pages back and empties its WAL.
+    poll("the idle trim to empty the WAL", lambda: wal_empty(h), timeout=15)
+    assert state_bytes(h) <= 3 * source + OVERHEAD, (state_bytes(h), source)
+    translated = len([t for t in tasks_of(w) if t["kind"] == "translate"])
+
+    # The TM path: the same texts under new names.
+    second = run(c, texts, "second")
+    assert len([t for t in tasks_of(w) if t["kind"] == "translate"]) == translated, "TM missed"
+    records = {}
+    for a, b in zip(first, second):
+        ra, rb = c.fetch(a), c.fetch(b)
+        assert all(s["tm"] for s in segments(rb) + [rb["title"]]), rb
+        assert rb["stats"]["tm_hits"] == rb["stats"]["segments"] == ra["stats"]["segments"], rb["stats"]
+        assert without_tm(ra) == without_tm(rb)
+        st = c.status(b)
+        assert (st["segments"], st["done"], st["failed"]) == (rb["stats"]["segments"],) * 2 + (0,), st
+        records[a] = c.request("FETCH", {"job": a})[2]
+    # The no-op re-run: the first keys again.
+    for i, t in enumerate(texts):
+        acc = c.accepted(t, key="first-%d" % i)
+        assert acc["existing"] is True and acc["job"] == first[i] and acc["state"] == "done", acc
+    poll("the idle trim to empty the WAL", lambda: wal_empty(h), timeout=15)
+    assert state_bytes(h) <= 3 * 2 * source + OVERHEAD, (state_bytes(h), source)
+
+    # A restart: the records read back byte for byte, STATUS keeps the
+    # counts, and the TM follows its places into the compressed records.
+    assert stop(h.daemon) == 0
+    c = h.start_daemon()
+    h.wait_workers(1)
+    for a, body in records.items():
+        assert c.request("FETCH", {"job": a})[2] == body, a
+        st = c.status(a)
+        assert st["state"] == "done" and st["segments"] == st["done"] == json.loads(body)["stats"]["segments"], st
+    third = run(c, texts[:5], "third")
+    assert len([t for t in tasks_of(w) if t["kind"] == "translate"]) == translated, "TM missed after restart"
+    for a, b in zip(first, third):
+        assert without_tm(c.fetch(a)) == without_tm(c.fetch(b))
+    db = sqlite3.connect(h.fx.path("state", "honyaku.db"))
+    try:
+        # Nothing a finished job does not need: no segments, no raw article.
+        assert db.execute("SELECT count(*) FROM segments").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM contents").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM records WHERE typeof(json) != 'blob'").fetchone()[0] == 0
+    finally:
+        db.close()
+
+
+def upgrade(h, dump):
+    state = h.fx.path("state")
+    os.makedirs(state, mode=0o700)
+    db = sqlite3.connect(os.path.join(state, "honyaku.db"))
+    with open(dump, encoding="utf-8") as f:
+        db.executescript(f.read())
+    old = {row[0]: row[1] for row in db.execute("SELECT job, json FROM records")}
+    db.close()
+    c = h.start_daemon()
+    assert "upgraded to schema 4" in h.fx.log("honyakud.log")
+    for job, text in old.items():
+        cmd, hdr, body = c.request("FETCH", {"job": str(job)})
+        assert cmd == "RECORD" and body.decode() == text, (job, hdr)
+    st = c.status("2")
+    assert st["state"] == "failed" and (st["segments"], st["done"], st["failed"]) == (5, 4, 1), st
+    assert c.status("3")["state"] == "translating"
+    w = h.start_worker()
+    # The job that was translating and the one being prepared go on.
+    assert c.wait_done("3") == "done" and c.wait_done("4") == "done"
+    rec = c.fetch("4")
+    assert rec["title"]["tgt"] == "QUEUED" and rec["paragraphs"][0]["segments"][0]["tgt"] == \
+        "NO WORKER TOOK THIS ONE.", rec
+    # The old TM answers a new job; a new sentence is translated.
+    job = c.accepted("Title: Budget passed\nIt grows by two percent. Something new.\n", key="new")["job"]
+    assert c.wait_done(job) == "done"
+    segs = segments(c.fetch(job))
+    assert [s["tm"] for s in segs] == [True, False], segs
+    sent = [s for t in tasks_of(w) if t["kind"] == "translate" for s in t["srcs"]]
+    assert "It grows by two percent." not in sent and "Budget passed" not in sent, sent
+    # Known keys are still known.
+    acc = c.accepted(("Title: Budget passed\nThe Diet passed the budget on Friday. It grows by two percent."
+                      "\n\nOpposition parties voted against it. They called it \"a gift\" to arms makers.\n"),
+                     key="one", metadata={"issue": "one"})
+    assert acc["existing"] is True and acc["job"] == "1", acc
+    st = c.status()
+    assert st["jobs"] == {"done": 4, "failed": 1}, st
+
+
+def main():
+    honyakud, scenario = sys.argv[1], sys.argv[2]
+    with Harness(honyakud, "hnys-" + scenario, CONFIG) as h:
+        if scenario == "upgrade":
+            upgrade(h, sys.argv[3])
+        else:
+            size(h)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()

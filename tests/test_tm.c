@@ -1,0 +1,210 @@
+/*  test_tm.c: unit test of the translation memory over a real store
+    (daemon/hny_tm.c): an entry that keeps the place of its target is
+    followed to the job's segment while the job runs and to its compressed
+    record once the segments are gone; a place that holds another source,
+    or nothing, is a miss; records read are cached, and the cache goes
+    when the store undoes a pass. The record walker finds every pair of a
+    record whose strings need every kind of escape and whose metadata
+    holds decoys (nested "src", "title", "paragraphs"), agrees with
+    jansson, and gives nothing (without reading past the end) for every
+    truncation of that record. */
+#include "hny_record.h"
+#include "hny_store.h"
+#include "hny_tm.h"
+
+#include <honyaku/util.h>
+
+#include "hny_check.h"
+
+#include <assert.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Sources with quotes, backslashes, a slash, control characters, DEL,
+   U+2028, an astral emoji, and plain Japanese; the targets likewise. */
+static const char *s_srcs [] = {
+    "A \"quoted\" title / with a slash",
+    "Back\\slash and tab\there, and a last backslash \\",
+    "Bell \x07 and form feed \x0c and \x1f end.",
+    "DEL \x7f, line\xe2\x80\xa8separator, emoji \xf0\x9f\x98\x80.",
+    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe6\x96\x87\xe3\x80\x82",
+    "Last one.",
+};
+static const int s_paras [] = { -1, 0, 0, 1, 1, 3 };   /* paragraph 2 is empty: none */
+static const int s_idxs [] = { 0, 0, 1, 0, 1, 0 };
+#define S_COUNT 6
+
+static char *
+s_target (const char *src)
+{
+    return hny_sprintf ("<%s>\n", src);
+}
+
+/* The record of a job, read from the store page by page. */
+static char *
+s_record (hny_store_t *store, int64_t job)
+{
+    hny_record_t *rec = hny_record_new (job, 0, HNY_CLASS_PERMANENT, NULL);
+    while (hny_record_read (rec, store, 2) > 0)
+        ;
+    hny_job_row_t row = { 0 };
+    CHECK (hny_store_job_get (store, job, &row) == 1);
+    char *text = hny_record_text (rec, &row);
+    hny_job_row_clear (&row);
+    hny_record_destroy (&rec);
+    return text;
+}
+
+/* Every source is found with its target; a place that holds another
+   source, or nothing, is a miss. */
+static void
+s_lookups (hny_tm_t *tm)
+{
+    char *tgt = NULL;
+    for (int i = 0; i < S_COUNT; i++) {
+        char *want = s_target (s_srcs [i]);
+        CHECK (hny_tm_get (tm, "en", "ja", "pseudo", s_srcs [i], &tgt) == 1);
+        CHECK_STR (tgt, want);
+        free (tgt);
+        free (want);
+    }
+    CHECK (hny_tm_get (tm, "en", "ja", "pseudo", "Not there.", &tgt) == 0);
+    CHECK (hny_tm_get (tm, "en", "ja", "pseudo", "Nowhere.", &tgt) == 0);
+}
+
+static void
+s_walker (const char *text)
+{
+    size_t len = strlen (text);
+    /* Byte for byte what jansson writes of the same JSON. */
+    json_error_t err;
+    json_t *doc = json_loads (text, JSON_REJECT_DUPLICATES, &err);
+    CHECK (doc != NULL);
+    char *again = json_dumps (doc, JSON_COMPACT);
+    CHECK (again && strcmp (again, text) == 0);
+    free (again);
+    json_decref (doc);
+    for (int i = 0; i < S_COUNT; i++) {
+        char *src = NULL, *tgt = NULL, *want = s_target (s_srcs [i]);
+        CHECK (hny_tm_record_pair (text, len, s_paras [i], s_idxs [i], &src, &tgt) == 1);
+        CHECK_STR (src, s_srcs [i]);
+        CHECK_STR (tgt, want);
+        free (src);
+        free (tgt);
+        free (want);
+    }
+    char *src = NULL, *tgt = NULL;
+    CHECK (hny_tm_record_pair (text, len, 0, 2, &src, &tgt) == 0);
+    CHECK (hny_tm_record_pair (text, len, 2, 0, &src, &tgt) == 0);     /* the empty paragraph */
+    CHECK (hny_tm_record_pair (text, len, 4, 0, &src, &tgt) == 0);
+    CHECK (hny_tm_record_pair (text, len, -1, 1, &src, &tgt) == 0);
+    CHECK (hny_tm_record_pair (text, len, -2, 0, &src, &tgt) == 0);
+    /* Every truncation: nothing, never a read past the end (ASan). */
+    for (size_t cut = 0; cut < len; cut++) {
+        char *part = hny_malloc (cut ? cut : 1);
+        memcpy (part, text, cut);
+        int found = hny_tm_record_pair (part, cut, 1, 1, &src, &tgt);
+        if (found) {
+            s_failures++;
+            fprintf (stderr, "a record cut at %zu gave a pair\n", cut);
+            free (src);
+            free (tgt);
+        }
+        free (part);
+    }
+    CHECK (hny_tm_record_pair ("[]", 2, 0, 0, &src, &tgt) == 0);
+    CHECK (hny_tm_record_pair ("{\"paragraphs\":[{\"segments\":[\"x\"]}]}", 35, 0, 0, &src, &tgt) == 0);
+    const char *escaped = "{\"paragraphs\":[{\"segments\":[{\"src\":\"a\\u00e9\\ud83d\\ude00\\n\",\"tgt\":null}]}]}";
+    CHECK (hny_tm_record_pair (escaped, strlen (escaped), 0, 0, &src, &tgt) == 1);
+    CHECK_STR (src, "a\xc3\xa9\xf0\x9f\x98\x80\n");
+    CHECK (tgt == NULL);
+    free (src);
+    const char *lone = "{\"paragraphs\":[{\"segments\":[{\"src\":\"\\udc00\",\"tgt\":\"x\"}]}]}";
+    CHECK (hny_tm_record_pair (lone, strlen (lone), 0, 0, &src, &tgt) == 0);
+}
+
+int
+main (void)
+{
+    hny_log_init ("test_tm", HNY_LOG_ERROR);
+    char dir [] = "/tmp/hny-tm.XXXXXX";
+    assert (mkdtemp (dir));
+    char *path = hny_sprintf ("%s/honyaku.db", dir);
+    char *error = NULL;
+    hny_store_t *store = hny_store_new (path, &error);
+    CHECK (store && !error);
+    hny_tm_t *tm = hny_tm_new (store);
+
+    /* A job whose metadata holds decoys for the walker. */
+    CHECK (hny_store_begin (store) == 0);
+    hny_job_row_t jr = { .key = "k1", .hash = "h", .from = "en", .to = "ja", .backend = "pseudo",
+                         .format = "text",
+                         .metadata = "{\"title\":{\"src\":\"Last one.\",\"tgt\":\"WRONG\"},"
+                                     "\"paragraphs\":[{\"segments\":[{\"src\":\"Last one.\",\"tgt\":\"WRONG\"}]}],"
+                                     "\"deep\":[[[{\"a\":[1,2.5e3,true,false,null]}]]]}" };
+    int64_t job = 0;
+    CHECK (hny_store_job_insert (store, &jr, "x", 1, &job) == 0);
+    for (int i = 0; i < S_COUNT; i++)
+        CHECK (hny_store_segment_add (store, job, s_paras [i], s_idxs [i], s_srcs [i]) == 0);
+    /* Translated, and the TM keeps the place of each. */
+    for (int i = 0; i < S_COUNT; i++) {
+        char *tgt = s_target (s_srcs [i]);
+        CHECK (hny_store_segment_fill (store, job, s_paras [i], s_idxs [i], tgt, 0) == 0);
+        CHECK (hny_tm_put (tm, "en", "ja", "pseudo", s_srcs [i], tgt, job, s_paras [i], s_idxs [i]) == 0);
+        free (tgt);
+    }
+    /* A place that holds another source, and one that holds nothing. */
+    CHECK (hny_tm_put (tm, "en", "ja", "pseudo", "Not there.", "X", job, 0, 0) == 0);
+    CHECK (hny_tm_put (tm, "en", "ja", "pseudo", "Nowhere.", "X", job, 7, 7) == 0);
+    CHECK (hny_tm_put (tm, "en", "ja", "pseudo", "Kept as text.", "TEXT.", 0, 0, 0) == 0);
+    CHECK (hny_store_commit (store) == 0);
+
+    /* While the job runs: from its segments. */
+    s_lookups (tm);
+    char *tgt = NULL;
+    CHECK (hny_tm_get (tm, "en", "ja", "pseudo", "Kept as text.", &tgt) == 1);
+    CHECK_STR (tgt, "TEXT.");
+    free (tgt);
+    CHECK (hny_tm_get (tm, "en", "fr", "pseudo", s_srcs [5], &tgt) == 0);
+    CHECK (hny_tm_get (tm, "en", "ja", "deepl", s_srcs [5], &tgt) == 0);
+
+    /* The record, and the walker over it. */
+    char *text = s_record (store, job);
+    CHECK (text != NULL);
+    if (text)
+        s_walker (text);
+
+    /* The job ends: the record holds the text, the segments go. */
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_record_put (store, job, text) == 0);
+    CHECK (hny_store_segments_retire (store, job, S_COUNT, S_COUNT, 0, 1) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    int total = -1, done, failed;
+    CHECK (hny_store_segment_counts (store, job, &total, &done, &failed) == 0 && total == 0);
+    s_lookups (tm);
+
+    /* The record is cached: gone from the store, still found... */
+    sqlite3 *db = NULL;
+    CHECK (sqlite3_open (path, &db) == SQLITE_OK);
+    CHECK (sqlite3_exec (db, "DELETE FROM records", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (db);
+    CHECK (hny_tm_get (tm, "en", "ja", "pseudo", s_srcs [5], &tgt) == 1);
+    free (tgt);
+    /* ...until the store undoes a pass: then nothing read before counts. */
+    CHECK (hny_store_begin (store) == 0);
+    hny_store_rollback (store);
+    CHECK (hny_tm_get (tm, "en", "ja", "pseudo", s_srcs [5], &tgt) == 0);
+
+    free (text);
+    hny_tm_destroy (&tm);
+    CHECK (tm == NULL);
+    hny_store_destroy (&store);
+    char *cmd = hny_sprintf ("rm -rf '%s'", dir);
+    CHECK (system (cmd) == 0);
+    free (cmd);
+    free (path);
+    return s_check_done ("test_tm");
+}
