@@ -2,15 +2,22 @@
     ICU's sentence BreakIterator alone, on one ~4 KB English and one ~4 KB
     Japanese news-style article (written for this bench), each repeated
     until about 50 MB have gone through. Articles are processed paragraph by
-    paragraph, as the prepare pipeline does. Not run by CTest.
+    paragraph, as the prepare pipeline does. When the build has hnyprep,
+    also the whole prepare path of a worker: hny_prepare (format "text")
+    plus the JSON text of its result, on the whole article. Not run by
+    CTest; bench/perf.py runs it on its own articles.
 
     Usage: bench_segment [MB]                (default 50)
-           bench_segment MB EN_FILE JA_FILE  (your own texts, UTF-8)
+           bench_segment MB EN_FILE [JA_FILE] (your own texts, UTF-8; English
+                                             alone when JA_FILE is left out)
            bench_segment --print             (show the sentences found) */
 
 #include "hny_normalize.h"
 #include "hny_segment.h"
 #include "honyaku/util.h"
+#ifdef HNY_HAVE_PREPARE
+#include "honyaku/prepare.h"
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,9 +196,32 @@ s_bench (const char *name, const char *lang, const char *text, double mb)
     /* the whole normalize + segment of one article */
     double per_article_us = (t_seg + t_norm) / (double) reps * 1e6;
     printf ("%-8s %6zu bytes %3zu paragraphs %3zu sentences | hny_segment %7.1f MB/s | ICU alone %7.1f MB/s"
-            " | hny_normalize %7.1f MB/s | normalize+segment %6.1f us/article\n",
+            " | hny_normalize %7.1f MB/s | normalize+segment %6.1f us/article",
             name, paras.bytes, paras.count, sentences, total / t_seg, total / t_icu, total / t_norm,
             per_article_us);
+#ifdef HNY_HAVE_PREPARE
+    /* The worker's whole prepare path: the article as submitted (format
+       "text"), then the JSON text of the result that goes to the broker. */
+    hny_preparer_t *prep = hny_preparer_new ();
+    hny_prepare_opts_t opts = { .format = "text", .lang = lang };
+    size_t size = strlen (text), reps_prep = (size_t) (mb * 1e6 / (double) size) + 1;
+    t0 = s_now ();
+    for (size_t r = 0; r < reps_prep; r++) {
+        int status = 0;
+        char *reason = NULL;
+        json_t *art = hny_prepare (prep, (const uint8_t *) text, size, &opts, &status, &reason);
+        char *json = art ? json_dumps (art, JSON_COMPACT) : NULL;
+        sink += json ? strlen (json) : 0;
+        free (json);
+        free (reason);
+        json_decref (art);
+    }
+    double t_prep = s_now () - t0;
+    printf (" | hny_prepare %7.1f MB/s | prepare %6.1f us/article",
+            (double) size * (double) reps_prep / 1e6 / t_prep, t_prep / (double) reps_prep * 1e6);
+    hny_preparer_destroy (&prep);
+#endif
+    printf ("\n");
     hny_segmenter_destroy (&seg);
     hny_normalizer_destroy (&nz);
 }
@@ -231,19 +261,20 @@ main (int argc, char **argv)
         mb = 50.0;
     const char *en = s_en, *ja = s_ja;
     char *en_file = NULL, *ja_file = NULL;
-    if (argc > 3) {
+    if (argc > 2) {
         size_t size;
         if (hny_file_read (argv[2], 1 << 20, &en_file, &size) != 0
-            || hny_file_read (argv[3], 1 << 20, &ja_file, &size) != 0) {
-            fprintf (stderr, "cannot read %s or %s\n", argv[2], argv[3]);
+            || (argc > 3 && hny_file_read (argv[3], 1 << 20, &ja_file, &size) != 0)) {
+            fprintf (stderr, "cannot read %s or %s\n", argv[2], argc > 3 ? argv[3] : "");
             return 1;
         }
         en = en_file;
-        ja = ja_file;
+        ja = ja_file;           /* NULL: English alone */
     }
     printf ("about %.0f MB per measurement\n", mb);
     s_bench ("English", "en", en, mb);
-    s_bench ("Japanese", "ja", ja, mb);
+    if (ja)
+        s_bench ("Japanese", "ja", ja, mb);
     free (en_file);
     free (ja_file);
     return 0;

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -50,6 +51,36 @@
 #define S_SLICE_MAX_MS      50          /* pipeline work per pass, at most */
 #define S_CREDIT_MAX        1000        /* of a worker's credit, the most the broker uses */
 #define S_BACK_SNDHWM       4096        /* messages queued per worker: > S_CREDIT_MAX + heartbeats */
+#define S_LOOP_LOG_MS       10000       /* the loop's account at debug level, at most this often */
+
+/* The loop's own account of where its time goes (bench/README.md, "Where
+   the time goes"): nanoseconds per stage of the passes, summed, and the
+   messages in and out. One clock read per stage, so it is always on; it is
+   logged at debug level every S_LOOP_LOG_MS while there is work, and at
+   info level when the loop ends. */
+enum {
+    S_T_WAIT,                   /* in zmq_poll: idle */
+    S_T_BEGIN,                  /* BEGIN IMMEDIATE */
+    S_T_BACK,                   /* workers' messages: RESULTs, heartbeats */
+    S_T_FRONT,                  /* clients' requests */
+    S_T_TIMERS,                 /* deadlines, the supervisor */
+    S_T_PIPELINE,               /* loading results, records, packing */
+    S_T_DISPATCH,               /* leasing tasks: TASK bodies */
+    S_T_COMMIT,                 /* COMMIT */
+    S_T_SEND,                   /* sending the pass's messages */
+    S_T_OTHER,                  /* the rest: notify, reload, degraded passes */
+    S_T_COUNT
+};
+static const char *const s_stage_names [S_T_COUNT] = {
+    "wait", "begin", "back", "front", "timers", "pipeline", "dispatch", "commit", "send", "other"
+};
+typedef struct {
+    int64_t ns [S_T_COUNT];
+    int64_t mark;               /* ns: when the stage being timed began */
+    int64_t passes, in_back, in_front, out;
+    int64_t logged_passes;      /* passes at the last log line */
+    int64_t next_log;           /* monotonic ms */
+} s_loop_t;
 
 /* A worker on the back socket: its route and liveness. What it may be
    given (credit, profiles, outstanding TASKs) is the scheduler's. */
@@ -115,12 +146,54 @@ struct _hny_broker_t {
     int keep_log_level;         /* --log-level was given: a reload keeps it */
     hny_config_t **reloaded;    /* configurations loaded by SIGHUP (owned) */
     size_t reloaded_count;
+
+    s_loop_t loop;              /* where the loop's time goes */
 };
 
 static int64_t
 s_min (int64_t a, int64_t b)
 {
     return a < b ? a : b;
+}
+
+/* ------------------------------------------------------------- the loop's account */
+
+static int64_t
+s_now_ns (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The stage that began at the last lap ends now. */
+static void
+s_lap (hny_broker_t *self, int stage)
+{
+    int64_t now = s_now_ns ();
+    self->loop.ns [stage] += now - self->loop.mark;
+    self->loop.mark = now;
+}
+
+/* One line: passes, messages, and ms per stage since the start. */
+static void
+s_loop_log (hny_broker_t *self, int info)
+{
+    s_loop_t *l = &self->loop;
+    char stages [S_T_COUNT * 24] = "";
+    size_t len = 0;
+    for (int i = 0; i < S_T_COUNT; i++)
+        len += (size_t) snprintf (stages + len, sizeof stages - len, "%s%s %.1f", i ? ", " : "",
+                                  s_stage_names [i], (double) l->ns [i] / 1e6);
+    if (info)
+        hny_info ("loop: %lld passes, %lld messages from workers, %lld from clients, %lld sent;"
+                  " ms: %s", (long long) l->passes, (long long) l->in_back, (long long) l->in_front,
+                  (long long) l->out, stages);
+    else
+        hny_debug ("loop: %lld passes, %lld messages from workers, %lld from clients, %lld sent;"
+                   " ms: %s", (long long) l->passes, (long long) l->in_back, (long long) l->in_front,
+                   (long long) l->out, stages);
+    l->logged_passes = l->passes;
 }
 
 /* ------------------------------------------------------------- outbox */
@@ -173,6 +246,7 @@ s_post_front (hny_msg_t **msg_p, void *arg)
 static void
 s_flush (hny_broker_t *self)
 {
+    self->loop.out += (int64_t) self->out_count;
     for (size_t i = 0; i < self->out_count; i++) {
         s_out_t *out = &self->outbox [i];
         uint8_t rid [S_ROUTING_MAX];
@@ -789,6 +863,9 @@ s_reload_profiles (hny_broker_t *self, hny_config_t *fresh)
 static void
 s_reload (hny_broker_t *self)
 {
+    /* SIGHUP also says where the loop's time went so far (bench/perf.py
+       reads it before and after a load). */
+    s_loop_log (self, 1);
     const char *path = hny_config_path (self->config);
     if (!path) {
         hny_warn ("SIGHUP: honyakud runs without --config: nothing to reload");
@@ -855,6 +932,10 @@ s_drain (hny_broker_t *self, void *sock, int back)
         if (!msg)
             return;
         if (back)
+            self->loop.in_back++;
+        else
+            self->loop.in_front++;
+        if (back)
             s_on_back (self, &msg);
         else
             hny_front_handle (self->clients, msg);
@@ -915,23 +996,31 @@ s_leave (hny_broker_t *self)
 static int
 s_pass (hny_broker_t *self, int64_t *sup_next, int *busy)
 {
+    self->loop.passes++;
     if (hny_store_begin (self->store) != 0) {
         s_pass_failed (self);
         return -1;
     }
+    s_lap (self, S_T_BEGIN);
     s_drain (self, self->back, 1);
+    s_lap (self, S_T_BACK);
     s_drain (self, self->front, 0);
+    s_lap (self, S_T_FRONT);
     s_timers (self);
     if (self->supervisor)
         *sup_next = hny_supervisor_tick (self->supervisor);
+    s_lap (self, S_T_TIMERS);
     int64_t budget = s_min (S_SLICE_MAX_MS, self->conf->heartbeat_ms / 4);
     *busy = hny_pipeline_step (self->pipeline, budget);
+    s_lap (self, S_T_PIPELINE);
     if (!self->draining)
         s_dispatch (self);
+    s_lap (self, S_T_DISPATCH);
     if (hny_store_commit (self->store) != 0) {
         s_pass_failed (self);
         return -1;
     }
+    s_lap (self, S_T_COMMIT);
     s_held_clear (&self->pass_results);
     return 0;
 }
@@ -957,6 +1046,7 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
     int64_t sup_next = -1;
     int busy = 0;
     s_notify (self);
+    self->loop.mark = s_now_ns ();
     for (;;) {
         if (*signals >= 2) {
             hny_info ("leaving at once");
@@ -978,11 +1068,13 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
             { self->back, 0, ZMQ_POLLIN, 0 },
             { self->auth ? hny_auth_socket (self->auth) : NULL, 0, ZMQ_POLLIN, 0 },
         };
+        s_lap (self, S_T_OTHER);
         if (zmq_poll (items, self->auth ? 3 : 2, s_next_timeout (self, sup_next, busy)) < 0
         &&  errno != EINTR) {
             hny_error ("poll: %s", zmq_strerror (errno));
             break;
         }
+        s_lap (self, S_T_WAIT);
         if (*signals >= 2)
             continue;
         if (self->auth)
@@ -996,10 +1088,18 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
             s_pass (self, &sup_next, &busy);
         else
             s_pass_degraded (self, &sup_next);
+        s_lap (self, S_T_OTHER);
         s_flush (self);
+        s_lap (self, S_T_SEND);
         s_notify (self);
+        if (now >= self->loop.next_log && self->loop.passes > self->loop.logged_passes + 1) {
+            s_loop_log (self, 0);
+            self->loop.next_log = now + S_LOOP_LOG_MS;
+        }
     }
     s_leave (self);
+    s_lap (self, S_T_OTHER);
+    s_loop_log (self, 1);
     return 0;
 }
 /* ------------------------------------------------------------- life cycle */

@@ -21,6 +21,7 @@ pkgs=(
   libxml2-utils python3-html5lib            # tests: xmllint --noout on exports; the HTML export parsed as HTML5
   apertium-apy apertium-eng-spa             # a real translation server for tests and the demo
   curl                                      # demo: probing APy
+  gnuplot-nox                               # bench/perf.py: its PNG plot (bench.perf_smoke)
 )
 
 missing=()
