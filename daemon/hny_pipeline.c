@@ -60,6 +60,8 @@ struct _s_pend_t {
     hny_task_t *task;           /* the task carrying it, or NULL */
     s_pend_t *next;             /* in its profile's FIFO while unassigned */
     int tries;                  /* transient failures so far */
+    int opens;                  /* its first segment opens its job (the title, or the
+                                   first of an article without one): no context */
     s_ref_t *refs;              /* the segments waiting for it */
     size_t ref_count, ref_alloc;
 };
@@ -70,6 +72,7 @@ typedef struct {
     size_t count;
     const char *from, *to;      /* interned */
     char *context;              /* for context-taking types: the article before entry 0 */
+    int context_known;          /* context was looked up (NULL then means none) */
 } s_batch_t;
 
 /* A job that is not final. */
@@ -471,7 +474,10 @@ s_task_free (hny_task_t **task_p)
     *task_p = NULL;
 }
 
-/* The store row of a translate task: enough to rebuild it after a restart. */
+/* The store row of a translate task: enough to rebuild it after a restart.
+   Not its context: that is the article before its first segment, which
+   the segments in the store give again (s_batch_context); a row from an
+   older honyakud may carry one, and it is used. */
 static char *
 s_batch_payload (hny_pipeline_t *self, const hny_task_t *task)
 {
@@ -481,8 +487,6 @@ s_batch_payload (hny_pipeline_t *self, const hny_task_t *task)
         json_array_append_new (segs, json_pack ("{s:s}", "src", batch->entries [i]->src));
     json_t *payload = json_pack ("{s:s, s:s, s:s, s:o}", "profile", s_profile_name (self, task->profile),
                                  "from", batch->from, "to", batch->to, "segments", segs);
-    if (batch->context)
-        json_object_set_new (payload, "context", json_string (batch->context));
     char *text = json_dumps (payload, JSON_COMPACT);
     json_decref (payload);
     return text;
@@ -522,11 +526,6 @@ static int
 s_batch_submit (hny_pipeline_t *self, hny_task_t *task, int front)
 {
     s_batch_t *batch = task->data;
-    if (s_takes_context (self, task->profile) && !batch->context && batch->entries [0]->ref_count) {
-        const s_ref_t *first = &batch->entries [0]->refs [0];
-        hny_store_context (self->store, first->job, first->para, first->idx, S_CONTEXT_MAX,
-                           &batch->context);
-    }
     char *payload = s_batch_payload (self, task);
     int rc = hny_store_task_add (self->store, HNY_TASK_TRANSLATE, task->job, payload, &task->id);
     free (payload);
@@ -557,11 +556,21 @@ s_batch_dissolve (hny_pipeline_t *self, hny_task_t **task_p)
     s_task_free (task_p);
 }
 
+/* The job a pend's first waiting segment belongs to (0: none). */
+static int64_t
+s_pend_job (const s_pend_t *pend)
+{
+    return pend->ref_count ? pend->refs [0].job : 0;
+}
+
 /* Would pend fit into the open task? Same languages, within max_texts,
    max_bytes (less the room its context takes) and one minute's
-   chars_per_minute; for context-taking types, the same job, since the
-   context is that job's article (PROTOCOL.md 5.4). Consecutive segments
-   of a job share a task across paragraphs. */
+   chars_per_minute. For context-taking types the task's one context is
+   the article before its first segment (PROTOCOL.md 5.4), so a task holds
+   consecutive segments of one job, across paragraphs; it holds several
+   jobs only while it needs no context at all: it starts where its job
+   starts, and every other job in it starts in it too (short articles
+   then share a request, as they would without context). */
 static int
 s_fits (const hny_profile_t *conf, int takes_context, const hny_task_t *task, int64_t bytes,
         const s_pend_t *pend)
@@ -570,7 +579,8 @@ s_fits (const hny_profile_t *conf, int takes_context, const hny_task_t *task, in
     const s_pend_t *first = batch->entries [0];
     if (first->from != pend->from || first->to != pend->to)
         return 0;
-    if (takes_context && first->ref_count && pend->ref_count && first->refs [0].job != pend->refs [0].job)
+    if (takes_context && s_pend_job (pend) != s_pend_job (first)
+    &&  !(first->opens && (pend->opens || s_pend_job (pend) == s_pend_job (batch->entries [batch->count - 1]))))
         return 0;
     if ((int) batch->count >= (conf->max_texts > 0 ? conf->max_texts : 1))
         return 0;
@@ -581,7 +591,12 @@ s_fits (const hny_profile_t *conf, int takes_context, const hny_task_t *task, in
 }
 
 /* Pack a profile's queued entries into tasks, in order, until the
-   scheduler holds enough of its tasks to keep its concurrency busy. */
+   scheduler holds enough of its tasks to keep its concurrency busy. A
+   last task that is not full waits in the queue for the entries of the
+   next articles while the profile has other tasks ready to go (they keep
+   its requests busy meanwhile), so that loads spread over passes still
+   fill requests; it goes as it is as soon as the slots this pass can fill
+   would take every ready task. */
 static void
 s_pack_profile (hny_pipeline_t *self, int profile)
 {
@@ -610,8 +625,22 @@ s_pack_profile (hny_pipeline_t *self, int profile)
         s_batch_add (open, pend);
         bytes += (int64_t) strlen (pend->src);
     }
-    if (open)
-        s_batch_submit (self, open, 0);
+    if (!open)
+        return;
+    /* The dispatch of this pass leases at most the free slots. */
+    int max = conf->max_texts > 0 ? conf->max_texts : 1;
+    int slots = conf->concurrency - hny_sched_profile_inflight (self->sched, profile);
+    if ((int) ((s_batch_t *) open->data)->count < max && conf->concurrency > 0
+    &&  hny_sched_profile_ready (self->sched, profile) > (size_t) (slots > 0 ? slots : 0)) {
+        /* Not full (the queue ran dry) and not needed yet: back in front. */
+        s_batch_t *batch = open->data;
+        for (size_t i = batch->count; i-- > 0;)
+            s_pend_queue (self, batch->entries [i], 1);
+        batch->count = 0;
+        s_task_free (&open);
+        return;
+    }
+    s_batch_submit (self, open, 0);
 }
 
 /* Move an entry to another profile (a paused one's fallback): under the
@@ -813,8 +842,10 @@ s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const c
     }
     int created;
     s_pend_t *pend = s_pend_get (self, job->profile, job->from, job->to, src, &created);
-    if (created)
+    if (created) {
+        pend->opens = job->total == 1;
         s_pend_queue (self, pend, 0);
+    }
     s_pend_ref (pend, job->id, para, idx);
     job->pending++;
 }
@@ -1225,6 +1256,23 @@ s_on_release (hny_task_t *task, void *arg)
 
 /* ------------------------------------------------------------- TASK contents */
 
+/* The context of a context-taking type's task, looked up in the store
+   the first time the task is sent (the segments before its first one,
+   PROTOCOL.md 5.4) and kept for its other attempts. */
+static void
+s_batch_context (hny_pipeline_t *self, hny_task_t *task)
+{
+    s_batch_t *batch = task->data;
+    if (batch->context_known || !s_takes_context (self, task->profile))
+        return;
+    batch->context_known = 1;
+    if (batch->count && batch->entries [0]->ref_count && !batch->entries [0]->opens) {
+        const s_ref_t *first = &batch->entries [0]->refs [0];
+        hny_store_context (self->store, first->job, first->para, first->idx, S_CONTEXT_MAX,
+                           &batch->context);
+    }
+}
+
 int
 hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, char **body,
                         size_t *size)
@@ -1232,6 +1280,7 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
     json_object_set_new (header, "kind", json_string (hny_task_kind_name (task->kind)));
     if (task->kind == HNY_TASK_TRANSLATE) {
         s_batch_t *batch = task->data;
+        s_batch_context (self, task);
         json_object_set_new (header, "profile", json_string (s_profile_name (self, task->profile)));
         json_object_set_new (header, "from", json_string (batch->from));
         json_object_set_new (header, "to", json_string (batch->to));
@@ -1390,8 +1439,10 @@ s_load_task (const hny_task_row_t *row, void *arg)
     if (profile >= 0 && from && to) {
         task = s_batch_new (profile, s_intern (self, from), s_intern (self, to));
         const char *context = json_string_value (json_object_get (payload, "context"));
-        if (context)
+        if (context) {
             ((s_batch_t *) task->data)->context = hny_strdup (context);
+            ((s_batch_t *) task->data)->context_known = 1;
+        }
         task->id = row->id;
         task->job = row->job;
         task->attempts = row->attempts;
@@ -1438,8 +1489,10 @@ s_load_segment (const hny_segment_row_t *row, void *arg)
     else {
         int created;
         s_pend_t *pend = s_pend_get (r->self, job->profile, job->from, job->to, row->src, &created);
-        if (created)
+        if (created) {
+            pend->opens = job->total == 1;  /* rows come in order, the title first */
             s_pend_queue (r->self, pend, 0);
+        }
         s_pend_ref (pend, job->id, row->para, row->idx);
         job->pending++;
     }
