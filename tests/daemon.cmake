@@ -21,7 +21,7 @@ if(TARGET hnysched)
 endif()
 
 if(TARGET honyakud)
-  foreach(scenario e2e idempotent hostile tm dedup warning packing)
+  foreach(scenario e2e idempotent hostile tm dedup warning packing requests)
     add_test(NAME daemon_${scenario}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_pipeline.py
                      $<TARGET_FILE:honyakud> ${scenario})

@@ -147,7 +147,10 @@ class Worker:
                             "warning": "markup could not be restored: stored without it"})
             else:
                 out.append({"id": seg["id"], "tgt": seg["src"].upper()})
-        self.result(h["task"], 200, json.dumps({"segments": out, "requests": 1,
+        # One request per run of segments with the same context, as the
+        # real worker sends them (the broker's groups, PROTOCOL.md 5.4).
+        runs = sum(1 for i, c in enumerate(contexts) if i == 0 or c != contexts[i - 1])
+        self.result(h["task"], 200, json.dumps({"segments": out, "requests": max(1, runs),
                                                 "chars_billed": sum(len(s) for s in
                                                                     (o.get("tgt", "") for o in out))}).encode())
 

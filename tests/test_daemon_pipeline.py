@@ -12,7 +12,10 @@ usage: test_daemon_pipeline.py HONYAKUD SCENARIO
              text just before its first segment (PROTOCOL.md 5.4); a task
              of a context-taking profile holds several jobs only when it
              has no context and every job in it starts in it (short
-             articles share a task)"""
+             articles share a task)
+  requests   a profile with a large concurrency: a task carries several
+             requests of max_texts segments, each with its own context,
+             and each request counts for its job"""
 import json
 import os
 import sys
@@ -270,7 +273,38 @@ def packing(h):
     print("tasks: %s; a context: %r" % ([len(t["srcs"]) for t in tasks], ctx[-80:]))
 
 
-SCENARIOS = {"packing": packing, "warning": warning, "e2e": e2e, "idempotent": idempotent, "hostile": hostile, "tm": tm, "dedup": dedup}
+def requests(h):
+    # max_texts 2 and concurrency 64: a task carries 64 / 32 = 2 requests.
+    h.fx.write("honyaku.conf", CONFIG + "\n[backend.deepl]\ntype = deepl\nkey_env = UNUSED\n"
+               "max_texts = 2\nconcurrency = 64\n")
+    c = h.start_daemon()
+    w = h.start_worker("--backends", "deepl", "--credit", "8")
+    h.wait_workers(1)
+    text = ("Title: Several requests\n" + " ".join("First part %d." % k for k in range(4)) + "\n\n"
+            + " ".join("Second part %d." % k for k in range(5)) + "\n")
+    job = c.accepted(text, backend="deepl", key="multi")["job"]
+    assert c.wait_done(job) == "done"
+    rec = c.fetch(job)
+    order = [rec["title"]["src"]] + [s["src"] for s in segments(rec)]
+    assert len(order) == 10, order
+    tasks = [t for t in tasks_of(w) if t["kind"] == "translate"]
+    assert [len(t["srcs"]) for t in tasks] == [4, 4, 2], [len(t["srcs"]) for t in tasks]
+    assert [s for t in tasks for s in t["srcs"]] == order
+    for t in tasks:
+        for r in range(0, len(t["srcs"]), 2):
+            ctx = t["contexts"][r]
+            assert t["contexts"][r:r + 2] == [ctx] * len(t["srcs"][r:r + 2]), t     # one a request
+            head = order.index(t["srcs"][r])
+            if head == 0:
+                assert ctx is None, t                   # the title has nothing before it
+            else:
+                assert ctx.startswith("Several requests\n") and ctx.endswith(order[head - 1]), (ctx, t)
+    # Five requests of two texts, each counted for the job.
+    assert rec["stats"]["requests"] == 5, rec["stats"]
+    print("tasks: %s" % [len(t["srcs"]) for t in tasks])
+
+
+SCENARIOS = {"requests": requests, "packing": packing, "warning": warning, "e2e": e2e, "idempotent": idempotent, "hostile": hostile, "tm": tm, "dedup": dedup}
 
 
 def main():
