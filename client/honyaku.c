@@ -9,6 +9,7 @@
     "honyaku: CMD: what: why"; usage errors exit 2. */
 #include "hny_cli.h"
 #include "honyaku/config.h"
+#include "honyaku/metrics.h"
 #include "honyaku/util.h"
 #ifdef HNY_HAVE_PREPARE
 #include "honyaku/prepare.h"
@@ -123,9 +124,12 @@ static const s_help_t s_helps [] = {
       "                   standard input) instead of asking the daemon\n"
       "Exit 0 when written, 1 when it failed, 2 for bad options, 4 when no record\n"
       "matched. Files take their names only once the export is complete.\n" },
-    { "stats", "[--json]",
+    { "stats", "[--json | --format text|json|prometheus]",
       "Per backend profile: translation-memory hits and misses, characters billed,\n"
-      "requests and segments.\n" },
+      "requests and segments.\n"
+      "  --json             the profiles as JSON (the same as --format json)\n"
+      "  --format prometheus  everything honyakud counts in the Prometheus text\n"
+      "                     format: the same text as honyakud's /metrics endpoint\n" },
     { "prepare", "[--from L] [--format auto|text|plain|html|jpw] [--lenient] FILE|-",
       "Dry run, in this process (no daemon needed): decode, extract, normalize and\n"
       "segment one article and print the prepared article as JSON.\n" },
@@ -842,21 +846,42 @@ s_cmd_fetch (hny_cli_t *cli, int argc, char **argv)
     return rc;
 }
 
+/* The STATS reply as Prometheus text (honyaku/metrics.h: the renderer
+   honyakud's /metrics uses too). */
+static int
+s_print_prometheus (const json_t *st)
+{
+    hny_buf_t text = HNY_BUF_INIT (HNY_METRICS_TEXT_MAX);
+    int rc = hny_metrics_render (st, &text);
+    if (rc == 0)
+        fwrite (hny_buf_str (&text), 1, text.len, stdout);
+    hny_buf_free (&text);
+    return rc == 0 ? HNY_EXIT_OK
+                   : hny_cli_fail ("stats", "the metrics are over %d bytes", HNY_METRICS_TEXT_MAX);
+}
+
 static int
 s_cmd_stats (hny_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts [] = {
         { "json", no_argument, NULL, 'j' },
+        { "format", required_argument, NULL, 'F' },
         HNY_CLI_COMMON_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
-    int as_json = 0, opt;
+    const char *format = "text";
+    int opt;
     while ((opt = hny_cli_getopt (cli, "stats", argc, argv, "", longopts)) != -1) {
         if (HNY_CLI_STOP (opt))
             return HNY_CLI_STOP_CODE (opt);
         if (opt == 'j')
-            as_json = 1;
+            format = "json";
+        else if (opt == 'F')
+            format = optarg;
     }
+    if (strcmp (format, "text") != 0 && strcmp (format, "json") != 0
+    &&  strcmp (format, "prometheus") != 0)
+        return hny_cli_usage ("stats", "unknown --format '%s' (text, json, prometheus)", format);
     if (argc - optind != 0)
         return hny_cli_usage ("stats", "no arguments expected");
     hny_client_t *client = hny_cli_client (cli);
@@ -866,7 +891,9 @@ s_cmd_stats (hny_cli_t *cli, int argc, char **argv)
         rc = hny_cli_fail ("stats", "%s", hny_client_error (client));
     else {
         json_t *profiles = json_object_get (st, "profiles");
-        if (as_json) {
+        if (strcmp (format, "prometheus") == 0)
+            rc = s_print_prometheus (st);
+        else if (strcmp (format, "json") == 0) {
             char *text = json_dumps (profiles, JSON_INDENT (2) | JSON_SORT_KEYS);
             printf ("%s\n", text ? text : "{}");
             free (text);

@@ -18,10 +18,13 @@
 #include "hny_auth.h"
 #include "hny_broker.h"
 #include "hny_front.h"
+#include "hny_meter.h"
 #include "hny_notify.h"
 #include "hny_pipeline.h"
 #include "hny_sched.h"
+#include "hny_scrape.h"
 
+#include <honyaku/metrics.h>
 #include <honyaku/proto.h>
 #include <honyaku/util.h>
 
@@ -118,6 +121,8 @@ struct _hny_broker_t {
     hny_sched_t *sched;
     hny_pipeline_t *pipeline;
     hny_front_t *clients;
+    hny_meter_t *meter;         /* in-memory metrics, committed with each pass */
+    hny_scrape_t *scrape;       /* GET /metrics ([daemon] metrics), or NULL */
     void *ctx;
     void *front, *back;
     char *front_ep, *back_ep;   /* as bound: their ipc:// files go at the end */
@@ -144,6 +149,7 @@ struct _hny_broker_t {
     struct _hny_auth_t *auth;   /* ZAP handler; NULL when no endpoint uses CURVE */
     int curve_front, curve_back;    /* the endpoint uses CURVE */
     volatile sig_atomic_t *reload;  /* set by SIGHUP; NULL: no reload */
+    int wake_fd;                /* self-pipe the signal handlers write; -1: none */
     int keep_log_level;         /* --log-level was given: a reload keeps it */
     hny_config_t **reloaded;    /* configurations loaded by SIGHUP (owned) */
     size_t reloaded_count;
@@ -421,6 +427,11 @@ s_result_apply (hny_broker_t *self, hny_msg_t *msg, s_worker_t *w)
         hny_info ("stale result for task %s from %s: ignored", task_id ? task_id : "?", from);
         return;
     }
+    /* The requests the worker made for it count whatever becomes of the
+       RESULT: the service answered them. */
+    if (task->kind == HNY_TASK_TRANSLATE)
+        hny_meter_calls (self->meter, task->profile,
+                         json_object_get (hny_msg_header (msg), "calls"));
     int status = (int) hny_msg_get_int (msg, "status", 500);
     const char *reason = hny_msg_get_str (msg, "reason");
     int64_t now = hny_clock_mono_ms ();
@@ -692,6 +703,8 @@ s_pass_failed (hny_broker_t *self)
 {
     int64_t now = hny_clock_mono_ms ();
     int full = hny_store_full (self->store);
+    /* Its RESULTs and job ends come again once the store takes writes. */
+    hny_meter_rollback (self->meter);
     if (self->store_mode == HNY_STORE_OK) {
         hny_error ("the store cannot take writes (%s): %s; new jobs are refused until it can",
                    full ? "the disk is full" : "it failed", hny_store_error (self->store));
@@ -759,12 +772,14 @@ s_store_probe (hny_broker_t *self)
         s_result_apply (self, kept.msgs [i], NULL);
     if (hny_store_commit (self->store) != 0) {
         /* Not yet: keep them for the next try. */
+        hny_meter_rollback (self->meter);
         for (size_t i = 0; i < kept.count; i++)
             s_held_push (&self->kept, &kept.msgs [i], S_KEPT_MAX, S_KEPT_BYTES);
         free (kept.msgs);
         s_reload_work (self, 0);
         return;
     }
+    hny_meter_commit (self->meter);
     s_held_clear (&kept);
     free (kept.msgs);
     hny_info ("the store takes writes again (after %lld s): serving as usual",
@@ -779,6 +794,13 @@ hny_broker_set_reload (hny_broker_t *self, volatile sig_atomic_t *flag, int keep
     assert (self);
     self->reload = flag;
     self->keep_log_level = keep_log_level;
+}
+
+void
+hny_broker_set_wake_fd (hny_broker_t *self, int fd)
+{
+    assert (self);
+    self->wake_fd = fd;
 }
 
 /* Replace a string option with a copy of value (NULL allowed). */
@@ -817,6 +839,8 @@ s_reload_restart_notes (hny_broker_t *self, const hny_daemon_conf_t *fresh)
     ||  (fresh->back && s_differs (now->back, fresh->back))
     ||  (fresh->state && s_differs (now->state, fresh->state)))
         hny_warn ("reload: endpoints or state changed: they take effect when honyakud restarts");
+    if (fresh->metrics && s_differs (now->metrics, fresh->metrics))
+        hny_warn ("reload: metrics changed: it takes effect when honyakud restarts");
     if (fresh->heartbeat_ms != now->heartbeat_ms || fresh->max_article_bytes != now->max_article_bytes
     ||  fresh->worker_credit != now->worker_credit || fresh->insecure_tcp_loopback != now->insecure_tcp_loopback)
         hny_warn ("reload: heartbeat_ms, max_article_bytes, worker credit or insecure_tcp_loopback"
@@ -945,10 +969,33 @@ s_drain (hny_broker_t *self, void *sock, int back)
 }
 
 static void
-s_on_final (int64_t job, hny_job_state_t state, void *arg)
+s_on_final (int64_t job, hny_job_state_t state, int64_t elapsed_ms, void *arg)
 {
     hny_broker_t *self = arg;
+    hny_meter_job (self->meter, state, elapsed_ms);
     hny_front_job_final (self->clients, job, state);
+}
+
+/* GET /metrics: the STATS reply the front would send, rendered (between
+   two passes, on this thread: hny_scrape.h). */
+static char *
+s_render_metrics (void *arg, size_t *size)
+{
+    hny_broker_t *self = arg;
+    json_t *stats = hny_front_stats (self->clients);
+    if (!stats) {
+        hny_warn ("metrics: the store cannot be read: %s", hny_store_error (self->store));
+        return NULL;
+    }
+    hny_buf_t text = HNY_BUF_INIT (HNY_METRICS_TEXT_MAX);
+    int rc = hny_metrics_render (stats, &text);
+    json_decref (stats);
+    if (rc != 0) {
+        hny_warn ("metrics: the text is over %d bytes", HNY_METRICS_TEXT_MAX);
+        hny_buf_free (&text);
+        return NULL;
+    }
+    return hny_buf_take (&text, size);
 }
 
 static void
@@ -1022,6 +1069,7 @@ s_pass (hny_broker_t *self, int64_t *sup_next, int *busy)
         return -1;
     }
     s_lap (self, S_T_COMMIT);
+    hny_meter_commit (self->meter);
     s_held_clear (&self->pass_results);
     return 0;
 }
@@ -1064,22 +1112,46 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
         }
         if (self->draining && (hny_sched_leased_count (self->sched) == 0 || now >= self->drain_deadline))
             break;
-        zmq_pollitem_t items [] = {
+        zmq_pollitem_t items [5] = {
             { self->front, 0, ZMQ_POLLIN, 0 },
             { self->back, 0, ZMQ_POLLIN, 0 },
-            { self->auth ? hny_auth_socket (self->auth) : NULL, 0, ZMQ_POLLIN, 0 },
         };
+        int count = 2, scrape_at = -1, wake_at = -1;
+        if (self->wake_fd >= 0) {
+            wake_at = count;
+            items [count++] = (zmq_pollitem_t) { NULL, self->wake_fd, ZMQ_POLLIN, 0 };
+        }
+        if (self->auth)
+            items [count++] = (zmq_pollitem_t) { hny_auth_socket (self->auth), 0, ZMQ_POLLIN, 0 };
+        long timeout = s_next_timeout (self, sup_next, busy);
+        /* libmicrohttpd's epoll descriptor is a plain fd to zmq_poll; its
+           own timer, when it has one, bounds the wait and makes it run. */
+        long scrape_ms = self->scrape ? hny_scrape_timeout (self->scrape) : -1;
+        if (self->scrape) {
+            scrape_at = count;
+            items [count++] = (zmq_pollitem_t) { NULL, hny_scrape_fd (self->scrape), ZMQ_POLLIN,
+                                                 0 };
+            if (scrape_ms >= 0 && scrape_ms < timeout)
+                timeout = scrape_ms;
+        }
         s_lap (self, S_T_OTHER);
-        if (zmq_poll (items, self->auth ? 3 : 2, s_next_timeout (self, sup_next, busy)) < 0
-        &&  errno != EINTR) {
+        if (zmq_poll (items, count, timeout) < 0 && errno != EINTR) {
             hny_error ("poll: %s", zmq_strerror (errno));
             break;
         }
         s_lap (self, S_T_WAIT);
+        if (wake_at >= 0 && (items [wake_at].revents & ZMQ_POLLIN)) {
+            char drain [64];    /* the flags say what came; the bytes only wake */
+            while (read (self->wake_fd, drain, sizeof drain) > 0)
+                ;
+        }
         if (*signals >= 2)
             continue;
         if (self->auth)
             hny_auth_handle (self->auth);
+        if (scrape_at >= 0 && ((items [scrape_at].revents & ZMQ_POLLIN)
+                               || (scrape_ms >= 0 && hny_clock_mono_ms () >= now + scrape_ms)))
+            hny_scrape_run (self->scrape);
         if (self->reload && *self->reload) {
             *self->reload = 0;
             s_reload (self);
@@ -1235,6 +1307,7 @@ hny_broker_new (hny_config_t *config, hny_store_t *store, const char *front, con
     self->conf = hny_config_daemon (config);
     self->store = store;
     self->supervisor = supervisor;
+    self->wake_fd = -1;
     size_t count = hny_config_profile_count (config);
     const hny_profile_t **profiles = hny_calloc (count ? count : 1, sizeof *profiles);
     for (size_t i = 0; i < count; i++)
@@ -1244,6 +1317,8 @@ hny_broker_new (hny_config_t *config, hny_store_t *store, const char *front, con
     self->pipeline = hny_pipeline_new (store, self->sched, self->conf, s_on_final, self);
     self->clients = hny_front_new (store, self->sched, self->pipeline, self->conf, HNY_VERSION,
                                    s_post_front, self);
+    self->meter = hny_meter_new (hny_sched_profile_count (self->sched));
+    hny_front_set_meter (self->clients, self->meter);
     self->started = hny_clock_mono_ms ();
     if (self->conf->max_store_bytes > 0)
         hny_store_set_max_bytes (store, self->conf->max_store_bytes);
@@ -1269,6 +1344,13 @@ hny_broker_new (hny_config_t *config, hny_store_t *store, const char *front, con
     self->front_ep = hny_strdup (front);
     self->back_ep = hny_strdup (back);
     hny_info ("serving clients on %s, workers on %s", front, back);
+    if (self->conf->metrics && *self->conf->metrics) {
+        self->scrape = hny_scrape_new (self->conf->metrics, s_render_metrics, self, error);
+        if (!self->scrape) {
+            hny_broker_destroy (&self);
+            return NULL;
+        }
+    }
     return self;
 }
 
@@ -1291,7 +1373,9 @@ hny_broker_destroy (hny_broker_t **self_p)
         self->workers = w->next;
         s_worker_free (&w);
     }
+    hny_scrape_destroy (&self->scrape);
     hny_front_destroy (&self->clients);
+    hny_meter_destroy (&self->meter);
     /* The scheduler frees its tasks through the pipeline's hook: first. */
     hny_sched_destroy (&self->sched);
     hny_pipeline_destroy (&self->pipeline);

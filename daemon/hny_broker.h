@@ -44,6 +44,11 @@ void hny_broker_destroy (hny_broker_t **self_p);
    borrowed (a signal handler sets it). */
 void hny_broker_set_reload (hny_broker_t *self, volatile sig_atomic_t *flag, int keep_log_level);
 
+/* The read end of a self-pipe the signal handlers write a byte to: the
+   loop polls it with its sockets and empties it, so a signal never waits
+   for the poll's timeout. fd is borrowed (non-blocking); -1: none. */
+void hny_broker_set_wake_fd (hny_broker_t *self, int fd);
+
 /* Serve until *signals says to stop: 0 serve, 1 drain (stop accepting,
    hand back leased work, leave within a deadline), 2 or more: leave now.
    Returns 0 on a clean exit, -1 on a fatal store error. */

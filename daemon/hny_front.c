@@ -28,6 +28,7 @@ struct _hny_front_t {
     hny_store_t *store;
     hny_sched_t *sched;
     hny_pipeline_t *pipeline;
+    const hny_meter_t *meter;   /* NULL: no in-memory metrics */
     const hny_daemon_conf_t *conf;
     const char *version;
     hny_front_post_fn *post;
@@ -558,21 +559,47 @@ s_list (hny_front_t *self, hny_msg_t *msg)
     s_post (self, &reply);
 }
 
-static void
-s_stats (hny_front_t *self, hny_msg_t *msg)
+json_t *
+hny_front_stats (hny_front_t *self)
 {
     json_t *stats = hny_store_stats (self->store);
-    if (!stats) {
-        s_reject_store (self, msg);
-        return;
+    json_t *jobs = stats ? hny_store_job_counts (self->store) : NULL;
+    if (!jobs) {
+        json_decref (stats);
+        return NULL;
     }
+    /* Every state, 0 when no job is in it: a series that comes and goes
+       reads as missing data to a monitoring system. */
+    for (int state = 0; state < HNY_JOB_STATE_COUNT; state++) {
+        const char *name = hny_job_state_name ((hny_job_state_t) state);
+        if (!json_object_get (jobs, name))
+            json_object_set_new (jobs, name, json_integer (0));
+    }
+    /* The profiles honyakud runs get their live state and in-memory counts;
+       profiles only the store remembers keep their stored counters. */
+    json_int_t leased_translate = 0;
     for (size_t i = 0; i < hny_sched_profile_count (self->sched); i++) {
-        const char *name = hny_sched_profile_conf (self->sched, (int) i)->name;
-        if (!json_object_get (stats, name))
-            json_object_set_new (stats, name,
-                                 json_pack ("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "tm_hits", 0,
-                                            "tm_misses", 0, "chars_billed", 0, "requests", 0,
-                                            "segments", 0, "prompt_tokens", 0, "completion_tokens", 0));
+        const hny_profile_t *conf = hny_sched_profile_conf (self->sched, (int) i);
+        json_t *p = json_object_get (stats, conf->name);
+        if (!p) {
+            p = json_pack ("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "tm_hits", 0, "tm_misses", 0,
+                           "chars_billed", 0, "requests", 0, "segments", 0, "prompt_tokens", 0,
+                           "completion_tokens", 0);
+            json_object_set_new (stats, conf->name, p);
+        }
+        int inflight = hny_sched_profile_inflight (self->sched, (int) i);
+        leased_translate += inflight;
+        json_object_set_new (p, "type", json_string (conf->type ? conf->type : ""));
+        json_object_set_new (p, "workers",
+                             json_integer (hny_sched_profile_workers (self->sched, (int) i)));
+        json_object_set_new (p, "queued",
+                             json_integer ((json_int_t) hny_sched_profile_queued (self->sched, (int) i)));
+        json_object_set_new (p, "leased", json_integer (inflight));
+        const char *paused = hny_sched_profile_paused (self->sched, (int) i);
+        if (paused)
+            json_object_set_new (p, "paused", json_string (paused));
+        if (self->meter)
+            hny_meter_profile_stats (self->meter, (int) i, p);
     }
     const char *name;
     json_t *p;
@@ -582,8 +609,29 @@ s_stats (hny_front_t *self, hny_msg_t *msg)
         json_object_set_new (p, "requests_per_segment", json_real (segs > 0 ? (double) reqs / (double) segs : 0.0));
         json_object_set_new (p, "segments_per_request", json_real (reqs > 0 ? (double) segs / (double) reqs : 0.0));
     }
+    json_int_t leased = (json_int_t) hny_sched_leased_count (self->sched);
+    json_t *doc = json_pack (
+        "{s:o, s:o, s:I, s:{s:I, s:I}, s:{s:I, s:I}}", "profiles", stats, "jobs", jobs,
+        "workers", (json_int_t) hny_sched_worker_count (self->sched),
+        "queue", "prepare", (json_int_t) hny_sched_queued (self->sched, HNY_TASK_PREPARE),
+                 "translate", (json_int_t) hny_sched_queued (self->sched, HNY_TASK_TRANSLATE),
+        "leased", "prepare", leased - leased_translate, "translate", leased_translate);
+    if (self->meter)
+        hny_meter_stats (self->meter, doc);
+    return doc;
+}
+
+static void
+s_stats (hny_front_t *self, hny_msg_t *msg)
+{
+    json_t *stats = hny_front_stats (self);
+    if (!stats) {
+        s_reject_store (self, msg);
+        return;
+    }
     hny_msg_t *reply = s_reply (msg, HNY_MSG_STATS, HNY_STATUS_OK);
-    json_object_set_new (hny_msg_header (reply), "profiles", stats);
+    json_object_update (hny_msg_header (reply), stats);
+    json_decref (stats);
     s_post (self, &reply);
 }
 
@@ -650,6 +698,12 @@ hny_front_destroy (hny_front_t **self_p)
     }
     free (self);
     *self_p = NULL;
+}
+
+void
+hny_front_set_meter (hny_front_t *self, const hny_meter_t *meter)
+{
+    self->meter = meter;
 }
 
 void

@@ -10,6 +10,7 @@
 #ifndef HNY_FRONT_H
 #define HNY_FRONT_H
 
+#include "hny_meter.h"
 #include "hny_pipeline.h"
 #include "hny_sched.h"
 #include "hny_store.h"
@@ -44,6 +45,15 @@ void hny_front_destroy (hny_front_t **self_p);
 /* Answer one message from a client (any message: malformed ones get
    REJECTED with their status). */
 void hny_front_handle (hny_front_t *self, hny_msg_t *msg);
+
+/* The in-memory metrics STATS shows (borrowed; NULL: none). */
+void hny_front_set_meter (hny_front_t *self, const hny_meter_t *meter);
+
+/* The members of a STATS reply (PROTOCOL.md 5.2: "profiles", "jobs",
+   "workers", "queue", "leased", "job_seconds", "since"), as a new object
+   the caller owns; NULL when the store could not be read. The one source
+   of both STATS and the /metrics endpoint (honyaku/metrics.h). */
+json_t *hny_front_stats (hny_front_t *self);
 
 /* The broker is draining (SUBMIT: 503), or its store cannot take writes. */
 void hny_front_set_draining (hny_front_t *self, int draining);

@@ -799,10 +799,11 @@ s_finish_end (hny_pipeline_t *self, s_finish_t *f)
     else
         hny_info ("job %lld: done (%d segments)", (long long) job->id, job->total);
     int64_t id = job->id;
+    int64_t elapsed = hny_clock_wall_ms () - job->created;
     job->finish = NULL;
     s_job_untrack (self, &job);
     if (self->final)
-        self->final (id, state, self->final_arg);
+        self->final (id, state, elapsed, self->final_arg);
     hny_job_row_clear (&row);
     free (error);
 }

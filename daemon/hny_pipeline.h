@@ -37,8 +37,10 @@ extern "C" {
 typedef struct _hny_pipeline_t hny_pipeline_t;
 
 /* A job ended (its record and final state are in the store, in the pass
-   transaction): the broker answers its waiters. */
-typedef void (hny_pipeline_final_fn) (int64_t job, hny_job_state_t state, void *arg);
+   transaction) elapsed_ms after it was accepted: the broker answers its
+   waiters and counts it (metrics). */
+typedef void (hny_pipeline_final_fn) (int64_t job, hny_job_state_t state, int64_t elapsed_ms,
+                                      void *arg);
 
 /* What STATUS shows of a job that is not final. */
 typedef struct {

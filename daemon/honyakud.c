@@ -15,6 +15,7 @@
 #include "hny_supervisor.h"
 
 #include <honyaku/config.h>
+#include <honyaku/metrics.h>
 #include <honyaku/util.h>
 
 #include <errno.h>
@@ -38,10 +39,19 @@
 static volatile sig_atomic_t s_signals = 0;
 /* SIGHUP: reload the configuration (the broker clears it). */
 static volatile sig_atomic_t s_reload = 0;
+/* The write end of the self-pipe: the handler writes a byte so that a
+   signal landing between the loop's check of the flags and zmq_poll
+   wakes the poll instead of waiting out its timeout. -1: none. */
+static int s_wake_fd = -1;
 
 static void
 s_on_signal (int signum)
 {
+    int saved = errno;
+    if (s_wake_fd >= 0 && write (s_wake_fd, "", 1) < 0) {
+        /* full pipe: a wake-up is pending already */
+    }
+    errno = saved;
     if (signum == SIGHUP)
         s_reload = 1;
     else if (signum == SIGINT)
@@ -60,6 +70,8 @@ s_usage (FILE *f)
         "  --front EP        client endpoint (default ipc://RUN/front: RUN is\n"
         "                    $RUNTIME_DIRECTORY under systemd, else STATE)\n"
         "  --back EP         worker endpoint (default ipc://RUN/back)\n"
+        "  --metrics ADDR    serve GET /metrics (Prometheus) on PORT, HOST:PORT or [IPV6]:PORT\n"
+        "                    (PORT alone: 127.0.0.1); default: [daemon] metrics, else none\n"
         "  --workers N       local workers to start; -1 = number of cores, 0 = none\n"
         "  --log-level L     error, warn, info or debug\n"
         "  --version         print the version and exit\n"
@@ -155,12 +167,14 @@ main (int argc, char **argv)
 {
     hny_log_init ("honyakud", HNY_LOG_INFO);
     const char *config_path = NULL, *state = NULL, *front = NULL, *back = NULL, *level = NULL;
+    const char *metrics = NULL;
     int workers = -2;           /* -2: not given */
     static const struct option options [] = {
         { "config", required_argument, NULL, 'c' },
         { "state", required_argument, NULL, 's' },
         { "front", required_argument, NULL, 'f' },
         { "back", required_argument, NULL, 'b' },
+        { "metrics", required_argument, NULL, 'm' },
         { "workers", required_argument, NULL, 'w' },
         { "log-level", required_argument, NULL, 'l' },
         { "version", no_argument, NULL, 'V' },
@@ -169,12 +183,23 @@ main (int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     int opt;
-    while ((opt = getopt_long (argc, argv, "c:s:f:b:w:l:Vh", options, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, "c:s:f:b:m:w:l:Vh", options, NULL)) != -1) {
         switch (opt) {
         case 'c': config_path = optarg; break;
         case 's': state = optarg; break;
         case 'f': front = optarg; break;
         case 'b': back = optarg; break;
+        case 'm': {
+            char host [64], *why = NULL;
+            int port;
+            if (hny_metrics_addr_parse (optarg, host, sizeof host, &port, &why) != 0) {
+                fprintf (stderr, "honyakud: --metrics: %s\n", why);
+                free (why);
+                return 2;
+            }
+            metrics = optarg;
+            break;
+        }
         case 'w': {
             char *end = NULL;
             long n = strtol (optarg, &end, 10);
@@ -237,6 +262,8 @@ main (int argc, char **argv)
         s_set (&conf->front, front);
     if (back)
         s_set (&conf->back, back);
+    if (metrics)
+        s_set (&conf->metrics, metrics);
     if (workers != -2)
         conf->workers = workers;
     if (conf->workers < 0) {
@@ -259,6 +286,7 @@ main (int argc, char **argv)
        alone; the client socket is then given to socket_group, if any. */
     umask (0077);
     int rc = 1, lock = -1;
+    int wake [2] = { -1, -1 };  /* the self-pipe: the broker polls [0] */
     hny_store_t *store = NULL;
     hny_supervisor_t *supervisor = NULL;
     hny_broker_t *broker = NULL;
@@ -282,6 +310,11 @@ main (int argc, char **argv)
     if (s_check_endpoint (front_ep) || s_check_endpoint (back_ep))
         goto done;
 
+    if (pipe2 (wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+        hny_error ("pipe: %s", strerror (errno));
+        goto done;
+    }
+    s_wake_fd = wake [1];
     struct sigaction sa;
     memset (&sa, 0, sizeof sa);
     sa.sa_handler = s_on_signal;
@@ -312,6 +345,7 @@ main (int argc, char **argv)
     }
     hny_access_check_dirs (front_ep, conf->socket_group);
     hny_broker_set_reload (broker, &s_reload, level != NULL);
+    hny_broker_set_wake_fd (broker, wake [0]);
     if (supervisor && hny_supervisor_start (supervisor, conf->workers) != 0) {
         hny_error ("cannot start the local workers");
         goto done;
@@ -333,5 +367,9 @@ done:
     free (worker_bin);
     if (lock >= 0)
         close (lock);           /* the lock goes with it */
+    s_wake_fd = -1;
+    for (int i = 0; i < 2; i++)
+        if (wake [i] >= 0)
+            close (wake [i]);
     return rc;
 }

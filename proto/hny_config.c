@@ -14,6 +14,7 @@
     was read, names FILE:LINE. */
 
 #include "honyaku/config.h"
+#include "honyaku/metrics.h"
 #include "honyaku/proto.h"
 #include "honyaku/util.h"
 
@@ -33,7 +34,9 @@
 
 typedef enum { S_DAEMON, S_WORKER, S_BACKEND } s_section_t;
 typedef enum { S_T_STR, S_T_INT, S_T_INT64, S_T_DOUBLE, S_T_BOOL } s_type_t;
-typedef enum { S_CHECK_NONE, S_CHECK_LOG_LEVEL, S_CHECK_TYPE, S_CHECK_NAMES } s_check_t;
+typedef enum {
+    S_CHECK_NONE, S_CHECK_LOG_LEVEL, S_CHECK_TYPE, S_CHECK_NAMES, S_CHECK_ADDRESS
+} s_check_t;
 /* Which field of the profile's backend type an unset option takes. */
 typedef enum {
     S_PT_NONE, S_PT_URL, S_PT_MAX_TEXTS, S_PT_MAX_BYTES, S_PT_CONCURRENCY, S_PT_TIMEOUT
@@ -111,6 +114,12 @@ static const s_option_t s_options [] = {
     { S_DAEMON, "insecure_tcp_loopback", S_T_BOOL, D (insecure_tcp_loopback), "false", 0, 1,
       S_CHECK_NONE, S_PT_NONE, "true: allow plain TCP on 127.0.0.1, [::1] or localhost "
       "(logged as a warning).", NULL },
+    { S_DAEMON, "metrics", S_T_STR, D (metrics), NULL, 0, 0, S_CHECK_ADDRESS, S_PT_NONE,
+      "PORT (on 127.0.0.1), HOST:PORT or [IPV6]:PORT, e.g. 127.0.0.1:9469. Unset: no endpoint. "
+      "A port already taken stops honyakud at start.",
+      "Prometheus: with `metrics` set, honyakud serves GET /metrics over HTTP (the text "
+      "exposition format; the same text as `honyaku stats --format prometheus`). No "
+      "authentication: keep it on loopback, or give an address only a trusted network reaches." },
     { S_WORKER, "credit", S_T_INT, D (worker_credit), "8", 1, 10000, S_CHECK_NONE, S_PT_NONE,
       "Tasks one worker takes at once.", NULL },
     { S_WORKER, "backends", S_T_STR, D (worker_backends), NULL, 0, 0, S_CHECK_NAMES, S_PT_NONE,
@@ -526,6 +535,14 @@ s_handler (void *user, const char *section, const char *key, const char *value)
     }
     else if (option->check == S_CHECK_NAMES && *value)
         rc = s_check_names (value, why, sizeof why);
+    else if (option->check == S_CHECK_ADDRESS && *value) {
+        char host [64], *error = NULL;
+        int port;
+        rc = hny_metrics_addr_parse (value, host, sizeof host, &port, &error);
+        if (rc)
+            snprintf (why, sizeof why, "%s", error);
+        free (error);
+    }
     if (rc == 0) {
         void *base = self->section == S_BACKEND ? (void *) &self->config->profiles [self->profile]
                                                 : (void *) &self->config->daemon;

@@ -76,7 +76,8 @@ typedef enum {
     S_INT,          /* JSON integer within [min, max] */
     S_BOOL,
     S_OBJECT,       /* JSON object; no U+0000 in any string inside */
-    S_ARRAY,        /* JSON array; no U+0000 in any string inside */
+    S_ARRAY,        /* JSON array of at most items items (0: no cap); no U+0000 in any
+                       string inside */
     S_STR_ARRAY,    /* array of at most items strings (0: no cap), each at most max bytes */
     S_STR_OR_INT,   /* "req": string of at most max bytes, or any integer */
     S_METADATA      /* S_OBJECT whose members named in PROTOCOL.md section 11.2
@@ -102,7 +103,7 @@ typedef struct {
     s_type_t type;
     s_need_t need;
     int64_t min, max;           /* S_INT range; S_STR* max bytes (0 = no own cap) */
-    size_t items;               /* S_STR_ARRAY: most items (0 = no own cap) */
+    size_t items;               /* S_ARRAY, S_STR_ARRAY: most items (0 = no own cap) */
 } s_field_t;
 
 #define S_ANY HNY_MSG_INVALID
@@ -169,6 +170,12 @@ static const s_field_t s_fields [] = {
     { HNY_MSG_LISTING,   "next",       S_STR,   S_OPTIONAL, 0, S_ID_MAX, 0 },
     { HNY_MSG_STATS,     "status",     S_INT,   S_OPTIONAL, 100, 599, 0 },
     { HNY_MSG_STATS,     "profiles",   S_OBJECT, S_REQUIRED_IN_REPLY, 0, 0, 0 },
+    { HNY_MSG_STATS,     "jobs",       S_OBJECT, S_OPTIONAL_IN_REPLY, 0, 0, 0 },
+    { HNY_MSG_STATS,     "workers",    S_INT,   S_OPTIONAL_IN_REPLY, S_IMIN, S_IMAX, 0 },
+    { HNY_MSG_STATS,     "queue",      S_OBJECT, S_OPTIONAL_IN_REPLY, 0, 0, 0 },
+    { HNY_MSG_STATS,     "leased",     S_OBJECT, S_OPTIONAL_IN_REPLY, 0, 0, 0 },
+    { HNY_MSG_STATS,     "job_seconds", S_OBJECT, S_OPTIONAL_IN_REPLY, 0, 0, 0 },
+    { HNY_MSG_STATS,     "since",      S_INT,   S_OPTIONAL_IN_REPLY, S_IMIN, S_IMAX, 0 },
     /* 5.3 worker to broker */
     { HNY_MSG_READY,     "credit",     S_INT,   S_REQUIRED, 1, 1000000, 0 },
     { HNY_MSG_READY,     "backends",   S_STR_ARRAY, S_REQUIRED, 0, S_ID_MAX, 0 },
@@ -179,6 +186,7 @@ static const s_field_t s_fields [] = {
     { HNY_MSG_RESULT,    "task",       S_STR,   S_REQUIRED, 0, S_ID_MAX, 0 },
     { HNY_MSG_RESULT,    "status",     S_INT,   S_REQUIRED, 100, 599, 0 },
     { HNY_MSG_RESULT,    "reason",     S_STR,   S_OPTIONAL, 0, 0, 0 },
+    { HNY_MSG_RESULT,    "calls",      S_ARRAY, S_OPTIONAL, 0, 0, HNY_PROTO_CALLS_MAX },
     /* 5.4 broker to worker */
     { HNY_MSG_TASK,      "task",       S_STR,   S_REQUIRED, 0, S_ID_MAX, 0 },
     { HNY_MSG_TASK,      "kind",       S_STR,   S_REQUIRED, 0, S_STATE_MAX, 0 },
@@ -587,6 +595,11 @@ s_check_field (const s_field_t *rule, json_t *value, char *reason, size_t reason
             if (rule->type == S_ARRAY ? !json_is_array (value) : !json_is_object (value)) {
                 snprintf (reason, reason_size, "field '%s' must be an %s", rule->field,
                           rule->type == S_ARRAY ? "array" : "object");
+                return -1;
+            }
+            if (rule->type == S_ARRAY && rule->items && json_array_size (value) > rule->items) {
+                snprintf (reason, reason_size, "field '%s' has more than %zu items",
+                          rule->field, rule->items);
                 return -1;
             }
             /* Its strings go on into records and replies that peers

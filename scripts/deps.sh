@@ -13,15 +13,20 @@ pkgs=(
   libinih-dev                               # inih: the INI config parser
   libxml2-dev                               # libxml2: HTML parsing of article pages
   libxxhash-dev                             # xxHash: content keys and hashes
-  libmicrohttpd-dev                         # libmicrohttpd: the project's test backend server
+  libmicrohttpd-dev                         # libmicrohttpd: honyakud's GET /metrics, the test backend server
   libsystemd-dev                            # sd_notify for Type=notify under systemd
+  libmecab-dev mecab mecab-ipadic-utf8      # the sentence aligner: Japanese words (MeCab's C API, IPA dictionary)
+  edict                                     # the sentence aligner: the English-Japanese dictionary (EUC-JP)
   python3-zmq                               # the spec-only Python test client and fake peers
   python3-jsonschema                        # tests: records and prepared articles against proto/schema/
   python3-translate python3-lxml            # tests: TMX and XLIFF exports read back with translate-toolkit, lxml
   libxml2-utils python3-html5lib            # tests: xmllint --noout on exports; the HTML export parsed as HTML5
+  python3-prometheus-client                 # tests: Prometheus' parser reads /metrics and stats --format prometheus
   apertium-apy apertium-eng-spa             # a real translation server for tests and the demo
   curl                                      # demo: probing APy
   gnuplot-nox                               # bench/perf.py: its PNG plot (bench.perf_smoke)
+  groff-base                                # tests: the man pages format without warnings
+  dpkg-dev debhelper lintian                # scripts/package.sh: the Debian packages (packaging.deb)
 )
 
 missing=()

@@ -8,6 +8,7 @@
     random bytes, valid messages, and valid messages mutated byte-wise and
     frame-wise, and checks the decoder's invariants on each. */
 
+#include "honyaku/metrics.h"
 #include "honyaku/proto.h"
 #include "honyaku/util.h"
 
@@ -103,6 +104,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             if (json_is_string (value))
                 S_REQUIRE (strlen (json_string_value (value)) == json_string_length (value));
         }
+        /* A STATS reply, whatever it holds, renders as Prometheus text
+           (honyaku stats --format prometheus prints the broker's reply). */
+        if (id == HNY_MSG_STATS) {
+            hny_buf_t out = HNY_BUF_INIT (HNY_METRICS_TEXT_MAX);
+            S_REQUIRE (hny_metrics_render (hny_msg_header (msg), &out) == 0);
+            S_REQUIRE (out.len == 0 || out.data [out.len - 1] == '\n');
+            hny_buf_free (&out);
+        }
     }
     hny_msg_destroy (&msg);
     return 0;
@@ -128,6 +137,10 @@ static const char *const s_seeds [][3] = {
     { "LISTING", "{\"status\":200,\"jobs\":[{\"job\":\"1\",\"key\":\"k\",\"state\":\"done\"}],\"next\":\"1\"}", NULL },
     { "STATS", "{}", NULL },
     { "STATS", "{\"status\":200,\"profiles\":{\"pseudo\":{\"requests\":1}}}", NULL },
+    { "STATS", "{\"status\":200,\"since\":5,\"jobs\":{\"done\":2},\"profiles\":{\"p\":{\"workers\":1,"
+               "\"paused\":\"p: \\\"q\\\"\",\"http\":{\"200\":3},\"latency\":{\"le\":[0.1,1],\"counts\":[1,2],"
+               "\"count\":3,\"sum\":0.5}}},\"job_seconds\":{\"done\":{\"le\":[1],\"counts\":[1],\"count\":2,"
+               "\"sum\":3}}}", NULL },
     { "READY", "{\"credit\":8,\"backends\":[\"pseudo\",\"apertium\"],\"name\":\"w\",\"pid\":1}", NULL },
     { "TASK", "{\"task\":\"t\",\"kind\":\"translate\",\"lease_ms\":1000,\"profile\":\"pseudo\","
               "\"from\":\"en\",\"to\":\"es\"}", "{\"segments\":[{\"id\":0,\"src\":\"Hi \\u00e9\"}]}" },

@@ -344,8 +344,8 @@ class Suite:
              "needs the record producer to follow section 12 (title.tm, metadata.replaced; issue 7)"),
             ("5.2", "STATUS of a finished job agrees with its record", self.c_status_done, None),
             ("5.1", "LIST state done lists every finished job", self.c_list_done, None),
-            ("5.2", "STATS: per profile tm_hits, tm_misses, chars_billed, requests, segments, requests_per_segment",
-             self.c_stats, None),
+            ("5.2", "STATS: per profile tm_hits, tm_misses, chars_billed, requests, segments, requests_per_segment;"
+             " jobs by state, histograms", self.c_stats, None),
             ("3, 5.1", "LIST limit 1000 over jobs with 256-byte keys: each LISTING fits the 65536-byte header "
              "cap (a shorter page, with next)", self.c_list_header_cap,
              "needs a broker change found by the issue 7 codec review: LIST must cut a page that would pass "
@@ -692,6 +692,21 @@ class Suite:
         check(isinstance(p.get("requests_per_segment"), (int, float)), "requests_per_segment %r",
               p.get("requests_per_segment"))
         check(p["segments"] > 0, "no segment translated: %r", p)
+        # The daemon's side (5.2): every job state, and histograms whose
+        # cumulative counts end at count.
+        states = ("queued", "preparing", "translating", "done", "failed")
+        check(set(h.get("jobs", {})) == set(states) and h["jobs"]["done"] >= len(self.jobs),
+              "STATS jobs %r", h.get("jobs"))
+        check(isinstance(h.get("since"), int) and isinstance(h.get("workers"), int), "STATS %r", h)
+        check(isinstance(p.get("workers"), int) and isinstance(p.get("http"), dict), "STATS pseudo %r", p)
+        hists = [p.get("latency")] + list(h.get("job_seconds", {}).values())
+        for hist in hists:
+            ok = (isinstance(hist, dict) and len(hist.get("le", [])) == len(hist.get("counts", []))
+                  and hist["le"] == sorted(hist["le"]) and hist["counts"] == sorted(hist["counts"])
+                  and (not hist["counts"] or hist["counts"][-1] <= hist["count"]))
+            check(ok, "STATS histogram %r", hist)
+        done = h.get("job_seconds", {}).get("done", {}).get("count", -1)
+        check(done >= len(self.jobs), "STATS job_seconds.done.count %r for %d jobs", done, len(self.jobs))
 
 
     def c_list_header_cap(self):

@@ -91,6 +91,14 @@ s_sample (hny_msg_id_t id)
         case HNY_MSG_STATS:
             hny_msg_set_int (msg, "status", 200);
             json_object_set_new (h, "profiles", json_pack ("{s:{s:i}}", "pseudo", "requests", 3));
+            json_object_set_new (h, "jobs", json_pack ("{s:i}", "done", 2));
+            hny_msg_set_int (msg, "workers", 2);
+            json_object_set_new (h, "queue", json_pack ("{s:i, s:i}", "prepare", 0, "translate", 1));
+            json_object_set_new (h, "leased", json_pack ("{s:i, s:i}", "prepare", 1, "translate", 0));
+            json_object_set_new (h, "job_seconds", json_pack ("{s:{s:[f], s:[i], s:i, s:f}}", "done",
+                                                              "le", 0.1, "counts", 1, "count", 2,
+                                                              "sum", 0.25));
+            hny_msg_set_int (msg, "since", 1700000000000);
             break;
         case HNY_MSG_READY:
             hny_msg_set_int (msg, "credit", 8);
@@ -111,6 +119,8 @@ s_sample (hny_msg_id_t id)
         case HNY_MSG_RESULT:
             hny_msg_set_str (msg, "task", "t1");
             hny_msg_set_int (msg, "status", 200);
+            json_object_set_new (h, "calls", json_pack ("[{s:s, s:i}, {s:s, s:i}]", "status", "429",
+                                                        "ms", 12, "status", "timeout", "ms", 30000));
             hny_msg_set_body (msg, "", 0);                     /* empty but present */
             break;
         case HNY_MSG_HEARTBEAT:
@@ -493,6 +503,32 @@ s_check_rejected_valid (const hny_msg_t *msg)
    the REJECTED keeps req and job when those are valid. Section 5.5: the
    HEARTBEAT fields and their caps. Section 5.2: the STATUS reply's
    fields. */
+/* header (taken) with field = full (taken), an array at its item cap,
+   decodes as command; with one more item (taken) it is a 400 naming
+   field. */
+static void
+s_check_items_cap (const char *command, json_t *header, const char *field, json_t *full,
+                   json_t *more)
+{
+    json_object_set_new (header, field, full);
+    char *text = json_dumps (header, JSON_COMPACT);
+    hny_msg_t *msg = s_decode (command, text, strlen (text), NULL);
+    CHECK (hny_msg_id (msg) != HNY_MSG_INVALID
+           && strcmp (hny_msg_command_name (hny_msg_id (msg)), command) == 0);
+    hny_msg_destroy (&msg);
+    free (text);
+    json_array_append_new (full, more);
+    text = json_dumps (header, JSON_COMPACT);
+    msg = s_decode (command, text, strlen (text), NULL);
+    char quoted [64];
+    snprintf (quoted, sizeof quoted, "'%s'", field);
+    CHECK (hny_msg_id (msg) == HNY_MSG_INVALID && hny_msg_error_status (msg) == 400
+           && strstr (hny_msg_error_reason (msg), quoted));
+    hny_msg_destroy (&msg);
+    free (text);
+    json_decref (header);
+}
+
 static void
 s_test_fields (void)
 {
@@ -602,6 +638,19 @@ s_test_fields (void)
         { "STATUS", "{\"status\":200,\"job\":\"1\",\"key\":\"k\",\"state\":\"failed\",\"segments\":0,"
                     "\"done\":0,\"failed\":0,\"created\":5,\"backend\":\"b\",\"error\":3}", NULL, 400,
           "'error'", NULL, "1" },
+        /* STATS reply, section 5.2: the members a monitoring system reads */
+        { "STATS", "{\"status\":200,\"profiles\":{},\"jobs\":{},\"workers\":1,\"queue\":{},"
+                   "\"leased\":{},\"job_seconds\":{},\"since\":5}", NULL, 0, NULL, NULL, NULL },
+        { "STATS", "{\"status\":200,\"profiles\":{},\"since\":\"5\"}", NULL, 400, "'since'", NULL, NULL },
+        { "STATS", "{\"status\":200,\"profiles\":{},\"leased\":[]}", NULL, 400, "'leased'", NULL, NULL },
+        { "STATS", "{\"status\":200,\"profiles\":{},\"job_seconds\":1}", NULL, 400, "'job_seconds'",
+          NULL, NULL },
+        /* RESULT calls, section 5.3: an array (its items are the broker's to judge) */
+        { "RESULT", "{\"task\":\"t\",\"status\":200,\"calls\":[{\"status\":\"200\",\"ms\":3},7]}",
+          NULL, 0, NULL, NULL, NULL },
+        { "RESULT", "{\"task\":\"t\",\"status\":200,\"calls\":{}}", NULL, 400, "'calls'", NULL, NULL },
+        { "RESULT", "{\"task\":\"t\",\"status\":200,\"calls\":[\"\\u0000\"]}", NULL, 400, "'calls'",
+          NULL, NULL },
         /* a raw control character is not JSON */
         { "HEARTBEAT", "{\"x\":\"\x01\"}", NULL, 400, "JSON", NULL, NULL },
     };
@@ -647,28 +696,20 @@ s_test_fields (void)
            && hny_msg_get_int (msg, "timeout_ms", 0) == 5 && !json_object_get (hny_msg_header (msg), "x"));
     hny_msg_destroy (&msg);
 
-    /* HEARTBEAT tasks: at most 1000 items. */
+    /* Arrays with an item cap: at the cap it decodes, one more is a 400
+       naming the field. */
     json_t *tasks = json_array ();
     for (int i = 0; i < 1000; i++) {
         char id [16];
         snprintf (id, sizeof id, "T%d.1", i);
         json_array_append_new (tasks, json_string (id));
     }
-    json_t *h = json_pack ("{s:O}", "tasks", tasks);
-    char *text = json_dumps (h, JSON_COMPACT);
-    msg = s_decode ("HEARTBEAT", text, strlen (text), NULL);
-    CHECK (hny_msg_id (msg) == HNY_MSG_HEARTBEAT);
-    hny_msg_destroy (&msg);
-    free (text);
-    json_array_append_new (tasks, json_string ("T1000.1"));
-    text = json_dumps (h, JSON_COMPACT);
-    msg = s_decode ("HEARTBEAT", text, strlen (text), NULL);
-    CHECK (hny_msg_id (msg) == HNY_MSG_INVALID && hny_msg_error_status (msg) == 400
-           && strstr (hny_msg_error_reason (msg), "'tasks'"));
-    hny_msg_destroy (&msg);
-    free (text);
-    json_decref (h);
-    json_decref (tasks);
+    s_check_items_cap ("HEARTBEAT", json_object (), "tasks", tasks, json_string ("T1000.1"));
+    json_t *calls = json_array ();
+    for (int i = 0; i < HNY_PROTO_CALLS_MAX; i++)
+        json_array_append_new (calls, json_pack ("{s:s, s:i}", "status", "200", "ms", i));
+    s_check_items_cap ("RESULT", json_pack ("{s:s, s:i}", "task", "T1.1", "status", 200), "calls",
+                       calls, json_pack ("{s:s, s:i}", "status", "200", "ms", 1));
 
     /* The encoder never sends a header over its cap (section 3). */
     msg = hny_msg_new (HNY_MSG_STATS);

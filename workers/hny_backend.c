@@ -7,6 +7,7 @@
 #include "hny_backend.h"
 #include "hny_markup.h"
 
+#include <honyaku/proto.h>
 #include <honyaku/util.h>
 
 #include <assert.h>
@@ -50,6 +51,7 @@ struct _hny_batch_t {
     int64_t usage_count, usage_limit;
     int has_tokens;             /* tokens_* reported */
     int64_t tokens_prompt, tokens_completion;
+    json_t *calls;              /* each request's status and ms, or NULL before the first */
     /* dispatch state */
     hny_backend_t *backend;
     size_t pending;             /* requests not completed */
@@ -222,6 +224,7 @@ hny_batch_destroy (hny_batch_t **self_p)
     free (self->from);
     free (self->to);
     free (self->job);
+    json_decref (self->calls);
     free (self);
     *self_p = NULL;
 }
@@ -426,6 +429,35 @@ hny_batch_result (const hny_batch_t *self)
                              json_pack ("{sIsI}", "prompt", (json_int_t) self->tokens_prompt,
                                         "completion", (json_int_t) self->tokens_completion));
     return result;
+}
+
+const json_t *
+hny_batch_calls (const hny_batch_t *self)
+{
+    return self->calls;
+}
+
+/* Note a translation request that ended: its status as the metrics label
+   it becomes (the HTTP status; "timeout" or "error" when no answer came)
+   and the engine's time from the start of its transfer to its end (a
+   wait for one of the profile's connection slots is not counted). */
+static void
+s_batch_add_call (hny_batch_t *self, const hny_http_response_t *response)
+{
+    if (!self->calls)
+        self->calls = json_array ();
+    if (json_array_size (self->calls) >= HNY_PROTO_CALLS_MAX)
+        return;
+    char status [16];
+    if (response->error == HNY_HTTP_E_TIMEOUT)
+        snprintf (status, sizeof status, "timeout");
+    else if (response->error != HNY_HTTP_OK || response->status < 100 || response->status > 599)
+        snprintf (status, sizeof status, "error");
+    else
+        snprintf (status, sizeof status, "%ld", response->status);
+    int64_t ms = response->elapsed_ms > 0 ? response->elapsed_ms : 0;
+    json_array_append_new (self->calls, json_pack ("{s:s, s:I}", "status", status, "ms",
+                                                   (json_int_t) ms));
 }
 
 /* ---------------------------------------------------------------- backend */
@@ -650,6 +682,7 @@ s_on_response (const hny_http_response_t *response, void *arg)
     hny_batch_t *batch = call->batch;
     size_t end = call->first + call->count;
     const char *job = batch->job[0] ? batch->job : "-";
+    s_batch_add_call (batch, response);
 
     if (response->error != HNY_HTTP_OK) {
         hny_seg_class_t cls = HNY_SEG_TRANSIENT;

@@ -125,6 +125,11 @@ void hny_batch_add_tokens (hny_batch_t *self, int64_t prompt, int64_t completion
 
 /* The RESULT body. Caller owns the result. */
 json_t *hny_batch_result (const hny_batch_t *self);
+/* The RESULT's "calls" (PROTOCOL.md 5.3): one {"status", "ms"} per
+   translation request that ended, in the order they ended, at most
+   HNY_PROTO_CALLS_MAX (later ones are not listed); NULL when none.
+   Borrowed: valid until the batch is destroyed. */
+const json_t *hny_batch_calls (const hny_batch_t *self);
 
 /* -------------------------------------------------------------- backend */
 

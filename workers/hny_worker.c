@@ -89,6 +89,7 @@ struct _s_result_t {
     char *reason;               /* owned; NULL when none */
     char *body;                 /* owned; NULL when none */
     size_t body_size;
+    json_t *calls;              /* translate: the requests' "calls" (a reference); NULL: none */
     int64_t kept_ms;            /* when a send first failed; 0: never failed */
 };
 
@@ -217,6 +218,7 @@ s_result_destroy (s_result_t **result_p)
     free (result->task);
     free (result->reason);
     free (result->body);
+    json_decref (result->calls);
     free (result);
     *result_p = NULL;
 }
@@ -231,6 +233,8 @@ s_result_send (s_worker_t *self, const s_result_t *result)
     hny_msg_set_int (msg, "status", result->status);
     if (result->reason)
         hny_msg_set_str (msg, "reason", result->reason);
+    if (result->calls)
+        json_object_set (hny_msg_header (msg), "calls", result->calls);
     if (result->body)
         hny_msg_set_body (msg, result->body, result->body_size);
     return s_send (self, &msg);
@@ -277,10 +281,11 @@ s_trim (s_worker_t *self)
 
 /* The outcome of a task: queued behind any kept RESULT (so that RESULTs
    leave in the order they were made) and sent when the socket takes it.
-   reason (may be NULL) is copied; body (may be NULL) is taken over. */
+   reason (may be NULL) is copied; body (may be NULL) is taken over; calls
+   (may be NULL) gets a reference of its own. */
 static void
-s_result (s_worker_t *self, const char *task, int status, const char *reason,
-          char *body, size_t body_size)
+s_result_calls (s_worker_t *self, const char *task, int status, const char *reason,
+                char *body, size_t body_size, const json_t *calls)
 {
     s_result_t *result = hny_calloc (1, sizeof *result);
     result->task = hny_strdup (task);
@@ -288,6 +293,7 @@ s_result (s_worker_t *self, const char *task, int status, const char *reason,
     result->reason = reason ? hny_strdup (reason) : NULL;
     result->body = body;
     result->body_size = body ? body_size : 0;
+    result->calls = calls ? json_incref ((json_t *) calls) : NULL;
     if (self->results_tail)
         self->results_tail->next = result;
     else
@@ -302,6 +308,13 @@ s_result (s_worker_t *self, const char *task, int status, const char *reason,
                   self->result_count);
     }
     s_trim (self);
+}
+
+static void
+s_result (s_worker_t *self, const char *task, int status, const char *reason,
+          char *body, size_t body_size)
+{
+    s_result_calls (self, task, status, reason, body, body_size, NULL);
 }
 
 static int
@@ -587,10 +600,12 @@ s_on_batch_done (hny_batch_t *batch, void *arg)
               (long long) (hny_clock_mono_ms () - task->started_ms),
               (long long) json_integer_value (json_object_get (result, "requests")));
     json_decref (result);
+    /* The requests count whatever became of their segments (metrics). */
+    const json_t *calls = hny_batch_calls (batch);
     if (body)
-        s_result (self, task->id, 200, NULL, body, strlen (body));
+        s_result_calls (self, task->id, 200, NULL, body, strlen (body), calls);
     else
-        s_result (self, task->id, 500, "cannot encode the result", NULL, 0);
+        s_result_calls (self, task->id, 500, "cannot encode the result", NULL, 0, calls);
     s_task_destroy (self, &task);
 }
 

@@ -44,6 +44,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -157,7 +158,9 @@ int hny_client_list (hny_client_t *self, const char *after, int limit, const cha
                      json_t **jobs, char **next);
 
 /* STATS: on success *out is the answer's header object, whose "profiles"
-   maps each profile name to its counters (caller owns). */
+   maps each profile name to its counters, with the daemon's jobs, queues
+   and in-memory histograms beside it (PROTOCOL.md 5.2; caller owns).
+   hny_metrics_render (honyaku/metrics.h) prints it as Prometheus text. */
 int hny_client_stats (hny_client_t *self, json_t **out);
 
 /* Pipelined requests. `req` is the caller's id for the request (<= 64

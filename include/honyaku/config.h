@@ -4,7 +4,7 @@
         [daemon]            state, front, back, socket_group, workers, heartbeat_ms, lease_ms,
                             max_article_bytes, max_jobs_in_flight, log_level,
                             default_backend, curve_key_file, allowed_clients,
-                            allowed_workers, insecure_tcp_loopback
+                            allowed_workers, insecure_tcp_loopback, metrics
         [worker]            credit, backends (comma list; default: all profiles),
                             server_key, key_file
         [backend.NAME]      type, url, key_file, key_env, model, concurrency,
@@ -76,6 +76,7 @@ typedef struct {
     char *allowed_clients;      /* file of admitted client public keys, or NULL */
     char *allowed_workers;      /* file of admitted worker public keys, or NULL */
     int insecure_tcp_loopback;  /* 1: plain tcp:// allowed on a loopback address */
+    char *metrics;              /* HTTP /metrics address (honyaku/metrics.h), or NULL: none */
     char *worker_server_key;    /* [worker] server_key: Z85 or a file, or NULL */
     char *worker_key_file;      /* [worker] key_file: the worker's key pair, or NULL */
 } hny_daemon_conf_t;

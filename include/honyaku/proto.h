@@ -67,6 +67,7 @@ extern "C" {
 #define HNY_PROTO_JSON_DEPTH  16                   /* nesting depth of any JSON we decode */
 #define HNY_PROTO_BODY_MAX    (64 * 1024 * 1024)   /* hard cap of a body frame; commands
                                                       have tighter caps (article size) */
+#define HNY_PROTO_CALLS_MAX   256                  /* items of a RESULT's "calls" */
 
 /* Message ids. Never renumber. */
 typedef enum {
