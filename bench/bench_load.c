@@ -45,6 +45,7 @@
 #define S_WAIT_MS       3600000     /* a WAIT's own timeout: the protocol's largest */
 #define S_SILENCE_MS    120000      /* no answer at all for this long: give up */
 #define S_BURST         64          /* requests sent between two looks at the answers */
+#define S_UNANSWERED_MAX 256        /* SUBMITs out without an answer, at most */
 
 static double
 s_now (void)
@@ -356,6 +357,7 @@ s_honyaku (int argc, char **argv)
         free_slots [i] = window - 1 - i;
     size_t submitted = 0, accepted = 0, existing = 0, finished = 0, done = 0, failed = 0;
     size_t busy = 0, rejected = 0;
+    long unanswered = 0;            /* SUBMITs sent and not answered yet */
     int rc = 0;
     double *done_times = NULL;      /* when each job finished, in order */
     size_t done_times_alloc = 0;
@@ -367,7 +369,7 @@ s_honyaku (int argc, char **argv)
         /* Fill the window from the file, a burst at a time: sends block
            when the pipe is full, and the answers must keep flowing. */
         int burst = 0;
-        while (free_count > 0 && burst++ < S_BURST) {
+        while (free_count > 0 && burst++ < S_BURST && unanswered < S_UNANSWERED_MAX) {
             long s = free_slots [free_count - 1];
             int got = s_read_article (&reader, &arts [s]);
             if (got < 0) {
@@ -386,6 +388,7 @@ s_honyaku (int argc, char **argv)
                 goto end;
             }
             submitted++;
+            unanswered++;
         }
         if (free_count == window && reader.eof)
             break;              /* every job finished */
@@ -397,80 +400,89 @@ s_honyaku (int argc, char **argv)
                 opts.key = arts [s].key;
                 snprintf (req, sizeof req, "s%ld", s);
                 hny_client_send_submit (client, req, &opts, arts [s].body, arts [s].size);
+                unanswered++;
             }
-        hny_reply_t *reply = NULL;
-        int got = hny_client_recv_reply (client, free_count > 0 && !reader.eof ? 0 : 50, &reply);
-        if (got == HNY_RECV_TIMEOUT) {
-            if (s_now () - last_answer > S_SILENCE_MS / 1000.0) {
-                fprintf (stderr, "bench_load: no answer from %s for %d s\n", endpoint, S_SILENCE_MS / 1000);
+        /* Every answer waiting; wait for one only when nothing is left
+           to send (a client that does not read loses answers: the
+           broker's ROUTER drops them past its high-water mark). */
+        int can_send = free_count > 0 && !reader.eof && unanswered < S_UNANSWERED_MAX;
+        for (int first = 1;; first = 0) {
+            hny_reply_t *reply = NULL;
+            int got = hny_client_recv_reply (client, first && !can_send ? 50 : 0, &reply);
+            if (got == HNY_RECV_TIMEOUT) {
+                if (s_now () - last_answer > S_SILENCE_MS / 1000.0) {
+                    fprintf (stderr, "bench_load: no answer from %s for %d s\n", endpoint, S_SILENCE_MS / 1000);
+                    rc = 2;
+                    goto end;
+                }
+                break;
+            }
+            if (got != HNY_RECV_OK) {
+                fprintf (stderr, "bench_load: %s\n", got == HNY_RECV_LOST ? "connection lost"
+                         : hny_client_error (client));
                 rc = 2;
                 goto end;
             }
-            continue;
-        }
-        if (got != HNY_RECV_OK) {
-            fprintf (stderr, "bench_load: %s\n", got == HNY_RECV_LOST ? "connection lost"
-                     : hny_client_error (client));
-            rc = 2;
-            goto end;
-        }
-        last_answer = s_now ();
-        const char *cmd = hny_reply_command (reply);
-        const char *id = hny_reply_req (reply);
-        long s = id && (id [0] == 's' || id [0] == 'w') ? strtol (id + 1, NULL, 10) : -1;
-        if (s < 0 || s >= window) {
+            last_answer = s_now ();
+            const char *cmd = hny_reply_command (reply);
+            const char *id = hny_reply_req (reply);
+            long s = id && (id [0] == 's' || id [0] == 'w') ? strtol (id + 1, NULL, 10) : -1;
+            if (s < 0 || s >= window) {
+                hny_reply_destroy (&reply);
+                continue;
+            }
+            s_art_t *art = &arts [s];
+            if (id [0] == 's')
+                unanswered--;
+            if (id [0] == 's' && strcmp (cmd, "ACCEPTED") == 0) {
+                const char *job = hny_reply_get_str (reply, "job");
+                json_t *ex = json_object_get (hny_reply_header (reply), "existing");
+                existing += json_is_true (ex) || (json_is_integer (ex) && json_integer_value (ex));
+                accepted++;
+                free (art->body);
+                art->body = NULL;
+                art->job = hny_strdup (job ? job : "");
+                snprintf (req, sizeof req, "w%ld", s);
+                hny_client_send_wait (client, req, art->job, S_WAIT_MS);
+            }
+            else if (id [0] == 's' && hny_reply_status (reply) == 303) {
+                busy++;
+                art->retry_at = s_now () + (double) hny_client_backoff_ms (art->tries++, 20, 1000) / 1000.0;
+            }
+            else if (id [0] == 'w' && strcmp (cmd, "DONE") == 0 && hny_reply_status (reply) == 300) {
+                hny_client_send_wait (client, id, art->job, S_WAIT_MS);     /* still running */
+            }
+            else {
+                /* Finished (DONE 200), or refused for good. */
+                const char *state = strcmp (cmd, "DONE") == 0 ? hny_reply_get_str (reply, "state") : NULL;
+                if (!state) {
+                    rejected++;
+                    if (rejected <= 3)
+                        fprintf (stderr, "bench_load: %s %s: %s %d %s\n", art->key, id, cmd,
+                                 hny_reply_status (reply), hny_reply_get_str (reply, "reason")
+                                 ? hny_reply_get_str (reply, "reason") : "");
+                }
+                finished++;
+                if (state && strcmp (state, "done") == 0)
+                    done++;
+                else
+                    failed++;
+                if (!first_done)
+                    first_done = s_now () - t0;
+                if (jobs_out)
+                    fprintf (jobs_out, "%s\t%s\t%s\n", art->key, art->job ? art->job : "", state ? state : cmd);
+                free (art->body);
+                free (art->job);
+                memset (art, 0, sizeof *art);
+                free_slots [free_count++] = s;
+                if (finished > done_times_alloc) {
+                    done_times_alloc = done_times_alloc ? 2 * done_times_alloc : 4096;
+                    done_times = hny_realloc (done_times, done_times_alloc * sizeof *done_times);
+                }
+                done_times [finished - 1] = s_now () - t0;
+            }
             hny_reply_destroy (&reply);
-            continue;
         }
-        s_art_t *art = &arts [s];
-        if (id [0] == 's' && strcmp (cmd, "ACCEPTED") == 0) {
-            const char *job = hny_reply_get_str (reply, "job");
-            json_t *ex = json_object_get (hny_reply_header (reply), "existing");
-            existing += json_is_true (ex) || (json_is_integer (ex) && json_integer_value (ex));
-            accepted++;
-            free (art->body);
-            art->body = NULL;
-            art->job = hny_strdup (job ? job : "");
-            snprintf (req, sizeof req, "w%ld", s);
-            hny_client_send_wait (client, req, art->job, S_WAIT_MS);
-        }
-        else if (id [0] == 's' && hny_reply_status (reply) == 303) {
-            busy++;
-            art->retry_at = s_now () + (double) hny_client_backoff_ms (art->tries++, 20, 1000) / 1000.0;
-        }
-        else if (id [0] == 'w' && strcmp (cmd, "DONE") == 0 && hny_reply_status (reply) == 300) {
-            hny_client_send_wait (client, id, art->job, S_WAIT_MS);     /* still running */
-        }
-        else {
-            /* Finished (DONE 200), or refused for good. */
-            const char *state = strcmp (cmd, "DONE") == 0 ? hny_reply_get_str (reply, "state") : NULL;
-            if (!state) {
-                rejected++;
-                if (rejected <= 3)
-                    fprintf (stderr, "bench_load: %s %s: %s %d %s\n", art->key, id, cmd,
-                             hny_reply_status (reply), hny_reply_get_str (reply, "reason")
-                             ? hny_reply_get_str (reply, "reason") : "");
-            }
-            finished++;
-            if (state && strcmp (state, "done") == 0)
-                done++;
-            else
-                failed++;
-            if (!first_done)
-                first_done = s_now () - t0;
-            if (jobs_out)
-                fprintf (jobs_out, "%s\t%s\t%s\n", art->key, art->job ? art->job : "", state ? state : cmd);
-            free (art->body);
-            free (art->job);
-            memset (art, 0, sizeof *art);
-            free_slots [free_count++] = s;
-            if (finished > done_times_alloc) {
-                done_times_alloc = done_times_alloc ? 2 * done_times_alloc : 4096;
-                done_times = hny_realloc (done_times, done_times_alloc * sizeof *done_times);
-            }
-            done_times [finished - 1] = s_now () - t0;
-        }
-        hny_reply_destroy (&reply);
     }
 end:;
     double wall = s_now () - t0;
@@ -531,38 +543,50 @@ s_waits (int argc, char **argv)
     hny_client_set_timeout (client, 30000);
     long *left = hny_calloc (count ? count : 1, sizeof *left);
     size_t next = 0, answers = 0, wrong = 0, want = count * (size_t) repeat;
+    long out = 0;                   /* WAITs sent and not answered yet */
     char req [32];
     int rc = 0;
     double user0, sys0;
     s_cpu (&user0, &sys0);
     double t0 = s_now ();
     while (answers < want) {
-        for (int burst = 0; next < count && burst < S_BURST; burst++, next++) {
+        for (int burst = 0; next < count && burst < S_BURST && out < S_UNANSWERED_MAX; burst++, next++) {
             left [next] = repeat - 1;
             snprintf (req, sizeof req, "w%zu", next);
             hny_client_send_wait (client, req, jobs [next], 0);
+            out++;
         }
-        hny_reply_t *reply = NULL;
-        int got = hny_client_recv_reply (client, next < count ? 0 : S_SILENCE_MS, &reply);
-        if (got == HNY_RECV_TIMEOUT && next < count)
-            continue;
-        if (got != HNY_RECV_OK) {
-            fprintf (stderr, "bench_load: waits: %s\n", got == HNY_RECV_TIMEOUT ? "no answer"
-                     : got == HNY_RECV_LOST ? "connection lost" : hny_client_error (client));
-            rc = 2;
-            break;
+        int can_send = next < count && out < S_UNANSWERED_MAX;
+        /* Every answer waiting (as in s_honyaku); block only when all
+           the WAITs are out. */
+        for (int first = 1; answers < want; first = 0) {
+            hny_reply_t *reply = NULL;
+            int got = hny_client_recv_reply (client, first && !can_send ? S_SILENCE_MS : 0, &reply);
+            if (got == HNY_RECV_TIMEOUT && (can_send || !first))
+                break;
+            if (got != HNY_RECV_OK) {
+                fprintf (stderr, "bench_load: waits: %s\n", got == HNY_RECV_TIMEOUT ? "no answer"
+                         : got == HNY_RECV_LOST ? "connection lost" : hny_client_error (client));
+                rc = 2;
+                goto end;
+            }
+            const char *id = hny_reply_req (reply);
+            size_t i = id && id [0] == 'w' ? strtoul (id + 1, NULL, 10) : count;
+            if (i < count) {
+                answers++;
+                out--;
+                const char *state = hny_reply_get_str (reply, "state");
+                wrong += strcmp (hny_reply_command (reply), "DONE") != 0 || !state
+                         || strcmp (state, "done") != 0;
+                if (left [i]-- > 0) {
+                    hny_client_send_wait (client, id, jobs [i], 0);
+                    out++;
+                }
+            }
+            hny_reply_destroy (&reply);
         }
-        const char *id = hny_reply_req (reply);
-        size_t i = id && id [0] == 'w' ? strtoul (id + 1, NULL, 10) : count;
-        if (i < count) {
-            answers++;
-            const char *state = hny_reply_get_str (reply, "state");
-            wrong += strcmp (hny_reply_command (reply), "DONE") != 0 || !state || strcmp (state, "done") != 0;
-            if (left [i]-- > 0)
-                hny_client_send_wait (client, id, jobs [i], 0);
-        }
-        hny_reply_destroy (&reply);
     }
+end:;
     double wall = s_now () - t0;
     double user1, sys1;
     s_cpu (&user1, &sys1);

@@ -577,6 +577,17 @@ class Bench:
                 raise PerfError("direct client: request %d answered wrongly" % i)
         return check
 
+    @staticmethod
+    def sandwich(before, after):
+        """One figure of a direct client run before and after honyaku's:
+        their mean wall time (the rest from the first), both rates kept."""
+        out = dict(before)
+        for k in ("wall_s", "user_s", "sys_s", "server_cpu_s"):
+            out[k] = (before[k] + after[k]) / 2
+        out["seg_per_s"] = out["texts"] / out["wall_s"]
+        out["runs_seg_per_s"] = [before["seg_per_s"], after["seg_per_s"]]
+        return out
+
     def direct_deepl(self, texts, per_request, connections, what):
         bodies = [self.deepl_body(texts[i:i + per_request]) for i in range(0, len(texts), per_request)]
         r = self.direct(self.ts_url + "/v2/translate", bodies, connections,
@@ -618,6 +629,10 @@ class Bench:
             if st["texts"] != len(texts):
                 raise PerfError("%s: the server translated %d texts, not %d (each sentence once)"
                                 % (what, st["texts"], len(texts)))
+            # The direct client again, after: the baseline is the two runs'
+            # mean, so that a change of load during the run weighs on both.
+            self.ts_reset(latency)
+            d = self.sandwich(d, self.direct_deepl(texts, a.texts_per_request, a.connections, what))
             row = {"latency_ms": latency, "direct": d, "honyaku": h,
                    "source_bytes": sum(len(art.body()) for art in arts), "articles": len(arts)}
             self.results["first"].append(row)
@@ -760,9 +775,14 @@ class Bench:
             answers[texts[i]] = tgt
         saved_ts, self.ts_proc = self.ts_proc, None     # the server here is APy
         try:
-            d = self.direct(self.apy_url + "/translate", [form(t) for t in texts], a.apy_concurrency,
-                            ["Content-Type: application/x-www-form-urlencoded"], "apertium", check)
-            d["seg_per_s"] = len(texts) / d["wall_s"]
+            def direct():
+                r = self.direct(self.apy_url + "/translate", [form(t) for t in texts], a.apy_concurrency,
+                                ["Content-Type: application/x-www-form-urlencoded"], "apertium", check)
+                r["texts"] = len(texts)
+                r["seg_per_s"] = len(texts) / r["wall_s"]
+                r["server_cpu_s"] = 0.0
+                return r
+            d = direct()
             conf = ("[daemon]\nlog_level = %s\ndefault_backend = apy\n\n[worker]\ncredit = %d\n\n"
                     "[backend.apy]\ntype = apertium\nurl = %s\nconcurrency = %d\n"
                     % (a.log_level, max(8, a.apy_concurrency), self.apy_url, a.apy_concurrency))
@@ -774,6 +794,7 @@ class Bench:
                 try:
                     h = self.honyaku(daemon, [(k, art.body()) for k, art in zip(keys, arts)], "apertium")
                     self.verify(daemon, h, arts, keys, tm=False)
+                    d = self.sandwich(d, direct())
                 finally:
                     a.to = saved_to
                     del self.tgt_of
@@ -950,8 +971,9 @@ def details(res):
                 "| honyakud CPU s | workers CPU s |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for r in first:
             d, h = r["direct"], r["honyaku"]
-            out.append("| %d ms | direct | %d | %d | %.3f | %.0f | %.3f | %.3f | – | – |" % (
+            out.append("| %d ms | direct (before, after) | %d | %d | %.3f | %.0f (%s) | %.3f | %.3f | – | – |" % (
                 r["latency_ms"], d["texts"], d["requests"], d["wall_s"], d["seg_per_s"],
+                ", ".join("%.0f" % x for x in d.get("runs_seg_per_s", [])),
                 d["user_s"] + d["sys_s"], d["server_cpu_s"]))
             out.append("| %d ms | honyaku | %d | %d | %.3f | %.0f | %.3f | %.3f | %.3f | %s |" % (
                 r["latency_ms"], h["texts"], h["requests"], h["wall_s"], h["seg_per_s"],
@@ -1012,9 +1034,12 @@ def details(res):
                 sum(v for k, v in h["cpu_s"].items() if k.startswith("worker"))))
     ap = res.get("apertium")
     if ap:
-        out += ["", "**4. Apertium APy (eng-spa)**: %d segments; direct %.2f s (driver CPU %.3f s), honyaku "
+        out += ["", "**4. Apertium APy (eng-spa)**: %d segments; direct %.2f s (mean of the runs before and "
+                "after honyaku's: %s segments/s; driver CPU %.3f s), honyaku "
                 "%.2f s (honyakud CPU %.2f s, workers %.2f s)" % (
-                    ap["texts"], ap["direct"]["wall_s"], ap["direct"]["user_s"] + ap["direct"]["sys_s"],
+                    ap["texts"], ap["direct"]["wall_s"],
+                    " and ".join("%.1f" % x for x in ap["direct"].get("runs_seg_per_s", [])),
+                    ap["direct"]["user_s"] + ap["direct"]["sys_s"],
                     ap["honyaku"]["wall_s"], ap["honyaku"]["cpu_s"].get("honyakud", 0),
                     sum(v for k, v in ap["honyaku"]["cpu_s"].items() if k.startswith("worker")))]
     pr = res.get("prepare")
@@ -1071,6 +1096,7 @@ plot "sweep.dat" using 1:2 with lines dt 2 lw 2 lc rgb "gray40" title "ideal: co
 set logscale x 10
 set logscale y 10
 set xlabel "backend latency, ms (0 ms drawn at 0.5)"
+set xrange [0.3:200]
 set title "50 texts a request, 16 connections"
 plot "latency.dat" using 1:2 with linespoints lw 2 lc rgb "#1f77b4" title "direct client", \\
      "" using 1:3 with linespoints lw 2 lc rgb "#d62728" title "honyaku"
@@ -1109,7 +1135,7 @@ def parse_args():
     ap.add_argument("--apy-concurrency", type=int, default=4, help="the apertium type's default")
     ap.add_argument("--prepare-mb", type=float, help="MB through bench_segment (20)")
     ap.add_argument("--scale", help="article counts of measurement 6 (10000,100000)")
-    ap.add_argument("--window", type=int, default=5000, help="measurement 6: jobs out at once")
+    ap.add_argument("--window", type=int, default=1000, help="measurement 6: jobs out at once")
     ap.add_argument("--to", default="de")
     ap.add_argument("--log-level", default="info", help="honyakud's (info is its default)")
     ap.add_argument("--timeout", type=int, default=3600, help="s, per load")
