@@ -1335,12 +1335,15 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
         json_object_set_new (header, "profile", json_string (s_profile_name (self, task->profile)));
         json_object_set_new (header, "from", json_string (batch->from));
         json_object_set_new (header, "to", json_string (batch->to));
-        /* Every segment carries its request's one context (5.4), so that
-           a worker sends each request's segments together. */
+        /* Each request's segments share one context (5.4): a task of one
+           request says it once for all, a task of several on each
+           segment, so that a worker sends each request's segments
+           together. */
+        size_t requests = s_batch_requests (batch);
         json_t *segs = json_array ();
         json_t *context = NULL;
         for (size_t i = 0; i < batch->count; i++) {
-            if (i % batch->per_request == 0) {
+            if (requests > 1 && i % batch->per_request == 0) {
                 json_decref (context);
                 const char *text = batch->contexts ? batch->contexts [i / batch->per_request] : NULL;
                 context = text ? json_string (text) : NULL;
@@ -1352,6 +1355,8 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
         }
         json_decref (context);
         json_t *doc = json_pack ("{s:o}", "segments", segs);
+        if (requests == 1 && batch->contexts && batch->contexts [0])
+            json_object_set_new (doc, "context", json_string (batch->contexts [0]));
         /* A task of a paused profile is its probe (the scheduler lets one
            out at a time): a type with a free way to ask (DeepL's
            /v2/usage) asks that first (5.4). */

@@ -102,7 +102,7 @@ class Worker:
         kind = h.get("kind")
         batch = json.loads(body) if kind == "translate" else {"segments": []}
         srcs = [s["src"] for s in batch["segments"]]
-        contexts = [s.get("context") for s in batch["segments"]]
+        contexts = [s.get("context", batch.get("context")) for s in batch["segments"]]
         probe = batch.get("probe") is True
         if self.log and not due:
             self.log.write(json.dumps({"task": h.get("task"), "kind": kind, "job": h.get("job"),
