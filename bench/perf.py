@@ -3,7 +3,7 @@
 measured in one run on the same machine.
 
     perf.py --honyakud P --worker P --testserver P --bench-load P --bench-segment P
-            [--out DIR] [--quick | --smoke] [--only 1,2,...] [--profile perf|strace]
+            [--out DIR] [--quick | --smoke] [--only 1,2,...] [--profile perf|stat|strace]
 
 1. honyaku against a direct client of the same server: the same sentences
    (ARTICLES x SENTENCES, plus a title each) sent straight to hny-testserver
@@ -20,7 +20,7 @@ measured in one run on the same machine.
    per article (the broker's floor for two round trips).
 3. Store bytes per finished article (the first run's store: the files as
    honyakud leaves them, then after a checkpoint, and per table from
-   SQLite's dbstat) against the source bytes.
+   SQLite's dbstat) against the source bytes, and against the text pairs.
 4. The apertium profile through honyaku against the same requests sent
    straight to Apertium APy (eng-spa) at the same concurrency.
 5. The worker's prepare path (hny_prepare + its JSON) against ICU's
@@ -41,10 +41,14 @@ with --strict also when a target is missed; 2 on bad usage; 77 with --smoke
 when Apertium APy is not installed (as the other APy tests skip).
 --smoke runs everything at toy sizes in well under 30 s (CTest
 bench.perf_smoke: it proves the harness, its figures mean nothing).
-With --profile perf (or strace) the honyaku side of the 0 ms first run, the
-TM path and the no-op re-run run under `perf record -g` (or `strace -c -f`)
-attached to honyakud and its workers; the summaries land in OUT/profile/
-(the timings of those runs are then not comparable)."""
+With --profile the honyaku side of the 0 ms first run, the TM path and the
+no-op re-run run with a tool attached to honyakud and its workers (perf:
+`perf record` with call graphs; stat: `perf stat -e --perf-events`, e.g.
+uprobes made with `perf probe` to count calls; strace: `strace -c -f`); the
+reports land in OUT/profile/ (the timings of those runs are then not
+comparable). Every run also reads honyakud's own account of its loop
+(logged on SIGHUP) before and after, and reports where the loop's time
+went."""
 
 import argparse
 import json

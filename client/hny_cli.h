@@ -39,6 +39,11 @@ int hny_cli_usage (const char *cmd, const char *fmt, ...) __attribute__ ((format
    "honyaku: endpoint ipc:///run/honyaku/front (the service's socket)". */
 hny_client_t *hny_cli_client (const hny_cli_t *cli);
 
+/* Read FILE ("-": standard input) with the size cap, empty or not.
+   Returns 0 with *data (caller owns, NUL-terminated) and *size, or -1 with
+   a one-line reason in *why (static text or the errno string). */
+int hny_cli_read_file (const hny_cli_t *cli, const char *path, char **data, size_t *size,
+                       const char **why);
 /* Read FILE ("-": standard input) with the size cap; refuse empty files.
    Returns 0 with *data (caller owns, NUL-terminated) and *size, or -1 with
    a one-line reason in *why (static text or the errno string). */
@@ -82,8 +87,16 @@ int hny_cli_getopt (hny_cli_t *cli, const char *cmd, int argc, char **argv,
 /* Print the help of one command on stdout; returns 0, or -1 when unknown. */
 int hny_cli_help (const char *cmd);
 
+/* The regular files under root, recursively, sorted by relative path,
+   hidden names skipped, folders entered only when real (not symlinks), at
+   most 1,000,000: *rels (relative paths; caller frees each and the array)
+   and *count. Returns 0, or -1 (said as "honyaku: CMD: ..."). */
+int hny_cli_walk (const char *cmd, const char *root, char ***rels, size_t *count);
+
 /* Commands in their own files; argv[0] is the command name. */
 int hny_cli_batch (hny_cli_t *cli, int argc, char **argv);
 int hny_cli_export (hny_cli_t *cli, int argc, char **argv);
+int hny_cli_align (hny_cli_t *cli, int argc, char **argv);
+int hny_cli_align_pairs (hny_cli_t *cli, int argc, char **argv);
 
 #endif

@@ -36,7 +36,13 @@
     What it shows (hny_progress.h): a live line on a terminal, a line per
     article otherwise, and a summary line last. Characters billed and
     segments are the sums of the records' stats (PROTOCOL.md 12.4), which
-    add up to the services' totals. */
+    add up to the services' totals.
+
+    `honyaku batch --align PAIRS.tsv --out OUT` does the same with pairs of
+    files instead of files: each line of PAIRS.tsv names a source and a
+    target file (relative to the folder of PAIRS.tsv) that translate each
+    other, and each pair becomes one align job (PROTOCOL.md 5.1, kind
+    "align"), keyed by both paths, both contents and the options. */
 #include "hny_batch_out.h"
 #include "hny_cli.h"
 #include "hny_progress.h"
@@ -70,6 +76,7 @@
 #define S_TICK_MS        100        /* longest wait for an answer: how soon a signal is seen */
 #define S_SOURCE_MAX     4096       /* SUBMIT's `source`, PROTOCOL.md 5.1 */
 #define S_PROFILES_SHOWN 20         /* profiles named when --backend is unknown */
+#define S_PAIRS_BYTES    (64u << 20) /* bytes of a PAIRS.tsv */
 
 /* Where a file is:
    S_TODO   not submitted yet, or to be submitted again (busy, connection lost);
@@ -80,7 +87,10 @@
 typedef enum { S_TODO, S_RUN, S_FETCH, S_DONE, S_FAILED } s_fstate_t;
 
 typedef struct {
-    char *rel;                  /* path relative to DIR */
+    char *rel;                  /* path relative to DIR (--align: the source file's, relative
+                                   to the folder of PAIRS.tsv) */
+    char *rel2;                 /* --align: the target file's; NULL otherwise */
+    char *label;                /* --align: "SRC + TGT", what the messages name; NULL otherwise */
     char *job;                  /* job id once accepted */
     char *key;                  /* idempotency key once computed: the same on every SUBMIT */
     char *error;                /* why it failed, when known */
@@ -96,7 +106,21 @@ typedef struct {
     s_file_t *files;
     size_t count, cap;
     const char *root;
+    const char *cmd;            /* what errors name: "batch", "align-pairs" */
 } s_walk_t;
+
+/* A new entry at the end of the list, zeroed. */
+static s_file_t *
+s_file_add (s_walk_t *walk)
+{
+    if (walk->count == walk->cap) {
+        walk->cap = walk->cap ? walk->cap * 2 : 64;
+        walk->files = hny_realloc (walk->files, walk->cap * sizeof *walk->files);
+    }
+    s_file_t *f = &walk->files [walk->count++];
+    memset (f, 0, sizeof *f);
+    return f;
+}
 
 static int
 s_walk (s_walk_t *walk, const char *rel, int depth)
@@ -104,7 +128,7 @@ s_walk (s_walk_t *walk, const char *rel, int depth)
     char *dirpath = *rel ? hny_sprintf ("%s/%s", walk->root, rel) : hny_strdup (walk->root);
     DIR *dir = opendir (dirpath);
     if (!dir) {
-        hny_cli_fail ("batch", "%s: %s", dirpath, strerror (errno));
+        hny_cli_fail (walk->cmd, "%s: %s", dirpath, strerror (errno));
         free (dirpath);
         return -1;
     }
@@ -120,7 +144,7 @@ s_walk (s_walk_t *walk, const char *rel, int depth)
            loops); files may be symlinks to regular files. */
         if (lstat (full, &st) == 0 && S_ISDIR (st.st_mode)) {
             if (depth >= S_DEPTH_MAX) {
-                hny_cli_fail ("batch", "%s: folders nested deeper than %d", full, S_DEPTH_MAX);
+                hny_cli_fail (walk->cmd, "%s: folders nested deeper than %d", full, S_DEPTH_MAX);
                 rc = -1;
             }
             else
@@ -128,17 +152,11 @@ s_walk (s_walk_t *walk, const char *rel, int depth)
         }
         else if (stat (full, &st) == 0 && S_ISREG (st.st_mode)) {
             if (walk->count == S_FILES_MAX) {
-                hny_cli_fail ("batch", "%s: more than %d files", walk->root, S_FILES_MAX);
+                hny_cli_fail (walk->cmd, "%s: more than %d files", walk->root, S_FILES_MAX);
                 rc = -1;
             }
             else {
-                if (walk->count == walk->cap) {
-                    walk->cap = walk->cap ? walk->cap * 2 : 64;
-                    walk->files = hny_realloc (walk->files, walk->cap * sizeof *walk->files);
-                }
-                s_file_t *f = &walk->files [walk->count++];
-                memset (f, 0, sizeof *f);
-                f->rel = child;
+                s_file_add (walk)->rel = child;
                 child = NULL;
             }
         }
@@ -153,15 +171,93 @@ s_walk (s_walk_t *walk, const char *rel, int depth)
 static int
 s_file_cmp (const void *a, const void *b)
 {
-    return strcmp (((const s_file_t *) a)->rel, ((const s_file_t *) b)->rel);
+    const s_file_t *x = a, *y = b;
+    int c = strcmp (x->rel, y->rel);
+    return c ? c : strcmp (x->rel2 ? x->rel2 : "", y->rel2 ? y->rel2 : "");
+}
+
+int
+hny_cli_walk (const char *cmd, const char *root, char ***rels, size_t *count)
+{
+    s_walk_t walk = { .root = root, .cmd = cmd };
+    int rc = s_walk (&walk, "", 0);
+    if (walk.count)
+        qsort (walk.files, walk.count, sizeof *walk.files, s_file_cmp);
+    *rels = hny_calloc (walk.count + 1, sizeof **rels);
+    for (size_t i = 0; i < walk.count; i++)
+        (*rels) [i] = walk.files [i].rel;
+    *count = rc ? 0 : walk.count;
+    if (rc)
+        for (size_t i = 0; i < walk.count; i++)
+            free (walk.files [i].rel);
+    free (walk.files);
+    return rc;
+}
+
+/* What messages call a file (or a pair). */
+static const char *
+s_label (const s_file_t *f)
+{
+    return f->label ? f->label : f->rel;
+}
+
+/* The pairs of PAIRS.tsv: "SRC<TAB>TGT" a line (more columns, such as the
+   score align-pairs writes, are ignored), blank lines and '#' comments
+   skipped. Returns 0, or -1 (said). */
+static int
+s_read_pairs (s_walk_t *walk, const char *tsv)
+{
+    char *text = NULL;
+    size_t size = 0;
+    if (hny_file_read (tsv, S_PAIRS_BYTES, &text, &size)) {
+        hny_cli_fail ("batch", "%s: %s", tsv, errno == EFBIG ? "larger than 64 MiB" : strerror (errno));
+        return -1;
+    }
+    int rc = 0;
+    size_t lineno = 0;
+    for (char *line = text, *next; rc == 0 && line && *line; line = next) {
+        next = strchr (line, '\n');
+        if (next)
+            *next++ = 0;
+        lineno++;
+        size_t len = strlen (line);
+        if (len && line [len - 1] == '\r')
+            line [--len] = 0;
+        if (!len || line [0] == '#')
+            continue;
+        char *tab = strchr (line, '\t');
+        char *end = tab ? strchr (tab + 1, '\t') : NULL;
+        if (end)
+            *end = 0;
+        if (!tab || tab == line || !tab [1]) {
+            hny_cli_fail ("batch", "%s:%zu: not a pair: SRC_PATH<TAB>TGT_PATH", tsv, lineno);
+            rc = -1;
+        }
+        else if (walk->count == S_FILES_MAX) {
+            hny_cli_fail ("batch", "%s: more than %d pairs", tsv, S_FILES_MAX);
+            rc = -1;
+        }
+        else {
+            *tab = 0;
+            s_file_t *f = s_file_add (walk);
+            f->rel = hny_strdup (line);
+            f->rel2 = hny_strdup (tab + 1);
+            f->label = hny_sprintf ("%s + %s", line, tab + 1);
+        }
+    }
+    free (text);
+    return rc;
 }
 
 /* "batch:" + hex of XXH3-128 over the relative path, the content and
    every option that changes the result (languages, profile, format,
    lenient), each part NUL-ended: the same folder into another language or
-   through another profile makes other jobs, not a 409. Caller owns. */
+   through another profile makes other jobs, not a 409. A pair (--align)
+   adds "align", the target's path, where the two contents split and the
+   target's content. Caller owns. */
 static char *
-s_batch_key (const char *rel, const char *data, size_t size, const hny_submit_t *opts)
+s_batch_key (const char *rel, const char *data, size_t size, const hny_submit_t *opts,
+             const char *rel2, const char *data2, size_t size2)
 {
     XXH3_state_t *state = XXH3_createState ();
     if (!state) {
@@ -175,6 +271,13 @@ s_batch_key (const char *rel, const char *data, size_t size, const hny_submit_t 
     for (size_t i = 0; i < sizeof parts / sizeof parts [0]; i++)
         XXH3_128bits_update (state, parts [i], strlen (parts [i]) + 1);
     XXH3_128bits_update (state, data, size);
+    if (rel2) {
+        char split [32];
+        snprintf (split, sizeof split, "align:%zu", size);
+        XXH3_128bits_update (state, split, strlen (split) + 1);
+        XXH3_128bits_update (state, rel2, strlen (rel2) + 1);
+        XXH3_128bits_update (state, data2, size2);
+    }
     XXH128_hash_t hash = XXH3_128bits_digest (state);
     XXH3_freeState (state);
     XXH128_canonical_t canon;
@@ -306,7 +409,7 @@ s_finished (s_batch_t *b, s_file_t *f, const char *what, uint64_t segments, uint
 {
     b->finished++;
     hny_progress_article_t a = {
-        .rel = f->rel, .state = what, .job = f->job, .reason = f->error,
+        .rel = s_label (f), .state = what, .job = f->job, .reason = f->error,
         .ok = f->state == S_DONE, .existing = f->existing,
         .segments = segments, .chars_billed = billed,
     };
@@ -380,31 +483,62 @@ s_send_failed (s_batch_t *b, size_t index)
     return 0;
 }
 
-/* Read one file and send its SUBMIT, with the key it had before if any.
-   A file that cannot be read, or is over the protocol's cap (413 from the
-   library, nothing sent), fails alone. -1 only when the batch must stop. */
+/* Read a file, or both files of a pair (a side may be empty, not both),
+   under root (absolute paths as they are). Returns 0 with data and size
+   set (caller frees), or -1 with *why (caller owns). */
+static int
+s_read (const s_batch_t *b, const s_file_t *f, char *data [2], size_t size [2], char **why)
+{
+    const char *rel [2] = { f->rel, f->rel2 };
+    for (int k = 0; k < (f->rel2 ? 2 : 1); k++) {
+        char *path = rel [k][0] == '/' ? hny_strdup (rel [k]) : hny_sprintf ("%s/%s", b->root, rel [k]);
+        const char *reason = NULL;
+        int failed = f->rel2 ? hny_cli_read_file (b->cli, path, &data [k], &size [k], &reason)
+                             : hny_cli_read_input (b->cli, path, &data [k], &size [k], &reason);
+        if (failed)
+            *why = f->rel2 ? hny_sprintf ("%s: %s", rel [k], reason) : hny_strdup (reason);
+        free (path);
+        if (failed)
+            return -1;
+    }
+    if (f->rel2 && size [0] == 0 && size [1] == 0) {
+        *why = hny_strdup ("both files are empty");
+        return -1;
+    }
+    return 0;
+}
+
+/* Read one file (or pair) and send its SUBMIT, with the key it had before
+   if any. A file that cannot be read, or is over the protocol's cap (413
+   from the library, nothing sent), fails alone. -1 only when the batch
+   must stop. */
 static int
 s_send_submit (s_batch_t *b, size_t index)
 {
     s_file_t *f = &b->files [index];
-    char *path = hny_sprintf ("%s/%s", b->root, f->rel);
-    char *data = NULL;
-    size_t size = 0;
-    const char *why = NULL;
+    char *data [2] = { NULL, NULL }, *why = NULL;
+    size_t size [2] = { 0, 0 };
     int rc = 0;
-    if (strlen (f->rel) > S_SOURCE_MAX)
+    if (strlen (f->rel) > S_SOURCE_MAX || (f->rel2 && strlen (f->rel2) > S_SOURCE_MAX))
         s_fail_file (b, f, "refused", hny_sprintf ("path longer than %d bytes, the protocol's "
                                                     "cap of a source", S_SOURCE_MAX));
-    else if (hny_cli_read_input (b->cli, path, &data, &size, &why))
-        s_fail_file (b, f, "unread", hny_strdup (why));
+    else if (s_read (b, f, data, size, &why))
+        s_fail_file (b, f, "unread", why);
     else {
         if (!f->key)
-            f->key = s_batch_key (f->rel, data, size, &b->opts);
+            f->key = s_batch_key (f->rel, data [0], size [0], &b->opts, f->rel2, data [1], size [1]);
         char req [32];
         snprintf (req, sizeof req, "s%zu", index);
         b->opts.key = f->key;
         b->opts.source = f->rel;
-        if (hny_client_send_submit (b->client, req, &b->opts, data, size) == 0) {
+        hny_align_submit_t pair = {
+            .from = b->opts.from, .to = b->opts.to, .key = f->key, .format = b->opts.format,
+            .source = f->rel, .target_source = f->rel2, .lenient = b->opts.lenient,
+        };
+        int sent = f->rel2 ? hny_client_send_submit_align (b->client, req, &pair, data [0], size [0],
+                                                           data [1], size [1])
+                           : hny_client_send_submit (b->client, req, &b->opts, data [0], size [0]);
+        if (sent == 0) {
             f->state = S_RUN;
             s_out (b, f);
             b->submits_out++;
@@ -416,8 +550,8 @@ s_send_submit (s_batch_t *b, size_t index)
         b->opts.key = NULL;
         b->opts.source = NULL;
     }
-    free (data);
-    free (path);
+    free (data [0]);
+    free (data [1]);
     return rc;
 }
 
@@ -550,7 +684,7 @@ s_retry_later (s_batch_t *b, size_t index, hny_reply_t *reply)
         if (!b->trouble_since)
             b->trouble_since = now;
         if (now - b->trouble_since >= b->patience_ms)
-            return s_stop (b, "%s: %s (status %d); gave up after %g s (--patience)", f->rel,
+            return s_stop (b, "%s: %s (status %d); gave up after %g s (--patience)", s_label (f),
                            reason ? reason : "unavailable", status, b->patience_ms / 1000.0);
     }
     else
@@ -612,7 +746,7 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
         if (kind == 's' && s_refuses_every_file (status))
             return s_stop (b, "honyakud refuses this batch: %s (status %d, for %s); every "
                            "file would be refused the same way", reason ? reason : "rejected",
-                           status, f->rel);
+                           status, s_label (f));
         s_fail_file (b, f, "rejected", hny_sprintf ("%s (status %d)",
                                                     reason ? reason : "rejected", status));
         return 0;
@@ -643,7 +777,7 @@ s_on_reply (s_batch_t *b, hny_reply_t *reply)
         /* 300: still running; ask again below. */
     }
     else
-        return s_stop (b, "%s: unexpected answer %s to %s", f->rel, cmd, req);
+        return s_stop (b, "%s: unexpected answer %s to %s", s_label (f), cmd, req);
     return s_send_wait (b, index);
 }
 
@@ -854,21 +988,20 @@ s_resume (s_batch_t *b)
     size_t skipped = 0;
     for (size_t i = 0; i < b->count; i++) {
         s_file_t *f = &b->files [i];
-        char *path = hny_sprintf ("%s/%s", b->root, f->rel);
-        char *data = NULL;
-        size_t size = 0;
-        const char *why = NULL;
+        char *data [2] = { NULL, NULL }, *why = NULL;
+        size_t size [2] = { 0, 0 };
         /* One that cannot be read now fails when its turn comes. */
-        if (hny_cli_read_input (b->cli, path, &data, &size, &why) == 0) {
-            f->key = s_batch_key (f->rel, data, size, &b->opts);
+        if (s_read (b, f, data, size, &why) == 0) {
+            f->key = s_batch_key (f->rel, data [0], size [0], &b->opts, f->rel2, data [1], size [1]);
             if (hny_batch_out_claim (b->output, f->key, &f->rec)) {
                 f->state = S_DONE;
                 f->skipped = 1;
                 skipped++;
             }
         }
-        free (data);
-        free (path);
+        free (why);
+        free (data [0]);
+        free (data [1]);
     }
     b->finished += skipped;
     hny_progress_skipped (b->progress, skipped);
@@ -912,10 +1045,12 @@ s_write_results (s_batch_t *b, const char *out_dir)
         s_file_t *f = &b->files [i];
         if (f->state != S_FAILED)
             continue;
+        /* A pair's line starts with both of its paths, as in PAIRS.tsv. */
+        fprintf (err, "%s%s%s\t", f->rel, f->rel2 ? "\t" : "", f->rel2 ? f->rel2 : "");
         if (f->job)
-            fprintf (err, "%s\tjob %s: %s\n", f->rel, f->job, f->error);
+            fprintf (err, "job %s: %s\n", f->job, f->error);
         else
-            fprintf (err, "%s\t%s\n", f->rel, f->error);
+            fprintf (err, "%s\n", f->error);
     }
     if (fflush (err) || ferror (err)) {
         hny_cli_fail ("batch", "%s: cannot write: %s", err_path, strerror (errno));
@@ -969,11 +1104,12 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
         { "patience", required_argument, NULL, 'P' },
         { "progress", required_argument, NULL, 'p' },
         { "quiet", no_argument, NULL, 'q' },
+        { "align", required_argument, NULL, 'A' },
         HNY_CLI_COMMON_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     s_batch_t b = { .cli = cli };
-    const char *out_dir = NULL;
+    const char *out_dir = NULL, *pairs = NULL;
     hny_progress_mode_t mode = HNY_PROGRESS_AUTO;
     int window = S_WINDOW_DEFAULT, patience = S_PATIENCE_DEFAULT, opt;
     while ((opt = hny_cli_getopt (cli, "batch", argc, argv, "", longopts)) != -1) {
@@ -987,6 +1123,7 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
             case 'F': b.opts.format = optarg; break;
             case 'l': b.opts.lenient = 1; break;
             case 'q': mode = HNY_PROGRESS_NONE; break;
+            case 'A': pairs = optarg; break;
             case 'p':
                 if (hny_progress_mode_parse (optarg, &mode))
                     return hny_cli_usage ("batch", "--progress: '%s' is not auto, tty, lines or "
@@ -1005,8 +1142,14 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
             default: break;
         }
     }
-    if (argc - optind != 1)
+    if (pairs && argc - optind != 0)
+        return hny_cli_usage ("batch", "--align PAIRS.tsv takes no DIR: the pairs' paths are "
+                              "relative to the folder of PAIRS.tsv");
+    if (!pairs && argc - optind != 1)
         return hny_cli_usage ("batch", "exactly one DIR");
+    if (pairs && b.opts.backend)
+        return hny_cli_usage ("batch", "--align takes no --backend: pairs are aligned without "
+                              "a translation service");
     if (!b.opts.from || !b.opts.to)
         return hny_cli_usage ("batch", "--from and --to are required");
     /* Canonical before any key is derived from them. */
@@ -1019,18 +1162,38 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
     if (b.opts.format && !hny_cli_format_valid (b.opts.format))
         return hny_cli_usage ("batch", "unknown --format '%s' (auto, text, plain, html, jpw)",
                               b.opts.format);
-    const char *root = argv [optind];
+    /* The pairs' paths are relative to the folder of PAIRS.tsv. */
+    char *pairs_dir = pairs ? hny_strdup (pairs) : NULL;
+    if (pairs_dir) {
+        char *slash = strrchr (pairs_dir, '/');
+        if (!slash)
+            strcpy (pairs_dir, ".");
+        else
+            slash [slash == pairs_dir] = 0;
+    }
+    const char *root = pairs ? pairs_dir : argv [optind];
     struct stat st;
-    if (stat (root, &st))
-        return hny_cli_fail ("batch", "%s: %s", root, strerror (errno));
-    if (!S_ISDIR (st.st_mode))
-        return hny_cli_fail ("batch", "%s: not a folder", root);
-
-    s_walk_t walk = { .root = root };
+    s_walk_t walk = { .root = root, .cmd = "batch" };
     int rc = HNY_EXIT_FAIL;
-    if (s_walk (&walk, "", 0))
+    if (pairs) {
+        if (s_read_pairs (&walk, pairs))
+            goto cleanup;
+        if (walk.count == 0) {
+            hny_cli_fail ("batch", "%s: no pairs in it", pairs);
+            goto cleanup;
+        }
+    }
+    else if (stat (root, &st)) {
+        hny_cli_fail ("batch", "%s: %s", root, strerror (errno));
         goto cleanup;
-    if (walk.count == 0) {
+    }
+    else if (!S_ISDIR (st.st_mode)) {
+        hny_cli_fail ("batch", "%s: not a folder", root);
+        goto cleanup;
+    }
+    else if (s_walk (&walk, "", 0))
+        goto cleanup;
+    else if (walk.count == 0) {
         hny_cli_fail ("batch", "%s: no article files in it (hidden files and folders are "
                       "skipped)", root);
         goto cleanup;
@@ -1084,6 +1247,8 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
 cleanup:
     for (size_t i = 0; i < walk.count; i++) {
         free (walk.files [i].rel);
+        free (walk.files [i].rel2);
+        free (walk.files [i].label);
         free (walk.files [i].job);
         free (walk.files [i].key);
         free (walk.files [i].error);
@@ -1096,5 +1261,6 @@ cleanup:
     hny_progress_destroy (&b.progress);
     hny_batch_out_destroy (&b.output);
     hny_client_destroy (&b.client);
+    free (pairs_dir);
     return rc;
 }

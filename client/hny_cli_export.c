@@ -239,9 +239,12 @@ s_report (hny_export_t *exp, hny_export_format_t fmt)
     if (st.missing)
         fprintf (stderr, "honyaku: export: %ld segment pairs without a translation left out\n",
                  st.missing);
+    if (st.unlinked)
+        fprintf (stderr, "honyaku: export: %ld links of aligned records with a side without "
+                 "counterpart left out\n", st.unlinked);
     if (st.skipped)
-        fprintf (stderr, "honyaku: export: %ld records skipped (no segment at all: the job "
-                 "failed before it had any)\n", st.skipped);
+        fprintf (stderr, "honyaku: export: %ld records skipped (no segment pair at all: the job "
+                 "failed before it had any, or an alignment linked nothing)\n", st.skipped);
     size_t files = hny_export_files (exp);
     for (size_t i = 0; files > 1 && i < files; i++)
         fprintf (stderr, "honyaku: export: %s: %s, %ld record%s\n", hny_export_file_path (exp, i),

@@ -873,14 +873,42 @@ s_submit_msg (hny_client_t *self, const hny_submit_t *opts, const void *data, si
     return msg;
 }
 
-int
-hny_client_submit (hny_client_t *self, const hny_submit_t *opts,
-                   const void *data, size_t size, char **job_out, int *existing)
+/* The SUBMIT of an align job: both sides in one body, the source's first,
+   src_bytes saying where they split (PROTOCOL.md 5.1); NULL as
+   s_submit_msg, or with 413 when the sides together are over the body's
+   cap. */
+static hny_msg_t *
+s_align_msg (hny_client_t *self, const hny_align_submit_t *opts, const void *src, size_t src_size,
+             const void *tgt, size_t tgt_size)
 {
-    assert (self);
-    if (s_check_body (self, size))
-        return -1;
-    hny_msg_t *msg = s_submit_msg (self, opts, data, size);
+    assert (opts && (src || src_size == 0) && (tgt || tgt_size == 0));
+    if (s_check_body (self, src_size) || s_check_body (self, tgt_size)
+    ||  s_check_body (self, src_size + tgt_size))
+        return NULL;
+    hny_submit_t common = {
+        .from = opts->from, .to = opts->to, .key = opts->key, .format = opts->format,
+        .source = opts->source, .lenient = opts->lenient, .metadata = opts->metadata,
+    };
+    hny_msg_t *msg = s_submit_msg (self, &common, NULL, 0);
+    if (!msg)
+        return NULL;
+    uint8_t *body = hny_malloc (src_size + tgt_size + 1);
+    if (src_size)
+        memcpy (body, src, src_size);
+    if (tgt_size)
+        memcpy (body + src_size, tgt, tgt_size);
+    hny_msg_take_body (msg, body, src_size + tgt_size);
+    hny_msg_set_str (msg, "kind", "align");
+    hny_msg_set_int (msg, "src_bytes", (int64_t) src_size);
+    if (opts->target_source)
+        hny_msg_set_str (msg, "target_source", opts->target_source);
+    return msg;
+}
+
+/* SUBMIT's answer: ACCEPTED's job and existing. */
+static int
+s_submitted (hny_client_t *self, hny_msg_t *msg, char **job_out, int *existing)
+{
     hny_reply_t *reply = NULL;
     if (!msg || s_call (self, &msg, 0, &reply))
         return -1;
@@ -893,6 +921,25 @@ hny_client_submit (hny_client_t *self, const hny_submit_t *opts,
         *existing = json_is_true (json_object_get (reply->header, "existing"));
     hny_reply_destroy (&reply);
     return 0;
+}
+
+int
+hny_client_submit (hny_client_t *self, const hny_submit_t *opts,
+                   const void *data, size_t size, char **job_out, int *existing)
+{
+    assert (self);
+    if (s_check_body (self, size))
+        return -1;
+    return s_submitted (self, s_submit_msg (self, opts, data, size), job_out, existing);
+}
+
+int
+hny_client_submit_align (hny_client_t *self, const hny_align_submit_t *opts, const void *src,
+                         size_t src_size, const void *tgt, size_t tgt_size, char **job_out,
+                         int *existing)
+{
+    assert (self);
+    return s_submitted (self, s_align_msg (self, opts, src, src_size, tgt, tgt_size), job_out, existing);
 }
 
 int
@@ -1051,6 +1098,17 @@ hny_client_send_submit (hny_client_t *self, const char *req, const hny_submit_t 
     if (s_check_body (self, size) || s_check_req (self, req))
         return -1;
     hny_msg_t *msg = s_submit_msg (self, opts, data, size);
+    return msg ? s_send_once (self, &msg, req) : -1;
+}
+
+int
+hny_client_send_submit_align (hny_client_t *self, const char *req, const hny_align_submit_t *opts,
+                              const void *src, size_t src_size, const void *tgt, size_t tgt_size)
+{
+    assert (self);
+    if (s_check_req (self, req))
+        return -1;
+    hny_msg_t *msg = s_align_msg (self, opts, src, src_size, tgt, tgt_size);
     return msg ? s_send_once (self, &msg, req) : -1;
 }
 

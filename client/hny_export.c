@@ -558,6 +558,45 @@ hny_export_backend (const json_t *record, const json_t *pair)
 
 /* ---- adding and finishing ------------------------------------------- */
 
+/* A link of an aligned record with a side null (a sentence without
+   counterpart, PROTOCOL.md 12.6) is no pair to write. */
+static int
+s_one_sided (const json_t *pair)
+{
+    return json_is_object (pair) && (json_is_null (json_object_get (pair, "src"))
+                                     || json_is_null (json_object_get (pair, "tgt")));
+}
+
+/* The record as the writers of pairs see it: for an aligned record, a
+   copy without its one-sided links (counted in stats.unlinked; paragraphs
+   left empty go, a one-sided title becomes null), else NULL (write the
+   record as it is). Caller owns. */
+static json_t *
+s_linked_only (hny_export_t *self, const json_t *record)
+{
+    if (!json_is_object (record) || !hny_export_human (record, NULL))
+        return NULL;
+    json_t *copy = json_deep_copy (record);
+    if (s_one_sided (json_object_get (copy, "title"))) {
+        json_object_set_new (copy, "title", json_null ());
+        self->stats.unlinked++;
+    }
+    json_t *paras = json_object_get (copy, "paragraphs");
+    for (size_t p = json_array_size (paras); p-- > 0;) {
+        json_t *segs = json_object_get (json_array_get (paras, p), "segments");
+        for (size_t i = json_array_size (segs); i-- > 0;)
+            if (s_one_sided (json_array_get (segs, i))) {
+                json_array_remove (segs, i);
+                self->stats.unlinked++;
+            }
+        if (json_is_array (segs) && !json_array_size (segs))
+            json_array_remove (paras, p);
+    }
+    return copy;
+}
+
+static int s_add_pairs (hny_export_t *self, const json_t *record);
+
 int
 hny_export_add (hny_export_t *self, const json_t *record)
 {
@@ -576,6 +615,16 @@ hny_export_add (hny_export_t *self, const json_t *record)
         f->records++;
         return 0;
     }
+    json_t *linked = s_linked_only (self, record);
+    int rc = s_add_pairs (self, linked ? linked : record);
+    json_decref (linked);
+    return rc;
+}
+
+/* Add a record to a format of pairs (all but JSON Lines). */
+static int
+s_add_pairs (hny_export_t *self, const json_t *record)
+{
     if (s_check (self, record))
         return -1;
     /* s_check made sure both are tags that canonicalize */

@@ -39,6 +39,12 @@
     - Segments without a translation (tgt null): left out of TMX and Moses
       (counted in stats.missing); XLIFF without a target and the reason in
       a note; HTML a marked row with the reason.
+    - Records of the "aligned" backend (align jobs, PROTOCOL.md 12.6): a
+      link with a side null (a sentence without counterpart, not a
+      failure) is no pair: every format but JSON Lines leaves it out
+      (counted in stats.unlinked); a record left with no link at all is
+      skipped like any record without pairs. Positions in ids (TMX tuid
+      JOB/P/S, XLIFF units) count the links written.
     - Articles: XLIFF has a <file> per article (1.2 with a <group> per
       paragraph, 2.0 a <unit> per paragraph), TMX a <tu> per pair with the
       article in <prop>s, HTML a section per article behind a table of
@@ -70,6 +76,7 @@ typedef struct {
     long pairs;                 /* segment pairs written (title included) */
     long missing;               /* TMX, Moses: pairs left out for lack of a translation */
     long skipped;               /* XLIFF: records left out for having no segment at all */
+    long unlinked;              /* aligned records: links with a side null left out */
 } hny_export_stats_t;
 
 typedef struct _hny_export_t hny_export_t;

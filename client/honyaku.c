@@ -63,8 +63,8 @@ static const s_help_t s_helps [] = {
       "failed, 3 when it is still running after --timeout MS (default: no limit).\n" },
     { "fetch", "JOB",
       "Print the record of a finished job (JSON, honyaku.record/1) on stdout.\n" },
-    { "batch", "DIR --from L --to L --out DIR [--backend NAME] [--window N] [--format F] [--lenient]"
-      " [--progress MODE] [--quiet] [--patience S]",
+    { "batch", "DIR|--align PAIRS.tsv --from L --to L --out DIR [--backend NAME] [--window N] [--format F]"
+      " [--lenient] [--progress MODE] [--quiet] [--patience S]",
       "Translate every regular file under DIR (recursively, sorted, hidden files\n"
       "skipped; a folder with none is an error) with at most N jobs in flight\n"
       "(default 32). Each record is added to OUT/records.jsonl as soon as it is\n"
@@ -87,6 +87,13 @@ static const s_help_t s_helps [] = {
       "A busy daemon (303) is asked again after a backoff. When the connection\n"
       "drops or goes silent (honyakud restarted), batch reconnects and asks again\n"
       "about every file that was out (same keys: no job twice).\n"
+      "  --align PAIRS.tsv  align pairs of files instead of translating a DIR (see\n"
+      "                     'honyaku help align'): one pair a line, SRC_PATH<TAB>TGT_PATH,\n"
+      "                     relative to the folder of PAIRS.tsv (more columns are\n"
+      "                     ignored; blank lines and # comments skipped); each pair is\n"
+      "                     one job, keyed by both paths, both contents and the options;\n"
+      "                     errors.txt names both files of a pair that failed; no\n"
+      "                     --backend\n"
       "  --progress MODE    tty: one live line redrawn in place (files done/all,\n"
       "                     failures, segments/s, ETA, characters billed); lines:\n"
       "                     one line per finished file (file, job, state, segments\n"
@@ -95,6 +102,44 @@ static const s_help_t s_helps [] = {
       "  --quiet            the same as --progress none: only problems and the summary\n"
       "  --patience S       how long to keep trying while honyakud is unreachable\n"
       "                     or shutting down (503), in seconds (default 300)\n" },
+    { "align", "SRC_FILE TGT_FILE --from L --to L [--out FILE] [--wait] [--key K] [--format F]"
+      " [--lenient]",
+      "Align two articles that translate each other (a Japan Press Weekly article\n"
+      "and the Akahata article it renders) sentence to sentence, as a job of\n"
+      "honyakud: both are prepared as any article is, then a worker links each\n"
+      "sentence to its counterpart (1-1, 1-2, 2-1, ...; a sentence the translator\n"
+      "dropped or added is linked to nothing) without any translation service.\n"
+      "The record (backend \"aligned\") holds one link per pair, {src, tgt, score},\n"
+      "null on a side without counterpart, and the alignment's score and warning.\n"
+      "Prints JOB<TAB>SRC_FILE<TAB>TGT_FILE; with --wait or --out, waits and writes\n"
+      "the record as one JSON line, and says on stderr how many links it has, its\n"
+      "score and its warning (a side empty or far longer than the other, texts\n"
+      "that do not translate each other). Two files in one language fail (422);\n"
+      "an empty side is aligned with score 0 and a warning.\n"
+      "  --from L, --to L   the languages of SRC_FILE and TGT_FILE (required)\n"
+      "  --out FILE         write the record to FILE (implies --wait)\n"
+      "  --wait             wait for the job; the record goes to stdout without --out;\n"
+      "                     exit 1 if the job failed\n"
+      "  --key K            idempotency key (default: derived by the daemon from both\n"
+      "                     files and the options)\n"
+      "  --format F         auto (default), text, plain, html, jpw, for both files\n"
+      "  --lenient          replace undecodable bytes instead of failing\n" },
+    { "align-pairs", "SRC_DIR TGT_DIR --from L --to L [--out FILE] [--days N] [--min-score X]",
+      "Propose which file of SRC_DIR translates which of TGT_DIR, for\n"
+      "'honyaku batch --align': every file is prepared here (no daemon needed) and\n"
+      "reduced to its date (the page's metadata) and its anchors (numbers as\n"
+      "values, dates, Latin-script names, the forms of each language: 1,500 =\n"
+      "1500, May 12 = 5月12日). A pair scores 0.75 x the share of anchors the two\n"
+      "have in common + 0.25 x how close their dates are (0.5 when one has no\n"
+      "date); pairs more than N days apart are never proposed. The best pairs\n"
+      "are taken first, each file at most once, and written as\n"
+      "SRC<TAB>TGT<TAB>SCORE lines with absolute paths, in source order; the\n"
+      "files without a partner are counted on stderr. Files that are not\n"
+      "articles are left out, each said on stderr.\n"
+      "  --from L, --to L   the languages of SRC_DIR and TGT_DIR (required)\n"
+      "  --out FILE         write the pairs to FILE (default: stdout)\n"
+      "  --days N           the most days between the two dates (default 14)\n"
+      "  --min-score X      propose no pair below X (0 to 1, default 0.2)\n" },
     { "export", "[--format F] [--out FILE|DIR/] [--state done|failed|all] [--pair SRC-TGT]"
       " [--since DATE] [--job ID]... [--in FILE]",
       "Write finished records to FILE (default: stdout), or to files in DIR, in\n"
@@ -361,8 +406,8 @@ s_cmd_keygen (hny_cli_t *cli, int argc, char **argv)
 }
 
 int
-hny_cli_read_input (const hny_cli_t *cli, const char *path, char **data, size_t *size,
-                    const char **why)
+hny_cli_read_file (const hny_cli_t *cli, const char *path, char **data, size_t *size,
+                   const char **why)
 {
     const char *real = strcmp (path, "-") == 0 ? "/dev/stdin" : path;
     if (hny_file_read (real, cli->max_bytes, data, size)) {
@@ -378,6 +423,15 @@ hny_cli_read_input (const hny_cli_t *cli, const char *path, char **data, size_t 
             *why = strerror (errno);
         return -1;
     }
+    return 0;
+}
+
+int
+hny_cli_read_input (const hny_cli_t *cli, const char *path, char **data, size_t *size,
+                    const char **why)
+{
+    if (hny_cli_read_file (cli, path, data, size, why))
+        return -1;
     if (*size == 0) {
         free (*data);
         *data = NULL;
@@ -1008,6 +1062,8 @@ static const struct {
     { "wait", s_cmd_wait },
     { "fetch", s_cmd_fetch },
     { "batch", hny_cli_batch },
+    { "align", hny_cli_align },
+    { "align-pairs", hny_cli_align_pairs },
     { "export", hny_cli_export },
     { "stats", s_cmd_stats },
     { "prepare", s_cmd_prepare },

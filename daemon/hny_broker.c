@@ -54,6 +54,7 @@
 #define S_SLICE_MAX_MS      50          /* pipeline work per pass, at most */
 #define S_CREDIT_MAX        1000        /* of a worker's credit, the most the broker uses */
 #define S_BACK_SNDHWM       4096        /* messages queued per worker: > S_CREDIT_MAX + heartbeats */
+#define S_FRONT_SNDHWM      10000       /* unread replies queued per client (PROTOCOL.md 8) */
 #define S_LOOP_LOG_MS       10000       /* the loop's account at debug level, at most this often */
 
 /* The loop's own account of where its time goes (bench/README.md, "Where
@@ -187,11 +188,13 @@ static void
 s_loop_log (hny_broker_t *self, int info)
 {
     s_loop_t *l = &self->loop;
-    char stages [S_T_COUNT * 24] = "";
+    char stages [S_T_COUNT * 40] = "";     /* a name and up to 20 digits a stage */
     size_t len = 0;
-    for (int i = 0; i < S_T_COUNT; i++)
-        len += (size_t) snprintf (stages + len, sizeof stages - len, "%s%s %.1f", i ? ", " : "",
-                                  s_stage_names [i], (double) l->ns [i] / 1e6);
+    for (int i = 0; i < S_T_COUNT && len < sizeof stages; i++) {
+        int n = snprintf (stages + len, sizeof stages - len, "%s%s %.1f", i ? ", " : "",
+                          s_stage_names [i], (double) l->ns [i] / 1e6);
+        len += n > 0 ? (size_t) n : 0;
+    }
     if (info)
         hny_info ("loop: %lld passes, %lld messages from workers, %lld from clients, %lld sent;"
                   " ms: %s", (long long) l->passes, (long long) l->in_back, (long long) l->in_front,
@@ -254,6 +257,7 @@ static void
 s_flush (hny_broker_t *self)
 {
     self->loop.out += (int64_t) self->out_count;
+    size_t unread = 0;          /* replies dropped: their client's queue is full */
     for (size_t i = 0; i < self->out_count; i++) {
         s_out_t *out = &self->outbox [i];
         uint8_t rid [S_ROUTING_MAX];
@@ -262,8 +266,15 @@ s_flush (hny_broker_t *self)
         memcpy (rid, r, size);
         hny_msg_id_t id = hny_msg_id (out->msg);
         if (hny_msg_send (&out->msg, out->back ? self->back : self->front) != 0) {
-            hny_warn ("cannot send %s to a %s: %s", hny_msg_command_name (id),
-                      out->back ? "worker" : "client", zmq_strerror (errno));
+            /* A client that went away before its answer is ordinary;
+               one that does not read its replies (EAGAIN) is not. */
+            if (!out->back && errno == EHOSTUNREACH)
+                hny_debug ("cannot send %s to a client that left", hny_msg_command_name (id));
+            else if (!out->back && errno == EAGAIN)
+                unread++;       /* said once a pass below, not once a reply */
+            else
+                hny_warn ("cannot send %s to a %s: %s", hny_msg_command_name (id),
+                          out->back ? "worker" : "client", zmq_strerror (errno));
             hny_msg_destroy (&out->msg);
             s_worker_t *w = out->back ? s_worker_find (self, rid, size) : NULL;
             if (w)
@@ -271,6 +282,9 @@ s_flush (hny_broker_t *self)
         }
     }
     self->out_count = 0;
+    if (unread)
+        hny_warn ("dropped %zu replies to clients that leave their replies unread (%d queued"
+                  " a client at most)", unread, S_FRONT_SNDHWM);
 }
 
 /* ------------------------------------------------------------- held RESULTs */
@@ -1068,8 +1082,8 @@ s_pass (hny_broker_t *self, int64_t *sup_next, int *busy)
         s_pass_failed (self);
         return -1;
     }
-    s_lap (self, S_T_COMMIT);
     hny_meter_commit (self->meter);
+    s_lap (self, S_T_COMMIT);
     s_held_clear (&self->pass_results);
     return 0;
 }
@@ -1227,11 +1241,18 @@ s_router (hny_broker_t *self, const char *endpoint, int64_t maxmsg, int back, co
     zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_SNDTIMEO, &zero, sizeof zero);
     zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    /* Mandatory routing on both sockets: a send that cannot be queued
+       (a peer gone, or one that leaves its replies unread past the high
+       water mark) fails and is logged, instead of vanishing. */
+    zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     if (back) {
         int hwm = S_BACK_SNDHWM;
-        zmq_setsockopt (sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
         zmq_setsockopt (sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
         zmq_setsockopt (sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    }
+    else {
+        int hwm = S_FRONT_SNDHWM;
+        zmq_setsockopt (sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     }
     if (secret) {
         const char *domain = back ? HNY_AUTH_DOMAIN_BACK : HNY_AUTH_DOMAIN_FRONT;

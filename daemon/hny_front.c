@@ -1,7 +1,9 @@
 /*  hny_front.c: honyakud's answers to clients (see hny_front.h). */
 #include "hny_front.h"
+#include "hny_alignjob.h"
 
 #include <honyaku/lang.h>
+#include <honyaku/record.h>
 #include <honyaku/util.h>
 
 #include <assert.h>
@@ -220,11 +222,12 @@ static const char *const s_formats [] = { "auto", "text", "plain", "html", "jpw"
 
 /* The key of the content and every option that changes the result. */
 static void
-s_content_hash (const char *const parts [5], const uint8_t *body, size_t size, char hash [33])
+s_content_hash (const char *const *parts, size_t count, const uint8_t *body, size_t size,
+                char hash [33])
 {
     XXH3_state_t *state = XXH3_createState ();
     XXH3_128bits_reset (state);
-    for (size_t i = 0; i < 5; i++)
+    for (size_t i = 0; i < count; i++)
         XXH3_128bits_update (state, parts [i], strlen (parts [i]) + 1);
     XXH3_128bits_update (state, body, size);
     XXH128_canonical_t canon;
@@ -246,6 +249,46 @@ s_accepted (hny_front_t *self, hny_msg_t *msg, int64_t job, const char *key, int
     s_post (self, &reply);
 }
 
+/* The checks of an align SUBMIT's body (PROTOCOL.md 5.1): src_bytes
+   splits it into the two sides, each within max_article_bytes, at least
+   one with text. Fills al (src_bytes; a blank side's prepared article);
+   returns 0, or answers REJECTED and returns -1. */
+static int
+s_align_sides (hny_front_t *self, hny_msg_t *msg, const char *from, const char *to,
+               const uint8_t *body, size_t size, hny_align_row_t *al)
+{
+    json_t *split = json_object_get (hny_msg_header (msg), "src_bytes");
+    if (!split) {
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "an align SUBMIT needs src_bytes (the source side's size)");
+        return -1;
+    }
+    if ((size_t) json_integer_value (split) > size) {
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "src_bytes %lld is more than the body's %zu bytes",
+                  (long long) json_integer_value (split), size);
+        return -1;
+    }
+    al->src_bytes = json_integer_value (split);
+    const size_t sides [2] = { (size_t) al->src_bytes, size - (size_t) al->src_bytes };
+    const char *langs [2] = { from, to };
+    for (int k = 0; k < 2; k++)
+        if ((int64_t) sides [k] > self->conf->max_article_bytes) {
+            s_reject (self, msg, HNY_STATUS_TOO_LARGE, "the %s side of %zu bytes is over max_article_bytes (%lld)",
+                      langs [k], sides [k], (long long) self->conf->max_article_bytes);
+            return -1;
+        }
+    /* A side without text is no error: its sentences are all unlinked. */
+    int blank [2] = { hny_alignjob_blank (body, sides [0]),
+                      hny_alignjob_blank (body ? body + sides [0] : NULL, sides [1]) };
+    if (blank [0] && blank [1]) {
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "both sides are empty");
+        return -1;
+    }
+    for (int k = 0; k < 2; k++)
+        al->prepared [k] = blank [k] ? (char *) hny_alignjob_empty_side () : NULL;
+    al->target_source = (char *) hny_msg_get_str (msg, "target_source");
+    return 0;
+}
+
 static void
 s_submit (hny_front_t *self, hny_msg_t *msg)
 {
@@ -265,13 +308,36 @@ s_submit (hny_front_t *self, hny_msg_t *msg)
         s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "to: %s", why);
         return;
     }
-    const char *backend = hny_msg_get_str (msg, "backend");
-    int profile = backend ? hny_sched_profile_find (self->sched, backend) : self->default_profile;
-    if (profile < 0) {
-        s_reject (self, msg, HNY_STATUS_UNPROCESSABLE, "unknown backend \"%.64s\"", backend);
+    const char *kind_name = hny_msg_get_str (msg, "kind");
+    int kind = kind_name ? hny_job_kind_parse (kind_name) : HNY_JOB_TRANSLATE;
+    if (kind < 0) {
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "unknown kind \"%.16s\" (translate or align)", kind_name);
         return;
     }
-    const char *pname = hny_sched_profile_conf (self->sched, profile)->name;
+    const char *backend = hny_msg_get_str (msg, "backend");
+    int profile = -1;
+    const char *pname = HNY_BACKEND_ALIGNED;
+    if (kind == HNY_JOB_ALIGN) {
+        /* An alignment of two human texts: no service takes part. */
+        if (backend && strcmp (backend, HNY_BACKEND_ALIGNED)) {
+            s_reject (self, msg, HNY_STATUS_UNPROCESSABLE, "an align job takes no backend (\"%.64s\"): "
+                      "aligning through a translation is not supported", backend);
+            return;
+        }
+        if (strcmp (from, to) == 0) {
+            s_reject (self, msg, HNY_STATUS_UNPROCESSABLE, "from and to are both %s: an alignment "
+                      "needs two languages", from);
+            return;
+        }
+    }
+    else {
+        profile = backend ? hny_sched_profile_find (self->sched, backend) : self->default_profile;
+        if (profile < 0) {
+            s_reject (self, msg, HNY_STATUS_UNPROCESSABLE, "unknown backend \"%.64s\"", backend);
+            return;
+        }
+        pname = hny_sched_profile_conf (self->sched, profile)->name;
+    }
     const char *format = hny_msg_get_str (msg, "format");
     if (!format)
         format = "auto";
@@ -284,11 +350,16 @@ s_submit (hny_front_t *self, hny_msg_t *msg)
     }
     size_t size = 0;
     const uint8_t *body = hny_msg_body (msg, &size);
-    if (!body || size == 0) {
+    hny_align_row_t al = { 0 };
+    if (kind == HNY_JOB_ALIGN) {
+        if (s_align_sides (self, msg, from, to, body, size, &al))
+            return;
+    }
+    else if (!body || size == 0) {
         s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "the article is empty");
         return;
     }
-    if ((int64_t) size > self->conf->max_article_bytes) {
+    else if ((int64_t) size > self->conf->max_article_bytes) {
         s_reject (self, msg, HNY_STATUS_TOO_LARGE, "article of %zu bytes is over max_article_bytes (%lld)",
                   size, (long long) self->conf->max_article_bytes);
         return;
@@ -299,9 +370,12 @@ s_submit (hny_front_t *self, hny_msg_t *msg)
         s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "metadata must be an object");
         return;
     }
-    char hash [33];
-    const char *parts [5] = { from, to, pname, format, lenient ? "1" : "0" };
-    s_content_hash (parts, body, size, hash);
+    /* An align job's key covers both sides, where they split, and the
+       languages (the body is both sides). */
+    char hash [33], split [24];
+    snprintf (split, sizeof split, "%lld", (long long) al.src_bytes);
+    const char *parts [7] = { from, to, pname, format, lenient ? "1" : "0", "align", split };
+    s_content_hash (parts, kind == HNY_JOB_ALIGN ? 7 : 5, body, size, hash);
     const char *given = hny_msg_get_str (msg, "key");
     char *key = given ? hny_strdup (given) : hny_sprintf ("auto:%s", hash);
 
@@ -335,8 +409,15 @@ s_submit (hny_front_t *self, hny_msg_t *msg)
             .state = HNY_JOB_QUEUED,
         };
         int64_t id = 0;
-        if (hny_store_job_insert (self->store, &job, body, size, &id)
-        ||  hny_pipeline_job_new (self->pipeline, id, from, to, profile, hny_clock_wall_ms ()))
+        int64_t now = hny_clock_wall_ms ();
+        int rc = hny_store_job_insert (self->store, &job, body, size, &id);
+        if (rc == 0 && kind == HNY_JOB_ALIGN) {
+            al.job = id;
+            rc = hny_store_align_insert (self->store, &al) || hny_pipeline_align_new (self->pipeline, id, from, to, now);
+        }
+        else if (rc == 0)
+            rc = hny_pipeline_job_new (self->pipeline, id, from, to, profile, now);
+        if (rc)
             s_reject_store (self, msg);
         else {
             /* Sent only if the pass commits (hny_broker.c turns it into
@@ -443,6 +524,13 @@ s_status (hny_front_t *self, hny_msg_t *msg)
         if (hny_store_segment_counts (self->store, row.id, &info.total, &info.done, &info.failed))
             info.total = info.done = info.failed = 0;
         hny_msg_set_str (reply, "state", hny_job_state_name (row.state));
+        /* An align job's segments are its links (12.6), counted in its
+           align row: it has none in the segments table. */
+        hny_align_row_t al = { 0 };
+        if (hny_job_kind_of_backend (row.backend) == HNY_JOB_ALIGN
+        &&  hny_store_align_get (self->store, row.id, &al) == 1 && al.links >= 0)
+            info.total = info.done = (int) al.links;
+        hny_align_row_clear (&al);
     }
     hny_msg_set_int (reply, "segments", info.total);
     hny_msg_set_int (reply, "done", info.done);

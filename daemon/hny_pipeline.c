@@ -15,6 +15,7 @@
     become 190k tasks at once; entries are packed in the order they came,
     consecutive ones together, which is linear in the entries packed. */
 #include "hny_pipeline.h"
+#include "hny_alignjob.h"
 #include "hny_map.h"
 #include "hny_record.h"
 
@@ -85,8 +86,9 @@ typedef struct {
 /* A job that is not final. */
 struct _s_job_t {
     int64_t id;
+    hny_job_kind_t kind;
     hny_job_state_t state;
-    int profile;
+    int profile;                /* -1 for an align job */
     const char *from, *to;      /* interned */
     int total, done, failed;    /* segments */
     int pending;                /* neither done nor failed */
@@ -278,21 +280,49 @@ s_job_note_failure (s_job_t *job, int code, const char *reason)
     }
 }
 
+/* Queue a task of a job that carries no data of its own (prepare, align)
+   with its store row. admitted: the job holds a max_jobs_in_flight slot
+   already (an align job's tasks after its first). Returns 0, or -1 when
+   the store failed (nothing queued). */
+static int
+s_task_queue (hny_pipeline_t *self, int64_t job, hny_task_kind_t kind, int admitted)
+{
+    hny_task_t *task = hny_calloc (1, sizeof *task);
+    task->kind = kind;
+    task->job = job;
+    task->profile = -1;
+    task->admitted = admitted;
+    if (hny_store_task_add (self->store, kind, job, NULL, &task->id)) {
+        free (task);
+        return -1;
+    }
+    /* Admitted: in front of the jobs that wait for a slot (hny_sched.h). */
+    hny_sched_add (self->sched, task, admitted, hny_clock_mono_ms ());
+    return 0;
+}
+
 int
 hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *from, const char *to,
                       int profile, int64_t created)
 {
-    hny_task_t *task = hny_calloc (1, sizeof *task);
-    task->kind = HNY_TASK_PREPARE;
-    task->job = id;
-    task->profile = -1;
-    if (hny_store_task_add (self->store, HNY_TASK_PREPARE, id, NULL, &task->id)) {
-        free (task);
+    if (s_task_queue (self, id, HNY_TASK_PREPARE, 0))
         return -1;
-    }
     s_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
     job->has_task = 1;
-    hny_sched_add (self->sched, task, 0, hny_clock_mono_ms ());
+    return 0;
+}
+
+int
+hny_pipeline_align_new (hny_pipeline_t *self, int64_t id, const char *from, const char *to,
+                        int64_t created)
+{
+    /* Its first side's prepare (hny_alignjob_next_side picks the side
+       when the task is sent). */
+    if (s_task_queue (self, id, HNY_TASK_PREPARE, 0))
+        return -1;
+    s_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, -1, created);
+    job->kind = HNY_JOB_ALIGN;
+    job->has_task = 1;
     return 0;
 }
 
@@ -839,7 +869,9 @@ s_finish_slice (hny_pipeline_t *self)
 static void
 s_job_check (hny_pipeline_t *self, s_job_t *job)
 {
-    if (job->pending == 0 && job->state == HNY_JOB_TRANSLATING && !job->load && !job->finish)
+    /* An align job ends with its align result (s_align_result). */
+    if (job->kind == HNY_JOB_TRANSLATE && job->pending == 0 && job->state == HNY_JOB_TRANSLATING
+    &&  !job->load && !job->finish)
         s_finish_start (self, job, 0, HNY_CLASS_PERMANENT, NULL);
 }
 
@@ -1001,6 +1033,220 @@ s_count_src_keys (const uint8_t *body, size_t size)
     return count;
 }
 
+/* A prepare RESULT body as a prepared article (caller owns), or NULL
+   with *why: not JSON, not an object, no paragraphs array. */
+static json_t *
+s_prepared_parse (const uint8_t *body, size_t size, const char **why)
+{
+    json_error_t jerr;
+    json_t *art = body ? json_loadb ((const char *) body, size, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    if (json_is_object (art) && json_is_array (json_object_get (art, "paragraphs")))
+        return art;
+    json_decref (art);
+    *why = "prepare result is not a prepared article";
+    return NULL;
+}
+
+/* ------------------------------------------------------------- align jobs */
+
+/* An align job's task is done with: its row goes, the job waits for the
+   task the caller queues next (if any). */
+static void
+s_align_task_done (hny_pipeline_t *self, s_job_t *job, hny_task_t **task_p)
+{
+    hny_store_task_delete (self->store, (*task_p)->id);
+    s_task_free (task_p);
+    job->has_task = 0;
+}
+
+/* A side was prepared: the next side's prepare, or, with both in, the
+   content goes (the source's metadata stays for the record, 12.1) and one
+   align task takes both sides to a worker. */
+static void
+s_align_next (hny_pipeline_t *self, s_job_t *job, const hny_align_row_t *al)
+{
+    int aligning = hny_alignjob_next_side (al) < 0;
+    if (aligning) {
+        json_t *kept = hny_alignjob_kept (al->prepared [0]);
+        char *text = json_dumps (kept, JSON_COMPACT);
+        hny_store_job_set_prepared (self->store, job->id, text);
+        free (text);
+        json_decref (kept);
+        s_job_set_state (self, job, HNY_JOB_TRANSLATING);
+        hny_info ("job %lld: both sides prepared: aligning", (long long) job->id);
+    }
+    if (s_task_queue (self, job->id, aligning ? HNY_TASK_ALIGN : HNY_TASK_PREPARE, 1) == 0)
+        job->has_task = 1;
+}
+
+/* The prepare RESULT of one side of an align job (s_prepare_result's
+   contract): checked, kept in the align row, and the job moves on. An
+   empty side is no failure (the alignment says so); a side over the
+   aligner's cap is 413, found from the raw text before it is parsed. */
+static int
+s_align_prepared (hny_pipeline_t *self, s_job_t *job, hny_task_t *task, int status,
+                  const char *reason, const uint8_t *body, size_t size, const char **why)
+{
+    hny_align_row_t al;
+    if (hny_store_align_get (self->store, job->id, &al) != 1) {
+        *why = "align job without its align row";
+        return -1;
+    }
+    int side = hny_alignjob_next_side (&al);
+    const char *lang = side == 1 ? job->to : job->from;
+    int code = 0;
+    char *text = NULL;
+    size_t cap = 2 * (size_t) self->conf->max_article_bytes + (size_t) S_RESULT_SLACK * HNY_SEGMENTS_MAX;
+    size_t srcs = 0;
+    if (side < 0)
+        code = -1;              /* both sides are in: a duplicate */
+    else if (status != HNY_STATUS_OK) {
+        code = status;
+        text = hny_sprintf ("prepare (%s side): %s", lang, reason && *reason ? reason : "failed");
+    }
+    else if (size > cap) {
+        *why = "prepare result over its size cap";
+        hny_align_row_clear (&al);
+        return -1;
+    }
+    else if ((srcs = s_count_src_keys (body, size)) > HNY_ALIGN_SENTENCES_MAX + 1) {
+        code = HNY_STATUS_TOO_LARGE;
+        text = hny_sprintf ("the %s side has about %zu sentences, more than the %d an alignment takes",
+                            lang, srcs, HNY_ALIGN_SENTENCES_MAX);
+    }
+    else {
+        json_t *art = s_prepared_parse (body, size, why);
+        int checked = art ? hny_alignjob_check_side (art, lang, &code, &text, why) : -1;
+        json_decref (art);
+        if (checked < 0) {
+            hny_align_row_clear (&al);
+            return -1;
+        }
+        if (checked == 0)
+            code = 0;
+    }
+    s_align_task_done (self, job, &task);
+    if (code > 0)
+        s_job_fail_early (self, job, code, text);
+    else if (code == 0) {
+        al.prepared [side] = hny_malloc (size + 1);
+        memcpy (al.prepared [side], body, size);
+        al.prepared [side] [size] = 0;
+        hny_store_align_set_side (self->store, job->id, side, al.prepared [side]);
+        if (job->state == HNY_JOB_QUEUED)
+            s_job_set_state (self, job, HNY_JOB_PREPARING);
+        hny_info ("job %lld: %s side prepared", (long long) job->id, lang);
+        s_align_next (self, job, &al);
+    }
+    free (text);
+    hny_align_row_clear (&al);
+    return 0;
+}
+
+/* The align RESULT (hny_pipeline_result's contract): the alignment
+   becomes the record, or the job fails with the worker's reason (422: the
+   sides are in one language; 413: too many sentences). It is parsed and
+   its record written in this pass, not in slices: an alignment has at
+   most 20,000 sentences a side, tens of milliseconds of JSON. */
+static int
+s_align_result (hny_pipeline_t *self, hny_task_t *task, int status, const char *reason,
+                const uint8_t *body, size_t size, const char **why)
+{
+    s_job_t *job = s_job (self, task->job);
+    hny_align_row_t al = { 0 };
+    if (!job || job->state != HNY_JOB_TRANSLATING || job->finish
+    ||  hny_store_align_get (self->store, job->id, &al) != 1 || !al.prepared [0] || !al.prepared [1]) {
+        /* A duplicate for a job that moved on. */
+        hny_align_row_clear (&al);
+        hny_store_task_delete (self->store, task->id);
+        s_task_free (&task);
+        return 0;
+    }
+    json_t *alignment = NULL;
+    if (status == HNY_STATUS_OK) {
+        size_t task_size = strlen (al.prepared [0]) + strlen (al.prepared [1]);
+        alignment = hny_alignjob_result (body, size, task_size, why);
+        if (!alignment) {
+            hny_align_row_clear (&al);
+            return -1;
+        }
+    }
+    s_align_task_done (self, job, &task);
+    if (!alignment) {
+        char *text = hny_sprintf ("align: %s", reason && *reason ? reason : "failed");
+        s_job_fail_early (self, job, status, text);
+        free (text);
+        hny_align_row_clear (&al);
+        return 0;
+    }
+    size_t p;
+    json_t *para;
+    job->total = json_is_object (json_object_get (alignment, "title"));
+    json_array_foreach (json_object_get (alignment, "paragraphs"), p, para)
+        job->total += (int) json_array_size (json_object_get (para, "segments"));
+    job->done = job->total;
+    hny_info ("job %lld: aligned: %d links, score %.3f", (long long) job->id, job->total,
+              json_number_value (json_object_get (alignment, "score")));
+    s_finish_start (self, job, 0, HNY_CLASS_PERMANENT, NULL);
+    hny_record_set_alignment (job->finish->record, alignment, hny_alignjob_target_metadata (&al));
+    /* The record holds the sides' texts now. */
+    hny_store_align_done (self->store, job->id, job->total);
+    json_decref (alignment);
+    hny_align_row_clear (&al);
+    return 0;
+}
+
+/* The TASK of an align job's task (hny_pipeline_task_fill's contract): a
+   prepare gets its side's bytes, language and path; the align task both
+   prepared sides. A job whose content or sides are gone, or whose sides
+   are too large for one TASK, fails here rather than wait for ever. */
+static int
+s_align_fill (hny_pipeline_t *self, s_job_t *job, hny_task_t *task, json_t *header, char **body,
+              size_t *size)
+{
+    hny_job_row_t row = { 0 };
+    hny_align_row_t al = { 0 };
+    uint8_t *content = NULL;
+    size_t len = 0;
+    int code = HNY_STATUS_INTERNAL;
+    const char *fail = "the align job lost its content";
+    int side = -1;
+    if (hny_store_job_get (self->store, job->id, &row) == 1 && hny_store_align_get (self->store, job->id, &al) == 1)
+        side = hny_alignjob_next_side (&al);
+    if (task->kind == HNY_TASK_PREPARE && side >= 0
+    &&  hny_store_job_content (self->store, job->id, &content, &len) == 1 && (size_t) al.src_bytes <= len) {
+        size_t at = side ? (size_t) al.src_bytes : 0;
+        *size = side ? len - at : (size_t) al.src_bytes;
+        memmove (content, content + at, *size);
+        *body = (char *) content;
+        content = NULL;
+        const char *source = side ? al.target_source : row.source;
+        json_object_set_new (header, "format", json_string (row.format));
+        json_object_set_new (header, "from", json_string (side ? row.to : row.from));
+        json_object_set_new (header, "lenient", json_boolean (row.lenient));
+        if (source)
+            json_object_set_new (header, "source", json_string (source));
+        fail = NULL;
+    }
+    else if (task->kind == HNY_TASK_ALIGN && side < 0 && al.prepared [0]) {
+        *body = hny_alignjob_task_body (&al, size);
+        json_object_set_new (header, "from", json_string (row.from));
+        json_object_set_new (header, "to", json_string (row.to));
+        fail = *body ? NULL : "the two prepared sides are larger than a TASK may carry";
+        code = HNY_STATUS_TOO_LARGE;
+    }
+    free (content);
+    hny_job_row_clear (&row);
+    hny_align_row_clear (&al);
+    if (!fail)
+        return 0;
+    hny_warn ("job %lld: %s: task dropped", (long long) job->id, fail);
+    hny_sched_remove (self->sched, task);
+    s_align_task_done (self, job, &task);
+    s_job_fail_early (self, job, code, fail);
+    return -1;
+}
+
 /* Check a prepare result and start loading it. Returns 0 (consumed: the
    task now belongs to the load, or is freed), -1 with *why (unusable). */
 static int
@@ -1014,6 +1260,8 @@ s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char
         s_task_free (&task);
         return 0;
     }
+    if (job->kind == HNY_JOB_ALIGN)
+        return s_align_prepared (self, job, task, status, reason, body, size, why);
     if (status != HNY_STATUS_OK) {
         char *text = hny_sprintf ("prepare: %s", reason && *reason ? reason : "failed");
         hny_store_task_delete (self->store, task->id);
@@ -1041,14 +1289,10 @@ s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char
         free (text);
         return 0;
     }
-    json_error_t jerr;
-    json_t *art = body ? json_loadb ((const char *) body, size, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-    json_t *paras = json_object_get (art, "paragraphs");
-    if (!json_is_object (art) || !json_is_array (paras)) {
-        json_decref (art);
-        *why = "prepare result is not a prepared article";
+    json_t *art = s_prepared_parse (body, size, why);
+    if (!art)
         return -1;
-    }
+    json_t *paras = json_object_get (art, "paragraphs");
     size_t count = s_src_of (json_object_get (art, "title")) ? 1 : 0;
     size_t pi;
     json_t *para;
@@ -1265,9 +1509,9 @@ hny_pipeline_result (hny_pipeline_t *self, hny_task_t *task, int status, const c
                      const uint8_t *body, size_t size, const char **why)
 {
     *why = NULL;
-    return task->kind == HNY_TASK_PREPARE
-         ? s_prepare_result (self, task, status, reason, body, size, why)
-         : s_translate_result (self, task, status, reason, body, size, why);
+    return task->kind == HNY_TASK_PREPARE ? s_prepare_result (self, task, status, reason, body, size, why)
+         : task->kind == HNY_TASK_ALIGN   ? s_align_result (self, task, status, reason, body, size, why)
+                                          : s_translate_result (self, task, status, reason, body, size, why);
 }
 
 /* ------------------------------------------------------------- the scheduler's hooks */
@@ -1279,7 +1523,7 @@ s_on_exhausted (hny_task_t *task, const char *reason, void *arg)
     hny_pipeline_t *self = arg;
     char *text = hny_sprintf ("task failed %d times: %s", task->attempts, reason ? reason : "no result");
     hny_store_task_delete (self->store, task->id);
-    if (task->kind == HNY_TASK_PREPARE) {
+    if (task->kind != HNY_TASK_TRANSLATE) {
         s_job_t *job = s_job (self, task->job);
         if (job)
             s_job_fail_early (self, job, HNY_STATUS_INTERNAL, text);
@@ -1367,10 +1611,13 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
         json_decref (doc);
         return 0;
     }
+    s_job_t *job = s_job (self, task->job);
+    if (job && job->kind == HNY_JOB_ALIGN)
+        return s_align_fill (self, job, task, header, body, size);
     hny_job_row_t row = { 0 };
     uint8_t *content = NULL;
     size_t len = 0;
-    if (!s_job (self, task->job) || hny_store_job_get (self->store, task->job, &row) != 1
+    if (!job || hny_store_job_get (self->store, task->job, &row) != 1
     ||  hny_store_job_content (self->store, task->job, &content, &len) != 1) {
         hny_job_row_clear (&row);
         hny_warn ("job %lld: no content to prepare: task dropped", (long long) task->job);
@@ -1429,6 +1676,10 @@ s_load_job (const hny_job_row_t *row, void *arg)
     int profile = hny_sched_profile_find (self->sched, row->backend);
     /* Leased tasks count as queued; a result half loaded is loaded again. */
     hny_job_state_t state = row->state == HNY_JOB_PREPARING ? HNY_JOB_QUEUED : row->state;
+    if (hny_job_kind_of_backend (row->backend) == HNY_JOB_ALIGN) {
+        s_job_track (self, row->id, state, row->from, row->to, -1, row->created)->kind = HNY_JOB_ALIGN;
+        return 0;
+    }
     if (profile < 0) {
         hny_warn ("job %lld: profile %s is not configured any more: job failed", (long long) row->id,
                   row->backend);
@@ -1473,22 +1724,26 @@ s_load_task (const hny_task_row_t *row, void *arg)
     s_loading_t *r = arg;
     hny_pipeline_t *self = r->self;
     int64_t now = hny_clock_mono_ms ();
-    if (row->kind == HNY_TASK_PREPARE) {
+    if (row->kind != HNY_TASK_TRANSLATE) {
+        /* A prepare task belongs to a queued job, an align task to an
+           align job that is aligning (translating) and holds its slot. */
         s_job_t *job = s_job (self, row->job);
-        if (!job || job->state != HNY_JOB_QUEUED || job->has_task) {
+        hny_job_state_t want = row->kind == HNY_TASK_ALIGN ? HNY_JOB_TRANSLATING : HNY_JOB_QUEUED;
+        if (!job || job->state != want || job->has_task) {
             s_loading_drop (r, row->id);
             return 0;
         }
         hny_task_t *task = hny_calloc (1, sizeof *task);
         task->id = row->id;
-        task->kind = HNY_TASK_PREPARE;
+        task->kind = row->kind;
         task->job = row->job;
         task->profile = -1;
+        task->admitted = row->kind == HNY_TASK_ALIGN;
         task->attempts = row->attempts;
         task->losses = row->losses;
         s_grace (self, task, row->leased, now);
         job->has_task = 1;
-        hny_sched_add (self->sched, task, 0, now);
+        hny_sched_add (self->sched, task, task->admitted, now);
         return 0;
     }
     json_t *payload = row->payload ? json_loads (row->payload, 0, NULL) : NULL;
@@ -1584,23 +1839,23 @@ hny_pipeline_load (hny_pipeline_t *self, int writable)
     hny_map_foreach (self->jobs, s_collect_job, &cursor);
     for (size_t i = 0; rc == 0 && i < count; i++) {
         s_job_t *job = jobs [i];
-        if (job->state == HNY_JOB_TRANSLATING) {
+        if (job->kind == HNY_JOB_ALIGN) {
+            /* Its next task, if the store has none: a prepare while it is
+               queued, the alignment once it is aligning. */
+            int aligning = job->state == HNY_JOB_TRANSLATING;
+            if (!job->has_task && writable && (aligning || job->state == HNY_JOB_QUEUED)
+            &&  s_task_queue (self, job->id, aligning ? HNY_TASK_ALIGN : HNY_TASK_PREPARE, aligning) == 0)
+                job->has_task = 1;
+        }
+        else if (job->state == HNY_JOB_TRANSLATING) {
             s_loading_seg_t rs = { self, job };
             if (hny_store_segments (self->store, job->id, s_load_segment, &rs))
                 rc = -1;
         }
         else if (job->state == HNY_JOB_QUEUED && !job->has_task && writable) {
             /* Queued without its prepare task: give it one. */
-            hny_task_t *task = hny_calloc (1, sizeof *task);
-            task->kind = HNY_TASK_PREPARE;
-            task->job = job->id;
-            task->profile = -1;
-            if (hny_store_task_add (self->store, HNY_TASK_PREPARE, job->id, NULL, &task->id) == 0) {
+            if (s_task_queue (self, job->id, HNY_TASK_PREPARE, 0) == 0)
                 job->has_task = 1;
-                hny_sched_add (self->sched, task, 0, hny_clock_mono_ms ());
-            }
-            else
-                free (task);
         }
     }
     /* Tasks keep the entries some segment still waits for; the others go. */

@@ -71,7 +71,14 @@ void hny_pipeline_clear (hny_pipeline_t *self);
    profile: scheduler index. Returns 0, or -1 when the store failed. */
 int hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *from, const char *to,
                           int profile, int64_t created);
-/* 1 and *info filled for a job that is not final, 0 otherwise. */
+/* An align job (SUBMIT kind "align") was inserted in the store with its
+   align row (hny_store_align_insert; a blank side already holds
+   hny_alignjob_empty_side): track it and queue the prepare of its first
+   side that has text. Returns 0, or -1 when the store failed. */
+int hny_pipeline_align_new (hny_pipeline_t *self, int64_t id, const char *from, const char *to,
+                            int64_t created);
+/* 1 and *info filled for a job that is not final, 0 otherwise (an align
+   job's profile is -1). */
 int hny_pipeline_job_info (hny_pipeline_t *self, int64_t id, hny_job_info_t *info);
 /* Jobs not final; jobs preparing or translating. */
 size_t hny_pipeline_unfinished (hny_pipeline_t *self);

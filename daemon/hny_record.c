@@ -23,6 +23,7 @@ struct _hny_record_t {
     hny_buf_t paras;            /* "{...}]},{"segments":[..." without the outer brackets */
     hny_buf_t errors;           /* "{...},{...}" */
     int64_t segments, chars, tm_hits;
+    json_t *alignment;          /* an align job's "alignment" member, or NULL */
 };
 
 /* Append the compact JSON text of value (taken over) to buf. */
@@ -61,6 +62,7 @@ hny_record_destroy (hny_record_t **self_p)
     free (self->title.data);
     free (self->paras.data);
     free (self->errors.data);
+    json_decref (self->alignment);
     free (self);
     *self_p = NULL;
 }
@@ -121,6 +123,49 @@ hny_record_read (hny_record_t *self, hny_store_t *store, int limit)
         return -1;
     self->done = n < limit;
     return !self->done;
+}
+
+/* One link as a pair of an align job's record (12.6). */
+static void
+s_link (hny_record_t *self, hny_buf_t *buf, const json_t *link)
+{
+    json_t *src = json_object_get (link, "src"), *tgt = json_object_get (link, "tgt");
+    s_buf_json (buf, json_pack ("{s:O, s:O, s:b, s:O}", "src", src, "tgt", tgt, "tm", 0,
+                                "score", json_object_get (link, "score")));
+    self->segments++;
+    if (json_is_string (src))
+        self->chars += (int64_t) hny_utf8_length (json_string_value (src), json_string_length (src));
+}
+
+void
+hny_record_set_alignment (hny_record_t *self, const json_t *alignment, json_t *target_metadata)
+{
+    const json_t *title = json_object_get (alignment, "title");
+    if (json_is_object (title))
+        s_link (self, &self->title, title);
+    size_t p, i;
+    const json_t *para, *link;
+    int opened = 0;
+    json_array_foreach (json_object_get (alignment, "paragraphs"), p, para) {
+        const json_t *links = json_object_get (para, "segments");
+        if (!json_array_size (links))
+            continue;           /* a record's paragraph has a pair at least */
+        hny_buf_adds (&self->paras, opened ? "]},{\"segments\":[" : "{\"segments\":[");
+        opened = 1;
+        json_array_foreach (links, i, link) {
+            if (i)
+                hny_buf_adds (&self->paras, ",");
+            s_link (self, &self->paras, link);
+        }
+    }
+    self->alignment = json_pack ("{s:O, s:O}", "score", json_object_get (alignment, "score"),
+                                 "stats", json_object_get (alignment, "stats"));
+    json_t *warning = json_object_get (alignment, "warning");
+    if (json_is_string (warning))
+        json_object_set (self->alignment, "warning", warning);
+    json_object_set_new (self->alignment, "target_metadata",
+                         target_metadata ? target_metadata : json_object ());
+    self->done = 1;
 }
 
 /* The record's metadata, in the order of 12.1: prepare's, then the
@@ -193,6 +238,10 @@ hny_record_text (hny_record_t *self, const hny_job_row_t *row)
         hny_buf_add (&out, self->errors.data, self->errors.len);
     hny_buf_adds (&out, "],\"stats\":");
     s_buf_json (&out, stats);
+    if (self->alignment) {
+        hny_buf_adds (&out, ",\"alignment\":");
+        s_buf_json (&out, json_incref (self->alignment));
+    }
     hny_buf_adds (&out, "}");
     if (out.toobig || self->title.toobig || self->paras.toobig || self->errors.toobig) {
         hny_buf_free (&out);

@@ -13,6 +13,7 @@
 #include "hny_state.h"
 #include "hny_store.h"
 
+#include <jansson.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -32,6 +33,15 @@ void hny_record_destroy (hny_record_t **self_p);
    when more may follow, 0 when every segment is in, -1 when the store
    failed. */
 int hny_record_read (hny_record_t *self, hny_store_t *store, int limit);
+
+/* An align job's record (PROTOCOL.md 12.6): its pairs are the links of
+   alignment (the worker's answer, checked by hny_alignjob_result: "title"
+   and "paragraphs" of {"src", "tgt", "score"}), each written with "tm":
+   false, and the record gets an "alignment" member: the alignment's
+   score, warning and stats, and target_metadata (taken over). Nothing is
+   read from the store after this. */
+void hny_record_set_alignment (hny_record_t *self, const json_t *alignment,
+                               json_t *target_metadata);
 
 /* The record's JSON text, with the job's row for its head, metadata
    (12.1) and stats (12.4). Call once every segment is in; caller owns.

@@ -189,7 +189,7 @@ s_fifo_unlink (s_fifo_t *q, hny_task_t *task)
 static s_fifo_t *
 s_queue_of (hny_sched_t *self, const hny_task_t *task)
 {
-    return task->kind == HNY_TASK_PREPARE ? &self->prepare : &self->profiles [task->profile].ready;
+    return task->kind != HNY_TASK_TRANSLATE ? &self->prepare : &self->profiles [task->profile].ready;
 }
 
 /* The wait heap, ordered by not_before. */
@@ -267,7 +267,7 @@ s_place (hny_sched_t *self, hny_task_t *task, int front, int64_t now)
     if (task->not_before > now) {
         task->where = S_WAITING;
         s_heap_push (self, task);
-        if (task->kind == HNY_TASK_PREPARE)
+        if (task->kind != HNY_TASK_TRANSLATE)
             self->prepare_waiting++;
         else
             self->profiles [task->profile].waiting++;
@@ -286,12 +286,14 @@ s_wake (hny_sched_t *self, int64_t now)
     while (self->heap_count && self->heap [0]->not_before <= now) {
         hny_task_t *task = self->heap [0];
         s_heap_remove (self, task);
-        if (task->kind == HNY_TASK_PREPARE)
+        if (task->kind != HNY_TASK_TRANSLATE)
             self->prepare_waiting--;
         else
             self->profiles [task->profile].waiting--;
         task->where = S_READY;
-        s_fifo_push (s_queue_of (self, task), task, 0);
+        /* An admitted prepare or align task (its job is in flight) goes
+           before those that wait for a slot (hny_sched_add). */
+        s_fifo_push (s_queue_of (self, task), task, task->kind != HNY_TASK_TRANSLATE && task->admitted);
     }
 }
 
@@ -313,7 +315,7 @@ s_detach (hny_sched_t *self, hny_task_t *task)
         break;
     case S_WAITING:
         s_heap_remove (self, task);
-        if (task->kind == HNY_TASK_PREPARE)
+        if (task->kind != HNY_TASK_TRANSLATE)
             self->prepare_waiting--;
         else
             self->profiles [task->profile].waiting--;
@@ -454,7 +456,7 @@ s_free_credit (const hny_sworker_t *w)
 static int
 s_serves (const hny_sworker_t *w, const hny_task_t *task)
 {
-    return task->kind == HNY_TASK_PREPARE || w->serves [task->profile];
+    return task->kind != HNY_TASK_TRANSLATE || w->serves [task->profile];
 }
 
 /* The worker for a task: the one with the most free credit that serves
@@ -641,6 +643,9 @@ hny_sched_profile_set_conf (hny_sched_t *self, int profile, const hny_profile_t 
 const char *
 hny_sched_profile_paused (hny_sched_t *self, int profile)
 {
+    /* An align job has no profile (-1): nothing of it can be paused. */
+    if (profile < 0 || (size_t) profile >= self->profile_count)
+        return NULL;
     return self->profiles [profile].paused;
 }
 
@@ -802,7 +807,7 @@ hny_sched_worker_count (hny_sched_t *self)
 void
 hny_sched_add (hny_sched_t *self, hny_task_t *task, int front, int64_t now)
 {
-    assert (task->kind == HNY_TASK_PREPARE
+    assert (task->kind != HNY_TASK_TRANSLATE
             || (task->profile >= 0 && (size_t) task->profile < self->profile_count));
     task->where = S_NOWHERE;
     task->worker = NULL;
@@ -872,7 +877,7 @@ hny_sched_leased_count (hny_sched_t *self)
 size_t
 hny_sched_queued (hny_sched_t *self, hny_task_kind_t kind)
 {
-    if (kind == HNY_TASK_PREPARE)
+    if (kind != HNY_TASK_TRANSLATE)
         return self->prepare.count + self->prepare_waiting;
     size_t n = 0;
     for (size_t i = 0; i < self->profile_count; i++)

@@ -4,8 +4,8 @@
     unit test (tests/test_sched.c) drives it with a clock of its own.
 
     It owns
-    - the queues: one FIFO of prepare tasks, one FIFO per profile of
-      translate tasks, and a heap of tasks that must wait until their
+    - the queues: one FIFO of prepare tasks (and align tasks, which go
+      to any worker the same way), one FIFO per profile of translate tasks, and a heap of tasks that must wait until their
       not_before (retry backoff);
     - leases: tasks sent to a worker, their deadlines, renewal, expiry
       (PROTOCOL.md section 9);
@@ -55,12 +55,13 @@ struct _hny_task_t {
     int64_t id;                 /* the store's task id; unique */
     hny_task_kind_t kind;
     int64_t job;                /* prepare: its job; translate: the first job it serves (logs) */
-    int profile;                /* translate: profile index; prepare: -1 */
+    int profile;                /* translate: profile index; prepare, align: -1 */
     int requests;               /* translate: requests it makes (its share of the profile's
                                    concurrency and rate bucket), >= 1 */
     int64_t chars;              /* translate: code points of its sources (chars_per_minute) */
     int64_t not_before;         /* monotonic ms: never leased before this */
-    int admitted;               /* prepare: its job holds a max_jobs_in_flight slot already */
+    int admitted;               /* prepare, align: its job holds a max_jobs_in_flight slot
+                                   already (an align job's later tasks always do) */
     void *data;                 /* the creator's: what the task carries */
 
     int attempts;               /* times leased (carried over a restart by the store) */
@@ -103,7 +104,8 @@ const hny_profile_t *hny_sched_profile_conf (hny_sched_t *self, int profile);
 /* SIGHUP: new limits for a profile; its buckets keep their tokens, capped
    to the new sizes. conf is borrowed. */
 void hny_sched_profile_set_conf (hny_sched_t *self, int profile, const hny_profile_t *conf);
-/* Why the profile is paused ("<name>: <reason>"), or NULL. */
+/* Why the profile is paused ("<name>: <reason>"), or NULL (also for a
+   profile index out of range: -1, an align job's). */
 const char *hny_sched_profile_paused (hny_sched_t *self, int profile);
 /* Live workers that serve the profile. */
 int hny_sched_profile_workers (hny_sched_t *self, int profile);
@@ -152,7 +154,12 @@ size_t hny_sched_worker_count (hny_sched_t *self);
 /* ------------------------------------------------------------ tasks */
 
 /* Queue a task: at the back of its queue, or in front (a task that has
-   waited already); a not_before in the future parks it until then. */
+   waited already); a not_before in the future parks it until then. A
+   prepare or align task that is admitted (its job holds a slot: an align
+   job's later tasks) must go in front: the queue's head is the only task
+   looked at, and one waiting for a slot there would hold back the tasks
+   that end the jobs holding the slots (a deadlock with every slot taken).
+   The scheduler keeps that order when a parked admitted task wakes. */
 void hny_sched_add (hny_sched_t *self, hny_task_t *task, int front, int64_t now);
 /* The task with this id, wherever it is (queued, waiting or leased). */
 hny_task_t *hny_sched_find (hny_sched_t *self, int64_t id);
@@ -174,7 +181,8 @@ void hny_sched_requeue (hny_sched_t *self, hny_task_t *task, const char *reason,
 void hny_sched_clear (hny_sched_t *self);
 /* Tasks leased now. */
 size_t hny_sched_leased_count (hny_sched_t *self);
-/* Queued tasks of a kind (ready or waiting). */
+/* Queued tasks of a kind (ready or waiting); prepare and align tasks share
+   one queue, counted together for either kind. */
 size_t hny_sched_queued (hny_sched_t *self, hny_task_kind_t kind);
 /* Prepare tasks not yet admitted may be leased while slots > 0; each such
    lease takes one slot. The broker sets it before each dispatch to

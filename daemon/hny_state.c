@@ -1,6 +1,8 @@
 /*  hny_state.c: name tables of honyakud's enums (see hny_state.h). */
 #include "hny_state.h"
 
+#include <honyaku/record.h>
+
 #include <stddef.h>
 #include <string.h>
 
@@ -8,7 +10,8 @@ static const char *const s_job_states [HNY_JOB_STATE_COUNT] = {
     "queued", "preparing", "translating", "done", "failed",
 };
 static const char *const s_seg_states [HNY_SEG_STATE_COUNT] = { "pending", "done", "failed" };
-static const char *const s_task_kinds [HNY_TASK_KIND_COUNT] = { "prepare", "translate" };
+static const char *const s_job_kinds [HNY_JOB_KIND_COUNT] = { "translate", "align" };
+static const char *const s_task_kinds [HNY_TASK_KIND_COUNT] = { "prepare", "translate", "align" };
 static const char *const s_classes [HNY_CLASS_COUNT] = {
     "transient", "permanent", "paused", "warning",
 };
@@ -65,6 +68,24 @@ int
 hny_seg_state_parse (const char *name)
 {
     return s_parse (s_seg_states, HNY_SEG_STATE_COUNT, name);
+}
+
+const char *
+hny_job_kind_name (hny_job_kind_t kind)
+{
+    return s_name (s_job_kinds, HNY_JOB_KIND_COUNT, (int) kind);
+}
+
+int
+hny_job_kind_parse (const char *name)
+{
+    return s_parse (s_job_kinds, HNY_JOB_KIND_COUNT, name);
+}
+
+hny_job_kind_t
+hny_job_kind_of_backend (const char *backend)
+{
+    return backend && strcmp (backend, HNY_BACKEND_ALIGNED) == 0 ? HNY_JOB_ALIGN : HNY_JOB_TRANSLATE;
 }
 
 const char *

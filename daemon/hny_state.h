@@ -29,9 +29,21 @@ typedef enum {
     HNY_SEG_STATE_COUNT
 } hny_seg_state_t;
 
+/* What a job makes (SUBMIT's "kind", PROTOCOL.md 5.1): a translation of
+   one article, or the alignment of two articles that translate each other
+   (the store knows an align job by its backend, HNY_BACKEND_ALIGNED). */
+typedef enum {
+    HNY_JOB_TRANSLATE,
+    HNY_JOB_ALIGN,
+    HNY_JOB_KIND_COUNT
+} hny_job_kind_t;
+
+/* Prepare and align tasks go to any worker and wait in one queue; a
+   translate task goes to a worker that serves its profile. */
 typedef enum {
     HNY_TASK_PREPARE,
     HNY_TASK_TRANSLATE,
+    HNY_TASK_ALIGN,             /* an align job's two prepared sides, to the aligner */
     HNY_TASK_KIND_COUNT
 } hny_task_kind_t;
 
@@ -54,6 +66,11 @@ int hny_job_state_active (hny_job_state_t state);
 
 const char *hny_seg_state_name (hny_seg_state_t state);
 int hny_seg_state_parse (const char *name);
+
+const char *hny_job_kind_name (hny_job_kind_t kind);
+int hny_job_kind_parse (const char *name);
+/* The kind of a stored job, from its backend (profile) name. */
+hny_job_kind_t hny_job_kind_of_backend (const char *backend);
 
 const char *hny_task_kind_name (hny_task_kind_t kind);
 int hny_task_kind_parse (const char *name);

@@ -72,6 +72,13 @@ static const char *s_schema =
     "  usage_at INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS probe (pad BLOB);";
 
+/* Align jobs' own row (hny_store.h), made whatever the version says, so
+   that it composes with every upgrade of the tables above. */
+static const char *s_align_schema =
+    "CREATE TABLE IF NOT EXISTS aligns ("
+    "  job INTEGER PRIMARY KEY, src_bytes INTEGER NOT NULL, target_source TEXT,"
+    "  src_prepared TEXT, tgt_prepared TEXT, links INTEGER NOT NULL DEFAULT -1);";
+
 /* ------------------------------------------------------------- plumbing */
 
 /* Note a failure: its text, whether the disk is full, and that the open
@@ -305,6 +312,8 @@ hny_store_new (const char *path, char **error)
             *error = hny_sprintf ("%s: cannot create the schema: %s", path, sqlite3_errmsg (self->db));
         free (sql);
     }
+    if (!*error && s_exec (self, s_align_schema))
+        *error = hny_sprintf ("%s: cannot create the aligns table: %s", path, sqlite3_errmsg (self->db));
     if (*error) {
         hny_store_destroy (&self);
         return NULL;
@@ -1068,4 +1077,58 @@ hny_store_stats (hny_store_t *self)
     if (rc < 0)
         json_decref (out);
     return rc < 0 ? NULL : out;
+}
+
+/* ------------------------------------------------------------- align jobs */
+
+void
+hny_align_row_clear (hny_align_row_t *row)
+{
+    free (row->target_source);
+    free (row->prepared [0]);
+    free (row->prepared [1]);
+    memset (row, 0, sizeof *row);
+}
+
+int
+hny_store_align_insert (hny_store_t *self, const hny_align_row_t *row)
+{
+    return s_run (self, "INSERT INTO aligns (job, src_bytes, target_source, src_prepared, tgt_prepared)"
+                        " VALUES (?,?,?,?,?)", "iisss", row->job, row->src_bytes,
+                  row->target_source, row->prepared [0], row->prepared [1]);
+}
+
+int
+hny_store_align_get (hny_store_t *self, int64_t job, hny_align_row_t *row)
+{
+    memset (row, 0, sizeof *row);
+    row->links = -1;
+    sqlite3_stmt *stmt = s_query (self, "SELECT src_bytes, target_source, src_prepared, tgt_prepared,"
+                                        " links FROM aligns WHERE job=?", "i", job);
+    int rc = stmt ? s_step (self, stmt) : -1;
+    if (rc != 1)
+        return rc;
+    row->job = job;
+    row->src_bytes = sqlite3_column_int64 (stmt, 0);
+    row->target_source = s_col_str (stmt, 1);
+    row->prepared [0] = s_col_str (stmt, 2);
+    row->prepared [1] = s_col_str (stmt, 3);
+    row->links = sqlite3_column_int64 (stmt, 4);
+    sqlite3_reset (stmt);
+    return 1;
+}
+
+int
+hny_store_align_set_side (hny_store_t *self, int64_t job, int side, const char *prepared)
+{
+    assert (side == 0 || side == 1);
+    return side == 0 ? s_run (self, "UPDATE aligns SET src_prepared=? WHERE job=?", "si", prepared, job)
+                     : s_run (self, "UPDATE aligns SET tgt_prepared=? WHERE job=?", "si", prepared, job);
+}
+
+int
+hny_store_align_done (hny_store_t *self, int64_t job, int64_t links)
+{
+    return s_run (self, "UPDATE aligns SET src_prepared=NULL, tgt_prepared=NULL, links=? WHERE job=?",
+                  "ii", links, job);
 }

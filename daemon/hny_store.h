@@ -191,6 +191,31 @@ int hny_store_task_delete (hny_store_t *self, int64_t id);
 int hny_store_tasks (hny_store_t *self, int (*fn) (const hny_task_row_t *row, void *arg),
                      void *arg);
 
+/* --- align jobs (SUBMIT kind "align", PROTOCOL.md 5.1): the job's row
+   keeps both sides' bytes as one content (the source side first); this
+   row says where they split, the target's path, and each side's prepared
+   article until the alignment is made. The table is made when missing,
+   whatever the schema version: older honyakuds ignore it. */
+typedef struct {
+    int64_t job;
+    int64_t src_bytes;          /* the content's first src_bytes bytes are the source side */
+    char *target_source;        /* SUBMIT's target_source, or NULL */
+    char *prepared [2];         /* source, target: the prepared article (JSON text), or
+                                   NULL until that side is prepared (and once aligned) */
+    int64_t links;              /* links of the alignment (the title's included) once
+                                   it is made, else -1 */
+} hny_align_row_t;
+
+void hny_align_row_clear (hny_align_row_t *row);
+int hny_store_align_insert (hny_store_t *self, const hny_align_row_t *row);
+/* 1 found (row filled), 0 no such align job, -1 error. */
+int hny_store_align_get (hny_store_t *self, int64_t job, hny_align_row_t *row);
+/* Keep side's (0 source, 1 target) prepared article. */
+int hny_store_align_set_side (hny_store_t *self, int64_t job, int side, const char *prepared);
+/* The alignment is made (its record holds the texts): the prepared sides
+   go, the count of its links stays (STATUS). */
+int hny_store_align_done (hny_store_t *self, int64_t job, int64_t links);
+
 /* --- translation memory: exact match on the normalized source, languages
    and profile. get: 1 hit (*tgt caller owns), 0 miss, -1 error. put
    replaces an older entry. */

@@ -77,8 +77,9 @@ s_usage (FILE *f)
         "  --version         print the version and exit\n"
         "  --help-config     every configuration option with its default\n"
         "  --help            this text\n"
-        "SIGTERM drains and stops; SIGHUP reloads the --config file (log level,\n"
-        "profile limits, allow-lists; the log tells what needs a restart).\n");
+        "SIGTERM drains and stops; SIGHUP logs where the loop's time went (\"loop:\")\n"
+        "and reloads the --config file (log level, profile limits, allow-lists;\n"
+        "the log tells what needs a restart).\n");
 }
 
 static void

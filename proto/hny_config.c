@@ -16,6 +16,7 @@
 #include "honyaku/config.h"
 #include "honyaku/metrics.h"
 #include "honyaku/proto.h"
+#include "honyaku/record.h"
 #include "honyaku/util.h"
 
 #include <assert.h>
@@ -413,6 +414,13 @@ s_on_section (s_load_t *self, const char *name)
         if (!s_valid_name (profile)) {
             s_fail (self, self->lineno, "[%s]: a profile name is 1 to %d letters, digits, "
                     "'_' or '-'", name, S_NAME_MAX);
+            self->section_ok = false;
+            return;
+        }
+        if (strcmp (profile, HNY_BACKEND_ALIGNED) == 0) {
+            /* Records of that backend are human translations (align jobs). */
+            s_fail (self, self->lineno, "[%s]: the profile name '%s' is reserved for the records "
+                    "of align jobs", name, HNY_BACKEND_ALIGNED);
             self->section_ok = false;
             return;
         }

@@ -24,9 +24,9 @@ pkgs=(
   python3-prometheus-client                 # tests: Prometheus' parser reads /metrics and stats --format prometheus
   apertium-apy apertium-eng-spa             # a real translation server for tests and the demo
   curl                                      # demo: probing APy
-  gnuplot-nox                               # bench/perf.py: its PNG plot (bench.perf_smoke)
   groff-base                                # tests: the man pages format without warnings
   dpkg-dev debhelper lintian                # scripts/package.sh: the Debian packages (packaging.deb)
+  gnuplot-nox                               # bench/perf.py: its PNG plot (bench.perf_smoke)
 )
 
 missing=()

@@ -1,7 +1,11 @@
 # Tests of the sentence aligner (owner: align): the dynamic program on
 # synthetic cases, the anchors and the lexicon (test_align), link F1 on the
 # held-out hand-aligned pairs of tests/data/align (align_f1), and bad input
-# through honyaku-align-test (align_bad_input).
+# through honyaku-align-test (align_bad_input); align jobs through the real
+# honyakud and workers (align_daemon: honyaku align, batch --align, F1 as
+# the tool's, bad input); honyaku align-pairs proposing the pairs of two
+# folders (align_pairs). The broker's side of align jobs with a driven
+# worker is in daemon.cmake (daemon_align_*).
 if(TARGET hnyalign)
   add_executable(honyaku-align-test ${HNY_TESTS_DIR}/align_tool.c)
   target_link_libraries(honyaku-align-test PRIVATE hnyalign)
@@ -27,4 +31,16 @@ if(TARGET honyaku-align-test)
            COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_align_cli.py $<TARGET_FILE:honyaku-align-test>
                    ${HNY_TESTS_DIR}/data/align)
   set_tests_properties(align_f1_heldout align_f1_dev align_bad_input PROPERTIES TIMEOUT 120)
+endif()
+if(TARGET honyaku-align-test AND TARGET honyakud AND TARGET honyaku AND TARGET honyaku-worker)
+  add_test(NAME align_daemon
+           COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_align_daemon.py $<TARGET_FILE:honyakud>
+                   $<TARGET_FILE:honyaku> $<TARGET_FILE:honyaku-align-test> ${HNY_TESTS_DIR}/data/align)
+  set_tests_properties(align_daemon PROPERTIES TIMEOUT 180)
+endif()
+if(TARGET honyaku AND TARGET hnyanchor)
+  add_test(NAME align_pairs
+           COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_align_pairs.py $<TARGET_FILE:honyaku>
+                   ${HNY_TESTS_DIR}/data/align)
+  set_tests_properties(align_pairs PROPERTIES TIMEOUT 60)
 endif()

@@ -27,11 +27,19 @@ if(TARGET honyakud)
                      $<TARGET_FILE:honyakud> ${scenario})
     set_tests_properties(daemon_${scenario} PROPERTIES TIMEOUT 60)
   endforeach()
-  foreach(scenario oversize credit fivexx pause admission unserved slow lock fulldisk adopt bigresult)
+  foreach(scenario oversize credit fivexx pause admission unserved slow lock fulldisk adopt bigresult
+                   unread)
     add_test(NAME daemon_promise_${scenario}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_promises.py
                      $<TARGET_FILE:honyakud> ${scenario})
     set_tests_properties(daemon_promise_${scenario} PROPERTIES TIMEOUT 60)
+  endforeach()
+  # Align jobs with a worker the test drives (test_daemon_align.py).
+  foreach(scenario flow failures submit admission)
+    add_test(NAME daemon_align_${scenario}
+             COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_align.py
+                     $<TARGET_FILE:honyakud> ${scenario})
+    set_tests_properties(daemon_align_${scenario} PROPERTIES TIMEOUT 60)
   endforeach()
   foreach(scenario worker_killed lease broker_killed transient failures)
     add_test(NAME daemon_${scenario}

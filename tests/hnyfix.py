@@ -282,11 +282,19 @@ def validate_record(rec, what=None):
         [((p, s), pair) for p, para in enumerate(rec["paragraphs"])
          for s, pair in enumerate(para["segments"])]
     want = {"segments": len(pairs), "tm_hits": sum(1 for _, pr in pairs if pr["tm"]),
-            "chars": sum(len(pr["src"]) for _, pr in pairs)}
+            "chars": sum(len(pr["src"] or "") for _, pr in pairs)}
     got = {k: rec["stats"][k] for k in want}
     if got != want:
         raise SchemaError("%s: stats %r disagree with its pairs %r (section 12.5)" % (what, got, want))
-    failed = [pos for pos, pr in pairs if pr["tgt"] is None]
+    # An aligned record's null side is a sentence without counterpart, not
+    # a failure (12.6); its links are the aligner's plus the title's.
+    aligned = rec["backend"] == "aligned"
+    if aligned and "alignment" in rec:
+        links = rec["alignment"]["stats"]["links"] + (rec["title"] is not None)
+        if links != len(pairs):
+            raise SchemaError("%s: %d links in alignment.stats (and the title) but %d pairs (section 12.6)"
+                              % (what, links, len(pairs)))
+    failed = [] if aligned else [pos for pos, pr in pairs if pr["tgt"] is None]
     placed = [(e["paragraph"], e["segment"]) for e in rec["errors"] if e["paragraph"] is not None]
     if sorted(failed) != sorted(placed) or len(set(placed)) != len(placed):
         raise SchemaError("%s: failed pairs %r and errors %r do not match one to one (section 12.3)"

@@ -258,6 +258,7 @@ class Suite:
         self.timeout_s = timeout_s
         self.out = out
         self.jobs = []              # accepted jobs, in order: (job, key, content)
+        self.align_jobs = []        # accepted align jobs: (job, key, source sentences, target sentences)
         self.failed = []
 
     # -- helpers
@@ -328,6 +329,9 @@ class Suite:
              self.c_metadata_types, None),
             ("5.1", "SUBMIT's from and to are BCP 47 tags, canonicalized (EN = en); no tag: 400 naming it",
              self.c_languages, None),
+            ("5.1, 8", "align SUBMIT: two sides split by src_bytes, accepted and keyed on both; src_bytes "
+             "missing or past the body, one language, a side over max_article_bytes, no text: refused",
+             self.c_align_submit, None),
             ("5.1", "WAIT on an unfinished job: DONE 300 when timeout_ms passes (0 included)",
              self.c_wait_timeout, None),
             ("5.1", "FETCH of an unfinished job: REJECTED 300 with the job", self.c_fetch_unfinished, None),
@@ -343,6 +347,9 @@ class Suite:
              "SUBMIT's source and metadata", self.c_records,
              "needs the record producer to follow section 12 (title.tm, metadata.replaced; issue 7)"),
             ("5.2", "STATUS of a finished job agrees with its record", self.c_status_done, None),
+            ("5.4, 12.6", "an align job ends done: a record of backend aligned, links with a score, "
+             "null for a sentence without counterpart, the alignment member; STATUS counts the links",
+             self.c_align_record, None),
             ("5.1", "LIST state done lists every finished job", self.c_list_done, None),
             ("5.2", "STATS: per profile tm_hits, tm_misses, chars_billed, requests, segments, requests_per_segment;"
              " jobs by state, histograms", self.c_stats, None),
@@ -548,6 +555,56 @@ class Suite:
         check(b["existing"] is True and b["job"] == a["job"] and b["key"] == a["key"],
               "EN/Es then en/es: %r then %r, wanted one job", a, b)
         self.jobs.append((a["job"], a["key"], text))
+
+    def align_submit(self, src, tgt, **fields):
+        h = {"from": "en", "to": "ja", "kind": "align", "src_bytes": len(src)}
+        h.update(fields)
+        return self.client.request("SUBMIT", h, src + tgt)
+
+    def c_align_submit(self):
+        src = b"Spec pair\n\nThe first sentence. The second sentence. The third one.\n"
+        tgt = "\u5bfe\u8a33\n\n\u6700\u521d\u306e\u6587\u3002\n\n\u4e8c\u3064\u76ee\u3002\n".encode()
+        a = expect(self.align_submit(src, tgt, target_source="spec/pair.ja"), "ACCEPTED")
+        check(a["existing"] is False and a["state"] in STATES, "align ACCEPTED %r", a)
+        b = expect(self.align_submit(src, tgt, target_source="spec/pair.ja"), "ACCEPTED")
+        check(b["existing"] is True and b["job"] == a["job"], "align re-submit %r", b)
+        # where the sides split is part of what the key covers
+        c = expect(self.align_submit(src[:-1], src[-1:] + tgt), "ACCEPTED")
+        check(c["job"] != a["job"] and c["key"] != a["key"], "another split, the same job %r", c)
+        self.align_jobs.append((a["job"], a["key"], 3, 2))
+        self.align_jobs.append((c["job"], c["key"], 3, 2))
+        h = {"from": "en", "to": "ja", "kind": "align"}
+        self.rejected(self.client.request("SUBMIT", h, src + tgt, req=41), 400, req=41, reason="src_bytes")
+        self.rejected(self.align_submit(src, tgt, src_bytes=len(src + tgt) + 1), 400)
+        self.rejected(self.align_submit(src, tgt, to="en"), 422, reason="en")
+        self.rejected(self.align_submit(src, tgt, kind="compare"), 400)
+        self.rejected(self.align_submit(b" \n", b"\t"), 400, reason="empty")
+        self.rejected(self.align_submit(src, b"x" * (self.max + 1)), 413)
+
+    def c_align_record(self):
+        deadline = time.monotonic() + 30
+        for job, key, n_src, n_tgt in self.align_jobs:
+            state = wait_final(self.client, job, max(1, deadline - time.monotonic()), self.timeout_s)
+            check(state == "done", "align job %s ended %s", job, state)
+            rec = parse_record(self.client.request("FETCH", {"job": job}), job)
+            check(rec["backend"] == "aligned" and rec["key"] == key and rec["target_lang"] == "ja",
+                  "align record head %r", {k: rec[k] for k in ("key", "backend", "target_lang")})
+            links = [s for p in rec["paragraphs"] for s in p["segments"]]
+            check(all(set(s) == {"src", "tgt", "tm", "score"} and s["tm"] is False for s in links),
+                  "links %r", links)
+            check(sum(s["src"] is not None for s in links) == n_src
+                  and sum(s["tgt"] is not None for s in links) == n_tgt
+                  and any(s["tgt"] is None for s in links), "links %r", links)
+            al = rec.get("alignment")
+            check(isinstance(al, dict) and al["stats"]["links"] == len(links)
+                  and 0 <= al["score"] <= 1 and isinstance(al["target_metadata"], dict), "alignment %r", al)
+            h = expect(self.client.request("STATUS", {"job": job}), "STATUS", 200)
+            n = len(links) + (rec["title"] is not None)
+            check(h["backend"] == "aligned" and h["segments"] == n and h["done"] == n, "STATUS %r", h)
+        first = parse_record(self.client.request("FETCH", {"job": self.align_jobs[0][0]}),
+                             self.align_jobs[0][0])
+        check(first["alignment"]["target_metadata"].get("source") == "spec/pair.ja",
+              "target_source in alignment.target_metadata %r", first["alignment"]["target_metadata"])
 
     def c_wait_timeout(self):
         job = self.first["job"]

@@ -15,8 +15,9 @@ keeps the RESULTs it could not deliver (at most 64) for the next
 registration. It cannot really prepare or translate: a prepare task's body
 is split into paragraphs at blank lines and into segments after sentence
 ends (a first short line without a final period, followed by a blank
-line, is the title), and a translation is the source in upper case
-(markup and entities left as they are). --hold-ms keeps every task that
+line, is the title), a translation is the source in upper case (markup
+and entities left as they are), and an alignment links the two sides'
+sentences in order, one to one, the longer side's last ones to nothing. --hold-ms keeps every task that
 long before answering (a slow backend); --fail-prepare answers prepare
 tasks with that status instead.
 
@@ -103,6 +104,10 @@ def check_task(h, body):
         for field in ("from", "to", "profile"):
             if field not in h:
                 raise Malformed(400, "translate TASK needs %s" % field, h)
+    elif h["kind"] == "align":
+        for field in ("from", "to"):
+            if field not in h:
+                raise Malformed(400, "align TASK needs %s" % field, h)
     elif h["kind"] != "prepare":
         raise Malformed(400, "unknown task kind %r" % h["kind"], h)
 
@@ -185,6 +190,42 @@ def translate(body):
     except (UnicodeDecodeError, ValueError, KeyError, TypeError) as e:
         return 400, "translate body is not a batch: %s" % e
     return {"segments": out, "requests": 1, "chars_billed": sum(len(s["src"]) for s in segments)}
+
+
+def align(body):
+    """An align result body (section 5.3) for an align TASK's body (5.4),
+    or (status, reason): sentences linked in order, one to one; a title
+    link when a side has a title."""
+    try:
+        doc = json.loads(body.decode("utf-8"))
+        sides = [doc["src"], doc["tgt"]]
+        sents = [[s["src"] for p in side["paragraphs"] for s in p["segments"]] for side in sides]
+        paras = [[i for i, p in enumerate(sides[0]["paragraphs"]) for _ in p["segments"]]]
+        titles = [(side.get("title") or {}).get("src") for side in sides]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as e:
+        return 400, "align body is not two prepared articles: %s" % e
+    src, tgt = sents
+    n = max(len(src), len(tgt))
+    links = [{"src": src[i] if i < len(src) else None, "tgt": tgt[i] if i < len(tgt) else None,
+              "score": 0.5 if i < min(len(src), len(tgt)) else 0.0} for i in range(n)]
+    out, para = [], None
+    for i, link in enumerate(links):
+        at = paras[0][i] if i < len(src) else para
+        if at != para or not out:
+            out.append({"segments": []})
+            para = at
+        out[-1]["segments"].append(link)
+    kinds = {}
+    for link in links:
+        kind = "%d-%d" % (link["src"] is not None, link["tgt"] is not None)
+        kinds[kind] = kinds.get(kind, 0) + 1
+    title = None
+    if titles[0] or titles[1]:
+        title = {"src": titles[0], "tgt": titles[1], "score": 0.5 if all(titles) else 0.0}
+    return {"title": title, "paragraphs": out, "score": 0.5 if src and tgt else 0.0,
+            "stats": {"src_sentences": len(src), "tgt_sentences": len(tgt), "links": n,
+                      "src_unlinked": max(0, len(src) - len(tgt)),
+                      "tgt_unlinked": max(0, len(tgt) - len(src)), "kinds": kinds, "time_ms": 0}}
 
 
 class SpecWorker:
@@ -317,6 +358,8 @@ class SpecWorker:
         if header["kind"] == "prepare":
             out = (self.fail_prepare, "refused by --fail-prepare") if self.fail_prepare \
                 else prepare(body, header)
+        elif header["kind"] == "align":
+            out = align(body)
         else:
             out = translate(body)
         if isinstance(out, tuple):

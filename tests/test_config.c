@@ -261,6 +261,7 @@ s_test_errors (void)
     s_expect_error ("[daemon]\nthis line has no equals sign\n", 2, "syntax error");
     s_expect_error ("[backend.a/b]\ntype = pseudo\n", 1, "profile name");
     s_expect_error ("[backend.]\n", 1, "profile name");
+    s_expect_error ("[backend.aligned]\ntype = pseudo\n", 1, "reserved for the records of align jobs");
     char long_line [600];
     memset (long_line, 'x', sizeof long_line);
     memcpy (long_line, "[daemon]\nstate = ", 17);

@@ -21,6 +21,10 @@ usage: test_daemon_promises.py HONYAKUD SCENARIO
                 RESULT used, and nothing is sent twice
   lock          a second honyakud on the same state directory exits at
                 once, naming the first one's PID
+  unread        a client that pipelines requests and never reads: past the
+                front's queue of unread replies the broker drops (and
+                logs) the rest, keeps serving everyone else, and the
+                client reads every reply that was queued
   bigresult     a translate RESULT far larger than its sources could be
                 is not parsed; the task goes back for another try
   adopt         honyakud killed while a worker translates: the worker
@@ -39,7 +43,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_daemon_util import Harness, ManualWorker, poll, segments, tasks_of  # noqa: E402
+from test_daemon_util import Client, Harness, ManualWorker, poll, segments, tasks_of  # noqa: E402
 
 TEXT = "Title: Night shift\nThe plant runs all night. Workers rest in turns.\n\nNobody complained.\n"
 
@@ -228,6 +232,34 @@ def lock(h):
     assert h.client.status()["store"] == "ok"
 
 
+def unread(h):
+    import zmq
+    h.start_daemon()
+    c = Client(h.front)
+    c.sock.setsockopt(zmq.RCVHWM, 1)    # the broker's queue is the one that fills
+    sent = 12000                        # PROTOCOL.md 8: 10000 unread replies a connection
+    for i in range(sent):
+        c.send("STATUS", {"req": i})
+    poll("the broker to log a dropped reply",
+         lambda: "leave their replies unread" in h.fx.log("honyakud.log"), timeout=30)
+    # Others are served meanwhile.
+    assert h.client.request("STATUS", timeout=5)[0] == "STATUS"
+    got = []
+    while True:
+        try:
+            cmd, rh, _ = c.recv(timeout=1.0)
+        except AssertionError:
+            break
+        assert cmd == "STATUS", cmd
+        got.append(rh["req"])
+    assert 10000 <= len(got) < sent, len(got)
+    assert got == sorted(got), "replies out of order"
+    # The same connection, read as it goes, is answered again.
+    assert c.request("STATUS", timeout=5)[0] == "STATUS"
+    c.close()
+    print("%d pipelined STATUS never read: %d answered, the rest dropped and logged" % (sent, len(got)))
+
+
 def fulldisk(h):
     state = h.fx.path("state")
     os.makedirs(state, mode=0o700)
@@ -354,7 +386,7 @@ def bigresult(h):
 
 
 SCENARIOS = {f.__name__: f for f in (oversize, credit, fivexx, pause, admission, unserved, slow, lock,
-                                     fulldisk, adopt, bigresult)}
+                                     fulldisk, adopt, bigresult, unread)}
 
 
 def main():

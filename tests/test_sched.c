@@ -400,6 +400,42 @@ s_test_admission_and_waiting (void)
     hny_sched_destroy (&s);
 }
 
+/* An align job's later tasks hold its slot already: with every slot
+   taken they go, in front of the prepares that wait for a slot, also
+   after a wait in the heap; and they count with the prepare queue. */
+static void
+s_test_admitted_in_front (void)
+{
+    hny_profile_t p [] = { s_profile ("a", 10, 0, 0) };
+    int64_t now = 0;
+    hny_sched_t *s = s_new (p, 1, now);
+    const char *a [] = { "a" };
+    hny_sched_worker_add (s, 100, a, 1);
+    s_prepare (s, now);
+    s_prepare (s, now);
+    hny_sched_set_admission (s, 0);
+    hny_task_t *align = hny_calloc (1, sizeof *align);
+    align->id = s_next_id++;
+    align->kind = HNY_TASK_ALIGN;
+    align->profile = -1;
+    align->admitted = 1;
+    hny_sched_add (s, align, 1, now);
+    CHECK (hny_sched_queued (s, HNY_TASK_PREPARE) == 3 && hny_sched_queued (s, HNY_TASK_ALIGN) == 3);
+    hny_task_t *got [4];
+    CHECK (s_dispatch (s, now, got, 4) == 1 && got [0] == align);
+    /* parked (a restart's grace), then woken: still before the others */
+    hny_task_t *later = hny_calloc (1, sizeof *later);
+    later->id = s_next_id++;
+    later->kind = HNY_TASK_PREPARE;
+    later->profile = -1;
+    later->admitted = 1;
+    later->not_before = now + 100;
+    hny_sched_add (s, later, 0, now);
+    CHECK (s_dispatch (s, now, got, 4) == 0);
+    CHECK (s_dispatch (s, now + 100, got, 4) == 1 && got [0] == later);
+    hny_sched_destroy (&s);
+}
+
 /* After the tasks are loaded again, what workers hold is leased to them
    again (a store reload must not send it twice). */
 static void
@@ -480,6 +516,7 @@ main (void)
     s_test_leases ();
     s_test_unserved ();
     s_test_admission_and_waiting ();
+    s_test_admitted_in_front ();
     s_test_restore ();
     s_test_turns ();
     s_test_wire_ids ();

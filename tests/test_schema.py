@@ -58,6 +58,29 @@ FAILED = {
               "time_ms": 3},
 }
 
+# An align job's record (section 12.6): links, a null side, the alignment.
+ALIGNED = {
+    "schema": "honyaku.record/1", "job": "19", "key": "k-3", "source_lang": "en",
+    "target_lang": "ja", "backend": "aligned",
+    "metadata": {"title": "Workers rally", "source": "en/a.txt", "charset": "UTF-8", "format": "text",
+                 "replaced": 0},
+    "title": {"src": "Workers rally", "tgt": "労働者が集会", "tm": False, "score": 0.8},
+    "paragraphs": [{"segments": [
+        {"src": "Unions rallied. They marched.", "tgt": "労組が集会した。", "tm": False, "score": 0.9},
+        {"src": None, "tgt": "多くの人が参加した。", "tm": False, "score": 0.3}]},
+        {"segments": [{"src": "A dropped sentence.", "tgt": None, "tm": False, "score": 0.2}]}],
+    "errors": [],
+    "stats": {"segments": 4, "chars": 0, "chars_billed": 0, "tm_hits": 0, "requests": 0,
+              "time_ms": 40},
+    "alignment": {"score": 0.71, "warning": "doubtful",
+                  "stats": {"src_sentences": 3, "tgt_sentences": 2, "links": 3, "src_unlinked": 1,
+                            "tgt_unlinked": 1, "kinds": {"2-1": 1, "0-1": 1, "1-0": 1}, "time_ms": 1.5},
+                  "target_metadata": {"title": "労働者が集会", "source": "ja/a.txt", "charset": "Shift_JIS",
+                                      "format": "text", "replaced": 0}},
+}
+ALIGNED["stats"]["chars"] = sum(len(s) for s in ["Workers rally", "Unions rallied. They marched.",
+                                                   "A dropped sentence."])
+
 failures = 0
 
 
@@ -189,6 +212,38 @@ def main():
     two = edit(RECORD, lambda d: d["errors"].insert(0, {"paragraph": 0, "segment": 1, "code": 500,
                                                         "class": "permanent", "reason": "again"}))
     expect(False, two, R, "record: two errors for one pair", "one to one")
+
+    # Records of align jobs (12.6), and what only they may hold.
+    expect(True, ALIGNED, R, "aligned record")
+    expect(True, edit(F, setp(["backend"], "aligned")), R, "aligned record of a job that failed")
+    expect(True, edit(ALIGNED, delp(["alignment", "warning"])), R, "aligned record without a warning")
+    bad_aligned = [
+        ("link without score", delp(["paragraphs", 0, "segments", 0, "score"]), "score"),
+        ("link score over 1", setp(["paragraphs", 0, "segments", 0, "score"], 1.5), "score"),
+        ("link from the TM", setp(["paragraphs", 0, "segments", 0, "tm"], True), "tm"),
+        ("link with both sides null", setp(["paragraphs", 0, "segments", 1, "tgt"], None), "segments/1"),
+        ("link with a warning", setp(["paragraphs", 0, "segments", 0, "warning"], "w"), "warning"),
+        ("title without score", delp(["title", "score"]), "score"),
+        ("no alignment", delp(["alignment"]), "'alignment' is a required property"),
+        ("alignment without target_metadata", delp(["alignment", "target_metadata"]), "target_metadata"),
+        ("alignment score a string", setp(["alignment", "score"], "0.7"), "score"),
+        ("alignment kind not n-m", setp(["alignment", "stats", "kinds", "many"], 1), "many"),
+        ("target charset without format", delp(["alignment", "target_metadata", "format"]), "format"),
+        ("stats.chars counting a null side", setp(["stats", "chars"], 1), "disagree"),
+        ("links off from alignment.stats", setp(["alignment", "stats", "links"], 2), "12.6"),
+        ("an error beside links", lambda d: d["errors"].append(
+            {"paragraph": None, "segment": None, "code": 500, "class": "transient", "reason": "x"}), None),
+    ]
+    for what, fn, needle in bad_aligned:
+        expect(False, edit(ALIGNED, fn), R, "aligned record: " + what, needle)
+    expect(False, edit(ALIGNED, setp(["backend"], "deepl")), R, "alignment in a translated record", None)
+    expect(False, edit(RECORD, setp(["alignment"], ALIGNED["alignment"])), R,
+           "translated record with an alignment", "alignment")
+    expect(False, edit(RECORD, setp(["paragraphs", 0, "segments", 0, "src"], None)), R,
+           "translated record with a null src", "src")
+    failed_al = edit(F, setp(["backend"], "aligned"))
+    failed_al["alignment"] = ALIGNED["alignment"]
+    expect(False, failed_al, R, "failed aligned record with an alignment", None)
 
     print("test_schema: %d failure(s)" % failures)
     return 1 if failures else 0

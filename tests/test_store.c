@@ -3,7 +3,8 @@
     back to the queue), the translation memory, group commit (a rolled-back
     pass leaves nothing; a committed one survives reopening; a failed write
     poisons its pass), records, listing, statistics, paging through
-    segments, and a store that is full (max_store_bytes) and recovers. */
+    segments, a store that is full (max_store_bytes) and recovers, and the
+    rows of align jobs. */
 #include "hny_store.h"
 
 #include <honyaku/util.h>
@@ -282,6 +283,43 @@ main (void)
     }
     free (error);
     free (old);
+
+    /* Align jobs: their row (the split, the target's path, each side's
+       prepared article), kept across a reopen; once aligned, the sides go
+       and the count of links stays. */
+    char *apath = hny_sprintf ("%s/align.db", dir);
+    store = hny_store_new (apath, &error);
+    CHECK (store && !error);
+    if (store) {
+        CHECK (hny_store_begin (store) == 0);
+        int64_t ja = s_add_job (store, "align-1", "h-align");
+        hny_align_row_t al = { .job = ja, .src_bytes = 5, .target_source = "ja/a.txt",
+                               .prepared = { NULL, "{\"paragraphs\":[]}" } };
+        CHECK (hny_store_align_insert (store, &al) == 0);
+        CHECK (hny_store_align_set_side (store, ja, 0, "{\"title\":null}") == 0);
+        CHECK (hny_store_commit (store) == 0);
+        hny_store_destroy (&store);
+        store = hny_store_new (apath, &error);
+        CHECK (store && !error);
+        hny_align_row_t got = { 0 };
+        CHECK (store && hny_store_align_get (store, ja, &got) == 1);
+        CHECK (got.job == ja && got.src_bytes == 5 && got.links == -1);
+        CHECK (got.target_source && strcmp (got.target_source, "ja/a.txt") == 0);
+        CHECK (got.prepared [0] && strcmp (got.prepared [0], "{\"title\":null}") == 0);
+        CHECK (got.prepared [1] && strcmp (got.prepared [1], "{\"paragraphs\":[]}") == 0);
+        hny_align_row_clear (&got);
+        CHECK (hny_store_begin (store) == 0);
+        CHECK (hny_store_align_done (store, ja, 7) == 0);
+        CHECK (hny_store_commit (store) == 0);
+        CHECK (hny_store_align_get (store, ja, &got) == 1);
+        CHECK (got.links == 7 && !got.prepared [0] && !got.prepared [1] && got.src_bytes == 5);
+        hny_align_row_clear (&got);
+        CHECK (hny_store_align_get (store, ja + 1, &got) == 0 && got.links == -1 && !got.target_source);
+        hny_store_destroy (&store);
+    }
+    free (error);
+    free (apath);
+    error = NULL;
 
     char *cmd = hny_sprintf ("rm -rf '%s'", dir);
     CHECK (system (cmd) == 0);

@@ -32,6 +32,8 @@
 #ifndef HNY_ALIGN_H
 #define HNY_ALIGN_H
 
+#include <honyaku/record.h>
+
 #include <jansson.h>
 #include <stddef.h>
 
@@ -40,8 +42,10 @@
 /* Sentences per side. A news article has tens; the longest texts the
    archive pairs (party congress reports) have a few thousand. 20,000
    bounds one alignment at about 20,000 x 2 x HNY_ALIGN_BAND_MAX cells:
-   20 MB of back-pointers and a few seconds, whatever comes in. */
-#define HNY_ALIGN_MAX_SENTENCES 20000
+   20 MB of back-pointers and a few seconds, whatever comes in. The
+   broker checks the same cap (honyaku/record.h) before it sends an align
+   task. */
+#define HNY_ALIGN_MAX_SENTENCES HNY_ALIGN_SENTENCES_MAX
 
 /* Grid cells searched in full (every pairing considered): up to
    1,000 x 1,000 sentences, where a banded search would save nothing

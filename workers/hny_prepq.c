@@ -1,4 +1,5 @@
-/*  hny_prepq.c: prepare tasks on one background thread (hny_prepq.h).
+/*  hny_prepq.c: prepare and align tasks on one background thread
+    (hny_prepq.h).
 
     Two lists under one mutex: jobs waiting for the thread, and results
     waiting for the loop. The thread sleeps on a condition variable while
@@ -7,6 +8,9 @@
     result added meanwhile wakes it again. Cancellation is one atomic flag
     that hny_prepare's progress hook reads. */
 #include "hny_prepq.h"
+#ifdef HNY_HAVE_ALIGN
+#include "hny_align.h"
+#endif
 
 #include <honyaku/util.h>
 
@@ -27,6 +31,8 @@ struct _s_job_t {
     char *format, *lang, *source;   /* owned copies; may be NULL */
     int lenient;
     size_t max_bytes, max_segments;
+    int align;                  /* an align task: data is its body, lang and to the sides' */
+    char *to;
 };
 
 typedef struct _s_done_t s_done_t;
@@ -46,6 +52,10 @@ struct _hny_prepq_t {
     size_t max_jobs;
     int pipe[2];                /* the thread writes [1] when a result is ready */
     hny_preparer_t *preparer;   /* the thread's alone */
+#ifdef HNY_HAVE_ALIGN
+    hny_lexicon_t *lexicon;     /* the thread's alone, from its first align task */
+    hny_aligner_t *aligner;     /* NULL until then */
+#endif
 };
 
 static void
@@ -59,6 +69,7 @@ s_job_destroy (s_job_t **job_p)
     free (job->format);
     free (job->lang);
     free (job->source);
+    free (job->to);
     free (job);
     *job_p = NULL;
 }
@@ -72,6 +83,7 @@ hny_prepq_done_destroy (hny_prepq_done_t **self_p)
     free (self->task);
     free (self->reason);
     free (self->body);
+    free (self->note);
     free (self);
     *self_p = NULL;
 }
@@ -84,6 +96,61 @@ s_cancelled (void *arg)
     return atomic_load (&self->stop);
 }
 
+/* An align task on the thread: the lexicon the first time, then the
+   alignment of the body's two prepared articles. */
+static void
+s_run_align (hny_prepq_t *self, s_job_t *job, hny_prepq_done_t *done)
+{
+    done->align = 1;
+#ifdef HNY_HAVE_ALIGN
+    if (!self->aligner) {
+        /* Debian's paths; a part that is not installed is left out (the
+           aligner then has lengths and anchors only) and the note says so. */
+        int64_t start = hny_clock_mono_ms ();
+        char *error = NULL;
+        self->lexicon = hny_lexicon_new (NULL, &error);
+        self->aligner = hny_aligner_new (self->lexicon);
+        done->note = self->lexicon
+                   ? hny_sprintf ("aligner ready in %lld ms: %s", (long long) (hny_clock_mono_ms () - start),
+                                  hny_lexicon_describe (self->lexicon))
+                   : hny_sprintf ("aligner ready without its lexicon: %s", error ? error : "cannot load it");
+        free (error);
+    }
+    json_error_t jerr;
+    json_t *doc = json_loadb ((const char *) job->data, job->size, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *src = json_object_get (doc, "src"), *tgt = json_object_get (doc, "tgt");
+    int status = 500;
+    char *reason = NULL;
+    json_t *out = NULL;
+    if (!json_is_object (src) || !json_is_object (tgt) || !job->lang || !job->to) {
+        status = 400;
+        reason = hny_strdup (!job->lang || !job->to ? "align task needs from and to"
+                                                    : "align task body is not {\"src\": article, \"tgt\": article}");
+    }
+    else
+        out = hny_align_prepared (self->aligner, src, job->lang, tgt, job->to, &status, &reason);
+    json_decref (doc);
+    if (out) {
+        done->score = json_number_value (json_object_get (out, "score"));
+        done->segments = json_integer_value (json_object_get (json_object_get (out, "stats"), "links"));
+        done->body = json_dumps (out, JSON_COMPACT);
+        json_decref (out);
+        done->status = done->body ? 200 : 500;
+        done->body_size = done->body ? strlen (done->body) : 0;
+        if (!done->body)
+            done->reason = hny_strdup ("cannot encode the alignment");
+        return;
+    }
+    done->status = status >= 400 && status <= 599 ? status : 500;
+    done->reason = reason ? reason : hny_strdup ("align failed");
+#else
+    (void) self;
+    (void) job;
+    done->status = 503;
+    done->reason = hny_strdup ("this worker was built without the aligner");
+#endif
+}
+
 /* Run one job on the thread; never returns NULL. */
 static hny_prepq_done_t *
 s_run (hny_prepq_t *self, s_job_t *job)
@@ -92,6 +159,12 @@ s_run (hny_prepq_t *self, s_job_t *job)
     done->task = job->task;
     job->task = NULL;
     done->bytes = job->size;
+    if (job->align) {
+        int64_t began = hny_clock_mono_ms ();
+        s_run_align (self, job, done);
+        done->elapsed_ms = hny_clock_mono_ms () - began;
+        return done;
+    }
     hny_prepare_opts_t opts = {
         .format = job->format,
         .lang = job->lang,
@@ -226,6 +299,10 @@ hny_prepq_destroy (hny_prepq_t **self_p)
     pthread_cond_destroy (&self->wake);
     pthread_mutex_destroy (&self->lock);
     hny_preparer_destroy (&self->preparer);
+#ifdef HNY_HAVE_ALIGN
+    hny_aligner_destroy (&self->aligner);
+    hny_lexicon_destroy (&self->lexicon);
+#endif
     close (self->pipe[0]);
     close (self->pipe[1]);
     free (self);
@@ -244,26 +321,23 @@ s_strdup_or_null (const char *s)
     return s ? hny_strdup (s) : NULL;
 }
 
-int
-hny_prepq_add (hny_prepq_t *self, const char *task, const uint8_t *data, size_t size,
-               const hny_prepare_opts_t *opts)
+/* A job for task with a copy of its bytes. */
+static s_job_t *
+s_job_new (const char *task, const uint8_t *data, size_t size)
 {
-    hny_prepare_opts_t none = { 0 };
-    if (!opts)
-        opts = &none;
     s_job_t *job = hny_calloc (1, sizeof *job);
     job->task = hny_strdup (task);
     job->data = hny_malloc (size ? size : 1);
     if (size)
         memcpy (job->data, data, size);
     job->size = size;
-    job->format = s_strdup_or_null (opts->format);
-    job->lang = s_strdup_or_null (opts->lang);
-    job->source = s_strdup_or_null (opts->source);
-    job->lenient = opts->lenient;
-    job->max_bytes = opts->max_bytes;
-    job->max_segments = opts->max_segments;
+    return job;
+}
 
+/* Hand a job to the thread; -1 (job destroyed) when max_jobs are held. */
+static int
+s_add (hny_prepq_t *self, s_job_t *job)
+{
     pthread_mutex_lock (&self->lock);
     if (self->held >= self->max_jobs) {
         pthread_mutex_unlock (&self->lock);
@@ -279,6 +353,34 @@ hny_prepq_add (hny_prepq_t *self, const char *task, const uint8_t *data, size_t 
     pthread_cond_signal (&self->wake);
     pthread_mutex_unlock (&self->lock);
     return 0;
+}
+
+int
+hny_prepq_add (hny_prepq_t *self, const char *task, const uint8_t *data, size_t size,
+               const hny_prepare_opts_t *opts)
+{
+    hny_prepare_opts_t none = { 0 };
+    if (!opts)
+        opts = &none;
+    s_job_t *job = s_job_new (task, data, size);
+    job->format = s_strdup_or_null (opts->format);
+    job->lang = s_strdup_or_null (opts->lang);
+    job->source = s_strdup_or_null (opts->source);
+    job->lenient = opts->lenient;
+    job->max_bytes = opts->max_bytes;
+    job->max_segments = opts->max_segments;
+    return s_add (self, job);
+}
+
+int
+hny_prepq_add_align (hny_prepq_t *self, const char *task, const uint8_t *body, size_t size,
+                     const char *from, const char *to)
+{
+    s_job_t *job = s_job_new (task, body, size);
+    job->align = 1;
+    job->lang = s_strdup_or_null (from);
+    job->to = s_strdup_or_null (to);
+    return s_add (self, job);
 }
 
 hny_prepq_done_t *

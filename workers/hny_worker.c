@@ -6,6 +6,8 @@
     `prepare` goes to a background thread (hny_prepq.h) so that a long
     article never stalls the loop; `translate` hands the batch to the
     profile's backend, whose HTTP requests run on one curl multi handle.
+    `align` (both prepared sides of an align job) goes to the same thread,
+    which loads the aligner's lexicon on its first one (hny_prepq.h).
     ZeroMQ, curl and the prepare thread share one loop: hny_http_wait()
     polls curl's sockets together with the socket's ZMQ_FD, a signal pipe
     and the prepare thread's pipe. ZMQ_FD is edge-triggered, so the loop
@@ -556,7 +558,32 @@ s_task_prepare (s_worker_t *self, hny_msg_t *msg, const char *task_id, const cha
 #endif
 }
 
-/* RESULTs of the prepares the thread finished. */
+/* An align task (PROTOCOL.md 5.4): both prepared sides, to the thread. */
+static void
+s_task_align (s_worker_t *self, hny_msg_t *msg, const char *task_id, const char *job)
+{
+#ifdef HNY_HAVE_PREPARE
+    size_t size = 0;
+    const uint8_t *data = hny_msg_body (msg, &size);
+    const char *from = hny_msg_get_str (msg, "from"), *to = hny_msg_get_str (msg, "to");
+    if (!from || !to) {
+        s_result (self, task_id, 400, "align task needs from and to", NULL, 0);
+        return;
+    }
+    if (hny_prepq_add_align (self->prepq, task_id, data, size, from, to) != 0) {
+        hny_warn ("job %s: task %s: %zu tasks in hand already: refused", job, task_id, s_held_max (self));
+        s_result (self, task_id, 503, "too many prepare and align tasks at this worker", NULL, 0);
+        return;
+    }
+    s_task_add (self, task_id, job);
+#else
+    (void) msg;
+    hny_warn ("job %s: task %s: this worker was built without the aligner", job, task_id);
+    s_result (self, task_id, 503, "this worker was built without the aligner", NULL, 0);
+#endif
+}
+
+/* RESULTs of the prepares and alignments the thread finished. */
 static void
 s_collect_prepared (s_worker_t *self)
 {
@@ -565,7 +592,15 @@ s_collect_prepared (s_worker_t *self)
     while ((done = hny_prepq_next (self->prepq))) {
         s_task_t *task = s_task_find (self, done->task);
         const char *job = task ? task->job : "-";
-        if (done->status == 200)
+        if (done->note)
+            hny_info ("job %s: task %s: %s", job, done->task, done->note);
+        if (done->align && done->status == 200)
+            hny_info ("job %s: task %s: aligned %lld links, score %.3f, in %lld ms", job, done->task,
+                      (long long) done->segments, done->score, (long long) done->elapsed_ms);
+        else if (done->align)
+            hny_warn ("job %s: task %s: align failed: %d %s", job, done->task, done->status,
+                      done->reason ? done->reason : "");
+        else if (done->status == 200)
             hny_info ("job %s: task %s: prepared %zu bytes into %lld segments in %lld ms", job,
                       done->task, done->bytes, (long long) done->segments,
                       (long long) done->elapsed_ms);
@@ -701,6 +736,8 @@ s_on_task (s_worker_t *self, hny_msg_t *msg)
         s_task_prepare (self, msg, task_id, job);
     else if (kind && strcmp (kind, "translate") == 0)
         s_task_translate (self, msg, task_id, job);
+    else if (kind && strcmp (kind, "align") == 0)
+        s_task_align (self, msg, task_id, job);
     else {
         char *reason = hny_sprintf ("unknown task kind \"%.32s\"", kind ? kind : "");
         s_result (self, task_id, 400, reason, NULL, 0);
@@ -1077,9 +1114,11 @@ main (int argc, char **argv)
     self->heartbeat_ms = daemon->heartbeat_ms > 0 ? daemon->heartbeat_ms : 1000;
     self->max_article = daemon->max_article_bytes > 0 ? daemon->max_article_bytes
                                                      : 8 * 1024 * 1024;
-    /* The largest message is a prepare TASK (the article) or a translate
-       batch (JSON escaping can double the text). */
-    self->max_msg = 2 * self->max_article + HNY_PROTO_HEADER_MAX;
+    /* The largest message is an align TASK: two prepared articles, each
+       its text in JSON (escaping can double it; a legacy charset's text
+       grows in UTF-8), so four articles' worth. A prepare TASK is one
+       article, a translate batch less. */
+    self->max_msg = 4 * self->max_article + HNY_PROTO_HEADER_MAX;
     if (self->max_msg < S_MSG_MIN)
         self->max_msg = S_MSG_MIN;
     if (self->max_msg > HNY_PROTO_BODY_MAX)

@@ -24,5 +24,11 @@ if(TARGET hnyprep)
   target_sources(honyaku-worker PRIVATE ${CMAKE_CURRENT_LIST_DIR}/hny_prepq.c)
   target_link_libraries(honyaku-worker PRIVATE hnyprep Threads::Threads)
   target_compile_definitions(honyaku-worker PRIVATE HNY_HAVE_PREPARE=1)
+  # Align tasks run on the same thread (the aligner needs MeCab); without
+  # it the worker answers them 503 and another worker takes them.
+  if(TARGET hnyalign)
+    target_link_libraries(honyaku-worker PRIVATE hnyalign)
+    target_compile_definitions(honyaku-worker PRIVATE HNY_HAVE_ALIGN=1)
+  endif()
 endif()
 install(TARGETS honyaku-worker RUNTIME DESTINATION bin)

@@ -24,8 +24,8 @@
     may come back with existing = 1).
 
     Two styles of use, on the same connection:
-    - synchronous calls (submit, status, wait, fetch, list, stats): one
-      request, one answer;
+    - synchronous calls (submit, submit_align, status, wait, fetch, list,
+      stats): one request, one answer;
     - pipelined calls for batches: hny_client_send_submit(),
       hny_client_send_wait() and hny_client_send_fetch() tag each request
       with a caller-chosen "req" id; hny_client_recv_reply() returns the
@@ -68,6 +68,24 @@ typedef struct {
     int lenient;                /* 1: undecodable bytes are replaced, not an error */
     json_t *metadata;           /* object merged into the record's metadata; may be NULL */
 } hny_submit_t;
+
+/* Options of an align SUBMIT (PROTOCOL.md 5.1, kind "align"): two
+   articles that translate each other (a Japan Press Weekly article and
+   the Akahata article it renders), aligned sentence to sentence by a
+   worker into a record of the backend "aligned" (12.6). Everything is
+   borrowed for the duration of the call. */
+typedef struct {
+    const char *from;           /* the source side's language, required ("en") */
+    const char *to;             /* the target side's language, required ("ja"); another
+                                   language than from (else the daemon answers 422) */
+    const char *key;            /* idempotency key; NULL: the daemon derives one from both
+                                   sides, where they split and the options */
+    const char *format;         /* as hny_submit_t's, for both sides */
+    const char *source;         /* the source side's path or URL (metadata.source); may be NULL */
+    const char *target_source;  /* the target side's (alignment.target_metadata.source); may be NULL */
+    int lenient;                /* as hny_submit_t's */
+    json_t *metadata;           /* merged into the record's metadata; may be NULL */
+} hny_align_submit_t;
 
 /* What hny_client_recv_reply returns. Never renumbered. */
 enum {
@@ -133,6 +151,16 @@ int hny_client_status_code (const hny_client_t *self);
 int hny_client_submit (hny_client_t *self, const hny_submit_t *opts,
                        const void *data, size_t size, char **job_out, int *existing);
 
+/* Submit an align job: the source side's src_size bytes and the target
+   side's tgt_size bytes (either may be empty, not both: a side without
+   text is aligned as an empty article, with a warning). Returns and sets
+   as hny_client_submit; both sides travel in one body, so together they
+   must be within HNY_PROTO_BODY_MAX (413 without sending), and each
+   within the daemon's max_article_bytes (413 from the daemon). */
+int hny_client_submit_align (hny_client_t *self, const hny_align_submit_t *opts,
+                             const void *src, size_t src_size, const void *tgt, size_t tgt_size,
+                             char **job_out, int *existing);
+
 /* STATUS of one job (job != NULL) or of the daemon (job == NULL). On
    success *out is the answer's header object (caller owns, json_decref). */
 int hny_client_status (hny_client_t *self, const char *job, json_t **out);
@@ -170,6 +198,12 @@ int hny_client_stats (hny_client_t *self, json_t **out);
    starting with "~" are reserved for the library. */
 int hny_client_send_submit (hny_client_t *self, const char *req, const hny_submit_t *opts,
                             const void *data, size_t size);
+/* The pipelined align SUBMIT: as hny_client_send_submit, with
+   hny_client_submit_align's arguments; the answer is ACCEPTED or REJECTED. */
+int hny_client_send_submit_align (hny_client_t *self, const char *req,
+                                  const hny_align_submit_t *opts, const void *src,
+                                  size_t src_size, const void *tgt, size_t tgt_size);
+
 /* WAIT for one job for at most timeout_ms (0..3600000) on the daemon's side:
    the answer is DONE with status 200 (finished) or 300 (still running). */
 int hny_client_send_wait (hny_client_t *self, const char *req, const char *job, int timeout_ms);

@@ -36,7 +36,14 @@
 
     pair: {"src": "...", "tgt": "..." or null (failed), "tm": false,
            "backend": "NAME" (only a fallback's), "warning": "..." (only when
-           the translation was kept without its markup)} */
+           the translation was kept without its markup)}
+
+    An align job's record (backend "aligned", PROTOCOL.md 12.6) has the
+    same members; each pair is one link of the alignment, "src" or "tgt"
+    null for a sentence without counterpart (not a failure), with its
+    "score" (0..1), and the record has one more member:
+       "alignment": {"score", "warning"?, "stats": {...the aligner's},
+                     "target_metadata": {...the target article's}} */
 #ifndef HNY_RECORD_H
 #define HNY_RECORD_H
 
@@ -48,5 +55,16 @@
    again while it reads a prepare result. 200000 covers the longest real
    documents (a 190k-sentence report) while bounding the broker's memory. */
 #define HNY_SEGMENTS_MAX    200000
+
+/* The backend of the records of align jobs: the archive's own human
+   translations, aligned sentence to sentence. No profile may take the name
+   (the configuration refuses it). */
+#define HNY_BACKEND_ALIGNED "aligned"
+
+/* Sentences of one side of an alignment (its paragraphs' segments; the
+   title is aligned apart). The aligner (workers/hny_align.h) and the
+   broker both refuse more with 413: 20,000 bounds one alignment at a few
+   seconds and tens of MB, whatever comes in. */
+#define HNY_ALIGN_SENTENCES_MAX 20000
 
 #endif
