@@ -72,11 +72,12 @@ enum {
     S_T_DISPATCH,               /* leasing tasks: TASK bodies */
     S_T_COMMIT,                 /* COMMIT */
     S_T_SEND,                   /* sending the pass's messages */
+    S_T_CHECKPOINT,             /* copying the WAL back, after the send */
     S_T_OTHER,                  /* the rest: notify, reload, degraded passes */
     S_T_COUNT
 };
 static const char *const s_stage_names [S_T_COUNT] = {
-    "wait", "begin", "back", "front", "timers", "pipeline", "dispatch", "commit", "send", "other"
+    "wait", "begin", "back", "front", "timers", "pipeline", "dispatch", "commit", "send", "checkpoint", "other"
 };
 typedef struct {
     int64_t ns [S_T_COUNT];
@@ -1177,6 +1178,11 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
         s_lap (self, S_T_OTHER);
         s_flush (self);
         s_lap (self, S_T_SEND);
+        /* The WAL's checkpoint (its sync above all) after the messages
+           went, so that it never holds up a TASK or an answer. */
+        if (self->store_mode == HNY_STORE_OK)
+            hny_store_checkpoint (self->store);
+        s_lap (self, S_T_CHECKPOINT);
         s_notify (self);
         if (now >= self->loop.next_log && self->loop.passes > self->loop.logged_passes + 1) {
             s_loop_log (self, 0);

@@ -39,6 +39,9 @@
 #define S_RETRY_JITTER      0.23        /* +- this share of the backoff */
 #define S_SLICE             256         /* segments between two looks at the clock */
 #define S_AHEAD_MIN         2           /* tasks packed ahead per profile, at least */
+#define S_TASK_REQUESTS_MAX 8           /* requests one translate task makes, at most */
+#define S_TASKS_IN_FLIGHT   32          /* ... and at least this many tasks fill a profile's
+                                           concurrency (see s_task_requests) */
 #define S_RESULT_SLACK      64          /* JSON bytes per segment in a prepare result */
 #define S_SEGMENT_SLACK     512         /* ... in a translate result (an error's reason, a warning) */
 /* ... and its checks' flags at most: every byte of a flag's strings
@@ -70,16 +73,23 @@ struct _s_pend_t {
     hny_task_t *task;           /* the task carrying it, or NULL */
     s_pend_t *next;             /* in its profile's FIFO while unassigned */
     int tries;                  /* transient failures so far */
+    int opens;                  /* its first segment opens its job (the title, or the
+                                   first of an article without one): no context */
     s_ref_t *refs;              /* the segments waiting for it */
     size_t ref_count, ref_alloc;
 };
 
-/* A translate task's data. */
+/* A translate task's data: the entries of one or more requests, each of
+   per_request entries but the last. */
 typedef struct {
     s_pend_t **entries;         /* entry i is segment id i of the TASK body */
-    size_t count;
+    size_t count, alloc;
+    size_t per_request;         /* texts a request holds (the profile's max_texts) */
+    size_t max_count;           /* entries the task holds at most */
     const char *from, *to;      /* interned */
-    char *context;              /* for context-taking types: the article before entry 0 */
+    char **contexts;            /* context-taking types, per request: the article
+                                   before its first entry, or NULL (none) */
+    int contexts_known;         /* contexts were looked up */
 } s_batch_t;
 
 /* A job that is not final. */
@@ -511,6 +521,26 @@ s_pend_fail (hny_pipeline_t *self, s_pend_t *pend, int code, hny_err_class_t cls
 
 /* ------------------------------------------------------------- tasks */
 
+/* Requests a task's entries make. */
+static size_t
+s_batch_requests (const s_batch_t *batch)
+{
+    return (batch->count + batch->per_request - 1) / batch->per_request;
+}
+
+/* How many requests a task of a profile makes at most. One, unless the
+   profile's concurrency is large: then a task carries up to 8 requests
+   (the worker sends them at once, each counts against the concurrency),
+   as long as 32 tasks still fill the concurrency; so a type with one text
+   a request (Apertium) and 256 requests in flight needs 32 TASKs and
+   RESULTs out at a time, not 256. */
+static size_t
+s_task_requests (const hny_profile_t *conf)
+{
+    int r = conf->concurrency / S_TASKS_IN_FLIGHT;
+    return r < 1 ? 1 : r > S_TASK_REQUESTS_MAX ? S_TASK_REQUESTS_MAX : (size_t) r;
+}
+
 static void
 s_task_free (hny_task_t **task_p)
 {
@@ -519,8 +549,10 @@ s_task_free (hny_task_t **task_p)
         return;
     s_batch_t *batch = task->data;
     if (batch) {
+        for (size_t r = 0; batch->contexts && r < s_batch_requests (batch); r++)
+            free (batch->contexts [r]);
+        free (batch->contexts);
         free (batch->entries);
-        free (batch->context);
         free (batch);
     }
     free (task->last_reason);
@@ -528,7 +560,9 @@ s_task_free (hny_task_t **task_p)
     *task_p = NULL;
 }
 
-/* The store row of a translate task: enough to rebuild it after a restart. */
+/* The store row of a translate task: enough to rebuild it after a restart.
+   Not its contexts: they are the article before its requests, which the
+   segments in the store give again (s_batch_context). */
 static char *
 s_batch_payload (hny_pipeline_t *self, const hny_task_t *task)
 {
@@ -538,21 +572,22 @@ s_batch_payload (hny_pipeline_t *self, const hny_task_t *task)
         json_array_append_new (segs, json_pack ("{s:s}", "src", batch->entries [i]->src));
     json_t *payload = json_pack ("{s:s, s:s, s:s, s:o}", "profile", s_profile_name (self, task->profile),
                                  "from", batch->from, "to", batch->to, "segments", segs);
-    if (batch->context)
-        json_object_set_new (payload, "context", json_string (batch->context));
     char *text = json_dumps (payload, JSON_COMPACT);
     json_decref (payload);
     return text;
 }
 
-/* A new, empty translate task for a profile and language pair. */
+/* A new, empty translate task for a profile and language pair, of
+   requests of per_request texts, at most `requests` of them. */
 static hny_task_t *
-s_batch_new (int profile, const char *from, const char *to)
+s_batch_new (int profile, const char *from, const char *to, size_t per_request, size_t requests)
 {
     hny_task_t *task = hny_calloc (1, sizeof *task);
     s_batch_t *batch = hny_calloc (1, sizeof *batch);
     batch->from = from;
     batch->to = to;
+    batch->per_request = per_request > 0 ? per_request : 1;
+    batch->max_count = batch->per_request * (requests > 0 ? requests : 1);
     task->kind = HNY_TASK_TRANSLATE;
     task->profile = profile;
     task->requests = 1;
@@ -564,8 +599,12 @@ static void
 s_batch_add (hny_task_t *task, s_pend_t *pend)
 {
     s_batch_t *batch = task->data;
-    batch->entries = hny_realloc (batch->entries, (batch->count + 1) * sizeof *batch->entries);
+    if (batch->count == batch->alloc) {
+        batch->alloc = batch->alloc ? 2 * batch->alloc : 8;
+        batch->entries = hny_realloc (batch->entries, batch->alloc * sizeof *batch->entries);
+    }
     batch->entries [batch->count++] = pend;
+    task->requests = (int) s_batch_requests (batch);
     task->chars += s_chars (pend->src);
     if (!task->job && pend->ref_count)
         task->job = pend->refs [0].job;
@@ -579,11 +618,6 @@ static int
 s_batch_submit (hny_pipeline_t *self, hny_task_t *task, int front)
 {
     s_batch_t *batch = task->data;
-    if (s_takes_context (self, task->profile) && !batch->context && batch->entries [0]->ref_count) {
-        const s_ref_t *first = &batch->entries [0]->refs [0];
-        hny_store_context (self->store, first->job, first->para, first->idx, S_CONTEXT_MAX,
-                           &batch->context);
-    }
     char *payload = s_batch_payload (self, task);
     int rc = hny_store_task_add (self->store, HNY_TASK_TRANSLATE, task->job, payload, &task->id);
     free (payload);
@@ -614,38 +648,62 @@ s_batch_dissolve (hny_pipeline_t *self, hny_task_t **task_p)
     s_task_free (task_p);
 }
 
-/* Would pend fit into the open task? Same languages, within max_texts,
-   max_bytes (less the room its context takes) and one minute's
-   chars_per_minute; for context-taking types, the same job, since the
-   context is that job's article (PROTOCOL.md 5.4). Consecutive segments
-   of a job share a task across paragraphs. */
+/* The job a pend's first waiting segment belongs to (0: none). */
+static int64_t
+s_pend_job (const s_pend_t *pend)
+{
+    return pend->ref_count ? pend->refs [0].job : 0;
+}
+
+/* Would pend fit into the open task? Same languages, within the task's
+   entries, its request's max_bytes (less the room its context takes) and
+   one minute's chars_per_minute. bytes: those of the entries of the
+   task's last request. For context-taking types a request's one context
+   is the article before its first segment (PROTOCOL.md 5.4), so a request
+   holds consecutive segments of one job, across paragraphs; it holds
+   several jobs only while it needs no context at all: it starts where its
+   job starts, and every other job in it starts in it too (short articles
+   then share a request, as they would without context). */
 static int
 s_fits (const hny_profile_t *conf, int takes_context, const hny_task_t *task, int64_t bytes,
         const s_pend_t *pend)
 {
     const s_batch_t *batch = task->data;
-    const s_pend_t *first = batch->entries [0];
-    if (first->from != pend->from || first->to != pend->to)
+    if (batch->entries [0]->from != pend->from || batch->entries [0]->to != pend->to
+    ||  batch->count >= batch->max_count)
         return 0;
-    if (takes_context && first->ref_count && pend->ref_count && first->refs [0].job != pend->refs [0].job)
-        return 0;
-    if ((int) batch->count >= (conf->max_texts > 0 ? conf->max_texts : 1))
-        return 0;
+    size_t in_request = batch->count % batch->per_request;
+    if (in_request == 0)
+        bytes = 0;              /* pend would open the next request */
+    else if (takes_context) {
+        const s_pend_t *head = batch->entries [batch->count - in_request];
+        const s_pend_t *last = batch->entries [batch->count - 1];
+        if (s_pend_job (pend) != s_pend_job (head)
+        &&  !(head->opens && (pend->opens || s_pend_job (pend) == s_pend_job (last))))
+            return 0;
+    }
     int64_t room = conf->max_bytes - (takes_context ? S_CONTEXT_MAX : 0);
-    if (conf->max_bytes > 0 && bytes + (int64_t) strlen (pend->src) > (room > 0 ? room : conf->max_bytes))
+    if (conf->max_bytes > 0 && in_request > 0
+    &&  bytes + (int64_t) strlen (pend->src) > (room > 0 ? room : conf->max_bytes))
         return 0;
     return conf->chars_per_minute <= 0 || task->chars + s_chars (pend->src) <= conf->chars_per_minute;
 }
 
 /* Pack a profile's queued entries into tasks, in order, until the
-   scheduler holds enough of its tasks to keep its concurrency busy. */
+   scheduler holds enough of its tasks to keep its concurrency busy. A
+   last task that is not full waits in the queue for the entries of the
+   next articles while the profile has other tasks ready to go (they keep
+   its requests busy meanwhile), so that loads spread over passes still
+   fill requests; it goes as it is as soon as the slots this pass can fill
+   would take every ready task. */
 static void
 s_pack_profile (hny_pipeline_t *self, int profile)
 {
     s_fifo_t *q = &self->unassigned [profile];
     const hny_profile_t *conf = hny_sched_profile_conf (self->sched, profile);
     int takes_context = s_takes_context (self, profile);
-    size_t ahead = 2 * (size_t) (conf->concurrency > 0 ? conf->concurrency : 1) + S_AHEAD_MIN;
+    size_t requests = s_task_requests (conf);
+    size_t ahead = 2 * (size_t) (conf->concurrency > 0 ? conf->concurrency : 1) / requests + S_AHEAD_MIN;
     hny_task_t *open = NULL;
     int64_t bytes = 0;
     while (q->head && (open || hny_sched_profile_ready (self->sched, profile) < ahead)) {
@@ -660,15 +718,28 @@ s_pack_profile (hny_pipeline_t *self, int profile)
         if (!q->head)
             q->tail = NULL;
         pend->next = NULL;
-        if (!open) {
-            open = s_batch_new (profile, pend->from, pend->to);
-            bytes = 0;
-        }
+        if (!open)
+            open = s_batch_new (profile, pend->from, pend->to, (size_t) conf->max_texts, requests);
+        if (((s_batch_t *) open->data)->count % ((s_batch_t *) open->data)->per_request == 0)
+            bytes = 0;          /* it opens a request */
         s_batch_add (open, pend);
         bytes += (int64_t) strlen (pend->src);
     }
-    if (open)
-        s_batch_submit (self, open, 0);
+    if (!open)
+        return;
+    /* The dispatch of this pass leases at most the free slots. */
+    int slots = (conf->concurrency - hny_sched_profile_inflight (self->sched, profile)) / (int) requests;
+    if (((s_batch_t *) open->data)->count < ((s_batch_t *) open->data)->max_count && conf->concurrency > 0
+    &&  hny_sched_profile_ready (self->sched, profile) > (size_t) (slots > 0 ? slots : 0)) {
+        /* Not full (the queue ran dry) and not needed yet: back in front. */
+        s_batch_t *batch = open->data;
+        for (size_t i = batch->count; i-- > 0;)
+            s_pend_queue (self, batch->entries [i], 1);
+        batch->count = 0;
+        s_task_free (&open);
+        return;
+    }
+    s_batch_submit (self, open, 0);
 }
 
 /* Move an entry to another profile (a paused one's fallback): under the
@@ -911,8 +982,10 @@ s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const c
     }
     int created;
     s_pend_t *pend = s_pend_get (self, job->profile, job->from, job->to, src, &created);
-    if (created)
+    if (created) {
+        pend->opens = job->total == 1;
         s_pend_queue (self, pend, 0);
+    }
     s_pend_ref (pend, job->id, para, idx);
     job->pending++;
 }
@@ -1443,10 +1516,13 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
         }
         if (tgt) {
             /* Billing goes to the first job waiting for it, in proportion
-               to the source's share of the batch. */
+               to the source's share of the batch; a request to the job of
+               its first segment (all to the first one's when the worker
+               made more requests than the task's, halving a refused one). */
             if (pend->ref_count && total_bytes > 0) {
                 int64_t share = billed * (int64_t) strlen (pend->src) / total_bytes;
-                int64_t reqs = i == 0 ? requests : 0;
+                int64_t reqs = requests == (int64_t) s_batch_requests (batch) ? i % batch->per_request == 0
+                             : i == 0 ? requests : 0;
                 if (share || reqs)
                     hny_store_job_add_billing (self->store, pend->refs [0].job, share, reqs);
             }
@@ -1478,7 +1554,8 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
                        (long long) (pend->ref_count ? pend->refs [0].job : 0), code, why_seg,
                        pend->tries, (long long) backoff);
             if (!retry)
-                retry = s_batch_new (task->profile, batch->from, batch->to);
+                retry = s_batch_new (task->profile, batch->from, batch->to, batch->per_request,
+                                     s_batch_requests (batch));
             s_batch_add (retry, pend);
             if (now + backoff > retry->not_before)
                 retry->not_before = now + backoff;
@@ -1556,6 +1633,27 @@ s_on_release (hny_task_t *task, void *arg)
 
 /* ------------------------------------------------------------- TASK contents */
 
+/* The contexts of a context-taking type's task, one per request, looked
+   up in the store the first time the task is sent (the segments before
+   the request's first one, PROTOCOL.md 5.4) and kept for its other
+   attempts. */
+static void
+s_batch_context (hny_pipeline_t *self, hny_task_t *task)
+{
+    s_batch_t *batch = task->data;
+    if (batch->contexts_known || !s_takes_context (self, task->profile))
+        return;
+    batch->contexts_known = 1;
+    size_t requests = s_batch_requests (batch);
+    batch->contexts = hny_calloc (requests ? requests : 1, sizeof *batch->contexts);
+    for (size_t r = 0; r < requests; r++) {
+        const s_pend_t *head = batch->entries [r * batch->per_request];
+        if (head->ref_count && !head->opens)
+            hny_store_context (self->store, head->refs [0].job, head->refs [0].para, head->refs [0].idx,
+                               S_CONTEXT_MAX, &batch->contexts [r]);
+    }
+}
+
 int
 hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, char **body,
                         size_t *size)
@@ -1563,14 +1661,23 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
     json_object_set_new (header, "kind", json_string (hny_task_kind_name (task->kind)));
     if (task->kind == HNY_TASK_TRANSLATE) {
         s_batch_t *batch = task->data;
+        s_batch_context (self, task);
         json_object_set_new (header, "profile", json_string (s_profile_name (self, task->profile)));
         json_object_set_new (header, "from", json_string (batch->from));
         json_object_set_new (header, "to", json_string (batch->to));
-        /* Every segment carries the task's one context (5.4), so that a
-           worker sends them in one request. */
+        /* Each request's segments share one context (5.4): a task of one
+           request says it once for all, a task of several on each
+           segment, so that a worker sends each request's segments
+           together. */
+        size_t requests = s_batch_requests (batch);
         json_t *segs = json_array ();
-        json_t *context = batch->context ? json_string (batch->context) : NULL;
+        json_t *context = NULL;
         for (size_t i = 0; i < batch->count; i++) {
+            if (requests > 1 && i % batch->per_request == 0) {
+                json_decref (context);
+                const char *text = batch->contexts ? batch->contexts [i / batch->per_request] : NULL;
+                context = text ? json_string (text) : NULL;
+            }
             json_t *item = json_pack ("{s:I, s:s}", "id", (json_int_t) i, "src", batch->entries [i]->src);
             if (context)
                 json_object_set (item, "context", context);
@@ -1578,6 +1685,8 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
         }
         json_decref (context);
         json_t *doc = json_pack ("{s:o}", "segments", segs);
+        if (requests == 1 && batch->contexts && batch->contexts [0])
+            json_object_set_new (doc, "context", json_string (batch->contexts [0]));
         /* A task of a paused profile is its probe (the scheduler lets one
            out at a time): a type with a free way to ask (DeepL's
            /v2/usage) asks that first (5.4). */
@@ -1743,10 +1852,11 @@ s_load_task (const hny_task_row_t *row, void *arg)
     const char *to = json_string_value (json_object_get (payload, "to"));
     hny_task_t *task = NULL;
     if (profile >= 0 && from && to) {
-        task = s_batch_new (profile, s_intern (self, from), s_intern (self, to));
-        const char *context = json_string_value (json_object_get (payload, "context"));
-        if (context)
-            ((s_batch_t *) task->data)->context = hny_strdup (context);
+        /* As many requests as its entries need (a row of an older
+           honyakud holds one request; its context is looked up again). */
+        const hny_profile_t *conf = hny_sched_profile_conf (self->sched, profile);
+        task = s_batch_new (profile, s_intern (self, from), s_intern (self, to), (size_t) conf->max_texts,
+                            HNY_BACKENDS_MAX_TEXTS);
         task->id = row->id;
         task->job = row->job;
         task->attempts = row->attempts;
@@ -1793,8 +1903,10 @@ s_load_segment (const hny_segment_row_t *row, void *arg)
     else {
         int created;
         s_pend_t *pend = s_pend_get (r->self, job->profile, job->from, job->to, row->src, &created);
-        if (created)
+        if (created) {
+            pend->opens = job->total == 1;  /* rows come in order, the title first */
             s_pend_queue (r->self, pend, 0);
+        }
         s_pend_ref (pend, job->id, row->para, row->idx);
         job->pending++;
     }

@@ -31,7 +31,7 @@ typedef struct {
     int fallback;               /* conf->fallback resolved, or -1 */
     s_fifo_t ready;
     size_t waiting;             /* its tasks in the wait heap */
-    int inflight;               /* translate tasks leased */
+    int inflight;               /* requests of the translate tasks leased */
     char *paused;               /* why, or NULL */
     int64_t probe_at;           /* monotonic ms: a probe may go */
     int64_t backoff_ms;         /* the current wait between probes */
@@ -298,6 +298,14 @@ s_wake (hny_sched_t *self, int64_t now)
 }
 
 /* Take a task out of wherever it is (not out of the index). */
+/* The requests a translate task makes: what it takes of its profile's
+   concurrency while leased. */
+static int
+s_requests (const hny_task_t *task)
+{
+    return task->requests > 0 ? task->requests : 1;
+}
+
 static void
 s_detach (hny_sched_t *self, hny_task_t *task)
 {
@@ -322,8 +330,9 @@ s_detach (hny_sched_t *self, hny_task_t *task)
         task->prev = task->next = NULL;
         if (task->kind == HNY_TASK_TRANSLATE) {
             s_profile_t *p = &self->profiles [task->profile];
-            if (p->inflight > 0)
-                p->inflight--;
+            p->inflight -= s_requests (task);
+            if (p->inflight < 0)
+                p->inflight = 0;
             if (task->probe)
                 p->probing = 0;
         }
@@ -348,7 +357,7 @@ s_attach_lease (hny_sched_t *self, hny_task_t *task, hny_sworker_t *w, int64_t d
         self->leased->prev = task;
     self->leased = task;
     if (task->kind == HNY_TASK_TRANSLATE)
-        self->profiles [task->profile].inflight++;
+        self->profiles [task->profile].inflight += s_requests (task);
     else
         task->admitted = 1;
 }
@@ -487,7 +496,10 @@ s_wait (hny_sched_t *self, const hny_task_t *task, int64_t now, hny_sworker_t **
     s_profile_t *p = task->kind == HNY_TASK_TRANSLATE ? &self->profiles [task->profile] : NULL;
     if (p && p->paused && p->probing)
         return HNY_SCHED_NEVER;
-    if (p && p->conf->concurrency > 0 && p->inflight >= p->conf->concurrency)
+    /* Concurrency counts requests; a task larger than the whole limit
+       goes alone, so that it can go at all. */
+    if (p && p->conf->concurrency > 0 && p->inflight > 0
+    &&  p->inflight + s_requests (task) > p->conf->concurrency)
         return HNY_SCHED_NEVER;
     if (!p && !task->admitted && self->slots <= 0)
         return HNY_SCHED_NEVER;

@@ -56,7 +56,8 @@ struct _hny_task_t {
     hny_task_kind_t kind;
     int64_t job;                /* prepare: its job; translate: the first job it serves (logs) */
     int profile;                /* translate: profile index; prepare, align: -1 */
-    int requests;               /* translate: requests it makes (the rate bucket), >= 1 */
+    int requests;               /* translate: requests it makes (its share of the profile's
+                                   concurrency and rate bucket), >= 1 */
     int64_t chars;              /* translate: code points of its sources (chars_per_minute) */
     int64_t not_before;         /* monotonic ms: never leased before this */
     int admitted;               /* prepare, align: its job holds a max_jobs_in_flight slot

@@ -41,7 +41,10 @@ struct _hny_store_t {
     size_t tm_key_count;
     ZSTD_CCtx *zc;              /* reused: a context costs more than a record */
     ZSTD_DCtx *zd;
+    int wal_pages;              /* frames in the WAL after the last commit */
 };
+
+#define S_WAL_CHECKPOINT_PAGES  256     /* checkpoint once the WAL holds this (1 MiB) */
 
 /* The TM: the source's XXH3-64 (s_text_hash) under the id of its
    languages and profile (tm_keys); a place (job, para, idx) or the text. */
@@ -411,6 +414,17 @@ s_upgrade (hny_store_t *self)
     return 0;
 }
 
+/* SQLite's note after each commit: the WAL's size (in place of its
+   automatic checkpoint, which would run inside the COMMIT). */
+static int
+s_on_wal (void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void) db;
+    (void) name;
+    ((hny_store_t *) arg)->wal_pages = pages;
+    return SQLITE_OK;
+}
+
 hny_store_t *
 hny_store_new (const char *path, char **error)
 {
@@ -475,7 +489,26 @@ hny_store_new (const char *path, char **error)
         hny_store_destroy (&self);
         return NULL;
     }
+    /* Checkpoints are the caller's (hny_store_checkpoint), after a pass
+       sent its messages, not inside the COMMIT that precedes them. */
+    sqlite3_wal_hook (self->db, s_on_wal, self);
     return self;
+}
+
+int
+hny_store_checkpoint (hny_store_t *self)
+{
+    if (self->in_tx || self->wal_pages < S_WAL_CHECKPOINT_PAGES)
+        return 0;
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (rc != SQLITE_OK) {
+        hny_debug ("store: checkpoint: %s", sqlite3_errmsg (self->db));
+        return -1;
+    }
+    /* Frames it could not copy (a reader holds them) wait for the next. */
+    self->wal_pages = log > done ? log - done : 0;
+    return 1;
 }
 
 void

@@ -106,6 +106,13 @@ int hny_store_begin (hny_store_t *self);
 int hny_store_commit (hny_store_t *self);
 void hny_store_rollback (hny_store_t *self);
 int hny_store_in_transaction (hny_store_t *self);
+/* Copy the WAL back into the database when it holds 1 MiB or more, outside
+   a transaction (a passive checkpoint: it never waits for readers). The
+   WAL is then cut back to 1 MiB by the next commit. The store does not
+   checkpoint on its own: the broker calls this once a pass has sent its
+   messages, so that the checkpoint's sync never delays them. Returns 1
+   after a checkpoint, 0 when none was due, -1 when it failed. */
+int hny_store_checkpoint (hny_store_t *self);
 /* 1 when the last failure was a full disk or database (SQLITE_FULL: the
    file system is full, or max_page_count, hny_store_set_max_bytes, was
    reached), 0 for any other failure. */

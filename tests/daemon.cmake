@@ -25,7 +25,7 @@ if(TARGET hnysched)
 endif()
 
 if(TARGET honyakud)
-  foreach(scenario e2e idempotent hostile tm dedup warning packing qa)
+  foreach(scenario e2e idempotent hostile tm dedup warning packing qa requests)
     add_test(NAME daemon_${scenario}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_pipeline.py
                      $<TARGET_FILE:honyakud> ${scenario})

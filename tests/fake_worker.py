@@ -105,7 +105,7 @@ class Worker:
         kind = h.get("kind")
         batch = json.loads(body) if kind == "translate" else {"segments": []}
         srcs = [s["src"] for s in batch["segments"]]
-        contexts = [s.get("context") for s in batch["segments"]]
+        contexts = [s.get("context", batch.get("context")) for s in batch["segments"]]
         probe = batch.get("probe") is True
         if self.log and not due:
             self.log.write(json.dumps({"task": h.get("task"), "kind": kind, "job": h.get("job"),
@@ -158,7 +158,10 @@ class Worker:
                 out.append(item)
             else:
                 out.append({"id": seg["id"], "tgt": seg["src"].upper()})
-        self.result(h["task"], 200, json.dumps({"segments": out, "requests": 1,
+        # One request per run of segments with the same context, as the
+        # real worker sends them (the broker's groups, PROTOCOL.md 5.4).
+        runs = sum(1 for i, c in enumerate(contexts) if i == 0 or c != contexts[i - 1])
+        self.result(h["task"], 200, json.dumps({"segments": out, "requests": max(1, runs),
                                                 "chars_billed": sum(len(s) for s in
                                                                     (o.get("tgt", "") for o in out))}).encode())
 

@@ -95,6 +95,9 @@ test_batch_parse (void)
         "{\"segments\": [{\"id\": 1, \"src\": 5}]}",
         "{\"segments\": [{\"id\": 1, \"src\": \"a\"}, {\"id\": 1, \"src\": \"b\"}]}",
         "{\"segments\": [{\"id\": 1, \"src\": \"a\", \"context\": 3}]}",
+        "{\"segments\": [{\"id\": 1, \"src\": \"a\"}], \"context\": [\"c\"]}",
+        "{\"segments\": [{\"id\": 0, \"src\": \"a\"}, {\"id\": 9, \"src\": \"b\"},"
+        " {\"id\": 9, \"src\": \"c\"}]}",
         "{\"segments\": [{\"id\": 1, \"src\": \"\xff\"}]}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -112,6 +115,13 @@ test_batch_parse (void)
     CHECK (hny_batch_context (batch, 1) == NULL);
     hny_batch_destroy (&batch);
     CHECK (batch == NULL);
+    /* The body's context is that of every segment without its own. */
+    batch = s_batch ("{\"segments\": [{\"id\": 0, \"src\": \"a\"}, {\"id\": 1, \"src\": \"b\","
+                     " \"context\": \"own\"}], \"context\": \"all\"}", "en", "es");
+    CHECK (batch && hny_batch_size (batch) == 2);
+    CHECK (strcmp (hny_batch_context (batch, 0), "all") == 0);
+    CHECK (strcmp (hny_batch_context (batch, 1), "own") == 0);
+    hny_batch_destroy (&batch);
 }
 
 static void

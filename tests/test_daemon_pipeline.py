@@ -9,8 +9,13 @@ usage: test_daemon_pipeline.py HONYAKUD SCENARIO
   dedup      identical segments in two concurrent jobs are sent once
   packing    a long article's segments go out 50 to a task across
              paragraphs, each task with one context: the title and the
-             text just before its first segment (PROTOCOL.md 5.4); tasks
-             of a context-taking profile never mix two jobs
+             text just before its first segment (PROTOCOL.md 5.4); a task
+             of a context-taking profile holds several jobs only when it
+             has no context and every job in it starts in it (short
+             articles share a task)
+  requests   a profile with a large concurrency: a task carries several
+             requests of max_texts segments, each with its own context,
+             and each request counts for its job
   qa         the flags of a worker's checks (PROTOCOL.md 12.2.1) are kept
              with their segment and carried by the record; a malformed qa
              is left out and the translation kept"""
@@ -244,27 +249,51 @@ def qa(h):
 
 
 def packing(h):
-    h.fx.write("honyaku.conf", CONFIG + "\n[backend.deepl]\ntype = deepl\nkey_env = UNUSED\n")
+    # One request at a time, 200 ms each: while the long article's tasks
+    # wait for it, the other articles arrive and fill one task.
+    h.fx.write("honyaku.conf", CONFIG + "\n[backend.deepl]\ntype = deepl\nkey_env = UNUSED\nconcurrency = 1\n")
     c = h.start_daemon()
-    w = h.start_worker("--backends", "deepl", "--credit", "8")
+    w = h.start_worker("--backends", "deepl", "--credit", "8", "--on-translate", "slow:200")
     h.wait_workers(1)
     paras = [" ".join("Paragraph %d says thing %d." % (p, k) for k in range(7)) for p in range(20)]
     text = "Title: A long one\n" + "\n\n".join(paras) + "\n"
     other = "Title: Another\n" + " ".join("Other says %d." % k for k in range(30)) + "\n"
+    shorts = ["Title: Brief %d\n" % b + " ".join("Brief %d says %d." % (b, k) for k in range(3)) + "\n"
+              for b in range(3)]
     jobs = [c.accepted(text, backend="deepl", key="long")["job"],
             c.accepted(other, backend="deepl", key="other")["job"]]
+    jobs += [c.accepted(t, backend="deepl", key="short%d" % b)["job"] for b, t in enumerate(shorts)]
     for job in jobs:
         assert c.wait_done(job) == "done"
     tasks = [t for t in tasks_of(w) if t["kind"] == "translate"]
-    rec = c.fetch(jobs[0])
-    order = [rec["title"]["src"]] + [s["src"] for s in segments(rec)]
-    assert len(order) == 141
+    # Every job's sources in order: src -> (job, position).
+    where = {}
+    for job in jobs:
+        rec = c.fetch(job)
+        for i, src in enumerate([rec["title"]["src"]] + [s["src"] for s in segments(rec)]):
+            where[src] = (job, i)
+    order = [src for src, (job, _) in sorted(where.items(), key=lambda kv: kv[1][1]) if job == jobs[0]]
+    assert len(order) == 141 and len(where) == 141 + 31 + 3 * 4, len(where)
     mine = [t for t in tasks if t["srcs"][0] in order]
     # 141 segments of one job: 50 + 50 + 41, spanning paragraphs.
     assert [len(t["srcs"]) for t in mine] == [50, 50, 41], [len(t["srcs"]) for t in mine]
+    mixed = 0
     for t in tasks:
         assert len(set(t["contexts"])) == 1, t["contexts"]      # one context a task
-        assert all(s in order for s in t["srcs"]) or not any(s in order for s in t["srcs"]), t
+        in_task = {}
+        for src in t["srcs"]:
+            job, i = where[src]
+            in_task.setdefault(job, []).append(i)
+        for job, idx in in_task.items():
+            assert idx == list(range(idx[0], idx[0] + len(idx))), t     # consecutive
+        if len(in_task) > 1:
+            # Several jobs: no context, and each of them starts in the task.
+            mixed += 1
+            assert t["contexts"][0] is None, t
+            assert all(idx[0] == 0 for idx in in_task.values()), t
+    # The other four articles (31 + 3 x 4 segments) in one task, without context.
+    assert [len(t["srcs"]) for t in tasks] == [50, 50, 41, 43], [len(t["srcs"]) for t in tasks]
+    assert mixed == 1
     assert mine[0]["contexts"][0] is None           # it starts with the title
     ctx = mine[1]["contexts"][0]
     before = order[order.index(mine[1]["srcs"][0]) - 1]
@@ -274,7 +303,38 @@ def packing(h):
     print("tasks: %s; a context: %r" % ([len(t["srcs"]) for t in tasks], ctx[-80:]))
 
 
-SCENARIOS = {"qa": qa, "packing": packing, "warning": warning, "e2e": e2e, "idempotent": idempotent, "hostile": hostile, "tm": tm, "dedup": dedup}
+def requests(h):
+    # max_texts 2 and concurrency 64: a task carries 64 / 32 = 2 requests.
+    h.fx.write("honyaku.conf", CONFIG + "\n[backend.deepl]\ntype = deepl\nkey_env = UNUSED\n"
+               "max_texts = 2\nconcurrency = 64\n")
+    c = h.start_daemon()
+    w = h.start_worker("--backends", "deepl", "--credit", "8")
+    h.wait_workers(1)
+    text = ("Title: Several requests\n" + " ".join("First part %d." % k for k in range(4)) + "\n\n"
+            + " ".join("Second part %d." % k for k in range(5)) + "\n")
+    job = c.accepted(text, backend="deepl", key="multi")["job"]
+    assert c.wait_done(job) == "done"
+    rec = c.fetch(job)
+    order = [rec["title"]["src"]] + [s["src"] for s in segments(rec)]
+    assert len(order) == 10, order
+    tasks = [t for t in tasks_of(w) if t["kind"] == "translate"]
+    assert [len(t["srcs"]) for t in tasks] == [4, 4, 2], [len(t["srcs"]) for t in tasks]
+    assert [s for t in tasks for s in t["srcs"]] == order
+    for t in tasks:
+        for r in range(0, len(t["srcs"]), 2):
+            ctx = t["contexts"][r]
+            assert t["contexts"][r:r + 2] == [ctx] * len(t["srcs"][r:r + 2]), t     # one a request
+            head = order.index(t["srcs"][r])
+            if head == 0:
+                assert ctx is None, t                   # the title has nothing before it
+            else:
+                assert ctx.startswith("Several requests\n") and ctx.endswith(order[head - 1]), (ctx, t)
+    # Five requests of two texts, each counted for the job.
+    assert rec["stats"]["requests"] == 5, rec["stats"]
+    print("tasks: %s" % [len(t["srcs"]) for t in tasks])
+
+
+SCENARIOS = {"qa": qa, "requests": requests, "packing": packing, "warning": warning, "e2e": e2e, "idempotent": idempotent, "hostile": hostile, "tm": tm, "dedup": dedup}
 
 
 def main():

@@ -254,7 +254,11 @@ def main(honyakud, honyaku, mock_src, cache):
             mock.scenario({"session": ka, "headers": {"allow-reconnections": 0}})
             recs = finish(c, submit(c, [article(100 * i, paras=3) for i in range(5)], "k", "deeplk"))
             reqs = mock.requests(ka)
-            assert len(reqs) >= 5 and all(r["status"] == 200 for r in reqs), reqs
+            # Short articles may share requests (PROTOCOL.md 5.4); there
+            # are several all the same, so that the connection is reused.
+            texts = sum(len(pairs(r)) for r in recs)
+            assert len(reqs) >= 2 and sum(r["texts"] for r in reqs) == texts, reqs
+            assert all(r["status"] == 200 for r in reqs), reqs
             sockets = {r["socket"] for r in reqs}
             assert len(sockets) == 1, ("connections in the keep-alive session", sockets, reqs)
             figures["keepalive"] = "%d requests on %d connection" % (len(reqs), len(sockets))

@@ -159,6 +159,35 @@ s_test_budgets (void)
     CHECK (s_dispatch (s, now, got, 64) == 2);          /* concurrency 2 over two workers */
     CHECK (hny_sched_profile_inflight (s, 0) == 2);
     CHECK (hny_sched_deadline (s, now) == now + 1000);  /* blocked by an event, not by time */
+    hny_sched_destroy (&s);
+    /* Concurrency counts requests: tasks of 3 requests under a limit of
+       8 go two at a time; one of 12, larger than the limit, goes only
+       alone. */
+    hny_profile_t q [] = { s_profile ("q", 8, 0, 0) };
+    s = s_new (q, 1, now);
+    const char *qs [] = { "q" };
+    hny_sched_worker_add (s, 50, qs, 1);
+    for (int i = 0; i < 3; i++)
+        s_translate (s, 0, 10, 0, now)->requests = 3;
+    s_translate (s, 0, 10, 0, now)->requests = 12;
+    hny_task_t *a [4];
+    CHECK (s_dispatch (s, now, a, 4) == 2);
+    CHECK (hny_sched_profile_inflight (s, 0) == 6);
+    hny_sched_remove (s, a [0]);
+    s_on_release (a [0], NULL);
+    CHECK (hny_sched_profile_inflight (s, 0) == 3);
+    CHECK (s_dispatch (s, now, a + 2, 2) == 1);         /* the third; the big one waits */
+    CHECK (hny_sched_profile_inflight (s, 0) == 6);
+    for (int i = 1; i <= 2; i++) {
+        hny_sched_remove (s, a [i]);
+        s_on_release (a [i], NULL);
+    }
+    CHECK (s_dispatch (s, now, a + 3, 1) == 1);         /* alone */
+    CHECK (hny_sched_profile_inflight (s, 0) == 12);
+    hny_sched_destroy (&s);
+    s = s_new (p, 3, now);
+    hny_sched_worker_add (s, 50, serves, 3);
+    hny_sched_worker_add (s, 50, serves, 3);
     /* rate 2/s: a bucket of 2, then one every 500 ms. */
     for (int i = 0; i < 4; i++)
         s_translate (s, 1, 10, 0, now);

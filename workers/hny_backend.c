@@ -112,9 +112,17 @@ hny_seg_class_name (hny_seg_class_t cls)
 
 /* ------------------------------------------------------------------ batch */
 
+/* Was id seen among the first count segments? ids below the batch's size
+   (the broker's are 0..n-1) are looked up in seen[]; others by a scan. */
 static int
-s_id_seen (const s_seg_t *segs, size_t count, int64_t id)
+s_id_seen (const s_seg_t *segs, size_t count, int64_t id, uint8_t *seen, size_t size)
 {
+    if (id >= 0 && (uint64_t) id < size) {
+        if (seen[id])
+            return 1;
+        seen[id] = 1;
+        return 0;
+    }
     for (size_t i = 0; i < count; i++)
         if (segs[i].id == id)
             return 1;
@@ -155,7 +163,12 @@ hny_batch_new (const void *body, size_t size, const char *from, const char *to,
     self->to = hny_strdup (to ? to : "");
     self->job = hny_strdup (job ? job : "");
     self->segs = hny_calloc (count ? count : 1, sizeof *self->segs);
-    for (size_t i = 0; i < count; i++) {
+    uint8_t *seen = hny_calloc (count ? count : 1, 1);
+    /* A task's one context may come once, for every segment without its own. */
+    json_t *shared = json_object_get (root, "context");
+    if (shared && !json_is_string (shared) && !json_is_null (shared))
+        *reason = hny_strdup ("\"context\" must be a string");
+    for (size_t i = 0; i < count && !*reason; i++) {
         json_t *seg = json_array_get (segments, i);
         json_t *id = json_object_get (seg, "id");
         json_t *src = json_object_get (seg, "src");
@@ -177,7 +190,7 @@ hny_batch_new (const void *body, size_t size, const char *from, const char *to,
                                    json_string_length (src), HNY_BATCH_MAX_SRC);
             break;
         }
-        if (s_id_seen (self->segs, i, json_integer_value (id))) {
+        if (s_id_seen (self->segs, i, json_integer_value (id), seen, count)) {
             *reason = hny_sprintf ("segment %zu: duplicate id %" JSON_INTEGER_FORMAT, i,
                                    json_integer_value (id));
             break;
@@ -194,10 +207,13 @@ hny_batch_new (const void *body, size_t size, const char *from, const char *to,
             s->src = hny_strndup (plain, s->src_len);
         }
         /* --- end markup --- */
+        if (!context)
+            context = shared;
         if (json_is_string (context))
             s->context = hny_strdup (json_string_value (context));
         self->count = i + 1;
     }
+    free (seen);
     if (*reason)
         hny_batch_destroy (&self);
     else

@@ -64,8 +64,10 @@ typedef struct _hny_batch_t hny_batch_t;
 #define HNY_BATCH_MAX_SRC       (256 * 1024)   /* bytes of one segment's src */
 
 /* Parse a translate task body {"segments":[{"id","src","context"?}],
-   "probe"?: true}; "probe" (optional) says the profile is paused and the
-   task is the broker's probe (a type may then ask a free endpoint first).
+   "context"?, "probe"?: true}; the body's "context" (optional) is that of
+   every segment without its own; "probe" (optional) says the profile is
+   paused and the task is the broker's probe (a type may then ask a free
+   endpoint first).
    from/to are the task's languages (copied); job (copied, may be NULL) is
    used on log lines. Returns the batch (caller owns) or NULL with *reason
    set (caller owns) to a one-line explanation of what is malformed. */

@@ -1,22 +1,37 @@
 /*  hny_http.c: the HTTP engine of honyaku-worker: one curl multi handle,
     requests grouped by backend profile with a concurrency limit per group,
     capped response bodies, and a wait that also watches the caller's
-    ZeroMQ socket, so that the worker runs zmq and curl in one loop. */
+    ZeroMQ socket, so that the worker runs zmq and curl in one loop.
+
+    The multi handle is driven by its sockets (curl_multi_socket_action)
+    over an epoll set: curl says which sockets to watch and when its next
+    timeout is, a wait collects the sockets that are ready, and a run
+    hands curl only those. So the cost of a wakeup is that of the
+    transfers it concerns, not of every transfer in flight (with
+    curl_multi_perform, 128 requests in flight meant 128 readiness checks,
+    each a poll(2), on every wakeup). Finished easy handles are kept for
+    reuse (curl_easy_reset), up to S_POOL_MAX. */
 #include "hny_http.h"
 
 #include <honyaku/util.h>
 
 #include <assert.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #define S_DEFAULT_LIMIT        4
 #define S_DEFAULT_TIMEOUT_MS   30000
 #define S_DEFAULT_MAX_RESPONSE (1024 * 1024)
 #define S_RETRY_AFTER_MAX      64      /* bytes kept of a Retry-After value */
 #define S_GROUP_NAME_MAX       256
+#define S_EVENTS_MAX           256     /* epoll events taken per wait */
+#define S_POOL_MAX             64      /* idle easy handles kept for reuse */
 
 typedef struct _s_group_t s_group_t;
 typedef struct _s_req_t s_req_t;
@@ -49,6 +64,12 @@ struct _s_group_t {
     size_t queued;
 };
 
+/* A socket curl asked us to watch, with what the last wait saw on it. */
+typedef struct {
+    int fd;
+    int events;                 /* CURL_CSELECT_IN | CURL_CSELECT_OUT | CURL_CSELECT_ERR */
+} s_ready_t;
+
 struct _hny_http_t {
     CURLM *multi;
     s_group_t *groups;
@@ -57,6 +78,12 @@ struct _hny_http_t {
     size_t in_flight;
     size_t queued;
     size_t max_in_flight;
+    int epfd;                   /* the sockets curl watches */
+    int64_t timer_at;           /* monotonic ms of curl's next timeout; -1: none */
+    s_ready_t ready [S_EVENTS_MAX]; /* curl sockets the last wait found ready */
+    size_t ready_count;
+    CURL *pool [S_POOL_MAX];    /* idle easy handles */
+    size_t pool_count;
 };
 
 static int s_curl_ready = 0;
@@ -96,7 +123,13 @@ s_req_free (hny_http_t *self, s_req_t *req)
     if (req->easy) {
         if (req->started)
             curl_multi_remove_handle (self->multi, req->easy);
-        curl_easy_cleanup (req->easy);
+        if (self->pool_count < S_POOL_MAX) {
+            /* Options go, the handle's buffers stay for the next request. */
+            curl_easy_reset (req->easy);
+            self->pool [self->pool_count++] = req->easy;
+        }
+        else
+            curl_easy_cleanup (req->easy);
     }
     curl_slist_free_all (req->headers);
     free (req->body);
@@ -175,6 +208,49 @@ s_classify (CURLcode code, int toobig)
     }
 }
 
+/* curl's socket callback: watch s for what curl waits on, or stop. The
+   socket's curl-side pointer says whether it is in the epoll set. */
+static int
+s_on_socket (CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    (void) easy;
+    hny_http_t *self = userp;
+    if (what == CURL_POLL_REMOVE) {
+        /* curl may have closed it already: nothing to undo then. */
+        epoll_ctl (self->epfd, EPOLL_CTL_DEL, s, NULL);
+        for (size_t i = 0; i < self->ready_count; i++)
+            if (self->ready [i].fd == s)
+                self->ready [i].events = 0;
+        curl_multi_assign (self->multi, s, NULL);
+        return 0;
+    }
+    struct epoll_event ev = { 0 };
+    ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
+    ev.data.fd = s;
+    int op = socketp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl (self->epfd, op, s, &ev) != 0) {
+        /* A number reused under us: the other operation fits. */
+        op = op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+        if (epoll_ctl (self->epfd, op, s, &ev) != 0) {
+            hny_error ("http: epoll_ctl on socket %d: %s", (int) s, strerror (errno));
+            return -1;
+        }
+    }
+    if (!socketp)
+        curl_multi_assign (self->multi, s, self);
+    return 0;
+}
+
+/* curl's timer callback: when to call it with CURL_SOCKET_TIMEOUT. */
+static int
+s_on_timer (CURLM *multi, long timeout_ms, void *userp)
+{
+    (void) multi;
+    hny_http_t *self = userp;
+    self->timer_at = timeout_ms < 0 ? -1 : hny_clock_mono_ms () + timeout_ms;
+    return 0;
+}
+
 hny_http_t *
 hny_http_new (void)
 {
@@ -184,11 +260,21 @@ hny_http_new (void)
         s_curl_ready = 1;
     }
     hny_http_t *self = hny_calloc (1, sizeof *self);
+    self->timer_at = -1;
     self->multi = curl_multi_init ();
-    if (!self->multi) {
+    self->epfd = epoll_create1 (EPOLL_CLOEXEC);
+    if (!self->multi || self->epfd < 0) {
+        if (self->multi)
+            curl_multi_cleanup (self->multi);
+        if (self->epfd >= 0)
+            close (self->epfd);
         free (self);
         return NULL;
     }
+    curl_multi_setopt (self->multi, CURLMOPT_SOCKETFUNCTION, s_on_socket);
+    curl_multi_setopt (self->multi, CURLMOPT_SOCKETDATA, self);
+    curl_multi_setopt (self->multi, CURLMOPT_TIMERFUNCTION, s_on_timer);
+    curl_multi_setopt (self->multi, CURLMOPT_TIMERDATA, self);
     return self;
 }
 
@@ -205,7 +291,10 @@ hny_http_destroy (hny_http_t **self_p)
         free (self->groups);
         self->groups = next;
     }
+    while (self->pool_count)
+        curl_easy_cleanup (self->pool [--self->pool_count]);
     curl_multi_cleanup (self->multi);
+    close (self->epfd);
     free (self);
     *self_p = NULL;
 }
@@ -248,7 +337,7 @@ hny_http_add (hny_http_t *self, const char *group_name, const hny_http_request_t
     if (!request->url || !*request->url)
         return -1;
     s_req_t *req = hny_calloc (1, sizeof *req);
-    req->easy = curl_easy_init ();
+    req->easy = self->pool_count ? self->pool [--self->pool_count] : curl_easy_init ();
     if (!req->easy) {
         free (req);
         return -1;
@@ -339,6 +428,7 @@ hny_http_cancel_all (hny_http_t *self)
     self->failed = NULL;
     self->in_flight = 0;
     self->queued = 0;
+    self->ready_count = 0;
 }
 
 int
@@ -346,28 +436,44 @@ hny_http_wait (hny_http_t *self, const int *fds, size_t count, int timeout_ms, i
 {
     assert (self);
     assert (count <= HNY_HTTP_WAIT_FDS);
-    struct curl_waitfd extra[HNY_HTTP_WAIT_FDS];
+    /* poll(2) over the epoll set and the extra fds: the extra fds change
+       (a new ZeroMQ socket) and poll needs no registration to go stale. */
+    struct pollfd pfds [1 + HNY_HTTP_WAIT_FDS];
+    pfds [0] = (struct pollfd) { .fd = self->epfd, .events = POLLIN };
     for (size_t i = 0; i < count; i++) {
-        extra[i].fd = fds[i];
-        extra[i].events = CURL_WAIT_POLLIN;
-        extra[i].revents = 0;
+        pfds [1 + i] = (struct pollfd) { .fd = fds [i], .events = POLLIN };
         if (ready)
-            ready[i] = 0;
+            ready [i] = 0;
     }
-    if (self->failed)
-        timeout_ms = 0;         /* failures to report: do not sleep */
+    int64_t now = hny_clock_mono_ms ();
+    if (self->failed || self->ready_count)
+        timeout_ms = 0;         /* work to report: do not sleep */
+    if (self->timer_at >= 0 && self->timer_at - now < timeout_ms)
+        timeout_ms = (int) (self->timer_at > now ? self->timer_at - now : 0);
     if (timeout_ms < 0)
         timeout_ms = 0;
-    int numfds = 0;
-    CURLMcode rc = curl_multi_poll (self->multi, count ? extra : NULL, (unsigned int) count,
-                                    timeout_ms, &numfds);
-    if (rc != CURLM_OK) {
-        hny_error ("http: curl_multi_poll: %s", curl_multi_strerror (rc));
+    int n = poll (pfds, 1 + count, timeout_ms);
+    if (n < 0) {
+        if (errno == EINTR)
+            return 0;           /* a signal: the caller looks at its flags */
+        hny_error ("http: poll: %s", strerror (errno));
         return -1;
     }
     if (ready)
         for (size_t i = 0; i < count; i++)
-            ready[i] = (extra[i].revents & CURL_WAIT_POLLIN) != 0;
+            ready [i] = (pfds [1 + i].revents & POLLIN) != 0;
+    if (!(pfds [0].revents & POLLIN))
+        return 0;
+    struct epoll_event events [S_EVENTS_MAX];
+    int got = epoll_wait (self->epfd, events, S_EVENTS_MAX, 0);
+    for (int i = 0; i < got && self->ready_count < S_EVENTS_MAX; i++) {
+        uint32_t e = events [i].events;
+        self->ready [self->ready_count++] = (s_ready_t) {
+            .fd = events [i].data.fd,
+            .events = ((e & EPOLLIN) ? CURL_CSELECT_IN : 0) | ((e & EPOLLOUT) ? CURL_CSELECT_OUT : 0)
+                    | ((e & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0),
+        };
+    }
     return 0;
 }
 
@@ -420,16 +526,43 @@ s_start_queued (hny_http_t *self)
         }
 }
 
+/* Hand curl the sockets the last wait found ready, and its timeout when
+   it is due. */
+static int
+s_actions (hny_http_t *self)
+{
+    int running = 0;
+    /* Taken as a whole first: a callback may remove sockets (their
+       events are then cleared, s_on_socket). */
+    for (size_t i = 0; i < self->ready_count; i++) {
+        if (!self->ready [i].events)
+            continue;
+        CURLMcode rc = curl_multi_socket_action (self->multi, self->ready [i].fd,
+                                                 self->ready [i].events, &running);
+        if (rc != CURLM_OK && rc != CURLM_BAD_SOCKET) {
+            self->ready_count = 0;
+            hny_error ("http: curl_multi_socket_action: %s", curl_multi_strerror (rc));
+            return -1;
+        }
+    }
+    self->ready_count = 0;
+    if (self->timer_at >= 0 && hny_clock_mono_ms () >= self->timer_at) {
+        self->timer_at = -1;
+        CURLMcode rc = curl_multi_socket_action (self->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        if (rc != CURLM_OK) {
+            hny_error ("http: curl_multi_socket_action: %s", curl_multi_strerror (rc));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int
 hny_http_run (hny_http_t *self)
 {
     assert (self);
-    int running = 0;
-    CURLMcode rc = curl_multi_perform (self->multi, &running);
-    if (rc != CURLM_OK) {
-        hny_error ("http: curl_multi_perform: %s", curl_multi_strerror (rc));
+    if (s_actions (self) != 0)
         return -1;
-    }
     CURLMsg *msg;
     int left;
     while ((msg = curl_multi_info_read (self->multi, &left))) {
@@ -453,7 +586,9 @@ hny_http_run (hny_http_t *self)
         s_complete (self, req, req->failure);
     }
     s_start_queued (self);
-    return 0;
+    /* Requests added by the callbacks or started just now: curl asked
+       for a timeout of 0 to begin them; begin them in this run. */
+    return s_actions (self);
 }
 
 size_t

@@ -308,9 +308,9 @@ static size_t
 s_count (const char *s, size_t len, const char *what)
 {
     size_t n = 0, w = strlen (what);
-    for (size_t i = 0; i + w <= len; i++)
-        if (memcmp (s + i, what, w) == 0)
-            n++;
+    const char *end = s + len;
+    for (const char *p = s; (p = memmem (p, (size_t) (end - p), what, w)); p++)
+        n++;
     return n;
 }
 
@@ -334,34 +334,39 @@ hny_markup_quotes (const char *src, size_t src_len, const char *tgt, size_t len)
                       s_count (src, src_len, "'"));
     /* a quote becomes at most three bytes (“ ” ‘ ’) */
     hny_buf_t out = HNY_BUF_INIT (3 * len + 1);
-    size_t dq_seen = 0;
-    for (size_t i = 0; i < len; i++) {
+    size_t dq_seen = 0, from = 0, i = 0;
+    /* The text between quotes goes in runs, not byte by byte. */
+    while (i < len) {
         const char *p = tgt + i;
-        size_t left = len - i;
-        if (dq == 1 && *p == '"') {
-            hny_buf_adds (&out, dq_seen++ % 2 == 0 ? S_LDQ : S_RDQ);
-            continue;
+        size_t left = len - i, skip = 1;
+        const char *put = NULL;
+        if (dq == 1 && *p == '"')
+            put = dq_seen++ % 2 == 0 ? S_LDQ : S_RDQ;
+        else if (dq == -1 && left >= 3 && (memcmp (p, S_LDQ, 3) == 0 || memcmp (p, S_RDQ, 3) == 0
+                                          || memcmp (p, S_LOWQ, 3) == 0)) {
+            put = "\"";
+            skip = 3;
         }
-        if (dq == -1 && left >= 3 && (memcmp (p, S_LDQ, 3) == 0 || memcmp (p, S_RDQ, 3) == 0
-                                     || memcmp (p, S_LOWQ, 3) == 0)) {
-            hny_buf_adds (&out, "\"");
-            i += 2;
-            continue;
-        }
-        if (sq == 1 && *p == '\'') {
+        else if (sq == 1 && *p == '\'') {
             char prev = i > 0 ? tgt[i - 1] : ' ';
             int opening = prev == ' ' || prev == '(' || prev == '[' || prev == '"'
                           || (i >= 3 && memcmp (tgt + i - 3, S_LDQ, 3) == 0);
-            hny_buf_adds (&out, opening ? S_LSQ : S_RSQ);
+            put = opening ? S_LSQ : S_RSQ;
+        }
+        else if (sq == -1 && left >= 3 && (memcmp (p, S_LSQ, 3) == 0 || memcmp (p, S_RSQ, 3) == 0)) {
+            put = "'";
+            skip = 3;
+        }
+        if (!put) {
+            i++;
             continue;
         }
-        if (sq == -1 && left >= 3 && (memcmp (p, S_LSQ, 3) == 0 || memcmp (p, S_RSQ, 3) == 0)) {
-            hny_buf_adds (&out, "'");
-            i += 2;
-            continue;
-        }
-        hny_buf_add (&out, p, 1);
+        hny_buf_add (&out, tgt + from, i - from);
+        hny_buf_adds (&out, put);
+        i += skip;
+        from = i;
     }
+    hny_buf_add (&out, tgt + from, len - from);
     return s_take (&out, NULL);
 }
 
