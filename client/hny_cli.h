@@ -113,5 +113,6 @@ int hny_cli_export (hny_cli_t *cli, int argc, char **argv);
 int hny_cli_align (hny_cli_t *cli, int argc, char **argv);
 int hny_cli_align_pairs (hny_cli_t *cli, int argc, char **argv);
 int hny_cli_qa (hny_cli_t *cli, int argc, char **argv);
+int hny_cli_tm (hny_cli_t *cli, int argc, char **argv);
 
 #endif

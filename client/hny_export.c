@@ -544,9 +544,10 @@ s_has_pairs (const json_t *record)
 int
 hny_export_human (const json_t *record, const json_t *pair)
 {
-    (void) pair;
+    /* An align job's links, and a pair from a human TM entry. */
     const char *backend = hny_export_str (record, "backend");
-    return backend && strcmp (backend, "aligned") == 0;
+    const char *origin = pair ? hny_export_str (pair, "origin") : NULL;
+    return (backend && strcmp (backend, "aligned") == 0) || (origin && strcmp (origin, "human") == 0);
 }
 
 const char *

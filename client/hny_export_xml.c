@@ -154,8 +154,16 @@ s_tmx_tu (hny_export_t *self, const json_t *record, const json_t *pair, const ch
         return;
     }
     const json_t *meta = json_object_get (record, "metadata");
+    /* Who translated it: a pair from a human entry of the TM says
+       "origin": "human" (PROTOCOL.md 12.2); the TM export says "machine"
+       too. TMX has creationid for the author: the origin goes there and
+       in a prop, which CAT tools keep and filter on. */
+    const char *origin = hny_export_str (pair, "origin");
     hny_export_xml_start (self, "tu");
     hny_export_xml_attr (self, "tuid", tuid);
+    if (origin)
+        hny_export_xml_attr (self, "creationid", origin);
+    s_tmx_prop (self, "x-origin", origin);
     s_tmx_prop (self, "x-job", hny_export_str (record, "job"));
     s_tmx_prop (self, "x-title", title);
     s_tmx_prop (self, "x-date", hny_export_str (meta, "date"));

@@ -195,9 +195,41 @@ static const s_help_t s_helps [] = {
       "  --top N            worst segments shown (default 10, at most 1000)\n"
       "Exit 0 when nothing was flagged, 1 when something was (or a line was not a\n"
       "record, or a file could not be read), 2 for bad options.\n" },
+    { "tm", "import FILE [--from L --to L] [--all] [--origin TEXT] | export [--format tmx]"
+      " [--pair SRC-TGT] [--origin human|machine|all] [--out FILE]",
+      "The translation memory. honyakud keeps every machine translation it makes\n"
+      "and serves a sentence it has seen from there; human translations imported\n"
+      "here win over them: a source with a human entry is never sent to a backend\n"
+      "again, in any profile of its language pair, and its pair in the record says\n"
+      "\"tm\": true, \"origin\": \"human\".\n"
+      "tm import FILE: add the human translations of FILE, all of them or none:\n"
+      "  TMX 1.4b       every <tu> with both languages\n"
+      "  XLIFF 1.2/2.x  every unit whose target a person finished (state translated,\n"
+      "                 final, signed-off or reviewed; 1.2 without a state too):\n"
+      "                 an export of records (machine output needs review) edited\n"
+      "                 and marked so comes back as the house's translation\n"
+      "  records.jsonl  JSON Lines records: every link of an align job's records\n"
+      "                 (backend aligned), every pair of a record with\n"
+      "                 \"reviewed\": true, and pairs from human entries\n"
+      "  --from L, --to L  the pair to take (default: the file's; a file of mixed\n"
+      "                 pairs is refused without them)\n"
+      "  --all          take every translated unit, reviewed or not\n"
+      "  --origin TEXT  where the entries came from (default: the file's name)\n"
+      "A broken XML file, an unknown language, a unit of another pair, a file\n"
+      "without entries or over --max-bytes (default 32M here) is an error and\n"
+      "nothing is imported.\n"
+      "tm export: write the TM as TMX 1.4b (creationid and <prop type=\"x-origin\">\n"
+      "say human or machine; x-source the file a human entry came from).\n"
+      "  --pair SRC-TGT  only this language pair (else every pair: one file takes\n"
+      "                  one pair, so give --out DIR/ for a file a pair)\n"
+      "  --origin O      human, machine or all (the default)\n"
+      "  --out FILE      write to FILE (default: stdout), or DIR/\n"
+      "Exit 0 when done, 1 when it failed, 2 for bad options, 4 when the export\n"
+      "matched no entry.\n" },
     { "stats", "[--json | --format text|json|prometheus]",
-      "Per backend profile: translation-memory hits and misses, characters billed,\n"
-      "requests and segments.\n"
+      "Per backend profile: translation-memory hits (of them, hits of human\n"
+      "entries: tm_human_hits) and misses, characters billed, requests and\n"
+      "segments.\n"
       "  --json             the profiles as JSON (the same as --format json)\n"
       "  --format prometheus  everything honyakud counts in the Prometheus text\n"
       "                     format: the same text as honyakud's /metrics endpoint\n" },
@@ -1048,7 +1080,7 @@ s_cmd_stats (hny_cli_t *cli, int argc, char **argv)
             free (text);
         }
         else {
-            static const char *const cols [] = { "tm_hits", "tm_misses", "chars_billed",
+            static const char *const cols [] = { "tm_hits", "tm_human_hits", "tm_misses", "chars_billed",
                                                  "requests", "segments", "prompt_tokens",
                                                  "completion_tokens" };
             const size_t ncols = sizeof cols / sizeof cols [0];
@@ -1161,6 +1193,7 @@ static const struct {
     { "align-pairs", hny_cli_align_pairs },
     { "export", hny_cli_export },
     { "qa", hny_cli_qa },
+    { "tm", hny_cli_tm },
     { "stats", s_cmd_stats },
     { "prepare", s_cmd_prepare },
     { "keygen", s_cmd_keygen },

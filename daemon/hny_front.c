@@ -1,5 +1,6 @@
 /*  hny_front.c: honyakud's answers to clients (see hny_front.h). */
 #include "hny_front.h"
+#include "hny_tm.h"
 #include "hny_alignjob.h"
 
 #include <honyaku/lang.h>
@@ -39,6 +40,7 @@ struct _hny_front_t {
     int draining;
     hny_store_mode_t store_mode;
     s_waiter_t *waiters;
+    hny_tm_t *tm;               /* TMEXPORT's reader (its own record cache) */
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -732,6 +734,140 @@ s_stats (hny_front_t *self, hny_msg_t *msg)
     s_post (self, &reply);
 }
 
+/* ------------------------------------------------------------- TM import, export */
+
+/* Both languages of a TM request, canonical (when need: required; else
+   both or neither). 0, or -1 after answering 400. */
+static int
+s_tm_pair (hny_front_t *self, hny_msg_t *msg, int need, char *from, char *to)
+{
+    const char *f = hny_msg_get_str (msg, "from"), *t = hny_msg_get_str (msg, "to");
+    char why [160];
+    if (!need && !f && !t) {
+        from [0] = to [0] = 0;
+        return 0;
+    }
+    if (!f || !t)
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "give both from and to, or neither");
+    else if (hny_lang_canonical (f, from, why, sizeof why))
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "from: %s", why);
+    else if (hny_lang_canonical (t, to, why, sizeof why))
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "to: %s", why);
+    else if (strcmp (from, to) == 0)
+        s_reject (self, msg, HNY_STATUS_UNPROCESSABLE, "from and to are both %s", from);
+    else
+        return 0;
+    return -1;
+}
+
+/* The counts of the pair's entries into a TM reply. */
+static int
+s_tm_counts (hny_front_t *self, hny_msg_t *reply, const char *from, const char *to)
+{
+    int64_t human = 0, machine = 0;
+    if (hny_store_tm_count (self->store, *from ? from : NULL, *to ? to : NULL, &human, &machine))
+        return -1;
+    hny_msg_set_int (reply, "human", human);
+    hny_msg_set_int (reply, "machine", machine);
+    return 0;
+}
+
+/* TMIMPORT (PROTOCOL.md 5.1): every pair of the body is checked before
+   any is written, and all are written in this pass's transaction, so an
+   import is kept whole or not at all. */
+static void
+s_tm_import (hny_front_t *self, hny_msg_t *msg)
+{
+    char from [HNY_LANG_MAX + 1], to [HNY_LANG_MAX + 1];
+    if (s_tm_pair (self, msg, 1, from, to))
+        return;
+    size_t size = 0;
+    const uint8_t *body = hny_msg_body (msg, &size);
+    json_error_t jerr;
+    json_t *pairs = json_loadb ((const char *) body, size, JSON_REJECT_DUPLICATES, &jerr);
+    size_t count = json_array_size (pairs), bad = count;
+    for (size_t i = 0; bad == count && i < count; i++) {
+        json_t *pair = json_array_get (pairs, i);
+        json_t *src = json_array_get (pair, 0), *tgt = json_array_get (pair, 1);
+        if (json_array_size (pair) != 2 || !json_is_string (src) || !json_is_string (tgt)
+        ||  !json_string_length (src) || !json_string_length (tgt)
+        ||  json_string_length (src) > HNY_TM_TEXT_MAX || json_string_length (tgt) > HNY_TM_TEXT_MAX)
+            bad = i;
+    }
+    if (!json_is_array (pairs))
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "TMIMPORT: the body is not a JSON array%s%s",
+                  pairs ? "" : ": ", pairs ? "" : jerr.text);
+    else if (count == 0 || count > HNY_TM_IMPORT_MAX)
+        s_reject (self, msg, count ? HNY_STATUS_TOO_LARGE : HNY_STATUS_UNPROCESSABLE,
+                  "TMIMPORT: %zu entries (1 to %d an import)", count, HNY_TM_IMPORT_MAX);
+    else if (bad < count)
+        s_reject (self, msg, HNY_STATUS_UNPROCESSABLE, "TMIMPORT: entry %zu is not [src, tgt] of two"
+                  " non-empty strings of at most %d bytes: nothing imported", bad + 1, HNY_TM_TEXT_MAX);
+    else if (self->store_mode != HNY_STORE_OK)
+        s_reject_store (self, msg);
+    else {
+        const char *origin = hny_msg_get_str (msg, "origin");
+        int rc = 0;
+        for (size_t i = 0; !rc && i < count; i++) {
+            json_t *pair = json_array_get (pairs, i);
+            rc = hny_store_tm_put_human (self->store, from, to, json_string_value (json_array_get (pair, 0)),
+                                         json_string_value (json_array_get (pair, 1)), origin);
+        }
+        hny_msg_t *reply = s_reply (msg, HNY_MSG_TM, HNY_STATUS_OK);
+        if (rc || s_tm_counts (self, reply, from, to)) {
+            hny_msg_destroy (&reply);
+            s_reject_store (self, msg);
+        }
+        else {
+            /* Sent only if the pass commits (as ACCEPTED is). */
+            hny_msg_set_int (reply, "imported", (int64_t) count);
+            s_post (self, &reply);
+            hny_info ("TM: %zu human entries imported (%s -> %s) from %s", count, from, to, origin);
+        }
+    }
+    json_decref (pairs);
+}
+
+/* TMEXPORT: one page of entries as the body of a TM reply. */
+static void
+s_tm_export (hny_front_t *self, hny_msg_t *msg)
+{
+    char from [HNY_LANG_MAX + 1], to [HNY_LANG_MAX + 1];
+    if (s_tm_pair (self, msg, 0, from, to))
+        return;
+    const char *origin = hny_msg_get_str (msg, "origin");
+    int which = !origin || strcmp (origin, "all") == 0 ? 0 : strcmp (origin, "human") == 0 ? 1
+              : strcmp (origin, "machine") == 0 ? 2 : -1;
+    if (which < 0) {
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "origin must be human, machine or all");
+        return;
+    }
+    char *next = NULL;
+    json_t *entries = hny_tm_export (self->tm, *from ? from : NULL, *to ? to : NULL, which,
+                                     hny_msg_get_str (msg, "after"),
+                                     (int) hny_msg_get_int (msg, "limit", 1000), &next);
+    if (!entries && hny_msg_get_str (msg, "after"))
+        s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "after is not a cursor a TM reply gave");
+    else if (!entries)
+        s_reject_store (self, msg);
+    else {
+        hny_msg_t *reply = s_reply (msg, HNY_MSG_TM, HNY_STATUS_OK);
+        char *text = json_dumps (entries, JSON_COMPACT);
+        if (next)
+            hny_msg_set_str (reply, "next", next);
+        hny_msg_set_int (reply, "entries", (int64_t) json_array_size (entries));
+        hny_msg_take_body (reply, text, strlen (text));
+        if (s_tm_counts (self, reply, from, to)) {
+            hny_msg_destroy (&reply);
+            s_reject_store (self, msg);
+        }
+        else
+            s_post (self, &reply);
+    }
+    json_decref (entries);
+    free (next);
+}
+
 void
 hny_front_handle (hny_front_t *self, hny_msg_t *msg)
 {
@@ -750,6 +886,8 @@ hny_front_handle (hny_front_t *self, hny_msg_t *msg)
     case HNY_MSG_FETCH:  s_fetch (self, msg); break;
     case HNY_MSG_LIST:   s_list (self, msg); break;
     case HNY_MSG_STATS:  s_stats (self, msg); break;
+    case HNY_MSG_TMIMPORT: s_tm_import (self, msg); break;
+    case HNY_MSG_TMEXPORT: s_tm_export (self, msg); break;
     default:
         s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "%s is not a client request",
                   hny_msg_command_name (hny_msg_id (msg)));
@@ -772,6 +910,7 @@ hny_front_new (hny_store_t *store, hny_sched_t *sched, hny_pipeline_t *pipeline,
     self->version = version;
     self->post = post;
     self->post_arg = arg;
+    self->tm = hny_tm_new (store);
     /* The default profile: [daemon] default_backend, else the first one in
        the file, else the built-in pseudo. */
     self->default_profile = conf->default_backend ? hny_sched_profile_find (sched, conf->default_backend)
@@ -793,6 +932,7 @@ hny_front_destroy (hny_front_t **self_p)
         self->waiters = w->next;
         s_waiter_free (&w);
     }
+    hny_tm_destroy (&self->tm);
     free (self);
     *self_p = NULL;
 }

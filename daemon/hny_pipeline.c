@@ -119,6 +119,7 @@ struct _s_load_t {
     size_t para, seg;           /* next input paragraph and segment */
     int out_para, out_idx;      /* next output position (empty paragraphs are skipped) */
     int64_t hits, misses;       /* TM lookups */
+    int64_t human_hits;         /* ... of the hits, those of human entries */
     int direct;                 /* every segment so far was a TM hit, kept in held */
     hny_segment_row_t *held;    /* those segments, not in the store: if all of the
                                    article's are, its record is made from them */
@@ -929,7 +930,8 @@ s_load_flush (hny_pipeline_t *self, s_load_t *l)
 {
     for (size_t i = 0; i < l->held_count; i++) {
         hny_segment_row_t *row = &l->held [i];
-        hny_store_segment_add_done (self->store, row->job, row->para, row->idx, row->src, row->tgt, 1);
+        hny_store_segment_add_done (self->store, row->job, row->para, row->idx, row->src, row->tgt,
+                                    row->tm);
         hny_segment_row_clear (row);
     }
     free (l->held);
@@ -949,20 +951,26 @@ s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const c
     job->total++;
     char *tgt = NULL;
     const char *profile = s_profile_name (self, job->profile);
-    if (hny_tm_get (self->tm, job->from, job->to, s_tm_key (self, job->profile), src, &tgt) == 1) {
+    int human = 0;
+    if (hny_tm_lookup (self->tm, job->from, job->to, s_tm_key (self, job->profile), src, &tgt,
+                       &human) == 1) {
+        /* segments.tm: 1 a machine entry, HNY_SEG_TM_HUMAN a human one
+           (the record says "origin": "human"). */
+        int tm = human ? HNY_SEG_TM_HUMAN : 1;
         if (l->direct) {
             l->held = hny_realloc (l->held, (l->held_count + 1) * sizeof *l->held);
             l->held [l->held_count++] = (hny_segment_row_t) {
                 .job = job->id, .para = para, .idx = idx, .src = hny_strdup (src), .tgt = tgt,
-                .tm = 1, .state = HNY_SEG_DONE, .err_class = -1,
+                .tm = tm, .state = HNY_SEG_DONE, .err_class = -1,
             };
         }
         else {
-            hny_store_segment_add_done (self->store, job->id, para, idx, src, tgt, 1);
+            hny_store_segment_add_done (self->store, job->id, para, idx, src, tgt, tm);
             free (tgt);
         }
         job->done++;
         l->hits++;
+        l->human_hits += human;
         return;
     }
     if (l->direct)
@@ -1027,6 +1035,8 @@ s_load_end (hny_pipeline_t *self, s_load_t *l)
     free (kept);
     hny_store_task_delete (self->store, l->task->id);
     hny_store_stats_add (self->store, s_profile_name (self, job->profile), l->hits, l->misses, 0, 0, 0);
+    if (l->human_hits)
+        hny_store_stats_human_add (self->store, s_profile_name (self, job->profile), l->human_hits);
     hny_info ("job %lld: prepared: %d segments, %lld from the TM", (long long) job->id, job->total,
               (long long) l->hits);
     job->load = NULL;

@@ -130,6 +130,8 @@ s_row (const hny_segment_row_t *row, void *arg)
     else
         hny_buf_adds (buf, "null");
     hny_buf_adds (buf, row->tm && row->tgt ? ",\"tm\":true" : ",\"tm\":false");
+    if (row->tm == HNY_SEG_TM_HUMAN && row->tgt)
+        hny_buf_adds (buf, ",\"origin\":\"human\"");
     if (row->backend) {
         hny_buf_adds (buf, ",\"backend\":");
         s_buf_string (buf, row->backend);

@@ -16,7 +16,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 
-#define S_STMT_MAX      64      /* distinct SQL statements cached */
+#define S_STMT_MAX      128     /* distinct SQL statements cached (this file has fewer) */
 #define S_TM_KEYS_MAX   64      /* (languages, profile) ids cached */
 #define S_RETIRE_NOW    4096    /* segments a retired job deletes at once; more are swept */
 #define S_RECORD_LEVEL  3       /* zstd level of records: ~2.9x smaller, as fast as 1 on them */
@@ -51,12 +51,15 @@ struct _hny_store_t {
 #define S_TM_COLUMNS                                                    \
     "(hash INTEGER NOT NULL, tmkey INTEGER NOT NULL,"                   \
     " job INTEGER, para INTEGER, idx INTEGER, src TEXT, tgt TEXT,"      \
-    " PRIMARY KEY (hash, tmkey)) WITHOUT ROWID;"
+    " origin TEXT, PRIMARY KEY (hash, tmkey)) WITHOUT ROWID;"
 
-/* Schema 4. Finished jobs keep their row and compressed record; the TM
+/* Schema 5. Finished jobs keep their row and compressed record; the TM
    points into records (job, para, idx) or, for entries made before schema
    4 or with no segment to point at, holds its text. records.json is the
-   record's JSON text (schema 3 and before) or its zstd frame (a BLOB). */
+   record's JSON text (schema 3 and before) or its zstd frame (a BLOB).
+   Schema 5: human TM entries (tm.origin not NULL: where they came from,
+   their text held, under the profile HNY_STORE_TM_HUMAN) and the count of
+   their hits (stats.tm_human_hits). */
 static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS jobs ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -94,6 +97,7 @@ static const char *s_schema =
     "  profile TEXT PRIMARY KEY, tm_hits INTEGER NOT NULL DEFAULT 0,"
     "  tm_misses INTEGER NOT NULL DEFAULT 0, chars_billed INTEGER NOT NULL DEFAULT 0,"
     "  requests INTEGER NOT NULL DEFAULT 0, segments INTEGER NOT NULL DEFAULT 0,"
+    "  tm_human_hits INTEGER NOT NULL DEFAULT 0,"
     "  prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,"
     "  usage_count INTEGER NOT NULL DEFAULT -1, usage_limit INTEGER NOT NULL DEFAULT -1,"
     "  usage_at INTEGER NOT NULL DEFAULT 0);"
@@ -255,6 +259,12 @@ s_text_hash (const char *text, size_t len)
     return (int64_t) XXH3_64bits (text, len);
 }
 
+int64_t
+hny_store_text_hash (const char *src)
+{
+    return s_text_hash (src, strlen (src));
+}
+
 /* The SQL function hny_text_hash(text), for the upgrade of the TM. */
 static void
 s_sql_text_hash (sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -369,11 +379,26 @@ s_upgrade_4 (hny_store_t *self)
                          " (SELECT id FROM jobs WHERE state IN ('done','failed'))");
 }
 
+/* Schema 5 over 4: the TM's origin column (every entry so far is a
+   machine's: NULL) and the count of human hits per profile. Two columns
+   added in place: no row is rewritten. */
+static int
+s_upgrade_5 (hny_store_t *self)
+{
+    if (!s_has_column (self, "tm", "origin")
+    &&  s_exec (self, "ALTER TABLE tm ADD COLUMN origin TEXT"))
+        return -1;
+    if (!s_has_column (self, "stats", "tm_human_hits")
+    &&  s_exec (self, "ALTER TABLE stats ADD COLUMN tm_human_hits INTEGER NOT NULL DEFAULT 0"))
+        return -1;
+    return 0;
+}
+
 /* Bring an older schema up to this one in one transaction. Each step
    looks at what is there, so what an earlier version did is skipped:
    2 added segments.backend (the profile used, when not the job's), 3 the
    probe table, tasks.losses and the LLM and usage columns of stats, 4 is
-   s_upgrade_4. Missing tables are made as s_schema says. */
+   s_upgrade_4, 5 s_upgrade_5. Missing tables are made as s_schema says. */
 static int
 s_upgrade (hny_store_t *self)
 {
@@ -389,7 +414,8 @@ s_upgrade (hny_store_t *self)
                                " ALTER TABLE stats ADD COLUMN usage_count INTEGER NOT NULL DEFAULT -1;"
                                " ALTER TABLE stats ADD COLUMN usage_limit INTEGER NOT NULL DEFAULT -1;"
                                " ALTER TABLE stats ADD COLUMN usage_at INTEGER NOT NULL DEFAULT 0") == 0)
-          && s_upgrade_4 (self) == 0;
+          && s_upgrade_4 (self) == 0
+          && s_upgrade_5 (self) == 0;
     char *sql = hny_sprintf ("PRAGMA user_version=%d; COMMIT;", HNY_STORE_SCHEMA_VERSION);
     if (ok)
         ok = s_exec (self, sql) == 0;
@@ -1277,29 +1303,26 @@ hny_store_tasks (hny_store_t *self, int (*fn) (const hny_task_row_t *row, void *
 
 /* ------------------------------------------------------------- TM */
 
-int
-hny_store_tm_get (hny_store_t *self, const char *from, const char *to, const char *profile,
-                  const char *src, hny_tm_entry_t *entry)
+/* The entry of src under one key: as hny_store_tm_get. */
+static int
+s_tm_get_key (hny_store_t *self, int64_t key, const char *src, hny_tm_entry_t *entry)
 {
-    memset (entry, 0, sizeof *entry);
-    int64_t key;
-    int rc = s_tm_key (self, from, to, profile, 0, &key);
-    if (rc != 1)
-        return rc;
     size_t len = strlen (src);
-    sqlite3_stmt *stmt = s_query (self, "SELECT job, para, idx, src, tgt FROM tm WHERE hash=? AND tmkey=?",
+    sqlite3_stmt *stmt = s_query (self, "SELECT job, para, idx, src, tgt, origin FROM tm WHERE hash=? AND tmkey=?",
                                   "ii", s_text_hash (src, len), key);
     if (!stmt)
         return -1;
-    rc = s_step (self, stmt);
+    int rc = s_step (self, stmt);
     if (rc != 1)
         return rc;
     if (sqlite3_column_type (stmt, 4) != SQLITE_NULL) {
         /* The text itself: a hit only for the same source. */
         const void *stored = sqlite3_column_text (stmt, 3);
         rc = stored && (size_t) sqlite3_column_bytes (stmt, 3) == len && memcmp (stored, src, len) == 0;
-        if (rc)
+        if (rc) {
             entry->tgt = s_col_str (stmt, 4);
+            entry->human = sqlite3_column_type (stmt, 5) != SQLITE_NULL;
+        }
     }
     else {
         entry->job = sqlite3_column_int64 (stmt, 0);
@@ -1309,6 +1332,116 @@ hny_store_tm_get (hny_store_t *self, const char *from, const char *to, const cha
     }
     sqlite3_reset (stmt);
     return rc;
+}
+
+int
+hny_store_tm_get (hny_store_t *self, const char *from, const char *to, const char *profile,
+                  const char *src, hny_tm_entry_t *entry)
+{
+    memset (entry, 0, sizeof *entry);
+    /* The pair's human entries first (any profile uses them), then the
+       profile's own. */
+    int64_t key;
+    int rc = s_tm_key (self, from, to, HNY_STORE_TM_HUMAN, 0, &key);
+    if (rc == 1)
+        rc = s_tm_get_key (self, key, src, entry);
+    if (rc != 0 || strcmp (profile, HNY_STORE_TM_HUMAN) == 0)
+        return rc;
+    rc = s_tm_key (self, from, to, profile, 0, &key);
+    return rc == 1 ? s_tm_get_key (self, key, src, entry) : rc;
+}
+
+int
+hny_store_tm_put_human (hny_store_t *self, const char *from, const char *to, const char *src,
+                        const char *tgt, const char *origin)
+{
+    int64_t key;
+    if (s_tm_key (self, from, to, HNY_STORE_TM_HUMAN, 1, &key) != 1)
+        return -1;
+    int64_t hash = s_text_hash (src, strlen (src));
+    /* The machine entries of the same source in the pair's profiles go:
+       the human one answers for them now. */
+    if (s_run (self, "DELETE FROM tm WHERE hash=? AND tmkey IN (SELECT id FROM tm_keys"
+                     " WHERE from_lang=? AND to_lang=? AND profile<>?)",
+               "isss", hash, from, to, HNY_STORE_TM_HUMAN))
+        return -1;
+    return s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, src, tgt, origin) VALUES (?,?,?,?,?)",
+                  "iisss", hash, key, src, tgt, origin);
+}
+
+int
+hny_store_tm_count (hny_store_t *self, const char *from, const char *to, int64_t *human,
+                    int64_t *machine)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT count(t.origin), count(*) - count(t.origin) FROM tm t"
+                                        " JOIN tm_keys k ON k.id=t.tmkey"
+                                        " WHERE (?1 IS NULL OR k.from_lang=?1) AND (?2 IS NULL OR k.to_lang=?2)",
+                                  "ss", from, to);
+    if (!stmt || s_step (self, stmt) != 1)
+        return -1;
+    *human = sqlite3_column_int64 (stmt, 0);
+    *machine = sqlite3_column_int64 (stmt, 1);
+    sqlite3_reset (stmt);
+    return 0;
+}
+
+void
+hny_tm_row_clear (hny_tm_row_t *row)
+{
+    free (row->from);
+    free (row->to);
+    free (row->profile);
+    free (row->src);
+    free (row->tgt);
+    free (row->origin);
+    memset (row, 0, sizeof *row);
+}
+
+int
+hny_store_tm_page (hny_store_t *self, const char *from, const char *to, int which,
+                   int64_t after_hash, int64_t after_key, int limit,
+                   int (*fn) (const hny_tm_row_t *row, void *arg), void *arg)
+{
+    /* Every row of the page is read before fn runs: fn reads the store
+       (records) with statements of its own. */
+    sqlite3_stmt *stmt = s_query (self, "SELECT t.hash, t.tmkey, k.from_lang, k.to_lang, k.profile,"
+                                        " t.job, t.para, t.idx, t.src, t.tgt, t.origin FROM tm t"
+                                        " JOIN tm_keys k ON k.id=t.tmkey"
+                                        " WHERE (t.hash, t.tmkey) > (?1, ?2)"
+                                        " AND (?3 IS NULL OR k.from_lang=?3) AND (?4 IS NULL OR k.to_lang=?4)"
+                                        " AND (?5=0 OR (?5=1)=(t.origin IS NOT NULL))"
+                                        " ORDER BY t.hash, t.tmkey LIMIT ?6",
+                                  "iissii", after_hash, after_key, from, to, (int64_t) which,
+                                  (int64_t) limit);
+    if (!stmt)
+        return -1;
+    hny_tm_row_t *rows = hny_calloc ((size_t) (limit > 0 ? limit : 1), sizeof *rows);
+    int n = 0, rc;
+    while (n < limit && (rc = s_step (self, stmt)) == 1) {
+        hny_tm_row_t *row = &rows [n++];
+        row->hash = sqlite3_column_int64 (stmt, 0);
+        row->tmkey = sqlite3_column_int64 (stmt, 1);
+        row->from = s_col_str (stmt, 2);
+        row->to = s_col_str (stmt, 3);
+        row->profile = s_col_str (stmt, 4);
+        row->job = sqlite3_column_int64 (stmt, 5);
+        row->para = sqlite3_column_int (stmt, 6);
+        row->idx = sqlite3_column_int (stmt, 7);
+        row->src = s_col_str (stmt, 8);
+        row->tgt = s_col_str (stmt, 9);
+        row->origin = s_col_str (stmt, 10);
+    }
+    if (n == limit)
+        sqlite3_reset (stmt);
+    else if (rc < 0)
+        n = -1;
+    for (int i = 0; i < (n > 0 ? n : limit); i++) {
+        if (n > 0 && fn (&rows [i], arg))
+            n = -1;
+        hny_tm_row_clear (&rows [i]);
+    }
+    free (rows);
+    return n;
 }
 
 int
@@ -1417,6 +1550,14 @@ hny_store_stats_add (hny_store_t *self, const char *profile, int64_t tm_hits, in
 }
 
 int
+hny_store_stats_human_add (hny_store_t *self, const char *profile, int64_t hits)
+{
+    return s_run (self, "INSERT INTO stats (profile, tm_human_hits) VALUES (?,?) ON CONFLICT (profile)"
+                        " DO UPDATE SET tm_human_hits=tm_human_hits+excluded.tm_human_hits",
+                  "si", profile, hits);
+}
+
+int
 hny_store_tokens_add (hny_store_t *self, const char *profile, int64_t prompt, int64_t completion)
 {
     return s_run (self, "INSERT INTO stats (profile, prompt_tokens, completion_tokens) VALUES (?,?,?)"
@@ -1440,14 +1581,15 @@ hny_store_stats (hny_store_t *self)
 {
     sqlite3_stmt *stmt = s_query (self, "SELECT profile, tm_hits, tm_misses, chars_billed, requests,"
                                         " segments, prompt_tokens, completion_tokens, usage_count,"
-                                        " usage_limit, usage_at FROM stats ORDER BY profile", "");
+                                        " usage_limit, usage_at, tm_human_hits FROM stats ORDER BY profile", "");
     if (!stmt)
         return NULL;
     json_t *out = json_object ();
     int rc;
     while ((rc = s_step (self, stmt)) == 1) {
-        json_t *p = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+        json_t *p = json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                                "tm_hits", (json_int_t) sqlite3_column_int64 (stmt, 1),
+                               "tm_human_hits", (json_int_t) sqlite3_column_int64 (stmt, 11),
                                "tm_misses", (json_int_t) sqlite3_column_int64 (stmt, 2),
                                "chars_billed", (json_int_t) sqlite3_column_int64 (stmt, 3),
                                "requests", (json_int_t) sqlite3_column_int64 (stmt, 4),

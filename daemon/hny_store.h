@@ -34,7 +34,7 @@
 extern "C" {
 #endif
 
-#define HNY_STORE_SCHEMA_VERSION 4
+#define HNY_STORE_SCHEMA_VERSION 5
 
 typedef struct _hny_store_t hny_store_t;
 
@@ -60,6 +60,8 @@ typedef struct {
                                                (hny_store_segments_retire), else -1 */
 } hny_job_row_t;
 
+#define HNY_SEG_TM_HUMAN 2
+
 /* One row of the segments table. */
 typedef struct {
     int64_t job;
@@ -67,7 +69,8 @@ typedef struct {
     int idx;
     char *src;
     char *tgt;                  /* NULL until translated */
-    int tm;                     /* 1: the translation came from the TM */
+    int tm;                     /* 1: the translation came from the TM, HNY_SEG_TM_HUMAN:
+                                   from a human entry of it */
     hny_seg_state_t state;
     int code;                   /* failure: status code */
     int err_class;              /* hny_err_class_t of a failure or warning, -1 none */
@@ -268,9 +271,17 @@ typedef struct {
     char *tgt;                  /* the target (caller owns), or NULL: see job */
     int64_t job;
     int para, idx;
+    int human;                  /* 1: a human entry (its text is held, never a place) */
 } hny_tm_entry_t;
+
+/* Human entries (schema 5: tm.origin says where they came from) belong to
+   no profile: they are kept under this profile name, which no profile
+   can have, and every profile of their languages uses them. */
+#define HNY_STORE_TM_HUMAN "*"
+
 /* 1 found (*entry filled; a target is given only when the stored source
-   is src, a place must be checked by the caller), 0 none, -1 error. */
+   is src, a place must be checked by the caller), 0 none, -1 error. The
+   pair's human entry of src is looked up first, then the profile's. */
 int hny_store_tm_get (hny_store_t *self, const char *from, const char *to, const char *profile,
                       const char *src, hny_tm_entry_t *entry);
 /* Keep a target (put) or where it is (put_ref); replaces an older entry
@@ -279,6 +290,35 @@ int hny_store_tm_put (hny_store_t *self, const char *from, const char *to, const
                       const char *src, const char *tgt);
 int hny_store_tm_put_ref (hny_store_t *self, const char *from, const char *to, const char *profile,
                           const char *src, int64_t job, int para, int idx);
+/* The key of a TM source text (XXH3-64, as the store keys entries). */
+int64_t hny_store_text_hash (const char *src);
+/* Keep a human translation of src (origin: where it came from, a file
+   name), replacing a human entry of the same source and dropping the
+   machine entries of that source in every profile of the pair: a human
+   entry wins. A machine put never touches it (another key). */
+int hny_store_tm_put_human (hny_store_t *self, const char *from, const char *to, const char *src,
+                            const char *tgt, const char *origin);
+/* The numbers of human and machine entries, of one pair (from, to: NULL
+   for any). */
+int hny_store_tm_count (hny_store_t *self, const char *from, const char *to, int64_t *human,
+                        int64_t *machine);
+/* One TM entry as the store keeps it (strings owned by the row). */
+typedef struct {
+    int64_t hash, tmkey;        /* its key: pages are in (hash, tmkey) order */
+    char *from, *to, *profile;  /* profile HNY_STORE_TM_HUMAN for human entries */
+    char *src, *tgt;            /* the text, or NULL: see job */
+    int64_t job;
+    int para, idx;
+    char *origin;               /* NULL: a machine's */
+} hny_tm_row_t;
+void hny_tm_row_clear (hny_tm_row_t *row);
+/* Call fn for at most limit entries after (after_hash, after_key), in
+   key order (start with INT64_MIN, INT64_MIN), of one pair (NULL: any),
+   which: 0 all, 1 human, 2 machine. fn returns nonzero to stop (then -1).
+   Returns the number of rows given to fn, or -1. */
+int hny_store_tm_page (hny_store_t *self, const char *from, const char *to, int which,
+                       int64_t after_hash, int64_t after_key, int limit,
+                       int (*fn) (const hny_tm_row_t *row, void *arg), void *arg);
 
 /* --- records, kept compressed (zstd): get is 1 found (*json caller owns,
    the JSON text), 0 missing, -1 error (also a record that does not
@@ -292,12 +332,14 @@ int hny_store_record_get (hny_store_t *self, int64_t job, char **json);
 int hny_store_stats_add (hny_store_t *self, const char *profile, int64_t tm_hits,
                          int64_t tm_misses, int64_t chars_billed, int64_t requests,
                          int64_t segments);
+/* Hits of human TM entries (included in tm_hits as well). */
+int hny_store_stats_human_add (hny_store_t *self, const char *profile, int64_t hits);
 /* Tokens an LLM service counted (prompt, completion), added up. */
 int hny_store_tokens_add (hny_store_t *self, const char *profile, int64_t prompt, int64_t completion);
 /* The service's own account of its use (DeepL /v2/usage): characters
    used and the limit (0: none), as last seen, with the time. */
 int hny_store_usage_set (hny_store_t *self, const char *profile, int64_t count, int64_t limit);
-/* name -> {"tm_hits","tm_misses","chars_billed","requests","segments",
+/* name -> {"tm_hits","tm_human_hits","tm_misses","chars_billed","requests","segments",
    "prompt_tokens","completion_tokens", "usage"?: {"character_count",
    "character_limit","at" (ms since the epoch)}}; caller owns. */
 json_t *hny_store_stats (hny_store_t *self);

@@ -14,6 +14,8 @@
 #include <honyaku/util.h>
 
 #include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,8 +474,8 @@ s_follow (hny_tm_t *self, const hny_tm_entry_t *entry, const char *src, char **t
 }
 
 int
-hny_tm_get (hny_tm_t *self, const char *from, const char *to, const char *profile, const char *src,
-            char **tgt)
+hny_tm_lookup (hny_tm_t *self, const char *from, const char *to, const char *profile,
+               const char *src, char **tgt, int *human)
 {
     /* What the cache holds may come from a pass that was undone (and a
        job id given again since). */
@@ -481,15 +483,100 @@ hny_tm_get (hny_tm_t *self, const char *from, const char *to, const char *profil
         s_cache_clear (self);
         self->generation = hny_store_generation (self->store);
     }
+    if (human)
+        *human = 0;
     hny_tm_entry_t entry;
     int rc = hny_store_tm_get (self->store, from, to, profile, src, &entry);
     if (rc != 1)
         return rc;
     if (entry.tgt) {
         *tgt = entry.tgt;
+        if (human)
+            *human = entry.human;
         return 1;
     }
     return s_follow (self, &entry, src, tgt);
+}
+
+int
+hny_tm_get (hny_tm_t *self, const char *from, const char *to, const char *profile, const char *src,
+            char **tgt)
+{
+    return hny_tm_lookup (self, from, to, profile, src, tgt, NULL);
+}
+
+/* ------------------------------------------------------------- export */
+
+typedef struct {
+    hny_tm_t *tm;
+    json_t *entries;
+    int64_t last_hash, last_key;
+} s_export_t;
+
+/* One stored entry into the export: its text, or the pair at its place
+   when that still holds a source of the entry's hash (else it is left
+   out: a place whose text went is no entry). */
+static int
+s_export_row (const hny_tm_row_t *row, void *arg)
+{
+    s_export_t *x = arg;
+    x->last_hash = row->hash;
+    x->last_key = row->tmkey;
+    char *src = NULL, *tgt = NULL;
+    if (row->src && row->tgt) {
+        src = hny_strdup (row->src);
+        tgt = hny_strdup (row->tgt);
+    }
+    else if (row->job > 0) {
+        hny_tm_entry_t entry = { .job = row->job, .para = row->para, .idx = row->idx };
+        int rc = hny_store_segment_pair (x->tm->store, row->job, row->para, row->idx, &src, &tgt);
+        s_rec_t *r = NULL;
+        if (rc == 0 && s_record (x->tm, entry.job, &r) == 1)
+            rc = s_rec_pair (r, entry.para, entry.idx, &src, &tgt);
+        if (rc != 1 || !tgt || hny_store_text_hash (src) != row->hash) {
+            free (src);
+            free (tgt);
+            src = tgt = NULL;
+        }
+    }
+    if (src && tgt)
+        json_array_append_new (x->entries, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s*}",
+                                                      "from", row->from, "to", row->to,
+                                                      "src", src, "tgt", tgt,
+                                                      "origin", row->origin ? "human" : "machine",
+                                                      "source", row->origin));
+    if (src && tgt && !row->origin)
+        json_object_set_new (json_array_get (x->entries, json_array_size (x->entries) - 1),
+                             "profile", json_string (row->profile));
+    free (src);
+    free (tgt);
+    return 0;
+}
+
+json_t *
+hny_tm_export (hny_tm_t *self, const char *from, const char *to, int which, const char *after,
+               int limit, char **next)
+{
+    *next = NULL;
+    if (self->generation != hny_store_generation (self->store)) {
+        s_cache_clear (self);
+        self->generation = hny_store_generation (self->store);
+    }
+    s_export_t x = { .tm = self, .entries = json_array (), .last_hash = INT64_MIN,
+                     .last_key = INT64_MIN };
+    if (after && sscanf (after, "%" SCNd64 ":%" SCNd64, &x.last_hash, &x.last_key) != 2) {
+        json_decref (x.entries);
+        return NULL;
+    }
+    int n = hny_store_tm_page (self->store, from, to, which, x.last_hash, x.last_key, limit,
+                               s_export_row, &x);
+    if (n < 0) {
+        json_decref (x.entries);
+        return NULL;
+    }
+    if (n == limit)
+        *next = hny_sprintf ("%" PRId64 ":%" PRId64, x.last_hash, x.last_key);
+    return x.entries;
 }
 
 int

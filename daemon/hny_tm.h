@@ -20,6 +20,7 @@
 
 #include "hny_store.h"
 
+#include <jansson.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -32,9 +33,25 @@ typedef struct _hny_tm_t hny_tm_t;
 hny_tm_t *hny_tm_new (hny_store_t *store);
 void hny_tm_destroy (hny_tm_t **self_p);
 
-/* The target of src: 1 hit (*tgt caller owns), 0 miss, -1 store error. */
+/* The target of src: 1 hit (*tgt caller owns), 0 miss, -1 store error.
+   A human entry of the pair (hny_store_tm_put_human) answers before the
+   profile's own: *human (may be NULL) is set to 1 then. */
+int hny_tm_lookup (hny_tm_t *self, const char *from, const char *to, const char *profile,
+                   const char *src, char **tgt, int *human);
+/* hny_tm_lookup without asking whose the entry is. */
 int hny_tm_get (hny_tm_t *self, const char *from, const char *to, const char *profile,
                 const char *src, char **tgt);
+
+/* A page of the TM for TMEXPORT (PROTOCOL.md 5.1): at most limit
+   entries of one pair (from, to: NULL for any), which: 0 all, 1 human,
+   2 machine, after the cursor `after` (NULL: from the start; else a
+   `next` given before). A new array (caller owns) of {"from","to","src",
+   "tgt","origin": "human"|"machine", "source"? (a human entry's origin),
+   "profile"? (a machine entry's)}; entries whose place no longer holds
+   their source are left out. *next (caller owns) is the cursor of the
+   next page, NULL at the end. NULL on a store error or a bad cursor. */
+json_t *hny_tm_export (hny_tm_t *self, const char *from, const char *to, int which,
+                       const char *after, int limit, char **next);
 
 /* Remember that tgt translates src. With job > 0 the translation is in
    segment (para, idx) of that job (filled in the same transaction) and

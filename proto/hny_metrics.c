@@ -173,7 +173,7 @@ s_hist (hny_buf_t *out, s_family_t *fam, s_label_t *labels, size_t count, const 
 
 /* The families, in the order they are printed. */
 enum { F_START, F_JOBS, F_JOB_SECONDS, F_WORKERS, F_QUEUED, F_LEASED, F_PROFILE_WORKERS,
-       F_PAUSED, F_SEGMENTS, F_TM, F_BILLED, F_TOKENS, F_REQUESTS, F_LATENCY, F_SERVICE,
+       F_PAUSED, F_SEGMENTS, F_TM, F_TM_ORIGIN, F_BILLED, F_TOKENS, F_REQUESTS, F_LATENCY, F_SERVICE,
        F_COUNT };
 
 static const s_family_t s_families [F_COUNT] = {
@@ -203,6 +203,9 @@ static const s_family_t s_families [F_COUNT] = {
     [F_TM] = { "honyaku_tm_lookups_total", "counter",
       "Translation memory lookups of prepared segments, by result (hit or miss). Kept in the"
       " store across restarts.", 0 },
+    [F_TM_ORIGIN] = { "honyaku_tm_hits_total", "counter",
+      "Translation memory hits, by the origin of the entry: human (imported by honyaku tm import;"
+      " it wins over machine output) or machine. Kept in the store across restarts.", 0 },
     [F_BILLED] = { "honyaku_billed_characters_total", "counter",
       "Characters the service billed (as it reports them, else the characters sent). Kept in"
       " the store across restarts.", 0 },
@@ -299,6 +302,20 @@ hny_metrics_render (const json_t *stats, hny_buf_t *out)
             s_json_int (out, &fam [stored [r].family], labels, stored [r].label ? 2 : 1,
                         json_object_get (value, stored [r].member));
         }
+
+    /* Hits by the entry's origin: the human ones are counted apart,
+       the machine ones are the rest. */
+    json_object_foreach ((json_t *) profiles, key, value) {
+        const json_t *hits = json_object_get (value, "tm_hits");
+        if (!json_is_integer (hits))
+            continue;
+        json_int_t human = json_integer_value (json_object_get (value, "tm_human_hits"));
+        labels [0] = (s_label_t) { "profile", key, 0 };
+        labels [1] = (s_label_t) { "origin", "human", 0 };
+        s_int (out, &fam [F_TM_ORIGIN], labels, 2, human);
+        labels [1] = (s_label_t) { "origin", "machine", 0 };
+        s_int (out, &fam [F_TM_ORIGIN], labels, 2, json_integer_value (hits) - human);
+    }
 
     /* Requests by status and their latency, from the workers' reports. */
     json_object_foreach ((json_t *) profiles, key, value) {

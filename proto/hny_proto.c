@@ -48,7 +48,7 @@ struct _hny_msg_t {
 static const char *const s_names [] = {
     NULL, "SUBMIT", "ACCEPTED", "REJECTED", "STATUS", "WAIT", "DONE", "FETCH",
     "RECORD", "LIST", "LISTING", "STATS", "READY", "TASK", "RESULT",
-    "HEARTBEAT", "DISCONNECT"
+    "HEARTBEAT", "DISCONNECT", "TMIMPORT", "TMEXPORT", "TM"
 };
 #define S_NAME_COUNT (sizeof s_names / sizeof s_names [0])
 
@@ -62,8 +62,10 @@ s_body_rule (hny_msg_id_t id)
         case HNY_MSG_SUBMIT:
         case HNY_MSG_RECORD:
         case HNY_MSG_TASK:
+        case HNY_MSG_TMIMPORT:
             return S_BODY_REQUIRED;
         case HNY_MSG_RESULT:
+        case HNY_MSG_TM:
             return S_BODY_OPTIONAL;
         default:
             return S_BODY_NEVER;
@@ -137,6 +139,14 @@ static const s_field_t s_fields [] = {
     { HNY_MSG_LIST,      "after",      S_STR,   S_OPTIONAL, 0, S_ID_MAX, 0 },
     { HNY_MSG_LIST,      "limit",      S_INT,   S_OPTIONAL, 1, 1000, 0 },
     { HNY_MSG_LIST,      "state",      S_STR,   S_OPTIONAL, 0, S_STATE_MAX, 0 },
+    { HNY_MSG_TMIMPORT,  "from",       S_STR,   S_REQUIRED, 0, S_ID_MAX, 0 },
+    { HNY_MSG_TMIMPORT,  "to",         S_STR,   S_REQUIRED, 0, S_ID_MAX, 0 },
+    { HNY_MSG_TMIMPORT,  "origin",     S_STR,   S_REQUIRED, 0, S_SOURCE_MAX, 0 },
+    { HNY_MSG_TMEXPORT,  "from",       S_STR,   S_OPTIONAL, 0, S_ID_MAX, 0 },
+    { HNY_MSG_TMEXPORT,  "to",         S_STR,   S_OPTIONAL, 0, S_ID_MAX, 0 },
+    { HNY_MSG_TMEXPORT,  "origin",     S_STR,   S_OPTIONAL, 0, S_STATE_MAX, 0 },
+    { HNY_MSG_TMEXPORT,  "after",      S_STR,   S_OPTIONAL, 0, S_ID_MAX, 0 },
+    { HNY_MSG_TMEXPORT,  "limit",      S_INT,   S_OPTIONAL, 1, 10000, 0 },
     /* 5.2 broker to client */
     { HNY_MSG_ACCEPTED,  "job",        S_STR,   S_REQUIRED, 0, S_ID_MAX, 0 },
     { HNY_MSG_ACCEPTED,  "key",        S_STR,   S_REQUIRED, 0, S_KEY_MAX, 0 },
@@ -179,6 +189,12 @@ static const s_field_t s_fields [] = {
     { HNY_MSG_STATS,     "leased",     S_OBJECT, S_OPTIONAL_IN_REPLY, 0, 0, 0 },
     { HNY_MSG_STATS,     "job_seconds", S_OBJECT, S_OPTIONAL_IN_REPLY, 0, 0, 0 },
     { HNY_MSG_STATS,     "since",      S_INT,   S_OPTIONAL_IN_REPLY, S_IMIN, S_IMAX, 0 },
+    { HNY_MSG_TM,        "status",     S_INT,   S_REQUIRED, 100, 599, 0 },
+    { HNY_MSG_TM,        "human",      S_INT,   S_REQUIRED, 0, S_IMAX, 0 },
+    { HNY_MSG_TM,        "machine",    S_INT,   S_REQUIRED, 0, S_IMAX, 0 },
+    { HNY_MSG_TM,        "imported",   S_INT,   S_OPTIONAL, 0, S_IMAX, 0 },
+    { HNY_MSG_TM,        "entries",    S_INT,   S_OPTIONAL, 0, S_IMAX, 0 },
+    { HNY_MSG_TM,        "next",       S_STR,   S_OPTIONAL, 0, S_ID_MAX, 0 },
     /* 5.3 worker to broker */
     { HNY_MSG_READY,     "credit",     S_INT,   S_REQUIRED, 1, 1000000, 0 },
     { HNY_MSG_READY,     "backends",   S_STR_ARRAY, S_REQUIRED, 0, S_ID_MAX, 0 },

@@ -191,6 +191,25 @@ int hny_client_list (hny_client_t *self, const char *after, int limit, const cha
    hny_metrics_render (honyaku/metrics.h) prints it as Prometheus text. */
 int hny_client_stats (hny_client_t *self, json_t **out);
 
+/* TMIMPORT (PROTOCOL.md 5.1): human translations of from -> to (BCP 47
+   tags) into the daemon's translation memory, pairs being the JSON text
+   of an array of [src, tgt] arrays (size bytes, at most
+   HNY_PROTO_BODY_MAX and HNY_TM_IMPORT_MAX entries), origin saying where
+   they came from (a file name). All of them are kept or none. On success
+   *out is the TM reply's header ("imported", and the pair's "human" and
+   "machine" entries now; caller owns). */
+int hny_client_tm_import (hny_client_t *self, const char *from, const char *to, const char *origin,
+                          const char *pairs, size_t size, json_t **out);
+
+/* TMEXPORT: one page of the translation memory, of one pair (from and to,
+   or both NULL for all), origin "human", "machine" or "all" (NULL), after
+   a cursor a page gave as "next" (NULL: the start), at most limit entries
+   (1..10000; 0: 1000). On success *entries (caller owns) is the array of
+   {"from","to","src","tgt","origin","source"?,"profile"?} and *out (may
+   be NULL) the reply's header, with "next" unless this was the last page. */
+int hny_client_tm_export (hny_client_t *self, const char *from, const char *to, const char *origin,
+                          const char *after, int limit, json_t **entries, json_t **out);
+
 /* Pipelined requests. `req` is the caller's id for the request (<= 64
    bytes; the answer echoes it). Returns 0 when queued for sending, -1 on
    error (a SUBMIT body over 64 MiB: status 413, a bad language: 400;

@@ -22,6 +22,8 @@
       FETCH      *job
       LIST       after, limit, state
       STATS      (none)
+      TMIMPORT   *from *to *origin; body*: JSON array of [src, tgt]
+      TMEXPORT   from, to, origin("human"|"machine"|"all"), after, limit
     broker -> client
       ACCEPTED   *job *key *existing(bool) *state
       REJECTED   *status *reason, job
@@ -32,6 +34,8 @@
       RECORD     *status *job; body*: the record, JSON
       LISTING    *status *jobs[] , next
       STATS      *status *profiles{}
+      TM         *status *human *machine, imported, entries, next;
+                 body (TMEXPORT): JSON array of entries
     worker -> broker
       READY      *credit *backends[], name, pid
       RESULT     *task *status, reason; body: the result JSON
@@ -68,6 +72,9 @@ extern "C" {
 #define HNY_PROTO_BODY_MAX    (64 * 1024 * 1024)   /* hard cap of a body frame; commands
                                                       have tighter caps (article size) */
 #define HNY_PROTO_CALLS_MAX   256                  /* items of a RESULT's "calls" */
+#define HNY_TM_IMPORT_MAX     500000               /* entries of one TMIMPORT (one pass of
+                                                      the broker writes them: seconds) */
+#define HNY_TM_TEXT_MAX       65536                /* bytes of one side of a TM entry */
 
 /* Message ids. Never renumber. */
 typedef enum {
@@ -87,7 +94,10 @@ typedef enum {
     HNY_MSG_TASK = 13,
     HNY_MSG_RESULT = 14,
     HNY_MSG_HEARTBEAT = 15,
-    HNY_MSG_DISCONNECT = 16
+    HNY_MSG_DISCONNECT = 16,
+    HNY_MSG_TMIMPORT = 17,
+    HNY_MSG_TMEXPORT = 18,
+    HNY_MSG_TM = 19
 } hny_msg_id_t;
 
 /* Status codes. Never renumber. */
