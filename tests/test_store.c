@@ -201,11 +201,125 @@ s_upgrade_v3 (const char *dir, const char *dump)
     CHECK_STR (json, "{\"job\":\"5\"}");
     free (json);
     hny_store_destroy (&store);
-    /* Opened again: schema 4 as it is. */
+    /* Opened again: the schema as it is. */
     store = hny_store_new (path, &error);
     CHECK (store && !error);
     CHECK (store && hny_store_job_by_key (store, "four", &row) == 1 && row.id == 4);
     hny_job_row_clear (&row);
+    hny_store_destroy (&store);
+    free (path);
+}
+
+/* hny_store_tm_page's callback: counts the rows, keeps the last. */
+typedef struct {
+    int count, human;
+    int64_t hash, key;
+} s_page_t;
+
+static int
+s_page_row (const hny_tm_row_t *row, void *arg)
+{
+    s_page_t *p = arg;
+    p->count++;
+    p->human += row->origin != NULL;
+    p->hash = row->hash;
+    p->key = row->tmkey;
+    return 0;
+}
+
+/* Schema 5: human TM entries. A store of schema 4 (this store's layout
+   without tm.origin and stats.tm_human_hits) is upgraded in place, its
+   entries machine ones; then a human entry answers before the profile's
+   own, for every profile of its pair and no other, a machine put never
+   replaces it, and its put drops the machine entries of its source. */
+static void
+s_human_tm (const char *dir)
+{
+    char *path = hny_sprintf ("%s/v4.db", dir), *error = NULL;
+    hny_store_t *store = hny_store_new (path, &error);
+    CHECK (store);
+    if (!store) {
+        free (error);
+        free (path);
+        return;
+    }
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_tm_put (store, "en", "ja", "deepl", "Old sentence.", "古い文。") == 0);
+    CHECK (hny_store_tm_put (store, "en", "ja", "deepl", "Wages fell.", "機械訳") == 0);
+    CHECK (hny_store_tm_put (store, "en", "ja", "llm", "Wages fell.", "別の機械訳") == 0);
+    CHECK (hny_store_tm_put (store, "en", "es", "deepl", "Wages fell.", "Los salarios cayeron.") == 0);
+    CHECK (hny_store_stats_add (store, "deepl", 2, 1, 10, 1, 1) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    hny_store_destroy (&store);
+    sqlite3 *db = NULL;
+    CHECK (sqlite3_open (path, &db) == SQLITE_OK);
+    CHECK (sqlite3_exec (db, "ALTER TABLE tm DROP COLUMN origin; ALTER TABLE stats DROP COLUMN tm_human_hits;"
+                             " PRAGMA user_version=4", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (db);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM pragma_table_info('tm') WHERE name='origin'") == 0);
+
+    store = hny_store_new (path, &error);
+    CHECK (store && !error);
+    if (!store) {
+        free (error);
+        free (path);
+        return;
+    }
+    CHECK (s_sql_int (path, "PRAGMA user_version") == 5);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm WHERE origin IS NULL") == 4);
+    int64_t human = -1, machine = -1;
+    CHECK (hny_store_tm_count (store, "en", "ja", &human, &machine) == 0 && human == 0 && machine == 3);
+    hny_tm_entry_t e;
+    CHECK (hny_store_tm_get (store, "en", "ja", "deepl", "Wages fell.", &e) == 1 && !e.human);
+    CHECK_STR (e.tgt, "機械訳");
+    free (e.tgt);
+    json_t *stats = hny_store_stats (store);
+    CHECK (json_integer_value (json_object_get (json_object_get (stats, "deepl"), "tm_human_hits")) == 0
+           && json_integer_value (json_object_get (json_object_get (stats, "deepl"), "tm_hits")) == 2);
+    json_decref (stats);
+
+    /* A human entry: the machine ones of its source in en-ja go, es stays. */
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_tm_put_human (store, "en", "ja", "Wages fell.", "賃金が下落した。", "wages.tmx") == 0);
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (hny_store_tm_count (store, "en", "ja", &human, &machine) == 0 && human == 1 && machine == 1);
+    CHECK (hny_store_tm_count (store, NULL, NULL, &human, &machine) == 0 && human == 1 && machine == 2);
+    const char *profiles [] = { "deepl", "llm", "a-profile-never-seen" };
+    for (size_t i = 0; i < 3; i++) {
+        CHECK (hny_store_tm_get (store, "en", "ja", profiles [i], "Wages fell.", &e) == 1 && e.human);
+        CHECK_STR (e.tgt, "賃金が下落した。");
+        free (e.tgt);
+    }
+    CHECK (hny_store_tm_get (store, "en", "es", "deepl", "Wages fell.", &e) == 1 && !e.human);
+    CHECK_STR (e.tgt, "Los salarios cayeron.");
+    free (e.tgt);
+    /* A machine put afterwards does not win; a second human one does. */
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_tm_put (store, "en", "ja", "deepl", "Wages fell.", "新しい機械訳") == 0);
+    CHECK (hny_store_tm_put_human (store, "en", "ja", "Old sentence.", "見直した古い文。", "review.xlf") == 0);
+    CHECK (hny_store_stats_human_add (store, "deepl", 3) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (hny_store_tm_get (store, "en", "ja", "deepl", "Wages fell.", &e) == 1 && e.human);
+    CHECK_STR (e.tgt, "賃金が下落した。");
+    free (e.tgt);
+    CHECK (hny_store_tm_get (store, "en", "ja", "deepl", "Old sentence.", &e) == 1 && e.human);
+    CHECK_STR (e.tgt, "見直した古い文。");
+    free (e.tgt);
+    stats = hny_store_stats (store);
+    CHECK (json_integer_value (json_object_get (json_object_get (stats, "deepl"), "tm_human_hits")) == 3);
+    json_decref (stats);
+    /* Pages: all, human, machine; two pages of 2 go through the 3 en-ja. */
+    s_page_t p = { 0 };
+    CHECK (hny_store_tm_page (store, "en", "ja", 0, INT64_MIN, INT64_MIN, 10, s_page_row, &p) == 3
+           && p.count == 3 && p.human == 2);
+    p = (s_page_t) { 0 };
+    CHECK (hny_store_tm_page (store, NULL, NULL, 1, INT64_MIN, INT64_MIN, 10, s_page_row, &p) == 2 && p.human == 2);
+    p = (s_page_t) { 0 };
+    CHECK (hny_store_tm_page (store, NULL, NULL, 2, INT64_MIN, INT64_MIN, 10, s_page_row, &p) == 2 && p.human == 0);
+    p = (s_page_t) { 0 };
+    CHECK (hny_store_tm_page (store, "en", "ja", 0, INT64_MIN, INT64_MIN, 2, s_page_row, &p) == 2);
+    s_page_t q = { 0 };
+    CHECK (hny_store_tm_page (store, "en", "ja", 0, p.hash, p.key, 2, s_page_row, &q) == 1);
     hny_store_destroy (&store);
     free (path);
 }
@@ -618,6 +732,7 @@ main (int argc, char **argv)
         s_trim (store, path, j1);
         hny_store_destroy (&store);
     }
+    s_human_tm (dir);
     if (argc > 1)
         s_upgrade_v3 (dir, argv [1]);
     else
