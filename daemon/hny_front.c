@@ -681,7 +681,8 @@ hny_front_stats (hny_front_t *self)
         const hny_profile_t *conf = hny_sched_profile_conf (self->sched, (int) i);
         json_t *p = json_object_get (stats, conf->name);
         if (!p) {
-            p = json_pack ("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "tm_hits", 0, "tm_misses", 0,
+            p = json_pack ("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "tm_hits", 0, "tm_human_hits", 0,
+                           "tm_misses", 0,
                            "chars_billed", 0, "requests", 0, "segments", 0, "prompt_tokens", 0,
                            "completion_tokens", 0);
             json_object_set_new (stats, conf->name, p);
