@@ -1402,6 +1402,8 @@ hny_store_tm_page (hny_store_t *self, const char *from, const char *to, int whic
                    int64_t after_hash, int64_t after_key, int limit,
                    int (*fn) (const hny_tm_row_t *row, void *arg), void *arg)
 {
+    if (limit <= 0)
+        return 0;
     /* Every row of the page is read before fn runs: fn reads the store
        (records) with statements of its own. */
     sqlite3_stmt *stmt = s_query (self, "SELECT t.hash, t.tmkey, k.from_lang, k.to_lang, k.profile,"
@@ -1416,7 +1418,7 @@ hny_store_tm_page (hny_store_t *self, const char *from, const char *to, int whic
     if (!stmt)
         return -1;
     hny_tm_row_t *rows = hny_calloc ((size_t) (limit > 0 ? limit : 1), sizeof *rows);
-    int n = 0, rc;
+    int n = 0, rc = 0;
     while (n < limit && (rc = s_step (self, stmt)) == 1) {
         hny_tm_row_t *row = &rows [n++];
         row->hash = sqlite3_column_int64 (stmt, 0);

@@ -507,10 +507,15 @@ hny_tm_get (hny_tm_t *self, const char *from, const char *to, const char *profil
 
 /* ------------------------------------------------------------- export */
 
+#define S_EXPORT_BYTES (16 << 20)     /* text of a TMEXPORT page: well under the body cap
+                                         (an entry's sides are a segment each) */
+
 typedef struct {
     hny_tm_t *tm;
     json_t *entries;
-    int64_t last_hash, last_key;
+    int64_t last_hash, last_key;    /* the last entry taken: the next page starts after it */
+    size_t bytes;                   /* text taken so far */
+    int full;                       /* S_EXPORT_BYTES reached: the rest is the next page's */
 } s_export_t;
 
 /* One stored entry into the export: its text, or the pair at its place
@@ -520,6 +525,10 @@ static int
 s_export_row (const hny_tm_row_t *row, void *arg)
 {
     s_export_t *x = arg;
+    if (x->bytes >= S_EXPORT_BYTES) {
+        x->full = 1;
+        return 0;
+    }
     x->last_hash = row->hash;
     x->last_key = row->tmkey;
     char *src = NULL, *tgt = NULL;
@@ -539,6 +548,8 @@ s_export_row (const hny_tm_row_t *row, void *arg)
             src = tgt = NULL;
         }
     }
+    if (src && tgt)
+        x->bytes += strlen (src) + strlen (tgt);
     if (src && tgt)
         json_array_append_new (x->entries, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s*}",
                                                       "from", row->from, "to", row->to,
@@ -574,7 +585,7 @@ hny_tm_export (hny_tm_t *self, const char *from, const char *to, int which, cons
         json_decref (x.entries);
         return NULL;
     }
-    if (n == limit)
+    if (n == limit || x.full)
         *next = hny_sprintf ("%" PRId64 ":%" PRId64, x.last_hash, x.last_key);
     return x.entries;
 }

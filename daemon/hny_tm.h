@@ -48,7 +48,8 @@ int hny_tm_get (hny_tm_t *self, const char *from, const char *to, const char *pr
    `next` given before). A new array (caller owns) of {"from","to","src",
    "tgt","origin": "human"|"machine", "source"? (a human entry's origin),
    "profile"? (a machine entry's)}; entries whose place no longer holds
-   their source are left out. *next (caller owns) is the cursor of the
+   their source are left out, and a page stops at 16 MiB of text (well
+   within a message's body). *next (caller owns) is the cursor of the
    next page, NULL at the end. NULL on a store error or a bad cursor. */
 json_t *hny_tm_export (hny_tm_t *self, const char *from, const char *to, int which,
                        const char *after, int limit, char **next);
