@@ -66,7 +66,7 @@ s_test_render (void)
         " \"profiles\": {"
         "   \"deepl\": {\"workers\": 2, \"queued\": 4, \"leased\": 2,"
         "     \"paused\": \"deepl: quota \\\"456\\\" C:\\\\x\\nline two\","
-        "     \"tm_hits\": 5, \"tm_misses\": 6, \"segments\": 11, \"chars_billed\": 300,"
+        "     \"tm_hits\": 5, \"tm_human_hits\": 2, \"tm_misses\": 6, \"segments\": 11, \"chars_billed\": 300,"
         "     \"prompt_tokens\": 0, \"completion_tokens\": 0,"
         "     \"http\": {\"200\": 9, \"429\": 2, \"timeout\": 1},"
         "     \"latency\": {\"le\": [0.1, 1], \"counts\": [4, 11], \"count\": 12, \"sum\": 3.5},"
@@ -95,6 +95,12 @@ s_test_render (void)
     CHECK (s_has_line (text, "honyaku_segments_translated_total{profile=\"deepl\",source=\"backend\"} 11"));
     CHECK (s_has_line (text, "honyaku_tm_lookups_total{profile=\"deepl\",result=\"miss\"} 6"));
     CHECK (s_has_line (text, "honyaku_billed_characters_total{profile=\"deepl\"} 300"));
+    /* Hits by origin: the human ones, and the rest; "old" (an older
+       honyakud's counters) has no human hits. */
+    CHECK (s_has_line (text, "honyaku_tm_hits_total{profile=\"deepl\",origin=\"human\"} 2"));
+    CHECK (s_has_line (text, "honyaku_tm_hits_total{profile=\"deepl\",origin=\"machine\"} 3"));
+    CHECK (s_has_line (text, "honyaku_tm_hits_total{profile=\"old\",origin=\"human\"} 0"));
+    CHECK (s_has_line (text, "honyaku_tm_hits_total{profile=\"old\",origin=\"machine\"} 1"));
     CHECK (s_has_line (text, "honyaku_tokens_total{profile=\"deepl\",kind=\"completion\"} 0"));
     CHECK (s_has_line (text, "honyaku_backend_requests_total{profile=\"deepl\",status=\"429\"} 2"));
     CHECK (s_has_line (text, "honyaku_backend_requests_total{profile=\"deepl\",status=\"timeout\"} 1"));
