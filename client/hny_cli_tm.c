@@ -222,10 +222,12 @@ s_tmx (s_import_t *im, const xmlNode *root)
             else if (!im->fixed)
                 s_error (im, "%s: %s has more than two languages: give --from and --to", im->path, where);
         }
-        if (!im->error [0] && (si < 0 || ti < 0))
-            s_error (im, "%s: %s has no %s variant", im->path, where,
-                     si < 0 ? (im->fixed ? im->from : "source") : (im->fixed ? im->to : "target"));
-        if (!im->error [0] && s_pair (im, langs [si], langs [ti], where) == 0) {
+        /* With --from/--to a tu without both is another pair's: left out. */
+        if (!im->error [0] && (si < 0 || ti < 0) && im->fixed)
+            im->skipped++;
+        else if (!im->error [0] && (si < 0 || ti < 0))
+            s_error (im, "%s: %s has no %s variant", im->path, where, si < 0 ? "source" : "target");
+        else if (!im->error [0] && s_pair (im, langs [si], langs [ti], where) == 0) {
             const xmlNode *seg [2] = { NULL, NULL };
             for (int side = 0; side < 2; side++)
                 for (const xmlNode *c = tuv [side ? ti : si]->children; c; c = c->next)

@@ -8,9 +8,11 @@ usage: test_tm_learn.py HONYAKUD HONYAKU HNY-TESTSERVER
 
 1. Bad files import nothing: broken XML, an unknown language (in the
    third <tu>, after two good ones), a TMX of mixed pairs without
-   --from/--to, an empty file, an XLIFF with machine targets only, and a
-   TMIMPORT whose second entry is not a pair (the daemon's check): each a
-   clear error, and the TM holds no human entry after any of them.
+   --from/--to, an empty file, an XLIFF with machine targets only, a file
+   over --max-bytes, and a TMIMPORT whose second entry is not a pair (the
+   daemon's check): each a clear error, and the TM holds no human entry
+   after any of them. The mixed TMX with --from en --to fr imports its
+   en-fr unit alone.
 2. TMX import, then an article of those sentences: nothing billed
    (STATS chars_billed and requests unchanged), every pair "tm": true,
    "origin": "human" with the imported target; in another profile of the
@@ -115,12 +117,21 @@ def main(honyakud, honyaku, testserver):
             _, err = hny("tm", "import", fx.write(name, text), code=1)
             check(want in err and "nothing imported" in err, "%s: %r" % (name, err))
             check(counts() == (0, 0), "%s imported something: %r" % (name, counts()))
+        big = fx.write("big.tmx", tmx_doc(good * 40))
+        _, err = hny("tm", "import", big, "--max-bytes", "2K", code=1)
+        check("larger than 2048 bytes" in err and "nothing imported" in err, "over the cap: %r" % err)
+        check(counts() == (0, 0), "a file over the cap imported something: %r" % (counts(),))
         cmd, h, _ = c.request("TMIMPORT", {"from": "en", "to": "ja", "origin": "raw"},
                               json.dumps([["Wages fell", "x"], ["only a source"]]).encode())
         check(cmd == "REJECTED" and h["status"] == 422 and "entry 2" in h["reason"], (cmd, h))
         cmd, h, _ = c.request("TMIMPORT", {"from": "english", "to": "ja", "origin": "raw"}, b'[["a","b"]]')
         check(cmd == "REJECTED" and h["status"] == 400 and "from:" in h["reason"], (cmd, h))
         check(counts() == (0, 0), "a refused TMIMPORT imported something: %r" % (counts(),))
+
+        # The pair of a mixed TMX that --from and --to name is taken alone.
+        out, _ = hny("tm", "import", fx.path("mixed.tmx"), "--from", "en", "--to", "fr")
+        check(out.startswith("imported 1 human entries en-fr") and "1 unit left out" in out, out)
+        check(counts("en", "fr") == (1, 0) and counts() == (0, 0), "mixed, en-fr: %r" % (counts("en", "fr"),))
 
         # 2. TMX: the article bills nothing, in either profile.
         src = ["Wages fell", "Real wages fell for the third month.", "Unions called for a raise."]
@@ -200,7 +211,7 @@ def main(honyakud, honyaku, testserver):
         # 5. The export, read by translate-toolkit.
         path = fx.path("tm.tmx")
         _, err = hny("tm", "export", "--pair", "en-ja", "--out", path)
-        check("8 entries written" in err, err)
+        check("8 entries written" in err, err)         # en-fr's is not in it
         with open(path, "rb") as f:
             store = tmx.tmxfile(f, "en", "ja")
         units = {u.source: u.target for u in store.units}
@@ -213,7 +224,9 @@ def main(honyakud, honyaku, testserver):
         sources = [p.text for p in ET.parse(fx.path("tm.tmx")).getroot().iter("prop")
                    if p.get("type") == "x-source"]
         check("wages.tmx" in sources and "akahata-2024-05" in sources, "x-source: %r" % sources)
-        hny("tm", "export", "--pair", "en-fr", code=4)
+        hny("tm", "export", "--pair", "en-de", code=4)
+        _, err = hny("tm", "export", "--out", fx.path("all.tmx"), code=1)    # en-ja and en-fr
+        check("give --pair" in err and not os.path.exists(fx.path("all.tmx")), "two pairs, one file: %r" % err)
         check(fx.daemon.poll() is None, "honyakud exited")
         c.close()
     check.done("tm.learn")
