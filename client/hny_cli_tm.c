@@ -482,7 +482,7 @@ s_import (hny_cli_t *cli, int argc, char **argv)
         s_error (&im, "%s: no entry to import (%ld unit%s without a%s target)", im.path, im.skipped,
                  im.skipped == 1 ? "" : "s", im.all ? "" : " reviewed");
     if (!im.error [0] && json_array_size (im.pairs) > HNY_TM_IMPORT_MAX)
-        s_error (&im, "%s: %zu entries: at most %d an import", im.path, json_array_size (im.pairs),
+        s_error (&im, "%s: %zu entries: at most %d an import (split the file)", im.path, json_array_size (im.pairs),
                  HNY_TM_IMPORT_MAX);
     int rc = HNY_EXIT_OK;
     if (im.error [0])

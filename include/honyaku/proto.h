@@ -72,8 +72,10 @@ extern "C" {
 #define HNY_PROTO_BODY_MAX    (64 * 1024 * 1024)   /* hard cap of a body frame; commands
                                                       have tighter caps (article size) */
 #define HNY_PROTO_CALLS_MAX   256                  /* items of a RESULT's "calls" */
-#define HNY_TM_IMPORT_MAX     500000               /* entries of one TMIMPORT (one pass of
-                                                      the broker writes them: seconds) */
+#define HNY_TM_IMPORT_MAX     50000                /* entries of one TMIMPORT: one pass of
+                                                      the broker writes them all, about 1 s,
+                                                      under the 3 heartbeats after which a
+                                                      worker counts as gone */
 #define HNY_TM_TEXT_MAX       65536                /* bytes of one side of a TM entry */
 
 /* Message ids. Never renumber. */
