@@ -15,7 +15,9 @@
     point at the record instead of holding a second copy of the text. The
     raw article goes once it is prepared, the segments once the record
     holds them. Free pages are given back to the file system when the
-    broker is idle (hny_store_trim).
+    broker is idle (hny_store_trim). Schema 5 added human TM entries
+    (imported translations, which win over the machine's) and the count
+    of their hits.
 
     Strings returned inside row structs are owned by the row; release them
     with the matching _clear function. Functions return 0 on success and -1

@@ -14,7 +14,11 @@
     their pairs, in a small cache (64 records, 16 MiB of text, but always
     the last one read, however large), so that the segments of an article
     translated before cost one decompression together. The cache is
-    dropped whenever the store undoes a pass. */
+    dropped whenever the store undoes a pass.
+
+    Human entries (TMIMPORT) hold their text, belong to the language pair
+    rather than to a profile, and are looked up first: a human
+    translation wins over the machine's (hny_store.h). */
 #ifndef HNY_TM_H
 #define HNY_TM_H
 
