@@ -24,6 +24,8 @@ usage: test_tm_learn.py HONYAKUD HONYAKU HNY-TESTSERVER
    carries the reviewed target with origin human, the other pairs the
    machine's from the TM.
 4. An align job's records.jsonl imported: its links serve the article.
+   An HTML article's markup (bold, a link) comes back from both XLIFF
+   versions as its prepared source has it.
 5. `honyaku tm export` read back with translate-toolkit as TMX, human and
    machine entries told apart (creationid, x-origin)."""
 import json
@@ -208,17 +210,42 @@ def main(honyakud, honyaku, testserver):
         check([(p["src"], p["tgt"], p.get("origin")) for p in pairs(rec)]
               == [(s, t, "human") for s, t in links], "aligned: %r" % pairs(rec))
 
+        # Markup (PROTOCOL.md 11.1) comes back from XLIFF 2.0 <pc> and 1.2
+        # <g>/<bpt> as the prepared source has it: both files name the same
+        # two sources (2 entries, not 4), and the article is served whole.
+        page = ('<html><head><title>Rally held</title></head><body><h1>Rally held</h1><p>The <b>Diet</b>'
+                ' passed it, see <a href="http://x.jp/a">the report</a>.</p></body></html>')
+        job = c.accepted(page, frm="en", to="ja", backend="pseudo", format="html")["job"]
+        check(c.wait_done(job) == "done", "html job")
+        marked = [p["src"] for p in pairs(c.fetch(job))]
+        check(any("<b>Diet</b>" in m and '<a href="http://x.jp/a">' in m for m in marked), marked)
+        human0 = counts()[0]
+        for fmt, old, new in (("xliff", 'state="initial" subState="honyaku:mt"', 'state="final"'),
+                              ("xliff12", 'state="needs-review-translation" state-qualifier="mt-suggestion"',
+                               'state="translated"')):
+            path = fx.path("page.%s.xlf" % fmt)
+            hny("export", "--job", job, "--format", fmt, "--out", path)
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            fx.write("page.%s.xlf" % fmt, text.replace(old, new))
+            out, _ = hny("tm", "import", path)
+            check(out.startswith("imported 2 human entries"), "%s: %r" % (fmt, out))
+        check(counts()[0] == human0 + 2, "markup: %d human entries, want %d" % (counts()[0], human0 + 2))
+        job = c.accepted(page, frm="en", to="ja", backend="pseudo", format="html", key="page-again")["job"]
+        check(c.wait_done(job) == "done", "html job again")
+        check([p.get("origin") for p in pairs(c.fetch(job))] == ["human"] * len(marked), "markup not served")
+
         # 5. The export, read by translate-toolkit.
         path = fx.path("tm.tmx")
         _, err = hny("tm", "export", "--pair", "en-ja", "--out", path)
-        check("8 entries written" in err, err)         # en-fr's is not in it
+        check("10 entries written" in err, err)        # en-fr's is not in it
         with open(path, "rb") as f:
             store = tmx.tmxfile(f, "en", "ja")
         units = {u.source: u.target for u in store.units}
-        check(len(store.units) == 8 and units["Unions called for a raise."] == WAGES_JA[2]
+        check(len(store.units) == 10 and units["Unions called for a raise."] == WAGES_JA[2]
               and units["Prices rose"] == "物価が上昇", "translate-toolkit read %r" % units)
         origins = [tu.get("creationid") for tu in ET.parse(path).getroot().iter("tu")]
-        check(sorted(origins) == ["human"] * 7 + ["machine"], "creationid: %r" % origins)
+        check(sorted(origins) == ["human"] * 9 + ["machine"], "creationid: %r" % origins)
         _, err = hny("tm", "export", "--origin", "machine", "--out", fx.path("m.tmx"))
         check("1 entries written" in err, err)
         sources = [p.text for p in ET.parse(fx.path("tm.tmx")).getroot().iter("prop")
