@@ -90,6 +90,8 @@ typedef struct {
     char **contexts;            /* context-taking types, per request: the article
                                    before its first entry, or NULL (none) */
     int contexts_known;         /* contexts were looked up */
+    size_t context_count;       /* ... for this many requests (the batch may lose
+                                   entries after: free them all by this count) */
 } s_batch_t;
 
 /* A job that is not final. */
@@ -549,7 +551,7 @@ s_task_free (hny_task_t **task_p)
         return;
     s_batch_t *batch = task->data;
     if (batch) {
-        for (size_t r = 0; batch->contexts && r < s_batch_requests (batch); r++)
+        for (size_t r = 0; batch->contexts && r < batch->context_count; r++)
             free (batch->contexts [r]);
         free (batch->contexts);
         free (batch->entries);
@@ -1646,6 +1648,7 @@ s_batch_context (hny_pipeline_t *self, hny_task_t *task)
     batch->contexts_known = 1;
     size_t requests = s_batch_requests (batch);
     batch->contexts = hny_calloc (requests ? requests : 1, sizeof *batch->contexts);
+    batch->context_count = requests;
     for (size_t r = 0; r < requests; r++) {
         const s_pend_t *head = batch->entries [r * batch->per_request];
         if (head->ref_count && !head->opens)
