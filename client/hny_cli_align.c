@@ -84,6 +84,7 @@ hny_cli_align (hny_cli_t *cli, int argc, char **argv)
         { "lenient", no_argument, NULL, 'l' },
         { "out", required_argument, NULL, 'o' },
         { "wait", no_argument, NULL, 'w' },
+        { "backend", required_argument, NULL, 'b' },
         HNY_CLI_COMMON_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
@@ -102,6 +103,7 @@ hny_cli_align (hny_cli_t *cli, int argc, char **argv)
             case 'l': opts.lenient = 1; break;
             case 'o': out = optarg; break;
             case 'w': wait = 1; break;
+            case 'b': opts.backend = optarg; break;
             default: return hny_cli_usage ("align", "unexpected option");
         }
     }

@@ -534,6 +534,7 @@ s_send_submit (s_batch_t *b, size_t index)
         hny_align_submit_t pair = {
             .from = b->opts.from, .to = b->opts.to, .key = f->key, .format = b->opts.format,
             .source = f->rel, .target_source = f->rel2, .lenient = b->opts.lenient,
+            .backend = b->opts.backend,
         };
         int sent = f->rel2 ? hny_client_send_submit_align (b->client, req, &pair, data [0], size [0],
                                                            data [1], size [1])
@@ -1147,9 +1148,6 @@ hny_cli_batch (hny_cli_t *cli, int argc, char **argv)
                               "relative to the folder of PAIRS.tsv");
     if (!pairs && argc - optind != 1)
         return hny_cli_usage ("batch", "exactly one DIR");
-    if (pairs && b.opts.backend)
-        return hny_cli_usage ("batch", "--align takes no --backend: pairs are aligned without "
-                              "a translation service");
     if (!b.opts.from || !b.opts.to)
         return hny_cli_usage ("batch", "--from and --to are required");
     /* Canonical before any key is derived from them. */

@@ -888,6 +888,7 @@ s_align_msg (hny_client_t *self, const hny_align_submit_t *opts, const void *src
     hny_submit_t common = {
         .from = opts->from, .to = opts->to, .key = opts->key, .format = opts->format,
         .source = opts->source, .lenient = opts->lenient, .metadata = opts->metadata,
+        .backend = opts->backend,
     };
     hny_msg_t *msg = s_submit_msg (self, &common, NULL, 0);
     if (!msg)

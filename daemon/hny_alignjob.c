@@ -125,6 +125,33 @@ hny_alignjob_task_body (const hny_align_row_t *row, size_t *size)
     return body;
 }
 
+char *
+hny_alignjob_with_mt (const char *prepared, const json_t *tgts)
+{
+    json_t *art = json_loads (prepared, 0, NULL);
+    if (!json_is_object (art))
+        goto done;
+    char key [48];              /* two size_t and a dot */
+    json_t *title = json_object_get (art, "title");
+    const json_t *mt = json_object_get (tgts, "-1.0");
+    if (json_is_object (title) && mt)
+        json_object_set (title, "mt", (json_t *) mt);
+    size_t p, k;
+    json_t *para, *seg;
+    json_array_foreach (json_object_get (art, "paragraphs"), p, para)
+        json_array_foreach (json_object_get (para, "segments"), k, seg) {
+            snprintf (key, sizeof key, "%zu.%zu", p, k);
+            if ((mt = json_object_get (tgts, key)) && json_is_object (seg))
+                json_object_set (seg, "mt", (json_t *) mt);
+        }
+    char *text = json_dumps (art, JSON_COMPACT);
+    json_decref (art);
+    return text;
+done:
+    json_decref (art);
+    return NULL;
+}
+
 /* A link of the aligner: {"src": str|null, "tgt": str|null, "score": 0..1},
    at least one side. */
 static int

@@ -12,6 +12,8 @@
       2. each prepared article is checked (hny_alignjob_check_side) and
          kept in the align row; when both are, the content goes and one
          align task carries both to a worker (hny_alignjob_task_body);
+         with a backend, the source's sentences are translated first, as
+         a translate job's segments, and go with it (hny_alignjob_with_mt);
       3. the worker's alignment is checked (hny_alignjob_result) and
          becomes the record (hny_record_set_alignment).
     A side past HNY_ALIGN_SENTENCES_MAX sentences fails the job with 413
@@ -64,6 +66,13 @@ json_t *hny_alignjob_target_metadata (const hny_align_row_t *row);
    again. Caller owns; *size bytes. NULL when a side is not prepared or
    the body would be over HNY_PROTO_BODY_MAX. */
 char *hny_alignjob_task_body (const hny_align_row_t *row, size_t *size);
+
+/* The source's prepared article (JSON text) with the translations of its
+   sentences (an align job with a backend, PROTOCOL.md 5.4): tgts
+   (borrowed) maps "p.k" to the translation of sentence k of paragraph p,
+   "-1.0" to the title's; each one found becomes that segment's "mt". A
+   new text (caller owns), or NULL when prepared is not an article. */
+char *hny_alignjob_with_mt (const char *prepared, const json_t *tgts);
 
 /* Check an align RESULT body (status 200): the alignment (caller owns) when
    it has the shape of 5.3's align result (a "title" link or null,

@@ -319,12 +319,17 @@ s_submit (hny_front_t *self, hny_msg_t *msg)
     const char *backend = hny_msg_get_str (msg, "backend");
     int profile = -1;
     const char *pname = HNY_BACKEND_ALIGNED;
+    const char *align_profile = NULL;
     if (kind == HNY_JOB_ALIGN) {
-        /* An alignment of two human texts: no service takes part. */
+        /* An alignment of two human texts; with a backend, the source is
+           machine-translated through that profile to guide it (12.6). */
         if (backend && strcmp (backend, HNY_BACKEND_ALIGNED)) {
-            s_reject (self, msg, HNY_STATUS_UNPROCESSABLE, "an align job takes no backend (\"%.64s\"): "
-                      "aligning through a translation is not supported", backend);
-            return;
+            profile = hny_sched_profile_find (self->sched, backend);
+            if (profile < 0) {
+                s_reject (self, msg, HNY_STATUS_UNPROCESSABLE, "unknown backend \"%.64s\"", backend);
+                return;
+            }
+            align_profile = hny_sched_profile_conf (self->sched, profile)->name;
         }
         if (strcmp (from, to) == 0) {
             s_reject (self, msg, HNY_STATUS_UNPROCESSABLE, "from and to are both %s: an alignment "
@@ -356,6 +361,7 @@ s_submit (hny_front_t *self, hny_msg_t *msg)
     if (kind == HNY_JOB_ALIGN) {
         if (s_align_sides (self, msg, from, to, body, size, &al))
             return;
+        al.profile = (char *) align_profile;   /* borrowed, as target_source */
     }
     else if (!body || size == 0) {
         s_reject (self, msg, HNY_STATUS_BAD_REQUEST, "the article is empty");
@@ -376,8 +382,9 @@ s_submit (hny_front_t *self, hny_msg_t *msg)
        languages (the body is both sides). */
     char hash [33], split [24];
     snprintf (split, sizeof split, "%lld", (long long) al.src_bytes);
-    const char *parts [7] = { from, to, pname, format, lenient ? "1" : "0", "align", split };
-    s_content_hash (parts, kind == HNY_JOB_ALIGN ? 7 : 5, body, size, hash);
+    /* ... and, with a backend, its profile (one without keeps its key). */
+    const char *parts [8] = { from, to, pname, format, lenient ? "1" : "0", "align", split, align_profile };
+    s_content_hash (parts, kind != HNY_JOB_ALIGN ? 5 : align_profile ? 8 : 7, body, size, hash);
     const char *given = hny_msg_get_str (msg, "key");
     char *key = given ? hny_strdup (given) : hny_sprintf ("auto:%s", hash);
 
@@ -417,7 +424,8 @@ s_submit (hny_front_t *self, hny_msg_t *msg)
         int rc = hny_store_job_insert (self->store, &job, body, size, &id);
         if (rc == 0 && kind == HNY_JOB_ALIGN) {
             al.job = id;
-            rc = hny_store_align_insert (self->store, &al) || hny_pipeline_align_new (self->pipeline, id, from, to, now);
+            rc = hny_store_align_insert (self->store, &al)
+              || hny_pipeline_align_new (self->pipeline, id, from, to, align_profile ? profile : -1, now);
         }
         else if (rc == 0)
             rc = hny_pipeline_job_new (self->pipeline, id, from, to, profile, now);

@@ -107,6 +107,9 @@ struct _s_job_t {
     char *error;                /* the first segment failure, or NULL */
     int error_code;
     int has_task;               /* load: its prepare task was found */
+    int mt_wait;                /* an align job with a backend: its source's
+                                   translations are pending, the align task
+                                   waits for them */
     s_load_t *load;             /* its prepare result is being loaded */
     s_finish_t *finish;         /* its record is being assembled */
 };
@@ -335,13 +338,13 @@ hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *from, const 
 
 int
 hny_pipeline_align_new (hny_pipeline_t *self, int64_t id, const char *from, const char *to,
-                        int64_t created)
+                        int profile, int64_t created)
 {
     /* Its first side's prepare (hny_alignjob_next_side picks the side
        when the task is sent). */
     if (s_task_queue (self, id, HNY_TASK_PREPARE, 0))
         return -1;
-    s_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, -1, created);
+    s_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
     job->kind = HNY_JOB_ALIGN;
     job->has_task = 1;
     return 0;
@@ -468,6 +471,21 @@ s_pend_drop (hny_pipeline_t *self, s_pend_t **pend_p)
     s_pend_free (pend_p);
 }
 
+/* The segment whose place the TM keeps for pend: the first of a
+   translate job, whose record will hold it at (para, idx); NULL (the TM
+   keeps the text) when only align jobs wait, their records being
+   alignments. */
+static const s_ref_t *
+s_tm_place (hny_pipeline_t *self, const s_pend_t *pend)
+{
+    for (size_t i = 0; i < pend->ref_count; i++) {
+        const s_job_t *job = s_job (self, pend->refs [i].job);
+        if (!job || job->kind == HNY_JOB_TRANSLATE)
+            return &pend->refs [i];
+    }
+    return NULL;
+}
+
 /* Fill every segment waiting on pend (with the worker's warning and the
    flags of its checks, qa: JSON text, when given), store the TM entry,
    drop pend. */
@@ -477,7 +495,7 @@ s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *
 {
     /* The TM keeps the place of the first segment filled (its record
        keeps the text), or the text when no segment waits for it. */
-    const s_ref_t *first = pend->ref_count ? &pend->refs [0] : NULL;
+    const s_ref_t *first = s_tm_place (self, pend);
     hny_tm_put (self->tm, pend->from, pend->to, s_tm_key (self, pend->profile), pend->src, tgt,
                 first ? first->job : 0, first ? first->para : 0, first ? first->idx : 0);
     for (size_t i = 0; i < pend->ref_count; i++) {
@@ -905,13 +923,18 @@ s_finish_slice (hny_pipeline_t *self)
     s_finish_free (&f);
 }
 
+static void s_align_translated (hny_pipeline_t *self, s_job_t *job);
+
 static void
 s_job_check (hny_pipeline_t *self, s_job_t *job)
 {
-    /* An align job ends with its align result (s_align_result). */
+    /* An align job ends with its align result (s_align_result); one with
+       a backend sends its align task once its source is translated. */
     if (job->kind == HNY_JOB_TRANSLATE && job->pending == 0 && job->state == HNY_JOB_TRANSLATING
     &&  !job->load && !job->finish)
         s_finish_start (self, job, 0, HNY_CLASS_PERMANENT, NULL);
+    else if (job->kind == HNY_JOB_ALIGN && job->mt_wait && job->pending == 0 && !job->finish)
+        s_align_translated (self, job);
 }
 
 /* The job failed before it had segments: its record says why. Only a
@@ -1147,9 +1170,51 @@ s_align_task_done (hny_pipeline_t *self, s_job_t *job, hny_task_t **task_p)
     job->has_task = 0;
 }
 
+/* Both sides of a job with a backend are prepared: every sentence of the
+   source goes the translate jobs' way (the TM, pending entries shared
+   with other jobs, billing to this job: s_segment_enqueue), as segment
+   (p, k) for sentence k of paragraph p of the prepared source, (-1, 0)
+   for its title. The align task waits for them (mt_wait, s_job_check).
+   A side has at most HNY_ALIGN_SENTENCES_MAX sentences: one pass. */
+static void
+s_align_translate (hny_pipeline_t *self, s_job_t *job, const char *prepared)
+{
+    json_t *art = json_loads (prepared, 0, NULL);
+    s_load_t l = { .job = job };
+    const char *title = s_src_of (json_object_get (art, "title"));
+    if (title)
+        s_segment_enqueue (self, &l, -1, 0, title);
+    size_t p, k;
+    json_t *para, *seg;
+    json_array_foreach (json_object_get (art, "paragraphs"), p, para)
+        json_array_foreach (json_object_get (para, "segments"), k, seg)
+            if (s_src_of (seg))
+                s_segment_enqueue (self, &l, (int) p, (int) k, s_src_of (seg));
+    json_decref (art);
+    hny_store_stats_add (self->store, s_profile_name (self, job->profile), l.hits, l.misses, 0, 0, 0);
+    hny_info ("job %lld: both sides prepared: translating %d source sentences through %s "
+              "(%lld from the TM)", (long long) job->id, job->total, s_profile_name (self, job->profile),
+              (long long) l.hits);
+    job->mt_wait = 1;
+    s_job_check (self, job);
+}
+
+/* Every source sentence of a job with a backend is translated (or failed:
+   that sentence is aligned without its translation): the align task. */
+static void
+s_align_translated (hny_pipeline_t *self, s_job_t *job)
+{
+    job->mt_wait = 0;
+    hny_info ("job %lld: source translated (%d of %d sentences): aligning", (long long) job->id,
+              job->done, job->total);
+    if (s_task_queue (self, job->id, HNY_TASK_ALIGN, 1) == 0)
+        job->has_task = 1;
+}
+
 /* A side was prepared: the next side's prepare, or, with both in, the
    content goes (the source's metadata stays for the record, 12.1) and one
-   align task takes both sides to a worker. */
+   align task takes both sides to a worker (with a backend, once the
+   source is translated). */
 static void
 s_align_next (hny_pipeline_t *self, s_job_t *job, const hny_align_row_t *al)
 {
@@ -1161,6 +1226,10 @@ s_align_next (hny_pipeline_t *self, s_job_t *job, const hny_align_row_t *al)
         free (text);
         json_decref (kept);
         s_job_set_state (self, job, HNY_JOB_TRANSLATING);
+        if (job->profile >= 0) {
+            s_align_translate (self, job, al->prepared [0]);
+            return;
+        }
         hny_info ("job %lld: both sides prepared: aligning", (long long) job->id);
     }
     if (s_task_queue (self, job->id, aligning ? HNY_TASK_ALIGN : HNY_TASK_PREPARE, 1) == 0)
@@ -1267,6 +1336,20 @@ s_align_result (hny_pipeline_t *self, hny_task_t *task, int status, const char *
         hny_align_row_clear (&al);
         return 0;
     }
+    if (job->profile >= 0) {
+        /* The translations guided it; a sentence whose translation failed
+           was aligned without one and fails nothing (the stats say so). */
+        json_t *stats = json_object_get (alignment, "stats");
+        json_object_set_new (stats, "backend", json_string (s_profile_name (self, job->profile)));
+        json_object_set_new (stats, "mt_failed", json_integer (job->failed));
+        if (!json_is_integer (json_object_get (stats, "mt_sentences")))
+            json_object_set_new (stats, "mt_sentences", json_integer (0));   /* none had one */
+        if (job->failed)
+            hny_warn ("job %lld: %d source sentences aligned without a translation: %s", (long long) job->id,
+                      job->failed, job->error ? job->error : "failed");
+        job->failed = 0;
+        hny_store_segments_delete (self->store, job->id);
+    }
     size_t p;
     json_t *para;
     job->total = json_is_object (json_object_get (alignment, "title"));
@@ -1281,6 +1364,19 @@ s_align_result (hny_pipeline_t *self, hny_task_t *task, int status, const char *
     hny_store_align_done (self->store, job->id, job->total);
     json_decref (alignment);
     hny_align_row_clear (&al);
+    return 0;
+}
+
+/* hny_store_segments' callback: a translated source sentence into the
+   object arg, keyed as hny_alignjob_with_mt reads it. */
+static int
+s_align_mt_collect (const hny_segment_row_t *row, void *arg)
+{
+    if (row->state == HNY_SEG_DONE && row->tgt) {
+        char key [32];
+        snprintf (key, sizeof key, "%d.%d", row->para, row->idx);
+        json_object_set_new (arg, key, json_string (row->tgt));
+    }
     return 0;
 }
 
@@ -1317,7 +1413,16 @@ s_align_fill (hny_pipeline_t *self, s_job_t *job, hny_task_t *task, json_t *head
         fail = NULL;
     }
     else if (task->kind == HNY_TASK_ALIGN && side < 0 && al.prepared [0]) {
-        *body = hny_alignjob_task_body (&al, size);
+        if (al.profile) {
+            /* the source goes with its translations (5.4) */
+            json_t *tgts = json_object ();
+            hny_store_segments (self->store, job->id, s_align_mt_collect, tgts);
+            char *with = hny_alignjob_with_mt (al.prepared [0], tgts);
+            json_decref (tgts);
+            free (al.prepared [0]);
+            al.prepared [0] = with;
+        }
+        *body = al.prepared [0] ? hny_alignjob_task_body (&al, size) : NULL;
         json_object_set_new (header, "from", json_string (row.from));
         json_object_set_new (header, "to", json_string (row.to));
         fail = *body ? NULL : "the two prepared sides are larger than a TASK may carry";
@@ -1789,7 +1894,19 @@ s_load_job (const hny_job_row_t *row, void *arg)
     /* Leased tasks count as queued; a result half loaded is loaded again. */
     hny_job_state_t state = row->state == HNY_JOB_PREPARING ? HNY_JOB_QUEUED : row->state;
     if (hny_job_kind_of_backend (row->backend) == HNY_JOB_ALIGN) {
-        s_job_track (self, row->id, state, row->from, row->to, -1, row->created)->kind = HNY_JOB_ALIGN;
+        /* with a backend, its profile is in the align row */
+        hny_align_row_t al = { 0 };
+        int found = hny_store_align_get (self->store, row->id, &al);
+        profile = found == 1 && al.profile ? hny_sched_profile_find (self->sched, al.profile) : -1;
+        s_job_t *job = s_job_track (self, row->id, state, row->from, row->to, profile, row->created);
+        job->kind = HNY_JOB_ALIGN;
+        if (found == 1 && al.profile && profile < 0) {
+            char *reason = hny_sprintf ("profile %s is not configured any more", al.profile);
+            hny_warn ("job %lld: %s: job failed", (long long) row->id, reason);
+            s_job_fail_early (self, job, HNY_STATUS_UNPROCESSABLE, reason);
+            free (reason);
+        }
+        hny_align_row_clear (&al);
         return 0;
     }
     if (profile < 0) {
@@ -1951,11 +2068,21 @@ hny_pipeline_load (hny_pipeline_t *self, int writable)
     hny_map_foreach (self->jobs, s_collect_job, &cursor);
     for (size_t i = 0; rc == 0 && i < count; i++) {
         s_job_t *job = jobs [i];
-        if (job->kind == HNY_JOB_ALIGN) {
+        if (job->kind == HNY_JOB_ALIGN && job->profile >= 0 && job->state == HNY_JOB_TRANSLATING
+        &&  !job->has_task && !job->finish) {
+            /* Translating its source: the sentences not yet translated go
+               back to the queue; the align task comes when none is left
+               (s_job_check below). */
+            s_loading_seg_t rs = { self, job };
+            if (hny_store_segments (self->store, job->id, s_load_segment, &rs))
+                rc = -1;
+            job->mt_wait = writable;
+        }
+        else if (job->kind == HNY_JOB_ALIGN) {
             /* Its next task, if the store has none: a prepare while it is
                queued, the alignment once it is aligning. */
             int aligning = job->state == HNY_JOB_TRANSLATING;
-            if (!job->has_task && writable && (aligning || job->state == HNY_JOB_QUEUED)
+            if (!job->has_task && !job->finish && writable && (aligning || job->state == HNY_JOB_QUEUED)
             &&  s_task_queue (self, job->id, aligning ? HNY_TASK_ALIGN : HNY_TASK_PREPARE, aligning) == 0)
                 job->has_task = 1;
         }

@@ -78,9 +78,11 @@ int hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *from, co
 /* An align job (SUBMIT kind "align") was inserted in the store with its
    align row (hny_store_align_insert; a blank side already holds
    hny_alignjob_empty_side): track it and queue the prepare of its first
-   side that has text. Returns 0, or -1 when the store failed. */
+   side that has text. profile: the backend that translates the source
+   once both sides are prepared (the align row names it), or -1: none.
+   Returns 0, or -1 when the store failed. */
 int hny_pipeline_align_new (hny_pipeline_t *self, int64_t id, const char *from, const char *to,
-                            int64_t created);
+                            int profile, int64_t created);
 /* 1 and *info filled for a job that is not final, 0 otherwise (an align
    job's profile is -1). */
 int hny_pipeline_job_info (hny_pipeline_t *self, int64_t id, hny_job_info_t *info);

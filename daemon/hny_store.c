@@ -109,7 +109,10 @@ static const char *s_schema =
 static const char *s_align_schema =
     "CREATE TABLE IF NOT EXISTS aligns ("
     "  job INTEGER PRIMARY KEY, src_bytes INTEGER NOT NULL, target_source TEXT,"
-    "  src_prepared TEXT, tgt_prepared TEXT, links INTEGER NOT NULL DEFAULT -1);";
+    "  src_prepared TEXT, tgt_prepared TEXT, links INTEGER NOT NULL DEFAULT -1);"
+    /* the backend profile of an align job that translates its source
+       (a table of its own: older aligns tables need no new column) */
+    "CREATE TABLE IF NOT EXISTS align_backends (job INTEGER PRIMARY KEY, profile TEXT NOT NULL);";
 
 /* ------------------------------------------------------------- plumbing */
 
@@ -1616,6 +1619,7 @@ void
 hny_align_row_clear (hny_align_row_t *row)
 {
     free (row->target_source);
+    free (row->profile);
     free (row->prepared [0]);
     free (row->prepared [1]);
     memset (row, 0, sizeof *row);
@@ -1624,6 +1628,9 @@ hny_align_row_clear (hny_align_row_t *row)
 int
 hny_store_align_insert (hny_store_t *self, const hny_align_row_t *row)
 {
+    if (row->profile && s_run (self, "INSERT INTO align_backends (job, profile) VALUES (?,?)", "is",
+                               row->job, row->profile))
+        return -1;
     return s_run (self, "INSERT INTO aligns (job, src_bytes, target_source, src_prepared, tgt_prepared)"
                         " VALUES (?,?,?,?,?)", "iisss", row->job, row->src_bytes,
                   row->target_source, row->prepared [0], row->prepared [1]);
@@ -1635,7 +1642,8 @@ hny_store_align_get (hny_store_t *self, int64_t job, hny_align_row_t *row)
     memset (row, 0, sizeof *row);
     row->links = -1;
     sqlite3_stmt *stmt = s_query (self, "SELECT src_bytes, target_source, src_prepared, tgt_prepared,"
-                                        " links FROM aligns WHERE job=?", "i", job);
+                                        " links, (SELECT profile FROM align_backends b WHERE b.job=a.job)"
+                                        " FROM aligns a WHERE job=?", "i", job);
     int rc = stmt ? s_step (self, stmt) : -1;
     if (rc != 1)
         return rc;
@@ -1645,6 +1653,7 @@ hny_store_align_get (hny_store_t *self, int64_t job, hny_align_row_t *row)
     row->prepared [0] = s_col_str (stmt, 2);
     row->prepared [1] = s_col_str (stmt, 3);
     row->links = sqlite3_column_int64 (stmt, 4);
+    row->profile = s_col_str (stmt, 5);
     sqlite3_reset (stmt);
     return 1;
 }

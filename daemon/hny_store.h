@@ -249,6 +249,8 @@ typedef struct {
     int64_t job;
     int64_t src_bytes;          /* the content's first src_bytes bytes are the source side */
     char *target_source;        /* SUBMIT's target_source, or NULL */
+    char *profile;              /* the backend profile that translates the
+                                   source (SUBMIT's backend), or NULL: none */
     char *prepared [2];         /* source, target: the prepared article (JSON text), or
                                    NULL until that side is prepared (and once aligned) */
     int64_t links;              /* links of the alignment (the title's included) once

@@ -17,6 +17,9 @@
       s2 = sum((ja - c en)^2) / sum(en), Gale and Church's variance per
       character; also the share of each link kind.
 
+A folder whose pairs have NAME.en.mt (one machine translation a line per
+sentence of NAME.en) is aligned with them (honyaku-align-test --mt).
+
 Gold format: one link a line, "EN<TAB>JA", each side its 0-based sentence
 numbers joined by commas or "-"; lines starting with '#' are comments."""
 import collections
@@ -51,6 +54,21 @@ def pairs(links):
     return out
 
 
+def gold_parts(en, ja, gold):
+    """(source sentence number, the Japanese of its gold link) for every
+    source sentence with a counterpart; an n-1 link's Japanese is shared
+    out by English length: a stand-in for a sentence's translation."""
+    for s, t in gold:
+        if not s or not t:
+            continue
+        text = ''.join(ja[k] for k in t)
+        total, at = sum(len(en[k]) for k in s), 0
+        for n, k in enumerate(s):
+            size = round(len(text) * len(en[k]) / total) if n < len(s) - 1 else len(text) - at
+            yield k, text[at:at + size]
+            at += size
+
+
 def prf(right, found, gold):
     p = right / found if found else 0.0
     r = right / gold if gold else 0.0
@@ -64,6 +82,8 @@ def names(d):
 def run_tool(tool, d, sets):
     """All pairs of d through one run of the tool: {name: links}."""
     cmd = [tool, '--out', 'tsv']
+    if any(os.path.exists(os.path.join(d, n + '.en.mt')) for n in names(d)):
+        cmd.append('--mt')      # NAME.en.mt: a translation per source sentence
     for s in sets:
         cmd += ['--set', s]
     for name in names(d):

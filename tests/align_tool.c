@@ -17,6 +17,9 @@
       --dict PATH|none      EDICT file (default /usr/share/edict/edict)
       --mecab DIR|none      MeCab dictionary (default ipadic-utf8)
       --set NAME=VALUE      a cost model parameter (hny_aligner_set)
+      --mt                  SRC.mt holds a translation of each sentence of
+                            SRC (text input, one a line, "-" for none):
+                            they guide the alignment (hny_align_side_t.mt)
       --repeat N            align N times (benchmark)
       --stats               figures on stderr: dictionary load, memory,
                             sentences per second
@@ -142,7 +145,7 @@ s_usage (void)
 {
     fprintf (stderr, "usage: honyaku-align-test [--from L] [--to L] [--format auto|text|json|raw] "
              "[--out json|tsv] [--dict PATH|none] [--mecab DIR|none] [--set NAME=VALUE]... "
-             "[--repeat N] [--stats] SRC TGT\n");
+             "[--mt] [--repeat N] [--stats] SRC TGT\n");
     return 2;
 }
 
@@ -177,6 +180,7 @@ typedef struct {
     int many;               /* more than one pair: "## SRC TGT" headers */
     size_t sentences;       /* over all pairs, for --stats */
     double ms;              /* time aligning (the last of each --repeat) */
+    int mt;                 /* --mt: SRC.mt holds a translation per source sentence */
 } s_run_t;
 
 /* Align one pair of files and print the result. Returns main's exit code. */
@@ -235,9 +239,22 @@ s_pair (s_run_t *run, const char *src, const char *tgt)
             s_text_parse (&text[k], data[k]);
             data[k] = NULL;
             side[k] = (hny_align_side_t) { k ? run->to : run->from, text[k].sents, text[k].paras,
-                                           text[k].count };
+                                           text[k].count, NULL };
         }
         run->sentences += text[0].count + text[1].count;
+        s_text_t mt = { 0 };
+        char *mt_path = run->mt ? hny_sprintf ("%s.mt", src) : NULL;
+        char *mt_data = NULL;
+        size_t mt_size = 0;
+        if (mt_path && hny_file_read (mt_path, S_FILE_MAX, &mt_data, &mt_size) == 0) {
+            s_text_parse (&mt, mt_data);
+            if (mt.count == text[0].count)
+                side[0].mt = (const char *const *) mt.sents;
+            else
+                fprintf (stderr, "honyaku-align-test: %s: %zu lines for %zu sentences\n", mt_path,
+                         mt.count, text[0].count);
+        }
+        free (mt_path);
         for (long r = 0; r < run->repeat && rc == 0; r++) {
             hny_alignment_destroy (&alignment);
             int status = 0;
@@ -252,6 +269,7 @@ s_pair (s_run_t *run, const char *src, const char *tgt)
         }
         if (alignment && strcmp (run->out, "json") == 0)
             result = hny_alignment_json (alignment, &side[0], &side[1]);
+        s_text_free (&mt);
     }
     run->ms += s_now_ms () - t0;
     if (run->many)
@@ -283,7 +301,7 @@ s_pair (s_run_t *run, const char *src, const char *tgt)
 int
 main (int argc, char **argv)
 {
-    s_run_t run = { "en", "ja", "auto", "json", 1, NULL, 0, 0, 0 };
+    s_run_t run = { "en", "ja", "auto", "json", 1, NULL, 0, 0, 0, 0 };
     const char *dict = NULL, *mecab = NULL;
     int stats = 0, nfiles = 0;
     hny_log_init ("honyaku-align-test", HNY_LOG_WARN);
@@ -295,6 +313,8 @@ main (int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp (a, "--stats") == 0)
             stats = 1;
+        else if (strcmp (a, "--mt") == 0)
+            run.mt = 1;
         else if (!v && strncmp (a, "--", 2) == 0)
             nfiles = -1;
         else if (strcmp (a, "--from") == 0)

@@ -39,7 +39,7 @@ if(TARGET honyakud)
     set_tests_properties(daemon_promise_${scenario} PROPERTIES TIMEOUT 60)
   endforeach()
   # Align jobs with a worker the test drives (test_daemon_align.py).
-  foreach(scenario flow failures submit admission)
+  foreach(scenario flow failures submit admission backend)
     add_test(NAME daemon_align_${scenario}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_align.py
                      $<TARGET_FILE:honyakud> ${scenario})

@@ -78,7 +78,7 @@ s_free (s_side_t *side)
 static hny_align_side_t
 s_view (const s_side_t *side, const char *lang)
 {
-    return (hny_align_side_t) { lang, (const char *const *) side->s, side->para, side->n };
+    return (hny_align_side_t) { lang, (const char *const *) side->s, side->para, side->n, NULL };
 }
 
 /* The link's text "S,S-T" ("-" for none on a side, "" for none). */
@@ -375,7 +375,7 @@ test_bad_input (void)
     static const char *many[HNY_ALIGN_MAX_SENTENCES + 1];
     for (size_t k = 0; k <= HNY_ALIGN_MAX_SENTENCES; k++)
         many[k] = "x.";
-    hny_align_side_t big = { "en", many, NULL, HNY_ALIGN_MAX_SENTENCES + 1 };
+    hny_align_side_t big = { "en", many, NULL, HNY_ALIGN_MAX_SENTENCES + 1, NULL };
     r = hny_align (al, &big, &b, &status, &reason);
     CHECK (!r && status == 413);
     free (reason);
@@ -501,7 +501,7 @@ test_lexicon (void)
     const char *j[] = { "労働者が大幅な賃金の引き上げを要求。" };
     const char *want[] = { "0-0 1-x", "0-x 1-0" };
     for (int k = 0; k < 2; k++) {
-        hny_align_side_t a = { "en", k ? e2 : e1, NULL, 2 }, b = { "ja", j, NULL, 1 };
+        hny_align_side_t a = { "en", k ? e2 : e1, NULL, 2, NULL }, b = { "ja", j, NULL, 1, NULL };
         int status;
         char *reason = NULL;
         hny_alignment_t *r = hny_align (al, &a, &b, &status, &reason);
@@ -550,8 +550,8 @@ test_random (hny_lexicon_t *lex)
                 uint32_t keys[HNY_ANCHOR_MAX];
                 CHECK (hny_anchor_find (sents[side][k], side, keys, HNY_ANCHOR_MAX) <= HNY_ANCHOR_MAX);
             }
-        hny_align_side_t a = { "en", (const char *const *) sents[0], NULL, n[0] };
-        hny_align_side_t b = { "ja", (const char *const *) sents[1], NULL, n[1] };
+        hny_align_side_t a = { "en", (const char *const *) sents[0], NULL, n[0], NULL };
+        hny_align_side_t b = { "ja", (const char *const *) sents[1], NULL, n[1], NULL };
         int status;
         char *reason = NULL;
         hny_alignment_t *r = hny_align (al, &a, &b, &status, &reason);

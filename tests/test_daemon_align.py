@@ -17,7 +17,11 @@ usage: test_daemon_align.py HONYAKUD SCENARIO
              without a prepare, idempotent keys
   admission  an align job holds one max_jobs_in_flight slot for all its
              tasks: with one slot, its second prepare and its alignment
-             go before the next job's prepare (no deadlock)"""
+             go before the next job's prepare (no deadlock)
+  backend    an align job with a backend: its source's sentences go out
+             as translate tasks of the profile (again after a SIGKILL),
+             the align task carries their translations ("mt"), the record
+             bills them; the TM serves the same source to the next job"""
 import json
 import os
 import sys
@@ -198,7 +202,7 @@ def submit(h):
     rejected(c, 400, "needs src_bytes", src_bytes=None)
     rejected(c, 400, "more than the body's", src_bytes=len(EN + JA) + 1)
     rejected(c, 400, "unknown kind", kind="compare")
-    rejected(c, 422, "takes no backend", backend="pseudo")
+    rejected(c, 422, "unknown backend", backend="nosuch")
     rejected(c, 422, "both en: an alignment needs two languages", to="EN")
     rejected(c, 400, "both sides are empty", en=b" \n", ja="\u3000\n".encode())
     rejected(c, 413, "the ja side of 5000 bytes is over max_article_bytes", ja=b"x" * 5000)
@@ -254,8 +258,63 @@ def admission(h):
     assert t["job"] == other, t
 
 
+def backend(h):
+    c = h.start_daemon()
+    w = ManualWorker(h.back, credit=4)
+    cmd, acc, _ = submit_align(c, backend="pseudo")
+    assert cmd == "ACCEPTED", acc
+    job = acc["job"]
+    w.result(expect_task(w, "prepare")[0]["task"], body=PREP_EN)
+    w.result(expect_task(w, "prepare")[0]["task"], body=PREP_JA)
+    # the source's sentences go out as translate work of the profile, the
+    # title first; honyakud dies with it out and sends it again
+    t, body = expect_task(w, "translate")
+    srcs = [s["src"] for s in json.loads(body)["segments"]]
+    assert t["profile"] == "pseudo" and srcs == ["Workers rally", "Unions held a rally on May 12.",
+                                                 "They demanded 1,500 yen."], (t, srcs)
+    assert c.status(job)["state"] == "translating"
+    c, w = restart(h, w)
+    t, body = expect_task(w, "translate")
+    segs = json.loads(body)["segments"]
+    assert [s["src"] for s in segs] == srcs, segs
+    mt = {s: "MT " + s for s in srcs}
+    w.result(t["task"], body={"segments": [{"id": s["id"], "tgt": mt[s["src"]]} for s in segs],
+                              "requests": 1, "chars_billed": 67})    # its sources' bytes: shares exact
+    # the align task: the source with each sentence's translation
+    t, body = expect_task(w, "align")
+    sent = json.loads(body)
+    assert sent["tgt"] == PREP_JA and sent["src"]["title"] == {"src": "Workers rally", "mt": "MT Workers rally"}, sent
+    assert [s.get("mt") for s in sent["src"]["paragraphs"][0]["segments"]] == [mt[s] for s in srcs[1:]], sent
+    got = alignment()
+    got["stats"]["mt_sentences"] = 2
+    w.result(t["task"], body=got)
+    assert c.wait_done(job) == "done"
+    rec = c.fetch(job)     # validated against record.schema.json
+    assert rec["stats"]["chars_billed"] == 67 and rec["stats"]["requests"] == 1, rec["stats"]
+    ast = rec["alignment"]["stats"]
+    assert ast["backend"] == "pseudo" and ast["mt_sentences"] == 2 and ast["mt_failed"] == 0, ast
+    # another pair with this source: its translations come from the TM
+    cmd, acc, _ = submit_align(c, ja=JA + b"2", backend="pseudo")
+    w.result(expect_task(w, "prepare")[0]["task"], body=PREP_EN)
+    w.result(expect_task(w, "prepare")[0]["task"], body=PREP_JA)
+    t, body = expect_task(w, "align")
+    src = json.loads(body)["src"]
+    assert [s.get("mt") for s in src["paragraphs"][0]["segments"]] == [mt[s] for s in srcs[1:]], src
+    w.result(t["task"], body=alignment())
+    assert c.wait_done(acc["job"]) == "done"
+    rec = c.fetch(acc["job"])
+    assert rec["stats"]["chars_billed"] == 0 and rec["alignment"]["stats"]["mt_sentences"] == 0, rec
+    # without a backend, the same pair is another job, its task unchanged
+    cmd, acc, _ = submit_align(c)
+    assert acc["job"] != job, acc
+    w.result(expect_task(w, "prepare")[0]["task"], body=PREP_EN)
+    w.result(expect_task(w, "prepare")[0]["task"], body=PREP_JA)
+    t, body = expect_task(w, "align")
+    assert json.loads(body) == {"src": PREP_EN, "tgt": PREP_JA}, body
+
+
 SCENARIOS = {"flow": (flow, 4), "failures": (failures, 4), "submit": (submit, 4),
-             "admission": (admission, 1)}
+             "admission": (admission, 1), "backend": (backend, 4)}
 
 
 def main():

@@ -19,6 +19,7 @@
 #include "hny_anchor.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -41,6 +42,8 @@ typedef struct {
     double para;        /* both sides start a paragraph */
     double temp;        /* scale of the scores' logistic */
     double offset;      /* a pairing's margin that scores 0.5 */
+    double mt;          /* weight of the translation's bigram overlap */
+    double mtbase;      /* overlap met by chance */
 } s_params_t;
 
 /* English -> Japanese. The length model is fitted on the 139 1-1 links
@@ -55,7 +58,7 @@ static const s_params_t s_en_ja = {
     .c = 0.431, .s2 = 0.789,
     .p11 = 0, .p10 = 2.5, .p21 = 4.4, .p22 = 6.5, .p31 = 5.0,
     .lex = 6.0, .lexbase = 0.12, .anchor = 2.0, .para = 0.8,
-    .temp = 0.8, .offset = 5.2
+    .temp = 0.8, .offset = 5.2, .mt = 20.0, .mtbase = 0.1
 };
 
 /* Any other pair: Gale and Church's own figures for European languages
@@ -64,7 +67,7 @@ static const s_params_t s_default = {
     .c = 1.0, .s2 = 6.8,
     .p11 = 0, .p10 = 2.5, .p21 = 4.4, .p22 = 6.5, .p31 = 5.0,
     .lex = 0, .lexbase = 0, .anchor = 2.0, .para = 0.8,
-    .temp = 0.8, .offset = 5.2
+    .temp = 0.8, .offset = 5.2, .mt = 20.0, .mtbase = 0.1
 };
 
 /* The link kinds: sentences of A and of B. */
@@ -99,6 +102,9 @@ typedef struct {
     size_t newords;
     uint32_t *jwords;           /* B: Japanese word keys, sorted; owned */
     size_t njwords;
+    uint32_t *grams;            /* bigram keys of the compared text, sorted,
+                                   unique; owned (translations only) */
+    size_t ngrams;
 } s_sent_t;
 
 /* The masks of one A sentence against a range of B sentences. */
@@ -135,6 +141,7 @@ typedef struct {
     hny_aligner_t *aligner;
     s_params_t p;
     int lex;                    /* the dictionary takes part */
+    int mt;                     /* translations take part */
     s_sent_t *A, *B;
     size_t I, J;
     size_t *lo, *hi;            /* each row's band [lo, hi], I + 1 of them */
@@ -154,7 +161,8 @@ static const struct {
     { "p31", offsetof (s_params_t, p31) }, { "lex", offsetof (s_params_t, lex) },
     { "lexbase", offsetof (s_params_t, lexbase) }, { "anchor", offsetof (s_params_t, anchor) },
     { "para", offsetof (s_params_t, para) }, { "temp", offsetof (s_params_t, temp) },
-    { "offset", offsetof (s_params_t, offset) }
+    { "offset", offsetof (s_params_t, offset) }, { "mt", offsetof (s_params_t, mt) },
+    { "mtbase", offsetof (s_params_t, mtbase) }
 };
 #define S_PARAMS (sizeof s_param_names / sizeof s_param_names[0])
 
@@ -307,6 +315,7 @@ s_sents_free (s_sent_t **s_p, size_t n)
         free (s[k].text);
         free (s[k].ewords);
         free (s[k].jwords);
+        free (s[k].grams);
     }
     free (s);
     *s_p = NULL;
@@ -441,6 +450,90 @@ s_anchors (const s_sent_t *s, size_t first, size_t n, uint32_t *out)
     return m;
 }
 
+static int
+s_u32_cmp (const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sort and drop repeats; returns the count kept. */
+static size_t
+s_u32_unique (uint32_t *v, size_t n)
+{
+    if (n < 2)
+        return n;
+    qsort (v, n, sizeof *v, s_u32_cmp);
+    size_t m = 1;
+    for (size_t k = 1; k < n; k++)
+        if (v[k] != v[m - 1])
+            v[m++] = v[k];
+    return m;
+}
+
+#define S_GRAMS_MAX 1024        /* bigrams kept of one sentence */
+
+/* The character bigrams of text's letters and digits (ASCII folded to
+   lower case, other characters skipped), as sorted unique keys. */
+static uint32_t *
+s_grams (const char *text, size_t *count)
+{
+    uint32_t *g = hny_malloc (S_GRAMS_MAX * sizeof *g);
+    size_t n = 0;
+    int32_t len = (int32_t) strlen (text), at = 0;
+    uint32_t prev = 0;
+    while (at < len && n < S_GRAMS_MAX) {
+        UChar32 u;
+        U8_NEXT (text, at, len, u);
+        if (u < 0)
+            continue;
+        uint32_t c = (uint32_t) u;
+        if (c < 128 && !isalnum ((int) c))
+            continue;
+        if (c >= 0x3000 && c <= 0x303F)     /* CJK punctuation */
+            continue;
+        if (c < 128)
+            c = (uint32_t) tolower ((int) c);
+        if (prev)
+            g[n++] = prev * 2654435761u ^ c;
+        prev = c;
+    }
+    *count = s_u32_unique (g, n);
+    return g;
+}
+
+/* The Dice overlap of the bigrams of A [i0, i0 + a) and B [j0, j0 + b). */
+static double
+s_mt_overlap (const s_dp_t *dp, size_t i0, int a, size_t j0, int b)
+{
+    uint32_t x[3 * S_GRAMS_MAX], y[3 * S_GRAMS_MAX];
+    size_t nx = 0, ny = 0;
+    for (int k = 0; k < a; k++) {
+        memcpy (x + nx, dp->A[i0 + (size_t) k].grams, dp->A[i0 + (size_t) k].ngrams * sizeof *x);
+        nx += dp->A[i0 + (size_t) k].ngrams;
+    }
+    for (int k = 0; k < b; k++) {
+        memcpy (y + ny, dp->B[j0 + (size_t) k].grams, dp->B[j0 + (size_t) k].ngrams * sizeof *y);
+        ny += dp->B[j0 + (size_t) k].ngrams;
+    }
+    if (a > 1)
+        nx = s_u32_unique (x, nx);
+    if (b > 1)
+        ny = s_u32_unique (y, ny);
+    if (!nx || !ny)
+        return -1;
+    size_t p = 0, q = 0, common = 0;
+    while (p < nx && q < ny) {
+        if (x[p] == y[q])
+            common++, p++, q++;
+        else if (x[p] < y[q])
+            p++;
+        else
+            q++;
+    }
+    return 2.0 * (double) common / (double) (nx + ny);
+}
+
 /* The cost of the link of A [i - a, i) with B [j - b, j). masks: the
    dictionary masks come from the search's rows (1) or are computed here
    (0, for the links of the finished chain). bound: a cost past which the
@@ -466,7 +559,7 @@ s_link_cost (s_dp_t *dp, size_t i, size_t j, int a, int b, int masks, double bou
     }
     cost += s_normal_cost (dp->aligner->normal, (lb - p->c * la) / sqrt (p->s2 * (la > 1 ? la : 1)));
     double most = p->anchor * (double) (na < nb ? na : nb) + p->para
-                  + (dp->lex ? p->lex * (1 - p->lexbase) : 0);
+                  + (dp->lex ? p->lex * (1 - p->lexbase) : 0) + (dp->mt ? p->mt * (1 - p->mtbase) : 0);
     if (cost - most >= bound)
         return DBL_MAX;
 
@@ -506,6 +599,13 @@ s_link_cost (s_dp_t *dp, size_t i, size_t j, int a, int b, int masks, double bou
         }
         if (words > 0)   /* few words: weaker evidence either way */
             cost -= p->lex * (met / words - p->lexbase) * words / (words + 8);
+    }
+    if (dp->mt) {
+        /* only overlap above chance counts: a translation that shares
+           nothing (a poor backend, a failed sentence) costs no link */
+        double overlap = s_mt_overlap (dp, i - (size_t) a, a, j - (size_t) b, b);
+        if (overlap > p->mtbase)
+            cost -= p->mt * (overlap - p->mtbase);
     }
     if (dp->A[i - (size_t) a].para_start && dp->B[j - (size_t) b].para_start)
         cost -= p->para;
@@ -754,6 +854,16 @@ s_dp_init (s_dp_t *dp, hny_aligner_t *self, const hny_align_side_t *src,
     dp->J = B->count;
     dp->A = s_analyse (self->lexicon, A, 0, dp->lex);
     dp->B = s_analyse (b_ja ? self->lexicon : NULL, B, b_ja, dp->lex);
+    dp->mt = (src->mt != NULL) && dp->p.mt != 0;
+    if (dp->mt) {
+        const hny_align_side_t *sides[2] = { A, B };
+        s_sent_t *sents[2] = { dp->A, dp->B };
+        for (int k = 0; k < 2; k++)
+            for (size_t n = 0; n < sides[k]->count; n++) {
+                const char *text = sides[k] == src ? src->mt[n] : sents[k][n].text;
+                sents[k][n].grams = s_grams (text ? text : "", &sents[k][n].ngrams);
+            }
+    }
     return 0;
 }
 
@@ -988,11 +1098,13 @@ hny_alignment_json (const hny_alignment_t *self, const hny_align_side_t *src,
    with *status (400, 413) and *reason. */
 static int
 s_side_of (const json_t *doc, const char *lang, const char *which, hny_align_side_t *side,
-           const char ***sents, size_t **paras, const char **title, int *status, char **reason)
+           const char ***sents, size_t **paras, const char ***mts, const char **title,
+           const char **title_mt, int *status, char **reason)
 {
     const json_t *ps = json_object_get (doc, "paragraphs");
     *sents = NULL;
     *paras = NULL;
+    *mts = NULL;
     if (!json_is_array (ps)) {
         *status = 400;
         *reason = hny_sprintf ("the %s is not a prepared article (no paragraphs)", which);
@@ -1026,12 +1138,25 @@ s_side_of (const json_t *doc, const char *lang, const char *which, hny_align_sid
                                        "has no src)", which, k, i);
                 return -1;
             }
+            /* a machine translation of the sentence (an align task of a
+               job with a backend): the first one makes the array */
+            const char *mt = json_string_value (json_object_get (seg, "mt"));
+            if (mt && !*mts)
+                *mts = hny_calloc (total, sizeof **mts);
+            if (*mts)
+                (*mts)[n] = mt ? mt : "";
             (*sents)[n] = s;
             (*paras)[n++] = i;
         }
     }
-    *title = json_string_value (json_object_get (json_object_get (doc, "title"), "src"));
-    *side = (hny_align_side_t) { lang, *sents, *paras, n };
+    if (*mts)
+        for (size_t m = 0; m < n; m++)
+            if (!(*mts)[m])
+                (*mts)[m] = "";
+    const json_t *t = json_object_get (doc, "title");
+    *title = json_string_value (json_object_get (t, "src"));
+    *title_mt = json_string_value (json_object_get (t, "mt"));
+    *side = (hny_align_side_t) { lang, *sents, *paras, n, *mts };
     return 0;
 }
 
@@ -1040,24 +1165,37 @@ hny_align_prepared (hny_aligner_t *self, const json_t *src, const char *src_lang
                     const json_t *tgt, const char *tgt_lang, int *status, char **reason)
 {
     hny_align_side_t s, t;
-    const char **ss = NULL, **ts = NULL, *stitle = NULL, *ttitle = NULL;
+    const char **ss = NULL, **ts = NULL, **smt = NULL, **tmt = NULL, *stitle = NULL, *ttitle = NULL;
+    const char *stitle_mt = NULL, *ttitle_mt = NULL;
     size_t *sp = NULL, *tp = NULL;
     json_t *out = NULL;
-    if (s_side_of (src, src_lang, "source", &s, &ss, &sp, &stitle, status, reason) != 0
-        || s_side_of (tgt, tgt_lang, "target", &t, &ts, &tp, &ttitle, status, reason) != 0)
+    if (s_side_of (src, src_lang, "source", &s, &ss, &sp, &smt, &stitle, &stitle_mt, status, reason) != 0
+        || s_side_of (tgt, tgt_lang, "target", &t, &ts, &tp, &tmt, &ttitle, &ttitle_mt, status, reason) != 0)
         goto done;
+    /* Only the source's translations count (the target is the human one). */
+    t.mt = NULL;
     hny_alignment_t *al = hny_align (self, &s, &t, status, reason);
     if (!al)
         goto done;
     json_t *body = hny_alignment_json (al, &s, &t);
     hny_alignment_destroy (&al);
+    if (s.mt) {
+        /* how many source sentences came with a translation */
+        size_t with = 0;
+        for (size_t m = 0; m < s.count; m++)
+            with += s.mt[m][0] != 0;
+        json_object_set_new (json_object_get (body, "stats"), "mt_sentences", json_integer ((json_int_t) with));
+    }
     out = json_object ();       /* the title first, as in a record */
     json_t *title = json_null ();
     if (stitle || ttitle) {
         /* the titles translate each other when both are there: one link,
            scored as the body's links are */
-        hny_align_side_t s1 = { src_lang, &stitle, NULL, stitle ? 1 : 0 };
-        hny_align_side_t t1 = { tgt_lang, &ttitle, NULL, ttitle ? 1 : 0 };
+        const char *const *title_mt = s.mt ? &stitle_mt : NULL;
+        if (s.mt && !stitle_mt)
+            stitle_mt = "";
+        hny_align_side_t s1 = { src_lang, &stitle, NULL, stitle ? 1 : 0, title_mt };
+        hny_align_side_t t1 = { tgt_lang, &ttitle, NULL, ttitle ? 1 : 0, NULL };
         hny_align_link_t l = { 0, stitle ? 1 : 0, 0, ttitle ? 1 : 0, 0 };
         s_dp_t dp;
         int swapped = 0, st = 0;
@@ -1078,6 +1216,8 @@ hny_align_prepared (hny_aligner_t *self, const json_t *src, const char *src_lang
 done:
     free (ss);
     free (ts);
+    free (smt);
+    free (tmt);
     free (sp);
     free (tp);
     return out;

@@ -18,7 +18,13 @@
       - minus the lexical evidence: anchors both sides share (numbers,
         dates, names: hny_anchor.h) and the share of words that the
         bilingual dictionary pairs (hny_lexicon.h, English-Japanese only),
-      - minus a little when both sides start a paragraph there.
+      - minus a little when both sides start a paragraph there,
+      - when the source comes with machine translations (an align job
+        with a backend; bleualign's idea), minus the character bigrams
+        the translations of the link's source sentences share with its
+        target sentences (Dice overlap) above what chance gives, weighted
+        to outweigh the length model; overlap below chance costs
+        nothing, so a poor translation changes nothing.
     Past HNY_ALIGN_FULL_CELLS grid cells only a band around the diagonal is
     searched, so a long text costs time and memory in proportion to its
     length, not its square.
@@ -68,6 +74,10 @@ typedef struct {
     const size_t *paragraph;            /* each sentence's paragraph number,
                                            non-decreasing; NULL: one paragraph */
     size_t count;
+    const char *const *mt;              /* NULL, or count machine translations
+                                           of the sentences into the other
+                                           side's language (bleualign's
+                                           evidence); borrowed */
 } hny_align_side_t;
 
 /* One link: sentences [src, src + nsrc) of the source and [tgt, tgt + ntgt)
@@ -91,7 +101,8 @@ void hny_aligner_destroy (hny_aligner_t **self_p);
    "s2" (length model), "p11" "p10" "p21" "p22" "p31" (the kinds' costs;
    p21 serves 1-2 too, p31 1-3), "lex" "lexbase" (dictionary weight and
    the share of words that meet by chance), "anchor" (per shared anchor),
-   "para" (both sides start a paragraph), "temp" (scores' scale).
+   "para" (both sides start a paragraph), "temp" (scores' scale), "mt"
+   "mtbase" (the translations' weight and the overlap met by chance).
    Returns 0, or -1 for an unknown name. */
 int hny_aligner_set (hny_aligner_t *self, const char *name, double value);
 
@@ -129,7 +140,10 @@ json_t *hny_alignment_json (const hny_alignment_t *self, const hny_align_side_t 
 /* Align two prepared articles ("honyaku.prepared/1", borrowed): their
    paragraphs as above, and their titles as one more link ("title": link
    or null when neither has one). Returns hny_alignment_json's object with
-   "title" added (caller owns), or NULL with *status (400 for a body that
+   "title" added (caller owns); a source whose segments (and title) carry
+   "mt", a translation into the target's language, is aligned with them
+   (hny_align_side_t.mt) and its stats count them ("mt_sentences"). NULL
+   with *status (400 for a body that
    is not a prepared article, else as hny_align) and *reason. */
 json_t *hny_align_prepared (hny_aligner_t *self, const json_t *src, const char *src_lang,
                             const json_t *tgt, const char *tgt_lang, int *status, char **reason);

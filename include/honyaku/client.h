@@ -85,6 +85,9 @@ typedef struct {
     const char *target_source;  /* the target side's (alignment.target_metadata.source); may be NULL */
     int lenient;                /* as hny_submit_t's */
     json_t *metadata;           /* merged into the record's metadata; may be NULL */
+    const char *backend;        /* a profile that machine-translates the source side to
+                                   guide the alignment (12.6), billed as translation;
+                                   NULL: none (lengths, anchors and the dictionary only) */
 } hny_align_submit_t;
 
 /* What hny_client_recv_reply returns. Never renumbered. */
