@@ -1192,6 +1192,8 @@ s_align_translate (hny_pipeline_t *self, s_job_t *job, const char *prepared)
                 s_segment_enqueue (self, &l, (int) p, (int) k, s_src_of (seg));
     json_decref (art);
     hny_store_stats_add (self->store, s_profile_name (self, job->profile), l.hits, l.misses, 0, 0, 0);
+    if (l.human_hits)
+        hny_store_stats_human_add (self->store, s_profile_name (self, job->profile), l.human_hits);
     hny_info ("job %lld: both sides prepared: translating %d source sentences through %s "
               "(%lld from the TM)", (long long) job->id, job->total, s_profile_name (self, job->profile),
               (long long) l.hits);
