@@ -12,7 +12,8 @@ sharing depends on timing) through three profiles: `deepl` against
 hny-testserver (concurrency 16, 50 texts a request), `deepl256`
 (concurrency 256, one text a request: tasks of several requests) and
 `apertium` against Apertium APy (eng-spa; skipped when APy is not
-installed). The records are compared member by member, job ids, keys and
+installed); then `deepl-tm`, the TM path: the same articles submitted
+again under new keys through `deepl` (every segment a TM hit). The records are compared member by member, job ids, keys and
 times aside. Prints every member that differs with how many records, and
 exits 0 when the only differences are the members listed by --allow
 (default: stats.requests, which counts the HTTP requests made for a job
@@ -54,14 +55,17 @@ def articles(count):
     return out
 
 
+def strip(x):
+    """A record without ids, keys and times."""
+    if isinstance(x, dict):
+        return {k: strip(v) for k, v in x.items() if k not in TIMES}
+    if isinstance(x, list):
+        return [strip(v) for v in x]
+    return x
+
+
 def normalized(path):
     """source -> the record without ids, keys and times."""
-    def strip(x):
-        if isinstance(x, dict):
-            return {k: strip(v) for k, v in x.items() if k not in TIMES}
-        if isinstance(x, list):
-            return [strip(v) for v in x]
-        return x
     recs = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -100,6 +104,20 @@ def run(bin_dir, texts, profiles, keep, side):
                 raise SystemExit("%s: honyaku batch (%s) exited %d: %s"
                                  % (bin_dir, profile, r.returncode, r.stderr.decode()[-2000:]))
             out[profile] = normalized(os.path.join(dest, "records.jsonl"))
+            if profile == "deepl":
+                # The TM path: the same articles under new keys (every
+                # segment a hit), as honyaku batch submits them.
+                jobs = {}
+                for i, text in enumerate(texts):
+                    rel = "a%03d.txt" % i
+                    jobs[rel] = client.accepted(text, frm="en", to=to, backend=profile, source=rel,
+                                                key="tm-path-%d" % i)["job"]
+                tm = {}
+                for rel, job in jobs.items():
+                    if client.wait_done(job, 60000) != "done":
+                        raise SystemExit("%s: TM path job %s did not finish" % (bin_dir, job))
+                    tm[rel] = strip(client.fetch(job))
+                out["deepl-tm"] = tm
             if keep:
                 os.makedirs(keep, exist_ok=True)
                 with open(os.path.join(keep, "%s-%s.jsonl" % (side, profile)), "w", encoding="utf-8") as f:
@@ -144,7 +162,7 @@ def main():
                                                                        (args.after, "after"))]
     allowed = set(x for x in args.allow.split(",") if x)
     bad = 0
-    for profile in profiles:
+    for profile in list(profiles) + ["deepl-tm"]:
         before, after = sides[0][profile], sides[1][profile]
         if set(before) != set(after):
             print("%s: the records are not of the same articles" % profile)

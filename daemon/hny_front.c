@@ -428,7 +428,7 @@ s_submit (hny_front_t *self, hny_msg_t *msg)
               || hny_pipeline_align_new (self->pipeline, id, from, to, align_profile ? profile : -1, now);
         }
         else if (rc == 0)
-            rc = hny_pipeline_job_new (self->pipeline, id, from, to, profile, now);
+            rc = hny_pipeline_job_new (self->pipeline, id, hash, from, to, profile, now);
         if (rc)
             s_reject_store (self, msg);
         else {

@@ -325,10 +325,68 @@ s_task_queue (hny_pipeline_t *self, int64_t job, hny_task_kind_t kind, int admit
     return 0;
 }
 
-int
-hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *from, const char *to,
-                      int profile, int64_t created)
+/* The prepared article of a job done before with the same content and
+   options (hash), from its record and its kept prepare output, or NULL:
+   none, none kept, or more segments than one slice loads (a bigger one goes to a
+   worker as usual, so that what a reused job holds stays small). Its
+   TM lookups then find that record in the TM's cache. */
+static json_t *
+s_reuse (hny_pipeline_t *self, const char *hash, size_t *count)
 {
+    int64_t done = 0;
+    char *prepared = NULL;
+    if (!hash || hny_store_job_done_by_hash (self->store, hash, &done, &prepared) != 1)
+        return NULL;
+    /* Without prepare's kept output (a job done before it was kept) the
+       record could not be made the same: prepare it again. */
+    json_t *kept = prepared ? json_loads (prepared, 0, NULL) : NULL;
+    free (prepared);
+    json_t *art = json_is_object (kept) ? hny_tm_article (self->tm, done, S_SLICE) : NULL;
+    if (art)
+        json_object_update (art, kept);
+    json_decref (kept);
+    *count = 0;
+    if (art) {
+        *count = json_object_get (art, "title") ? 1 : 0;
+        size_t pi;
+        json_t *para;
+        json_array_foreach (json_object_get (art, "paragraphs"), pi, para)
+            *count += json_array_size (json_object_get (para, "segments"));
+    }
+    if (art && *count == 0) {
+        json_decref (art);
+        art = NULL;
+    }
+    return art;
+}
+
+static void s_load_start (hny_pipeline_t *self, s_job_t *job, hny_task_t *task, json_t *art,
+                          size_t count);
+
+int
+hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *hash, const char *from,
+                      const char *to, int profile, int64_t created)
+{
+    size_t count;
+    json_t *art = s_reuse (self, hash, &count);
+    if (art) {
+        /* No prepare to wait for: its task row stays until the load ends,
+           so that a restart before then prepares the content as usual. */
+        hny_task_t *task = hny_calloc (1, sizeof *task);
+        task->kind = HNY_TASK_PREPARE;
+        task->job = id;
+        task->profile = -1;
+        if (hny_store_task_add (self->store, HNY_TASK_PREPARE, id, NULL, &task->id)) {
+            free (task);
+            json_decref (art);
+            return -1;
+        }
+        s_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
+        job->has_task = 1;
+        hny_debug ("job %lld: segmented as a job done before with the same content", (long long) id);
+        s_load_start (self, job, task, art, count);
+        return 0;
+    }
     if (s_task_queue (self, id, HNY_TASK_PREPARE, 0))
         return -1;
     s_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
@@ -1442,6 +1500,30 @@ s_align_fill (hny_pipeline_t *self, s_job_t *job, hny_task_t *task, json_t *head
     return -1;
 }
 
+/* Start loading a prepared article of count segments (art and task now
+   belong to the load). */
+static void
+s_load_start (hny_pipeline_t *self, s_job_t *job, hny_task_t *task, json_t *art, size_t count)
+{
+    /* A job queued again by a reload (its result arrived before or while
+       the store failed) is preparing now. */
+    if (job->state == HNY_JOB_QUEUED)
+        s_job_set_state (self, job, HNY_JOB_PREPARING);
+    s_load_t *l = hny_calloc (1, sizeof *l);
+    l->job = job;
+    l->task = task;
+    l->art = art;
+    l->direct = count <= S_SLICE;   /* loaded in one slice, so in this pass */
+    job->load = l;
+    /* A result loaded again (after a restart) starts from a clean slate. */
+    hny_store_segments_delete (self->store, job->id);
+    if (self->loads_tail)
+        self->loads_tail->next = l;
+    else
+        self->loads = l;
+    self->loads_tail = l;
+}
+
 /* Check a prepare result and start loading it. Returns 0 (consumed: the
    task now belongs to the load, or is freed), -1 with *why (unusable). */
 static int
@@ -1511,23 +1593,7 @@ s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char
         free (text);
         return 0;
     }
-    /* A job queued again by a reload (its result arrived before or while
-       the store failed) is preparing now. */
-    if (job->state == HNY_JOB_QUEUED)
-        s_job_set_state (self, job, HNY_JOB_PREPARING);
-    s_load_t *l = hny_calloc (1, sizeof *l);
-    l->job = job;
-    l->task = task;
-    l->art = art;
-    l->direct = count <= S_SLICE;   /* loaded in one slice, so in this pass */
-    job->load = l;
-    /* A result loaded again (after a restart) starts from a clean slate. */
-    hny_store_segments_delete (self->store, job->id);
-    if (self->loads_tail)
-        self->loads_tail->next = l;
-    else
-        self->loads = l;
-    self->loads_tail = l;
+    s_load_start (self, job, task, art, count);
     return 0;
 }
 

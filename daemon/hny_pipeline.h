@@ -72,9 +72,12 @@ int hny_pipeline_load (hny_pipeline_t *self, int writable);
 void hny_pipeline_clear (hny_pipeline_t *self);
 
 /* A job was inserted in the store: track it and queue its prepare task.
-   profile: scheduler index. Returns 0, or -1 when the store failed. */
-int hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *from, const char *to,
-                          int profile, int64_t created);
+   profile: scheduler index. hash (may be NULL): its content + options
+   hash; when a job with that hash is done and small, its record's
+   segments are loaded at once instead (no prepare: the TM path of the
+   same article under a new key). Returns 0, or -1 when the store failed. */
+int hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *hash, const char *from,
+                          const char *to, int profile, int64_t created);
 /* An align job (SUBMIT kind "align") was inserted in the store with its
    align row (hny_store_align_insert; a blank side already holds
    hny_alignjob_empty_side): track it and queue the prepare of its first

@@ -19,7 +19,7 @@
 #define S_STMT_MAX      128     /* distinct SQL statements cached (this file has fewer) */
 #define S_TM_KEYS_MAX   64      /* (languages, profile) ids cached */
 #define S_RETIRE_NOW    4096    /* segments a retired job deletes at once; more are swept */
-#define S_RECORD_LEVEL  3       /* zstd level of records: ~2.9x smaller, as fast as 1 on them */
+#define S_RECORD_LEVEL  1       /* zstd level of records: the fastest; ~2.7x smaller */
 
 struct _hny_store_t {
     sqlite3 *db;
@@ -36,8 +36,8 @@ struct _hny_store_t {
     size_t cached;
     struct {
         char *from, *to, *profile;
-        int64_t id;             /* tm_keys.id */
-    } tm_keys [S_TM_KEYS_MAX];  /* only ids committed or in the open transaction */
+        int64_t id;             /* tm_keys.id; 0: no such row (yet) */
+    } tm_keys [S_TM_KEYS_MAX];  /* only what is committed or in the open transaction */
     size_t tm_key_count;
     ZSTD_CCtx *zc;              /* reused: a context costs more than a record */
     ZSTD_DCtx *zd;
@@ -306,37 +306,55 @@ s_tm_keys_forget (hny_store_t *self)
 
 /* The id of a TM's languages and profile in tm_keys, made when create is
    set and it is missing: 1 (*id set), 0 missing, -1 error. Ids are cached
-   (a handful of profiles and pairs); the cache is dropped with a rolled
-   back pass, whose new ids SQLite may give again. */
+   (a handful of profiles and pairs), and so is a missing row (id 0): every
+   lookup asks for the pair's human entries, which most stores never have,
+   and rows are only ever added here (or at open) and never deleted. The
+   cache is dropped with a rolled back pass, whose new ids SQLite may give
+   again. */
 static int
 s_tm_key (hny_store_t *self, const char *from, const char *to, const char *profile, int create,
           int64_t *id)
 {
+    size_t at = self->tm_key_count;
     for (size_t i = 0; i < self->tm_key_count; i++)
         if (strcmp (self->tm_keys [i].profile, profile) == 0 && strcmp (self->tm_keys [i].from, from) == 0
         &&  strcmp (self->tm_keys [i].to, to) == 0) {
-            *id = self->tm_keys [i].id;
-            return 1;
+            if (self->tm_keys [i].id > 0) {
+                *id = self->tm_keys [i].id;
+                return 1;
+            }
+            if (!create)
+                return 0;
+            at = i;             /* known missing: make it below */
+            break;
         }
-    sqlite3_stmt *stmt = s_query (self, "SELECT id FROM tm_keys WHERE from_lang=? AND to_lang=? AND profile=?",
-                                  "sss", from, to, profile);
-    int rc = stmt ? s_step (self, stmt) : -1;
-    if (rc == 1) {
-        *id = sqlite3_column_int64 (stmt, 0);
-        sqlite3_reset (stmt);
+    int rc = 0;
+    if (at == self->tm_key_count) {
+        sqlite3_stmt *stmt = s_query (self, "SELECT id FROM tm_keys WHERE from_lang=? AND to_lang=? AND profile=?",
+                                      "sss", from, to, profile);
+        rc = stmt ? s_step (self, stmt) : -1;
+        if (rc == 1) {
+            *id = sqlite3_column_int64 (stmt, 0);
+            sqlite3_reset (stmt);
+        }
     }
-    else if (rc == 0 && create) {
+    if (rc == 0 && create) {
         if (s_run (self, "INSERT INTO tm_keys (from_lang, to_lang, profile) VALUES (?,?,?)", "sss",
                    from, to, profile))
             return -1;
         *id = sqlite3_last_insert_rowid (self->db);
         rc = 1;
     }
-    if (rc == 1 && self->tm_key_count < S_TM_KEYS_MAX) {
-        self->tm_keys [self->tm_key_count].from = hny_strdup (from);
-        self->tm_keys [self->tm_key_count].to = hny_strdup (to);
-        self->tm_keys [self->tm_key_count].profile = hny_strdup (profile);
-        self->tm_keys [self->tm_key_count++].id = *id;
+    if (rc < 0)
+        return rc;
+    if (at < self->tm_key_count)
+        self->tm_keys [at].id = rc == 1 ? *id : 0;
+    else if (self->tm_key_count < S_TM_KEYS_MAX) {
+        self->tm_keys [at].from = hny_strdup (from);
+        self->tm_keys [at].to = hny_strdup (to);
+        self->tm_keys [at].profile = hny_strdup (profile);
+        self->tm_keys [at].id = rc == 1 ? *id : 0;
+        self->tm_key_count++;
     }
     return rc;
 }
@@ -508,6 +526,11 @@ hny_store_new (const char *path, char **error)
     }
     if (!*error && s_exec (self, s_align_schema))
         *error = hny_sprintf ("%s: cannot create the aligns table: %s", path, sqlite3_errmsg (self->db));
+    /* jobs by hash: a SUBMIT of content done before under another key
+       reuses that job's segments (hny_store_job_done_by_hash). An index
+       needs no new schema version: an older honyakud ignores it. */
+    if (!*error && s_exec (self, "CREATE INDEX IF NOT EXISTS jobs_hash ON jobs (hash)"))
+        *error = hny_sprintf ("%s: cannot index jobs by hash: %s", path, sqlite3_errmsg (self->db));
     /* segments.qa (the flags of the checks, PROTOCOL.md 12.2) is added
        whatever the version: a nullable column that an older honyakud
        never names, so the schema version need not change for it. */
@@ -873,6 +896,20 @@ hny_store_job_set_prepared (hny_store_t *self, int64_t id, const char *prepared)
 }
 
 int
+hny_store_job_done_by_hash (hny_store_t *self, const char *hash, int64_t *id, char **prepared)
+{
+    sqlite3_stmt *stmt = s_query (self, "SELECT id, prepared FROM jobs WHERE hash=? AND state='done'"
+                                        " ORDER BY id DESC LIMIT 1", "s", hash);
+    int rc = stmt ? s_step (self, stmt) : -1;
+    if (rc == 1) {
+        *id = sqlite3_column_int64 (stmt, 0);
+        *prepared = s_col_str (stmt, 1);
+        sqlite3_reset (stmt);
+    }
+    return rc;
+}
+
+int
 hny_store_job_add_billing (hny_store_t *self, int64_t id, int64_t chars, int64_t requests)
 {
     return s_run (self, "UPDATE jobs SET chars_billed=chars_billed+?, requests=requests+? WHERE id=?",
@@ -1198,7 +1235,12 @@ hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, 
         return -1;
     if (!drop)
         return 0;
-    if (s_run (self, "UPDATE jobs SET metadata=NULL, prepared=NULL WHERE id=?", "i", job))
+    /* The record holds the metadata; prepare's output stays for a job
+       without failures (small: its metadata, charset, format), so that
+       the same content under another key reuses the job's segments
+       (hny_store_job_done_by_hash). */
+    if (s_run (self, "UPDATE jobs SET metadata=NULL, prepared=CASE WHEN ?=0 THEN prepared END WHERE id=?",
+               "ii", (int64_t) failed, job))
         return -1;
     /* A long article's segments go a slice at a time (hny_store_sweep):
        deleting 190,000 rows at once would hold the loop for long. */

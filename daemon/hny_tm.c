@@ -442,6 +442,49 @@ s_record (hny_tm_t *self, int64_t job, s_rec_t **out)
     return 1;
 }
 
+/* A pair's source as a prepared segment {"src"} (into, may be NULL), or
+   -1 (none). */
+static int
+s_rec_source (const s_rec_t *r, int para, int idx, json_t *into)
+{
+    char *src = NULL, *tgt = NULL;
+    int rc = s_rec_pair (r, para, idx, &src, &tgt) == 1 && *src ? 0 : -1;
+    if (rc == 0 && into)
+        rc = json_array_append_new (into, json_pack ("{s:s}", "src", src));
+    free (src);
+    free (tgt);
+    return rc;
+}
+
+json_t *
+hny_tm_article (hny_tm_t *self, int64_t job, size_t max_segments)
+{
+    s_rec_t *r = NULL;
+    if (s_record (self, job, &r) != 1
+    ||  r->pair_count + (r->title >= 0) > max_segments)
+        return NULL;
+    json_t *art = json_object (), *paras = json_array ();
+    json_object_set_new (art, "paragraphs", paras);
+    int rc = 0;
+    if (r->title >= 0) {
+        json_t *one = json_array ();
+        rc = s_rec_source (r, -1, 0, one);
+        if (rc == 0)
+            json_object_set (art, "title", json_array_get (one, 0));
+        json_decref (one);
+    }
+    for (size_t p = 0; p < r->para_count && rc == 0; p++) {
+        size_t to = p + 1 < r->para_count ? r->first [p + 1] : r->pair_count;
+        json_t *segs = json_array ();
+        json_array_append_new (paras, json_pack ("{s:o}", "segments", segs));
+        for (size_t i = r->first [p]; i < to && rc == 0; i++)
+            rc = s_rec_source (r, (int) p, (int) (i - r->first [p]), segs);
+    }
+    if (rc != 0)
+        json_decref (art);
+    return rc == 0 ? art : NULL;
+}
+
 /* ------------------------------------------------------------- lookups */
 
 /* The target at an entry's place, when its source is src: a record in

@@ -64,6 +64,14 @@ json_t *hny_tm_export (hny_tm_t *self, const char *from, const char *to, int whi
 int hny_tm_put (hny_tm_t *self, const char *from, const char *to, const char *profile,
                 const char *src, const char *tgt, int64_t job, int para, int idx);
 
+/* The segments of job's record as a prepare result has them (PROTOCOL.md
+   8): a new object (caller owns) {"title"?: {"src"}, "paragraphs":
+   [{"segments": [{"src"}...]}...]}, or NULL when the job has no record,
+   it cannot be walked, a pair has no source, or it has more than
+   max_segments. The record stays cached: the lookups of those segments
+   that follow find it without reading it again. */
+json_t *hny_tm_article (hny_tm_t *self, int64_t job, size_t max_segments);
+
 /* The same place lookup on a record's JSON text alone (PROTOCOL.md 12):
    the source and target of pair (para, idx), para -1 being the title.
    1 found (*src and *tgt caller owns; *tgt NULL when it has none), 0 no

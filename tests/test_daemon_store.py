@@ -3,8 +3,9 @@ with the real honyakud and fake workers.
 
 usage: test_daemon_store.py HONYAKUD SCENARIO [STORE-V3.SQL]
   size     30 articles, then the same texts under new keys (every segment
-           from the TM, no translate task, records equal but for the TM
-           flags), then the first keys again (answered 'existing'): once
+           from the TM, no translate task, and no prepare task either: the
+           segments come from the first job's record; records equal but
+           for the TM flags), then the first keys again (answered 'existing'): once
            honyakud is idle its state directory is at most 3 x the bytes
            of the articles it holds plus a fixed 128 KiB, which the idle
            trim gets back to; after a restart the old records read back
@@ -90,10 +91,13 @@ def size(h):
     poll("the idle trim to empty the WAL", lambda: wal_empty(h), timeout=15)
     assert state_bytes(h) <= 3 * source + OVERHEAD, (state_bytes(h), source)
     translated = len([t for t in tasks_of(w) if t["kind"] == "translate"])
+    prepared = len([t for t in tasks_of(w) if t["kind"] == "prepare"])
+    assert prepared == len(texts), prepared
 
     # The TM path: the same texts under new names.
     second = run(c, texts, "second")
     assert len([t for t in tasks_of(w) if t["kind"] == "translate"]) == translated, "TM missed"
+    assert len([t for t in tasks_of(w) if t["kind"] == "prepare"]) == prepared, "prepared again"
     records = {}
     for a, b in zip(first, second):
         ra, rb = c.fetch(a), c.fetch(b)
@@ -121,6 +125,7 @@ def size(h):
         assert st["state"] == "done" and st["segments"] == st["done"] == json.loads(body)["stats"]["segments"], st
     third = run(c, texts[:5], "third")
     assert len([t for t in tasks_of(w) if t["kind"] == "translate"]) == translated, "TM missed after restart"
+    assert len([t for t in tasks_of(w) if t["kind"] == "prepare"]) == prepared, "prepared again after restart"
     for a, b in zip(first, third):
         assert without_tm(c.fetch(a)) == without_tm(c.fetch(b))
     db = sqlite3.connect(h.fx.path("state", "honyaku.db"))
