@@ -120,6 +120,8 @@ struct _s_load_t {
     s_job_t *job;
     hny_task_t *task;           /* the prepare task: its store row goes when done */
     json_t *art;                /* the prepared article */
+    int64_t reuse;              /* > 0: its segments are still to be taken from this
+                                   done job's record (s_load_reuse) */
     int title_done;             /* the title went first */
     size_t para, seg;           /* next input paragraph and segment */
     int out_para, out_idx;      /* next output position (empty paragraphs are skipped) */
@@ -325,39 +327,27 @@ s_task_queue (hny_pipeline_t *self, int64_t job, hny_task_kind_t kind, int admit
     return 0;
 }
 
-/* The prepared article of a job done before with the same content and
-   options (hash), from its record and its kept prepare output, or NULL:
-   none, none kept, or more segments than one slice loads (a bigger one goes to a
-   worker as usual, so that what a reused job holds stays small). Its
-   TM lookups then find that record in the TM's cache. */
+/* A job done before with the same content and options (hash), without
+   failures, with at most one slice of segments (what a reused job holds
+   stays small) and prepare's kept output: that output (caller owns; the
+   segments are added by s_load_reuse), with *done and *count, or NULL. */
 static json_t *
-s_reuse (hny_pipeline_t *self, const char *hash, size_t *count)
+s_reuse (hny_pipeline_t *self, const char *hash, int64_t *done, size_t *count)
 {
-    int64_t done = 0;
     char *prepared = NULL;
-    if (!hash || hny_store_job_done_by_hash (self->store, hash, &done, &prepared) != 1)
+    int segments = -1;
+    if (!hash || hny_store_job_done_by_hash (self->store, hash, done, &segments, &prepared) != 1)
         return NULL;
     /* Without prepare's kept output (a job done before it was kept) the
        record could not be made the same: prepare it again. */
-    json_t *kept = prepared ? json_loads (prepared, 0, NULL) : NULL;
+    json_t *kept = prepared && segments > 0 && segments <= S_SLICE ? json_loads (prepared, 0, NULL) : NULL;
     free (prepared);
-    json_t *art = json_is_object (kept) ? hny_tm_article (self->tm, done, S_SLICE) : NULL;
-    if (art)
-        json_object_update (art, kept);
-    json_decref (kept);
-    *count = 0;
-    if (art) {
-        *count = json_object_get (art, "title") ? 1 : 0;
-        size_t pi;
-        json_t *para;
-        json_array_foreach (json_object_get (art, "paragraphs"), pi, para)
-            *count += json_array_size (json_object_get (para, "segments"));
+    if (!json_is_object (kept)) {
+        json_decref (kept);
+        return NULL;
     }
-    if (art && *count == 0) {
-        json_decref (art);
-        art = NULL;
-    }
-    return art;
+    *count = (size_t) segments;
+    return kept;
 }
 
 static void s_load_start (hny_pipeline_t *self, s_job_t *job, hny_task_t *task, json_t *art,
@@ -367,8 +357,9 @@ int
 hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *hash, const char *from,
                       const char *to, int profile, int64_t created)
 {
-    size_t count;
-    json_t *art = s_reuse (self, hash, &count);
+    size_t count = 0;
+    int64_t done = 0;
+    json_t *art = s_reuse (self, hash, &done, &count);
     if (art) {
         /* No prepare to wait for: its task row stays until the load ends,
            so that a restart before then prepares the content as usual. */
@@ -385,6 +376,7 @@ hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *hash, const 
         job->has_task = 1;
         hny_debug ("job %lld: segmented as a job done before with the same content", (long long) id);
         s_load_start (self, job, task, art, count);
+        job->load->reuse = done;
         return 0;
     }
     if (s_task_queue (self, id, HNY_TASK_PREPARE, 0))
@@ -1135,11 +1127,42 @@ s_load_end (hny_pipeline_t *self, s_load_t *l)
         s_load_flush (self, l);
 }
 
+/* A reused job's segments from the done job's record, taken now, right
+   before their lookups (which then find that record in the TM's cache:
+   taken at SUBMIT, a pass of 256 SUBMITs would push the first ones out).
+   0, or -1: the record is not usable after all, and the job's prepare task
+   is queued as any other (the load is gone). */
+static int
+s_load_reuse (hny_pipeline_t *self, s_load_t *l)
+{
+    json_t *segs = hny_tm_article (self->tm, l->reuse, S_SLICE);
+    l->reuse = 0;
+    if (segs) {
+        json_object_update (l->art, segs);
+        json_decref (segs);
+        return 0;
+    }
+    s_job_t *job = l->job;
+    hny_warn ("job %lld: the segments of the job done with the same content cannot be read:"
+              " preparing it", (long long) job->id);
+    self->loads = l->next;
+    if (!self->loads)
+        self->loads_tail = NULL;
+    job->load = NULL;
+    s_job_set_state (self, job, HNY_JOB_QUEUED);
+    hny_sched_add (self->sched, l->task, 0, hny_clock_mono_ms ());
+    l->task = NULL;
+    s_load_free (&l);
+    return -1;
+}
+
 /* One slice of the first result being loaded. Returns segments handled. */
 static int
 s_load_slice (hny_pipeline_t *self)
 {
     s_load_t *l = self->loads;
+    if (l->reuse && s_load_reuse (self, l))
+        return 1;
     json_t *paras = json_object_get (l->art, "paragraphs");
     int n = 0;
     if (!l->title_done) {

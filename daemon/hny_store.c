@@ -896,14 +896,16 @@ hny_store_job_set_prepared (hny_store_t *self, int64_t id, const char *prepared)
 }
 
 int
-hny_store_job_done_by_hash (hny_store_t *self, const char *hash, int64_t *id, char **prepared)
+hny_store_job_done_by_hash (hny_store_t *self, const char *hash, int64_t *id, int *segments,
+                            char **prepared)
 {
-    sqlite3_stmt *stmt = s_query (self, "SELECT id, prepared FROM jobs WHERE hash=? AND state='done'"
+    sqlite3_stmt *stmt = s_query (self, "SELECT id, prepared, seg_total FROM jobs WHERE hash=? AND state='done'"
                                         " ORDER BY id DESC LIMIT 1", "s", hash);
     int rc = stmt ? s_step (self, stmt) : -1;
     if (rc == 1) {
         *id = sqlite3_column_int64 (stmt, 0);
         *prepared = s_col_str (stmt, 1);
+        *segments = sqlite3_column_type (stmt, 2) == SQLITE_NULL ? -1 : sqlite3_column_int (stmt, 2);
         sqlite3_reset (stmt);
     }
     return rc;

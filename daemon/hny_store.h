@@ -164,9 +164,10 @@ int hny_store_job_content (hny_store_t *self, int64_t id, uint8_t **data, size_t
 int hny_store_job_set_prepared (hny_store_t *self, int64_t id, const char *prepared);
 int hny_store_job_add_billing (hny_store_t *self, int64_t id, int64_t chars, int64_t requests);
 /* The newest job done with this content + options hash (its prepare's
-   segments are in its record): 1 (*id, and *prepared caller owns, NULL
-   when it has none), 0 none, -1 error. */
-int hny_store_job_done_by_hash (hny_store_t *self, const char *hash, int64_t *id, char **prepared);
+   segments are in its record): 1 (*id, *segments: its count, -1 unknown,
+   and *prepared caller owns, NULL when it has none), 0 none, -1 error. */
+int hny_store_job_done_by_hash (hny_store_t *self, const char *hash, int64_t *id, int *segments,
+                                char **prepared);
 /* Call fn for every job that is not final, in id order; stop when it returns -1. */
 int hny_store_jobs_active (hny_store_t *self, int (*fn) (const hny_job_row_t *row, void *arg),
                            void *arg);

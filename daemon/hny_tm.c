@@ -442,15 +442,21 @@ s_record (hny_tm_t *self, int64_t job, s_rec_t **out)
     return 1;
 }
 
-/* A pair's source as a prepared segment {"src"} (into, may be NULL), or
-   -1 (none). */
+/* Append a pair's source to into as a prepared segment {"src"}: 0, or
+   -1 (no such pair, an empty source, or not UTF-8). */
 static int
 s_rec_source (const s_rec_t *r, int para, int idx, json_t *into)
 {
     char *src = NULL, *tgt = NULL;
     int rc = s_rec_pair (r, para, idx, &src, &tgt) == 1 && *src ? 0 : -1;
-    if (rc == 0 && into)
-        rc = json_array_append_new (into, json_pack ("{s:s}", "src", src));
+    json_t *text = rc == 0 ? json_string (src) : NULL;     /* NULL: not UTF-8 */
+    if (text) {
+        json_t *seg = json_object ();
+        json_object_set_new_nocheck (seg, "src", text);
+        rc = json_array_append_new (into, seg);
+    }
+    else
+        rc = -1;
     free (src);
     free (tgt);
     return rc;
@@ -459,6 +465,10 @@ s_rec_source (const s_rec_t *r, int para, int idx, json_t *into)
 json_t *
 hny_tm_article (hny_tm_t *self, int64_t job, size_t max_segments)
 {
+    if (self->generation != hny_store_generation (self->store)) {
+        s_cache_clear (self);   /* as in hny_tm_lookup */
+        self->generation = hny_store_generation (self->store);
+    }
     s_rec_t *r = NULL;
     if (s_record (self, job, &r) != 1
     ||  r->pair_count + (r->title >= 0) > max_segments)
