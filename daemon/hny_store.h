@@ -14,7 +14,8 @@
     record (zstd-compressed JSON) and its translation memory entries, which
     point at the record instead of holding a second copy of the text. The
     raw article goes once it is prepared, the segments once the record
-    holds them. Free pages are given back to the file system when the
+    holds them (prepare's small output stays, for a SUBMIT of the same
+    content under another key). Free pages are given back to the file system when the
     broker is idle (hny_store_trim). Schema 5 added human TM entries
     (imported translations, which win over the machine's) and the count
     of their hits.
@@ -224,9 +225,11 @@ int hny_store_segments_delete (hny_store_t *self, int64_t job);
 int hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *done, int *failed);
 /* A job is final: its row keeps the counts of its segments (STATUS shows
    them). With drop (its record holds every segment) the segments go, and
-   what only the record needed from the row (metadata, prepare's output):
-   at once for an article of a few thousand, else a slice at a time
-   through hny_store_sweep. */
+   what only the record needed from the row (the client's metadata; and
+   prepare's output when a segment failed: a job without failures keeps
+   it for hny_store_job_done_by_hash): the segments at once for an
+   article of a few thousand, else a slice at a time through
+   hny_store_sweep. */
 int hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed,
                                int drop);
 /* Delete at most limit segments that a retired job left to sweep (its
