@@ -654,22 +654,6 @@ s_store_mode (hny_broker_t *self, hny_store_mode_t mode)
     hny_front_set_store_mode (self->clients, mode);
 }
 
-/* A new message of command id, status, on the route of msg with its req
-   (the reply to what msg answered). */
-static hny_msg_t *
-s_answer_like (hny_msg_t *msg, hny_msg_id_t id, int status)
-{
-    hny_msg_t *reply = hny_msg_new (id);
-    size_t size;
-    const uint8_t *rid = hny_msg_routing_id (msg, &size);
-    hny_msg_set_routing_id (reply, rid, size);
-    json_t *req = json_object_get (hny_msg_header (msg), "req");
-    if (req)
-        json_object_set (hny_msg_header (reply), "req", req);
-    hny_msg_set_int (reply, "status", status);
-    return reply;
-}
-
 /* What a message of an undone pass becomes (PROTOCOL.md section 14): a
    TASK is not sent (NULL), a new job's ACCEPTED becomes 507 (503 for
    another store failure), and a DONE 200 or a RECORD of a job whose end
@@ -685,7 +669,7 @@ s_undone (hny_broker_t *self, hny_msg_t *msg, int full)
         return NULL;
     }
     if (id == HNY_MSG_ACCEPTED && json_is_false (json_object_get (hny_msg_header (msg), "existing"))) {
-        reply = s_answer_like (msg, HNY_MSG_REJECTED, full ? HNY_STATUS_INSUFFICIENT_STORAGE
+        reply = hny_msg_new_reply (msg, HNY_MSG_REJECTED, full ? HNY_STATUS_INSUFFICIENT_STORAGE
                                                            : HNY_STATUS_UNAVAILABLE);
         hny_msg_set_str (reply, "reason", full ? "the state disk is full: retry later"
                                                : "the store failed: retry later");
@@ -697,7 +681,7 @@ s_undone (hny_broker_t *self, hny_msg_t *msg, int full)
         hny_front_job_state (self->clients, atoll (job ? job : "0"), &state);
         if (hny_job_state_final (state))
             return msg;
-        reply = s_answer_like (msg, id == HNY_MSG_DONE ? HNY_MSG_DONE : HNY_MSG_REJECTED, HNY_STATUS_RETRY);
+        reply = hny_msg_new_reply (msg, id == HNY_MSG_DONE ? HNY_MSG_DONE : HNY_MSG_REJECTED, HNY_STATUS_RETRY);
         hny_msg_set_str (reply, "job", job);
         if (id == HNY_MSG_DONE)
             hny_msg_set_str (reply, "state", hny_job_state_name (state));

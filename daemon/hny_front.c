@@ -66,22 +66,6 @@ s_post (hny_front_t *self, hny_msg_t **msg_p)
     self->post (msg_p, self->post_arg);
 }
 
-/* A reply to a request: same route, the request's "req". */
-static hny_msg_t *
-s_reply (hny_msg_t *request, hny_msg_id_t id, int status)
-{
-    hny_msg_t *reply = hny_msg_new (id);
-    size_t size;
-    const uint8_t *rid = hny_msg_routing_id (request, &size);
-    hny_msg_set_routing_id (reply, rid, size);
-    json_t *req = json_object_get (hny_msg_header (request), "req");
-    if (req)
-        json_object_set (hny_msg_header (reply), "req", req);
-    if (status)
-        hny_msg_set_int (reply, "status", status);
-    return reply;
-}
-
 static void
 s_reject (hny_front_t *self, hny_msg_t *request, int status, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
@@ -243,7 +227,7 @@ static void
 s_accepted (hny_front_t *self, hny_msg_t *msg, int64_t job, const char *key, int existing,
             hny_job_state_t state)
 {
-    hny_msg_t *reply = s_reply (msg, HNY_MSG_ACCEPTED, 0);
+    hny_msg_t *reply = hny_msg_new_reply (msg, HNY_MSG_ACCEPTED, 0);
     s_set_job (reply, job);
     hny_msg_set_str (reply, "key", key);
     json_object_set_new (hny_msg_header (reply), "existing", json_boolean (existing));
@@ -463,7 +447,7 @@ s_job_lookup (hny_front_t *self, hny_msg_t *msg, hny_job_row_t *row)
 static void
 s_status_daemon (hny_front_t *self, hny_msg_t *msg)
 {
-    hny_msg_t *reply = s_reply (msg, HNY_MSG_STATUS, HNY_STATUS_OK);
+    hny_msg_t *reply = hny_msg_new_reply (msg, HNY_MSG_STATUS, HNY_STATUS_OK);
     json_t *h = hny_msg_header (reply);
     json_t *counts = hny_store_job_counts (self->store);
     json_object_set_new (h, "jobs", counts ? counts : json_object ());
@@ -512,7 +496,7 @@ s_status (hny_front_t *self, hny_msg_t *msg)
     hny_job_row_t row = { 0 };
     if (s_job_lookup (self, msg, &row) != 1)
         return;
-    hny_msg_t *reply = s_reply (msg, HNY_MSG_STATUS, HNY_STATUS_OK);
+    hny_msg_t *reply = hny_msg_new_reply (msg, HNY_MSG_STATUS, HNY_STATUS_OK);
     s_set_job (reply, row.id);
     hny_msg_set_str (reply, "key", row.key);
     hny_job_info_t info;
@@ -611,7 +595,7 @@ s_fetch (hny_front_t *self, hny_msg_t *msg)
     else if (rc == 0)
         s_reject (self, msg, HNY_STATUS_INTERNAL, "job %lld has no record", (long long) row.id);
     else {
-        hny_msg_t *reply = s_reply (msg, HNY_MSG_RECORD, HNY_STATUS_OK);
+        hny_msg_t *reply = hny_msg_new_reply (msg, HNY_MSG_RECORD, HNY_STATUS_OK);
         s_set_job (reply, row.id);
         hny_msg_take_body (reply, record, strlen (record));
         record = NULL;
@@ -658,7 +642,7 @@ s_list (hny_front_t *self, hny_msg_t *msg)
             break;
         }
     }
-    hny_msg_t *reply = s_reply (msg, HNY_MSG_LISTING, HNY_STATUS_OK);
+    hny_msg_t *reply = hny_msg_new_reply (msg, HNY_MSG_LISTING, HNY_STATUS_OK);
     if (more && json_array_size (jobs))
         json_object_set (hny_msg_header (reply), "next",
                          json_object_get (json_array_get (jobs, json_array_size (jobs) - 1), "job"));
@@ -737,7 +721,7 @@ s_stats (hny_front_t *self, hny_msg_t *msg)
         s_reject_store (self, msg);
         return;
     }
-    hny_msg_t *reply = s_reply (msg, HNY_MSG_STATS, HNY_STATUS_OK);
+    hny_msg_t *reply = hny_msg_new_reply (msg, HNY_MSG_STATS, HNY_STATUS_OK);
     json_object_update (hny_msg_header (reply), stats);
     json_decref (stats);
     s_post (self, &reply);
@@ -822,7 +806,7 @@ s_tm_import (hny_front_t *self, hny_msg_t *msg)
             rc = hny_store_tm_put_human (self->store, from, to, json_string_value (json_array_get (pair, 0)),
                                          json_string_value (json_array_get (pair, 1)), origin);
         }
-        hny_msg_t *reply = s_reply (msg, HNY_MSG_TM, HNY_STATUS_OK);
+        hny_msg_t *reply = hny_msg_new_reply (msg, HNY_MSG_TM, HNY_STATUS_OK);
         if (rc || s_tm_counts (self, reply, from, to)) {
             hny_msg_destroy (&reply);
             s_reject_store (self, msg);
@@ -860,7 +844,7 @@ s_tm_export (hny_front_t *self, hny_msg_t *msg)
     else if (!entries)
         s_reject_store (self, msg);
     else {
-        hny_msg_t *reply = s_reply (msg, HNY_MSG_TM, HNY_STATUS_OK);
+        hny_msg_t *reply = hny_msg_new_reply (msg, HNY_MSG_TM, HNY_STATUS_OK);
         char *text = json_dumps (entries, JSON_COMPACT);
         if (next)
             hny_msg_set_str (reply, "next", next);

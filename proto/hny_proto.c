@@ -969,21 +969,29 @@ hny_msg_decode (const uint8_t *const *frames, const size_t *sizes, size_t count)
 }
 
 hny_msg_t *
-hny_msg_new_rejected (const hny_msg_t *request, int status, const char *reason)
+hny_msg_new_reply (const hny_msg_t *request, hny_msg_id_t id, int status)
 {
     assert (request);
-    hny_msg_t *self = hny_msg_new (HNY_MSG_REJECTED);
+    hny_msg_t *self = hny_msg_new (id);
     hny_msg_set_routing_id (self, request->routing, request->routing_size);
-    hny_msg_set_int (self, "status", status);
-    hny_msg_set_str (self, "reason", reason && *reason ? reason : "rejected");
-    /* Copied only when valid (PROTOCOL.md section 4): the REJECTED must
-       pass the requester's own codec. */
-    json_t *job = json_object_get (request->header, "job");
-    if (s_string_fits (job, S_ID_MAX))
-        json_object_set (self->header, "job", job);
+    if (status)
+        hny_msg_set_int (self, "status", status);
+    /* Copied only when valid (PROTOCOL.md section 4): the reply must pass
+       the requester's own codec. */
     json_t *req = json_object_get (request->header, "req");
     if (json_is_integer (req) || s_string_fits (req, S_ID_MAX))
         json_object_set (self->header, "req", req);
+    return self;
+}
+
+hny_msg_t *
+hny_msg_new_rejected (const hny_msg_t *request, int status, const char *reason)
+{
+    hny_msg_t *self = hny_msg_new_reply (request, HNY_MSG_REJECTED, status);
+    hny_msg_set_str (self, "reason", reason && *reason ? reason : "rejected");
+    json_t *job = json_object_get (request->header, "job");
+    if (s_string_fits (job, S_ID_MAX))
+        json_object_set (self->header, "job", job);
     return self;
 }
 

@@ -180,6 +180,11 @@ hny_msg_t *hny_msg_recv (void *socket);
    hny_msg_recv and by tests/fuzzers. Never returns NULL. */
 hny_msg_t *hny_msg_decode (const uint8_t *const *frames, const size_t *sizes, size_t count);
 
+/* Build a reply of command id to a request: its routing id, its "req"
+   when valid (as below) and "status" unless status is 0. Caller owns
+   the result. */
+hny_msg_t *hny_msg_new_reply (const hny_msg_t *request, hny_msg_id_t id, int status);
+
 /* Build a REJECTED reply to a request (copies its routing id, and its "job"
    and "req" fields when they are valid: a string of at most 64 bytes
    without U+0000, or for req an integer). Works on an INVALID message
