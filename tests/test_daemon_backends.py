@@ -151,7 +151,7 @@ def main(honyakud, testserver):
             poll("2 workers", lambda: daemon.poll() is None and c.status()["workers"] == 2, 20)
 
             # 1. A third of the requests fail.
-            texts = [article(rng) for _ in range(20)]
+            texts = [article(rng) for _ in range(40)]  # enough requests for the faults to show (packing shares them)
             srv.faults(rate=0.33, kinds=["429", "500", "503", "reset", "truncated", "malformed"],
                        retry_after=1, seed=7)
             t0 = time.monotonic()
