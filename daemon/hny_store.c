@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <xxhash.h>
 #include <zstd.h>
 
@@ -42,9 +43,20 @@ struct _hny_store_t {
     ZSTD_CCtx *zc;              /* reused: a context costs more than a record */
     ZSTD_DCtx *zd;
     int wal_pages;              /* frames in the WAL after the last commit */
+    int wal_limit;              /* ... checkpointed once it holds this many (s_wal_limit) */
 };
 
-#define S_WAL_CHECKPOINT_PAGES  256     /* checkpoint once the WAL holds this (1 MiB) */
+/* The WAL is checkpointed once it holds wal_limit pages: a checkpoint
+   copies each page once however often commits rewrote it (the hot pages
+   of the indexes on random hashes are in most commits), so a larger WAL
+   copies and syncs fewer pages per article. It is also room taken from
+   the disk, and a checkpoint needs room in the database for the pages it
+   copies: a WAL that fills a small disk could never be checkpointed
+   (PROTOCOL.md 14). So it takes at most a share of the free room, between
+   1 MiB and 8 MiB, reckoned again after every checkpoint. */
+#define S_WAL_PAGES_MIN     256     /* 1 MiB of 4 KiB pages: the WAL of a nearly full disk */
+#define S_WAL_PAGES_MAX     2048    /* 8 MiB */
+#define S_WAL_DISK_SHARE    8       /* the WAL takes at most 1/8 of the free room */
 
 /* The TM: the source's XXH3-64 (s_text_hash) under the id of its
    languages and profile (tm_keys); a place (job, para, idx) or the text. */
@@ -461,6 +473,36 @@ s_upgrade (hny_store_t *self)
     return 0;
 }
 
+/* Reckon the WAL's checkpoint threshold (wal_limit) from the room left
+   on the database's file system, and cut the WAL file back to it after
+   a checkpoint (journal_size_limit): from S_WAL_PAGES_MIN to
+   S_WAL_PAGES_MAX pages, at most a S_WAL_DISK_SHARE'th of the free room.
+   Outside a transaction. */
+static void
+s_wal_limit (hny_store_t *self)
+{
+    int64_t page = 4096, room = -1;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (self->db, "PRAGMA page_size", -1, &stmt, NULL) == SQLITE_OK
+    &&  sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int64 (stmt, 0) > 0)
+        page = sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
+    const char *path = sqlite3_db_filename (self->db, "main");
+    struct statvfs fs;
+    if (path && *path && statvfs (path, &fs) == 0)
+        room = (int64_t) fs.f_bavail * (int64_t) fs.f_frsize;
+    /* Unknown room (no file): the small WAL, as for a nearly full disk. */
+    int64_t pages = room < 0 ? S_WAL_PAGES_MIN : room / S_WAL_DISK_SHARE / page;
+    pages = pages < S_WAL_PAGES_MIN ? S_WAL_PAGES_MIN : pages > S_WAL_PAGES_MAX ? S_WAL_PAGES_MAX : pages;
+    if (pages == self->wal_limit)
+        return;
+    self->wal_limit = (int) pages;
+    char *sql = hny_sprintf ("PRAGMA journal_size_limit=%lld", (long long) (pages * page));
+    if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        hny_debug ("store: %s: %s", sql, sqlite3_errmsg (self->db));
+    free (sql);
+}
+
 /* SQLite's note after each commit: the WAL's size (in place of its
    automatic checkpoint, which would run inside the COMMIT). */
 static int
@@ -496,11 +538,12 @@ hny_store_new (const char *path, char **error)
     sqlite3_stmt *stmt = NULL;
     /* auto_vacuum first: a new file takes it only before its first table
        and before it is put in WAL mode (an older file ignores it until
-       the VACUUM of its upgrade). The WAL is checkpointed every 256 pages
-       (1 MiB) and cut back to 1 MiB after: left to SQLite's 1000 pages it
-       can hold most of a small disk, and a checkpoint needs room in the
-       database for what it copies, so a full disk could never be
-       recovered (section 14). */
+       the VACUUM of its upgrade). The WAL's size is kept in bounds by
+       hny_store_checkpoint (s_wal_limit): left to SQLite's 1000 pages and
+       no journal_size_limit it can hold most of a small disk, and a
+       checkpoint needs room in the database for what it copies, so a full
+       disk could never be recovered (section 14). Until the wal hook is
+       set below, SQLite's own checkpoint stays at 1 MiB. */
     if (s_exec (self, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                       " PRAGMA foreign_keys=OFF;"
                       " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;")
@@ -544,13 +587,14 @@ hny_store_new (const char *path, char **error)
     /* Checkpoints are the caller's (hny_store_checkpoint), after a pass
        sent its messages, not inside the COMMIT that precedes them. */
     sqlite3_wal_hook (self->db, s_on_wal, self);
+    s_wal_limit (self);
     return self;
 }
 
 int
 hny_store_checkpoint (hny_store_t *self)
 {
-    if (self->in_tx || self->wal_pages < S_WAL_CHECKPOINT_PAGES)
+    if (self->in_tx || self->wal_pages < self->wal_limit)
         return 0;
     int log = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
@@ -560,6 +604,7 @@ hny_store_checkpoint (hny_store_t *self)
     }
     /* Frames it could not copy (a reader holds them) wait for the next. */
     self->wal_pages = log > done ? log - done : 0;
+    s_wal_limit (self);
     return 1;
 }
 

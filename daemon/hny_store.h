@@ -112,9 +112,11 @@ int hny_store_begin (hny_store_t *self);
 int hny_store_commit (hny_store_t *self);
 void hny_store_rollback (hny_store_t *self);
 int hny_store_in_transaction (hny_store_t *self);
-/* Copy the WAL back into the database when it holds 1 MiB or more, outside
+/* Copy the WAL back into the database when it holds 1 to 8 MiB (an
+   eighth of the file system's free room, within those bounds), outside
    a transaction (a passive checkpoint: it never waits for readers). The
-   WAL is then cut back to 1 MiB by the next commit. The store does not
+   WAL file is then cut back to that size by the next commit (and emptied
+   when idle, hny_store_trim). The store does not
    checkpoint on its own: the broker calls this once a pass has sent its
    messages, so that the checkpoint's sync never delays them. Returns 1
    after a checkpoint, 0 when none was due, -1 when it failed. */
