@@ -550,15 +550,12 @@ s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *
                 first ? first->job : 0, first ? first->para : 0, first ? first->idx : 0);
     for (size_t i = 0; i < pend->ref_count; i++) {
         s_ref_t *ref = &pend->refs [i];
-        hny_store_segment_fill (self->store, ref->job, ref->para, ref->idx, tgt, 0);
-        if (warning)
-            hny_store_segment_warn (self->store, ref->job, ref->para, ref->idx, warning);
-        if (qa)
-            hny_store_segment_set_qa (self->store, ref->job, ref->para, ref->idx, qa);
         s_job_t *job = s_job (self, ref->job);
-        if (job && job->profile != pend->profile)
-            hny_store_segment_set_backend (self->store, ref->job, ref->para, ref->idx,
-                                           s_profile_name (self, pend->profile));
+        /* One write per segment: the target with its warning, flags and
+           the profile that translated it when not the job's (a fallback). */
+        hny_store_segment_done (self->store, ref->job, ref->para, ref->idx, tgt, warning, qa,
+                                job && job->profile != pend->profile
+                                ? s_profile_name (self, pend->profile) : NULL);
         if (job) {
             job->done++;
             job->pending--;
@@ -1639,6 +1636,47 @@ s_retry_backoff (const hny_profile_t *conf, int tries, int64_t retry_after_ms)
     return retry_after_ms > ms ? retry_after_ms : ms;
 }
 
+/* A RESULT's billing, summed per job: each job's row is written once
+   per RESULT (s_bills_flush), not once per segment it was billed for. */
+typedef struct {
+    struct {
+        int64_t job, chars, requests;
+    } *rows;
+    size_t count, alloc;
+} s_bills_t;
+
+static void
+s_bills_add (s_bills_t *bills, int64_t job, int64_t chars, int64_t requests)
+{
+    /* A task's entries come in article order: the job is mostly the last one. */
+    size_t i = bills->count;
+    while (i > 0 && bills->rows [i - 1].job != job)
+        i--;
+    if (i == 0) {
+        if (bills->count == bills->alloc) {
+            bills->alloc = bills->alloc ? bills->alloc * 2 : 4;
+            bills->rows = hny_realloc (bills->rows, bills->alloc * sizeof *bills->rows);
+        }
+        bills->rows [bills->count].job = job;
+        bills->rows [bills->count].chars = bills->rows [bills->count].requests = 0;
+        i = ++bills->count;
+    }
+    bills->rows [i - 1].chars += chars;
+    bills->rows [i - 1].requests += requests;
+}
+
+/* Write the sums (in the pass's transaction, as the RESULT's fills) and
+   free them. */
+static void
+s_bills_flush (hny_pipeline_t *self, s_bills_t *bills)
+{
+    for (size_t i = 0; i < bills->count; i++)
+        hny_store_job_add_billing (self->store, bills->rows [i].job, bills->rows [i].chars,
+                                   bills->rows [i].requests);
+    free (bills->rows);
+    memset (bills, 0, sizeof *bills);
+}
+
 static int
 s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const char *reason,
                     const uint8_t *body, size_t size, const char **why)
@@ -1648,6 +1686,7 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
     json_t **results = hny_calloc (n ? n : 1, sizeof *results);
     json_t *doc = NULL;
     int64_t requests = 0, billed = 0;
+    s_bills_t bills = { 0 };
     /* A translation is a few times its source at most (Japanese is 3
        bytes a character, JSON escapes up to 6): a body past that cap is
        not parsed (a buggy or hostile worker, up to the 64 MiB frame cap,
@@ -1732,7 +1771,7 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
                 int64_t reqs = requests == (int64_t) s_batch_requests (batch) ? i % batch->per_request == 0
                              : i == 0 ? requests : 0;
                 if (share || reqs)
-                    hny_store_job_add_billing (self->store, pend->refs [0].job, share, reqs);
+                    s_bills_add (&bills, pend->refs [0].job, share, reqs);
             }
             /* flags a worker got wrong are left out, the translation kept */
             json_t *qa = json_object_get (res, "qa");
@@ -1790,6 +1829,7 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
     if (filled || requests || billed)
         hny_store_stats_add (self->store, s_profile_name (self, task->profile), 0, 0, billed, requests,
                              filled);
+    s_bills_flush (self, &bills);
     json_decref (doc);
     free (results);
     batch->count = 0;

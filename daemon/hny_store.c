@@ -1105,6 +1105,19 @@ hny_store_segment_fill (hny_store_t *self, int64_t job, int para, int idx, const
 }
 
 int
+hny_store_segment_done (hny_store_t *self, int64_t job, int para, int idx, const char *tgt,
+                        const char *warning, const char *qa, const char *backend)
+{
+    /* What fill, warn, set_qa and set_backend write, in one statement: a
+       NULL leaves its column as it is, as skipping that call would. */
+    return s_run (self, "UPDATE segments SET tgt=?1, tm=0, state='done',"
+                        " class=CASE WHEN ?2 IS NULL THEN class ELSE 'warning' END,"
+                        " reason=coalesce(?2, reason), qa=coalesce(?3, qa), backend=coalesce(?4, backend)"
+                        " WHERE job=?5 AND para=?6 AND idx=?7",
+                  "ssssiii", tgt, warning, qa, backend, job, (int64_t) para, (int64_t) idx);
+}
+
+int
 hny_store_segment_set_backend (hny_store_t *self, int64_t job, int para, int idx, const char *backend)
 {
     return s_run (self, "UPDATE segments SET backend=? WHERE job=? AND para=? AND idx=?",

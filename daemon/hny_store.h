@@ -195,6 +195,12 @@ int hny_store_segment_pair (hny_store_t *self, int64_t job, int para, int idx, c
                             char **tgt);
 int hny_store_segment_fill (hny_store_t *self, int64_t job, int para, int idx,
                             const char *tgt, int tm);
+/* A segment is translated by a backend (tm 0): its target, with a
+   warning, the flags of its checks and the profile that translated it
+   when not the job's (each NULL when none), in one write: what
+   hny_store_segment_fill, _warn, _set_qa and _set_backend below do. */
+int hny_store_segment_done (hny_store_t *self, int64_t job, int para, int idx, const char *tgt,
+                            const char *warning, const char *qa, const char *backend);
 /* Note the profile that translated a segment when it is not the job's. */
 int hny_store_segment_set_backend (hny_store_t *self, int64_t job, int para, int idx,
                                    const char *backend);

@@ -99,6 +99,65 @@ s_check_qa (hny_store_t *store, int64_t job, int para, int idx, const char *want
     CHECK_STR (got, expect);
 }
 
+/* Every column of a job's segments, one line each, into out. */
+static int
+s_collect_all (const hny_segment_row_t *row, void *arg)
+{
+    char line [512];
+    snprintf (line, sizeof line, "%d.%d:%s:%s:%d:%s:%d:%d:%s:%s:%s|", row->para, row->idx, row->src,
+              row->tgt ? row->tgt : "-", row->tm, hny_seg_state_name (row->state), row->code,
+              row->err_class, row->reason ? row->reason : "-", row->backend ? row->backend : "-",
+              row->qa ? row->qa : "-");
+    strcat (arg, line);
+    return 0;
+}
+
+/* hny_store_segment_done writes in one statement what fill, warn, set_qa
+   and set_backend write one by one: the same rows, whichever are given. */
+static void
+s_segment_done (const char *dir)
+{
+    char *path = hny_sprintf ("%s/done.db", dir), *error = NULL;
+    hny_store_t *store = hny_store_new (path, &error);
+    CHECK (store && !error);
+    free (path);
+    if (!store)
+        return;
+    static const char *const qa = "[{\"check\":\"number\",\"what\":\"7\",\"detail\":\"d\"}]";
+    static const struct {
+        const char *warning, *qa, *backend;
+    } cases [] = {
+        { NULL, NULL, NULL }, { "markup lost", NULL, NULL }, { NULL, qa, NULL },
+        { NULL, NULL, "fallback" }, { "markup lost", qa, "fallback" },
+    };
+    size_t n = sizeof cases / sizeof cases [0];
+    CHECK (hny_store_begin (store) == 0);
+    int64_t one = s_add_job (store, "done-1", "hd1"), four = s_add_job (store, "done-4", "hd4");
+    for (size_t i = 0; i < n; i++) {
+        char *src = hny_sprintf ("Sentence %zu.", i), *tgt = hny_sprintf ("SENTENCE %zu.", i);
+        CHECK (hny_store_segment_add (store, one, 0, (int) i, src) == 0);
+        CHECK (hny_store_segment_add (store, four, 0, (int) i, src) == 0);
+        CHECK (hny_store_segment_done (store, one, 0, (int) i, tgt, cases [i].warning, cases [i].qa,
+                                       cases [i].backend) == 0);
+        CHECK (hny_store_segment_fill (store, four, 0, (int) i, tgt, 0) == 0);
+        if (cases [i].warning)
+            CHECK (hny_store_segment_warn (store, four, 0, (int) i, cases [i].warning) == 0);
+        if (cases [i].qa)
+            CHECK (hny_store_segment_set_qa (store, four, 0, (int) i, cases [i].qa) == 0);
+        if (cases [i].backend)
+            CHECK (hny_store_segment_set_backend (store, four, 0, (int) i, cases [i].backend) == 0);
+        free (src);
+        free (tgt);
+    }
+    CHECK (hny_store_commit (store) == 0);
+    char a [4096] = "", b [4096] = "";
+    CHECK (hny_store_segments (store, one, s_collect_all, a) == 0);
+    CHECK (hny_store_segments (store, four, s_collect_all, b) == 0);
+    CHECK_STR (a, b);
+    CHECK (strstr (a, "0.4:Sentence 4.:SENTENCE 4.:0:done:0:") && strstr (a, ":markup lost:fallback:[{"));
+    hny_store_destroy (&store);
+}
+
 /* An integer a query on another connection gives, or -1. */
 static int64_t
 s_sql_int (const char *path, const char *sql)
@@ -733,6 +792,7 @@ main (int argc, char **argv)
         hny_store_destroy (&store);
     }
     s_human_tm (dir);
+    s_segment_done (dir);
     if (argc > 1)
         s_upgrade_v3 (dir, argv [1]);
     else
