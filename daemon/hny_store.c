@@ -1290,18 +1290,17 @@ hny_store_segments_delete (hny_store_t *self, int64_t job)
 int
 hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed, int drop)
 {
-    if (s_run (self, "UPDATE jobs SET seg_total=?, seg_done=?, seg_failed=? WHERE id=?", "iiii",
-               (int64_t) total, (int64_t) done, (int64_t) failed, job))
+    /* With drop, the record holds the metadata; prepare's output stays
+       for a job without failures (small: its metadata, charset, format),
+       so that the same content under another key reuses the job's
+       segments (hny_store_job_done_by_hash). One write of the row. */
+    if (s_run (self, "UPDATE jobs SET seg_total=?1, seg_done=?2, seg_failed=?3,"
+                     " metadata=CASE WHEN ?4 THEN NULL ELSE metadata END,"
+                     " prepared=CASE WHEN ?4 AND ?3<>0 THEN NULL ELSE prepared END WHERE id=?5",
+               "iiiii", (int64_t) total, (int64_t) done, (int64_t) failed, (int64_t) (drop != 0), job))
         return -1;
     if (!drop)
         return 0;
-    /* The record holds the metadata; prepare's output stays for a job
-       without failures (small: its metadata, charset, format), so that
-       the same content under another key reuses the job's segments
-       (hny_store_job_done_by_hash). */
-    if (s_run (self, "UPDATE jobs SET metadata=NULL, prepared=CASE WHEN ?=0 THEN prepared END WHERE id=?",
-               "ii", (int64_t) failed, job))
-        return -1;
     /* A long article's segments go a slice at a time (hny_store_sweep):
        deleting 190,000 rows at once would hold the loop for long. */
     if (total > S_RETIRE_NOW)

@@ -155,6 +155,31 @@ s_segment_done (const char *dir)
     CHECK (hny_store_segments (store, four, s_collect_all, b) == 0);
     CHECK_STR (a, b);
     CHECK (strstr (a, "0.4:Sentence 4.:SENTENCE 4.:0:done:0:") && strstr (a, ":markup lost:fallback:[{"));
+
+    /* Retired, a job keeps its counts; with drop its metadata goes, and
+       prepare's output too when a segment failed. */
+    int64_t three = s_add_job (store, "done-3", "hd3");
+    int64_t jobs [3] = { one, four, three };
+    CHECK (hny_store_begin (store) == 0);
+    for (size_t i = 0; i < 3; i++)
+        CHECK (hny_store_job_set_prepared (store, jobs [i], "{\"charset\":\"UTF-8\"}") == 0);
+    CHECK (hny_store_segments_retire (store, one, 5, 5, 0, 0) == 0);
+    CHECK (hny_store_segments_retire (store, four, 5, 5, 0, 1) == 0);
+    CHECK (hny_store_segments_retire (store, three, 5, 4, 1, 1) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    static const struct {
+        int metadata, prepared, segments, done;
+    } kept [3] = { { 1, 1, 5, 5 }, { 0, 1, 0, 5 }, { 0, 0, 0, 4 } };
+    for (size_t i = 0; i < 3; i++) {
+        hny_job_row_t row = { 0 };
+        int total = -1, done = -1, failed = -1;
+        CHECK (hny_store_job_get (store, jobs [i], &row) == 1);
+        CHECK (row.seg_total == 5 && row.seg_done == kept [i].done && row.seg_failed == 5 - kept [i].done);
+        CHECK (!row.metadata == !kept [i].metadata && !row.prepared == !kept [i].prepared);
+        CHECK (hny_store_segment_counts (store, jobs [i], &total, &done, &failed) == 0
+               && total == kept [i].segments);
+        hny_job_row_clear (&row);
+    }
     hny_store_destroy (&store);
 }
 
