@@ -112,6 +112,9 @@ struct _s_job_t {
                                    waits for them */
     s_load_t *load;             /* its prepare result is being loaded */
     s_finish_t *finish;         /* its record is being assembled */
+    int rows_kept;              /* rows mirrors every segment of it in the store (s_rows) */
+    hny_segment_row_t *rows;    /* ... in (para, idx) order: its record is made from them */
+    size_t row_count, row_alloc;
 };
 
 /* Loading a prepare result, a slice per pass. */
@@ -267,12 +270,89 @@ s_job_track (hny_pipeline_t *self, int64_t id, hny_job_state_t state, const char
     return job;
 }
 
+/* ------------------------------------------------------------- a job's rows
+
+   A small translate job loaded in this process keeps, beside the store's
+   segments rows, the same rows in memory (the store still has them all,
+   for a restart): its record is then made from them, without reading its
+   segments back. Every write of a segment row is mirrored here as the
+   store would read it back; anything else (a restart, a reload after a
+   failed pass, over S_SLICE segments) leaves rows_kept 0, and the record
+   reads the store as it always did. */
+
+static void
+s_rows_drop (s_job_t *job)
+{
+    for (size_t i = 0; i < job->row_count; i++)
+        hny_segment_row_clear (&job->rows [i]);
+    free (job->rows);
+    job->rows = NULL;
+    job->row_count = job->row_alloc = 0;
+    job->rows_kept = 0;
+}
+
+/* A new segment row (appended: a load adds them in (para, idx) order),
+   pending with its source; NULL when the job keeps no rows, or no more
+   (past S_SLICE: the record reads the store). */
+static hny_segment_row_t *
+s_row_add (s_job_t *job, int para, int idx, const char *src)
+{
+    if (!job->rows_kept)
+        return NULL;
+    if (job->row_count == S_SLICE) {
+        s_rows_drop (job);
+        return NULL;
+    }
+    if (job->row_count == job->row_alloc) {
+        job->row_alloc = job->row_alloc ? job->row_alloc * 2 : 32;
+        job->rows = hny_realloc (job->rows, job->row_alloc * sizeof *job->rows);
+    }
+    hny_segment_row_t *row = &job->rows [job->row_count++];
+    *row = (hny_segment_row_t) { .job = job->id, .para = para, .idx = idx, .src = hny_strdup (src),
+                                 .state = HNY_SEG_PENDING, .err_class = -1 };
+    return row;
+}
+
+/* The row of segment (para, idx), or NULL (none kept). */
+static hny_segment_row_t *
+s_row_find (s_job_t *job, int para, int idx)
+{
+    if (!job || !job->rows_kept)
+        return NULL;
+    size_t lo = 0, hi = job->row_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const hny_segment_row_t *row = &job->rows [mid];
+        if (row->para == para && row->idx == idx)
+            return &job->rows [mid];
+        if (row->para < para || (row->para == para && row->idx < idx))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* A failed segment, as hny_store_segment_fail writes it. */
+static void
+s_row_fail (hny_segment_row_t *row, int code, hny_err_class_t cls, const char *reason)
+{
+    if (!row)
+        return;
+    row->state = HNY_SEG_FAILED;
+    row->code = code;
+    row->err_class = (int) cls;
+    free (row->reason);
+    row->reason = reason ? hny_strdup (reason) : NULL;
+}
+
 static void
 s_job_free (s_job_t **job_p)
 {
     s_job_t *job = *job_p;
     if (!job)
         return;
+    s_rows_drop (job);
     free (job->error);
     free (job);
     *job_p = NULL;
@@ -553,9 +633,31 @@ s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *
         s_job_t *job = s_job (self, ref->job);
         /* One write per segment: the target with its warning, flags and
            the profile that translated it when not the job's (a fallback). */
+        const char *backend = job && job->profile != pend->profile
+                            ? s_profile_name (self, pend->profile) : NULL;
         hny_store_segment_done (self->store, ref->job, ref->para, ref->idx, tgt, warning, qa,
-                                job && job->profile != pend->profile
-                                ? s_profile_name (self, pend->profile) : NULL);
+                                backend);
+        hny_segment_row_t *row = s_row_find (job, ref->para, ref->idx);
+        if (row) {
+            /* as the UPDATE above: a NULL leaves the column as it was */
+            free (row->tgt);
+            row->tgt = hny_strdup (tgt);
+            row->tm = 0;
+            row->state = HNY_SEG_DONE;
+            if (warning) {
+                row->err_class = HNY_CLASS_WARNING;
+                free (row->reason);
+                row->reason = hny_strdup (warning);
+            }
+            if (qa) {
+                free (row->qa);
+                row->qa = hny_strdup (qa);
+            }
+            if (backend) {
+                free (row->backend);
+                row->backend = hny_strdup (backend);
+            }
+        }
         if (job) {
             job->done++;
             job->pending--;
@@ -576,6 +678,7 @@ s_pend_fail (hny_pipeline_t *self, s_pend_t *pend, int code, hny_err_class_t cls
         s_ref_t *ref = &pend->refs [i];
         hny_store_segment_fail (self->store, ref->job, ref->para, ref->idx, code, cls, reason);
         s_job_t *job = s_job (self, ref->job);
+        s_row_fail (s_row_find (job, ref->para, ref->idx), code, cls, reason);
         if (job) {
             hny_warn ("job %lld: segment %d.%d failed: %d %s", (long long) job->id, ref->para,
                       ref->idx, code, reason);
@@ -876,6 +979,14 @@ s_finish_start (hny_pipeline_t *self, s_job_t *job, int fail_code, hny_err_class
     f->fail_code = fail_code;
     f->fail_reason = fail_reason ? hny_strdup (fail_reason) : NULL;
     job->finish = f;
+    /* Every segment is in the job's rows: the record is made from them
+       and reads nothing from the store. */
+    if (job->rows_kept && !fail_code) {
+        for (size_t i = 0; i < job->row_count; i++)
+            hny_record_add (f->record, &job->rows [i]);
+        hny_record_close (f->record);
+    }
+    s_rows_drop (job);
     if (self->finishes_tail)
         self->finishes_tail->next = f;
     else
@@ -1004,6 +1115,13 @@ s_load_flush (hny_pipeline_t *self, s_load_t *l)
         hny_segment_row_t *row = &l->held [i];
         hny_store_segment_add_done (self->store, row->job, row->para, row->idx, row->src, row->tgt,
                                     row->tm);
+        hny_segment_row_t *kept = s_row_add (l->job, row->para, row->idx, row->src);
+        if (kept) {
+            kept->tgt = row->tgt;       /* taken over */
+            row->tgt = NULL;
+            kept->tm = row->tm;
+            kept->state = HNY_SEG_DONE;
+        }
         hny_segment_row_clear (row);
     }
     free (l->held);
@@ -1038,7 +1156,14 @@ s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const c
         }
         else {
             hny_store_segment_add_done (self->store, job->id, para, idx, src, tgt, tm);
-            free (tgt);
+            hny_segment_row_t *row = s_row_add (job, para, idx, src);
+            if (row) {
+                row->tgt = tgt;         /* taken over */
+                row->tm = tm;
+                row->state = HNY_SEG_DONE;
+            }
+            else
+                free (tgt);
         }
         job->done++;
         l->hits++;
@@ -1048,6 +1173,7 @@ s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const c
     if (l->direct)
         s_load_flush (self, l);
     hny_store_segment_add (self->store, job->id, para, idx, src);
+    hny_segment_row_t *row = s_row_add (job, para, idx, src);
     l->misses++;
     const hny_profile_t *conf = hny_sched_profile_conf (self->sched, job->profile);
     size_t bytes = strlen (src);
@@ -1056,6 +1182,7 @@ s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const c
                                     bytes, profile, (long long) conf->max_bytes);
         hny_store_segment_fail (self->store, job->id, para, idx, HNY_STATUS_TOO_LARGE,
                                 HNY_CLASS_PERMANENT, reason);
+        s_row_fail (row, HNY_STATUS_TOO_LARGE, HNY_CLASS_PERMANENT, reason);
         s_job_note_failure (job, HNY_STATUS_TOO_LARGE, reason);
         free (reason);
         return;
@@ -1112,6 +1239,10 @@ s_load_end (hny_pipeline_t *self, s_load_t *l)
     hny_info ("job %lld: prepared: %d segments, %lld from the TM", (long long) job->id, job->total,
               (long long) l->hits);
     job->load = NULL;
+    /* Segments held back are in no rows: the record is made of them
+       below, or (flushed) read from the store. */
+    if (l->direct)
+        s_rows_drop (job);
     s_job_set_state (self, job, HNY_JOB_TRANSLATING);
     s_job_check (self, job);
     if (l->direct && job->finish) {
@@ -1537,6 +1668,9 @@ s_load_start (hny_pipeline_t *self, s_job_t *job, hny_task_t *task, json_t *art,
     job->load = l;
     /* A result loaded again (after a restart) starts from a clean slate. */
     hny_store_segments_delete (self->store, job->id);
+    /* A translate job's rows are kept from here (s_row_add), all of them. */
+    s_rows_drop (job);
+    job->rows_kept = job->kind == HNY_JOB_TRANSLATE;
     if (self->loads_tail)
         self->loads_tail->next = l;
     else
