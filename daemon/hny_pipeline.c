@@ -5,8 +5,10 @@
     distinct source in flight (s_pend_t, keyed by profile, languages and
     text, shared by every segment that waits for it), per profile a FIFO of
     entries not yet in a task, and the data of the tasks (s_batch_t: the
-    entries a translate task carries). Language tags are interned, so that
-    entries and tasks compare them by pointer.
+    entries a translate task carries), and for a small translate job loaded
+    in this process its segment rows as the store has them (its record is
+    made from them). Language tags are interned, so that entries and tasks
+    compare them by pointer.
 
     Large work runs in slices: an s_load_t walks a prepare result, an
     s_finish_t walks a job's segments into its record text; each pass gives
