@@ -14,7 +14,13 @@ usage: test_daemon_store.py HONYAKUD SCENARIO [STORE-V3.SQL]
   upgrade  a schema-3 store as honyakud wrote it (tests/data/store-v3.sql):
            honyakud upgrades it, FETCH gives the old records, STATUS their
            counts, the jobs it held go on (one was translating, one was
-           being prepared) and the old TM still answers"""
+           being prepared) and the old TM still answers
+  rows     a job's record made from its segment rows in memory is the
+           one made from the store: the same RESULTs (a TM hit held back
+           then stored, a hit stored at once, a warning, qa flags, a
+           failed segment), once in one life of honyakud and once with a
+           restart between the load and the RESULT (the record then reads
+           the store); the two records are equal but for ids and times"""
 import json
 import os
 import random
@@ -23,7 +29,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hnyfix import stop  # noqa: E402
-from test_daemon_util import Harness, poll, segments, tasks_of  # noqa: E402
+from test_daemon_util import Harness, ManualWorker, poll, segments, tasks_of  # noqa: E402
 
 CONFIG = """
 [daemon]
@@ -176,8 +182,91 @@ def upgrade(h, dump):
     assert st["jobs"] == {"done": 4, "failed": 1}, st
 
 
+def translated(a, c, text, key, prepared, answer, restart=None):
+    """One job through the manual worker a: its prepare task answered with
+    `prepared`, its translate task with answer(segments of the TASK); with
+    restart, honyakud is killed and started again (restart() returns the
+    new client) once the translate task is out. Returns its record."""
+    job = c.accepted(text, key=key)["job"]
+    _, prep, _ = a.expect("TASK")
+    assert prep["kind"] == "prepare", prep
+    a.result(prep["task"], 200, dict(prepared, schema="honyaku.prepared/1"))
+    _, task, body = a.expect("TASK")
+    assert task["kind"] == "translate", task
+    if restart:
+        c = restart()
+        a.send("READY", {"credit": 4, "backends": ["pseudo"], "name": "manual", "tasks": [task["task"]]})
+        a.heartbeats(2, tasks=[task["task"]])
+    a.result(task["task"], 200, {"segments": answer(json.loads(body)["segments"]), "requests": 1,
+                                 "chars_billed": 40})
+    assert c.wait_done(job) == "failed", job
+    return c.fetch(job)
+
+
+def rows(honyakud):
+    first = {"title": {"src": "Night shift"}, "paragraphs": [{"segments": [{"src": "Nobody complained."}]}]}
+    second = {"title": {"src": "Night shift"},
+              "paragraphs": [{"segments": [{"src": "The plant runs all night."},
+                                           {"src": "Workers rest in turns."}]},
+                             {"segments": [{"src": "Nobody complained."}, {"src": "It broke here."}]}]}
+    qa = [{"check": "number", "what": "7", "detail": "d"}]
+
+    def upper(segs):
+        return [{"id": s["id"], "tgt": s["src"].upper()} for s in segs]
+
+    def mixed(segs):
+        out = []
+        for s in segs:
+            if s["src"].startswith("The plant"):
+                out.append({"id": s["id"], "tgt": s["src"].upper(), "warning": "markup could not be restored"})
+            elif s["src"].startswith("Workers"):
+                out.append({"id": s["id"], "tgt": s["src"].upper(), "qa": qa})
+            else:
+                out.append({"id": s["id"], "error": {"code": 422, "class": "permanent", "reason": "refused"}})
+        return out
+    records = []
+    for restart in (False, True):
+        with Harness(honyakud, "hnys-rows", CONFIG) as h:
+            c = h.start_daemon()
+            a = ManualWorker(h.back, credit=4)
+            # The title and "Nobody complained." come from the TM in the
+            # second job: the title held back (its first segment), then
+            # stored when a miss comes; the other one stored at once.
+            job = c.accepted("Title: Night shift\nNobody complained.\n", key="first")["job"]
+            _, prep, _ = a.expect("TASK")
+            a.result(prep["task"], 200, dict(first, schema="honyaku.prepared/1"))
+            _, task, body = a.expect("TASK")
+            a.result(task["task"], 200, {"segments": upper(json.loads(body)["segments"]), "requests": 1,
+                                         "chars_billed": 30})
+            assert c.wait_done(job) == "done"
+
+            def again():
+                h.kill_daemon()
+                return h.start_daemon()
+            rec = translated(a, c, "Title: Night shift\nThe plant runs all night. Workers rest in turns.\n\n"
+                             "Nobody complained. It broke here.\n", "second", second, mixed,
+                             again if restart else None)
+            a.close()
+        pairs = [rec["title"]] + segments(rec)
+        assert [p.get("tm") for p in pairs] == [True, False, False, True, False], rec
+        assert pairs[1]["warning"] == "markup could not be restored" and pairs[2]["qa"] == qa, rec
+        assert pairs[4]["tgt"] is None and rec["errors"][0]["code"] == 422, rec
+        assert rec["stats"]["chars_billed"] > 0 and rec["stats"]["requests"] == 1, rec
+        for k in ("job", "finished"):
+            rec.pop(k, None)
+        rec["stats"].pop("time_ms")
+        records.append(rec)
+    assert records[0] == records[1], records
+    print("the record from memory is the record from the store: %d pairs, %d error"
+          % (len(pairs), len(records[0]["errors"])))
+
+
 def main():
     honyakud, scenario = sys.argv[1], sys.argv[2]
+    if scenario == "rows":
+        rows(honyakud)
+        print("ok")
+        return
     with Harness(honyakud, "hnys-" + scenario, CONFIG) as h:
         if scenario == "upgrade":
             upgrade(h, sys.argv[3])
