@@ -20,6 +20,7 @@
 #include <assert.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <zstd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,51 @@ s_file_size (const char *path)
 {
     struct stat st;
     return stat (path, &st) == 0 ? (int64_t) st.st_size : -1;
+}
+
+/* The WAL is checkpointed once it holds an eighth of the file system's
+   free room, 1 to 8 MiB (hny_store_checkpoint), not before, and its file
+   stays within that and one transaction. */
+static void
+s_wal_limit (const char *dir)
+{
+    char *path = hny_sprintf ("%s/wal.db", dir), *wal = hny_sprintf ("%s/wal.db-wal", dir);
+    char *error = NULL;
+    hny_store_t *store = hny_store_new (path, &error);
+    CHECK (store && !error);
+    struct statvfs fs;
+    CHECK (statvfs (path, &fs) == 0);
+    int64_t want = (int64_t) fs.f_bavail * (int64_t) fs.f_frsize / 8 / 4096;
+    want = want < 256 ? 256 : want > 2048 ? 2048 : want;
+    const int64_t frame = 4096 + 24, slack = 80;    /* a transaction here: 64 pages and a few */
+    size_t size = 256 << 10;
+    uint8_t *blob = hny_calloc (1, size);
+    int64_t frames_at = -1, biggest = 0;
+    for (int i = 0; i < 48 && store; i++) {
+        char key [32];
+        snprintf (key, sizeof key, "wal-%d", i);
+        hny_job_row_t row = { .key = key, .hash = key, .from = "en", .to = "es", .backend = "pseudo",
+                              .format = "text" };
+        int64_t id;
+        CHECK (hny_store_begin (store) == 0);
+        CHECK (hny_store_job_insert (store, &row, blob, size, &id) == 0);
+        CHECK (hny_store_commit (store) == 0);
+        int64_t bytes = s_file_size (wal);
+        biggest = bytes > biggest ? bytes : biggest;
+        int rc = hny_store_checkpoint (store);
+        CHECK (rc >= 0);
+        if (rc == 1 && frames_at < 0)
+            frames_at = (bytes - 32) / frame;
+    }
+    CHECK (frames_at >= want && frames_at < want + slack);
+    CHECK (biggest <= (want + slack) * frame + 32);
+    if (frames_at < want || frames_at >= want + slack)
+        fprintf (stderr, "first checkpoint at %lld frames, limit %lld\n", (long long) frames_at,
+                 (long long) want);
+    free (blob);
+    hny_store_destroy (&store);
+    free (path);
+    free (wal);
 }
 
 /* Schema 3 as honyakud 71e4450 wrote it (store-v3.sql): upgraded in
@@ -818,6 +864,7 @@ main (int argc, char **argv)
     }
     s_human_tm (dir);
     s_segment_done (dir);
+    s_wal_limit (dir);
     if (argc > 1)
         s_upgrade_v3 (dir, argv [1]);
     else
