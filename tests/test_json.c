@@ -1,0 +1,214 @@
+/*  test_json.c: proto/hny_json (cJSON under the protocol's rules): what
+    cJSON alone would accept and the protocol refuses, the integers past
+    2^53, and the writers against jansson's json_dumps byte for byte. */
+#include "hny_check.h"
+#include "hny_json.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_MAX (1 << 20)
+
+static cJSON *
+s_parse (const char *text, int flags, char *error)
+{
+    return hny_json_parse (text, strlen (text), S_MAX, 16, flags, error);
+}
+
+/* text must be refused, with a reason that holds want. */
+static void
+s_refused (const char *text, int flags, const char *want)
+{
+    char error [HNY_JSON_ERROR_MAX];
+    cJSON *root = s_parse (text, flags, error);
+    s_checks++;
+    if (root || !strstr (error, want)) {
+        fprintf (stderr, "refused? [%s]: root %p, error [%s], want [%s]\n", text, (void *) root, error, want);
+        s_failures++;
+    }
+    cJSON_Delete (root);
+}
+
+/* The integer of member "id" of text, as hny_json_int reads it. */
+static int
+s_id (const char *text, int64_t *value)
+{
+    cJSON *root = s_parse (text, HNY_JSON_UNIQUE, NULL);
+    CHECK (root != NULL);
+    int rc = hny_json_int (hny_json_get (root, "id"), value);
+    cJSON_Delete (root);
+    return rc;
+}
+
+static void
+test_parse (void)
+{
+    char error [HNY_JSON_ERROR_MAX];
+    const char *text = " {\"segments\":[{\"id\":0,\"tgt\":\"ｈａｒｂｏｕｒ \\\"q\\\" \\u00e9\\n\"},"
+                       "{\"id\":1,\"error\":{\"class\":\"transient\",\"code\":503}}],"
+                       "\"requests\":1,\"ok\":true,\"none\":null} \r\n";
+    cJSON *root = s_parse (text, HNY_JSON_UNIQUE, error);
+    CHECK (root != NULL);
+    cJSON *segs = hny_json_get (root, "segments");
+    CHECK (cJSON_IsArray (segs) && cJSON_GetArraySize (segs) == 2);
+    size_t len = 0;
+    const char *tgt = hny_json_str (hny_json_get (cJSON_GetArrayItem (segs, 0), "tgt"), &len);
+    CHECK_STR (tgt, "ｈａｒｂｏｕｒ \"q\" é\n");
+    CHECK (len == strlen ("ｈａｒｂｏｕｒ \"q\" é\n"));
+    CHECK (hny_json_int_or (hny_json_get (root, "requests"), -1) == 1);
+    CHECK (hny_json_int_or (hny_json_get (root, "ok"), -1) == -1);
+    CHECK (hny_json_str (hny_json_get (root, "none"), NULL) == NULL);
+    /* names are compared byte for byte (cJSON_GetObjectItem ignores case) */
+    CHECK (hny_json_get (root, "Segments") == NULL);
+    CHECK (hny_json_get (segs, "segments") == NULL);
+    cJSON_Delete (root);
+    /* an escaped backslash before u0000 is text, not NUL */
+    root = s_parse ("{\"s\":\"\\\\u0000\"}", HNY_JSON_UNIQUE, error);
+    CHECK_STR (hny_json_str (hny_json_get (root, "s"), NULL), "\\u0000");
+    cJSON_Delete (root);
+}
+
+/* What cJSON alone lets through and the protocol (or RFC 8259) does not. */
+static void
+test_refused (void)
+{
+    s_refused ("{\"s\":\"caf\xc3\"}", 0, "UTF-8");                 /* cut sequence */
+    s_refused ("{\"s\":\"\xed\xa0\x80\"}", 0, "UTF-8");             /* a surrogate */
+    s_refused ("{\"s\":\"\xc0\xaf\"}", 0, "UTF-8");                 /* overlong */
+    s_refused ("{\"a\":1,\"a\":2}", HNY_JSON_UNIQUE, "duplicate object key \"a\"");
+    s_refused ("{\"s\":\"a\\u0000b\"}", 0, "\\u0000");
+    s_refused ("{\"s\":\"a\tb\"}", 0, "control character");
+    s_refused ("{\"s\":\"a\x01\"}", 0, "control character");
+    s_refused ("{\"n\":01}", 0, "invalid number");
+    s_refused ("{\"n\":1.}", 0, "invalid number");
+    s_refused ("{\"n\":-}", 0, "invalid number");
+    s_refused ("{\"n\":1e}", 0, "invalid number");
+    s_refused ("{\"n\":1-2}", 0, "invalid number");
+    s_refused ("{\"n\":1}#", 0, "unexpected character");
+    s_refused ("{\"n\":1}x", 0, "end of file expected");
+    s_refused ("{\"n\":1} {}", 0, "end of file expected");
+    s_refused ("\xef\xbb\xbf{}", 0, "unexpected character");        /* a BOM */
+    s_refused ("{\"n\":\v1}", 0, "unexpected character");         /* cJSON: any byte <= 32 is a space */
+    s_refused ("{\"n\":\"x\"", 0, "invalid JSON");
+    s_refused ("{\"n\":\"x", 0, "unterminated string");
+    s_refused ("{\"n\":tru}", 0, "invalid JSON");
+    s_refused ("", 0, "empty");
+    s_refused ("[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]", 0, "nested too deep");   /* 17 deep */
+    char error [HNY_JSON_ERROR_MAX];
+    cJSON *root = s_parse ("[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]", 0, error);  /* 16 deep */
+    CHECK (root != NULL);
+    cJSON_Delete (root);
+    CHECK (hny_json_parse ("{\"a\":1}", 7, 6, 16, 0, error) == NULL && strstr (error, "cap"));
+    /* embedded NUL bytes are not JSON */
+    CHECK (hny_json_parse ("{\"a\":1}\0", 8, S_MAX, 16, 0, error) == NULL);
+    CHECK (hny_json_parse ("{\"a\":\"\0\"}", 9, S_MAX, 16, 0, error) == NULL);
+    CHECK (hny_json_parse (NULL, 0, S_MAX, 16, 0, NULL) == NULL);
+}
+
+static void
+test_duplicates (void)
+{
+    /* without HNY_JSON_UNIQUE the last one wins, as in jansson */
+    cJSON *root = s_parse ("{\"a\":1,\"b\":{\"c\":2,\"c\":[3,4]},\"a\":5}", 0, NULL);
+    CHECK (hny_json_int_or (hny_json_get (root, "a"), -1) == 5);
+    CHECK (cJSON_GetArraySize (root) == 2);
+    CHECK (cJSON_IsArray (hny_json_get (hny_json_get (root, "b"), "c")));
+    cJSON_Delete (root);
+    /* a large object is sorted: every name, one duplicate at the far end */
+    char text [4096] = "{";
+    for (int i = 0; i < 100; i++)
+        snprintf (text + strlen (text), sizeof text - strlen (text), "\"k%d\":%d,", i, i);
+    strcat (text, "\"k7\":\"x\"}");
+    s_refused (text, HNY_JSON_UNIQUE, "duplicate object key \"k7\"");
+    root = s_parse (text, 0, NULL);
+    CHECK (cJSON_GetArraySize (root) == 100);
+    CHECK_STR (hny_json_str (hny_json_get (root, "k7"), NULL), "x");
+    CHECK (hny_json_int_or (hny_json_get (root, "k99"), -1) == 99);
+    cJSON_Delete (root);
+}
+
+/* PROTOCOL.md 4: integers are numbers without fraction or exponent,
+   within int64; cJSON's double is exact only to 2^53. */
+static void
+test_integers (void)
+{
+    int64_t v = -1;
+    CHECK (s_id ("{\"id\":0}", &v) && v == 0);
+    CHECK (s_id ("{\"id\":-0}", &v) && v == 0);
+    CHECK (s_id ("{\"id\":999999999999999}", &v) && v == 999999999999999);
+    CHECK (s_id ("{\"id\":9007199254740993}", &v) && v == INT64_C (9007199254740993));   /* 2^53 + 1 */
+    CHECK (s_id ("{\"id\":9223372036854775807}", &v) && v == INT64_MAX);
+    CHECK (s_id ("{\"id\":-9223372036854775808}", &v) && v == INT64_MIN);
+    v = 42;
+    CHECK (!s_id ("{\"id\":9223372036854775808}", &v) && v == 42);                 /* 2^63 */
+    CHECK (!s_id ("{\"id\":-9223372036854775809}", &v));
+    CHECK (!s_id ("{\"id\":1e3}", &v));
+    CHECK (!s_id ("{\"id\":1E3}", &v));
+    CHECK (!s_id ("{\"id\":1.0}", &v));
+    CHECK (!s_id ("{\"id\":0.5}", &v));
+    CHECK (!s_id ("{\"id\":\"1\"}", &v));
+    CHECK (!s_id ("{\"id\":true}", &v));
+    CHECK (!s_id ("{\"other\":1}", &v) && v == 42);
+    /* the literal goes to the right number, in document order, also when
+       a duplicate was dropped before it */
+    cJSON *root = s_parse ("{\"a\":[1e2,{\"x\":12345678901234567,\"x\":2.5}],\"b\":12345678901234568,\"c\":7}",
+                           0, NULL);
+    cJSON *a = hny_json_get (root, "a");
+    CHECK (!hny_json_int (cJSON_GetArrayItem (a, 0), &v));
+    CHECK (!hny_json_int (hny_json_get (cJSON_GetArrayItem (a, 1), "x"), &v));
+    CHECK (cJSON_GetArrayItem (a, 1)->child->valuedouble == 2.5);
+    CHECK (hny_json_int (hny_json_get (root, "b"), &v) && v == INT64_C (12345678901234568));
+    CHECK (hny_json_int (hny_json_get (root, "c"), &v) && v == 7);
+    json_t *j = hny_json_to_jansson (root);
+    char *dump = json_dumps (j, JSON_COMPACT);
+    CHECK_STR (dump, "{\"a\":[100.0,{\"x\":2.5}],\"b\":12345678901234568,\"c\":7}");
+    free (dump);
+    json_decref (j);
+    cJSON_Delete (root);
+}
+
+/* The writers write what json_dumps writes, byte for byte. */
+static void
+test_writers (void)
+{
+    hny_buf_t buf = HNY_BUF_INIT (1 << 16);
+    char all [128];
+    for (int i = 1; i < 128; i++)
+        all [i - 1] = (char) i;
+    all [127] = '\0';
+    const char *cases [] = { "", "plain", "ｆｕｌｌ　ｗｉｄｔｈ", "q\"b\\s/", "\x7f\xc3\xa9\xe2\x80\xa8", all };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        hny_buf_reset (&buf);
+        CHECK (hny_json_put_str (&buf, cases [i], strlen (cases [i])) == 0);
+        json_t *s = json_string (cases [i]);
+        char *want = json_dumps (s, JSON_COMPACT | JSON_ENCODE_ANY);
+        CHECK_STR (hny_buf_str (&buf), want);
+        free (want);
+        json_decref (s);
+    }
+    hny_buf_reset (&buf);
+    hny_buf_add (&buf, "{", 1);
+    hny_json_put_key (&buf, "id", 1);
+    hny_json_put_int (&buf, INT64_MIN);
+    hny_json_put_key (&buf, "n", 0);
+    hny_json_put_int (&buf, 0);
+    hny_buf_add (&buf, "}", 1);
+    CHECK_STR (hny_buf_str (&buf), "{\"id\":-9223372036854775808,\"n\":0}");
+    hny_buf_free (&buf);
+    /* past the cap: refused, sticky */
+    hny_buf_t small = HNY_BUF_INIT (4);
+    CHECK (hny_json_put_str (&small, "abcdef", 6) == -1 && small.toobig);
+    hny_buf_free (&small);
+}
+
+int
+main (void)
+{
+    test_parse ();
+    test_refused ();
+    test_duplicates ();
+    test_integers ();
+    test_writers ();
+    return s_check_done ("test_json");
+}
