@@ -35,6 +35,9 @@ extern "C" {
 
 #define HNY_JSON_UNIQUE     1       /* refuse an object with a duplicate member name */
 #define HNY_JSON_ERROR_MAX  96      /* bytes of a parse error's text, NUL included */
+/* Nesting of the bodies read here (the root is 1): a translate RESULT
+   needs 5, a service's answer a few; room for members added later. */
+#define HNY_JSON_DEPTH_MAX  32
 
 /* Parse the JSON text [text, text + size). At most max bytes (past it:
    refused unread) and depth nested arrays and objects (the root is depth
