@@ -1246,8 +1246,8 @@ s_count_src_keys (const uint8_t *body, size_t size)
 static json_t *
 s_prepared_parse (const uint8_t *body, size_t size, const char **why)
 {
-    json_error_t jerr;
-    json_t *art = body ? json_loadb ((const char *) body, size, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    /* read by cJSON (hny_json.h), handed over as jansson: the load runs on it */
+    json_t *art = hny_json_load (body, size, HNY_PROTO_BODY_MAX, HNY_JSON_UNIQUE, NULL);
     if (json_is_object (art) && json_is_array (json_object_get (art, "paragraphs")))
         return art;
     json_decref (art);

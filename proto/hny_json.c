@@ -263,7 +263,7 @@ hny_json_parse (const void *text, size_t size, size_t max, int depth, int flags,
             snprintf (error, HNY_JSON_ERROR_MAX, "larger than its cap of %zu bytes", max);
         return NULL;
     }
-    if (!hny_utf8_valid (text, size)) {
+    if (!(flags & HNY_JSON_UTF8_OK) && !hny_utf8_valid (text, size)) {
         s_error (&p, "not valid UTF-8", 0);
         return NULL;
     }
@@ -358,7 +358,9 @@ hny_json_to_jansson (const cJSON *item)
     case cJSON_NULL:   return json_null ();
     case cJSON_Number:
         return hny_json_int (item, &v) ? json_integer ((json_int_t) v) : json_real (item->valuedouble);
-    case cJSON_String: return json_string (item->valuestring);
+    case cJSON_String:
+        /* checked by the parse (UTF-8, no NUL): jansson need not check again */
+        return json_stringn_nocheck (item->valuestring, strlen (item->valuestring));
     case cJSON_Array: {
         json_t *array = json_array ();
         for (const cJSON *m = item->child; m; m = m->next)
@@ -368,11 +370,20 @@ hny_json_to_jansson (const cJSON *item)
     case cJSON_Object: {
         json_t *object = json_object ();
         for (const cJSON *m = item->child; m; m = m->next)
-            json_object_set_new (object, m->string, hny_json_to_jansson (m));
+            json_object_set_new_nocheck (object, m->string, hny_json_to_jansson (m));
         return object;
     }
     }
     return json_null ();
+}
+
+json_t *
+hny_json_load (const void *text, size_t size, size_t max, int flags, char error [HNY_JSON_ERROR_MAX])
+{
+    cJSON *root = hny_json_parse (text, size, max, HNY_JSON_DEPTH_MAX, flags, error);
+    json_t *value = hny_json_to_jansson (root);
+    cJSON_Delete (root);
+    return value;
 }
 
 /* ------------------------------------------------------------- writers */

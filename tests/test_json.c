@@ -168,6 +168,28 @@ test_integers (void)
     cJSON_Delete (root);
 }
 
+/* hny_json_load gives the value json_loadb gives, written back the same. */
+static void
+test_load (void)
+{
+    const char *text = "{\"schema\":\"honyaku.prepared/1\",\"replaced\":0,\"metadata\":{\"title\":\"T\\u00e9\",\"related\":"
+                       "[{\"title\":\"a\\\"b\",\"date\":\"2019-04-17\"}]},\"title\":{\"src\":\"ｔｉｔｌｅ\"},"
+                       "\"paragraphs\":[{\"segments\":[{\"src\":\"One.\"},{\"src\":\"Two\\n\"}]},{\"segments\":[]}],"
+                       "\"stats\":{\"ms\":1.5,\"big\":12345678901234567,\"neg\":-3,\"t\":true,\"f\":false,\"n\":null}}";
+    json_t *want = json_loadb (text, strlen (text), JSON_REJECT_DUPLICATES, NULL);
+    json_t *got = hny_json_load (text, strlen (text), S_MAX, HNY_JSON_UNIQUE, NULL);
+    CHECK (want && got && json_equal (want, got));
+    char *a = json_dumps (want, JSON_COMPACT), *b = json_dumps (got, JSON_COMPACT);
+    CHECK (a && b && strcmp (a, b) == 0);
+    free (a);
+    free (b);
+    json_decref (want);
+    json_decref (got);
+    char error [HNY_JSON_ERROR_MAX];
+    CHECK (hny_json_load ("{\"a\":1,\"a\":2}", 13, S_MAX, HNY_JSON_UNIQUE, error) == NULL
+           && strstr (error, "duplicate"));
+}
+
 /* The writers write what json_dumps writes, byte for byte. */
 static void
 test_writers (void)
@@ -209,6 +231,7 @@ main (void)
     test_refused ();
     test_duplicates ();
     test_integers ();
+    test_load ();
     test_writers ();
     return s_check_done ("test_json");
 }

@@ -178,8 +178,10 @@ hny_be_parse_cjson (hny_backend_t *backend, hny_batch_t *batch, size_t first, si
     size_t size;
     const char *what = s_body_unusable (response, &body, &size);
     char error [HNY_JSON_ERROR_MAX];
-    /* the HTTP engine capped the body; a duplicate name: the last one, as jansson */
-    cJSON *root = what ? NULL : hny_json_parse (body, size, SIZE_MAX, HNY_JSON_DEPTH_MAX, 0, error);
+    /* the HTTP engine capped the body, s_body_unusable checked its UTF-8;
+       a duplicate name: the last one, as jansson */
+    cJSON *root = what ? NULL : hny_json_parse (body, size, SIZE_MAX, HNY_JSON_DEPTH_MAX, HNY_JSON_UTF8_OK,
+                                                error);
     if (cJSON_IsObject (root))
         return root;
     s_answer_fail (backend, batch, first, count, response, what, root ? "another JSON value" : error);
