@@ -1,7 +1,8 @@
 /*  hny_json.c: cJSON with the protocol's rules (hny_json.h).
 
     A parse is three steps: a lexer pass over the text checks what cJSON
-    does not (UTF-8, RFC 8259's numbers and whitespace, raw controls and
+    does not (UTF-8, as hny_utf8_valid: the lexer sees each string anyway,
+    so it checks them on the way; RFC 8259's numbers and whitespace, raw controls and
     \u0000 in strings, nesting) and notes the numbers whose double is not
     exact or not an integer; cJSON builds the tree; a walk in document
     order hands those numbers their literal and checks member names. */
@@ -30,6 +31,7 @@ typedef struct {
     size_t size;
     s_num_t *nums;              /* in text order */
     size_t num_count, num_alloc;
+    int utf8_ok;                /* HNY_JSON_UTF8_OK: the caller checked the UTF-8 */
     size_t next_num;            /* walk: the next nums[] to hand out */
     size_t ordinal;             /* walk: numbers met so far */
     char *error;                /* NULL: the caller does not want it */
@@ -95,8 +97,31 @@ s_lex_number (s_parse_t *p, size_t *pos, size_t ordinal)
     return 0;
 }
 
+/* The length of the UTF-8 sequence at s (at most avail bytes), or 0 when
+   it is not valid: an overlong form, a surrogate, past U+10FFFF, cut
+   (RFC 3629; what hny_utf8_valid accepts). */
+static size_t
+s_utf8_seq (const unsigned char *s, size_t avail)
+{
+    unsigned c = s [0];
+    if (c >= 0xC2 && c <= 0xDF)
+        return avail >= 2 && (s [1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        return avail >= 3 && s [1] >= lo && s [1] <= hi && (s [2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        return avail >= 4 && s [1] >= lo && s [1] <= hi && (s [2] & 0xC0) == 0x80
+            && (s [3] & 0xC0) == 0x80 ? 4 : 0;
+    }
+    return 0;
+}
+
 /* The lexer pass: everything cJSON lets through that RFC 8259 or the
-   protocol does not (the grammar of structure is cJSON's to check). */
+   protocol does not (the grammar of structure is cJSON's to check). The
+   text is valid UTF-8 when it passes: outside strings only ASCII is
+   JSON, inside them each sequence is checked here (one pass, not two). */
 static int
 s_lex (s_parse_t *p, int max_depth)
 {
@@ -108,9 +133,19 @@ s_lex (s_parse_t *p, int max_depth)
         if (c == '"') {
             i++;
             for (;;) {
-                /* the common case: a run of plain bytes (UTF-8 checked before) */
-                while (i < n && s [i] != '"' && s [i] != '\\' && (unsigned char) s [i] >= 0x20)
+                /* the common case: a run of printable ASCII */
+                while (i < n && (unsigned char) s [i] >= 0x20 && (unsigned char) s [i] < 0x80
+                       && s [i] != '"' && s [i] != '\\')
                     i++;
+                if (i < n && (unsigned char) s [i] >= 0x80) {
+                    size_t k = p->utf8_ok ? 1 : s_utf8_seq ((const unsigned char *) s + i, n - i);
+                    if (!k) {
+                        s_error (p, "not valid UTF-8", i);
+                        return -1;
+                    }
+                    i += k;
+                    continue;
+                }
                 if (i >= n) {
                     s_error (p, "unterminated string", i);
                     return -1;
@@ -251,7 +286,7 @@ cJSON *
 hny_json_parse (const void *text, size_t size, size_t max, int depth, int flags,
                 char error [HNY_JSON_ERROR_MAX])
 {
-    s_parse_t p = { .text = text, .size = size, .error = error };
+    s_parse_t p = { .text = text, .size = size, .error = error, .utf8_ok = (flags & HNY_JSON_UTF8_OK) != 0 };
     if (error)
         error [0] = '\0';
     if (!text || size == 0) {
@@ -261,10 +296,6 @@ hny_json_parse (const void *text, size_t size, size_t max, int depth, int flags,
     if (size > max) {
         if (error)
             snprintf (error, HNY_JSON_ERROR_MAX, "larger than its cap of %zu bytes", max);
-        return NULL;
-    }
-    if (!(flags & HNY_JSON_UTF8_OK) && !hny_utf8_valid (text, size)) {
-        s_error (&p, "not valid UTF-8", 0);
         return NULL;
     }
     if (s_lex (&p, depth) < 0) {

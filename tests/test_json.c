@@ -168,6 +168,34 @@ test_integers (void)
     cJSON_Delete (root);
 }
 
+/* The lexer's UTF-8 check agrees with hny_utf8_valid: random bytes
+   (mostly lead and continuation bytes, to hit every edge) in a string. */
+static void
+test_utf8 (void)
+{
+    uint32_t seed = 12345;
+    const unsigned char picks [] = { 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0,
+                                     0xED, 0xEE, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 'a', ' ' };
+    int mismatches = 0;
+    for (int round = 0; round < 20000; round++) {
+        unsigned char text [16] = "[\"";
+        size_t len = 1 + round % 6;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            text [2 + i] = picks [(seed >> 16) % sizeof picks];
+        }
+        text [2 + len] = '"';
+        text [3 + len] = ']';
+        cJSON *root = hny_json_parse (text, len + 4, S_MAX, 16, 0, NULL);
+        int valid = hny_utf8_valid ((const char *) text + 2, len);
+        mismatches += (root != NULL) != valid;
+        if (root && valid)
+            mismatches += strlen (cJSON_GetArrayItem (root, 0)->valuestring) != len;
+        cJSON_Delete (root);
+    }
+    CHECK (mismatches == 0);
+}
+
 /* hny_json_load gives the value json_loadb gives, written back the same. */
 static void
 test_load (void)
@@ -232,6 +260,7 @@ main (void)
     test_duplicates ();
     test_integers ();
     test_load ();
+    test_utf8 ();
     test_writers ();
     return s_check_done ("test_json");
 }
