@@ -467,3 +467,68 @@ hny_json_put_key (hny_buf_t *buf, const char *name, int first)
     hny_buf_adds (buf, name);
     return hny_buf_add (buf, "\":", 2);
 }
+
+/* value's JSON text into buf, as json_dumps writes it (JSON_COMPACT). */
+static void
+s_dump (hny_buf_t *buf, const json_t *value)
+{
+    switch (json_typeof (value)) {
+    case JSON_OBJECT: {
+        /* jansson iterates an object in insertion order, as json_dumps writes it */
+        hny_buf_add (buf, "{", 1);
+        const char *name;
+        json_t *member;
+        int first = 1;
+        json_object_foreach ((json_t *) value, name, member) {
+            if (!first)
+                hny_buf_add (buf, ",", 1);
+            hny_json_put_str (buf, name, strlen (name));
+            hny_buf_add (buf, ":", 1);
+            s_dump (buf, member);
+            first = 0;
+        }
+        hny_buf_add (buf, "}", 1);
+        break;
+    }
+    case JSON_ARRAY:
+        hny_buf_add (buf, "[", 1);
+        for (size_t i = 0; i < json_array_size (value); i++) {
+            if (i)
+                hny_buf_add (buf, ",", 1);
+            s_dump (buf, json_array_get (value, i));
+        }
+        hny_buf_add (buf, "]", 1);
+        break;
+    case JSON_STRING:
+        hny_json_put_str (buf, json_string_value (value), json_string_length (value));
+        break;
+    case JSON_INTEGER:
+        hny_json_put_int (buf, (int64_t) json_integer_value (value));
+        break;
+    case JSON_REAL: {
+        /* rare here: jansson's own text of a double (precision, ".0") */
+        char *text = json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (text)
+            hny_buf_adds (buf, text);
+        free (text);
+        break;
+    }
+    case JSON_TRUE:  hny_buf_add (buf, "true", 4); break;
+    case JSON_FALSE: hny_buf_add (buf, "false", 5); break;
+    case JSON_NULL:  hny_buf_add (buf, "null", 4); break;
+    }
+}
+
+char *
+hny_json_dump (const json_t *value, size_t max, size_t *size)
+{
+    if (!value)
+        return NULL;
+    hny_buf_t buf = HNY_BUF_INIT (max);
+    s_dump (&buf, value);
+    if (buf.toobig || !buf.data) {
+        hny_buf_free (&buf);
+        return NULL;
+    }
+    return hny_buf_take (&buf, size);
+}

@@ -79,6 +79,13 @@ json_t *hny_json_to_jansson (const cJSON *item);
 json_t *hny_json_load (const void *text, size_t size, size_t max, int flags,
                        char error [HNY_JSON_ERROR_MAX]);
 
+/* The JSON text of a jansson value, byte for byte what json_dumps
+   (JSON_COMPACT | JSON_ENCODE_ANY) writes, 2-3 times faster: jansson
+   decodes every character of every string as it writes. Caller owns;
+   *size (may be NULL) its length. NULL when value is NULL or the text
+   would be longer than max. */
+char *hny_json_dump (const json_t *value, size_t max, size_t *size);
+
 /* --- writers: JSON text into a capped buffer, as json_dumps writes it
    (the quote, the backslash and control characters escaped; every other
    byte as it is: s must be UTF-8). Return 0, or -1 once the buffer is

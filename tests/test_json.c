@@ -218,6 +218,92 @@ test_load (void)
            && strstr (error, "duplicate"));
 }
 
+/* A random jansson value: every type, strings of any code point (controls,
+   quotes, U+2028, 4-byte ones), integers at the edges, nesting. */
+static json_t *
+s_random_value (uint32_t *seed, int depth)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    unsigned pick = (*seed >> 16) % (depth > 4 ? 6 : 8);
+    static const uint32_t cps [] = { 0x01, 0x08, 0x09, 0x0A, 0x1F, '"', '\\', '/', 'a', 0x7F, 0xE9,
+                                     0x2028, 0x3042, 0xFF21, 0x1F600 };
+    static const json_int_t ints [] = { 0, -1, 1, 42, INT64_MAX, INT64_MIN, 9007199254740993LL };
+    switch (pick) {
+    case 0: return json_true ();
+    case 1: return json_null ();
+    case 2: return json_integer (ints [(*seed >> 8) % 7]);
+    case 3: return json_real ((double) (*seed % 100000) / 7.0);
+    case 4: case 5: {
+        char text [64];
+        size_t len = 0;
+        for (unsigned i = 0; i < (*seed >> 4) % 10; i++) {
+            *seed = *seed * 1103515245u + 12345u;
+            uint32_t cp = cps [(*seed >> 16) % (sizeof cps / sizeof cps [0])];
+            if (cp < 0x80)
+                text [len++] = (char) cp;
+            else if (cp < 0x800) {
+                text [len++] = (char) (0xC0 | (cp >> 6));
+                text [len++] = (char) (0x80 | (cp & 0x3F));
+            }
+            else if (cp < 0x10000) {
+                text [len++] = (char) (0xE0 | (cp >> 12));
+                text [len++] = (char) (0x80 | ((cp >> 6) & 0x3F));
+                text [len++] = (char) (0x80 | (cp & 0x3F));
+            }
+            else {
+                text [len++] = (char) (0xF0 | (cp >> 18));
+                text [len++] = (char) (0x80 | ((cp >> 12) & 0x3F));
+                text [len++] = (char) (0x80 | ((cp >> 6) & 0x3F));
+                text [len++] = (char) (0x80 | (cp & 0x3F));
+            }
+        }
+        return json_stringn (text, len);
+    }
+    case 6: {
+        json_t *array = json_array ();
+        for (unsigned i = 0; i < (*seed >> 8) % 4; i++)
+            json_array_append_new (array, s_random_value (seed, depth + 1));
+        return array;
+    }
+    default: {
+        json_t *object = json_object ();
+        for (unsigned i = 0; i < (*seed >> 8) % 4; i++) {
+            json_t *key = s_random_value (seed, 9);     /* a string or a scalar */
+            char name [80];
+            snprintf (name, sizeof name, "k%u%s", i, json_is_string (key) ? json_string_value (key) : "");
+            json_decref (key);
+            json_object_set_new (object, name, s_random_value (seed, depth + 1));
+        }
+        return object;
+    }
+    }
+}
+
+/* hny_json_dump writes what json_dumps writes, on random values. */
+static void
+test_dump (void)
+{
+    uint32_t seed = 777;
+    int mismatches = 0;
+    for (int round = 0; round < 3000; round++) {
+        json_t *value = s_random_value (&seed, 0);
+        char *want = json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
+        size_t size = 0;
+        char *got = hny_json_dump (value, S_MAX, &size);
+        if (!want || !got || strcmp (want, got) != 0 || size != strlen (want)) {
+            if (mismatches++ < 3)
+                fprintf (stderr, "dump: want [%s]\n       got [%s]\n", want ? want : "(null)", got ? got : "(null)");
+        }
+        free (want);
+        free (got);
+        json_decref (value);
+    }
+    CHECK (mismatches == 0);
+    json_t *big = json_string ("0123456789");
+    CHECK (hny_json_dump (big, 8, NULL) == NULL);
+    json_decref (big);
+}
+
 /* The writers write what json_dumps writes, byte for byte. */
 static void
 test_writers (void)
@@ -261,6 +347,7 @@ main (void)
     test_integers ();
     test_load ();
     test_utf8 ();
+    test_dump ();
     test_writers ();
     return s_check_done ("test_json");
 }

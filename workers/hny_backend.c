@@ -1264,8 +1264,8 @@ hny_backend_req_header (hny_backend_req_t *req, const char *fmt, ...)
 void
 hny_backend_req_json (hny_backend_req_t *req, const json_t *body)
 {
-    req->body = json_dumps (body, JSON_COMPACT);
+    /* json_dumps' bytes, written faster (hny_json.h): one per request */
+    req->body = hny_json_dump (body, HNY_PROTO_BODY_MAX, &req->body_size);
     assert (req->body);
-    req->body_size = strlen (req->body);
     hny_backend_req_header (req, "Content-Type: application/json");
 }
