@@ -45,6 +45,7 @@ s_error (s_parse_t *p, const char *what, size_t offset)
 }
 
 static int s_is_digit (char c) { return c >= '0' && c <= '9'; }
+static int s_is_hex (char c) { return s_is_digit (c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 /* A number at *pos as RFC 8259 writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?
    ([eE][+-]?[0-9]+)?, followed by none of its characters (cJSON would
@@ -156,12 +157,23 @@ s_lex (s_parse_t *p, int max_depth)
                     s_error (p, "control character in a string", i);
                     return -1;
                 }
-                /* an escape: cJSON checks its letter; \u0000 would cut the C string */
-                if (i + 5 < n && s [i + 1] == 'u' && memcmp (s + i + 2, "0000", 4) == 0) {
-                    s_error (p, "\\u0000 is not allowed", i);
-                    return -1;
+                /* an escape: cJSON checks its letter, not \u's four hex
+                   digits (it reads "\u00e " as U+0000); \u0000 would cut
+                   the C string */
+                if (i + 1 < n && s [i + 1] == 'u') {
+                    if (i + 5 >= n || !s_is_hex (s [i + 2]) || !s_is_hex (s [i + 3]) || !s_is_hex (s [i + 4])
+                    ||  !s_is_hex (s [i + 5])) {
+                        s_error (p, "invalid \\u escape", i);
+                        return -1;
+                    }
+                    if (memcmp (s + i + 2, "0000", 4) == 0) {
+                        s_error (p, "\\u0000 is not allowed", i);
+                        return -1;
+                    }
+                    i += 6;
                 }
-                i += 2;
+                else
+                    i += 2;
             }
             i++;
         }

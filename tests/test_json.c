@@ -78,6 +78,8 @@ test_refused (void)
     s_refused ("{\"s\":\"\xc0\xaf\"}", 0, "UTF-8");                 /* overlong */
     s_refused ("{\"a\":1,\"a\":2}", HNY_JSON_UNIQUE, "duplicate object key \"a\"");
     s_refused ("{\"s\":\"a\\u0000b\"}", 0, "\\u0000");
+    s_refused ("{\"s\":\"a\\u00e b\"}", 0, "invalid \\u escape");      /* cJSON: U+0000 */
+    s_refused ("{\"s\":\"a\\u12\"}", 0, "invalid \\u escape");
     s_refused ("{\"s\":\"a\tb\"}", 0, "control character");
     s_refused ("{\"s\":\"a\x01\"}", 0, "control character");
     s_refused ("{\"n\":01}", 0, "invalid number");
@@ -218,6 +220,60 @@ test_load (void)
            && strstr (error, "duplicate"));
 }
 
+/* Differential: mutated bodies read by hny_json and by jansson (with
+   JSON_REJECT_DUPLICATES, what the protocol's bodies had) are accepted and
+   refused alike, and read to equal values. The known differences: an
+   integer past int64 or a real past the double range, which jansson
+   refuses as a whole and hny_json reads (hny_json_int then refuses it). */
+static void
+test_differential (void)
+{
+    static const char *const seeds [] = {
+        "{\"segments\":[{\"id\":0,\"tgt\":\"ｈａ \\\"q\\\" \\u00e9\"},{\"id\":1,\"error\":{\"class\":\"transient\","
+        "\"code\":503,\"reason\":\"x\",\"retry_after_ms\":1000}}],\"requests\":1,\"chars_billed\":-12.5e1}",
+        "{\"segments\":[{\"id\":0,\"src\":\"a\\n\\t\\/\\ud83d\\ude00\",\"context\":null}],\"probe\":true,\"x\":[false,[]]}",
+        "{\"translations\":[{\"detected_source_language\":\"EN\",\"text\":\"日本\",\"billed_characters\":12}]}",
+    };
+    static const char picks [] = "{}[]\",:\\u0123456789-+.eEtrufalsn \t\n\x01\x7f\xc3\xa9\xe3\x81\x82\xff";
+    uint32_t seed = 4242;
+    int mismatches = 0, accepted = 0;
+    for (int round = 0; round < 30000; round++) {
+        const char *base = seeds [round % 3];
+        char text [512];
+        size_t len = strlen (base);
+        memcpy (text, base, len);
+        for (int m = 0; m < 1 + round % 3; m++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % len;
+            char c = picks [(seed >> 20) % (sizeof picks - 1)];
+            switch ((seed >> 4) % 3) {
+            case 0: text [at] = c; break;                                       /* replace */
+            case 1: memmove (text + at, text + at + 1, len - at - 1); len--; break;   /* delete */
+            default:
+                if (len < sizeof text - 1) {                                    /* insert */
+                    memmove (text + at + 1, text + at, len - at);
+                    text [at] = c;
+                    len++;
+                }
+            }
+        }
+        json_error_t jerr;
+        json_t *want = json_loadb (text, len, JSON_REJECT_DUPLICATES, &jerr);
+        json_t *got = hny_json_load (text, len, S_MAX, HNY_JSON_UNIQUE, NULL);
+        int known = !want && (strstr (jerr.text, "too big") || strstr (jerr.text, "overflow"));
+        if ((!want != !got && !known) || (want && got && !json_equal (want, got))) {
+            if (mismatches++ < 3)
+                fprintf (stderr, "differential: [%.*s]: jansson %s (%s), hny_json %s\n", (int) len, text,
+                         want ? "reads it" : "refuses it", want ? "" : jerr.text, got ? "reads it" : "refuses it");
+        }
+        accepted += got != NULL;
+        json_decref (want);
+        json_decref (got);
+    }
+    CHECK (mismatches == 0);
+    CHECK (accepted > 1000);            /* the mutations leave many bodies valid */
+}
+
 /* A random jansson value: every type, strings of any code point (controls,
    quotes, U+2028, 4-byte ones), integers at the edges, nesting. */
 static json_t *
@@ -348,6 +404,7 @@ main (void)
     test_load ();
     test_utf8 ();
     test_dump ();
+    test_differential ();
     test_writers ();
     return s_check_done ("test_json");
 }
