@@ -8,7 +8,6 @@
     order hands those numbers their literal and checks member names. */
 #include "hny_json.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

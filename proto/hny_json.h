@@ -16,7 +16,10 @@
 
     Trees are cJSON's own (cJSON_Delete frees them); read them with the
     getters here, never with cJSON_GetObjectItem (case-insensitive) or
-    valueint (saturated). The writers append JSON text to an hny_buf_t
+    valueint (saturated). A number whose double does not tell its literal
+    keeps the literal in its valuestring (cJSON_Delete frees it: no
+    cJSON_InitHooks anywhere). cJSON reads at most 63 characters of a
+    number: a longer one (never in these bodies) is refused. The writers append JSON text to an hny_buf_t
     exactly as jansson's json_dumps (JSON_COMPACT) writes it, so that
     bytes on the wire and in records stay what they were. */
 #ifndef HNY_JSON_H

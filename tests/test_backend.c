@@ -180,6 +180,17 @@ test_result_text (void)
     free (want_text);
     json_decref (want);
     hny_batch_destroy (&batch);
+    /* a warning cut at 300 bytes inside a character: left out (json_string
+       refused it), the body stays UTF-8 */
+    batch = s_batch ("{\"segments\": [{\"id\": 0, \"src\": \"a\"}]}", "en", "ja");
+    char warning [310];
+    memset (warning, 'w', 299);
+    strcpy (warning + 299, "\xc3\xa9");
+    hny_batch_set_tgt_warning (batch, 0, "x", 1, warning);
+    text = hny_batch_result_text (batch, &size);
+    CHECK_STR (text, "{\"segments\":[{\"id\":0,\"tgt\":\"x\"}],\"requests\":0,\"chars_billed\":0}");
+    free (text);
+    hny_batch_destroy (&batch);
 }
 
 static void

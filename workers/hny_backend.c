@@ -458,7 +458,9 @@ hny_batch_result_text (const hny_batch_t *self, size_t *size)
         if (s->cls == HNY_SEG_OK) {
             hny_json_put_key (&buf, "tgt", 0);
             hny_json_put_str (&buf, s->text, strlen (s->text));
-            if (s->warning) {
+            /* a warning cut inside a character is left out, as json_string
+               refused it */
+            if (s->warning && hny_utf8_valid (s->warning, strlen (s->warning))) {
                 hny_json_put_key (&buf, "warning", 0);
                 hny_json_put_str (&buf, s->warning, strlen (s->warning));
             }
