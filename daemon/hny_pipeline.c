@@ -18,6 +18,7 @@
     consecutive ones together, which is linear in the entries packed. */
 #include "hny_pipeline.h"
 #include "hny_alignjob.h"
+#include "hny_json.h"
 #include "hny_map.h"
 #include "hny_record.h"
 #include "hny_tm.h"
@@ -739,15 +740,30 @@ s_task_free (hny_task_t **task_p)
 static char *
 s_batch_payload (hny_pipeline_t *self, const hny_task_t *task)
 {
+    /* written as json_pack and json_dumps wrote it (the store's rows stay
+       what they were); a task's texts are far below a body's size */
     const s_batch_t *batch = task->data;
-    json_t *segs = json_array ();
-    for (size_t i = 0; i < batch->count; i++)
-        json_array_append_new (segs, json_pack ("{s:s}", "src", batch->entries [i]->src));
-    json_t *payload = json_pack ("{s:s, s:s, s:s, s:o}", "profile", s_profile_name (self, task->profile),
-                                 "from", batch->from, "to", batch->to, "segments", segs);
-    char *text = json_dumps (payload, JSON_COMPACT);
-    json_decref (payload);
-    return text;
+    const char *profile = s_profile_name (self, task->profile);
+    hny_buf_t buf = HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
+    hny_buf_add (&buf, "{", 1);
+    hny_json_put_key (&buf, "profile", 1);
+    hny_json_put_str (&buf, profile, strlen (profile));
+    hny_json_put_key (&buf, "from", 0);
+    hny_json_put_str (&buf, batch->from, strlen (batch->from));
+    hny_json_put_key (&buf, "to", 0);
+    hny_json_put_str (&buf, batch->to, strlen (batch->to));
+    hny_json_put_key (&buf, "segments", 0);
+    hny_buf_add (&buf, "[", 1);
+    for (size_t i = 0; i < batch->count; i++) {
+        hny_buf_adds (&buf, i ? ",{\"src\":" : "{\"src\":");
+        hny_json_put_str (&buf, batch->entries [i]->src, strlen (batch->entries [i]->src));
+        hny_buf_add (&buf, "}", 1);
+    }
+    if (hny_buf_adds (&buf, "]}") < 0) {
+        hny_buf_free (&buf);
+        return NULL;
+    }
+    return hny_buf_take (&buf, NULL);
 }
 
 /* A new, empty translate task for a profile and language pair, of
@@ -1360,8 +1376,8 @@ s_count_src_keys (const uint8_t *body, size_t size)
 static json_t *
 s_prepared_parse (const uint8_t *body, size_t size, const char **why)
 {
-    json_error_t jerr;
-    json_t *art = body ? json_loadb ((const char *) body, size, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    /* read by cJSON (hny_json.h), handed over as jansson: the load runs on it */
+    json_t *art = hny_json_load (body, size, HNY_PROTO_BODY_MAX, HNY_JSON_UNIQUE, NULL);
     if (json_is_object (art) && json_is_array (json_object_get (art, "paragraphs")))
         return art;
     json_decref (art);
@@ -1819,8 +1835,8 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
 {
     s_batch_t *batch = task->data;
     size_t n = batch->count;
-    json_t **results = hny_calloc (n ? n : 1, sizeof *results);
-    json_t *doc = NULL;
+    cJSON **results = hny_calloc (n ? n : 1, sizeof *results);
+    cJSON *doc = NULL;
     int64_t requests = 0, billed = 0;
     s_bills_t bills = { 0 };
     /* A translation is a few times its source at most (Japanese is 3
@@ -1836,38 +1852,36 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
         return -1;
     }
     if (status == HNY_STATUS_OK) {
-        json_error_t jerr;
-        doc = body ? json_loadb ((const char *) body, size, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-        json_t *segs = json_object_get (doc, "segments");
-        if (!json_is_array (segs)) {
-            json_decref (doc);
+        /* cJSON under the protocol's rules (hny_json.h): several times
+           jansson's speed on these bodies, the loop's largest parse */
+        doc = hny_json_parse (body, size, cap + S_RESULT_MIN, HNY_JSON_DEPTH_MAX, HNY_JSON_UNIQUE, NULL);
+        cJSON *segs = hny_json_get (doc, "segments");
+        if (!cJSON_IsArray (segs)) {
+            cJSON_Delete (doc);
             free (results);
             *why = "translate result without a segments array";
             return -1;
         }
-        size_t i;
-        json_t *item;
-        json_array_foreach (segs, i, item) {
-            json_t *id = json_object_get (item, "id");
-            if (json_is_integer (id) && json_integer_value (id) >= 0
-            &&  (size_t) json_integer_value (id) < n && !results [json_integer_value (id)])
-                results [json_integer_value (id)] = item;
+        cJSON *item;
+        cJSON_ArrayForEach (item, segs) {
+            int64_t id;
+            if (hny_json_int (hny_json_get (item, "id"), &id) && id >= 0 && (uint64_t) id < n
+            &&  !results [id])
+                results [id] = item;
         }
-        requests = json_integer_value (json_object_get (doc, "requests"));
-        billed = json_integer_value (json_object_get (doc, "chars_billed"));
+        requests = hny_json_int_or (hny_json_get (doc, "requests"), 0);
+        billed = hny_json_int_or (hny_json_get (doc, "chars_billed"), 0);
         requests = requests > 0 ? requests : 0;
         billed = billed > 0 ? billed : 0;
         /* What the service says of its own use and cost (5.3). */
-        json_t *usage = json_object_get (doc, "usage");
-        json_t *count = json_object_get (usage, "character_count");
-        json_t *limit = json_object_get (usage, "character_limit");
-        if (json_is_integer (count) && json_is_integer (limit) && json_integer_value (count) >= 0
-        &&  json_integer_value (limit) >= 0)
-            hny_store_usage_set (self->store, s_profile_name (self, task->profile),
-                                 json_integer_value (count), json_integer_value (limit));
-        json_t *tokens = json_object_get (doc, "tokens");
-        int64_t prompt = json_integer_value (json_object_get (tokens, "prompt"));
-        int64_t completion = json_integer_value (json_object_get (tokens, "completion"));
+        cJSON *usage = hny_json_get (doc, "usage");
+        int64_t count, limit;
+        if (hny_json_int (hny_json_get (usage, "character_count"), &count)
+        &&  hny_json_int (hny_json_get (usage, "character_limit"), &limit) && count >= 0 && limit >= 0)
+            hny_store_usage_set (self->store, s_profile_name (self, task->profile), count, limit);
+        cJSON *tokens = hny_json_get (doc, "tokens");
+        int64_t prompt = hny_json_int_or (hny_json_get (tokens, "prompt"), 0);
+        int64_t completion = hny_json_int_or (hny_json_get (tokens, "completion"), 0);
         if (prompt > 0 || completion > 0)
             hny_store_tokens_add (self->store, s_profile_name (self, task->profile),
                                   prompt > 0 ? prompt : 0, completion > 0 ? completion : 0);
@@ -1885,12 +1899,12 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
     for (size_t i = 0; i < n; i++) {
         s_pend_t *pend = batch->entries [i];
         pend->task = NULL;
-        json_t *res = results [i];
-        const char *tgt = json_string_value (json_object_get (res, "tgt"));
-        json_t *err = json_object_get (res, "error");
-        int cls = hny_err_class_parse (json_string_value (json_object_get (err, "class")));
-        const char *why_seg = json_string_value (json_object_get (err, "reason"));
-        int code = (int) json_integer_value (json_object_get (err, "code"));
+        cJSON *res = results [i];
+        const char *tgt = hny_json_str (hny_json_get (res, "tgt"), NULL);
+        cJSON *err = hny_json_get (res, "error");
+        int cls = hny_err_class_parse (hny_json_str (hny_json_get (err, "class"), NULL));
+        const char *why_seg = hny_json_str (hny_json_get (err, "reason"), NULL);
+        int code = (int) hny_json_int_or (hny_json_get (err, "code"), 0);
         if (status != HNY_STATUS_OK) {
             /* The whole batch was refused as bad input. */
             s_pend_fail (self, pend, status, HNY_CLASS_PERMANENT,
@@ -1910,10 +1924,16 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
                     s_bills_add (&bills, pend->refs [0].job, share, reqs);
             }
             /* flags a worker got wrong are left out, the translation kept */
-            json_t *qa = json_object_get (res, "qa");
-            char *qa_text = qa && hny_qa_json_valid (qa) ? json_dumps (qa, JSON_COMPACT) : NULL;
-            bad_qa += qa && !qa_text;
-            s_pend_fill (self, pend, tgt, json_string_value (json_object_get (res, "warning")), qa_text);
+            cJSON *qa_doc = hny_json_get (res, "qa");
+            char *qa_text = NULL;
+            if (qa_doc) {
+                /* rare, small: checked and written by the one checker, on jansson */
+                json_t *qa = hny_json_to_jansson (qa_doc);
+                qa_text = hny_qa_json_valid (qa) ? json_dumps (qa, JSON_COMPACT) : NULL;
+                json_decref (qa);
+            }
+            bad_qa += qa_doc && !qa_text;
+            s_pend_fill (self, pend, tgt, hny_json_str (hny_json_get (res, "warning"), NULL), qa_text);
             free (qa_text);
             filled++;
             continue;
@@ -1931,7 +1951,7 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
             s_pend_queue (self, pend, 1);
         }
         else if (cls == HNY_CLASS_TRANSIENT && ++pend->tries < retries) {
-            int64_t after = json_integer_value (json_object_get (err, "retry_after_ms"));
+            int64_t after = hny_json_int_or (hny_json_get (err, "retry_after_ms"), 0);
             int64_t backoff = s_retry_backoff (conf, pend->tries, after);
             hny_debug ("job %lld: transient failure (%d %s): retry %d in %lld ms",
                        (long long) (pend->ref_count ? pend->refs [0].job : 0), code, why_seg,
@@ -1966,7 +1986,7 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
         hny_store_stats_add (self->store, s_profile_name (self, task->profile), 0, 0, billed, requests,
                              filled);
     s_bills_flush (self, &bills);
-    json_decref (doc);
+    cJSON_Delete (doc);
     free (results);
     batch->count = 0;
     hny_store_task_delete (self->store, task->id);
@@ -2053,33 +2073,45 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
         /* Each request's segments share one context (5.4): a task of one
            request says it once for all, a task of several on each
            segment, so that a worker sends each request's segments
-           together. */
+           together. The text is written as json_pack and json_dumps
+           wrote it; a task's texts are capped by its profile's max_bytes,
+           far below the body's cap. */
         size_t requests = s_batch_requests (batch);
-        json_t *segs = json_array ();
-        json_t *context = NULL;
+        hny_buf_t buf = HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
+        hny_buf_add (&buf, "{\"segments\":[", 13);
+        const char *context = NULL;
         for (size_t i = 0; i < batch->count; i++) {
-            if (requests > 1 && i % batch->per_request == 0) {
-                json_decref (context);
-                const char *text = batch->contexts ? batch->contexts [i / batch->per_request] : NULL;
-                context = text ? json_string (text) : NULL;
+            if (requests > 1 && i % batch->per_request == 0)
+                context = batch->contexts ? batch->contexts [i / batch->per_request] : NULL;
+            const char *src = batch->entries [i]->src;
+            hny_buf_add (&buf, i ? ",{" : "{", i ? 2 : 1);
+            hny_json_put_key (&buf, "id", 1);
+            hny_json_put_int (&buf, (int64_t) i);
+            hny_json_put_key (&buf, "src", 0);
+            hny_json_put_str (&buf, src, strlen (src));
+            if (context) {
+                hny_json_put_key (&buf, "context", 0);
+                hny_json_put_str (&buf, context, strlen (context));
             }
-            json_t *item = json_pack ("{s:I, s:s}", "id", (json_int_t) i, "src", batch->entries [i]->src);
-            if (context)
-                json_object_set (item, "context", context);
-            json_array_append_new (segs, item);
+            hny_buf_add (&buf, "}", 1);
         }
-        json_decref (context);
-        json_t *doc = json_pack ("{s:o}", "segments", segs);
-        if (requests == 1 && batch->contexts && batch->contexts [0])
-            json_object_set_new (doc, "context", json_string (batch->contexts [0]));
+        hny_buf_add (&buf, "]", 1);
+        if (requests == 1 && batch->contexts && batch->contexts [0]) {
+            hny_json_put_key (&buf, "context", 0);
+            hny_json_put_str (&buf, batch->contexts [0], strlen (batch->contexts [0]));
+        }
         /* A task of a paused profile is its probe (the scheduler lets one
            out at a time): a type with a free way to ask (DeepL's
            /v2/usage) asks that first (5.4). */
         if (hny_sched_profile_paused (self->sched, task->profile))
-            json_object_set_new (doc, "probe", json_true ());
-        *body = json_dumps (doc, JSON_COMPACT);
-        *size = strlen (*body);
-        json_decref (doc);
+            hny_buf_adds (&buf, ",\"probe\":true");
+        if (hny_buf_add (&buf, "}", 1) < 0) {
+            /* cannot happen (see above); the worker answers 400 to "{}" */
+            hny_error ("task %lld: TASK body past %d bytes", (long long) task->id, HNY_PROTO_BODY_MAX);
+            hny_buf_reset (&buf);
+            hny_buf_add (&buf, "{}", 2);
+        }
+        *body = hny_buf_take (&buf, size);
         return 0;
     }
     s_job_t *job = s_job (self, task->job);

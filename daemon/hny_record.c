@@ -1,6 +1,7 @@
 /*  hny_record.c: a job's record, assembled a page at a time (see
     hny_record.h). */
 #include "hny_record.h"
+#include "hny_json.h"
 
 #include <honyaku/proto.h>
 #include <honyaku/record.h>
@@ -68,38 +69,11 @@ hny_record_destroy (hny_record_t **self_p)
 }
 
 /* Append s as a JSON string, escaped as jansson's json_dumps escapes it
-   (records stay byte for byte what they were): the quote, the backslash
-   and control characters; every other byte as it is (s is UTF-8: the
-   worker's JSON said so). */
+   (records stay byte for byte what they were; hny_json.h's writer). */
 static void
 s_buf_string (hny_buf_t *buf, const char *s)
 {
-    hny_buf_add (buf, "\"", 1);
-    const char *run = s;
-    for (const char *p = s;; p++) {
-        unsigned char c = (unsigned char) *p;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        hny_buf_add (buf, run, (size_t) (p - run));
-        if (!c)
-            break;
-        char esc [8];
-        switch (c) {
-        case '"':  hny_buf_adds (buf, "\\\""); break;
-        case '\\': hny_buf_adds (buf, "\\\\"); break;
-        case '\b': hny_buf_adds (buf, "\\b"); break;
-        case '\f': hny_buf_adds (buf, "\\f"); break;
-        case '\n': hny_buf_adds (buf, "\\n"); break;
-        case '\r': hny_buf_adds (buf, "\\r"); break;
-        case '\t': hny_buf_adds (buf, "\\t"); break;
-        default:
-            snprintf (esc, sizeof esc, "\\u%04X", c);
-            hny_buf_adds (buf, esc);
-            break;
-        }
-        run = p + 1;
-    }
-    hny_buf_add (buf, "\"", 1);
+    hny_json_put_str (buf, s, strlen (s));
 }
 
 /* One segment into the record (12.2, 12.3): its pair written as

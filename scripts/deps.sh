@@ -11,6 +11,7 @@ pkgs=(
   libsqlite3-dev                            # SQLite: the broker's job store
   libzstd-dev                               # zstd: the store keeps finished records compressed
   libjansson-dev                            # jansson: JSON headers, records, API bodies
+  libcjson-dev                              # cJSON: the broker-worker hot path (translate TASK/RESULT bodies, DeepL answers)
   libinih-dev                               # inih: the INI config parser
   libxml2-dev                               # libxml2: HTML parsing of article pages
   libxxhash-dev                             # xxHash: content keys and hashes

@@ -32,7 +32,7 @@ if(TARGET honyakud)
     set_tests_properties(daemon_${scenario} PROPERTIES TIMEOUT 60)
   endforeach()
   foreach(scenario oversize credit fivexx pause admission unserved slow lock fulldisk adopt bigresult
-                   unread)
+                   unread strictresult)
     add_test(NAME daemon_promise_${scenario}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_promises.py
                      $<TARGET_FILE:honyakud> ${scenario})

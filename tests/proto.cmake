@@ -11,6 +11,14 @@ if(TARGET hnycommon)
   add_test(NAME proto.util COMMAND test_util)
   set_tests_properties(proto.util PROPERTIES TIMEOUT 30)
 
+  # test_json: cJSON under the protocol's rules (proto/hny_json.h): what
+  # cJSON alone accepts and the protocol refuses, integers past 2^53, and
+  # the writers byte for byte against jansson's json_dumps
+  add_executable(test_json ${HNY_TESTS_DIR}/test_json.c)
+  target_link_libraries(test_json PRIVATE hnyjson)
+  add_test(NAME proto.json COMMAND test_json)
+  set_tests_properties(proto.json PROPERTIES TIMEOUT 30)
+
   # test_inline: the reader of the inline form (honyaku/inline.h) that the
   # worker's markup and the client's exports share
   add_executable(test_inline ${HNY_TESTS_DIR}/test_inline.c)

@@ -99,6 +99,18 @@ test_batch_parse (void)
         "{\"segments\": [{\"id\": 0, \"src\": \"a\"}, {\"id\": 9, \"src\": \"b\"},"
         " {\"id\": 9, \"src\": \"c\"}]}",
         "{\"segments\": [{\"id\": 1, \"src\": \"\xff\"}]}",
+        /* what cJSON alone would take (proto/hny_json.h) and the spec does not */
+        "{\"segments\": [{\"id\": 1, \"src\": \"caf\xc3\"}]}",
+        "{\"segments\": [{\"id\": 1, \"src\": \"a\", \"src\": \"b\"}]}",
+        "{\"segments\": [{\"id\": 1, \"src\": \"a\"}], \"segments\": []}",
+        "{\"segments\": [{\"id\": 1e3, \"src\": \"a\"}]}",
+        "{\"segments\": [{\"id\": 1.0, \"src\": \"a\"}]}",
+        "{\"segments\": [{\"id\": 9223372036854775808, \"src\": \"a\"}]}",
+        "{\"segments\": [{\"id\": 01, \"src\": \"a\"}]}",
+        "{\"segments\": [{\"id\": 1, \"src\": \"a\\u0000b\"}]}",
+        "{\"segments\": [{\"id\": 1, \"src\": \"a\"}]} trailing",
+        "{\"Segments\": [{\"id\": 1, \"src\": \"a\"}]}",
+        "{\"segments\": [{\"ID\": 1, \"src\": \"a\"}]}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *reason = NULL;
@@ -121,6 +133,63 @@ test_batch_parse (void)
     CHECK (batch && hny_batch_size (batch) == 2);
     CHECK (strcmp (hny_batch_context (batch, 0), "all") == 0);
     CHECK (strcmp (hny_batch_context (batch, 1), "own") == 0);
+    hny_batch_destroy (&batch);
+    /* ids up to int64, exact past 2^53 */
+    batch = s_batch ("{\"segments\": [{\"id\": 9223372036854775807, \"src\": \"a\"},"
+                     " {\"id\": 9007199254740993, \"src\": \"b\"}]}", "en", "es");
+    CHECK (batch && hny_batch_id (batch, 0) == INT64_MAX && hny_batch_id (batch, 1) == 9007199254740993LL);
+    hny_batch_destroy (&batch);
+}
+
+/* The RESULT body is written straight into a buffer (hny_batch_result_text):
+   the same bytes json_pack and json_dumps made of the same members. */
+static void
+test_result_text (void)
+{
+    hny_batch_t *batch = s_batch ("{\"segments\": [{\"id\": 3, \"src\": \"a\"}, {\"id\": 9, \"src\": \"b\"},"
+                                  " {\"id\": 12, \"src\": \"c\"}, {\"id\": 13, \"src\": \"d\"}]}", "en", "ja");
+    const char *tgt = "ｑｕｏｔｅ \"x\" \\ tab\t nl\n \x01 / \xe2\x80\xa8";
+    hny_batch_set_tgt (batch, 0, tgt, strlen (tgt));
+    hny_batch_set_error (batch, 1, HNY_SEG_PAUSED, 456, "quota \"gone\"");
+    hny_batch_set_tgt_warning (batch, 2, "c", 1, "lost term <b>");
+    hny_batch_set_qa (batch, 0, hny_strdup ("[{\"check\":\"number\",\"what\":\"1\",\"detail\":\"d\"}]"));
+    hny_batch_add_billed (batch, 9007199254740993LL);
+    hny_batch_set_usage (batch, 5, 1000000000000LL);
+    hny_batch_add_tokens (batch, 7, 8);
+    /* the reference: the members as the worker built them with jansson */
+    json_t *segs = json_array ();
+    json_t *s0 = json_pack ("{sIss}", "id", (json_int_t) 3, "tgt", tgt);
+    json_object_set_new (s0, "qa", json_loads ("[{\"check\":\"number\",\"what\":\"1\",\"detail\":\"d\"}]", 0, NULL));
+    json_array_append_new (segs, s0);
+    json_array_append_new (segs, json_pack ("{sIs{sssiss}}", "id", (json_int_t) 9, "error", "class", "paused",
+                                            "code", 456, "reason", "quota \"gone\""));
+    json_array_append_new (segs, json_pack ("{sIssss}", "id", (json_int_t) 12, "tgt", "c", "warning",
+                                            "lost term <b>"));
+    json_array_append_new (segs, json_pack ("{sIs{sssiss}}", "id", (json_int_t) 13, "error", "class", "transient",
+                                            "code", 500, "reason", "no outcome (internal error)"));
+    json_t *want = json_pack ("{sosIsIs{sIsI}s{sIsI}}", "segments", segs, "requests", (json_int_t) 0,
+                              "chars_billed", (json_int_t) 9007199254740993LL,
+                              "usage", "character_count", (json_int_t) 5, "character_limit", (json_int_t) 1000000000000LL,
+                              "tokens", "prompt", (json_int_t) 7, "completion", (json_int_t) 8);
+    char *want_text = json_dumps (want, JSON_COMPACT);
+    size_t size = 0;
+    char *text = hny_batch_result_text (batch, &size);
+    CHECK_STR (text, want_text);
+    CHECK (text && size == strlen (text));
+    free (text);
+    free (want_text);
+    json_decref (want);
+    hny_batch_destroy (&batch);
+    /* a warning cut at 300 bytes inside a character: left out (json_string
+       refused it), the body stays UTF-8 */
+    batch = s_batch ("{\"segments\": [{\"id\": 0, \"src\": \"a\"}]}", "en", "ja");
+    char warning [310];
+    memset (warning, 'w', 299);
+    strcpy (warning + 299, "\xc3\xa9");
+    hny_batch_set_tgt_warning (batch, 0, "x", 1, warning);
+    text = hny_batch_result_text (batch, &size);
+    CHECK_STR (text, "{\"segments\":[{\"id\":0,\"tgt\":\"x\"}],\"requests\":0,\"chars_billed\":0}");
+    free (text);
     hny_batch_destroy (&batch);
 }
 
@@ -493,6 +562,7 @@ main (void)
 {
     hny_log_init ("test_backend", HNY_LOG_ERROR);
     test_batch_parse ();
+    test_result_text ();
     test_form ();
     test_req_header ();
     test_pseudo ();

@@ -385,8 +385,60 @@ def bigresult(h):
     w.close()
 
 
+def _next_task(w, timeout=10.0):
+    """The next TASK, answering the broker's HEARTBEATs meanwhile (a
+    transient retry waits about a second)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        cmd, header, body = w.recv(max(0.01, deadline - time.monotonic()))
+        if cmd == "TASK":
+            return header, body
+        assert cmd == "HEARTBEAT", (cmd, header)
+        w.send("HEARTBEAT", None)
+
+
+def strictresult(h):
+    """RESULT bodies that cJSON alone would read and the protocol refuses
+    (proto/hny_json.h): the body is unusable, or the segment has no
+    result; either way the segment goes out again and its translation
+    is the later, well-formed one, never the refused text."""
+    tail = b',"requests":1,"chars_billed":1}'
+    cases = [
+        b'{"segments":[{"id":0,"tgt":"BAD\xc3"}]' + tail,             # invalid UTF-8
+        b'{"segments":[{"id":0,"tgt":"BAD"}],"segments":[]' + tail,   # a duplicate name
+        b'{"segments":[{"id":0,"tgt":"BAD","tgt":"BAD2"}]' + tail,    # ... in a segment
+        b'{"segments":[{"id":0,"tgt":"BAD\\u0000"}]' + tail,         # NUL: cut C strings
+        b'{"segments":[{"id":0,"tgt":"BAD"}]' + tail + b'}',           # trailing garbage
+        b'{"segments":[{"id":0e0,"tgt":"BAD"}]' + tail,               # an id with an exponent
+        b'{"segments":[{"id":0.0,"tgt":"BAD"}]' + tail,               # ... with a fraction
+        b'{"segments":[{"id":9223372036854775808,"tgt":"BAD"}]' + tail,    # 2^63: past int64
+        b'{"segments":[{"id":18446744073709551616,"tgt":"BAD"}]' + tail,   # 2^64 (0 as a double mod 2^64)
+    ]
+    c = h.start_daemon()
+    w = ManualWorker(h.back, credit=1)
+    for k, bad in enumerate(cases):
+        src = "Case number %d is here." % k
+        job = c.accepted("%s\n" % src)["job"]
+        header, _ = _next_task(w)
+        w.result(header["task"], 200, {"schema": "honyaku.prepared/1", "title": None,
+                                       "paragraphs": [{"segments": [{"src": src}]}]})
+        header, body = _next_task(w)
+        assert header["kind"] == "translate" and json.loads(body)["segments"][0]["src"] == src, header
+        w.result(header["task"], 200, bad)
+        header, body = _next_task(w)
+        segs = json.loads(body)["segments"]
+        assert [s["src"] for s in segs] == [src], (k, segs)
+        w.result(header["task"], 200, {"segments": [{"id": segs[0]["id"], "tgt": src.upper()}],
+                                       "requests": 1, "chars_billed": 1})
+        assert c.wait_done(job) == "done", k
+        got = [s["tgt"] for s in segments(c.fetch(job))]
+        assert got == [src.upper()], (k, got)
+    assert "translate result without a segments array" in h.fx.log("honyakud.log")
+    w.close()
+
+
 SCENARIOS = {f.__name__: f for f in (oversize, credit, fivexx, pause, admission, unserved, slow, lock,
-                                     fulldisk, adopt, bigresult, unread)}
+                                     fulldisk, adopt, bigresult, unread, strictresult)}
 
 
 def main():

@@ -5,6 +5,7 @@
     failures and missing answers become classified per-segment errors here,
     so that types only deal with their API's shapes. */
 #include "hny_backend.h"
+#include "hny_json.h"
 #include "hny_markup.h"
 
 #include <honyaku/proto.h>
@@ -37,6 +38,7 @@ typedef struct {
     hny_markup_t *markup;       /* the src as received: plain text and elements */
     int with_markup;            /* 1: src holds ⟦n⟧ placeholders for the elements */
     char *warning;              /* set when the tgt lost its markup, else NULL */
+    char *qa;                   /* the checks' "qa" array as JSON text, or NULL */
 } s_seg_t;
 
 struct _hny_batch_t {
@@ -139,20 +141,20 @@ hny_batch_new (const void *body, size_t size, const char *from, const char *to,
         *reason = hny_strdup ("translate task without a body");
         return NULL;
     }
-    json_error_t jerr;
-    json_t *root = json_loadb (body, size, JSON_REJECT_DUPLICATES, &jerr);
+    char jerr [HNY_JSON_ERROR_MAX];
+    cJSON *root = hny_json_parse (body, size, HNY_PROTO_BODY_MAX, HNY_JSON_DEPTH_MAX, HNY_JSON_UNIQUE,
+                                  jerr);
     if (!root) {
-        *reason = hny_sprintf ("translate body is not JSON: %s (offset %d)", jerr.text,
-                               jerr.position);
+        *reason = hny_sprintf ("translate body is not JSON: %s", jerr);
         return NULL;
     }
     hny_batch_t *self = NULL;
-    json_t *segments = json_object_get (root, "segments");
-    if (!json_is_object (root) || !json_is_array (segments)) {
+    cJSON *segments = hny_json_get (root, "segments");
+    if (!cJSON_IsArray (segments)) {
         *reason = hny_strdup ("translate body needs a \"segments\" array");
         goto done;
     }
-    size_t count = json_array_size (segments);
+    size_t count = (size_t) cJSON_GetArraySize (segments);
     if (count > HNY_BATCH_MAX_SEGMENTS) {
         *reason = hny_sprintf ("translate body has %zu segments; at most %d", count,
                                HNY_BATCH_MAX_SEGMENTS);
@@ -165,41 +167,42 @@ hny_batch_new (const void *body, size_t size, const char *from, const char *to,
     self->segs = hny_calloc (count ? count : 1, sizeof *self->segs);
     uint8_t *seen = hny_calloc (count ? count : 1, 1);
     /* A task's one context may come once, for every segment without its own. */
-    json_t *shared = json_object_get (root, "context");
-    if (shared && !json_is_string (shared) && !json_is_null (shared))
+    cJSON *shared = hny_json_get (root, "context");
+    if (shared && !cJSON_IsString (shared) && !cJSON_IsNull (shared))
         *reason = hny_strdup ("\"context\" must be a string");
-    for (size_t i = 0; i < count && !*reason; i++) {
-        json_t *seg = json_array_get (segments, i);
-        json_t *id = json_object_get (seg, "id");
-        json_t *src = json_object_get (seg, "src");
-        json_t *context = json_object_get (seg, "context");
-        if (!json_is_object (seg) || !json_is_integer (id) || json_integer_value (id) < 0) {
+    cJSON *seg = segments->child;
+    for (size_t i = 0; i < count && !*reason; i++, seg = seg->next) {
+        cJSON *src = hny_json_get (seg, "src");
+        cJSON *context = hny_json_get (seg, "context");
+        int64_t id;
+        if (!cJSON_IsObject (seg) || !hny_json_int (hny_json_get (seg, "id"), &id) || id < 0) {
             *reason = hny_sprintf ("segment %zu needs a non-negative integer \"id\"", i);
             break;
         }
-        if (!json_is_string (src)) {
+        size_t src_len;
+        const char *src_text = hny_json_str (src, &src_len);
+        if (!src_text) {
             *reason = hny_sprintf ("segment %zu needs a string \"src\"", i);
             break;
         }
-        if (context && !json_is_string (context) && !json_is_null (context)) {
+        if (context && !cJSON_IsString (context) && !cJSON_IsNull (context)) {
             *reason = hny_sprintf ("segment %zu: \"context\" must be a string", i);
             break;
         }
-        if (json_string_length (src) > HNY_BATCH_MAX_SRC) {
-            *reason = hny_sprintf ("segment %zu: src of %zu bytes; at most %d", i,
-                                   json_string_length (src), HNY_BATCH_MAX_SRC);
+        if (src_len > HNY_BATCH_MAX_SRC) {
+            *reason = hny_sprintf ("segment %zu: src of %zu bytes; at most %d", i, src_len,
+                                   HNY_BATCH_MAX_SRC);
             break;
         }
-        if (s_id_seen (self->segs, i, json_integer_value (id), seen, count)) {
-            *reason = hny_sprintf ("segment %zu: duplicate id %" JSON_INTEGER_FORMAT, i,
-                                   json_integer_value (id));
+        if (s_id_seen (self->segs, i, id, seen, count)) {
+            *reason = hny_sprintf ("segment %zu: duplicate id %" PRId64, i, id);
             break;
         }
         s_seg_t *s = &self->segs[i];
-        s->id = json_integer_value (id);
+        s->id = id;
         /* --- markup: backends see plain text with placeholders, never
            the inline form; hny_batch_set_tgt turns them back --- */
-        s->markup = hny_markup_parse (json_string_value (src), json_string_length (src));
+        s->markup = hny_markup_parse (src_text, src_len);
         s->src = hny_markup_protect (s->markup, &s->src_len);
         s->with_markup = s->src != NULL && hny_markup_count (s->markup) > 0;
         if (!s->src) {
@@ -209,17 +212,17 @@ hny_batch_new (const void *body, size_t size, const char *from, const char *to,
         /* --- end markup --- */
         if (!context)
             context = shared;
-        if (json_is_string (context))
-            s->context = hny_strdup (json_string_value (context));
+        if (cJSON_IsString (context))
+            s->context = hny_strdup (context->valuestring);
         self->count = i + 1;
     }
     free (seen);
     if (*reason)
         hny_batch_destroy (&self);
     else
-        self->probe = json_is_true (json_object_get (root, "probe"));
+        self->probe = cJSON_IsTrue (hny_json_get (root, "probe"));
 done:
-    json_decref (root);
+    cJSON_Delete (root);
     return self;
 }
 
@@ -234,6 +237,7 @@ hny_batch_destroy (hny_batch_t **self_p)
         free (self->segs[i].context);
         free (self->segs[i].text);
         free (self->segs[i].warning);
+        free (self->segs[i].qa);
         hny_markup_destroy (&self->segs[i].markup);
     }
     free (self->segs);
@@ -418,41 +422,97 @@ hny_batch_add_tokens (hny_batch_t *self, int64_t prompt, int64_t completion)
                                       ? INT64_MAX : self->tokens_completion + completion;
 }
 
-json_t *
-hny_batch_result (const hny_batch_t *self)
+void
+hny_batch_set_qa (hny_batch_t *self, size_t index, char *qa)
 {
-    json_t *segments = json_array ();
+    assert (index < self->count);
+    free (self->segs[index].qa);
+    self->segs[index].qa = qa;
+}
+
+/* Two integer members {"a":x,"b":y} after a member name. */
+static void
+s_put_pair (hny_buf_t *buf, const char *name, const char *a, int64_t x, const char *b, int64_t y)
+{
+    hny_json_put_key (buf, name, 0);
+    hny_buf_add (buf, "{", 1);
+    hny_json_put_key (buf, a, 1);
+    hny_json_put_int (buf, x);
+    hny_json_put_key (buf, b, 0);
+    hny_json_put_int (buf, y);
+    hny_buf_add (buf, "}", 1);
+}
+
+char *
+hny_batch_result_text (const hny_batch_t *self, size_t *size)
+{
+    /* written as json_pack and json_dumps (JSON_COMPACT) wrote it, members
+       in the same order; no larger than a body may be */
+    hny_buf_t buf = HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
+    hny_buf_add (&buf, "{\"segments\":[", 13);
     for (size_t i = 0; i < self->count; i++) {
         const s_seg_t *s = &self->segs[i];
-        json_t *seg = json_pack ("{sI}", "id", (json_int_t) s->id);
+        hny_buf_add (&buf, i ? ",{" : "{", i ? 2 : 1);
+        hny_json_put_key (&buf, "id", 1);
+        hny_json_put_int (&buf, s->id);
         if (s->cls == HNY_SEG_OK) {
-            json_object_set_new (seg, "tgt", json_string (s->text));
-            if (s->warning)
-                json_object_set_new (seg, "warning", json_string (s->warning));
+            hny_json_put_key (&buf, "tgt", 0);
+            hny_json_put_str (&buf, s->text, strlen (s->text));
+            /* a warning cut inside a character is left out, as json_string
+               refused it */
+            if (s->warning && hny_utf8_valid (s->warning, strlen (s->warning))) {
+                hny_json_put_key (&buf, "warning", 0);
+                hny_json_put_str (&buf, s->warning, strlen (s->warning));
+            }
+            if (s->qa) {
+                hny_json_put_key (&buf, "qa", 0);
+                hny_buf_adds (&buf, s->qa);
+            }
         }
         else {
             int pending = s->cls == HNY_SEG_PENDING;
-            json_object_set_new (seg, "error", json_pack (
-                "{sssiss}", "class", pending ? "transient" : hny_seg_class_name (s->cls),
-                "code", pending ? 500 : s->code,
-                "reason", pending ? "no outcome (internal error)" : s->text));
-            if (s->cls == HNY_SEG_TRANSIENT && s->retry_after_ms > 0)
-                json_object_set_new (json_object_get (seg, "error"), "retry_after_ms",
-                                     json_integer (s->retry_after_ms));
+            const char *reason = pending ? "no outcome (internal error)" : s->text;
+            hny_json_put_key (&buf, "error", 0);
+            hny_buf_add (&buf, "{", 1);
+            hny_json_put_key (&buf, "class", 1);
+            hny_json_put_str (&buf, pending ? "transient" : hny_seg_class_name (s->cls),
+                              strlen (pending ? "transient" : hny_seg_class_name (s->cls)));
+            hny_json_put_key (&buf, "code", 0);
+            hny_json_put_int (&buf, pending ? 500 : s->code);
+            hny_json_put_key (&buf, "reason", 0);
+            hny_json_put_str (&buf, reason, strlen (reason));
+            if (s->cls == HNY_SEG_TRANSIENT && s->retry_after_ms > 0) {
+                hny_json_put_key (&buf, "retry_after_ms", 0);
+                hny_json_put_int (&buf, s->retry_after_ms);
+            }
+            hny_buf_add (&buf, "}", 1);
         }
-        json_array_append_new (segments, seg);
+        hny_buf_add (&buf, "}", 1);
     }
-    json_t *result = json_pack ("{sosIsI}", "segments", segments,
-                                "requests", (json_int_t) self->requests,
-                                "chars_billed", (json_int_t) self->billed);
+    hny_buf_add (&buf, "]", 1);
+    hny_json_put_key (&buf, "requests", 0);
+    hny_json_put_int (&buf, self->requests);
+    hny_json_put_key (&buf, "chars_billed", 0);
+    hny_json_put_int (&buf, self->billed);
     if (self->has_usage)
-        json_object_set_new (result, "usage",
-                             json_pack ("{sIsI}", "character_count", (json_int_t) self->usage_count,
-                                        "character_limit", (json_int_t) self->usage_limit));
+        s_put_pair (&buf, "usage", "character_count", self->usage_count, "character_limit",
+                    self->usage_limit);
     if (self->has_tokens)
-        json_object_set_new (result, "tokens",
-                             json_pack ("{sIsI}", "prompt", (json_int_t) self->tokens_prompt,
-                                        "completion", (json_int_t) self->tokens_completion));
+        s_put_pair (&buf, "tokens", "prompt", self->tokens_prompt, "completion", self->tokens_completion);
+    if (hny_buf_add (&buf, "}", 1) < 0) {
+        hny_buf_free (&buf);
+        return NULL;
+    }
+    return hny_buf_take (&buf, size);
+}
+
+json_t *
+hny_batch_result (const hny_batch_t *self)
+{
+    size_t size;
+    char *text = hny_batch_result_text (self, &size);
+    json_t *result = text ? json_loadb (text, size, 0, NULL) : NULL;
+    free (text);
     return result;
 }
 
@@ -1206,8 +1266,8 @@ hny_backend_req_header (hny_backend_req_t *req, const char *fmt, ...)
 void
 hny_backend_req_json (hny_backend_req_t *req, const json_t *body)
 {
-    req->body = json_dumps (body, JSON_COMPACT);
+    /* json_dumps' bytes, written faster (hny_json.h): one per request */
+    req->body = hny_json_dump (body, HNY_PROTO_BODY_MAX, &req->body_size);
     assert (req->body);
-    req->body_size = strlen (req->body);
     hny_backend_req_header (req, "Content-Type: application/json");
 }

@@ -129,7 +129,15 @@ void hny_batch_set_usage (hny_batch_t *self, int64_t count, int64_t limit);
    "tokens" with the sums. */
 void hny_batch_add_tokens (hny_batch_t *self, int64_t prompt, int64_t completion);
 
-/* The RESULT body. Caller owns the result. */
+/* The checks' flags of translated segment index (hny_segqa.h): the JSON
+   text of its "qa" array (PROTOCOL.md 5.3), taken over (NULL: none). */
+void hny_batch_set_qa (hny_batch_t *self, size_t index, char *qa);
+/* The RESULT body's JSON text (PROTOCOL.md 5.3; what json_dumps wrote of
+   the same members, JSON_COMPACT), written straight into a buffer: the
+   caller owns it, *size (may be NULL) is its length. NULL when it would
+   be larger than a body may be (HNY_PROTO_BODY_MAX). */
+char *hny_batch_result_text (const hny_batch_t *self, size_t *size);
+/* The same as a jansson value, for tests and tools. Caller owns. */
 json_t *hny_batch_result (const hny_batch_t *self);
 /* The RESULT's "calls" (PROTOCOL.md 5.3): one {"status", "ms"} per
    translation request that ended, in the order they ended, at most

@@ -117,42 +117,86 @@ hny_be_check_pair_loose (hny_backend_t *backend, const char *from, const char *t
     return s_check_pair (backend, from, to, "_", reason);
 }
 
-json_t *
-hny_be_parse_json (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
-                   const hny_http_response_t *response)
+/* What is wrong with a response body before any JSON is read: NULL when
+   it may be JSON (body and size set to it), else the reason's words. */
+static const char *
+s_body_unusable (const hny_http_response_t *response, const char **body, size_t *size)
+{
+    *body = response->body ? response->body : "";
+    *size = response->body ? response->body_size : 0;
+    size_t lead = 0;
+    while (lead < *size && isspace ((unsigned char) (*body)[lead]))
+        lead++;
+    if (lead == *size)
+        return "an empty body";
+    if ((*body)[lead] == '<')
+        return "an HTML page instead of JSON (a proxy or gateway?)";
+    if (!hny_utf8_valid (*body, *size))
+        return "a body that is not valid UTF-8";
+    return NULL;
+}
+
+/* Fail segments [first, first + count) for a response that is not a JSON
+   object: what (the body's fault) or else error (the parser's). */
+static void
+s_answer_fail (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
+               const hny_http_response_t *response, const char *what, const char *error)
 {
     long status = response->status;
     int ok = status >= 200 && status < 300;
     hny_seg_class_t cls = ok ? HNY_SEG_TRANSIENT : hny_backend_type (backend)->classify (status);
     int code = ok ? HNY_BE_UNUSABLE : (int)status;
-    const char *body = response->body ? response->body : "";
-    size_t size = response->body ? response->body_size : 0;
-    size_t lead = 0;
-    while (lead < size && isspace ((unsigned char)body[lead]))
-        lead++;
-    const char *what = NULL;
-    json_error_t jerr;
-    json_t *root = NULL;
-    if (lead == size)
-        what = "an empty body";
-    else if (body[lead] == '<')
-        what = "an HTML page instead of JSON (a proxy or gateway?)";
-    else if (!hny_utf8_valid (body, size))
-        what = "a body that is not valid UTF-8";
-    else {
-        root = json_loadb (body, size, 0, &jerr);
-        if (json_is_object (root))
-            return root;
-    }
     if (what)
         hny_backend_fail (backend, batch, first, count, cls, code, "HTTP %ld with %s", status,
                           what);
     else
         hny_backend_fail (backend, batch, first, count, cls, code,
-                          "HTTP %ld with a body that is not a JSON object: %s", status,
-                          root ? "another JSON value" : jerr.text);
+                          "HTTP %ld with a body that is not a JSON object: %s", status, error);
+}
+
+json_t *
+hny_be_parse_json (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
+                   const hny_http_response_t *response)
+{
+    const char *body;
+    size_t size;
+    const char *what = s_body_unusable (response, &body, &size);
+    json_error_t jerr;
+    json_t *root = what ? NULL : json_loadb (body, size, 0, &jerr);
+    if (json_is_object (root))
+        return root;
+    s_answer_fail (backend, batch, first, count, response, what, root ? "another JSON value" : jerr.text);
     json_decref (root);
     return NULL;
+}
+
+cJSON *
+hny_be_parse_cjson (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
+                    const hny_http_response_t *response)
+{
+    const char *body;
+    size_t size;
+    const char *what = s_body_unusable (response, &body, &size);
+    char error [HNY_JSON_ERROR_MAX];
+    /* the HTTP engine capped the body, s_body_unusable checked its UTF-8;
+       a duplicate name: the last one, as jansson */
+    cJSON *root = what ? NULL : hny_json_parse (body, size, SIZE_MAX, HNY_JSON_DEPTH_MAX, HNY_JSON_UTF8_OK,
+                                                error);
+    if (cJSON_IsObject (root))
+        return root;
+    s_answer_fail (backend, batch, first, count, response, what, root ? "another JSON value" : error);
+    cJSON_Delete (root);
+    return NULL;
+}
+
+/* Fail segments [first, first + count): the answer held got translations. */
+static int
+s_items_fail (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count, size_t got,
+              const char *service)
+{
+    hny_backend_fail (backend, batch, first, count, HNY_SEG_TRANSIENT, HNY_BE_UNUSABLE,
+                      "%s answered %zu translations for %zu texts", service, got, count);
+    return -1;
 }
 
 int
@@ -162,9 +206,17 @@ hny_be_check_items (hny_backend_t *backend, hny_batch_t *batch, size_t first, si
     if (json_is_array (items) && json_array_size (items) == count)
         return 0;
     size_t got = json_is_array (items) ? json_array_size (items) : json_is_string (items) ? 1 : 0;
-    hny_backend_fail (backend, batch, first, count, HNY_SEG_TRANSIENT, HNY_BE_UNUSABLE,
-                      "%s answered %zu translations for %zu texts", service, got, count);
-    return -1;
+    return s_items_fail (backend, batch, first, count, got, service);
+}
+
+int
+hny_be_check_citems (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
+                     const cJSON *items, const char *service)
+{
+    size_t got = cJSON_IsArray (items) ? (size_t) cJSON_GetArraySize (items) : cJSON_IsString (items) ? 1 : 0;
+    if (cJSON_IsArray (items) && got == count)
+        return 0;
+    return s_items_fail (backend, batch, first, count, got, service);
 }
 
 /* The segment's src with placeholders for the glossary's terms, or NULL
@@ -213,6 +265,23 @@ hny_be_take_text (hny_backend_t *backend, const hny_glossary_t *glossary, hny_ba
     char *plain = xml ? hny_be_xml_in (json_string_value (text), len, &len) : NULL;
     int rc = hny_be_take_string (backend, glossary, batch, index,
                                  plain ? plain : json_string_value (text), len);
+    free (plain);
+    return rc;
+}
+
+int
+hny_be_take_ctext (hny_backend_t *backend, const hny_glossary_t *glossary, hny_batch_t *batch,
+                   size_t index, size_t k, const cJSON *text, const char *service, int xml)
+{
+    size_t len;
+    const char *value = hny_json_str (text, &len);
+    if (!value) {
+        hny_backend_fail (backend, batch, index, 1, HNY_SEG_TRANSIENT, HNY_BE_UNUSABLE,
+                          "%s translation %zu has no text", service, k);
+        return -1;
+    }
+    char *plain = xml ? hny_be_xml_in (value, len, &len) : NULL;
+    int rc = hny_be_take_string (backend, glossary, batch, index, plain ? plain : value, len);
     free (plain);
     return rc;
 }

@@ -18,6 +18,7 @@
 
 #include "hny_backend.h"
 #include "hny_glossary.h"
+#include "hny_json.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -67,6 +68,11 @@ int hny_be_check_pair_loose (hny_backend_t *backend, const char *from, const cha
    status as code. Caller owns the result. */
 json_t *hny_be_parse_json (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
                            const hny_http_response_t *response);
+/* The same with cJSON (hny_json.h: RFC 8259 and UTF-8 checked, a
+   duplicate name's last value kept), for the answers read on every
+   request (DeepL's). Caller owns the result (cJSON_Delete). */
+cJSON *hny_be_parse_cjson (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
+                           const hny_http_response_t *response);
 
 /* Check that items is an array of exactly count translations; else fail
    segments [first, first + count) transient 502 with "SERVICE answered N
@@ -74,6 +80,8 @@ json_t *hny_be_parse_json (hny_backend_t *backend, hny_batch_t *batch, size_t fi
    service is the API's name on the reason ("DeepL"). */
 int hny_be_check_items (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
                         const json_t *items, const char *service);
+int hny_be_check_citems (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
+                         const cJSON *items, const char *service);
 
 /* Segments [first, first + count) as a JSON array of strings for a
    request, each with the glossary's terms replaced by placeholders when
@@ -90,6 +98,9 @@ json_t *hny_be_texts (const hny_glossary_t *glossary, const hny_batch_t *batch, 
    hny_be_take_string. Returns 0 when the segment is translated, else -1. */
 int hny_be_take_text (hny_backend_t *backend, const hny_glossary_t *glossary, hny_batch_t *batch,
                       size_t index, size_t k, const json_t *text, const char *service, int xml);
+/* The same for a cJSON answer (hny_be_parse_cjson). */
+int hny_be_take_ctext (hny_backend_t *backend, const hny_glossary_t *glossary, hny_batch_t *batch,
+                       size_t index, size_t k, const cJSON *text, const char *service, int xml);
 /* Set [text, text + len) as the translation of segment index: when
    glossary is not NULL, with the terms put back into the placeholders
    hny_be_texts made for this segment; a placeholder the service lost,

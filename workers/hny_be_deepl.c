@@ -666,14 +666,15 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
 {
     s_state_t *state = hny_backend_state (backend);
     long status = response->status;
-    json_t *root = hny_be_parse_json (backend, batch, first, count, response);
+    cJSON *root = hny_be_parse_cjson (backend, batch, first, count, response);
     if (!root) {
         if (status == 456)
             state->quota_gone = 1;
         return;
     }
     if (status < 200 || status >= 300) {
-        const char *what = s_message (root);
+        const char *what = hny_json_str (hny_json_get (root, "message"), NULL);
+        what = what ? what : "";
         const char *glossary_id = s_glossary_id (backend, batch);
         if (status == 456) {
             state->quota_gone = 1;
@@ -700,32 +701,32 @@ s_parse (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
         else
             hny_backend_fail (backend, batch, first, count, s_classify (status), (int) status,
                               "DeepL HTTP %ld: %.160s", status, what);
-        json_decref (root);
+        cJSON_Delete (root);
         return;
     }
-    json_t *items = json_object_get (root, "translations");
-    if (hny_be_check_items (backend, batch, first, count, items, "DeepL") != 0) {
-        json_decref (root);
+    cJSON *items = hny_json_get (root, "translations");
+    if (hny_be_check_citems (backend, batch, first, count, items, "DeepL") != 0) {
+        cJSON_Delete (root);
         return;
     }
     state->quota_gone = 0;
     const hny_glossary_t *glossary = s_placeholders (backend, batch);
     int xml = s_xml (backend, batch, first, count);
-    for (size_t k = 0; k < count; k++) {
+    cJSON *item = items->child;
+    for (size_t k = 0; k < count; k++, item = item->next) {
         size_t i = first + k;
-        json_t *item = json_array_get (items, k);
-        if (hny_be_take_text (backend, glossary, batch, i, k, json_object_get (item, "text"),
-                              "DeepL", xml) != 0)
+        if (hny_be_take_ctext (backend, glossary, batch, i, k, hny_json_get (item, "text"),
+                               "DeepL", xml) != 0)
             continue;
         /* DeepL's count when it gives one, else the code points sent */
-        json_t *billed = json_object_get (item, "billed_characters");
-        if (json_is_integer (billed) && json_integer_value (billed) >= 0)
-            hny_batch_add_billed (batch, json_integer_value (billed));
+        int64_t billed;
+        if (hny_json_int (hny_json_get (item, "billed_characters"), &billed) && billed >= 0)
+            hny_batch_add_billed (batch, billed);
         else
             hny_batch_add_billed (batch, (int64_t) hny_utf8_length (hny_batch_src (batch, i),
                                                                     hny_batch_src_len (batch, i)));
     }
-    json_decref (root);
+    cJSON_Delete (root);
 }
 
 const hny_backend_type_t hny_backend_deepl = {

@@ -10,8 +10,10 @@
 #include "hny_prepq.h"
 #ifdef HNY_HAVE_ALIGN
 #include "hny_align.h"
+#include "hny_json.h"
 #endif
 
+#include <honyaku/proto.h>
 #include <honyaku/util.h>
 
 #include <fcntl.h>
@@ -133,10 +135,9 @@ s_run_align (hny_prepq_t *self, s_job_t *job, hny_prepq_done_t *done)
     if (out) {
         done->score = json_number_value (json_object_get (out, "score"));
         done->segments = json_integer_value (json_object_get (json_object_get (out, "stats"), "links"));
-        done->body = json_dumps (out, JSON_COMPACT);
+        done->body = hny_json_dump (out, HNY_PROTO_BODY_MAX, &done->body_size);
         json_decref (out);
         done->status = done->body ? 200 : 500;
-        done->body_size = done->body ? strlen (done->body) : 0;
         if (!done->body)
             done->reason = hny_strdup ("cannot encode the alignment");
         return;
@@ -183,12 +184,11 @@ s_run (hny_prepq_t *self, s_job_t *job)
     if (prepared) {
         done->segments = (int64_t) json_integer_value (
             json_object_get (json_object_get (prepared, "stats"), "segments"));
-        done->body = json_dumps (prepared, JSON_COMPACT);
+        /* json_dumps' bytes, written 2-3 times faster (hny_json.h) */
+        done->body = hny_json_dump (prepared, HNY_PROTO_BODY_MAX, &done->body_size);
         json_decref (prepared);
-        if (done->body) {
+        if (done->body)
             done->status = 200;
-            done->body_size = strlen (done->body);
-        }
         else {
             done->status = 500;
             done->reason = hny_strdup ("cannot encode the prepared article");

@@ -1,6 +1,7 @@
 /*  hny_segqa.c: checks of translated segments in the worker (hny_segqa.h). */
 #include "hny_segqa.h"
 #include "hny_glossary.h"
+#include "hny_json.h"
 
 #include <honyaku/qa.h>
 #include <honyaku/util.h>
@@ -86,13 +87,41 @@ s_checker (hny_segqa_t *self, const hny_profile_t *profile, const char *from, co
     return e->qa;
 }
 
-size_t
-hny_segqa_annotate (hny_segqa_t *self, const hny_profile_t *profile, const hny_batch_t *batch,
-                    json_t *result)
+/* The flags as the JSON text of a "qa" array, as json_dumps wrote
+   hny_qa_json's value (a flag whose text is not UTF-8 left out, as
+   json_pack left it out); NULL when none is left. */
+static char *
+s_qa_text (const hny_qa_flag_t *flags, size_t count)
 {
-    json_t *segments = json_object_get (result, "segments");
-    if (!json_is_array (segments) || json_array_size (segments) != hny_batch_size (batch))
-        return 0;
+    /* 8 flags of 16 + 64 + 160 bytes, each escaped at most 6-fold */
+    hny_buf_t buf = HNY_BUF_INIT (HNY_QA_MAX_FLAGS * 6 * (HNY_QA_CHECK_MAX + HNY_QA_WHAT_MAX + HNY_QA_DETAIL_MAX + 64));
+    hny_buf_add (&buf, "[", 1);
+    int first = 1;
+    for (size_t i = 0; i < count; i++) {
+        const char *check = hny_qa_check_name (flags [i].check);
+        size_t what = strlen (flags [i].what), detail = strlen (flags [i].detail);
+        if (!hny_utf8_valid (flags [i].what, what) || !hny_utf8_valid (flags [i].detail, detail))
+            continue;
+        hny_buf_add (&buf, first ? "{" : ",{", first ? 1 : 2);
+        hny_json_put_key (&buf, "check", 1);
+        hny_json_put_str (&buf, check, strlen (check));
+        hny_json_put_key (&buf, "what", 0);
+        hny_json_put_str (&buf, flags [i].what, what);
+        hny_json_put_key (&buf, "detail", 0);
+        hny_json_put_str (&buf, flags [i].detail, detail);
+        hny_buf_add (&buf, "}", 1);
+        first = 0;
+    }
+    if (first || hny_buf_add (&buf, "]", 1) < 0) {
+        hny_buf_free (&buf);
+        return NULL;
+    }
+    return hny_buf_take (&buf, NULL);
+}
+
+size_t
+hny_segqa_annotate (hny_segqa_t *self, const hny_profile_t *profile, hny_batch_t *batch)
+{
     hny_qa_t *qa = s_checker (self, profile, hny_batch_from (batch), hny_batch_to (batch));
     size_t flagged = 0;
     for (size_t i = 0; i < hny_batch_size (batch); i++) {
@@ -105,7 +134,7 @@ hny_segqa_annotate (hny_segqa_t *self, const hny_profile_t *profile, const hny_b
         free (src);
         if (!n)
             continue;
-        json_object_set_new (json_array_get (segments, i), "qa", hny_qa_json (flags, n));
+        hny_batch_set_qa (batch, i, s_qa_text (flags, n));
         flagged++;
     }
     return flagged;

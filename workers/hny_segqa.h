@@ -12,7 +12,6 @@
 
 #include "hny_backend.h"
 
-#include <jansson.h>
 
 /* Checkers kept at once: a worker serves a few profiles and pairs. */
 #define HNY_SEGQA_CACHE_MAX 32
@@ -23,10 +22,8 @@ hny_segqa_t *hny_segqa_new (void);
 void hny_segqa_destroy (hny_segqa_t **self_p);
 
 /* Check every translated segment of batch, translated under profile, and
-   add "qa" to its entry in result (hny_batch_result's body: entries in
-   the batch's order) when a check flags it. Returns the number of
-   segments flagged. */
-size_t hny_segqa_annotate (hny_segqa_t *self, const hny_profile_t *profile, const hny_batch_t *batch,
-                           json_t *result);
+   give the ones a check flags their "qa" (hny_batch_set_qa: the RESULT
+   body carries it). Returns the number of segments flagged. */
+size_t hny_segqa_annotate (hny_segqa_t *self, const hny_profile_t *profile, hny_batch_t *batch);
 
 #endif

@@ -626,24 +626,23 @@ s_on_batch_done (hny_batch_t *batch, void *arg)
 {
     s_task_t *task = arg;
     s_worker_t *self = task->worker;
-    json_t *result = hny_batch_result (batch);
     size_t failed = 0;
     for (size_t i = 0; i < hny_batch_size (batch); i++)
         if (hny_batch_class (batch, i) != HNY_SEG_OK)
             failed++;
     /* the checks of what was translated travel with it (PROTOCOL.md 5.3) */
-    size_t flagged = hny_segqa_annotate (self->segqa, hny_backend_profile (task->backend), batch, result);
-    char *body = json_dumps (result, JSON_COMPACT);
+    size_t flagged = hny_segqa_annotate (self->segqa, hny_backend_profile (task->backend), batch);
+    size_t size = 0;
+    char *body = hny_batch_result_text (batch, &size);
     hny_info ("job %s: task %s: %s translated %zu of %zu segments (%zu failed, %zu flagged) in %lld ms, "
               "%lld requests", task->job, task->id, task->profile,
               hny_batch_size (batch) - failed, hny_batch_size (batch), failed, flagged,
               (long long) (hny_clock_mono_ms () - task->started_ms),
-              (long long) json_integer_value (json_object_get (result, "requests")));
-    json_decref (result);
+              (long long) hny_batch_requests (batch));
     /* The requests count whatever became of their segments (metrics). */
     const json_t *calls = hny_batch_calls (batch);
     if (body)
-        s_result_calls (self, task->id, 200, NULL, body, strlen (body), calls);
+        s_result_calls (self, task->id, 200, NULL, body, size, calls);
     else
         s_result_calls (self, task->id, 500, "cannot encode the result", NULL, 0, calls);
     s_task_destroy (self, &task);

@@ -18,7 +18,7 @@ add_library(hnybackend STATIC
   ${CMAKE_CURRENT_LIST_DIR}/hny_be_common.c
   ${CMAKE_CURRENT_LIST_DIR}/hny_segqa.c)
 target_include_directories(hnybackend PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/include)
-target_link_libraries(hnybackend PUBLIC hnymarkup hnyglossary hnycommon PkgConfig::CURL PkgConfig::JANSSON)
+target_link_libraries(hnybackend PUBLIC hnymarkup hnyglossary hnyjson hnycommon PkgConfig::CURL PkgConfig::JANSSON)
 
 # honyaku-worker: the broker's worker process. Without hnyprep it still
 # builds and answers prepare tasks with 503.
