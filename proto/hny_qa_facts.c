@@ -67,10 +67,14 @@ typedef struct {
     size_t count, max;
 } s_scan_t;
 
-/* The bytes of lit when [p, end) starts with it, else 0. */
-static size_t
+/* The bytes of lit when [p, end) starts with it, else 0. The readers
+   try dozens of literals at every position: the first byte turns almost
+   all of them away before the length of lit is taken. */
+static inline size_t
 s_at (const char *p, const char *end, const char *lit)
 {
+    if (p >= end || *p != *lit)
+        return 0;
     size_t n = strlen (lit);
     return (size_t) (end - p) >= n && memcmp (p, lit, n) == 0 ? n : 0;
 }
@@ -106,12 +110,28 @@ s_word_end (const char *p, const char *end)
     return p < end ? p : end;
 }
 
-/* 1 when the word [p, q) is name, ASCII letters compared without case. */
+/* c in lower case when it is an ASCII capital (strncasecmp's folding in
+   the C locale, which the programs never leave). */
+static inline unsigned char
+s_fold (char c)
+{
+    unsigned char u = (unsigned char) c;
+    return u >= 'A' && u <= 'Z' ? (unsigned char) (u + 32) : u;
+}
+
+/* 1 when the word [p, q) is name, ASCII letters compared without case.
+   Called for every word against every table: the first letter and the
+   length decide almost every call. */
 static int
 s_word_is (const char *p, const char *q, const char *name)
 {
-    size_t n = strlen (name);
-    return (size_t) (q - p) == n && strncasecmp (p, name, n) == 0;
+    if (q <= p || s_fold (*p) != s_fold (*name))
+        return q == p && !*name;
+    size_t n = (size_t) (q - p);
+    for (size_t i = 1; i < n; i++)
+        if (!name [i] || s_fold (p [i]) != s_fold (name [i]))
+            return 0;
+    return !name [n];
 }
 
 /* The value of the word [p, q) in a table, or -1. */
@@ -394,12 +414,11 @@ s_half_hour (int h, int half)
     return half == 2 ? (h % 12) + 12 : h % 12;
 }
 
-/* The month of the Latin word at p (in the language's table), or 0;
+/* The month of the Latin word [p, q) (in the language's table), or 0;
    *after past it, and *abbr when it is an abbreviation. */
 static int
-s_month_word (const s_scan_t *sc, const char *p, const char **after, int *abbr)
+s_month_in (const s_scan_t *sc, const char *p, const char *q, const char **after, int *abbr)
 {
-    const char *q = s_word_end (p, sc->end);
     if (q == p || q - p > S_WORD_MAX)
         return 0;
     /* A translation into another Latin-script language may keep an
@@ -417,6 +436,13 @@ s_month_word (const s_scan_t *sc, const char *p, const char **after, int *abbr)
             return m->month;
         }
     return 0;
+}
+
+/* The month of the Latin word at p, as s_month_in. */
+static int
+s_month_word (const s_scan_t *sc, const char *p, const char **after, int *abbr)
+{
+    return s_month_in (sc, p, s_word_end (p, sc->end), after, abbr);
 }
 
 /* The word before p (skipping spaces and one hyphen), lower case, in out. */
@@ -485,15 +511,15 @@ s_year_fact (s_scan_t *sc, const char *p)
 }
 
 /* A month's name and what goes with it: "May 12", "May 12, 2024", "Dec.
-   12", "May 2024", "mayo de 2024", "in May". NULL when the word is no
-   month here. */
+   12", "May 2024", "mayo de 2024", "in May", at the word [p, word_end).
+   NULL when the word is no month here. */
 static const char *
-s_month_first (s_scan_t *sc, const char *p)
+s_month_first (s_scan_t *sc, const char *p, const char *word_end)
 {
     const char *end = sc->end;
     const char *q;
     int abbr = 0;
-    int month = s_month_word (sc, p, &q, &abbr);
+    int month = s_month_in (sc, p, word_end, &q, &abbr);
     if (!month)
         return NULL;
     const char *r = q;
@@ -534,11 +560,11 @@ s_month_first (s_scan_t *sc, const char *p)
     return q;
 }
 
-/* Noon or midnight in the language's words; NULL when the word is none. */
+/* Noon or midnight in the language's words: the word [p, q); NULL when
+   it is none. */
 static const char *
-s_clock_word (s_scan_t *sc, const char *p)
+s_clock_word (s_scan_t *sc, const char *p, const char *q)
 {
-    const char *q = s_word_end (p, sc->end);
     double minutes = s_word_value (sc->lang->clock, p, q);
     if (minutes < 0)
         return NULL;
@@ -571,12 +597,12 @@ s_roman (s_scan_t *sc, const char *p)
 }
 
 /* English number words (targets): "three", "twenty-five", "two hundred",
-   "a third", "two-thirds", "second". NULL when the word is none. */
+   "a third", "two-thirds", "second", from the word [p, q). NULL when the
+   word is none. */
 static const char *
-s_en_words (s_scan_t *sc, const char *p)
+s_en_words (s_scan_t *sc, const char *p, const char *q)
 {
     const char *end = sc->end;
-    const char *q = s_word_end (p, end);
     if (!sc->target)
         return NULL;
     double v = s_word_value (s_en_ordinals, p, q);
@@ -1087,19 +1113,21 @@ hny_facts_read (const char *text, size_t len, const hny_qa_lang_t *lang, int tar
         if (!next && lang->cjk && s_cjk_start (p, sc.end))
             next = s_cjk (&sc, p);
         int word_start = s_alpha (p, sc.end) && (p == text || !s_latin (p - 1, sc.end));
+        /* the word's end, found once for the readers of words */
+        const char *word_end = word_start ? s_word_end (p, sc.end) : NULL;
         if (!next && word_start && lang->months)
-            next = s_month_first (&sc, p);
+            next = s_month_first (&sc, p, word_end);
         if (!next && word_start && lang->clock)
-            next = s_clock_word (&sc, p);
+            next = s_clock_word (&sc, p, word_end);
         if (!next && word_start && target && lang->months && !lang->english)
             next = s_roman (&sc, p);
         if (!next && word_start && lang->english)
-            next = s_en_words (&sc, p);
+            next = s_en_words (&sc, p, word_end);
         if (!next && s_digit (p, sc.end))
             next = s_latin_number (&sc, p);
         if (!next && word_start) {
             /* a word; digits glued to it are a code (s_code_digits) */
-            next = s_word_end (p, sc.end);
+            next = word_end;
         }
         p = next && next > p ? next : s_next_char (p, sc.end);
     }
