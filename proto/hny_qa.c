@@ -209,12 +209,21 @@ static char *
 s_nfkc (const char *s, size_t len, UChar **u16, int32_t *u16_len)
 {
     UErrorCode err = U_ZERO_ERROR;
-    int32_t n = 0;
+    int32_t n = 0, subs = 0;
     UChar *in = hny_malloc ((len + 1) * sizeof (UChar));
-    u_strFromUTF8WithSub (in, (int32_t) len + 1, &n, s, (int32_t) len, 0xFFFD, NULL, &err);
+    u_strFromUTF8WithSub (in, (int32_t) len + 1, &n, s, (int32_t) len, 0xFFFD, &subs, &err);
     if (U_FAILURE (err))
-        n = 0;
+        n = 0, subs = 1;
     const UNormalizer2 *nfkc = (err = U_ZERO_ERROR, unorm2_getNFKCInstance (&err));
+    /* Valid UTF-8 already in NFKC (most text) is its own result: the
+       UTF-8 would come back byte for byte. */
+    UErrorCode qerr = U_ZERO_ERROR;
+    if (U_SUCCESS (err) && !subs && unorm2_spanQuickCheckYes (nfkc, in, n, &qerr) == n
+    &&  U_SUCCESS (qerr)) {
+        *u16 = in;
+        *u16_len = n;
+        return hny_strndup (s, len);
+    }
     UChar *out = NULL;
     int32_t out_len = 0;
     if (U_SUCCESS (err)) {
@@ -248,52 +257,142 @@ s_nfkc (const char *s, size_t len, UChar **u16, int32_t *u16_len)
     return utf8;
 }
 
+/* What s_count gathers of a text as it goes: its other scripts, each with
+   its letters, in order of first sight (a text has one or two; ICU's
+   codes are below S_SCRIPT_CODES, the rest are not counted). */
+#define S_SCRIPT_CODES  256
+typedef struct {
+    s_text_t *t;
+    const hny_qa_t *self;
+    size_t word_letters;
+    int word_lower;
+    UScriptCode seen [S_SCRIPT_CODES];
+    size_t seen_count [S_SCRIPT_CODES];
+    size_t nseen;
+} s_counter_t;
+
+/* Count one code point c: its properties given (ASCII ones without ICU:
+   white space is 9-13 and 32, letters A-Z a-z, all of them Latin). */
+static inline void
+s_count_char (s_counter_t *k, int space, int alpha, int lower, UScriptCode sc)
+{
+    s_text_t *t = k->t;
+    if (space) {
+        k->word_letters = 0;
+        return;
+    }
+    t->chars++;
+    if (!alpha) {
+        if (k->word_letters >= 2 && k->word_lower)
+            t->lower_word = 1;
+        k->word_letters = 0;
+        return;
+    }
+    if (k->word_letters++ == 0)
+        k->word_lower = lower;
+    if (k->word_letters >= 2 && k->word_lower)
+        t->lower_word = 1;
+    if (sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED || sc < 0)
+        return;
+    t->letters++;
+    int expected = 0;
+    for (int i = 0; i < k->self->script_count; i++)
+        expected |= k->self->scripts [i] == sc;
+    if (expected) {
+        t->expected++;
+        return;
+    }
+    if ((size_t) sc >= S_SCRIPT_CODES)
+        return;
+    size_t i = 0;
+    while (i < k->nseen && k->seen [i] != sc)
+        i++;
+    if (i == k->nseen) {
+        k->seen [k->nseen] = sc;
+        k->seen_count [k->nseen++] = 0;
+    }
+    k->seen_count [i]++;
+}
+
+/* A counter at the start of t (its arrays are left as they are: only
+   the first nseen entries are read). */
+static void
+s_counter_init (s_counter_t *k, const hny_qa_t *self, s_text_t *t)
+{
+    k->t = t;
+    k->self = self;
+    k->word_letters = 0;
+    k->word_lower = 0;
+    k->nseen = 0;
+}
+
+static inline void
+s_count_ascii (s_counter_t *k, unsigned char c)
+{
+    int alpha = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+    s_count_char (k, c == ' ' || (c >= 9 && c <= 13), alpha, c >= 'a' && c <= 'z',
+                  alpha ? USCRIPT_LATIN : USCRIPT_COMMON);
+}
+
+static void
+s_count_code (s_counter_t *k, UChar32 c)
+{
+    if (c < 0x80) {
+        s_count_ascii (k, (unsigned char) c);
+        return;
+    }
+    if (u_isUWhiteSpace (c)) {
+        s_count_char (k, 1, 0, 0, USCRIPT_COMMON);
+        return;
+    }
+    if (!u_isalpha (c)) {
+        s_count_char (k, 0, 0, 0, USCRIPT_COMMON);
+        return;
+    }
+    UErrorCode err = U_ZERO_ERROR;
+    UScriptCode sc = uscript_getScript (c, &err);
+    s_count_char (k, 0, 1, u_islower (c), U_FAILURE (err) ? USCRIPT_INVALID_CODE : sc);
+}
+
+/* The most frequent other script (the lowest code of a tie, as a scan
+   of all codes would find it). */
+static void
+s_count_end (s_counter_t *k)
+{
+    s_text_t *t = k->t;
+    t->other = USCRIPT_INVALID_CODE;
+    for (size_t i = 0; i < k->nseen; i++)
+        if (k->seen_count [i] > t->other_count
+        ||  (k->seen_count [i] == t->other_count && t->other_count && k->seen [i] < t->other)) {
+            t->other_count = k->seen_count [i];
+            t->other = k->seen [i];
+        }
+}
+
 /* Count what the checks need of a text: characters, letters by script,
-   words that start in lower case. */
+   words that start in lower case; from its UTF-16 form. */
 static void
 s_count (const hny_qa_t *self, s_text_t *t, const UChar *u, int32_t n)
 {
-    size_t per_script [256];     /* by UScriptCode; ICU has about 200 */
-    memset (per_script, 0, sizeof per_script);
-    size_t word_letters = 0;
-    int word_lower = 0;
+    s_counter_t k;
+    s_counter_init (&k, self, t);
     for (int32_t i = 0; i < n;) {
         UChar32 c;
         U16_NEXT (u, i, n, c);
-        if (u_isUWhiteSpace (c)) {
-            word_letters = 0;
-            continue;
-        }
-        t->chars++;
-        if (!u_isalpha (c)) {
-            if (word_letters >= 2 && word_lower)
-                t->lower_word = 1;
-            word_letters = 0;
-            continue;
-        }
-        if (word_letters++ == 0)
-            word_lower = u_islower (c);
-        if (word_letters >= 2 && word_lower)
-            t->lower_word = 1;
-        UErrorCode err = U_ZERO_ERROR;
-        UScriptCode sc = uscript_getScript (c, &err);
-        if (U_FAILURE (err) || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED || sc < 0)
-            continue;
-        t->letters++;
-        int expected = 0;
-        for (int k = 0; k < self->script_count; k++)
-            expected |= self->scripts [k] == sc;
-        if (expected)
-            t->expected++;
-        else if ((size_t) sc < sizeof per_script / sizeof per_script [0])
-            per_script [sc]++;
+        s_count_code (&k, c);
     }
-    t->other = USCRIPT_INVALID_CODE;
-    for (size_t k = 0; k < sizeof per_script / sizeof per_script [0]; k++)
-        if (per_script [k] > t->other_count) {
-            t->other_count = per_script [k];
-            t->other = (UScriptCode) k;
-        }
+    s_count_end (&k);
+}
+
+/* The same of an ASCII text, from its bytes. */
+static void
+s_count_bytes (const hny_qa_t *self, s_text_t *t, const char *s, size_t n)
+{
+    s_counter_t k;
+    s_counter_init (&k, self, t);
+    for (size_t i = 0; i < n; i++)
+        s_count_ascii (&k, (unsigned char) s [i]);
+    s_count_end (&k);
 }
 
 /* The longest prefix of [s, s + len) at most max bytes that ends on a
@@ -309,20 +408,46 @@ s_utf8_cut (const char *s, size_t len, size_t max)
     return n;
 }
 
+/* 1 when [s, s + len) is all ASCII. */
+static int
+s_ascii (const char *s, size_t len)
+{
+    unsigned char any = 0;
+    for (size_t i = 0; i < len; i++)
+        any |= (unsigned char) s [i];
+    return any < 0x80;
+}
+
+/* Parse a text, bring it to NFKC and count it. Most texts take a short
+   way that gives the same: without '<' or '&' the inline form has no tag
+   and no escape, so its plain text is the text itself (honyaku/inline.h)
+   and there is no parse to keep; an ASCII text is its own NFKC and is
+   counted from its bytes; a valid UTF-8 text that ICU's quick check
+   finds normalized already is copied as it is. Only the rest is
+   normalized (s_nfkc). */
 static void
 s_text_init (const hny_qa_t *self, s_text_t *t, const char *s, size_t len)
 {
     memset (t, 0, sizeof *t);
     len = s_utf8_cut (s, len, S_TEXT_MAX);
-    t->parse = hny_inline_parse (s, len);
-    size_t plain_len;
-    const char *plain = hny_inline_text (t->parse, &plain_len);
-    UChar *u = NULL;
-    int32_t n = 0;
-    t->plain = s_nfkc (plain, plain_len, &u, &n);
-    t->len = strlen (t->plain);
-    s_count (self, t, u, n);
-    free (u);
+    const char *plain = s;
+    size_t plain_len = len;
+    if (memchr (s, '<', len) || memchr (s, '&', len)) {
+        t->parse = hny_inline_parse (s, len);
+        plain = hny_inline_text (t->parse, &plain_len);
+    }
+    if (s_ascii (plain, plain_len)) {
+        t->plain = hny_strndup (plain, plain_len);
+        s_count_bytes (self, t, plain, plain_len);
+    }
+    else {
+        UChar *u = NULL;
+        int32_t n = 0;
+        t->plain = s_nfkc (plain, plain_len, &u, &n);
+        s_count (self, t, u, n);
+        free (u);
+    }
+    t->len = strlen (t->plain);     /* to a NUL in the text, as the checks read it */
 }
 
 static void
@@ -381,12 +506,13 @@ typedef struct {
     size_t count;
 } s_elem_t;
 
-/* The elements of a parse that hold text, counted by key. */
+/* The elements of a parse that hold text, counted by key (none without
+   a parse: a text without '<'). */
 static size_t
 s_elements (const hny_inline_t *parse, s_elem_t *out, size_t max)
 {
     size_t n = 0;
-    for (size_t i = 0; i < hny_inline_count (parse); i++) {
+    for (size_t i = 0; parse && i < hny_inline_count (parse); i++) {
         const hny_inline_token_t *t = hny_inline_token (parse, i);
         if (t->kind != HNY_INLINE_OPEN || hny_inline_token (parse, t->mate)->start == t->start)
             continue;
