@@ -138,8 +138,9 @@ s_word_is (const char *p, const char *q, const char *name)
 static double
 s_word_value (const hny_qa_word_t *table, const char *p, const char *q)
 {
+    unsigned char first = q > p ? s_fold (*p) : 0;
     for (size_t i = 0; table && table [i].word; i++)
-        if (s_word_is (p, q, table [i].word))
+        if (s_fold (table [i].word [0]) == first && s_word_is (p, q, table [i].word))
             return table [i].value;
     return -1;
 }
@@ -425,9 +426,10 @@ s_month_in (const s_scan_t *sc, const char *p, const char *q, const char **after
        English month ("en April"): a target reads those too. */
     const hny_qa_month_t *tables [2] = { sc->lang->months,
                                     sc->target && !sc->lang->english ? hny_qa_months_en : NULL };
+    unsigned char first = s_fold (*p);
     for (int t = 0; t < 2; t++)
         for (const hny_qa_month_t *m = tables [t]; m && m->name; m++) {
-            if (!s_word_is (p, q, m->name))
+            if (s_fold (m->name [0]) != first || !s_word_is (p, q, m->name))
                 continue;
             if ((t == 1 || sc->lang->month_capital) && !isupper ((unsigned char) *p))
                 return 0;
@@ -1058,12 +1060,20 @@ s_cjk (s_scan_t *sc, const char *p)
     return r;
 }
 
-/* 1 when p starts something s_cjk reads. */
+/* 1 when p starts something s_cjk reads. Asked at every character of a
+   CJK text: the lead bytes of every literal below are E3 80 (〇) and E4
+   to E9 (kanji), which turns kana, punctuation and Latin letters away
+   at once; a literal added outside them must widen this test. */
 static int
 s_cjk_start (const char *p, const char *end)
 {
     size_t n;
-    if (s_digit (p, end) || s_kanji_digit (p, end, &n) >= 0 || s_kanji_small_at (p, end, &n))
+    if (s_digit (p, end))
+        return 1;
+    unsigned char lead = p < end ? (unsigned char) *p : 0;
+    if (lead < 0xE3 || lead > 0xE9 || (lead == 0xE3 && (p + 1 >= end || (unsigned char) p [1] != 0x80)))
+        return 0;
+    if (s_kanji_digit (p, end, &n) >= 0 || s_kanji_small_at (p, end, &n))
         return 1;
     if (s_at (p, end, "正午") || s_at (p, end, "午前") || s_at (p, end, "午後"))
         return 1;
