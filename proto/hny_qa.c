@@ -585,7 +585,8 @@ s_check_tags (s_flags_t *f, const s_text_t *src, const s_text_t *tgt)
     /* a tag left without its pair (crossed or cut), a placeholder left;
        a target without '<' has no stray tag */
     static const char *const strays [] = { "<b>", "</b>", "<i>", "</i>", "</a>", "<a href=", NULL };
-    for (size_t i = 0; strays [i] && memchr (tgt->plain, '<', tgt->len); i++) {
+    int tgt_lt = memchr (tgt->plain, '<', tgt->len) != NULL;
+    for (size_t i = 0; strays [i] && tgt_lt; i++) {
         size_t a = s_stray (src->plain, src->len, strays [i]), b = s_stray (tgt->plain, tgt->len, strays [i]);
         if (b > a && !s_flag (f, HNY_QA_TAGS, strays [i], strlen (strays [i]),
                               "unpaired in the target (%zu, %zu in the source)", b, a))
@@ -786,10 +787,16 @@ s_check_glossary (hny_qa_t *self, s_flags_t *f, const s_text_t *src, const s_tex
     for (size_t pos = 0; pos < len;) {
         unsigned char b = (unsigned char) s [pos];
         size_t match = 0, term = 0;
+        if (!self->by_byte_count [b]) {
+            pos++;              /* most bytes start no term */
+            continue;
+        }
         int at_boundary = pos == 0 || !isalnum ((unsigned char) s [pos - 1]);
         for (size_t k = 0; k < self->by_byte_count [b] && !match; k++) {
             const s_term_t *t = &self->terms [self->by_byte [b][k]];
-            if (t->src_len > len - pos || memcmp (s + pos, t->src, t->src_len) != 0)
+            /* the second byte first: terms share their first one */
+            if (t->src_len > len - pos || (t->src_len > 1 && s [pos + 1] != t->src [1])
+            ||  memcmp (s + pos, t->src, t->src_len) != 0)
                 continue;
             /* a term of letters or digits is a word, not part of one */
             if ((isalnum ((unsigned char) t->src [0]) && !at_boundary)

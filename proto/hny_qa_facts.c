@@ -68,12 +68,13 @@ typedef struct {
 } s_scan_t;
 
 /* The bytes of lit when [p, end) starts with it, else 0. The readers
-   try dozens of literals at every position: the first byte turns almost
-   all of them away before the length of lit is taken. */
+   try dozens of literals at every position: the first two bytes turn
+   almost all of them away (a kanji's lead byte is shared by thousands)
+   before the length of lit is taken. */
 static inline size_t
 s_at (const char *p, const char *end, const char *lit)
 {
-    if (p >= end || *p != *lit)
+    if (p >= end || *p != *lit || (lit [0] && lit [1] && (p + 1 >= end || p [1] != lit [1])))
         return 0;
     size_t n = strlen (lit);
     return (size_t) (end - p) >= n && memcmp (p, lit, n) == 0 ? n : 0;
