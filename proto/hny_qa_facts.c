@@ -13,6 +13,7 @@
 #include "hny_qa_lang.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -1061,18 +1062,39 @@ s_cjk (s_scan_t *sc, const char *p)
     return r;
 }
 
-/* 1 when p starts something s_cjk reads. Asked at every character of a
-   CJK text: the lead bytes of every literal below are E3 80 (〇) and E4
-   to E9 (kanji), which turns kana, punctuation and Latin letters away
-   at once; a literal added outside them must widen this test. */
+/* 1 when the character at p could start a literal of s_cjk_start: the
+   first characters of s_kanji_digits, s_kanji_small, s_eras, 正午, 午前
+   and 午後. Asked at every character of a CJK text, it turns away kana,
+   punctuation, Latin letters and almost every kanji at once; a literal
+   added to those tables must be added here. */
+static int
+s_cjk_first (const char *p, const char *end)
+{
+    unsigned char lead = p < end ? (unsigned char) *p : 0;
+    if (lead < 0xE3 || lead > 0xE9 || end - p < 3)
+        return 0;
+    unsigned cp = ((unsigned) (lead & 0x0F) << 12) | ((unsigned) (p [1] & 0x3F) << 6)
+                | (unsigned) (p [2] & 0x3F);
+    switch (cp) {
+    case 0x3007: case 0x96F6: case 0x4E00: case 0x4E8C: case 0x4E24:   /* 〇 零 一 二 两 */
+    case 0x4E09: case 0x56DB: case 0x4E94: case 0x516D: case 0x4E03:   /* 三 四 五 六 七 */
+    case 0x516B: case 0x4E5D: case 0x5341: case 0x767E: case 0x5343:   /* 八 九 十 百 千 */
+    case 0x6B63: case 0x5348:                                          /* 正 午 */
+    case 0x660E: case 0x5927: case 0x662D: case 0x5E73: case 0x4EE4:   /* 明 大 昭 平 令 */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* 1 when p starts something s_cjk reads. */
 static int
 s_cjk_start (const char *p, const char *end)
 {
     size_t n;
     if (s_digit (p, end))
         return 1;
-    unsigned char lead = p < end ? (unsigned char) *p : 0;
-    if (lead < 0xE3 || lead > 0xE9 || (lead == 0xE3 && (p + 1 >= end || (unsigned char) p [1] != 0x80)))
+    if (!s_cjk_first (p, end))
         return 0;
     if (s_kanji_digit (p, end, &n) >= 0 || s_kanji_small_at (p, end, &n))
         return 1;
@@ -1085,6 +1107,50 @@ s_cjk_start (const char *p, const char *end)
 }
 
 /* ------------------------------------------------------------ the pass */
+
+/* The first letters of a table's words, as bits: a-z without case, and
+   bit 31 for any other first byte. A word whose first letter is not in
+   the mask is in none of the tables, and the pass does not look. */
+static uint32_t
+s_letter_bit (char c)
+{
+    unsigned char f = s_fold (c);
+    return f >= 'a' && f <= 'z' ? 1u << (f - 'a') : 1u << 31;
+}
+
+static uint32_t
+s_words_mask (const hny_qa_word_t *table)
+{
+    uint32_t mask = 0;
+    for (size_t i = 0; table && table [i].word; i++)
+        mask |= s_letter_bit (table [i].word [0]);
+    return mask;
+}
+
+static uint32_t
+s_months_mask (const hny_qa_month_t *table)
+{
+    uint32_t mask = 0;
+    for (size_t i = 0; table && table [i].name; i++)
+        mask |= s_letter_bit (table [i].name [0]);
+    return mask;
+}
+
+/* Which readers of words could take a word, by its first letter: taken
+   once a text from the tables the readers would go through. */
+typedef struct {
+    uint32_t months, clock, en;
+} s_masks_t;
+
+static void
+s_masks (const s_scan_t *sc, s_masks_t *m)
+{
+    const hny_qa_lang_t *lang = sc->lang;
+    m->months = s_months_mask (lang->months)
+              | (sc->target && !lang->english ? s_months_mask (hny_qa_months_en) : 0);
+    m->clock = s_words_mask (lang->clock);
+    m->en = s_words_mask (s_en_ordinals) | s_words_mask (s_en_fractions) | s_words_mask (s_en_cardinals);
+}
 
 /* A placeholder of the worker (⟦3⟧, ⟦/3⟧): its end, or NULL. */
 static const char *
@@ -1118,21 +1184,27 @@ hny_facts_read (const char *text, size_t len, const hny_qa_lang_t *lang, int tar
                 hny_fact_t *facts, size_t max)
 {
     s_scan_t sc = { text, text + len, lang, target, facts, 0, max };
+    s_masks_t masks;
+    int masked = 0;
     const char *p = text;
     while (p < sc.end && sc.count < sc.max) {
         const char *next = s_placeholder (p, sc.end);
         if (!next && lang->cjk && s_cjk_start (p, sc.end))
             next = s_cjk (&sc, p);
         int word_start = s_alpha (p, sc.end) && (p == text || !s_latin (p - 1, sc.end));
-        /* the word's end, found once for the readers of words */
+        /* the word's end, found once for the readers of words, which
+           are asked only when a word of their tables starts so */
         const char *word_end = word_start ? s_word_end (p, sc.end) : NULL;
-        if (!next && word_start && lang->months)
+        uint32_t letter = word_start ? s_letter_bit (*p) : 0;
+        if (word_start && !masked)
+            s_masks (&sc, &masks), masked = 1;
+        if (!next && word_start && lang->months && (masks.months & letter))
             next = s_month_first (&sc, p, word_end);
-        if (!next && word_start && lang->clock)
+        if (!next && word_start && lang->clock && (masks.clock & letter))
             next = s_clock_word (&sc, p, word_end);
         if (!next && word_start && target && lang->months && !lang->english)
             next = s_roman (&sc, p);
-        if (!next && word_start && lang->english)
+        if (!next && word_start && lang->english && target && (masks.en & letter))
             next = s_en_words (&sc, p, word_end);
         if (!next && s_digit (p, sc.end))
             next = s_latin_number (&sc, p);
