@@ -341,17 +341,17 @@ s_count_code (s_counter_t *k, UChar32 c)
         s_count_ascii (k, (unsigned char) c);
         return;
     }
-    if (u_isUWhiteSpace (c)) {
-        s_count_char (k, 1, 0, 0, USCRIPT_COMMON);
-        return;
-    }
-    if (!u_isalpha (c)) {
-        s_count_char (k, 0, 0, 0, USCRIPT_COMMON);
+    /* u_isalpha and u_islower are the general categories L and Ll, one
+       lookup; a letter is never white space */
+    int8_t type = u_charType (c);
+    int alpha = (U_MASK (type) & U_GC_L_MASK) != 0;
+    if (!alpha) {
+        s_count_char (k, u_isUWhiteSpace (c), 0, 0, USCRIPT_COMMON);
         return;
     }
     UErrorCode err = U_ZERO_ERROR;
     UScriptCode sc = uscript_getScript (c, &err);
-    s_count_char (k, 0, 1, u_islower (c), U_FAILURE (err) ? USCRIPT_INVALID_CODE : sc);
+    s_count_char (k, 0, 1, type == U_LOWERCASE_LETTER, U_FAILURE (err) ? USCRIPT_INVALID_CODE : sc);
 }
 
 /* The most frequent other script (the lowest code of a tie, as a scan
@@ -384,15 +384,43 @@ s_count (const hny_qa_t *self, s_text_t *t, const UChar *u, int32_t n)
     s_count_end (&k);
 }
 
-/* The same of an ASCII text, from its bytes. */
+/* The same of an ASCII text, from its bytes, in one tight loop: its only
+   letters are Latin ones (s_count_ascii says the same of each byte). */
 static void
 s_count_bytes (const hny_qa_t *self, s_text_t *t, const char *s, size_t n)
 {
-    s_counter_t k;
-    s_counter_init (&k, self, t);
-    for (size_t i = 0; i < n; i++)
-        s_count_ascii (&k, (unsigned char) s [i]);
-    s_count_end (&k);
+    size_t chars = 0, letters = 0, word_letters = 0;
+    int word_lower = 0, lower_word = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) s [i];
+        if (c == ' ' || (c >= 9 && c <= 13)) {
+            word_letters = 0;
+            continue;
+        }
+        chars++;
+        if ((unsigned char) ((c | 0x20) - 'a') > 'z' - 'a') {
+            lower_word |= word_letters >= 2 && word_lower;
+            word_letters = 0;
+            continue;
+        }
+        if (word_letters++ == 0)
+            word_lower = c >= 'a';
+        lower_word |= word_letters >= 2 && word_lower;
+        letters++;
+    }
+    t->chars = chars;
+    t->letters = letters;
+    t->lower_word = lower_word;
+    int latin_expected = 0;
+    for (int i = 0; i < self->script_count; i++)
+        latin_expected |= self->scripts [i] == USCRIPT_LATIN;
+    t->other = USCRIPT_INVALID_CODE;
+    if (latin_expected)
+        t->expected = letters;
+    else if (letters) {
+        t->other = USCRIPT_LATIN;
+        t->other_count = letters;
+    }
 }
 
 /* The longest prefix of [s, s + len) at most max bytes that ends on a
