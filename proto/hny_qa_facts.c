@@ -87,10 +87,18 @@ s_digit (const char *p, const char *end)
     return p < end && *p >= '0' && *p <= '9';
 }
 
+/* isalpha of the C locale (the programs never leave it), without the
+   call for the locale's table: asked at every byte of the pass. */
+static inline int
+s_ascii_letter (unsigned char c)
+{
+    return (unsigned char) ((c | 0x20) - 'a') <= 'z' - 'a';
+}
+
 static int
 s_alpha (const char *p, const char *end)
 {
-    return p < end && isalpha ((unsigned char) *p);
+    return p < end && s_ascii_letter ((unsigned char) *p);
 }
 
 /* A letter of a Latin alphabet: ASCII, or a lead byte of U+00C0..U+024F. */
@@ -100,7 +108,7 @@ s_latin (const char *p, const char *end)
     if (p >= end)
         return 0;
     unsigned char c = (unsigned char) *p;
-    return isalpha (c) || (c >= 0xC3 && c <= 0xC9);
+    return s_ascii_letter (c) || (c >= 0xC3 && c <= 0xC9);
 }
 
 /* The end of the Latin word at p (letters, ASCII or accented). */
