@@ -18,7 +18,8 @@
     s_dirs, with and without a glossary, as it is and altered in the ways
     of s_mutate (digits changed, month names swapped, tags dropped and
     added, the source as its own target, cut in half, pieces the readers
-    look for inserted at random places, with a fixed seed).
+    look for or noise (controls, NUL, invalid UTF-8, what NFKC changes)
+    inserted at random places, with a fixed seed).
 
     The flags of each group (file, direction, alteration) are summed up
     in one line: pairs, pairs flagged, flags, and an FNV-1a digest of
@@ -241,12 +242,25 @@ static const char *const s_pieces [] = {
 };
 #define S_PIECES (sizeof s_pieces / sizeof s_pieces [0])
 
+/* Bytes that take the other ways through the preparation of a text:
+   controls, NUL, invalid UTF-8 (a lone surrogate among them), what NFKC
+   changes (full-width forms, ligatures, circled digits, ㍻, a combining
+   accent), white space beyond ASCII and letters of other scripts. Each
+   is a string; the empty last one stands for a NUL byte. */
+static const char *const s_noise [] = {
+    "\t", "\n", "\x01", "\x7f", "\xff", "\xc3", "\xe3\x81", "\xed\xa0\x80", "\xc0\xaf", "ｆｕｌｌ",
+    "１２", "Ａ", "e\xcc\x81", "ﬁ", "①", "㍻", "㈱", "\xc2\xa0", "\xe3\x80\x80", "Привет", "한국", "ΑΒΓ",
+    "\xef\xbb\xbf", "\xe2\x80\xa8", "ǅ", "ª", "",
+};
+#define S_NOISE (sizeof s_noise / sizeof s_noise [0])
+
 typedef enum {
-    S_AS_IS, S_DIGITS, S_MONTHS, S_TAGS, S_UNTAGGED, S_SELF, S_HALF, S_PIECES_IN, S_MUTATIONS
+    S_AS_IS, S_DIGITS, S_MONTHS, S_TAGS, S_UNTAGGED, S_SELF, S_HALF, S_PIECES_IN, S_NOISE_IN,
+    S_MUTATIONS
 } s_mutation_t;
 
 static const char *const s_mutation_names [S_MUTATIONS] = {
-    "as-is", "digits", "months", "tags", "untagged", "self", "half", "pieces"
+    "as-is", "digits", "months", "tags", "untagged", "self", "half", "pieces", "noise"
 };
 
 typedef struct {
@@ -336,9 +350,10 @@ s_tags (s_buf_t *out, const char *s, int drop)
     s_put (out, "</a>", 4);
 }
 
-/* Pieces at random character boundaries of s. */
+/* Pieces at random character boundaries of s: the readers' pieces, or
+   noise (the last entry of s_noise stands for a NUL byte). */
 static void
-s_pieces_in (s_buf_t *out, const char *s)
+s_pieces_in (s_buf_t *out, const char *s, int noise)
 {
     size_t len = strlen (s), at = 0;
     size_t n = 1 + s_below (6);
@@ -347,8 +362,9 @@ s_pieces_in (s_buf_t *out, const char *s)
         while (to < len && ((unsigned char) s [to] & 0xC0) == 0x80)
             to++;
         s_put (out, s + at, to - at);
-        const char *p = s_pieces [s_below (S_PIECES)];
-        s_put (out, p, strlen (p));
+        size_t i = s_below (noise ? S_NOISE : S_PIECES);
+        const char *p = noise ? s_noise [i] : s_pieces [i];
+        s_put (out, p, noise && i == S_NOISE - 1 ? 1 : strlen (p));
         at = to;
     }
     s_put (out, s + at, len - at);
@@ -385,9 +401,10 @@ s_mutate (s_mutation_t m, const char *src, const char *tgt, s_buf_t *s, s_buf_t 
         s_put (t, tgt, s_boundary (tgt, strlen (tgt) / 2));
         break;
     case S_PIECES_IN:
+    case S_NOISE_IN:
         s->len = 0;
-        s_pieces_in (s, src);
-        s_pieces_in (t, tgt);
+        s_pieces_in (s, src, m == S_NOISE_IN);
+        s_pieces_in (t, tgt, m == S_NOISE_IN);
         break;
     case S_MUTATIONS:
         break;
