@@ -8,7 +8,10 @@
     SECONDS (default 1) and prints microseconds a segment (one source and
     its target through hny_qa_run): without a glossary, with the test
     set's 18 terms, and with 5,000 terms (the most a profile's glossary
-    holds); with TERMS, that setting alone (for perf record). Times are
+    holds); then, without a glossary, each English text against the test
+    server's German of it ("【de】" and full-width letters: the QA of
+    bench/perf.py's first run, whose targets all need NFKC). With TERMS,
+    that setting alone (for perf record; -1: the test server's). Times are
     the process's CPU time, which other processes on a busy machine
     disturb less than the wall clock. */
 #include <honyaku/qa.h>
@@ -55,6 +58,54 @@ s_cpu_us (void)
     struct timespec ts;
     clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+}
+
+/* The test server's "translation" of text into German (tests/testserver,
+   what bench/perf.py's first run checks): "【de】" and the text with its
+   ASCII letters full-width, which NFKC brings back. Caller frees. */
+static char *
+s_xlate_de (const char *text)
+{
+    char *out = hny_malloc (8 + 3 * strlen (text) + 1), *o = out;
+    o += sprintf (o, "【de】");
+    for (const unsigned char *c = (const unsigned char *) text; *c; c++) {
+        if (((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z')) {
+            unsigned cp = *c + 0xFEE0u;
+            *o++ = (char) (0xE0 | (cp >> 12));
+            *o++ = (char) (0x80 | ((cp >> 6) & 0x3F));
+            *o++ = (char) (0x80 | (cp & 0x3F));
+        }
+        else
+            *o++ = (char) *c;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Check every English text against the test server's German of it until
+   seconds of CPU time pass; returns us a segment. */
+static double
+s_run_testserver (double seconds, size_t *flagged)
+{
+    hny_qa_t *ende = hny_qa_new ("en", "de");
+    char *de [S_PAIRS_MAX];
+    for (size_t i = 0; i < s_count; i++)
+        de [i] = s_xlate_de (s_en [i]);
+    hny_qa_flag_t flags [HNY_QA_MAX_FLAGS];
+    size_t done = 0;
+    *flagged = 0;
+    double start = s_cpu_us (), now = start;
+    while (now - start < seconds * 1e6) {
+        for (size_t i = 0; i < s_count; i++)
+            *flagged += hny_qa_run (ende, s_en [i], strlen (s_en [i]), de [i], strlen (de [i]), flags) > 0;
+        done += s_count;
+        now = s_cpu_us ();
+    }
+    for (size_t i = 0; i < s_count; i++)
+        free (de [i]);
+    hny_qa_destroy (&ende);
+    *flagged = *flagged * s_count / done;
+    return (now - start) / (double) done;
 }
 
 /* Check every pair both ways until seconds of CPU time pass; returns us
@@ -117,9 +168,11 @@ main (int argc, char **argv)
     }
     static int settings [] = { 0, 18, 5000 };
     size_t nsettings = 3;
+    int testserver = 1;
     if (argc > 3) {
         settings [0] = atoi (argv [3]);
-        nsettings = 1;
+        nsettings = settings [0] >= 0;
+        testserver = !nsettings;
     }
     printf ("%zu pairs, both ways, %.1f s of CPU a setting\n", s_count, seconds);
     for (size_t k = 0; k < nsettings; k++) {
@@ -127,6 +180,12 @@ main (int argc, char **argv)
         double us = s_run (settings [k], seconds, &flagged);
         printf ("glossary of %4d terms: %6.1f us a segment (%8.0f segments/s), %zu of %zu flagged\n",
                 settings [k], us, 1e6 / us, flagged, 2 * s_count);
+    }
+    if (testserver) {
+        size_t flagged;
+        double us = s_run_testserver (seconds, &flagged);
+        printf ("en -> de, test server:  %6.1f us a segment (%8.0f segments/s), %zu of %zu flagged\n",
+                us, 1e6 / us, flagged, s_count);
     }
     return 0;
 }

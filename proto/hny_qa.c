@@ -203,8 +203,27 @@ hny_qa_check_parse (const char *name)
 
 /* ------------------------------------------------------------ text */
 
+/* Full-width ASCII (U+FF01-FF5E) and the ideographic space (U+3000) of
+   u made what NFKC makes of them, ASCII: a character of ccc 0 for one of
+   ccc 0, so the NFKC of the whole is unchanged, and a text whose only
+   compatibility forms are these (Japanese digits, the test server's
+   letters) is then normalized already. 1 when any was changed. */
+static int
+s_narrow (UChar *u, int32_t n)
+{
+    int any = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (u [i] >= 0xFF01 && u [i] <= 0xFF5E)
+            u [i] = (UChar) (u [i] - 0xFEE0), any = 1;
+        else if (u [i] == 0x3000)
+            u [i] = 0x20, any = 1;
+    }
+    return any;
+}
+
 /* [s, s + len) in NFKC, as new UTF-8 (invalid bytes become U+FFFD). The
-   UTF-16 form is kept in *u16 (caller owns) for the counts. */
+   UTF-16 form is kept in *u16 (caller owns) for the counts. ICU's quick
+   check spares the normalizer a text in NFKC already, which is most. */
 static char *
 s_nfkc (const char *s, size_t len, UChar **u16, int32_t *u16_len)
 {
@@ -215,42 +234,42 @@ s_nfkc (const char *s, size_t len, UChar **u16, int32_t *u16_len)
     if (U_FAILURE (err))
         n = 0, subs = 1;
     const UNormalizer2 *nfkc = (err = U_ZERO_ERROR, unorm2_getNFKCInstance (&err));
-    /* Valid UTF-8 already in NFKC (most text) is its own result: the
-       UTF-8 would come back byte for byte. */
-    UErrorCode qerr = U_ZERO_ERROR;
-    if (U_SUCCESS (err) && !subs && unorm2_spanQuickCheckYes (nfkc, in, n, &qerr) == n
-    &&  U_SUCCESS (qerr)) {
-        *u16 = in;
-        *u16_len = n;
-        return hny_strndup (s, len);
-    }
-    UChar *out = NULL;
-    int32_t out_len = 0;
+    UChar *out = in;            /* no normalizer: the text as decoded */
+    int32_t out_len = n;
     if (U_SUCCESS (err)) {
-        int32_t cap = n + n / 4 + 16;
-        out = hny_malloc ((size_t) cap * sizeof (UChar));
-        out_len = unorm2_normalize (nfkc, in, n, out, cap, &err);
-        if (err == U_BUFFER_OVERFLOW_ERROR) {
-            err = U_ZERO_ERROR;
-            cap = out_len + 1;
-            out = hny_realloc (out, (size_t) cap * sizeof (UChar));
+        int narrowed = s_narrow (in, n);
+        UErrorCode qerr = U_ZERO_ERROR;
+        int32_t span = unorm2_spanQuickCheckYes (nfkc, in, n, &qerr);
+        if (U_SUCCESS (qerr) && span == n && !subs && !narrowed) {
+            /* valid UTF-8 in NFKC: its own result, byte for byte */
+            *u16 = in;
+            *u16_len = n;
+            return hny_strndup (s, len);
+        }
+        if (U_FAILURE (qerr) || span < n) {
+            int32_t cap = n + n / 4 + 16;
+            out = hny_malloc ((size_t) cap * sizeof (UChar));
             out_len = unorm2_normalize (nfkc, in, n, out, cap, &err);
+            if (err == U_BUFFER_OVERFLOW_ERROR) {
+                err = U_ZERO_ERROR;
+                cap = out_len + 1;
+                out = hny_realloc (out, (size_t) cap * sizeof (UChar));
+                out_len = unorm2_normalize (nfkc, in, n, out, cap, &err);
+            }
+            if (U_FAILURE (err)) {
+                free (out);
+                out = in;
+                out_len = n;
+            }
+            else
+                free (in);
         }
     }
-    if (!out || U_FAILURE (err)) {
-        /* no normalizer: the text as decoded */
-        free (out);
-        out = in;
-        out_len = n;
-        in = NULL;
-    }
-    free (in);
+    /* a UTF-16 unit is at most 3 bytes of UTF-8 */
     int32_t bytes = 0;
+    char *utf8 = hny_malloc (3 * (size_t) out_len + 1);
     err = U_ZERO_ERROR;
-    u_strToUTF8 (NULL, 0, &bytes, out, out_len, &err);
-    char *utf8 = hny_malloc ((size_t) bytes + 1);
-    err = U_ZERO_ERROR;
-    u_strToUTF8 (utf8, bytes + 1, &bytes, out, out_len, &err);
+    u_strToUTF8 (utf8, 3 * out_len + 1, &bytes, out, out_len, &err);
     utf8 [U_SUCCESS (err) ? bytes : 0] = '\0';
     *u16 = out;
     *u16_len = out_len;

@@ -1155,9 +1155,11 @@ s_masks (const s_scan_t *sc, s_masks_t *m)
 {
     const hny_qa_lang_t *lang = sc->lang;
     m->months = s_months_mask (lang->months)
-              | (sc->target && !lang->english ? s_months_mask (hny_qa_months_en) : 0);
+              | (sc->target && !lang->english && lang->months ? s_months_mask (hny_qa_months_en) : 0);
     m->clock = s_words_mask (lang->clock);
-    m->en = s_words_mask (s_en_ordinals) | s_words_mask (s_en_fractions) | s_words_mask (s_en_cardinals);
+    /* the number words, read in English targets only */
+    m->en = lang->english && sc->target
+          ? s_words_mask (s_en_ordinals) | s_words_mask (s_en_fractions) | s_words_mask (s_en_cardinals) : 0;
 }
 
 /* A placeholder of the worker (⟦3⟧, ⟦/3⟧): its end, or NULL. */
