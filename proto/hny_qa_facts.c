@@ -66,6 +66,13 @@ typedef struct {
     int target;
     hny_fact_t *facts;
     size_t count, max;
+    /* The month names a word may be, by its first letter (a-z, 26 for any
+       other first byte): bits of the entries of the language's table [0]
+       and of the English one [1]; filled at the first word asked
+       (month_index 1), or never when a table has 64 entries or more
+       (month_index -1: every entry is tried). */
+    int month_index;
+    uint64_t month_at [2][27];
 } s_scan_t;
 
 /* The bytes of lit when [p, end) starts with it, else 0. The readers
@@ -425,21 +432,51 @@ s_half_hour (int h, int half)
     return half == 2 ? (h % 12) + 12 : h % 12;
 }
 
+/* A first letter's row in s_scan_t's month_at: a-z without case, 26
+   for any other byte. */
+static unsigned
+s_letter_row (char c)
+{
+    unsigned char f = s_fold (c);
+    return f >= 'a' && f <= 'z' ? (unsigned) (f - 'a') : 26;
+}
+
+/* Fill sc->month_at from tables. */
+static void
+s_month_index (s_scan_t *sc, const hny_qa_month_t *const tables [2])
+{
+    memset (sc->month_at, 0, sizeof sc->month_at);
+    sc->month_index = 1;
+    for (int t = 0; t < 2; t++)
+        for (size_t i = 0; tables [t] && tables [t][i].name; i++) {
+            if (i >= 64) {
+                sc->month_index = -1;
+                return;
+            }
+            sc->month_at [t][s_letter_row (tables [t][i].name [0])] |= (uint64_t) 1 << i;
+        }
+}
+
 /* The month of the Latin word [p, q) (in the language's table), or 0;
    *after past it, and *abbr when it is an abbreviation. */
 static int
-s_month_in (const s_scan_t *sc, const char *p, const char *q, const char **after, int *abbr)
+s_month_in (s_scan_t *sc, const char *p, const char *q, const char **after, int *abbr)
 {
     if (q == p || q - p > S_WORD_MAX)
         return 0;
     /* A translation into another Latin-script language may keep an
        English month ("en April"): a target reads those too. */
-    const hny_qa_month_t *tables [2] = { sc->lang->months,
+    const hny_qa_month_t *const tables [2] = { sc->lang->months,
                                     sc->target && !sc->lang->english ? hny_qa_months_en : NULL };
-    unsigned char first = s_fold (*p);
-    for (int t = 0; t < 2; t++)
-        for (const hny_qa_month_t *m = tables [t]; m && m->name; m++) {
-            if (s_fold (m->name [0]) != first || !s_word_is (p, q, m->name))
+    if (!sc->month_index)
+        s_month_index (sc, tables);
+    unsigned row = s_letter_row (*p);
+    for (int t = 0; t < 2; t++) {
+        /* the entries of the word's first letter, in the table's order */
+        uint64_t bits = sc->month_index > 0 ? sc->month_at [t][row] : ~(uint64_t) 0;
+        for (size_t i = 0; bits && tables [t] && tables [t][i].name; i++, bits >>= 1) {
+            const hny_qa_month_t *m = &tables [t][i];
+            if (!(bits & 1) || !s_word_is (p, q, m->name))
                 continue;
             if ((t == 1 || sc->lang->month_capital) && !isupper ((unsigned char) *p))
                 return 0;
@@ -447,12 +484,13 @@ s_month_in (const s_scan_t *sc, const char *p, const char *q, const char **after
             *abbr = m->abbreviation;
             return m->month;
         }
+    }
     return 0;
 }
 
 /* The month of the Latin word at p, as s_month_in. */
 static int
-s_month_word (const s_scan_t *sc, const char *p, const char **after, int *abbr)
+s_month_word (s_scan_t *sc, const char *p, const char **after, int *abbr)
 {
     return s_month_in (sc, p, s_word_end (p, sc->end), after, abbr);
 }
@@ -1193,7 +1231,15 @@ size_t
 hny_facts_read (const char *text, size_t len, const hny_qa_lang_t *lang, int target,
                 hny_fact_t *facts, size_t max)
 {
-    s_scan_t sc = { text, text + len, lang, target, facts, 0, max };
+    s_scan_t sc;                /* month_at is left as it is until needed */
+    sc.text = text;
+    sc.end = text + len;
+    sc.lang = lang;
+    sc.target = target;
+    sc.facts = facts;
+    sc.count = 0;
+    sc.max = max;
+    sc.month_index = 0;
     s_masks_t masks;
     int masked = 0;
     const char *p = text;
