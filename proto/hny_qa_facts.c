@@ -472,11 +472,18 @@ s_month_in (s_scan_t *sc, const char *p, const char *q, const char **after, int 
         s_month_index (sc, tables);
     unsigned row = s_letter_row (*p);
     for (int t = 0; t < 2; t++) {
-        /* the entries of the word's first letter, in the table's order */
-        uint64_t bits = sc->month_index > 0 ? sc->month_at [t][row] : ~(uint64_t) 0;
-        for (size_t i = 0; bits && tables [t] && tables [t][i].name; i++, bits >>= 1) {
+        if (!tables [t])
+            continue;
+        /* the entries of the word's first letter, in the table's order
+           (all of them, without an index) */
+        uint64_t bits = sc->month_index > 0 ? sc->month_at [t][row] : 0;
+        for (size_t i = 0; sc->month_index > 0 ? bits != 0 : tables [t][i].name != NULL; i++) {
+            if (sc->month_index > 0) {
+                i = (size_t) __builtin_ctzll (bits);
+                bits &= bits - 1;
+            }
             const hny_qa_month_t *m = &tables [t][i];
-            if (!(bits & 1) || !s_word_is (p, q, m->name))
+            if (!s_word_is (p, q, m->name))
                 continue;
             if ((t == 1 || sc->lang->month_capital) && !isupper ((unsigned char) *p))
                 return 0;
