@@ -562,8 +562,15 @@ main (int argc, char **argv)
                     count++;
                 }
     }
-    if (show)
+    for (size_t i = 0; i < s_base_count; i++) {
+        free (s_bases [i].a);
+        free (s_bases [i].b);
+    }
+    free (s_bases);
+    if (show) {
+        free (groups);
         return count ? 0 : 1;
+    }
     if (write) {
         FILE *f = fopen (golden, "w");
         if (!f) {
@@ -576,6 +583,7 @@ main (int argc, char **argv)
                      groups [i].flagged, groups [i].flags, (unsigned long long) groups [i].digest);
         fclose (f);
         printf ("test_qa_golden: %zu groups written to %s\n", count, golden);
+        free (groups);
         return 0;
     }
     /* compare, line by line */
@@ -604,6 +612,7 @@ main (int argc, char **argv)
         differ++;
     }
     free (text);
+    free (groups);
     printf ("test_qa_golden: %zu groups, %zu pairs: %zu differ\n", line_no, pairs, differ);
     return differ ? 1 : 0;
 }
