@@ -13,8 +13,8 @@
 #include "hny_qa_lang.h"
 
 #include <ctype.h>
-#include <stdint.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1167,8 +1167,8 @@ s_cjk_start (const char *p, const char *end)
 static uint32_t
 s_letter_bit (char c)
 {
-    unsigned char f = s_fold (c);
-    return f >= 'a' && f <= 'z' ? 1u << (f - 'a') : 1u << 31;
+    unsigned row = s_letter_row (c);
+    return row < 26 ? 1u << row : 1u << 31;
 }
 
 static uint32_t
