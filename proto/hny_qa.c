@@ -14,6 +14,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,8 @@ struct _hny_qa_t {
     s_norm_t norm;
     s_term_t *terms;
     size_t term_count;
-    size_t *by_byte [256];      /* terms by first byte, longest first */
+    size_t *by_byte [256];      /* terms by first byte, then by key (below) */
+    uint16_t *by_key [256];     /* the key of each: its second byte, 256 for a one-byte term */
     size_t by_byte_count [256];
     int indexed;                /* by_byte is up to date */
     unsigned mask;
@@ -174,8 +176,10 @@ hny_qa_destroy (hny_qa_t **self_p)
         free (self->terms [i].tgt);
     }
     free (self->terms);
-    for (size_t b = 0; b < 256; b++)
+    for (size_t b = 0; b < 256; b++) {
         free (self->by_byte [b]);
+        free (self->by_key [b]);
+    }
     free (self);
     *self_p = NULL;
 }
@@ -782,13 +786,29 @@ s_longer_first (const void *a, const void *b, void *arg)
     return la < lb ? 1 : la > lb ? -1 : 0;
 }
 
-/* Index the terms by their first byte, longest first. */
+/* A term's key within its first byte's list: its second byte, 256 when
+   it has none. */
+static unsigned
+s_term_key (const s_term_t *t)
+{
+    return t->src_len > 1 ? (unsigned char) t->src [1] : 256;
+}
+
+/* Index the terms by their first byte, longest first; then, keeping that
+   order among equals, by their second byte (one-byte terms last), so
+   that a position looks only at the terms that agree with its first two
+   bytes, in the order a walk of the whole list would try them: a term
+   with another second byte never matches, and the one-byte terms are the
+   shortest, last in any case. A large glossary shares first bytes
+   (thousands of terms may start with 'T'). */
 static void
 s_index (hny_qa_t *self)
 {
     for (size_t b = 0; b < 256; b++) {
         free (self->by_byte [b]);
+        free (self->by_key [b]);
         self->by_byte [b] = NULL;
+        self->by_key [b] = NULL;
         self->by_byte_count [b] = 0;
     }
     for (size_t i = 0; i < self->term_count; i++) {
@@ -796,10 +816,45 @@ s_index (hny_qa_t *self)
         self->by_byte [b] = hny_realloc (self->by_byte [b], (self->by_byte_count [b] + 1) * sizeof (size_t));
         self->by_byte [b][self->by_byte_count [b]++] = i;
     }
-    for (size_t b = 0; b < 256; b++)
-        if (self->by_byte_count [b] > 1)
-            qsort_r (self->by_byte [b], self->by_byte_count [b], sizeof (size_t), s_longer_first, self);
+    for (size_t b = 0; b < 256; b++) {
+        size_t n = self->by_byte_count [b];
+        if (!n)
+            continue;
+        if (n > 1)
+            qsort_r (self->by_byte [b], n, sizeof (size_t), s_longer_first, self);
+        /* a counting sort by key, stable */
+        size_t start [258] = { 0 };
+        for (size_t k = 0; k < n; k++)
+            start [s_term_key (&self->terms [self->by_byte [b][k]]) + 1]++;
+        for (size_t key = 1; key < 258; key++)
+            start [key] += start [key - 1];
+        size_t *sorted = hny_malloc (n * sizeof (size_t));
+        self->by_key [b] = hny_malloc (n * sizeof (uint16_t));
+        for (size_t k = 0; k < n; k++) {
+            size_t term = self->by_byte [b][k];
+            unsigned key = s_term_key (&self->terms [term]);
+            self->by_key [b][start [key]] = (uint16_t) key;
+            sorted [start [key]++] = term;
+        }
+        free (self->by_byte [b]);
+        self->by_byte [b] = sorted;
+    }
     self->indexed = 1;
+}
+
+/* The first index of key in the sorted keys [0, n), or n. */
+static size_t
+s_key_from (const uint16_t *keys, size_t n, unsigned key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (keys [mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 static int
@@ -839,11 +894,18 @@ s_check_glossary (hny_qa_t *self, s_flags_t *f, const s_text_t *src, const s_tex
             continue;
         }
         int at_boundary = pos == 0 || !isalnum ((unsigned char) s [pos - 1]);
-        for (size_t k = 0; k < self->by_byte_count [b] && !match; k++) {
+        /* the terms of the next byte's key, then the one-byte terms */
+        size_t n = self->by_byte_count [b];
+        const uint16_t *keys = self->by_key [b];
+        unsigned next = pos + 1 < len ? (unsigned char) s [pos + 1] : 256;
+        size_t k = s_key_from (keys, n, next);
+        for (; k < n && !match; k++) {
+            if (keys [k] != next && keys [k] != 256) {
+                k = s_key_from (keys, n, 256) - 1;      /* on to the one-byte terms */
+                continue;
+            }
             const s_term_t *t = &self->terms [self->by_byte [b][k]];
-            /* the second byte first: terms share their first one */
-            if (t->src_len > len - pos || (t->src_len > 1 && s [pos + 1] != t->src [1])
-            ||  memcmp (s + pos, t->src, t->src_len) != 0)
+            if (t->src_len > len - pos || memcmp (s + pos, t->src, t->src_len) != 0)
                 continue;
             /* a term of letters or digits is a word, not part of one */
             if ((isalnum ((unsigned char) t->src [0]) && !at_boundary)
@@ -858,8 +920,8 @@ s_check_glossary (hny_qa_t *self, s_flags_t *f, const s_text_t *src, const s_tex
         }
         pos += match;
         int seen = 0;
-        for (size_t k = 0; k < nfound; k++)
-            seen |= found [k] == term;
+        for (size_t i = 0; i < nfound; i++)
+            seen |= found [i] == term;
         if (seen)
             continue;
         if (nfound < sizeof found / sizeof found [0])
