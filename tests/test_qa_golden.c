@@ -4,7 +4,8 @@
 
         test_qa_golden GOLDEN [--write | --show GROUP] FILE...
 
-    FILEs give the base pairs, in the order given:
+    FILEs give the base pairs, in the order given (the first S_FILE_BASES
+    of each):
       *.tsv    rows of tab-separated columns: id, English, Japanese
                (tests/data/qa/pairs.tsv), or id, from, to, check, source,
                target (planted.tsv); '#' lines are comments
@@ -16,11 +17,11 @@
                extraction benchmark): each line of each body
     Each base pair is run in every direction and language pair of
     s_dirs, without a glossary, with the test set's and with a big one of
-    terms that share their first bytes (s_glossary), as it is and altered in the ways
-    of s_mutate (digits changed, month names swapped, tags dropped and
-    added, the source as its own target, cut in half, pieces the readers
-    look for or noise (controls, NUL, invalid UTF-8, what NFKC changes)
-    inserted at random places, with a fixed seed).
+    terms that share their first bytes (s_glossary), as it is and altered
+    in the ways of s_mutate (digits changed, month names swapped, tags
+    dropped and added, the source as its own target, cut in half, pieces
+    the readers look for or noise (controls, NUL, invalid UTF-8, what NFKC
+    changes) inserted at random places, with a fixed seed).
 
     The flags of each group (file, direction, alteration) are summed up
     in one line: pairs, pairs flagged, flags, and an FNV-1a digest of
