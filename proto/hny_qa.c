@@ -80,6 +80,7 @@ typedef struct {
 struct _hny_qa_t {
     char from [16], to [16];    /* language subtags, lower case */
     const hny_qa_lang_t *src_lang, *tgt_lang;
+    hny_facts_reader_t *src_reader, *tgt_reader;    /* of sources, of targets */
     UScriptCode scripts [S_SCRIPTS_MAX];    /* the target language's */
     int script_count;
     int cjk_target;             /* its scripts are Han, kana or Hangul */
@@ -143,6 +144,8 @@ hny_qa_new (const char *from, const char *to)
     s_subtag (to, self->to);
     self->src_lang = hny_qa_lang (self->from);
     self->tgt_lang = hny_qa_lang (self->to);
+    self->src_reader = hny_facts_reader_new (self->src_lang, 0);
+    self->tgt_reader = hny_facts_reader_new (self->tgt_lang, 1);
     self->mask = HNY_QA_ALL;
     self->script_count = *self->to ? s_lang_scripts (self->to, self->scripts, S_SCRIPTS_MAX) : 0;
     UScriptCode src_scripts [S_SCRIPTS_MAX];
@@ -176,6 +179,8 @@ hny_qa_destroy (hny_qa_t **self_p)
         free (self->terms [i].tgt);
     }
     free (self->terms);
+    hny_facts_reader_destroy (&self->src_reader);
+    hny_facts_reader_destroy (&self->tgt_reader);
     for (size_t b = 0; b < 256; b++) {
         free (self->by_byte [b]);
         free (self->by_key [b]);
@@ -943,10 +948,10 @@ s_check_facts (hny_qa_t *self, s_flags_t *f, const s_text_t *src, const s_text_t
     if (!want)
         return 1;
     hny_fact_t sf [HNY_FACTS_MAX], tf [HNY_FACTS_MAX];
-    size_t ns = hny_facts_read (src->plain, src->len, self->src_lang, 0, sf, HNY_FACTS_MAX);
+    size_t ns = hny_facts_read (self->src_reader, src->plain, src->len, sf, HNY_FACTS_MAX);
     if (!ns)
         return 1;
-    size_t nt = hny_facts_read (tgt->plain, tgt->len, self->tgt_lang, 1, tf, HNY_FACTS_MAX);
+    size_t nt = hny_facts_read (self->tgt_reader, tgt->plain, tgt->len, tf, HNY_FACTS_MAX);
     /* numbers first, then dates, then times (the order of the checks),
        each in the order of the source */
     for (size_t pass = 0; pass < 3 * ns; pass++) {

@@ -12,10 +12,13 @@
     tolerance, so 2.3 * 10^6 and 230 * 10^4 meet. */
 #include "hny_qa_lang.h"
 
+#include <honyaku/util.h>
+
 #include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S_RUNS_MAX      8           /* digit groups of one numeral: 1,000,000,000,000,000 */
@@ -60,19 +63,32 @@ static const char *const s_en_month_cues [] = {
 
 /* ------------------------------------------------------------ text helpers */
 
+/* Which readers of words could take a word, by its first letter (bits
+   of s_letter_bit): a word whose first letter is not in a mask is in
+   none of that reader's tables, and the pass does not ask it. */
 typedef struct {
-    const char *text, *end;
+    uint32_t months, clock, en;
+} s_masks_t;
+
+struct _hny_facts_reader_t {
     const hny_qa_lang_t *lang;
     int target;
-    hny_fact_t *facts;
-    size_t count, max;
+    s_masks_t masks;
     /* The month names a word may be, by its first letter (a-z, 26 for any
        other first byte): bits of the entries of the language's table [0]
-       and of the English one [1]; filled at the first word asked
-       (month_index 1), or never when a table has 64 entries or more
-       (month_index -1: every entry is tried). */
+       and of the English one [1] (month_index 1); month_index -1 when a
+       table has 64 entries or more: every entry is tried. */
     int month_index;
     uint64_t month_at [2][27];
+};
+
+typedef struct {
+    const char *text, *end;
+    const hny_facts_reader_t *reader;
+    const hny_qa_lang_t *lang;  /* the reader's */
+    int target;                 /* the reader's */
+    hny_fact_t *facts;
+    size_t count, max;
 } s_scan_t;
 
 /* The bytes of lit when [p, end) starts with it, else 0. The readers
@@ -441,44 +457,53 @@ s_letter_row (char c)
     return f >= 'a' && f <= 'z' ? (unsigned) (f - 'a') : 26;
 }
 
-/* Fill sc->month_at from tables. */
+/* The month tables a reader of lang reads: its own and, in a target of
+   another Latin-script language, the English one (a translation may keep
+   "April"). */
 static void
-s_month_index (s_scan_t *sc, const hny_qa_month_t *const tables [2])
+s_month_tables (const hny_qa_lang_t *lang, int target, const hny_qa_month_t *tables [2])
 {
-    memset (sc->month_at, 0, sizeof sc->month_at);
-    sc->month_index = 1;
+    tables [0] = lang->months;
+    tables [1] = target && !lang->english ? hny_qa_months_en : NULL;
+}
+
+/* Fill reader->month_at from its month tables. */
+static void
+s_month_index (hny_facts_reader_t *reader)
+{
+    const hny_qa_month_t *tables [2];
+    s_month_tables (reader->lang, reader->target, tables);
+    memset (reader->month_at, 0, sizeof reader->month_at);
+    reader->month_index = 1;
     for (int t = 0; t < 2; t++)
         for (size_t i = 0; tables [t] && tables [t][i].name; i++) {
             if (i >= 64) {
-                sc->month_index = -1;
+                reader->month_index = -1;
                 return;
             }
-            sc->month_at [t][s_letter_row (tables [t][i].name [0])] |= (uint64_t) 1 << i;
+            reader->month_at [t][s_letter_row (tables [t][i].name [0])] |= (uint64_t) 1 << i;
         }
 }
 
 /* The month of the Latin word [p, q) (in the language's table), or 0;
    *after past it, and *abbr when it is an abbreviation. */
 static int
-s_month_in (s_scan_t *sc, const char *p, const char *q, const char **after, int *abbr)
+s_month_in (const s_scan_t *sc, const char *p, const char *q, const char **after, int *abbr)
 {
     if (q == p || q - p > S_WORD_MAX)
         return 0;
-    /* A translation into another Latin-script language may keep an
-       English month ("en April"): a target reads those too. */
-    const hny_qa_month_t *const tables [2] = { sc->lang->months,
-                                    sc->target && !sc->lang->english ? hny_qa_months_en : NULL };
-    if (!sc->month_index)
-        s_month_index (sc, tables);
+    const hny_qa_month_t *tables [2];
+    s_month_tables (sc->lang, sc->target, tables);
+    const hny_facts_reader_t *reader = sc->reader;
     unsigned row = s_letter_row (*p);
     for (int t = 0; t < 2; t++) {
         if (!tables [t])
             continue;
         /* the entries of the word's first letter, in the table's order
            (all of them, without an index) */
-        uint64_t bits = sc->month_index > 0 ? sc->month_at [t][row] : 0;
-        for (size_t i = 0; sc->month_index > 0 ? bits != 0 : tables [t][i].name != NULL; i++) {
-            if (sc->month_index > 0) {
+        uint64_t bits = reader->month_index > 0 ? reader->month_at [t][row] : 0;
+        for (size_t i = 0; reader->month_index > 0 ? bits != 0 : tables [t][i].name != NULL; i++) {
+            if (reader->month_index > 0) {
                 i = (size_t) __builtin_ctzll (bits);
                 bits &= bits - 1;
             }
@@ -497,7 +522,7 @@ s_month_in (s_scan_t *sc, const char *p, const char *q, const char **after, int 
 
 /* The month of the Latin word at p, as s_month_in. */
 static int
-s_month_word (s_scan_t *sc, const char *p, const char **after, int *abbr)
+s_month_word (const s_scan_t *sc, const char *p, const char **after, int *abbr)
 {
     return s_month_in (sc, p, s_word_end (p, sc->end), after, abbr);
 }
@@ -1189,22 +1214,29 @@ s_months_mask (const hny_qa_month_t *table)
     return mask;
 }
 
-/* Which readers of words could take a word, by its first letter: taken
-   once a text from the tables the readers would go through. */
-typedef struct {
-    uint32_t months, clock, en;
-} s_masks_t;
-
-static void
-s_masks (const s_scan_t *sc, s_masks_t *m)
+hny_facts_reader_t *
+hny_facts_reader_new (const hny_qa_lang_t *lang, int target)
 {
-    const hny_qa_lang_t *lang = sc->lang;
-    m->months = s_months_mask (lang->months)
-              | (sc->target && !lang->english && lang->months ? s_months_mask (hny_qa_months_en) : 0);
-    m->clock = s_words_mask (lang->clock);
+    hny_facts_reader_t *self = hny_calloc (1, sizeof *self);
+    self->lang = lang;
+    self->target = target;
+    const hny_qa_month_t *tables [2];
+    s_month_tables (lang, target, tables);
+    self->masks.months = s_months_mask (tables [0]) | s_months_mask (tables [1]);
+    self->masks.clock = s_words_mask (lang->clock);
     /* the number words, read in English targets only */
-    m->en = lang->english && sc->target
-          ? s_words_mask (s_en_ordinals) | s_words_mask (s_en_fractions) | s_words_mask (s_en_cardinals) : 0;
+    self->masks.en = lang->english && target
+                   ? s_words_mask (s_en_ordinals) | s_words_mask (s_en_fractions)
+                     | s_words_mask (s_en_cardinals) : 0;
+    s_month_index (self);
+    return self;
+}
+
+void
+hny_facts_reader_destroy (hny_facts_reader_t **self_p)
+{
+    free (*self_p);
+    *self_p = NULL;
 }
 
 /* A placeholder of the worker (⟦3⟧, ⟦/3⟧): its end, or NULL. */
@@ -1235,20 +1267,13 @@ s_next_char (const char *p, const char *end)
 }
 
 size_t
-hny_facts_read (const char *text, size_t len, const hny_qa_lang_t *lang, int target,
+hny_facts_read (const hny_facts_reader_t *reader, const char *text, size_t len,
                 hny_fact_t *facts, size_t max)
 {
-    s_scan_t sc;                /* month_at is left as it is until needed */
-    sc.text = text;
-    sc.end = text + len;
-    sc.lang = lang;
-    sc.target = target;
-    sc.facts = facts;
-    sc.count = 0;
-    sc.max = max;
-    sc.month_index = 0;
-    s_masks_t masks;
-    int masked = 0;
+    const hny_qa_lang_t *lang = reader->lang;
+    int target = reader->target;
+    s_scan_t sc = { text, text + len, reader, lang, target, facts, 0, max };
+    const s_masks_t *masks = &reader->masks;
     const char *p = text;
     while (p < sc.end && sc.count < sc.max) {
         const char *next = s_placeholder (p, sc.end);
@@ -1259,15 +1284,13 @@ hny_facts_read (const char *text, size_t len, const hny_qa_lang_t *lang, int tar
            are asked only when a word of their tables starts so */
         const char *word_end = word_start ? s_word_end (p, sc.end) : NULL;
         uint32_t letter = word_start ? s_letter_bit (*p) : 0;
-        if (word_start && !masked)
-            s_masks (&sc, &masks), masked = 1;
-        if (!next && word_start && lang->months && (masks.months & letter))
+        if (!next && word_start && lang->months && (masks->months & letter))
             next = s_month_first (&sc, p, word_end);
-        if (!next && word_start && lang->clock && (masks.clock & letter))
+        if (!next && word_start && lang->clock && (masks->clock & letter))
             next = s_clock_word (&sc, p, word_end);
         if (!next && word_start && target && lang->months && !lang->english)
             next = s_roman (&sc, p);
-        if (!next && word_start && lang->english && target && (masks.en & letter))
+        if (!next && word_start && lang->english && target && (masks->en & letter))
             next = s_en_words (&sc, p, word_end);
         if (!next && s_digit (p, sc.end))
             next = s_latin_number (&sc, p);
