@@ -1,19 +1,26 @@
 /*  bench_qa.c: the cost of the checks on a translated segment
     (honyaku/qa.h), which the worker runs on every segment it translates.
 
-        bench_qa PAIRS.tsv [SECONDS]
+        bench_qa PAIRS.tsv [SECONDS [TERMS]]
 
     PAIRS.tsv is tests/data/qa/pairs.tsv (id, English, Japanese). Each
     setting checks every pair, en -> ja and ja -> en, over and over for
-    SECONDS (default 1) and prints microseconds a segment: without a
-    glossary, with the test set's 18 terms, and with 5,000 terms (the most
-    a profile's glossary holds). */
+    SECONDS (default 1) and prints microseconds a segment (one source and
+    its target through hny_qa_run): without a glossary, with the test
+    set's 18 terms, and with 5,000 terms (the most a profile's glossary
+    holds); then, without a glossary, each English text against the test
+    server's German of it ("【de】" and full-width letters: the QA of
+    bench/perf.py's first run, whose targets all need NFKC). With TERMS,
+    that setting alone (for perf record; -1: the test server's). Times are
+    the process's CPU time, which other processes on a busy machine
+    disturb less than the wall clock. */
 #include <honyaku/qa.h>
 #include <honyaku/util.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define S_PAIRS_MAX 1000
 
@@ -44,7 +51,65 @@ s_load (const char *path)
     fclose (f);
 }
 
-/* Check every pair both ways until seconds pass; returns us a segment. */
+/* CPU time of this process, in microseconds. */
+static double
+s_cpu_us (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+}
+
+/* The test server's "translation" of text into German (tests/testserver,
+   what bench/perf.py's first run checks): "【de】" and the text with its
+   ASCII letters full-width, which NFKC brings back. Caller frees. */
+static char *
+s_xlate_de (const char *text)
+{
+    char *out = hny_malloc (8 + 3 * strlen (text) + 1), *o = out;
+    o += sprintf (o, "【de】");
+    for (const unsigned char *c = (const unsigned char *) text; *c; c++) {
+        if (((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z')) {
+            unsigned cp = *c + 0xFEE0u;
+            *o++ = (char) (0xE0 | (cp >> 12));
+            *o++ = (char) (0x80 | ((cp >> 6) & 0x3F));
+            *o++ = (char) (0x80 | (cp & 0x3F));
+        }
+        else
+            *o++ = (char) *c;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Check every English text against the test server's German of it until
+   seconds of CPU time pass; returns us a segment. */
+static double
+s_run_testserver (double seconds, size_t *flagged)
+{
+    hny_qa_t *ende = hny_qa_new ("en", "de");
+    char *de [S_PAIRS_MAX];
+    for (size_t i = 0; i < s_count; i++)
+        de [i] = s_xlate_de (s_en [i]);
+    hny_qa_flag_t flags [HNY_QA_MAX_FLAGS];
+    size_t done = 0;
+    *flagged = 0;
+    double start = s_cpu_us (), now = start;
+    while (now - start < seconds * 1e6) {
+        for (size_t i = 0; i < s_count; i++)
+            *flagged += hny_qa_run (ende, s_en [i], strlen (s_en [i]), de [i], strlen (de [i]), flags) > 0;
+        done += s_count;
+        now = s_cpu_us ();
+    }
+    for (size_t i = 0; i < s_count; i++)
+        free (de [i]);
+    hny_qa_destroy (&ende);
+    *flagged = *flagged * s_count / done;
+    return (now - start) / (double) done;
+}
+
+/* Check every pair both ways until seconds of CPU time pass; returns us
+   a segment. */
 static double
 s_run (int terms, double seconds, size_t *flagged)
 {
@@ -73,26 +138,26 @@ s_run (int terms, double seconds, size_t *flagged)
     hny_qa_flag_t flags [HNY_QA_MAX_FLAGS];
     size_t done = 0;
     *flagged = 0;
-    int64_t start = hny_clock_mono_ms (), now = start;
-    while (now - start < (int64_t) (seconds * 1000)) {
+    double start = s_cpu_us (), now = start;
+    while (now - start < seconds * 1e6) {
         for (size_t i = 0; i < s_count; i++) {
             *flagged += hny_qa_run (enja, s_en [i], strlen (s_en [i]), s_ja [i], strlen (s_ja [i]), flags) > 0;
             *flagged += hny_qa_run (jaen, s_ja [i], strlen (s_ja [i]), s_en [i], strlen (s_en [i]), flags) > 0;
         }
         done += 2 * s_count;
-        now = hny_clock_mono_ms ();
+        now = s_cpu_us ();
     }
     hny_qa_destroy (&enja);
     hny_qa_destroy (&jaen);
     *flagged = *flagged * 2 * s_count / done;     /* a pass's worth */
-    return 1000.0 * (double) (now - start) / (double) done;
+    return (now - start) / (double) done;
 }
 
 int
 main (int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf (stderr, "usage: bench_qa PAIRS.tsv [SECONDS]\n");
+        fprintf (stderr, "usage: bench_qa PAIRS.tsv [SECONDS [TERMS]]\n");
         return 2;
     }
     s_load (argv [1]);
@@ -101,13 +166,26 @@ main (int argc, char **argv)
         fprintf (stderr, "bench_qa: no pairs in %s, or no time\n", argv [1]);
         return 1;
     }
-    static const int settings [] = { 0, 18, 5000 };
-    printf ("%zu pairs, both ways, %.1f s a setting\n", s_count, seconds);
-    for (size_t k = 0; k < 3; k++) {
+    static int settings [] = { 0, 18, 5000 };
+    size_t nsettings = 3;
+    int testserver = 1;
+    if (argc > 3) {
+        settings [0] = atoi (argv [3]);
+        nsettings = settings [0] >= 0;
+        testserver = !nsettings;
+    }
+    printf ("%zu pairs, both ways, %.1f s of CPU a setting\n", s_count, seconds);
+    for (size_t k = 0; k < nsettings; k++) {
         size_t flagged;
         double us = s_run (settings [k], seconds, &flagged);
         printf ("glossary of %4d terms: %6.1f us a segment (%8.0f segments/s), %zu of %zu flagged\n",
                 settings [k], us, 1e6 / us, flagged, 2 * s_count);
+    }
+    if (testserver) {
+        size_t flagged;
+        double us = s_run_testserver (seconds, &flagged);
+        printf ("en -> de, test server:  %6.1f us a segment (%8.0f segments/s), %zu of %zu flagged\n",
+                us, 1e6 / us, flagged, s_count);
     }
     return 0;
 }

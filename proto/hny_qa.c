@@ -14,6 +14,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,7 @@ typedef struct {
 struct _hny_qa_t {
     char from [16], to [16];    /* language subtags, lower case */
     const hny_qa_lang_t *src_lang, *tgt_lang;
+    hny_facts_reader_t *src_reader, *tgt_reader;    /* of sources, of targets */
     UScriptCode scripts [S_SCRIPTS_MAX];    /* the target language's */
     int script_count;
     int cjk_target;             /* its scripts are Han, kana or Hangul */
@@ -86,7 +88,8 @@ struct _hny_qa_t {
     s_norm_t norm;
     s_term_t *terms;
     size_t term_count;
-    size_t *by_byte [256];      /* terms by first byte, longest first */
+    size_t *by_byte [256];      /* terms by first byte, then by key (below) */
+    uint16_t *by_key [256];     /* the key of each: its second byte, 256 for a one-byte term */
     size_t by_byte_count [256];
     int indexed;                /* by_byte is up to date */
     unsigned mask;
@@ -141,6 +144,8 @@ hny_qa_new (const char *from, const char *to)
     s_subtag (to, self->to);
     self->src_lang = hny_qa_lang (self->from);
     self->tgt_lang = hny_qa_lang (self->to);
+    self->src_reader = hny_facts_reader_new (self->src_lang, 0);
+    self->tgt_reader = hny_facts_reader_new (self->tgt_lang, 1);
     self->mask = HNY_QA_ALL;
     self->script_count = *self->to ? s_lang_scripts (self->to, self->scripts, S_SCRIPTS_MAX) : 0;
     UScriptCode src_scripts [S_SCRIPTS_MAX];
@@ -174,8 +179,12 @@ hny_qa_destroy (hny_qa_t **self_p)
         free (self->terms [i].tgt);
     }
     free (self->terms);
-    for (size_t b = 0; b < 256; b++)
+    hny_facts_reader_destroy (&self->src_reader);
+    hny_facts_reader_destroy (&self->tgt_reader);
+    for (size_t b = 0; b < 256; b++) {
         free (self->by_byte [b]);
+        free (self->by_key [b]);
+    }
     free (self);
     *self_p = NULL;
 }
@@ -203,97 +212,243 @@ hny_qa_check_parse (const char *name)
 
 /* ------------------------------------------------------------ text */
 
+/* Full-width ASCII (U+FF01-FF5E) and the ideographic space (U+3000) of
+   u made what NFKC makes of them, ASCII: a character of ccc 0 for one of
+   ccc 0, so the NFKC of the whole is unchanged, and a text whose only
+   compatibility forms are these (Japanese digits, the test server's
+   letters) is then normalized already. 1 when any was changed. */
+static int
+s_narrow (UChar *u, int32_t n)
+{
+    int any = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (u [i] >= 0xFF01 && u [i] <= 0xFF5E)
+            u [i] = (UChar) (u [i] - 0xFEE0), any = 1;
+        else if (u [i] == 0x3000)
+            u [i] = 0x20, any = 1;
+    }
+    return any;
+}
+
 /* [s, s + len) in NFKC, as new UTF-8 (invalid bytes become U+FFFD). The
-   UTF-16 form is kept in *u16 (caller owns) for the counts. */
+   UTF-16 form is kept in *u16 (caller owns) for the counts. ICU's quick
+   check spares the normalizer a text in NFKC already, which is most. */
 static char *
 s_nfkc (const char *s, size_t len, UChar **u16, int32_t *u16_len)
 {
     UErrorCode err = U_ZERO_ERROR;
-    int32_t n = 0;
+    int32_t n = 0, subs = 0;
     UChar *in = hny_malloc ((len + 1) * sizeof (UChar));
-    u_strFromUTF8WithSub (in, (int32_t) len + 1, &n, s, (int32_t) len, 0xFFFD, NULL, &err);
+    u_strFromUTF8WithSub (in, (int32_t) len + 1, &n, s, (int32_t) len, 0xFFFD, &subs, &err);
     if (U_FAILURE (err))
-        n = 0;
+        n = 0, subs = 1;
     const UNormalizer2 *nfkc = (err = U_ZERO_ERROR, unorm2_getNFKCInstance (&err));
-    UChar *out = NULL;
-    int32_t out_len = 0;
+    UChar *out = in;            /* no normalizer: the text as decoded */
+    int32_t out_len = n;
     if (U_SUCCESS (err)) {
-        int32_t cap = n + n / 4 + 16;
-        out = hny_malloc ((size_t) cap * sizeof (UChar));
-        out_len = unorm2_normalize (nfkc, in, n, out, cap, &err);
-        if (err == U_BUFFER_OVERFLOW_ERROR) {
-            err = U_ZERO_ERROR;
-            cap = out_len + 1;
-            out = hny_realloc (out, (size_t) cap * sizeof (UChar));
+        int narrowed = s_narrow (in, n);
+        UErrorCode qerr = U_ZERO_ERROR;
+        int32_t span = unorm2_spanQuickCheckYes (nfkc, in, n, &qerr);
+        if (U_SUCCESS (qerr) && span == n && !subs && !narrowed) {
+            /* valid UTF-8 in NFKC: its own result, byte for byte */
+            *u16 = in;
+            *u16_len = n;
+            return hny_strndup (s, len);
+        }
+        if (U_FAILURE (qerr) || span < n) {
+            int32_t cap = n + n / 4 + 16;
+            out = hny_malloc ((size_t) cap * sizeof (UChar));
             out_len = unorm2_normalize (nfkc, in, n, out, cap, &err);
+            if (err == U_BUFFER_OVERFLOW_ERROR) {
+                err = U_ZERO_ERROR;
+                cap = out_len + 1;
+                out = hny_realloc (out, (size_t) cap * sizeof (UChar));
+                out_len = unorm2_normalize (nfkc, in, n, out, cap, &err);
+            }
+            if (U_FAILURE (err)) {
+                free (out);
+                out = in;
+                out_len = n;
+            }
+            else
+                free (in);
         }
     }
-    if (!out || U_FAILURE (err)) {
-        /* no normalizer: the text as decoded */
-        free (out);
-        out = in;
-        out_len = n;
-        in = NULL;
-    }
-    free (in);
+    /* a UTF-16 unit is at most 3 bytes of UTF-8 */
     int32_t bytes = 0;
+    char *utf8 = hny_malloc (3 * (size_t) out_len + 1);
     err = U_ZERO_ERROR;
-    u_strToUTF8 (NULL, 0, &bytes, out, out_len, &err);
-    char *utf8 = hny_malloc ((size_t) bytes + 1);
-    err = U_ZERO_ERROR;
-    u_strToUTF8 (utf8, bytes + 1, &bytes, out, out_len, &err);
+    u_strToUTF8 (utf8, 3 * out_len + 1, &bytes, out, out_len, &err);
     utf8 [U_SUCCESS (err) ? bytes : 0] = '\0';
     *u16 = out;
     *u16_len = out_len;
     return utf8;
 }
 
+/* What s_count gathers of a text as it goes: its other scripts, each with
+   its letters, in order of first sight (a text has one or two; ICU's
+   codes are below S_SCRIPT_CODES, the rest are not counted). */
+#define S_SCRIPT_CODES  256
+typedef struct {
+    s_text_t *t;
+    const hny_qa_t *self;
+    size_t word_letters;
+    int word_lower;
+    UScriptCode seen [S_SCRIPT_CODES];
+    size_t seen_count [S_SCRIPT_CODES];
+    size_t nseen;
+} s_counter_t;
+
+/* Count one code point c: its properties given (ASCII ones without ICU:
+   white space is 9-13 and 32, letters A-Z a-z, all of them Latin). */
+static inline void
+s_count_char (s_counter_t *k, int space, int alpha, int lower, UScriptCode sc)
+{
+    s_text_t *t = k->t;
+    if (space) {
+        k->word_letters = 0;
+        return;
+    }
+    t->chars++;
+    if (!alpha) {
+        if (k->word_letters >= 2 && k->word_lower)
+            t->lower_word = 1;
+        k->word_letters = 0;
+        return;
+    }
+    if (k->word_letters++ == 0)
+        k->word_lower = lower;
+    if (k->word_letters >= 2 && k->word_lower)
+        t->lower_word = 1;
+    if (sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED || sc < 0)
+        return;
+    t->letters++;
+    int expected = 0;
+    for (int i = 0; i < k->self->script_count; i++)
+        expected |= k->self->scripts [i] == sc;
+    if (expected) {
+        t->expected++;
+        return;
+    }
+    if ((size_t) sc >= S_SCRIPT_CODES)
+        return;
+    size_t i = 0;
+    while (i < k->nseen && k->seen [i] != sc)
+        i++;
+    if (i == k->nseen) {
+        k->seen [k->nseen] = sc;
+        k->seen_count [k->nseen++] = 0;
+    }
+    k->seen_count [i]++;
+}
+
+/* A counter at the start of t (its arrays are left as they are: only
+   the first nseen entries are read). */
+static void
+s_counter_init (s_counter_t *k, const hny_qa_t *self, s_text_t *t)
+{
+    k->t = t;
+    k->self = self;
+    k->word_letters = 0;
+    k->word_lower = 0;
+    k->nseen = 0;
+}
+
+static inline void
+s_count_ascii (s_counter_t *k, unsigned char c)
+{
+    int alpha = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+    s_count_char (k, c == ' ' || (c >= 9 && c <= 13), alpha, c >= 'a' && c <= 'z',
+                  alpha ? USCRIPT_LATIN : USCRIPT_COMMON);
+}
+
+static void
+s_count_code (s_counter_t *k, UChar32 c)
+{
+    if (c < 0x80) {
+        s_count_ascii (k, (unsigned char) c);
+        return;
+    }
+    /* u_isalpha and u_islower are the general categories L and Ll, one
+       lookup; a letter is never white space */
+    int8_t type = u_charType (c);
+    int alpha = (U_MASK (type) & U_GC_L_MASK) != 0;
+    if (!alpha) {
+        s_count_char (k, u_isUWhiteSpace (c), 0, 0, USCRIPT_COMMON);
+        return;
+    }
+    UErrorCode err = U_ZERO_ERROR;
+    UScriptCode sc = uscript_getScript (c, &err);
+    s_count_char (k, 0, 1, type == U_LOWERCASE_LETTER, U_FAILURE (err) ? USCRIPT_INVALID_CODE : sc);
+}
+
+/* The most frequent other script (the lowest code of a tie, as a scan
+   of all codes would find it). */
+static void
+s_count_end (s_counter_t *k)
+{
+    s_text_t *t = k->t;
+    t->other = USCRIPT_INVALID_CODE;
+    for (size_t i = 0; i < k->nseen; i++)
+        if (k->seen_count [i] > t->other_count
+        ||  (k->seen_count [i] == t->other_count && t->other_count && k->seen [i] < t->other)) {
+            t->other_count = k->seen_count [i];
+            t->other = k->seen [i];
+        }
+}
+
 /* Count what the checks need of a text: characters, letters by script,
-   words that start in lower case. */
+   words that start in lower case; from its UTF-16 form. */
 static void
 s_count (const hny_qa_t *self, s_text_t *t, const UChar *u, int32_t n)
 {
-    size_t per_script [256];     /* by UScriptCode; ICU has about 200 */
-    memset (per_script, 0, sizeof per_script);
-    size_t word_letters = 0;
-    int word_lower = 0;
+    s_counter_t k;
+    s_counter_init (&k, self, t);
     for (int32_t i = 0; i < n;) {
         UChar32 c;
         U16_NEXT (u, i, n, c);
-        if (u_isUWhiteSpace (c)) {
+        s_count_code (&k, c);
+    }
+    s_count_end (&k);
+}
+
+/* The same of an ASCII text, from its bytes, in one tight loop: its only
+   letters are Latin ones (s_count_ascii says the same of each byte). */
+static void
+s_count_bytes (const hny_qa_t *self, s_text_t *t, const char *s, size_t n)
+{
+    size_t chars = 0, letters = 0, word_letters = 0;
+    int word_lower = 0, lower_word = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) s [i];
+        if (c == ' ' || (c >= 9 && c <= 13)) {
             word_letters = 0;
             continue;
         }
-        t->chars++;
-        if (!u_isalpha (c)) {
-            if (word_letters >= 2 && word_lower)
-                t->lower_word = 1;
+        chars++;
+        if ((unsigned char) ((c | 0x20) - 'a') > 'z' - 'a') {
+            lower_word |= word_letters >= 2 && word_lower;
             word_letters = 0;
             continue;
         }
         if (word_letters++ == 0)
-            word_lower = u_islower (c);
-        if (word_letters >= 2 && word_lower)
-            t->lower_word = 1;
-        UErrorCode err = U_ZERO_ERROR;
-        UScriptCode sc = uscript_getScript (c, &err);
-        if (U_FAILURE (err) || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED || sc < 0)
-            continue;
-        t->letters++;
-        int expected = 0;
-        for (int k = 0; k < self->script_count; k++)
-            expected |= self->scripts [k] == sc;
-        if (expected)
-            t->expected++;
-        else if ((size_t) sc < sizeof per_script / sizeof per_script [0])
-            per_script [sc]++;
+            word_lower = c >= 'a';
+        lower_word |= word_letters >= 2 && word_lower;
+        letters++;
     }
+    t->chars = chars;
+    t->letters = letters;
+    t->lower_word = lower_word;
+    int latin_expected = 0;
+    for (int i = 0; i < self->script_count; i++)
+        latin_expected |= self->scripts [i] == USCRIPT_LATIN;
     t->other = USCRIPT_INVALID_CODE;
-    for (size_t k = 0; k < sizeof per_script / sizeof per_script [0]; k++)
-        if (per_script [k] > t->other_count) {
-            t->other_count = per_script [k];
-            t->other = (UScriptCode) k;
-        }
+    if (latin_expected)
+        t->expected = letters;
+    else if (letters) {
+        t->other = USCRIPT_LATIN;
+        t->other_count = letters;
+    }
 }
 
 /* The longest prefix of [s, s + len) at most max bytes that ends on a
@@ -309,20 +464,46 @@ s_utf8_cut (const char *s, size_t len, size_t max)
     return n;
 }
 
+/* 1 when [s, s + len) is all ASCII. */
+static int
+s_ascii (const char *s, size_t len)
+{
+    unsigned char any = 0;
+    for (size_t i = 0; i < len; i++)
+        any |= (unsigned char) s [i];
+    return any < 0x80;
+}
+
+/* Parse a text, bring it to NFKC and count it. Most texts take a short
+   way that gives the same: without '<' or '&' the inline form has no tag
+   and no escape, so its plain text is the text itself (honyaku/inline.h)
+   and there is no parse to keep; an ASCII text is its own NFKC and is
+   counted from its bytes; a valid UTF-8 text that ICU's quick check
+   finds normalized already is copied as it is. Only the rest is
+   normalized (s_nfkc). */
 static void
 s_text_init (const hny_qa_t *self, s_text_t *t, const char *s, size_t len)
 {
     memset (t, 0, sizeof *t);
     len = s_utf8_cut (s, len, S_TEXT_MAX);
-    t->parse = hny_inline_parse (s, len);
-    size_t plain_len;
-    const char *plain = hny_inline_text (t->parse, &plain_len);
-    UChar *u = NULL;
-    int32_t n = 0;
-    t->plain = s_nfkc (plain, plain_len, &u, &n);
-    t->len = strlen (t->plain);
-    s_count (self, t, u, n);
-    free (u);
+    const char *plain = s;
+    size_t plain_len = len;
+    if (memchr (s, '<', len) || memchr (s, '&', len)) {
+        t->parse = hny_inline_parse (s, len);
+        plain = hny_inline_text (t->parse, &plain_len);
+    }
+    if (s_ascii (plain, plain_len)) {
+        t->plain = hny_strndup (plain, plain_len);
+        s_count_bytes (self, t, plain, plain_len);
+    }
+    else {
+        UChar *u = NULL;
+        int32_t n = 0;
+        t->plain = s_nfkc (plain, plain_len, &u, &n);
+        s_count (self, t, u, n);
+        free (u);
+    }
+    t->len = strlen (t->plain);     /* to a NUL in the text, as the checks read it */
 }
 
 static void
@@ -381,12 +562,13 @@ typedef struct {
     size_t count;
 } s_elem_t;
 
-/* The elements of a parse that hold text, counted by key. */
+/* The elements of a parse that hold text, counted by key (none without
+   a parse: a text without '<'). */
 static size_t
 s_elements (const hny_inline_t *parse, s_elem_t *out, size_t max)
 {
     size_t n = 0;
-    for (size_t i = 0; i < hny_inline_count (parse); i++) {
+    for (size_t i = 0; parse && i < hny_inline_count (parse); i++) {
         const hny_inline_token_t *t = hny_inline_token (parse, i);
         if (t->kind != HNY_INLINE_OPEN || hny_inline_token (parse, t->mate)->start == t->start)
             continue;
@@ -456,9 +638,11 @@ s_check_tags (s_flags_t *f, const s_text_t *src, const s_text_t *tgt)
                             : "added: %zu in the source, %zu in the target", in_src, te [k].count))
             return 0;
     }
-    /* a tag left without its pair (crossed or cut), a placeholder left */
+    /* a tag left without its pair (crossed or cut), a placeholder left;
+       a target without '<' has no stray tag */
     static const char *const strays [] = { "<b>", "</b>", "<i>", "</i>", "</a>", "<a href=", NULL };
-    for (size_t i = 0; strays [i]; i++) {
+    int tgt_lt = memchr (tgt->plain, '<', tgt->len) != NULL;
+    for (size_t i = 0; strays [i] && tgt_lt; i++) {
         size_t a = s_stray (src->plain, src->len, strays [i]), b = s_stray (tgt->plain, tgt->len, strays [i]);
         if (b > a && !s_flag (f, HNY_QA_TAGS, strays [i], strlen (strays [i]),
                               "unpaired in the target (%zu, %zu in the source)", b, a))
@@ -607,13 +791,29 @@ s_longer_first (const void *a, const void *b, void *arg)
     return la < lb ? 1 : la > lb ? -1 : 0;
 }
 
-/* Index the terms by their first byte, longest first. */
+/* A term's key within its first byte's list: its second byte, 256 when
+   it has none. */
+static unsigned
+s_term_key (const s_term_t *t)
+{
+    return t->src_len > 1 ? (unsigned char) t->src [1] : 256;
+}
+
+/* Index the terms by their first byte, longest first; then, keeping that
+   order among equals, by their second byte (one-byte terms last), so
+   that a position looks only at the terms that agree with its first two
+   bytes, in the order a walk of the whole list would try them: a term
+   with another second byte never matches, and the one-byte terms are the
+   shortest, last in any case. A large glossary shares first bytes
+   (thousands of terms may start with 'T'). */
 static void
 s_index (hny_qa_t *self)
 {
     for (size_t b = 0; b < 256; b++) {
         free (self->by_byte [b]);
+        free (self->by_key [b]);
         self->by_byte [b] = NULL;
+        self->by_key [b] = NULL;
         self->by_byte_count [b] = 0;
     }
     for (size_t i = 0; i < self->term_count; i++) {
@@ -621,10 +821,45 @@ s_index (hny_qa_t *self)
         self->by_byte [b] = hny_realloc (self->by_byte [b], (self->by_byte_count [b] + 1) * sizeof (size_t));
         self->by_byte [b][self->by_byte_count [b]++] = i;
     }
-    for (size_t b = 0; b < 256; b++)
-        if (self->by_byte_count [b] > 1)
-            qsort_r (self->by_byte [b], self->by_byte_count [b], sizeof (size_t), s_longer_first, self);
+    for (size_t b = 0; b < 256; b++) {
+        size_t n = self->by_byte_count [b];
+        if (!n)
+            continue;
+        if (n > 1)
+            qsort_r (self->by_byte [b], n, sizeof (size_t), s_longer_first, self);
+        /* a counting sort by key, stable */
+        size_t start [258] = { 0 };
+        for (size_t k = 0; k < n; k++)
+            start [s_term_key (&self->terms [self->by_byte [b][k]]) + 1]++;
+        for (size_t key = 1; key < 258; key++)
+            start [key] += start [key - 1];
+        size_t *sorted = hny_malloc (n * sizeof (size_t));
+        self->by_key [b] = hny_malloc (n * sizeof (uint16_t));
+        for (size_t k = 0; k < n; k++) {
+            size_t term = self->by_byte [b][k];
+            unsigned key = s_term_key (&self->terms [term]);
+            self->by_key [b][start [key]] = (uint16_t) key;
+            sorted [start [key]++] = term;
+        }
+        free (self->by_byte [b]);
+        self->by_byte [b] = sorted;
+    }
     self->indexed = 1;
+}
+
+/* The first index of key in the sorted keys [0, n), or n. */
+static size_t
+s_key_from (const uint16_t *keys, size_t n, unsigned key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (keys [mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 static int
@@ -659,8 +894,21 @@ s_check_glossary (hny_qa_t *self, s_flags_t *f, const s_text_t *src, const s_tex
     for (size_t pos = 0; pos < len;) {
         unsigned char b = (unsigned char) s [pos];
         size_t match = 0, term = 0;
+        if (!self->by_byte_count [b]) {
+            pos++;              /* most bytes start no term */
+            continue;
+        }
         int at_boundary = pos == 0 || !isalnum ((unsigned char) s [pos - 1]);
-        for (size_t k = 0; k < self->by_byte_count [b] && !match; k++) {
+        /* the terms of the next byte's key, then the one-byte terms */
+        size_t n = self->by_byte_count [b];
+        const uint16_t *keys = self->by_key [b];
+        unsigned next = pos + 1 < len ? (unsigned char) s [pos + 1] : 256;
+        size_t k = s_key_from (keys, n, next);
+        for (; k < n && !match; k++) {
+            if (keys [k] != next && keys [k] != 256) {
+                k = s_key_from (keys, n, 256) - 1;      /* on to the one-byte terms */
+                continue;
+            }
             const s_term_t *t = &self->terms [self->by_byte [b][k]];
             if (t->src_len > len - pos || memcmp (s + pos, t->src, t->src_len) != 0)
                 continue;
@@ -677,8 +925,8 @@ s_check_glossary (hny_qa_t *self, s_flags_t *f, const s_text_t *src, const s_tex
         }
         pos += match;
         int seen = 0;
-        for (size_t k = 0; k < nfound; k++)
-            seen |= found [k] == term;
+        for (size_t i = 0; i < nfound; i++)
+            seen |= found [i] == term;
         if (seen)
             continue;
         if (nfound < sizeof found / sizeof found [0])
@@ -700,10 +948,10 @@ s_check_facts (hny_qa_t *self, s_flags_t *f, const s_text_t *src, const s_text_t
     if (!want)
         return 1;
     hny_fact_t sf [HNY_FACTS_MAX], tf [HNY_FACTS_MAX];
-    size_t ns = hny_facts_read (src->plain, src->len, self->src_lang, 0, sf, HNY_FACTS_MAX);
+    size_t ns = hny_facts_read (self->src_reader, src->plain, src->len, sf, HNY_FACTS_MAX);
     if (!ns)
         return 1;
-    size_t nt = hny_facts_read (tgt->plain, tgt->len, self->tgt_lang, 1, tf, HNY_FACTS_MAX);
+    size_t nt = hny_facts_read (self->tgt_reader, tgt->plain, tgt->len, tf, HNY_FACTS_MAX);
     /* numbers first, then dates, then times (the order of the checks),
        each in the order of the source */
     for (size_t pass = 0; pass < 3 * ns; pass++) {

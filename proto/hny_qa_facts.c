@@ -12,9 +12,13 @@
     tolerance, so 2.3 * 10^6 and 230 * 10^4 meet. */
 #include "hny_qa_lang.h"
 
+#include <honyaku/util.h>
+
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S_RUNS_MAX      8           /* digit groups of one numeral: 1,000,000,000,000,000 */
@@ -59,18 +63,43 @@ static const char *const s_en_month_cues [] = {
 
 /* ------------------------------------------------------------ text helpers */
 
+/* Which readers of words could take a word, by its first letter (bits
+   of s_letter_bit): a word whose first letter is not in a mask is in
+   none of that reader's tables, and the pass does not ask it. */
 typedef struct {
-    const char *text, *end;
+    uint32_t months, clock, en;
+} s_masks_t;
+
+struct _hny_facts_reader_t {
     const hny_qa_lang_t *lang;
     int target;
+    s_masks_t masks;
+    /* The month names a word may be, by its first letter (a-z, 26 for any
+       other first byte): bits of the entries of the language's table [0]
+       and of the English one [1] (month_index 1); month_index -1 when a
+       table has 64 entries or more: every entry is tried. */
+    int month_index;
+    uint64_t month_at [2][27];
+};
+
+typedef struct {
+    const char *text, *end;
+    const hny_facts_reader_t *reader;
+    const hny_qa_lang_t *lang;  /* the reader's */
+    int target;                 /* the reader's */
     hny_fact_t *facts;
     size_t count, max;
 } s_scan_t;
 
-/* The bytes of lit when [p, end) starts with it, else 0. */
-static size_t
+/* The bytes of lit when [p, end) starts with it, else 0. The readers
+   try dozens of literals at every position: the first two bytes turn
+   almost all of them away (a kanji's lead byte is shared by thousands)
+   before the length of lit is taken. */
+static inline size_t
 s_at (const char *p, const char *end, const char *lit)
 {
+    if (p >= end || *p != *lit || (lit [0] && lit [1] && (p + 1 >= end || p [1] != lit [1])))
+        return 0;
     size_t n = strlen (lit);
     return (size_t) (end - p) >= n && memcmp (p, lit, n) == 0 ? n : 0;
 }
@@ -81,10 +110,18 @@ s_digit (const char *p, const char *end)
     return p < end && *p >= '0' && *p <= '9';
 }
 
+/* isalpha of the C locale (the programs never leave it), without the
+   call for the locale's table: asked at every byte of the pass. */
+static inline int
+s_ascii_letter (unsigned char c)
+{
+    return (unsigned char) ((c | 0x20) - 'a') <= 'z' - 'a';
+}
+
 static int
 s_alpha (const char *p, const char *end)
 {
-    return p < end && isalpha ((unsigned char) *p);
+    return p < end && s_ascii_letter ((unsigned char) *p);
 }
 
 /* A letter of a Latin alphabet: ASCII, or a lead byte of U+00C0..U+024F. */
@@ -94,7 +131,7 @@ s_latin (const char *p, const char *end)
     if (p >= end)
         return 0;
     unsigned char c = (unsigned char) *p;
-    return isalpha (c) || (c >= 0xC3 && c <= 0xC9);
+    return s_ascii_letter (c) || (c >= 0xC3 && c <= 0xC9);
 }
 
 /* The end of the Latin word at p (letters, ASCII or accented). */
@@ -106,20 +143,37 @@ s_word_end (const char *p, const char *end)
     return p < end ? p : end;
 }
 
-/* 1 when the word [p, q) is name, ASCII letters compared without case. */
+/* c in lower case when it is an ASCII capital (strncasecmp's folding in
+   the C locale, which the programs never leave). */
+static inline unsigned char
+s_fold (char c)
+{
+    unsigned char u = (unsigned char) c;
+    return u >= 'A' && u <= 'Z' ? (unsigned char) (u + 32) : u;
+}
+
+/* 1 when the word [p, q) is name, ASCII letters compared without case.
+   Called for every word against every table: the first letter and the
+   length decide almost every call. */
 static int
 s_word_is (const char *p, const char *q, const char *name)
 {
-    size_t n = strlen (name);
-    return (size_t) (q - p) == n && strncasecmp (p, name, n) == 0;
+    if (q <= p || s_fold (*p) != s_fold (*name))
+        return q == p && !*name;
+    size_t n = (size_t) (q - p);
+    for (size_t i = 1; i < n; i++)
+        if (!name [i] || s_fold (p [i]) != s_fold (name [i]))
+            return 0;
+    return !name [n];
 }
 
 /* The value of the word [p, q) in a table, or -1. */
 static double
 s_word_value (const hny_qa_word_t *table, const char *p, const char *q)
 {
+    unsigned char first = q > p ? s_fold (*p) : 0;
     for (size_t i = 0; table && table [i].word; i++)
-        if (s_word_is (p, q, table [i].word))
+        if (s_fold (table [i].word [0]) == first && s_word_is (p, q, table [i].word))
             return table [i].value;
     return -1;
 }
@@ -394,20 +448,66 @@ s_half_hour (int h, int half)
     return half == 2 ? (h % 12) + 12 : h % 12;
 }
 
-/* The month of the Latin word at p (in the language's table), or 0;
+/* A first letter's row in s_scan_t's month_at: a-z without case, 26
+   for any other byte. */
+static unsigned
+s_letter_row (char c)
+{
+    unsigned char f = s_fold (c);
+    return f >= 'a' && f <= 'z' ? (unsigned) (f - 'a') : 26;
+}
+
+/* The month tables a reader of lang reads: its own and, in a target of
+   another Latin-script language, the English one (a translation may keep
+   "April"). */
+static void
+s_month_tables (const hny_qa_lang_t *lang, int target, const hny_qa_month_t *tables [2])
+{
+    tables [0] = lang->months;
+    tables [1] = target && !lang->english ? hny_qa_months_en : NULL;
+}
+
+/* Fill reader->month_at from its month tables. */
+static void
+s_month_index (hny_facts_reader_t *reader)
+{
+    const hny_qa_month_t *tables [2];
+    s_month_tables (reader->lang, reader->target, tables);
+    memset (reader->month_at, 0, sizeof reader->month_at);
+    reader->month_index = 1;
+    for (int t = 0; t < 2; t++)
+        for (size_t i = 0; tables [t] && tables [t][i].name; i++) {
+            if (i >= 64) {
+                reader->month_index = -1;
+                return;
+            }
+            reader->month_at [t][s_letter_row (tables [t][i].name [0])] |= (uint64_t) 1 << i;
+        }
+}
+
+/* The month of the Latin word [p, q) (in the language's table), or 0;
    *after past it, and *abbr when it is an abbreviation. */
 static int
-s_month_word (const s_scan_t *sc, const char *p, const char **after, int *abbr)
+s_month_in (const s_scan_t *sc, const char *p, const char *q, const char **after, int *abbr)
 {
-    const char *q = s_word_end (p, sc->end);
     if (q == p || q - p > S_WORD_MAX)
         return 0;
-    /* A translation into another Latin-script language may keep an
-       English month ("en April"): a target reads those too. */
-    const hny_qa_month_t *tables [2] = { sc->lang->months,
-                                    sc->target && !sc->lang->english ? hny_qa_months_en : NULL };
-    for (int t = 0; t < 2; t++)
-        for (const hny_qa_month_t *m = tables [t]; m && m->name; m++) {
+    const hny_qa_month_t *tables [2];
+    s_month_tables (sc->lang, sc->target, tables);
+    const hny_facts_reader_t *reader = sc->reader;
+    unsigned row = s_letter_row (*p);
+    for (int t = 0; t < 2; t++) {
+        if (!tables [t])
+            continue;
+        /* the entries of the word's first letter, in the table's order
+           (all of them, without an index) */
+        uint64_t bits = reader->month_index > 0 ? reader->month_at [t][row] : 0;
+        for (size_t i = 0; reader->month_index > 0 ? bits != 0 : tables [t][i].name != NULL; i++) {
+            if (reader->month_index > 0) {
+                i = (size_t) __builtin_ctzll (bits);
+                bits &= bits - 1;
+            }
+            const hny_qa_month_t *m = &tables [t][i];
             if (!s_word_is (p, q, m->name))
                 continue;
             if ((t == 1 || sc->lang->month_capital) && !isupper ((unsigned char) *p))
@@ -416,7 +516,15 @@ s_month_word (const s_scan_t *sc, const char *p, const char **after, int *abbr)
             *abbr = m->abbreviation;
             return m->month;
         }
+    }
     return 0;
+}
+
+/* The month of the Latin word at p, as s_month_in. */
+static int
+s_month_word (const s_scan_t *sc, const char *p, const char **after, int *abbr)
+{
+    return s_month_in (sc, p, s_word_end (p, sc->end), after, abbr);
 }
 
 /* The word before p (skipping spaces and one hyphen), lower case, in out. */
@@ -485,15 +593,15 @@ s_year_fact (s_scan_t *sc, const char *p)
 }
 
 /* A month's name and what goes with it: "May 12", "May 12, 2024", "Dec.
-   12", "May 2024", "mayo de 2024", "in May". NULL when the word is no
-   month here. */
+   12", "May 2024", "mayo de 2024", "in May", at the word [p, word_end).
+   NULL when the word is no month here. */
 static const char *
-s_month_first (s_scan_t *sc, const char *p)
+s_month_first (s_scan_t *sc, const char *p, const char *word_end)
 {
     const char *end = sc->end;
     const char *q;
     int abbr = 0;
-    int month = s_month_word (sc, p, &q, &abbr);
+    int month = s_month_in (sc, p, word_end, &q, &abbr);
     if (!month)
         return NULL;
     const char *r = q;
@@ -534,11 +642,11 @@ s_month_first (s_scan_t *sc, const char *p)
     return q;
 }
 
-/* Noon or midnight in the language's words; NULL when the word is none. */
+/* Noon or midnight in the language's words: the word [p, q); NULL when
+   it is none. */
 static const char *
-s_clock_word (s_scan_t *sc, const char *p)
+s_clock_word (s_scan_t *sc, const char *p, const char *q)
 {
-    const char *q = s_word_end (p, sc->end);
     double minutes = s_word_value (sc->lang->clock, p, q);
     if (minutes < 0)
         return NULL;
@@ -571,12 +679,12 @@ s_roman (s_scan_t *sc, const char *p)
 }
 
 /* English number words (targets): "three", "twenty-five", "two hundred",
-   "a third", "two-thirds", "second". NULL when the word is none. */
+   "a third", "two-thirds", "second", from the word [p, q). NULL when the
+   word is none. */
 static const char *
-s_en_words (s_scan_t *sc, const char *p)
+s_en_words (s_scan_t *sc, const char *p, const char *q)
 {
     const char *end = sc->end;
-    const char *q = s_word_end (p, end);
     if (!sc->target)
         return NULL;
     double v = s_word_value (s_en_ordinals, p, q);
@@ -1032,12 +1140,41 @@ s_cjk (s_scan_t *sc, const char *p)
     return r;
 }
 
+/* 1 when the character at p could start a literal of s_cjk_start: the
+   first characters of s_kanji_digits, s_kanji_small, s_eras, 正午, 午前
+   and 午後. Asked at every character of a CJK text, it turns away kana,
+   punctuation, Latin letters and almost every kanji at once; a literal
+   added to those tables must be added here. */
+static int
+s_cjk_first (const char *p, const char *end)
+{
+    unsigned char lead = p < end ? (unsigned char) *p : 0;
+    if (lead < 0xE3 || lead > 0xE9 || end - p < 3)
+        return 0;
+    unsigned cp = ((unsigned) (lead & 0x0F) << 12) | ((unsigned) (p [1] & 0x3F) << 6)
+                | (unsigned) (p [2] & 0x3F);
+    switch (cp) {
+    case 0x3007: case 0x96F6: case 0x4E00: case 0x4E8C: case 0x4E24:   /* 〇 零 一 二 两 */
+    case 0x4E09: case 0x56DB: case 0x4E94: case 0x516D: case 0x4E03:   /* 三 四 五 六 七 */
+    case 0x516B: case 0x4E5D: case 0x5341: case 0x767E: case 0x5343:   /* 八 九 十 百 千 */
+    case 0x6B63: case 0x5348:                                          /* 正 午 */
+    case 0x660E: case 0x5927: case 0x662D: case 0x5E73: case 0x4EE4:   /* 明 大 昭 平 令 */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* 1 when p starts something s_cjk reads. */
 static int
 s_cjk_start (const char *p, const char *end)
 {
     size_t n;
-    if (s_digit (p, end) || s_kanji_digit (p, end, &n) >= 0 || s_kanji_small_at (p, end, &n))
+    if (s_digit (p, end))
+        return 1;
+    if (!s_cjk_first (p, end))
+        return 0;
+    if (s_kanji_digit (p, end, &n) >= 0 || s_kanji_small_at (p, end, &n))
         return 1;
     if (s_at (p, end, "正午") || s_at (p, end, "午前") || s_at (p, end, "午後"))
         return 1;
@@ -1048,6 +1185,59 @@ s_cjk_start (const char *p, const char *end)
 }
 
 /* ------------------------------------------------------------ the pass */
+
+/* The first letters of a table's words, as bits: a-z without case, and
+   bit 31 for any other first byte. A word whose first letter is not in
+   the mask is in none of the tables, and the pass does not look. */
+static uint32_t
+s_letter_bit (char c)
+{
+    unsigned row = s_letter_row (c);
+    return row < 26 ? 1u << row : 1u << 31;
+}
+
+static uint32_t
+s_words_mask (const hny_qa_word_t *table)
+{
+    uint32_t mask = 0;
+    for (size_t i = 0; table && table [i].word; i++)
+        mask |= s_letter_bit (table [i].word [0]);
+    return mask;
+}
+
+static uint32_t
+s_months_mask (const hny_qa_month_t *table)
+{
+    uint32_t mask = 0;
+    for (size_t i = 0; table && table [i].name; i++)
+        mask |= s_letter_bit (table [i].name [0]);
+    return mask;
+}
+
+hny_facts_reader_t *
+hny_facts_reader_new (const hny_qa_lang_t *lang, int target)
+{
+    hny_facts_reader_t *self = hny_calloc (1, sizeof *self);
+    self->lang = lang;
+    self->target = target;
+    const hny_qa_month_t *tables [2];
+    s_month_tables (lang, target, tables);
+    self->masks.months = s_months_mask (tables [0]) | s_months_mask (tables [1]);
+    self->masks.clock = s_words_mask (lang->clock);
+    /* the number words, read in English targets only */
+    self->masks.en = lang->english && target
+                   ? s_words_mask (s_en_ordinals) | s_words_mask (s_en_fractions)
+                     | s_words_mask (s_en_cardinals) : 0;
+    s_month_index (self);
+    return self;
+}
+
+void
+hny_facts_reader_destroy (hny_facts_reader_t **self_p)
+{
+    free (*self_p);
+    *self_p = NULL;
+}
 
 /* A placeholder of the worker (⟦3⟧, ⟦/3⟧): its end, or NULL. */
 static const char *
@@ -1077,29 +1267,36 @@ s_next_char (const char *p, const char *end)
 }
 
 size_t
-hny_facts_read (const char *text, size_t len, const hny_qa_lang_t *lang, int target,
+hny_facts_read (const hny_facts_reader_t *reader, const char *text, size_t len,
                 hny_fact_t *facts, size_t max)
 {
-    s_scan_t sc = { text, text + len, lang, target, facts, 0, max };
+    const hny_qa_lang_t *lang = reader->lang;
+    int target = reader->target;
+    s_scan_t sc = { text, text + len, reader, lang, target, facts, 0, max };
+    const s_masks_t *masks = &reader->masks;
     const char *p = text;
     while (p < sc.end && sc.count < sc.max) {
         const char *next = s_placeholder (p, sc.end);
         if (!next && lang->cjk && s_cjk_start (p, sc.end))
             next = s_cjk (&sc, p);
         int word_start = s_alpha (p, sc.end) && (p == text || !s_latin (p - 1, sc.end));
-        if (!next && word_start && lang->months)
-            next = s_month_first (&sc, p);
-        if (!next && word_start && lang->clock)
-            next = s_clock_word (&sc, p);
+        /* the word's end, found once for the readers of words, which
+           are asked only when a word of their tables starts so */
+        const char *word_end = word_start ? s_word_end (p, sc.end) : NULL;
+        uint32_t letter = word_start ? s_letter_bit (*p) : 0;
+        if (!next && word_start && lang->months && (masks->months & letter))
+            next = s_month_first (&sc, p, word_end);
+        if (!next && word_start && lang->clock && (masks->clock & letter))
+            next = s_clock_word (&sc, p, word_end);
         if (!next && word_start && target && lang->months && !lang->english)
             next = s_roman (&sc, p);
-        if (!next && word_start && lang->english)
-            next = s_en_words (&sc, p);
+        if (!next && word_start && lang->english && target && (masks->en & letter))
+            next = s_en_words (&sc, p, word_end);
         if (!next && s_digit (p, sc.end))
             next = s_latin_number (&sc, p);
         if (!next && word_start) {
             /* a word; digits glued to it are a code (s_code_digits) */
-            next = s_word_end (p, sc.end);
+            next = word_end;
         }
         p = next && next > p ? next : s_next_char (p, sc.end);
     }

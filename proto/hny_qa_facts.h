@@ -59,11 +59,22 @@ typedef struct {
     size_t start, end;          /* its bytes in the text */
 } hny_fact_t;
 
-/* Read the facts of [text, text + len) (NUL-terminated at len) in lang
-   into facts (at most max). target: 1 when the text is a translation,
-   whose numbers are read in every way it could mean them (both decimal
-   marks); a source is read in its language's way only. Returns how many. */
-size_t hny_facts_read (const char *text, size_t len, const hny_qa_lang_t *lang, int target,
+/* A reader of the texts of one language on one side of a pair: what it
+   can know before reading (which first letters could start a month's
+   name, noon or midnight, or an English number word, and the month names
+   by first letter), made once per checker. target: 1 for the reader of
+   translations, whose numbers are read in every way they could mean them
+   (both decimal marks); a source is read in its language's way only.
+   Caller owns; lang must outlive it (hny_qa_lang's entries always do). */
+typedef struct _hny_facts_reader_t hny_facts_reader_t;
+hny_facts_reader_t *hny_facts_reader_new (const hny_qa_lang_t *lang, int target);
+/* Accepts a NULL *self_p; sets *self_p to NULL. */
+void hny_facts_reader_destroy (hny_facts_reader_t **self_p);
+
+/* Read the facts of [text, text + len) (NUL-terminated at len) with
+   reader into facts (at most max). Returns how many. The reader is not
+   changed: threads may share it. */
+size_t hny_facts_read (const hny_facts_reader_t *reader, const char *text, size_t len,
                        hny_fact_t *facts, size_t max);
 
 /* 1 when fact (of a source) is among the count facts (of its target). */

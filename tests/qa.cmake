@@ -42,3 +42,26 @@ if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
 else()
   hny_qa_daemon_test()
 endif()
+
+# The flags over a large fixed set of pairs (every QA and aligner test
+# text, and the shared golden rules and article bodies), altered in many
+# ways, against golden files written before the checks were made faster:
+# any change of a flag fails. After a deliberate change of the checks,
+# rewrite them with `test_qa_golden GOLDEN --write FILE...` (the same
+# FILEs as below) and say why in the commit.
+if(TARGET hnycommon)
+  add_executable(test_qa_golden ${HNY_TESTS_DIR}/test_qa_golden.c)
+  target_link_libraries(test_qa_golden PRIVATE hnycommon)
+  file(GLOB HNY_QA_ALIGN_TEXTS ${HNY_TESTS_DIR}/data/align/*/*.en)
+  list(SORT HNY_QA_ALIGN_TEXTS)
+  add_test(NAME qa.golden
+           COMMAND test_qa_golden ${HNY_TESTS_DIR}/data/qa/golden-flags.tsv
+                   ${HNY_TESTS_DIR}/data/qa/pairs.tsv ${HNY_TESTS_DIR}/data/qa/planted.tsv
+                   ${HNY_QA_ALIGN_TEXTS})
+  add_test(NAME qa.golden_shared
+           COMMAND test_qa_golden ${HNY_TESTS_DIR}/data/qa/golden-flags-shared.tsv
+                   ${HNY_SHARED_DIR}/data/golden-rules/golden_rules.jsonl
+                   ${HNY_SHARED_DIR}/data/golden-rules/ja_other_sets.jsonl
+                   ${HNY_SHARED_DIR}/data/article-extraction/ground-truth.json)
+  set_tests_properties(qa.golden qa.golden_shared PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+endif()
