@@ -14,7 +14,9 @@
 
 #include <honyaku/util.h>
 
+#include <assert.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1140,29 +1142,62 @@ s_cjk (s_scan_t *sc, const char *p)
     return r;
 }
 
-/* 1 when the character at p could start a literal of s_cjk_start: the
-   first characters of s_kanji_digits, s_kanji_small, s_eras, 正午, 午前
-   and 午後. Asked at every character of a CJK text, it turns away kana,
-   punctuation, Latin letters and almost every kanji at once; a literal
-   added to those tables must be added here. */
+/* The words of a time of day s_cjk reads before its number. */
+static const char *s_cjk_times [] = { "正午", "午前", "午後" };
+
+/* The first characters of every literal s_cjk_start looks for (the
+   tables s_kanji_digits, s_kanji_small, s_eras and s_cjk_times), as bits
+   over U+3000..U+9FFF, where all of them are; made once from those
+   tables, so that a literal added to one of them is found with no other
+   change. */
+#define S_CJK_FIRST_LO  0x3000
+#define S_CJK_FIRST_HI  0xA000
+static uint8_t s_cjk_firsts [(S_CJK_FIRST_HI - S_CJK_FIRST_LO) / 8];
+static pthread_once_t s_cjk_firsts_once = PTHREAD_ONCE_INIT;
+
+/* The code point of a 3-byte UTF-8 sequence at p, or 0. */
+static unsigned
+s_cp3 (const char *p, const char *end)
+{
+    unsigned char lead = p < end ? (unsigned char) *p : 0;
+    if (lead < 0xE0 || lead > 0xEF || end - p < 3)
+        return 0;
+    return ((unsigned) (lead & 0x0F) << 12) | ((unsigned) (p [1] & 0x3F) << 6)
+         | (unsigned) (p [2] & 0x3F);
+}
+
+static void
+s_cjk_first_add (const char *word)
+{
+    unsigned cp = s_cp3 (word, word + strlen (word));
+    assert (cp >= S_CJK_FIRST_LO && cp < S_CJK_FIRST_HI);
+    s_cjk_firsts [(cp - S_CJK_FIRST_LO) / 8] |= (uint8_t) (1u << (cp % 8));
+}
+
+static void
+s_cjk_firsts_make (void)
+{
+    for (size_t i = 0; i < sizeof s_kanji_digits / sizeof s_kanji_digits [0]; i++)
+        s_cjk_first_add (s_kanji_digits [i].s);
+    for (size_t i = 0; i < sizeof s_kanji_small / sizeof s_kanji_small [0]; i++)
+        s_cjk_first_add (s_kanji_small [i].s);
+    for (size_t i = 0; i < sizeof s_eras / sizeof s_eras [0]; i++)
+        s_cjk_first_add (s_eras [i].s);
+    for (size_t i = 0; i < sizeof s_cjk_times / sizeof s_cjk_times [0]; i++)
+        s_cjk_first_add (s_cjk_times [i]);
+}
+
+/* 1 when the character at p could start a literal of s_cjk_start. Asked
+   at every character of a CJK text, it turns away kana, punctuation,
+   Latin letters and almost every kanji at once. */
 static int
 s_cjk_first (const char *p, const char *end)
 {
-    unsigned char lead = p < end ? (unsigned char) *p : 0;
-    if (lead < 0xE3 || lead > 0xE9 || end - p < 3)
+    unsigned cp = s_cp3 (p, end);
+    if (cp < S_CJK_FIRST_LO || cp >= S_CJK_FIRST_HI)
         return 0;
-    unsigned cp = ((unsigned) (lead & 0x0F) << 12) | ((unsigned) (p [1] & 0x3F) << 6)
-                | (unsigned) (p [2] & 0x3F);
-    switch (cp) {
-    case 0x3007: case 0x96F6: case 0x4E00: case 0x4E8C: case 0x4E24:   /* 〇 零 一 二 两 */
-    case 0x4E09: case 0x56DB: case 0x4E94: case 0x516D: case 0x4E03:   /* 三 四 五 六 七 */
-    case 0x516B: case 0x4E5D: case 0x5341: case 0x767E: case 0x5343:   /* 八 九 十 百 千 */
-    case 0x6B63: case 0x5348:                                          /* 正 午 */
-    case 0x660E: case 0x5927: case 0x662D: case 0x5E73: case 0x4EE4:   /* 明 大 昭 平 令 */
-        return 1;
-    default:
-        return 0;
-    }
+    pthread_once (&s_cjk_firsts_once, s_cjk_firsts_make);
+    return (s_cjk_firsts [(cp - S_CJK_FIRST_LO) / 8] >> (cp % 8)) & 1;
 }
 
 /* 1 when p starts something s_cjk reads. */
@@ -1176,8 +1211,9 @@ s_cjk_start (const char *p, const char *end)
         return 0;
     if (s_kanji_digit (p, end, &n) >= 0 || s_kanji_small_at (p, end, &n))
         return 1;
-    if (s_at (p, end, "正午") || s_at (p, end, "午前") || s_at (p, end, "午後"))
-        return 1;
+    for (size_t i = 0; i < sizeof s_cjk_times / sizeof s_cjk_times [0]; i++)
+        if (s_at (p, end, s_cjk_times [i]))
+            return 1;
     for (size_t i = 0; i < sizeof s_eras / sizeof s_eras [0]; i++)
         if (s_at (p, end, s_eras [i].s))
             return 1;
