@@ -1041,12 +1041,12 @@ def details(res):
         # Where a run's time goes against the ideal, as the server saw it:
         # before its first request and after its last answer (SUBMITs,
         # prepares, records, DONEs for honyaku; starting for both), the
-        # ramp to the most in flight, and how full it was kept meanwhile.
+        # ramp to 95 % of the most in flight, and how full it was kept.
         flights = [s for s in sweep if s["direct"].get("flight") and s["honyaku"].get("flight")]
         if flights:
             out += ["", "**1. The sweep as the server saw it** (direct / honyaku): wall time outside the "
-                    "server's window (first request in to last answer out), the ramp to the most in flight, "
-                    "and the mean in flight over the window", "",
+                    "server's window (first request in to last answer out), the ramp (to 95 % of the most in "
+                    "flight), and the mean in flight over the window", "",
                     "| concurrency | wall s | outside the window ms | ramp ms | mean in flight |",
                     "| --- | --- | --- | --- | --- |"]
             for s in flights:
@@ -1054,7 +1054,7 @@ def details(res):
                 out.append("| %d | %.3f / %.3f | %.0f / %.0f | %.0f / %.0f | %.1f / %.1f |" % (
                     s["concurrency"], d["wall_s"], h["wall_s"],
                     d["wall_s"] * 1e3 - d["flight"]["window_ms"], h["wall_s"] * 1e3 - h["flight"]["window_ms"],
-                    d["flight"]["full_ms"], h["flight"]["full_ms"], d["flight"]["mean"], h["flight"]["mean"]))
+                    d["flight"]["ramp95_ms"], h["flight"]["ramp95_ms"], d["flight"]["mean"], h["flight"]["mean"]))
     ap = res.get("apertium")
     if ap:
         out += ["", "**4. Apertium APy (eng-spa)**: %d segments; direct %.2f s (mean of the runs before and "

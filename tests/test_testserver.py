@@ -494,8 +494,10 @@ def test_inflight(srv):
     check(1500 <= f["window_ms"] < 6000, f)
     check(4 * 1500 / f["window_ms"] * 0.9 <= f["mean"] <= 4.0, f)
     check(0 <= f["full_ms"] < f["window_ms"] - 1000, f)
+    check(0 <= f["ramp95_ms"] <= f["full_ms"], f)
     srv.reset()
-    check(srv.stats()["flight"] == {"window_ms": 0.0, "mean": 0.0, "full_ms": 0.0}, srv.stats()["flight"])
+    check(srv.stats()["flight"] == {"window_ms": 0.0, "mean": 0.0, "full_ms": 0.0, "ramp95_ms": 0.0},
+          srv.stats()["flight"])
 
 
 def test_sigterm_while_hanging(srv):
