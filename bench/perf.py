@@ -729,6 +729,7 @@ class Bench:
             what = "concurrency %d, %d ms" % (c, lat)
             self.ts_reset(lat)
             d = self.direct_deepl(texts, 1, c, what)
+            d["flight"] = self.ts_stats(what).get("flight")
             self.ts_reset(lat)
             daemon = Daemon(self, "sweep%d" % c, self.conf_deepl(c, 1, max(8, c)), a.workers)
             try:
@@ -740,6 +741,7 @@ class Bench:
                 daemon.stop()
             h["requests"] = st["requests"]
             h["in_flight_max"] = st["in_flight_max"]
+            h["flight"] = st.get("flight")
             h["seg_per_s"] = len(texts) / h["wall_s"]
             ideal = c * 1000.0 / lat if lat > 0 else None
             self.results["sweep"].append({"concurrency": c, "latency_ms": lat, "texts": len(texts),
@@ -1036,6 +1038,23 @@ def details(res):
                 s["direct"]["seg_per_s"], h["seg_per_s"], pct(h["seg_per_s"] / s["ideal"]) if s["ideal"] else "–",
                 h["in_flight_max"], h["cpu_s"].get("honyakud", 0),
                 sum(v for k, v in h["cpu_s"].items() if k.startswith("worker"))))
+        # Where a run's time goes against the ideal, as the server saw it:
+        # before its first request and after its last answer (SUBMITs,
+        # prepares, records, DONEs for honyaku; starting for both), the
+        # ramp to 95 % of the most in flight, and how full it was kept.
+        flights = [s for s in sweep if s["direct"].get("flight") and s["honyaku"].get("flight")]
+        if flights:
+            out += ["", "**1. The sweep as the server saw it** (direct / honyaku): wall time outside the "
+                    "server's window (first request in to last answer out), the ramp (to 95 % of the most in "
+                    "flight), and the mean in flight over the window", "",
+                    "| concurrency | wall s | outside the window ms | ramp ms | mean in flight |",
+                    "| --- | --- | --- | --- | --- |"]
+            for s in flights:
+                d, h = s["direct"], s["honyaku"]
+                out.append("| %d | %.3f / %.3f | %.0f / %.0f | %.0f / %.0f | %.1f / %.1f |" % (
+                    s["concurrency"], d["wall_s"], h["wall_s"],
+                    d["wall_s"] * 1e3 - d["flight"]["window_ms"], h["wall_s"] * 1e3 - h["flight"]["window_ms"],
+                    d["flight"]["ramp95_ms"], h["flight"]["ramp95_ms"], d["flight"]["mean"], h["flight"]["mean"]))
     ap = res.get("apertium")
     if ap:
         out += ["", "**4. Apertium APy (eng-spa)**: %d segments; direct %.2f s (mean of the runs before and "

@@ -488,6 +488,16 @@ def test_inflight(srv):
         s = srv.stats()
     check(s["in_flight_max"] == 4 and s["in_flight"] == 0, s)
     check(any("max_inflight 3" in v for v in s["violations"]), s["violations"])
+    # How full it was kept: four requests of 1.5 s started together overlap
+    # for most of the window from the first one in to the last one out.
+    f = s["flight"]
+    check(1500 <= f["window_ms"] < 6000, f)
+    check(4 * 1500 / f["window_ms"] * 0.9 <= f["mean"] <= 4.0, f)
+    check(0 <= f["full_ms"] < f["window_ms"] - 1000, f)
+    check(0 <= f["ramp95_ms"] <= f["full_ms"], f)
+    srv.reset()
+    check(srv.stats()["flight"] == {"window_ms": 0.0, "mean": 0.0, "full_ms": 0.0, "ramp95_ms": 0.0},
+          srv.stats()["flight"])
 
 
 def test_sigterm_while_hanging(srv):

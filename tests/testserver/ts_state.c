@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Violations kept in full; past this only a count of dropped ones. */
 #define S_MAX_VIOLATIONS 1000
+#define S_REACH_MAX 4096                /* in_flight levels whose first time is kept */
 /* Glossaries kept at once. */
 #define S_MAX_GLOSSARIES 100
 
@@ -37,6 +39,14 @@ struct ts_state_t {
     uint64_t violations_dropped;
     int in_flight;
     int in_flight_max;
+    /* How full the server was kept (bench/perf.py's sweep): the time
+       integral of in_flight since the first request entered, when that
+       was, when the last one left and when in_flight_max was reached;
+       monotonic ns, 0: not yet. */
+    int64_t flight_area;              /* requests x ns */
+    int64_t flight_mark;              /* the last change of in_flight */
+    int64_t flight_first, flight_last, flight_max_at;
+    int64_t flight_reach [S_REACH_MAX + 1];   /* when in_flight first reached n (n <= S_REACH_MAX) */
     ts_glossary_t *glossaries[S_MAX_GLOSSARIES];
     size_t nglossaries;
     uint64_t glossary_serial;         /* ids stay unique across resets */
@@ -182,6 +192,31 @@ s_clear (ts_state_t *self)
     self->draws = 0;
     /* Requests still in flight stay counted: they will leave. */
     self->in_flight_max = self->in_flight;
+    self->flight_area = 0;
+    self->flight_first = self->flight_last = self->flight_max_at = 0;
+    memset (self->flight_reach, 0, sizeof self->flight_reach);
+}
+
+static int64_t
+s_mono_ns (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* in_flight is about to change (the lock held): add what it was since the
+   last change to the integral. */
+static int64_t
+s_flight_lap (ts_state_t *self)
+{
+    int64_t now = s_mono_ns ();
+    if (self->flight_first)
+        self->flight_area += (int64_t) self->in_flight * (now - self->flight_mark);
+    else
+        self->flight_first = now;
+    self->flight_mark = now;
+    return now;
 }
 
 void
@@ -243,9 +278,14 @@ int
 ts_state_enter (ts_state_t *self)
 {
     pthread_mutex_lock (&self->lock);
+    int64_t at = s_flight_lap (self);
     int now = ++self->in_flight;
-    if (now > self->in_flight_max)
+    if (now > self->in_flight_max) {
         self->in_flight_max = now;
+        self->flight_max_at = at;
+    }
+    if (now <= S_REACH_MAX && !self->flight_reach [now])
+        self->flight_reach [now] = at;
     int max = self->faults.max_inflight;
     pthread_mutex_unlock (&self->lock);
     if (max > 0 && now > max)
@@ -257,6 +297,7 @@ void
 ts_state_leave (ts_state_t *self)
 {
     pthread_mutex_lock (&self->lock);
+    self->flight_last = s_flight_lap (self);
     self->in_flight--;
     pthread_mutex_unlock (&self->lock);
 }
@@ -465,6 +506,22 @@ ts_state_stats_json (ts_state_t *self)
     json_object_set_new (root, "faults", faults);
     json_object_set_new (root, "in_flight", json_integer (self->in_flight));
     json_object_set_new (root, "in_flight_max", json_integer (self->in_flight_max));
+    /* From the first request in to the last one out: how long, how many
+       were in flight on average, and when the most were first reached. */
+    int64_t window = self->flight_last > self->flight_first ? self->flight_last - self->flight_first : 0;
+    /* ... and the ramp: when 95 % of that most was first reached (a last
+       request more, late in a run, does not move it). */
+    int most = self->in_flight_max <= S_REACH_MAX ? self->in_flight_max : S_REACH_MAX;
+    int level = (most * 95 + 99) / 100;
+    int64_t reach95 = level > 0 ? self->flight_reach [level] : 0;
+    json_object_set_new (root, "flight", json_pack ("{sfsfsfsf}", "window_ms", (double) window / 1e6,
+                                                    "mean", window ? (double) self->flight_area / (double) window
+                                                                   : 0.0,
+                                                    "full_ms", self->flight_max_at > self->flight_first
+                                                    ? (double) (self->flight_max_at - self->flight_first) / 1e6
+                                                    : 0.0,
+                                                    "ramp95_ms", reach95 > self->flight_first
+                                                    ? (double) (reach95 - self->flight_first) / 1e6 : 0.0));
     json_object_set_new (root, "deepl_character_count", json_integer ((json_int_t) self->deepl_used));
     pthread_mutex_unlock (&self->lock);
     char *text = json_dumps (root, JSON_COMPACT);
