@@ -4,6 +4,7 @@
     arguments from a tiny format string ('i' int64, 's' text or NULL, 'b'
     blob) so that each operation is one line of SQL and one call. */
 #include "hny_store.h"
+#include "hny_ckpt.h"
 
 #include <honyaku/proto.h>
 #include <honyaku/util.h>
@@ -44,6 +45,8 @@ struct _hny_store_t {
     ZSTD_DCtx *zd;
     int wal_pages;              /* frames in the WAL after the last commit */
     int wal_limit;              /* ... checkpointed once it holds this many (s_wal_limit) */
+    hny_ckpt_t *ckpt;           /* the checkpointer thread; NULL: the loop checkpoints */
+    int ckpt_asked;             /* the thread was asked for the WAL as it is */
 };
 
 /* The WAL is checkpointed once it holds wal_limit pages: a checkpoint
@@ -588,14 +591,25 @@ hny_store_new (const char *path, char **error)
        sent its messages, not inside the COMMIT that precedes them. */
     sqlite3_wal_hook (self->db, s_on_wal, self);
     s_wal_limit (self);
+    /* The checkpointer needs a file (not an in-memory store); without
+       it the loop checkpoints as before. */
+    const char *file = sqlite3_db_filename (self->db, "main");
+    if (file && *file) {
+        char *why = NULL;
+        self->ckpt = hny_ckpt_new (file, &why);
+        if (!self->ckpt) {
+            hny_warn ("store: %s: checkpoints stay in the loop", why);
+            free (why);
+        }
+    }
     return self;
 }
 
-int
-hny_store_checkpoint (hny_store_t *self)
+/* The loop's own passive checkpoint (outside a transaction), then the
+   WAL's next limit. */
+static int
+s_checkpoint_here (hny_store_t *self)
 {
-    if (self->in_tx || self->wal_pages < self->wal_limit)
-        return 0;
     int log = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
     if (rc != SQLITE_OK) {
@@ -606,6 +620,42 @@ hny_store_checkpoint (hny_store_t *self)
     self->wal_pages = log > done ? log - done : 0;
     s_wal_limit (self);
     return 1;
+}
+
+int
+hny_store_checkpoint (hny_store_t *self)
+{
+    if (self->in_tx)
+        return 0;
+    if (self->wal_pages < self->wal_limit) {
+        self->ckpt_asked = 0;           /* started over: a new WAL */
+        return 0;
+    }
+    /* At its limit the WAL goes to the checkpointer thread, which copies
+       it while the loop goes on. SQLite starts the WAL over (and the wal
+       hook reports it small again) only at a commit that finds every
+       frame copied; the loop's commits meanwhile add frames, so once the
+       thread is done the loop copies those few itself, or asks the
+       thread again while they are many. Twice the limit means the thread
+       did not keep up (or fails): the loop then waits for it and copies
+       the rest, so the WAL stays within a quarter of the free room. A
+       small disk (the least limit, under 8 MiB free) keeps the loop's
+       own checkpoint at the limit: there, room for a second WAL's worth
+       is not certain (section 14). */
+    if (self->ckpt && self->wal_limit > S_WAL_PAGES_MIN && self->wal_pages < 2 * self->wal_limit) {
+        if (hny_ckpt_busy (self->ckpt))
+            return 0;
+        if (!self->ckpt_asked || self->wal_pages - hny_ckpt_copied (self->ckpt) > self->wal_limit / 8) {
+            hny_ckpt_ask (self->ckpt);
+            self->ckpt_asked = 1;
+            s_wal_limit (self);
+            return 1;
+        }
+    }
+    else if (self->ckpt)
+        hny_ckpt_wait (self->ckpt);
+    self->ckpt_asked = 0;
+    return s_checkpoint_here (self);
 }
 
 void
@@ -620,6 +670,7 @@ hny_store_destroy (hny_store_t **self_p)
     for (size_t i = 0; i < self->cached; i++)
         sqlite3_finalize (self->cache [i].stmt);
     s_tm_keys_forget (self);
+    hny_ckpt_destroy (&self->ckpt);     /* its connection closes before the last one */
     sqlite3_close (self->db);
     ZSTD_freeCCtx (self->zc);
     ZSTD_freeDCtx (self->zd);
@@ -645,6 +696,8 @@ hny_store_begin (hny_store_t *self)
 static void
 s_wal_truncate (hny_store_t *self)
 {
+    if (self->ckpt)
+        hny_ckpt_wait (self->ckpt);     /* it would refuse while one runs */
     for (size_t i = 0; i < self->cached; i++)
         sqlite3_reset (self->cache [i].stmt);
     int wal = -1, copied = -1;

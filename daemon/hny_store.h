@@ -115,11 +115,16 @@ int hny_store_in_transaction (hny_store_t *self);
 /* Copy the WAL back into the database when it holds 1 to 8 MiB (an
    eighth of the file system's free room, within those bounds), outside
    a transaction (a passive checkpoint: it never waits for readers). The
-   WAL file is then cut back to that size by the next commit (and emptied
-   when idle, hny_store_trim). The store does not
-   checkpoint on its own: the broker calls this once a pass has sent its
-   messages, so that the checkpoint's sync never delays them. Returns 1
-   after a checkpoint, 0 when none was due, -1 when it failed. */
+   copy is the checkpointer thread's (hny_ckpt.h), so the loop goes on
+   meanwhile; the loop copies itself, after waiting for the thread, when
+   the WAL reaches twice its limit (the thread did not keep up) or when
+   the disk is small (the least limit, 1 MiB). The WAL file is then cut
+   back to its limit by the next commit that starts it over (and emptied
+   when idle, hny_store_trim). The store does not checkpoint on its own:
+   the broker calls this once a pass has sent its messages, so that the
+   checkpoint never delays them. Returns 1 after a checkpoint or the
+   thread was asked for one, 0 when none was due (or the thread still
+   runs the last one), -1 when the loop's own failed. */
 int hny_store_checkpoint (hny_store_t *self);
 /* 1 when the last failure was a full disk or database (SQLITE_FULL: the
    file system is full, or max_page_count, hny_store_set_max_bytes, was
