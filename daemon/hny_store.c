@@ -22,6 +22,15 @@
 #define S_RETIRE_NOW    4096    /* segments a retired job deletes at once; more are swept */
 #define S_RECORD_LEVEL  1       /* zstd level of records: the fastest; ~2.7x smaller */
 
+/* SQLite's page cache, in KiB (a negative cache_size): a fixed 8 MiB,
+   filled within the first few thousand articles, where SQLite's default
+   of 2 MiB was full of a pass's dirty pages. A pass dirties 250-400 pages
+   (1-1.6 MiB: the TM's entries land on random leaves); in 2 MiB SQLite
+   spilled some of them into the WAL before the COMMIT, which wrote them
+   again, and read the hot pages of the indexes back from the file time and
+   again (pwrite and pread per article, bench/README.md). */
+#define S_CACHE_KIB   "-8192"
+
 /* The TM's filter (s_tm_filter_*): a Bloom filter of the hashes in the
    tm table, so that a lookup of a source never seen skips the index. The
    index is keyed by random hashes and outgrows SQLite's page cache early
@@ -604,7 +613,7 @@ hny_store_new (const char *path, char **error)
        disk could never be recovered (section 14). Until the wal hook is
        set below, SQLite's own checkpoint stays at 1 MiB. */
     if (s_exec (self, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                      " PRAGMA foreign_keys=OFF;"
+                      " PRAGMA foreign_keys=OFF; PRAGMA cache_size=" S_CACHE_KIB ";"
                       " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;")
     ||  sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK
     ||  sqlite3_step (stmt) != SQLITE_ROW)
