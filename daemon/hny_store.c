@@ -425,8 +425,8 @@ s_tm_filter_may (hny_store_t *self, int64_t hash)
 }
 
 /* Fill the filter from the tm table (at open: one pass over the table,
-   0.1 s per million entries from the OS's cache, 0.5 s from the disk). Every later entry passes through
-   s_tm_filter_add before it is written. */
+   0.1 s per million entries from the OS's cache, 0.5 s from the disk).
+   Every later entry passes through s_tm_filter_add before it is written. */
 static int
 s_tm_filter_fill (hny_store_t *self)
 {
