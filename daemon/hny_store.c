@@ -23,6 +23,28 @@
 #define S_RETIRE_NOW    4096    /* segments a retired job deletes at once; more are swept */
 #define S_RECORD_LEVEL  1       /* zstd level of records: the fastest; ~2.7x smaller */
 
+/* SQLite's page cache, in KiB (a negative cache_size): a fixed 8 MiB,
+   filled within the first few thousand articles, where SQLite's default
+   of 2 MiB was full of a pass's dirty pages. A pass dirties 250-400 pages
+   (1-1.6 MiB: the TM's entries land on random leaves); in 2 MiB SQLite
+   spilled some of them into the WAL before the COMMIT, which wrote them
+   again, and read the hot pages of the indexes back from the file time and
+   again (pwrite and pread per article, bench/README.md). */
+#define S_CACHE_KIB   "-8192"
+
+/* The TM's filter (s_tm_filter_*): a Bloom filter of the hashes in the
+   tm table, so that a lookup of a source never seen skips the index. The
+   index is keyed by random hashes and outgrows SQLite's page cache early
+   (31 entries an article), so such a lookup reads a leaf from the file
+   more often the larger the store: a cost per article that grew with the
+   store (bench/README.md, "What changed: the store's growth"). 2^25 bits
+   (4 MiB, allocated once) and 4 probes answer "maybe" for 0.02 % of
+   unseen sources at 1 million entries, 0.9 % at 3 million (100,000
+   articles), 23 % at 10 million; a "maybe" is only the lookup it would
+   have been, so a fuller filter is slower, never wrong. */
+#define S_TM_FILTER_BITS    (1u << 25)
+#define S_TM_FILTER_PROBES  4
+
 struct _hny_store_t {
     sqlite3 *db;
     int in_tx;                  /* a transaction is open */
@@ -43,6 +65,7 @@ struct _hny_store_t {
     size_t tm_key_count;
     ZSTD_CCtx *zc;              /* reused: a context costs more than a record */
     ZSTD_DCtx *zd;
+    uint64_t *tm_filter;        /* S_TM_FILTER_BITS: every hash the tm table may hold */
     int wal_pages;              /* frames in the WAL after the last commit */
     int wal_limit;              /* ... checkpointed once it holds this many (s_wal_limit) */
     hny_ckpt_t *ckpt;           /* the checkpointer thread; NULL: the loop checkpoints */
@@ -374,6 +397,52 @@ s_tm_key (hny_store_t *self, const char *from, const char *to, const char *profi
     return rc;
 }
 
+/* ------------------------------------------------------------- TM filter */
+
+/* The filter's bits of a hash: probe i at h1 + i * h2 (the two halves of
+   the XXH3 hash, already uniform; h2 odd so that the probes differ). */
+#define S_TM_FILTER_BIT(hash, i)                                        \
+    (((uint32_t) (hash) + (i) * ((uint32_t) ((uint64_t) (hash) >> 32) | 1u)) & (S_TM_FILTER_BITS - 1))
+
+/* Note a hash the tm table holds (or may: a rolled back or deleted entry
+   keeps its bits, which costs a lookup, never a hit). */
+static void
+s_tm_filter_add (hny_store_t *self, int64_t hash)
+{
+    for (uint32_t i = 0; i < S_TM_FILTER_PROBES; i++) {
+        uint32_t bit = S_TM_FILTER_BIT (hash, i);
+        self->tm_filter [bit / 64] |= (uint64_t) 1 << (bit % 64);
+    }
+}
+
+/* 0: no entry of this hash is in the tm table; 1: there may be. */
+static int
+s_tm_filter_may (hny_store_t *self, int64_t hash)
+{
+    for (uint32_t i = 0; i < S_TM_FILTER_PROBES; i++) {
+        uint32_t bit = S_TM_FILTER_BIT (hash, i);
+        if (!(self->tm_filter [bit / 64] & ((uint64_t) 1 << (bit % 64))))
+            return 0;
+    }
+    return 1;
+}
+
+/* Fill the filter from the tm table (at open: one pass over the table,
+   0.1 s per million entries from the OS's cache, 0.5 s from the disk).
+   Every later entry passes through s_tm_filter_add before it is written. */
+static int
+s_tm_filter_fill (hny_store_t *self)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (self->db, "SELECT hash FROM tm", -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        s_tm_filter_add (self, sqlite3_column_int64 (stmt, 0));
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* ------------------------------------------------------------- life cycle */
 
 /* Schema 4 over 3: the raw articles move to their own table (a row that
@@ -548,7 +617,7 @@ hny_store_new (const char *path, char **error)
        disk could never be recovered (section 14). Until the wal hook is
        set below, SQLite's own checkpoint stays at 1 MiB. */
     if (s_exec (self, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                      " PRAGMA foreign_keys=OFF;"
+                      " PRAGMA foreign_keys=OFF; PRAGMA cache_size=" S_CACHE_KIB ";"
                       " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;")
     ||  sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK
     ||  sqlite3_step (stmt) != SQLITE_ROW)
@@ -583,6 +652,9 @@ hny_store_new (const char *path, char **error)
     if (!*error && !s_has_column (self, "segments", "qa")
     &&  s_exec (self, "ALTER TABLE segments ADD COLUMN qa TEXT"))
         *error = hny_sprintf ("%s: cannot add segments.qa: %s", path, sqlite3_errmsg (self->db));
+    self->tm_filter = hny_calloc (S_TM_FILTER_BITS / 64, sizeof *self->tm_filter);
+    if (!*error && s_tm_filter_fill (self))
+        *error = hny_sprintf ("%s: cannot read the TM: %s", path, sqlite3_errmsg (self->db));
     if (*error) {
         hny_store_destroy (&self);
         return NULL;
@@ -671,6 +743,7 @@ hny_store_destroy (hny_store_t **self_p)
         sqlite3_finalize (self->cache [i].stmt);
     s_tm_keys_forget (self);
     hny_ckpt_destroy (&self->ckpt);     /* its connection closes before the last one */
+    free (self->tm_filter);
     sqlite3_close (self->db);
     ZSTD_freeCCtx (self->zc);
     ZSTD_freeDCtx (self->zd);
@@ -1465,8 +1538,11 @@ static int
 s_tm_get_key (hny_store_t *self, int64_t key, const char *src, hny_tm_entry_t *entry)
 {
     size_t len = strlen (src);
+    int64_t hash = s_text_hash (src, len);
+    if (!s_tm_filter_may (self, hash))
+        return 0;
     sqlite3_stmt *stmt = s_query (self, "SELECT job, para, idx, src, tgt, origin FROM tm WHERE hash=? AND tmkey=?",
-                                  "ii", s_text_hash (src, len), key);
+                                  "ii", hash, key);
     if (!stmt)
         return -1;
     int rc = s_step (self, stmt);
@@ -1522,6 +1598,7 @@ hny_store_tm_put_human (hny_store_t *self, const char *from, const char *to, con
                      " WHERE from_lang=? AND to_lang=? AND profile<>?)",
                "isss", hash, from, to, HNY_STORE_TM_HUMAN))
         return -1;
+    s_tm_filter_add (self, hash);
     return s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, src, tgt, origin) VALUES (?,?,?,?,?)",
                   "iisss", hash, key, src, tgt, origin);
 }
@@ -1610,8 +1687,10 @@ hny_store_tm_put (hny_store_t *self, const char *from, const char *to, const cha
     int64_t key;
     if (s_tm_key (self, from, to, profile, 1, &key) != 1)
         return -1;
+    int64_t hash = s_text_hash (src, strlen (src));
+    s_tm_filter_add (self, hash);
     return s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, src, tgt) VALUES (?,?,?,?)",
-                  "iiss", s_text_hash (src, strlen (src)), key, src, tgt);
+                  "iiss", hash, key, src, tgt);
 }
 
 int
@@ -1621,8 +1700,10 @@ hny_store_tm_put_ref (hny_store_t *self, const char *from, const char *to, const
     int64_t key;
     if (s_tm_key (self, from, to, profile, 1, &key) != 1)
         return -1;
+    int64_t hash = s_text_hash (src, strlen (src));
+    s_tm_filter_add (self, hash);
     return s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, job, para, idx) VALUES (?,?,?,?,?)",
-                  "iiiii", s_text_hash (src, strlen (src)), key, job, (int64_t) para, (int64_t) idx);
+                  "iiiii", hash, key, job, (int64_t) para, (int64_t) idx);
 }
 
 /* ------------------------------------------------------------- records, stats */

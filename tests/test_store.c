@@ -9,7 +9,8 @@
     keeps its jobs, records and TM; records are kept compressed and a
     damaged or oversized one is an error of its own (the decompression
     cap); a long article's segments are swept a slice at a time; free pages
-    go back to the file system (hny_store_trim). */
+    go back to the file system (hny_store_trim); the TM's filter misses
+    no entry. */
 #include "hny_store.h"
 
 #include <honyaku/proto.h>
@@ -590,6 +591,74 @@ s_trim (hny_store_t *store, const char *path, int64_t job)
     free (text);
 }
 
+/* The TM's filter: a lookup of a source the store never wrote skips the
+   index, and no entry is ever missed: every entry written through the
+   store is found (also after a rollback of others, and across a reopen),
+   and the entries already in the file when it opens (an older honyakud's,
+   an upgrade's) are read into the filter at open. One written behind the
+   store's back, by another connection while it is open, is therefore not
+   seen until the next open: honyakud is the store's only writer. */
+static void
+s_tm_filter (const char *dir)
+{
+    char *path = hny_sprintf ("%s/filter.db", dir);
+    char *error = NULL;
+    hny_store_t *store = hny_store_new (path, &error);
+    CHECK (store && !error);
+    enum { N = 3000 };
+    char src [64], tgt [64];
+    CHECK (hny_store_begin (store) == 0);
+    for (int i = 0; i < N; i++) {
+        snprintf (src, sizeof src, "Sentence %d.", i);
+        snprintf (tgt, sizeof tgt, "Frase %d.", i);
+        if (i % 3 == 0)
+            CHECK (hny_store_tm_put (store, "en", "es", "deepl", src, tgt) == 0);
+        else if (i % 3 == 1)
+            CHECK (hny_store_tm_put_ref (store, "en", "es", "deepl", src, 1 + i, 0, 0) == 0);
+        else
+            CHECK (hny_store_tm_put_human (store, "en", "es", src, tgt, "f.tmx") == 0);
+    }
+    CHECK (hny_store_commit (store) == 0);
+    /* A pass undone: its entries are gone, though the filter keeps them. */
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_tm_put (store, "en", "es", "deepl", "Undone.", "Deshecho.") == 0);
+    hny_store_rollback (store);
+    hny_tm_entry_t e;
+    CHECK (hny_store_tm_get (store, "en", "es", "deepl", "Undone.", &e) == 0);
+
+    /* Behind the store's back: a row it never wrote. */
+    int64_t key = s_sql_int (path, "SELECT id FROM tm_keys WHERE profile='deepl'");
+    CHECK (key > 0);
+    char *sql = hny_sprintf ("INSERT INTO tm (hash, tmkey, src, tgt) VALUES (%lld, %lld, 'Behind.', 'Detrás.')",
+                             (long long) hny_store_text_hash ("Behind."), (long long) key);
+    CHECK (s_sql_int (path, sql) == -1);    /* no row: the INSERT ran */
+    free (sql);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm WHERE src='Behind.'") == 1);
+    CHECK (hny_store_tm_get (store, "en", "es", "deepl", "Behind.", &e) == 0);
+
+    for (int round = 0; round < 2; round++) {
+        int found = 0, unseen = 0;
+        for (int i = 0; i < N; i++) {
+            snprintf (src, sizeof src, "Sentence %d.", i);
+            if (hny_store_tm_get (store, "en", "es", "deepl", src, &e) == 1)
+                found++;
+            free (e.tgt);
+            snprintf (src, sizeof src, "Unseen sentence %d.", i);
+            unseen += hny_store_tm_get (store, "en", "es", "deepl", src, &e) != 0;
+        }
+        CHECK (found == N && unseen == 0);
+        /* Reopened: the filter is filled from the file. */
+        hny_store_destroy (&store);
+        store = hny_store_new (path, &error);
+        CHECK (store && !error);
+    }
+    CHECK (hny_store_tm_get (store, "en", "es", "deepl", "Behind.", &e) == 1);
+    CHECK (e.tgt && strcmp (e.tgt, "Detrás.") == 0);
+    free (e.tgt);
+    hny_store_destroy (&store);
+    free (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -890,6 +959,7 @@ main (int argc, char **argv)
     s_human_tm (dir);
     s_segment_done (dir);
     s_wal_limit (dir);
+    s_tm_filter (dir);
     if (argc > 1)
         s_upgrade_v3 (dir, argv [1]);
     else
