@@ -419,7 +419,9 @@ s_submit (hny_front_t *self, hny_msg_t *msg)
             /* Sent only if the pass commits (hny_broker.c turns it into
                507 otherwise). */
             s_accepted (self, msg, id, key, 0, HNY_JOB_QUEUED);
-            hny_info ("job %lld: accepted (%zu bytes, %s -> %s, %s)", (long long) id, size, from, to, pname);
+            /* debug: a bulk run submits thousands a minute; "done" (or
+               the failure) is the job's line at info. */
+            hny_debug ("job %lld: accepted (%zu bytes, %s -> %s, %s)", (long long) id, size, from, to, pname);
         }
         free (meta);
     }

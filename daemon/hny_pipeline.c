@@ -1254,8 +1254,8 @@ s_load_end (hny_pipeline_t *self, s_load_t *l)
     hny_store_stats_add (self->store, s_profile_name (self, job->profile), l->hits, l->misses, 0, 0, 0);
     if (l->human_hits)
         hny_store_stats_human_add (self->store, s_profile_name (self, job->profile), l->human_hits);
-    hny_info ("job %lld: prepared: %d segments, %lld from the TM", (long long) job->id, job->total,
-              (long long) l->hits);
+    hny_debug ("job %lld: prepared: %d segments, %lld from the TM", (long long) job->id, job->total,
+               (long long) l->hits);
     job->load = NULL;
     /* Segments held back are in no rows: the record is made of them
        below, or (flushed) read from the store. */
