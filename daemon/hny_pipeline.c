@@ -349,6 +349,74 @@ s_row_fail (hny_segment_row_t *row, int code, hny_err_class_t cls, const char *r
     row->reason = reason ? hny_strdup (reason) : NULL;
 }
 
+/* The writes of a segment row: each writes the store's row and the job's
+   kept row (when it keeps them) together, so that no caller can change
+   one without the other. job is the s_job_t of id, or NULL. */
+
+/* A pending segment with its source. */
+static void
+s_seg_add (hny_pipeline_t *self, s_job_t *job, int para, int idx, const char *src)
+{
+    hny_store_segment_add (self->store, job->id, para, idx, src);
+    s_row_add (job, para, idx, src);
+}
+
+/* A segment done at once (a TM hit, tm as segments.tm); takes tgt. */
+static void
+s_seg_add_done (hny_pipeline_t *self, s_job_t *job, int para, int idx, const char *src, char *tgt,
+                int tm)
+{
+    hny_store_segment_add_done (self->store, job->id, para, idx, src, tgt, tm);
+    hny_segment_row_t *row = s_row_add (job, para, idx, src);
+    if (!row) {
+        free (tgt);
+        return;
+    }
+    row->tgt = tgt;
+    row->tm = tm;
+    row->state = HNY_SEG_DONE;
+}
+
+/* A segment translated: its target with the worker's warning, the flags
+   of its checks (JSON text) and the profile that translated it when not
+   the job's; a NULL leaves that column as it was, as the store's UPDATE
+   does. */
+static void
+s_seg_done (hny_pipeline_t *self, int64_t id, s_job_t *job, int para, int idx, const char *tgt,
+            const char *warning, const char *qa, const char *backend)
+{
+    hny_store_segment_done (self->store, id, para, idx, tgt, warning, qa, backend);
+    hny_segment_row_t *row = s_row_find (job, para, idx);
+    if (!row)
+        return;
+    free (row->tgt);
+    row->tgt = hny_strdup (tgt);
+    row->tm = 0;
+    row->state = HNY_SEG_DONE;
+    if (warning) {
+        row->err_class = HNY_CLASS_WARNING;
+        free (row->reason);
+        row->reason = hny_strdup (warning);
+    }
+    if (qa) {
+        free (row->qa);
+        row->qa = hny_strdup (qa);
+    }
+    if (backend) {
+        free (row->backend);
+        row->backend = hny_strdup (backend);
+    }
+}
+
+/* A segment failed for good. */
+static void
+s_seg_fail (hny_pipeline_t *self, int64_t id, s_job_t *job, int para, int idx, int code,
+            hny_err_class_t cls, const char *reason)
+{
+    hny_store_segment_fail (self->store, id, para, idx, code, cls, reason);
+    s_row_fail (s_row_find (job, para, idx), code, cls, reason);
+}
+
 static void
 s_job_free (s_job_t **job_p)
 {
@@ -638,29 +706,7 @@ s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *
            the profile that translated it when not the job's (a fallback). */
         const char *backend = job && job->profile != pend->profile
                             ? s_profile_name (self, pend->profile) : NULL;
-        hny_store_segment_done (self->store, ref->job, ref->para, ref->idx, tgt, warning, qa,
-                                backend);
-        hny_segment_row_t *row = s_row_find (job, ref->para, ref->idx);
-        if (row) {
-            /* as the UPDATE above: a NULL leaves the column as it was */
-            free (row->tgt);
-            row->tgt = hny_strdup (tgt);
-            row->tm = 0;
-            row->state = HNY_SEG_DONE;
-            if (warning) {
-                row->err_class = HNY_CLASS_WARNING;
-                free (row->reason);
-                row->reason = hny_strdup (warning);
-            }
-            if (qa) {
-                free (row->qa);
-                row->qa = hny_strdup (qa);
-            }
-            if (backend) {
-                free (row->backend);
-                row->backend = hny_strdup (backend);
-            }
-        }
+        s_seg_done (self, ref->job, job, ref->para, ref->idx, tgt, warning, qa, backend);
         if (job) {
             job->done++;
             job->pending--;
@@ -679,9 +725,8 @@ s_pend_fail (hny_pipeline_t *self, s_pend_t *pend, int code, hny_err_class_t cls
         code = 502;
     for (size_t i = 0; i < pend->ref_count; i++) {
         s_ref_t *ref = &pend->refs [i];
-        hny_store_segment_fail (self->store, ref->job, ref->para, ref->idx, code, cls, reason);
         s_job_t *job = s_job (self, ref->job);
-        s_row_fail (s_row_find (job, ref->para, ref->idx), code, cls, reason);
+        s_seg_fail (self, ref->job, job, ref->para, ref->idx, code, cls, reason);
         if (job) {
             hny_warn ("job %lld: segment %d.%d failed: %d %s", (long long) job->id, ref->para,
                       ref->idx, code, reason);
@@ -1131,15 +1176,8 @@ s_load_flush (hny_pipeline_t *self, s_load_t *l)
 {
     for (size_t i = 0; i < l->held_count; i++) {
         hny_segment_row_t *row = &l->held [i];
-        hny_store_segment_add_done (self->store, row->job, row->para, row->idx, row->src, row->tgt,
-                                    row->tm);
-        hny_segment_row_t *kept = s_row_add (l->job, row->para, row->idx, row->src);
-        if (kept) {
-            kept->tgt = row->tgt;       /* taken over */
-            row->tgt = NULL;
-            kept->tm = row->tm;
-            kept->state = HNY_SEG_DONE;
-        }
+        s_seg_add_done (self, l->job, row->para, row->idx, row->src, row->tgt, row->tm);
+        row->tgt = NULL;                /* taken */
         hny_segment_row_clear (row);
     }
     free (l->held);
@@ -1173,15 +1211,7 @@ s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const c
             };
         }
         else {
-            hny_store_segment_add_done (self->store, job->id, para, idx, src, tgt, tm);
-            hny_segment_row_t *row = s_row_add (job, para, idx, src);
-            if (row) {
-                row->tgt = tgt;         /* taken over */
-                row->tm = tm;
-                row->state = HNY_SEG_DONE;
-            }
-            else
-                free (tgt);
+            s_seg_add_done (self, job, para, idx, src, tgt, tm);
         }
         job->done++;
         l->hits++;
@@ -1190,17 +1220,14 @@ s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const c
     }
     if (l->direct)
         s_load_flush (self, l);
-    hny_store_segment_add (self->store, job->id, para, idx, src);
-    hny_segment_row_t *row = s_row_add (job, para, idx, src);
+    s_seg_add (self, job, para, idx, src);
     l->misses++;
     const hny_profile_t *conf = hny_sched_profile_conf (self->sched, job->profile);
     size_t bytes = strlen (src);
     if (conf->max_bytes > 0 && (int64_t) bytes > conf->max_bytes) {
         char *reason = hny_sprintf ("segment of %zu bytes is over the max_bytes of profile %s (%lld)",
                                     bytes, profile, (long long) conf->max_bytes);
-        hny_store_segment_fail (self->store, job->id, para, idx, HNY_STATUS_TOO_LARGE,
-                                HNY_CLASS_PERMANENT, reason);
-        s_row_fail (row, HNY_STATUS_TOO_LARGE, HNY_CLASS_PERMANENT, reason);
+        s_seg_fail (self, job->id, job, para, idx, HNY_STATUS_TOO_LARGE, HNY_CLASS_PERMANENT, reason);
         s_job_note_failure (job, HNY_STATUS_TOO_LARGE, reason);
         free (reason);
         return;
