@@ -32,14 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define S_REQUIRE(cond) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-        abort (); \
-    } \
-} while (0)
-
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+#include "fuzz_require.h"
 
 static const char *const s_types [] = { "deepl", "google", "libretranslate", "openai", "apertium" };
 #define S_TYPES 5

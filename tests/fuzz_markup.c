@@ -29,17 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Not assert(): these checks are the test and must hold in every build. */
-#define S_REQUIRE(cond) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-        abort (); \
-    } \
-} while (0)
+#include "fuzz_require.h"
 
 #define S_HREF_PREFIX "<a href=\""
-
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static long s_restored [2];     /* [0] clean, [1] with a warning: main checks both happen */
 

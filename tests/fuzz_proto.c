@@ -18,15 +18,7 @@
 
 #define S_MAX_FRAMES 8
 
-/* Not assert(): release builds define NDEBUG, and these checks are the test. */
-#define S_REQUIRE(cond) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-        abort (); \
-    } \
-} while (0)
-
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+#include "fuzz_require.h"
 
 static long s_decoded [2];      /* [0] invalid, [1] valid: main checks both happen */
 

@@ -27,14 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_REQUIRE(cond) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-        abort (); \
-    } \
-} while (0)
-
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+#include "fuzz_require.h"
 
 static const char *const s_pairs [][2] = {
     { "en", "ja" }, { "ja", "en" }, { "en", "es" }, { "es", "en" }, { "zh", "de" }, { "fr", "xx" },

@@ -23,15 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Not assert(): release builds define NDEBUG, and these checks are the test. */
-#define S_REQUIRE(cond) do { \
-    if (!(cond)) { \
-        fprintf (stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-        abort (); \
-    } \
-} while (0)
-
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+#include "fuzz_require.h"
 
 static long s_found;            /* pairs given: main checks that valid input finds some */
 
