@@ -407,6 +407,9 @@ s_ready (hny_broker_t *self, hny_msg_t *msg, s_worker_t *w)
         credit = S_CREDIT_MAX;
     int draining = json_is_true (json_object_get (hny_msg_header (msg), "draining"));
     w->sw = hny_sched_worker_add (self->sched, draining ? 0 : credit, names, n);
+    /* It parks spare tasks (PROTOCOL.md 13): a worker that does not say so
+       never gets one, since it would start it at once. */
+    hny_sched_worker_set_spares (w->sw, json_is_true (json_object_get (hny_msg_header (msg), "spares")));
     free (names);
     w->last_heard = w->last_sent = hny_clock_mono_ms ();
     w->next = self->workers;
@@ -483,6 +486,11 @@ s_result (hny_broker_t *self, hny_msg_t **msg_p, s_worker_t *w)
 {
     int64_t id;
     int attempt;
+    /* The worker's tasks of a profile that ended, counted as its spares
+       count them (PROTOCOL.md 13). */
+    const char *profile = hny_msg_get_str (*msg_p, "profile");
+    if (w && profile)
+        hny_sched_worker_ended (self->sched, w->sw, hny_sched_profile_find (self->sched, profile));
     if (hny_task_wire_parse (hny_msg_get_str (*msg_p, "task"), &id, &attempt) == 0 && w
     &&  !hny_sched_answered (self->sched, w->sw, id, attempt))
         hny_info ("worker %s answered task %s, which it was not holding: no credit back", w->ident,
@@ -572,12 +580,16 @@ s_dispatch (hny_broker_t *self)
         hny_msg_set_routing_id (msg, w->rid, w->rid_size);
         hny_msg_set_str (msg, "task", id);
         hny_msg_set_int (msg, "lease_ms", self->conf->lease_ms);
+        if (task->spare) {
+            json_object_set_new (hny_msg_header (msg), "spare", json_true ());
+            hny_msg_set_int (msg, "after", (int64_t) task->spare_after);
+        }
         char job [24];
         snprintf (job, sizeof job, "%lld", (long long) task->job);
         hny_msg_set_str (msg, "job", job);
         hny_msg_take_body (msg, body, size);
-        hny_debug ("job %lld: task %s (%s) to %s", (long long) task->job, id,
-                   hny_task_kind_name (task->kind), w->ident);
+        hny_debug ("job %lld: task %s (%s%s) to %s", (long long) task->job, id,
+                   hny_task_kind_name (task->kind), task->spare ? ", spare" : "", w->ident);
         s_post (self, &msg, 1);
     }
 }

@@ -55,6 +55,9 @@ struct _hny_sworker_t {
     s_holding_t *held;          /* outstanding TASKs */
     size_t held_count, held_alloc;
     char *serves;               /* serves [i]: it serves profile i */
+    int spares;                 /* it parks spare tasks (hny_sched_worker_set_spares) */
+    hny_task_t **spare;         /* spare [i]: its spare task of profile i, or NULL */
+    uint64_t *ended;            /* ended [i]: RESULTs naming profile i it sent */
 };
 
 /* Open-addressing hash of tasks by id (linear probing, tombstones). */
@@ -81,6 +84,7 @@ struct _hny_sched_t {
     s_index_t index;
     int slots;                  /* admission slots for prepare tasks */
     size_t turn;                /* the queue that goes first in hny_sched_next */
+    uint64_t spares_leased;     /* spare tasks leased so far */
     hny_sched_hooks_t hooks;
 };
 
@@ -330,9 +334,27 @@ s_detach (hny_sched_t *self, hny_task_t *task)
         task->prev = task->next = NULL;
         if (task->kind == HNY_TASK_TRANSLATE) {
             s_profile_t *p = &self->profiles [task->profile];
-            p->inflight -= s_requests (task);
-            if (p->inflight < 0)
-                p->inflight = 0;
+            hny_sworker_t *w = task->worker;
+            if (task->spare) {
+                /* A spare that never ran here: nothing was counted. */
+                if (w && w->spare [task->profile] == task)
+                    w->spare [task->profile] = NULL;
+                task->spare = 0;
+            }
+            else {
+                p->inflight -= s_requests (task);
+                if (p->inflight < 0)
+                    p->inflight = 0;
+                /* The worker starts its spare of the profile when one of
+                   its tasks of the profile ends, into the requests that
+                   task leaves: from now on it is counted. */
+                hny_task_t *spare = w ? w->spare [task->profile] : NULL;
+                if (spare) {
+                    w->spare [task->profile] = NULL;
+                    spare->spare = 0;
+                    p->inflight += s_requests (spare);
+                }
+            }
             if (task->probe)
                 p->probing = 0;
         }
@@ -356,7 +378,9 @@ s_attach_lease (hny_sched_t *self, hny_task_t *task, hny_sworker_t *w, int64_t d
     if (self->leased)
         self->leased->prev = task;
     self->leased = task;
-    if (task->kind == HNY_TASK_TRANSLATE)
+    if (task->kind == HNY_TASK_TRANSLATE && task->spare)
+        w->spare [task->profile] = task;
+    else if (task->kind == HNY_TASK_TRANSLATE)
         self->profiles [task->profile].inflight += s_requests (task);
     else
         task->admitted = 1;
@@ -476,11 +500,62 @@ s_pick (hny_sched_t *self, const hny_task_t *task)
             continue;
         }
         other_serves = 1;
+        /* Not a worker whose spare of the profile makes more requests than
+           this task: the spare may start when this task ends. */
+        if (task->kind == HNY_TASK_TRANSLATE && w->spare [task->profile]
+        &&  s_requests (w->spare [task->profile]) > s_requests (task))
+            continue;
         if (s_free_credit (w) > 0 && (!best || s_free_credit (w) > s_free_credit (best)))
             best = w;
     }
     /* The avoided worker only when nobody else serves it at all. */
     return best ? best : other_serves ? NULL : avoided;
+}
+
+/* 1 when the profile's concurrency has no room for the task now (a task
+   larger than the whole limit goes alone, so that it can go at all). */
+static int
+s_full (const s_profile_t *p, const hny_task_t *task)
+{
+    return p->conf->concurrency > 0 && p->inflight > 0
+        && p->inflight + s_requests (task) > p->conf->concurrency;
+}
+
+/* May w take the task as its spare? It parks spares, serves the profile,
+   has credit and no spare of the profile yet, and holds at least one
+   task of the profile, every one of which makes at least as many requests
+   as this one: whichever ends first frees room enough for it. O(tasks
+   outstanding at w). */
+static int
+s_spare_fits (hny_sched_t *self, hny_sworker_t *w, const hny_task_t *task)
+{
+    if (!w->spares || !w->serves [task->profile] || w->spare [task->profile] || s_free_credit (w) <= 0)
+        return 0;
+    if (task->avoid && w->serial == task->avoid)
+        return 0;
+    int holds = 0;
+    for (size_t i = 0; i < w->held_count; i++) {
+        hny_task_t *t = hny_sched_find (self, w->held [i].id);
+        if (!t || t->where != S_LEASED || t->worker != w || t->kind != HNY_TASK_TRANSLATE
+        ||  t->profile != task->profile)
+            continue;
+        if (s_requests (t) < s_requests (task))
+            return 0;
+        holds = 1;
+    }
+    return holds;
+}
+
+/* The worker that may take the task as its spare (the one with the most
+   free credit), or NULL. */
+static hny_sworker_t *
+s_pick_spare (hny_sched_t *self, const hny_task_t *task)
+{
+    hny_sworker_t *best = NULL;
+    for (hny_sworker_t *w = self->workers; w; w = w->next)
+        if (s_spare_fits (self, w, task) && (!best || s_free_credit (w) > s_free_credit (best)))
+            best = w;
+    return best;
 }
 
 /* The predicate: may the task at the head of its queue be leased now?
@@ -496,14 +571,14 @@ s_wait (hny_sched_t *self, const hny_task_t *task, int64_t now, hny_sworker_t **
     s_profile_t *p = task->kind == HNY_TASK_TRANSLATE ? &self->profiles [task->profile] : NULL;
     if (p && p->paused && p->probing)
         return HNY_SCHED_NEVER;
-    /* Concurrency counts requests; a task larger than the whole limit
-       goes alone, so that it can go at all. */
-    if (p && p->conf->concurrency > 0 && p->inflight > 0
-    &&  p->inflight + s_requests (task) > p->conf->concurrency)
+    /* Concurrency counts requests; when it is full the task may still go
+       as a worker's spare (never to a paused profile: its probe decides). */
+    int full = p && s_full (p, task);
+    if (full && p->paused)
         return HNY_SCHED_NEVER;
     if (!p && !task->admitted && self->slots <= 0)
         return HNY_SCHED_NEVER;
-    *pick = s_pick (self, task);
+    *pick = full ? s_pick_spare (self, task) : s_pick (self, task);
     if (!*pick)
         return HNY_SCHED_NEVER;
     if (p && p->paused && p->probe_at > now)
@@ -554,6 +629,8 @@ s_worker_free (hny_sworker_t **w_p)
 {
     free ((*w_p)->held);
     free ((*w_p)->serves);
+    free ((*w_p)->spare);
+    free ((*w_p)->ended);
     free (*w_p);
     *w_p = NULL;
 }
@@ -582,6 +659,8 @@ hny_sched_clear (hny_sched_t *self)
         p->inflight = 0;
         p->probing = 0;
     }
+    for (hny_sworker_t *w = self->workers; w; w = w->next)
+        memset (w->spare, 0, (self->profile_count ? self->profile_count : 1) * sizeof *w->spare);
 }
 
 void
@@ -750,6 +829,8 @@ hny_sched_worker_add (hny_sched_t *self, int credit, const char *const *profiles
     w->serial = self->next_serial++;
     w->credit = credit > 0 ? credit : 0;    /* 0: a draining worker takes nothing new */
     w->serves = hny_calloc (self->profile_count ? self->profile_count : 1, 1);
+    w->spare = hny_calloc (self->profile_count ? self->profile_count : 1, sizeof *w->spare);
+    w->ended = hny_calloc (self->profile_count ? self->profile_count : 1, sizeof *w->ended);
     for (size_t i = 0; i < count; i++) {
         int p = hny_sched_profile_find (self, profiles [i]);
         if (p >= 0 && !w->serves [p]) {
@@ -788,6 +869,25 @@ hny_sched_worker_remove (hny_sched_t *self, hny_sworker_t **w_p, const char *why
         w->next->prev = w->prev;
     self->worker_count--;
     s_worker_free (w_p);
+}
+
+void
+hny_sched_worker_set_spares (hny_sworker_t *w, int spares)
+{
+    w->spares = spares != 0;
+}
+
+void
+hny_sched_worker_ended (hny_sched_t *self, hny_sworker_t *w, int profile)
+{
+    if (w && profile >= 0 && (size_t) profile < self->profile_count)
+        w->ended [profile]++;
+}
+
+uint64_t
+hny_sched_spares_leased (hny_sched_t *self)
+{
+    return self->spares_leased;
 }
 
 int
@@ -926,9 +1026,16 @@ void
 hny_sched_lease (hny_sched_t *self, hny_task_t *task, hny_sworker_t *w, int64_t now, int64_t lease_ms)
 {
     assert (task->where == S_READY && w);
+    /* Leased while its profile's concurrency is full: hny_sched_next chose
+       w to take it as its spare. */
+    int spare = task->kind == HNY_TASK_TRANSLATE && s_full (&self->profiles [task->profile], task);
+    assert (!spare || s_spare_fits (self, w, task));
     s_detach (self, task);
     task->attempts++;
     task->probe = 0;
+    task->spare = spare;
+    task->spare_after = spare ? w->ended [task->profile] : 0;
+    self->spares_leased += (uint64_t) spare;
     int admitted = task->admitted;
     s_attach_lease (self, task, w, now + lease_ms);
     if (task->kind == HNY_TASK_TRANSLATE) {

@@ -67,6 +67,12 @@ struct _hny_task_t {
     int attempts;               /* times leased (carried over a restart by the store) */
     int losses;                 /* leases that ended with their worker (killed, gone) */
     int probe;                  /* it was (or is) the probe of its paused profile */
+    int spare;                  /* translate: leased as its worker's spare (see
+                                   hny_sched_worker_set_spares): not counted in its
+                                   profile's concurrency until the worker's next
+                                   task of the profile ends */
+    uint64_t spare_after;       /* a spare: the worker's RESULTs of the profile the
+                                   broker had when it was leased (TASK `after`) */
     int64_t lease_deadline;     /* monotonic ms, while leased */
     char *last_reason;          /* why it last went back to the queue, or NULL */
     /* links, private */
@@ -143,6 +149,26 @@ void hny_sched_profile_resume (hny_sched_t *self, int profile);
    a handle until hny_sched_worker_remove. */
 hny_sworker_t *hny_sched_worker_add (hny_sched_t *self, int credit, const char *const *profiles,
                                      size_t count);
+/* The worker parks spare tasks (READY `spares`, PROTOCOL.md 13): while
+   its profile's concurrency is full, one more translate task of the
+   profile may be leased to it, which it starts only when one of its own
+   tasks of the profile ends, into the requests that task freed. So a
+   freed slot is refilled in the worker's own loop, without waiting for a
+   RESULT and a TASK to cross the broker. Such a spare is not counted in
+   the profile's concurrency while it is one; it is counted from the end
+   of the worker's next task of the profile (its RESULT, or whatever
+   else ends that lease here), and a worker gets a spare only while it
+   has none of the profile and every task of the profile it holds makes
+   at least as many requests as the spare: the requests that run at the
+   service never exceed what is counted here. */
+void hny_sched_worker_set_spares (hny_sworker_t *w, int spares);
+/* A RESULT from w named the profile (RESULT `profile`): one more of its
+   tasks of the profile ended there. A spare carries the count at its
+   lease (task->spare_after), and the worker starts it at its own next
+   end past that count: the end whose RESULT makes the broker count it. */
+void hny_sched_worker_ended (hny_sched_t *self, hny_sworker_t *w, int profile);
+/* Spare tasks leased so far (a counter, for logs and tests). */
+uint64_t hny_sched_spares_leased (hny_sched_t *self);
 /* The registration ends: tasks leased to it go back to the front of their
    queues (why says why), its outstanding TASKs are forgotten. Sets *w_p
    to NULL. */
@@ -199,7 +225,9 @@ void hny_sched_set_admission (hny_sched_t *self, int slots);
 hny_task_t *hny_sched_next (hny_sched_t *self, int64_t now, hny_sworker_t **w);
 /* Lease the task hny_sched_next returned to that worker: its attempts grow
    by one, it is outstanding at the worker, its profile's budgets pay for
-   it, and it is the profile's probe when the profile is paused. */
+   it, and it is the profile's probe when the profile is paused. A
+   translate task leased while its profile's concurrency is full is the
+   worker's spare (task->spare set: its TASK says so). */
 void hny_sched_lease (hny_sched_t *self, hny_task_t *task, hny_sworker_t *w, int64_t now,
                       int64_t lease_ms);
 /* The TASK (id, attempt) that worker w (NULL: a worker the broker does not

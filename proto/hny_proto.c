@@ -202,10 +202,12 @@ static const s_field_t s_fields [] = {
     { HNY_MSG_READY,     "pid",        S_INT,   S_OPTIONAL, 0, S_IMAX, 0 },
     { HNY_MSG_READY,     "tasks",      S_STR_ARRAY, S_OPTIONAL, 0, S_ID_MAX, 1000 },
     { HNY_MSG_READY,     "draining",   S_BOOL,  S_OPTIONAL, 0, 0, 0 },
+    { HNY_MSG_READY,     "spares",     S_BOOL,  S_OPTIONAL, 0, 0, 0 },
     { HNY_MSG_RESULT,    "task",       S_STR,   S_REQUIRED, 0, S_ID_MAX, 0 },
     { HNY_MSG_RESULT,    "status",     S_INT,   S_REQUIRED, 100, 599, 0 },
     { HNY_MSG_RESULT,    "reason",     S_STR,   S_OPTIONAL, 0, 0, 0 },
     { HNY_MSG_RESULT,    "calls",      S_ARRAY, S_OPTIONAL, 0, 0, HNY_PROTO_CALLS_MAX },
+    { HNY_MSG_RESULT,    "profile",    S_STR,   S_OPTIONAL, 0, S_ID_MAX, 0 },
     /* 5.4 broker to worker */
     { HNY_MSG_TASK,      "task",       S_STR,   S_REQUIRED, 0, S_ID_MAX, 0 },
     { HNY_MSG_TASK,      "kind",       S_STR,   S_REQUIRED, 0, S_STATE_MAX, 0 },
@@ -217,6 +219,8 @@ static const s_field_t s_fields [] = {
     { HNY_MSG_TASK,      "lenient",    S_BOOL,  S_OPTIONAL, 0, 0, 0 },
     { HNY_MSG_TASK,      "source",     S_STR,   S_OPTIONAL, 0, S_SOURCE_MAX, 0 },
     { HNY_MSG_TASK,      "profile",    S_STR,   S_OPTIONAL, 0, S_ID_MAX, 0 },
+    { HNY_MSG_TASK,      "spare",      S_BOOL,  S_OPTIONAL, 0, 0, 0 },
+    { HNY_MSG_TASK,      "after",      S_INT,   S_OPTIONAL, 0, S_IMAX, 0 },
     /* 5.5 both directions */
     { HNY_MSG_HEARTBEAT, "heartbeat_ms", S_INT, S_OPTIONAL, 1, 600000, 0 },
     { HNY_MSG_HEARTBEAT, "tasks",      S_STR_ARRAY, S_OPTIONAL, 0, S_ID_MAX, 1000 },

@@ -202,6 +202,11 @@ def main(honyakud, testserver):
             st = srv.stats()
             assert st["requests"] == 12 and not st["violations"], st
             assert 1 <= st["in_flight_max"] <= 2, st
+            # The workers park spares (PROTOCOL.md 13), and a spare ran:
+            # the bound above held with them.
+            log = fx.log("honyakud.log")
+            assert "(translate, spare) to" in log, "no spare task leased"
+            assert "spare started" in log, "no spare task started"
 
             # 4. rate = 5 requests/s: 20 one-text requests need >= 3 s
             # (5 at once, then 5 a second); only the lower bound is checked.

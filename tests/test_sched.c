@@ -506,6 +506,115 @@ s_test_wire_ids (void)
     CHECK (hny_task_wire_parse (NULL, &id, &attempt) == -1);
 }
 
+/* A task done: its RESULT (which names its profile) answered, and it is
+   out of the scheduler. */
+static void
+s_done (hny_sched_t *s, hny_sworker_t *w, hny_task_t *t)
+{
+    hny_sched_worker_ended (s, w, t->profile);
+    CHECK (hny_sched_answered (s, w, t->id, t->attempts) == 1);
+    hny_sched_remove (s, t);
+    s_on_release (t, NULL);
+}
+
+/* Spare tasks (PROTOCOL.md 13): while the concurrency is full, one more
+   task per worker that parks spares, not counted until one of that
+   worker's tasks of the profile ends; never to a worker that does not
+   park them, never two at once, never one larger than a task it would
+   follow, never for a paused profile. */
+static void
+s_test_spares (void)
+{
+    hny_profile_t p [] = { s_profile ("a", 2, 0, 0) };
+    int64_t now = 1000;
+    hny_sched_t *s = s_new (p, 1, now);
+    const char *serves [] = { "a" };
+    hny_sworker_t *plain = hny_sched_worker_add (s, 10, serves, 1);
+    hny_task_t *got [16], *more [16];
+    for (int i = 0; i < 8; i++)
+        s_translate (s, 0, 10, 0, now);
+    /* A worker that does not park spares: the concurrency alone. */
+    CHECK (s_dispatch (s, now, got, 16) == 2);
+    CHECK (!got [0]->spare && !got [1]->spare && hny_sched_spares_leased (s) == 0);
+    /* One that does, but holds no task of the profile yet: nothing. */
+    hny_sworker_t *w = hny_sched_worker_add (s, 10, serves, 1);
+    hny_sched_worker_set_spares (w, 1);
+    CHECK (s_dispatch (s, now, more, 16) == 0);
+    CHECK (hny_sched_deadline (s, now) == now + 1000);  /* blocked by an event */
+    /* plain's first task ends: its slot goes to w (most credit), and w,
+       which now holds a task of the profile, takes a spare. */
+    s_done (s, plain, got [0]);
+    CHECK (s_dispatch (s, now, more, 16) == 2);
+    hny_task_t *regular = more [0], *spare = more [1];
+    CHECK (regular->worker == w && !regular->spare);
+    CHECK (spare->worker == w && spare->spare && spare->spare_after == 0);
+    CHECK (hny_sched_profile_inflight (s, 0) == 2 && hny_sched_spares_leased (s) == 1);
+    CHECK (hny_sched_worker_outstanding (w) == 2);      /* it takes credit */
+    CHECK (s_dispatch (s, now, more, 16) == 0);         /* one spare at a time */
+    /* w's task ends: the spare is counted from now on, and another may go
+       after that end (its `after` is 1: w's RESULTs the broker has). */
+    s_done (s, w, regular);
+    CHECK (!spare->spare && hny_sched_profile_inflight (s, 0) == 2);
+    CHECK (s_dispatch (s, now, more, 16) == 1);
+    hny_task_t *spare2 = more [0];
+    CHECK (spare2->worker == w && spare2->spare && spare2->spare_after == 1);
+    /* A spare that goes back before it ran (its lease expired, its worker
+       answered 5xx) was never counted. */
+    CHECK (hny_sched_answered (s, w, spare2->id, spare2->attempts) == 1);
+    hny_sched_requeue (s, spare2, "503 worker stopping", NULL, now);
+    CHECK (!spare2->spare && hny_sched_profile_inflight (s, 0) == 2);
+    CHECK (s_dispatch (s, now, more, 16) == 1 && more [0] == spare2 && spare2->spare);
+    /* The worker goes: its tasks go back, the spare among them; nothing
+       stays counted of w's. */
+    hny_sched_worker_remove (s, &w, "worker killed");
+    CHECK (hny_sched_profile_inflight (s, 0) == 1);     /* plain's second task */
+    CHECK (!spare2->spare && spare2->worker == NULL);
+    hny_sched_destroy (&s);
+
+    /* Never a spare larger than a task it may follow, nor a task smaller
+       than the spare it may be followed by. */
+    hny_profile_t q [] = { s_profile ("q", 4, 0, 0) };
+    s = s_new (q, 1, now);
+    const char *qs [] = { "q" };
+    w = hny_sched_worker_add (s, 10, qs, 1);
+    hny_sched_worker_set_spares (w, 1);
+    s_translate (s, 0, 10, 0, now)->requests = 3;
+    s_translate (s, 0, 10, 0, now)->requests = 1;
+    s_translate (s, 0, 10, 0, now)->requests = 2;
+    hny_task_t *small = s_translate (s, 0, 10, 0, now);
+    small->requests = 1;
+    CHECK (s_dispatch (s, now, got, 16) == 2);          /* 3 + 1 fill the 4 */
+    CHECK (!got [0]->spare && !got [1]->spare);
+    CHECK (s_dispatch (s, now, more, 16) == 0);         /* 2 > the 1 it might follow */
+    s_done (s, w, got [1]);                             /* the task of 1 ends */
+    /* 3 + 2 > 4: the task of 2 goes as a spare behind the task of 3; the
+       next task, of 1, would fit the concurrency, but not behind a spare
+       of 2 at the only worker. */
+    CHECK (s_dispatch (s, now, more, 16) == 1 && more [0]->spare && more [0]->requests == 2);
+    CHECK (small->worker == NULL);
+    s_done (s, w, got [0]);                             /* the task of 3 ends */
+    CHECK (!more [0]->spare && hny_sched_profile_inflight (s, 0) == 2);
+    CHECK (s_dispatch (s, now, more + 1, 15) == 1 && more [1] == small && !small->spare);
+    hny_sched_destroy (&s);
+
+    /* A paused profile gets no spare: its probe decides. */
+    hny_profile_t d [] = { s_profile ("d", 1, 0, 0) };
+    s = s_new (d, 1, now);
+    const char *ds [] = { "d" };
+    w = hny_sched_worker_add (s, 10, ds, 1);
+    hny_sched_worker_set_spares (w, 1);
+    for (int i = 0; i < 3; i++)
+        s_translate (s, 0, 10, 0, now);
+    CHECK (s_dispatch (s, now, got, 16) == 2 && got [1]->spare);
+    hny_sched_profile_pause (s, 0, "quota exceeded", got [0], 0, now);
+    hny_sched_worker_ended (s, w, 0);
+    CHECK (hny_sched_answered (s, w, got [0]->id, got [0]->attempts) == 1);
+    hny_sched_requeue (s, got [0], "456 quota exceeded", NULL, now);
+    CHECK (!got [1]->spare && hny_sched_profile_inflight (s, 0) == 1);  /* counted now */
+    CHECK (s_dispatch (s, now + 60000, more, 16) == 0);
+    hny_sched_destroy (&s);
+}
+
 int
 main (void)
 {
@@ -520,5 +629,6 @@ main (void)
     s_test_restore ();
     s_test_turns ();
     s_test_wire_ids ();
+    s_test_spares ();
     return s_check_done ("test_sched");
 }

@@ -80,7 +80,9 @@ struct _s_task_t {
     char *job;                  /* job id for logs; "-" when none */
     hny_batch_t *batch;         /* translate only */
     const char *profile;        /* translate: borrowed from the backend */
-    const hny_backend_t *backend;   /* translate: the profile's (borrowed) */
+    hny_backend_t *backend;     /* translate: the profile's (borrowed) */
+    int parked;                 /* translate: a spare not started yet (PROTOCOL.md 13) */
+    uint64_t after;             /* parked: start it at the profile's end past this count */
     int64_t started_ms;
 };
 
@@ -94,6 +96,8 @@ struct _s_result_t {
     char *body;                 /* owned; NULL when none */
     size_t body_size;
     json_t *calls;              /* translate: the requests' "calls" (a reference); NULL: none */
+    const char *profile;        /* translate: the profile (borrowed from its backend), whose
+                                   tasks' ends the broker counts; NULL: none */
     int64_t kept_ms;            /* when a send first failed; 0: never failed */
 };
 
@@ -116,6 +120,7 @@ typedef struct _s_worker_t {
     hny_http_t *http;
     hny_backend_t **backends;
     size_t backend_count;
+    uint64_t *ended;            /* ended [i]: RESULTs naming backends [i] since READY */
     hny_segqa_t *segqa;         /* the checks of translated segments */
 #ifdef HNY_HAVE_PREPARE
     hny_prepq_t *prepq;         /* the prepare thread */
@@ -235,6 +240,8 @@ s_result_send (s_worker_t *self, const s_result_t *result)
 {
     hny_msg_t *msg = hny_msg_new (HNY_MSG_RESULT);
     hny_msg_set_str (msg, "task", result->task);
+    if (result->profile)
+        hny_msg_set_str (msg, "profile", result->profile);
     hny_msg_set_int (msg, "status", result->status);
     if (result->reason)
         hny_msg_set_str (msg, "reason", result->reason);
@@ -290,10 +297,11 @@ s_trim (s_worker_t *self)
    (may be NULL) gets a reference of its own. */
 static void
 s_result_calls (s_worker_t *self, const char *task, int status, const char *reason,
-                char *body, size_t body_size, const json_t *calls)
+                char *body, size_t body_size, const json_t *calls, const char *profile)
 {
     s_result_t *result = hny_calloc (1, sizeof *result);
     result->task = hny_strdup (task);
+    result->profile = profile;
     result->status = status;
     result->reason = reason ? hny_strdup (reason) : NULL;
     result->body = body;
@@ -319,7 +327,7 @@ static void
 s_result (s_worker_t *self, const char *task, int status, const char *reason,
           char *body, size_t body_size)
 {
-    s_result_calls (self, task, status, reason, body, body_size, NULL);
+    s_result_calls (self, task, status, reason, body, body_size, NULL, NULL);
 }
 
 static int
@@ -380,9 +388,15 @@ s_register (s_worker_t *self)
         json_decref (held);
     if (self->draining)
         json_object_set_new (hny_msg_header (msg), "draining", json_true ());
+    /* It parks the spare tasks the broker sends (s_task_translate). */
+    json_object_set_new (hny_msg_header (msg), "spares", json_true ());
     if (s_send (self, &msg) != 0)
         return;
     self->registered = 1;
+    /* A new registration counts the ends of tasks from 0, as the broker
+       does: RESULTs kept from before count there and not here, which only
+       makes a spare wait longer. */
+    memset (self->ended, 0, self->backend_count * sizeof *self->ended);
     /* Silence is counted from READY: the broker answers it at once. */
     self->last_heard = self->last_beat = hny_clock_mono_ms ();
     hny_debug ("READY sent to %s (credit %d, %zu tasks in hand, %zu RESULTs kept)", self->back,
@@ -621,11 +635,76 @@ s_collect_prepared (s_worker_t *self)
 #endif
 }
 
+static void s_task_start (s_worker_t *self, s_task_t *task);
+
+/* The index of backend in self->backends. */
+static size_t
+s_backend_index (const s_worker_t *self, const hny_backend_t *backend)
+{
+    size_t i = 0;
+    while (i < self->backend_count && self->backends[i] != backend)
+        i++;
+    return i;
+}
+
+/* 1 when a task of backend other than skip is in hand and running. */
+static int
+s_running (const s_worker_t *self, const hny_backend_t *backend, const s_task_t *skip)
+{
+    for (const s_task_t *task = self->tasks; task; task = task->next)
+        if (task != skip && task->backend == backend && !task->parked)
+            return 1;
+    return 0;
+}
+
+static void
+s_spare_start (s_worker_t *self, s_task_t *task)
+{
+    task->parked = 0;
+    task->started_ms = hny_clock_mono_ms ();
+    hny_debug ("job %s: task %s: spare started", task->job, task->id);
+    s_task_start (self, task);
+}
+
+/* A task of backend ended here (its RESULT names the profile: the broker
+   counts it too). The oldest spare parked for an end past its `after`
+   starts now, in the requests that task leaves (the broker counts them
+   until that RESULT arrives, and counts the spare from then on). With
+   nothing of the profile left running, every spare parked for it starts:
+   what the broker counted for them at their lease is not running. */
+static void
+s_task_ended (s_worker_t *self, s_task_t *done)
+{
+    hny_backend_t *backend = done->backend;
+    size_t i = s_backend_index (self, backend);
+    if (i == self->backend_count)
+        return;
+    uint64_t ended = ++self->ended[i];
+    s_task_t *oldest = NULL;
+    for (s_task_t *task = self->tasks; task; task = task->next)
+        if (task != done && task->parked && task->backend == backend && task->after < ended)
+            oldest = task;          /* the list is newest first */
+    if (oldest)
+        s_spare_start (self, oldest);
+    while (!s_running (self, backend, done)) {
+        oldest = NULL;
+        for (s_task_t *task = self->tasks; task; task = task->next)
+            if (task != done && task->parked && task->backend == backend)
+                oldest = task;
+        if (!oldest)
+            break;
+        s_spare_start (self, oldest);
+    }
+}
+
 static void
 s_on_batch_done (hny_batch_t *batch, void *arg)
 {
     s_task_t *task = arg;
     s_worker_t *self = task->worker;
+    /* First the spare behind it, so that the service is not kept waiting
+       for this task's checks and RESULT. */
+    s_task_ended (self, task);
     size_t failed = 0;
     for (size_t i = 0; i < hny_batch_size (batch); i++)
         if (hny_batch_class (batch, i) != HNY_SEG_OK)
@@ -642,9 +721,9 @@ s_on_batch_done (hny_batch_t *batch, void *arg)
     /* The requests count whatever became of their segments (metrics). */
     const json_t *calls = hny_batch_calls (batch);
     if (body)
-        s_result_calls (self, task->id, 200, NULL, body, size, calls);
+        s_result_calls (self, task->id, 200, NULL, body, size, calls, task->profile);
     else
-        s_result_calls (self, task->id, 500, "cannot encode the result", NULL, 0, calls);
+        s_result_calls (self, task->id, 500, "cannot encode the result", NULL, 0, calls, task->profile);
     s_task_destroy (self, &task);
 }
 
@@ -689,9 +768,31 @@ s_task_translate (s_worker_t *self, hny_msg_t *msg, const char *task_id, const c
     task->batch = batch;
     task->profile = hny_backend_name (backend);
     task->backend = backend;
-    /* done may run before this returns (local backends) and frees the task. */
-    if (hny_backend_translate (backend, batch, s_on_batch_done, task) != 0) {
-        s_result (self, task_id, 500, "backend refused the batch", NULL, 0);
+    if (json_is_true (json_object_get (hny_msg_header (msg), "spare"))) {
+        /* A spare (PROTOCOL.md 13): it waits for this worker's next end of
+           a task of the profile past `after` (the RESULTs the broker had);
+           it goes now when that end happened on the way, or when nothing of
+           the profile runs here. */
+        task->after = (uint64_t) hny_msg_get_int (msg, "after", 0);
+        size_t i = s_backend_index (self, backend);
+        if (i < self->backend_count && self->ended[i] <= task->after && s_running (self, backend, task)) {
+            task->parked = 1;
+            hny_debug ("job %s: task %s: spare parked (after %llu, %llu ended)", job, task_id,
+                       (unsigned long long) task->after, (unsigned long long) self->ended[i]);
+            return;
+        }
+    }
+    s_task_start (self, task);
+}
+
+/* Send a translate task's requests. done may run before this returns
+   (local backends) and free the task. */
+static void
+s_task_start (s_worker_t *self, s_task_t *task)
+{
+    if (hny_backend_translate (task->backend, task->batch, s_on_batch_done, task) != 0) {
+        s_task_ended (self, task);
+        s_result_calls (self, task->id, 500, "backend refused the batch", NULL, 0, NULL, task->profile);
         s_task_destroy (self, &task);
     }
 }
@@ -944,6 +1045,8 @@ s_add_backend (s_worker_t *self, const hny_profile_t *profile)
     self->backends = hny_realloc (self->backends,
                                   (self->backend_count + 1) * sizeof *self->backends);
     self->backends[self->backend_count++] = backend;
+    self->ended = hny_realloc (self->ended, self->backend_count * sizeof *self->ended);
+    self->ended[self->backend_count - 1] = 0;
 }
 
 static int
@@ -1175,6 +1278,7 @@ done:
     for (size_t i = 0; i < self->backend_count; i++)
         hny_backend_destroy (&self->backends[i]);
     free (self->backends);
+    free (self->ended);
     hny_http_destroy (&self->http);
     hny_segqa_destroy (&self->segqa);
     free (self->back);
