@@ -128,6 +128,7 @@ struct _s_load_t {
     json_t *art;                /* the prepared article */
     int64_t reuse;              /* > 0: its segments are still to be taken from this
                                    done job's record (s_load_reuse) */
+    hny_pipeline_t *pipeline;   /* s_load_reuse_pairs' callback's */
     int title_done;             /* the title went first */
     size_t para, seg;           /* next input paragraph and segment */
     int out_para, out_idx;      /* next output position (empty paragraphs are skipped) */
@@ -1186,10 +1187,35 @@ s_load_flush (hny_pipeline_t *self, s_load_t *l)
     l->direct = 0;
 }
 
-/* A new segment of a job: a TM hit, or stored to wait on its entry.
-   While every segment of a small article is a hit, none is stored: the
-   record is made from them at the end of the load (s_load_end), and the
-   store is spared writing, reading and deleting them. */
+/* A segment of a job that the TM answers (tgt taken over; human: a human
+   entry's). While every segment of a small article is a hit, none is
+   stored: the record is made from them at the end of the load
+   (s_load_end), and the store is spared writing, reading and deleting
+   them. */
+static void
+s_segment_hit (hny_pipeline_t *self, s_load_t *l, int para, int idx, const char *src, char *tgt,
+               int human)
+{
+    s_job_t *job = l->job;
+    /* segments.tm: 1 a machine entry, HNY_SEG_TM_HUMAN a human one (the
+       record says "origin": "human"). */
+    int tm = human ? HNY_SEG_TM_HUMAN : 1;
+    if (l->direct) {
+        l->held = hny_realloc (l->held, (l->held_count + 1) * sizeof *l->held);
+        l->held [l->held_count++] = (hny_segment_row_t) {
+            .job = job->id, .para = para, .idx = idx, .src = hny_strdup (src), .tgt = tgt,
+            .tm = tm, .state = HNY_SEG_DONE, .err_class = -1,
+        };
+    }
+    else {
+        s_seg_add_done (self, job, para, idx, src, tgt, tm);
+    }
+    job->done++;
+    l->hits++;
+    l->human_hits += human;
+}
+
+/* A new segment of a job: a TM hit, or stored to wait on its entry. */
 static void
 s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const char *src)
 {
@@ -1200,22 +1226,7 @@ s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const c
     int human = 0;
     if (hny_tm_lookup (self->tm, job->from, job->to, s_tm_key (self, job->profile), src, &tgt,
                        &human) == 1) {
-        /* segments.tm: 1 a machine entry, HNY_SEG_TM_HUMAN a human one
-           (the record says "origin": "human"). */
-        int tm = human ? HNY_SEG_TM_HUMAN : 1;
-        if (l->direct) {
-            l->held = hny_realloc (l->held, (l->held_count + 1) * sizeof *l->held);
-            l->held [l->held_count++] = (hny_segment_row_t) {
-                .job = job->id, .para = para, .idx = idx, .src = hny_strdup (src), .tgt = tgt,
-                .tm = tm, .state = HNY_SEG_DONE, .err_class = -1,
-            };
-        }
-        else {
-            s_seg_add_done (self, job, para, idx, src, tgt, tm);
-        }
-        job->done++;
-        l->hits++;
-        l->human_hits += human;
+        s_segment_hit (self, l, para, idx, src, tgt, human);
         return;
     }
     if (l->direct)
@@ -1305,9 +1316,42 @@ s_load_end (hny_pipeline_t *self, s_load_t *l)
    taken at SUBMIT, a pass of 256 SUBMITs would push the first ones out).
    0, or -1: the record is not usable after all, and the job's prepare task
    is queued as any other (the load is gone). */
+/* hny_tm_article_pairs' callback: a pair of the done job is a TM hit of
+   the reused one. */
+static void
+s_reuse_pair (int para, int idx, const char *src, const char *tgt, void *arg)
+{
+    s_load_t *l = arg;
+    l->job->total++;
+    s_segment_hit (l->pipeline, l, para, idx, src, hny_strdup (tgt), 0);
+}
+
+/* The done job's translations as they are, without a lookup a segment:
+   they are what the TM answers for its sources (hny_tm.h: a machine
+   entry never changes once made), unless the pair has human entries,
+   which win, or the profile has a glossary (its TM key then names the
+   glossary's version, which the content's hash does not). 1 done (every
+   segment a hit; the load then ends), 0 (the lookups decide). */
+static int
+s_load_reuse_pairs (hny_pipeline_t *self, s_load_t *l)
+{
+    s_job_t *job = l->job;
+    const char *key = s_tm_key (self, job->profile);
+    if (strcmp (key, s_profile_name (self, job->profile)) != 0
+    ||  hny_store_tm_human_known (self->store, job->from, job->to) != 0)
+        return 0;
+    l->pipeline = self;
+    return hny_tm_article_pairs (self->tm, l->reuse, S_SLICE, s_reuse_pair, l) == 1;
+}
+
 static int
 s_load_reuse (hny_pipeline_t *self, s_load_t *l)
 {
+    if (s_load_reuse_pairs (self, l)) {
+        l->reuse = 0;
+        l->title_done = 1;
+        return 0;
+    }
     json_t *segs = hny_tm_article (self->tm, l->reuse, S_SLICE);
     l->reuse = 0;
     if (segs) {

@@ -1585,6 +1585,13 @@ hny_store_tm_get (hny_store_t *self, const char *from, const char *to, const cha
 }
 
 int
+hny_store_tm_human_known (hny_store_t *self, const char *from, const char *to)
+{
+    int64_t key;
+    return s_tm_key (self, from, to, HNY_STORE_TM_HUMAN, 0, &key);
+}
+
+int
 hny_store_tm_put_human (hny_store_t *self, const char *from, const char *to, const char *src,
                         const char *tgt, const char *origin)
 {

@@ -315,6 +315,9 @@ int hny_store_tm_put (hny_store_t *self, const char *from, const char *to, const
                       const char *src, const char *tgt);
 int hny_store_tm_put_ref (hny_store_t *self, const char *from, const char *to, const char *profile,
                           const char *src, int64_t job, int para, int idx);
+/* Whether the pair has (or had) human entries: 1 yes, 0 none was ever
+   kept, -1 error. A cached answer, cheap to ask per job. */
+int hny_store_tm_human_known (hny_store_t *self, const char *from, const char *to);
 /* The key of a TM source text (XXH3-64, as the store keys entries). */
 int64_t hny_store_text_hash (const char *src);
 /* Keep a human translation of src (origin: where it came from, a file

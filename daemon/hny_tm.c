@@ -335,10 +335,21 @@ s_json_string (const char *p, const char *end)
     return out;
 }
 
+static int s_rec_pair_full (const s_rec_t *r, int para, int idx, char **src, char **tgt,
+                            int *fallback);
+
 /* Pair (para, idx) of an indexed record: 1 (*src, *tgt caller owns, *tgt
    NULL when the pair has none), 0 none. */
 static int
 s_rec_pair (const s_rec_t *r, int para, int idx, char **src, char **tgt)
+{
+    return s_rec_pair_full (r, para, idx, src, tgt, NULL);
+}
+
+/* s_rec_pair, and *fallback (may be NULL): the pair names a "backend" (a
+   fallback profile translated it). */
+static int
+s_rec_pair_full (const s_rec_t *r, int para, int idx, char **src, char **tgt, int *fallback)
 {
     long at = -1;
     if (para == -1 && idx == 0)
@@ -360,6 +371,8 @@ s_rec_pair (const s_rec_t *r, int para, int idx, char **src, char **tgt)
         char **into = s_is (key, klen, "src") ? &s : s_is (key, klen, "tgt") ? &t : NULL;
         if (into && *p == '"' && !*into)
             *into = s_json_string (p, end);
+        if (fallback && s_is (key, klen, "backend"))
+            *fallback = 1;
         if (!(p = s_skip (p, end, 5)))
             rc = -1;
         if (rc < 0)
@@ -493,6 +506,60 @@ hny_tm_article (hny_tm_t *self, int64_t job, size_t max_segments)
     if (rc != 0)
         json_decref (art);
     return rc == 0 ? art : NULL;
+}
+
+int
+hny_tm_article_pairs (hny_tm_t *self, int64_t job, size_t max_segments, hny_tm_pair_fn *fn, void *arg)
+{
+    if (self->generation != hny_store_generation (self->store)) {
+        s_cache_clear (self);   /* as in hny_tm_lookup */
+        self->generation = hny_store_generation (self->store);
+    }
+    s_rec_t *r = NULL;
+    int rc = s_record (self, job, &r);
+    if (rc != 1)
+        return rc;
+    size_t count = r->pair_count + (r->title >= 0);
+    if (count == 0 || count > max_segments)
+        return 0;
+    /* All of them decoded and checked first: fn sees all or nothing. */
+    struct { int para, idx; char *src, *tgt; } *pairs = hny_calloc (count, sizeof *pairs);
+    size_t n = 0;
+    int usable = 1, out = -1;
+    for (long p = r->title >= 0 ? -1 : 0; usable && p < (long) r->para_count; p++) {
+        size_t from = p < 0 ? 0 : r->first [p];
+        size_t to = p < 0 ? 1 : (size_t) p + 1 < r->para_count ? r->first [p + 1] : r->pair_count;
+        /* Numbered as a load numbers them: a paragraph without pairs
+           takes no number (honyakud's records have none). */
+        if (p >= 0 && to > from)
+            out++;
+        for (size_t i = from; usable && i < to; i++) {
+            int fallback = 0;
+            char *src = NULL, *tgt = NULL;
+            if (s_rec_pair_full (r, (int) p, (int) (i - from), &src, &tgt, &fallback) != 1) {
+                usable = 0;
+                break;
+            }
+            pairs [n].para = p < 0 ? -1 : out;
+            pairs [n].idx = (int) (i - from);
+            pairs [n].src = src;
+            pairs [n].tgt = tgt;
+            n++;
+            /* What the lookups would take: a source and a target of the
+               job's own profile. (The text is honyakud's own record, made
+               of checked UTF-8; s_json_string refuses escapes that are
+               not characters.) */
+            usable = !fallback && tgt && *src;
+        }
+    }
+    for (size_t i = 0; usable && i < n; i++)
+        fn (pairs [i].para, pairs [i].idx, pairs [i].src, pairs [i].tgt, arg);
+    for (size_t i = 0; i < n; i++) {
+        free (pairs [i].src);
+        free (pairs [i].tgt);
+    }
+    free (pairs);
+    return usable ? 1 : 0;
 }
 
 /* ------------------------------------------------------------- lookups */

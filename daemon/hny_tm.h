@@ -72,6 +72,19 @@ int hny_tm_put (hny_tm_t *self, const char *from, const char *to, const char *pr
    that follow find it without reading it again. */
 json_t *hny_tm_article (hny_tm_t *self, int64_t job, size_t max_segments);
 
+/* Every pair of job's record, in order (the title first, as para -1),
+   to fn (src and tgt borrowed for the call), when each has a source and
+   a target and none names a fallback's "backend": 1 (all given), 0 (the
+   record cannot serve so: nothing given), -1 store error. For a job done
+   again with the same content (hny_pipeline.c, s_load_reuse): its
+   translations are what the TM answers for its sources, since a machine
+   entry of a source is only ever written when the TM had no usable
+   entry of it (a miss), so it never changes once made, except for a
+   human entry of the pair, which the caller rules out. */
+typedef void (hny_tm_pair_fn) (int para, int idx, const char *src, const char *tgt, void *arg);
+int hny_tm_article_pairs (hny_tm_t *self, int64_t job, size_t max_segments, hny_tm_pair_fn *fn,
+                          void *arg);
+
 /* The same place lookup on a record's JSON text alone (PROTOCOL.md 12):
    the source and target of pair (para, idx), para -1 being the title.
    1 found (*src and *tgt caller owns; *tgt NULL when it has none), 0 no

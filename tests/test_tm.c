@@ -3,7 +3,8 @@
     followed to the job's segment while the job runs and to its compressed
     record once the segments are gone; a place that holds another source,
     or nothing, is a miss; records read are cached, and the cache goes
-    when the store undoes a pass. The record walker finds every pair of a
+    when the store undoes a pass. A done job's pairs are given whole or
+    not at all (hny_tm_article_pairs). The record walker finds every pair of a
     record whose strings need every kind of escape and whose metadata
     holds decoys (nested "src", "title", "paragraphs"), agrees with
     jansson, and gives nothing (without reading past the end) for every
@@ -126,6 +127,59 @@ s_walker (const char *text)
     CHECK (hny_tm_record_pair (lone, strlen (lone), 0, 0, &src, &tgt) == 0);
 }
 
+/* hny_tm_article_pairs' callback: the pairs as "para.idx src => tgt" lines. */
+static void
+s_collect (int para, int idx, const char *src, const char *tgt, void *arg)
+{
+    hny_buf_t *buf = arg;
+    char *line = hny_sprintf ("%d.%d %s => %s|", para, idx, src, tgt);
+    hny_buf_adds (buf, line);
+    free (line);
+}
+
+/* A job's pairs given whole (a job done again with the same content), or
+   not at all: a pair without a target, a fallback's pair, too many pairs,
+   no record. */
+static void
+s_article_pairs (hny_store_t *store, hny_tm_t *tm, int64_t job)
+{
+    hny_buf_t buf = HNY_BUF_INIT (1 << 20), want = HNY_BUF_INIT (1 << 20);   /* a test's pairs */
+    CHECK (hny_tm_article_pairs (tm, job, S_COUNT, s_collect, &buf) == 1);
+    for (int i = 0; i < S_COUNT; i++) {
+        char *tgt = s_target (s_srcs [i]);
+        s_collect (s_paras [i] == 3 ? 2 : s_paras [i], s_idxs [i], s_srcs [i], tgt, &want);
+        free (tgt);
+    }
+    CHECK (buf.len == want.len && memcmp (buf.data, want.data, buf.len) == 0);
+    buf.len = 0;
+    CHECK (hny_tm_article_pairs (tm, job, S_COUNT - 1, s_collect, &buf) == 0 && buf.len == 0);
+    const char *records [] = {
+        "{\"paragraphs\":[{\"segments\":[{\"src\":\"a\",\"tgt\":\"b\",\"tm\":false},"
+        "{\"src\":\"c\",\"tgt\":\"d\",\"tm\":false,\"backend\":\"pseudo\"}]}]}",
+        "{\"paragraphs\":[{\"segments\":[{\"src\":\"a\",\"tgt\":\"b\",\"tm\":false},"
+        "{\"src\":\"c\",\"tgt\":null,\"tm\":false}]}]}",
+        "{\"paragraphs\":[{\"segments\":[{\"src\":\"\",\"tgt\":\"b\",\"tm\":false}]}]}",
+        "{\"paragraphs\":[]}",
+    };
+    for (size_t i = 0; i < sizeof records / sizeof records [0]; i++) {
+        hny_job_row_t jr = { .key = "kr", .hash = "hr", .from = "en", .to = "ja", .backend = "pseudo",
+                             .format = "text" };
+        char key [16];
+        snprintf (key, sizeof key, "kr%zu", i);
+        jr.key = key;
+        int64_t other = 0;
+        CHECK (hny_store_begin (store) == 0);
+        CHECK (hny_store_job_insert (store, &jr, "x", 1, &other) == 0);
+        CHECK (hny_store_record_put (store, other, records [i]) == 0);
+        CHECK (hny_store_commit (store) == 0);
+        CHECK (hny_tm_article_pairs (tm, other, 100, s_collect, &buf) == 0);
+        CHECK (buf.len == 0);
+    }
+    CHECK (hny_tm_article_pairs (tm, 999999, 100, s_collect, &buf) == 0 && buf.len == 0);
+    hny_buf_free (&buf);
+    hny_buf_free (&want);
+}
+
 int
 main (void)
 {
@@ -185,6 +239,14 @@ main (void)
     int total = -1, done, failed;
     CHECK (hny_store_segment_counts (store, job, &total, &done, &failed) == 0 && total == 0);
     s_lookups (tm);
+    s_article_pairs (store, tm, job);
+    /* The pair's human entries, which a reused job must look up. */
+    CHECK (hny_store_tm_human_known (store, "en", "ja") == 0);
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_tm_put_human (store, "en", "ja", "Reviewed.", "TRANSLATED.", "test") == 0);
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (hny_store_tm_human_known (store, "en", "ja") == 1);
+    CHECK (hny_store_tm_human_known (store, "en", "fr") == 0);
 
     /* The record is cached: gone from the store, still found... */
     sqlite3 *db = NULL;
