@@ -1224,30 +1224,15 @@ hny_store_segment_pair (hny_store_t *self, int64_t job, int para, int idx, char 
 }
 
 int
-hny_store_segment_fill (hny_store_t *self, int64_t job, int para, int idx, const char *tgt, int tm)
-{
-    return s_run (self, "UPDATE segments SET tgt=?, tm=?, state='done' WHERE job=? AND para=? AND idx=?",
-                  "siiii", tgt, (int64_t) tm, job, (int64_t) para, (int64_t) idx);
-}
-
-int
 hny_store_segment_done (hny_store_t *self, int64_t job, int para, int idx, const char *tgt,
                         const char *warning, const char *qa, const char *backend)
 {
-    /* What fill, warn, set_qa and set_backend write, in one statement: a
-       NULL leaves its column as it is, as skipping that call would. */
+    /* A NULL leaves its column as it is. */
     return s_run (self, "UPDATE segments SET tgt=?1, tm=0, state='done',"
                         " class=CASE WHEN ?2 IS NULL THEN class ELSE 'warning' END,"
                         " reason=coalesce(?2, reason), qa=coalesce(?3, qa), backend=coalesce(?4, backend)"
                         " WHERE job=?5 AND para=?6 AND idx=?7",
                   "ssssiii", tgt, warning, qa, backend, job, (int64_t) para, (int64_t) idx);
-}
-
-int
-hny_store_segment_set_backend (hny_store_t *self, int64_t job, int para, int idx, const char *backend)
-{
-    return s_run (self, "UPDATE segments SET backend=? WHERE job=? AND para=? AND idx=?",
-                  "siii", backend, job, (int64_t) para, (int64_t) idx);
 }
 
 int
@@ -1258,20 +1243,6 @@ hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, int c
                         " WHERE job=? AND para=? AND idx=?",
                   "issiii", (int64_t) code, hny_err_class_name (err_class), reason, job,
                   (int64_t) para, (int64_t) idx);
-}
-
-int
-hny_store_segment_warn (hny_store_t *self, int64_t job, int para, int idx, const char *reason)
-{
-    return s_run (self, "UPDATE segments SET class='warning', reason=? WHERE job=? AND para=? AND idx=?",
-                  "siii", reason, job, (int64_t) para, (int64_t) idx);
-}
-
-int
-hny_store_segment_set_qa (hny_store_t *self, int64_t job, int para, int idx, const char *qa)
-{
-    return s_run (self, "UPDATE segments SET qa=? WHERE job=? AND para=? AND idx=?",
-                  "siii", qa, job, (int64_t) para, (int64_t) idx);
 }
 
 /* Give the rows of a segments query to fn; returns the number given, or -1. */

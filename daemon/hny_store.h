@@ -198,25 +198,16 @@ int hny_store_segment_add_done (hny_store_t *self, int64_t job, int para, int id
    (*src and *tgt caller owns), 0 missing or not translated, -1 error. */
 int hny_store_segment_pair (hny_store_t *self, int64_t job, int para, int idx, char **src,
                             char **tgt);
-int hny_store_segment_fill (hny_store_t *self, int64_t job, int para, int idx,
-                            const char *tgt, int tm);
-/* A segment is translated by a backend (tm 0): its target, with a
-   warning, the flags of its checks and the profile that translated it
-   when not the job's (each NULL when none), in one write: what
-   hny_store_segment_fill, _warn, _set_qa and _set_backend below do. */
+/* A segment is translated by a backend (tm 0, state done): its target,
+   with a warning (e.g. markup that could not be restored: class "warning"
+   with the reason), the flags of its checks (compact JSON text of a valid
+   qa array, hny_qa_json_valid: the caller checked it) and the profile
+   that translated it when not the job's, in one write; a NULL leaves its
+   column as it is. */
 int hny_store_segment_done (hny_store_t *self, int64_t job, int para, int idx, const char *tgt,
                             const char *warning, const char *qa, const char *backend);
-/* Note the profile that translated a segment when it is not the job's. */
-int hny_store_segment_set_backend (hny_store_t *self, int64_t job, int para, int idx,
-                                   const char *backend);
 int hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, int code,
                             hny_err_class_t err_class, const char *reason);
-/* Note a warning on a translated segment (e.g. markup that could not be
-   restored): kept as class "warning" with the reason; the state stays done. */
-int hny_store_segment_warn (hny_store_t *self, int64_t job, int para, int idx, const char *reason);
-/* Keep the flags of the checks of a translated segment (qa: compact JSON
-   text of a valid qa array, hny_qa_json_valid; the caller checked it). */
-int hny_store_segment_set_qa (hny_store_t *self, int64_t job, int para, int idx, const char *qa);
 /* Call fn for each segment of a job in (para, idx) order; fn returns
    nonzero to stop (then -1 is returned). */
 int hny_store_segments (hny_store_t *self, int64_t job,

@@ -58,15 +58,15 @@ main (void)
                                                  "\"charset\":\"EUC-JP\",\"format\":\"html\",\"replaced\":0}") == 0);
     const char *srcs [] = { "Title", "One.", "Two.", "Three.", "Four." };
     const int paras [] = { -1, 0, 0, 1, 2 }, idxs [] = { 0, 0, 1, 0, 0 };
+    /* The title and the last are TM hits, written done at once (as the
+       pipeline writes hits); the others wait for their translation. */
+    const char *hits [] = { "TITLE", NULL, NULL, NULL, "FOUR." };
     for (int i = 0; i < 5; i++)
-        CHECK (hny_store_segment_add (store, job, paras [i], idxs [i], srcs [i]) == 0);
-    CHECK (hny_store_segment_fill (store, job, -1, 0, "TITLE", 1) == 0);
-    CHECK (hny_store_segment_fill (store, job, 0, 0, "ONE.", 0) == 0);
-    CHECK (hny_store_segment_warn (store, job, 0, 0, "markup lost") == 0);
+        CHECK ((hits [i] ? hny_store_segment_add_done (store, job, paras [i], idxs [i], srcs [i], hits [i], 1)
+                         : hny_store_segment_add (store, job, paras [i], idxs [i], srcs [i])) == 0);
+    CHECK (hny_store_segment_done (store, job, 0, 0, "ONE.", "markup lost", NULL, NULL) == 0);
     CHECK (hny_store_segment_fail (store, job, 0, 1, 503, HNY_CLASS_TRANSIENT, "busy (after 5 tries)") == 0);
-    CHECK (hny_store_segment_fill (store, job, 1, 0, "THREE.", 0) == 0);
-    CHECK (hny_store_segment_set_backend (store, job, 1, 0, "pseudo") == 0);
-    CHECK (hny_store_segment_fill (store, job, 2, 0, "FOUR.", 1) == 0);
+    CHECK (hny_store_segment_done (store, job, 1, 0, "THREE.", NULL, NULL, "pseudo") == 0);
     CHECK (hny_store_commit (store) == 0);
 
     char *whole = s_assemble (store, job, 1000, 0);

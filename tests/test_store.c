@@ -82,14 +82,15 @@ s_collect_qa (const hny_segment_row_t *row, void *arg)
     return 0;
 }
 
-/* The flags of the checks (segments.qa): kept, read back, NULL unless
-   set. want: the qa of each segment, 'Q' for the one set here. */
+/* The flags of the checks (segments.qa): kept with a translation (tgt),
+   read back, NULL unless set. want: the qa of each segment, 'Q' for the
+   one set here. */
 static void
-s_check_qa (hny_store_t *store, int64_t job, int para, int idx, const char *want)
+s_check_qa (hny_store_t *store, int64_t job, int para, int idx, const char *tgt, const char *want)
 {
     static const char *const qa = "[{\"check\":\"number\",\"what\":\"7\",\"detail\":\"d\"}]";
     CHECK (hny_store_begin (store) == 0);
-    CHECK (hny_store_segment_set_qa (store, job, para, idx, qa) == 0);
+    CHECK (hny_store_segment_done (store, job, para, idx, tgt, NULL, qa, NULL) == 0);
     CHECK (hny_store_commit (store) == 0);
     char got [1024] = "";
     CHECK (hny_store_segments (store, job, s_collect_qa, got) == 0);
@@ -115,8 +116,10 @@ s_collect_all (const hny_segment_row_t *row, void *arg)
     return 0;
 }
 
-/* hny_store_segment_done writes in one statement what fill, warn, set_qa
-   and set_backend write one by one: the same rows, whichever are given. */
+/* hny_store_segment_done writes a translation with what came with it, in
+   one statement: the target (tm 0, state done), a warning (class
+   "warning" and its reason), the flags of the checks and the profile that
+   translated it, each NULL left as the column was. */
 static void
 s_segment_done (const char *dir)
 {
@@ -136,27 +139,32 @@ s_segment_done (const char *dir)
     size_t n = sizeof cases / sizeof cases [0];
     CHECK (hny_store_begin (store) == 0);
     int64_t one = s_add_job (store, "done-1", "hd1"), four = s_add_job (store, "done-4", "hd4");
+    char want [4096] = "";
     for (size_t i = 0; i < n; i++) {
         char *src = hny_sprintf ("Sentence %zu.", i), *tgt = hny_sprintf ("SENTENCE %zu.", i);
         CHECK (hny_store_segment_add (store, one, 0, (int) i, src) == 0);
         CHECK (hny_store_segment_add (store, four, 0, (int) i, src) == 0);
         CHECK (hny_store_segment_done (store, one, 0, (int) i, tgt, cases [i].warning, cases [i].qa,
                                        cases [i].backend) == 0);
-        CHECK (hny_store_segment_fill (store, four, 0, (int) i, tgt, 0) == 0);
-        if (cases [i].warning)
-            CHECK (hny_store_segment_warn (store, four, 0, (int) i, cases [i].warning) == 0);
-        if (cases [i].qa)
-            CHECK (hny_store_segment_set_qa (store, four, 0, (int) i, cases [i].qa) == 0);
-        if (cases [i].backend)
-            CHECK (hny_store_segment_set_backend (store, four, 0, (int) i, cases [i].backend) == 0);
+        CHECK (hny_store_segment_done (store, four, 0, (int) i, tgt, cases [i].warning, cases [i].qa,
+                                       cases [i].backend) == 0);
+        hny_segment_row_t row = {
+            .para = 0, .idx = (int) i, .src = src, .tgt = tgt, .state = HNY_SEG_DONE,
+            .err_class = cases [i].warning ? HNY_CLASS_WARNING : -1, .reason = (char *) cases [i].warning,
+            .backend = (char *) cases [i].backend, .qa = (char *) cases [i].qa,
+        };
+        s_collect_all (&row, want);
         free (src);
         free (tgt);
     }
+    /* A NULL leaves the column as it was: a second write without them. */
+    CHECK (hny_store_segment_done (store, four, 0, 4, "SENTENCE 4.", NULL, NULL, NULL) == 0);
     CHECK (hny_store_commit (store) == 0);
     char a [4096] = "", b [4096] = "";
     CHECK (hny_store_segments (store, one, s_collect_all, a) == 0);
     CHECK (hny_store_segments (store, four, s_collect_all, b) == 0);
-    CHECK_STR (a, b);
+    CHECK_STR (a, want);
+    CHECK_STR (b, want);
     CHECK (strstr (a, "0.4:Sentence 4.:SENTENCE 4.:0:done:0:") && strstr (a, ":markup lost:fallback:[{"));
 
     /* Retired, a job keeps its counts; with drop its metadata goes, and
@@ -703,8 +711,7 @@ main (int argc, char **argv)
     CHECK (hny_store_segment_add (store, j2, -1, 0, "Title") == 0);
     CHECK (hny_store_segment_add (store, j2, 0, 0, "One.") == 0);
     CHECK (hny_store_segment_add (store, j2, 0, 1, "Two.") == 0);
-    CHECK (hny_store_segment_fill (store, j2, 0, 0, "UNO.", 1) == 0);
-    CHECK (hny_store_segment_set_backend (store, j2, 0, 0, "pseudo") == 0);
+    CHECK (hny_store_segment_done (store, j2, 0, 0, "UNO.", NULL, NULL, "pseudo") == 0);
     CHECK (hny_store_segment_fail (store, j2, 0, 1, 503, HNY_CLASS_TRANSIENT, "busy") == 0);
     /* Another connection sees nothing of the open transaction. */
     sqlite3 *other = NULL;
@@ -724,7 +731,7 @@ main (int argc, char **argv)
     int total, done, failed;
     CHECK (hny_store_segment_counts (store, j2, &total, &done, &failed) == 0);
     CHECK (total == 3 && done == 1 && failed == 1);
-    s_check_qa (store, j2, 0, 0, "-|Q|-|");
+    s_check_qa (store, j2, 0, 0, "UNO.", "-|Q|-|");
 
     /* Translation memory: exact match on source, languages and profile;
        an entry holds its text, or the place of a segment that does. */
@@ -881,12 +888,12 @@ main (int argc, char **argv)
     CHECK (store && !error);
     if (store) {
         CHECK (hny_store_begin (store) == 0);
-        CHECK (hny_store_segment_set_backend (store, 5, 0, 0, "fb") == 0);
+        CHECK (hny_store_segment_done (store, 5, 0, 0, "OLD.", NULL, NULL, "fb") == 0);
         CHECK (hny_store_commit (store) == 0);
         segs [0] = '\0';
         CHECK (hny_store_segments (store, 5, s_collect_segment, segs) == 0);
-        CHECK (strcmp (segs, "0.0:pending:Old.:-@fb|") == 0);
-        s_check_qa (store, 5, 0, 0, "Q|");
+        CHECK (strcmp (segs, "0.0:done:Old.:OLD.@fb|") == 0);
+        s_check_qa (store, 5, 0, 0, "OLD.", "Q|");
         hny_store_destroy (&store);
     }
     free (error);
@@ -902,7 +909,7 @@ main (int argc, char **argv)
         segs [0] = '\0';
         CHECK (hny_store_segments (store, 5, s_collect_qa, segs) == 0);
         CHECK_STR (segs, "-|");
-        s_check_qa (store, 5, 0, 0, "Q|");
+        s_check_qa (store, 5, 0, 0, "OLD.", "Q|");
         hny_store_destroy (&store);
     }
     free (error);
