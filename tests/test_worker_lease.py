@@ -22,6 +22,10 @@ whose answers the test releases (held_apy.py):
   drain      SIGTERM with a translation in flight: READY draining, listing
              it; a new TASK gets 503; the translation's RESULT still comes,
              then DISCONNECT and exit 0 (the service saw the text once)
+  spares     READY says `spares`; a spare TASK waits for the worker's first
+             end of a task of its profile past `after`, goes at once when
+             that end came first or when nothing of the profile runs; each
+             text is asked once; RESULTs name the task's profile
 
 usage: test_worker_lease.py HONYAKU_WORKER"""
 import os
@@ -247,6 +251,59 @@ def test_drain(fx, worker_bin, apy):
     run.broker.close()
 
 
+def test_spares(fx, worker_bin, apy):
+    """Spare tasks (PROTOCOL.md 13): the worker says it parks them; a spare
+    waits for its first end of a task of the profile past `after`, starts
+    at once when that end came before it, and when nothing of the profile
+    runs; RESULTs of translate tasks name their profile."""
+    run = Run(fx, worker_bin, apy, "spare", 1000, 100)
+    broker = run.broker
+    try:
+        assert run.ready.get("spares") is True, run.ready
+        spare = dict(SLOW, spare=True)
+        a = broker.task("translate", SLOW, segments(["hold-spare-a"]))
+        a2 = broker.task("translate", SLOW, segments(["hold-spare-a2"]))
+        wait_seen(broker, apy, ["hold-spare-a", "hold-spare-a2"])
+        # after 0: it waits for the first end (a's), not for the last
+        s = broker.task("translate", dict(spare, after=0), segments(["hold-spare-s"]))
+        wait_log(fx, run.log, "task %s: spare parked" % s)
+        assert apy.seen["hold-spare-s"] == 0, "a parked spare was sent"
+        apy.release("hold-spare-a")
+        header, _ = broker.results([a])[a]
+        assert header["status"] == 200 and header.get("profile") == "slow", header
+        wait_seen(broker, apy, ["hold-spare-s"])
+        apy.release("hold-spare-a2")
+        broker.results([a2])
+        # two ends so far: a spare leased after 0 RESULTs goes at once
+        b = broker.task("translate", SLOW, segments(["hold-spare-b"]))
+        wait_seen(broker, apy, ["hold-spare-b"])
+        s2 = broker.task("translate", dict(spare, after=0), segments(["hold-spare-s2"]))
+        wait_seen(broker, apy, ["hold-spare-s2"])
+        assert "task %s: spare parked" % s2 not in fx.log(run.log)
+        # after 5, not reached: parked past the next end (s's, the third) ...
+        s3 = broker.task("translate", dict(spare, after=5), segments(["hold-spare-s3"]))
+        wait_log(fx, run.log, "task %s: spare parked" % s3)
+        apy.release("hold-spare-s")
+        broker.results([s])
+        assert apy.seen["hold-spare-s3"] == 0, "a spare started before its end"
+        # ... until nothing else of the profile runs
+        apy.release("hold-spare-b")
+        apy.release("hold-spare-s2")
+        broker.results([b, s2])
+        wait_seen(broker, apy, ["hold-spare-s3"])
+        apy.release("hold-spare-s3")
+        header, _ = broker.results([s3])[s3]
+        assert header["status"] == 200, header
+        # each text asked once
+        assert all(apy.seen[t] == 1 for t in ("hold-spare-a", "hold-spare-a2", "hold-spare-s", "hold-spare-b",
+                                            "hold-spare-s2", "hold-spare-s3")), apy.seen
+        t = broker.task("translate", PSEUDO, segments(["quick"]))
+        header, _ = broker.results([t])[t]
+        assert header.get("profile") == "pseudo", header
+    finally:
+        run.stop()
+
+
 def main():
     worker_bin = sys.argv[1]
     fx = Fixture("hny-wl")
@@ -265,11 +322,12 @@ def main():
         run.stop()
         test_overload(fx, worker_bin, apy)
         test_drain(fx, worker_bin, apy)
+        test_spares(fx, worker_bin, apy)
         print("test_worker_lease: passed (worst gap at 100 ms: idle %.0f ms, renewals %.0f ms)"
               % (fast * 1000, renew * 1000))
         return 0
     except BaseException:
-        for name in ("fast.log", "slowhb.log", "main.log", "over.log", "drain.log"):
+        for name in ("fast.log", "slowhb.log", "main.log", "over.log", "drain.log", "spare.log"):
             sys.stderr.write("--- %s ---\n%s" % (name, fx.log(name)[-5000:]))
         raise
     finally:
