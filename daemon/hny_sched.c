@@ -574,7 +574,13 @@ s_wait (hny_sched_t *self, const hny_task_t *task, int64_t now, hny_sworker_t **
     /* Concurrency counts requests; when it is full the task may still go
        as a worker's spare (never to a paused profile: its probe decides). */
     int full = p && s_full (p, task);
-    if (full && p->paused)
+    /* Nor while the profile has no more ready tasks than workers: a spare
+       waits for its worker's next end, up to a whole request, and near
+       the end of the work a slot freed at another worker would find the
+       queue empty meanwhile (measured: the last requests of a run a cycle
+       late, 95 % of the ideal at 8 and 16 in flight where the refill
+       through the broker keeps 97 %). */
+    if (full && (p->paused || p->ready.count <= (size_t) p->workers))
         return HNY_SCHED_NEVER;
     if (!p && !task->admitted && self->slots <= 0)
         return HNY_SCHED_NEVER;

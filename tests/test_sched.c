@@ -597,6 +597,20 @@ s_test_spares (void)
     CHECK (s_dispatch (s, now, more + 1, 15) == 1 && more [1] == small && !small->spare);
     hny_sched_destroy (&s);
 
+    /* No spare while the queue holds no more tasks than there are workers:
+       near the end another worker's free slot must find one. */
+    hny_profile_t e [] = { s_profile ("e", 1, 0, 0) };
+    s = s_new (e, 1, now);
+    const char *es [] = { "e" };
+    w = hny_sched_worker_add (s, 10, es, 1);
+    hny_sched_worker_set_spares (w, 1);
+    s_translate (s, 0, 10, 0, now);
+    s_translate (s, 0, 10, 0, now);
+    CHECK (s_dispatch (s, now, got, 16) == 1 && !got [0]->spare);   /* 1 ready, 1 worker */
+    s_translate (s, 0, 10, 0, now);
+    CHECK (s_dispatch (s, now, got + 1, 15) == 1 && got [1]->spare); /* 2 ready */
+    hny_sched_destroy (&s);
+
     /* A paused profile gets no spare: its probe decides. */
     hny_profile_t d [] = { s_profile ("d", 1, 0, 0) };
     s = s_new (d, 1, now);
