@@ -25,7 +25,8 @@ whose answers the test releases (held_apy.py):
   spares     READY says `spares`; a spare TASK waits for the worker's first
              end of a task of its profile past `after`, goes at once when
              that end came first or when nothing of the profile runs; each
-             text is asked once; RESULTs name the task's profile
+             text is asked once; RESULTs name the task's profile; a new
+             READY (after DISCONNECT) lists a parked spare and starts it
 
 usage: test_worker_lease.py HONYAKU_WORKER"""
 import os
@@ -300,6 +301,20 @@ def test_spares(fx, worker_bin, apy):
         t = broker.task("translate", PSEUDO, segments(["quick"]))
         header, _ = broker.results([t])[t]
         assert header.get("profile") == "pseudo", header
+        # A new registration (here after DISCONNECT) lists the parked spare
+        # with its tasks; the broker adopts it as an ordinary lease, so it
+        # starts: its `after` counted RESULTs of the registration that ended.
+        c = broker.task("translate", SLOW, segments(["hold-spare-c"]))
+        wait_seen(broker, apy, ["hold-spare-c"])
+        s4 = broker.task("translate", dict(spare, after=99), segments(["hold-spare-s4"]))
+        wait_log(fx, run.log, "task %s: spare parked" % s4)
+        broker.send("DISCONNECT", {"reason": "register again"})
+        ready, _ = broker.recv("READY", 3.0)
+        assert c in ready.get("tasks", []) and s4 in ready.get("tasks", []), ready
+        wait_seen(broker, apy, ["hold-spare-s4"])
+        apy.release("hold-spare-c")
+        apy.release("hold-spare-s4")
+        broker.results([c, s4])
     finally:
         run.stop()
 

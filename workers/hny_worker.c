@@ -356,6 +356,8 @@ s_ids_add (json_t *ids, const char *id, size_t *bytes)
     return 0;
 }
 
+static void s_spares_release (s_worker_t *self);
+
 /* READY, when this socket has not sent it yet. A socket without a
    connection refuses it: the loop tries again (S_RETRY_MS, or sooner when
    ZMQ_FD wakes it). Then the kept RESULTs follow. */
@@ -397,6 +399,11 @@ s_register (s_worker_t *self)
        does: RESULTs kept from before count there and not here, which only
        makes a spare wait longer. */
     memset (self->ended, 0, self->backend_count * sizeof *self->ended);
+    /* The broker that takes this READY adopts every task it lists as an
+       ordinary lease, counted in its profile's concurrency (section 9):
+       a spare parked here is one no longer, and its `after` counted the
+       RESULTs of a registration that is over. */
+    s_spares_release (self);
     /* Silence is counted from READY: the broker answers it at once. */
     self->last_heard = self->last_beat = hny_clock_mono_ms ();
     hny_debug ("READY sent to %s (credit %d, %zu tasks in hand, %zu RESULTs kept)", self->back,
@@ -664,6 +671,21 @@ s_spare_start (s_worker_t *self, s_task_t *task)
     task->started_ms = hny_clock_mono_ms ();
     hny_debug ("job %s: task %s: spare started", task->job, task->id);
     s_task_start (self, task);
+}
+
+/* Start every parked spare (a new registration: see s_register). */
+static void
+s_spares_release (s_worker_t *self)
+{
+    for (;;) {
+        s_task_t *parked = NULL;
+        for (s_task_t *task = self->tasks; task; task = task->next)
+            if (task->parked)
+                parked = task;      /* the oldest: the list is newest first */
+        if (!parked)
+            break;
+        s_spare_start (self, parked);
+    }
 }
 
 /* A task of backend ended here (its RESULT names the profile: the broker
