@@ -1,5 +1,6 @@
 /*  hny_front.c: honyakud's answers to clients (see hny_front.h). */
 #include "hny_front.h"
+#include "hny_waiters.h"
 #include "hny_tm.h"
 #include "hny_alignjob.h"
 
@@ -14,18 +15,11 @@
 #include <string.h>
 #include <xxhash.h>
 
-#define S_ROUTING_MAX   256         /* bytes of a ZeroMQ routing id */
-
-/* A client waiting for a job to end. */
-typedef struct _s_waiter_t s_waiter_t;
-struct _s_waiter_t {
-    s_waiter_t *next;
-    uint8_t rid [S_ROUTING_MAX];
-    size_t rid_size;
-    json_t *req;                /* the request's "req", or NULL */
-    int64_t job;
-    int64_t deadline;           /* monotonic ms */
-};
+/* Clients waiting at once (WAIT): each holds a few hundred bytes until
+   its job ends or its timeout_ms (at most an hour) runs out. A bulk client
+   keeps one out per job of its window (thousands); past this many, a WAIT
+   is refused 503 and the client asks again later. */
+#define S_WAITERS_MAX   100000
 
 struct _hny_front_t {
     hny_store_t *store;
@@ -39,7 +33,7 @@ struct _hny_front_t {
     int default_profile;        /* for a SUBMIT that names none */
     int draining;
     hny_store_mode_t store_mode;
-    s_waiter_t *waiters;
+    hny_waiters_t *waiters;     /* clients waiting for jobs (WAIT) */
     hny_tm_t *tm;               /* TMEXPORT's reader (its own record cache) */
 };
 
@@ -119,42 +113,12 @@ hny_front_job_state (hny_front_t *self, int64_t job, hny_job_state_t *state)
 
 /* ------------------------------------------------------------- waiters */
 
-static void
-s_done_reply (hny_front_t *self, s_waiter_t *w, int status, hny_job_state_t state)
-{
-    hny_msg_t *reply = hny_msg_new (HNY_MSG_DONE);
-    hny_msg_set_routing_id (reply, w->rid, w->rid_size);
-    if (w->req)
-        json_object_set (hny_msg_header (reply), "req", w->req);
-    hny_msg_set_int (reply, "status", status);
-    s_set_job (reply, w->job);
-    hny_msg_set_str (reply, "state", hny_job_state_name (state));
-    s_post (self, &reply);
-}
-
-static void
-s_waiter_free (s_waiter_t **w_p)
-{
-    json_decref ((*w_p)->req);
-    free (*w_p);
-    *w_p = NULL;
-}
-
-void
-hny_front_job_final (hny_front_t *self, int64_t job, hny_job_state_t state)
-{
-    s_waiter_t **link = &self->waiters;
-    while (*link) {
-        s_waiter_t *w = *link;
-        if (w->job == job) {
-            s_done_reply (self, w, HNY_STATUS_OK, state);
-            *link = w->next;
-            s_waiter_free (&w);
-        }
-        else
-            link = &w->next;
-    }
-}
+/* What the answers to waiters need besides the waiter. */
+typedef struct {
+    hny_front_t *front;
+    int status;                 /* 200 final, 300 timed out */
+    hny_job_state_t state;      /* -1: the job's state now */
+} s_answer_t;
 
 /* The current state of a waiter's job for a DONE 300. */
 static hny_job_state_t
@@ -165,41 +129,48 @@ s_state_now (hny_front_t *self, int64_t job)
     return state;
 }
 
+/* DONE to a waiter (hny_waiter_fn). */
+static void
+s_done_reply (const hny_waiter_t *w, void *arg)
+{
+    s_answer_t *a = arg;
+    hny_msg_t *reply = hny_msg_new (HNY_MSG_DONE);
+    hny_msg_set_routing_id (reply, w->rid, w->rid_size);
+    if (w->req)
+        json_object_set (hny_msg_header (reply), "req", (json_t *) w->req);
+    hny_msg_set_int (reply, "status", a->status);
+    s_set_job (reply, w->job);
+    hny_job_state_t state = (int) a->state >= 0 ? a->state : s_state_now (a->front, w->job);
+    hny_msg_set_str (reply, "state", hny_job_state_name (state));
+    s_post (a->front, &reply);
+}
+
+void
+hny_front_job_final (hny_front_t *self, int64_t job, hny_job_state_t state)
+{
+    s_answer_t a = { self, HNY_STATUS_OK, state };
+    hny_waiters_take_job (self->waiters, job, s_done_reply, &a);
+}
+
 void
 hny_front_expire (hny_front_t *self, int64_t now)
 {
-    s_waiter_t **link = &self->waiters;
-    while (*link) {
-        s_waiter_t *w = *link;
-        if (now >= w->deadline) {
-            s_done_reply (self, w, HNY_STATUS_RETRY, s_state_now (self, w->job));
-            *link = w->next;
-            s_waiter_free (&w);
-        }
-        else
-            link = &w->next;
-    }
+    s_answer_t a = { self, HNY_STATUS_RETRY, (hny_job_state_t) -1 };
+    hny_waiters_take_expired (self->waiters, now, s_done_reply, &a);
 }
 
 int64_t
 hny_front_deadline (hny_front_t *self)
 {
-    int64_t next = HNY_SCHED_NEVER;
-    for (s_waiter_t *w = self->waiters; w; w = w->next)
-        if (w->deadline < next)
-            next = w->deadline;
-    return next;
+    int64_t next = hny_waiters_deadline (self->waiters);
+    return next == INT64_MAX ? HNY_SCHED_NEVER : next;
 }
 
 void
 hny_front_leave (hny_front_t *self)
 {
-    while (self->waiters) {
-        s_waiter_t *w = self->waiters;
-        self->waiters = w->next;
-        s_done_reply (self, w, HNY_STATUS_RETRY, s_state_now (self, w->job));
-        s_waiter_free (&w);
-    }
+    s_answer_t a = { self, HNY_STATUS_RETRY, (hny_job_state_t) -1 };
+    hny_waiters_take_all (self->waiters, s_done_reply, &a);
 }
 
 /* ------------------------------------------------------------- SUBMIT */
@@ -557,24 +528,24 @@ s_wait (hny_front_t *self, hny_msg_t *msg)
     hny_job_info_t info;
     int active = hny_pipeline_job_info (self->pipeline, row.id, &info);
     int64_t timeout = hny_msg_get_int (msg, "timeout_ms", 30000);
-    s_waiter_t *w = hny_calloc (1, sizeof *w);
-    const uint8_t *rid = hny_msg_routing_id (msg, &w->rid_size);
-    memcpy (w->rid, rid, w->rid_size);
-    w->req = json_incref (json_object_get (hny_msg_header (msg), "req"));
-    w->job = row.id;
-    w->deadline = hny_clock_mono_ms () + timeout;
+    size_t rid_size = 0;
+    const uint8_t *rid = hny_msg_routing_id (msg, &rid_size);
+    hny_waiter_t now = {
+        .rid = rid, .rid_size = rid_size, .req = json_object_get (hny_msg_header (msg), "req"),
+        .job = row.id,
+    };
     if (!active) {
-        s_done_reply (self, w, HNY_STATUS_OK, row.state);
-        s_waiter_free (&w);
+        s_answer_t a = { self, HNY_STATUS_OK, row.state };
+        s_done_reply (&now, &a);
     }
     else if (timeout <= 0) {
-        s_done_reply (self, w, HNY_STATUS_RETRY, info.state);
-        s_waiter_free (&w);
+        s_answer_t a = { self, HNY_STATUS_RETRY, info.state };
+        s_done_reply (&now, &a);
     }
-    else {
-        w->next = self->waiters;
-        self->waiters = w;
-    }
+    else if (hny_waiters_add (self->waiters, rid, rid_size, json_object_get (hny_msg_header (msg), "req"),
+                              row.id, hny_clock_mono_ms () + timeout) != 0)
+        s_reject (self, msg, HNY_STATUS_UNAVAILABLE, "%zu clients are waiting already: wait again later",
+                  hny_waiters_count (self->waiters));
     hny_job_row_clear (&row);
 }
 
@@ -898,6 +869,7 @@ hny_front_new (hny_store_t *store, hny_sched_t *sched, hny_pipeline_t *pipeline,
 {
     assert (store && sched && pipeline && conf && post);
     hny_front_t *self = hny_calloc (1, sizeof *self);
+    self->waiters = hny_waiters_new (S_WAITERS_MAX);
     self->store = store;
     self->sched = sched;
     self->pipeline = pipeline;
@@ -922,11 +894,7 @@ hny_front_destroy (hny_front_t **self_p)
     hny_front_t *self = *self_p;
     if (!self)
         return;
-    while (self->waiters) {
-        s_waiter_t *w = self->waiters;
-        self->waiters = w->next;
-        s_waiter_free (&w);
-    }
+    hny_waiters_destroy (&self->waiters);
     hny_tm_destroy (&self->tm);
     free (self);
     *self_p = NULL;

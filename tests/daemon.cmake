@@ -20,6 +20,14 @@ if(TARGET hnystore)
   set_tests_properties(test_tm PROPERTIES TIMEOUT 30)
 endif()
 
+# The clients waiting for jobs, against a plain list.
+if(TARGET hnyindex)
+  add_executable(test_waiters ${HNY_TESTS_DIR}/test_waiters.c)
+  target_link_libraries(test_waiters PRIVATE hnyindex)
+  add_test(NAME test_waiters COMMAND test_waiters)
+  set_tests_properties(test_waiters PROPERTIES TIMEOUT 30)
+endif()
+
 # The scheduler alone: no sockets, no store, a clock of the test's own.
 if(TARGET hnysched)
   add_executable(test_sched ${HNY_TESTS_DIR}/test_sched.c)
