@@ -10,6 +10,7 @@ pkgs=(
   libcurl4-openssl-dev                      # libcurl: HTTP to translation backends
   libsqlite3-dev                            # SQLite: the broker's job store
   libzstd-dev                               # zstd: the store keeps finished records compressed
+  libjemalloc-dev                           # jemalloc: the allocator of honyakud and honyaku-worker
   libjansson-dev                            # jansson: JSON headers, records, API bodies
   libcjson-dev                              # cJSON: the broker-worker hot path (translate TASK/RESULT bodies, DeepL answers)
   libinih-dev                               # inih: the INI config parser

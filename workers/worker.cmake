@@ -25,6 +25,9 @@ target_link_libraries(hnybackend PUBLIC hnymarkup hnyglossary hnyjson hnycommon 
 add_executable(honyaku-worker ${CMAKE_CURRENT_LIST_DIR}/hny_worker.c)
 target_compile_definitions(honyaku-worker PRIVATE HNY_VERSION="${PROJECT_VERSION}")
 target_link_libraries(honyaku-worker PRIVATE hnybackend hnycommon PkgConfig::ZMQ)
+if(TARGET PkgConfig::JEMALLOC)
+  target_link_libraries(honyaku-worker PRIVATE PkgConfig::JEMALLOC)
+endif()
 # Prepare tasks run on a thread of their own (hny_prepq.c).
 if(TARGET hnyprep)
   find_package(Threads REQUIRED)
