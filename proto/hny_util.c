@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,12 +337,30 @@ hny_utf8_length (const char *s, size_t len)
 int
 hny_utf8_valid (const char *str, size_t len)
 {
-    const unsigned char *s = (const unsigned char *) str;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s [i];
+    /* RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF.
+       The common cases go first: runs of ASCII 8 bytes at a time, and the
+       three-byte forms whose lead byte alone rules out both overlongs and
+       surrogates (E1-EC, EE-EF: kana, kanji, full-width forms), checked
+       by their continuation bytes only. The rest as the RFC's table. */
+    const unsigned char *s = (const unsigned char *) str, *end = s + len;
+    while (s < end) {
+        unsigned char c = *s;
         if (c < 0x80) {
-            i++;
+            while (end - s >= 8) {
+                uint64_t v;
+                memcpy (&v, s, 8);
+                if (v & 0x8080808080808080ull)
+                    break;
+                s += 8;
+            }
+            while (s < end && *s < 0x80)
+                s++;
+            continue;
+        }
+        if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
+            if (end - s < 3 || (s [1] & 0xC0) != 0x80 || (s [2] & 0xC0) != 0x80)
+                return 0;
+            s += 3;
             continue;
         }
         size_t n;
@@ -350,17 +369,17 @@ hny_utf8_valid (const char *str, size_t len)
         else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; }
         else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; }
         else return 0;
-        if (len - i <= n)               /* truncated sequence */
+        if ((size_t) (end - s) <= n)    /* truncated sequence */
             return 0;
         for (size_t k = 1; k <= n; k++) {
-            if ((s [i + k] & 0xC0) != 0x80)
+            if ((s [k] & 0xC0) != 0x80)
                 return 0;
-            cp = (cp << 6) | (s [i + k] & 0x3F);
+            cp = (cp << 6) | (s [k] & 0x3F);
         }
         if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF))
             || (cp >= 0xD800 && cp <= 0xDFFF))
             return 0;
-        i += n + 1;
+        s += n + 1;
     }
     return 1;
 }

@@ -100,6 +100,89 @@ s_test_growth (void)
     hny_buf_free (&big);
 }
 
+/* RFC 3629's table, byte by byte: what hny_utf8_valid must accept. */
+static int
+s_utf8_reference (const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s [i];
+        size_t n;
+        uint32_t cp, min;
+        if (c < 0x80) { i++; continue; }
+        else if (c >= 0xC0 && c <= 0xDF) { n = 1; cp = c & 0x1F; min = 0x80; }
+        else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; min = 0x800; }
+        else if (c >= 0xF0 && c <= 0xF7) { n = 3; cp = c & 0x07; min = 0x10000; }
+        else return 0;
+        if (i + n >= len)
+            return 0;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s [i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s [i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+/* hny_utf8_valid against the reference: every string of up to three
+   bytes, each also behind ASCII runs of every length up to 17 (the
+   8-byte steps), and 300,000 random strings built of ASCII, every form of
+   sequence (valid, overlong, surrogate, past U+10FFFF, cut short) and
+   stray bytes. */
+static void
+s_test_utf8 (void)
+{
+    unsigned char buf [64];
+    long wrong = 0;
+    for (uint32_t v = 0; v < (1u << 24); v++) {
+        buf [0] = (unsigned char) (v >> 16);
+        buf [1] = (unsigned char) (v >> 8);
+        buf [2] = (unsigned char) v;
+        size_t len = v < 256 ? 1 : v < 65536 ? 2 : 3;
+        const unsigned char *p = buf + 3 - len;
+        if (hny_utf8_valid ((const char *) p, len) != s_utf8_reference (p, len))
+            wrong++;
+    }
+    CHECK (wrong == 0);
+    static const char *const pieces [] = {
+        "a", "plain ASCII text", "\xc3\xa9", "\xe3\x81\x82", "\xef\xbd\x81", "\xf0\x9f\x98\x80",
+        "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xf4\x8f\xbf\xbf",
+        "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf",
+        "\xf0\x80\x80\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\x80", "\xbf",
+        "\xe3\x81", "\xf0\x9f\x98", "\xc3", "\xe3\x41\x82", "\xe3\x81\xc0",
+    };
+    size_t npieces = sizeof pieces / sizeof pieces [0];
+    srand (29);
+    wrong = 0;
+    for (int t = 0; t < 300000; t++) {
+        size_t len = 0;
+        int parts = rand () % 6;
+        for (int k = 0; k < parts; k++) {
+            const char *piece = pieces [rand () % npieces];
+            size_t plen = strlen (piece);
+            if (len + plen > sizeof buf)
+                break;
+            memcpy (buf + len, piece, plen);
+            len += plen;
+        }
+        if (hny_utf8_valid ((const char *) buf, len) != s_utf8_reference (buf, len))
+            wrong++;
+    }
+    CHECK (wrong == 0);
+    /* behind ASCII runs of every length */
+    for (size_t run = 0; run <= 17; run++)
+        for (size_t i = 0; i < npieces; i++) {
+            size_t plen = strlen (pieces [i]);
+            memset (buf, 'x', run);
+            memcpy (buf + run, pieces [i], plen);
+            CHECK (hny_utf8_valid ((const char *) buf, run + plen) == s_utf8_reference (buf, run + plen));
+        }
+}
+
 int
 main (void)
 {
@@ -107,5 +190,6 @@ main (void)
     s_test_sticky ();
     s_test_bytes ();
     s_test_growth ();
+    s_test_utf8 ();
     return s_check_done ("test_util");
 }
