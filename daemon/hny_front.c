@@ -117,7 +117,8 @@ hny_front_job_state (hny_front_t *self, int64_t job, hny_job_state_t *state)
 typedef struct {
     hny_front_t *front;
     int status;                 /* 200 final, 300 timed out */
-    hny_job_state_t state;      /* -1: the job's state now */
+    int known;                  /* state is the job's; 0: ask for each waiter */
+    hny_job_state_t state;
 } s_answer_t;
 
 /* The current state of a waiter's job for a DONE 300. */
@@ -140,7 +141,7 @@ s_done_reply (const hny_waiter_t *w, void *arg)
         json_object_set (hny_msg_header (reply), "req", (json_t *) w->req);
     hny_msg_set_int (reply, "status", a->status);
     s_set_job (reply, w->job);
-    hny_job_state_t state = (int) a->state >= 0 ? a->state : s_state_now (a->front, w->job);
+    hny_job_state_t state = a->known ? a->state : s_state_now (a->front, w->job);
     hny_msg_set_str (reply, "state", hny_job_state_name (state));
     s_post (a->front, &reply);
 }
@@ -148,14 +149,14 @@ s_done_reply (const hny_waiter_t *w, void *arg)
 void
 hny_front_job_final (hny_front_t *self, int64_t job, hny_job_state_t state)
 {
-    s_answer_t a = { self, HNY_STATUS_OK, state };
+    s_answer_t a = { self, HNY_STATUS_OK, 1, state };
     hny_waiters_take_job (self->waiters, job, s_done_reply, &a);
 }
 
 void
 hny_front_expire (hny_front_t *self, int64_t now)
 {
-    s_answer_t a = { self, HNY_STATUS_RETRY, (hny_job_state_t) -1 };
+    s_answer_t a = { .front = self, .status = HNY_STATUS_RETRY };
     hny_waiters_take_expired (self->waiters, now, s_done_reply, &a);
 }
 
@@ -169,7 +170,7 @@ hny_front_deadline (hny_front_t *self)
 void
 hny_front_leave (hny_front_t *self)
 {
-    s_answer_t a = { self, HNY_STATUS_RETRY, (hny_job_state_t) -1 };
+    s_answer_t a = { .front = self, .status = HNY_STATUS_RETRY };
     hny_waiters_take_all (self->waiters, s_done_reply, &a);
 }
 
@@ -535,11 +536,11 @@ s_wait (hny_front_t *self, hny_msg_t *msg)
         .job = row.id,
     };
     if (!active) {
-        s_answer_t a = { self, HNY_STATUS_OK, row.state };
+        s_answer_t a = { self, HNY_STATUS_OK, 1, row.state };
         s_done_reply (&now, &a);
     }
     else if (timeout <= 0) {
-        s_answer_t a = { self, HNY_STATUS_RETRY, info.state };
+        s_answer_t a = { self, HNY_STATUS_RETRY, 1, info.state };
         s_done_reply (&now, &a);
     }
     else if (hny_waiters_add (self->waiters, rid, rid_size, json_object_get (hny_msg_header (msg), "req"),

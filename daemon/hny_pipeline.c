@@ -128,7 +128,6 @@ struct _s_load_t {
     json_t *art;                /* the prepared article */
     int64_t reuse;              /* > 0: its segments are still to be taken from this
                                    done job's record (s_load_reuse) */
-    hny_pipeline_t *pipeline;   /* s_load_reuse_pairs' callback's */
     int title_done;             /* the title went first */
     size_t para, seg;           /* next input paragraph and segment */
     int out_para, out_idx;      /* next output position (empty paragraphs are skipped) */
@@ -1318,12 +1317,17 @@ s_load_end (hny_pipeline_t *self, s_load_t *l)
    is queued as any other (the load is gone). */
 /* hny_tm_article_pairs' callback: a pair of the done job is a TM hit of
    the reused one. */
+typedef struct {
+    hny_pipeline_t *self;
+    s_load_t *load;
+} s_reuse_t;
+
 static void
 s_reuse_pair (int para, int idx, const char *src, const char *tgt, void *arg)
 {
-    s_load_t *l = arg;
-    l->job->total++;
-    s_segment_hit (l->pipeline, l, para, idx, src, hny_strdup (tgt), 0);
+    s_reuse_t *r = arg;
+    r->load->job->total++;
+    s_segment_hit (r->self, r->load, para, idx, src, hny_strdup (tgt), 0);
 }
 
 /* The done job's translations as they are, without a lookup a segment:
@@ -1340,8 +1344,8 @@ s_load_reuse_pairs (hny_pipeline_t *self, s_load_t *l)
     if (strcmp (key, s_profile_name (self, job->profile)) != 0
     ||  hny_store_tm_human_known (self->store, job->from, job->to) != 0)
         return 0;
-    l->pipeline = self;
-    return hny_tm_article_pairs (self->tm, l->reuse, S_SLICE, s_reuse_pair, l) == 1;
+    s_reuse_t r = { self, l };
+    return hny_tm_article_pairs (self->tm, l->reuse, S_SLICE, s_reuse_pair, &r) == 1;
 }
 
 static int

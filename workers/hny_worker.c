@@ -48,6 +48,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -673,19 +674,26 @@ s_spare_start (s_worker_t *self, s_task_t *task)
     s_task_start (self, task);
 }
 
+/* The oldest spare parked here (the task list is newest first) other
+   than skip, of backend (NULL: any) and parked for an end before ended
+   (UINT64_MAX: whatever its `after`), or NULL. */
+static s_task_t *
+s_oldest_parked (s_worker_t *self, const hny_backend_t *backend, const s_task_t *skip, uint64_t ended)
+{
+    s_task_t *oldest = NULL;
+    for (s_task_t *task = self->tasks; task; task = task->next)
+        if (task->parked && task != skip && (!backend || task->backend == backend) && task->after < ended)
+            oldest = task;
+    return oldest;
+}
+
 /* Start every parked spare (a new registration: see s_register). */
 static void
 s_spares_release (s_worker_t *self)
 {
-    for (;;) {
-        s_task_t *parked = NULL;
-        for (s_task_t *task = self->tasks; task; task = task->next)
-            if (task->parked)
-                parked = task;      /* the oldest: the list is newest first */
-        if (!parked)
-            break;
+    s_task_t *parked;
+    while ((parked = s_oldest_parked (self, NULL, NULL, UINT64_MAX)))
         s_spare_start (self, parked);
-    }
 }
 
 /* A task of backend ended here (its RESULT names the profile: the broker
@@ -701,22 +709,11 @@ s_task_ended (s_worker_t *self, s_task_t *done)
     size_t i = s_backend_index (self, backend);
     if (i == self->backend_count)
         return;
-    uint64_t ended = ++self->ended[i];
-    s_task_t *oldest = NULL;
-    for (s_task_t *task = self->tasks; task; task = task->next)
-        if (task != done && task->parked && task->backend == backend && task->after < ended)
-            oldest = task;          /* the list is newest first */
-    if (oldest)
-        s_spare_start (self, oldest);
-    while (!s_running (self, backend, done)) {
-        oldest = NULL;
-        for (s_task_t *task = self->tasks; task; task = task->next)
-            if (task != done && task->parked && task->backend == backend)
-                oldest = task;
-        if (!oldest)
-            break;
-        s_spare_start (self, oldest);
-    }
+    s_task_t *next = s_oldest_parked (self, backend, done, ++self->ended[i]);
+    if (next)
+        s_spare_start (self, next);
+    while (!s_running (self, backend, done) && (next = s_oldest_parked (self, backend, done, UINT64_MAX)))
+        s_spare_start (self, next);
 }
 
 static void
