@@ -5,6 +5,7 @@
     blob) so that each operation is one line of SQL and one call. */
 #include "hny_store.h"
 #include "hny_ckpt.h"
+#include "hny_tmnew.h"
 
 #include <honyaku/proto.h>
 #include <honyaku/util.h>
@@ -45,6 +46,17 @@
 #define S_TM_FILTER_BITS    (1u << 25)
 #define S_TM_FILTER_PROBES  4
 
+/* The TM's recent entries (table tm_new, hny_tmnew.h). A merge into tm
+   starts once S_TM_MERGE_AT are kept (about 2,000 articles of 31
+   segments) and takes one slice of the hash space per commit, in hash
+   order: S_TM_SLICES commits, some 1,000 entries each, during which the
+   loop keeps a few hundred articles more in tm_new. The larger a merge,
+   the more of its entries share a leaf of tm: at 100,000 articles (some
+   18,000 leaves) 65,536 entries write about 17,000 leaves, 8 an article
+   where one at a time wrote 31. Its cost is the index's fixed 6 MiB. */
+#define S_TM_MERGE_AT       65536
+#define S_TM_SLICES         64
+
 struct _hny_store_t {
     sqlite3 *db;
     int in_tx;                  /* a transaction is open */
@@ -66,6 +78,11 @@ struct _hny_store_t {
     ZSTD_CCtx *zc;              /* reused: a context costs more than a record */
     ZSTD_DCtx *zd;
     uint64_t *tm_filter;        /* S_TM_FILTER_BITS: every hash the tm table may hold */
+    hny_tmnew_t *tm_new;        /* tm_new's rows by key: exactly the table's, one row a key */
+    int64_t tm_new_last;        /* the largest id given in tm_new */
+    int64_t tm_merge_upto;      /* rows of id <= this are being merged into tm; 0: no merge */
+    unsigned tm_merge_slice;    /* the merge's next slice, < S_TM_SLICES */
+    size_t tm_merge_at;         /* S_TM_MERGE_AT, or a test's (hny_store_set_tm_merge_at) */
     int wal_pages;              /* frames in the WAL after the last commit */
     int wal_limit;              /* ... checkpointed once it holds this many (s_wal_limit) */
     hny_ckpt_t *ckpt;           /* the checkpointer thread; NULL: the loop checkpoints */
@@ -91,13 +108,27 @@ struct _hny_store_t {
     " job INTEGER, para INTEGER, idx INTEGER, src TEXT, tgt TEXT,"      \
     " origin TEXT, PRIMARY KEY (hash, tmkey)) WITHOUT ROWID;"
 
+/* Schema 6: the TM's recent machine entries, in the order they came (a
+   commit's rows share a page), at most one row a key; found through an
+   index in memory (hny_tmnew.h) and merged into tm by slices; the merge
+   under way in tm_merge's one row (rows up to `upto` are being merged,
+   `slice` is the next slice; 0, 0: none). */
+#define S_TM_NEW_SCHEMA                                                 \
+    "CREATE TABLE IF NOT EXISTS tm_new ("                               \
+    "  id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, tmkey INTEGER NOT NULL," \
+    "  job INTEGER, para INTEGER, idx INTEGER, src TEXT, tgt TEXT);"    \
+    "CREATE TABLE IF NOT EXISTS tm_merge ("                             \
+    "  one INTEGER PRIMARY KEY CHECK (one = 1),"                        \
+    "  upto INTEGER NOT NULL, slice INTEGER NOT NULL);"
+
 /* Schema 5. Finished jobs keep their row and compressed record; the TM
    points into records (job, para, idx) or, for entries made before schema
    4 or with no segment to point at, holds its text. records.json is the
    record's JSON text (schema 3 and before) or its zstd frame (a BLOB).
    Schema 5: human TM entries (tm.origin not NULL: where they came from,
    their text held, under the profile HNY_STORE_TM_HUMAN) and the count of
-   their hits (stats.tm_human_hits). */
+   their hits (stats.tm_human_hits). Schema 6: tm_new and tm_merge
+   (S_TM_NEW_SCHEMA). */
 static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS jobs ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -129,6 +160,7 @@ static const char *s_schema =
     "  id INTEGER PRIMARY KEY, from_lang TEXT NOT NULL, to_lang TEXT NOT NULL,"
     "  profile TEXT NOT NULL, UNIQUE (from_lang, to_lang, profile));"
     "CREATE TABLE IF NOT EXISTS tm " S_TM_COLUMNS
+    S_TM_NEW_SCHEMA
     "CREATE TABLE IF NOT EXISTS records ("
     "  job INTEGER PRIMARY KEY, json NOT NULL);"
     "CREATE TABLE IF NOT EXISTS stats ("
@@ -443,6 +475,153 @@ s_tm_filter_fill (hny_store_t *self)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* ------------------------------------------------------------- TM: recent entries */
+
+/* Read tm_new into its index and the merge under way from tm_merge: at
+   open, and after a rollback (which may have undone rows the index had
+   been given, or removals). 0; 1 when the index cannot hold every row
+   (the table was written by hand): the caller flushes; -1 error. */
+static int
+s_tm_new_load (hny_store_t *self)
+{
+    hny_tmnew_clear (self->tm_new);
+    self->tm_new_last = 0;
+    self->tm_merge_upto = 0;
+    self->tm_merge_slice = 0;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (self->db, "SELECT upto, slice FROM tm_merge WHERE one=1", -1, &stmt, NULL)
+        != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        self->tm_merge_upto = sqlite3_column_int64 (stmt, 0);
+        int64_t slice = sqlite3_column_int64 (stmt, 1);
+        self->tm_merge_slice = slice >= 0 && slice < S_TM_SLICES ? (unsigned) slice : 0;
+    }
+    sqlite3_finalize (stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return -1;
+    if (sqlite3_prepare_v2 (self->db, "SELECT id, hash, tmkey FROM tm_new ORDER BY id", -1, &stmt, NULL)
+        != SQLITE_OK)
+        return -1;
+    int over = 0;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64 (stmt, 0), hash = sqlite3_column_int64 (stmt, 1);
+        s_tm_filter_add (self, hash);
+        if (hny_tmnew_set (self->tm_new, hash, sqlite3_column_int64 (stmt, 2), id))
+            over = 1;
+        self->tm_new_last = id;
+    }
+    sqlite3_finalize (stmt);
+    return rc != SQLITE_DONE ? -1 : over;
+}
+
+/* Keep the merge's state in its row (in the open transaction). */
+static int
+s_tm_merge_save (hny_store_t *self)
+{
+    return s_run (self, "INSERT OR REPLACE INTO tm_merge (one, upto, slice) VALUES (1,?,?)", "ii",
+                  self->tm_merge_upto, (int64_t) self->tm_merge_slice);
+}
+
+/* Every row of tm_new into tm, in key order (the newest of a key last,
+   so that it wins), then none left: the export's first page, and a full
+   index. */
+static int
+s_tm_flush (hny_store_t *self)
+{
+    if (s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, job, para, idx, src, tgt, origin)"
+                     " SELECT hash, tmkey, job, para, idx, src, tgt, NULL FROM tm_new"
+                     " ORDER BY hash, tmkey, id", "")
+    ||  s_run (self, "DELETE FROM tm_new", ""))
+        return -1;
+    hny_tmnew_clear (self->tm_new);
+    self->tm_merge_upto = 0;
+    self->tm_merge_slice = 0;
+    return s_tm_merge_save (self);
+}
+
+void
+hny_store_set_tm_merge_at (hny_store_t *self, size_t entries)
+{
+    self->tm_merge_at = entries ? entries : 1;
+}
+
+int
+hny_store_tm_flush (hny_store_t *self)
+{
+    if (self->in_tx)
+        return s_tm_flush (self);
+    if (hny_store_begin (self))
+        return -1;
+    int rc = s_tm_flush (self);
+    return hny_store_commit (self) || rc ? -1 : 0;
+}
+
+/* One step of the merge, in the transaction about to commit: start one
+   once S_TM_MERGE_AT entries are kept (it takes every row there is now),
+   then write one slice of it into tm in key order; after the last slice
+   the merged rows go. A key given a newer row since the merge began is
+   not in the merge: its index entry names the newer row (see
+   s_tm_new_put). */
+static int
+s_tm_merge_step (hny_store_t *self)
+{
+    if (!self->tm_merge_upto) {
+        if (hny_tmnew_size (self->tm_new) < self->tm_merge_at)
+            return 0;
+        self->tm_merge_upto = self->tm_new_last;
+        self->tm_merge_slice = 0;
+    }
+    hny_tmnew_entry_t *list = NULL;
+    size_t n = hny_tmnew_slice (self->tm_new, self->tm_merge_upto, self->tm_merge_slice, S_TM_SLICES,
+                                &list);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, job, para, idx, src, tgt, origin)"
+                          " SELECT hash, tmkey, job, para, idx, src, tgt, NULL FROM tm_new WHERE id=?",
+                    "i", list [i].id);
+    free (list);
+    if (rc)
+        return -1;
+    if (++self->tm_merge_slice == S_TM_SLICES) {
+        if (s_run (self, "DELETE FROM tm_new WHERE id<=?", "i", self->tm_merge_upto))
+            return -1;
+        hny_tmnew_drop_upto (self->tm_new, self->tm_merge_upto);
+        self->tm_merge_upto = 0;
+        self->tm_merge_slice = 0;
+    }
+    return s_tm_merge_save (self);
+}
+
+/* Keep a machine entry in tm_new (one row a key): a key of the merge's
+   rows gets a new row (the old one goes, the merge skips the key), any
+   other known key has its row rewritten, a new key gets a row. */
+static int
+s_tm_new_put (hny_store_t *self, int64_t hash, int64_t key, int64_t job, int para, int idx,
+              const char *src, const char *tgt)
+{
+    int64_t old = hny_tmnew_get (self->tm_new, hash, key);
+    if (old > self->tm_merge_upto)
+        return s_run (self, "UPDATE tm_new SET job=NULLIF(?1,0), para=CASE WHEN ?1>0 THEN ?2 END,"
+                            " idx=CASE WHEN ?1>0 THEN ?3 END, src=?4, tgt=?5 WHERE id=?6", "iiissi",
+                      job, (int64_t) para, (int64_t) idx, src, tgt, old);
+    if (old && s_run (self, "DELETE FROM tm_new WHERE id=?", "i", old))
+        return -1;
+    /* A place (job > 0) or the text: the other columns stay NULL, as in tm. */
+    if (s_run (self, "INSERT INTO tm_new (hash, tmkey, job, para, idx, src, tgt) VALUES"
+                     " (?1, ?2, NULLIF(?3,0), CASE WHEN ?3>0 THEN ?4 END, CASE WHEN ?3>0 THEN ?5 END, ?6, ?7)",
+               "iiiiiss", hash, key, job, (int64_t) para, (int64_t) idx, src, tgt))
+        return -1;
+    self->tm_new_last = sqlite3_last_insert_rowid (self->db);
+    s_tm_filter_add (self, hash);
+    /* A full index (a pass that kept some 130,000 entries while a merge
+       went on): everything goes to tm now, this row too. */
+    if (hny_tmnew_set (self->tm_new, hash, key, self->tm_new_last))
+        return s_tm_flush (self);
+    return 0;
+}
+
 /* ------------------------------------------------------------- life cycle */
 
 /* Schema 4 over 3: the raw articles move to their own table (a row that
@@ -503,7 +682,8 @@ s_upgrade_5 (hny_store_t *self)
    looks at what is there, so what an earlier version did is skipped:
    2 added segments.backend (the profile used, when not the job's), 3 the
    probe table, tasks.losses and the LLM and usage columns of stats, 4 is
-   s_upgrade_4, 5 s_upgrade_5. Missing tables are made as s_schema says. */
+   s_upgrade_4, 5 s_upgrade_5, 6 the TM's recent entries (new tables).
+   Missing tables are made as s_schema says. */
 static int
 s_upgrade (hny_store_t *self)
 {
@@ -653,8 +833,15 @@ hny_store_new (const char *path, char **error)
     &&  s_exec (self, "ALTER TABLE segments ADD COLUMN qa TEXT"))
         *error = hny_sprintf ("%s: cannot add segments.qa: %s", path, sqlite3_errmsg (self->db));
     self->tm_filter = hny_calloc (S_TM_FILTER_BITS / 64, sizeof *self->tm_filter);
-    if (!*error && s_tm_filter_fill (self))
+    self->tm_new = hny_tmnew_new ();
+    self->tm_merge_at = S_TM_MERGE_AT;
+    int over = 0;
+    if (!*error && (s_tm_filter_fill (self) || (over = s_tm_new_load (self)) < 0))
         *error = hny_sprintf ("%s: cannot read the TM: %s", path, sqlite3_errmsg (self->db));
+    /* More recent entries than the index holds: only a hand could have
+       written them; they go to tm at once. */
+    if (!*error && over && hny_store_tm_flush (self))
+        *error = hny_sprintf ("%s: cannot merge the TM's recent entries: %s", path, self->error);
     if (*error) {
         hny_store_destroy (&self);
         return NULL;
@@ -744,6 +931,7 @@ hny_store_destroy (hny_store_t **self_p)
     s_tm_keys_forget (self);
     hny_ckpt_destroy (&self->ckpt);     /* its connection closes before the last one */
     free (self->tm_filter);
+    hny_tmnew_destroy (&self->tm_new);
     sqlite3_close (self->db);
     ZSTD_freeCCtx (self->zc);
     ZSTD_freeDCtx (self->zd);
@@ -783,6 +971,10 @@ hny_store_commit (hny_store_t *self)
 {
     if (!self->in_tx)
         return 0;
+    /* The TM's merge goes a slice further in every commit (a failure
+       spoils the transaction as any write's would). */
+    if (!self->poisoned)
+        s_tm_merge_step (self);
     if (!self->poisoned && s_exec (self, "COMMIT") == 0) {
         self->in_tx = 0;
         if (self->truncate_wal)
@@ -808,6 +1000,13 @@ hny_store_rollback (hny_store_t *self)
     if (!sqlite3_get_autocommit (self->db)
     &&  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
         hny_error ("store: ROLLBACK: %s", sqlite3_errmsg (self->db));
+    /* The TM's index may name rows the rollback undid, or miss rows it
+       brought back: it is read again (some 100,000 rows at most). */
+    int rc = s_tm_new_load (self);
+    if (rc < 0)
+        hny_error ("store: the TM's recent entries: %s", sqlite3_errmsg (self->db));
+    else if (rc > 0)
+        hny_warn ("store: more recent TM entries than the index holds; the next open merges them");
 }
 
 int
@@ -1510,10 +1709,16 @@ s_tm_get_key (hny_store_t *self, int64_t key, const char *src, hny_tm_entry_t *e
 {
     size_t len = strlen (src);
     int64_t hash = s_text_hash (src, len);
-    if (!s_tm_filter_may (self, hash))
+    /* A recent entry (machine, one row a key) is newer than any of tm's. */
+    int64_t id = hny_tmnew_get (self->tm_new, hash, key);
+    sqlite3_stmt *stmt;
+    if (id)
+        stmt = s_query (self, "SELECT job, para, idx, src, tgt, NULL FROM tm_new WHERE id=?", "i", id);
+    else if (!s_tm_filter_may (self, hash))
         return 0;
-    sqlite3_stmt *stmt = s_query (self, "SELECT job, para, idx, src, tgt, origin FROM tm WHERE hash=? AND tmkey=?",
-                                  "ii", hash, key);
+    else
+        stmt = s_query (self, "SELECT job, para, idx, src, tgt, origin FROM tm WHERE hash=? AND tmkey=?",
+                        "ii", hash, key);
     if (!stmt)
         return -1;
     int rc = s_step (self, stmt);
@@ -1576,6 +1781,24 @@ hny_store_tm_put_human (hny_store_t *self, const char *from, const char *to, con
                      " WHERE from_lang=? AND to_lang=? AND profile<>?)",
                "isss", hash, from, to, HNY_STORE_TM_HUMAN))
         return -1;
+    /* ... and in tm_new: the index knows the source's rows, one a profile. */
+    hny_tmnew_entry_t rows [16];
+    size_t n = hny_tmnew_of_hash (self->tm_new, hash, rows, 16);
+    for (size_t i = 0; i < n && i < 16; i++) {
+        if (s_run (self, "DELETE FROM tm_new WHERE id=? AND tmkey IN (SELECT id FROM tm_keys"
+                         " WHERE from_lang=? AND to_lang=? AND profile<>?)",
+                   "isss", rows [i].id, from, to, HNY_STORE_TM_HUMAN))
+            return -1;
+        if (sqlite3_changes (self->db) > 0)
+            hny_tmnew_delete (self->tm_new, hash, rows [i].tmkey);
+    }
+    /* More profiles than that under one source: merge them all, then the
+       DELETE above on tm takes them. */
+    if (n > 16 && (s_tm_flush (self)
+                   || s_run (self, "DELETE FROM tm WHERE hash=? AND tmkey IN (SELECT id FROM tm_keys"
+                                   " WHERE from_lang=? AND to_lang=? AND profile<>?)",
+                             "isss", hash, from, to, HNY_STORE_TM_HUMAN)))
+        return -1;
     s_tm_filter_add (self, hash);
     return s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, src, tgt, origin) VALUES (?,?,?,?,?)",
                   "iisss", hash, key, src, tgt, origin);
@@ -1593,6 +1816,17 @@ hny_store_tm_count (hny_store_t *self, const char *from, const char *to, int64_t
         return -1;
     *human = sqlite3_column_int64 (stmt, 0);
     *machine = sqlite3_column_int64 (stmt, 1);
+    sqlite3_reset (stmt);
+    /* tm_new's machine entries whose key tm does not hold as well (one
+       row a key in tm_new; tm may hold an older entry of a key until the
+       merge replaces it). */
+    stmt = s_query (self, "SELECT count(*) FROM tm_new n JOIN tm_keys k ON k.id=n.tmkey"
+                          " WHERE (?1 IS NULL OR k.from_lang=?1) AND (?2 IS NULL OR k.to_lang=?2)"
+                          " AND NOT EXISTS (SELECT 1 FROM tm t WHERE t.hash=n.hash AND t.tmkey=n.tmkey)",
+                    "ss", from, to);
+    if (!stmt || s_step (self, stmt) != 1)
+        return -1;
+    *machine += sqlite3_column_int64 (stmt, 0);
     sqlite3_reset (stmt);
     return 0;
 }
@@ -1616,6 +1850,8 @@ hny_store_tm_page (hny_store_t *self, const char *from, const char *to, int whic
 {
     if (limit <= 0)
         return 0;
+    if (after_hash == INT64_MIN && after_key == INT64_MIN && hny_store_tm_flush (self))
+        return -1;
     /* Every row of the page is read before fn runs: fn reads the store
        (records) with statements of its own. */
     sqlite3_stmt *stmt = s_query (self, "SELECT t.hash, t.tmkey, k.from_lang, k.to_lang, k.profile,"
@@ -1665,10 +1901,7 @@ hny_store_tm_put (hny_store_t *self, const char *from, const char *to, const cha
     int64_t key;
     if (s_tm_key (self, from, to, profile, 1, &key) != 1)
         return -1;
-    int64_t hash = s_text_hash (src, strlen (src));
-    s_tm_filter_add (self, hash);
-    return s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, src, tgt) VALUES (?,?,?,?)",
-                  "iiss", hash, key, src, tgt);
+    return s_tm_new_put (self, s_text_hash (src, strlen (src)), key, 0, 0, 0, src, tgt);
 }
 
 int
@@ -1678,10 +1911,9 @@ hny_store_tm_put_ref (hny_store_t *self, const char *from, const char *to, const
     int64_t key;
     if (s_tm_key (self, from, to, profile, 1, &key) != 1)
         return -1;
-    int64_t hash = s_text_hash (src, strlen (src));
-    s_tm_filter_add (self, hash);
-    return s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, job, para, idx) VALUES (?,?,?,?,?)",
-                  "iiiii", hash, key, job, (int64_t) para, (int64_t) idx);
+    if (job <= 0)
+        return -1;
+    return s_tm_new_put (self, s_text_hash (src, strlen (src)), key, job, para, idx, NULL, NULL);
 }
 
 /* ------------------------------------------------------------- records, stats */

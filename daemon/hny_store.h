@@ -37,7 +37,7 @@
 extern "C" {
 #endif
 
-#define HNY_STORE_SCHEMA_VERSION 5
+#define HNY_STORE_SCHEMA_VERSION 6
 
 typedef struct _hny_store_t hny_store_t;
 
@@ -301,7 +301,10 @@ typedef struct {
 int hny_store_tm_get (hny_store_t *self, const char *from, const char *to, const char *profile,
                       const char *src, hny_tm_entry_t *entry);
 /* Keep a target (put) or where it is (put_ref); replaces an older entry
-   of the same source. */
+   of the same source. A machine entry goes to the TM's recent entries
+   (schema 6: table tm_new, indexed in memory by hny_tmnew.h), which each
+   commit merges into the tm table a slice of the hash space at a time
+   once S_TM_MERGE_AT of them are kept (hny_store.c). */
 int hny_store_tm_put (hny_store_t *self, const char *from, const char *to, const char *profile,
                       const char *src, const char *tgt);
 int hny_store_tm_put_ref (hny_store_t *self, const char *from, const char *to, const char *profile,
@@ -321,6 +324,14 @@ int hny_store_tm_put_human (hny_store_t *self, const char *from, const char *to,
    for any). */
 int hny_store_tm_count (hny_store_t *self, const char *from, const char *to, int64_t *human,
                         int64_t *machine);
+/* Merge every recent machine entry into the tm table now, in the open
+   transaction or in one of its own. 0, or -1. At 100,000 articles this
+   rewrites most of tm's leaves (tens of MiB through the WAL): the first
+   page of an export pays it, the loop's commits merge by slices. */
+int hny_store_tm_flush (hny_store_t *self);
+/* Start a merge at this many recent entries instead of 65,536 (tests:
+   merges of a few entries; at most HNY_TMNEW_MAX count). */
+void hny_store_set_tm_merge_at (hny_store_t *self, size_t entries);
 /* One TM entry as the store keeps it (strings owned by the row). */
 typedef struct {
     int64_t hash, tmkey;        /* its key: pages are in (hash, tmkey) order */
@@ -334,7 +345,10 @@ void hny_tm_row_clear (hny_tm_row_t *row);
 /* Call fn for at most limit entries after (after_hash, after_key), in
    key order (start with INT64_MIN, INT64_MIN), of one pair (NULL: any),
    which: 0 all, 1 human, 2 machine. fn returns nonzero to stop (then -1).
-   Returns the number of rows given to fn, or -1. */
+   Returns the number of rows given to fn, or -1. The first page (after
+   INT64_MIN, INT64_MIN) merges the recent entries first
+   (hny_store_tm_flush), so that the pages walk one table in key order;
+   entries kept after that show in the next export. */
 int hny_store_tm_page (hny_store_t *self, const char *from, const char *to, int which,
                        int64_t after_hash, int64_t after_key, int limit,
                        int (*fn) (const hny_tm_row_t *row, void *arg), void *arg);

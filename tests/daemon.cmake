@@ -26,6 +26,11 @@ if(TARGET hnyindex)
   target_link_libraries(test_waiters PRIVATE hnyindex)
   add_test(NAME test_waiters COMMAND test_waiters)
   set_tests_properties(test_waiters PROPERTIES TIMEOUT 30)
+  # The TM's recent entries, against a plain array.
+  add_executable(test_tmnew ${HNY_TESTS_DIR}/test_tmnew.c)
+  target_link_libraries(test_tmnew PRIVATE hnyindex)
+  add_test(NAME test_tmnew COMMAND test_tmnew)
+  set_tests_properties(test_tmnew PROPERTIES TIMEOUT 60)
 endif()
 
 # The scheduler alone: no sockets, no store, a clock of the test's own.

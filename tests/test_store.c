@@ -414,10 +414,14 @@ s_human_tm (const char *dir)
     CHECK (hny_store_tm_put (store, "en", "es", "deepl", "Wages fell.", "Los salarios cayeron.") == 0);
     CHECK (hny_store_stats_add (store, "deepl", 2, 1, 10, 1, 1) == 0);
     CHECK (hny_store_commit (store) == 0);
+    /* Schema 4 kept every entry in tm: the recent ones go there, and the
+       tables of schema 6 go. */
+    CHECK (hny_store_tm_flush (store) == 0);
     hny_store_destroy (&store);
     sqlite3 *db = NULL;
     CHECK (sqlite3_open (path, &db) == SQLITE_OK);
     CHECK (sqlite3_exec (db, "ALTER TABLE tm DROP COLUMN origin; ALTER TABLE stats DROP COLUMN tm_human_hits;"
+                             " DROP TABLE tm_new; DROP TABLE tm_merge;"
                              " PRAGMA user_version=4", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close (db);
     CHECK (s_sql_int (path, "SELECT count(*) FROM pragma_table_info('tm') WHERE name='origin'") == 0);
@@ -429,8 +433,9 @@ s_human_tm (const char *dir)
         free (path);
         return;
     }
-    CHECK (s_sql_int (path, "PRAGMA user_version") == 5);
+    CHECK (s_sql_int (path, "PRAGMA user_version") == HNY_STORE_SCHEMA_VERSION);
     CHECK (s_sql_int (path, "SELECT count(*) FROM tm WHERE origin IS NULL") == 4);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm_new") == 0);     /* made by the upgrade */
     int64_t human = -1, machine = -1;
     CHECK (hny_store_tm_count (store, "en", "ja", &human, &machine) == 0 && human == 0 && machine == 3);
     hny_tm_entry_t e;
@@ -663,6 +668,129 @@ s_tm_filter (const char *dir)
     CHECK (hny_store_tm_get (store, "en", "es", "deepl", "Behind.", &e) == 1);
     CHECK (e.tgt && strcmp (e.tgt, "Detrás.") == 0);
     free (e.tgt);
+    hny_store_destroy (&store);
+    free (path);
+}
+
+/* The TM's recent entries (schema 6: tm_new, merged into tm by slices).
+   With merges at 40 entries: every entry is found before, during and
+   after a merge and across a reopen in the middle of one; a merge ends
+   with its rows in tm and gone from tm_new; a key given a new target
+   during a merge ends with the new one; a rollback undoes its rows and
+   its removals; a human entry drops the machine rows of its source; the
+   counts never count a key twice; an export sees every entry. */
+static int
+s_recent_found (hny_store_t *store, int n, int humans, const char *changed)
+{
+    int found = 0;
+    char src [64], want [64];
+    for (int i = 0; i < n; i++) {
+        if (humans && (i == 3 || i == 45))
+            continue;               /* human entries answer for these */
+        snprintf (src, sizeof src, "Recent %d.", i);
+        snprintf (want, sizeof want, i % 2 ? "Reciente %d." : "", i);
+        if (changed && i == 7)
+            snprintf (want, sizeof want, "%s", changed);
+        hny_tm_entry_t e;
+        int rc = hny_store_tm_get (store, "en", "es", "deepl", src, &e);
+        if (rc == 1 && (i % 2 || (changed && i == 7)) ? e.tgt && strcmp (e.tgt, want) == 0
+                                                      : rc == 1 && e.job == 100 + i && e.idx == i)
+            found++;
+        else
+            fprintf (stderr, "recent: %s not found as it was kept (rc %d)\n", src, rc);
+        free (e.tgt);
+    }
+    return found;
+}
+
+static void
+s_tm_recent (const char *dir)
+{
+    char *path = hny_sprintf ("%s/recent.db", dir), *error = NULL;
+    hny_store_t *store = hny_store_new (path, &error);
+    CHECK (store && !error);
+    hny_store_set_tm_merge_at (store, 40);
+    char src [64], tgt [64];
+    /* 50 entries, 10 a commit: odd ones text, even ones places. */
+    for (int i = 0; i < 50; i++) {
+        if (i % 10 == 0)
+            CHECK (hny_store_begin (store) == 0);
+        snprintf (src, sizeof src, "Recent %d.", i);
+        snprintf (tgt, sizeof tgt, "Reciente %d.", i);
+        if (i % 2)
+            CHECK (hny_store_tm_put (store, "en", "es", "deepl", src, tgt) == 0);
+        else
+            CHECK (hny_store_tm_put_ref (store, "en", "es", "deepl", src, 100 + i, 0, i) == 0);
+        if (i % 10 == 9)
+            CHECK (hny_store_commit (store) == 0);
+    }
+    /* The commit after the 40th entry began a merge of the first 40 and
+       wrote its first slice; the 10 after it are not in the merge. */
+    CHECK (s_sql_int (path, "SELECT upto FROM tm_merge") == 40);
+    CHECK (s_sql_int (path, "SELECT slice FROM tm_merge") == 2);
+    CHECK (s_recent_found (store, 50, 0, NULL) == 50);
+    /* Entry 7 (in the merge) gets a new target, entry 45 (not in it)
+       another row id; a pass that is undone puts one and drops one. */
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_tm_put (store, "en", "es", "deepl", "Recent 7.", "Cambiada.") == 0);
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm_new WHERE src='Recent 7.'") == 1);
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_tm_put (store, "en", "es", "deepl", "Undone.", "Deshecho.") == 0);
+    CHECK (hny_store_tm_put_human (store, "en", "es", "Recent 9.", "Humana.", "f.tmx") == 0);
+    hny_tm_entry_t e;
+    CHECK (hny_store_tm_get (store, "en", "es", "deepl", "Recent 9.", &e) == 1 && e.human);
+    free (e.tgt);
+    hny_store_rollback (store);
+    CHECK (hny_store_tm_get (store, "en", "es", "deepl", "Undone.", &e) == 0);
+    CHECK (s_recent_found (store, 50, 0, "Cambiada.") == 50);
+    int64_t human = -1, machine = -1;
+    CHECK (hny_store_tm_count (store, "en", "es", &human, &machine) == 0 && human == 0 && machine == 50);
+
+    /* Reopened in the middle of the merge: it goes on where it was. */
+    int slice = (int) s_sql_int (path, "SELECT slice FROM tm_merge");
+    CHECK (slice > 2 && slice < 64);
+    hny_store_destroy (&store);
+    store = hny_store_new (path, &error);
+    CHECK (store && !error);
+    hny_store_set_tm_merge_at (store, 40);
+    CHECK (s_recent_found (store, 50, 0, "Cambiada.") == 50);
+    int commits = 0;
+    while (s_sql_int (path, "SELECT upto FROM tm_merge") != 0 && commits < 100) {
+        CHECK (hny_store_begin (store) == 0);
+        CHECK (hny_store_commit (store) == 0);
+        commits++;
+    }
+    CHECK (commits == 64 - slice);
+    /* Merged: the first 40 but 7 are in tm alone; 7 (new row) and the
+       last 10 are recent (tm holds 7's old place too if its slice went
+       before the new target came). */
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm WHERE hash NOT IN (SELECT hash FROM tm_new)") == 39);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm_new") == 11);
+    CHECK (s_recent_found (store, 50, 0, "Cambiada.") == 50);
+    CHECK (hny_store_tm_count (store, "en", "es", &human, &machine) == 0 && human == 0 && machine == 50);
+
+    /* A human entry drops the machine rows of its source, recent or not. */
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_tm_put_human (store, "en", "es", "Recent 45.", "Humana.", "f.tmx") == 0);
+    CHECK (hny_store_tm_put_human (store, "en", "es", "Recent 3.", "Humana.", "f.tmx") == 0);
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm_new WHERE src='Recent 45.'") == 0);
+    CHECK (hny_store_tm_count (store, "en", "es", &human, &machine) == 0 && human == 2 && machine == 48);
+    CHECK (hny_store_tm_get (store, "en", "es", "deepl", "Recent 45.", &e) == 1 && e.human);
+    free (e.tgt);
+
+    /* The export's first page merges everything: 50 entries, the new
+       target of 7 among them. */
+    s_page_t page = { 0 };
+    CHECK (hny_store_tm_page (store, "en", "es", 0, INT64_MIN, INT64_MIN, 1000, s_page_row, &page) == 50);
+    CHECK (page.count == 50 && page.human == 2);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm_new") == 0);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm WHERE src='Recent 7.' AND tgt='Cambiada.'") == 1);
+    hny_store_destroy (&store);
+    store = hny_store_new (path, &error);
+    CHECK (store && !error);
+    CHECK (s_recent_found (store, 50, 1, "Cambiada.") == 48);
     hny_store_destroy (&store);
     free (path);
 }
@@ -967,6 +1095,7 @@ main (int argc, char **argv)
     s_segment_done (dir);
     s_wal_limit (dir);
     s_tm_filter (dir);
+    s_tm_recent (dir);
     if (argc > 1)
         s_upgrade_v3 (dir, argv [1]);
     else
