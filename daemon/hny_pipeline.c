@@ -1,7 +1,7 @@
 /*  hny_pipeline.c: what happens to a job between ACCEPTED and DONE (see
     hny_pipeline.h; the rules are PROTOCOL.md sections 5.4, 11-13).
 
-    Memory: a job that is not final (s_job_t), one pending entry per
+    Memory: a job that is not final (hny_pl_job_t), one pending entry per
     distinct source in flight (s_pend_t, keyed by profile, languages and
     text, shared by every segment that waits for it), per profile a FIFO of
     entries not yet in a task, and the data of the tasks (s_batch_t: the
@@ -10,14 +10,18 @@
     made from them). Language tags are interned, so that entries and tasks
     compare them by pointer.
 
-    Large work runs in slices: an s_load_t walks a prepare result, an
-    s_finish_t walks a job's segments into its record text; each pass gives
+    Large work runs in slices: an hny_pl_load_t walks a prepare result, an
+    hny_pl_finish_t walks a job's segments into its record text; each pass gives
     them a time budget. Packing is lazy: only a few tasks per profile wait
     in the scheduler's queue, so that a 190k-segment article does not
     become 190k tasks at once; entries are packed in the order they came,
-    consecutive ones together, which is linear in the entries packed. */
+    consecutive ones together, which is linear in the entries packed.
+
+    Align jobs' own steps are in hny_pipeline_align.c; what the two files
+    share (the job, load and record structs, a dozen helpers named
+    hny_pl_*) is in hny_pipeline_int.h. */
 #include "hny_pipeline.h"
-#include "hny_alignjob.h"
+#include "hny_pipeline_int.h"
 #include "hny_json.h"
 #include "hny_map.h"
 #include "hny_record.h"
@@ -45,8 +49,7 @@
 #define S_TASK_REQUESTS_MAX 8           /* requests one translate task makes, at most */
 #define S_TASKS_IN_FLIGHT   32          /* ... and at least this many tasks fill a profile's
                                            concurrency (see s_task_requests) */
-#define S_RESULT_SLACK      64          /* JSON bytes per segment in a prepare result */
-#define S_SEGMENT_SLACK     512         /* ... in a translate result (an error's reason, a warning) */
+#define S_SEGMENT_SLACK     512         /* JSON bytes per segment in a translate result (a reason, a warning) */
 /* ... and its checks' flags at most: every byte of a flag's strings
    escaped (2 bytes), plus the names and punctuation */
 #define S_QA_SLACK          (HNY_QA_MAX_FLAGS * (2 * (HNY_QA_CHECK_MAX + HNY_QA_WHAT_MAX \
@@ -56,10 +59,8 @@
 #define S_TRIM_EVERY_MS     1000        /* between two trims that start */
 #define S_SWEEP_ROWS        4096        /* retired segments deleted per slice (a few ms) */
 
+
 typedef struct _s_pend_t s_pend_t;
-typedef struct _s_job_t s_job_t;
-typedef struct _s_load_t s_load_t;
-typedef struct _s_finish_t s_finish_t;
 
 /* A segment of a job waiting for a translation. */
 typedef struct {
@@ -97,88 +98,10 @@ typedef struct {
                                    entries after: free them all by this count) */
 } s_batch_t;
 
-/* A job that is not final. */
-struct _s_job_t {
-    int64_t id;
-    hny_job_kind_t kind;
-    hny_job_state_t state;
-    int profile;                /* -1 for an align job */
-    const char *from, *to;      /* interned */
-    int total, done, failed;    /* segments */
-    int pending;                /* neither done nor failed */
-    int64_t created;            /* ms since the epoch */
-    char *error;                /* the first segment failure, or NULL */
-    int error_code;
-    int has_task;               /* load: its prepare task was found */
-    int mt_wait;                /* an align job with a backend: its source's
-                                   translations are pending, the align task
-                                   waits for them */
-    s_load_t *load;             /* its prepare result is being loaded */
-    s_finish_t *finish;         /* its record is being assembled */
-    int rows_kept;              /* rows mirrors every segment of it in the store (s_rows) */
-    hny_segment_row_t *rows;    /* ... in (para, idx) order: its record is made from them */
-    size_t row_count, row_alloc;
-};
-
-/* Loading a prepare result, a slice per pass. */
-struct _s_load_t {
-    s_load_t *next;
-    s_job_t *job;
-    hny_task_t *task;           /* the prepare task: its store row goes when done */
-    json_t *art;                /* the prepared article */
-    int64_t reuse;              /* > 0: its segments are still to be taken from this
-                                   done job's record (s_load_reuse) */
-    int title_done;             /* the title went first */
-    size_t para, seg;           /* next input paragraph and segment */
-    int out_para, out_idx;      /* next output position (empty paragraphs are skipped) */
-    int64_t hits, misses;       /* TM lookups */
-    int64_t human_hits;         /* ... of the hits, those of human entries */
-    int direct;                 /* every segment so far was a TM hit, kept in held */
-    hny_segment_row_t *held;    /* those segments, not in the store: if all of the
-                                   article's are, its record is made from them */
-    size_t held_count;
-};
-
-/* Assembling a record, a page of segments per slice. */
-struct _s_finish_t {
-    s_finish_t *next;
-    s_job_t *job;
-    hny_record_t *record;       /* being assembled */
-    int fail_code;              /* the job failed before it had segments */
-    char *fail_reason;
-};
-
-typedef struct {
+/* A profile's FIFO of entries not yet in a task. */
+struct _hny_pl_fifo_t {
     s_pend_t *head, *tail;
-} s_fifo_t;
-
-struct _hny_pipeline_t {
-    hny_store_t *store;
-    hny_sched_t *sched;
-    const hny_daemon_conf_t *conf;
-    hny_pipeline_final_fn *final;
-    void *final_arg;
-    hny_map_t *jobs;            /* decimal id -> s_job_t */
-    int active;                 /* jobs preparing or translating */
-    hny_map_t *pending;         /* key -> s_pend_t */
-    s_fifo_t *unassigned;       /* per profile */
-    size_t profile_count;
-    s_load_t *loads, *loads_tail;
-    s_finish_t *finishes, *finishes_tail;
-    char **langs;               /* interned language tags */
-    size_t lang_count;
-    char **tm_keys;             /* per profile: its name in the TM (with its glossary's version) */
-    hny_tm_t *tm;
-    int trim;                   /* jobs ended since the store last gave back its free pages */
-    int trimming;               /* a trim under way: free pages are left */
-    int sweeping;               /* retired segments are left to delete (or may be) */
-    int64_t trim_at;            /* when the last trim ran (monotonic ms) */
 };
-
-static void s_job_check (hny_pipeline_t *self, s_job_t *job);
-static void s_job_fail_early (hny_pipeline_t *self, s_job_t *job, int code, const char *reason);
-static void s_finish_start (hny_pipeline_t *self, s_job_t *job, int fail_code, hny_err_class_t fail_class,
-                            const char *fail_reason);
 
 /* ------------------------------------------------------------- small things */
 
@@ -199,8 +122,8 @@ s_chars (const char *s)
     return (int64_t) hny_utf8_length (s, strlen (s));
 }
 
-static const char *
-s_profile_name (hny_pipeline_t *self, int profile)
+const char *
+hny_pl_profile_name (hny_pipeline_t *self, int profile)
 {
     return hny_sched_profile_conf (self->sched, profile)->name;
 }
@@ -247,19 +170,19 @@ s_takes_context (hny_pipeline_t *self, int profile)
 
 /* ------------------------------------------------------------- jobs */
 
-static s_job_t *
-s_job (hny_pipeline_t *self, int64_t id)
+hny_pl_job_t *
+hny_pl_job (hny_pipeline_t *self, int64_t id)
 {
     char key [24];
     snprintf (key, sizeof key, "%lld", (long long) id);
     return hny_map_get (self->jobs, key);
 }
 
-static s_job_t *
+static hny_pl_job_t *
 s_job_track (hny_pipeline_t *self, int64_t id, hny_job_state_t state, const char *from,
              const char *to, int profile, int64_t created)
 {
-    s_job_t *job = hny_calloc (1, sizeof *job);
+    hny_pl_job_t *job = hny_calloc (1, sizeof *job);
     job->id = id;
     job->state = state;
     job->from = s_intern (self, from);
@@ -284,7 +207,7 @@ s_job_track (hny_pipeline_t *self, int64_t id, hny_job_state_t state, const char
    reads the store as it always did. */
 
 static void
-s_rows_drop (s_job_t *job)
+s_rows_drop (hny_pl_job_t *job)
 {
     for (size_t i = 0; i < job->row_count; i++)
         hny_segment_row_clear (&job->rows [i]);
@@ -298,7 +221,7 @@ s_rows_drop (s_job_t *job)
    pending with its source; NULL when the job keeps no rows, or no more
    (past S_SLICE: the record reads the store). */
 static hny_segment_row_t *
-s_row_add (s_job_t *job, int para, int idx, const char *src)
+s_row_add (hny_pl_job_t *job, int para, int idx, const char *src)
 {
     if (!job->rows_kept)
         return NULL;
@@ -318,7 +241,7 @@ s_row_add (s_job_t *job, int para, int idx, const char *src)
 
 /* The row of segment (para, idx), or NULL (none kept). */
 static hny_segment_row_t *
-s_row_find (s_job_t *job, int para, int idx)
+s_row_find (hny_pl_job_t *job, int para, int idx)
 {
     if (!job || !job->rows_kept)
         return NULL;
@@ -351,11 +274,11 @@ s_row_fail (hny_segment_row_t *row, int code, hny_err_class_t cls, const char *r
 
 /* The writes of a segment row: each writes the store's row and the job's
    kept row (when it keeps them) together, so that no caller can change
-   one without the other. job is the s_job_t of id, or NULL. */
+   one without the other. job is the hny_pl_job_t of id, or NULL. */
 
 /* A pending segment with its source. */
 static void
-s_seg_add (hny_pipeline_t *self, s_job_t *job, int para, int idx, const char *src)
+s_seg_add (hny_pipeline_t *self, hny_pl_job_t *job, int para, int idx, const char *src)
 {
     hny_store_segment_add (self->store, job->id, para, idx, src);
     s_row_add (job, para, idx, src);
@@ -363,7 +286,7 @@ s_seg_add (hny_pipeline_t *self, s_job_t *job, int para, int idx, const char *sr
 
 /* A segment done at once (a TM hit, tm as segments.tm); takes tgt. */
 static void
-s_seg_add_done (hny_pipeline_t *self, s_job_t *job, int para, int idx, const char *src, char *tgt,
+s_seg_add_done (hny_pipeline_t *self, hny_pl_job_t *job, int para, int idx, const char *src, char *tgt,
                 int tm)
 {
     hny_store_segment_add_done (self->store, job->id, para, idx, src, tgt, tm);
@@ -382,7 +305,7 @@ s_seg_add_done (hny_pipeline_t *self, s_job_t *job, int para, int idx, const cha
    the job's; a NULL leaves that column as it was, as the store's UPDATE
    does. */
 static void
-s_seg_done (hny_pipeline_t *self, int64_t id, s_job_t *job, int para, int idx, const char *tgt,
+s_seg_done (hny_pipeline_t *self, int64_t id, hny_pl_job_t *job, int para, int idx, const char *tgt,
             const char *warning, const char *qa, const char *backend)
 {
     hny_store_segment_done (self->store, id, para, idx, tgt, warning, qa, backend);
@@ -410,7 +333,7 @@ s_seg_done (hny_pipeline_t *self, int64_t id, s_job_t *job, int para, int idx, c
 
 /* A segment failed for good. */
 static void
-s_seg_fail (hny_pipeline_t *self, int64_t id, s_job_t *job, int para, int idx, int code,
+s_seg_fail (hny_pipeline_t *self, int64_t id, hny_pl_job_t *job, int para, int idx, int code,
             hny_err_class_t cls, const char *reason)
 {
     hny_store_segment_fail (self->store, id, para, idx, code, cls, reason);
@@ -418,9 +341,9 @@ s_seg_fail (hny_pipeline_t *self, int64_t id, s_job_t *job, int para, int idx, i
 }
 
 static void
-s_job_free (s_job_t **job_p)
+s_job_free (hny_pl_job_t **job_p)
 {
-    s_job_t *job = *job_p;
+    hny_pl_job_t *job = *job_p;
     if (!job)
         return;
     s_rows_drop (job);
@@ -430,7 +353,7 @@ s_job_free (s_job_t **job_p)
 }
 
 static void
-s_job_untrack (hny_pipeline_t *self, s_job_t **job_p)
+s_job_untrack (hny_pipeline_t *self, hny_pl_job_t **job_p)
 {
     char key [24];
     snprintf (key, sizeof key, "%lld", (long long) (*job_p)->id);
@@ -439,8 +362,8 @@ s_job_untrack (hny_pipeline_t *self, s_job_t **job_p)
     s_job_free (job_p);
 }
 
-static void
-s_job_set_state (hny_pipeline_t *self, s_job_t *job, hny_job_state_t state)
+void
+hny_pl_job_set_state (hny_pipeline_t *self, hny_pl_job_t *job, hny_job_state_t state)
 {
     self->active += hny_job_state_active (state) - hny_job_state_active (job->state);
     job->state = state;
@@ -448,7 +371,7 @@ s_job_set_state (hny_pipeline_t *self, s_job_t *job, hny_job_state_t state)
 }
 
 static void
-s_job_note_failure (s_job_t *job, int code, const char *reason)
+s_job_note_failure (hny_pl_job_t *job, int code, const char *reason)
 {
     job->failed++;
     if (!job->error) {
@@ -461,8 +384,8 @@ s_job_note_failure (s_job_t *job, int code, const char *reason)
    with its store row. admitted: the job holds a max_jobs_in_flight slot
    already (an align job's tasks after its first). Returns 0, or -1 when
    the store failed (nothing queued). */
-static int
-s_task_queue (hny_pipeline_t *self, int64_t job, hny_task_kind_t kind, int admitted)
+int
+hny_pl_task_queue (hny_pipeline_t *self, int64_t job, hny_task_kind_t kind, int admitted)
 {
     hny_task_t *task = hny_calloc (1, sizeof *task);
     task->kind = kind;
@@ -501,7 +424,7 @@ s_reuse (hny_pipeline_t *self, const char *hash, int64_t *done, size_t *count)
     return kept;
 }
 
-static void s_load_start (hny_pipeline_t *self, s_job_t *job, hny_task_t *task, json_t *art,
+static void s_load_start (hny_pipeline_t *self, hny_pl_job_t *job, hny_task_t *task, json_t *art,
                           size_t count);
 
 int
@@ -523,16 +446,16 @@ hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *hash, const 
             json_decref (art);
             return -1;
         }
-        s_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
+        hny_pl_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
         job->has_task = 1;
         hny_debug ("job %lld: segmented as a job done before with the same content", (long long) id);
         s_load_start (self, job, task, art, count);
         job->load->reuse = done;
         return 0;
     }
-    if (s_task_queue (self, id, HNY_TASK_PREPARE, 0))
+    if (hny_pl_task_queue (self, id, HNY_TASK_PREPARE, 0))
         return -1;
-    s_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
+    hny_pl_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
     job->has_task = 1;
     return 0;
 }
@@ -543,9 +466,9 @@ hny_pipeline_align_new (hny_pipeline_t *self, int64_t id, const char *from, cons
 {
     /* Its first side's prepare (hny_alignjob_next_side picks the side
        when the task is sent). */
-    if (s_task_queue (self, id, HNY_TASK_PREPARE, 0))
+    if (hny_pl_task_queue (self, id, HNY_TASK_PREPARE, 0))
         return -1;
-    s_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
+    hny_pl_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
     job->kind = HNY_JOB_ALIGN;
     job->has_task = 1;
     return 0;
@@ -554,7 +477,7 @@ hny_pipeline_align_new (hny_pipeline_t *self, int64_t id, const char *from, cons
 int
 hny_pipeline_job_info (hny_pipeline_t *self, int64_t id, hny_job_info_t *info)
 {
-    s_job_t *job = s_job (self, id);
+    hny_pl_job_t *job = hny_pl_job (self, id);
     if (!job)
         return 0;
     *info = (hny_job_info_t) { job->state, job->profile, job->total, job->done, job->failed,
@@ -583,7 +506,7 @@ hny_pipeline_waiting (hny_pipeline_t *self, const hny_job_info_t *info, char *bu
         return "no worker";
     if (info->state == HNY_JOB_TRANSLATING && info->pending > 0
     &&  hny_sched_profile_workers (self->sched, info->profile) == 0) {
-        snprintf (buf, size, "no worker serves profile %s", s_profile_name (self, info->profile));
+        snprintf (buf, size, "no worker serves profile %s", hny_pl_profile_name (self, info->profile));
         return buf;
     }
     return NULL;
@@ -618,7 +541,7 @@ s_pend_get (hny_pipeline_t *self, int profile, const char *from, const char *to,
             int *created)
 {
     size_t at;
-    char *key = s_pend_key (s_profile_name (self, profile), from, to, src, &at);
+    char *key = s_pend_key (hny_pl_profile_name (self, profile), from, to, src, &at);
     s_pend_t *pend = hny_map_get (self->pending, key);
     *created = 0;
     if (pend) {
@@ -650,7 +573,7 @@ s_pend_ref (s_pend_t *pend, int64_t job, int para, int idx)
 static void
 s_pend_queue (hny_pipeline_t *self, s_pend_t *pend, int front)
 {
-    s_fifo_t *q = &self->unassigned [pend->profile];
+    hny_pl_fifo_t *q = &self->unassigned [pend->profile];
     pend->task = NULL;
     pend->next = NULL;
     if (!q->head)
@@ -680,7 +603,7 @@ static const s_ref_t *
 s_tm_place (hny_pipeline_t *self, const s_pend_t *pend)
 {
     for (size_t i = 0; i < pend->ref_count; i++) {
-        const s_job_t *job = s_job (self, pend->refs [i].job);
+        const hny_pl_job_t *job = hny_pl_job (self, pend->refs [i].job);
         if (!job || job->kind == HNY_JOB_TRANSLATE)
             return &pend->refs [i];
     }
@@ -701,16 +624,16 @@ s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *
                 first ? first->job : 0, first ? first->para : 0, first ? first->idx : 0);
     for (size_t i = 0; i < pend->ref_count; i++) {
         s_ref_t *ref = &pend->refs [i];
-        s_job_t *job = s_job (self, ref->job);
+        hny_pl_job_t *job = hny_pl_job (self, ref->job);
         /* One write per segment: the target with its warning, flags and
            the profile that translated it when not the job's (a fallback). */
         const char *backend = job && job->profile != pend->profile
-                            ? s_profile_name (self, pend->profile) : NULL;
+                            ? hny_pl_profile_name (self, pend->profile) : NULL;
         s_seg_done (self, ref->job, job, ref->para, ref->idx, tgt, warning, qa, backend);
         if (job) {
             job->done++;
             job->pending--;
-            s_job_check (self, job);
+            hny_pl_job_check (self, job);
         }
     }
     s_pend_drop (self, &pend);
@@ -725,14 +648,14 @@ s_pend_fail (hny_pipeline_t *self, s_pend_t *pend, int code, hny_err_class_t cls
         code = 502;
     for (size_t i = 0; i < pend->ref_count; i++) {
         s_ref_t *ref = &pend->refs [i];
-        s_job_t *job = s_job (self, ref->job);
+        hny_pl_job_t *job = hny_pl_job (self, ref->job);
         s_seg_fail (self, ref->job, job, ref->para, ref->idx, code, cls, reason);
         if (job) {
             hny_warn ("job %lld: segment %d.%d failed: %d %s", (long long) job->id, ref->para,
                       ref->idx, code, reason);
             s_job_note_failure (job, code, reason);
             job->pending--;
-            s_job_check (self, job);
+            hny_pl_job_check (self, job);
         }
     }
     s_pend_drop (self, &pend);
@@ -760,8 +683,8 @@ s_task_requests (const hny_profile_t *conf)
     return r < 1 ? 1 : r > S_TASK_REQUESTS_MAX ? S_TASK_REQUESTS_MAX : (size_t) r;
 }
 
-static void
-s_task_free (hny_task_t **task_p)
+void
+hny_pl_task_free (hny_task_t **task_p)
 {
     hny_task_t *task = *task_p;
     if (!task)
@@ -788,7 +711,7 @@ s_batch_payload (hny_pipeline_t *self, const hny_task_t *task)
     /* written as json_pack and json_dumps wrote it (the store's rows stay
        what they were); a task's texts are far below a body's size */
     const s_batch_t *batch = task->data;
-    const char *profile = s_profile_name (self, task->profile);
+    const char *profile = hny_pl_profile_name (self, task->profile);
     hny_buf_t buf = HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
     hny_buf_add (&buf, "{", 1);
     hny_json_put_key (&buf, "profile", 1);
@@ -859,11 +782,11 @@ s_batch_submit (hny_pipeline_t *self, hny_task_t *task, int front)
         for (size_t i = batch->count; i-- > 0;)
             s_pend_queue (self, batch->entries [i], 1);
         batch->count = 0;
-        s_task_free (&task);
+        hny_pl_task_free (&task);
         return -1;
     }
     hny_debug ("job %lld: task %lld: %zu segments for %s", (long long) task->job, (long long) task->id,
-               batch->count, s_profile_name (self, task->profile));
+               batch->count, hny_pl_profile_name (self, task->profile));
     hny_sched_add (self->sched, task, front, hny_clock_mono_ms ());
     return 0;
 }
@@ -879,7 +802,7 @@ s_batch_dissolve (hny_pipeline_t *self, hny_task_t **task_p)
         s_pend_queue (self, batch->entries [i], 1);
     batch->count = 0;
     hny_store_task_delete (self->store, task->id);
-    s_task_free (task_p);
+    hny_pl_task_free (task_p);
 }
 
 /* The job a pend's first waiting segment belongs to (0: none). */
@@ -933,7 +856,7 @@ s_fits (const hny_profile_t *conf, int takes_context, const hny_task_t *task, in
 static void
 s_pack_profile (hny_pipeline_t *self, int profile)
 {
-    s_fifo_t *q = &self->unassigned [profile];
+    hny_pl_fifo_t *q = &self->unassigned [profile];
     const hny_profile_t *conf = hny_sched_profile_conf (self->sched, profile);
     int takes_context = s_takes_context (self, profile);
     size_t requests = s_task_requests (conf);
@@ -970,7 +893,7 @@ s_pack_profile (hny_pipeline_t *self, int profile)
         for (size_t i = batch->count; i-- > 0;)
             s_pend_queue (self, batch->entries [i], 1);
         batch->count = 0;
-        s_task_free (&open);
+        hny_pl_task_free (&open);
         return;
     }
     s_batch_submit (self, open, 0);
@@ -983,11 +906,11 @@ static void
 s_pend_divert (hny_pipeline_t *self, s_pend_t *pend, int fallback)
 {
     size_t at;
-    char *key = s_pend_key (s_profile_name (self, fallback), pend->from, pend->to, pend->src, &at);
+    char *key = s_pend_key (hny_pl_profile_name (self, fallback), pend->from, pend->to, pend->src, &at);
     s_pend_t *other = hny_map_get (self->pending, key);
     hny_debug ("job %lld: profile %s paused: a segment goes to %s",
                (long long) (pend->ref_count ? pend->refs [0].job : 0),
-               s_profile_name (self, pend->profile), s_profile_name (self, fallback));
+               hny_pl_profile_name (self, pend->profile), hny_pl_profile_name (self, fallback));
     if (other) {
         for (size_t i = 0; i < pend->ref_count; i++)
             s_pend_ref (other, pend->refs [i].job, pend->refs [i].para, pend->refs [i].idx);
@@ -1018,7 +941,7 @@ s_divert (hny_pipeline_t *self)
         hny_task_t *task;
         while ((task = hny_sched_profile_take (self->sched, (int) p)))
             s_batch_dissolve (self, &task);
-        s_fifo_t *q = &self->unassigned [p];
+        hny_pl_fifo_t *q = &self->unassigned [p];
         s_pend_t *pend = q->head;
         q->head = q->tail = NULL;
         while (pend) {
@@ -1032,11 +955,11 @@ s_divert (hny_pipeline_t *self)
 /* ------------------------------------------------------------- records */
 
 /* Start assembling a job's record (it has nothing pending). */
-static void
-s_finish_start (hny_pipeline_t *self, s_job_t *job, int fail_code, hny_err_class_t fail_class,
-                const char *fail_reason)
+void
+hny_pl_finish_start (hny_pipeline_t *self, hny_pl_job_t *job, int fail_code, hny_err_class_t fail_class,
+                     const char *fail_reason)
 {
-    s_finish_t *f = hny_calloc (1, sizeof *f);
+    hny_pl_finish_t *f = hny_calloc (1, sizeof *f);
     f->job = job;
     f->record = hny_record_new (job->id, fail_code, fail_class, fail_reason);
     f->fail_code = fail_code;
@@ -1059,9 +982,9 @@ s_finish_start (hny_pipeline_t *self, s_job_t *job, int fail_code, hny_err_class
 
 /* The record is whole: store it and the final state, forget the job. */
 static void
-s_finish_end (hny_pipeline_t *self, s_finish_t *f)
+s_finish_end (hny_pipeline_t *self, hny_pl_finish_t *f)
 {
-    s_job_t *job = f->job;
+    hny_pl_job_t *job = f->job;
     hny_job_row_t row = { 0 };
     hny_job_state_t state = f->fail_code || job->failed ? HNY_JOB_FAILED : HNY_JOB_DONE;
     char *error = NULL;
@@ -1117,7 +1040,7 @@ s_finish_end (hny_pipeline_t *self, s_finish_t *f)
 }
 
 static void
-s_finish_free (s_finish_t **f_p)
+s_finish_free (hny_pl_finish_t **f_p)
 {
     hny_record_destroy (&(*f_p)->record);
     free ((*f_p)->fail_reason);
@@ -1129,7 +1052,7 @@ s_finish_free (s_finish_t **f_p)
 static void
 s_finish_slice (hny_pipeline_t *self)
 {
-    s_finish_t *f = self->finishes;
+    hny_pl_finish_t *f = self->finishes;
     int more = hny_record_read (f->record, self->store, S_SLICE);
     if (more > 0)
         return;
@@ -1144,35 +1067,34 @@ s_finish_slice (hny_pipeline_t *self)
     s_finish_free (&f);
 }
 
-static void s_align_translated (hny_pipeline_t *self, s_job_t *job);
 
-static void
-s_job_check (hny_pipeline_t *self, s_job_t *job)
+void
+hny_pl_job_check (hny_pipeline_t *self, hny_pl_job_t *job)
 {
-    /* An align job ends with its align result (s_align_result); one with
+    /* An align job ends with its align result (hny_pl_align_result); one with
        a backend sends its align task once its source is translated. */
     if (job->kind == HNY_JOB_TRANSLATE && job->pending == 0 && job->state == HNY_JOB_TRANSLATING
     &&  !job->load && !job->finish)
-        s_finish_start (self, job, 0, HNY_CLASS_PERMANENT, NULL);
+        hny_pl_finish_start (self, job, 0, HNY_CLASS_PERMANENT, NULL);
     else if (job->kind == HNY_JOB_ALIGN && job->mt_wait && job->pending == 0 && !job->finish)
-        s_align_translated (self, job);
+        hny_pl_align_translated (self, job);
 }
 
 /* The job failed before it had segments: its record says why. Only a
    prepare that failed again and again (500) might pass later. */
-static void
-s_job_fail_early (hny_pipeline_t *self, s_job_t *job, int code, const char *reason)
+void
+hny_pl_job_fail_early (hny_pipeline_t *self, hny_pl_job_t *job, int code, const char *reason)
 {
     if (job->finish)
         return;
-    s_finish_start (self, job, code, code >= 500 ? HNY_CLASS_TRANSIENT : HNY_CLASS_PERMANENT, reason);
+    hny_pl_finish_start (self, job, code, code >= 500 ? HNY_CLASS_TRANSIENT : HNY_CLASS_PERMANENT, reason);
 }
 
 /* ------------------------------------------------------------- loading a prepare result */
 
 /* The segments held back go to the store after all (a miss came). */
 static void
-s_load_flush (hny_pipeline_t *self, s_load_t *l)
+s_load_flush (hny_pipeline_t *self, hny_pl_load_t *l)
 {
     for (size_t i = 0; i < l->held_count; i++) {
         hny_segment_row_t *row = &l->held [i];
@@ -1192,10 +1114,10 @@ s_load_flush (hny_pipeline_t *self, s_load_t *l)
    (s_load_end), and the store is spared writing, reading and deleting
    them. */
 static void
-s_segment_hit (hny_pipeline_t *self, s_load_t *l, int para, int idx, const char *src, char *tgt,
+s_segment_hit (hny_pipeline_t *self, hny_pl_load_t *l, int para, int idx, const char *src, char *tgt,
                int human)
 {
-    s_job_t *job = l->job;
+    hny_pl_job_t *job = l->job;
     /* segments.tm: 1 a machine entry, HNY_SEG_TM_HUMAN a human one (the
        record says "origin": "human"). */
     int tm = human ? HNY_SEG_TM_HUMAN : 1;
@@ -1215,13 +1137,13 @@ s_segment_hit (hny_pipeline_t *self, s_load_t *l, int para, int idx, const char 
 }
 
 /* A new segment of a job: a TM hit, or stored to wait on its entry. */
-static void
-s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const char *src)
+void
+hny_pl_segment_enqueue (hny_pipeline_t *self, hny_pl_load_t *l, int para, int idx, const char *src)
 {
-    s_job_t *job = l->job;
+    hny_pl_job_t *job = l->job;
     job->total++;
     char *tgt = NULL;
-    const char *profile = s_profile_name (self, job->profile);
+    const char *profile = hny_pl_profile_name (self, job->profile);
     int human = 0;
     if (hny_tm_lookup (self->tm, job->from, job->to, s_tm_key (self, job->profile), src, &tgt,
                        &human) == 1) {
@@ -1252,19 +1174,19 @@ s_segment_enqueue (hny_pipeline_t *self, s_load_t *l, int para, int idx, const c
     job->pending++;
 }
 
-static const char *
-s_src_of (json_t *seg)
+const char *
+hny_pl_src_of (json_t *seg)
 {
     const char *src = json_string_value (json_object_get (seg, "src"));
     return src && *src ? src : NULL;
 }
 
 static void
-s_load_free (s_load_t **l_p)
+s_load_free (hny_pl_load_t **l_p)
 {
-    s_load_t *l = *l_p;
+    hny_pl_load_t *l = *l_p;
     json_decref (l->art);
-    s_task_free (&l->task);
+    hny_pl_task_free (&l->task);
     for (size_t i = 0; i < l->held_count; i++)
         hny_segment_row_clear (&l->held [i]);
     free (l->held);
@@ -1275,9 +1197,9 @@ s_load_free (s_load_t **l_p)
 /* The whole result is loaded: keep what the record needs besides the
    segments, drop the raw content and the prepare task. */
 static void
-s_load_end (hny_pipeline_t *self, s_load_t *l)
+s_load_end (hny_pipeline_t *self, hny_pl_load_t *l)
 {
-    s_job_t *job = l->job;
+    hny_pl_job_t *job = l->job;
     json_t *keep = json_object ();
     const char *names [] = { "metadata", "charset", "format", "replaced" };
     for (size_t i = 0; i < 4; i++)
@@ -1288,9 +1210,9 @@ s_load_end (hny_pipeline_t *self, s_load_t *l)
     hny_store_job_set_prepared (self->store, job->id, kept);
     free (kept);
     hny_store_task_delete (self->store, l->task->id);
-    hny_store_stats_add (self->store, s_profile_name (self, job->profile), l->hits, l->misses, 0, 0, 0);
+    hny_store_stats_add (self->store, hny_pl_profile_name (self, job->profile), l->hits, l->misses, 0, 0, 0);
     if (l->human_hits)
-        hny_store_stats_human_add (self->store, s_profile_name (self, job->profile), l->human_hits);
+        hny_store_stats_human_add (self->store, hny_pl_profile_name (self, job->profile), l->human_hits);
     hny_debug ("job %lld: prepared: %d segments, %lld from the TM", (long long) job->id, job->total,
                (long long) l->hits);
     job->load = NULL;
@@ -1298,8 +1220,8 @@ s_load_end (hny_pipeline_t *self, s_load_t *l)
        below, or (flushed) read from the store. */
     if (l->direct)
         s_rows_drop (job);
-    s_job_set_state (self, job, HNY_JOB_TRANSLATING);
-    s_job_check (self, job);
+    hny_pl_job_set_state (self, job, HNY_JOB_TRANSLATING);
+    hny_pl_job_check (self, job);
     if (l->direct && job->finish) {
         /* All from the TM: the record is made of the segments held. */
         for (size_t i = 0; i < l->held_count; i++)
@@ -1319,7 +1241,7 @@ s_load_end (hny_pipeline_t *self, s_load_t *l)
    the reused one. */
 typedef struct {
     hny_pipeline_t *self;
-    s_load_t *load;
+    hny_pl_load_t *load;
 } s_reuse_t;
 
 static void
@@ -1337,11 +1259,11 @@ s_reuse_pair (int para, int idx, const char *src, const char *tgt, void *arg)
    glossary's version, which the content's hash does not). 1 done (every
    segment a hit; the load then ends), 0 (the lookups decide). */
 static int
-s_load_reuse_pairs (hny_pipeline_t *self, s_load_t *l)
+s_load_reuse_pairs (hny_pipeline_t *self, hny_pl_load_t *l)
 {
-    s_job_t *job = l->job;
+    hny_pl_job_t *job = l->job;
     const char *key = s_tm_key (self, job->profile);
-    if (strcmp (key, s_profile_name (self, job->profile)) != 0
+    if (strcmp (key, hny_pl_profile_name (self, job->profile)) != 0
     ||  hny_store_tm_human_known (self->store, job->from, job->to) != 0)
         return 0;
     s_reuse_t r = { self, l };
@@ -1349,7 +1271,7 @@ s_load_reuse_pairs (hny_pipeline_t *self, s_load_t *l)
 }
 
 static int
-s_load_reuse (hny_pipeline_t *self, s_load_t *l)
+s_load_reuse (hny_pipeline_t *self, hny_pl_load_t *l)
 {
     if (s_load_reuse_pairs (self, l)) {
         l->reuse = 0;
@@ -1363,14 +1285,14 @@ s_load_reuse (hny_pipeline_t *self, s_load_t *l)
         json_decref (segs);
         return 0;
     }
-    s_job_t *job = l->job;
+    hny_pl_job_t *job = l->job;
     hny_warn ("job %lld: the segments of the job done with the same content cannot be read:"
               " preparing it", (long long) job->id);
     self->loads = l->next;
     if (!self->loads)
         self->loads_tail = NULL;
     job->load = NULL;
-    s_job_set_state (self, job, HNY_JOB_QUEUED);
+    hny_pl_job_set_state (self, job, HNY_JOB_QUEUED);
     hny_sched_add (self->sched, l->task, 0, hny_clock_mono_ms ());
     l->task = NULL;
     s_load_free (&l);
@@ -1381,7 +1303,7 @@ s_load_reuse (hny_pipeline_t *self, s_load_t *l)
 static int
 s_load_slice (hny_pipeline_t *self)
 {
-    s_load_t *l = self->loads;
+    hny_pl_load_t *l = self->loads;
     if (l->reuse && s_load_reuse (self, l))
         return 1;
     json_t *paras = json_object_get (l->art, "paragraphs");
@@ -1389,9 +1311,9 @@ s_load_slice (hny_pipeline_t *self)
     if (!l->title_done) {
         /* The title first: a job's segments reach the packer in order and
            together (loads run one after the other). */
-        const char *title = s_src_of (json_object_get (l->art, "title"));
+        const char *title = hny_pl_src_of (json_object_get (l->art, "title"));
         if (title)
-            s_segment_enqueue (self, l, -1, 0, title);
+            hny_pl_segment_enqueue (self, l, -1, 0, title);
         l->title_done = 1;
     }
     while (n < S_SLICE && l->para < json_array_size (paras)) {
@@ -1406,10 +1328,10 @@ s_load_slice (hny_pipeline_t *self)
             l->seg = 0;
             continue;
         }
-        const char *src = s_src_of (json_array_get (segs, l->seg++));
+        const char *src = hny_pl_src_of (json_array_get (segs, l->seg++));
         if (!src)
             continue;
-        s_segment_enqueue (self, l, l->out_para, l->out_idx++, src);
+        hny_pl_segment_enqueue (self, l, l->out_para, l->out_idx++, src);
         n++;
     }
     if (l->para >= json_array_size (paras)) {
@@ -1426,8 +1348,8 @@ s_load_slice (hny_pipeline_t *self)
    the key "src" (a quote that no backslash escapes, src, a quote, then a
    colon after optional blanks). Inside a string a quote is always
    escaped, so text in segments is never counted. */
-static size_t
-s_count_src_keys (const uint8_t *body, size_t size)
+size_t
+hny_pl_count_src_keys (const uint8_t *body, size_t size)
 {
     size_t count = 0;
     const uint8_t *p = body, *end = body + size;
@@ -1448,8 +1370,8 @@ s_count_src_keys (const uint8_t *body, size_t size)
 
 /* A prepare RESULT body as a prepared article (caller owns), or NULL
    with *why: not JSON, not an object, no paragraphs array. */
-static json_t *
-s_prepared_parse (const uint8_t *body, size_t size, const char **why)
+json_t *
+hny_pl_prepared_parse (const uint8_t *body, size_t size, const char **why)
 {
     /* read by cJSON (hny_json.h), handed over as jansson: the load runs on it */
     json_t *art = hny_json_load (body, size, HNY_PROTO_BODY_MAX, HNY_JSON_UNIQUE, NULL);
@@ -1460,300 +1382,16 @@ s_prepared_parse (const uint8_t *body, size_t size, const char **why)
     return NULL;
 }
 
-/* ------------------------------------------------------------- align jobs */
-
-/* An align job's task is done with: its row goes, the job waits for the
-   task the caller queues next (if any). */
-static void
-s_align_task_done (hny_pipeline_t *self, s_job_t *job, hny_task_t **task_p)
-{
-    hny_store_task_delete (self->store, (*task_p)->id);
-    s_task_free (task_p);
-    job->has_task = 0;
-}
-
-/* Both sides of a job with a backend are prepared: every sentence of the
-   source goes the translate jobs' way (the TM, pending entries shared
-   with other jobs, billing to this job: s_segment_enqueue), as segment
-   (p, k) for sentence k of paragraph p of the prepared source, (-1, 0)
-   for its title. The align task waits for them (mt_wait, s_job_check).
-   A side has at most HNY_ALIGN_SENTENCES_MAX sentences: one pass. */
-static void
-s_align_translate (hny_pipeline_t *self, s_job_t *job, const char *prepared)
-{
-    json_t *art = json_loads (prepared, 0, NULL);
-    s_load_t l = { .job = job };
-    const char *title = s_src_of (json_object_get (art, "title"));
-    if (title)
-        s_segment_enqueue (self, &l, -1, 0, title);
-    size_t p, k;
-    json_t *para, *seg;
-    json_array_foreach (json_object_get (art, "paragraphs"), p, para)
-        json_array_foreach (json_object_get (para, "segments"), k, seg)
-            if (s_src_of (seg))
-                s_segment_enqueue (self, &l, (int) p, (int) k, s_src_of (seg));
-    json_decref (art);
-    hny_store_stats_add (self->store, s_profile_name (self, job->profile), l.hits, l.misses, 0, 0, 0);
-    if (l.human_hits)
-        hny_store_stats_human_add (self->store, s_profile_name (self, job->profile), l.human_hits);
-    hny_info ("job %lld: both sides prepared: translating %d source sentences through %s "
-              "(%lld from the TM)", (long long) job->id, job->total, s_profile_name (self, job->profile),
-              (long long) l.hits);
-    job->mt_wait = 1;
-    s_job_check (self, job);
-}
-
-/* Every source sentence of a job with a backend is translated (or failed:
-   that sentence is aligned without its translation): the align task. */
-static void
-s_align_translated (hny_pipeline_t *self, s_job_t *job)
-{
-    job->mt_wait = 0;
-    hny_info ("job %lld: source translated (%d of %d sentences): aligning", (long long) job->id,
-              job->done, job->total);
-    if (s_task_queue (self, job->id, HNY_TASK_ALIGN, 1) == 0)
-        job->has_task = 1;
-}
-
-/* A side was prepared: the next side's prepare, or, with both in, the
-   content goes (the source's metadata stays for the record, 12.1) and one
-   align task takes both sides to a worker (with a backend, once the
-   source is translated). */
-static void
-s_align_next (hny_pipeline_t *self, s_job_t *job, const hny_align_row_t *al)
-{
-    int aligning = hny_alignjob_next_side (al) < 0;
-    if (aligning) {
-        json_t *kept = hny_alignjob_kept (al->prepared [0]);
-        char *text = json_dumps (kept, JSON_COMPACT);
-        hny_store_job_set_prepared (self->store, job->id, text);
-        free (text);
-        json_decref (kept);
-        s_job_set_state (self, job, HNY_JOB_TRANSLATING);
-        if (job->profile >= 0) {
-            s_align_translate (self, job, al->prepared [0]);
-            return;
-        }
-        hny_info ("job %lld: both sides prepared: aligning", (long long) job->id);
-    }
-    if (s_task_queue (self, job->id, aligning ? HNY_TASK_ALIGN : HNY_TASK_PREPARE, 1) == 0)
-        job->has_task = 1;
-}
-
-/* The prepare RESULT of one side of an align job (s_prepare_result's
-   contract): checked, kept in the align row, and the job moves on. An
-   empty side is no failure (the alignment says so); a side over the
-   aligner's cap is 413, found from the raw text before it is parsed. */
-static int
-s_align_prepared (hny_pipeline_t *self, s_job_t *job, hny_task_t *task, int status,
-                  const char *reason, const uint8_t *body, size_t size, const char **why)
-{
-    hny_align_row_t al;
-    if (hny_store_align_get (self->store, job->id, &al) != 1) {
-        *why = "align job without its align row";
-        return -1;
-    }
-    int side = hny_alignjob_next_side (&al);
-    const char *lang = side == 1 ? job->to : job->from;
-    int code = 0;
-    char *text = NULL;
-    size_t cap = 2 * (size_t) self->conf->max_article_bytes + (size_t) S_RESULT_SLACK * HNY_SEGMENTS_MAX;
-    size_t srcs = 0;
-    if (side < 0)
-        code = -1;              /* both sides are in: a duplicate */
-    else if (status != HNY_STATUS_OK) {
-        code = status;
-        text = hny_sprintf ("prepare (%s side): %s", lang, reason && *reason ? reason : "failed");
-    }
-    else if (size > cap) {
-        *why = "prepare result over its size cap";
-        hny_align_row_clear (&al);
-        return -1;
-    }
-    else if ((srcs = s_count_src_keys (body, size)) > HNY_ALIGN_SENTENCES_MAX + 1) {
-        code = HNY_STATUS_TOO_LARGE;
-        text = hny_sprintf ("the %s side has about %zu sentences, more than the %d an alignment takes",
-                            lang, srcs, HNY_ALIGN_SENTENCES_MAX);
-    }
-    else {
-        json_t *art = s_prepared_parse (body, size, why);
-        int checked = art ? hny_alignjob_check_side (art, lang, &code, &text, why) : -1;
-        json_decref (art);
-        if (checked < 0) {
-            hny_align_row_clear (&al);
-            return -1;
-        }
-        if (checked == 0)
-            code = 0;
-    }
-    s_align_task_done (self, job, &task);
-    if (code > 0)
-        s_job_fail_early (self, job, code, text);
-    else if (code == 0) {
-        al.prepared [side] = hny_malloc (size + 1);
-        memcpy (al.prepared [side], body, size);
-        al.prepared [side] [size] = 0;
-        hny_store_align_set_side (self->store, job->id, side, al.prepared [side]);
-        if (job->state == HNY_JOB_QUEUED)
-            s_job_set_state (self, job, HNY_JOB_PREPARING);
-        hny_info ("job %lld: %s side prepared", (long long) job->id, lang);
-        s_align_next (self, job, &al);
-    }
-    free (text);
-    hny_align_row_clear (&al);
-    return 0;
-}
-
-/* The align RESULT (hny_pipeline_result's contract): the alignment
-   becomes the record, or the job fails with the worker's reason (422: the
-   sides are in one language; 413: too many sentences). It is parsed and
-   its record written in this pass, not in slices: an alignment has at
-   most 20,000 sentences a side, tens of milliseconds of JSON. */
-static int
-s_align_result (hny_pipeline_t *self, hny_task_t *task, int status, const char *reason,
-                const uint8_t *body, size_t size, const char **why)
-{
-    s_job_t *job = s_job (self, task->job);
-    hny_align_row_t al = { 0 };
-    if (!job || job->state != HNY_JOB_TRANSLATING || job->finish
-    ||  hny_store_align_get (self->store, job->id, &al) != 1 || !al.prepared [0] || !al.prepared [1]) {
-        /* A duplicate for a job that moved on. */
-        hny_align_row_clear (&al);
-        hny_store_task_delete (self->store, task->id);
-        s_task_free (&task);
-        return 0;
-    }
-    json_t *alignment = NULL;
-    if (status == HNY_STATUS_OK) {
-        size_t task_size = strlen (al.prepared [0]) + strlen (al.prepared [1]);
-        alignment = hny_alignjob_result (body, size, task_size, why);
-        if (!alignment) {
-            hny_align_row_clear (&al);
-            return -1;
-        }
-    }
-    s_align_task_done (self, job, &task);
-    if (!alignment) {
-        char *text = hny_sprintf ("align: %s", reason && *reason ? reason : "failed");
-        s_job_fail_early (self, job, status, text);
-        free (text);
-        hny_align_row_clear (&al);
-        return 0;
-    }
-    if (job->profile >= 0) {
-        /* The translations guided it; a sentence whose translation failed
-           was aligned without one and fails nothing (the stats say so). */
-        json_t *stats = json_object_get (alignment, "stats");
-        json_object_set_new (stats, "backend", json_string (s_profile_name (self, job->profile)));
-        json_object_set_new (stats, "mt_failed", json_integer (job->failed));
-        if (!json_is_integer (json_object_get (stats, "mt_sentences")))
-            json_object_set_new (stats, "mt_sentences", json_integer (0));   /* none had one */
-        if (job->failed)
-            hny_warn ("job %lld: %d source sentences aligned without a translation: %s", (long long) job->id,
-                      job->failed, job->error ? job->error : "failed");
-        job->failed = 0;
-        hny_store_segments_delete (self->store, job->id);
-    }
-    size_t p;
-    json_t *para;
-    job->total = json_is_object (json_object_get (alignment, "title"));
-    json_array_foreach (json_object_get (alignment, "paragraphs"), p, para)
-        job->total += (int) json_array_size (json_object_get (para, "segments"));
-    job->done = job->total;
-    hny_info ("job %lld: aligned: %d links, score %.3f", (long long) job->id, job->total,
-              json_number_value (json_object_get (alignment, "score")));
-    s_finish_start (self, job, 0, HNY_CLASS_PERMANENT, NULL);
-    hny_record_set_alignment (job->finish->record, alignment, hny_alignjob_target_metadata (&al));
-    /* The record holds the sides' texts now. */
-    hny_store_align_done (self->store, job->id, job->total);
-    json_decref (alignment);
-    hny_align_row_clear (&al);
-    return 0;
-}
-
-/* hny_store_segments' callback: a translated source sentence into the
-   object arg, keyed as hny_alignjob_with_mt reads it. */
-static int
-s_align_mt_collect (const hny_segment_row_t *row, void *arg)
-{
-    if (row->state == HNY_SEG_DONE && row->tgt) {
-        char key [32];
-        snprintf (key, sizeof key, "%d.%d", row->para, row->idx);
-        json_object_set_new (arg, key, json_string (row->tgt));
-    }
-    return 0;
-}
-
-/* The TASK of an align job's task (hny_pipeline_task_fill's contract): a
-   prepare gets its side's bytes, language and path; the align task both
-   prepared sides. A job whose content or sides are gone, or whose sides
-   are too large for one TASK, fails here rather than wait for ever. */
-static int
-s_align_fill (hny_pipeline_t *self, s_job_t *job, hny_task_t *task, json_t *header, char **body,
-              size_t *size)
-{
-    hny_job_row_t row = { 0 };
-    hny_align_row_t al = { 0 };
-    uint8_t *content = NULL;
-    size_t len = 0;
-    int code = HNY_STATUS_INTERNAL;
-    const char *fail = "the align job lost its content";
-    int side = -1;
-    if (hny_store_job_get (self->store, job->id, &row) == 1 && hny_store_align_get (self->store, job->id, &al) == 1)
-        side = hny_alignjob_next_side (&al);
-    if (task->kind == HNY_TASK_PREPARE && side >= 0
-    &&  hny_store_job_content (self->store, job->id, &content, &len) == 1 && (size_t) al.src_bytes <= len) {
-        size_t at = side ? (size_t) al.src_bytes : 0;
-        *size = side ? len - at : (size_t) al.src_bytes;
-        memmove (content, content + at, *size);
-        *body = (char *) content;
-        content = NULL;
-        const char *source = side ? al.target_source : row.source;
-        json_object_set_new (header, "format", json_string (row.format));
-        json_object_set_new (header, "from", json_string (side ? row.to : row.from));
-        json_object_set_new (header, "lenient", json_boolean (row.lenient));
-        if (source)
-            json_object_set_new (header, "source", json_string (source));
-        fail = NULL;
-    }
-    else if (task->kind == HNY_TASK_ALIGN && side < 0 && al.prepared [0]) {
-        if (al.profile) {
-            /* the source goes with its translations (5.4) */
-            json_t *tgts = json_object ();
-            hny_store_segments (self->store, job->id, s_align_mt_collect, tgts);
-            char *with = hny_alignjob_with_mt (al.prepared [0], tgts);
-            json_decref (tgts);
-            free (al.prepared [0]);
-            al.prepared [0] = with;
-        }
-        *body = al.prepared [0] ? hny_alignjob_task_body (&al, size) : NULL;
-        json_object_set_new (header, "from", json_string (row.from));
-        json_object_set_new (header, "to", json_string (row.to));
-        fail = *body ? NULL : "the two prepared sides are larger than a TASK may carry";
-        code = HNY_STATUS_TOO_LARGE;
-    }
-    free (content);
-    hny_job_row_clear (&row);
-    hny_align_row_clear (&al);
-    if (!fail)
-        return 0;
-    hny_warn ("job %lld: %s: task dropped", (long long) job->id, fail);
-    hny_sched_remove (self->sched, task);
-    s_align_task_done (self, job, &task);
-    s_job_fail_early (self, job, code, fail);
-    return -1;
-}
-
 /* Start loading a prepared article of count segments (art and task now
    belong to the load). */
 static void
-s_load_start (hny_pipeline_t *self, s_job_t *job, hny_task_t *task, json_t *art, size_t count)
+s_load_start (hny_pipeline_t *self, hny_pl_job_t *job, hny_task_t *task, json_t *art, size_t count)
 {
     /* A job queued again by a reload (its result arrived before or while
        the store failed) is preparing now. */
     if (job->state == HNY_JOB_QUEUED)
-        s_job_set_state (self, job, HNY_JOB_PREPARING);
-    s_load_t *l = hny_calloc (1, sizeof *l);
+        hny_pl_job_set_state (self, job, HNY_JOB_PREPARING);
+    hny_pl_load_t *l = hny_calloc (1, sizeof *l);
     l->job = job;
     l->task = task;
     l->art = art;
@@ -1777,26 +1415,26 @@ static int
 s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char *reason,
                   const uint8_t *body, size_t size, const char **why)
 {
-    s_job_t *job = s_job (self, task->job);
+    hny_pl_job_t *job = hny_pl_job (self, task->job);
     if (!job || job->state > HNY_JOB_PREPARING || job->load || job->finish) {
         /* A duplicate for a job that moved on. */
         hny_store_task_delete (self->store, task->id);
-        s_task_free (&task);
+        hny_pl_task_free (&task);
         return 0;
     }
     if (job->kind == HNY_JOB_ALIGN)
-        return s_align_prepared (self, job, task, status, reason, body, size, why);
+        return hny_pl_align_prepared (self, job, task, status, reason, body, size, why);
     if (status != HNY_STATUS_OK) {
         char *text = hny_sprintf ("prepare: %s", reason && *reason ? reason : "failed");
         hny_store_task_delete (self->store, task->id);
-        s_task_free (&task);
-        s_job_fail_early (self, job, status, text);
+        hny_pl_task_free (&task);
+        hny_pl_job_fail_early (self, job, status, text);
         free (text);
         return 0;
     }
     /* The cap applies before parsing: a prepared article is its text plus
        a bounded overhead per segment (PROTOCOL.md section 8). */
-    size_t cap = 2 * (size_t) self->conf->max_article_bytes + (size_t) S_RESULT_SLACK * HNY_SEGMENTS_MAX;
+    size_t cap = 2 * (size_t) self->conf->max_article_bytes + (size_t) HNY_PL_RESULT_SLACK * HNY_SEGMENTS_MAX;
     if (size > cap) {
         *why = "prepare result over its size cap";
         return -1;
@@ -1804,20 +1442,20 @@ s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char
     /* Parsing costs ~10 bytes of memory per byte of many tiny segments:
        count the segments first, from the raw text, and refuse a result
        over the cap before building anything (a 1M-sentence article). */
-    size_t srcs = s_count_src_keys (body, size);
+    size_t srcs = hny_pl_count_src_keys (body, size);
     if (srcs > HNY_SEGMENTS_MAX) {
         hny_store_task_delete (self->store, task->id);
-        s_task_free (&task);
+        hny_pl_task_free (&task);
         char *text = hny_sprintf ("article has about %zu segments, more than %d", srcs, HNY_SEGMENTS_MAX);
-        s_job_fail_early (self, job, HNY_STATUS_TOO_LARGE, text);
+        hny_pl_job_fail_early (self, job, HNY_STATUS_TOO_LARGE, text);
         free (text);
         return 0;
     }
-    json_t *art = s_prepared_parse (body, size, why);
+    json_t *art = hny_pl_prepared_parse (body, size, why);
     if (!art)
         return -1;
     json_t *paras = json_object_get (art, "paragraphs");
-    size_t count = s_src_of (json_object_get (art, "title")) ? 1 : 0;
+    size_t count = hny_pl_src_of (json_object_get (art, "title")) ? 1 : 0;
     size_t pi;
     json_t *para;
     json_array_foreach (paras, pi, para)
@@ -1827,16 +1465,16 @@ s_prepare_result (hny_pipeline_t *self, hny_task_t *task, int status, const char
            the same answer, not an empty "done". */
         json_decref (art);
         hny_store_task_delete (self->store, task->id);
-        s_task_free (&task);
-        s_job_fail_early (self, job, HNY_STATUS_UNPROCESSABLE, "prepare: no text found in the article");
+        hny_pl_task_free (&task);
+        hny_pl_job_fail_early (self, job, HNY_STATUS_UNPROCESSABLE, "prepare: no text found in the article");
         return 0;
     }
     if (count > HNY_SEGMENTS_MAX) {
         json_decref (art);
         hny_store_task_delete (self->store, task->id);
-        s_task_free (&task);
+        hny_pl_task_free (&task);
         char *text = hny_sprintf ("article has %zu segments, more than %d", count, HNY_SEGMENTS_MAX);
-        s_job_fail_early (self, job, HNY_STATUS_TOO_LARGE, text);
+        hny_pl_job_fail_early (self, job, HNY_STATUS_TOO_LARGE, text);
         free (text);
         return 0;
     }
@@ -1953,12 +1591,12 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
         int64_t count, limit;
         if (hny_json_int (hny_json_get (usage, "character_count"), &count)
         &&  hny_json_int (hny_json_get (usage, "character_limit"), &limit) && count >= 0 && limit >= 0)
-            hny_store_usage_set (self->store, s_profile_name (self, task->profile), count, limit);
+            hny_store_usage_set (self->store, hny_pl_profile_name (self, task->profile), count, limit);
         cJSON *tokens = hny_json_get (doc, "tokens");
         int64_t prompt = hny_json_int_or (hny_json_get (tokens, "prompt"), 0);
         int64_t completion = hny_json_int_or (hny_json_get (tokens, "completion"), 0);
         if (prompt > 0 || completion > 0)
-            hny_store_tokens_add (self->store, s_profile_name (self, task->profile),
+            hny_store_tokens_add (self->store, hny_pl_profile_name (self, task->profile),
                                   prompt > 0 ? prompt : 0, completion > 0 ? completion : 0);
     }
     int64_t now = hny_clock_mono_ms ();
@@ -2058,14 +1696,14 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
     if (retry)
         s_batch_submit (self, retry, 0);
     if (filled || requests || billed)
-        hny_store_stats_add (self->store, s_profile_name (self, task->profile), 0, 0, billed, requests,
+        hny_store_stats_add (self->store, hny_pl_profile_name (self, task->profile), 0, 0, billed, requests,
                              filled);
     s_bills_flush (self, &bills);
     cJSON_Delete (doc);
     free (results);
     batch->count = 0;
     hny_store_task_delete (self->store, task->id);
-    s_task_free (&task);
+    hny_pl_task_free (&task);
     return 0;
 }
 
@@ -2075,7 +1713,7 @@ hny_pipeline_result (hny_pipeline_t *self, hny_task_t *task, int status, const c
 {
     *why = NULL;
     return task->kind == HNY_TASK_PREPARE ? s_prepare_result (self, task, status, reason, body, size, why)
-         : task->kind == HNY_TASK_ALIGN   ? s_align_result (self, task, status, reason, body, size, why)
+         : task->kind == HNY_TASK_ALIGN   ? hny_pl_align_result (self, task, status, reason, body, size, why)
                                           : s_translate_result (self, task, status, reason, body, size, why);
 }
 
@@ -2089,9 +1727,9 @@ s_on_exhausted (hny_task_t *task, const char *reason, void *arg)
     char *text = hny_sprintf ("task failed %d times: %s", task->attempts, reason ? reason : "no result");
     hny_store_task_delete (self->store, task->id);
     if (task->kind != HNY_TASK_TRANSLATE) {
-        s_job_t *job = s_job (self, task->job);
+        hny_pl_job_t *job = hny_pl_job (self, task->job);
         if (job)
-            s_job_fail_early (self, job, HNY_STATUS_INTERNAL, text);
+            hny_pl_job_fail_early (self, job, HNY_STATUS_INTERNAL, text);
     }
     else {
         s_batch_t *batch = task->data;
@@ -2099,7 +1737,7 @@ s_on_exhausted (hny_task_t *task, const char *reason, void *arg)
             s_pend_fail (self, batch->entries [i], HNY_STATUS_INTERNAL, HNY_CLASS_TRANSIENT, text);
         batch->count = 0;
     }
-    s_task_free (&task);
+    hny_pl_task_free (&task);
     free (text);
 }
 
@@ -2107,7 +1745,7 @@ static void
 s_on_release (hny_task_t *task, void *arg)
 {
     (void) arg;
-    s_task_free (&task);
+    hny_pl_task_free (&task);
 }
 
 /* ------------------------------------------------------------- TASK contents */
@@ -2142,7 +1780,7 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
     if (task->kind == HNY_TASK_TRANSLATE) {
         s_batch_t *batch = task->data;
         s_batch_context (self, task);
-        json_object_set_new (header, "profile", json_string (s_profile_name (self, task->profile)));
+        json_object_set_new (header, "profile", json_string (hny_pl_profile_name (self, task->profile)));
         json_object_set_new (header, "from", json_string (batch->from));
         json_object_set_new (header, "to", json_string (batch->to));
         /* Each request's segments share one context (5.4): a task of one
@@ -2189,9 +1827,9 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
         *body = hny_buf_take (&buf, size);
         return 0;
     }
-    s_job_t *job = s_job (self, task->job);
+    hny_pl_job_t *job = hny_pl_job (self, task->job);
     if (job && job->kind == HNY_JOB_ALIGN)
-        return s_align_fill (self, job, task, header, body, size);
+        return hny_pl_align_fill (self, job, task, header, body, size);
     hny_job_row_t row = { 0 };
     uint8_t *content = NULL;
     size_t len = 0;
@@ -2201,7 +1839,7 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
         hny_warn ("job %lld: no content to prepare: task dropped", (long long) task->job);
         hny_sched_remove (self->sched, task);
         hny_store_task_delete (self->store, task->id);
-        s_task_free (&task);
+        hny_pl_task_free (&task);
         return -1;
     }
     json_object_set_new (header, "format", json_string (row.format));
@@ -2220,9 +1858,9 @@ hny_pipeline_task_leased (hny_pipeline_t *self, hny_task_t *task)
 {
     if (task->kind != HNY_TASK_PREPARE)
         return;
-    s_job_t *job = s_job (self, task->job);
+    hny_pl_job_t *job = hny_pl_job (self, task->job);
     if (job && job->state == HNY_JOB_QUEUED)
-        s_job_set_state (self, job, HNY_JOB_PREPARING);
+        hny_pl_job_set_state (self, job, HNY_JOB_PREPARING);
 }
 
 /* ------------------------------------------------------------- the pass */
@@ -2272,12 +1910,12 @@ s_load_job (const hny_job_row_t *row, void *arg)
         hny_align_row_t al = { 0 };
         int found = hny_store_align_get (self->store, row->id, &al);
         profile = found == 1 && al.profile ? hny_sched_profile_find (self->sched, al.profile) : -1;
-        s_job_t *job = s_job_track (self, row->id, state, row->from, row->to, profile, row->created);
+        hny_pl_job_t *job = s_job_track (self, row->id, state, row->from, row->to, profile, row->created);
         job->kind = HNY_JOB_ALIGN;
         if (found == 1 && al.profile && profile < 0) {
             char *reason = hny_sprintf ("profile %s is not configured any more", al.profile);
             hny_warn ("job %lld: %s: job failed", (long long) row->id, reason);
-            s_job_fail_early (self, job, HNY_STATUS_UNPROCESSABLE, reason);
+            hny_pl_job_fail_early (self, job, HNY_STATUS_UNPROCESSABLE, reason);
             free (reason);
         }
         hny_align_row_clear (&al);
@@ -2286,9 +1924,9 @@ s_load_job (const hny_job_row_t *row, void *arg)
     if (profile < 0) {
         hny_warn ("job %lld: profile %s is not configured any more: job failed", (long long) row->id,
                   row->backend);
-        s_job_t *job = s_job_track (self, row->id, state, row->from, row->to, 0, row->created);
+        hny_pl_job_t *job = s_job_track (self, row->id, state, row->from, row->to, 0, row->created);
         char *reason = hny_sprintf ("profile %s is not configured any more", row->backend);
-        s_job_fail_early (self, job, HNY_STATUS_UNPROCESSABLE, reason);
+        hny_pl_job_fail_early (self, job, HNY_STATUS_UNPROCESSABLE, reason);
         free (reason);
         return 0;
     }
@@ -2330,7 +1968,7 @@ s_load_task (const hny_task_row_t *row, void *arg)
     if (row->kind != HNY_TASK_TRANSLATE) {
         /* A prepare task belongs to a queued job, an align task to an
            align job that is aligning (translating) and holds its slot. */
-        s_job_t *job = s_job (self, row->job);
+        hny_pl_job_t *job = hny_pl_job (self, row->job);
         hny_job_state_t want = row->kind == HNY_TASK_ALIGN ? HNY_JOB_TRANSLATING : HNY_JOB_QUEUED;
         if (!job || job->state != want || job->has_task) {
             s_loading_drop (r, row->id);
@@ -2381,7 +2019,7 @@ s_load_task (const hny_task_row_t *row, void *arg)
     json_decref (payload);
     if (!task || ((s_batch_t *) task->data)->count == 0) {
         s_loading_drop (r, row->id);
-        s_task_free (&task);
+        hny_pl_task_free (&task);
         return 0;
     }
     r->tasks = hny_realloc (r->tasks, (r->task_count + 1) * sizeof *r->tasks);
@@ -2391,14 +2029,14 @@ s_load_task (const hny_task_row_t *row, void *arg)
 
 typedef struct {
     hny_pipeline_t *self;
-    s_job_t *job;
+    hny_pl_job_t *job;
 } s_loading_seg_t;
 
 static int
 s_load_segment (const hny_segment_row_t *row, void *arg)
 {
     s_loading_seg_t *r = arg;
-    s_job_t *job = r->job;
+    hny_pl_job_t *job = r->job;
     job->total++;
     if (row->state == HNY_SEG_DONE)
         job->done++;
@@ -2421,7 +2059,7 @@ static void
 s_collect_job (const char *key, void *value, void *arg)
 {
     (void) key;
-    s_job_t ***cursor = arg;
+    hny_pl_job_t ***cursor = arg;
     *(*cursor)++ = value;
 }
 
@@ -2437,16 +2075,16 @@ hny_pipeline_load (hny_pipeline_t *self, int writable)
     if (back < 0)
         rc = -1;
     size_t count = hny_map_size (self->jobs);
-    s_job_t **jobs = hny_malloc ((count ? count : 1) * sizeof *jobs);
-    s_job_t **cursor = jobs;
+    hny_pl_job_t **jobs = hny_malloc ((count ? count : 1) * sizeof *jobs);
+    hny_pl_job_t **cursor = jobs;
     hny_map_foreach (self->jobs, s_collect_job, &cursor);
     for (size_t i = 0; rc == 0 && i < count; i++) {
-        s_job_t *job = jobs [i];
+        hny_pl_job_t *job = jobs [i];
         if (job->kind == HNY_JOB_ALIGN && job->profile >= 0 && job->state == HNY_JOB_TRANSLATING
         &&  !job->has_task && !job->finish) {
             /* Translating its source: the sentences not yet translated go
                back to the queue; the align task comes when none is left
-               (s_job_check below). */
+               (hny_pl_job_check below). */
             s_loading_seg_t rs = { self, job };
             if (hny_store_segments (self->store, job->id, s_load_segment, &rs))
                 rc = -1;
@@ -2457,7 +2095,7 @@ hny_pipeline_load (hny_pipeline_t *self, int writable)
                queued, the alignment once it is aligning. */
             int aligning = job->state == HNY_JOB_TRANSLATING;
             if (!job->has_task && !job->finish && writable && (aligning || job->state == HNY_JOB_QUEUED)
-            &&  s_task_queue (self, job->id, aligning ? HNY_TASK_ALIGN : HNY_TASK_PREPARE, aligning) == 0)
+            &&  hny_pl_task_queue (self, job->id, aligning ? HNY_TASK_ALIGN : HNY_TASK_PREPARE, aligning) == 0)
                 job->has_task = 1;
         }
         else if (job->state == HNY_JOB_TRANSLATING) {
@@ -2467,7 +2105,7 @@ hny_pipeline_load (hny_pipeline_t *self, int writable)
         }
         else if (job->state == HNY_JOB_QUEUED && !job->has_task && writable) {
             /* Queued without its prepare task: give it one. */
-            if (s_task_queue (self, job->id, HNY_TASK_PREPARE, 0) == 0)
+            if (hny_pl_task_queue (self, job->id, HNY_TASK_PREPARE, 0) == 0)
                 job->has_task = 1;
         }
     }
@@ -2487,7 +2125,7 @@ hny_pipeline_load (hny_pipeline_t *self, int writable)
         batch->count = kept;
         if (kept == 0) {
             s_loading_drop (&r, task->id);
-            s_task_free (&task);
+            hny_pl_task_free (&task);
         }
         else
             hny_sched_add (self->sched, task, 0, now);
@@ -2497,7 +2135,7 @@ hny_pipeline_load (hny_pipeline_t *self, int writable)
         hny_store_task_delete (self->store, r.drop [i]);
     free (r.drop);
     for (size_t i = 0; rc == 0 && i < count; i++)
-        s_job_check (self, jobs [i]);
+        hny_pl_job_check (self, jobs [i]);
     free (jobs);
     if (count || back)
         hny_info ("loaded %zu unfinished jobs from the store (%d leased tasks back in the queue)",
@@ -2537,7 +2175,7 @@ s_free_job (const char *key, void *value, void *arg)
 {
     (void) key;
     (void) arg;
-    s_job_t *job = value;
+    hny_pl_job_t *job = value;
     s_job_free (&job);
 }
 
@@ -2556,13 +2194,13 @@ static void
 s_forget (hny_pipeline_t *self)
 {
     while (self->loads) {
-        s_load_t *l = self->loads;
+        hny_pl_load_t *l = self->loads;
         self->loads = l->next;
         s_load_free (&l);
     }
     self->loads_tail = NULL;
     while (self->finishes) {
-        s_finish_t *f = self->finishes;
+        hny_pl_finish_t *f = self->finishes;
         self->finishes = f->next;
         s_finish_free (&f);
     }
