@@ -530,6 +530,10 @@ s_tm_merge_save (hny_store_t *self)
 static int
 s_tm_flush (hny_store_t *self)
 {
+    /* The index holds every row (one a key): none, nothing to do, and
+       nothing written (an export of a store that takes no writes). */
+    if (!hny_tmnew_size (self->tm_new) && !self->tm_merge_upto)
+        return 0;
     if (s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, job, para, idx, src, tgt, origin)"
                      " SELECT hash, tmkey, job, para, idx, src, tgt, NULL FROM tm_new"
                      " ORDER BY hash, tmkey, id", "")

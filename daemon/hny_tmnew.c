@@ -174,18 +174,26 @@ hny_tmnew_slice (const hny_tmnew_t *self, int64_t upto, unsigned slice, unsigned
 void
 hny_tmnew_drop_upto (hny_tmnew_t *self, int64_t upto)
 {
-    /* The survivors are set again into an empty table: removing entries
-       one by one while walking the slots would shift entries past the
-       walk. */
-    size_t n = 0;
-    hny_tmnew_entry_t *keep = hny_malloc ((self->size ? self->size : 1) * sizeof *keep);
-    for (size_t i = 0; i < HNY_TMNEW_SLOTS; i++)
-        if (self->slots [i].id && self->slots [i].id > upto)
-            keep [n++] = self->slots [i];
-    hny_tmnew_clear (self);
-    for (size_t i = 0; i < n; i++)
-        hny_tmnew_set (self, keep [i].hash, keep [i].tmkey, keep [i].id);
-    free (keep);
+    if (self->size == 0)
+        return;
+    /* The walk starts after an empty slot and goes once round the table.
+       A removal shifts later entries of the run back into the slot just
+       looked at, which is looked at again; no entry ever shifts across
+       the empty slot the walk started from (runs do not cross an empty
+       slot, and an entry never moves before its home), so every entry is
+       looked at once, in place, with no copy of the table. */
+    size_t start = 0;
+    while (self->slots [start].id)
+        start++;                /* there is one: the load stays under 3/4 */
+    size_t i = (start + 1) & S_MASK;
+    for (size_t seen = 0; seen < HNY_TMNEW_SLOTS - 1; ) {
+        if (self->slots [i].id && self->slots [i].id <= upto)
+            s_remove_at (self, i);      /* slot i again: a later entry may be there now */
+        else {
+            i = (i + 1) & S_MASK;
+            seen++;
+        }
+    }
 }
 
 void
