@@ -2,7 +2,7 @@
 """records_diff.py: the same articles through two builds of honyaku, and
 how their records differ.
 
-    records_diff.py BEFORE_BIN AFTER_BIN [--articles N] [--keep DIR]
+    records_diff.py BEFORE_BIN AFTER_BIN [--articles N] [--no-apertium] [--keep DIR]
 
 BEFORE_BIN and AFTER_BIN are build/bin directories (honyakud,
 honyaku-worker, honyaku, hny-testserver). For each build: a fresh
@@ -13,7 +13,12 @@ hny-testserver (concurrency 16, 50 texts a request), `deepl256`
 (concurrency 256, one text a request: tasks of several requests) and
 `apertium` against Apertium APy (eng-spa; skipped when APy is not
 installed); then `deepl-tm`, the TM path: the same articles submitted
-again under new keys through `deepl` (every segment a TM hit). The records are compared member by member, job ids, keys and
+again under new keys through `deepl` (every segment a TM hit, taken from
+the done jobs' records), and `deepl-mix`, the same sentences in new
+articles (each article's paragraphs in reverse order: no job to reuse,
+every segment a TM hit found by its lookup; past some 4,000 articles the
+TM's recent entries are merged into its index meanwhile). The records
+are compared member by member, job ids, keys and
 times aside. Prints every member that differs with how many records, and
 exits 0 when the only differences are the members listed by --allow
 (default: stats.requests, which counts the HTTP requests made for a job
@@ -55,6 +60,31 @@ def articles(count):
     return out
 
 
+def mixed(text):
+    """The same sentences as a new article: its paragraphs reversed."""
+    head, _, body = text.partition("\n\n")
+    paras = body.strip("\n").split("\n\n")
+    return "%s\n\n%s\n" % (head, "\n\n".join(reversed(paras)))
+
+
+def submit_all(bin_dir, client, texts, to, profile, prefix):
+    """Each text under a new key; {source: record without ids}."""
+    jobs = {}
+    for i, text in enumerate(texts):
+        rel = "a%03d.txt" % i
+        jobs[rel] = client.accepted(text, frm="en", to=to, backend=profile, source=rel,
+                                    key="%s-%d" % (prefix, i))["job"]
+    out = {}
+    for rel, job in jobs.items():
+        if client.wait_done(job, 60000) != "done":
+            raise SystemExit("%s: %s job %s did not finish" % (bin_dir, prefix, job))
+        out[rel] = strip(client.fetch(job))
+        segs = [out[rel]["title"]] + [g for p in out[rel]["paragraphs"] for g in p["segments"]]
+        if not all(g.get("tm") for g in segs):
+            raise SystemExit("%s: %s job %s: a segment was not a TM hit" % (bin_dir, prefix, job))
+    return out
+
+
 def strip(x):
     """A record without ids, keys and times."""
     if isinstance(x, dict):
@@ -84,7 +114,8 @@ def run(bin_dir, texts, profiles, keep, side):
         for i, text in enumerate(texts):
             with open(os.path.join(arts, "a%03d.txt" % i), "w", encoding="utf-8") as f:
                 f.write(text)
-        _, port = fx.start_testserver(os.path.join(bin_dir, "hny-testserver"), "--key", "k")
+        _, port = fx.start_testserver(os.path.join(bin_dir, "hny-testserver"), "--key", "k",
+                                      "--quota", "1000000000000")     # never the limit here
         conf = ("[daemon]\ndefault_backend = deepl\n\n[worker]\ncredit = 64\n\n"
                 "[backend.deepl]\ntype = deepl\nurl = http://127.0.0.1:%d\nkey_env = K\nconcurrency = 16\n\n"
                 "[backend.deepl256]\ntype = deepl\nurl = http://127.0.0.1:%d\nkey_env = K\n"
@@ -106,18 +137,11 @@ def run(bin_dir, texts, profiles, keep, side):
             out[profile] = normalized(os.path.join(dest, "records.jsonl"))
             if profile == "deepl":
                 # The TM path: the same articles under new keys (every
-                # segment a hit), as honyaku batch submits them.
-                jobs = {}
-                for i, text in enumerate(texts):
-                    rel = "a%03d.txt" % i
-                    jobs[rel] = client.accepted(text, frm="en", to=to, backend=profile, source=rel,
-                                                key="tm-path-%d" % i)["job"]
-                tm = {}
-                for rel, job in jobs.items():
-                    if client.wait_done(job, 60000) != "done":
-                        raise SystemExit("%s: TM path job %s did not finish" % (bin_dir, job))
-                    tm[rel] = strip(client.fetch(job))
-                out["deepl-tm"] = tm
+                # segment a hit), as honyaku batch submits them; then the
+                # same sentences in new articles (hits by lookup).
+                out["deepl-tm"] = submit_all(bin_dir, client, texts, to, profile, "tm-path")
+                out["deepl-mix"] = submit_all(bin_dir, client, [mixed(t) for t in texts], to, profile,
+                                              "tm-mix")
             if keep:
                 os.makedirs(keep, exist_ok=True)
                 with open(os.path.join(keep, "%s-%s.jsonl" % (side, profile)), "w", encoding="utf-8") as f:
@@ -146,6 +170,7 @@ def main():
     ap.add_argument("--articles", type=int, default=60)
     ap.add_argument("--allow", default="stats.requests", help="comma list of members that may differ")
     ap.add_argument("--keep", help="a directory for the normalized records")
+    ap.add_argument("--no-apertium", action="store_true", help="leave the apertium profile out (slow)")
     args = ap.parse_args()
     for d in (args.before, args.after):
         for exe in ("honyakud", "honyaku-worker", "honyaku", "hny-testserver"):
@@ -153,7 +178,9 @@ def main():
                 print("records_diff.py: %s: no %s" % (d, exe), file=sys.stderr)
                 return 2
     profiles = {"deepl": "de", "deepl256": "ja"}
-    if apy_installed():
+    if args.no_apertium:
+        pass
+    elif apy_installed():
         profiles["apertium"] = "es"
     else:
         print("Apertium APy is not installed: the apertium profile is left out")
@@ -162,7 +189,7 @@ def main():
                                                                        (args.after, "after"))]
     allowed = set(x for x in args.allow.split(",") if x)
     bad = 0
-    for profile in list(profiles) + ["deepl-tm"]:
+    for profile in list(profiles) + ["deepl-tm", "deepl-mix"]:
         before, after = sides[0][profile], sides[1][profile]
         if set(before) != set(after):
             print("%s: the records are not of the same articles" % profile)
