@@ -854,7 +854,8 @@ class Bench:
         for i, n in enumerate(sizes):
             run = self.next_run()
             self.ts_reset(0)
-            daemon = Daemon(self, "scale%d" % n,
+            # a fresh state each time: the run again starts from an empty store
+            daemon = Daemon(self, "scale%d%s" % (n, "-again" if i == len(a.scale) else ""),
                             self.conf_deepl(a.connections, a.texts_per_request, max(8, a.connections)),
                             a.workers)
             try:
