@@ -1780,15 +1780,17 @@ hny_store_tm_put_human (hny_store_t *self, const char *from, const char *to, con
         return -1;
     int64_t hash = s_text_hash (src, strlen (src));
     /* The machine entries of the same source in the pair's profiles go:
-       the human one answers for them now. */
-    if (s_run (self, "DELETE FROM tm WHERE hash=? AND tmkey IN (SELECT id FROM tm_keys"
-                     " WHERE from_lang=? AND to_lang=? AND profile<>?)",
-               "isss", hash, from, to, HNY_STORE_TM_HUMAN))
-        return -1;
-    /* ... and in tm_new: the index knows the source's rows, one a profile. */
+       the human one answers for them now. First tm_new's, which the index
+       knows (one a profile; past 16 profiles under one source they are
+       all merged into tm instead), then tm's. */
     hny_tmnew_entry_t rows [16];
     size_t n = hny_tmnew_of_hash (self->tm_new, hash, rows, 16);
-    for (size_t i = 0; i < n && i < 16; i++) {
+    if (n > 16) {
+        if (s_tm_flush (self))
+            return -1;
+        n = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
         if (s_run (self, "DELETE FROM tm_new WHERE id=? AND tmkey IN (SELECT id FROM tm_keys"
                          " WHERE from_lang=? AND to_lang=? AND profile<>?)",
                    "isss", rows [i].id, from, to, HNY_STORE_TM_HUMAN))
@@ -1796,12 +1798,9 @@ hny_store_tm_put_human (hny_store_t *self, const char *from, const char *to, con
         if (sqlite3_changes (self->db) > 0)
             hny_tmnew_delete (self->tm_new, hash, rows [i].tmkey);
     }
-    /* More profiles than that under one source: merge them all, then the
-       DELETE above on tm takes them. */
-    if (n > 16 && (s_tm_flush (self)
-                   || s_run (self, "DELETE FROM tm WHERE hash=? AND tmkey IN (SELECT id FROM tm_keys"
-                                   " WHERE from_lang=? AND to_lang=? AND profile<>?)",
-                             "isss", hash, from, to, HNY_STORE_TM_HUMAN)))
+    if (s_run (self, "DELETE FROM tm WHERE hash=? AND tmkey IN (SELECT id FROM tm_keys"
+                     " WHERE from_lang=? AND to_lang=? AND profile<>?)",
+               "isss", hash, from, to, HNY_STORE_TM_HUMAN))
         return -1;
     s_tm_filter_add (self, hash);
     return s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, src, tgt, origin) VALUES (?,?,?,?,?)",

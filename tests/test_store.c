@@ -791,6 +791,27 @@ s_tm_recent (const char *dir)
     store = hny_store_new (path, &error);
     CHECK (store && !error);
     CHECK (s_recent_found (store, 50, 1, "Cambiada.") == 48);
+
+    /* One source under 20 profiles: more than the human put deletes one
+       by one, so they are merged first; none is left either way. */
+    CHECK (hny_store_begin (store) == 0);
+    for (int p = 0; p < 20; p++) {
+        char profile [16];
+        snprintf (profile, sizeof profile, "p%d", p);
+        CHECK (hny_store_tm_put (store, "en", "es", profile, "Many.", "Muchos.") == 0);
+    }
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm_new WHERE src='Many.'") == 20);
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_tm_put_human (store, "en", "es", "Many.", "Muchísimos.", "f.tmx") == 0);
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm_new WHERE src='Many.'") == 0);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm WHERE src='Many.' AND origin IS NULL") == 0);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM tm WHERE src='Many.' AND origin IS NOT NULL") == 1);
+    hny_tm_entry_t many;
+    CHECK (hny_store_tm_get (store, "en", "es", "p7", "Many.", &many) == 1 && many.human);
+    CHECK (many.tgt && strcmp (many.tgt, "Muchísimos.") == 0);
+    free (many.tgt);
     hny_store_destroy (&store);
     free (path);
 }
