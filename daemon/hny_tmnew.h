@@ -13,7 +13,10 @@
     for all the entries a merge puts on it.
 
     The index is one open-addressed table of HNY_TMNEW_SLOTS slots (24
-    bytes each), allocated once: at most HNY_TMNEW_MAX entries. A key has
+    bytes each), allocated once: at most HNY_TMNEW_MAX entries. (hny_map,
+    the broker's string-keyed table, would hold each of these 64-bit keys
+    as text in an allocation of its own, and cannot hand out a slice of
+    the hash space in order.) A key has
     at most one entry; the store keeps at most one row per key too, so an
     entry is exact, never a guess. Slices are taken in the hash's signed
     order, the order of tm's primary key. */
