@@ -47,14 +47,16 @@
 #define S_TM_FILTER_PROBES  4
 
 /* The TM's recent entries (table tm_new, hny_tmnew.h). A merge into tm
-   starts once S_TM_MERGE_AT are kept (about 2,000 articles of 31
+   starts once S_TM_MERGE_AT are kept (about 4,200 articles of 31
    segments) and takes one slice of the hash space per commit, in hash
-   order: S_TM_SLICES commits, some 1,000 entries each, during which the
-   loop keeps a few hundred articles more in tm_new. The larger a merge,
-   the more of its entries share a leaf of tm: at 100,000 articles (some
-   18,000 leaves) 65,536 entries write about 17,000 leaves, 8 an article
-   where one at a time wrote 31. Its cost is the index's fixed 6 MiB. */
-#define S_TM_MERGE_AT       65536
+   order: S_TM_SLICES commits, some 2,000 entries each, during which the
+   loop keeps a few hundred articles more in tm_new (the index holds
+   196,608). The larger a merge, the more of its entries share a leaf of
+   tm: at 100,000 articles (some 18,000 leaves) 131,072 entries write
+   about 18,000 leaves, 4 an article where one at a time wrote 31.
+   Merges of 65,536 read a third more pages an article by then
+   (bench/README.md). Its cost is the index's fixed 6 MiB. */
+#define S_TM_MERGE_AT       131072
 #define S_TM_SLICES         64
 
 struct _hny_store_t {

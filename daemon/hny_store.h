@@ -329,7 +329,7 @@ int hny_store_tm_count (hny_store_t *self, const char *from, const char *to, int
    rewrites most of tm's leaves (tens of MiB through the WAL): the first
    page of an export pays it, the loop's commits merge by slices. */
 int hny_store_tm_flush (hny_store_t *self);
-/* Start a merge at this many recent entries instead of 65,536 (tests:
+/* Start a merge at this many recent entries instead of 131,072 (tests:
    merges of a few entries; at most HNY_TMNEW_MAX count). */
 void hny_store_set_tm_merge_at (hny_store_t *self, size_t entries);
 /* One TM entry as the store keeps it (strings owned by the row). */
