@@ -852,10 +852,11 @@ class Bench:
         # read as growth with the store.
         sizes = list(a.scale) + ([a.scale[0]] if len(a.scale) >= 2 else [])
         for i, n in enumerate(sizes):
+            again = i == len(a.scale)
             run = self.next_run()
             self.ts_reset(0)
             # a fresh state each time: the run again starts from an empty store
-            daemon = Daemon(self, "scale%d%s" % (n, "-again" if i == len(a.scale) else ""),
+            daemon = Daemon(self, "scale%d%s" % (n, "-again" if again else ""),
                             self.conf_deepl(a.connections, a.texts_per_request, max(8, a.connections)),
                             a.workers)
             try:
@@ -877,7 +878,7 @@ class Bench:
             finally:
                 daemon.stop()
             h["articles"] = n
-            h["again"] = i == len(a.scale)
+            h["again"] = again
             h["ms_per_article"] = h["wall_s"] * 1e3 / n
             h["source_bytes"] = sum(len(b) for _, b in items)
             self.results["scale"].append(h)

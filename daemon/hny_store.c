@@ -115,6 +115,12 @@ struct _hny_store_t {
    index in memory (hny_tmnew.h) and merged into tm by slices; the merge
    under way in tm_merge's one row (rows up to `upto` are being merged,
    `slice` is the next slice; 0, 0: none). */
+/* Copy rows of tm_new into tm (machine entries: origin NULL); the caller
+   appends which rows. */
+#define S_TM_NEW_COPY                                                   \
+    "INSERT OR REPLACE INTO tm (hash, tmkey, job, para, idx, src, tgt, origin)" \
+    " SELECT hash, tmkey, job, para, idx, src, tgt, NULL FROM tm_new"
+
 #define S_TM_NEW_SCHEMA                                                 \
     "CREATE TABLE IF NOT EXISTS tm_new ("                               \
     "  id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, tmkey INTEGER NOT NULL," \
@@ -480,11 +486,13 @@ s_tm_filter_fill (hny_store_t *self)
 /* ------------------------------------------------------------- TM: recent entries */
 
 /* Read tm_new into its index and the merge under way from tm_merge: at
-   open, and after a rollback (which may have undone rows the index had
-   been given, or removals). 0; 1 when the index cannot hold every row
-   (the table was written by hand): the caller flushes; -1 error. */
+   open (filter: its hashes into the TM's filter too), and after a
+   rollback (which may have undone rows the index had been given, or
+   removals; their hashes are in the filter since their puts). 0; 1 when
+   the index cannot hold every row (the table was written by hand): the
+   caller flushes; -1 error. */
 static int
-s_tm_new_load (hny_store_t *self)
+s_tm_new_load (hny_store_t *self, int filter)
 {
     hny_tmnew_clear (self->tm_new);
     self->tm_new_last = 0;
@@ -509,7 +517,8 @@ s_tm_new_load (hny_store_t *self)
     int over = 0;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64 (stmt, 0), hash = sqlite3_column_int64 (stmt, 1);
-        s_tm_filter_add (self, hash);
+        if (filter)
+            s_tm_filter_add (self, hash);
         if (hny_tmnew_set (self->tm_new, hash, sqlite3_column_int64 (stmt, 2), id))
             over = 1;
         self->tm_new_last = id;
@@ -536,9 +545,7 @@ s_tm_flush (hny_store_t *self)
        nothing written (an export of a store that takes no writes). */
     if (!hny_tmnew_size (self->tm_new) && !self->tm_merge_upto)
         return 0;
-    if (s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, job, para, idx, src, tgt, origin)"
-                     " SELECT hash, tmkey, job, para, idx, src, tgt, NULL FROM tm_new"
-                     " ORDER BY hash, tmkey, id", "")
+    if (s_run (self, S_TM_NEW_COPY " ORDER BY hash, tmkey, id", "")
     ||  s_run (self, "DELETE FROM tm_new", ""))
         return -1;
     hny_tmnew_clear (self->tm_new);
@@ -584,9 +591,7 @@ s_tm_merge_step (hny_store_t *self)
                                 &list);
     int rc = 0;
     for (size_t i = 0; !rc && i < n; i++)
-        rc = s_run (self, "INSERT OR REPLACE INTO tm (hash, tmkey, job, para, idx, src, tgt, origin)"
-                          " SELECT hash, tmkey, job, para, idx, src, tgt, NULL FROM tm_new WHERE id=?",
-                    "i", list [i].id);
+        rc = s_run (self, S_TM_NEW_COPY " WHERE id=?", "i", list [i].id);
     free (list);
     if (rc)
         return -1;
@@ -842,7 +847,7 @@ hny_store_new (const char *path, char **error)
     self->tm_new = hny_tmnew_new ();
     self->tm_merge_at = S_TM_MERGE_AT;
     int over = 0;
-    if (!*error && (s_tm_filter_fill (self) || (over = s_tm_new_load (self)) < 0))
+    if (!*error && (s_tm_filter_fill (self) || (over = s_tm_new_load (self, 1)) < 0))
         *error = hny_sprintf ("%s: cannot read the TM: %s", path, sqlite3_errmsg (self->db));
     /* More recent entries than the index holds: only a hand could have
        written them; they go to tm at once. */
@@ -1008,7 +1013,7 @@ hny_store_rollback (hny_store_t *self)
         hny_error ("store: ROLLBACK: %s", sqlite3_errmsg (self->db));
     /* The TM's index may name rows the rollback undid, or miss rows it
        brought back: it is read again (some 100,000 rows at most). */
-    int rc = s_tm_new_load (self);
+    int rc = s_tm_new_load (self, 0);
     if (rc < 0)
         hny_error ("store: the TM's recent entries: %s", sqlite3_errmsg (self->db));
     else if (rc > 0)
