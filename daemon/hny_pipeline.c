@@ -305,10 +305,10 @@ s_seg_add_done (hny_pipeline_t *self, hny_pl_job_t *job, int para, int idx, cons
    the job's; a NULL leaves that column as it was, as the store's UPDATE
    does. */
 static void
-s_seg_done (hny_pipeline_t *self, int64_t id, hny_pl_job_t *job, int para, int idx, const char *tgt,
-            const char *warning, const char *qa, const char *backend)
+s_seg_done (hny_pipeline_t *self, int64_t id, hny_pl_job_t *job, int para, int idx, const char *src,
+            const char *tgt, const char *warning, const char *qa, const char *backend)
 {
-    hny_store_segment_done (self->store, id, para, idx, tgt, warning, qa, backend);
+    hny_store_segment_done (self->store, id, para, idx, src, tgt, warning, qa, backend);
     hny_segment_row_t *row = s_row_find (job, para, idx);
     if (!row)
         return;
@@ -333,10 +333,10 @@ s_seg_done (hny_pipeline_t *self, int64_t id, hny_pl_job_t *job, int para, int i
 
 /* A segment failed for good. */
 static void
-s_seg_fail (hny_pipeline_t *self, int64_t id, hny_pl_job_t *job, int para, int idx, int code,
-            hny_err_class_t cls, const char *reason)
+s_seg_fail (hny_pipeline_t *self, int64_t id, hny_pl_job_t *job, int para, int idx, const char *src,
+            int code, hny_err_class_t cls, const char *reason)
 {
-    hny_store_segment_fail (self->store, id, para, idx, code, cls, reason);
+    hny_store_segment_fail (self->store, id, para, idx, src, code, cls, reason);
     s_row_fail (s_row_find (job, para, idx), code, cls, reason);
 }
 
@@ -629,7 +629,7 @@ s_pend_fill (hny_pipeline_t *self, s_pend_t *pend, const char *tgt, const char *
            the profile that translated it when not the job's (a fallback). */
         const char *backend = job && job->profile != pend->profile
                             ? hny_pl_profile_name (self, pend->profile) : NULL;
-        s_seg_done (self, ref->job, job, ref->para, ref->idx, tgt, warning, qa, backend);
+        s_seg_done (self, ref->job, job, ref->para, ref->idx, pend->src, tgt, warning, qa, backend);
         if (job) {
             job->done++;
             job->pending--;
@@ -649,7 +649,7 @@ s_pend_fail (hny_pipeline_t *self, s_pend_t *pend, int code, hny_err_class_t cls
     for (size_t i = 0; i < pend->ref_count; i++) {
         s_ref_t *ref = &pend->refs [i];
         hny_pl_job_t *job = hny_pl_job (self, ref->job);
-        s_seg_fail (self, ref->job, job, ref->para, ref->idx, code, cls, reason);
+        s_seg_fail (self, ref->job, job, ref->para, ref->idx, pend->src, code, cls, reason);
         if (job) {
             hny_warn ("job %lld: segment %d.%d failed: %d %s", (long long) job->id, ref->para,
                       ref->idx, code, reason);
@@ -1152,14 +1152,19 @@ hny_pl_segment_enqueue (hny_pipeline_t *self, hny_pl_load_t *l, int para, int id
     }
     if (l->direct)
         s_load_flush (self, l);
-    s_seg_add (self, job, para, idx, src);
+    /* A compact load's pending segment is only its kept row: the store
+       has it from the job's sources (s_load_end). */
+    if (l->compact)
+        s_row_add (job, para, idx, src);
+    else
+        s_seg_add (self, job, para, idx, src);
     l->misses++;
     const hny_profile_t *conf = hny_sched_profile_conf (self->sched, job->profile);
     size_t bytes = strlen (src);
     if (conf->max_bytes > 0 && (int64_t) bytes > conf->max_bytes) {
         char *reason = hny_sprintf ("segment of %zu bytes is over the max_bytes of profile %s (%lld)",
                                     bytes, profile, (long long) conf->max_bytes);
-        s_seg_fail (self, job->id, job, para, idx, HNY_STATUS_TOO_LARGE, HNY_CLASS_PERMANENT, reason);
+        s_seg_fail (self, job->id, job, para, idx, src, HNY_STATUS_TOO_LARGE, HNY_CLASS_PERMANENT, reason);
         s_job_note_failure (job, HNY_STATUS_TOO_LARGE, reason);
         free (reason);
         return;
@@ -1192,6 +1197,35 @@ s_load_free (hny_pl_load_t **l_p)
     free (l->held);
     free (l);
     *l_p = NULL;
+}
+
+/* A compact load's end: every segment of the job as its sources row
+   (its pending segments are in no other; hny_store.h "segments"). The
+   job keeps all its rows in memory, in (para, idx) order. */
+static void
+s_sources_put (hny_pipeline_t *self, hny_pl_job_t *job)
+{
+    if (!job->rows_kept || job->row_count != (size_t) job->total) {
+        /* Not every segment kept (a bug): the pending ones kept become
+           rows, as a load that is not compact writes them. */
+        hny_error ("job %lld: %zu of %d segments kept at the end of its load", (long long) job->id,
+                   job->row_count, job->total);
+        for (size_t i = 0; i < job->row_count; i++)
+            if (job->rows [i].state == HNY_SEG_PENDING)
+                hny_store_segment_add (self->store, job->id, job->rows [i].para, job->rows [i].idx,
+                                       job->rows [i].src);
+        return;
+    }
+    /* Exactly the rows' sources and their heads: bounded by the prepare
+       result's own cap. */
+    size_t size = 0;
+    for (size_t i = 0; i < job->row_count; i++)
+        size += HNY_STORE_SOURCE_HEAD + strlen (job->rows [i].src);
+    hny_buf_t list = HNY_BUF_INIT (size);
+    for (size_t i = 0; i < job->row_count; i++)
+        hny_store_sources_add (&list, job->rows [i].para, job->rows [i].idx, job->rows [i].src);
+    hny_store_sources_put (self->store, job->id, &list, (int) job->row_count);
+    hny_buf_free (&list);
 }
 
 /* The whole result is loaded: keep what the record needs besides the
@@ -1228,8 +1262,11 @@ s_load_end (hny_pipeline_t *self, hny_pl_load_t *l)
             hny_record_add (job->finish->record, &l->held [i]);
         hny_record_close (job->finish->record);
     }
-    else
+    else {
         s_load_flush (self, l);
+        if (l->compact)
+            s_sources_put (self, job);
+    }
 }
 
 /* A reused job's segments from the done job's record, taken now, right
@@ -1402,6 +1439,9 @@ s_load_start (hny_pipeline_t *self, hny_pl_job_t *job, hny_task_t *task, json_t 
     /* A translate job's rows are kept from here (s_row_add), all of them. */
     s_rows_drop (job);
     job->rows_kept = job->kind == HNY_JOB_TRANSLATE;
+    /* Loaded in this pass and kept whole: its sources are one row, written
+       when the load ends, in this pass too (no RESULT can come before). */
+    l->compact = job->rows_kept && count <= S_SLICE;
     if (self->loads_tail)
         self->loads_tail->next = l;
     else

@@ -64,6 +64,9 @@ struct _hny_pl_load_t {
     int out_para, out_idx;      /* next output position (empty paragraphs are skipped) */
     int64_t hits, misses;       /* TM lookups */
     int64_t human_hits;         /* ... of the hits, those of human entries */
+    int compact;                /* a translate job loaded in one slice: its pending
+                                   segments are not rows; the job's rows (kept in
+                                   memory) become its sources when the load ends */
     int direct;                 /* every segment so far was a TM hit, kept in held */
     hny_segment_row_t *held;    /* those segments, not in the store: if all of the
                                    article's are, its record is made from them */

@@ -11,6 +11,7 @@
 #include <honyaku/util.h>
 
 #include <assert.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -136,7 +137,9 @@ struct _hny_store_t {
    Schema 5: human TM entries (tm.origin not NULL: where they came from,
    their text held, under the profile HNY_STORE_TM_HUMAN) and the count of
    their hits (stats.tm_human_hits). Schema 6: tm_new and tm_merge
-   (S_TM_NEW_SCHEMA). */
+   (S_TM_NEW_SCHEMA). Schema 7: sources, a small translate job's segments
+   in one row (s_sources_*; its segments table then holds no pending
+   rows, so a honyakud before 7 must not open it). */
 static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS jobs ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -179,6 +182,8 @@ static const char *s_schema =
     "  prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,"
     "  usage_count INTEGER NOT NULL DEFAULT -1, usage_limit INTEGER NOT NULL DEFAULT -1,"
     "  usage_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS sources ("
+    "  job INTEGER PRIMARY KEY, count INTEGER NOT NULL, data BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS probe (pad BLOB);"
     "CREATE TABLE IF NOT EXISTS sweep (job INTEGER PRIMARY KEY);";
 
@@ -693,7 +698,8 @@ s_upgrade_5 (hny_store_t *self)
    looks at what is there, so what an earlier version did is skipped:
    2 added segments.backend (the profile used, when not the job's), 3 the
    probe table, tasks.losses and the LLM and usage columns of stats, 4 is
-   s_upgrade_4, 5 s_upgrade_5, 6 the TM's recent entries (new tables).
+   s_upgrade_4, 5 s_upgrade_5, 6 the TM's recent entries (new tables), 7
+   the sources table.
    Missing tables are made as s_schema says. */
 static int
 s_upgrade (hny_store_t *self)
@@ -1434,25 +1440,177 @@ hny_store_segment_pair (hny_store_t *self, int64_t job, int para, int idx, char 
 }
 
 int
-hny_store_segment_done (hny_store_t *self, int64_t job, int para, int idx, const char *tgt,
-                        const char *warning, const char *qa, const char *backend)
+hny_store_segment_done (hny_store_t *self, int64_t job, int para, int idx, const char *src,
+                        const char *tgt, const char *warning, const char *qa, const char *backend)
 {
-    /* A NULL leaves its column as it is. */
-    return s_run (self, "UPDATE segments SET tgt=?1, tm=0, state='done',"
-                        " class=CASE WHEN ?2 IS NULL THEN class ELSE 'warning' END,"
-                        " reason=coalesce(?2, reason), qa=coalesce(?3, qa), backend=coalesce(?4, backend)"
-                        " WHERE job=?5 AND para=?6 AND idx=?7",
-                  "ssssiii", tgt, warning, qa, backend, job, (int64_t) para, (int64_t) idx);
+    assert (src);
+    /* One statement either way: a new row (a job with sources), or the
+       pending row's columns, a NULL leaving its column as it is. */
+    return s_run (self, "INSERT INTO segments (job, para, idx, src, tgt, tm, state, class, reason, qa, backend)"
+                        " VALUES (?5, ?6, ?7, ?8, ?1, 0, 'done', CASE WHEN ?2 IS NULL THEN NULL ELSE 'warning' END,"
+                        " ?2, ?3, ?4)"
+                        " ON CONFLICT (job, para, idx) DO UPDATE SET tgt=excluded.tgt, tm=0, state='done',"
+                        " class=CASE WHEN excluded.reason IS NULL THEN class ELSE 'warning' END,"
+                        " reason=coalesce(excluded.reason, reason), qa=coalesce(excluded.qa, qa),"
+                        " backend=coalesce(excluded.backend, backend)",
+                  "ssssiiis", tgt, warning, qa, backend, job, (int64_t) para, (int64_t) idx, src);
 }
 
 int
-hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, int code,
+hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, const char *src, int code,
                         hny_err_class_t err_class, const char *reason)
 {
-    return s_run (self, "UPDATE segments SET state='failed', code=?, class=?, reason=?"
-                        " WHERE job=? AND para=? AND idx=?",
-                  "issiii", (int64_t) code, hny_err_class_name (err_class), reason, job,
-                  (int64_t) para, (int64_t) idx);
+    assert (src);
+    return s_run (self, "INSERT INTO segments (job, para, idx, src, state, code, class, reason)"
+                        " VALUES (?4, ?5, ?6, ?7, 'failed', ?1, ?2, ?3)"
+                        " ON CONFLICT (job, para, idx) DO UPDATE SET state='failed', code=excluded.code,"
+                        " class=excluded.class, reason=excluded.reason",
+                  "issiiis", (int64_t) code, hny_err_class_name (err_class), reason, job,
+                  (int64_t) para, (int64_t) idx, src);
+}
+
+/* ---------------------------------------------------------- sources
+
+   A job's sources row (schema 7) is its segments in (para, idx) order,
+   each as para (int32), idx (uint32) and the source's length (uint32),
+   little-endian, then the source's bytes. A row that does not parse so
+   (lengths past its end, keys out of order, a count that differs) is
+   damaged: its readers fail rather than guess. */
+
+#define S_SOURCE_HEAD HNY_STORE_SOURCE_HEAD    /* para, idx, length */
+
+typedef struct {
+    int para, idx;
+    const char *src;            /* into s_sources_t.data; not NUL-terminated */
+    size_t len;
+} s_source_t;
+
+typedef struct {
+    char *data;                 /* the row's bytes (owned) */
+    s_source_t *items;          /* owned */
+    size_t count;
+} s_sources_t;
+
+static void
+s_put_u32 (char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p [i] = (char) (v >> (8 * i));
+}
+
+static uint32_t
+s_get_u32 (const char *p)
+{
+    const unsigned char *u = (const unsigned char *) p;
+    return (uint32_t) u [0] | (uint32_t) u [1] << 8 | (uint32_t) u [2] << 16 | (uint32_t) u [3] << 24;
+}
+
+int
+hny_store_sources_add (hny_buf_t *list, int para, int idx, const char *src)
+{
+    size_t len = strlen (src);
+    if (len > UINT32_MAX)
+        return -1;
+    char head [S_SOURCE_HEAD];
+    s_put_u32 (head, (uint32_t) para);
+    s_put_u32 (head + 4, (uint32_t) idx);
+    s_put_u32 (head + 8, (uint32_t) len);
+    if (hny_buf_add (list, head, sizeof head))
+        return -1;
+    return hny_buf_add (list, src, len);
+}
+
+int
+hny_store_sources_put (hny_store_t *self, int64_t job, const hny_buf_t *list, int count)
+{
+    return s_run (self, "INSERT OR REPLACE INTO sources (job, count, data) VALUES (?,?,?)", "iib",
+                  job, (int64_t) count, (const void *) list->data, list->len);
+}
+
+static void
+s_sources_clear (s_sources_t *srcs)
+{
+    free (srcs->data);
+    free (srcs->items);
+    memset (srcs, 0, sizeof *srcs);
+}
+
+/* A job's sources: 1 (*srcs filled; clear it), 0 the job has none, -1
+   error (a damaged row says so in the store's error). */
+static int
+s_sources_get (hny_store_t *self, int64_t job, s_sources_t *srcs)
+{
+    memset (srcs, 0, sizeof *srcs);
+    sqlite3_stmt *stmt = s_query (self, "SELECT count, data FROM sources WHERE job=?", "i", job);
+    int rc = stmt ? s_step (self, stmt) : -1;
+    if (rc != 1)
+        return rc;
+    int64_t count = sqlite3_column_int64 (stmt, 0);
+    size_t size = (size_t) sqlite3_column_bytes (stmt, 1);
+    const void *blob = sqlite3_column_blob (stmt, 1);
+    srcs->data = hny_malloc (size ? size : 1);
+    if (size)
+        memcpy (srcs->data, blob, size);
+    sqlite3_reset (stmt);
+    /* every entry takes its head at least: a count past that is damage */
+    int ok = count >= 0 && (uint64_t) count <= size / S_SOURCE_HEAD;
+    srcs->items = hny_malloc ((ok && count ? (size_t) count : 1) * sizeof *srcs->items);
+    size_t at = 0;
+    while (ok && at < size) {
+        if (size - at < S_SOURCE_HEAD || srcs->count == (size_t) count) {
+            ok = 0;
+            break;
+        }
+        s_source_t *e = &srcs->items [srcs->count];
+        e->para = (int) (int32_t) s_get_u32 (srcs->data + at);
+        e->idx = (int) s_get_u32 (srcs->data + at + 4);
+        e->len = s_get_u32 (srcs->data + at + 8);
+        at += S_SOURCE_HEAD;
+        if (e->len > size - at || e->idx < 0
+        ||  (srcs->count && (e->para < e [-1].para || (e->para == e [-1].para && e->idx <= e [-1].idx)))) {
+            ok = 0;
+            break;
+        }
+        e->src = srcs->data + at;
+        at += e->len;
+        srcs->count++;
+    }
+    if (!ok || srcs->count != (size_t) count) {
+        s_sources_clear (srcs);
+        snprintf (self->error, sizeof self->error, "the sources of job %lld are damaged", (long long) job);
+        hny_error ("store: %s", self->error);
+        return -1;
+    }
+    return 1;
+}
+
+static int
+s_key_cmp (int para_a, int idx_a, int para_b, int idx_b)
+{
+    if (para_a != para_b)
+        return para_a < para_b ? -1 : 1;
+    return idx_a < idx_b ? -1 : idx_a > idx_b;
+}
+
+/* The statement's current row as a segment row (caller clears it). */
+static void
+s_row_read (sqlite3_stmt *stmt, int64_t job, hny_segment_row_t *row)
+{
+    int state = hny_seg_state_parse ((const char *) sqlite3_column_text (stmt, 5));
+    *row = (hny_segment_row_t) {
+        .job = job,
+        .para = sqlite3_column_int (stmt, 0),
+        .idx = sqlite3_column_int (stmt, 1),
+        .src = s_col_str (stmt, 2),
+        .tgt = s_col_str (stmt, 3),
+        .tm = sqlite3_column_int (stmt, 4),
+        .state = state < 0 ? HNY_SEG_PENDING : (hny_seg_state_t) state,
+        .code = sqlite3_column_int (stmt, 6),
+        .err_class = hny_err_class_parse ((const char *) sqlite3_column_text (stmt, 7)),
+        .reason = s_col_str (stmt, 8),
+        .backend = s_col_str (stmt, 9),
+        .qa = s_col_str (stmt, 10),
+    };
 }
 
 /* Give the rows of a segments query to fn; returns the number given, or -1. */
@@ -1464,21 +1622,8 @@ s_segment_rows (hny_store_t *self, int64_t job, sqlite3_stmt *stmt,
         return -1;
     int rc, count = 0;
     while ((rc = s_step (self, stmt)) == 1) {
-        int state = hny_seg_state_parse ((const char *) sqlite3_column_text (stmt, 5));
-        hny_segment_row_t row = {
-            .job = job,
-            .para = sqlite3_column_int (stmt, 0),
-            .idx = sqlite3_column_int (stmt, 1),
-            .src = s_col_str (stmt, 2),
-            .tgt = s_col_str (stmt, 3),
-            .tm = sqlite3_column_int (stmt, 4),
-            .state = state < 0 ? HNY_SEG_PENDING : (hny_seg_state_t) state,
-            .code = sqlite3_column_int (stmt, 6),
-            .err_class = hny_err_class_parse ((const char *) sqlite3_column_text (stmt, 7)),
-            .reason = s_col_str (stmt, 8),
-            .backend = s_col_str (stmt, 9),
-            .qa = s_col_str (stmt, 10),
-        };
+        hny_segment_row_t row;
+        s_row_read (stmt, job, &row);
         int stop = fn (&row, arg);
         hny_segment_row_clear (&row);
         count++;
@@ -1490,27 +1635,124 @@ s_segment_rows (hny_store_t *self, int64_t job, sqlite3_stmt *stmt,
     return rc < 0 ? -1 : count;
 }
 
+/* The union of a job's sources and the rows of a segments query (both
+   in (para, idx) order), after (para, idx) and at most limit of it (-1:
+   no limit), to fn: a row where there is one, else the source as a
+   pending segment. Returns the number given, or -1. */
+static int
+s_segment_union (hny_store_t *self, int64_t job, const s_sources_t *srcs, sqlite3_stmt *stmt,
+                 int para, int idx, int limit, int (*fn) (const hny_segment_row_t *row, void *arg),
+                 void *arg)
+{
+    if (!stmt)
+        return -1;
+    /* the rows first: a callback may use the store (its statement too) */
+    hny_segment_row_t *rows = NULL;
+    size_t nrows = 0, alloc = 0;
+    int rc;
+    while ((rc = s_step (self, stmt)) == 1) {
+        if (nrows == alloc) {
+            alloc = alloc ? 2 * alloc : 64;
+            rows = hny_realloc (rows, alloc * sizeof *rows);
+        }
+        s_row_read (stmt, job, &rows [nrows++]);
+    }
+    size_t i = 0, j = 0;
+    while (i < srcs->count && s_key_cmp (srcs->items [i].para, srcs->items [i].idx, para, idx) <= 0)
+        i++;
+    int count = 0, stop = rc < 0;
+    while (!stop && (limit < 0 || count < limit) && (i < srcs->count || j < nrows)) {
+        const s_source_t *e = i < srcs->count ? &srcs->items [i] : NULL;
+        int cmp = !e ? 1 : j == nrows ? -1 : s_key_cmp (e->para, e->idx, rows [j].para, rows [j].idx);
+        if (cmp < 0) {
+            hny_segment_row_t row = { .job = job, .para = e->para, .idx = e->idx,
+                                      .src = hny_strndup (e->src, e->len),
+                                      .state = HNY_SEG_PENDING, .err_class = -1 };
+            stop = fn (&row, arg);
+            hny_segment_row_clear (&row);
+            i++;
+        }
+        else {
+            stop = fn (&rows [j++], arg);
+            i += cmp == 0;
+        }
+        count++;
+    }
+    for (size_t k = 0; k < nrows; k++)
+        hny_segment_row_clear (&rows [k]);
+    free (rows);
+    return stop ? -1 : count;
+}
+
 #define S_SEG_COLS "para, idx, src, tgt, tm, state, code, class, reason, backend, qa"
 
 int
 hny_store_segments (hny_store_t *self, int64_t job,
                     int (*fn) (const hny_segment_row_t *row, void *arg), void *arg)
 {
+    s_sources_t srcs;
+    int has = s_sources_get (self, job, &srcs);
+    if (has < 0)
+        return -1;
     sqlite3_stmt *stmt = s_query (self, "SELECT " S_SEG_COLS " FROM segments WHERE job=?"
                                         " ORDER BY para, idx", "i", job);
-    return s_segment_rows (self, job, stmt, fn, arg) < 0 ? -1 : 0;
+    if (!has)
+        return s_segment_rows (self, job, stmt, fn, arg) < 0 ? -1 : 0;
+    int rc = s_segment_union (self, job, &srcs, stmt, INT_MIN, 0, -1, fn, arg);
+    s_sources_clear (&srcs);
+    return rc < 0 ? -1 : 0;
 }
 
 int
 hny_store_segments_page (hny_store_t *self, int64_t job, int para, int idx, int limit,
                          int (*fn) (const hny_segment_row_t *row, void *arg), void *arg)
 {
+    s_sources_t srcs;
+    int has = s_sources_get (self, job, &srcs);
+    if (has < 0)
+        return -1;
+    /* the union's first limit are within the first limit of each side */
     sqlite3_stmt *stmt = s_query (self, "SELECT " S_SEG_COLS " FROM segments WHERE job=?"
                                         " AND (para>? OR (para=? AND idx>?)) ORDER BY para, idx LIMIT ?",
                                   "iiiii", job, (int64_t) para, (int64_t) para, (int64_t) idx,
                                   (int64_t) limit);
-    return s_segment_rows (self, job, stmt, fn, arg);
+    if (!has)
+        return s_segment_rows (self, job, stmt, fn, arg);
+    int rc = s_segment_union (self, job, &srcs, stmt, para, idx, limit, fn, arg);
+    s_sources_clear (&srcs);
+    return rc;
 }
+
+/* A context being gathered: the nearest segments first, each cut to
+   what is left of the budget. */
+typedef struct {
+    char **parts;
+    int *paras;
+    size_t count, used, budget;
+} s_context_t;
+
+/* Take src (of paragraph para) before what was taken; 1 when the budget
+   is spent (take no more). */
+static int
+s_context_take (s_context_t *c, int para, const char *src, size_t len)
+{
+    size_t room = c->budget - c->used;
+    const char *from = src;
+    if (len + 1 > room) {
+        /* The tail of the farthest one that fits, from a character. */
+        from = src + len - (room > 1 ? room - 1 : 0);
+        while (from < src + len && ((unsigned char) *from & 0xC0) == 0x80)
+            from++;
+    }
+    c->parts = hny_realloc (c->parts, (c->count + 1) * sizeof *c->parts);
+    c->paras = hny_realloc (c->paras, (c->count + 1) * sizeof *c->paras);
+    c->parts [c->count] = hny_strndup (from, (size_t) (src + len - from));
+    c->paras [c->count++] = para;
+    c->used += (size_t) (src + len - from) + 1;
+    return c->used >= c->budget;
+}
+
+#define S_CONTEXT_SEGMENTS 256    /* segments a context looks back over at most */
 
 int
 hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max, char **out)
@@ -1518,65 +1760,77 @@ hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max
     *out = NULL;
     if (para < 0 || max == 0)
         return 0;               /* the title has nothing before it */
+    s_sources_t srcs;
+    int has = s_sources_get (self, job, &srcs);
+    if (has < 0)
+        return -1;
+    /* The title, from the sources (their first, para -1) or its row. */
     char *title = NULL;
-    sqlite3_stmt *stmt = s_query (self, "SELECT src FROM segments WHERE job=? AND para=-1", "i", job);
-    if (!stmt)
-        return -1;
-    int rc = s_step (self, stmt);
-    if (rc == 1) {
-        title = s_col_str (stmt, 0);
-        sqlite3_reset (stmt);
+    int rc = 0;
+    if (has) {
+        if (srcs.count && srcs.items [0].para == -1)
+            title = hny_strndup (srcs.items [0].src, srcs.items [0].len);
     }
-    else if (rc < 0)
-        return -1;
-    size_t budget = max;
-    if (title && strlen (title) + 1 >= budget) {
+    else {
+        sqlite3_stmt *stmt = s_query (self, "SELECT src FROM segments WHERE job=? AND para=-1", "i", job);
+        if (!stmt)
+            return -1;
+        rc = s_step (self, stmt);
+        if (rc == 1) {
+            title = s_col_str (stmt, 0);
+            sqlite3_reset (stmt);
+        }
+        else if (rc < 0)
+            return -1;
+    }
+    s_context_t c = { .budget = max };
+    if (title && strlen (title) + 1 >= c.budget) {
         free (title);           /* a title that fills the cap says little */
         title = NULL;
     }
     if (title)
-        budget -= strlen (title) + 1;
+        c.budget -= strlen (title) + 1;
     /* The nearest segments first, until the budget is spent. */
-    stmt = s_query (self, "SELECT para, src FROM segments WHERE job=? AND para>=0 AND"
-                          " (para<? OR (para=? AND idx<?)) ORDER BY para DESC, idx DESC LIMIT 256",
-                    "iiii", job, (int64_t) para, (int64_t) para, (int64_t) idx);
-    if (!stmt) {
-        free (title);
-        return -1;
+    rc = 0;
+    if (has) {
+        size_t end = 0;
+        while (end < srcs.count && s_key_cmp (srcs.items [end].para, srcs.items [end].idx, para, idx) < 0)
+            end++;
+        for (size_t k = end, seen = 0; k-- > 0 && seen < S_CONTEXT_SEGMENTS && srcs.items [k].para >= 0; seen++)
+            if (c.used >= c.budget
+            ||  s_context_take (&c, srcs.items [k].para, srcs.items [k].src, srcs.items [k].len))
+                break;
+        s_sources_clear (&srcs);
     }
-    char **parts = NULL;
-    int *paras = NULL;
-    size_t count = 0, used = 0;
-    while ((rc = s_step (self, stmt)) == 1 && used < budget) {
-        const char *src = (const char *) sqlite3_column_text (stmt, 1);
-        size_t len = strlen (src), room = budget - used;
-        const char *from = src;
-        if (len + 1 > room) {
-            /* The tail of the farthest one that fits, from a character. */
-            from = src + len - (room > 1 ? room - 1 : 0);
-            while (*from && ((unsigned char) *from & 0xC0) == 0x80)
-                from++;
+    else {
+        sqlite3_stmt *stmt = s_query (self, "SELECT para, src FROM segments WHERE job=? AND para>=0 AND"
+                                            " (para<? OR (para=? AND idx<?)) ORDER BY para DESC, idx DESC LIMIT ?",
+                                      "iiiii", job, (int64_t) para, (int64_t) para, (int64_t) idx,
+                                      (int64_t) S_CONTEXT_SEGMENTS);
+        if (!stmt) {
+            free (title);
+            return -1;
         }
-        parts = hny_realloc (parts, (count + 1) * sizeof *parts);
-        paras = hny_realloc (paras, (count + 1) * sizeof *paras);
-        parts [count] = hny_strdup (from);
-        paras [count++] = sqlite3_column_int (stmt, 0);
-        used += strlen (from) + 1;
+        while (c.used < c.budget && (rc = s_step (self, stmt)) == 1) {
+            const char *src = (const char *) sqlite3_column_text (stmt, 1);
+            if (s_context_take (&c, sqlite3_column_int (stmt, 0), src, strlen (src)))
+                break;
+        }
+        if (rc == 1)
+            sqlite3_reset (stmt);
     }
-    if (rc == 1)
-        sqlite3_reset (stmt);
     /* title, parts and separators were cut to fit max above */
     hny_buf_t text = HNY_BUF_INIT (max);
     if (title)
         hny_buf_adds (&text, title);
-    for (size_t i = count; i-- > 0;) {
+    for (size_t i = c.count; i-- > 0;) {
         if (text.len)
-            hny_buf_adds (&text, i + 1 < count && paras [i] == paras [i + 1] ? " " : "\n");
-        hny_buf_adds (&text, parts [i]);
-        free (parts [i]);
+            hny_buf_adds (&text, i + 1 < c.count && c.paras [i] == c.paras [i + 1] ? " " : "\n");
+        hny_buf_adds (&text, c.parts [i]);
+        free (c.parts [i]);
     }
-    free (parts);
-    free (paras);
+    free (c.parts);
+    free (c.paras);
     free (title);
     if (rc < 0) {
         free (text.data);
@@ -1591,7 +1845,9 @@ hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max
 int
 hny_store_segments_delete (hny_store_t *self, int64_t job)
 {
-    return s_run (self, "DELETE FROM segments WHERE job=?", "i", job);
+    if (s_run (self, "DELETE FROM segments WHERE job=?", "i", job))
+        return -1;
+    return s_run (self, "DELETE FROM sources WHERE job=?", "i", job);
 }
 
 int
@@ -1628,14 +1884,42 @@ hny_store_sweep (hny_store_t *self, int limit)
                      " (SELECT para, idx FROM segments WHERE job=?1 ORDER BY para, idx LIMIT ?2)",
                "ii", job, (int64_t) limit))
         return -1;
-    if (sqlite3_changes (self->db) < limit && s_run (self, "DELETE FROM sweep WHERE job=?", "i", job))
+    if (sqlite3_changes (self->db) < limit
+    &&  (s_run (self, "DELETE FROM sweep WHERE job=?", "i", job)
+         || s_run (self, "DELETE FROM sources WHERE job=?", "i", job)))
         return -1;
     return 1;
+}
+
+/* hny_store_segment_counts' walk over a job with sources. */
+static int
+s_count_row (const hny_segment_row_t *row, void *arg)
+{
+    int *counts = arg;
+    counts [0]++;
+    counts [1] += row->state == HNY_SEG_DONE;
+    counts [2] += row->state == HNY_SEG_FAILED;
+    return 0;
 }
 
 int
 hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *done, int *failed)
 {
+    s_sources_t srcs;
+    int has = s_sources_get (self, job, &srcs);
+    if (has < 0)
+        return -1;
+    if (has) {
+        /* a small article: its union, walked */
+        s_sources_clear (&srcs);
+        int counts [3] = { 0, 0, 0 };
+        if (hny_store_segments (self, job, s_count_row, counts))
+            return -1;
+        *total = counts [0];
+        *done = counts [1];
+        *failed = counts [2];
+        return 0;
+    }
     sqlite3_stmt *stmt = s_query (self, "SELECT count(*), coalesce(sum(state='done'),0),"
                                         " coalesce(sum(state='failed'),0) FROM segments WHERE job=?",
                                   "i", job);

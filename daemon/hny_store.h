@@ -29,6 +29,8 @@
 
 #include "hny_state.h"
 
+#include <honyaku/util.h>
+
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,7 +39,7 @@
 extern "C" {
 #endif
 
-#define HNY_STORE_SCHEMA_VERSION 6
+#define HNY_STORE_SCHEMA_VERSION 7
 
 typedef struct _hny_store_t hny_store_t;
 
@@ -188,8 +190,30 @@ json_t *hny_store_job_counts (hny_store_t *self);
 json_t *hny_store_job_list (hny_store_t *self, int64_t after, int limit, const char *state,
                             int *more);
 
-/* --- segments */
+/* --- segments
+
+   A job's segments are rows of the segments table, and, for a small
+   article (at most a few hundred segments, loaded in one pass), its
+   sources: one row holding every segment's (para, idx, src), written once
+   when its load ends (hny_store_sources_put). Such a job's segments table
+   holds only what happened to a segment (a TM hit, a translation, a
+   failure), written as it happens; its pending segments are the sources
+   that have no row. Every reader below (hny_store_segments, _page,
+   hny_store_context, hny_store_segment_counts) gives the union, a row
+   where there is one and a pending segment of the sources elsewhere, so
+   that callers see one list whichever way it was written. */
+
+/* A pending segment with its source (a job without sources). */
 int hny_store_segment_add (hny_store_t *self, int64_t job, int para, int idx, const char *src);
+/* Append segment (para, idx) with its source to list, a job's sources
+   being built (list: a hny_buf_t initialized by the caller, who owns it;
+   segments in (para, idx) order). */
+int hny_store_sources_add (hny_buf_t *list, int para, int idx, const char *src);
+#define HNY_STORE_SOURCE_HEAD 12    /* bytes an entry takes besides its source */
+/* A job's sources, count segments built by hny_store_sources_add, in one
+   row; replaces any before. They go with the job's segments
+   (hny_store_segments_delete, _retire, hny_store_sweep). */
+int hny_store_sources_put (hny_store_t *self, int64_t job, const hny_buf_t *list, int count);
 /* Add a segment that is translated already (tm: from the translation
    memory): one write instead of add + fill. */
 int hny_store_segment_add_done (hny_store_t *self, int64_t job, int para, int idx, const char *src,
@@ -203,11 +227,14 @@ int hny_store_segment_pair (hny_store_t *self, int64_t job, int para, int idx, c
    with the reason), the flags of its checks (compact JSON text of a valid
    qa array, hny_qa_json_valid: the caller checked it) and the profile
    that translated it when not the job's, in one write; a NULL leaves its
-   column as it is. */
-int hny_store_segment_done (hny_store_t *self, int64_t job, int para, int idx, const char *tgt,
-                            const char *warning, const char *qa, const char *backend);
-int hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, int code,
-                            hny_err_class_t err_class, const char *reason);
+   column as it is. src is the segment's source: the row is made with it
+   when the segment has none yet (a job with sources). */
+int hny_store_segment_done (hny_store_t *self, int64_t job, int para, int idx, const char *src,
+                            const char *tgt, const char *warning, const char *qa,
+                            const char *backend);
+/* A segment failed for good (the row made with src as above). */
+int hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, const char *src,
+                            int code, hny_err_class_t err_class, const char *reason);
 /* Call fn for each segment of a job in (para, idx) order; fn returns
    nonzero to stop (then -1 is returned). */
 int hny_store_segments (hny_store_t *self, int64_t job,
@@ -223,7 +250,8 @@ int hny_store_segments_page (hny_store_t *self, int64_t job, int para, int idx, 
    by spaces, paragraphs by newlines, cut at a character boundary). *out
    (caller owns) is NULL when there is nothing before it. */
 int hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max, char **out);
-/* Forget a job's segments (a prepare result is loaded again from the start). */
+/* Forget a job's segments and sources (a prepare result is loaded again
+   from the start). */
 int hny_store_segments_delete (hny_store_t *self, int64_t job);
 /* Counts of a job's segments: total, done, failed. */
 int hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *done, int *failed);

@@ -153,7 +153,7 @@ def upgrade(h, dump):
     old = {row[0]: row[1] for row in db.execute("SELECT job, json FROM records")}
     db.close()
     c = h.start_daemon()
-    assert "upgraded to schema %d" % 6 in h.fx.log("honyakud.log")
+    assert "upgraded to schema %d" % 7 in h.fx.log("honyakud.log")
     for job, text in old.items():
         cmd, hdr, body = c.request("FETCH", {"job": str(job)})
         assert cmd == "RECORD" and body.decode() == text, (job, hdr)

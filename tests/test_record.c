@@ -64,9 +64,9 @@ main (void)
     for (int i = 0; i < 5; i++)
         CHECK ((hits [i] ? hny_store_segment_add_done (store, job, paras [i], idxs [i], srcs [i], hits [i], 1)
                          : hny_store_segment_add (store, job, paras [i], idxs [i], srcs [i])) == 0);
-    CHECK (hny_store_segment_done (store, job, 0, 0, "ONE.", "markup lost", NULL, NULL) == 0);
-    CHECK (hny_store_segment_fail (store, job, 0, 1, 503, HNY_CLASS_TRANSIENT, "busy (after 5 tries)") == 0);
-    CHECK (hny_store_segment_done (store, job, 1, 0, "THREE.", NULL, NULL, "pseudo") == 0);
+    CHECK (hny_store_segment_done (store, job, 0, 0, srcs [1], "ONE.", "markup lost", NULL, NULL) == 0);
+    CHECK (hny_store_segment_fail (store, job, 0, 1, srcs [2], 503, HNY_CLASS_TRANSIENT, "busy (after 5 tries)") == 0);
+    CHECK (hny_store_segment_done (store, job, 1, 0, srcs [3], "THREE.", NULL, NULL, "pseudo") == 0);
     CHECK (hny_store_commit (store) == 0);
 
     char *whole = s_assemble (store, job, 1000, 0);

@@ -90,7 +90,7 @@ s_check_qa (hny_store_t *store, int64_t job, int para, int idx, const char *tgt,
 {
     static const char *const qa = "[{\"check\":\"number\",\"what\":\"7\",\"detail\":\"d\"}]";
     CHECK (hny_store_begin (store) == 0);
-    CHECK (hny_store_segment_done (store, job, para, idx, tgt, NULL, qa, NULL) == 0);
+    CHECK (hny_store_segment_done (store, job, para, idx, "unused: the row is there", tgt, NULL, qa, NULL) == 0);
     CHECK (hny_store_commit (store) == 0);
     char got [1024] = "";
     CHECK (hny_store_segments (store, job, s_collect_qa, got) == 0);
@@ -144,9 +144,9 @@ s_segment_done (const char *dir)
         char *src = hny_sprintf ("Sentence %zu.", i), *tgt = hny_sprintf ("SENTENCE %zu.", i);
         CHECK (hny_store_segment_add (store, one, 0, (int) i, src) == 0);
         CHECK (hny_store_segment_add (store, four, 0, (int) i, src) == 0);
-        CHECK (hny_store_segment_done (store, one, 0, (int) i, tgt, cases [i].warning, cases [i].qa,
+        CHECK (hny_store_segment_done (store, one, 0, (int) i, src, tgt, cases [i].warning, cases [i].qa,
                                        cases [i].backend) == 0);
-        CHECK (hny_store_segment_done (store, four, 0, (int) i, tgt, cases [i].warning, cases [i].qa,
+        CHECK (hny_store_segment_done (store, four, 0, (int) i, src, tgt, cases [i].warning, cases [i].qa,
                                        cases [i].backend) == 0);
         hny_segment_row_t row = {
             .para = 0, .idx = (int) i, .src = src, .tgt = tgt, .state = HNY_SEG_DONE,
@@ -158,7 +158,7 @@ s_segment_done (const char *dir)
         free (tgt);
     }
     /* A NULL leaves the column as it was: a second write without them. */
-    CHECK (hny_store_segment_done (store, four, 0, 4, "SENTENCE 4.", NULL, NULL, NULL) == 0);
+    CHECK (hny_store_segment_done (store, four, 0, 4, "Sentence 4.", "SENTENCE 4.", NULL, NULL, NULL) == 0);
     CHECK (hny_store_commit (store) == 0);
     char a [4096] = "", b [4096] = "";
     CHECK (hny_store_segments (store, one, s_collect_all, a) == 0);
@@ -703,6 +703,133 @@ s_recent_found (hny_store_t *store, int n, int humans, const char *changed)
     return found;
 }
 
+/* s_sources: the context of every segment of a job at a few caps, as
+   one string. */
+static void
+s_contexts (hny_store_t *store, int64_t job, const int *paras, const int *idxs, int n, char *out,
+            size_t size)
+{
+    const size_t caps [] = { 1, 7, 20, 60, 1000 };
+    out [0] = '\0';
+    for (int i = 0; i < n; i++)
+        for (size_t c = 0; c < sizeof caps / sizeof caps [0]; c++) {
+            char *text = NULL;
+            CHECK (hny_store_context (store, job, paras [i], idxs [i], caps [c], &text) == 0);
+            size_t len = strlen (out);
+            snprintf (out + len, size - len, "%d.%d/%zu:%s|", paras [i], idxs [i], caps [c],
+                      text ? text : "-");
+            free (text);
+        }
+}
+
+/* A job's segments written the two ways (hny_store.h "segments"): as
+   rows from the start, and as sources with rows only for what happened
+   to them; every reader gives the same for both, at every step. */
+static void
+s_sources (const char *dir)
+{
+    char *path = hny_sprintf ("%s/sources.db", dir);
+    char *error = NULL;
+    hny_store_t *store = hny_store_new (path, &error);
+    CHECK (store && !error);
+    if (!store)
+        return;
+    enum { N = 40 };
+    int paras [N], idxs [N];
+    char *srcs [N];
+    for (int i = 0, p = -1, k = 0; i < N; i++) {
+        paras [i] = p;
+        idxs [i] = k++;
+        if (p == -1 || k == 1 + (p * 7 + i) % 5)
+            p++, k = 0;
+        /* multi-byte text, so that a cut context lands inside a character */
+        srcs [i] = hny_sprintf ("S\xC3\xA9ntence %d of \xE6\x97\xA5 para %d.", i, paras [i]);
+    }
+    CHECK (hny_store_begin (store) == 0);
+    int64_t rows = s_add_job (store, "rows", "h-rows"), compact = s_add_job (store, "compact", "h-compact");
+    hny_buf_t list = HNY_BUF_INIT (1 << 20);
+    for (int i = 0; i < N; i++) {
+        CHECK (hny_store_segment_add (store, rows, paras [i], idxs [i], srcs [i]) == 0);
+        CHECK (hny_store_sources_add (&list, paras [i], idxs [i], srcs [i]) == 0);
+    }
+    CHECK (hny_store_sources_put (store, compact, &list, N) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    char a [16384], b [16384];
+    unsigned seed = 7;
+    for (int step = 0; step <= N; step++) {
+        /* Compare every reader. */
+        a [0] = b [0] = '\0';
+        CHECK (hny_store_segments (store, rows, s_collect_all, a) == 0);
+        CHECK (hny_store_segments (store, compact, s_collect_all, b) == 0);
+        CHECK_STR (b, a);
+        for (int limit = 1; limit <= 7; limit += 3)
+            for (int i = -1; i < N; i++) {
+                int para = i < 0 ? -2 : paras [i], idx = i < 0 ? 0 : idxs [i];
+                a [0] = b [0] = '\0';
+                int na = hny_store_segments_page (store, rows, para, idx, limit, s_collect_all, a);
+                int nb = hny_store_segments_page (store, compact, para, idx, limit, s_collect_all, b);
+                CHECK (na == nb && na >= 0);
+                CHECK_STR (b, a);
+            }
+        int ta, da, fa, tb, db, fb;
+        CHECK (hny_store_segment_counts (store, rows, &ta, &da, &fa) == 0);
+        CHECK (hny_store_segment_counts (store, compact, &tb, &db, &fb) == 0);
+        CHECK (ta == N && tb == ta && db == da && fb == fa);
+        if (step % 10 == 0) {
+            s_contexts (store, rows, paras, idxs, N, a, sizeof a);
+            s_contexts (store, compact, paras, idxs, N, b, sizeof b);
+            CHECK_STR (b, a);
+        }
+        if (step == N)
+            break;
+        /* Then one more thing happens to a segment, to both jobs alike:
+           a TM hit, a translation (with or without a warning, flags, a
+           fallback), a failure, and again a translation of a failed one. */
+        int i = (int) ((seed = seed * 1103515245 + 12345) >> 8) % N;
+        int what = (int) (seed >> 20) % 4;
+        char *tgt = hny_sprintf ("T%d.%d", step, i);
+        CHECK (hny_store_begin (store) == 0);
+        for (int j = 0; j < 2; j++) {
+            int64_t job = j ? compact : rows;
+            if (what == 0) {
+                /* a hit is written whole at once, as the pipeline's load does */
+                CHECK (hny_store_segment_add_done (store, job, paras [i], idxs [i], srcs [i], tgt, 1) == 0);
+            }
+            else if (what == 1)
+                CHECK (hny_store_segment_done (store, job, paras [i], idxs [i], srcs [i], tgt,
+                                               step % 3 ? NULL : "markup lost",
+                                               step % 2 ? NULL : "[{\"check\":\"number\"}]",
+                                               step % 5 ? NULL : "fallback") == 0);
+            else
+                CHECK (hny_store_segment_fail (store, job, paras [i], idxs [i], srcs [i], 500 + what,
+                                               HNY_CLASS_TRANSIENT, "busy") == 0);
+        }
+        CHECK (hny_store_commit (store) == 0);
+        free (tgt);
+    }
+    /* A damaged row is an error for every reader, not a guess. */
+    sqlite3 *db = NULL;
+    CHECK (sqlite3_open (path, &db) == SQLITE_OK);
+    CHECK (sqlite3_exec (db, "UPDATE sources SET data=substr(data, 1, 30)", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (db);
+    int t, d, f;
+    char *text = NULL;
+    CHECK (hny_store_segments (store, compact, s_collect_all, b) == -1);
+    CHECK (hny_store_segment_counts (store, compact, &t, &d, &f) == -1);
+    CHECK (hny_store_context (store, compact, 3, 0, 100, &text) == -1 && !text);
+    CHECK (strstr (hny_store_error (store), "damaged"));
+    /* The sources go with the segments. */
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_segments_delete (store, compact) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (hny_store_segment_counts (store, compact, &t, &d, &f) == 0 && t == 0);
+    hny_buf_free (&list);
+    for (int i = 0; i < N; i++)
+        free (srcs [i]);
+    hny_store_destroy (&store);
+    free (path);
+}
+
 static void
 s_tm_recent (const char *dir)
 {
@@ -860,8 +987,8 @@ main (int argc, char **argv)
     CHECK (hny_store_segment_add (store, j2, -1, 0, "Title") == 0);
     CHECK (hny_store_segment_add (store, j2, 0, 0, "One.") == 0);
     CHECK (hny_store_segment_add (store, j2, 0, 1, "Two.") == 0);
-    CHECK (hny_store_segment_done (store, j2, 0, 0, "UNO.", NULL, NULL, "pseudo") == 0);
-    CHECK (hny_store_segment_fail (store, j2, 0, 1, 503, HNY_CLASS_TRANSIENT, "busy") == 0);
+    CHECK (hny_store_segment_done (store, j2, 0, 0, "One.", "UNO.", NULL, NULL, "pseudo") == 0);
+    CHECK (hny_store_segment_fail (store, j2, 0, 1, "Two.", 503, HNY_CLASS_TRANSIENT, "busy") == 0);
     /* Another connection sees nothing of the open transaction. */
     sqlite3 *other = NULL;
     CHECK (sqlite3_open (path, &other) == SQLITE_OK);
@@ -1037,7 +1164,7 @@ main (int argc, char **argv)
     CHECK (store && !error);
     if (store) {
         CHECK (hny_store_begin (store) == 0);
-        CHECK (hny_store_segment_done (store, 5, 0, 0, "OLD.", NULL, NULL, "fb") == 0);
+        CHECK (hny_store_segment_done (store, 5, 0, 0, "Old.", "OLD.", NULL, NULL, "fb") == 0);
         CHECK (hny_store_commit (store) == 0);
         segs [0] = '\0';
         CHECK (hny_store_segments (store, 5, s_collect_segment, segs) == 0);
@@ -1117,6 +1244,7 @@ main (int argc, char **argv)
     s_wal_limit (dir);
     s_tm_filter (dir);
     s_tm_recent (dir);
+    s_sources (dir);
     if (argc > 1)
         s_upgrade_v3 (dir, argv [1]);
     else

@@ -206,7 +206,7 @@ main (void)
     /* Translated, and the TM keeps the place of each. */
     for (int i = 0; i < S_COUNT; i++) {
         char *tgt = s_target (s_srcs [i]);
-        CHECK (hny_store_segment_done (store, job, s_paras [i], s_idxs [i], tgt, NULL, NULL, NULL) == 0);
+        CHECK (hny_store_segment_done (store, job, s_paras [i], s_idxs [i], s_srcs [i], tgt, NULL, NULL, NULL) == 0);
         CHECK (hny_tm_put (tm, "en", "ja", "pseudo", s_srcs [i], tgt, job, s_paras [i], s_idxs [i]) == 0);
         free (tgt);
     }
