@@ -304,11 +304,66 @@ s_seg_add_done (hny_pipeline_t *self, hny_pl_job_t *job, int para, int idx, cons
    of its checks (JSON text) and the profile that translated it when not
    the job's; a NULL leaves that column as it was, as the store's UPDATE
    does. */
+/* A job with sources gets a RESULT's translations as one row: they are
+   gathered in job->tr while the RESULT is applied (self->tr_max set) and
+   written at its end (s_tr_end), or before, when the job's record starts
+   (hny_pl_finish_start), so that no row comes after the job's retire. */
+
+/* Write what job gathered. */
+static void
+s_tr_flush (hny_pipeline_t *self, hny_pl_job_t *job)
+{
+    if (!job->tr.len)
+        return;
+    hny_store_translated_put (self->store, job->id, &job->tr);
+    hny_buf_reset (&job->tr);
+}
+
+/* Gather a translation of job; 0, or -1: not gathered (write it alone). */
+static int
+s_tr_add (hny_pipeline_t *self, hny_pl_job_t *job, int para, int idx, const char *tgt,
+          const char *warning, const char *qa, const char *backend)
+{
+    if (!job || !job->has_sources || !self->tr_max)
+        return -1;
+    if (!job->tr.len) {
+        if (self->tr_job_count == self->tr_job_alloc) {
+            self->tr_job_alloc = self->tr_job_alloc ? 2 * self->tr_job_alloc : 16;
+            self->tr_jobs = hny_realloc (self->tr_jobs, self->tr_job_alloc * sizeof *self->tr_jobs);
+        }
+        self->tr_jobs [self->tr_job_count++] = job->id;
+        hny_buf_free (&job->tr);
+        job->tr = (hny_buf_t) HNY_BUF_INIT (self->tr_max);
+    }
+    size_t len = job->tr.len;
+    if (hny_store_translated_add (&job->tr, para, idx, tgt, warning, qa, backend) == 0)
+        return 0;
+    /* Past the cap (it cannot be: the cap is the RESULT's own): what came
+       before is kept, this one goes alone. */
+    hny_buf_truncate (&job->tr, len);
+    job->tr.toobig = 0;
+    return -1;
+}
+
+/* The RESULT is applied: write every job's translations gathered. */
+static void
+s_tr_end (hny_pipeline_t *self)
+{
+    for (size_t i = 0; i < self->tr_job_count; i++) {
+        hny_pl_job_t *job = hny_pl_job (self, self->tr_jobs [i]);
+        if (job)
+            s_tr_flush (self, job);
+    }
+    self->tr_job_count = 0;
+    self->tr_max = 0;
+}
+
 static void
 s_seg_done (hny_pipeline_t *self, int64_t id, hny_pl_job_t *job, int para, int idx, const char *src,
             const char *tgt, const char *warning, const char *qa, const char *backend)
 {
-    hny_store_segment_done (self->store, id, para, idx, src, tgt, warning, qa, backend);
+    if (s_tr_add (self, job, para, idx, tgt, warning, qa, backend))
+        hny_store_segment_done (self->store, id, para, idx, src, tgt, warning, qa, backend);
     hny_segment_row_t *row = s_row_find (job, para, idx);
     if (!row)
         return;
@@ -347,6 +402,7 @@ s_job_free (hny_pl_job_t **job_p)
     if (!job)
         return;
     s_rows_drop (job);
+    hny_buf_free (&job->tr);
     free (job->error);
     free (job);
     *job_p = NULL;
@@ -959,6 +1015,8 @@ void
 hny_pl_finish_start (hny_pipeline_t *self, hny_pl_job_t *job, int fail_code, hny_err_class_t fail_class,
                      const char *fail_reason)
 {
+    /* its translations of the RESULT at hand are in no row yet */
+    s_tr_flush (self, job);
     hny_pl_finish_t *f = hny_calloc (1, sizeof *f);
     f->job = job;
     f->record = hny_record_new (job->id, fail_code, fail_class, fail_reason);
@@ -1224,7 +1282,7 @@ s_sources_put (hny_pipeline_t *self, hny_pl_job_t *job)
     hny_buf_t list = HNY_BUF_INIT (size);
     for (size_t i = 0; i < job->row_count; i++)
         hny_store_sources_add (&list, job->rows [i].para, job->rows [i].idx, job->rows [i].src);
-    hny_store_sources_put (self->store, job->id, &list, (int) job->row_count);
+    job->has_sources = hny_store_sources_put (self->store, job->id, &list, (int) job->row_count) == 0;
     hny_buf_free (&list);
 }
 
@@ -1442,6 +1500,7 @@ s_load_start (hny_pipeline_t *self, hny_pl_job_t *job, hny_task_t *task, json_t 
     /* Loaded in this pass and kept whole: its sources are one row, written
        when the load ends, in this pass too (no RESULT can come before). */
     l->compact = job->rows_kept && count <= S_SLICE;
+    job->has_sources = 0;           /* until its load ends */
     if (self->loads_tail)
         self->loads_tail->next = l;
     else
@@ -1643,6 +1702,10 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
     int64_t total_bytes = 0;
     for (size_t i = 0; i < n; i++)
         total_bytes += (int64_t) strlen (batch->entries [i]->src);
+    /* From here segments are filled, their translations gathered by job
+       (s_tr_*) up to the body's size and 256 bytes an entry (heads,
+       profile names); what a job repeats past that is written alone. */
+    self->tr_max = size + (size_t) 256 * (n + 16);
     const hny_profile_t *conf = hny_sched_profile_conf (self->sched, task->profile);
     int retries = conf->retries > 0 ? conf->retries : 1;
     int filled = 0;
@@ -1739,6 +1802,7 @@ s_translate_result (hny_pipeline_t *self, hny_task_t *task, int status, const ch
         hny_store_stats_add (self->store, hny_pl_profile_name (self, task->profile), 0, 0, billed, requests,
                              filled);
     s_bills_flush (self, &bills);
+    s_tr_end (self);
     cJSON_Delete (doc);
     free (results);
     batch->count = 0;

@@ -47,6 +47,9 @@ struct _hny_pl_job_t {
     hny_pl_load_t *load;        /* its prepare result is being loaded */
     hny_pl_finish_t *finish;    /* its record is being assembled */
     int rows_kept;              /* rows mirrors every segment of it in the store (s_rows) */
+    int has_sources;            /* its sources are one row (a compact load): a RESULT's
+                                   translations of it go in one row too (s_tr_*) */
+    hny_buf_t tr;               /* ... those of the RESULT at hand, not yet written */
     hny_segment_row_t *rows;    /* ... in (para, idx) order: its record is made from them */
     size_t row_count, row_alloc;
 };
@@ -103,6 +106,10 @@ struct _hny_pipeline_t {
     int trimming;               /* a trim under way: free pages are left */
     int sweeping;               /* retired segments are left to delete (or may be) */
     int64_t trim_at;            /* when the last trim ran (monotonic ms) */
+    size_t tr_max;              /* > 0 while a translate RESULT is applied: the cap of
+                                   a job's translations in it (s_tr_*) */
+    int64_t *tr_jobs;           /* ... the jobs that have some, to write at its end */
+    size_t tr_job_count, tr_job_alloc;
 };
 
 /* --- hny_pipeline.c, for the align part */

@@ -137,9 +137,10 @@ struct _hny_store_t {
    Schema 5: human TM entries (tm.origin not NULL: where they came from,
    their text held, under the profile HNY_STORE_TM_HUMAN) and the count of
    their hits (stats.tm_human_hits). Schema 6: tm_new and tm_merge
-   (S_TM_NEW_SCHEMA). Schema 7: sources, a small translate job's segments
-   in one row (s_sources_*; its segments table then holds no pending
-   rows, so a honyakud before 7 must not open it). */
+   (S_TM_NEW_SCHEMA). Schema 7: sources and translated, a small translate
+   job's segments in a row and its translations in a row a RESULT
+   (s_sources_*; its segments table then holds neither its pending nor its
+   translated segments, so a honyakud before 7 must not open it). */
 static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS jobs ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -184,6 +185,9 @@ static const char *s_schema =
     "  usage_at INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS sources ("
     "  job INTEGER PRIMARY KEY, count INTEGER NOT NULL, data BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS translated ("
+    "  job INTEGER NOT NULL, para INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,"
+    "  PRIMARY KEY (job, para, idx)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS probe (pad BLOB);"
     "CREATE TABLE IF NOT EXISTS sweep (job INTEGER PRIMARY KEY);";
 
@@ -699,7 +703,7 @@ s_upgrade_5 (hny_store_t *self)
    2 added segments.backend (the profile used, when not the job's), 3 the
    probe table, tasks.losses and the LLM and usage columns of stats, 4 is
    s_upgrade_4, 5 s_upgrade_5, 6 the TM's recent entries (new tables), 7
-   the sources table.
+   the sources and translated tables.
    Missing tables are made as s_schema says. */
 static int
 s_upgrade (hny_store_t *self)
@@ -1422,6 +1426,10 @@ hny_store_segment_add_done (hny_store_t *self, int64_t job, int para, int idx, c
                   "iiissi", job, (int64_t) para, (int64_t) idx, src, tgt, (int64_t) tm);
 }
 
+/* hny_store_segment_pair of a job with sources: its translation there. */
+static int s_translated_pair (hny_store_t *self, int64_t job, int para, int idx, char **src,
+                              char **tgt);
+
 int
 hny_store_segment_pair (hny_store_t *self, int64_t job, int para, int idx, char **src, char **tgt)
 {
@@ -1436,7 +1444,7 @@ hny_store_segment_pair (hny_store_t *self, int64_t job, int para, int idx, char 
         *tgt = s_col_str (stmt, 1);
         sqlite3_reset (stmt);
     }
-    return rc;
+    return rc == 0 ? s_translated_pair (self, job, para, idx, src, tgt) : rc;
 }
 
 int
@@ -1471,24 +1479,36 @@ hny_store_segment_fail (hny_store_t *self, int64_t job, int para, int idx, const
 
 /* ---------------------------------------------------------- sources
 
-   A job's sources row (schema 7) is its segments in (para, idx) order,
-   each as para (int32), idx (uint32) and the source's length (uint32),
-   little-endian, then the source's bytes. A row that does not parse so
-   (lengths past its end, keys out of order, a count that differs) is
-   damaged: its readers fail rather than guess. */
+   A small job's segments besides its rows (schema 7, hny_store.h
+   "segments"): its sources, one row of every segment's source in (para,
+   idx) order, and its translations, a row per RESULT (keyed by its first
+   segment) of the translated segments with what came with each. Both are
+   lists of entries, little-endian: para (int32), idx (uint32), then each
+   of the entry's strings as its length (uint32; 0xFFFFFFFF: NULL) and its
+   bytes. A row that does not parse so (lengths past its end, sources out
+   of order, a count that differs) is damaged: its readers fail rather
+   than guess. */
 
-#define S_SOURCE_HEAD HNY_STORE_SOURCE_HEAD    /* para, idx, length */
+#define S_ENTRY_HEAD 8          /* para, idx */
+#define S_ENTRY_NULL 0xFFFFFFFFu
+#define S_ENTRY_STRS 4          /* strings of an entry at most */
+#define S_SOURCE_STRS 1         /* a source: src */
+#define S_DONE_STRS 4           /* a translation: tgt, warning, qa, backend */
 
 typedef struct {
     int para, idx;
-    const char *src;            /* into s_sources_t.data; not NUL-terminated */
-    size_t len;
-} s_source_t;
+    const char *s [S_ENTRY_STRS];   /* into the row's copy; not NUL-terminated; NULL */
+    size_t len [S_ENTRY_STRS];
+} s_entry_t;
 
+/* A job's sources and translations, as read. */
 typedef struct {
-    char *data;                 /* the row's bytes (owned) */
-    s_source_t *items;          /* owned */
-    size_t count;
+    char **blobs;               /* the rows' bytes (owned) */
+    size_t blob_count;
+    s_entry_t *srcs;            /* sources, in order (owned) */
+    size_t src_count;
+    s_entry_t *dones;           /* translations, sorted by (para, idx) (owned) */
+    size_t done_count;
 } s_sources_t;
 
 static void
@@ -1505,19 +1525,78 @@ s_get_u32 (const char *p)
     return (uint32_t) u [0] | (uint32_t) u [1] << 8 | (uint32_t) u [2] << 16 | (uint32_t) u [3] << 24;
 }
 
+static int
+s_key_cmp (int para_a, int idx_a, int para_b, int idx_b)
+{
+    if (para_a != para_b)
+        return para_a < para_b ? -1 : 1;
+    return idx_a < idx_b ? -1 : idx_a > idx_b;
+}
+
+/* Append an entry of n strings (NULLs allowed). 0, -1 past list's cap. */
+static int
+s_entry_add (hny_buf_t *list, int para, int idx, int n, const char *const *strs)
+{
+    char head [4];
+    s_put_u32 (head, (uint32_t) para);
+    hny_buf_add (list, head, 4);
+    s_put_u32 (head, (uint32_t) idx);
+    hny_buf_add (list, head, 4);
+    for (int k = 0; k < n; k++) {
+        size_t len = strs [k] ? strlen (strs [k]) : 0;
+        s_put_u32 (head, strs [k] && len < S_ENTRY_NULL ? (uint32_t) len : S_ENTRY_NULL);
+        hny_buf_add (list, head, 4);
+        if (strs [k])
+            hny_buf_add (list, strs [k], len);
+    }
+    return list->toobig ? -1 : 0;
+}
+
+/* Parse a row's bytes (kept by srcs) into entries of n strings appended
+   to *items; ordered: each after the one before. 0, or -1 damaged. */
+static int
+s_entries_parse (const char *data, size_t size, int n, int ordered, s_entry_t **items, size_t *count,
+                 size_t *alloc)
+{
+    size_t at = 0, first = *count;
+    while (at < size) {
+        if (size - at < S_ENTRY_HEAD)
+            return -1;
+        if (*count == *alloc) {
+            *alloc = *alloc ? 2 * *alloc : 64;
+            *items = hny_realloc (*items, *alloc * sizeof **items);
+        }
+        s_entry_t *e = &(*items) [*count];
+        memset (e, 0, sizeof *e);
+        e->para = (int) (int32_t) s_get_u32 (data + at);
+        e->idx = (int) s_get_u32 (data + at + 4);
+        at += S_ENTRY_HEAD;
+        if (e->idx < 0)
+            return -1;
+        for (int k = 0; k < n; k++) {
+            if (size - at < 4)
+                return -1;
+            uint32_t len = s_get_u32 (data + at);
+            at += 4;
+            if (len == S_ENTRY_NULL)
+                continue;
+            if (len > size - at)
+                return -1;
+            e->s [k] = data + at;
+            e->len [k] = len;
+            at += len;
+        }
+        if (ordered && *count > first && s_key_cmp (e [-1].para, e [-1].idx, e->para, e->idx) >= 0)
+            return -1;
+        (*count)++;
+    }
+    return 0;
+}
+
 int
 hny_store_sources_add (hny_buf_t *list, int para, int idx, const char *src)
 {
-    size_t len = strlen (src);
-    if (len > UINT32_MAX)
-        return -1;
-    char head [S_SOURCE_HEAD];
-    s_put_u32 (head, (uint32_t) para);
-    s_put_u32 (head + 4, (uint32_t) idx);
-    s_put_u32 (head + 8, (uint32_t) len);
-    if (hny_buf_add (list, head, sizeof head))
-        return -1;
-    return hny_buf_add (list, src, len);
+    return s_entry_add (list, para, idx, S_SOURCE_STRS, &src);
 }
 
 int
@@ -1527,16 +1606,59 @@ hny_store_sources_put (hny_store_t *self, int64_t job, const hny_buf_t *list, in
                   job, (int64_t) count, (const void *) list->data, list->len);
 }
 
+int
+hny_store_translated_add (hny_buf_t *list, int para, int idx, const char *tgt, const char *warning,
+                          const char *qa, const char *backend)
+{
+    const char *strs [S_DONE_STRS] = { tgt, warning, qa, backend };
+    return s_entry_add (list, para, idx, S_DONE_STRS, strs);
+}
+
+int
+hny_store_translated_put (hny_store_t *self, int64_t job, const hny_buf_t *list)
+{
+    /* keyed by its first segment: a segment is translated once */
+    if (list->len < S_ENTRY_HEAD)
+        return 0;
+    int para = (int) (int32_t) s_get_u32 (list->data), idx = (int) s_get_u32 (list->data + 4);
+    return s_run (self, "INSERT OR REPLACE INTO translated (job, para, idx, data) VALUES (?,?,?,?)",
+                  "iiib", job, (int64_t) para, (int64_t) idx, (const void *) list->data, list->len);
+}
+
 static void
 s_sources_clear (s_sources_t *srcs)
 {
-    free (srcs->data);
-    free (srcs->items);
+    for (size_t i = 0; i < srcs->blob_count; i++)
+        free (srcs->blobs [i]);
+    free (srcs->blobs);
+    free (srcs->srcs);
+    free (srcs->dones);
     memset (srcs, 0, sizeof *srcs);
 }
 
-/* A job's sources: 1 (*srcs filled; clear it), 0 the job has none, -1
-   error (a damaged row says so in the store's error). */
+/* Keep a copy of the statement's blob column col in srcs; its bytes. */
+static const char *
+s_blob_keep (s_sources_t *srcs, sqlite3_stmt *stmt, int col, size_t *size)
+{
+    *size = (size_t) sqlite3_column_bytes (stmt, col);
+    char *copy = hny_malloc (*size ? *size : 1);
+    if (*size)
+        memcpy (copy, sqlite3_column_blob (stmt, col), *size);
+    srcs->blobs = hny_realloc (srcs->blobs, (srcs->blob_count + 1) * sizeof *srcs->blobs);
+    srcs->blobs [srcs->blob_count++] = copy;
+    return copy;
+}
+
+static int
+s_done_cmp (const void *a, const void *b)
+{
+    const s_entry_t *x = a, *y = b;
+    return s_key_cmp (x->para, x->idx, y->para, y->idx);
+}
+
+/* A job's sources and translations: 1 (*srcs filled; clear it), 0 the
+   job has no sources, -1 error (a damaged row says so in the store's
+   error). */
 static int
 s_sources_get (hny_store_t *self, int64_t job, s_sources_t *srcs)
 {
@@ -1546,50 +1668,115 @@ s_sources_get (hny_store_t *self, int64_t job, s_sources_t *srcs)
     if (rc != 1)
         return rc;
     int64_t count = sqlite3_column_int64 (stmt, 0);
-    size_t size = (size_t) sqlite3_column_bytes (stmt, 1);
-    const void *blob = sqlite3_column_blob (stmt, 1);
-    srcs->data = hny_malloc (size ? size : 1);
-    if (size)
-        memcpy (srcs->data, blob, size);
+    size_t size, alloc = 0;
+    const char *data = s_blob_keep (srcs, stmt, 1, &size);
     sqlite3_reset (stmt);
-    /* every entry takes its head at least: a count past that is damage */
-    int ok = count >= 0 && (uint64_t) count <= size / S_SOURCE_HEAD;
-    srcs->items = hny_malloc ((ok && count ? (size_t) count : 1) * sizeof *srcs->items);
-    size_t at = 0;
-    while (ok && at < size) {
-        if (size - at < S_SOURCE_HEAD || srcs->count == (size_t) count) {
-            ok = 0;
-            break;
-        }
-        s_source_t *e = &srcs->items [srcs->count];
-        e->para = (int) (int32_t) s_get_u32 (srcs->data + at);
-        e->idx = (int) s_get_u32 (srcs->data + at + 4);
-        e->len = s_get_u32 (srcs->data + at + 8);
-        at += S_SOURCE_HEAD;
-        if (e->len > size - at || e->idx < 0
-        ||  (srcs->count && (e->para < e [-1].para || (e->para == e [-1].para && e->idx <= e [-1].idx)))) {
-            ok = 0;
-            break;
-        }
-        e->src = srcs->data + at;
-        at += e->len;
-        srcs->count++;
+    int ok = s_entries_parse (data, size, S_SOURCE_STRS, 1, &srcs->srcs, &srcs->src_count, &alloc) == 0
+          && srcs->src_count == (size_t) count;
+    /* Its translations, in any order: sorted here. */
+    stmt = ok ? s_query (self, "SELECT data FROM translated WHERE job=?", "i", job) : NULL;
+    alloc = 0;
+    while (ok && stmt && (rc = s_step (self, stmt)) == 1) {
+        data = s_blob_keep (srcs, stmt, 0, &size);
+        ok = s_entries_parse (data, size, S_DONE_STRS, 0, &srcs->dones, &srcs->done_count, &alloc) == 0;
     }
-    if (!ok || srcs->count != (size_t) count) {
+    if (stmt && rc == 1)
+        sqlite3_reset (stmt);
+    if (ok && (!stmt || rc < 0)) {
+        s_sources_clear (srcs);
+        return -1;
+    }
+    for (size_t i = 0; ok && i < srcs->done_count; i++)
+        ok = srcs->dones [i].s [0] != NULL;         /* a translation has its target */
+    if (!ok) {
         s_sources_clear (srcs);
         snprintf (self->error, sizeof self->error, "the sources of job %lld are damaged", (long long) job);
         hny_error ("store: %s", self->error);
         return -1;
     }
+    if (srcs->done_count > 1)
+        qsort (srcs->dones, srcs->done_count, sizeof *srcs->dones, s_done_cmp);
     return 1;
 }
 
-static int
-s_key_cmp (int para_a, int idx_a, int para_b, int idx_b)
+/* The source's entry of (para, idx) among srcs' (in order), or NULL. */
+static const s_entry_t *
+s_source_find (const s_sources_t *srcs, int para, int idx)
 {
-    if (para_a != para_b)
-        return para_a < para_b ? -1 : 1;
-    return idx_a < idx_b ? -1 : idx_a > idx_b;
+    size_t lo = 0, hi = srcs->src_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = s_key_cmp (srcs->srcs [mid].para, srcs->srcs [mid].idx, para, idx);
+        if (cmp == 0)
+            return &srcs->srcs [mid];
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static const s_entry_t *s_done_find (const s_sources_t *srcs, int para, int idx);
+
+static int
+s_translated_pair (hny_store_t *self, int64_t job, int para, int idx, char **src, char **tgt)
+{
+    /* most jobs asked about are done: their record answers, not this */
+    sqlite3_stmt *stmt = s_query (self, "SELECT 1 FROM translated WHERE job=? LIMIT 1", "i", job);
+    int rc = stmt ? s_step (self, stmt) : -1;
+    if (rc != 1)
+        return rc;
+    sqlite3_reset (stmt);
+    s_sources_t srcs;
+    if ((rc = s_sources_get (self, job, &srcs)) != 1)
+        return rc;
+    const s_entry_t *e = s_source_find (&srcs, para, idx), *d = s_done_find (&srcs, para, idx);
+    rc = e && d;
+    if (rc) {
+        *src = hny_strndup (e->s [0], e->len [0]);
+        *tgt = hny_strndup (d->s [0], d->len [0]);
+    }
+    s_sources_clear (&srcs);
+    return rc;
+}
+
+/* Source entry e as a segment row (caller clears it): pending, or done
+   with translation d (NULL: none). */
+static void
+s_entry_row (int64_t job, const s_entry_t *e, const s_entry_t *d, hny_segment_row_t *row)
+{
+    *row = (hny_segment_row_t) { .job = job, .para = e->para, .idx = e->idx,
+                                 .src = hny_strndup (e->s [0], e->len [0]),
+                                 .state = HNY_SEG_PENDING, .err_class = -1 };
+    if (!d)
+        return;
+    row->state = HNY_SEG_DONE;
+    row->tgt = hny_strndup (d->s [0], d->len [0]);
+    if (d->s [1]) {
+        row->err_class = HNY_CLASS_WARNING;
+        row->reason = hny_strndup (d->s [1], d->len [1]);
+    }
+    row->qa = d->s [2] ? hny_strndup (d->s [2], d->len [2]) : NULL;
+    row->backend = d->s [3] ? hny_strndup (d->s [3], d->len [3]) : NULL;
+}
+
+/* The translation of (para, idx) among srcs' (sorted), or NULL. */
+static const s_entry_t *
+s_done_find (const s_sources_t *srcs, int para, int idx)
+{
+    size_t lo = 0, hi = srcs->done_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = s_key_cmp (srcs->dones [mid].para, srcs->dones [mid].idx, para, idx);
+        if (cmp == 0)
+            return &srcs->dones [mid];
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
 }
 
 /* The statement's current row as a segment row (caller clears it). */
@@ -1635,10 +1822,11 @@ s_segment_rows (hny_store_t *self, int64_t job, sqlite3_stmt *stmt,
     return rc < 0 ? -1 : count;
 }
 
-/* The union of a job's sources and the rows of a segments query (both
-   in (para, idx) order), after (para, idx) and at most limit of it (-1:
-   no limit), to fn: a row where there is one, else the source as a
-   pending segment. Returns the number given, or -1. */
+/* The union of a job's sources (with their translations) and the rows
+   of a segments query (both in (para, idx) order), after (para, idx) and
+   at most limit of it (-1: no limit), to fn: a row where there is one,
+   else the source, done when translated, pending when not. Returns the
+   number given, or -1. */
 static int
 s_segment_union (hny_store_t *self, int64_t job, const s_sources_t *srcs, sqlite3_stmt *stmt,
                  int para, int idx, int limit, int (*fn) (const hny_segment_row_t *row, void *arg),
@@ -1658,16 +1846,15 @@ s_segment_union (hny_store_t *self, int64_t job, const s_sources_t *srcs, sqlite
         s_row_read (stmt, job, &rows [nrows++]);
     }
     size_t i = 0, j = 0;
-    while (i < srcs->count && s_key_cmp (srcs->items [i].para, srcs->items [i].idx, para, idx) <= 0)
+    while (i < srcs->src_count && s_key_cmp (srcs->srcs [i].para, srcs->srcs [i].idx, para, idx) <= 0)
         i++;
     int count = 0, stop = rc < 0;
-    while (!stop && (limit < 0 || count < limit) && (i < srcs->count || j < nrows)) {
-        const s_source_t *e = i < srcs->count ? &srcs->items [i] : NULL;
+    while (!stop && (limit < 0 || count < limit) && (i < srcs->src_count || j < nrows)) {
+        const s_entry_t *e = i < srcs->src_count ? &srcs->srcs [i] : NULL;
         int cmp = !e ? 1 : j == nrows ? -1 : s_key_cmp (e->para, e->idx, rows [j].para, rows [j].idx);
         if (cmp < 0) {
-            hny_segment_row_t row = { .job = job, .para = e->para, .idx = e->idx,
-                                      .src = hny_strndup (e->src, e->len),
-                                      .state = HNY_SEG_PENDING, .err_class = -1 };
+            hny_segment_row_t row;
+            s_entry_row (job, e, s_done_find (srcs, e->para, e->idx), &row);
             stop = fn (&row, arg);
             hny_segment_row_clear (&row);
             i++;
@@ -1768,8 +1955,8 @@ hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max
     char *title = NULL;
     int rc = 0;
     if (has) {
-        if (srcs.count && srcs.items [0].para == -1)
-            title = hny_strndup (srcs.items [0].src, srcs.items [0].len);
+        if (srcs.src_count && srcs.srcs [0].para == -1)
+            title = hny_strndup (srcs.srcs [0].s [0], srcs.srcs [0].len [0]);
     }
     else {
         sqlite3_stmt *stmt = s_query (self, "SELECT src FROM segments WHERE job=? AND para=-1", "i", job);
@@ -1794,11 +1981,11 @@ hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max
     rc = 0;
     if (has) {
         size_t end = 0;
-        while (end < srcs.count && s_key_cmp (srcs.items [end].para, srcs.items [end].idx, para, idx) < 0)
+        while (end < srcs.src_count && s_key_cmp (srcs.srcs [end].para, srcs.srcs [end].idx, para, idx) < 0)
             end++;
-        for (size_t k = end, seen = 0; k-- > 0 && seen < S_CONTEXT_SEGMENTS && srcs.items [k].para >= 0; seen++)
+        for (size_t k = end, seen = 0; k-- > 0 && seen < S_CONTEXT_SEGMENTS && srcs.srcs [k].para >= 0; seen++)
             if (c.used >= c.budget
-            ||  s_context_take (&c, srcs.items [k].para, srcs.items [k].src, srcs.items [k].len))
+            ||  s_context_take (&c, srcs.srcs [k].para, srcs.srcs [k].s [0], srcs.srcs [k].len [0]))
                 break;
         s_sources_clear (&srcs);
     }
@@ -1845,7 +2032,8 @@ hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max
 int
 hny_store_segments_delete (hny_store_t *self, int64_t job)
 {
-    if (s_run (self, "DELETE FROM segments WHERE job=?", "i", job))
+    if (s_run (self, "DELETE FROM segments WHERE job=?", "i", job)
+    ||  s_run (self, "DELETE FROM translated WHERE job=?", "i", job))
         return -1;
     return s_run (self, "DELETE FROM sources WHERE job=?", "i", job);
 }
@@ -1886,7 +2074,8 @@ hny_store_sweep (hny_store_t *self, int limit)
         return -1;
     if (sqlite3_changes (self->db) < limit
     &&  (s_run (self, "DELETE FROM sweep WHERE job=?", "i", job)
-         || s_run (self, "DELETE FROM sources WHERE job=?", "i", job)))
+         || s_run (self, "DELETE FROM sources WHERE job=?", "i", job)
+         || s_run (self, "DELETE FROM translated WHERE job=?", "i", job)))
         return -1;
     return 1;
 }

@@ -195,10 +195,11 @@ json_t *hny_store_job_list (hny_store_t *self, int64_t after, int limit, const c
    A job's segments are rows of the segments table, and, for a small
    article (at most a few hundred segments, loaded in one pass), its
    sources: one row holding every segment's (para, idx, src), written once
-   when its load ends (hny_store_sources_put). Such a job's segments table
-   holds only what happened to a segment (a TM hit, a translation, a
-   failure), written as it happens; its pending segments are the sources
-   that have no row. Every reader below (hny_store_segments, _page,
+   when its load ends (hny_store_sources_put), and its translations: a row
+   a RESULT of the segments it translated (hny_store_translated_put).
+   Such a job's segments table holds only the TM's hits and the failures;
+   its translated segments are in its translations, its pending ones are
+   the sources that are in neither. Every reader below (hny_store_segments, _page,
    hny_store_context, hny_store_segment_counts) gives the union, a row
    where there is one and a pending segment of the sources elsewhere, so
    that callers see one list whichever way it was written. */
@@ -214,6 +215,15 @@ int hny_store_sources_add (hny_buf_t *list, int para, int idx, const char *src);
    row; replaces any before. They go with the job's segments
    (hny_store_segments_delete, _retire, hny_store_sweep). */
 int hny_store_sources_put (hny_store_t *self, int64_t job, const hny_buf_t *list, int count);
+/* Append the translation of segment (para, idx), as hny_store_segment_done
+   takes it (tgt; warning, qa, backend or NULL), to list: the translations
+   of one job in one RESULT being built, for a job with sources. */
+int hny_store_translated_add (hny_buf_t *list, int para, int idx, const char *tgt, const char *warning,
+                              const char *qa, const char *backend);
+/* A job's translations built by hny_store_translated_add, in one row: the
+   same as a hny_store_segment_done of each, for a job with sources (each
+   segment at most once, over all its rows). */
+int hny_store_translated_put (hny_store_t *self, int64_t job, const hny_buf_t *list);
 /* Add a segment that is translated already (tm: from the translation
    memory): one write instead of add + fill. */
 int hny_store_segment_add_done (hny_store_t *self, int64_t job, int para, int idx, const char *src,

@@ -748,6 +748,7 @@ s_sources (const char *dir)
     CHECK (hny_store_begin (store) == 0);
     int64_t rows = s_add_job (store, "rows", "h-rows"), compact = s_add_job (store, "compact", "h-compact");
     hny_buf_t list = HNY_BUF_INIT (1 << 20);
+    sqlite3 *db = NULL;
     for (int i = 0; i < N; i++) {
         CHECK (hny_store_segment_add (store, rows, paras [i], idxs [i], srcs [i]) == 0);
         CHECK (hny_store_sources_add (&list, paras [i], idxs [i], srcs [i]) == 0);
@@ -771,10 +772,10 @@ s_sources (const char *dir)
                 CHECK (na == nb && na >= 0);
                 CHECK_STR (b, a);
             }
-        int ta, da, fa, tb, db, fb;
+        int ta, da, fa, tb, dn, fb;
         CHECK (hny_store_segment_counts (store, rows, &ta, &da, &fa) == 0);
-        CHECK (hny_store_segment_counts (store, compact, &tb, &db, &fb) == 0);
-        CHECK (ta == N && tb == ta && db == da && fb == fa);
+        CHECK (hny_store_segment_counts (store, compact, &tb, &dn, &fb) == 0);
+        CHECK (ta == N && tb == ta && dn == da && fb == fa);
         if (step % 10 == 0) {
             s_contexts (store, rows, paras, idxs, N, a, sizeof a);
             s_contexts (store, compact, paras, idxs, N, b, sizeof b);
@@ -807,8 +808,99 @@ s_sources (const char *dir)
         CHECK (hny_store_commit (store) == 0);
         free (tgt);
     }
+    /* Translations gathered a RESULT at a time (hny_store_translated_*),
+       each segment once, in random order, with the TM's hits and the
+       failures as rows: the same again as the rows. */
+    int64_t gathered = 0, plain = 0;
+    CHECK (hny_store_begin (store) == 0);
+    plain = s_add_job (store, "plain", "h-plain");
+    gathered = s_add_job (store, "gathered", "h-gathered");
+    for (int i = 0; i < N; i++)
+        CHECK (hny_store_segment_add (store, plain, paras [i], idxs [i], srcs [i]) == 0);
+    CHECK (hny_store_sources_put (store, gathered, &list, N) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    int order [N];
+    for (int i = 0; i < N; i++)
+        order [i] = i;
+    for (int i = N - 1; i > 0; i--) {
+        int j = (int) ((seed = seed * 1103515245 + 12345) >> 8) % (i + 1), t = order [i];
+        order [i] = order [j];
+        order [j] = t;
+    }
+    hny_buf_t tr = HNY_BUF_INIT (1 << 20);
+    CHECK (hny_store_begin (store) == 0);
+    for (int step = 0; step < N; step++) {
+        int i = order [step], what = step % 7;
+        char *tgt = hny_sprintf ("G%d", i);
+        const char *warning = step % 3 ? NULL : "markup lost", *flags = step % 2 ? NULL : "[]";
+        const char *fb = step % 5 ? NULL : "fallback";
+        if (what == 0) {
+            CHECK (hny_store_segment_add_done (store, plain, paras [i], idxs [i], srcs [i], tgt, 1) == 0);
+            CHECK (hny_store_segment_add_done (store, gathered, paras [i], idxs [i], srcs [i], tgt, 1) == 0);
+        }
+        else if (what == 1) {
+            CHECK (hny_store_segment_fail (store, plain, paras [i], idxs [i], srcs [i], 502,
+                                           HNY_CLASS_PERMANENT, "no") == 0);
+            CHECK (hny_store_segment_fail (store, gathered, paras [i], idxs [i], srcs [i], 502,
+                                           HNY_CLASS_PERMANENT, "no") == 0);
+        }
+        else {
+            CHECK (hny_store_segment_done (store, plain, paras [i], idxs [i], srcs [i], tgt, warning, flags,
+                                           fb) == 0);
+            CHECK (hny_store_translated_add (&tr, paras [i], idxs [i], tgt, warning, flags, fb) == 0);
+        }
+        free (tgt);
+        if (step % 4 == 3 || step == N - 1) {
+            /* a RESULT's end: its row, then every reader as above */
+            CHECK (hny_store_translated_put (store, gathered, &tr) == 0);
+            hny_buf_reset (&tr);
+            CHECK (hny_store_commit (store) == 0);
+            a [0] = b [0] = '\0';
+            CHECK (hny_store_segments (store, plain, s_collect_all, a) == 0);
+            CHECK (hny_store_segments (store, gathered, s_collect_all, b) == 0);
+            CHECK_STR (b, a);
+            for (int k = -1; k < N; k += 3) {
+                a [0] = b [0] = '\0';
+                int na = hny_store_segments_page (store, plain, k < 0 ? -2 : paras [k], k < 0 ? 0 : idxs [k],
+                                                  4, s_collect_all, a);
+                int nb = hny_store_segments_page (store, gathered, k < 0 ? -2 : paras [k], k < 0 ? 0 : idxs [k],
+                                                  4, s_collect_all, b);
+                CHECK (na == nb);
+                CHECK_STR (b, a);
+            }
+            int ta, da, fa, tb, dn, fb2;
+            CHECK (hny_store_segment_counts (store, plain, &ta, &da, &fa) == 0);
+            CHECK (hny_store_segment_counts (store, gathered, &tb, &dn, &fb2) == 0);
+            CHECK (ta == tb && da == dn && fa == fb2);
+            /* the TM's places resolve the same (a pair: translated only) */
+            for (int k = 0; k < N; k++) {
+                char *s1 = NULL, *t1 = NULL, *s2 = NULL, *t2 = NULL;
+                int r1 = hny_store_segment_pair (store, plain, paras [k], idxs [k], &s1, &t1);
+                int r2 = hny_store_segment_pair (store, gathered, paras [k], idxs [k], &s2, &t2);
+                CHECK (r1 == r2);
+                CHECK (r1 != 1 || (strcmp (s1, s2) == 0 && strcmp (t1, t2) == 0));
+                free (s1), free (t1), free (s2), free (t2);
+            }
+            CHECK (hny_store_begin (store) == 0);
+        }
+    }
+    CHECK (hny_store_commit (store) == 0);
+    hny_buf_free (&tr);
+    /* A translation's row without its target is damaged too. */
+    CHECK (sqlite3_open (path, &db) == SQLITE_OK);
+    CHECK (sqlite3_exec (db, "UPDATE translated SET data=substr(data, 1, 8) || x'FFFFFFFF'"
+                             " || substr(data, 13)", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (db);
+    b [0] = '\0';
+    CHECK (hny_store_segments (store, gathered, s_collect_all, b) == -1);
+    /* Retired, a job's sources and translations go with its segments. */
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_segments_retire (store, gathered, N, 0, 0, 1) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM translated") == 0);
+    CHECK (s_sql_int (path, "SELECT count(*) FROM sources WHERE job IN (SELECT id FROM jobs WHERE key='gathered')") == 0);
+
     /* A damaged row is an error for every reader, not a guess. */
-    sqlite3 *db = NULL;
     CHECK (sqlite3_open (path, &db) == SQLITE_OK);
     CHECK (sqlite3_exec (db, "UPDATE sources SET data=substr(data, 1, 30)", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close (db);
