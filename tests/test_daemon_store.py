@@ -20,7 +20,10 @@ usage: test_daemon_store.py HONYAKUD SCENARIO [STORE-V3.SQL]
            then stored, a hit stored at once, a warning, qa flags, a
            failed segment), once in one life of honyakud and once with a
            restart between the load and the RESULT (the record then reads
-           the store); the two records are equal but for ids and times"""
+           the store); the two records are equal but for ids and times;
+           then a job of three translate tasks with honyakud killed after
+           the first RESULT (its translations one row, its pending segments
+           its sources): the same record as without the kill"""
 import json
 import os
 import random
@@ -259,6 +262,65 @@ def rows(honyakud):
     assert records[0] == records[1], records
     print("the record from memory is the record from the store: %d pairs, %d error"
           % (len(pairs), len(records[0]["errors"])))
+    between(honyakud, second, mixed)
+
+
+def between(honyakud, prepared, answer):
+    """A small job's translations of a RESULT are one row, its pending
+    segments its sources (schema 7): killed after its first RESULT, and
+    started again, honyakud makes the same record from them as one that
+    ran through."""
+    config = CONFIG + "[backend.pseudo]\nmax_texts = 2\n"
+    records = []
+    for restart in (False, True):
+        with Harness(honyakud, "hnys-between", config) as h:
+            c = h.start_daemon()
+            a = ManualWorker(h.back, credit=4)
+            job = c.accepted("Title: Night shift\nThe plant runs all night. Workers rest in turns.\n\n"
+                             "Nobody complained. It broke here.\n", key="second")["job"]
+            _, prep, _ = a.expect("TASK")
+            a.result(prep["task"], 200, dict(prepared, schema="honyaku.prepared/1"))
+            tasks = [a.expect("TASK") for _ in range(3)]
+            assert all(t[1]["kind"] == "translate" for t in tasks), tasks
+            first, rest = tasks[0], tasks[1:]
+            a.result(first[1]["task"], 200, {"segments": answer(json.loads(first[2])["segments"]),
+                                            "requests": 1, "chars_billed": 20})
+            # STATUS answers after its pass commits: the RESULT is stored.
+            poll("the first RESULT applied", lambda: c.status(job)["done"] + c.status(job)["failed"] == 2,
+                 timeout=10)
+            if restart:
+                h.kill_daemon()
+                c = h.start_daemon()
+                st = c.status(job)
+                assert st["done"] + st["failed"] == 2 and st["segments"] == 5, st
+                held = [t[1]["task"] for t in rest]
+                a.send("READY", {"credit": 4, "backends": ["pseudo"], "name": "manual", "tasks": held})
+                a.heartbeats(2, tasks=held)
+            for t in rest:
+                a.result(t[1]["task"], 200, {"segments": answer(json.loads(t[2])["segments"]),
+                                             "requests": 1, "chars_billed": 20})
+            assert c.wait_done(job) == "failed", job
+            rec = c.fetch(job)
+            a.close()
+            if restart:
+                # nothing of the job is left but its record
+                db = sqlite3.connect(h.fx.path("state", "honyaku.db"))
+                try:
+                    for table in ("segments", "sources", "translated"):
+                        assert db.execute("SELECT count(*) FROM %s" % table).fetchone()[0] == 0, table
+                finally:
+                    db.close()
+        pairs = [rec["title"]] + segments(rec)
+        # answer() translates only the plant's (a warning) and the
+        # workers' (qa flags) sentences; the others fail
+        assert [p.get("tgt") is not None for p in pairs] == [False, True, True, False, False], rec
+        assert pairs[1]["warning"] == "markup could not be restored" and "qa" in pairs[2], rec
+        for k in ("job", "finished"):
+            rec.pop(k, None)
+        rec["stats"].pop("time_ms")
+        records.append(rec)
+    assert records[0] == records[1], records
+    print("after a restart between RESULTs, the same record: %d pairs" % len(pairs))
 
 
 def main():
