@@ -2343,6 +2343,7 @@ hny_pipeline_destroy (hny_pipeline_t **self_p)
     free (self->tm_keys);
     hny_tm_destroy (&self->tm);
     free (self->unassigned);
+    free (self->tr_jobs);
     free (self);
     *self_p = NULL;
 }
