@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,34 @@ s_error (s_parse_t *p, const char *what, size_t offset)
 {
     if (p->error)
         snprintf (p->error, HNY_JSON_ERROR_MAX, "%s (offset %zu)", what, offset);
+}
+
+/* The end of the run at s [i] (< n) of bytes a JSON string holds as they
+   are: none below 0x20, '"' or '\\', nor (unless high) 0x80 and up. Eight
+   bytes a step: a word whose bytes are all plain goes whole. */
+static size_t
+s_plain_run (const char *s, size_t i, size_t n, int high)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (i + 8 <= n) {
+        uint64_t v;
+        memcpy (&v, s + i, 8);
+        uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+        /* a byte below 0x20, a zero byte of q (a '"') or of b (a '\\'):
+           each test is exact for "some byte of the word" */
+        uint64_t hit = (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+        if (!high)
+            hit |= v & highs;
+        if (hit)
+            break;
+        i += 8;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char) s [i];
+        if (c < 0x20 || c == '"' || c == '\\' || (c >= 0x80 && !high))
+            break;
+    }
+    return i;
 }
 
 static int s_is_digit (char c) { return c >= '0' && c <= '9'; }
@@ -133,18 +162,19 @@ s_lex (s_parse_t *p, int max_depth)
         if (c == '"') {
             i++;
             for (;;) {
-                /* the common case: a run of printable ASCII */
-                while (i < n && (unsigned char) s [i] >= 0x20 && (unsigned char) s [i] < 0x80
-                       && s [i] != '"' && s [i] != '\\')
-                    i++;
-                if (i < n && (unsigned char) s [i] >= 0x80) {
-                    size_t k = p->utf8_ok ? 1 : s_utf8_seq ((const unsigned char *) s + i, n - i);
-                    if (!k) {
-                        s_error (p, "not valid UTF-8", i);
-                        return -1;
-                    }
-                    i += k;
-                    continue;
+                /* the common case: a run of text (no control, '"' or
+                   '\\'), its UTF-8 checked at once unless the caller did;
+                   a sequence cut by the run's end is invalid, as it is
+                   in the whole text */
+                size_t start = i;
+                i = s_plain_run (s, i, n, 1);
+                if (!p->utf8_ok && !hny_utf8_valid (s + start, i - start)) {
+                    size_t at = start, k;
+                    while (at < i && ((unsigned char) s [at] < 0x80
+                                      || (k = s_utf8_seq ((const unsigned char *) s + at, i - at)) != 0))
+                        at += (unsigned char) s [at] < 0x80 ? 1 : k;
+                    s_error (p, "not valid UTF-8", at);
+                    return -1;
                 }
                 if (i >= n) {
                     s_error (p, "unterminated string", i);
@@ -436,9 +466,10 @@ hny_json_put_str (hny_buf_t *buf, const char *s, size_t len)
     hny_buf_add (buf, "\"", 1);
     const char *run = s, *end = s + len;
     for (const char *p = s; p < end; p++) {
+        p = s + s_plain_run (s, (size_t) (p - s), len, 1);
+        if (p == end)
+            break;
         unsigned char c = (unsigned char) *p;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
         hny_buf_add (buf, run, (size_t) (p - run));
         char esc [8];
         switch (c) {

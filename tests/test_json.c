@@ -379,6 +379,39 @@ test_writers (void)
         free (want);
         json_decref (s);
     }
+    /* Runs are skipped eight bytes at a time: a byte to escape at every
+       place of a string of up to 24, amid ASCII or multi-byte text, and
+       bytes next to the ones that matter (0x1F/0x20, '!', '#', '[', ']',
+       0x7F, 0x80, 0xFF as a word's bytes), written as jansson does. */
+    const char specials [] = { '"', '\\', '\n', 0x01, 0x1f, 0x7f };
+    const char *fills [] = { "a", "\xe6\x97\xa5", " !#[]" };
+    for (size_t f = 0; f < 3; f++)
+        for (size_t units = 1; units <= 24; units++)
+            for (size_t at = 0; at <= units; at++)
+                for (size_t k = 0; k < sizeof specials; k++) {
+                    /* units characters (or runs) of the fill, the one at
+                       `at` (if any) a special byte */
+                    char text [256] = "";
+                    for (size_t u = 0; u < units; u++) {
+                        if (u == at) {
+                            size_t end = strlen (text);
+                            text [end] = specials [k];
+                            text [end + 1] = '\0';
+                        }
+                        else
+                            strcat (text, fills [f]);
+                    }
+                    size_t len = strlen (text);
+                    json_t *js = json_stringn (text, len);
+                    char *want = js ? json_dumps (js, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+                    CHECK (want != NULL);
+                    hny_buf_reset (&buf);
+                    CHECK (hny_json_put_str (&buf, text, len) == 0);
+                    if (want)
+                        CHECK_STR (hny_buf_str (&buf), want);
+                    free (want);
+                    json_decref (js);
+                }
     hny_buf_reset (&buf);
     hny_buf_add (&buf, "{", 1);
     hny_json_put_key (&buf, "id", 1);
