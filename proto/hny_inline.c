@@ -101,7 +101,8 @@ static void
 s_decode (hny_buf_t *buf, const char *p, size_t n)
 {
     const char *end = p + n, *run = p;
-    while (p < end) {
+    /* an escape starts at a '&': jump from one to the next */
+    while (p < end && (p = memchr (p, '&', (size_t) (end - p)))) {
         char c;
         size_t e = hny_inline_entity_at (p, end, &c);
         if (!e) {
