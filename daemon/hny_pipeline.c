@@ -170,11 +170,30 @@ s_takes_context (hny_pipeline_t *self, int profile)
 
 /* ------------------------------------------------------------- jobs */
 
+/* A job's key in self->jobs: its id in decimal, as "%lld" writes it (a
+   lookup per segment filled: snprintf was 1.4 % of the loop). */
+static void
+s_job_key (char key [24], int64_t id)
+{
+    char digits [24];
+    size_t n = 0;
+    uint64_t v = id < 0 ? 0 - (uint64_t) id : (uint64_t) id;
+    do
+        digits [n++] = (char) ('0' + v % 10);
+    while ((v /= 10) > 0);
+    size_t k = 0;
+    if (id < 0)
+        key [k++] = '-';
+    while (n > 0)
+        key [k++] = digits [--n];
+    key [k] = '\0';
+}
+
 hny_pl_job_t *
 hny_pl_job (hny_pipeline_t *self, int64_t id)
 {
     char key [24];
-    snprintf (key, sizeof key, "%lld", (long long) id);
+    s_job_key (key, id);
     return hny_map_get (self->jobs, key);
 }
 
@@ -190,7 +209,7 @@ s_job_track (hny_pipeline_t *self, int64_t id, hny_job_state_t state, const char
     job->profile = profile;
     job->created = created;
     char key [24];
-    snprintf (key, sizeof key, "%lld", (long long) id);
+    s_job_key (key, id);
     hny_map_set (self->jobs, key, job);
     self->active += hny_job_state_active (state);
     return job;
@@ -412,7 +431,7 @@ static void
 s_job_untrack (hny_pipeline_t *self, hny_pl_job_t **job_p)
 {
     char key [24];
-    snprintf (key, sizeof key, "%lld", (long long) (*job_p)->id);
+    s_job_key (key, (*job_p)->id);
     hny_map_delete (self->jobs, key);
     self->active -= hny_job_state_active ((*job_p)->state);
     s_job_free (job_p);
@@ -573,8 +592,21 @@ hny_pipeline_waiting (hny_pipeline_t *self, const hny_job_info_t *info, char *bu
 static char *
 s_pend_key (const char *profile, const char *from, const char *to, const char *src, size_t *src_at)
 {
-    char *key = hny_sprintf ("%s\x1f%s\x1f%s\x1f%s", profile, from, to, src);
-    *src_at = strlen (key) - strlen (src);
+    /* profile, from, to and src joined by 0x1F (one allocation, no
+       format: one for every segment loaded) */
+    const char *parts [4] = { profile, from, to, src };
+    size_t lens [4], total = 3;
+    for (int i = 0; i < 4; i++)
+        total += lens [i] = strlen (parts [i]);
+    char *key = hny_malloc (total + 1), *at = key;
+    for (int i = 0; i < 4; i++) {
+        memcpy (at, parts [i], lens [i]);
+        at += lens [i];
+        if (i < 3)
+            *at++ = '\x1f';
+    }
+    *at = '\0';
+    *src_at = total - lens [3];
     return key;
 }
 
