@@ -191,8 +191,12 @@ s_content_hash (const char *const *parts, size_t count, const uint8_t *body, siz
     XXH128_canonical_t canon;
     XXH128_canonicalFromHash (&canon, XXH3_128bits_digest (state));
     XXH3_freeState (state);
-    for (int i = 0; i < 16; i++)
-        snprintf (hash + 2 * i, 3, "%02x", canon.digest [i]);
+    static const char hex [] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        hash [2 * i] = hex [canon.digest [i] >> 4];
+        hash [2 * i + 1] = hex [canon.digest [i] & 15];
+    }
+    hash [32] = '\0';
 }
 
 static void

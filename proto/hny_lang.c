@@ -94,8 +94,45 @@ s_subtags_known (const char *locale)
     return true;
 }
 
+/* The last tags made canonical, with their forms, per thread: every
+   SUBMIT names two or more tags and ICU's parse costs ~14,000
+   instructions a tag (a tenth of honyakud's work on a TM-path article);
+   they are the same few tags again and again. Only accepted tags are
+   kept, so a refusal always says why. */
+#define S_MEMO 8
+
+static __thread struct {
+    char tag [HNY_LANG_MAX + 1];
+    char canonical [HNY_LANG_MAX + 1];
+} s_memo [S_MEMO];
+static __thread unsigned s_memo_next;
+
+static int s_canonical (const char *tag, char *out, char *why, size_t why_size);
+
 int
 hny_lang_canonical (const char *tag, char *out, char *why, size_t why_size)
+{
+    size_t len = tag ? strlen (tag) : 0;
+    for (int i = 0; len && len <= HNY_LANG_MAX && i < S_MEMO; i++)
+        if (s_memo [i].tag [0] && strcmp (s_memo [i].tag, tag) == 0) {
+            strcpy (out, s_memo [i].canonical);
+            return 0;
+        }
+    /* out may be tag's own buffer: keep the tag as given */
+    char given [HNY_LANG_MAX + 1] = "";
+    if (len && len <= HNY_LANG_MAX)
+        memcpy (given, tag, len + 1);
+    int rc = s_canonical (tag, out, why, why_size);
+    if (rc == 0 && given [0]) {
+        unsigned k = s_memo_next++ % S_MEMO;
+        memcpy (s_memo [k].tag, given, len + 1);
+        strcpy (s_memo [k].canonical, out);
+    }
+    return rc;
+}
+
+static int
+s_canonical (const char *tag, char *out, char *why, size_t why_size)
 {
     char given [HNY_LANG_MAX + 1];
     size_t len = tag ? strlen (tag) : 0;

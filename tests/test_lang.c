@@ -153,5 +153,10 @@ main (void)
     s_test_accepted ();
     s_test_refused ();
     s_test_pairs ();
+    /* Again: the tags made canonical are remembered (a few, per thread),
+       and what was refused is refused again, with its reason. */
+    s_test_accepted ();
+    s_test_refused ();
+    s_test_pairs ();
     return s_check_done ("test_lang");
 }
