@@ -45,6 +45,7 @@
 #define S_RETRY_GROWTH      1.6         /* backoff factor per try */
 #define S_RETRY_JITTER      0.23        /* +- this share of the backoff */
 #define S_SLICE             256         /* segments between two looks at the clock */
+#define S_FINISH_BATCH      32          /* records compressed together (two threads) */
 #define S_AHEAD_MIN         2           /* tasks packed ahead per profile, at least */
 #define S_TASK_REQUESTS_MAX 8           /* requests one translate task makes, at most */
 #define S_TASKS_IN_FLIGHT   32          /* ... and at least this many tasks fill a profile's
@@ -1070,53 +1071,78 @@ hny_pl_finish_start (hny_pipeline_t *self, hny_pl_job_t *job, int fail_code, hny
     self->finishes_tail = f;
 }
 
-/* The record is whole: store it and the final state, forget the job. */
+/* A finish whose record is whole, on its way out: what the job ends as
+   and its record's text, then (hny_store_records_compress) its frame. */
+typedef struct {
+    hny_pl_finish_t *f;
+    hny_job_row_t row;
+    int have_row;               /* the job's row was read (else nothing is stored) */
+    hny_job_state_t state;
+    char *error;
+    int code;
+    int whole;                  /* the record holds every segment */
+    hny_zpool_item_t item;      /* the record's text (owned) and frame */
+} s_ending_t;
+
+/* What f's job ends as, and its record's text. */
 static void
-s_finish_end (hny_pipeline_t *self, hny_pl_finish_t *f)
+s_finish_text (hny_pipeline_t *self, hny_pl_finish_t *f, s_ending_t *e)
 {
     hny_pl_job_t *job = f->job;
-    hny_job_row_t row = { 0 };
-    hny_job_state_t state = f->fail_code || job->failed ? HNY_JOB_FAILED : HNY_JOB_DONE;
-    char *error = NULL;
-    int code = f->fail_code;
+    memset (e, 0, sizeof *e);
+    e->f = f;
+    e->state = f->fail_code || job->failed ? HNY_JOB_FAILED : HNY_JOB_DONE;
+    e->code = f->fail_code;
     if (f->fail_code)
-        error = hny_strdup (f->fail_reason ? f->fail_reason : "failed");
+        e->error = hny_strdup (f->fail_reason ? f->fail_reason : "failed");
     else if (job->failed) {
-        error = hny_sprintf ("%d of %d segments failed: %s", job->failed, job->total,
-                             job->error ? job->error : "failed");
-        code = job->error_code;
+        e->error = hny_sprintf ("%d of %d segments failed: %s", job->failed, job->total,
+                                job->error ? job->error : "failed");
+        e->code = job->error_code;
     }
-    int whole = f->fail_code == 0;     /* the record holds every segment */
-    if (hny_store_job_get (self->store, job->id, &row) == 1) {
-        char *record = hny_record_text (f->record, &row);
-        if (!record) {
-            whole = 0;
-            /* Past the cap it could never be fetched (an article near a
-               64 MiB max_article_bytes): the job fails, and its record
-               says why, as for a job that failed before its segments. */
-            state = HNY_JOB_FAILED;
-            code = HNY_STATUS_TOO_LARGE;
-            free (error);
-            error = hny_sprintf ("the record is larger than %d bytes, the most a RECORD carries",
-                                 HNY_PROTO_BODY_MAX);
-            hny_record_t *small = hny_record_new (job->id, code, HNY_CLASS_PERMANENT, error);
-            record = hny_record_text (small, &row);
-            hny_record_destroy (&small);
-        }
-        if (record)
-            hny_store_record_put (self->store, job->id, record);
-        free (record);
+    e->whole = f->fail_code == 0;
+    e->have_row = hny_store_job_get (self->store, job->id, &e->row) == 1;
+    if (!e->have_row)
+        return;
+    char *record = hny_record_text (f->record, &e->row);
+    if (!record) {
+        e->whole = 0;
+        /* Past the cap it could never be fetched (an article near a
+           64 MiB max_article_bytes): the job fails, and its record
+           says why, as for a job that failed before its segments. */
+        e->state = HNY_JOB_FAILED;
+        e->code = HNY_STATUS_TOO_LARGE;
+        free (e->error);
+        e->error = hny_sprintf ("the record is larger than %d bytes, the most a RECORD carries",
+                                HNY_PROTO_BODY_MAX);
+        hny_record_t *small = hny_record_new (job->id, e->code, HNY_CLASS_PERMANENT, e->error);
+        record = hny_record_text (small, &e->row);
+        hny_record_destroy (&small);
+    }
+    e->item.text = record;
+    e->item.len = record ? strlen (record) : 0;
+}
+
+/* The record (compressed) is stored, and the final state; the job is
+   forgotten and its waiters told. */
+static void
+s_finish_end (hny_pipeline_t *self, s_ending_t *e)
+{
+    hny_pl_job_t *job = e->f->job;
+    if (e->have_row) {
+        if (e->item.text)
+            hny_store_record_put_z (self->store, job->id, &e->item);
         /* The segments go once the record holds them (the TM's places
            then point into the record); else they stay for the TM. */
-        if (!f->fail_code)
+        if (!e->f->fail_code)
             hny_store_segments_retire (self->store, job->id, job->total, job->done, job->failed,
-                                       whole && record);
+                                       e->whole && e->item.text);
         self->sweeping = 1;
     }
-    hny_store_job_set_state (self->store, job->id, state, error, code);
+    hny_store_job_set_state (self->store, job->id, e->state, e->error, e->code);
     self->trim = 1;
-    if (error)
-        hny_warn ("job %lld: failed: %s", (long long) job->id, error);
+    if (e->error)
+        hny_warn ("job %lld: failed: %s", (long long) job->id, e->error);
     else
         hny_info ("job %lld: done (%d segments)", (long long) job->id, job->total);
     int64_t id = job->id;
@@ -1124,9 +1150,11 @@ s_finish_end (hny_pipeline_t *self, hny_pl_finish_t *f)
     job->finish = NULL;
     s_job_untrack (self, &job);
     if (self->final)
-        self->final (id, state, elapsed, self->final_arg);
-    hny_job_row_clear (&row);
-    free (error);
+        self->final (id, e->state, elapsed, self->final_arg);
+    hny_job_row_clear (&e->row);
+    free (e->error);
+    free ((char *) e->item.text);
+    free (e->item.z);
 }
 
 static void
@@ -1138,23 +1166,44 @@ s_finish_free (hny_pl_finish_t **f_p)
     *f_p = NULL;
 }
 
-/* One page of the first record being assembled. */
+/* A page of the first record being assembled; with it, the records after
+   it that are whole already (most are made from memory) up to
+   S_FINISH_BATCH: their texts are compressed together, on two threads,
+   then each is stored and its job ends. */
 static void
 s_finish_slice (hny_pipeline_t *self)
 {
-    hny_pl_finish_t *f = self->finishes;
-    int more = hny_record_read (f->record, self->store, S_SLICE);
-    if (more > 0)
-        return;
-    /* Whole (or the store failed: the pass will not commit anyway). */
-    self->finishes = f->next;
-    if (!self->finishes)
-        self->finishes_tail = NULL;
-    if (more == 0)
-        s_finish_end (self, f);
-    else
-        f->job->finish = NULL;
-    s_finish_free (&f);
+    s_ending_t ends [S_FINISH_BATCH];
+    hny_zpool_item_t items [S_FINISH_BATCH];
+    size_t n = 0;
+    while (self->finishes && n < S_FINISH_BATCH) {
+        hny_pl_finish_t *f = self->finishes;
+        int more = hny_record_read (f->record, self->store, S_SLICE);
+        if (more > 0)
+            break;              /* a page read: the next slice goes on */
+        /* Whole (or the store failed: the pass will not commit anyway). */
+        self->finishes = f->next;
+        if (!self->finishes)
+            self->finishes_tail = NULL;
+        if (more == 0)
+            s_finish_text (self, f, &ends [n++]);
+        else {
+            f->job->finish = NULL;
+            s_finish_free (&f);
+        }
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ends [i].item.text)
+            items [k++] = ends [i].item;
+    hny_store_records_compress (self->store, items, k);
+    for (size_t i = 0, j = 0; i < n; i++) {
+        if (ends [i].item.text)
+            ends [i].item = items [j++];
+        hny_pl_finish_t *f = ends [i].f;
+        s_finish_end (self, &ends [i]);
+        s_finish_free (&f);
+    }
 }
 
 

@@ -6,6 +6,7 @@
 #include "hny_store.h"
 #include "hny_ckpt.h"
 #include "hny_tmnew.h"
+#include "hny_zpool.h"
 
 #include <honyaku/proto.h>
 #include <honyaku/util.h>
@@ -83,6 +84,7 @@ struct _hny_store_t {
     } tm_keys [S_TM_KEYS_MAX];  /* only what is committed or in the open transaction */
     size_t tm_key_count;
     ZSTD_CCtx *zc;              /* reused: a context costs more than a record */
+    hny_zpool_t *zpool;         /* a batch of records on two threads (NULL: on this one) */
     ZSTD_DCtx *zd;
     uint64_t *tm_filter;        /* S_TM_FILTER_BITS: every hash the tm table may hold */
     hny_tmnew_t *tm_new;        /* tm_new's rows by key: exactly the table's, one row a key */
@@ -809,6 +811,7 @@ hny_store_new (const char *path, char **error)
     sqlite3_busy_timeout (self->db, 5000);
     ZSTD_CCtx_setParameter (self->zc, ZSTD_c_compressionLevel, S_RECORD_LEVEL);
     ZSTD_CCtx_setParameter (self->zc, ZSTD_c_checksumFlag, 1);   /* a damaged record says so */
+    self->zpool = hny_zpool_new (S_RECORD_LEVEL);
     sqlite3_create_function_v2 (self->db, "hny_text_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                                 NULL, s_sql_text_hash, NULL, NULL, NULL);
     int version = -1;
@@ -960,6 +963,7 @@ hny_store_destroy (hny_store_t **self_p)
     sqlite3_close (self->db);
     ZSTD_freeCCtx (self->zc);
     ZSTD_freeDCtx (self->zd);
+    hny_zpool_destroy (&self->zpool);
     free (self);
     *self_p = NULL;
 }
@@ -2405,22 +2409,45 @@ hny_store_tm_put_ref (hny_store_t *self, const char *from, const char *to, const
 
 /* ------------------------------------------------------------- records, stats */
 
+void
+hny_store_records_compress (hny_store_t *self, hny_zpool_item_t *items, size_t n)
+{
+    if (self->zpool) {
+        hny_zpool_compress (self->zpool, items, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t bound = ZSTD_compressBound (items [i].len);
+        items [i].z = hny_malloc (bound ? bound : 1);
+        items [i].z_len = ZSTD_compress2 (self->zc, items [i].z, bound, items [i].text, items [i].len);
+        if (ZSTD_isError (items [i].z_len)) {
+            free (items [i].z);
+            items [i].z = NULL;
+            items [i].z_len = 0;
+        }
+    }
+}
+
+int
+hny_store_record_put_z (hny_store_t *self, int64_t job, const hny_zpool_item_t *item)
+{
+    if (!item->z) {
+        /* Cannot happen but for memory; the text is kept as it is then. */
+        hny_warn ("store: record of job %lld kept uncompressed", (long long) job);
+        return s_run (self, "INSERT OR REPLACE INTO records (job, json) VALUES (?,?)", "is", job, item->text);
+    }
+    return s_run (self, "INSERT OR REPLACE INTO records (job, json) VALUES (?,?)", "ib", job, item->z,
+                  item->z_len);
+}
+
 int
 hny_store_record_put (hny_store_t *self, int64_t job, const char *json)
 {
-    size_t len = strlen (json), bound = ZSTD_compressBound (len);
-    void *z = hny_malloc (bound);
-    size_t size = ZSTD_compress2 (self->zc, z, bound, json, len);
-    int rc;
-    if (ZSTD_isError (size)) {
-        /* Cannot happen but for memory; the text is kept as it is then. */
-        hny_warn ("store: record of job %lld kept uncompressed: %s", (long long) job,
-                  ZSTD_getErrorName (size));
-        rc = s_run (self, "INSERT OR REPLACE INTO records (job, json) VALUES (?,?)", "is", job, json);
-    }
-    else
-        rc = s_run (self, "INSERT OR REPLACE INTO records (job, json) VALUES (?,?)", "ib", job, z, size);
-    free (z);
+    hny_zpool_item_t item = { .text = json, .len = strlen (json) };
+    /* one record: on this thread (hny_zpool_compress would too) */
+    self->zpool ? hny_zpool_compress (self->zpool, &item, 1) : hny_store_records_compress (self, &item, 1);
+    int rc = hny_store_record_put_z (self, job, &item);
+    free (item.z);
     return rc;
 }
 

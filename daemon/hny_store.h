@@ -28,6 +28,7 @@
 #define HNY_STORE_H
 
 #include "hny_state.h"
+#include "hny_zpool.h"
 
 #include <honyaku/util.h>
 
@@ -396,6 +397,11 @@ int hny_store_tm_page (hny_store_t *self, const char *from, const char *to, int 
    decompress, or would be larger than HNY_PROTO_BODY_MAX: that error
    does not spoil the open transaction). */
 int hny_store_record_put (hny_store_t *self, int64_t job, const char *json);
+/* The same in two steps, for the records a pass finishes: compress them
+   all (on two threads, hny_zpool.h; items' z set, the caller frees them),
+   then store each (the text as it is when its frame could not be made). */
+void hny_store_records_compress (hny_store_t *self, hny_zpool_item_t *items, size_t n);
+int hny_store_record_put_z (hny_store_t *self, int64_t job, const hny_zpool_item_t *item);
 int hny_store_record_get (hny_store_t *self, int64_t job, char **json);
 
 /* --- statistics per profile: add deltas; read all as a new object
