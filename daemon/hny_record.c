@@ -31,7 +31,12 @@ struct _hny_record_t {
 static void
 s_buf_json (hny_buf_t *buf, json_t *value)
 {
-    char *text = json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
+    /* json_dumps' bytes, written 2-3 times faster (hny_json.h); one past
+       the buffer's room is NULL, and then json_dumps' text is refused by
+       the buffer as before */
+    char *text = hny_json_dump (value, hny_buf_room (buf) + 1, NULL);
+    if (!text)
+        text = json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
     hny_buf_adds (buf, text);
     free (text);
     json_decref (value);
