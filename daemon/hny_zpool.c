@@ -3,7 +3,9 @@
     A batch is an array of items and an index of the next one to take,
     under one mutex; the caller and the helper each take items until none
     is left, each with its own zstd context (a context is one thread's).
-    The caller then waits for the helper to finish the item it holds. */
+    Once none is left the caller closes the batch and waits only for the
+    item the helper holds, if any: never for the helper to wake up (on a
+    busy machine that could take longer than the batch). */
 #include "hny_zpool.h"
 
 #include <honyaku/util.h>
@@ -16,11 +18,11 @@ struct _hny_zpool_t {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t work;        /* the helper waits here for a batch or stop */
-    pthread_cond_t done;        /* the caller waits here for the helper */
+    pthread_cond_t done;        /* the caller waits here for the helper's item */
     ZSTD_CCtx *own, *helper;    /* the caller's context and the helper's */
-    hny_zpool_item_t *items;    /* the batch (NULL between batches) */
+    hny_zpool_item_t *items;    /* the batch, while items are left to take */
     size_t count, next;         /* its size and the next item to take */
-    int helping;                /* the helper is on the batch */
+    int busy;                   /* the helper is compressing an item of it */
     unsigned long batch;        /* batches handed out (the helper's cue) */
     int stop;
 };
@@ -49,16 +51,21 @@ s_one (ZSTD_CCtx *cc, hny_zpool_item_t *item)
     }
 }
 
-/* Take items of the batch until none is left; the mutex is held on
-   entry and on return. */
+/* Take items of the batch until none is left (helper: flag it busy
+   while it holds one); the mutex is held on entry and on return. */
 static void
-s_take (hny_zpool_t *self, ZSTD_CCtx *cc)
+s_take (hny_zpool_t *self, ZSTD_CCtx *cc, int helper)
 {
     while (self->items && self->next < self->count) {
         hny_zpool_item_t *item = &self->items [self->next++];
+        self->busy |= helper;
         pthread_mutex_unlock (&self->mu);
         s_one (cc, item);
         pthread_mutex_lock (&self->mu);
+        if (helper) {
+            self->busy = 0;
+            pthread_cond_signal (&self->done);
+        }
     }
 }
 
@@ -73,10 +80,9 @@ s_helper (void *arg)
             pthread_cond_wait (&self->work, &self->mu);
         if (self->stop)
             break;
+        /* a batch the caller closed before this thread woke is left */
         seen = self->batch;
-        s_take (self, self->helper);
-        self->helping = 0;
-        pthread_cond_signal (&self->done);
+        s_take (self, self->helper, 1);
     }
     pthread_mutex_unlock (&self->mu);
     return NULL;
@@ -137,13 +143,14 @@ hny_zpool_compress (hny_zpool_t *self, hny_zpool_item_t *items, size_t n)
     self->items = items;
     self->count = n;
     self->next = 0;
-    self->helping = 1;
     self->batch++;
     pthread_cond_signal (&self->work);
-    s_take (self, self->own);
-    /* the helper holds at most the item it took last */
-    while (self->helping)
-        pthread_cond_wait (&self->done, &self->mu);
+    s_take (self, self->own, 0);
+    /* None is left to take: close the batch, so that a helper not yet
+       awake takes nothing (the caller never waits for it to wake), and
+       wait only for the item it holds, if any. */
     self->items = NULL;
+    while (self->busy)
+        pthread_cond_wait (&self->done, &self->mu);
     pthread_mutex_unlock (&self->mu);
 }
