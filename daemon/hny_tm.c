@@ -282,7 +282,12 @@ s_json_string (const char *p, const char *end)
     char *out = hny_malloc ((size_t) (close - p)), *o = out;
     for (p++; p < close - 1; p++) {
         if (*p != '\\') {
-            *o++ = *p;
+            /* the run up to the next escape (most strings have none) */
+            const char *bs = memchr (p, '\\', (size_t) (close - 1 - p));
+            const char *stop = bs ? bs : close - 1;
+            memcpy (o, p, (size_t) (stop - p));
+            o += stop - p;
+            p = stop - 1;       /* the loop's p++ lands on the escape, or the end */
             continue;
         }
         char c = *++p, plain = 0;
