@@ -30,6 +30,7 @@ pkgs=(
   groff-base                                # tests: the man pages format without warnings
   dpkg-dev debhelper lintian                # scripts/package.sh: the Debian packages (packaging.deb)
   gnuplot-nox                               # bench/perf.py: its PNG plot (bench.perf_smoke)
+  valgrind                                  # bench/icount.py: instructions an article (callgrind)
 )
 
 missing=()
