@@ -1707,16 +1707,17 @@ s_sources_get (hny_store_t *self, int64_t job, s_sources_t *srcs)
     return 1;
 }
 
-/* The source's entry of (para, idx) among srcs' (in order), or NULL. */
+/* The entry of (para, idx) among items [0, count) in (para, idx) order:
+   a job's sources, or its translations once sorted; NULL when none. */
 static const s_entry_t *
-s_source_find (const s_sources_t *srcs, int para, int idx)
+s_entry_find (const s_entry_t *items, size_t count, int para, int idx)
 {
-    size_t lo = 0, hi = srcs->src_count;
+    size_t lo = 0, hi = count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int cmp = s_key_cmp (srcs->srcs [mid].para, srcs->srcs [mid].idx, para, idx);
+        int cmp = s_key_cmp (items [mid].para, items [mid].idx, para, idx);
         if (cmp == 0)
-            return &srcs->srcs [mid];
+            return &items [mid];
         if (cmp < 0)
             lo = mid + 1;
         else
@@ -1724,8 +1725,6 @@ s_source_find (const s_sources_t *srcs, int para, int idx)
     }
     return NULL;
 }
-
-static const s_entry_t *s_done_find (const s_sources_t *srcs, int para, int idx);
 
 static int
 s_translated_pair (hny_store_t *self, int64_t job, int para, int idx, char **src, char **tgt)
@@ -1739,7 +1738,8 @@ s_translated_pair (hny_store_t *self, int64_t job, int para, int idx, char **src
     s_sources_t srcs;
     if ((rc = s_sources_get (self, job, &srcs)) != 1)
         return rc;
-    const s_entry_t *e = s_source_find (&srcs, para, idx), *d = s_done_find (&srcs, para, idx);
+    const s_entry_t *e = s_entry_find (srcs.srcs, srcs.src_count, para, idx);
+    const s_entry_t *d = s_entry_find (srcs.dones, srcs.done_count, para, idx);
     rc = e && d;
     if (rc) {
         *src = hny_strndup (e->s [0], e->len [0]);
@@ -1767,24 +1767,6 @@ s_entry_row (int64_t job, const s_entry_t *e, const s_entry_t *d, hny_segment_ro
     }
     row->qa = d->s [2] ? hny_strndup (d->s [2], d->len [2]) : NULL;
     row->backend = d->s [3] ? hny_strndup (d->s [3], d->len [3]) : NULL;
-}
-
-/* The translation of (para, idx) among srcs' (sorted), or NULL. */
-static const s_entry_t *
-s_done_find (const s_sources_t *srcs, int para, int idx)
-{
-    size_t lo = 0, hi = srcs->done_count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int cmp = s_key_cmp (srcs->dones [mid].para, srcs->dones [mid].idx, para, idx);
-        if (cmp == 0)
-            return &srcs->dones [mid];
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
 }
 
 /* The statement's current row as a segment row (caller clears it). */
@@ -1862,7 +1844,7 @@ s_segment_union (hny_store_t *self, int64_t job, const s_sources_t *srcs, sqlite
         int cmp = !e ? 1 : j == nrows ? -1 : s_key_cmp (e->para, e->idx, rows [j].para, rows [j].idx);
         if (cmp < 0) {
             hny_segment_row_t row;
-            s_entry_row (job, e, s_done_find (srcs, e->para, e->idx), &row);
+            s_entry_row (job, e, s_entry_find (srcs->dones, srcs->done_count, e->para, e->idx), &row);
             stop = fn (&row, arg);
             hny_segment_row_clear (&row);
             i++;

@@ -88,6 +88,18 @@ s_helper (void *arg)
     return NULL;
 }
 
+/* Free what hny_zpool_new made (the thread stopped or never started). */
+static void
+s_free (hny_zpool_t *self)
+{
+    ZSTD_freeCCtx (self->own);
+    ZSTD_freeCCtx (self->helper);
+    pthread_cond_destroy (&self->work);
+    pthread_cond_destroy (&self->done);
+    pthread_mutex_destroy (&self->mu);
+    free (self);
+}
+
 hny_zpool_t *
 hny_zpool_new (int level)
 {
@@ -98,12 +110,7 @@ hny_zpool_new (int level)
     pthread_cond_init (&self->work, NULL);
     pthread_cond_init (&self->done, NULL);
     if (!self->own || !self->helper || pthread_create (&self->thread, NULL, s_helper, self) != 0) {
-        ZSTD_freeCCtx (self->own);
-        ZSTD_freeCCtx (self->helper);
-        pthread_cond_destroy (&self->work);
-        pthread_cond_destroy (&self->done);
-        pthread_mutex_destroy (&self->mu);
-        free (self);
+        s_free (self);
         return NULL;
     }
     return self;
@@ -120,12 +127,7 @@ hny_zpool_destroy (hny_zpool_t **self_p)
     pthread_cond_signal (&self->work);
     pthread_mutex_unlock (&self->mu);
     pthread_join (self->thread, NULL);
-    ZSTD_freeCCtx (self->own);
-    ZSTD_freeCCtx (self->helper);
-    pthread_cond_destroy (&self->work);
-    pthread_cond_destroy (&self->done);
-    pthread_mutex_destroy (&self->mu);
-    free (self);
+    s_free (self);
     *self_p = NULL;
 }
 
