@@ -320,10 +320,6 @@ s_seg_add_done (hny_pipeline_t *self, hny_pl_job_t *job, int para, int idx, cons
     row->state = HNY_SEG_DONE;
 }
 
-/* A segment translated: its target with the worker's warning, the flags
-   of its checks (JSON text) and the profile that translated it when not
-   the job's; a NULL leaves that column as it was, as the store's UPDATE
-   does. */
 /* A job with sources gets a RESULT's translations as one row: they are
    gathered in job->tr while the RESULT is applied (self->tr_max set) and
    written at its end (s_tr_end), or before, when the job's record starts
@@ -355,14 +351,9 @@ s_tr_add (hny_pipeline_t *self, hny_pl_job_t *job, int para, int idx, const char
         hny_buf_free (&job->tr);
         job->tr = (hny_buf_t) HNY_BUF_INIT (self->tr_max);
     }
-    size_t len = job->tr.len;
-    if (hny_store_translated_add (&job->tr, para, idx, tgt, warning, qa, backend) == 0)
-        return 0;
-    /* Past the cap (it cannot be: the cap is the RESULT's own): what came
-       before is kept, this one goes alone. */
-    hny_buf_truncate (&job->tr, len);
-    job->tr.toobig = 0;
-    return -1;
+    /* Past the cap (the RESULT's own size: a job repeating a long
+       sentence many times) the entry is refused whole and goes alone. */
+    return hny_store_translated_add (&job->tr, para, idx, tgt, warning, qa, backend);
 }
 
 /* The RESULT is applied: write every job's translations gathered. */
@@ -378,6 +369,10 @@ s_tr_end (hny_pipeline_t *self)
     self->tr_max = 0;
 }
 
+/* A segment translated: its target with the worker's warning, the flags
+   of its checks (JSON text) and the profile that translated it when not
+   the job's; a NULL leaves that column as it was, as the store's UPDATE
+   does. Gathered into the RESULT's row of its job when it can be. */
 static void
 s_seg_done (hny_pipeline_t *self, int64_t id, hny_pl_job_t *job, int para, int idx, const char *src,
             const char *tgt, const char *warning, const char *qa, const char *backend)

@@ -83,8 +83,8 @@ struct _hny_store_t {
         int64_t id;             /* tm_keys.id; 0: no such row (yet) */
     } tm_keys [S_TM_KEYS_MAX];  /* only what is committed or in the open transaction */
     size_t tm_key_count;
-    ZSTD_CCtx *zc;              /* reused: a context costs more than a record */
-    hny_zpool_t *zpool;         /* a batch of records on two threads (NULL: on this one) */
+    hny_zpool_t *zpool;         /* records' compressors (contexts are reused: one costs
+                                   more than a record), a batch on two threads */
     ZSTD_DCtx *zd;
     uint64_t *tm_filter;        /* S_TM_FILTER_BITS: every hash the tm table may hold */
     hny_tmnew_t *tm_new;        /* tm_new's rows by key: exactly the table's, one row a key */
@@ -799,9 +799,9 @@ hny_store_new (const char *path, char **error)
     assert (path && error);
     *error = NULL;
     hny_store_t *self = hny_calloc (1, sizeof *self);
-    self->zc = ZSTD_createCCtx ();
+    self->zpool = hny_zpool_new (S_RECORD_LEVEL);
     self->zd = ZSTD_createDCtx ();
-    if (!self->zc || !self->zd
+    if (!self->zpool || !self->zd
     ||  sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                             | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         *error = hny_sprintf ("%s: %s", path, self->db ? sqlite3_errmsg (self->db) : "cannot open");
@@ -809,9 +809,6 @@ hny_store_new (const char *path, char **error)
         return NULL;
     }
     sqlite3_busy_timeout (self->db, 5000);
-    ZSTD_CCtx_setParameter (self->zc, ZSTD_c_compressionLevel, S_RECORD_LEVEL);
-    ZSTD_CCtx_setParameter (self->zc, ZSTD_c_checksumFlag, 1);   /* a damaged record says so */
-    self->zpool = hny_zpool_new (S_RECORD_LEVEL);
     sqlite3_create_function_v2 (self->db, "hny_text_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                                 NULL, s_sql_text_hash, NULL, NULL, NULL);
     int version = -1;
@@ -961,7 +958,6 @@ hny_store_destroy (hny_store_t **self_p)
     free (self->tm_filter);
     hny_tmnew_destroy (&self->tm_new);
     sqlite3_close (self->db);
-    ZSTD_freeCCtx (self->zc);
     ZSTD_freeDCtx (self->zd);
     hny_zpool_destroy (&self->zpool);
     free (self);
@@ -1541,23 +1537,33 @@ s_key_cmp (int para_a, int idx_a, int para_b, int idx_b)
     return idx_a < idx_b ? -1 : idx_a > idx_b;
 }
 
-/* Append an entry of n strings (NULLs allowed). 0, -1 past list's cap. */
+/* Append an entry of n strings (NULLs allowed), whole or not at all: 0,
+   or -1 (list unchanged, and still usable) when it would pass list's
+   cap or a string is too long for its length field. */
 static int
 s_entry_add (hny_buf_t *list, int para, int idx, int n, const char *const *strs)
 {
+    size_t lens [S_ENTRY_STRS], need = S_ENTRY_HEAD;
+    for (int k = 0; k < n; k++) {
+        lens [k] = strs [k] ? strlen (strs [k]) : 0;
+        if (lens [k] >= S_ENTRY_NULL)
+            return -1;
+        need += 4 + lens [k];
+    }
+    if (need > hny_buf_room (list))
+        return -1;
     char head [4];
     s_put_u32 (head, (uint32_t) para);
     hny_buf_add (list, head, 4);
     s_put_u32 (head, (uint32_t) idx);
     hny_buf_add (list, head, 4);
     for (int k = 0; k < n; k++) {
-        size_t len = strs [k] ? strlen (strs [k]) : 0;
-        s_put_u32 (head, strs [k] && len < S_ENTRY_NULL ? (uint32_t) len : S_ENTRY_NULL);
+        s_put_u32 (head, strs [k] ? (uint32_t) lens [k] : S_ENTRY_NULL);
         hny_buf_add (list, head, 4);
         if (strs [k])
-            hny_buf_add (list, strs [k], len);
+            hny_buf_add (list, strs [k], lens [k]);
     }
-    return list->toobig ? -1 : 0;
+    return 0;
 }
 
 /* Parse a row's bytes (kept by srcs) into entries of n strings appended
@@ -1664,11 +1670,11 @@ s_done_cmp (const void *a, const void *b)
     return s_key_cmp (x->para, x->idx, y->para, y->idx);
 }
 
-/* A job's sources and translations: 1 (*srcs filled; clear it), 0 the
-   job has no sources, -1 error (a damaged row says so in the store's
-   error). */
+/* A job's sources and (with dones) its translations: 1 (*srcs filled;
+   clear it), 0 the job has no sources, -1 error (a damaged row says so
+   in the store's error). */
 static int
-s_sources_get (hny_store_t *self, int64_t job, s_sources_t *srcs)
+s_sources_get (hny_store_t *self, int64_t job, s_sources_t *srcs, int dones)
 {
     memset (srcs, 0, sizeof *srcs);
     sqlite3_stmt *stmt = s_query (self, "SELECT count, data FROM sources WHERE job=?", "i", job);
@@ -1682,6 +1688,8 @@ s_sources_get (hny_store_t *self, int64_t job, s_sources_t *srcs)
     int ok = s_entries_parse (data, size, S_SOURCE_STRS, 1, &srcs->srcs, &srcs->src_count, &alloc) == 0
           && srcs->src_count == (size_t) count;
     /* Its translations, in any order: sorted here. */
+    if (ok && !dones)
+        return 1;
     stmt = ok ? s_query (self, "SELECT data FROM translated WHERE job=?", "i", job) : NULL;
     alloc = 0;
     while (ok && stmt && (rc = s_step (self, stmt)) == 1) {
@@ -1736,7 +1744,7 @@ s_translated_pair (hny_store_t *self, int64_t job, int para, int idx, char **src
         return rc;
     sqlite3_reset (stmt);
     s_sources_t srcs;
-    if ((rc = s_sources_get (self, job, &srcs)) != 1)
+    if ((rc = s_sources_get (self, job, &srcs, 1)) != 1)
         return rc;
     const s_entry_t *e = s_entry_find (srcs.srcs, srcs.src_count, para, idx);
     const s_entry_t *d = s_entry_find (srcs.dones, srcs.done_count, para, idx);
@@ -1868,7 +1876,7 @@ hny_store_segments (hny_store_t *self, int64_t job,
                     int (*fn) (const hny_segment_row_t *row, void *arg), void *arg)
 {
     s_sources_t srcs;
-    int has = s_sources_get (self, job, &srcs);
+    int has = s_sources_get (self, job, &srcs, 1);
     if (has < 0)
         return -1;
     sqlite3_stmt *stmt = s_query (self, "SELECT " S_SEG_COLS " FROM segments WHERE job=?"
@@ -1885,7 +1893,7 @@ hny_store_segments_page (hny_store_t *self, int64_t job, int para, int idx, int 
                          int (*fn) (const hny_segment_row_t *row, void *arg), void *arg)
 {
     s_sources_t srcs;
-    int has = s_sources_get (self, job, &srcs);
+    int has = s_sources_get (self, job, &srcs, 1);
     if (has < 0)
         return -1;
     /* the union's first limit are within the first limit of each side */
@@ -1938,10 +1946,11 @@ hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max
     if (para < 0 || max == 0)
         return 0;               /* the title has nothing before it */
     s_sources_t srcs;
-    int has = s_sources_get (self, job, &srcs);
+    int has = s_sources_get (self, job, &srcs, 0);
     if (has < 0)
         return -1;
-    /* The title, from the sources (their first, para -1) or its row. */
+    /* The title, from the sources (their first, para -1) or its row; the
+       context is sources only (has above read no translations). */
     char *title = NULL;
     int rc = 0;
     if (has) {
@@ -2085,14 +2094,17 @@ int
 hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *done, int *failed)
 {
     s_sources_t srcs;
-    int has = s_sources_get (self, job, &srcs);
+    int has = s_sources_get (self, job, &srcs, 1);
     if (has < 0)
         return -1;
     if (has) {
-        /* a small article: its union, walked */
-        s_sources_clear (&srcs);
+        /* a small article: its union, walked (the sources read once) */
         int counts [3] = { 0, 0, 0 };
-        if (hny_store_segments (self, job, s_count_row, counts))
+        sqlite3_stmt *rows = s_query (self, "SELECT " S_SEG_COLS " FROM segments WHERE job=?"
+                                            " ORDER BY para, idx", "i", job);
+        int rc = s_segment_union (self, job, &srcs, rows, INT_MIN, 0, -1, s_count_row, counts);
+        s_sources_clear (&srcs);
+        if (rc < 0)
             return -1;
         *total = counts [0];
         *done = counts [1];
@@ -2394,20 +2406,7 @@ hny_store_tm_put_ref (hny_store_t *self, const char *from, const char *to, const
 void
 hny_store_records_compress (hny_store_t *self, hny_zpool_item_t *items, size_t n)
 {
-    if (self->zpool) {
-        hny_zpool_compress (self->zpool, items, n);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t bound = ZSTD_compressBound (items [i].len);
-        items [i].z = hny_malloc (bound ? bound : 1);
-        items [i].z_len = ZSTD_compress2 (self->zc, items [i].z, bound, items [i].text, items [i].len);
-        if (ZSTD_isError (items [i].z_len)) {
-            free (items [i].z);
-            items [i].z = NULL;
-            items [i].z_len = 0;
-        }
-    }
+    hny_zpool_compress (self->zpool, items, n);
 }
 
 int
@@ -2426,8 +2425,7 @@ int
 hny_store_record_put (hny_store_t *self, int64_t job, const char *json)
 {
     hny_zpool_item_t item = { .text = json, .len = strlen (json) };
-    /* one record: on this thread (hny_zpool_compress would too) */
-    self->zpool ? hny_zpool_compress (self->zpool, &item, 1) : hny_store_records_compress (self, &item, 1);
+    hny_zpool_compress (self->zpool, &item, 1);     /* one: on this thread */
     int rc = hny_store_record_put_z (self, job, &item);
     free (item.z);
     return rc;

@@ -218,7 +218,8 @@ int hny_store_sources_add (hny_buf_t *list, int para, int idx, const char *src);
 int hny_store_sources_put (hny_store_t *self, int64_t job, const hny_buf_t *list, int count);
 /* Append the translation of segment (para, idx), as hny_store_segment_done
    takes it (tgt; warning, qa, backend or NULL), to list: the translations
-   of one job in one RESULT being built, for a job with sources. */
+   of one job in one RESULT being built, for a job with sources. Whole or
+   not at all: -1 (list unchanged and still usable) past its cap. */
 int hny_store_translated_add (hny_buf_t *list, int para, int idx, const char *tgt, const char *warning,
                               const char *qa, const char *backend);
 /* A job's translations built by hny_store_translated_add, in one row: the

@@ -25,6 +25,7 @@ struct _hny_zpool_t {
     int busy;                   /* the helper is compressing an item of it */
     unsigned long batch;        /* batches handed out (the helper's cue) */
     int stop;
+    int threaded;               /* the helper runs (else the caller does all) */
 };
 
 static ZSTD_CCtx *
@@ -88,17 +89,6 @@ s_helper (void *arg)
     return NULL;
 }
 
-/* Free what hny_zpool_new made (the thread stopped or never started). */
-static void
-s_free (hny_zpool_t *self)
-{
-    ZSTD_freeCCtx (self->own);
-    ZSTD_freeCCtx (self->helper);
-    pthread_cond_destroy (&self->work);
-    pthread_cond_destroy (&self->done);
-    pthread_mutex_destroy (&self->mu);
-    free (self);
-}
 
 hny_zpool_t *
 hny_zpool_new (int level)
@@ -106,13 +96,16 @@ hny_zpool_new (int level)
     hny_zpool_t *self = hny_calloc (1, sizeof *self);
     self->own = s_context (level);
     self->helper = s_context (level);
+    if (!self->own || !self->helper) {
+        ZSTD_freeCCtx (self->own);
+        ZSTD_freeCCtx (self->helper);
+        free (self);
+        return NULL;
+    }
     pthread_mutex_init (&self->mu, NULL);
     pthread_cond_init (&self->work, NULL);
     pthread_cond_init (&self->done, NULL);
-    if (!self->own || !self->helper || pthread_create (&self->thread, NULL, s_helper, self) != 0) {
-        s_free (self);
-        return NULL;
-    }
+    self->threaded = pthread_create (&self->thread, NULL, s_helper, self) == 0;
     return self;
 }
 
@@ -122,25 +115,31 @@ hny_zpool_destroy (hny_zpool_t **self_p)
     hny_zpool_t *self = *self_p;
     if (!self)
         return;
-    pthread_mutex_lock (&self->mu);
-    self->stop = 1;
-    pthread_cond_signal (&self->work);
-    pthread_mutex_unlock (&self->mu);
-    pthread_join (self->thread, NULL);
-    s_free (self);
+    if (self->threaded) {
+        pthread_mutex_lock (&self->mu);
+        self->stop = 1;
+        pthread_cond_signal (&self->work);
+        pthread_mutex_unlock (&self->mu);
+        pthread_join (self->thread, NULL);
+    }
+    ZSTD_freeCCtx (self->own);
+    ZSTD_freeCCtx (self->helper);
+    pthread_cond_destroy (&self->work);
+    pthread_cond_destroy (&self->done);
+    pthread_mutex_destroy (&self->mu);
+    free (self);
     *self_p = NULL;
 }
 
 void
 hny_zpool_compress (hny_zpool_t *self, hny_zpool_item_t *items, size_t n)
 {
-    if (n == 1) {
+    if (n <= 1 || !self->threaded) {
         /* one record: waking the helper would cost more than it saves */
-        s_one (self->own, &items [0]);
+        for (size_t i = 0; i < n; i++)
+            s_one (self->own, &items [i]);
         return;
     }
-    if (n == 0)
-        return;
     pthread_mutex_lock (&self->mu);
     self->items = items;
     self->count = n;

@@ -19,8 +19,9 @@
 typedef struct _hny_zpool_t hny_zpool_t;
 
 /* A compressor at zstd level (with a checksum in each frame: a damaged
-   record says so) and its helper thread. NULL when the thread cannot be
-   started (the caller then compresses on its own). */
+   record says so) and its helper thread. When the thread cannot be
+   started the pool still compresses, on the caller's thread alone. NULL
+   only when zstd has no memory for a context. */
 hny_zpool_t *hny_zpool_new (int level);
 
 /* Stop the helper and free; *self_p becomes NULL. NULL is allowed. */

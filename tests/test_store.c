@@ -886,6 +886,26 @@ s_sources (const char *dir)
     }
     CHECK (hny_store_commit (store) == 0);
     hny_buf_free (&tr);
+    /* An entry past a list's cap is refused whole: the list stays as it
+       was and usable (the pipeline writes that one alone). */
+    hny_buf_t small = HNY_BUF_INIT (2 * (8 + 4 * 4 + 3));
+    CHECK (hny_store_translated_add (&small, paras [0], idxs [0], "ONE", NULL, NULL, NULL) == 0);
+    CHECK (hny_store_translated_add (&small, paras [1], idxs [1], "TWO", NULL, NULL, NULL) == 0);
+    size_t full = small.len;
+    CHECK (hny_store_translated_add (&small, paras [2], idxs [2], "THREE", NULL, NULL, NULL) == -1);
+    CHECK (small.len == full && !small.toobig && hny_buf_room (&small) == 0);
+    CHECK (hny_store_begin (store) == 0);
+    int64_t capped = s_add_job (store, "capped", "h-capped");
+    CHECK (hny_store_sources_put (store, capped, &list, N) == 0);
+    CHECK (hny_store_translated_put (store, capped, &small) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    int ct, cd, cf;
+    CHECK (hny_store_segment_counts (store, capped, &ct, &cd, &cf) == 0 && ct == N && cd == 2 && cf == 0);
+    hny_buf_free (&small);
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_segments_delete (store, capped) == 0);
+    CHECK (hny_store_commit (store) == 0);
+
     /* A translation's row without its target is damaged too. */
     CHECK (sqlite3_open (path, &db) == SQLITE_OK);
     CHECK (sqlite3_exec (db, "UPDATE translated SET data=substr(data, 1, 8) || x'FFFFFFFF'"
