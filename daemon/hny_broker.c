@@ -1122,7 +1122,7 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
         }
         if (self->draining && (hny_sched_leased_count (self->sched) == 0 || now >= self->drain_deadline))
             break;
-        zmq_pollitem_t items [5] = {
+        zmq_pollitem_t items [6] = {
             { self->front, 0, ZMQ_POLLIN, 0 },
             { self->back, 0, ZMQ_POLLIN, 0 },
         };
@@ -1131,6 +1131,12 @@ hny_broker_run (hny_broker_t *self, volatile sig_atomic_t *signals)
             wake_at = count;
             items [count++] = (zmq_pollitem_t) { NULL, self->wake_fd, ZMQ_POLLIN, 0 };
         }
+        /* Records compressed on the store's helper: the next pass ends
+           their jobs (only a pass that can write does; none is out in a
+           degraded one, whose reload dropped them). */
+        int records_fd = hny_pipeline_wake_fd (self->pipeline);
+        if (records_fd >= 0 && self->store_mode == HNY_STORE_OK)
+            items [count++] = (zmq_pollitem_t) { NULL, records_fd, ZMQ_POLLIN, 0 };
         if (self->auth)
             items [count++] = (zmq_pollitem_t) { hny_auth_socket (self->auth), 0, ZMQ_POLLIN, 0 };
         long timeout = s_next_timeout (self, sup_next, busy);

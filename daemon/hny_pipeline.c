@@ -45,7 +45,9 @@
 #define S_RETRY_GROWTH      1.6         /* backoff factor per try */
 #define S_RETRY_JITTER      0.23        /* +- this share of the backoff */
 #define S_SLICE             256         /* segments between two looks at the clock */
-#define S_FINISH_BATCH      32          /* records compressed together (two threads) */
+#define S_FINISH_BATCH      32          /* records made between two looks at the clock */
+#define S_ZPOOL_OUT_MAX     256         /* records out to be compressed, at most: their texts
+                                           are in memory (a pass ends them as they come back) */
 #define S_AHEAD_MIN         2           /* tasks packed ahead per profile, at least */
 #define S_TASK_REQUESTS_MAX 8           /* requests one translate task makes, at most */
 #define S_TASKS_IN_FLIGHT   32          /* ... and at least this many tasks fill a profile's
@@ -519,6 +521,7 @@ hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *hash, const 
         }
         hny_pl_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
         job->has_task = 1;
+        job->fresh = 1;
         hny_debug ("job %lld: segmented as a job done before with the same content", (long long) id);
         s_load_start (self, job, task, art, count);
         job->load->reuse = done;
@@ -528,6 +531,7 @@ hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *hash, const 
         return -1;
     hny_pl_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
     job->has_task = 1;
+    job->fresh = 1;
     return 0;
 }
 
@@ -1067,7 +1071,11 @@ hny_pl_finish_start (hny_pipeline_t *self, hny_pl_job_t *job, int fail_code, hny
 }
 
 /* A finish whose record is whole, on its way out: what the job ends as
-   and its record's text, then (hny_store_records_compress) its frame. */
+   and its record's text, then its frame, made by the store's compressor
+   on its helper thread while the loop goes on (hny_zpool.h); the pass
+   that takes it back stores it and ends the job. Until then the job is
+   tracked with its finish set, as while its record is read: nothing else
+   ends or restarts it. */
 typedef struct {
     hny_pl_finish_t *f;
     hny_job_row_t row;
@@ -1118,6 +1126,29 @@ s_finish_text (hny_pipeline_t *self, hny_pl_finish_t *f, s_ending_t *e)
     e->item.len = record ? strlen (record) : 0;
 }
 
+static void
+s_finish_free (hny_pl_finish_t **f_p)
+{
+    hny_record_destroy (&(*f_p)->record);
+    free ((*f_p)->fail_reason);
+    free (*f_p);
+    *f_p = NULL;
+}
+
+/* Free an ending and its finish (not the job). */
+static void
+s_ending_free (s_ending_t **e_p)
+{
+    s_ending_t *e = *e_p;
+    s_finish_free (&e->f);
+    hny_job_row_clear (&e->row);
+    free (e->error);
+    free ((char *) e->item.text);
+    free (e->item.z);
+    free (e);
+    *e_p = NULL;
+}
+
 /* The record (compressed) is stored, and the final state; the job is
    forgotten and its waiters told. */
 static void
@@ -1146,58 +1177,67 @@ s_finish_end (hny_pipeline_t *self, s_ending_t *e)
     s_job_untrack (self, &job);
     if (self->final)
         self->final (id, e->state, elapsed, self->final_arg);
-    hny_job_row_clear (&e->row);
-    free (e->error);
-    free ((char *) e->item.text);
-    free (e->item.z);
+    s_ending_free (&e);
 }
 
+/* The records compressed meanwhile end their jobs, in the order they
+   were made. */
 static void
-s_finish_free (hny_pl_finish_t **f_p)
+s_finish_collect (hny_pipeline_t *self)
 {
-    hny_record_destroy (&(*f_p)->record);
-    free ((*f_p)->fail_reason);
-    free (*f_p);
-    *f_p = NULL;
+    hny_zpool_t *zpool = hny_store_records_zpool (self->store);
+    hny_zpool_item_t *item;
+    while ((item = hny_zpool_take (zpool)))
+        s_finish_end (self, item->arg);
+}
+
+/* Records out to be compressed are dropped (the jobs are being
+   forgotten: the store still has them unfinished). */
+static void
+s_finish_drop (hny_pipeline_t *self)
+{
+    hny_zpool_t *zpool = hny_store_records_zpool (self->store);
+    hny_zpool_item_t *item;
+    while ((item = hny_zpool_wait (zpool))) {
+        s_ending_t *e = item->arg;
+        s_ending_free (&e);
+    }
 }
 
 /* A page of the first record being assembled; with it, the records after
-   it that are whole already (most are made from memory) up to
-   S_FINISH_BATCH: their texts are compressed together, on two threads,
-   then each is stored and its job ends. */
+   it that are whole already (most are made from memory), up to
+   S_FINISH_BATCH: each record's text goes to the compressor, which
+   hands it back to a later pass (s_finish_collect); one with no text
+   (its job's row is gone) ends now. */
 static void
 s_finish_slice (hny_pipeline_t *self)
 {
-    s_ending_t ends [S_FINISH_BATCH];
-    hny_zpool_item_t items [S_FINISH_BATCH];
-    size_t n = 0;
-    while (self->finishes && n < S_FINISH_BATCH) {
+    hny_zpool_t *zpool = hny_store_records_zpool (self->store);
+    for (int n = 0; self->finishes && n < S_FINISH_BATCH; n++) {
         hny_pl_finish_t *f = self->finishes;
         int more = hny_record_read (f->record, self->store, S_SLICE);
         if (more > 0)
             break;              /* a page read: the next slice goes on */
-        /* Whole (or the store failed: the pass will not commit anyway). */
         self->finishes = f->next;
         if (!self->finishes)
             self->finishes_tail = NULL;
-        if (more == 0)
-            s_finish_text (self, f, &ends [n++]);
-        else {
+        if (more < 0) {
+            /* The store failed: the pass will not commit anyway. */
             f->job->finish = NULL;
             s_finish_free (&f);
+            continue;
         }
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (ends [i].item.text)
-            items [k++] = ends [i].item;
-    hny_store_records_compress (self->store, items, k);
-    for (size_t i = 0, j = 0; i < n; i++) {
-        if (ends [i].item.text)
-            ends [i].item = items [j++];
-        hny_pl_finish_t *f = ends [i].f;
-        s_finish_end (self, &ends [i]);
-        s_finish_free (&f);
+        /* Memory stays bounded: wait for the oldest record out. */
+        while (hny_zpool_out (zpool) >= S_ZPOOL_OUT_MAX)
+            s_finish_end (self, hny_zpool_wait (zpool)->arg);
+        s_ending_t *e = hny_calloc (1, sizeof *e);
+        s_finish_text (self, f, e);
+        if (e->item.text) {
+            e->item.arg = e;
+            hny_zpool_submit (zpool, &e->item);
+        }
+        else
+            s_finish_end (self, e);
     }
 }
 
@@ -1329,6 +1369,7 @@ s_load_free (hny_pl_load_t **l_p)
     for (size_t i = 0; i < l->held_count; i++)
         hny_segment_row_clear (&l->held [i]);
     free (l->held);
+    hny_record_destroy (&l->record);
     free (l);
     *l_p = NULL;
 }
@@ -1391,10 +1432,22 @@ s_load_end (hny_pipeline_t *self, hny_pl_load_t *l)
     hny_pl_job_set_state (self, job, HNY_JOB_TRANSLATING);
     hny_pl_job_check (self, job);
     if (l->direct && job->finish) {
-        /* All from the TM: the record is made of the segments held. */
+        /* All from the TM: the record is made of the segments held, or
+           is the one made of a reused job's pairs. */
+        if (l->record && !job->finish->fail_code) {
+            hny_record_destroy (&job->finish->record);
+            job->finish->record = l->record;
+            l->record = NULL;
+        }
         for (size_t i = 0; i < l->held_count; i++)
             hny_record_add (job->finish->record, &l->held [i]);
         hny_record_close (job->finish->record);
+    }
+    else if (l->record) {
+        /* Cannot happen: every segment of a reused job is a hit, so its
+           record starts above. Its pairs are in no row: it fails. */
+        hny_error ("job %lld: reused, but its record did not start", (long long) job->id);
+        hny_pl_job_fail_early (self, job, HNY_STATUS_INTERNAL, "internal error: the reused job's pairs were lost");
     }
     else {
         s_load_flush (self, l);
@@ -1409,18 +1462,25 @@ s_load_end (hny_pipeline_t *self, hny_pl_load_t *l)
    0, or -1: the record is not usable after all, and the job's prepare task
    is queued as any other (the load is gone). */
 /* hny_tm_article_pairs' callback: a pair of the done job is a TM hit of
-   the reused one. */
+   the reused one, written into its record as it comes (a reused job is
+   loaded in one slice, and all its segments are hits: s_load_end makes
+   this its record). */
 typedef struct {
     hny_pipeline_t *self;
     hny_pl_load_t *load;
 } s_reuse_t;
 
 static void
-s_reuse_pair (int para, int idx, const char *src, const char *tgt, void *arg)
+s_reuse_pair (int para, int idx, const hny_tm_pair_t *pair, void *arg)
 {
     s_reuse_t *r = arg;
-    r->load->job->total++;
-    s_segment_hit (r->self, r->load, para, idx, src, hny_strdup (tgt), 0);
+    hny_pl_load_t *l = r->load;
+    if (!l->record)
+        l->record = hny_record_new (l->job->id, 0, HNY_CLASS_PERMANENT, NULL);
+    hny_record_add_hit (l->record, para, idx, pair);
+    l->job->total++;
+    l->job->done++;
+    l->hits++;
 }
 
 /* The done job's translations as they are, without a lookup a segment:
@@ -1568,8 +1628,12 @@ s_load_start (hny_pipeline_t *self, hny_pl_job_t *job, hny_task_t *task, json_t 
     l->art = art;
     l->direct = count <= S_SLICE;   /* loaded in one slice, so in this pass */
     job->load = l;
-    /* A result loaded again (after a restart) starts from a clean slate. */
-    hny_store_segments_delete (self->store, job->id);
+    /* A result loaded again (after a restart, a reload) starts from a
+       clean slate; a job's first load in the process that took it has
+       none to clear (three statements a job saved). */
+    if (!job->fresh)
+        hny_store_segments_delete (self->store, job->id);
+    job->fresh = 0;
     /* A translate job's rows are kept from here (s_row_add), all of them. */
     s_rows_drop (job);
     job->rows_kept = job->kind == HNY_JOB_TRANSLATE;
@@ -2049,6 +2113,7 @@ int
 hny_pipeline_step (hny_pipeline_t *self, int64_t budget_ms)
 {
     s_divert (self);
+    s_finish_collect (self);
     int64_t deadline = hny_clock_mono_ms () + (budget_ms > 0 ? budget_ms : 1);
     while ((self->loads || self->finishes || self->sweeping) && hny_clock_mono_ms () < deadline) {
         /* Finishing first: it frees memory and answers waiters; sweeping
@@ -2060,6 +2125,8 @@ hny_pipeline_step (hny_pipeline_t *self, int64_t budget_ms)
         else
             self->sweeping = hny_store_sweep (self->store, S_SWEEP_ROWS) > 0;
     }
+    /* Those compressed meanwhile (all, without a helper thread). */
+    s_finish_collect (self);
     for (size_t p = 0; p < self->profile_count; p++)
         if (self->unassigned [p].head)
             s_pack_profile (self, (int) p);
@@ -2074,6 +2141,12 @@ hny_pipeline_step (hny_pipeline_t *self, int64_t budget_ms)
         self->trim_at = now;
     }
     return self->loads || self->finishes || self->sweeping || self->trimming;
+}
+
+int
+hny_pipeline_wake_fd (hny_pipeline_t *self)
+{
+    return hny_zpool_fd (hny_store_records_zpool (self->store));
 }
 
 /* ------------------------------------------------------------- loading the store */
@@ -2379,6 +2452,7 @@ s_forget (hny_pipeline_t *self)
         s_load_free (&l);
     }
     self->loads_tail = NULL;
+    s_finish_drop (self);
     while (self->finishes) {
         hny_pl_finish_t *f = self->finishes;
         self->finishes = f->next;

@@ -111,12 +111,19 @@ int hny_pipeline_result (hny_pipeline_t *self, hny_task_t *task, int status, con
                          const uint8_t *body, size_t size, const char **why);
 
 /* One pass's share of the work: diverts paused profiles' work to their
-   fallbacks, loads prepare results, assembles records and sweeps the
-   segments of finished long articles for at most about budget_ms, packs
-   pending entries into tasks, and when no job is left trims the store.
-   Returns 1 when work is left for the next pass (the loop should not
-   sleep), else 0. */
+   fallbacks, ends the jobs whose records came back compressed, loads
+   prepare results, assembles records (handed to the store's compressor)
+   and sweeps the segments of finished long articles for at most about
+   budget_ms, packs pending entries into tasks, and when no job is left
+   trims the store. Returns 1 when work is left for the next pass (the
+   loop should not sleep), else 0. */
 int hny_pipeline_step (hny_pipeline_t *self, int64_t budget_ms);
+
+/* A descriptor that polls readable while a record compressed waits for
+   the next pass to end its job (the loop polls it, never reads it), or
+   -1 when there is none to poll (records then come back within the
+   step). */
+int hny_pipeline_wake_fd (hny_pipeline_t *self);
 
 /* Why a job waits although nothing stops it but the workers (STATUS's
    `waiting`): a static text or one in buf, or NULL. */

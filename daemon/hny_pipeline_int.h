@@ -41,6 +41,8 @@ struct _hny_pl_job_t {
     char *error;                /* the first segment failure, or NULL */
     int error_code;
     int has_task;               /* load: its prepare task was found */
+    int fresh;                  /* submitted to this process and no load begun: the
+                                   store has no segment rows of it to clear */
     int mt_wait;                /* an align job with a backend: its source's
                                    translations are pending, the align task
                                    waits for them */
@@ -74,6 +76,8 @@ struct _hny_pl_load_t {
     hny_segment_row_t *held;    /* those segments, not in the store: if all of the
                                    article's are, its record is made from them */
     size_t held_count;
+    hny_record_t *record;       /* a reused job's record, its pairs copied from the done
+                                   job's (s_load_reuse_pairs): held has none then */
 };
 
 /* Assembling a record, a page of segments per slice. */

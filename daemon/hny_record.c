@@ -84,16 +84,18 @@ s_buf_string (hny_buf_t *buf, const char *s)
 /* One segment into the record (12.2, 12.3): its pair written as
    json_pack ("{s:s, s:o, s:b}") and json_dumps wrote it, without building
    it (a record is assembled a page at a time, often). */
-static int
-s_row (const hny_segment_row_t *row, void *arg)
+/* The part a segment of para goes in (the title for -1), ready for its
+   pair: a paragraph opened, or a comma after the pair before. */
+static hny_buf_t *
+s_part (hny_record_t *self, int para)
 {
-    hny_record_t *self = arg;
-    hny_buf_t *buf = row->para < 0 ? &self->title : &self->paras;
-    if (row->para < 0)
+    if (para < 0) {
         hny_buf_reset (&self->title);
-    else if (row->para != self->open_para) {
+        return &self->title;
+    }
+    if (para != self->open_para) {
         /* Paragraph numbers are dense: open every one up to this. */
-        for (int p = self->open_para < 0 ? 0 : self->open_para + 1; p <= row->para; p++) {
+        for (int p = self->open_para < 0 ? 0 : self->open_para + 1; p <= para; p++) {
             hny_buf_adds (&self->paras, self->open_para >= 0 || p > 0 ? "]},{\"segments\":["
                                                                        : "{\"segments\":[");
             self->open_para = p;
@@ -101,6 +103,14 @@ s_row (const hny_segment_row_t *row, void *arg)
     }
     else
         hny_buf_adds (&self->paras, ",");
+    return &self->paras;
+}
+
+static int
+s_row (const hny_segment_row_t *row, void *arg)
+{
+    hny_record_t *self = arg;
+    hny_buf_t *buf = s_part (self, row->para);
     hny_buf_adds (buf, "{\"src\":");
     s_buf_string (buf, row->src);
     hny_buf_adds (buf, ",\"tgt\":");
@@ -147,6 +157,23 @@ void
 hny_record_add (hny_record_t *self, const hny_segment_row_t *row)
 {
     s_row (row, self);
+}
+
+void
+hny_record_add_hit (hny_record_t *self, int para, int idx, const hny_tm_pair_t *pair)
+{
+    /* s_row's pair for a machine TM hit, done, without flags */
+    hny_buf_t *buf = s_part (self, para);
+    hny_buf_adds (buf, "{\"src\":");
+    hny_buf_add (buf, pair->src, pair->src_len);
+    hny_buf_adds (buf, ",\"tgt\":");
+    hny_buf_add (buf, pair->tgt, pair->tgt_len);
+    hny_buf_adds (buf, ",\"tm\":true}");
+    self->segments++;
+    self->chars += (int64_t) pair->src_chars;
+    self->tm_hits++;
+    self->para = para;
+    self->idx = idx;
 }
 
 void

@@ -12,6 +12,7 @@
 
 #include "hny_state.h"
 #include "hny_store.h"
+#include "hny_tm.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -48,6 +49,9 @@ void hny_record_set_alignment (hny_record_t *self, const json_t *alignment,
    hny_record_read reads nothing. For a record that never went through the
    store's segments. */
 void hny_record_add (hny_record_t *self, const hny_segment_row_t *row);
+/* The same for a machine TM hit given as literals (hny_tm_article_pairs):
+   what hny_record_add writes for its row, without decoding them. */
+void hny_record_add_hit (hny_record_t *self, int para, int idx, const hny_tm_pair_t *pair);
 void hny_record_close (hny_record_t *self);
 
 /* The record's JSON text, with the job's row for its head, metadata

@@ -84,7 +84,7 @@ struct _hny_store_t {
     } tm_keys [S_TM_KEYS_MAX];  /* only what is committed or in the open transaction */
     size_t tm_key_count;
     hny_zpool_t *zpool;         /* records' compressors (contexts are reused: one costs
-                                   more than a record), a batch on two threads */
+                                   more than a record), the pipeline's on a helper thread */
     ZSTD_DCtx *zd;
     uint64_t *tm_filter;        /* S_TM_FILTER_BITS: every hash the tm table may hold */
     hny_tmnew_t *tm_new;        /* tm_new's rows by key: exactly the table's, one row a key */
@@ -2403,10 +2403,10 @@ hny_store_tm_put_ref (hny_store_t *self, const char *from, const char *to, const
 
 /* ------------------------------------------------------------- records, stats */
 
-void
-hny_store_records_compress (hny_store_t *self, hny_zpool_item_t *items, size_t n)
+hny_zpool_t *
+hny_store_records_zpool (hny_store_t *self)
 {
-    hny_zpool_compress (self->zpool, items, n);
+    return self->zpool;
 }
 
 int
@@ -2425,7 +2425,7 @@ int
 hny_store_record_put (hny_store_t *self, int64_t job, const char *json)
 {
     hny_zpool_item_t item = { .text = json, .len = strlen (json) };
-    hny_zpool_compress (self->zpool, &item, 1);     /* one: on this thread */
+    hny_zpool_compress (self->zpool, &item);        /* on this thread */
     int rc = hny_store_record_put_z (self, job, &item);
     free (item.z);
     return rc;

@@ -398,10 +398,11 @@ int hny_store_tm_page (hny_store_t *self, const char *from, const char *to, int 
    decompress, or would be larger than HNY_PROTO_BODY_MAX: that error
    does not spoil the open transaction). */
 int hny_store_record_put (hny_store_t *self, int64_t job, const char *json);
-/* The same in two steps, for the records a pass finishes: compress them
-   all (on two threads, hny_zpool.h; items' z set, the caller frees them),
-   then store each (the text as it is when its frame could not be made). */
-void hny_store_records_compress (hny_store_t *self, hny_zpool_item_t *items, size_t n);
+/* The same in two steps, for the records the pipeline finishes: the
+   store's compressor (the store owns it; hny_zpool.h) compresses them on
+   its helper thread while the loop goes on, then each is stored with
+   put_z (the text as it is when its frame could not be made). */
+hny_zpool_t *hny_store_records_zpool (hny_store_t *self);
 int hny_store_record_put_z (hny_store_t *self, int64_t job, const hny_zpool_item_t *item);
 int hny_store_record_get (hny_store_t *self, int64_t job, char **json);
 

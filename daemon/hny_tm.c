@@ -11,6 +11,8 @@
     JSON, and a record it cannot walk has no pairs (a miss). */
 #include "hny_tm.h"
 
+#include "hny_json.h"
+
 #include <honyaku/util.h>
 
 #include <assert.h>
@@ -340,21 +342,10 @@ s_json_string (const char *p, const char *end)
     return out;
 }
 
-static int s_rec_pair_full (const s_rec_t *r, int para, int idx, char **src, char **tgt,
-                            int *fallback);
-
-/* Pair (para, idx) of an indexed record: 1 (*src, *tgt caller owns, *tgt
-   NULL when the pair has none), 0 none. */
-static int
-s_rec_pair (const s_rec_t *r, int para, int idx, char **src, char **tgt)
-{
-    return s_rec_pair_full (r, para, idx, src, tgt, NULL);
-}
-
-/* s_rec_pair, and *fallback (may be NULL): the pair names a "backend" (a
-   fallback profile translated it). */
-static int
-s_rec_pair_full (const s_rec_t *r, int para, int idx, char **src, char **tgt, int *fallback)
+/* Where pair (para, idx) of an indexed record begins (at its brace), or
+   -1 when it has none. */
+static long
+s_rec_at (const s_rec_t *r, int para, int idx)
 {
     long at = -1;
     if (para == -1 && idx == 0)
@@ -365,7 +356,16 @@ s_rec_pair_full (const s_rec_t *r, int para, int idx, char **src, char **tgt, in
         if ((size_t) idx < to - from)
             at = (long) r->pairs [from + (size_t) idx];
     }
-    if (at < 0 || r->text [at] != '{')
+    return at >= 0 && r->text [at] == '{' ? at : -1;
+}
+
+/* Pair (para, idx) of an indexed record: 1 (*src, *tgt caller owns, *tgt
+   NULL when the pair has none), 0 none. */
+static int
+s_rec_pair (const s_rec_t *r, int para, int idx, char **src, char **tgt)
+{
+    long at = s_rec_at (r, para, idx);
+    if (at < 0)
         return 0;
     /* Its members: src and tgt are decoded, the others skipped. */
     const char *p = r->text + at + 1, *end = r->text + r->len, *key;
@@ -376,8 +376,6 @@ s_rec_pair_full (const s_rec_t *r, int para, int idx, char **src, char **tgt, in
         char **into = s_is (key, klen, "src") ? &s : s_is (key, klen, "tgt") ? &t : NULL;
         if (into && *p == '"' && !*into)
             *into = s_json_string (p, end);
-        if (fallback && s_is (key, klen, "backend"))
-            *fallback = 1;
         if (!(p = s_skip (p, end, 5)))
             rc = -1;
         if (rc < 0)
@@ -513,6 +511,74 @@ hny_tm_article (hny_tm_t *self, int64_t job, size_t max_segments)
     return rc == 0 ? art : NULL;
 }
 
+/* One string of a pair, as hny_tm_pair_t gives it: the literal from p
+   (at its quote) to close (past the closing one). */
+typedef struct {
+    const char *lit;
+    size_t len, chars;
+    hny_buf_t own;              /* the literal written again, when the record's is not
+                                   the writer's form */
+} s_lit_t;
+
+/* The literal at p (at its quote) into *l, with its characters when
+   chars: 0, or -1 (not a string that decodes). A literal without a
+   backslash is the writer's form as it is: honyakud's records are
+   written from checked UTF-8 (as s_json_string, this trusts them there;
+   the frame's checksum guards the bytes), and both writers they ever
+   came from (hny_json_put_str, jansson's json_dumps) escape every byte
+   that must be, so any escape has a backslash. */
+static int
+s_lit (const char *p, const char *end, s_lit_t *l, int chars)
+{
+    const char *close = s_skip_string (p, end);
+    if (!close)
+        return -1;
+    if (!memchr (p + 1, '\\', (size_t) (close - p - 2))) {
+        l->lit = p;
+        l->len = (size_t) (close - p);
+        l->chars = chars ? hny_utf8_length (p + 1, l->len - 2) : 0;
+        return 0;
+    }
+    char *text = s_json_string (p, end);
+    if (!text || !hny_utf8_valid (text, strlen (text))) {
+        free (text);
+        return -1;
+    }
+    l->own = (hny_buf_t) HNY_BUF_INIT ((size_t) (close - p) * 6 + 2);
+    hny_json_put_str (&l->own, text, strlen (text));
+    l->lit = l->own.data;
+    l->len = l->own.len;
+    l->chars = chars ? hny_utf8_length (text, strlen (text)) : 0;
+    free (text);
+    return 0;
+}
+
+/* Pair (para, idx) of an indexed record as literals (*src, *tgt: tgt->lit
+   NULL when its target is null or missing) and *fallback (it names a
+   "backend"): 1, or 0 (no such pair, or a string that does not decode). */
+static int
+s_rec_pair_lits (const s_rec_t *r, int para, int idx, s_lit_t *src, s_lit_t *tgt, int *fallback)
+{
+    long at = s_rec_at (r, para, idx);
+    if (at < 0)
+        return 0;
+    const char *p = r->text + at + 1, *end = r->text + r->len, *key;
+    size_t klen;
+    int rc;
+    for (int first = 1; (rc = s_member (&p, end, first, &key, &klen)) == 1; first = 0) {
+        s_lit_t *into = s_is (key, klen, "src") ? src : s_is (key, klen, "tgt") ? tgt : NULL;
+        if (into && *p == '"' && !into->lit && s_lit (p, end, into, into == src) != 0)
+            rc = -1;
+        if (s_is (key, klen, "backend"))
+            *fallback = 1;
+        if (rc < 0 || !(p = s_skip (p, end, 5))) {
+            rc = -1;
+            break;
+        }
+    }
+    return rc == 0 && src->lit ? 1 : 0;
+}
+
 int
 hny_tm_article_pairs (hny_tm_t *self, int64_t job, size_t max_segments, hny_tm_pair_fn *fn, void *arg)
 {
@@ -527,8 +593,10 @@ hny_tm_article_pairs (hny_tm_t *self, int64_t job, size_t max_segments, hny_tm_p
     size_t count = r->pair_count + (r->title >= 0);
     if (count == 0 || count > max_segments)
         return 0;
-    /* All of them decoded and checked first: fn sees all or nothing. */
-    struct { int para, idx; char *src, *tgt; } *pairs = hny_calloc (count, sizeof *pairs);
+    /* All of them found and checked first: fn sees all or nothing. The
+       literals point into the record, which stays in the cache meanwhile
+       (nothing else reads the TM). */
+    struct { int para, idx; s_lit_t src, tgt; } *pairs = hny_calloc (count, sizeof *pairs);
     size_t n = 0;
     int usable = 1, out = -1;
     for (long p = r->title >= 0 ? -1 : 0; usable && p < (long) r->para_count; p++) {
@@ -540,28 +608,28 @@ hny_tm_article_pairs (hny_tm_t *self, int64_t job, size_t max_segments, hny_tm_p
             out++;
         for (size_t i = from; usable && i < to; i++) {
             int fallback = 0;
-            char *src = NULL, *tgt = NULL;
-            if (s_rec_pair_full (r, (int) p, (int) (i - from), &src, &tgt, &fallback) != 1) {
+            if (s_rec_pair_lits (r, (int) p, (int) (i - from), &pairs [n].src, &pairs [n].tgt,
+                                 &fallback) != 1) {
                 usable = 0;
+                n++;            /* freed below */
                 break;
             }
             pairs [n].para = p < 0 ? -1 : out;
             pairs [n].idx = (int) (i - from);
-            pairs [n].src = src;
-            pairs [n].tgt = tgt;
-            n++;
             /* What the lookups would take: a source and a target of the
-               job's own profile. (The text is honyakud's own record, made
-               of checked UTF-8; s_json_string refuses escapes that are
-               not characters.) */
-            usable = !fallback && tgt && *src;
+               job's own profile. */
+            usable = !fallback && pairs [n].tgt.lit && pairs [n].src.chars > 0;
+            n++;
         }
     }
-    for (size_t i = 0; usable && i < n; i++)
-        fn (pairs [i].para, pairs [i].idx, pairs [i].src, pairs [i].tgt, arg);
+    for (size_t i = 0; usable && i < n; i++) {
+        hny_tm_pair_t pair = { pairs [i].src.lit, pairs [i].tgt.lit, pairs [i].src.len, pairs [i].tgt.len,
+                               pairs [i].src.chars };
+        fn (pairs [i].para, pairs [i].idx, &pair, arg);
+    }
     for (size_t i = 0; i < n; i++) {
-        free (pairs [i].src);
-        free (pairs [i].tgt);
+        hny_buf_free (&pairs [i].src.own);
+        hny_buf_free (&pairs [i].tgt.own);
     }
     free (pairs);
     return usable ? 1 : 0;

@@ -73,15 +73,26 @@ int hny_tm_put (hny_tm_t *self, const char *from, const char *to, const char *pr
 json_t *hny_tm_article (hny_tm_t *self, int64_t job, size_t max_segments);
 
 /* Every pair of job's record, in order (the title first, as para -1),
-   to fn (src and tgt borrowed for the call), when each has a source and
-   a target and none names a fallback's "backend": 1 (all given), 0 (the
-   record cannot serve so: nothing given), -1 store error. For a job done
-   again with the same content (hny_pipeline.c, s_load_reuse): its
-   translations are what the TM answers for its sources, since a machine
-   entry of a source is only ever written when the TM had no usable
-   entry of it (a miss), so it never changes once made, except for a
-   human entry of the pair, which the caller rules out. */
-typedef void (hny_tm_pair_fn) (int para, int idx, const char *src, const char *tgt, void *arg);
+   to fn (borrowed for the call), when each has a source and a target and
+   none names a fallback's "backend": 1 (all given), 0 (the record cannot
+   serve so: nothing given), -1 store error. For a job done again with the
+   same content (hny_pipeline.c, s_load_reuse): its translations are what
+   the TM answers for its sources, since a machine entry of a source is
+   only ever written when the TM had no usable entry of it (a miss), so it
+   never changes once made, except for a human entry of the pair, which
+   the caller rules out.
+
+   The pair comes as JSON string literals (quotes included), in the form
+   hny_json_put_str writes them, so that a new record copies them as they
+   are instead of decoding and encoding them again: the record's own bytes
+   when they are that form (no escape, no control byte, UTF-8: nearly
+   always), else the string decoded, checked and written again. */
+typedef struct {
+    const char *src, *tgt;      /* the literals */
+    size_t src_len, tgt_len;
+    size_t src_chars;           /* the source's characters (code points) */
+} hny_tm_pair_t;
+typedef void (hny_tm_pair_fn) (int para, int idx, const hny_tm_pair_t *pair, void *arg);
 int hny_tm_article_pairs (hny_tm_t *self, int64_t job, size_t max_segments, hny_tm_pair_fn *fn,
                           void *arg);
 

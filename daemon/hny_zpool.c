@@ -1,31 +1,39 @@
-/*  hny_zpool.c: records compressed on two threads (hny_zpool.h).
+/*  hny_zpool.c: records compressed on a helper thread (hny_zpool.h).
 
-    A batch is an array of items and an index of the next one to take,
-    under one mutex; the caller and the helper each take items until none
-    is left, each with its own zstd context (a context is one thread's).
-    Once none is left the caller closes the batch and waits only for the
-    item the helper holds, if any: never for the helper to wake up (on a
-    busy machine that could take longer than the batch). */
+    Two FIFO lists under one mutex: the items submitted and not yet
+    compressed (the helper takes them from the head), and the items
+    compressed and not yet taken back (the caller takes them from the
+    head). One helper, so items come back in the order they went. An
+    eventfd is readable exactly while the second list has an item: the
+    helper writes it when it puts an item in an empty list, take reads it
+    when it empties the list, both under the mutex. Each thread has its
+    own zstd context (a context is one thread's). */
 #include "hny_zpool.h"
 
 #include <honyaku/util.h>
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <zstd.h>
+
+typedef struct {
+    hny_zpool_item_t *head, *tail;
+} s_list_t;
 
 struct _hny_zpool_t {
     pthread_t thread;
     pthread_mutex_t mu;
-    pthread_cond_t work;        /* the helper waits here for a batch or stop */
-    pthread_cond_t done;        /* the caller waits here for the helper's item */
+    pthread_cond_t work;        /* the helper waits here for an item or stop */
+    pthread_cond_t done;        /* wait waits here for an item compressed */
     ZSTD_CCtx *own, *helper;    /* the caller's context and the helper's */
-    hny_zpool_item_t *items;    /* the batch, while items are left to take */
-    size_t count, next;         /* its size and the next item to take */
-    int busy;                   /* the helper is compressing an item of it */
-    unsigned long batch;        /* batches handed out (the helper's cue) */
+    s_list_t todo, ready;       /* submitted; compressed, not taken back */
+    size_t out;                 /* submitted and not taken back */
+    int efd;                    /* readable while ready has an item; -1 without helper */
     int stop;
-    int threaded;               /* the helper runs (else the caller does all) */
+    int threaded;               /* the helper runs (else submit compresses) */
 };
 
 static ZSTD_CCtx *
@@ -52,43 +60,67 @@ s_one (ZSTD_CCtx *cc, hny_zpool_item_t *item)
     }
 }
 
-/* Take items of the batch until none is left (helper: flag it busy
-   while it holds one); the mutex is held on entry and on return. */
 static void
-s_take (hny_zpool_t *self, ZSTD_CCtx *cc, int helper)
+s_push (s_list_t *list, hny_zpool_item_t *item)
 {
-    while (self->items && self->next < self->count) {
-        hny_zpool_item_t *item = &self->items [self->next++];
-        self->busy |= helper;
-        pthread_mutex_unlock (&self->mu);
-        s_one (cc, item);
-        pthread_mutex_lock (&self->mu);
-        if (helper) {
-            self->busy = 0;
-            pthread_cond_signal (&self->done);
+    item->next = NULL;
+    if (list->tail)
+        list->tail->next = item;
+    else
+        list->head = item;
+    list->tail = item;
+}
+
+static hny_zpool_item_t *
+s_pop (s_list_t *list)
+{
+    hny_zpool_item_t *item = list->head;
+    if (item) {
+        list->head = item->next;
+        if (!list->head)
+            list->tail = NULL;
+        item->next = NULL;
+    }
+    return item;
+}
+
+/* An item compressed goes to ready (the mutex held); the descriptor
+   turns readable with its first item. */
+static void
+s_ready (hny_zpool_t *self, hny_zpool_item_t *item)
+{
+    int was_empty = self->ready.head == NULL;
+    s_push (&self->ready, item);
+    if (was_empty && self->efd >= 0) {
+        uint64_t one = 1;
+        if (write (self->efd, &one, sizeof one) < 0) {
+            /* cannot fail: the counter is 0 or 1 here */
         }
     }
+    pthread_cond_signal (&self->done);
 }
 
 static void *
 s_helper (void *arg)
 {
     hny_zpool_t *self = arg;
-    unsigned long seen = 0;
     pthread_mutex_lock (&self->mu);
     for (;;) {
-        while (!self->stop && self->batch == seen)
+        while (!self->stop && !self->todo.head)
             pthread_cond_wait (&self->work, &self->mu);
-        if (self->stop)
+        /* stop comes after the items submitted: destroy leaves none
+           half done */
+        hny_zpool_item_t *item = s_pop (&self->todo);
+        if (!item)
             break;
-        /* a batch the caller closed before this thread woke is left */
-        seen = self->batch;
-        s_take (self, self->helper, 1);
+        pthread_mutex_unlock (&self->mu);
+        s_one (self->helper, item);
+        pthread_mutex_lock (&self->mu);
+        s_ready (self, item);
     }
     pthread_mutex_unlock (&self->mu);
     return NULL;
 }
-
 
 hny_zpool_t *
 hny_zpool_new (int level)
@@ -105,7 +137,12 @@ hny_zpool_new (int level)
     pthread_mutex_init (&self->mu, NULL);
     pthread_cond_init (&self->work, NULL);
     pthread_cond_init (&self->done, NULL);
-    self->threaded = pthread_create (&self->thread, NULL, s_helper, self) == 0;
+    self->efd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+    self->threaded = self->efd >= 0 && pthread_create (&self->thread, NULL, s_helper, self) == 0;
+    if (!self->threaded && self->efd >= 0) {
+        close (self->efd);
+        self->efd = -1;
+    }
     return self;
 }
 
@@ -121,6 +158,7 @@ hny_zpool_destroy (hny_zpool_t **self_p)
         pthread_cond_signal (&self->work);
         pthread_mutex_unlock (&self->mu);
         pthread_join (self->thread, NULL);
+        close (self->efd);
     }
     ZSTD_freeCCtx (self->own);
     ZSTD_freeCCtx (self->helper);
@@ -132,26 +170,82 @@ hny_zpool_destroy (hny_zpool_t **self_p)
 }
 
 void
-hny_zpool_compress (hny_zpool_t *self, hny_zpool_item_t *items, size_t n)
+hny_zpool_compress (hny_zpool_t *self, hny_zpool_item_t *item)
 {
-    if (n <= 1 || !self->threaded) {
-        /* one record: waking the helper would cost more than it saves */
-        for (size_t i = 0; i < n; i++)
-            s_one (self->own, &items [i]);
+    s_one (self->own, item);
+}
+
+void
+hny_zpool_submit (hny_zpool_t *self, hny_zpool_item_t *item)
+{
+    item->z = NULL;
+    item->z_len = 0;
+    self->out++;
+    if (!self->threaded) {
+        s_one (self->own, item);
+        s_ready (self, item);   /* one thread: the mutex is not needed */
         return;
     }
     pthread_mutex_lock (&self->mu);
-    self->items = items;
-    self->count = n;
-    self->next = 0;
-    self->batch++;
+    s_push (&self->todo, item);
     pthread_cond_signal (&self->work);
-    s_take (self, self->own, 0);
-    /* None is left to take: close the batch, so that a helper not yet
-       awake takes nothing (the caller never waits for it to wake), and
-       wait only for the item it holds, if any. */
-    self->items = NULL;
-    while (self->busy)
-        pthread_cond_wait (&self->done, &self->mu);
     pthread_mutex_unlock (&self->mu);
+}
+
+/* The head of ready, the mutex held; the descriptor is read when the list
+   empties. */
+static hny_zpool_item_t *
+s_take (hny_zpool_t *self)
+{
+    hny_zpool_item_t *item = s_pop (&self->ready);
+    if (item) {
+        self->out--;
+        if (!self->ready.head && self->efd >= 0) {
+            uint64_t count;
+            if (read (self->efd, &count, sizeof count) < 0) {
+                /* cannot fail: it was written with the first item */
+            }
+        }
+    }
+    return item;
+}
+
+hny_zpool_item_t *
+hny_zpool_take (hny_zpool_t *self)
+{
+    if (!self->out)
+        return NULL;
+    if (!self->threaded)
+        return s_take (self);
+    pthread_mutex_lock (&self->mu);
+    hny_zpool_item_t *item = s_take (self);
+    pthread_mutex_unlock (&self->mu);
+    return item;
+}
+
+hny_zpool_item_t *
+hny_zpool_wait (hny_zpool_t *self)
+{
+    if (!self->out)
+        return NULL;
+    if (!self->threaded)
+        return s_take (self);
+    pthread_mutex_lock (&self->mu);
+    while (!self->ready.head)
+        pthread_cond_wait (&self->done, &self->mu);
+    hny_zpool_item_t *item = s_take (self);
+    pthread_mutex_unlock (&self->mu);
+    return item;
+}
+
+size_t
+hny_zpool_out (hny_zpool_t *self)
+{
+    return self->out;
+}
+
+int
+hny_zpool_fd (hny_zpool_t *self)
+{
+    return self->efd;
 }

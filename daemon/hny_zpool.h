@@ -1,16 +1,17 @@
-/*  hny_zpool.h: records compressed on two threads, the caller's and a
-    helper's.
+/*  hny_zpool.h: records compressed on a helper thread, while the loop
+    goes on.
 
-    A finished job's record is compressed (zstd) before it is stored: on
-    the TM path, where no worker has anything to do, that was a sixth of
-    honyakud's one busy thread and the second core sat idle. The loop
-    hands the records that a pass finishes to hny_zpool_compress, which
-    compresses them on its own thread and on the helper at once and
-    returns when all are done, so the pass goes on as before (nothing
-    outlives the call: no state across passes, rollbacks or restarts).
+    A finished job's record is compressed (zstd) before it is stored. On
+    the TM path, where no worker has anything to do, that was a fifth of
+    honyakud's one busy thread while the second core sat idle. So the
+    loop hands the record over (hny_zpool_submit) and goes on with the
+    pass; the helper compresses it; a later pass takes it back
+    (hny_zpool_take), stores it and ends the job. hny_zpool_fd is readable
+    while a compressed item waits, so that the loop wakes for it.
 
-    Owner: the pipeline makes one and destroys it. Every function is for
-    one thread (the loop's); the helper is internal. */
+    Owner: the store makes one and destroys it. Every function is for one
+    thread (the loop's); the helper is internal. Items stay the caller's:
+    the pool only links them, from submit until they are taken back. */
 #ifndef HNY_ZPOOL_H_INCLUDED
 #define HNY_ZPOOL_H_INCLUDED
 
@@ -19,25 +20,50 @@
 typedef struct _hny_zpool_t hny_zpool_t;
 
 /* A compressor at zstd level (with a checksum in each frame: a damaged
-   record says so) and its helper thread. When the thread cannot be
-   started the pool still compresses, on the caller's thread alone. NULL
-   only when zstd has no memory for a context. */
+   record says so) and its helper thread. When the thread (or its wake-up
+   descriptor) cannot be made the pool still works: submit compresses on
+   the caller's thread at once. NULL only when zstd has no memory for a
+   context. */
 hny_zpool_t *hny_zpool_new (int level);
 
-/* Stop the helper and free; *self_p becomes NULL. NULL is allowed. */
+/* Stop the helper and free; *self_p becomes NULL. NULL is allowed. Items
+   submitted and not taken back are compressed first and then left to the
+   caller (who keeps pointers to them; the pool frees none). */
 void hny_zpool_destroy (hny_zpool_t **self_p);
 
-/* One input and its frame. */
-typedef struct {
-    const char *text;           /* borrowed */
+/* One input, its frame and the caller's link to it. */
+typedef struct _hny_zpool_item_t hny_zpool_item_t;
+struct _hny_zpool_item_t {
+    const char *text;           /* borrowed, until the item is taken back */
     size_t len;
     char *z;                    /* set: the frame (caller frees), NULL when it could not
                                    be made (the caller keeps the text as it is) */
     size_t z_len;
-} hny_zpool_item_t;
+    void *arg;                  /* the caller's */
+    hny_zpool_item_t *next;     /* the pool's, while it holds the item */
+};
 
-/* Compress items [0, n) (their z and z_len set), the caller's thread and
-   the helper taking them in turn; returns when all are done. */
-void hny_zpool_compress (hny_zpool_t *self, hny_zpool_item_t *items, size_t n);
+/* Compress item now, on the caller's thread (z and z_len set). */
+void hny_zpool_compress (hny_zpool_t *self, hny_zpool_item_t *item);
+
+/* Hand item over to be compressed; it comes back through take or wait,
+   in the order of submission. */
+void hny_zpool_submit (hny_zpool_t *self, hny_zpool_item_t *item);
+
+/* The next item compressed, in the order submitted, or NULL when it is
+   not ready (or none is out). */
+hny_zpool_item_t *hny_zpool_take (hny_zpool_t *self);
+
+/* The next item, waiting for the helper to compress it; NULL when none is
+   out. */
+hny_zpool_item_t *hny_zpool_wait (hny_zpool_t *self);
+
+/* Items submitted and not yet taken back. */
+size_t hny_zpool_out (hny_zpool_t *self);
+
+/* A descriptor that polls readable while take has an item to give, or -1
+   when there is no helper (then submit compresses at once: take has the
+   item right after it). Never read it: take keeps it. */
+int hny_zpool_fd (hny_zpool_t *self);
 
 #endif

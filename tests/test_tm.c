@@ -9,6 +9,7 @@
     holds decoys (nested "src", "title", "paragraphs"), agrees with
     jansson, and gives nothing (without reading past the end) for every
     truncation of that record. */
+#include "hny_json.h"
 #include "hny_record.h"
 #include "hny_store.h"
 #include "hny_tm.h"
@@ -127,14 +128,46 @@ s_walker (const char *text)
     CHECK (hny_tm_record_pair (lone, strlen (lone), 0, 0, &src, &tgt) == 0);
 }
 
-/* hny_tm_article_pairs' callback: the pairs as "para.idx src => tgt" lines. */
-static void
-s_collect (int para, int idx, const char *src, const char *tgt, void *arg)
+/* A literal hny_tm_article_pairs gives: a JSON string in the writer's
+   form; decoded (caller frees), or NULL. */
+static char *
+s_literal (const char *lit, size_t len)
 {
-    hny_buf_t *buf = arg;
+    json_t *value = json_loadb (lit, len, JSON_DECODE_ANY, NULL);
+    char *text = json_is_string (value) ? hny_strdup (json_string_value (value)) : NULL;
+    json_decref (value);
+    CHECK (text != NULL);
+    if (text) {
+        hny_buf_t again = HNY_BUF_INIT (1 << 20);
+        hny_json_put_str (&again, text, strlen (text));
+        CHECK (again.len == len && memcmp (again.data, lit, len) == 0);
+        hny_buf_free (&again);
+    }
+    return text;
+}
+
+/* The pairs as "para.idx src => tgt" lines. */
+static void
+s_line (hny_buf_t *buf, int para, int idx, const char *src, const char *tgt)
+{
     char *line = hny_sprintf ("%d.%d %s => %s|", para, idx, src, tgt);
     hny_buf_adds (buf, line);
     free (line);
+}
+
+/* hny_tm_article_pairs' callback: each pair's literals decoded, checked
+   (the writer's form, the source's characters), and written as a line. */
+static void
+s_collect (int para, int idx, const hny_tm_pair_t *pair, void *arg)
+{
+    char *src = s_literal (pair->src, pair->src_len), *tgt = s_literal (pair->tgt, pair->tgt_len);
+    size_t chars = 0;
+    for (const char *c = src; c && *c; c++)
+        chars += ((unsigned char) *c & 0xC0) != 0x80;
+    CHECK (src && pair->src_chars == chars);
+    s_line (arg, para, idx, src ? src : "?", tgt ? tgt : "?");
+    free (src);
+    free (tgt);
 }
 
 /* A job's pairs given whole (a job done again with the same content), or
@@ -147,7 +180,7 @@ s_article_pairs (hny_store_t *store, hny_tm_t *tm, int64_t job)
     CHECK (hny_tm_article_pairs (tm, job, S_COUNT, s_collect, &buf) == 1);
     for (int i = 0; i < S_COUNT; i++) {
         char *tgt = s_target (s_srcs [i]);
-        s_collect (s_paras [i] == 3 ? 2 : s_paras [i], s_idxs [i], s_srcs [i], tgt, &want);
+        s_line (&want, s_paras [i] == 3 ? 2 : s_paras [i], s_idxs [i], s_srcs [i], tgt);
         free (tgt);
     }
     CHECK (buf.len == want.len && memcmp (buf.data, want.data, buf.len) == 0);
@@ -176,6 +209,30 @@ s_article_pairs (hny_store_t *store, hny_tm_t *tm, int64_t job)
         CHECK (buf.len == 0);
     }
     CHECK (hny_tm_article_pairs (tm, 999999, 100, s_collect, &buf) == 0 && buf.len == 0);
+    /* Another writer's escapes (\/, \u for letters, a surrogate pair):
+       given in the writer's form; a lone surrogate: nothing. */
+    const char *others [] = {
+        "{\"title\":{\"src\":\"a\\/b \\u00e9\\ud83d\\ude00\",\"tgt\":\"\\u30c6\\\"x\\\"\"},"
+        "\"paragraphs\":[{\"segments\":[{\"src\":\"tab\\there\",\"tgt\":\"t\"}]}]}",
+        "{\"paragraphs\":[{\"segments\":[{\"src\":\"\\udc00\",\"tgt\":\"b\"}]}]}",
+    };
+    const char *others_want = "-1.0 a/b \xc3\xa9\xf0\x9f\x98\x80 => \xe3\x83\x86\"x\"|0.0 tab\there => t|";
+    for (size_t i = 0; i < 2; i++) {
+        hny_job_row_t jr = { .key = "ko", .hash = "ho", .from = "en", .to = "ja", .backend = "pseudo",
+                             .format = "text" };
+        char key [16];
+        snprintf (key, sizeof key, "ko%zu", i);
+        jr.key = key;
+        int64_t other = 0;
+        CHECK (hny_store_begin (store) == 0);
+        CHECK (hny_store_job_insert (store, &jr, "x", 1, &other) == 0);
+        CHECK (hny_store_record_put (store, other, others [i]) == 0);
+        CHECK (hny_store_commit (store) == 0);
+        buf.len = 0;
+        CHECK (hny_tm_article_pairs (tm, other, 100, s_collect, &buf) == (i == 0));
+        CHECK (i == 0 ? buf.len == strlen (others_want) && memcmp (buf.data, others_want, buf.len) == 0
+                      : buf.len == 0);
+    }
     hny_buf_free (&buf);
     hny_buf_free (&want);
 }

@@ -183,6 +183,29 @@ s_test_utf8 (void)
         }
 }
 
+/* hny_utf8_length (eight bytes at a time) against a byte-by-byte count
+   of the bytes that are not continuation bytes: random bytes of every
+   length up to 40 at every offset, and text of 1-3-byte characters. */
+static void
+s_test_utf8_length (void)
+{
+    unsigned char buf [64];
+    int wrong = 0;
+    for (int t = 0; t < 20000; t++) {
+        size_t off = (size_t) (t % 8), len = (size_t) (rand () % 41);
+        for (size_t i = 0; i < off + len; i++)
+            buf [i] = (unsigned char) (t % 3 == 0 ? 0x80 | (rand () & 0x7F) : rand ());
+        size_t want = 0;
+        for (size_t i = off; i < off + len; i++)
+            want += (buf [i] & 0xC0) != 0x80;
+        wrong += hny_utf8_length ((const char *) buf + off, len) != want;
+    }
+    CHECK (wrong == 0);
+    CHECK (hny_utf8_length ("", 0) == 0);
+    const char *text = "\xef\xbc\xb4\xe3\x83\x86" "a\xc3\xa9 \xe5\x85\xb1\xe7\x94\xa3\xe5\x85\x9a";
+    CHECK (hny_utf8_length (text, strlen (text)) == 8);
+}
+
 int
 main (void)
 {
@@ -191,5 +214,6 @@ main (void)
     s_test_bytes ();
     s_test_growth ();
     s_test_utf8 ();
+    s_test_utf8_length ();
     return s_check_done ("test_util");
 }

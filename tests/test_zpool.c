@@ -1,13 +1,17 @@
-/*  test_zpool.c: records compressed on two threads (hny_zpool.h): batches
-    of every size from 0 to 70, of texts from empty to 200 KB, each frame
-    decompresses to its text and says its size; destroy stops the helper
-    right after a batch, and when it never had one. */
+/*  test_zpool.c: records compressed on a helper thread (hny_zpool.h):
+    runs of every size from 0 to 70 items, of texts from empty to 200 KB,
+    come back in the order they went, each frame decompresses to its text
+    and says its size; the descriptor polls readable exactly while an item
+    waits to be taken; items taken as they come (take) and all at once
+    (wait) alike; destroy with items out compresses them first and leaves
+    them to the caller; destroy stops a helper that never had an item. */
 #include "hny_zpool.h"
 
 #include <honyaku/util.h>
 
 #include "hny_check.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -49,6 +53,38 @@ s_check (const hny_zpool_item_t *items, size_t n)
     }
 }
 
+/* Whether the pool's descriptor polls readable within ms. */
+static int
+s_readable (hny_zpool_t *pool, int ms)
+{
+    struct pollfd p = { .fd = hny_zpool_fd (pool), .events = POLLIN };
+    return poll (&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+/* n items of texts from empty to 200 KB. */
+static hny_zpool_item_t *
+s_items (size_t n, unsigned *seed)
+{
+    hny_zpool_item_t *items = hny_calloc (n ? n : 1, sizeof *items);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = (i * 7919 + n * 104729) % (i % 9 == 0 ? 200000 : 20000);
+        items [i].text = s_text (len, seed);
+        items [i].len = len;
+        items [i].arg = &items [i];
+    }
+    return items;
+}
+
+static void
+s_items_free (hny_zpool_item_t *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free ((char *) items [i].text);
+        free (items [i].z);
+    }
+    free (items);
+}
+
 int
 main (void)
 {
@@ -56,24 +92,49 @@ main (void)
     CHECK (pool != NULL);
     if (!pool)
         return s_check_done ("test_zpool");
+    CHECK (hny_zpool_fd (pool) >= 0);           /* this machine starts threads */
+    CHECK (!s_readable (pool, 0));
+    CHECK (hny_zpool_take (pool) == NULL);
+    CHECK (hny_zpool_wait (pool) == NULL);      /* none out: does not block */
     unsigned seed = 1;
     for (size_t n = 0; n <= 70; n++) {
-        hny_zpool_item_t *items = hny_calloc (n ? n : 1, sizeof *items);
+        hny_zpool_item_t *items = s_items (n, &seed);
+        for (size_t i = 0; i < n; i++)
+            hny_zpool_submit (pool, &items [i]);
+        CHECK (hny_zpool_out (pool) == n);
+        /* Odd runs: taken as the descriptor says they are ready; even
+           runs: waited for. Either way in the order they went. */
         for (size_t i = 0; i < n; i++) {
-            size_t len = (i * 7919 + n * 104729) % (i % 9 == 0 ? 200000 : 20000);
-            items [i].text = s_text (len, &seed);
-            items [i].len = len;
+            hny_zpool_item_t *item;
+            if (n % 2) {
+                CHECK (s_readable (pool, 10000));
+                item = hny_zpool_take (pool);
+            }
+            else
+                item = hny_zpool_wait (pool);
+            CHECK (item == &items [i]);
+            CHECK (item && item->arg == &items [i]);
         }
-        hny_zpool_compress (pool, items, n);
+        CHECK (hny_zpool_out (pool) == 0);
+        CHECK (!s_readable (pool, 0));
+        CHECK (hny_zpool_take (pool) == NULL);
         s_check (items, n);
-        for (size_t i = 0; i < n; i++) {
-            free ((char *) items [i].text);
-            free (items [i].z);
-        }
-        free (items);
+        s_items_free (items, n);
     }
+    /* Now, on the caller's thread. */
+    hny_zpool_item_t *one = s_items (1, &seed);
+    hny_zpool_compress (pool, one);
+    CHECK (hny_zpool_out (pool) == 0);
+    s_check (one, 1);
+    s_items_free (one, 1);
+    /* Destroyed with items out: each is compressed, and stays ours. */
+    hny_zpool_item_t *items = s_items (9, &seed);
+    for (size_t i = 0; i < 9; i++)
+        hny_zpool_submit (pool, &items [i]);
     hny_zpool_destroy (&pool);
     CHECK (pool == NULL);
+    s_check (items, 9);
+    s_items_free (items, 9);
     hny_zpool_destroy (&pool);      /* NULL is allowed */
     /* A pool that never compressed anything stops too. */
     pool = hny_zpool_new (3);
