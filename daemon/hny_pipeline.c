@@ -1162,7 +1162,8 @@ s_finish_end (hny_pipeline_t *self, s_ending_t *e)
            then point into the record); else they stay for the TM. */
         if (!e->f->fail_code)
             hny_store_segments_retire (self->store, job->id, job->total, job->done, job->failed,
-                                       e->whole && e->item.text);
+                                       !(e->whole && e->item.text) ? 0
+                                       : job->rowless ? HNY_RETIRE_NO_ROWS : 1);
         self->sweeping = 1;
     }
     hny_store_job_set_state (self->store, job->id, e->state, e->error, e->code);
@@ -1434,6 +1435,7 @@ s_load_end (hny_pipeline_t *self, hny_pl_load_t *l)
     if (l->direct && job->finish) {
         /* All from the TM: the record is made of the segments held, or
            is the one made of a reused job's pairs. */
+        job->rowless = l->fresh;
         if (l->record && !job->finish->fail_code) {
             hny_record_destroy (&job->finish->record);
             job->finish->record = l->record;
@@ -1633,6 +1635,7 @@ s_load_start (hny_pipeline_t *self, hny_pl_job_t *job, hny_task_t *task, json_t 
        none to clear (three statements a job saved). */
     if (!job->fresh)
         hny_store_segments_delete (self->store, job->id);
+    l->fresh = job->fresh;
     job->fresh = 0;
     /* A translate job's rows are kept from here (s_row_add), all of them. */
     s_rows_drop (job);

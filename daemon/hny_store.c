@@ -2049,7 +2049,7 @@ hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, 
                      " prepared=CASE WHEN ?4 AND ?3<>0 THEN NULL ELSE prepared END WHERE id=?5",
                "iiiii", (int64_t) total, (int64_t) done, (int64_t) failed, (int64_t) (drop != 0), job))
         return -1;
-    if (!drop)
+    if (!drop || drop == HNY_RETIRE_NO_ROWS)
         return 0;
     /* A long article's segments go a slice at a time (hny_store_sweep):
        deleting 190,000 rows at once would hold the loop for long. */

@@ -273,7 +273,10 @@ int hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *d
    prepare's output when a segment failed: a job without failures keeps
    it for hny_store_job_done_by_hash): the segments at once for an
    article of a few thousand, else a slice at a time through
-   hny_store_sweep. */
+   hny_store_sweep. drop = HNY_RETIRE_NO_ROWS is drop for a job that
+   never had a row in segments, sources or translated (made from the TM
+   alone, in the process that took it): nothing to delete. */
+#define HNY_RETIRE_NO_ROWS 2
 int hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed,
                                int drop);
 /* Delete at most limit segments that a retired job left to sweep (its

@@ -168,20 +168,28 @@ s_segment_done (const char *dir)
     CHECK (strstr (a, "0.4:Sentence 4.:SENTENCE 4.:0:done:0:") && strstr (a, ":markup lost:fallback:[{"));
 
     /* Retired, a job keeps its counts; with drop its metadata goes, and
-       prepare's output too when a segment failed. */
+       prepare's output too when a segment failed. HNY_RETIRE_NO_ROWS does
+       the same to the row of a job without segment rows (rowless) and
+       deletes nothing: given for a job with rows (sixth), they stay. */
     int64_t three = s_add_job (store, "done-3", "hd3");
-    int64_t jobs [3] = { one, four, three };
+    int64_t rowless = s_add_job (store, "done-5", "hd5");
+    int64_t sixth = s_add_job (store, "done-6", "hd6");
+    int64_t jobs [5] = { one, four, three, rowless, sixth };
     CHECK (hny_store_begin (store) == 0);
-    for (size_t i = 0; i < 3; i++)
+    for (int i = 0; i < 5; i++)
+        CHECK (hny_store_segment_add (store, sixth, 0, i, "Kept.") == 0);
+    for (size_t i = 0; i < 5; i++)
         CHECK (hny_store_job_set_prepared (store, jobs [i], "{\"charset\":\"UTF-8\"}") == 0);
     CHECK (hny_store_segments_retire (store, one, 5, 5, 0, 0) == 0);
     CHECK (hny_store_segments_retire (store, four, 5, 5, 0, 1) == 0);
     CHECK (hny_store_segments_retire (store, three, 5, 4, 1, 1) == 0);
+    CHECK (hny_store_segments_retire (store, rowless, 5, 5, 0, HNY_RETIRE_NO_ROWS) == 0);
+    CHECK (hny_store_segments_retire (store, sixth, 5, 5, 0, HNY_RETIRE_NO_ROWS) == 0);
     CHECK (hny_store_commit (store) == 0);
     static const struct {
         int metadata, prepared, segments, done;
-    } kept [3] = { { 1, 1, 5, 5 }, { 0, 1, 0, 5 }, { 0, 0, 0, 4 } };
-    for (size_t i = 0; i < 3; i++) {
+    } kept [5] = { { 1, 1, 5, 5 }, { 0, 1, 0, 5 }, { 0, 0, 0, 4 }, { 0, 1, 0, 5 }, { 0, 1, 5, 5 } };
+    for (size_t i = 0; i < 5; i++) {
         hny_job_row_t row = { 0 };
         int total = -1, done = -1, failed = -1;
         CHECK (hny_store_job_get (store, jobs [i], &row) == 1);
