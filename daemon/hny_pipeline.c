@@ -436,10 +436,16 @@ s_job_untrack (hny_pipeline_t *self, hny_pl_job_t **job_p)
 }
 
 void
-hny_pl_job_set_state (hny_pipeline_t *self, hny_pl_job_t *job, hny_job_state_t state)
+hny_pl_job_note_state (hny_pipeline_t *self, hny_pl_job_t *job, hny_job_state_t state)
 {
     self->active += hny_job_state_active (state) - hny_job_state_active (job->state);
     job->state = state;
+}
+
+void
+hny_pl_job_set_state (hny_pipeline_t *self, hny_pl_job_t *job, hny_job_state_t state)
+{
+    hny_pl_job_note_state (self, job, state);
     hny_store_job_set_state (self->store, job->id, state, NULL, 0);
 }
 
@@ -1163,10 +1169,13 @@ s_finish_end (hny_pipeline_t *self, s_ending_t *e)
         if (!e->f->fail_code)
             hny_store_segments_retire (self->store, job->id, job->total, job->done, job->failed,
                                        !(e->whole && e->item.text) ? 0
-                                       : job->rowless ? HNY_RETIRE_NO_ROWS : 1);
+                                       : job->rowless ? HNY_RETIRE_NO_ROWS : 1,
+                                       e->state, e->error, e->code);
         self->sweeping = 1;
     }
-    hny_store_job_set_state (self->store, job->id, e->state, e->error, e->code);
+    /* The final state: with the retire's write of the row, else alone. */
+    if (!e->have_row || e->f->fail_code)
+        hny_store_job_set_state (self->store, job->id, e->state, e->error, e->code);
     self->trim = 1;
     if (e->error)
         hny_warn ("job %lld: failed: %s", (long long) job->id, e->error);
@@ -1417,7 +1426,8 @@ s_load_end (hny_pipeline_t *self, hny_pl_load_t *l)
             json_object_set (keep, names [i], json_object_get (l->art, names [i]));
     char *kept = json_dumps (keep, JSON_COMPACT);
     json_decref (keep);
-    hny_store_job_set_prepared (self->store, job->id, kept);
+    /* translating from here: the state goes with this write of the row */
+    hny_store_job_set_prepared (self->store, job->id, kept, HNY_JOB_TRANSLATING);
     free (kept);
     hny_store_task_delete (self->store, l->task->id);
     hny_store_stats_add (self->store, hny_pl_profile_name (self, job->profile), l->hits, l->misses, 0, 0, 0);
@@ -1430,7 +1440,7 @@ s_load_end (hny_pipeline_t *self, hny_pl_load_t *l)
        below, or (flushed) read from the store. */
     if (l->direct)
         s_rows_drop (job);
-    hny_pl_job_set_state (self, job, HNY_JOB_TRANSLATING);
+    hny_pl_job_note_state (self, job, HNY_JOB_TRANSLATING);
     hny_pl_job_check (self, job);
     if (l->direct && job->finish) {
         /* All from the TM: the record is made of the segments held, or

@@ -80,10 +80,10 @@ s_align_next (hny_pipeline_t *self, hny_pl_job_t *job, const hny_align_row_t *al
     if (aligning) {
         json_t *kept = hny_alignjob_kept (al->prepared [0]);
         char *text = json_dumps (kept, JSON_COMPACT);
-        hny_store_job_set_prepared (self->store, job->id, text);
+        hny_store_job_set_prepared (self->store, job->id, text, HNY_JOB_TRANSLATING);
         free (text);
         json_decref (kept);
-        hny_pl_job_set_state (self, job, HNY_JOB_TRANSLATING);
+        hny_pl_job_note_state (self, job, HNY_JOB_TRANSLATING);
         if (job->profile >= 0) {
             s_align_translate (self, job, al->prepared [0]);
             return;

@@ -125,7 +125,10 @@ struct _hny_pipeline_t {
 hny_pl_job_t *hny_pl_job (hny_pipeline_t *self, int64_t id);
 /* A profile's name (its index in the daemon's profiles). */
 const char *hny_pl_profile_name (hny_pipeline_t *self, int profile);
+/* A job's state, in memory and in its row; note_state in memory only,
+   for a caller that writes the row with other columns at once. */
 void hny_pl_job_set_state (hny_pipeline_t *self, hny_pl_job_t *job, hny_job_state_t state);
+void hny_pl_job_note_state (hny_pipeline_t *self, hny_pl_job_t *job, hny_job_state_t state);
 /* Queue a task of a job that carries no data of its own (prepare, align)
    with its store row. admitted: the job holds a max_jobs_in_flight slot
    already. 0, or -1 when the store failed (nothing queued). */

@@ -1282,10 +1282,10 @@ hny_store_job_content (hny_store_t *self, int64_t id, uint8_t **data, size_t *si
 }
 
 int
-hny_store_job_set_prepared (hny_store_t *self, int64_t id, const char *prepared)
+hny_store_job_set_prepared (hny_store_t *self, int64_t id, const char *prepared, hny_job_state_t state)
 {
-    if (s_run (self, "UPDATE jobs SET prepared=?, updated=? WHERE id=?", "sii",
-               prepared, hny_clock_wall_ms (), id))
+    if (s_run (self, "UPDATE jobs SET prepared=?, state=?, updated=? WHERE id=?", "ssii",
+               prepared, hny_job_state_name (state), hny_clock_wall_ms (), id))
         return -1;
     return s_run (self, "DELETE FROM contents WHERE job=?", "i", id);
 }
@@ -2038,16 +2038,22 @@ hny_store_segments_delete (hny_store_t *self, int64_t job)
 }
 
 int
-hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed, int drop)
+hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed, int drop,
+                           hny_job_state_t state, const char *error, int error_code)
 {
     /* With drop, the record holds the metadata; prepare's output stays
        for a job without failures (small: its metadata, charset, format),
        so that the same content under another key reuses the job's
-       segments (hny_store_job_done_by_hash). One write of the row. */
+       segments (hny_store_job_done_by_hash). One write of the row, with
+       its final state (as hny_store_job_set_state writes it). */
     if (s_run (self, "UPDATE jobs SET seg_total=?1, seg_done=?2, seg_failed=?3,"
                      " metadata=CASE WHEN ?4 THEN NULL ELSE metadata END,"
-                     " prepared=CASE WHEN ?4 AND ?3<>0 THEN NULL ELSE prepared END WHERE id=?5",
-               "iiiii", (int64_t) total, (int64_t) done, (int64_t) failed, (int64_t) (drop != 0), job))
+                     " prepared=CASE WHEN ?4 AND ?3<>0 THEN NULL ELSE prepared END,"
+                     " state=?6, error=coalesce(?7, error),"
+                     " error_code=CASE WHEN ?7 IS NULL THEN error_code ELSE ?8 END, updated=?9"
+                     " WHERE id=?5",
+               "iiiiissii", (int64_t) total, (int64_t) done, (int64_t) failed, (int64_t) (drop != 0), job,
+               hny_job_state_name (state), error, (int64_t) error_code, hny_clock_wall_ms ()))
         return -1;
     if (!drop || drop == HNY_RETIRE_NO_ROWS)
         return 0;

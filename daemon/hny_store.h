@@ -171,8 +171,10 @@ int hny_store_job_set_state (hny_store_t *self, int64_t id, hny_job_state_t stat
    NUL after its size bytes), 0 gone, -1 error. */
 int hny_store_job_content (hny_store_t *self, int64_t id, uint8_t **data, size_t *size);
 /* Keep prepare's output (JSON text: what the record needs besides the
-   segments) and drop the raw content. */
-int hny_store_job_set_prepared (hny_store_t *self, int64_t id, const char *prepared);
+   segments) and drop the raw content; the job's state becomes state in
+   the same write of its row. */
+int hny_store_job_set_prepared (hny_store_t *self, int64_t id, const char *prepared,
+                                hny_job_state_t state);
 int hny_store_job_add_billing (hny_store_t *self, int64_t id, int64_t chars, int64_t requests);
 /* The newest job done with this content + options hash (its prepare's
    segments are in its record): 1 (*id, *segments: its count, -1 unknown,
@@ -275,10 +277,12 @@ int hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *d
    article of a few thousand, else a slice at a time through
    hny_store_sweep. drop = HNY_RETIRE_NO_ROWS is drop for a job that
    never had a row in segments, sources or translated (made from the TM
-   alone, in the process that took it): nothing to delete. */
+   alone, in the process that took it): nothing to delete. The row gets
+   the job's final state in the same write (as hny_store_job_set_state:
+   error NULL leaves error and error_code as they are). */
 #define HNY_RETIRE_NO_ROWS 2
 int hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed,
-                               int drop);
+                               int drop, hny_job_state_t state, const char *error, int error_code);
 /* Delete at most limit segments that a retired job left to sweep (its
    record holds them; they are read from there meanwhile). Returns 1 when
    it did something (call again), 0 when nothing is left, -1 on error. */

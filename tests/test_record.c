@@ -55,7 +55,7 @@ main (void)
     jr.key = "k2";
     CHECK (hny_store_job_insert (store, &jr, "y", 1, &bad) == 0);
     CHECK (hny_store_job_set_prepared (store, job, "{\"metadata\":{\"title\":\"Prepared\",\"date\":\"2021-03-06\"},"
-                                                 "\"charset\":\"EUC-JP\",\"format\":\"html\",\"replaced\":0}") == 0);
+                                                 "\"charset\":\"EUC-JP\",\"format\":\"html\",\"replaced\":0}", HNY_JOB_TRANSLATING) == 0);
     const char *srcs [] = { "Title", "One.", "Two.", "Three.", "Four." };
     const int paras [] = { -1, 0, 0, 1, 2 }, idxs [] = { 0, 0, 1, 0, 0 };
     /* The title and the last are TM hits, written done at once (as the

@@ -179,12 +179,13 @@ s_segment_done (const char *dir)
     for (int i = 0; i < 5; i++)
         CHECK (hny_store_segment_add (store, sixth, 0, i, "Kept.") == 0);
     for (size_t i = 0; i < 5; i++)
-        CHECK (hny_store_job_set_prepared (store, jobs [i], "{\"charset\":\"UTF-8\"}") == 0);
-    CHECK (hny_store_segments_retire (store, one, 5, 5, 0, 0) == 0);
-    CHECK (hny_store_segments_retire (store, four, 5, 5, 0, 1) == 0);
-    CHECK (hny_store_segments_retire (store, three, 5, 4, 1, 1) == 0);
-    CHECK (hny_store_segments_retire (store, rowless, 5, 5, 0, HNY_RETIRE_NO_ROWS) == 0);
-    CHECK (hny_store_segments_retire (store, sixth, 5, 5, 0, HNY_RETIRE_NO_ROWS) == 0);
+        CHECK (hny_store_job_set_prepared (store, jobs [i], "{\"charset\":\"UTF-8\"}", HNY_JOB_TRANSLATING) == 0);
+    CHECK (hny_store_segments_retire (store, one, 5, 5, 0, 0, HNY_JOB_DONE, NULL, 0) == 0);
+    CHECK (hny_store_segments_retire (store, four, 5, 5, 0, 1, HNY_JOB_DONE, NULL, 0) == 0);
+    CHECK (hny_store_segments_retire (store, three, 5, 4, 1, 1, HNY_JOB_FAILED, "1 of 5 segments failed",
+                                      422) == 0);
+    CHECK (hny_store_segments_retire (store, rowless, 5, 5, 0, HNY_RETIRE_NO_ROWS, HNY_JOB_DONE, NULL, 0) == 0);
+    CHECK (hny_store_segments_retire (store, sixth, 5, 5, 0, HNY_RETIRE_NO_ROWS, HNY_JOB_DONE, NULL, 0) == 0);
     CHECK (hny_store_commit (store) == 0);
     static const struct {
         int metadata, prepared, segments, done;
@@ -197,6 +198,11 @@ s_segment_done (const char *dir)
         CHECK (!row.metadata == !kept [i].metadata && !row.prepared == !kept [i].prepared);
         CHECK (hny_store_segment_counts (store, jobs [i], &total, &done, &failed) == 0
                && total == kept [i].segments);
+        /* the final state, in the same write */
+        CHECK (row.state == (jobs [i] == three ? HNY_JOB_FAILED : HNY_JOB_DONE));
+        CHECK (jobs [i] == three ? row.error && strcmp (row.error, "1 of 5 segments failed") == 0
+                                   && row.error_code == 422
+                                 : !row.error && row.error_code == 0);
         hny_job_row_clear (&row);
     }
     hny_store_destroy (&store);
@@ -580,7 +586,7 @@ s_trim (hny_store_t *store, const char *path, int64_t job)
     CHECK (full > 1000 * 5000);
     /* 5,000 segments are more than go at once: swept, 2,000 a slice. */
     CHECK (hny_store_begin (store) == 0);
-    CHECK (hny_store_segments_retire (store, job, 5000, 5000, 0, 1) == 0);
+    CHECK (hny_store_segments_retire (store, job, 5000, 5000, 0, 1, HNY_JOB_DONE, NULL, 0) == 0);
     CHECK (hny_store_commit (store) == 0);
     hny_job_row_t row = { 0 };
     CHECK (hny_store_job_get (store, job, &row) == 1 && row.seg_total == 5000 && row.seg_done == 5000);
@@ -923,7 +929,7 @@ s_sources (const char *dir)
     CHECK (hny_store_segments (store, gathered, s_collect_all, b) == -1);
     /* Retired, a job's sources and translations go with its segments. */
     CHECK (hny_store_begin (store) == 0);
-    CHECK (hny_store_segments_retire (store, gathered, N, 0, 0, 1) == 0);
+    CHECK (hny_store_segments_retire (store, gathered, N, 0, 0, 1, HNY_JOB_DONE, NULL, 0) == 0);
     CHECK (hny_store_commit (store) == 0);
     CHECK (s_sql_int (path, "SELECT count(*) FROM translated") == 0);
     CHECK (s_sql_int (path, "SELECT count(*) FROM sources WHERE job IN (SELECT id FROM jobs WHERE key='gathered')") == 0);
@@ -1156,7 +1162,7 @@ main (int argc, char **argv)
     CHECK (hny_store_segment_pair (store, j2, 0, 1, &pair_src, &pair_tgt) == 0);    /* failed */
 
     /* Records, prepared output, stats, listing. */
-    CHECK (hny_store_job_set_prepared (store, j2, "{\"charset\":\"UTF-8\"}") == 0);
+    CHECK (hny_store_job_set_prepared (store, j2, "{\"charset\":\"UTF-8\"}", HNY_JOB_TRANSLATING) == 0);
     CHECK (hny_store_job_content (store, j2, &content, &size) == 0);    /* dropped */
     CHECK (hny_store_record_put (store, j2, "{\"job\":\"2\"}") == 0);
     CHECK (hny_store_job_set_state (store, j2, HNY_JOB_FAILED, "1 of 3 segments failed: busy", 503) == 0);
