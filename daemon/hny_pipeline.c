@@ -1093,6 +1093,15 @@ typedef struct {
     hny_zpool_item_t item;      /* the record's text (owned) and frame */
 } s_ending_t;
 
+/* A load's TM counts into the profile's stats. */
+static void
+s_load_stats (hny_pipeline_t *self, hny_pl_job_t *job, int64_t hits, int64_t misses, int64_t human_hits)
+{
+    hny_store_stats_add (self->store, hny_pl_profile_name (self, job->profile), hits, misses, 0, 0, 0);
+    if (human_hits)
+        hny_store_stats_human_add (self->store, hny_pl_profile_name (self, job->profile), human_hits);
+}
+
 /* What f's job ends as, and its record's text. */
 static void
 s_finish_text (hny_pipeline_t *self, hny_pl_finish_t *f, s_ending_t *e)
@@ -1113,6 +1122,11 @@ s_finish_text (hny_pipeline_t *self, hny_pl_finish_t *f, s_ending_t *e)
     e->have_row = hny_store_job_get (self->store, job->id, &e->row) == 1;
     if (!e->have_row)
         return;
+    if (f->kept) {
+        /* prepare's output is not in the row yet (hny_pl_finish_t) */
+        free (e->row.prepared);
+        e->row.prepared = hny_strdup (f->kept);
+    }
     char *record = hny_record_text (f->record, &e->row);
     if (!record) {
         e->whole = 0;
@@ -1136,6 +1150,7 @@ static void
 s_finish_free (hny_pl_finish_t **f_p)
 {
     hny_record_destroy (&(*f_p)->record);
+    free ((*f_p)->kept);
     free ((*f_p)->fail_reason);
     free (*f_p);
     *f_p = NULL;
@@ -1161,6 +1176,13 @@ static void
 s_finish_end (hny_pipeline_t *self, s_ending_t *e)
 {
     hny_pl_job_t *job = e->f->job;
+    hny_pl_finish_t *f = e->f;
+    if (f->kept) {
+        /* the load's writes, with the record (hny_pl_finish_t) */
+        hny_store_job_set_prepared (self->store, job->id, f->kept, HNY_JOB_TRANSLATING);
+        hny_store_task_delete (self->store, f->task);
+        s_load_stats (self, job, f->hits, 0, f->human_hits);
+    }
     if (e->have_row) {
         if (e->item.text)
             hny_store_record_put_z (self->store, job->id, &e->item);
@@ -1426,13 +1448,6 @@ s_load_end (hny_pipeline_t *self, hny_pl_load_t *l)
             json_object_set (keep, names [i], json_object_get (l->art, names [i]));
     char *kept = json_dumps (keep, JSON_COMPACT);
     json_decref (keep);
-    /* translating from here: the state goes with this write of the row */
-    hny_store_job_set_prepared (self->store, job->id, kept, HNY_JOB_TRANSLATING);
-    free (kept);
-    hny_store_task_delete (self->store, l->task->id);
-    hny_store_stats_add (self->store, hny_pl_profile_name (self, job->profile), l->hits, l->misses, 0, 0, 0);
-    if (l->human_hits)
-        hny_store_stats_human_add (self->store, hny_pl_profile_name (self, job->profile), l->human_hits);
     hny_debug ("job %lld: prepared: %d segments, %lld from the TM", (long long) job->id, job->total,
                (long long) l->hits);
     job->load = NULL;
@@ -1444,7 +1459,14 @@ s_load_end (hny_pipeline_t *self, hny_pl_load_t *l)
     hny_pl_job_check (self, job);
     if (l->direct && job->finish) {
         /* All from the TM: the record is made of the segments held, or
-           is the one made of a reused job's pairs. */
+           is the one made of a reused job's pairs; the load's writes go
+           with it (hny_pl_finish_t). */
+        hny_pl_finish_t *f = job->finish;
+        f->kept = kept;
+        kept = NULL;
+        f->task = l->task->id;
+        f->hits = l->hits;
+        f->human_hits = l->human_hits;
         job->rowless = l->fresh;
         if (l->record && !job->finish->fail_code) {
             hny_record_destroy (&job->finish->record);
@@ -1465,6 +1487,13 @@ s_load_end (hny_pipeline_t *self, hny_pl_load_t *l)
         s_load_flush (self, l);
         if (l->compact)
             s_sources_put (self, job);
+    }
+    if (kept) {
+        /* translating from here: the state goes with this write of the row */
+        hny_store_job_set_prepared (self->store, job->id, kept, HNY_JOB_TRANSLATING);
+        hny_store_task_delete (self->store, l->task->id);
+        s_load_stats (self, job, l->hits, l->misses, l->human_hits);
+        free (kept);
     }
 }
 

@@ -90,6 +90,15 @@ struct _hny_pl_finish_t {
     hny_record_t *record;       /* being assembled */
     int fail_code;              /* the job failed before it had segments */
     char *fail_reason;
+    /* A job made from the TM alone has no segment rows: what its load's
+       end would write (prepare's output, the state translating, its
+       prepare task's row gone, the TM's counts) is written with its
+       record instead (s_finish_end), so that no commit has the job
+       translating with neither rows nor record: a restart before then
+       prepares it again. NULL kept: written at the load's end. */
+    char *kept;
+    int64_t task;
+    int64_t hits, human_hits;
 };
 
 struct _hny_pipeline_t {

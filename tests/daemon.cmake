@@ -73,7 +73,10 @@ if(TARGET honyakud)
                    ${HNY_TESTS_DIR}/data/store-v3.sql)
   add_test(NAME daemon_store_rows
            COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_store.py $<TARGET_FILE:honyakud> rows)
-  set_tests_properties(daemon_store_size daemon_store_upgrade daemon_store_rows PROPERTIES TIMEOUT 60)
+  add_test(NAME daemon_store_reuse_kill
+           COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_store.py $<TARGET_FILE:honyakud> reuse_kill)
+  set_tests_properties(daemon_store_size daemon_store_upgrade daemon_store_rows daemon_store_reuse_kill
+                       PROPERTIES TIMEOUT 60)
   foreach(scenario worker_killed lease broker_killed transient failures)
     add_test(NAME daemon_${scenario}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_faults.py

@@ -23,7 +23,14 @@ usage: test_daemon_store.py HONYAKUD SCENARIO [STORE-V3.SQL]
            the store); the two records are equal but for ids and times;
            then a job of three translate tasks with honyakud killed after
            the first RESULT (its translations one row, its pending segments
-           its sources): the same record as without the kill"""
+           its sources): the same record as without the kill
+  reuse_kill  jobs made from the TM alone (the same content under new
+           keys: their segments are in no row, only in memory, until their
+           record is stored) with honyakud killed (SIGKILL) right after a
+           pipelined burst of their SUBMITs starts to be accepted, at six
+           points: after the restart every job ends done with every pair
+           of its article (none is left translating with neither rows nor
+           record)"""
 import json
 import os
 import random
@@ -323,6 +330,33 @@ def between(honyakud, prepared, answer):
     print("after a restart between RESULTs, the same record: %d pairs" % len(pairs))
 
 
+def reuse_kill(h):
+    c = h.start_daemon()
+    h.start_worker("--credit", "8")
+    rng = random.Random(5)
+    texts = [article(n, rng) for n in range(3)]
+    want = [without_tm(c.fetch(j)) for j in run(c, texts, "orig")]
+    burst = 40
+    for point in range(6):
+        keys = ["kill%d-%d" % (point, i) for i in range(burst)]
+        for i, key in enumerate(keys):
+            c.send("SUBMIT", {"from": "en", "to": "es", "key": key, "req": key}, texts[i % 3].encode())
+        accepted = 0
+        while accepted < 1 + 6 * point:
+            cmd, hdr, _ = c.recv_raw(10)
+            assert cmd == "ACCEPTED", (cmd, hdr)
+            accepted += 1
+        h.kill_daemon()
+        c = h.start_daemon()
+        h.wait_workers(1)
+        for i, key in enumerate(keys):
+            job = c.accepted(texts[i % 3], key=key)["job"]
+            assert c.wait_done(job) == "done", (key, job)
+            rec = c.fetch(job)
+            assert without_tm(rec) == want[i % 3], (key, rec)
+    print("killed at 6 points of a burst of %d reused jobs: every record whole" % burst)
+
+
 def main():
     honyakud, scenario = sys.argv[1], sys.argv[2]
     if scenario == "rows":
@@ -332,6 +366,8 @@ def main():
     with Harness(honyakud, "hnys-" + scenario, CONFIG) as h:
         if scenario == "upgrade":
             upgrade(h, sys.argv[3])
+        elif scenario == "reuse_kill":
+            reuse_kill(h)
         else:
             size(h)
     print("ok")
