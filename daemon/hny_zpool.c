@@ -210,32 +210,33 @@ s_take (hny_zpool_t *self)
     return item;
 }
 
-hny_zpool_item_t *
-hny_zpool_take (hny_zpool_t *self)
+/* The next item compressed; with wait, waiting for the helper to make
+   it. NULL when none is out (or, without wait, none is ready). */
+static hny_zpool_item_t *
+s_next (hny_zpool_t *self, int wait)
 {
     if (!self->out)
         return NULL;
     if (!self->threaded)
-        return s_take (self);
+        return s_take (self);   /* submit compressed it at once */
     pthread_mutex_lock (&self->mu);
+    while (wait && !self->ready.head)
+        pthread_cond_wait (&self->done, &self->mu);
     hny_zpool_item_t *item = s_take (self);
     pthread_mutex_unlock (&self->mu);
     return item;
 }
 
 hny_zpool_item_t *
+hny_zpool_take (hny_zpool_t *self)
+{
+    return s_next (self, 0);
+}
+
+hny_zpool_item_t *
 hny_zpool_wait (hny_zpool_t *self)
 {
-    if (!self->out)
-        return NULL;
-    if (!self->threaded)
-        return s_take (self);
-    pthread_mutex_lock (&self->mu);
-    while (!self->ready.head)
-        pthread_cond_wait (&self->done, &self->mu);
-    hny_zpool_item_t *item = s_take (self);
-    pthread_mutex_unlock (&self->mu);
-    return item;
+    return s_next (self, 1);
 }
 
 size_t

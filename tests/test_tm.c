@@ -170,6 +170,22 @@ s_collect (int para, int idx, const hny_tm_pair_t *pair, void *arg)
     free (tgt);
 }
 
+/* A done job (key prefix and i) whose record is text: its id. */
+static int64_t
+s_job_with_record (hny_store_t *store, const char *prefix, size_t i, const char *text)
+{
+    char key [16];
+    snprintf (key, sizeof key, "%s%zu", prefix, i);
+    hny_job_row_t jr = { .key = key, .hash = "h-other", .from = "en", .to = "ja", .backend = "pseudo",
+                         .format = "text" };
+    int64_t job = 0;
+    CHECK (hny_store_begin (store) == 0);
+    CHECK (hny_store_job_insert (store, &jr, "x", 1, &job) == 0);
+    CHECK (hny_store_record_put (store, job, text) == 0);
+    CHECK (hny_store_commit (store) == 0);
+    return job;
+}
+
 /* A job's pairs given whole (a job done again with the same content), or
    not at all: a pair without a target, a fallback's pair, too many pairs,
    no record. */
@@ -195,16 +211,7 @@ s_article_pairs (hny_store_t *store, hny_tm_t *tm, int64_t job)
         "{\"paragraphs\":[]}",
     };
     for (size_t i = 0; i < sizeof records / sizeof records [0]; i++) {
-        hny_job_row_t jr = { .key = "kr", .hash = "hr", .from = "en", .to = "ja", .backend = "pseudo",
-                             .format = "text" };
-        char key [16];
-        snprintf (key, sizeof key, "kr%zu", i);
-        jr.key = key;
-        int64_t other = 0;
-        CHECK (hny_store_begin (store) == 0);
-        CHECK (hny_store_job_insert (store, &jr, "x", 1, &other) == 0);
-        CHECK (hny_store_record_put (store, other, records [i]) == 0);
-        CHECK (hny_store_commit (store) == 0);
+        int64_t other = s_job_with_record (store, "kr", i, records [i]);
         CHECK (hny_tm_article_pairs (tm, other, 100, s_collect, &buf) == 0);
         CHECK (buf.len == 0);
     }
@@ -218,16 +225,7 @@ s_article_pairs (hny_store_t *store, hny_tm_t *tm, int64_t job)
     };
     const char *others_want = "-1.0 a/b \xc3\xa9\xf0\x9f\x98\x80 => \xe3\x83\x86\"x\"|0.0 tab\there => t|";
     for (size_t i = 0; i < 2; i++) {
-        hny_job_row_t jr = { .key = "ko", .hash = "ho", .from = "en", .to = "ja", .backend = "pseudo",
-                             .format = "text" };
-        char key [16];
-        snprintf (key, sizeof key, "ko%zu", i);
-        jr.key = key;
-        int64_t other = 0;
-        CHECK (hny_store_begin (store) == 0);
-        CHECK (hny_store_job_insert (store, &jr, "x", 1, &other) == 0);
-        CHECK (hny_store_record_put (store, other, others [i]) == 0);
-        CHECK (hny_store_commit (store) == 0);
+        int64_t other = s_job_with_record (store, "ko", i, others [i]);
         buf.len = 0;
         CHECK (hny_tm_article_pairs (tm, other, 100, s_collect, &buf) == (i == 0));
         CHECK (i == 0 ? buf.len == strlen (others_want) && memcmp (buf.data, others_want, buf.len) == 0
