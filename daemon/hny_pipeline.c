@@ -48,6 +48,9 @@
 #define S_FINISH_BATCH      32          /* records made between two looks at the clock */
 #define S_ZPOOL_OUT_MAX     256         /* records out to be compressed, at most: their texts
                                            are in memory (a pass ends them as they come back) */
+#define S_PREPARED_MAX      (1 << 20)   /* bytes of a done job's kept prepare output read
+                                           for reuse (metadata, charset, format: a few
+                                           hundred; past this it is prepared again) */
 #define S_AHEAD_MIN         2           /* tasks packed ahead per profile, at least */
 #define S_TASK_REQUESTS_MAX 8           /* requests one translate task makes, at most */
 #define S_TASKS_IN_FLIGHT   32          /* ... and at least this many tasks fill a profile's
@@ -482,9 +485,12 @@ hny_pl_task_queue (hny_pipeline_t *self, int64_t job, hny_task_kind_t kind, int 
 
 /* A job done before with the same content and options (hash), without
    failures, with at most one slice of segments (what a reused job holds
-   stays small) and prepare's kept output: that output (caller owns; the
-   segments are added by s_load_reuse), with *done and *count, or NULL. */
-static json_t *
+   stays small) and prepare's kept output: that output's text (caller
+   owns; the segments are added by s_load_reuse), with *done and *count,
+   or NULL. The text is checked to be a JSON object (by cJSON: a reused
+   job copies it as it is, and parses it with jansson only if it must
+   look its segments up after all). */
+static char *
 s_reuse (hny_pipeline_t *self, const char *hash, int64_t *done, size_t *count)
 {
     char *prepared = NULL;
@@ -493,14 +499,17 @@ s_reuse (hny_pipeline_t *self, const char *hash, int64_t *done, size_t *count)
         return NULL;
     /* Without prepare's kept output (a job done before it was kept) the
        record could not be made the same: prepare it again. */
-    json_t *kept = prepared && segments > 0 && segments <= S_SLICE ? json_loads (prepared, 0, NULL) : NULL;
-    free (prepared);
-    if (!json_is_object (kept)) {
-        json_decref (kept);
+    cJSON *kept = prepared && segments > 0 && segments <= S_SLICE
+                ? hny_json_parse (prepared, strlen (prepared), S_PREPARED_MAX, HNY_JSON_DEPTH_MAX, 0, NULL)
+                : NULL;
+    int usable = cJSON_IsObject (kept);
+    cJSON_Delete (kept);
+    if (!usable) {
+        free (prepared);
         return NULL;
     }
     *count = (size_t) segments;
-    return kept;
+    return prepared;
 }
 
 static void s_load_start (hny_pipeline_t *self, hny_pl_job_t *job, hny_task_t *task, json_t *art,
@@ -512,8 +521,8 @@ hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *hash, const 
 {
     size_t count = 0;
     int64_t done = 0;
-    json_t *art = s_reuse (self, hash, &done, &count);
-    if (art) {
+    char *prepared = s_reuse (self, hash, &done, &count);
+    if (prepared) {
         /* No prepare to wait for: its task row stays until the load ends,
            so that a restart before then prepares the content as usual. */
         hny_task_t *task = hny_calloc (1, sizeof *task);
@@ -522,15 +531,16 @@ hny_pipeline_job_new (hny_pipeline_t *self, int64_t id, const char *hash, const 
         task->profile = -1;
         if (hny_store_task_add (self->store, HNY_TASK_PREPARE, id, NULL, &task->id)) {
             free (task);
-            json_decref (art);
+            free (prepared);
             return -1;
         }
         hny_pl_job_t *job = s_job_track (self, id, HNY_JOB_QUEUED, from, to, profile, created);
         job->has_task = 1;
         job->fresh = 1;
         hny_debug ("job %lld: segmented as a job done before with the same content", (long long) id);
-        s_load_start (self, job, task, art, count);
+        s_load_start (self, job, task, NULL, count);
         job->load->reuse = done;
+        job->load->prepared = prepared;
         return 0;
     }
     if (hny_pl_task_queue (self, id, HNY_TASK_PREPARE, 0))
@@ -1177,26 +1187,34 @@ s_finish_end (hny_pipeline_t *self, s_ending_t *e)
 {
     hny_pl_job_t *job = e->f->job;
     hny_pl_finish_t *f = e->f;
+    /* The retire writes the row once: the counts, the final state and (a
+       job made from the TM alone) prepare's output. */
+    int retire = e->have_row && !f->fail_code;
     if (f->kept) {
         /* the load's writes, with the record (hny_pl_finish_t) */
-        hny_store_job_set_prepared (self->store, job->id, f->kept, HNY_JOB_TRANSLATING);
+        if (retire)
+            hny_store_job_content_drop (self->store, job->id);
+        else
+            hny_store_job_set_prepared (self->store, job->id, f->kept, HNY_JOB_TRANSLATING);
         hny_store_task_delete (self->store, f->task);
         s_load_stats (self, job, f->hits, 0, f->human_hits);
     }
     if (e->have_row) {
         if (e->item.text)
             hny_store_record_put_z (self->store, job->id, &e->item);
-        /* The segments go once the record holds them (the TM's places
-           then point into the record); else they stay for the TM. */
-        if (!e->f->fail_code)
-            hny_store_segments_retire (self->store, job->id, job->total, job->done, job->failed,
-                                       !(e->whole && e->item.text) ? 0
-                                       : job->rowless ? HNY_RETIRE_NO_ROWS : 1,
-                                       e->state, e->error, e->code);
         self->sweeping = 1;
     }
-    /* The final state: with the retire's write of the row, else alone. */
-    if (!e->have_row || e->f->fail_code)
+    if (retire) {
+        /* The segments go once the record holds them (the TM's places
+           then point into the record); else they stay for the TM. */
+        hny_retire_t r = {
+            .total = job->total, .done = job->done, .failed = job->failed,
+            .drop = !(e->whole && e->item.text) ? 0 : job->rowless ? HNY_RETIRE_NO_ROWS : 1,
+            .state = e->state, .error = e->error, .error_code = e->code, .prepared = f->kept,
+        };
+        hny_store_segments_retire (self->store, job->id, &r);
+    }
+    else
         hny_store_job_set_state (self->store, job->id, e->state, e->error, e->code);
     self->trim = 1;
     if (e->error)
@@ -1397,6 +1415,7 @@ s_load_free (hny_pl_load_t **l_p)
 {
     hny_pl_load_t *l = *l_p;
     json_decref (l->art);
+    free (l->prepared);
     hny_pl_task_free (&l->task);
     for (size_t i = 0; i < l->held_count; i++)
         hny_segment_row_clear (&l->held [i]);
@@ -1441,13 +1460,21 @@ static void
 s_load_end (hny_pipeline_t *self, hny_pl_load_t *l)
 {
     hny_pl_job_t *job = l->job;
-    json_t *keep = json_object ();
-    const char *names [] = { "metadata", "charset", "format", "replaced" };
-    for (size_t i = 0; i < 4; i++)
-        if (json_object_get (l->art, names [i]))
-            json_object_set (keep, names [i], json_object_get (l->art, names [i]));
-    char *kept = json_dumps (keep, JSON_COMPACT);
-    json_decref (keep);
+    char *kept = NULL;
+    if (!l->art && l->prepared) {
+        /* a reused job's pairs: the done job's kept output as it is */
+        kept = l->prepared;
+        l->prepared = NULL;
+    }
+    else {
+        json_t *keep = json_object ();
+        const char *names [] = { "metadata", "charset", "format", "replaced" };
+        for (size_t i = 0; i < 4; i++)
+            if (json_object_get (l->art, names [i]))
+                json_object_set (keep, names [i], json_object_get (l->art, names [i]));
+        kept = json_dumps (keep, JSON_COMPACT);
+        json_decref (keep);
+    }
     hny_debug ("job %lld: prepared: %d segments, %lld from the TM", (long long) job->id, job->total,
                (long long) l->hits);
     job->load = NULL;
@@ -1552,11 +1579,14 @@ s_load_reuse (hny_pipeline_t *self, hny_pl_load_t *l)
     }
     json_t *segs = hny_tm_article (self->tm, l->reuse, S_SLICE);
     l->reuse = 0;
-    if (segs) {
+    if (segs && !l->art)
+        l->art = json_loads (l->prepared, 0, NULL);     /* checked in s_reuse */
+    if (segs && json_is_object (l->art)) {
         json_object_update (l->art, segs);
         json_decref (segs);
         return 0;
     }
+    json_decref (segs);
     hny_pl_job_t *job = l->job;
     hny_warn ("job %lld: the segments of the job done with the same content cannot be read:"
               " preparing it", (long long) job->id);

@@ -63,7 +63,9 @@ struct _hny_pl_load_t {
     hny_pl_load_t *next;
     hny_pl_job_t *job;
     hny_task_t *task;           /* the prepare task: its store row goes when done */
-    json_t *art;                /* the prepared article */
+    json_t *art;                /* the prepared article (NULL for a reused job until its
+                                   segments must be looked up: prepared then) */
+    char *prepared;             /* a reused job's: the done job's kept prepare output */
     int64_t reuse;              /* > 0: its segments are still to be taken from this
                                    done job's record (s_load_reuse) */
     int title_done;             /* the title went first */

@@ -1287,6 +1287,12 @@ hny_store_job_set_prepared (hny_store_t *self, int64_t id, const char *prepared,
     if (s_run (self, "UPDATE jobs SET prepared=?, state=?, updated=? WHERE id=?", "ssii",
                prepared, hny_job_state_name (state), hny_clock_wall_ms (), id))
         return -1;
+    return hny_store_job_content_drop (self, id);
+}
+
+int
+hny_store_job_content_drop (hny_store_t *self, int64_t id)
+{
     return s_run (self, "DELETE FROM contents WHERE job=?", "i", id);
 }
 
@@ -2038,8 +2044,7 @@ hny_store_segments_delete (hny_store_t *self, int64_t job)
 }
 
 int
-hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed, int drop,
-                           hny_job_state_t state, const char *error, int error_code)
+hny_store_segments_retire (hny_store_t *self, int64_t job, const hny_retire_t *r)
 {
     /* With drop, the record holds the metadata; prepare's output stays
        for a job without failures (small: its metadata, charset, format),
@@ -2048,13 +2053,15 @@ hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, 
        its final state (as hny_store_job_set_state writes it). */
     if (s_run (self, "UPDATE jobs SET seg_total=?1, seg_done=?2, seg_failed=?3,"
                      " metadata=CASE WHEN ?4 THEN NULL ELSE metadata END,"
-                     " prepared=CASE WHEN ?4 AND ?3<>0 THEN NULL ELSE prepared END,"
+                     " prepared=CASE WHEN ?4 AND ?3<>0 THEN NULL ELSE coalesce(?10, prepared) END,"
                      " state=?6, error=coalesce(?7, error),"
                      " error_code=CASE WHEN ?7 IS NULL THEN error_code ELSE ?8 END, updated=?9"
                      " WHERE id=?5",
-               "iiiiissii", (int64_t) total, (int64_t) done, (int64_t) failed, (int64_t) (drop != 0), job,
-               hny_job_state_name (state), error, (int64_t) error_code, hny_clock_wall_ms ()))
+               "iiiiissiis", (int64_t) r->total, (int64_t) r->done, (int64_t) r->failed,
+               (int64_t) (r->drop != 0), job, hny_job_state_name (r->state), r->error,
+               (int64_t) r->error_code, hny_clock_wall_ms (), r->prepared))
         return -1;
+    int drop = r->drop, total = r->total;
     if (!drop || drop == HNY_RETIRE_NO_ROWS)
         return 0;
     /* A long article's segments go a slice at a time (hny_store_sweep):

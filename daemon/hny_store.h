@@ -172,9 +172,11 @@ int hny_store_job_set_state (hny_store_t *self, int64_t id, hny_job_state_t stat
 int hny_store_job_content (hny_store_t *self, int64_t id, uint8_t **data, size_t *size);
 /* Keep prepare's output (JSON text: what the record needs besides the
    segments) and drop the raw content; the job's state becomes state in
-   the same write of its row. */
+   the same write of its row. content_drop drops the content alone (the
+   output then goes with hny_store_segments_retire). */
 int hny_store_job_set_prepared (hny_store_t *self, int64_t id, const char *prepared,
                                 hny_job_state_t state);
+int hny_store_job_content_drop (hny_store_t *self, int64_t id);
 int hny_store_job_add_billing (hny_store_t *self, int64_t id, int64_t chars, int64_t requests);
 /* The newest job done with this content + options hash (its prepare's
    segments are in its record): 1 (*id, *segments: its count, -1 unknown,
@@ -270,19 +272,28 @@ int hny_store_segments_delete (hny_store_t *self, int64_t job);
 /* Counts of a job's segments: total, done, failed. */
 int hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *done, int *failed);
 /* A job is final: its row keeps the counts of its segments (STATUS shows
-   them). With drop (its record holds every segment) the segments go, and
+   them), and gets its final state in the same write (as
+   hny_store_job_set_state: error NULL leaves error and error_code as they
+   are). With drop (its record holds every segment) the segments go, and
    what only the record needed from the row (the client's metadata; and
    prepare's output when a segment failed: a job without failures keeps
    it for hny_store_job_done_by_hash): the segments at once for an
    article of a few thousand, else a slice at a time through
    hny_store_sweep. drop = HNY_RETIRE_NO_ROWS is drop for a job that
    never had a row in segments, sources or translated (made from the TM
-   alone, in the process that took it): nothing to delete. The row gets
-   the job's final state in the same write (as hny_store_job_set_state:
-   error NULL leaves error and error_code as they are). */
+   alone, in the process that took it): nothing to delete. prepared, when
+   not NULL, is prepare's output written in the same write (a job made
+   from the TM alone writes it with its record; kept as the drop says). */
 #define HNY_RETIRE_NO_ROWS 2
-int hny_store_segments_retire (hny_store_t *self, int64_t job, int total, int done, int failed,
-                               int drop, hny_job_state_t state, const char *error, int error_code);
+typedef struct {
+    int total, done, failed;    /* the job's segments */
+    int drop;                   /* 0, 1 or HNY_RETIRE_NO_ROWS */
+    hny_job_state_t state;      /* final */
+    const char *error;          /* NULL: left as it is */
+    int error_code;
+    const char *prepared;       /* NULL: left as it is */
+} hny_retire_t;
+int hny_store_segments_retire (hny_store_t *self, int64_t job, const hny_retire_t *r);
 /* Delete at most limit segments that a retired job left to sweep (its
    record holds them; they are read from there meanwhile). Returns 1 when
    it did something (call again), 0 when nothing is left, -1 on error. */

@@ -180,12 +180,18 @@ s_segment_done (const char *dir)
         CHECK (hny_store_segment_add (store, sixth, 0, i, "Kept.") == 0);
     for (size_t i = 0; i < 5; i++)
         CHECK (hny_store_job_set_prepared (store, jobs [i], "{\"charset\":\"UTF-8\"}", HNY_JOB_TRANSLATING) == 0);
-    CHECK (hny_store_segments_retire (store, one, 5, 5, 0, 0, HNY_JOB_DONE, NULL, 0) == 0);
-    CHECK (hny_store_segments_retire (store, four, 5, 5, 0, 1, HNY_JOB_DONE, NULL, 0) == 0);
-    CHECK (hny_store_segments_retire (store, three, 5, 4, 1, 1, HNY_JOB_FAILED, "1 of 5 segments failed",
-                                      422) == 0);
-    CHECK (hny_store_segments_retire (store, rowless, 5, 5, 0, HNY_RETIRE_NO_ROWS, HNY_JOB_DONE, NULL, 0) == 0);
-    CHECK (hny_store_segments_retire (store, sixth, 5, 5, 0, HNY_RETIRE_NO_ROWS, HNY_JOB_DONE, NULL, 0) == 0);
+    hny_retire_t done5 = { 5, 5, 0, 0, HNY_JOB_DONE, NULL, 0, NULL };
+    CHECK (hny_store_segments_retire (store, one, &done5) == 0);
+    done5.drop = 1;
+    CHECK (hny_store_segments_retire (store, four, &done5) == 0);
+    CHECK (hny_store_segments_retire (store, three, &(hny_retire_t) { 5, 4, 1, 1, HNY_JOB_FAILED,
+                                                                      "1 of 5 segments failed", 422,
+                                                                      NULL }) == 0);
+    done5.drop = HNY_RETIRE_NO_ROWS;
+    CHECK (hny_store_segments_retire (store, sixth, &done5) == 0);
+    /* prepare's output written with the retire (a job from the TM alone) */
+    done5.prepared = "{\"charset\":\"EUC-JP\"}";
+    CHECK (hny_store_segments_retire (store, rowless, &done5) == 0);
     CHECK (hny_store_commit (store) == 0);
     static const struct {
         int metadata, prepared, segments, done;
@@ -196,6 +202,8 @@ s_segment_done (const char *dir)
         CHECK (hny_store_job_get (store, jobs [i], &row) == 1);
         CHECK (row.seg_total == 5 && row.seg_done == kept [i].done && row.seg_failed == 5 - kept [i].done);
         CHECK (!row.metadata == !kept [i].metadata && !row.prepared == !kept [i].prepared);
+        CHECK (!row.prepared || strcmp (row.prepared, jobs [i] == rowless ? "{\"charset\":\"EUC-JP\"}"
+                                                                          : "{\"charset\":\"UTF-8\"}") == 0);
         CHECK (hny_store_segment_counts (store, jobs [i], &total, &done, &failed) == 0
                && total == kept [i].segments);
         /* the final state, in the same write */
@@ -586,7 +594,8 @@ s_trim (hny_store_t *store, const char *path, int64_t job)
     CHECK (full > 1000 * 5000);
     /* 5,000 segments are more than go at once: swept, 2,000 a slice. */
     CHECK (hny_store_begin (store) == 0);
-    CHECK (hny_store_segments_retire (store, job, 5000, 5000, 0, 1, HNY_JOB_DONE, NULL, 0) == 0);
+    CHECK (hny_store_segments_retire (store, job, &(hny_retire_t) { 5000, 5000, 0, 1, HNY_JOB_DONE,
+                                                                    NULL, 0, NULL }) == 0);
     CHECK (hny_store_commit (store) == 0);
     hny_job_row_t row = { 0 };
     CHECK (hny_store_job_get (store, job, &row) == 1 && row.seg_total == 5000 && row.seg_done == 5000);
@@ -929,7 +938,8 @@ s_sources (const char *dir)
     CHECK (hny_store_segments (store, gathered, s_collect_all, b) == -1);
     /* Retired, a job's sources and translations go with its segments. */
     CHECK (hny_store_begin (store) == 0);
-    CHECK (hny_store_segments_retire (store, gathered, N, 0, 0, 1, HNY_JOB_DONE, NULL, 0) == 0);
+    CHECK (hny_store_segments_retire (store, gathered, &(hny_retire_t) { N, 0, 0, 1, HNY_JOB_DONE,
+                                                                         NULL, 0, NULL }) == 0);
     CHECK (hny_store_commit (store) == 0);
     CHECK (s_sql_int (path, "SELECT count(*) FROM translated") == 0);
     CHECK (s_sql_int (path, "SELECT count(*) FROM sources WHERE job IN (SELECT id FROM jobs WHERE key='gathered')") == 0);

@@ -289,7 +289,8 @@ main (void)
     /* The job ends: the record holds the text, the segments go. */
     CHECK (hny_store_begin (store) == 0);
     CHECK (hny_store_record_put (store, job, text) == 0);
-    CHECK (hny_store_segments_retire (store, job, S_COUNT, S_COUNT, 0, 1, HNY_JOB_DONE, NULL, 0) == 0);
+    CHECK (hny_store_segments_retire (store, job, &(hny_retire_t) { S_COUNT, S_COUNT, 0, 1, HNY_JOB_DONE,
+                                                                    NULL, 0, NULL }) == 0);
     CHECK (hny_store_commit (store) == 0);
     int total = -1, done, failed;
     CHECK (hny_store_segment_counts (store, job, &total, &done, &failed) == 0 && total == 0);
