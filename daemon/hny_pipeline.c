@@ -1209,7 +1209,9 @@ s_finish_end (hny_pipeline_t *self, s_ending_t *e)
            then point into the record); else they stay for the TM. */
         hny_retire_t r = {
             .total = job->total, .done = job->done, .failed = job->failed,
-            .drop = !(e->whole && e->item.text) ? 0 : job->rowless ? HNY_RETIRE_NO_ROWS : 1,
+            /* a job made from the TM alone (kept) has no rows: a fresh one
+               never had any, another's went when its load began */
+            .drop = !(e->whole && e->item.text) ? 0 : f->kept ? HNY_RETIRE_NO_ROWS : 1,
             .state = e->state, .error = e->error, .error_code = e->code, .prepared = f->kept,
         };
         hny_store_segments_retire (self->store, job->id, &r);
@@ -1494,7 +1496,6 @@ s_load_end (hny_pipeline_t *self, hny_pl_load_t *l)
         f->task = l->task->id;
         f->hits = l->hits;
         f->human_hits = l->human_hits;
-        job->rowless = l->fresh;
         if (l->record && !job->finish->fail_code) {
             hny_record_destroy (&job->finish->record);
             job->finish->record = l->record;
@@ -1704,7 +1705,6 @@ s_load_start (hny_pipeline_t *self, hny_pl_job_t *job, hny_task_t *task, json_t 
        none to clear (three statements a job saved). */
     if (!job->fresh)
         hny_store_segments_delete (self->store, job->id);
-    l->fresh = job->fresh;
     job->fresh = 0;
     /* A translate job's rows are kept from here (s_row_add), all of them. */
     s_rows_drop (job);

@@ -43,8 +43,6 @@ struct _hny_pl_job_t {
     int has_task;               /* load: its prepare task was found */
     int fresh;                  /* submitted to this process and no load begun: the
                                    store has no segment rows of it to clear */
-    int rowless;                /* ... and its load wrote none: all from the TM, its
-                                   record made from memory (nothing to retire) */
     int mt_wait;                /* an align job with a backend: its source's
                                    translations are pending, the align task
                                    waits for them */
@@ -77,7 +75,6 @@ struct _hny_pl_load_t {
                                    segments are not rows; the job's rows (kept in
                                    memory) become its sources when the load ends */
     int direct;                 /* every segment so far was a TM hit, kept in held */
-    int fresh;                  /* the job was fresh when the load began (no rows) */
     hny_segment_row_t *held;    /* those segments, not in the store: if all of the
                                    article's are, its record is made from them */
     size_t held_count;

@@ -279,9 +279,9 @@ int hny_store_segment_counts (hny_store_t *self, int64_t job, int *total, int *d
    prepare's output when a segment failed: a job without failures keeps
    it for hny_store_job_done_by_hash): the segments at once for an
    article of a few thousand, else a slice at a time through
-   hny_store_sweep. drop = HNY_RETIRE_NO_ROWS is drop for a job that
-   never had a row in segments, sources or translated (made from the TM
-   alone, in the process that took it): nothing to delete. prepared, when
+   hny_store_sweep. drop = HNY_RETIRE_NO_ROWS is drop for a job that has
+   no row in segments, sources or translated (made from the TM alone:
+   its load began with none and wrote none): nothing to delete. prepared, when
    not NULL, is prepare's output written in the same write (a job made
    from the TM alone writes it with its record; kept as the drop says). */
 #define HNY_RETIRE_NO_ROWS 2
