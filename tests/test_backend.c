@@ -13,6 +13,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,6 +509,172 @@ test_apertium_errors (const char *url)
     hny_http_destroy (&http);
 }
 
+/* A loopback server for the engine's own tests: it answers GET requests
+   with 200 "ok" on kept-alive connections, holding them until `group`
+   requests are waiting and then answering all of them at once (so that
+   several transfers finish between two runs of the engine). It stops when
+   stop_pipe[1] is written. */
+typedef struct {
+    int listener;
+    int port;
+    int group;
+    int stop_pipe [2];
+    pthread_t thread;
+} s_server_t;
+
+#define S_SERVER_CONNS 32
+
+static void *
+s_server_thread (void *arg)
+{
+    s_server_t *server = arg;
+    struct pollfd fds [2 + S_SERVER_CONNS];
+    char seen [S_SERVER_CONNS][4];      /* the last bytes read: a request ends in CRLF CRLF */
+    int waiting [S_SERVER_CONNS];       /* requests read, not answered */
+    int conns = 0, pending = 0;
+    fds [0] = (struct pollfd) { .fd = server->stop_pipe [0], .events = POLLIN };
+    fds [1] = (struct pollfd) { .fd = server->listener, .events = POLLIN };
+    while (poll (fds, 2 + (nfds_t) conns, 10000) > 0 && !fds [0].revents) {
+        if ((fds [1].revents & POLLIN) && conns < S_SERVER_CONNS) {
+            int fd = accept (server->listener, NULL, NULL);
+            if (fd >= 0) {
+                fds [2 + conns] = (struct pollfd) { .fd = fd, .events = POLLIN };
+                memset (seen [conns], 0, 4);
+                waiting [conns++] = 0;
+            }
+        }
+        for (int i = 0; i < conns; i++) {
+            if (!(fds [2 + i].revents & (POLLIN | POLLHUP)))
+                continue;
+            char buf [4096];
+            ssize_t n = read (fds [2 + i].fd, buf, sizeof buf);
+            if (n <= 0) {               /* closed: its slot goes to the last one */
+                close (fds [2 + i].fd);
+                pending -= waiting [i];
+                conns--;
+                fds [2 + i] = fds [2 + conns];
+                memcpy (seen [i], seen [conns], 4);
+                waiting [i] = waiting [conns];
+                i--;
+                continue;
+            }
+            for (ssize_t k = 0; k < n; k++) {
+                memmove (seen [i], seen [i] + 1, 3);
+                seen [i][3] = buf [k];
+                if (memcmp (seen [i], "\r\n\r\n", 4) == 0)
+                    waiting [i]++, pending++;
+            }
+        }
+        if (pending < server->group)
+            continue;
+        static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        for (int i = 0; i < conns; i++)
+            for (; waiting [i] > 0; waiting [i]--, pending--)
+                if (write (fds [2 + i].fd, answer, sizeof answer - 1) < 0)
+                    break;
+    }
+    for (int i = 0; i < conns; i++)
+        close (fds [2 + i].fd);
+    return NULL;
+}
+
+static void
+s_server_start (s_server_t *server, int group)
+{
+    server->listener = s_silent_listener (&server->port);
+    server->group = group;
+    if (pipe (server->stop_pipe) != 0
+        || pthread_create (&server->thread, NULL, s_server_thread, server) != 0)
+        abort ();
+}
+
+static void
+s_server_stop (s_server_t *server)
+{
+    if (write (server->stop_pipe [1], "x", 1) != 1)
+        abort ();
+    pthread_join (server->thread, NULL);
+    close (server->listener);
+    close (server->stop_pipe [0]);
+    close (server->stop_pipe [1]);
+}
+
+/* What the engine's callbacks saw. */
+typedef struct {
+    hny_http_t *http;
+    int limit;
+    int done, cancelled;
+    int starved;            /* callbacks that ran with a free slot and a queued request */
+    int cancel_in_done;     /* the first done callback cancels everything */
+} s_seen_t;
+
+static void
+s_seen_done (const hny_http_response_t *response, void *arg)
+{
+    s_seen_t *seen = arg;
+    seen->done++;
+    CHECK (response->error == HNY_HTTP_OK && response->status == 200);
+    if (hny_http_queued (seen->http) > 0 && hny_http_in_flight (seen->http) < (size_t) seen->limit)
+        seen->starved++;
+    if (seen->cancel_in_done && seen->done == 1)
+        hny_http_cancel_all (seen->http);
+}
+
+static void
+s_seen_cancelled (void *arg)
+{
+    s_seen_t *seen = arg;
+    seen->cancelled++;
+}
+
+/* The engine refills the slots finished transfers free before it reports
+   them; a callback that cancels everything cancels the finished transfers
+   not yet reported, each request getting exactly one callback. */
+static void
+test_http_order (void)
+{
+    s_server_t server;
+    s_server_start (&server, 4);
+    char url [64];
+    snprintf (url, sizeof url, "http://127.0.0.1:%d/", server.port);
+    hny_http_t *http = hny_http_new ();
+    hny_http_set_limit (http, "g", 4);
+    s_seen_t seen = { .http = http, .limit = 4 };
+    hny_http_request_t request = { .method = "GET", .url = url, .cancelled = s_seen_cancelled };
+    for (int i = 0; i < 16; i++)
+        CHECK (hny_http_add (http, "g", &request, s_seen_done, &seen) == 0);
+    CHECK (hny_http_in_flight (http) == 4 && hny_http_queued (http) == 12);
+    int64_t deadline = hny_clock_mono_ms () + 10000;
+    while (seen.done < 16 && hny_clock_mono_ms () < deadline) {
+        hny_http_wait (http, NULL, 0, 100, NULL);
+        hny_http_run (http);
+    }
+    CHECK (seen.done == 16 && seen.cancelled == 0);
+    CHECK (seen.starved == 0);
+    if (seen.starved)
+        fprintf (stderr, "test_http_order: %d callbacks ran with a slot free and requests queued\n",
+                 seen.starved);
+
+    /* eight answered at once; the first report cancels the rest */
+    s_server_stop (&server);
+    s_server_start (&server, 8);
+    snprintf (url, sizeof url, "http://127.0.0.1:%d/", server.port);
+    hny_http_set_limit (http, "g", 8);
+    s_seen_t cancel = { .http = http, .limit = 8, .cancel_in_done = 1 };
+    for (int i = 0; i < 8; i++)
+        CHECK (hny_http_add (http, "g", &request, s_seen_done, &cancel) == 0);
+    deadline = hny_clock_mono_ms () + 10000;
+    while (cancel.done == 0 && hny_clock_mono_ms () < deadline) {
+        hny_http_wait (http, NULL, 0, 100, NULL);
+        hny_http_run (http);
+    }
+    hny_http_run (http);
+    CHECK (cancel.done == 1 && cancel.cancelled == 7);
+    CHECK (hny_http_in_flight (http) == 0 && hny_http_queued (http) == 0);
+    hny_http_destroy (&http);
+    s_server_stop (&server);
+}
+
 typedef struct {
     int calls;
     hny_http_err_t error;
@@ -568,6 +736,7 @@ main (void)
     test_pseudo ();
     test_apertium_parse ();
     test_timeout ();
+    test_http_order ();
     const char *url = getenv ("HNY_APY_URL");
     int skipped = 0;
     if (url && *url) {

@@ -46,7 +46,8 @@ struct _s_req_t {
     hny_buf_t response;         /* response body, capped at the request's max_response;
                                    toobig: the write callback stopped past it */
     int started;                /* added to the multi handle */
-    CURLcode failure;           /* for requests that failed before starting */
+    CURLcode failure;           /* for requests that failed before starting, and
+                                   a finished transfer's result until its callback */
     char retry_after[S_RETRY_AFTER_MAX + 1];
     char errbuf[CURL_ERROR_SIZE];
     int64_t started_ms;
@@ -84,6 +85,7 @@ struct _hny_http_t {
     size_t ready_count;
     CURL *pool [S_POOL_MAX];    /* idle easy handles */
     size_t pool_count;
+    unsigned cancels;           /* hny_http_cancel_all calls so far */
 };
 
 static int s_curl_ready = 0;
@@ -412,6 +414,7 @@ void
 hny_http_cancel_all (hny_http_t *self)
 {
     assert (self);
+    self->cancels++;
     while (self->all) {
         s_req_t *req = self->all;
         void (*cancelled) (void *) = req->cancelled;
@@ -561,8 +564,11 @@ int
 hny_http_run (hny_http_t *self)
 {
     assert (self);
-    if (s_actions (self) != 0)
-        return -1;
+    int rc = s_actions (self);
+    /* The finished transfers first leave curl and free their slots, all of
+       them, before any callback runs; off the live list too, so that a
+       callback's cancel_all cannot free one still to be reported. */
+    s_req_t *done = NULL, **tail = &done;
     CURLMsg *msg;
     int left;
     while ((msg = curl_multi_info_read (self->multi, &left))) {
@@ -571,20 +577,47 @@ hny_http_run (hny_http_t *self)
         s_req_t *req = NULL;
         curl_easy_getinfo (msg->easy_handle, CURLINFO_PRIVATE, (char **) &req);
         assert (req);
-        CURLcode code = msg->data.result;
-        /* A finished transfer frees its group slot before the callback, so
-           that a callback adding a request can start it at once. */
+        req->failure = msg->data.result;    /* msg is curl's until the next read */
         req->group->in_flight--;
         self->in_flight--;
         curl_multi_remove_handle (self->multi, req->easy);
         req->started = 0;
-        s_complete (self, req, code);
+        s_req_unlink (self, req);
+        req->next = NULL;
+        *tail = req;
+        tail = &req->next;
+    }
+    /* The freed slots take the queued requests at once, and curl sends
+       them, before the callbacks: those parse and check each answer and
+       report it, and a burst of answers (a round of 128 at once) would
+       otherwise leave the server that many requests short for as long. */
+    if (done && rc == 0) {
+        s_start_queued (self);
+        rc = s_actions (self);
+    }
+    unsigned cancels = self->cancels;
+    while (done) {
+        s_req_t *req = done;
+        done = req->next;
+        req->next = NULL;
+        if (self->cancels == cancels)
+            s_complete (self, req, req->failure);
+        else {
+            /* a callback cancelled everything: the rest are cancelled too */
+            void (*cancelled) (void *) = req->cancelled;
+            void *arg = req->arg;
+            s_req_free (self, req);
+            if (cancelled)
+                cancelled (arg);
+        }
     }
     while (self->failed) {
         s_req_t *req = self->failed;
         self->failed = req->next;
         s_complete (self, req, req->failure);
     }
+    if (rc != 0)
+        return rc;
     s_start_queued (self);
     /* Requests added by the callbacks or started just now: curl asked
        for a timeout of 0 to begin them; begin them in this run. */

@@ -95,7 +95,11 @@ void hny_http_cancel_all (hny_http_t *self);
 int hny_http_wait (hny_http_t *self, const int *fds, size_t count, int timeout_ms, int *ready);
 
 /* Advance transfers, call callbacks of completed requests and start queued
-   ones. Callbacks may add new requests. Returns 0 or -1. */
+   ones. The slots the completed requests free go to queued requests, and
+   those are sent, before any callback runs; callbacks run after, in the
+   order curl finished the transfers. Callbacks may add new requests. A
+   callback that cancels everything (hny_http_cancel_all) cancels the
+   completed requests not yet reported too. Returns 0 or -1. */
 int hny_http_run (hny_http_t *self);
 
 /* Requests in flight and queued now, and the most ever in flight at once
