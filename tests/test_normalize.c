@@ -32,6 +32,56 @@ s_check (hny_normalizer_t *nz, const char *rule, const char *in, const char *wan
     s_check_n (nz, rule, in, strlen (in), want);
 }
 
+/* The short and the long way agree: random paragraphs made of pieces
+   that exercise every rule, each normalized both ways. */
+static void
+s_check_ways (void)
+{
+    static const char *const pieces[] = {
+        /* the short way's: ASCII, N2's removals, whitespace, inert characters */
+        "a", "Z", "7", ".", " ", "\t", "\n", "\r\n", "\r", "\x01", "\x7f", "\xc2\xa0",
+        "\xe2\x80\x8b", "\xef\xbb\xbf", "\xe2\x80\x99", "\xe2\x80\x94", "\xe6\x97\xa5",
+        "\xe3\x80\x82", "\xe2\x80\x83", "\xf0\x9f\x98\x80", "\xe2\x91\xa0",
+        /* the long way's */
+        "\xc2\x85", "\xe2\x80\xa8", "\xc3\xa9", "e\xcc\x81", "\xcc\x81", "\xe3\x80\x80",
+        "\xe3\x81\x8b", "\xe3\x82\x99", "\xef\xbd\xb6", "\xef\xbe\x9e", "\xef\xbc\xa1",
+        "\xef\xbc\x8e", "\xef\xbc\x91", "\xff", "\xea\xb0\x80", "\xe1\x84\x80",
+        "\xe1\x85\xa1", "\x0b",
+    };
+    size_t kinds = sizeof pieces / sizeof pieces[0];
+    hny_normalizer_t *fast = hny_normalizer_new ();
+    hny_normalizer_t *slow = hny_normalizer_new ();
+    hny_normalizer_set_short_way (slow, 0);
+    unsigned seed = 12345;
+    int differ = 0;
+    for (int round = 0; round < 20000 && differ < 5; round++) {
+        char text[512];
+        size_t len = 0;
+        int count = 1 + (int) ((seed = seed * 1103515245u + 12345u) >> 16) % 24;
+        /* most rounds draw from the first pieces only (the short way's) */
+        size_t from = round % 3 == 0 ? kinds : 21;
+        for (int k = 0; k < count; k++) {
+            const char *p = pieces[((seed = seed * 1103515245u + 12345u) >> 16) % from];
+            memcpy (text + len, p, strlen (p));
+            len += strlen (p);
+        }
+        size_t a_len = 0, b_len = 0;
+        char *a = hny_normalize (fast, text, len, &a_len);
+        char *b = hny_normalize (slow, text, len, &b_len);
+        s_checks++;
+        if (!a || !b || a_len != b_len || memcmp (a, b, a_len) != 0) {
+            s_failures++;
+            differ++;
+            printf ("FAIL the two ways differ on \"%.*s\":\n  short: \"%s\"\n  long:  \"%s\"\n",
+                    (int) len, text, a ? a : "(NULL)", b ? b : "(NULL)");
+        }
+        free (a);
+        free (b);
+    }
+    hny_normalizer_destroy (&fast);
+    hny_normalizer_destroy (&slow);
+}
+
 int
 main (void)
 {
@@ -116,6 +166,7 @@ main (void)
         printf ("FAIL destroy must reset the pointer\n");
     }
     hny_normalizer_destroy (&nz);
+    s_check_ways ();
     printf ("%d of %d checks passed\n", s_checks - s_failures, s_checks);
     return s_failures ? 1 : 0;
 }

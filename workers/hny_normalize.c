@@ -27,6 +27,14 @@
         (Han, kana, ー, CJK and full-width punctuation), else to one space.
     Quotes are kept as written: straight and curly quotes are not touched.
 
+    Most paragraphs take a short way with the same result (s_direct): when
+    every character is ASCII or NFC-inert (ICU's unorm2_isInert: its own
+    NFC, and it never combines with a neighbour) and none is one that N1,
+    N3-N5 or a line break other than \n and \r would change, N2 and N7-N8
+    apply to the UTF-8 bytes in one pass, with no UTF-16 copy and no call
+    to the normalizer. Any other character sends the whole paragraph the
+    long way. test_normalize checks the two ways against each other.
+
     Buffers live in the normalizer and are reused across calls. */
 
 #include "hny_normalize.h"
@@ -51,6 +59,7 @@ struct _hny_normalizer_t {
     UChar *a;                   /* working buffer 1 */
     UChar *b;                   /* working buffer 2 */
     int32_t cap;                /* capacity of a and b in units */
+    int long_way;               /* never the short way (tests) */
 };
 
 /* Full-width forms of the half-width katakana block U+FF61-U+FF9F (N3). */
@@ -146,6 +155,13 @@ hny_normalizer_destroy (hny_normalizer_t **self_p)
     free (self->b);
     free (self);
     *self_p = NULL;
+}
+
+void
+hny_normalizer_set_short_way (hny_normalizer_t *self, int on)
+{
+    assert (self);
+    self->long_way = !on;
 }
 
 /* Grow both buffers to at least cap units. */
@@ -253,6 +269,69 @@ s_fold (const UChar *src, int32_t n, UChar *dst)
     return out;
 }
 
+/* The short way (see the top): the paragraph in one pass over its bytes,
+   into a new string of at most len bytes; NULL when a character needs the
+   long way. A removed character (N2) is skipped without ending a run of
+   whitespace; a run becomes one space, or nothing between two Japanese
+   characters when it holds a line break (N8), or nothing at either end. */
+static char *
+s_direct (const hny_normalizer_t *self, const char *text, size_t len, size_t *out_len)
+{
+    const uint8_t *s = (const uint8_t *) text;
+    char *out = hny_malloc (len + 1);
+    size_t n = 0, i = 0;
+    int space = 0, newline = 0;     /* a run of whitespace is pending */
+    UChar32 last = -1;              /* the last character written */
+    while (i < len) {
+        UChar32 c = s[i];
+        size_t at = i;
+        if (c >= 0x21 && c <= 0x7e) {
+            i++;
+            if (space && n > 0)
+                out[n++] = ' ';
+            space = newline = 0;
+            out[n++] = (char) c;
+            last = c;
+            continue;
+        }
+        if (c < 0x80) {
+            i++;
+            if (c == ' ' || c == '\t')
+                space = 1;
+            else if (c == '\n' || c == '\r')
+                space = newline = 1;
+            continue;                                   /* else removed (N2) */
+        }
+        int32_t j = (int32_t) i;
+        U8_NEXT (s, j, (int32_t) len, c);
+        i = (size_t) j;
+        if (c < 0 || c < 0xa0 || c == 0x2028 || c == 0x2029 || c == 0x3000
+            || (c >= 0xff01 && c <= 0xff9f)) {
+            free (out);                                 /* N1, N3-N5, other breaks */
+            return NULL;
+        }
+        if (s_white (c)) {
+            space = 1;
+            continue;
+        }
+        if ((c >= 0x200b && c <= 0x200f) || c == 0xfeff)
+            continue;                                   /* removed (N2) */
+        if (!unorm2_isInert (self->nfc, c)) {
+            free (out);
+            return NULL;
+        }
+        if (space && n > 0 && !(newline && s_japanese (last) && s_japanese (c)))
+            out[n++] = ' ';
+        space = newline = 0;
+        memcpy (out + n, s + at, i - at);
+        n += i - at;
+        last = c;
+    }
+    out[n] = '\0';
+    *out_len = n;
+    return out;
+}
+
 char *
 hny_normalize (hny_normalizer_t *self, const char *text, size_t len, size_t *out_len)
 {
@@ -264,6 +343,13 @@ hny_normalize (hny_normalizer_t *self, const char *text, size_t len, size_t *out
     if (len > S_MAX_TEXT) {
         hny_warn ("normalize: paragraph of %zu bytes exceeds the cap of %u", len, S_MAX_TEXT);
         return NULL;
+    }
+    size_t direct_len = 0;
+    char *direct = self->long_way ? NULL : s_direct (self, text ? text : "", len, &direct_len);
+    if (direct) {
+        if (out_len)
+            *out_len = direct_len;
+        return direct;
     }
     /* each byte gives at most one UTF-16 unit; when NFC needs more room,
        the overflow below grows the buffers */

@@ -20,4 +20,9 @@ void hny_normalizer_destroy (hny_normalizer_t **self_p);
    a paragraph over 16 MiB. Invalid UTF-8 becomes U+FFFD. */
 char *hny_normalize (hny_normalizer_t *self, const char *text, size_t len, size_t *out_len);
 
+/* Whether hny_normalize may take its short way over the UTF-8 bytes (on,
+   the default) or always goes through UTF-16 and ICU's normalizer: the
+   result is the same; tests compare the two. */
+void hny_normalizer_set_short_way (hny_normalizer_t *self, int on);
+
 #endif
