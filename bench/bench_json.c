@@ -1,13 +1,14 @@
 /*  bench_json.c: the JSON of the task round trip, jansson against
-    proto/hny_json (cJSON under the protocol's rules), on bodies shaped as
+    proto/hny_json (its own parser, into cJSON's trees, under the
+    protocol's rules), on bodies shaped as
     bench/perf.py's: a translate RESULT of 31 segments of full-width text,
     the same segments as a TASK body, and a prepared article of 6
     paragraphs of 5 sentences.
 
     usage: bench_json [ROUNDS]     (default 2000)
 
-    Prints µs per body for each way (parse: jansson, cJSON alone, cJSON
-    with hny_json's checks, the same handed over as jansson; write: jansson,
+    Prints µs per body for each way (parse: jansson, cJSON's own parser,
+    hny_json_parse, the same handed over as jansson; write: jansson,
     hny_json_dump of the jansson value, cJSON's printer); the bodies are checked to read back
     equal (json_equal) before anything is timed. */
 #include "hny_json.h"

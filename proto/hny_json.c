@@ -1,15 +1,20 @@
-/*  hny_json.c: cJSON with the protocol's rules (hny_json.h).
+/*  hny_json.c: JSON on the hot path under the protocol's rules (hny_json.h).
 
-    A parse is three steps: a lexer pass over the text checks what cJSON
-    does not (UTF-8, as hny_utf8_valid: the lexer sees each string anyway,
-    so it checks them on the way; RFC 8259's numbers and whitespace, raw controls and
-    \u0000 in strings, nesting) and notes the numbers whose double is not
-    exact or not an integer; cJSON builds the tree; a walk in document
-    order hands those numbers their literal and checks member names. */
+    The parse is one pass of recursive descent that builds cJSON's own
+    trees (cJSON_Delete frees them). It checks what RFC 8259 and the
+    protocol ask: UTF-8 (as hny_utf8_valid, each string's run checked as
+    it is read), numbers and whitespace as RFC 8259 writes them, no raw
+    controls or \u0000 in strings, nesting, and member names (once an
+    object is read). Strings are found eight bytes at a time and copied
+    whole; only one with an escape is decoded. A number whose double does
+    not tell its literal keeps the literal (valuestring). cJSON's own
+    parser, which this replaces, took a second pass after a lexer's and
+    copied strings a byte at a time. */
 #include "hny_json.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,29 +24,39 @@
    (10^15 < 2^53): a longer one keeps its literal. */
 #define S_EXACT_DIGITS 15
 
-/* A number the lexer saw that cJSON's double does not tell exactly: its
-   ordinal among the text's numbers and its literal. */
-typedef struct {
-    size_t ordinal;
-    size_t offset, len;
-} s_num_t;
+/* Digits a number's literal may have at most: what cJSON read (it
+   refused longer ones; these bodies never hold one). */
+#define S_NUMBER_MAX 63
 
 typedef struct {
     const char *text;
     size_t size;
-    s_num_t *nums;              /* in text order */
-    size_t num_count, num_alloc;
+    size_t i;                   /* where the parse is */
+    int max_depth;
+    int unique;                 /* HNY_JSON_UNIQUE */
     int utf8_ok;                /* HNY_JSON_UTF8_OK: the caller checked the UTF-8 */
-    size_t next_num;            /* walk: the next nums[] to hand out */
-    size_t ordinal;             /* walk: numbers met so far */
+    hny_buf_t scratch;          /* a string with escapes, decoded */
     char *error;                /* NULL: the caller does not want it */
+    int failed;                 /* an error was set */
 } s_parse_t;
 
 static void
 s_error (s_parse_t *p, const char *what, size_t offset)
 {
-    if (p->error)
+    if (p->error && !p->failed)
         snprintf (p->error, HNY_JSON_ERROR_MAX, "%s (offset %zu)", what, offset);
+    p->failed = 1;
+}
+
+/* The error for what stands at i where something else was due: a byte
+   JSON never has outside strings is "unexpected", one of JSON's own in
+   the wrong place (or the end) makes the text "invalid". */
+static void
+s_error_at (s_parse_t *p, size_t i)
+{
+    unsigned char c = i < p->size ? (unsigned char) p->text [i] : 0;
+    int json = i >= p->size || strchr ("{}[]\",:-0123456789 \t\n\r", c) || (c >= 'a' && c <= 'z');
+    s_error (p, json && c ? "invalid JSON" : i >= p->size ? "invalid JSON" : "unexpected character", i);
 }
 
 /* The end of the run at s [i] (< n) of bytes a JSON string holds as they
@@ -76,13 +91,14 @@ static int s_is_digit (char c) { return c >= '0' && c <= '9'; }
 static int s_is_hex (char c) { return s_is_digit (c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 /* A number at *pos as RFC 8259 writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?
-   ([eE][+-]?[0-9]+)?, followed by none of its characters (cJSON would
-   read "01" or "1." as numbers). Notes it when its double is not exact. */
+   ([eE][+-]?[0-9]+)?, followed by none of its characters ("01" and "1."
+   are not numbers). Returns 1 when its double is exact (an integer of at
+   most S_EXACT_DIGITS digits), 0 when not, -1 when it is no number. */
 static int
-s_lex_number (s_parse_t *p, size_t *pos, size_t ordinal)
+s_lex_number (const s_parse_t *p, size_t *pos)
 {
     const char *s = p->text;
-    size_t i = *pos, n = p->size, start = *pos;
+    size_t i = *pos, n = p->size;
     int exact = 1;
     if (s [i] == '-')
         i++;
@@ -115,15 +131,8 @@ s_lex_number (s_parse_t *p, size_t *pos, size_t ordinal)
     }
     if (i < n && (s_is_digit (s [i]) || strchr ("+-.eE", s [i])))
         return -1;
-    if (!exact) {
-        if (p->num_count == p->num_alloc) {
-            p->num_alloc = p->num_alloc ? 2 * p->num_alloc : 8;
-            p->nums = hny_realloc (p->nums, p->num_alloc * sizeof *p->nums);
-        }
-        p->nums [p->num_count++] = (s_num_t) { ordinal, start, i - start };
-    }
     *pos = i;
-    return 0;
+    return exact;
 }
 
 /* The length of the UTF-8 sequence at s (at most avail bytes), or 0 when
@@ -143,93 +152,6 @@ s_utf8_seq (const unsigned char *s, size_t avail)
         unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
         return avail >= 4 && s [1] >= lo && s [1] <= hi && (s [2] & 0xC0) == 0x80
             && (s [3] & 0xC0) == 0x80 ? 4 : 0;
-    }
-    return 0;
-}
-
-/* The lexer pass: everything cJSON lets through that RFC 8259 or the
-   protocol does not (the grammar of structure is cJSON's to check). The
-   text is valid UTF-8 when it passes: outside strings only ASCII is
-   JSON, inside them each sequence is checked here (one pass, not two). */
-static int
-s_lex (s_parse_t *p, int max_depth)
-{
-    const char *s = p->text;
-    size_t n = p->size, i = 0, ordinal = 0;
-    int depth = 0;
-    while (i < n) {
-        unsigned char c = (unsigned char) s [i];
-        if (c == '"') {
-            i++;
-            for (;;) {
-                /* the common case: a run of text (no control, '"' or
-                   '\\'), its UTF-8 checked at once unless the caller did;
-                   a sequence cut by the run's end is invalid, as it is
-                   in the whole text */
-                size_t start = i;
-                i = s_plain_run (s, i, n, 1);
-                if (!p->utf8_ok && !hny_utf8_valid (s + start, i - start)) {
-                    size_t at = start, k;
-                    while (at < i && ((unsigned char) s [at] < 0x80
-                                      || (k = s_utf8_seq ((const unsigned char *) s + at, i - at)) != 0))
-                        at += (unsigned char) s [at] < 0x80 ? 1 : k;
-                    s_error (p, "not valid UTF-8", at);
-                    return -1;
-                }
-                if (i >= n) {
-                    s_error (p, "unterminated string", i);
-                    return -1;
-                }
-                if (s [i] == '"')
-                    break;
-                if (s [i] != '\\') {
-                    s_error (p, "control character in a string", i);
-                    return -1;
-                }
-                /* an escape: cJSON checks its letter, not \u's four hex
-                   digits (it reads "\u00e " as U+0000); \u0000 would cut
-                   the C string */
-                if (i + 1 < n && s [i + 1] == 'u') {
-                    if (i + 5 >= n || !s_is_hex (s [i + 2]) || !s_is_hex (s [i + 3]) || !s_is_hex (s [i + 4])
-                    ||  !s_is_hex (s [i + 5])) {
-                        s_error (p, "invalid \\u escape", i);
-                        return -1;
-                    }
-                    if (memcmp (s + i + 2, "0000", 4) == 0) {
-                        s_error (p, "\\u0000 is not allowed", i);
-                        return -1;
-                    }
-                    i += 6;
-                }
-                else
-                    i += 2;
-            }
-            i++;
-        }
-        else if (c == '{' || c == '[') {
-            if (++depth > max_depth) {
-                s_error (p, "nested too deep", i);
-                return -1;
-            }
-            i++;
-        }
-        else if (c == '}' || c == ']') {
-            depth--;
-            i++;
-        }
-        else if (c == '-' || s_is_digit ((char) c)) {
-            if (s_lex_number (p, &i, ordinal++) < 0) {
-                s_error (p, "invalid number", i);
-                return -1;
-            }
-        }
-        else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ':'
-             ||  (c >= 'a' && c <= 'z'))
-            i++;                /* literals: cJSON reads true, false, null exactly */
-        else {
-            s_error (p, "unexpected character", i);
-            return -1;
-        }
     }
     return 0;
 }
@@ -295,39 +217,308 @@ s_members (s_parse_t *p, cJSON *object, int unique)
     return ndups && unique ? -1 : 0;
 }
 
-/* The walk, in document order (the lexer's order of numbers): numbers get
-   their literal when their double does not tell it, objects' names are
-   checked once their members were walked. */
-static int
-s_walk (s_parse_t *p, cJSON *item, int unique)
+static cJSON *s_value (s_parse_t *p, int depth);
+
+static void
+s_space (s_parse_t *p)
 {
-    for (; item; item = item->next) {
-        if (cJSON_IsNumber (item)) {
-            if (p->next_num < p->num_count && p->nums [p->next_num].ordinal == p->ordinal) {
-                /* A number node has no valuestring: cJSON_Delete frees
-                   it with cJSON's allocator, malloc (no hooks are set). */
-                const s_num_t *num = &p->nums [p->next_num++];
-                item->valuestring = strndup (p->text + num->offset, num->len);
-                if (!item->valuestring)
-                    abort ();
-            }
-            p->ordinal++;
-        }
-        else if (cJSON_IsArray (item) || cJSON_IsObject (item)) {
-            if (s_walk (p, item->child, unique) < 0)
-                return -1;
-            if (cJSON_IsObject (item) && s_members (p, item, unique) < 0)
-                return -1;
-        }
+    const char *s = p->text;
+    while (p->i < p->size && (s [p->i] == ' ' || s [p->i] == '\n' || s [p->i] == '\r' || s [p->i] == '\t'))
+        p->i++;
+}
+
+/* A new node of cJSON's (calloc, as cJSON_New_Item: cJSON_Delete frees it
+   with free, no hooks being set). */
+static cJSON *
+s_node (int type)
+{
+    cJSON *item = hny_calloc (1, sizeof *item);
+    item->type = type;
+    return item;
+}
+
+/* Four hex digits at s, or -1. */
+static long
+s_hex4 (const char *s)
+{
+    long v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = s [k];
+        if (!s_is_hex (c))
+            return -1;
+        v = v * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
     }
-    return 0;
+    return v;
+}
+
+/* The string whose opening quote is at p->i, as a new C string (malloc);
+   p->i goes past its closing quote. NULL on an error (set). */
+static char *
+s_string (s_parse_t *p)
+{
+    const char *s = p->text;
+    size_t n = p->size, i = ++p->i;
+    int escaped = 0;
+    p->scratch.len = 0;
+    for (;;) {
+        /* a run of text (no control, '"' or '\\'), its UTF-8 checked at
+           once unless the caller did; a sequence cut by the run's end is
+           invalid, as it is in the whole text */
+        size_t start = i;
+        i = s_plain_run (s, i, n, 1);
+        if (!p->utf8_ok && !hny_utf8_valid (s + start, i - start)) {
+            size_t at = start, k;
+            while (at < i && ((unsigned char) s [at] < 0x80
+                              || (k = s_utf8_seq ((const unsigned char *) s + at, i - at)) != 0))
+                at += (unsigned char) s [at] < 0x80 ? 1 : k;
+            s_error (p, "not valid UTF-8", at);
+            return NULL;
+        }
+        if (i >= n) {
+            s_error (p, "unterminated string", i);
+            return NULL;
+        }
+        if (s [i] == '"' && !escaped) {
+            /* the common case: no escape, the bytes are the string */
+            char *out = hny_malloc (i - start + 1);
+            memcpy (out, s + start, i - start);
+            out [i - start] = '\0';
+            p->i = i + 1;
+            return out;
+        }
+        if (escaped || s [i] == '\\')
+            hny_buf_add (&p->scratch, s + start, i - start);
+        if (s [i] == '"')
+            break;
+        if (s [i] != '\\') {
+            s_error (p, "control character in a string", i);
+            return NULL;
+        }
+        escaped = 1;
+        if (i + 1 >= n) {
+            s_error (p, "unterminated string", n);
+            return NULL;
+        }
+        char c = s [i + 1], one = 0;
+        switch (c) {
+        case '"': case '\\': case '/': one = c; break;
+        case 'b': one = '\b'; break;
+        case 'f': one = '\f'; break;
+        case 'n': one = '\n'; break;
+        case 'r': one = '\r'; break;
+        case 't': one = '\t'; break;
+        case 'u': break;
+        default:
+            s_error (p, "invalid JSON", i);
+            return NULL;
+        }
+        if (one) {
+            hny_buf_add (&p->scratch, &one, 1);
+            i += 2;
+            continue;
+        }
+        long u = i + 5 < n ? s_hex4 (s + i + 2) : -1;
+        if (u < 0) {
+            s_error (p, "invalid \\u escape", i);
+            return NULL;
+        }
+        if (u == 0) {
+            s_error (p, "\\u0000 is not allowed", i);
+            return NULL;
+        }
+        size_t at = i;
+        i += 6;
+        if (u >= 0xDC00 && u <= 0xDFFF) {
+            s_error (p, "invalid JSON", at);            /* a low surrogate alone */
+            return NULL;
+        }
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            long lo = i + 5 < n && s [i] == '\\' && s [i + 1] == 'u' ? s_hex4 (s + i + 2) : -1;
+            if (lo < 0xDC00 || lo > 0xDFFF) {
+                s_error (p, lo < 0 && i + 1 < n && s [i] == '\\' && s [i + 1] == 'u'
+                            ? "invalid \\u escape" : "invalid JSON", at);
+                return NULL;
+            }
+            u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+            i += 6;
+        }
+        char utf8 [4];
+        size_t len;
+        if (u < 0x80)
+            utf8 [0] = (char) u, len = 1;
+        else if (u < 0x800)
+            utf8 [0] = (char) (0xC0 | (u >> 6)), utf8 [1] = (char) (0x80 | (u & 0x3F)), len = 2;
+        else if (u < 0x10000)
+            utf8 [0] = (char) (0xE0 | (u >> 12)), utf8 [1] = (char) (0x80 | ((u >> 6) & 0x3F)),
+            utf8 [2] = (char) (0x80 | (u & 0x3F)), len = 3;
+        else
+            utf8 [0] = (char) (0xF0 | (u >> 18)), utf8 [1] = (char) (0x80 | ((u >> 12) & 0x3F)),
+            utf8 [2] = (char) (0x80 | ((u >> 6) & 0x3F)), utf8 [3] = (char) (0x80 | (u & 0x3F)), len = 4;
+        hny_buf_add (&p->scratch, utf8, len);
+    }
+    p->i = i + 1;
+    char *out = hny_malloc (p->scratch.len + 1);
+    memcpy (out, p->scratch.data, p->scratch.len);
+    out [p->scratch.len] = '\0';
+    return out;
+}
+
+/* A number at p->i: its double as cJSON gives it (valueint saturated), its
+   literal kept when the double does not tell it. */
+static cJSON *
+s_number (s_parse_t *p)
+{
+    size_t start = p->i, end = start;
+    int exact = s_lex_number (p, &end);
+    if (exact < 0) {
+        s_error (p, "invalid number", start);
+        return NULL;
+    }
+    if (end - start > S_NUMBER_MAX) {
+        s_error (p, "invalid JSON", start);
+        return NULL;
+    }
+    char literal [S_NUMBER_MAX + 1];
+    memcpy (literal, p->text + start, end - start);
+    literal [end - start] = '\0';
+    cJSON *item = s_node (cJSON_Number);
+    item->valuedouble = strtod (literal, NULL);
+    item->valueint = item->valuedouble >= INT_MAX ? INT_MAX
+                   : item->valuedouble <= (double) INT_MIN ? INT_MIN : (int) item->valuedouble;
+    if (!exact)
+        item->valuestring = hny_strdup (literal);
+    p->i = end;
+    return item;
+}
+
+/* The members of an array or object whose bracket is at p->i. */
+static cJSON *
+s_container (s_parse_t *p, int depth)
+{
+    int object = p->text [p->i] == '{';
+    if (depth > p->max_depth) {
+        s_error (p, "nested too deep", p->i);
+        return NULL;
+    }
+    char close = object ? '}' : ']';
+    cJSON *item = s_node (object ? cJSON_Object : cJSON_Array), *tail = NULL;
+    p->i++;
+    s_space (p);
+    if (p->i < p->size && p->text [p->i] == close) {
+        p->i++;
+        return item;
+    }
+    for (;;) {
+        char *name = NULL;
+        if (object) {
+            if (p->i >= p->size || p->text [p->i] != '"') {
+                s_error_at (p, p->i);
+                break;
+            }
+            if (!(name = s_string (p)))
+                break;
+            s_space (p);
+            if (p->i >= p->size || p->text [p->i] != ':') {
+                free (name);
+                s_error_at (p, p->i);
+                break;
+            }
+            p->i++;
+        }
+        cJSON *member = s_value (p, depth + 1);
+        if (!member) {
+            free (name);
+            break;
+        }
+        member->string = name;
+        /* linked as cJSON links: the first member's prev is the last one */
+        if (tail) {
+            tail->next = member;
+            member->prev = tail;
+        }
+        else
+            item->child = member;
+        tail = member;
+        item->child->prev = tail;
+        s_space (p);
+        if (p->i < p->size && p->text [p->i] == ',') {
+            p->i++;
+            s_space (p);
+            continue;
+        }
+        if (p->i < p->size && p->text [p->i] == close) {
+            p->i++;
+            if (object && s_members (p, item, p->unique) < 0) {
+                p->failed = 1;
+                break;
+            }
+            return item;
+        }
+        s_error_at (p, p->i);
+        break;
+    }
+    cJSON_Delete (item);
+    return NULL;
+}
+
+/* The value at p->i (after whitespace), at depth (the root is 1). */
+static cJSON *
+s_value (s_parse_t *p, int depth)
+{
+    s_space (p);
+    if (p->i >= p->size) {
+        s_error (p, "invalid JSON", p->i);
+        return NULL;
+    }
+    const char *s = p->text + p->i;
+    size_t left = p->size - p->i;
+    switch (*s) {
+    case '{': case '[':
+        return s_container (p, depth);
+    case '"': {
+        char *text = s_string (p);
+        if (!text)
+            return NULL;
+        cJSON *item = s_node (cJSON_String);
+        item->valuestring = text;
+        return item;
+    }
+    case 't':
+        if (left >= 4 && memcmp (s, "true", 4) == 0) {
+            p->i += 4;
+            cJSON *item = s_node (cJSON_True);
+            item->valueint = 1;
+            return item;
+        }
+        break;
+    case 'f':
+        if (left >= 5 && memcmp (s, "false", 5) == 0) {
+            p->i += 5;
+            return s_node (cJSON_False);
+        }
+        break;
+    case 'n':
+        if (left >= 4 && memcmp (s, "null", 4) == 0) {
+            p->i += 4;
+            return s_node (cJSON_NULL);
+        }
+        break;
+    default:
+        if (*s == '-' || s_is_digit (*s))
+            return s_number (p);
+    }
+    s_error_at (p, p->i);
+    return NULL;
 }
 
 cJSON *
 hny_json_parse (const void *text, size_t size, size_t max, int depth, int flags,
                 char error [HNY_JSON_ERROR_MAX])
 {
-    s_parse_t p = { .text = text, .size = size, .error = error, .utf8_ok = (flags & HNY_JSON_UTF8_OK) != 0 };
+    s_parse_t p = { .text = text, .size = size, .max_depth = depth, .error = error,
+                    .unique = (flags & HNY_JSON_UNIQUE) != 0,
+                    .utf8_ok = (flags & HNY_JSON_UTF8_OK) != 0,
+                    .scratch = HNY_BUF_INIT (size) };
     if (error)
         error [0] = '\0';
     if (!text || size == 0) {
@@ -339,32 +530,19 @@ hny_json_parse (const void *text, size_t size, size_t max, int depth, int flags,
             snprintf (error, HNY_JSON_ERROR_MAX, "larger than its cap of %zu bytes", max);
         return NULL;
     }
-    if (s_lex (&p, depth) < 0) {
-        free (p.nums);
-        return NULL;
-    }
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts (text, size, &end, 0);
-    if (root && end) {
-        /* cJSON stops after the value: only whitespace may follow */
-        while (end < p.text + size && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
-            end++;
-        if (end != p.text + size) {
-            s_error (&p, "end of file expected", (size_t) (end - p.text));
+    cJSON *root = s_value (&p, 1);
+    if (root) {
+        /* only whitespace may follow the value */
+        s_space (&p);
+        if (p.i < p.size) {
+            unsigned char c = (unsigned char) p.text [p.i];
+            s_error (&p, strchr ("{}[]\",:-0123456789", c) && c ? "end of file expected"
+                         : (c >= 'a' && c <= 'z') ? "end of file expected" : "unexpected character", p.i);
             cJSON_Delete (root);
             root = NULL;
         }
     }
-    else if (!root) {
-        const char *at = cJSON_GetErrorPtr ();
-        size_t offset = at && at >= p.text && at <= p.text + size ? (size_t) (at - p.text) : 0;
-        s_error (&p, "invalid JSON", offset);
-    }
-    if (root && s_walk (&p, root, flags & HNY_JSON_UNIQUE) < 0) {
-        cJSON_Delete (root);
-        root = NULL;
-    }
-    free (p.nums);
+    hny_buf_free (&p.scratch);
     return root;
 }
 

@@ -1,27 +1,29 @@
 /*  hny_json.h: JSON on the broker-worker hot path (the translate TASK and
-    RESULT bodies, the answers of translation services), with cJSON.
+    RESULT bodies, the answers of translation services), in cJSON's trees.
 
     jansson stays everywhere else (headers, config, records, the client):
     it checks what the protocol asks by itself, but it parses a RESULT of
     full-width text at about 50 MB/s, and these bodies cross a process
-    boundary twice per task. cJSON is several times faster but lax, so
-    this module adds the protocol's rules (PROTOCOL.md sections 4 and 8)
-    around it: a byte cap, valid UTF-8, JSON as RFC 8259 writes it (no
-    leading zeros, no "1.", whitespace only where RFC 8259 allows, no raw
-    control characters in strings), no \u0000 (strings come out as C
-    strings: their length is strlen), a nesting cap, optionally no
-    duplicate member names, and integers that are integers: a JSON
-    number without fraction or exponent, within int64 (cJSON keeps a
-    double, exact only up to 2^53).
+    boundary twice per task. cJSON's parser was several times faster but
+    lax; this module's own parser (one pass, hny_json.c) is faster again
+    and keeps the protocol's rules (PROTOCOL.md sections 4 and 8): a byte
+    cap, valid UTF-8, JSON as RFC 8259 writes it (no leading zeros, no
+    "1.", whitespace only where RFC 8259 allows, no raw control characters
+    in strings), no \u0000 (strings come out as C strings: their length is
+    strlen), a nesting cap, optionally no duplicate member names, and
+    integers that are integers: a JSON number without fraction or
+    exponent, within int64 (a cJSON number keeps a double, exact only up
+    to 2^53).
 
     Trees are cJSON's own (cJSON_Delete frees them); read them with the
     getters here, never with cJSON_GetObjectItem (case-insensitive) or
     valueint (saturated). A number whose double does not tell its literal
     keeps the literal in its valuestring (cJSON_Delete frees it: no
-    cJSON_InitHooks anywhere). cJSON reads at most 63 characters of a
-    number: a longer one (never in these bodies) is refused. The writers append JSON text to an hny_buf_t
-    exactly as jansson's json_dumps (JSON_COMPACT) writes it, so that
-    bytes on the wire and in records stay what they were. */
+    cJSON_InitHooks anywhere). A number of more than 63 characters (never
+    in these bodies) is refused, as cJSON's parser did. The writers append
+    JSON text to an hny_buf_t exactly as jansson's json_dumps
+    (JSON_COMPACT) writes it, so that bytes on the wire and in records stay
+    what they were. */
 #ifndef HNY_JSON_H
 #define HNY_JSON_H
 

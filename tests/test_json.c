@@ -108,6 +108,55 @@ test_refused (void)
     CHECK (hny_json_parse (NULL, 0, S_MAX, 16, 0, NULL) == NULL);
 }
 
+/* The parser's own edges: escapes between runs, surrogate pairs, the
+   tree linked as cJSON links it, numbers' literals. */
+static void
+test_parser_edges (void)
+{
+    char error [HNY_JSON_ERROR_MAX];
+    cJSON *root = s_parse ("{\"k\\u00e9y\":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u3042\\ud83d\\ude00z\","
+                           "\"plain\":\"\xe6\x97\xa5\xe6\x9c\xac\",\"n\":[1,-0,2.5,1e2,12345678901234567890]}",
+                           HNY_JSON_UNIQUE, error);
+    CHECK (root != NULL);
+    CHECK_STR (hny_json_str (hny_json_get (root, "k\xc3\xa9y"), NULL),
+               "a\"b\\c/d\b\f\n\r\t\xe3\x81\x82\xf0\x9f\x98\x80z");
+    CHECK_STR (hny_json_str (hny_json_get (root, "plain"), NULL), "\xe6\x97\xa5\xe6\x9c\xac");
+    /* cJSON's links: the first child's prev is the last, the last's next NULL */
+    cJSON *n = hny_json_get (root, "n");
+    CHECK (cJSON_GetArraySize (n) == 5);
+    CHECK (n->child->prev == cJSON_GetArrayItem (n, 4) && cJSON_GetArrayItem (n, 4)->next == NULL);
+    CHECK (root->child->prev == n);
+    int64_t v = 0;
+    CHECK (hny_json_int (cJSON_GetArrayItem (n, 0), &v) && v == 1);
+    CHECK (!hny_json_int (cJSON_GetArrayItem (n, 2), &v) && cJSON_GetArrayItem (n, 2)->valuedouble == 2.5);
+    CHECK (!hny_json_int (cJSON_GetArrayItem (n, 3), &v) && cJSON_GetArrayItem (n, 3)->valuedouble == 100);
+    CHECK_STR (cJSON_GetArrayItem (n, 4)->valuestring, "12345678901234567890");
+    /* cJSON_AddItemToArray relies on the links: it must append after the last */
+    cJSON_AddItemToArray (n, cJSON_CreateNumber (7));
+    CHECK (cJSON_GetArraySize (n) == 6 && hny_json_int_or (cJSON_GetArrayItem (n, 5), -1) == 7);
+    cJSON_Delete (root);
+    s_refused ("{\"s\":\"\\ud83d\"}", 0, "invalid JSON");             /* a high surrogate alone */
+    s_refused ("{\"s\":\"\\ud83dx\"}", 0, "invalid JSON");
+    s_refused ("{\"s\":\"\\ude00\"}", 0, "invalid JSON");             /* a low one alone */
+    s_refused ("{\"s\":\"\\ud83d\\u0041\"}", 0, "invalid JSON");
+    s_refused ("{\"s\":\"\\ud83d\\u00\"}", 0, "invalid \\u escape");
+    s_refused ("{\"s\":\"\\x\"}", 0, "invalid JSON");
+    s_refused ("{\"s\":\"ab\\", 0, "unterminated string");
+    s_refused ("{\"n\":1234567890123456789012345678901234567890123456789012345678901234}", 0,
+               "invalid JSON");                                         /* 64 digits */
+    s_refused ("{\"a\" 1}", 0, "invalid JSON");
+    s_refused ("{1:2}", 0, "invalid JSON");
+    s_refused ("[1 2]", 0, "invalid JSON");
+    s_refused ("[1,]", 0, "invalid JSON");
+    s_refused ("   ", 0, "invalid JSON");
+    /* an escape-free string after one with escapes: the scratch is reset */
+    root = s_parse ("[\"\\u0041\\u0042\",\"cd\",\"\\n\"]", 0, error);
+    CHECK_STR (hny_json_str (cJSON_GetArrayItem (root, 0), NULL), "AB");
+    CHECK_STR (hny_json_str (cJSON_GetArrayItem (root, 1), NULL), "cd");
+    CHECK_STR (hny_json_str (cJSON_GetArrayItem (root, 2), NULL), "\n");
+    cJSON_Delete (root);
+}
+
 static void
 test_duplicates (void)
 {
@@ -432,6 +481,7 @@ main (void)
 {
     test_parse ();
     test_refused ();
+    test_parser_edges ();
     test_duplicates ();
     test_integers ();
     test_load ();
