@@ -245,10 +245,15 @@ s_metadata (const hny_job_row_t *row)
 {
     static const char *const s_prepare_only [] = { "charset", "format", "replaced" };
     json_t *metadata = json_object ();
-    json_t *prepared = row->prepared ? json_loads (row->prepared, 0, NULL) : NULL;
-    json_t *pm = json_object_get (prepared, "metadata");
+    /* prepare's output is the whole prepared article; of it only four
+       members are wanted: read by hny_json_parse (several times faster
+       than jansson), those four handed over */
+    cJSON *prepared = row->prepared ? hny_json_parse (row->prepared, strlen (row->prepared),
+                                                      SIZE_MAX, HNY_JSON_DEPTH_MAX, 0, NULL) : NULL;
+    json_t *pm = hny_json_to_jansson (hny_json_get (prepared, "metadata"));
     if (json_is_object (pm))
         json_object_update (metadata, pm);
+    json_decref (pm);
     json_t *given = row->metadata ? json_loads (row->metadata, 0, NULL) : NULL;
     if (json_is_object (given)) {
         for (size_t i = 0; i < 3; i++)
@@ -259,11 +264,11 @@ s_metadata (const hny_job_row_t *row)
     if (row->source)
         json_object_set_new (metadata, "source", json_string (row->source));
     for (size_t i = 0; prepared && i < 3; i++) {
-        json_t *v = json_object_get (prepared, s_prepare_only [i]);
+        json_t *v = hny_json_to_jansson (hny_json_get (prepared, s_prepare_only [i]));
         if (v)
-            json_object_set (metadata, s_prepare_only [i], v);
+            json_object_set_new (metadata, s_prepare_only [i], v);
     }
-    json_decref (prepared);
+    cJSON_Delete (prepared);
     return metadata;
 }
 
