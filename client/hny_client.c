@@ -360,17 +360,23 @@ s_open (hny_client_t *self)
         zmq_close (self->sock);
         self->sock = NULL;
     }
-    else if (zmq_connect (self->sock, self->endpoint)) {
-        s_set_error (self, 0, "bad endpoint '%s' (%s): expected ipc://PATH or tcp://HOST:PORT",
-                     self->endpoint, zmq_strerror (errno));
-        zmq_close (self->sock);
-        self->sock = NULL;
+    else {
+        /* The monitor first: a connection that is up before it watches
+           (ipc:// to a running daemon can finish its handshake at once)
+           would never be seen up, so its drop would go unnoticed until
+           the answer deadline (a batch once stalled 20 s that way after
+           a daemon's restart). */
+        s_monitor (self);
+        if (zmq_connect (self->sock, self->endpoint)) {
+            s_set_error (self, 0, "bad endpoint '%s' (%s): expected ipc://PATH or tcp://HOST:PORT",
+                         self->endpoint, zmq_strerror (errno));
+            s_close (self);
+        }
     }
     if (!self->sock) {
         snprintf (self->broken, sizeof self->broken, "%s", self->error);
         return -1;
     }
-    s_monitor (self);
     self->broken [0] = 0;
     return 0;
 }
