@@ -117,8 +117,21 @@ hny_line_clean (char *line)
 {
     size_t r = 0, w = 0;
     int space = 1;  /* drops leading blanks */
-    while (line[r]) {
+    for (;;) {
+        /* a run of bytes that stay as they are (no blank, no U+00A0's
+           lead byte, no NUL): moved only once a blank was folded */
+        size_t start = r;
+        while ((unsigned char) line[r] > 0x20 && (unsigned char) line[r] != 0xC2)
+            r++;
+        if (r > start) {
+            if (w != start)
+                memmove (line + w, line + start, r - start);
+            w += r - start;
+            space = 0;
+        }
         unsigned char c = (unsigned char) line[r];
+        if (!c)
+            break;
         int blank = c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
         size_t width = 1;
         if (c == 0xC2 && (unsigned char) line[r + 1] == 0xA0)
@@ -130,7 +143,7 @@ hny_line_clean (char *line)
             r += width;
             continue;
         }
-        line[w++] = line[r++];
+        line[w++] = line[r++];      /* another control, or 0xC2 leading another character */
         space = 0;
     }
     if (w > 0 && line[w - 1] == ' ')
@@ -147,8 +160,14 @@ hny_lines_split (const char *text, size_t len, char ***lines_p)
     size_t count = 0, cap = 64;
     char **lines = hny_malloc (cap * sizeof (char *));
     size_t start = 0;
+    /* a text with no \r (most) finds its breaks with memchr */
+    int cr = memchr (copy, '\r', len) != NULL;
     for (size_t i = 0; i <= len; i++) {
-        if (i < len && copy[i] != '\n' && copy[i] != '\r')
+        if (!cr) {
+            const char *nl = i < len ? memchr (copy + i, '\n', len - i) : NULL;
+            i = nl ? (size_t) (nl - copy) : len;
+        }
+        else if (i < len && copy[i] != '\n' && copy[i] != '\r')
             continue;
         if (count == cap) {
             cap *= 2;
