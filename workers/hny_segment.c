@@ -81,6 +81,7 @@ struct _hny_segmenter_t {
     uint8_t *map;               /* S_BRK: a sentence starts here (n + 1) */
     int32_t cap;                /* capacity of u, off, map in units */
     int32_t n;                  /* units in the current paragraph */
+    int breaks;                 /* it holds a line break (s_newline): R7 has work */
 };
 
 /* ---------------------------------------------------------------- tables */
@@ -801,7 +802,8 @@ s_lists (hny_segmenter_t *self)
     int count = 0, bullets = 0;
     const UChar *u = self->u;
     for (int32_t i = 0; i < self->n && count < S_MAX_MARKS; i++) {
-        if (i > 0 && !s_space (u[i - 1]))
+        /* markers start words: most units follow a printable ASCII one */
+        if (i > 0 && ((u[i - 1] > ' ' && u[i - 1] < 0x80) || !s_space (u[i - 1])))
             continue;
         int32_t start = i, j = i;
         int bullet = 0;
@@ -1069,6 +1071,7 @@ s_decode (hny_segmenter_t *self, const char *text, size_t len)
     const uint8_t *s = (const uint8_t *) text;
     int32_t n = 0;
     size_t i = 0;
+    int breaks = 0;
     while (i < len) {
         UChar32 c = s[i];
         size_t k = 1;
@@ -1078,7 +1081,10 @@ s_decode (hny_segmenter_t *self, const char *text, size_t len)
             k = (size_t) j - i;
             if (c < 0)
                 c = 0xfffd;
+            breaks |= c == 0x85 || c == 0x2028 || c == 0x2029;
         }
+        else
+            breaks |= c >= 0x0a && c <= 0x0d;
         if (c > 0xffff) {
             self->u[n] = U16_LEAD (c);
             self->off[n++] = (int32_t) i;
@@ -1093,6 +1099,7 @@ s_decode (hny_segmenter_t *self, const char *text, size_t len)
     }
     self->off[n] = (int32_t) len;
     self->n = n;
+    self->breaks = breaks;
 }
 
 size_t
@@ -1133,7 +1140,8 @@ hny_segment (hny_segmenter_t *self, const char *text, size_t len, hny_span_t **s
         s_ja_brackets (self);
         s_ja_casual (self);
     }
-    s_line_breaks (self);
+    if (self->breaks)
+        s_line_breaks (self);
 
     /* emit trimmed, non-empty spans; count first so one array suffices */
     size_t count = 0;
