@@ -55,8 +55,8 @@ static void
 s_error_at (s_parse_t *p, size_t i)
 {
     unsigned char c = i < p->size ? (unsigned char) p->text [i] : 0;
-    int json = i >= p->size || strchr ("{}[]\",:-0123456789 \t\n\r", c) || (c >= 'a' && c <= 'z');
-    s_error (p, json && c ? "invalid JSON" : i >= p->size ? "invalid JSON" : "unexpected character", i);
+    int json = i >= p->size || (c && strchr ("{}[]\",:-0123456789 \t\n\r", c)) || (c >= 'a' && c <= 'z');
+    s_error (p, json ? "invalid JSON" : "unexpected character", i);
 }
 
 /* The end of the run at s [i] (< n) of bytes a JSON string holds as they
@@ -219,6 +219,8 @@ s_members (s_parse_t *p, cJSON *object, int unique)
 
 static cJSON *s_value (s_parse_t *p, int depth);
 
+/* RFC 8259's whitespace, these four bytes only (cJSON took any byte up
+   to 32 for a blank). */
 static void
 s_space (s_parse_t *p)
 {
@@ -227,7 +229,8 @@ s_space (s_parse_t *p)
         p->i++;
 }
 
-/* A new node of cJSON's (calloc, as cJSON_New_Item: cJSON_Delete frees it
+/* A new node of cJSON's (hny_calloc is calloc that aborts when memory is
+   out, as cJSON_New_Item; cJSON_Delete frees nodes and their strings
    with free, no hooks being set). */
 static cJSON *
 s_node (int type)
@@ -536,8 +539,8 @@ hny_json_parse (const void *text, size_t size, size_t max, int depth, int flags,
         s_space (&p);
         if (p.i < p.size) {
             unsigned char c = (unsigned char) p.text [p.i];
-            s_error (&p, strchr ("{}[]\",:-0123456789", c) && c ? "end of file expected"
-                         : (c >= 'a' && c <= 'z') ? "end of file expected" : "unexpected character", p.i);
+            int json = (c && strchr ("{}[]\",:-0123456789", c)) || (c >= 'a' && c <= 'z');
+            s_error (&p, json ? "end of file expected" : "unexpected character", p.i);
             cJSON_Delete (root);
             root = NULL;
         }
