@@ -323,6 +323,59 @@ test_differential (void)
     CHECK (accepted > 1000);            /* the mutations leave many bodies valid */
 }
 
+/* Token soup: texts made of JSON's pieces in any order (nesting, escapes,
+   surrogates cut anywhere, numbers at the edges), read by hny_json_load
+   and by jansson: the same accepted and refused, equal values. Unlike
+   the mutations above, most of these are not near any valid body. */
+static void
+test_token_soup (void)
+{
+    static const char *const tokens [] = {
+        "{", "}", "[", "]", ",", ":", "\"", "\"k\"", "\"v\"", "\"\\u00e9\"", "\"\\ud83d\\ude00\"",
+        "\"\\ud83d\"", "\"\\n\\t\\\"\"", "\"\\u0000\"", "\"\\x\"", "0", "-1", "12.5e-3", "1e999",
+        "123456789012345678901", "true", "false", "null", "tru", " ", "\n", "\"\xe6\x97\xa5\"",
+        "\"\xff\"", "01", "1.", "\"a", "\\",
+    };
+    size_t kinds = sizeof tokens / sizeof tokens [0];
+    uint32_t seed = 77;
+    int mismatches = 0, accepted = 0;
+    for (int round = 0; round < 20000; round++) {
+        char text [512];
+        size_t len = 0;
+        /* half the rounds open with an object and close every bracket,
+           so that whole values come up often */
+        int count = 1 + (int) ((seed = seed * 1103515245u + 12345u) >> 16) % 12;
+        int framed = round % 2;
+        if (framed)
+            text [len++] = '[';
+        for (int k = 0; k < count; k++) {
+            const char *t = tokens [((seed = seed * 1103515245u + 12345u) >> 16) % kinds];
+            if (framed && k)
+                text [len++] = ',';
+            memcpy (text + len, t, strlen (t));
+            len += strlen (t);
+        }
+        if (framed)
+            text [len++] = ']';
+        json_error_t jerr;
+        json_t *want = json_loadb (text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+        json_t *got = hny_json_load (text, len, S_MAX, HNY_JSON_UNIQUE, NULL);
+        int known = !want && (strstr (jerr.text, "too big") || strstr (jerr.text, "overflow"));
+        /* jansson keeps integers past int64 out, hny_json keeps them as reals */
+        int big = strstr (text, "123456789012345678901") != NULL;
+        if ((!want != !got && !known && !big) || (want && got && !big && !json_equal (want, got))) {
+            if (mismatches++ < 3)
+                fprintf (stderr, "token soup: [%.*s]: jansson %s (%s), hny_json %s\n", (int) len, text,
+                         want ? "reads it" : "refuses it", want ? "" : jerr.text, got ? "reads it" : "refuses it");
+        }
+        accepted += got != NULL;
+        json_decref (want);
+        json_decref (got);
+    }
+    CHECK (mismatches == 0);
+    CHECK (accepted > 1000);
+}
+
 /* A random jansson value: every type, strings of any code point (controls,
    quotes, U+2028, 4-byte ones), integers at the edges, nesting. */
 static json_t *
@@ -488,6 +541,7 @@ main (void)
     test_utf8 ();
     test_dump ();
     test_differential ();
+    test_token_soup ();
     test_writers ();
     return s_check_done ("test_json");
 }
