@@ -257,22 +257,6 @@ s_rec_new (int64_t job, char *text, size_t len)
     return r;
 }
 
-/* Four hex digits at p: the value, or -1. */
-static long
-s_hex4 (const char *p)
-{
-    long value = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p [i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0)
-            return -1;
-        value = value * 16 + d;
-    }
-    return value;
-}
-
 /* The JSON string at p (at its quote), decoded: a new string, or NULL
    when it is not one (or holds \u0000, which a C string cannot). */
 static char *
@@ -292,51 +276,17 @@ s_json_string (const char *p, const char *end)
             p = stop - 1;       /* the loop's p++ lands on the escape, or the end */
             continue;
         }
-        char c = *++p, plain = 0;
-        switch (c) {
-        case '"': case '\\': case '/': plain = c; break;
-        case 'b': plain = '\b'; break;
-        case 'f': plain = '\f'; break;
-        case 'n': plain = '\n'; break;
-        case 'r': plain = '\r'; break;
-        case 't': plain = '\t'; break;
-        default: break;
-        }
-        if (plain) {
-            *o++ = plain;
-            continue;
-        }
-        long cp = c == 'u' && close - 1 - p > 4 ? s_hex4 (p + 1) : -1;
-        if (cp >= 0)
-            p += 4;
-        if (cp >= 0xD800 && cp < 0xDC00) {
-            /* A surrogate pair: the low half follows as \uDC00-\uDFFF. */
-            long low = close - 1 - p > 6 && p [1] == '\\' && p [2] == 'u' ? s_hex4 (p + 3) : -1;
-            cp = low >= 0xDC00 && low < 0xE000 ? 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00) : -1;
-            if (cp >= 0)
-                p += 6;
-        }
-        if (cp <= 0 || (cp >= 0xDC00 && cp < 0xE000)) {
+        /* an escape, decoded as the parser decodes it (hny_json.h) */
+        char utf8 [4];
+        size_t len = 0;
+        int used = hny_json_escape (p, (size_t) (close - 1 - p), utf8, &len);
+        if (used < 0) {
             free (out);
             return NULL;
         }
-        if (cp < 0x80)
-            *o++ = (char) cp;
-        else if (cp < 0x800) {
-            *o++ = (char) (0xC0 | (cp >> 6));
-            *o++ = (char) (0x80 | (cp & 0x3F));
-        }
-        else if (cp < 0x10000) {
-            *o++ = (char) (0xE0 | (cp >> 12));
-            *o++ = (char) (0x80 | ((cp >> 6) & 0x3F));
-            *o++ = (char) (0x80 | (cp & 0x3F));
-        }
-        else {
-            *o++ = (char) (0xF0 | (cp >> 18));
-            *o++ = (char) (0x80 | ((cp >> 12) & 0x3F));
-            *o++ = (char) (0x80 | ((cp >> 6) & 0x3F));
-            *o++ = (char) (0x80 | (cp & 0x3F));
-        }
+        memcpy (o, utf8, len);
+        o += len;
+        p += used - 1;          /* the loop's p++ goes past the escape */
     }
     *o = 0;
     return out;

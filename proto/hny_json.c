@@ -254,6 +254,57 @@ s_hex4 (const char *s)
     return v;
 }
 
+int
+hny_json_escape (const char *s, size_t n, char out [4], size_t *out_len)
+{
+    if (n < 2)
+        return HNY_JSON_ESC_BAD;
+    char one = 0;
+    switch (s [1]) {
+    case '"': case '\\': case '/': one = s [1]; break;
+    case 'b': one = '\b'; break;
+    case 'f': one = '\f'; break;
+    case 'n': one = '\n'; break;
+    case 'r': one = '\r'; break;
+    case 't': one = '\t'; break;
+    case 'u': break;
+    default: return HNY_JSON_ESC_BAD;
+    }
+    if (one) {
+        out [0] = one;
+        *out_len = 1;
+        return 2;
+    }
+    long u = n >= 6 ? s_hex4 (s + 2) : -1;
+    if (u < 0)
+        return HNY_JSON_ESC_HEX;
+    if (u == 0)
+        return HNY_JSON_ESC_NUL;
+    int used = 6;
+    if (u >= 0xDC00 && u <= 0xDFFF)
+        return HNY_JSON_ESC_BAD;                    /* a low surrogate alone */
+    if (u >= 0xD800 && u <= 0xDBFF) {
+        /* the low half must follow as \uDC00-\uDFFF */
+        int more = n >= 8 && s [6] == '\\' && s [7] == 'u';
+        long lo = more && n >= 12 ? s_hex4 (s + 8) : -1;
+        if (lo < 0xDC00 || lo > 0xDFFF)
+            return more && lo < 0 ? HNY_JSON_ESC_HEX : HNY_JSON_ESC_BAD;
+        u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+        used = 12;
+    }
+    if (u < 0x80)
+        out [0] = (char) u, *out_len = 1;
+    else if (u < 0x800)
+        out [0] = (char) (0xC0 | (u >> 6)), out [1] = (char) (0x80 | (u & 0x3F)), *out_len = 2;
+    else if (u < 0x10000)
+        out [0] = (char) (0xE0 | (u >> 12)), out [1] = (char) (0x80 | ((u >> 6) & 0x3F)),
+        out [2] = (char) (0x80 | (u & 0x3F)), *out_len = 3;
+    else
+        out [0] = (char) (0xF0 | (u >> 18)), out [1] = (char) (0x80 | ((u >> 12) & 0x3F)),
+        out [2] = (char) (0x80 | ((u >> 6) & 0x3F)), out [3] = (char) (0x80 | (u & 0x3F)), *out_len = 4;
+    return used;
+}
+
 /* The string whose opening quote is at p->i, as a new C string (malloc);
    p->i goes past its closing quote. NULL on an error (set). */
 static char *
@@ -298,66 +349,17 @@ s_string (s_parse_t *p)
             return NULL;
         }
         escaped = 1;
-        if (i + 1 >= n) {
-            s_error (p, "unterminated string", n);
-            return NULL;
-        }
-        char c = s [i + 1], one = 0;
-        switch (c) {
-        case '"': case '\\': case '/': one = c; break;
-        case 'b': one = '\b'; break;
-        case 'f': one = '\f'; break;
-        case 'n': one = '\n'; break;
-        case 'r': one = '\r'; break;
-        case 't': one = '\t'; break;
-        case 'u': break;
-        default:
-            s_error (p, "invalid JSON", i);
-            return NULL;
-        }
-        if (one) {
-            hny_buf_add (&p->scratch, &one, 1);
-            i += 2;
-            continue;
-        }
-        long u = i + 5 < n ? s_hex4 (s + i + 2) : -1;
-        if (u < 0) {
-            s_error (p, "invalid \\u escape", i);
-            return NULL;
-        }
-        if (u == 0) {
-            s_error (p, "\\u0000 is not allowed", i);
-            return NULL;
-        }
-        size_t at = i;
-        i += 6;
-        if (u >= 0xDC00 && u <= 0xDFFF) {
-            s_error (p, "invalid JSON", at);            /* a low surrogate alone */
-            return NULL;
-        }
-        if (u >= 0xD800 && u <= 0xDBFF) {
-            long lo = i + 5 < n && s [i] == '\\' && s [i + 1] == 'u' ? s_hex4 (s + i + 2) : -1;
-            if (lo < 0xDC00 || lo > 0xDFFF) {
-                s_error (p, lo < 0 && i + 1 < n && s [i] == '\\' && s [i + 1] == 'u'
-                            ? "invalid \\u escape" : "invalid JSON", at);
-                return NULL;
-            }
-            u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-            i += 6;
-        }
         char utf8 [4];
-        size_t len;
-        if (u < 0x80)
-            utf8 [0] = (char) u, len = 1;
-        else if (u < 0x800)
-            utf8 [0] = (char) (0xC0 | (u >> 6)), utf8 [1] = (char) (0x80 | (u & 0x3F)), len = 2;
-        else if (u < 0x10000)
-            utf8 [0] = (char) (0xE0 | (u >> 12)), utf8 [1] = (char) (0x80 | ((u >> 6) & 0x3F)),
-            utf8 [2] = (char) (0x80 | (u & 0x3F)), len = 3;
-        else
-            utf8 [0] = (char) (0xF0 | (u >> 18)), utf8 [1] = (char) (0x80 | ((u >> 12) & 0x3F)),
-            utf8 [2] = (char) (0x80 | ((u >> 6) & 0x3F)), utf8 [3] = (char) (0x80 | (u & 0x3F)), len = 4;
+        size_t len = 0;
+        int used = hny_json_escape (s + i, n - i, utf8, &len);
+        if (used < 0) {
+            s_error (p, used == HNY_JSON_ESC_HEX ? "invalid \\u escape" : used == HNY_JSON_ESC_NUL
+                        ? "\\u0000 is not allowed" : i + 1 >= n ? "unterminated string" : "invalid JSON",
+                     i + 1 >= n ? n : i);
+            return NULL;
+        }
         hny_buf_add (&p->scratch, utf8, len);
+        i += (size_t) used;
     }
     p->i = i + 1;
     char *out = hny_malloc (p->scratch.len + 1);

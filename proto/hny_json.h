@@ -78,6 +78,19 @@ const char *hny_json_str (const cJSON *item, size_t *len);
    from hny_json_parse (whose strings are checked). */
 json_t *hny_json_to_jansson (const cJSON *item);
 
+/* One escape of a JSON string at s (its backslash), n bytes at most (to
+   the string's closing quote or the text's end): its character's UTF-8 goes to out
+   (1-4 bytes, *out_len) and the escape's length is returned (2, 6, or 12
+   for a surrogate pair). Refused: HNY_JSON_ESC_HEX, a \u without four hex
+   digits; HNY_JSON_ESC_NUL, \u0000 (strings are C strings); HNY_JSON_ESC_BAD,
+   another letter, a surrogate alone or a high one followed by no low one.
+   The one decoder of escapes: the parser's, and the TM's reader of
+   records' literals. */
+#define HNY_JSON_ESC_BAD    (-1)
+#define HNY_JSON_ESC_HEX    (-2)
+#define HNY_JSON_ESC_NUL    (-3)
+int hny_json_escape (const char *s, size_t n, char out [4], size_t *out_len);
+
 /* hny_json_parse (nested at most HNY_JSON_DEPTH_MAX) then
    hny_json_to_jansson: a jansson value for a large body, built 2-3 times
    faster than json_loadb reads it. Caller owns; NULL as hny_json_parse. */
