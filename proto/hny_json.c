@@ -292,16 +292,7 @@ hny_json_escape (const char *s, size_t n, char out [4], size_t *out_len)
         u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
         used = 12;
     }
-    if (u < 0x80)
-        out [0] = (char) u, *out_len = 1;
-    else if (u < 0x800)
-        out [0] = (char) (0xC0 | (u >> 6)), out [1] = (char) (0x80 | (u & 0x3F)), *out_len = 2;
-    else if (u < 0x10000)
-        out [0] = (char) (0xE0 | (u >> 12)), out [1] = (char) (0x80 | ((u >> 6) & 0x3F)),
-        out [2] = (char) (0x80 | (u & 0x3F)), *out_len = 3;
-    else
-        out [0] = (char) (0xF0 | (u >> 18)), out [1] = (char) (0x80 | ((u >> 12) & 0x3F)),
-        out [2] = (char) (0x80 | ((u >> 6) & 0x3F)), out [3] = (char) (0x80 | (u & 0x3F)), *out_len = 4;
+    *out_len = hny_utf8_put ((unsigned long) u, out);
     return used;
 }
 

@@ -344,6 +344,31 @@ hny_utf8_length (const char *s, size_t len)
     return n;
 }
 
+size_t
+hny_utf8_put (unsigned long cp, char out [4])
+{
+    if (cp < 0x80) {
+        out [0] = (char) cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out [0] = (char) (0xC0 | (cp >> 6));
+        out [1] = (char) (0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out [0] = (char) (0xE0 | (cp >> 12));
+        out [1] = (char) (0x80 | ((cp >> 6) & 0x3F));
+        out [2] = (char) (0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out [0] = (char) (0xF0 | (cp >> 18));
+    out [1] = (char) (0x80 | ((cp >> 12) & 0x3F));
+    out [2] = (char) (0x80 | ((cp >> 6) & 0x3F));
+    out [3] = (char) (0x80 | (cp & 0x3F));
+    return 4;
+}
+
 int
 hny_utf8_valid (const char *str, size_t len)
 {

@@ -206,6 +206,27 @@ s_test_utf8_length (void)
     CHECK (hny_utf8_length (text, strlen (text)) == 8);
 }
 
+/* hny_utf8_put against hny_utf8_valid and ICU's rule of lengths: every
+   code point but the surrogates makes a valid sequence of the right length
+   that hny_utf8_length counts as one. */
+static void
+s_test_utf8_put (void)
+{
+    int wrong = 0;
+    for (unsigned long cp = 1; cp <= 0x10FFFF; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        char out [4];
+        size_t n = hny_utf8_put (cp, out);
+        size_t want = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+        wrong += n != want || !hny_utf8_valid (out, n) || hny_utf8_length (out, n) != 1;
+    }
+    CHECK (wrong == 0);
+    char out [4];
+    CHECK (hny_utf8_put (0xE9, out) == 2 && memcmp (out, "\xc3\xa9", 2) == 0);
+    CHECK (hny_utf8_put (0x1F600, out) == 4 && memcmp (out, "\xf0\x9f\x98\x80", 4) == 0);
+}
+
 int
 main (void)
 {
@@ -215,5 +236,6 @@ main (void)
     s_test_growth ();
     s_test_utf8 ();
     s_test_utf8_length ();
+    s_test_utf8_put ();
     return s_check_done ("test_util");
 }

@@ -134,6 +134,11 @@ size_t hny_utf8_length (const char *s, size_t len);
 /* True when [s, s+len) is valid UTF-8 (no overlongs, no surrogates). */
 int hny_utf8_valid (const char *s, size_t len);
 
+/* Code point cp (at most U+10FFFF; the caller rules out what it does not
+   take, such as surrogates or U+0000) as UTF-8 in out: returns the bytes
+   written, 1-4. */
+size_t hny_utf8_put (unsigned long cp, char out [4]);
+
 #ifdef __cplusplus
 }
 #endif
