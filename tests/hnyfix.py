@@ -5,7 +5,9 @@ ipc:// endpoints, hny-testserver with its PORT= handshake, and cleanup.
 
 Every process started through a Fixture is stopped and its directory
 removed by Fixture.close(), which the tests call from a finally block (or
-use the object as a context manager). Waiting is always a poll against a
+use the object as a context manager); with HNY_FIX_KEEP=1 in the
+environment the directory stays (its logs, for a developer reading a run
+of bench/perf.py at --log-level debug). Waiting is always a poll against a
 deadline, never a sleep to let things settle."""
 import json
 import os
@@ -13,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -183,6 +186,9 @@ class Fixture:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+        if os.environ.get("HNY_FIX_KEEP"):     # to read the logs after a run
+            sys.stderr.write("hnyfix: kept %s\n" % self.dir)
+            return
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -522,6 +522,15 @@ ts_state_stats_json (ts_state_t *self)
                                                     : 0.0,
                                                     "ramp95_ms", reach95 > self->flight_first
                                                     ? (double) (reach95 - self->flight_first) / 1e6 : 0.0));
+    /* The ramp in eighths: when in_flight first reached k/8 of its most. */
+    json_t *reach = json_array ();
+    for (int k = 1; k <= 8; k++) {
+        int at_level = (most * k + 7) / 8;
+        int64_t t = at_level > 0 ? self->flight_reach [at_level] : 0;
+        json_array_append_new (reach, json_real (t > self->flight_first
+                                                 ? (double) (t - self->flight_first) / 1e6 : 0.0));
+    }
+    json_object_set_new (json_object_get (root, "flight"), "reach_eighths_ms", reach);
     json_object_set_new (root, "deepl_character_count", json_integer ((json_int_t) self->deepl_used));
     pthread_mutex_unlock (&self->lock);
     char *text = json_dumps (root, JSON_COMPACT);
