@@ -809,11 +809,18 @@ hny_pl_task_free (hny_task_t **task_p)
 /* The store row of a translate task: enough to rebuild it after a restart.
    Not its contexts: they are the article before its requests, which the
    segments in the store give again (s_batch_context). */
+/* The task's row: its profile, languages and entries, in the order of
+   their ids in the TASK body (a restart reads it back as the same task,
+   so that a worker that still holds it is answered: s_load_task). An
+   entry is named by the first segment waiting for it, {"ref": [job,
+   para, idx]}, not by its text: the text is in that job's sources
+   already, and a task's row is written three times (made, leased,
+   deleted), so a row of texts wrote the article into the WAL twice more
+   (a row over a page is rewritten whole by its lease's UPDATE). An entry
+   no segment waits for (none is made so) keeps its text, {"src": ...}. */
 static char *
 s_batch_payload (hny_pipeline_t *self, const hny_task_t *task)
 {
-    /* written as json_pack and json_dumps wrote it (the store's rows stay
-       what they were); a task's texts are far below a body's size */
     const s_batch_t *batch = task->data;
     const char *profile = hny_pl_profile_name (self, task->profile);
     hny_buf_t buf = HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
@@ -827,9 +834,23 @@ s_batch_payload (hny_pipeline_t *self, const hny_task_t *task)
     hny_json_put_key (&buf, "segments", 0);
     hny_buf_add (&buf, "[", 1);
     for (size_t i = 0; i < batch->count; i++) {
-        hny_buf_adds (&buf, i ? ",{\"src\":" : "{\"src\":");
-        hny_json_put_str (&buf, batch->entries [i]->src, strlen (batch->entries [i]->src));
-        hny_buf_add (&buf, "}", 1);
+        const s_pend_t *pend = batch->entries [i];
+        if (i)
+            hny_buf_add (&buf, ",", 1);
+        if (pend->ref_count) {
+            hny_buf_adds (&buf, "{\"ref\":[");
+            hny_json_put_int (&buf, pend->refs [0].job);
+            hny_buf_add (&buf, ",", 1);
+            hny_json_put_int (&buf, pend->refs [0].para);
+            hny_buf_add (&buf, ",", 1);
+            hny_json_put_int (&buf, pend->refs [0].idx);
+            hny_buf_adds (&buf, "]}");
+        }
+        else {
+            hny_buf_adds (&buf, "{\"src\":");
+            hny_json_put_str (&buf, pend->src, strlen (pend->src));
+            hny_buf_add (&buf, "}", 1);
+        }
     }
     if (hny_buf_adds (&buf, "]}") < 0) {
         hny_buf_free (&buf);
@@ -2265,6 +2286,8 @@ typedef struct {
     size_t drop_count;
     hny_task_t **tasks;         /* translate tasks loaded, to prune */
     size_t task_count;
+    hny_store_srcs_t *srcs;     /* the sources that tasks' entries name */
+    int failed;                 /* the store failed to read them */
 } s_loading_t;
 
 static void
@@ -2329,16 +2352,39 @@ s_load_task (const hny_task_row_t *row, void *arg)
         task->attempts = row->attempts;
         task->losses = row->losses;
         s_grace (self, task, row->leased, now);
+        /* Entries in the order of their ids: one that cannot be read
+           again (the segment it named is gone: its job was deleted) drops
+           the whole task, whose ids would no longer match the TASK's. Its
+           segments still waiting are queued again from their jobs. */
+        int whole = 1;
         size_t i;
         json_t *item;
         json_array_foreach (json_object_get (payload, "segments"), i, item) {
+            char *text = NULL;
             const char *src = json_string_value (json_object_get (item, "src"));
-            int created;
-            if (!src)
-                continue;
-            s_pend_t *pend = s_pend_get (self, profile, from, to, src, &created);
-            if (created)
-                s_batch_add (task, pend);
+            json_t *ref = json_object_get (item, "ref");
+            if (!src && json_array_size (ref) == 3) {
+                int rc = hny_store_srcs_get (r->srcs, json_integer_value (json_array_get (ref, 0)),
+                                             (int) json_integer_value (json_array_get (ref, 1)),
+                                             (int) json_integer_value (json_array_get (ref, 2)), &text);
+                r->failed |= rc < 0;
+                src = text;
+            }
+            int created = 0;
+            s_pend_t *pend = src ? s_pend_get (self, profile, from, to, src, &created) : NULL;
+            free (text);
+            if (!created) {
+                whole = 0;
+                break;
+            }
+            s_batch_add (task, pend);
+        }
+        if (!whole) {
+            /* its entries made here go; one another task holds stays */
+            s_batch_t *batch = task->data;
+            for (size_t k = 0; k < batch->count; k++)
+                s_pend_drop (self, &batch->entries [k]);
+            batch->count = 0;
         }
     }
     json_decref (payload);
@@ -2393,8 +2439,11 @@ hny_pipeline_load (hny_pipeline_t *self, int writable)
 {
     if (hny_store_jobs_active (self->store, s_load_job, self))
         return -1;
-    s_loading_t r = { self, NULL, 0, NULL, 0 };
+    s_loading_t r = { self, NULL, 0, NULL, 0, hny_store_srcs_new (self->store), 0 };
     int rc = hny_store_tasks (self->store, s_load_task, &r);
+    hny_store_srcs_destroy (&r.srcs);
+    if (r.failed)
+        rc = -1;
     /* Only now: the tasks were read with their leased state (their grace). */
     int back = writable && rc == 0 ? hny_store_resume (self->store) : 0;
     if (back < 0)

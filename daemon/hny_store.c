@@ -1763,6 +1763,67 @@ s_translated_pair (hny_store_t *self, int64_t job, int para, int idx, char **src
     return rc;
 }
 
+struct _hny_store_srcs_t {
+    hny_store_t *store;         /* borrowed */
+    int64_t job;                /* whose sources srcs holds; 0: none read */
+    int has;                    /* the job has a sources row (srcs filled) */
+    s_sources_t srcs;
+};
+
+hny_store_srcs_t *
+hny_store_srcs_new (hny_store_t *store)
+{
+    hny_store_srcs_t *self = hny_calloc (1, sizeof *self);
+    self->store = store;
+    return self;
+}
+
+void
+hny_store_srcs_destroy (hny_store_srcs_t **self_p)
+{
+    hny_store_srcs_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->has)
+        s_sources_clear (&self->srcs);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+hny_store_srcs_get (hny_store_srcs_t *self, int64_t job, int para, int idx, char **src)
+{
+    hny_store_t *store = self->store;
+    if (job != self->job) {
+        if (self->has)
+            s_sources_clear (&self->srcs);
+        self->job = 0;
+        self->has = s_sources_get (store, job, &self->srcs, 0);
+        if (self->has < 0) {
+            self->has = 0;
+            return -1;
+        }
+        self->job = job;
+    }
+    /* A job with a sources row has every source there; any other (an
+       align job translating its source, a job of an older store) has its
+       segments' rows. */
+    if (self->has) {
+        const s_entry_t *e = s_entry_find (self->srcs.srcs, self->srcs.src_count, para, idx);
+        if (e)
+            *src = hny_strndup (e->s [0], e->len [0]);
+        return e != NULL;
+    }
+    sqlite3_stmt *stmt = s_query (store, "SELECT src FROM segments WHERE job=? AND para=? AND idx=?",
+                                  "iii", job, (int64_t) para, (int64_t) idx);
+    int rc = stmt ? s_step (store, stmt) : -1;
+    if (rc == 1) {
+        *src = s_col_str (stmt, 0);
+        sqlite3_reset (stmt);
+    }
+    return rc;
+}
+
 /* Source entry e as a segment row (caller clears it): pending, or done
    with translation d (NULL: none). */
 static void

@@ -92,7 +92,7 @@ typedef struct {
     int64_t id;
     hny_task_kind_t kind;
     int64_t job;
-    char *payload;              /* translate: JSON text; prepare: NULL */
+    char *payload;              /* translate: JSON text (hny_pipeline.c s_batch_payload); prepare: NULL */
     int leased;                 /* 1: leased when the store last heard of it */
     int attempts;               /* times it was leased */
     int losses;                 /* leases that ended with their worker */
@@ -266,6 +266,20 @@ int hny_store_segments_page (hny_store_t *self, int64_t job, int para, int idx, 
    by spaces, paragraphs by newlines, cut at a character boundary). *out
    (caller owns) is NULL when there is nothing before it. */
 int hny_store_context (hny_store_t *self, int64_t job, int para, int idx, size_t max, char **out);
+/* Segments' sources read by place, for a restart that reads translate
+   tasks back (their rows name their segments, not their texts). A job's
+   sources row is read and parsed once and kept while the places asked for
+   are of that job (a task's segments are mostly of one job, and tasks
+   come in order): without it, a task of a big article's would parse the
+   whole row for each of its segments. Use it while the store is not
+   written: it does not see writes made after it read a job. The reader
+   is the caller's; it borrows the store, which must outlive it. */
+typedef struct _hny_store_srcs_t hny_store_srcs_t;
+hny_store_srcs_t *hny_store_srcs_new (hny_store_t *store);
+void hny_store_srcs_destroy (hny_store_srcs_t **self_p);
+/* The source of segment (para, idx) of job: 1 (*src set, caller owns),
+   0 no such segment, -1 error. */
+int hny_store_srcs_get (hny_store_srcs_t *self, int64_t job, int para, int idx, char **src);
 /* Forget a job's segments and sources (a prepare result is loaded again
    from the start). */
 int hny_store_segments_delete (hny_store_t *self, int64_t job);

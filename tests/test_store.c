@@ -777,9 +777,35 @@ s_sources (const char *dir)
         CHECK (hny_store_sources_add (&list, paras [i], idxs [i], srcs [i]) == 0);
     }
     CHECK (hny_store_sources_put (store, compact, &list, N) == 0);
+    /* a third job, its sources row of other texts (for the reader below) */
+    int64_t shifted = s_add_job (store, "shifted", "h-shifted");
+    hny_buf_t other = HNY_BUF_INIT (1 << 20);
+    for (int i = 0; i < N; i++)
+        CHECK (hny_store_sources_add (&other, paras [i], idxs [i], srcs [(i + 1) % N]) == 0);
+    CHECK (hny_store_sources_put (store, shifted, &other, N) == 0);
+    hny_buf_free (&other);
     CHECK (hny_store_commit (store) == 0);
     char a [16384], b [16384];
     unsigned seed = 7;
+    /* Sources by place (a restart's read of translate tasks), from the
+       rows and from the sources row alike, the jobs asked for in turns
+       and in runs (the reader keeps one job's row); places that are not
+       there, and a job that is not there, are none. */
+    hny_store_srcs_t *reader = hny_store_srcs_new (store);
+    for (int k = 0; k < 4 * N; k++) {
+        int i = (int) ((seed = seed * 1103515245 + 12345) >> 8) % N;
+        int64_t job = (k / 3) % 3 == 0 ? rows : (k / 3) % 3 == 1 ? compact : shifted;
+        char *got = NULL;
+        CHECK (hny_store_srcs_get (reader, job, paras [i], idxs [i], &got) == 1);
+        CHECK_STR (got ? got : "", srcs [job == shifted ? (i + 1) % N : i]);
+        hny_free (&got);
+        CHECK (hny_store_srcs_get (reader, job, paras [i], idxs [i] + 100, &got) == 0 && !got);
+        CHECK (hny_store_srcs_get (reader, job, -7, 0, &got) == 0 && !got);
+    }
+    char *none = NULL;
+    CHECK (hny_store_srcs_get (reader, shifted + 1000, 0, 0, &none) == 0 && !none);
+    hny_store_srcs_destroy (&reader);
+    CHECK (!reader);
     for (int step = 0; step <= N; step++) {
         /* Compare every reader. */
         a [0] = b [0] = '\0';
