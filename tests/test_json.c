@@ -560,6 +560,20 @@ test_writers (void)
     hny_json_put_int (&buf, 0);
     hny_buf_add (&buf, "}", 1);
     CHECK_STR (hny_buf_str (&buf), "{\"id\":-9223372036854775808,\"n\":0}");
+    /* every power of ten and its neighbours, both signs, as printf writes them */
+    for (int64_t p10 = 1, k = 0; k < 19; k++, p10 *= 10)
+        for (int64_t d = -1; d <= 1; d++)
+            for (int sign = -1; sign <= 1; sign += 2) {
+                int64_t v = sign * (p10 + d);
+                char want [32];
+                snprintf (want, sizeof want, "%" PRId64, v);
+                hny_buf_reset (&buf);
+                CHECK (hny_json_put_int (&buf, v) == 0);
+                CHECK_STR (hny_buf_str (&buf), want);
+            }
+    hny_buf_reset (&buf);
+    hny_json_put_int (&buf, INT64_MAX);
+    CHECK_STR (hny_buf_str (&buf), "9223372036854775807");
     hny_buf_free (&buf);
     /* past the cap: refused, sticky */
     hny_buf_t small = HNY_BUF_INIT (4);
