@@ -561,7 +561,8 @@ test_writers (void)
     hny_buf_add (&buf, "}", 1);
     CHECK_STR (hny_buf_str (&buf), "{\"id\":-9223372036854775808,\"n\":0}");
     /* every power of ten and its neighbours, both signs, as printf writes them */
-    for (int64_t p10 = 1, k = 0; k < 19; k++, p10 *= 10)
+    int64_t p10 = 1;
+    for (int k = 0; k < 19; k++, p10 = k < 19 ? p10 * 10 : p10)
         for (int64_t d = -1; d <= 1; d++)
             for (int sign = -1; sign <= 1; sign += 2) {
                 int64_t v = sign * (p10 + d);
