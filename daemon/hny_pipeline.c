@@ -1591,9 +1591,27 @@ s_load_reuse_pairs (hny_pipeline_t *self, hny_pl_load_t *l)
     return hny_tm_article_pairs (self->tm, l->reuse, S_SLICE, s_reuse_pair, &r) == 1;
 }
 
+/* The records of the done jobs that l and the loads after it reuse, read
+   ahead together when l's is not in the TM's cache (hny_tm_prefetch):
+   once every HNY_TM_AHEAD_MAX loads of a burst of them. */
+static void
+s_load_ahead (hny_pipeline_t *self, hny_pl_load_t *l)
+{
+    if (hny_tm_cached (self->tm, l->reuse))
+        return;
+    int64_t jobs [HNY_TM_AHEAD_MAX];
+    size_t n = 0;
+    for (; l && n < HNY_TM_AHEAD_MAX; l = l->next)
+        if (l->reuse)
+            jobs [n++] = l->reuse;
+    if (n > 1)
+        hny_tm_prefetch (self->tm, jobs, n);
+}
+
 static int
 s_load_reuse (hny_pipeline_t *self, hny_pl_load_t *l)
 {
+    s_load_ahead (self, l);
     if (s_load_reuse_pairs (self, l)) {
         l->reuse = 0;
         l->title_done = 1;

@@ -335,6 +335,21 @@ s_col_str (sqlite3_stmt *stmt, int col)
     return text ? hny_strdup ((const char *) text) : NULL;
 }
 
+/* A column's bytes (as text, or as a blob), copied with a NUL after them
+   (caller owns); *size their count. */
+static void *
+s_col_copy (sqlite3_stmt *stmt, int col, int text, size_t *size)
+{
+    const void *bytes = text ? (const void *) sqlite3_column_text (stmt, col)
+                             : sqlite3_column_blob (stmt, col);
+    *size = (size_t) sqlite3_column_bytes (stmt, col);
+    char *copy = hny_malloc (*size + 1);
+    if (*size)
+        memcpy (copy, bytes, *size);
+    copy [*size] = 0;
+    return copy;
+}
+
 static int
 s_exec (hny_store_t *self, const char *sql)
 {
@@ -1272,11 +1287,7 @@ hny_store_job_content (hny_store_t *self, int64_t id, uint8_t **data, size_t *si
     int rc = s_step (self, stmt);
     if (rc != 1)
         return rc;
-    *size = (size_t) sqlite3_column_bytes (stmt, 0);
-    *data = hny_malloc (*size + 1);
-    if (*size)
-        memcpy (*data, sqlite3_column_blob (stmt, 0), *size);
-    (*data) [*size] = 0;
+    *data = s_col_copy (stmt, 0, 0, size);
     sqlite3_reset (stmt);
     return 1;
 }
@@ -2505,39 +2516,47 @@ hny_store_record_put (hny_store_t *self, int64_t job, const char *json)
     return rc;
 }
 
-/* The text of a compressed record (*out caller owns, NUL-terminated): 1,
-   or -1 when it is damaged or would pass the cap, which is checked
-   before anything is allocated. Such a record is an error of its own
-   request, not of the pass: the transaction stays good. */
-static int
-s_record_unzip (hny_store_t *self, int64_t job, const void *z, size_t size, char **out)
+int
+hny_store_record_unzip (void *zstd_dctx, const void *z, size_t size, char **out, const char **why)
 {
     unsigned long long len = ZSTD_getFrameContentSize (z, size);
-    const char *why = NULL;
     if (len == ZSTD_CONTENTSIZE_ERROR)
-        why = "not a zstd frame";
+        *why = "not a zstd frame";
     else if (len == ZSTD_CONTENTSIZE_UNKNOWN)
-        why = "no size in its frame";
+        *why = "no size in its frame";
     else if (len > HNY_PROTO_BODY_MAX)
-        why = "larger than a RECORD may be";
+        *why = "larger than a RECORD may be";     /* checked before anything is allocated */
     else {
         char *text = hny_malloc ((size_t) len + 1);
-        size_t n = ZSTD_decompressDCtx (self->zd, text, (size_t) len, z, size);
+        size_t n = ZSTD_decompressDCtx (zstd_dctx, text, (size_t) len, z, size);
         if (!ZSTD_isError (n) && n == len) {
             text [len] = 0;
             *out = text;
             return 1;
         }
         free (text);
-        why = ZSTD_isError (n) ? ZSTD_getErrorName (n) : "shorter than its frame says";
+        *why = ZSTD_isError (n) ? ZSTD_getErrorName (n) : "shorter than its frame says";
     }
+    return -1;
+}
+
+/* The text of a compressed record (*out caller owns, NUL-terminated): 1,
+   or -1 when it is damaged or would pass the cap. Such a record is an
+   error of its own request, not of the pass: the transaction stays
+   good. */
+static int
+s_record_unzip (hny_store_t *self, int64_t job, const void *z, size_t size, char **out)
+{
+    const char *why = NULL;
+    if (hny_store_record_unzip (self->zd, z, size, out, &why) == 1)
+        return 1;
     snprintf (self->error, sizeof self->error, "record of job %lld: %s", (long long) job, why);
     hny_error ("store: %s", self->error);
     return -1;
 }
 
 int
-hny_store_record_get (hny_store_t *self, int64_t job, char **json)
+hny_store_record_raw (hny_store_t *self, int64_t job, void **data, size_t *size, int *zipped)
 {
     sqlite3_stmt *stmt = s_query (self, "SELECT json FROM records WHERE job=?", "i", job);
     if (!stmt)
@@ -2545,13 +2564,28 @@ hny_store_record_get (hny_store_t *self, int64_t job, char **json)
     int rc = s_step (self, stmt);
     if (rc != 1)
         return rc;
-    /* Schema 3 kept the text; a BLOB is a zstd frame. */
-    if (sqlite3_column_type (stmt, 0) == SQLITE_BLOB)
-        rc = s_record_unzip (self, job, sqlite3_column_blob (stmt, 0),
-                             (size_t) sqlite3_column_bytes (stmt, 0), json);
-    else
-        *json = s_col_str (stmt, 0);
+    *zipped = sqlite3_column_type (stmt, 0) == SQLITE_BLOB;
+    *data = s_col_copy (stmt, 0, !*zipped, size);
     sqlite3_reset (stmt);
+    return 1;
+}
+
+int
+hny_store_record_get (hny_store_t *self, int64_t job, char **json)
+{
+    void *data = NULL;
+    size_t size = 0;
+    int zipped = 0;
+    int rc = hny_store_record_raw (self, job, &data, &size, &zipped);
+    if (rc != 1)
+        return rc;
+    /* Schema 3 kept the text; a BLOB is a zstd frame. */
+    if (!zipped) {
+        *json = data;
+        return 1;
+    }
+    rc = s_record_unzip (self, job, data, size, json);
+    free (data);
     return rc;
 }
 

@@ -437,6 +437,17 @@ int hny_store_record_put (hny_store_t *self, int64_t job, const char *json);
 hny_zpool_t *hny_store_records_zpool (hny_store_t *self);
 int hny_store_record_put_z (hny_store_t *self, int64_t job, const hny_zpool_item_t *item);
 int hny_store_record_get (hny_store_t *self, int64_t job, char **json);
+/* The same in two halves, for a record read on this thread and made text
+   on another (hny_tm_prefetch): the row's bytes as they are stored (1:
+   *data a copy the caller owns, NUL-terminated, *zipped 1 for a zstd
+   frame, 0 for a text of schema 3 or before; 0 no record; -1 error), and
+   a frame made text with a decompression context (a ZSTD_DCtx) of the
+   caller's thread (1: *out, caller owns, NUL-terminated; -1: *why says
+   what is wrong with it). The second touches no store: any thread may
+   call it. */
+int hny_store_record_raw (hny_store_t *self, int64_t job, void **data, size_t *size, int *zipped);
+int hny_store_record_unzip (void *zstd_dctx, const void *z, size_t size, char **out,
+                            const char **why);
 
 /* --- statistics per profile: add deltas; read all as a new object
    name -> {"tm_hits","tm_misses","chars_billed","requests","segments"}. */

@@ -21,8 +21,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
-#define S_CACHE_RECORDS 64              /* records kept decompressed (an archive repeats the
+#define S_CACHE_RECORDS (2 * HNY_TM_AHEAD_MAX)  /* records kept decompressed (an archive repeats the
                                            sentences of a few dozen early articles) */
 #define S_CACHE_BYTES   (16 << 20)      /* ... with at most this much text (but the one
                                            last read, up to HNY_PROTO_BODY_MAX) */
@@ -45,6 +46,7 @@ struct _hny_tm_t {
     uint64_t generation;        /* the store's when the cache was filled */
     s_rec_t *cache [S_CACHE_RECORDS];   /* most recently used first */
     size_t cached;
+    ZSTD_DCtx *dctx [2];        /* hny_tm_prefetch's, one a thread; made on first use */
 };
 
 /* ------------------------------------------------------------- the walker */
@@ -371,6 +373,8 @@ s_cache_clear (hny_tm_t *self)
    stays whatever its size: a 190,000-segment article translated again is
    one decompression, not one a sentence). 1, 0 no record (or not one),
    -1 error. */
+static void s_cache_add (hny_tm_t *self, s_rec_t *r);
+
 static int
 s_record (hny_tm_t *self, int64_t job, s_rec_t **out)
 {
@@ -392,6 +396,15 @@ s_record (hny_tm_t *self, int64_t job, s_rec_t **out)
         hny_warn ("job %lld: its record cannot be walked: its TM entries miss", (long long) job);
         return 0;
     }
+    s_cache_add (self, r);
+    *out = r;
+    return 1;
+}
+
+/* Put r (taken over) in front of the cache, as the most recently used. */
+static void
+s_cache_add (hny_tm_t *self, s_rec_t *r)
+{
     if (self->cached == S_CACHE_RECORDS)
         s_rec_free (&self->cache [--self->cached]);
     memmove (&self->cache [1], &self->cache [0], self->cached * sizeof *self->cache);
@@ -404,8 +417,6 @@ s_record (hny_tm_t *self, int64_t job, s_rec_t **out)
         bytes -= self->cache [self->cached - 1]->len;
         s_rec_free (&self->cache [--self->cached]);
     }
-    *out = r;
-    return 1;
 }
 
 /* Append a pair's source to into as a prepared segment {"src"}: 0, or
@@ -762,6 +773,92 @@ hny_tm_destroy (hny_tm_t **self_p)
     if (!self)
         return;
     s_cache_clear (self);
+    ZSTD_freeDCtx (self->dctx [0]);
+    ZSTD_freeDCtx (self->dctx [1]);
     free (self);
     *self_p = NULL;
+}
+
+/* ------------------------------------------------------------ prefetch */
+
+/* The cache as the store is now: emptied when a pass was undone since. */
+static void
+s_cache_check (hny_tm_t *self)
+{
+    if (self->generation != hny_store_generation (self->store)) {
+        s_cache_clear (self);
+        self->generation = hny_store_generation (self->store);
+    }
+}
+
+int
+hny_tm_cached (hny_tm_t *self, int64_t job)
+{
+    s_cache_check (self);
+    for (size_t k = 0; k < self->cached; k++)
+        if (self->cache [k]->job == job)
+            return 1;
+    return 0;
+}
+
+/* One record read ahead: its row's bytes (read on the loop), then its
+   text and index (made on either thread). */
+typedef struct {
+    int64_t job;
+    void *data;
+    size_t size;
+    int zipped;
+    s_rec_t *rec;               /* made: the record indexed; NULL: read it the usual way */
+} s_ahead_t;
+
+static void
+s_ahead_make (void *item, int thread, void *arg)
+{
+    s_ahead_t *a = item;
+    ZSTD_DCtx **dctx = arg;
+    char *text = NULL;
+    const char *why = NULL;
+    if (!a->zipped) {
+        text = a->data;
+        a->data = NULL;
+    }
+    else if (hny_store_record_unzip (dctx [thread], a->data, a->size, &text, &why) != 1)
+        return;                 /* read again by s_record, which says what is wrong */
+    a->rec = s_rec_new (a->job, text, strlen (text));
+    if (!a->rec)
+        free (text);
+}
+
+void
+hny_tm_prefetch (hny_tm_t *self, const int64_t *jobs, size_t n)
+{
+    s_cache_check (self);
+    for (int t = 0; t < 2; t++)
+        if (!self->dctx [t] && !(self->dctx [t] = ZSTD_createDCtx ()))
+            return;
+    /* At most half the cache, so that what is read ahead is still there
+       when it is asked for; each job once, none cached already. */
+    s_ahead_t ahead [HNY_TM_AHEAD_MAX];
+    void *items [HNY_TM_AHEAD_MAX];
+    size_t count = 0;
+    for (size_t i = 0; i < n && count < HNY_TM_AHEAD_MAX; i++) {
+        int known = hny_tm_cached (self, jobs [i]);
+        for (size_t k = 0; k < count && !known; k++)
+            known = ahead [k].job == jobs [i];
+        if (known)
+            continue;
+        s_ahead_t *a = &ahead [count];
+        *a = (s_ahead_t) { .job = jobs [i] };
+        if (hny_store_record_raw (self->store, jobs [i], &a->data, &a->size, &a->zipped) != 1)
+            continue;           /* none (or an error): s_record will say */
+        items [count] = a;
+        count++;
+    }
+    hny_zpool_map (hny_store_records_zpool (self->store), s_ahead_make, items, count, self->dctx);
+    /* into the cache in the order asked, the first asked in front */
+    for (size_t i = count; i-- > 0;) {
+        free (ahead [i].data);
+        if (ahead [i].rec)
+            s_cache_add (self, ahead [i].rec);
+    }
 }

@@ -72,6 +72,20 @@ int hny_tm_put (hny_tm_t *self, const char *from, const char *to, const char *pr
    that follow find it without reading it again. */
 json_t *hny_tm_article (hny_tm_t *self, int64_t job, size_t max_segments);
 
+/* Read the records of jobs into the cache ahead of their use, at most
+   HNY_TM_AHEAD_MAX of them (half the cache's room, so that they are still
+   there when they are asked for); jobs cached already or without a
+   record are skipped. Each record's decompression and indexing, the
+   larger share of reading it, run on this thread and the store's helper
+   at once (hny_zpool_map): the TM path reads one done job's record for
+   every article it reuses, and did it on the loop's one thread while
+   the other core had only the records to compress. What cannot be read
+   here is read as usual when it is asked for (and its error said then). */
+#define HNY_TM_AHEAD_MAX 32
+void hny_tm_prefetch (hny_tm_t *self, const int64_t *jobs, size_t n);
+/* 1 when job's record is in the cache (its next reading is free). */
+int hny_tm_cached (hny_tm_t *self, int64_t job);
+
 /* Every pair of job's record, in order (the title first, as para -1),
    to fn (borrowed for the call), when each has a source and a target and
    none names a fallback's "backend": 1 (all given), 0 (the record cannot

@@ -34,6 +34,12 @@ struct _hny_zpool_t {
     int efd;                    /* readable while ready has an item; -1 without helper */
     int stop;
     int threaded;               /* the helper runs (else submit compresses) */
+    /* the map under way (hny_zpool_map), under the mutex: items [next, n)
+       are left, done of them are finished */
+    hny_zpool_fn *map_fn;
+    void **map_items;
+    void *map_arg;
+    size_t map_n, map_next, map_done;
 };
 
 static ZSTD_CCtx *
@@ -106,8 +112,18 @@ s_helper (void *arg)
     hny_zpool_t *self = arg;
     pthread_mutex_lock (&self->mu);
     for (;;) {
-        while (!self->stop && !self->todo.head)
+        while (!self->stop && !self->todo.head && self->map_next >= self->map_n)
             pthread_cond_wait (&self->work, &self->mu);
+        if (self->map_next < self->map_n) {
+            /* a map's item first: the loop waits for the map */
+            void *one = self->map_items [self->map_next++];
+            pthread_mutex_unlock (&self->mu);
+            self->map_fn (one, 1, self->map_arg);
+            pthread_mutex_lock (&self->mu);
+            if (++self->map_done == self->map_n)
+                pthread_cond_broadcast (&self->done);
+            continue;
+        }
         /* stop comes after the items submitted: destroy leaves none
            half done */
         hny_zpool_item_t *item = s_pop (&self->todo);
@@ -237,6 +253,36 @@ hny_zpool_item_t *
 hny_zpool_wait (hny_zpool_t *self)
 {
     return s_next (self, 1);
+}
+
+void
+hny_zpool_map (hny_zpool_t *self, hny_zpool_fn *fn, void **items, size_t n, void *arg)
+{
+    if (!self->threaded || n < 2) {
+        for (size_t i = 0; i < n; i++)
+            fn (items [i], 0, arg);
+        return;
+    }
+    pthread_mutex_lock (&self->mu);
+    self->map_fn = fn;
+    self->map_items = items;
+    self->map_arg = arg;
+    self->map_n = n;
+    self->map_next = self->map_done = 0;
+    pthread_cond_signal (&self->work);
+    while (self->map_next < n) {
+        void *one = items [self->map_next++];
+        pthread_mutex_unlock (&self->mu);
+        fn (one, 0, arg);
+        pthread_mutex_lock (&self->mu);
+        self->map_done++;
+    }
+    /* only for the item the helper still runs, if any */
+    while (self->map_done < n)
+        pthread_cond_wait (&self->done, &self->mu);
+    self->map_n = self->map_next = self->map_done = 0;
+    self->map_items = NULL;
+    pthread_mutex_unlock (&self->mu);
 }
 
 size_t

@@ -58,6 +58,18 @@ hny_zpool_item_t *hny_zpool_take (hny_zpool_t *self);
    out. */
 hny_zpool_item_t *hny_zpool_wait (hny_zpool_t *self);
 
+/* Run fn on each of items [0, n) on this thread and the helper at once,
+   and return when every one is done: work to share while the loop would
+   otherwise do it alone (the TM path's records read back, hny_tm.h
+   hny_tm_prefetch). The helper takes items of the map before any record
+   to compress; one it is compressing already is finished first, while
+   this thread goes on with the map alone (it never waits for the helper
+   to start). fn's thread is 0 on this thread, 1 on the helper (to choose
+   per-thread state, such as a zstd context); fn must touch nothing but
+   its item and that state. Without a helper, all run here. */
+typedef void (hny_zpool_fn) (void *item, int thread, void *arg);
+void hny_zpool_map (hny_zpool_t *self, hny_zpool_fn *fn, void **items, size_t n, void *arg);
+
 /* Items submitted and not yet taken back. */
 size_t hny_zpool_out (hny_zpool_t *self);
 

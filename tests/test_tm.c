@@ -235,6 +235,64 @@ s_article_pairs (hny_store_t *store, hny_tm_t *tm, int64_t job)
     hny_buf_free (&want);
 }
 
+/* Records read ahead (hny_tm_prefetch) give what records read one at a
+   time give: HNY_TM_AHEAD_MAX + 8 done jobs of records of their own (some
+   that cannot serve), asked for with a job without a record, a repeat and
+   a damaged frame among them; the first HNY_TM_AHEAD_MAX with a record
+   are cached, the rest and the damaged one are read as usual. */
+static void
+s_prefetch (hny_store_t *store, const char *path)
+{
+    enum { N = HNY_TM_AHEAD_MAX + 8 };
+    int64_t jobs [N + 3];
+    for (size_t i = 0; i < N; i++) {
+        char *text = i % 7 == 3
+            ? hny_sprintf ("{\"paragraphs\":[{\"segments\":[{\"src\":\"p%zu\",\"tgt\":null}]}]}", i)
+            : hny_sprintf ("{\"title\":{\"src\":\"T%zu\",\"tgt\":\"t%zu\"},\"paragraphs\":"
+                           "[{\"segments\":[{\"src\":\"A %zu.\",\"tgt\":\"a %zu.\"},"
+                           "{\"src\":\"B \\u00e9 %zu.\",\"tgt\":\"b %zu.\"}]}]}", i, i, i, i, i, i);
+        jobs [i] = s_job_with_record (store, "kp", i, text);
+        free (text);
+    }
+    /* a damaged frame: the record of job jobs [1] overwritten by junk */
+    sqlite3 *db = NULL;
+    CHECK (sqlite3_open (path, &db) == SQLITE_OK);
+    char *sql = hny_sprintf ("UPDATE records SET json = x'28b52ffd0000' WHERE job = %lld",
+                             (long long) jobs [1]);
+    CHECK (sqlite3_exec (db, sql, NULL, NULL, NULL) == SQLITE_OK);
+    free (sql);
+    sqlite3_close (db);
+    jobs [N] = 999999;
+    jobs [N + 1] = jobs [0];
+    jobs [N + 2] = jobs [2];
+    hny_tm_t *ahead = hny_tm_new (store), *plain = hny_tm_new (store);
+    int64_t order [N + 3] = { jobs [N], jobs [N + 1] };
+    for (size_t i = 0; i < N; i++)
+        order [i + 2] = jobs [i];
+    order [N + 2] = jobs [N + 2];
+    hny_tm_prefetch (ahead, order, N + 3);
+    size_t cached = 0;
+    for (size_t i = 0; i < N; i++) {
+        int in = hny_tm_cached (ahead, jobs [i]);
+        cached += (size_t) in;
+        /* the first AHEAD_MAX distinct jobs with a record, but the damaged one */
+        CHECK (in == (i != 1 && i < HNY_TM_AHEAD_MAX));
+    }
+    CHECK (cached == HNY_TM_AHEAD_MAX - 1 && !hny_tm_cached (ahead, 999999));
+    hny_buf_t a = HNY_BUF_INIT (1 << 20), b = HNY_BUF_INIT (1 << 20);
+    for (size_t i = 0; i < N; i++) {
+        a.len = b.len = 0;
+        int ra = hny_tm_article_pairs (ahead, jobs [i], 100, s_collect, &a);
+        int rb = hny_tm_article_pairs (plain, jobs [i], 100, s_collect, &b);
+        CHECK (ra == rb && ra == (i == 1 ? -1 : i % 7 == 3 ? 0 : 1));
+        CHECK (a.len == b.len && memcmp (a.data, b.data, a.len) == 0);
+    }
+    hny_buf_free (&a);
+    hny_buf_free (&b);
+    hny_tm_destroy (&ahead);
+    hny_tm_destroy (&plain);
+}
+
 int
 main (void)
 {
@@ -296,6 +354,7 @@ main (void)
     CHECK (hny_store_segment_counts (store, job, &total, &done, &failed) == 0 && total == 0);
     s_lookups (tm);
     s_article_pairs (store, tm, job);
+    s_prefetch (store, path);
     /* The pair's human entries, which a reused job must look up. */
     CHECK (hny_store_tm_human_known (store, "en", "ja") == 0);
     CHECK (hny_store_begin (store) == 0);

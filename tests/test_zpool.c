@@ -4,7 +4,10 @@
     and says its size; the descriptor polls readable exactly while an item
     waits to be taken; items taken as they come (take) and all at once
     (wait) alike; destroy with items out compresses them first and leaves
-    them to the caller; destroy stops a helper that never had an item. */
+    them to the caller; destroy stops a helper that never had an item.
+    hny_zpool_map: every item run once, by thread 0 or 1, all finished
+    when it returns, also while records wait to be compressed (which then
+    come back as before). */
 #include "hny_zpool.h"
 
 #include <honyaku/util.h>
@@ -12,6 +15,8 @@
 #include "hny_check.h"
 
 #include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -85,6 +90,74 @@ s_items_free (hny_zpool_item_t *items, size_t n)
     free (items);
 }
 
+/* A map's item: a checksum of its text, made by thread `thread`. */
+typedef struct {
+    const char *text;
+    size_t len;
+    int runs;
+    int thread;
+    uint64_t sum;
+} s_job_t;
+
+static uint64_t
+s_sum (const char *text, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char) text [i]) * 1099511628211ULL;
+    return h;
+}
+
+static void
+s_map_one (void *item, int thread, void *arg)
+{
+    s_job_t *j = item;
+    uint64_t sum = s_sum (j->text, j->len) + (uint64_t) (uintptr_t) arg;
+    /* seen only once done: a map that returned early shows it */
+    j->sum = sum;
+    j->thread = thread;
+    j->runs++;
+}
+
+/* Maps of n items (records out to compress meanwhile when busy): each
+   item once, finished, by thread 0 or 1; how many the helper ran. */
+static size_t
+s_map (hny_zpool_t *pool, size_t n, int busy, unsigned *seed)
+{
+    hny_zpool_item_t *records = busy ? s_items (12, seed) : NULL;
+    for (int i = 0; busy && i < 12; i++)
+        hny_zpool_submit (pool, &records [i]);
+    s_job_t *jobs = hny_calloc (n ? n : 1, sizeof *jobs);
+    void **items = hny_calloc (n ? n : 1, sizeof *items);
+    for (size_t i = 0; i < n; i++) {
+        /* mostly small, a few long (the helper may be in one when
+           this thread has taken the last item) */
+        jobs [i].len = i % 25 == 4 ? 1000000 : 1000 + (i * 7919) % 30000;
+        jobs [i].text = s_text (jobs [i].len, seed);
+        jobs [i].thread = -1;
+        items [i] = &jobs [i];
+    }
+    hny_zpool_map (pool, s_map_one, items, n, (void *) 7);
+    size_t helper = 0;
+    for (size_t i = 0; i < n; i++) {
+        CHECK (jobs [i].runs == 1);
+        CHECK (jobs [i].thread == 0 || jobs [i].thread == 1);
+        CHECK (jobs [i].sum == s_sum (jobs [i].text, jobs [i].len) + 7);
+        helper += jobs [i].thread == 1;
+        free ((char *) jobs [i].text);
+    }
+    for (int i = 0; busy && i < 12; i++)
+        CHECK (hny_zpool_wait (pool) == &records [i]);
+    if (busy) {
+        CHECK (hny_zpool_out (pool) == 0);
+        s_check (records, 12);
+        s_items_free (records, 12);
+    }
+    free (jobs);
+    free (items);
+    return helper;
+}
+
 int
 main (void)
 {
@@ -121,6 +194,15 @@ main (void)
         s_check (items, n);
         s_items_free (items, n);
     }
+    /* Maps, alone and while records are out. */
+    size_t helper = 0, all = 0;
+    const size_t sizes [] = { 0, 1, 2, 3, 5, 17, 200, 1000 };
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes [0]; k++)
+        for (int busy = 0; busy < 2; busy++) {
+            helper += s_map (pool, sizes [k], busy, &seed);
+            all += sizes [k];
+        }
+    printf ("test_zpool: the helper ran %zu of %zu items of the maps\n", helper, all);
     /* Now, on the caller's thread. */
     hny_zpool_item_t *one = s_items (1, &seed);
     hny_zpool_compress (pool, one);
