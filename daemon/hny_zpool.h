@@ -7,7 +7,9 @@
     loop hands the record over (hny_zpool_submit) and goes on with the
     pass; the helper compresses it; a later pass takes it back
     (hny_zpool_take), stores it and ends the job. hny_zpool_fd is readable
-    while a compressed item waits, so that the loop wakes for it.
+    while a compressed item waits, so that the loop wakes for it. The same
+    helper shares other work the loop hands it and waits for
+    (hny_zpool_map: the TM path's records read back, hny_tm_prefetch).
 
     Owner: the store makes one and destroys it. Every function is for one
     thread (the loop's); the helper is internal. Items stay the caller's:
