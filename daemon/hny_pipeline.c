@@ -806,18 +806,18 @@ hny_pl_task_free (hny_task_t **task_p)
     *task_p = NULL;
 }
 
-/* The store row of a translate task: enough to rebuild it after a restart.
-   Not its contexts: they are the article before its requests, which the
-   segments in the store give again (s_batch_context). */
-/* The task's row: its profile, languages and entries, in the order of
-   their ids in the TASK body (a restart reads it back as the same task,
-   so that a worker that still holds it is answered: s_load_task). An
-   entry is named by the first segment waiting for it, {"ref": [job,
-   para, idx]}, not by its text: the text is in that job's sources
-   already, and a task's row is written three times (made, leased,
-   deleted), so a row of texts wrote the article into the WAL twice more
-   (a row over a page is rewritten whole by its lease's UPDATE). An entry
-   no segment waits for (none is made so) keeps its text, {"src": ...}. */
+/* The store row of a translate task: enough to rebuild it after a
+   restart as the same task, so that a worker that still holds it is
+   answered (s_load_task): its profile, languages and entries, in the
+   order of their ids in the TASK body. Not its contexts: they are the
+   article before its requests, which the segments in the store give
+   again (s_batch_context). An entry is named by the first segment
+   waiting for it, {"ref": [job, para, idx]}, not by its text: the text
+   is in that job's sources already, and a task's row is written three
+   times (made, leased, deleted), so a row of texts wrote the article
+   into the WAL twice more (a row over a page is rewritten whole by its
+   lease's UPDATE). An entry no segment waits for (none is made so) keeps
+   its text, {"src": ...}. */
 static char *
 s_batch_payload (hny_pipeline_t *self, const hny_task_t *task)
 {

@@ -367,14 +367,25 @@ s_cache_clear (hny_tm_t *self)
     self->cached = 0;
 }
 
+/* The cache as the store is now: emptied when the store undid a pass
+   since it was filled (what was read in that pass may be gone). */
+static void
+s_cache_check (hny_tm_t *self)
+{
+    if (self->generation != hny_store_generation (self->store)) {
+        s_cache_clear (self);
+        self->generation = hny_store_generation (self->store);
+    }
+}
+
+static void s_cache_add (hny_tm_t *self, s_rec_t *r);
+
 /* The indexed record of a job, from the cache or the store (then cached
    in front; the least recently used go while there are more than
    S_CACHE_RECORDS or their text passes S_CACHE_BYTES, but the newest
    stays whatever its size: a 190,000-segment article translated again is
    one decompression, not one a sentence). 1, 0 no record (or not one),
    -1 error. */
-static void s_cache_add (hny_tm_t *self, s_rec_t *r);
-
 static int
 s_record (hny_tm_t *self, int64_t job, s_rec_t **out)
 {
@@ -442,10 +453,7 @@ s_rec_source (const s_rec_t *r, int para, int idx, json_t *into)
 json_t *
 hny_tm_article (hny_tm_t *self, int64_t job, size_t max_segments)
 {
-    if (self->generation != hny_store_generation (self->store)) {
-        s_cache_clear (self);   /* as in hny_tm_lookup */
-        self->generation = hny_store_generation (self->store);
-    }
+    s_cache_check (self);
     s_rec_t *r = NULL;
     if (s_record (self, job, &r) != 1
     ||  r->pair_count + (r->title >= 0) > max_segments)
@@ -543,10 +551,7 @@ s_rec_pair_lits (const s_rec_t *r, int para, int idx, s_lit_t *src, s_lit_t *tgt
 int
 hny_tm_article_pairs (hny_tm_t *self, int64_t job, size_t max_segments, hny_tm_pair_fn *fn, void *arg)
 {
-    if (self->generation != hny_store_generation (self->store)) {
-        s_cache_clear (self);   /* as in hny_tm_lookup */
-        self->generation = hny_store_generation (self->store);
-    }
+    s_cache_check (self);
     s_rec_t *r = NULL;
     int rc = s_record (self, job, &r);
     if (rc != 1)
@@ -633,10 +638,7 @@ hny_tm_lookup (hny_tm_t *self, const char *from, const char *to, const char *pro
 {
     /* What the cache holds may come from a pass that was undone (and a
        job id given again since). */
-    if (self->generation != hny_store_generation (self->store)) {
-        s_cache_clear (self);
-        self->generation = hny_store_generation (self->store);
-    }
+    s_cache_check (self);
     if (human)
         *human = 0;
     hny_tm_entry_t entry;
@@ -723,10 +725,7 @@ hny_tm_export (hny_tm_t *self, const char *from, const char *to, int which, cons
                int limit, char **next)
 {
     *next = NULL;
-    if (self->generation != hny_store_generation (self->store)) {
-        s_cache_clear (self);
-        self->generation = hny_store_generation (self->store);
-    }
+    s_cache_check (self);
     s_export_t x = { .tm = self, .entries = json_array (), .last_hash = INT64_MIN,
                      .last_key = INT64_MIN };
     if (after && sscanf (after, "%" SCNd64 ":%" SCNd64, &x.last_hash, &x.last_key) != 2) {
@@ -780,16 +779,6 @@ hny_tm_destroy (hny_tm_t **self_p)
 }
 
 /* ------------------------------------------------------------ prefetch */
-
-/* The cache as the store is now: emptied when a pass was undone since. */
-static void
-s_cache_check (hny_tm_t *self)
-{
-    if (self->generation != hny_store_generation (self->store)) {
-        s_cache_clear (self);
-        self->generation = hny_store_generation (self->store);
-    }
-}
 
 int
 hny_tm_cached (hny_tm_t *self, int64_t job)
