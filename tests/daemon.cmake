@@ -52,8 +52,8 @@ if(TARGET honyakud)
                      $<TARGET_FILE:honyakud> ${scenario})
     set_tests_properties(daemon_${scenario} PROPERTIES TIMEOUT 60)
   endforeach()
-  foreach(scenario oversize credit fivexx pause admission unserved slow lock fulldisk adopt bigresult
-                   unread strictresult)
+  foreach(scenario oversize credit fivexx pause admission unserved slow lock fulldisk adopt orphan
+                   bigresult unread strictresult)
     add_test(NAME daemon_promise_${scenario}
              COMMAND /usr/bin/python3 ${HNY_TESTS_DIR}/test_daemon_promises.py
                      $<TARGET_FILE:honyakud> ${scenario})

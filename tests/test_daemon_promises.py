@@ -31,6 +31,11 @@ usage: test_daemon_promises.py HONYAKUD SCENARIO
                 registers again with the restarted one listing the task,
                 which stays with it (no other worker gets it, nothing is
                 sent twice) and its RESULT is used
+  orphan        honyakud killed while a worker translates, and the task's
+                row then names a segment that is gone: the restarted one
+                drops the task whole (its ids could not be trusted), queues
+                the job's segments again, and never uses the old task's
+                RESULT
   fulldisk      the state directory is a 2 MiB tmpfs that fills: new SUBMITs
                 get 507, STATUS/WAIT/FETCH keep working, nothing accepted is
                 lost, and once room is made the daemon carries on by itself
@@ -367,6 +372,47 @@ def adopt(h):
     a.close()
 
 
+def orphan(h):
+    import sqlite3
+    h.fx.write("honyaku.conf", "[daemon]\nheartbeat_ms = 100\nlease_ms = 5000\n")
+    c = h.start_daemon()
+    a = ManualWorker(h.back, credit=4)
+    job = c.accepted("Title: Gone\nOne sentence here. Another one.\n")["job"]
+    _, prep, _ = a.expect("TASK")
+    a.result(prep["task"], 200, {"schema": "honyaku.prepared/1", "title": {"src": "Gone"},
+                                 "paragraphs": [{"segments": [{"src": "One sentence here."},
+                                                              {"src": "Another one."}]}]})
+    _, task, body = a.expect("TASK")
+    assert task["kind"] == "translate", task
+    h.kill_daemon()
+    # The row names its segments by place ({"ref": [job, para, idx]}): make
+    # the last one name a job that does not exist.
+    db = sqlite3.connect(h.fx.path("state", "honyaku.db"))
+    tid = int(task["task"].split(".")[0].lstrip("T"))     # T<id>.<attempt>
+    payload = json.loads(db.execute("SELECT payload FROM tasks WHERE id=?", (tid,)).fetchone()[0])
+    entries = payload["segments"]
+    assert entries and all(list(e) == ["ref"] and e["ref"][0] == int(job) for e in entries), payload
+    entries[-1]["ref"][0] = 999999
+    db.execute("UPDATE tasks SET payload=? WHERE id=?", (json.dumps(payload), tid))
+    db.commit()
+    db.close()
+    c = h.start_daemon()
+    a.send("READY", {"credit": 4, "backends": ["pseudo"], "name": "manual", "tasks": [task["task"]]})
+    b = h.start_worker(name="other")
+    assert c.wait_done(job) == "done"
+    # The old task's RESULT comes late: not used (the record is b's).
+    segs = json.loads(body)["segments"]
+    a.result(task["task"], 200, {"segments": [{"id": s["id"], "tgt": "OLD " + s["src"]} for s in segs],
+                                 "requests": 1, "chars_billed": 1})
+    new = [t for t in tasks_of(b) if t.get("kind") == "translate"]
+    assert new and all(not t["task"].startswith("T%d." % tid) for t in new), new
+    rec = c.fetch(job)
+    assert [s["tgt"] for s in segments(rec)] == ["ONE SENTENCE HERE.", "ANOTHER ONE."], rec
+    assert rec["title"]["tgt"] == "GONE", rec
+    assert c.status(job)["state"] == "done"
+    a.close()
+
+
 def bigresult(h):
     """A worker answers a one-sentence task with a 4 MiB body: not parsed
     (it would cost ten times that), the task goes back for another try."""
@@ -438,7 +484,7 @@ def strictresult(h):
 
 
 SCENARIOS = {f.__name__: f for f in (oversize, credit, fivexx, pause, admission, unserved, slow, lock,
-                                     fulldisk, adopt, bigresult, unread, strictresult)}
+                                     fulldisk, adopt, orphan, bigresult, unread, strictresult)}
 
 
 def main():
