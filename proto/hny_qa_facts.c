@@ -82,6 +82,10 @@ struct _hny_facts_reader_t {
        table has 64 entries or more: every entry is tried. */
     int month_index;
     uint64_t month_at [2][27];
+    /* ... and by their length in bytes: a name matches a word only when
+       it has the word's bytes (s_word_is), so a word is compared with
+       the entries of its first letter and its length alone */
+    uint64_t month_len [2][S_WORD_MAX + 1];
 };
 
 typedef struct {
@@ -476,6 +480,7 @@ s_month_index (hny_facts_reader_t *reader)
     const hny_qa_month_t *tables [2];
     s_month_tables (reader->lang, reader->target, tables);
     memset (reader->month_at, 0, sizeof reader->month_at);
+    memset (reader->month_len, 0, sizeof reader->month_len);
     reader->month_index = 1;
     for (int t = 0; t < 2; t++)
         for (size_t i = 0; tables [t] && tables [t][i].name; i++) {
@@ -484,6 +489,9 @@ s_month_index (hny_facts_reader_t *reader)
                 return;
             }
             reader->month_at [t][s_letter_row (tables [t][i].name [0])] |= (uint64_t) 1 << i;
+            size_t len = strlen (tables [t][i].name);
+            if (len <= S_WORD_MAX)      /* a longer name never matches (s_month_in) */
+                reader->month_len [t][len] |= (uint64_t) 1 << i;
         }
 }
 
@@ -501,9 +509,10 @@ s_month_in (const s_scan_t *sc, const char *p, const char *q, const char **after
     for (int t = 0; t < 2; t++) {
         if (!tables [t])
             continue;
-        /* the entries of the word's first letter, in the table's order
+        /* the entries of the word's first letter and length, in the table's order
            (all of them, without an index) */
-        uint64_t bits = reader->month_index > 0 ? reader->month_at [t][row] : 0;
+        uint64_t bits = reader->month_index > 0
+                      ? reader->month_at [t][row] & reader->month_len [t][q - p] : 0;
         for (size_t i = 0; reader->month_index > 0 ? bits != 0 : tables [t][i].name != NULL; i++) {
             if (reader->month_index > 0) {
                 i = (size_t) __builtin_ctzll (bits);
