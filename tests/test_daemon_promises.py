@@ -43,6 +43,7 @@ usage: test_daemon_promises.py HONYAKUD SCENARIO
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -339,18 +340,26 @@ def _fulldisk(h, state, tmpfs):
     assert w.poll() is None
 
 
-def adopt(h):
+def _killed_holding(h, title):
+    """A job of three segments prepared by a hand-driven worker A, which
+    then holds its translate task when honyakud is killed: (A, job, the
+    TASK's header, its body)."""
     h.fx.write("honyaku.conf", "[daemon]\nheartbeat_ms = 100\nlease_ms = 5000\n")
     c = h.start_daemon()
     a = ManualWorker(h.back, credit=4)
-    job = c.accepted("Title: Kept\nOne sentence here. Another one.\n")["job"]
+    job = c.accepted("Title: %s\nOne sentence here. Another one.\n" % title)["job"]
     _, prep, _ = a.expect("TASK")
-    a.result(prep["task"], 200, {"schema": "honyaku.prepared/1", "title": {"src": "Kept"},
+    a.result(prep["task"], 200, {"schema": "honyaku.prepared/1", "title": {"src": title},
                                  "paragraphs": [{"segments": [{"src": "One sentence here."},
                                                               {"src": "Another one."}]}]})
     _, task, body = a.expect("TASK")
     assert task["kind"] == "translate", task
     h.kill_daemon()
+    return a, job, task, body
+
+
+def adopt(h):
+    a, job, task, body = _killed_holding(h, "Kept")
     c = h.start_daemon()
     # The same socket reconnects by itself; the worker registers again
     # with the task it still works on.
@@ -373,18 +382,7 @@ def adopt(h):
 
 
 def orphan(h):
-    import sqlite3
-    h.fx.write("honyaku.conf", "[daemon]\nheartbeat_ms = 100\nlease_ms = 5000\n")
-    c = h.start_daemon()
-    a = ManualWorker(h.back, credit=4)
-    job = c.accepted("Title: Gone\nOne sentence here. Another one.\n")["job"]
-    _, prep, _ = a.expect("TASK")
-    a.result(prep["task"], 200, {"schema": "honyaku.prepared/1", "title": {"src": "Gone"},
-                                 "paragraphs": [{"segments": [{"src": "One sentence here."},
-                                                              {"src": "Another one."}]}]})
-    _, task, body = a.expect("TASK")
-    assert task["kind"] == "translate", task
-    h.kill_daemon()
+    a, job, task, body = _killed_holding(h, "Gone")
     # The row names its segments by place ({"ref": [job, para, idx]}): make
     # the last one name a job that does not exist.
     db = sqlite3.connect(h.fx.path("state", "honyaku.db"))
