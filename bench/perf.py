@@ -639,7 +639,7 @@ class Bench:
             # mean, so that a change of load during the run weighs on both.
             self.ts_reset(latency)
             d = self.sandwich(d, self.direct_deepl(texts, a.texts_per_request, a.connections, what))
-            row = {"latency_ms": latency, "direct": d, "honyaku": h,
+            row = {"latency_ms": latency, "direct": d, "honyaku": h, "connections": a.connections,
                    "source_bytes": sum(len(art.body()) for art in arts), "articles": len(arts)}
             self.results["first"].append(row)
             print("  1. %s: direct %.0f seg/s in %d requests, honyaku %.0f seg/s in %d requests"
@@ -907,6 +907,25 @@ def pct(x):
     return "%.0f %%" % (100 * x)
 
 
+def cpu_budget(r, res):
+    """The CPU arithmetic of a first run (None without the figures): what
+    the cores had during honyaku's run and what its processes used; and
+    what honyakud and its workers may use at most for honyaku to reach 50 %
+    of the direct client: the cores over the wall time that 50 % allows,
+    less what the test server and the driver used in honyaku's run (both
+    needed whatever honyaku costs). A budget at or below zero means the
+    server and the driver alone take more than the target allows."""
+    d, h = r["direct"], r["honyaku"]
+    cores = res.get("config", {}).get("cores") or os.cpu_count() or 1
+    if not h.get("cpu_s") or not d.get("seg_per_s"):
+        return None
+    used = sum(h["cpu_s"].values())
+    others = h["server_cpu_s"] + h["user_s"] + h["sys_s"]
+    wall50 = h["texts"] / (0.5 * d["seg_per_s"])
+    return {"cores": cores, "used": used, "others": others, "wall50_s": wall50,
+            "budget": cores * wall50 - others, "busy": (used + others) / (cores * h["wall_s"])}
+
+
 def report(res, args):
     """The Markdown table: (measurement, measured, baseline, ratio, target, result)."""
     rows = []
@@ -922,6 +941,11 @@ def report(res, args):
             "≥ 50 %" if r["latency_ms"] == 0 else "–", ratio >= 0.5 if r["latency_ms"] == 0 else None)
         add("1. first run at %d ms: HTTP requests for %d texts" % (r["latency_ms"], h["texts"]),
             "%d" % h["requests"], "%d" % d["requests"], "×%.2f" % (h["requests"] / d["requests"]), "–", None)
+        bud = cpu_budget(r, res)
+        if r["latency_ms"] == 0 and bud:
+            add("1. first run at 0 ms: CPU s of honyakud + workers", "%.3f" % bud["used"],
+                "%.3f (what the 50 %% target leaves them)" % bud["budget"],
+                "×%.1f" % (bud["used"] / bud["budget"]) if bud["budget"] > 0 else "–", "–", None)
     for s in res.get("sweep", []):
         h = s["honyaku"]
         if s["ideal"]:
@@ -1000,6 +1024,28 @@ def details(res):
                 r["latency_ms"], h["texts"], h["requests"], h["wall_s"], h["seg_per_s"],
                 h["user_s"] + h["sys_s"], h["server_cpu_s"], h["cpu_s"].get("honyakud", 0),
                 " + ".join("%.3f" % v for k, v in sorted(h["cpu_s"].items()) if k.startswith("worker"))))
+        for r in first:
+            bud = cpu_budget(r, res)
+            d, h = r["direct"], r["honyaku"]
+            if r["latency_ms"] > 0 and r.get("connections"):
+                # A request waits out the latency whatever it holds: n
+                # requests on c connections take ceil(n / c) latencies at least.
+                c, lat = r["connections"], r["latency_ms"] / 1e3
+                hr, dr = -(-h["requests"] // c), -(-d["requests"] // c)
+                out += ["", "At %d ms honyaku's %d requests on %d connections take at least %d rounds of %d ms "
+                        "(%.3f s), the direct client's %d at least %d (%.3f s): the requests alone cap honyaku "
+                        "at %.0f %% of the direct client. It ran at %.0f %% of its own cap, the direct client "
+                        "at %.0f %% of its." % (
+                            r["latency_ms"], h["requests"], c, hr, r["latency_ms"], hr * lat, d["requests"], dr,
+                            dr * lat, 100 * dr / hr, 100 * hr * lat / h["wall_s"], 100 * dr * lat / d["wall_s"])]
+            if bud and r["latency_ms"] == 0:
+                out += ["", "At %d ms the processes used %.0f %% of the %d cores' time during honyaku's run "
+                        "(honyakud and workers %.3f s, server and driver %.3f s, over %.3f s). For 50 %% of the "
+                        "direct client the run may take %.3f s: %d cores × %.3f s less the server's and the "
+                        "driver's %.3f s leave honyakud and its workers %.3f CPU s (they used ×%.1f of it)." % (
+                            r["latency_ms"], 100 * bud["busy"], bud["cores"], bud["used"], bud["others"],
+                            r["honyaku"]["wall_s"], bud["wall50_s"], bud["cores"], bud["wall50_s"], bud["others"],
+                            bud["budget"], bud["used"] / bud["budget"] if bud["budget"] > 0 else float("inf"))]
         for r in first:
             if "tm" not in r:
                 continue
