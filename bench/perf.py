@@ -1039,13 +1039,17 @@ def details(res):
                             r["latency_ms"], h["requests"], c, hr, r["latency_ms"], hr * lat, d["requests"], dr,
                             dr * lat, 100 * dr / hr, 100 * hr * lat / h["wall_s"], 100 * dr * lat / d["wall_s"])]
             if bud and r["latency_ms"] == 0:
+                left = ("leave honyakud and its workers %.3f CPU s (they used ×%.1f of it)"
+                        % (bud["budget"], bud["used"] / bud["budget"]) if bud["budget"] > 0
+                        else "leave honyakud and its workers nothing: the target cannot be met on %d cores"
+                        % bud["cores"])
                 out += ["", "At %d ms the processes used %.0f %% of the %d cores' time during honyaku's run "
                         "(honyakud and workers %.3f s, server and driver %.3f s, over %.3f s). For 50 %% of the "
                         "direct client the run may take %.3f s: %d cores × %.3f s less the server's and the "
-                        "driver's %.3f s leave honyakud and its workers %.3f CPU s (they used ×%.1f of it)." % (
+                        "driver's %.3f s %s." % (
                             r["latency_ms"], 100 * bud["busy"], bud["cores"], bud["used"], bud["others"],
                             r["honyaku"]["wall_s"], bud["wall50_s"], bud["cores"], bud["wall50_s"], bud["others"],
-                            bud["budget"], bud["used"] / bud["budget"] if bud["budget"] > 0 else float("inf"))]
+                            left)]
         for r in first:
             if "tm" not in r:
                 continue
