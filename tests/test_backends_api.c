@@ -6,6 +6,7 @@
     Everything the program logs is captured and searched for the API key at
     the end. */
 #include "hny_backend.h"
+#include "hny_be_common.h"
 #include "hny_glossary.h"
 #include "hny_http.h"
 #include "ts_harness.h"
@@ -847,6 +848,77 @@ test_placeholders (void)
     }
 }
 
+/* hny_be_put_texts writes what json_dumps wrote of the same strings, the
+   texts a request's body held before it was written directly: escapes,
+   control bytes, DEL, '/', non-ASCII, an empty text, any slice; and a
+   DeepL body written so parses to the members the tree had. */
+static void
+test_put_texts (void)
+{
+    static const char *const srcs[] = {
+        "plain", "a \"quoted\" word", "back\\slash", "tab\there", "line\nbreak", "\x01\x1f ctl",
+        "del\x7f", "a/b", "caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac", "", "\xef\xbc\xa1\r\n",
+    };
+    size_t n = sizeof srcs / sizeof *srcs;
+    json_t *segments = json_array ();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new (segments, json_pack ("{sIss}", "id", (json_int_t) i + 1, "src", srcs[i]));
+    json_t *root = json_pack ("{so}", "segments", segments);
+    char *text = json_dumps (root, JSON_COMPACT);
+    json_decref (root);
+    char *reason = NULL;
+    hny_batch_t *batch = hny_batch_new (text, strlen (text), "en", "de", NULL, &reason);
+    free (text);
+    CHECK (batch != NULL);
+    if (!batch)
+        return;
+    for (size_t first = 0; first < n; first += 5) {
+        size_t count = first + 7 <= n ? 7 : n - first;
+        json_t *want = json_array ();
+        for (size_t i = first; i < first + count; i++)
+            json_array_append_new (want, json_string (srcs[i]));
+        char *wanted = json_dumps (want, JSON_COMPACT);
+        hny_buf_t got = HNY_BUF_INIT (4096);
+        CHECK (hny_be_put_texts (&got, NULL, batch, first, count, 0) == 0);
+        if (strcmp (hny_buf_str (&got), wanted) != 0) {
+            fprintf (stderr, "put_texts [%zu, +%zu): got %s, want %s\n", first, count,
+                     hny_buf_str (&got), wanted);
+            s_failures++;
+        }
+        hny_buf_free (&got);
+        free (wanted);
+        json_decref (want);
+    }
+    /* The DeepL body: every member as the tree had them, in its order. */
+    hny_profile_t profile = s_profile ("deepl-body", "deepl");
+    profile.formality = (char *) "prefer_more";
+    hny_backend_t *be = s_backend (&profile);
+    if (be) {
+        hny_backend_req_t req;
+        memset (&req, 0, sizeof req);
+        CHECK (hny_backend_type (be)->build (be, batch, 0, n, &req, &reason) == 0);
+        json_t *body = json_loadb (req.body, req.body_size, 0, NULL);
+        json_t *texts = json_array ();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new (texts, json_string (srcs[i]));
+        json_t *want = json_pack ("{so ss ss sb ss ss}", "text", texts, "source_lang", "EN",
+                                  "target_lang", "DE", "show_billed_characters", 1,
+                                  "split_sentences", "0", "formality", "prefer_more");
+        CHECK (body && json_equal (body, want));
+        char *wanted = json_dumps (want, JSON_COMPACT);
+        CHECK (req.body_size == strlen (wanted) && memcmp (req.body, wanted, req.body_size) == 0);
+        free (wanted);
+        json_decref (want);
+        json_decref (body);
+        free (req.url);
+        free (req.body);
+        for (size_t h = 0; req.headers[h]; h++)
+            free (req.headers[h]);
+        hny_backend_destroy (&be);
+    }
+    hny_batch_destroy (&batch);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -877,6 +949,7 @@ main (int argc, char **argv)
     }
     s_http_engine = hny_http_new ();
     test_placeholders ();
+    test_put_texts ();
     test_lang_codes ();
     test_deepl ();
     test_timeout ();

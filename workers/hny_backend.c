@@ -1271,3 +1271,11 @@ hny_backend_req_json (hny_backend_req_t *req, const json_t *body)
     assert (req->body);
     hny_backend_req_header (req, "Content-Type: application/json");
 }
+
+void
+hny_backend_req_json_text (hny_backend_req_t *req, hny_buf_t *body)
+{
+    assert (!body->toobig);
+    req->body = hny_buf_take (body, &req->body_size);
+    hny_backend_req_header (req, "Content-Type: application/json");
+}

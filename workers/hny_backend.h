@@ -39,6 +39,7 @@
 
 #include <honyaku/backends.h>
 #include <honyaku/config.h>
+#include <honyaku/util.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -304,6 +305,11 @@ int64_t hny_backend_retry_after_ms (const char *value);
    "Content-Type: application/json" header in req's first free slot. The
    body is borrowed. */
 void hny_backend_req_json (hny_backend_req_t *req, const json_t *body);
+/* The same with a JSON text written by the type (hny_json.h's writers):
+   its content is taken (body is left empty). A body past its cap is a
+   programming error, as above: a request's texts come from one TASK,
+   itself under HNY_PROTO_BODY_MAX, so a buffer of that cap holds it. */
+void hny_backend_req_json_text (hny_backend_req_t *req, hny_buf_t *body);
 /* Add a header line (formatted, of any length) in req's first free slot; printf-like. */
 void hny_backend_req_header (hny_backend_req_t *req, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));

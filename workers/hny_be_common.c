@@ -233,23 +233,35 @@ s_protect (const hny_glossary_t *glossary, const hny_batch_t *batch, size_t inde
                                  hny_batch_src_len (batch, index), terms, nterms);
 }
 
-json_t *
-hny_be_texts (const hny_glossary_t *glossary, const hny_batch_t *batch, size_t first, size_t count,
-              int xml)
+int
+hny_be_put_member (hny_buf_t *out, const char *name, const char *value)
 {
-    json_t *texts = json_array ();
+    hny_json_put_key (out, name, 0);
+    return hny_json_put_str (out, value, strlen (value));
+}
+
+int
+hny_be_put_texts (hny_buf_t *out, const hny_glossary_t *glossary, const hny_batch_t *batch,
+                  size_t first, size_t count, int xml)
+{
+    hny_buf_add (out, "[", 1);
     for (size_t i = first; i < first + count; i++) {
         size_t *terms, nterms;
         char *protected = s_protect (glossary, batch, i, &terms, &nterms);
         const char *src = protected ? protected : hny_batch_src (batch, i);
         size_t len = protected ? strlen (protected) : hny_batch_src_len (batch, i);
         char *text = xml ? hny_be_xml_out (batch, i, src, len) : NULL;
-        json_array_append_new (texts, text ? json_string (text) : json_stringn (src, len));
+        if (i > first)
+            hny_buf_add (out, ",", 1);
+        if (text)
+            hny_json_put_str (out, text, strlen (text));
+        else
+            hny_json_put_str (out, src, len);
         free (text);
         free (protected);
         free (terms);
     }
-    return texts;
+    return hny_buf_add (out, "]", 1);
 }
 
 int

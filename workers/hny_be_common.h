@@ -20,6 +20,7 @@
 #include "hny_glossary.h"
 #include "hny_json.h"
 
+#include <honyaku/proto.h>
 #include <jansson.h>
 #include <stddef.h>
 
@@ -83,18 +84,24 @@ int hny_be_check_items (hny_backend_t *backend, hny_batch_t *batch, size_t first
 int hny_be_check_citems (hny_backend_t *backend, hny_batch_t *batch, size_t first, size_t count,
                          const cJSON *items, const char *service);
 
-/* Segments [first, first + count) as a JSON array of strings for a
-   request, each with the glossary's terms replaced by placeholders when
-   glossary is not NULL (hny_glossary_protect), then written as XML when
-   xml is 1 (hny_be_xml_out; the request says tag_handling). Caller owns
-   the result. */
-json_t *hny_be_texts (const hny_glossary_t *glossary, const hny_batch_t *batch, size_t first,
-                      size_t count, int xml);
+/* Append segments [first, first + count) to out as a JSON array of
+   strings for a request, each with the glossary's terms replaced by
+   placeholders when glossary is not NULL (hny_glossary_protect), then
+   written as XML when xml is 1 (hny_be_xml_out; the request says
+   tag_handling). The bytes are those json_dumps would write of the same
+   strings (hny_json_put_str): a batch's sources are UTF-8, checked when
+   they were added (hny_batch_add), and so is what protect and XML make of
+   them. Returns as hny_buf_add (-1 once out is past its cap). */
+/* ,"name":"value" into a request body being written: value a string
+   (UTF-8), name a literal of the caller's. Returns as hny_buf_add. */
+int hny_be_put_member (hny_buf_t *out, const char *name, const char *value);
+int hny_be_put_texts (hny_buf_t *out, const hny_glossary_t *glossary, const hny_batch_t *batch,
+                      size_t first, size_t count, int xml);
 
 /* Take the translation text of segment index: when text is not a JSON
    string, fail it transient 502 ("SERVICE translation K has no text", k =
    its place in the answer); else, read back from XML first when xml is 1
-   (hny_be_xml_in: the request went as hny_be_texts with xml 1),
+   (hny_be_xml_in: the request went as hny_be_put_texts with xml 1),
    hny_be_take_string. Returns 0 when the segment is translated, else -1. */
 int hny_be_take_text (hny_backend_t *backend, const hny_glossary_t *glossary, hny_batch_t *batch,
                       size_t index, size_t k, const json_t *text, const char *service, int xml);
@@ -103,7 +110,7 @@ int hny_be_take_ctext (hny_backend_t *backend, const hny_glossary_t *glossary, h
                        size_t index, size_t k, const cJSON *text, const char *service, int xml);
 /* Set [text, text + len) as the translation of segment index: when
    glossary is not NULL, with the terms put back into the placeholders
-   hny_be_texts made for this segment; a placeholder the service lost,
+   hny_be_put_texts made for this segment; a placeholder the service lost,
    repeated or broke costs its term and adds a warning to the segment
    (hny_glossary_restore), never the segment. Returns 0 when the segment
    is translated (invalid UTF-8 fails it), else -1. */

@@ -629,26 +629,33 @@ s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t 
         return -1;
     }
     int xml = s_xml (backend, batch, first, count);
-    json_t *texts = hny_be_texts (s_placeholders (backend, batch), batch, first, count, xml);
     const hny_profile_t *profile = hny_backend_profile (backend);
-    json_t *body = json_pack ("{so ss ss sb ss}", "text", texts, "source_lang", a,
-                              "target_lang", b, "show_billed_characters", 1,
-                              "split_sentences", "0");
+    /* Written as it goes (a request a few dozen texts): a jansson tree
+       checked every text's UTF-8 again to be dumped at once. */
+    hny_buf_t body = HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
+    hny_buf_adds (&body, "{");
+    hny_json_put_key (&body, "text", 1);
+    hny_be_put_texts (&body, s_placeholders (backend, batch), batch, first, count, xml);
+    hny_be_put_member (&body, "source_lang", a);
+    hny_be_put_member (&body, "target_lang", b);
+    hny_buf_adds (&body, ",\"show_billed_characters\":true");
+    hny_be_put_member (&body, "split_sentences", "0");
     if (xml)
-        json_object_set_new (body, "tag_handling", json_string ("xml"));
+        hny_be_put_member (&body, "tag_handling", "xml");
     if (profile->formality)
-        json_object_set_new (body, "formality", json_string (profile->formality));
+        hny_be_put_member (&body, "formality", profile->formality);
     if (profile->model_type)
-        json_object_set_new (body, "model_type", json_string (profile->model_type));
+        hny_be_put_member (&body, "model_type", profile->model_type);
     /* Every segment of the request has this context (takes_context). */
     const char *context = hny_batch_context (batch, first);
     if (context && *context)
-        json_object_set_new (body, "context", json_string (context));
+        hny_be_put_member (&body, "context", context);
     const char *glossary_id = s_glossary_id (backend, batch);
     if (glossary_id)
-        json_object_set_new (body, "glossary_id", json_string (glossary_id));
-    s_request (backend, req, NULL, "/v2/translate", body);
-    json_decref (body);
+        hny_be_put_member (&body, "glossary_id", glossary_id);
+    hny_buf_adds (&body, "}");
+    hny_backend_req_json_text (req, &body);
+    s_request (backend, req, NULL, "/v2/translate", NULL);
     return 0;
 }
 

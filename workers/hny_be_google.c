@@ -48,12 +48,16 @@ static int
 s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t count,
          hny_backend_req_t *req, char **reason)
 {
-    json_t *q = hny_be_texts (hny_be_glossary (backend), batch, first, count, 0);
-    json_t *body = json_pack ("{so ss ss ss}", "q", q, "source", s_lang (hny_batch_from (batch)),
-                              "target", s_lang (hny_batch_to (batch)), "format", "text");
+    hny_buf_t body = HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
+    hny_buf_adds (&body, "{");
+    hny_json_put_key (&body, "q", 1);
+    hny_be_put_texts (&body, hny_be_glossary (backend), batch, first, count, 0);
+    hny_be_put_member (&body, "source", s_lang (hny_batch_from (batch)));
+    hny_be_put_member (&body, "target", s_lang (hny_batch_to (batch)));
+    hny_be_put_member (&body, "format", "text");
+    hny_buf_adds (&body, "}");
     req->url = hny_sprintf ("%s/language/translate/v2", hny_backend_url (backend));
-    hny_backend_req_json (req, body);
-    json_decref (body);
+    hny_backend_req_json_text (req, &body);
     const char *key = hny_backend_key (backend);
     if (*key && s_is_token (key))
         hny_backend_req_header (req, "Authorization: Bearer %s", key);

@@ -22,14 +22,18 @@ static int
 s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t count,
          hny_backend_req_t *req, char **reason)
 {
-    json_t *q = hny_be_texts (hny_be_glossary (backend), batch, first, count, 0);
-    json_t *body = json_pack ("{so ss ss ss}", "q", q, "source", hny_batch_from (batch),
-                              "target", hny_batch_to (batch), "format", "text");
+    hny_buf_t body = HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
+    hny_buf_adds (&body, "{");
+    hny_json_put_key (&body, "q", 1);
+    hny_be_put_texts (&body, hny_be_glossary (backend), batch, first, count, 0);
+    hny_be_put_member (&body, "source", hny_batch_from (batch));
+    hny_be_put_member (&body, "target", hny_batch_to (batch));
+    hny_be_put_member (&body, "format", "text");
     if (*hny_backend_key (backend))
-        json_object_set_new (body, "api_key", json_string (hny_backend_key (backend)));
+        hny_be_put_member (&body, "api_key", hny_backend_key (backend));
+    hny_buf_adds (&body, "}");
     req->url = hny_sprintf ("%s/translate", hny_backend_url (backend));
-    hny_backend_req_json (req, body);
-    json_decref (body);         /* the key's copy in the body is wiped by the dispatch */
+    hny_backend_req_json_text (req, &body);   /* the key in the body is wiped by the dispatch */
     return 0;
 }
 
