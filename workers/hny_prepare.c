@@ -281,7 +281,10 @@ hny_prepare (hny_preparer_t *self, const uint8_t *data, size_t size,
             size_t src_len = 0;
             char *inline_src = hny_markup_render (markup, spans[s].offset,
                                                   spans[s].offset + spans[s].length, &src_len);
-            json_t *src = json_stringn (inline_src, src_len);
+            /* checked by hny_utf8_valid (eight ASCII bytes a step) rather
+               than jansson's own check, a character at a time */
+            json_t *src = hny_utf8_valid (inline_src, src_len) ? json_stringn_nocheck (inline_src, src_len)
+                          : NULL;
             free (inline_src);
             if (!src)
                 continue;
