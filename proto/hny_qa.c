@@ -230,11 +230,13 @@ s_narrow (UChar *u, int32_t n)
     return any;
 }
 
-/* [s, s + len) in NFKC, as new UTF-8 (invalid bytes become U+FFFD). The
-   UTF-16 form is kept in *u16 (caller owns) for the counts. ICU's quick
-   check spares the normalizer a text in NFKC already, which is most. */
+/* [s, s + len) in NFKC, as new UTF-8 (invalid bytes become U+FFFD).
+   *utf8_len: the bytes ICU wrote (NULs in the text counted; 0 when it
+   failed), or len for a text in NFKC already, whose copy stops at a NUL.
+   The UTF-16 form is kept in *u16 (caller owns) for the counts. ICU's
+   quick check spares the normalizer a text in NFKC already, which is most. */
 static char *
-s_nfkc (const char *s, size_t len, UChar **u16, int32_t *u16_len)
+s_nfkc (const char *s, size_t len, UChar **u16, int32_t *u16_len, size_t *utf8_len)
 {
     UErrorCode err = U_ZERO_ERROR;
     int32_t n = 0, subs = 0;
@@ -253,6 +255,7 @@ s_nfkc (const char *s, size_t len, UChar **u16, int32_t *u16_len)
             /* valid UTF-8 in NFKC: its own result, byte for byte */
             *u16 = in;
             *u16_len = n;
+            *utf8_len = len;
             return hny_strndup (s, len);
         }
         if (U_FAILURE (qerr) || span < n) {
@@ -280,6 +283,7 @@ s_nfkc (const char *s, size_t len, UChar **u16, int32_t *u16_len)
     err = U_ZERO_ERROR;
     u_strToUTF8 (utf8, 3 * out_len + 1, &bytes, out, out_len, &err);
     utf8 [U_SUCCESS (err) ? bytes : 0] = '\0';
+    *utf8_len = U_SUCCESS (err) ? (size_t) bytes : 0;
     *u16 = out;
     *u16_len = out_len;
     return utf8;
@@ -464,14 +468,20 @@ s_utf8_cut (const char *s, size_t len, size_t max)
     return n;
 }
 
-/* 1 when [s, s + len) is all ASCII. */
+/* 1 when [s, s + len) is all ASCII (eight bytes a step). */
 static int
 s_ascii (const char *s, size_t len)
 {
-    unsigned char any = 0;
-    for (size_t i = 0; i < len; i++)
+    uint64_t any = 0;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v;
+        memcpy (&v, s + i, 8);
+        any |= v;
+    }
+    for (; i < len; i++)
         any |= (unsigned char) s [i];
-    return any < 0x80;
+    return !(any & 0x8080808080808080ull);
 }
 
 /* Parse a text, bring it to NFKC and count it. Most texts take a short
@@ -499,8 +509,18 @@ s_text_init (const hny_qa_t *self, s_text_t *t, const char *s, size_t len)
     else {
         UChar *u = NULL;
         int32_t n = 0;
-        t->plain = s_nfkc (plain, plain_len, &u, &n);
-        s_count (self, t, u, n);
+        size_t bytes = 0;
+        t->plain = s_nfkc (plain, plain_len, &u, &n, &bytes);
+        /* A text NFKC made ASCII (full-width forms: a Japanese text's
+           digits and Latin letters) is counted from its bytes too, when
+           they are its UTF-16 form's characters one for one: as many
+           bytes as units, no NUL (the copy of a text already in NFKC
+           stops at its first NUL, its UTF-16 form does not), all ASCII. */
+        size_t plain_bytes = strlen (t->plain);
+        if (plain_bytes == bytes && bytes == (size_t) n && s_ascii (t->plain, bytes))
+            s_count_bytes (self, t, t->plain, bytes);
+        else
+            s_count (self, t, u, n);
         free (u);
     }
     t->len = strlen (t->plain);     /* to a NUL in the text, as the checks read it */
@@ -733,7 +753,8 @@ s_nfkc_copy (const char *s, size_t len)
 {
     UChar *u = NULL;
     int32_t n = 0;
-    char *out = s_nfkc (s, len, &u, &n);
+    size_t bytes;
+    char *out = s_nfkc (s, len, &u, &n, &bytes);
     free (u);
     return out;
 }
