@@ -401,17 +401,68 @@ s_count_end (s_counter_t *k)
         }
 }
 
+/* 1 when the pair's target scripts include Latin. */
+static int
+s_latin_expected (const hny_qa_t *self)
+{
+    int latin = 0;
+    for (int i = 0; i < self->script_count; i++)
+        latin |= self->scripts [i] == USCRIPT_LATIN;
+    return latin;
+}
+
 /* Count what the checks need of a text: characters, letters by script,
-   words that start in lower case; from its UTF-16 form. */
+   words that start in lower case; from its UTF-16 form. An ASCII unit is
+   counted inline (as s_count_ascii would: most of a Latin text, the
+   digits and spaces of any), its Latin letters summed and added to the
+   scripts once at the end: the most frequent other script is found by
+   count and then by code, so the order in which scripts are first seen
+   does not change it. */
 static void
 s_count (const hny_qa_t *self, s_text_t *t, const UChar *u, int32_t n)
 {
     s_counter_t k;
     s_counter_init (&k, self, t);
+    size_t latin = 0;
     for (int32_t i = 0; i < n;) {
+        if (u [i] < 0x80) {
+            unsigned char c = (unsigned char) u [i++];
+            if (c == ' ' || (c >= 9 && c <= 13)) {
+                k.word_letters = 0;
+                continue;
+            }
+            t->chars++;
+            if ((unsigned char) ((c | 0x20) - 'a') > 'z' - 'a') {
+                if (k.word_letters >= 2 && k.word_lower)
+                    t->lower_word = 1;
+                k.word_letters = 0;
+                continue;
+            }
+            if (k.word_letters++ == 0)
+                k.word_lower = c >= 'a';
+            if (k.word_letters >= 2 && k.word_lower)
+                t->lower_word = 1;
+            latin++;
+            continue;
+        }
         UChar32 c;
         U16_NEXT (u, i, n, c);
         s_count_code (&k, c);
+    }
+    if (latin) {
+        t->letters += latin;
+        if (s_latin_expected (self))
+            t->expected += latin;
+        else {
+            size_t i = 0;
+            while (i < k.nseen && k.seen [i] != USCRIPT_LATIN)
+                i++;
+            if (i == k.nseen) {
+                k.seen [k.nseen] = USCRIPT_LATIN;
+                k.seen_count [k.nseen++] = 0;
+            }
+            k.seen_count [i] += latin;
+        }
     }
     s_count_end (&k);
 }
@@ -443,11 +494,8 @@ s_count_bytes (const hny_qa_t *self, s_text_t *t, const char *s, size_t n)
     t->chars = chars;
     t->letters = letters;
     t->lower_word = lower_word;
-    int latin_expected = 0;
-    for (int i = 0; i < self->script_count; i++)
-        latin_expected |= self->scripts [i] == USCRIPT_LATIN;
     t->other = USCRIPT_INVALID_CODE;
-    if (latin_expected)
+    if (s_latin_expected (self))
         t->expected = letters;
     else if (letters) {
         t->other = USCRIPT_LATIN;
