@@ -26,6 +26,11 @@ endif()
 
 # The clients waiting for jobs, against a plain list.
 if(TARGET hnyindex)
+  # The broker's hash table, against a plain array.
+  add_executable(test_map ${HNY_TESTS_DIR}/test_map.c)
+  target_link_libraries(test_map PRIVATE hnyindex)
+  add_test(NAME test_map COMMAND test_map)
+  set_tests_properties(test_map PROPERTIES TIMEOUT 30)
   add_executable(test_waiters ${HNY_TESTS_DIR}/test_waiters.c)
   target_link_libraries(test_waiters PRIVATE hnyindex)
   add_test(NAME test_waiters COMMAND test_waiters)
