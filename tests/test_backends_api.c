@@ -601,10 +601,7 @@ test_glossary (const char *dir)
                 auth += strcmp (req.headers[h], "Authorization: DeepL-Auth-Key " S_KEY) == 0;
             CHECK (auth == 1);
             json_decref (body);
-            free (req.url);
-            free (req.body);
-            for (size_t h = 0; req.headers[h]; h++)
-                free (req.headers[h]);
+            hny_backend_req_clear (&req);
             hny_batch_destroy (&batch);
         }
         hny_backend_destroy (&be);
@@ -640,10 +637,7 @@ test_glossary (const char *dir)
         char *reason = NULL;
         CHECK (hny_backend_type (dbe)->build (dbe, batch, 0, 1, &req, &reason) == 0);
         CHECK (req.body && strstr (req.body, "⟦1⟧") && !strstr (req.body, "glossary_id"));
-        free (req.url);
-        free (req.body);
-        for (size_t h = 0; req.headers[h]; h++)
-            free (req.headers[h]);
+        hny_backend_req_clear (&req);
         hny_batch_destroy (&batch);
         hny_backend_destroy (&dbe);
         CHECK_NO_VIOLATIONS ();
@@ -671,10 +665,7 @@ test_glossary (const char *dir)
     CHECK (json_integer_value (json_object_get (body, "max_tokens")) >= 256);
     CHECK (json_is_false (json_object_get (body, "stream")));
     json_decref (body);
-    free (req.url);
-    free (req.body);
-    for (size_t h = 0; req.headers[h]; h++)
-        free (req.headers[h]);
+    hny_backend_req_clear (&req);
     hny_batch_destroy (&batch);
     hny_backend_destroy (&be);
 
@@ -702,10 +693,7 @@ s_request_body (hny_backend_t *be, const char *from, const char *to)
     char *body = NULL;
     if (batch && hny_backend_type (be)->build (be, batch, 0, 1, &req, &reason) == 0) {
         body = hny_strndup (req.body ? req.body : "", req.body_size);
-        free (req.url);
-        free (req.body);
-        for (size_t h = 0; req.headers[h]; h++)
-            free (req.headers[h]);
+        hny_backend_req_clear (&req);
     }
     else
         fprintf (stderr, "%s -> %s: %s\n", from, to, reason ? reason : "no batch");
@@ -910,10 +898,7 @@ test_put_texts (void)
         free (wanted);
         json_decref (want);
         json_decref (body);
-        free (req.url);
-        free (req.body);
-        for (size_t h = 0; req.headers[h]; h++)
-            free (req.headers[h]);
+        hny_backend_req_clear (&req);
         hny_backend_destroy (&be);
     }
     hny_batch_destroy (&batch);

@@ -815,8 +815,8 @@ s_on_response (const hny_http_response_t *response, void *arg)
     s_maybe_finish (batch);
 }
 
-static void
-s_req_clear (hny_backend_req_t *req)
+void
+hny_backend_req_clear (hny_backend_req_t *req)
 {
     free (req->url);
     if (req->body) {
@@ -853,7 +853,7 @@ s_queue (hny_backend_t *self, hny_backend_req_t *req, hny_http_done_fn *done,
         .cancelled = cancelled
     };
     int rc = hny_http_add (self->http, self->profile.name, &request, done, arg);
-    s_req_clear (req);
+    hny_backend_req_clear (req);
     return rc;
 }
 
@@ -869,13 +869,13 @@ s_send (hny_backend_t *self, hny_batch_t *batch, size_t first, size_t count)
             hny_batch_set_error (batch, i, HNY_SEG_PERMANENT, 400,
                                  reason ? reason : "request could not be built");
         free (reason);
-        s_req_clear (&req);
+        hny_backend_req_clear (&req);
         return;
     }
     if (self->max_bytes > 0 && req.body_size > self->max_bytes) {
         /* Packing estimates; the built body is the truth. */
         size_t size = req.body_size;
-        s_req_clear (&req);
+        hny_backend_req_clear (&req);
         if (count > 1)
             s_send_halves (self, batch, first, count);
         else {
@@ -1005,7 +1005,7 @@ s_setup_next (hny_backend_t *self, size_t index)
     hny_backend_req_t req;
     memset (&req, 0, sizeof req);
     if (self->type->setup (self, setup->from, setup->to, &req) != 1) {
-        s_req_clear (&req);
+        hny_backend_req_clear (&req);
         setup->state = S_SETUP_DONE;
         s_setup_release (self, index, NULL, 0);
         return;
@@ -1180,7 +1180,7 @@ hny_backend_translate (hny_backend_t *self, hny_batch_t *batch, hny_batch_done_f
         batch->pending--;       /* not sent: go without it */
         free (call);
     }
-    s_req_clear (&req);
+    hny_backend_req_clear (&req);
     s_go (self, batch);
     return 0;
 }

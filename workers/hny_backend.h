@@ -310,6 +310,9 @@ void hny_backend_req_json (hny_backend_req_t *req, const json_t *body);
    programming error, as above: a request's texts come from one TASK,
    itself under HNY_PROTO_BODY_MAX, so a buffer of that cap holds it. */
 void hny_backend_req_json_text (hny_backend_req_t *req, hny_buf_t *body);
+/* Free what a built request holds (url, body, headers), the body and the
+   headers wiped first (they may carry keys), and zero it. */
+void hny_backend_req_clear (hny_backend_req_t *req);
 /* Add a header line (formatted, of any length) in req's first free slot; printf-like. */
 void hny_backend_req_header (hny_backend_req_t *req, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
