@@ -303,8 +303,8 @@ typedef struct {
     size_t nseen;
 } s_counter_t;
 
-/* Count one code point c: its properties given (ASCII ones without ICU:
-   white space is 9-13 and 32, letters A-Z a-z, all of them Latin). */
+/* Count one code point past ASCII, its properties given by ICU (ASCII
+   takes s_count_ascii below). */
 static inline void
 s_count_char (s_counter_t *k, int space, int alpha, int lower, UScriptCode sc)
 {
@@ -358,21 +358,32 @@ s_counter_init (s_counter_t *k, const hny_qa_t *self, s_text_t *t)
     k->nseen = 0;
 }
 
-static inline void
-s_count_ascii (s_counter_t *k, unsigned char c)
+/* One ASCII character into the counts, as s_count_char takes any: white
+   space is 9-13 and 32, the letters are A-Z a-z, all of them Latin.
+   Returns 1 for a letter, which the caller adds to the Latin script. */
+static inline int
+s_count_ascii (unsigned char c, size_t *chars, size_t *word_letters, int *word_lower, int *lower_word)
 {
-    int alpha = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-    s_count_char (k, c == ' ' || (c >= 9 && c <= 13), alpha, c >= 'a' && c <= 'z',
-                  alpha ? USCRIPT_LATIN : USCRIPT_COMMON);
+    if (c == ' ' || (c >= 9 && c <= 13)) {
+        *word_letters = 0;
+        return 0;
+    }
+    (*chars)++;
+    if ((unsigned char) ((c | 0x20) - 'a') > 'z' - 'a') {
+        *lower_word |= *word_letters >= 2 && *word_lower;
+        *word_letters = 0;
+        return 0;
+    }
+    if ((*word_letters)++ == 0)
+        *word_lower = c >= 'a';
+    *lower_word |= *word_letters >= 2 && *word_lower;
+    return 1;
 }
 
+/* One character past ASCII into the counts. */
 static void
 s_count_code (s_counter_t *k, UChar32 c)
 {
-    if (c < 0x80) {
-        s_count_ascii (k, (unsigned char) c);
-        return;
-    }
     /* u_isalpha and u_islower are the general categories L and Ll, one
        lookup; a letter is never white space */
     int8_t type = u_charType (c);
@@ -412,10 +423,10 @@ s_latin_expected (const hny_qa_t *self)
 }
 
 /* Count what the checks need of a text: characters, letters by script,
-   words that start in lower case; from its UTF-16 form. An ASCII unit is
-   counted inline (as s_count_ascii would: most of a Latin text, the
-   digits and spaces of any), its Latin letters summed and added to the
-   scripts once at the end: the most frequent other script is found by
+   words that start in lower case; from its UTF-16 form. An ASCII unit
+   (most of a Latin text, the digits and spaces of any) takes
+   s_count_ascii, its Latin letters summed and added to the scripts once
+   at the end: the most frequent other script is found by
    count and then by code, so the order in which scripts are first seen
    does not change it. */
 static void
@@ -426,23 +437,8 @@ s_count (const hny_qa_t *self, s_text_t *t, const UChar *u, int32_t n)
     size_t latin = 0;
     for (int32_t i = 0; i < n;) {
         if (u [i] < 0x80) {
-            unsigned char c = (unsigned char) u [i++];
-            if (c == ' ' || (c >= 9 && c <= 13)) {
-                k.word_letters = 0;
-                continue;
-            }
-            t->chars++;
-            if ((unsigned char) ((c | 0x20) - 'a') > 'z' - 'a') {
-                if (k.word_letters >= 2 && k.word_lower)
-                    t->lower_word = 1;
-                k.word_letters = 0;
-                continue;
-            }
-            if (k.word_letters++ == 0)
-                k.word_lower = c >= 'a';
-            if (k.word_letters >= 2 && k.word_lower)
-                t->lower_word = 1;
-            latin++;
+            latin += (size_t) s_count_ascii ((unsigned char) u [i++], &t->chars, &k.word_letters,
+                                             &k.word_lower, &t->lower_word);
             continue;
         }
         UChar32 c;
@@ -468,29 +464,15 @@ s_count (const hny_qa_t *self, s_text_t *t, const UChar *u, int32_t n)
 }
 
 /* The same of an ASCII text, from its bytes, in one tight loop: its only
-   letters are Latin ones (s_count_ascii says the same of each byte). */
+   letters are Latin ones. */
 static void
 s_count_bytes (const hny_qa_t *self, s_text_t *t, const char *s, size_t n)
 {
     size_t chars = 0, letters = 0, word_letters = 0;
     int word_lower = 0, lower_word = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char) s [i];
-        if (c == ' ' || (c >= 9 && c <= 13)) {
-            word_letters = 0;
-            continue;
-        }
-        chars++;
-        if ((unsigned char) ((c | 0x20) - 'a') > 'z' - 'a') {
-            lower_word |= word_letters >= 2 && word_lower;
-            word_letters = 0;
-            continue;
-        }
-        if (word_letters++ == 0)
-            word_lower = c >= 'a';
-        lower_word |= word_letters >= 2 && word_lower;
-        letters++;
-    }
+    for (size_t i = 0; i < n; i++)
+        letters += (size_t) s_count_ascii ((unsigned char) s [i], &chars, &word_letters, &word_lower,
+                                           &lower_word);
     t->chars = chars;
     t->letters = letters;
     t->lower_word = lower_word;
