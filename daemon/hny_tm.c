@@ -25,7 +25,7 @@
 
 #define S_CACHE_RECORDS (2 * HNY_TM_AHEAD_MAX)  /* records kept decompressed (an archive repeats the
                                            sentences of a few dozen early articles) */
-#define S_CACHE_BYTES   (16 << 20)      /* ... with at most this much text (but the one
+#define S_CACHE_BYTES   (2 * HNY_TM_AHEAD_BYTES)    /* ... with at most this much text (but the one
                                            last read, up to HNY_PROTO_BODY_MAX) */
 #define S_DEPTH_MAX     64              /* nesting the walker follows (metadata is nested) */
 
@@ -825,11 +825,12 @@ hny_tm_prefetch (hny_tm_t *self, const int64_t *jobs, size_t n)
     for (int t = 0; t < 2; t++)
         if (!self->dctx [t] && !(self->dctx [t] = ZSTD_createDCtx ()))
             return;
-    /* At most half the cache, so that what is read ahead is still there
-       when it is asked for; each job once, none cached already. */
+    /* At most half the cache, in records and in bytes (hny_tm.h); each
+       job once, none cached already. */
     s_ahead_t ahead [HNY_TM_AHEAD_MAX];
     void *items [HNY_TM_AHEAD_MAX];
     size_t count = 0;
+    unsigned long long bytes = 0;   /* the texts' sizes, as their frames say */
     for (size_t i = 0; i < n && count < HNY_TM_AHEAD_MAX; i++) {
         int known = hny_tm_cached (self, jobs [i]);
         for (size_t k = 0; k < count && !known; k++)
@@ -840,6 +841,16 @@ hny_tm_prefetch (hny_tm_t *self, const int64_t *jobs, size_t n)
         *a = (s_ahead_t) { .job = jobs [i] };
         if (hny_store_record_raw (self->store, jobs [i], &a->data, &a->size, &a->zipped) != 1)
             continue;           /* none (or an error): s_record will say */
+        /* its text's size, from its frame (a damaged one counts as its
+           bytes: s_ahead_make leaves it to s_record) */
+        unsigned long long text = a->zipped ? ZSTD_getFrameContentSize (a->data, a->size) : a->size;
+        if (text == ZSTD_CONTENTSIZE_ERROR || text == ZSTD_CONTENTSIZE_UNKNOWN)
+            text = a->size;
+        if (count > 0 && bytes + text > HNY_TM_AHEAD_BYTES) {
+            free (a->data);
+            break;
+        }
+        bytes += text;
         items [count] = a;
         count++;
     }

@@ -73,15 +73,18 @@ int hny_tm_put (hny_tm_t *self, const char *from, const char *to, const char *pr
 json_t *hny_tm_article (hny_tm_t *self, int64_t job, size_t max_segments);
 
 /* Read the records of jobs into the cache ahead of their use, at most
-   HNY_TM_AHEAD_MAX of them (half the cache's room, so that they are still
-   there when they are asked for); jobs cached already or without a
-   record are skipped. Each record's decompression and indexing, the
+   HNY_TM_AHEAD_MAX of them and, but for the first, HNY_TM_AHEAD_BYTES of
+   text (half the cache's room either way, so that they are still there
+   when they are asked for, and a burst of large articles reused holds no
+   more memory at once than the cache would); jobs cached already or
+   without a record are skipped. Each record's decompression and indexing, the
    larger share of reading it, run on this thread and the store's helper
    at once (hny_zpool_map): the TM path reads one done job's record for
    every article it reuses, and did it on the loop's one thread while
    the other core had only the records to compress. What cannot be read
    here is read as usual when it is asked for (and its error said then). */
 #define HNY_TM_AHEAD_MAX 32
+#define HNY_TM_AHEAD_BYTES (8 << 20)
 void hny_tm_prefetch (hny_tm_t *self, const int64_t *jobs, size_t n);
 /* 1 when job's record is in the cache (its next reading is free). */
 int hny_tm_cached (hny_tm_t *self, int64_t job);

@@ -293,6 +293,35 @@ s_prefetch (hny_store_t *store, const char *path)
     hny_tm_destroy (&plain);
 }
 
+/* A read-ahead stops at HNY_TM_AHEAD_BYTES of text (as the frames say),
+   but always takes its first record: a burst of large articles reused
+   holds no more memory at once than half the cache. */
+static void
+s_prefetch_bytes (hny_store_t *store)
+{
+    size_t third = HNY_TM_AHEAD_BYTES / 3 + 1024;       /* two fit, three do not */
+    int64_t jobs [4];
+    for (size_t i = 0; i < 4; i++) {
+        size_t len = i == 3 ? HNY_TM_AHEAD_BYTES + 4096 : third;    /* the last alone passes it */
+        char *src = hny_malloc (len + 1);
+        memset (src, 'a' + (int) i, len);
+        src [len] = 0;
+        char *text = hny_sprintf ("{\"paragraphs\":[{\"segments\":[{\"src\":\"%s\",\"tgt\":\"t\"}]}]}", src);
+        jobs [i] = s_job_with_record (store, "kb", i, text);
+        free (text);
+        free (src);
+    }
+    hny_tm_t *tm = hny_tm_new (store);
+    hny_tm_prefetch (tm, jobs, 3);
+    CHECK (hny_tm_cached (tm, jobs [0]) && hny_tm_cached (tm, jobs [1]) && !hny_tm_cached (tm, jobs [2]));
+    hny_tm_destroy (&tm);
+    tm = hny_tm_new (store);
+    int64_t big_first [2] = { jobs [3], jobs [0] };
+    hny_tm_prefetch (tm, big_first, 2);
+    CHECK (hny_tm_cached (tm, jobs [3]) && !hny_tm_cached (tm, jobs [0]));
+    hny_tm_destroy (&tm);
+}
+
 int
 main (void)
 {
@@ -355,6 +384,7 @@ main (void)
     s_lookups (tm);
     s_article_pairs (store, tm, job);
     s_prefetch (store, path);
+    s_prefetch_bytes (store);
     /* The pair's human entries, which a reused job must look up. */
     CHECK (hny_store_tm_human_known (store, "en", "ja") == 0);
     CHECK (hny_store_begin (store) == 0);
