@@ -825,12 +825,9 @@ s_batch_payload (hny_pipeline_t *self, const hny_task_t *task)
     const char *profile = hny_pl_profile_name (self, task->profile);
     hny_buf_t buf = HNY_BUF_INIT (HNY_PROTO_BODY_MAX);
     hny_buf_add (&buf, "{", 1);
-    hny_json_put_key (&buf, "profile", 1);
-    hny_json_put_str (&buf, profile, strlen (profile));
-    hny_json_put_key (&buf, "from", 0);
-    hny_json_put_str (&buf, batch->from, strlen (batch->from));
-    hny_json_put_key (&buf, "to", 0);
-    hny_json_put_str (&buf, batch->to, strlen (batch->to));
+    hny_json_put_member (&buf, "profile", profile, 1);
+    hny_json_put_member (&buf, "from", batch->from, 0);
+    hny_json_put_member (&buf, "to", batch->to, 0);
     hny_json_put_key (&buf, "segments", 0);
     hny_buf_add (&buf, "[", 1);
     for (size_t i = 0; i < batch->count; i++) {
@@ -2155,18 +2152,14 @@ hny_pipeline_task_fill (hny_pipeline_t *self, hny_task_t *task, json_t *header, 
             hny_buf_add (&buf, i ? ",{" : "{", i ? 2 : 1);
             hny_json_put_key (&buf, "id", 1);
             hny_json_put_int (&buf, (int64_t) i);
-            hny_json_put_key (&buf, "src", 0);
-            hny_json_put_str (&buf, src, strlen (src));
-            if (context) {
-                hny_json_put_key (&buf, "context", 0);
-                hny_json_put_str (&buf, context, strlen (context));
-            }
+            hny_json_put_member (&buf, "src", src, 0);
+            if (context)
+                hny_json_put_member (&buf, "context", context, 0);
             hny_buf_add (&buf, "}", 1);
         }
         hny_buf_add (&buf, "]", 1);
         if (requests == 1 && batch->contexts && batch->contexts [0]) {
-            hny_json_put_key (&buf, "context", 0);
-            hny_json_put_str (&buf, batch->contexts [0], strlen (batch->contexts [0]));
+            hny_json_put_member (&buf, "context", batch->contexts [0], 0);
         }
         /* A task of a paused profile is its probe (the scheduler lets one
            out at a time): a type with a free way to ask (DeepL's

@@ -695,6 +695,13 @@ hny_json_put_key (hny_buf_t *buf, const char *name, int first)
     return hny_buf_add (buf, "\":", 2);
 }
 
+int
+hny_json_put_member (hny_buf_t *buf, const char *name, const char *value, int first)
+{
+    hny_json_put_key (buf, name, first);
+    return hny_json_put_str (buf, value, strlen (value));
+}
+
 /* value's JSON text into buf, as json_dumps writes it (JSON_COMPACT). */
 static void
 s_dump (hny_buf_t *buf, const json_t *value)

@@ -113,6 +113,9 @@ int hny_json_put_int (hny_buf_t *buf, int64_t value);
 /* ,"name": (comma first unless first) then nothing: the caller writes
    the value. name is written as it is (a literal of the caller's). */
 int hny_json_put_key (hny_buf_t *buf, const char *name, int first);
+/* ,"name":"value" (comma first unless first): a key and a string, value
+   NUL-terminated UTF-8. */
+int hny_json_put_member (hny_buf_t *buf, const char *name, const char *value, int first);
 
 #ifdef __cplusplus
 }

@@ -558,8 +558,12 @@ test_writers (void)
     hny_json_put_int (&buf, INT64_MIN);
     hny_json_put_key (&buf, "n", 0);
     hny_json_put_int (&buf, 0);
+    CHECK (hny_json_put_member (&buf, "s", "a\"\\\n\xc3\xa9", 0) == 0);
     hny_buf_add (&buf, "}", 1);
-    CHECK_STR (hny_buf_str (&buf), "{\"id\":-9223372036854775808,\"n\":0}");
+    CHECK_STR (hny_buf_str (&buf), "{\"id\":-9223372036854775808,\"n\":0,\"s\":\"a\\\"\\\\\\n\xc3\xa9\"}");
+    hny_buf_reset (&buf);
+    CHECK (hny_json_put_member (&buf, "k", "", 1) == 0);
+    CHECK_STR (hny_buf_str (&buf), "\"k\":\"\"");
     /* every power of ten and its neighbours, both signs, as printf writes them */
     int64_t p10 = 1;
     for (int k = 0; k < 19; k++, p10 = k < 19 ? p10 * 10 : p10)

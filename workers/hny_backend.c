@@ -456,14 +456,11 @@ hny_batch_result_text (const hny_batch_t *self, size_t *size)
         hny_json_put_key (&buf, "id", 1);
         hny_json_put_int (&buf, s->id);
         if (s->cls == HNY_SEG_OK) {
-            hny_json_put_key (&buf, "tgt", 0);
-            hny_json_put_str (&buf, s->text, strlen (s->text));
+            hny_json_put_member (&buf, "tgt", s->text, 0);
             /* a warning cut inside a character is left out, as json_string
                refused it */
-            if (s->warning && hny_utf8_valid (s->warning, strlen (s->warning))) {
-                hny_json_put_key (&buf, "warning", 0);
-                hny_json_put_str (&buf, s->warning, strlen (s->warning));
-            }
+            if (s->warning && hny_utf8_valid (s->warning, strlen (s->warning)))
+                hny_json_put_member (&buf, "warning", s->warning, 0);
             if (s->qa) {
                 hny_json_put_key (&buf, "qa", 0);
                 hny_buf_adds (&buf, s->qa);
@@ -474,13 +471,10 @@ hny_batch_result_text (const hny_batch_t *self, size_t *size)
             const char *reason = pending ? "no outcome (internal error)" : s->text;
             hny_json_put_key (&buf, "error", 0);
             hny_buf_add (&buf, "{", 1);
-            hny_json_put_key (&buf, "class", 1);
-            hny_json_put_str (&buf, pending ? "transient" : hny_seg_class_name (s->cls),
-                              strlen (pending ? "transient" : hny_seg_class_name (s->cls)));
+            hny_json_put_member (&buf, "class", pending ? "transient" : hny_seg_class_name (s->cls), 1);
             hny_json_put_key (&buf, "code", 0);
             hny_json_put_int (&buf, pending ? 500 : s->code);
-            hny_json_put_key (&buf, "reason", 0);
-            hny_json_put_str (&buf, reason, strlen (reason));
+            hny_json_put_member (&buf, "reason", reason, 0);
             if (s->cls == HNY_SEG_TRANSIENT && s->retry_after_ms > 0) {
                 hny_json_put_key (&buf, "retry_after_ms", 0);
                 hny_json_put_int (&buf, s->retry_after_ms);

@@ -234,13 +234,6 @@ s_protect (const hny_glossary_t *glossary, const hny_batch_t *batch, size_t inde
 }
 
 int
-hny_be_put_member (hny_buf_t *out, const char *name, const char *value)
-{
-    hny_json_put_key (out, name, 0);
-    return hny_json_put_str (out, value, strlen (value));
-}
-
-int
 hny_be_put_texts (hny_buf_t *out, const hny_glossary_t *glossary, const hny_batch_t *batch,
                   size_t first, size_t count, int xml)
 {

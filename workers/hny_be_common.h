@@ -92,9 +92,6 @@ int hny_be_check_citems (hny_backend_t *backend, hny_batch_t *batch, size_t firs
    strings (hny_json_put_str): a batch's sources are UTF-8, checked when
    they were added (hny_batch_add), and so is what protect and XML make of
    them. Returns as hny_buf_add (-1 once out is past its cap). */
-/* ,"name":"value" into a request body being written: value a string
-   (UTF-8), name a literal of the caller's. Returns as hny_buf_add. */
-int hny_be_put_member (hny_buf_t *out, const char *name, const char *value);
 int hny_be_put_texts (hny_buf_t *out, const hny_glossary_t *glossary, const hny_batch_t *batch,
                       size_t first, size_t count, int xml);
 

@@ -636,23 +636,23 @@ s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t 
     hny_buf_adds (&body, "{");
     hny_json_put_key (&body, "text", 1);
     hny_be_put_texts (&body, s_placeholders (backend, batch), batch, first, count, xml);
-    hny_be_put_member (&body, "source_lang", a);
-    hny_be_put_member (&body, "target_lang", b);
+    hny_json_put_member (&body, "source_lang", a, 0);
+    hny_json_put_member (&body, "target_lang", b, 0);
     hny_buf_adds (&body, ",\"show_billed_characters\":true");
-    hny_be_put_member (&body, "split_sentences", "0");
+    hny_json_put_member (&body, "split_sentences", "0", 0);
     if (xml)
-        hny_be_put_member (&body, "tag_handling", "xml");
+        hny_json_put_member (&body, "tag_handling", "xml", 0);
     if (profile->formality)
-        hny_be_put_member (&body, "formality", profile->formality);
+        hny_json_put_member (&body, "formality", profile->formality, 0);
     if (profile->model_type)
-        hny_be_put_member (&body, "model_type", profile->model_type);
+        hny_json_put_member (&body, "model_type", profile->model_type, 0);
     /* Every segment of the request has this context (takes_context). */
     const char *context = hny_batch_context (batch, first);
     if (context && *context)
-        hny_be_put_member (&body, "context", context);
+        hny_json_put_member (&body, "context", context, 0);
     const char *glossary_id = s_glossary_id (backend, batch);
     if (glossary_id)
-        hny_be_put_member (&body, "glossary_id", glossary_id);
+        hny_json_put_member (&body, "glossary_id", glossary_id, 0);
     hny_buf_adds (&body, "}");
     hny_backend_req_json_text (req, &body);
     s_request (backend, req, NULL, "/v2/translate", NULL);

@@ -52,9 +52,9 @@ s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t 
     hny_buf_adds (&body, "{");
     hny_json_put_key (&body, "q", 1);
     hny_be_put_texts (&body, hny_be_glossary (backend), batch, first, count, 0);
-    hny_be_put_member (&body, "source", s_lang (hny_batch_from (batch)));
-    hny_be_put_member (&body, "target", s_lang (hny_batch_to (batch)));
-    hny_be_put_member (&body, "format", "text");
+    hny_json_put_member (&body, "source", s_lang (hny_batch_from (batch)), 0);
+    hny_json_put_member (&body, "target", s_lang (hny_batch_to (batch)), 0);
+    hny_json_put_member (&body, "format", "text", 0);
     hny_buf_adds (&body, "}");
     req->url = hny_sprintf ("%s/language/translate/v2", hny_backend_url (backend));
     hny_backend_req_json_text (req, &body);

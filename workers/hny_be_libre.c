@@ -26,11 +26,11 @@ s_build (hny_backend_t *backend, const hny_batch_t *batch, size_t first, size_t 
     hny_buf_adds (&body, "{");
     hny_json_put_key (&body, "q", 1);
     hny_be_put_texts (&body, hny_be_glossary (backend), batch, first, count, 0);
-    hny_be_put_member (&body, "source", hny_batch_from (batch));
-    hny_be_put_member (&body, "target", hny_batch_to (batch));
-    hny_be_put_member (&body, "format", "text");
+    hny_json_put_member (&body, "source", hny_batch_from (batch), 0);
+    hny_json_put_member (&body, "target", hny_batch_to (batch), 0);
+    hny_json_put_member (&body, "format", "text", 0);
     if (*hny_backend_key (backend))
-        hny_be_put_member (&body, "api_key", hny_backend_key (backend));
+        hny_json_put_member (&body, "api_key", hny_backend_key (backend), 0);
     hny_buf_adds (&body, "}");
     req->url = hny_sprintf ("%s/translate", hny_backend_url (backend));
     hny_backend_req_json_text (req, &body);   /* the key in the body is wiped by the dispatch */
